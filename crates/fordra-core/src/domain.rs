@@ -1,0 +1,113 @@
+//! Domain vocabulary shared by every part of the core.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! str_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),+ } }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                let t = s.trim().to_ascii_lowercase();
+                $(if t == $s { return Ok($name::$variant); })+
+                Err(format!("'{}' is not one of: {}", s, [$($s),+].join(", ")))
+            }
+        }
+    };
+}
+
+str_enum!(
+    /// Who owes: consumer law and business law differ in fees and interest.
+    DebtorKind { Consumer = "consumer", Business = "business" }
+);
+
+str_enum!(
+    /// The three customer categories of differentiated dunning.
+    Segment { Risk = "risk", Normal = "normal", Vip = "vip" }
+);
+
+str_enum!(
+    /// One step of a handling model.
+    StepKind {
+        PreDue = "pre_due",
+        Reminder = "reminder",
+        PhoneCall = "phone_call",
+        LateCompensation = "late_compensation",
+        Collection = "collection",
+        Legal = "legal",
+    }
+);
+
+str_enum!(
+    /// How a step reaches the debtor.
+    Channel { Letter = "letter", Email = "email", Sms = "sms", Phone = "phone", Edi = "edi" }
+);
+
+str_enum!(
+    /// Statutory fee kinds in the law tables.
+    FeeKind { Reminder = "reminder", Collection = "collection", PaymentPlan = "payment_plan", LateCompensation = "late_compensation" }
+);
+
+str_enum!(
+    /// Jurisdictions with law tables.
+    JurisdictionCode { SE = "se", FI = "fi", NO = "no", EU = "eu" }
+);
+
+str_enum!(
+    /// Balance components of a claim; the allocation order is a permutation of these.
+    Component { Fees = "fees", Interest = "interest", Principal = "principal" }
+);
+
+str_enum!(
+    /// Why a claim's handling is paused.
+    PauseKind { Dispute = "dispute", Promise = "promise", PaymentPlan = "payment_plan", Hold = "hold" }
+);
+
+impl StepKind {
+    /// Escalation order: a claim never goes back to a milder step kind.
+    pub fn severity(self) -> u8 {
+        match self {
+            StepKind::PreDue => 0,
+            StepKind::Reminder => 1,
+            StepKind::PhoneCall => 2,
+            StepKind::LateCompensation => 2,
+            StepKind::Collection => 3,
+            StepKind::Legal => 4,
+        }
+    }
+    /// The fee kind a step may carry.
+    pub fn fee_kind(self) -> Option<FeeKind> {
+        match self {
+            StepKind::Reminder => Some(FeeKind::Reminder),
+            StepKind::Collection => Some(FeeKind::Collection),
+            StepKind::LateCompensation => Some(FeeKind::LateCompensation),
+            _ => None,
+        }
+    }
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl JurisdictionCode {
+    pub fn upper(self) -> &'static str {
+        match self {
+            JurisdictionCode::SE => "SE",
+            JurisdictionCode::FI => "FI",
+            JurisdictionCode::NO => "NO",
+            JurisdictionCode::EU => "EU",
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Late interest (Fordra convention, nordic-rules.md): simple interest for each day after the due
+//! date up to and including the as-of (or payment) date, actual/365, each day at the rate in force
+//! that day, on the principal outstanding at the start of that day; the total is rounded to the
+//! minor unit half away from zero.
+
+use crate::domain::DebtorKind;
+use crate::law::{Jurisdiction, LawError};
+use chrono::{Duration, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// A contractual late-interest rate (percent per year) agreed with the debtor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContractRate(pub Decimal);
+
+/// One stretch of days with the same principal and rate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InterestPeriod {
+    pub from: NaiveDate,
+    pub through: NaiveDate,
+    pub days: i64,
+    pub principal_minor: i64,
+    /// Percent per year.
+    pub rate: Decimal,
+    /// Unrounded, in major units.
+    pub amount: Decimal,
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InterestCalc {
+    pub periods: Vec<InterestPeriod>,
+    /// Unrounded total in major units.
+    pub total: Decimal,
+}
+
+impl InterestCalc {
+    pub fn total_minor(&self) -> i64 {
+        crate::money::Money::from_decimal_rounded(self.total, crate::money::Currency::SEK).minor
+    }
+}
+
+/// Interest from the day after `due` through `through` (inclusive).
+/// `principal_changes` are dated principal movements (the invoice, payments, credits); a movement
+/// dated `d` affects the interest from day `d + 1` on, so a payment still bears interest on its day.
+pub fn late_interest(
+    law: &Jurisdiction,
+    debtor: DebtorKind,
+    contract: Option<ContractRate>,
+    due: NaiveDate,
+    principal_changes: &[(NaiveDate, i64)],
+    through: NaiveDate,
+) -> Result<InterestCalc, LawError> {
+    let mut periods = Vec::new();
+    let mut total = Decimal::ZERO;
+    let start = due + Duration::days(1);
+    if through < start {
+        return Ok(InterestCalc { periods, total });
+    }
+    let mut changes: Vec<(NaiveDate, i64)> = principal_changes.to_vec();
+    changes.sort_by_key(|c| c.0);
+    let principal_at = |day: NaiveDate| -> i64 { changes.iter().filter(|c| c.0 < day).map(|c| c.1).sum() };
+    let mut day = start;
+    while day <= through {
+        // The stretch ends before the next rate change or the day after the next principal change.
+        let mut end = through;
+        if let Some(next_rate) = law.next_rate_change(day) {
+            end = end.min(next_rate - Duration::days(1));
+        }
+        if let Some(c) = changes.iter().find(|c| c.0 >= day) {
+            end = end.min(c.0);
+        }
+        let principal = principal_at(day).max(0);
+        let row = law.interest_row(day)?;
+        let statutory = row.rate(debtor);
+        let (rate, basis) = match contract {
+            None => (statutory, format!("statutory {}% ({} + {} pp): {}", statutory, row.reference, statutory - row.reference, row.source)),
+            Some(ContractRate(c)) => match debtor {
+                DebtorKind::Business => (c, format!("contractual {c}% agreed with the debtor")),
+                DebtorKind::Consumer if law.contract_rate_above_statutory_for_consumers => {
+                    if c > statutory {
+                        (c, format!("contractual {c}% (above statutory {statutory}%): {}", law.contract_rate_source))
+                    } else {
+                        (statutory, format!("statutory {statutory}% (contract {c}% is lower): {}", row.source))
+                    }
+                }
+                DebtorKind::Consumer => {
+                    if c < statutory {
+                        (c, format!("contractual {c}% (below statutory {statutory}%)"))
+                    } else {
+                        (statutory, format!("statutory {statutory}% caps contractual {c}% for consumers: {}", law.contract_rate_source))
+                    }
+                }
+            },
+        };
+        let days = (end - day).num_days() + 1;
+        let amount = Decimal::from(principal) * rate * Decimal::from(days) / Decimal::from(100 * 100 * 365);
+        if principal > 0 {
+            total += amount;
+            periods.push(InterestPeriod { from: day, through: end, days, principal_minor: principal, rate, amount, basis });
+        }
+        day = end + Duration::days(1);
+    }
+    Ok(InterestCalc { periods, total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::JurisdictionCode;
+    use crate::law::LawBook;
+    use rust_decimal_macros::dec;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// 10 000 SEK due 2024-03-15, as of 2024-05-14: 60 days at 12 % (4.00 + 8):
+    /// 10000 × 0.12 × 60 / 365 = 197.2603 → 197.26 SEK.
+    #[test]
+    fn swedish_worked_example() {
+        let book = LawBook::embedded();
+        let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
+        let c = late_interest(se, DebtorKind::Consumer, None, d("2024-03-15"), &[(d("2024-02-14"), 1_000_000)], d("2024-05-14")).unwrap();
+        assert_eq!(c.periods.len(), 1);
+        assert_eq!(c.periods[0].days, 60);
+        assert_eq!(c.total_minor(), 19726);
+    }
+
+    /// Across the 2023-07-01 change: 5 000 SEK due 2023-06-20, as of 2023-07-10.
+    /// 2023-06-21..30: 10 days at 10.5 % = 14.3836; 2023-07-01..10: 10 days at 11.5 % = 15.7534;
+    /// total 30.1370 → 30.14 SEK.
+    #[test]
+    fn splits_at_rate_change() {
+        let book = LawBook::embedded();
+        let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
+        let c = late_interest(se, DebtorKind::Consumer, None, d("2023-06-20"), &[(d("2023-06-01"), 500_000)], d("2023-07-10")).unwrap();
+        assert_eq!(c.periods.len(), 2);
+        assert_eq!((c.periods[0].days, c.periods[0].rate), (10, dec!(10.50)));
+        assert_eq!((c.periods[1].days, c.periods[1].rate), (10, dec!(11.50)));
+        assert_eq!(c.total_minor(), 3014);
+    }
+
+    /// Partial payment: 1 000 EUR consumer claim in FI due 2024-01-31 (rate 4.5 + 7 = 11.5 %);
+    /// 600 EUR paid 2024-02-10 (still bears interest that day); as of 2024-02-29.
+    /// Days 02-01..02-10: 1000 × 0.115 × 10/365 = 3.1507; 02-11..02-29: 400 × 0.115 × 19/365 = 2.3945;
+    /// total 5.5452 → 5.55 EUR.
+    #[test]
+    fn partial_payment_reduces_principal_from_next_day() {
+        let book = LawBook::embedded();
+        let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
+        let c =
+            late_interest(fi, DebtorKind::Consumer, None, d("2024-01-31"), &[(d("2024-01-01"), 100_000), (d("2024-02-10"), -60_000)], d("2024-02-29")).unwrap();
+        assert_eq!(c.periods.len(), 2);
+        assert_eq!(c.total_minor(), 555);
+    }
+
+    #[test]
+    fn no_interest_on_or_before_due_date() {
+        let book = LawBook::embedded();
+        let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
+        let c = late_interest(se, DebtorKind::Consumer, None, d("2024-03-15"), &[(d("2024-02-14"), 1_000_000)], d("2024-03-15")).unwrap();
+        assert_eq!(c.total, Decimal::ZERO);
+    }
+
+    #[test]
+    fn contract_rate_rules() {
+        let book = LawBook::embedded();
+        let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
+        let ch = [(d("2024-01-01"), 1_000_000)];
+        // Business: 24 % agreed, 30 days: 10000 × 0.24 × 30/365 = 197.26.
+        let b = late_interest(se, DebtorKind::Business, Some(ContractRate(dec!(24))), d("2024-03-01"), &ch, d("2024-03-31")).unwrap();
+        assert_eq!(b.total_minor(), 19726);
+        // Consumer in SE: capped at statutory 12 %: 98.63.
+        let c = late_interest(se, DebtorKind::Consumer, Some(ContractRate(dec!(24))), d("2024-03-01"), &ch, d("2024-03-31")).unwrap();
+        assert_eq!(c.total_minor(), 9863);
+    }
+
+    #[test]
+    fn missing_rate_is_an_error() {
+        let book = LawBook::embedded();
+        let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
+        assert!(late_interest(se, DebtorKind::Consumer, None, d("2018-01-01"), &[(d("2017-12-01"), 100)], d("2018-02-01")).is_err());
+    }
+}

@@ -1,0 +1,290 @@
+//! Law as data: statutory late-interest rates, fee caps and waiting periods per jurisdiction,
+//! with effective dates and a source for every value. The default book is embedded; an operator
+//! can load a corrected one from a file without a rebuild.
+
+use crate::calendar::Country;
+use crate::domain::{Component, DebtorKind, FeeKind, JurisdictionCode, StepKind};
+use crate::money::{parse_minor, Currency};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize};
+
+pub const EMBEDDED_LAW: &str = include_str!("../law/nordic.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum LawError {
+    #[error("law tables {origin}: {message}")]
+    Invalid { origin: String, message: String },
+    #[error("no late-interest rate for {jurisdiction} on {date} in the law tables")]
+    NoRate { jurisdiction: &'static str, date: NaiveDate },
+    #[error("no law tables for jurisdiction {0}")]
+    NoJurisdiction(&'static str),
+}
+
+fn amount<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_minor(&s).map_err(serde::de::Error::custom)
+}
+fn opt_amount<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Option::<String>::deserialize(d)?.map(|s| parse_minor(&s).map_err(serde::de::Error::custom)).transpose()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct LawBook {
+    pub version: String,
+    #[serde(rename = "jurisdiction")]
+    pub jurisdictions: Vec<Jurisdiction>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Jurisdiction {
+    #[serde(deserialize_with = "jcode")]
+    pub code: JurisdictionCode,
+    pub name: String,
+    pub currency: Currency,
+    pub country: Country,
+    pub allocation_order: Vec<Component>,
+    pub allocation_source: String,
+    pub allocation_confirmed: bool,
+    pub contract_rate_above_statutory_for_consumers: bool,
+    pub contract_rate_source: String,
+    #[serde(default)]
+    pub interest: Vec<InterestRow>,
+    #[serde(default, rename = "fee")]
+    pub fees: Vec<FeeRule>,
+    pub compensation: Option<Compensation>,
+    #[serde(default, rename = "step_rule")]
+    pub step_rules: Vec<StepRule>,
+}
+
+fn jcode<'de, D: Deserializer<'de>>(d: D) -> Result<JurisdictionCode, D::Error> {
+    String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+}
+
+/// The statutory rate from `from`: reference rate + margin (business margin where it differs).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct InterestRow {
+    pub from: NaiveDate,
+    pub reference: Decimal,
+    pub margin: Decimal,
+    pub business_margin: Option<Decimal>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+impl InterestRow {
+    pub fn rate(&self, debtor: DebtorKind) -> Decimal {
+        let margin = match debtor {
+            DebtorKind::Business => self.business_margin.unwrap_or(self.margin),
+            DebtorKind::Consumer => self.margin,
+        };
+        self.reference + margin
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Tier {
+    #[serde(default, deserialize_with = "opt_amount")]
+    pub up_to: Option<i64>,
+    #[serde(deserialize_with = "amount")]
+    pub max: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct FeeRule {
+    pub kind: FeeKind,
+    /// None: applies to consumers and businesses alike.
+    pub debtor: Option<DebtorKind>,
+    pub from: NaiveDate,
+    #[serde(default, deserialize_with = "opt_amount")]
+    pub max: Option<i64>,
+    #[serde(default)]
+    pub tiers: Vec<Tier>,
+    #[serde(default)]
+    pub requires_agreement: bool,
+    pub max_count: Option<u32>,
+    pub min_days_after_due: Option<i64>,
+    /// Later fees of the same kind on the same claim are capped at this share (e.g. 0.5).
+    pub repeat_factor: Option<Decimal>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+impl FeeRule {
+    /// The cap for a claim with this principal (minor units).
+    pub fn cap(&self, principal: i64) -> i64 {
+        if let Some(max) = self.max {
+            return max;
+        }
+        self.tiers.iter().find(|t| t.up_to.is_none_or(|u| principal <= u)).map(|t| t.max).unwrap_or(0)
+    }
+}
+
+/// Fixed B2B compensation (SE förseningsersättning, EU €40).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Compensation {
+    pub from: NaiveDate,
+    #[serde(deserialize_with = "amount")]
+    pub amount: i64,
+    /// Fees are counted against the compensation: only what exceeds it is charged on top.
+    pub replaces_fees: bool,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+/// Minimum payment period and waiting periods of a step kind.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct StepRule {
+    pub step: StepKind,
+    pub debtor: Option<DebtorKind>,
+    #[serde(default)]
+    pub min_payment_days: i64,
+    #[serde(default)]
+    pub min_days_since_previous: i64,
+    #[serde(default)]
+    pub min_days_after_due: i64,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+/// What the law requires of one step for one kind of debtor (merged over matching rules).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepLimits {
+    pub min_payment_days: i64,
+    pub min_days_since_previous: i64,
+    pub min_days_after_due: i64,
+    pub sources: Vec<String>,
+}
+
+impl LawBook {
+    pub fn embedded() -> LawBook {
+        LawBook::parse(EMBEDDED_LAW, "embedded").expect("embedded law tables are valid (tested)")
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<LawBook, LawError> {
+        let invalid = |message: String| LawError::Invalid { origin: origin.to_string(), message };
+        let mut book: LawBook = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        for j in &mut book.jurisdictions {
+            j.interest.sort_by_key(|r| r.from);
+            if j.interest.windows(2).any(|w| w[0].from == w[1].from) {
+                return Err(invalid(format!("{}: two interest rows with the same date", j.code.upper())));
+            }
+            for f in &j.fees {
+                if f.max.is_none() && f.tiers.is_empty() {
+                    return Err(invalid(format!("{}: fee {} from {} has neither max nor tiers", j.code.upper(), f.kind, f.from)));
+                }
+                if f.tiers.iter().rev().skip(1).any(|t| t.up_to.is_none()) {
+                    return Err(invalid(format!("{}: fee {} from {}: only the last tier may be open-ended", j.code.upper(), f.kind, f.from)));
+                }
+            }
+            let all_sources = j.interest.iter().map(|r| &r.source).chain(j.fees.iter().map(|f| &f.source)).chain(j.step_rules.iter().map(|s| &s.source));
+            if all_sources.into_iter().any(|s| s.trim().is_empty()) {
+                return Err(invalid(format!("{}: every value needs a source", j.code.upper())));
+            }
+            let mut order = j.allocation_order.clone();
+            order.sort();
+            if order != [Component::Fees, Component::Interest, Component::Principal] {
+                return Err(invalid(format!("{}: allocation_order must name fees, interest and principal once each", j.code.upper())));
+            }
+        }
+        Ok(book)
+    }
+
+    pub fn jurisdiction(&self, code: JurisdictionCode) -> Result<&Jurisdiction, LawError> {
+        self.jurisdictions.iter().find(|j| j.code == code).ok_or(LawError::NoJurisdiction(code.upper()))
+    }
+}
+
+impl Jurisdiction {
+    /// The statutory interest row in force on `date`.
+    pub fn interest_row(&self, date: NaiveDate) -> Result<&InterestRow, LawError> {
+        let i = self.interest.partition_point(|r| r.from <= date);
+        if i == 0 {
+            return Err(LawError::NoRate { jurisdiction: self.code.upper(), date });
+        }
+        Ok(&self.interest[i - 1])
+    }
+
+    /// The first date after `date` on which the statutory rate row changes.
+    pub fn next_rate_change(&self, date: NaiveDate) -> Option<NaiveDate> {
+        let i = self.interest.partition_point(|r| r.from <= date);
+        self.interest.get(i).map(|r| r.from)
+    }
+
+    /// The fee rule in force on `date` for this fee kind and debtor (the newest matching row).
+    pub fn fee_rule(&self, kind: FeeKind, debtor: DebtorKind, date: NaiveDate) -> Option<&FeeRule> {
+        self.fees.iter().filter(|f| f.kind == kind && f.debtor.is_none_or(|d| d == debtor) && f.from <= date).max_by_key(|f| f.from)
+    }
+
+    /// The B2B compensation in force on `date`.
+    pub fn compensation(&self, date: NaiveDate) -> Option<&Compensation> {
+        self.compensation.as_ref().filter(|c| c.from <= date)
+    }
+
+    pub fn step_limits(&self, step: StepKind, debtor: DebtorKind) -> StepLimits {
+        let mut l = StepLimits::default();
+        for r in self.step_rules.iter().filter(|r| r.step == step && r.debtor.is_none_or(|d| d == debtor)) {
+            l.min_payment_days = l.min_payment_days.max(r.min_payment_days);
+            l.min_days_since_previous = l.min_days_since_previous.max(r.min_days_since_previous);
+            l.min_days_after_due = l.min_days_after_due.max(r.min_days_after_due);
+            l.sources.push(r.source.clone());
+        }
+        l
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn embedded_book_parses_with_sources() {
+        let book = LawBook::embedded();
+        assert_eq!(book.jurisdictions.len(), 4);
+        let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
+        assert_eq!(se.interest_row(d("2024-03-15")).unwrap().rate(DebtorKind::Consumer).to_string(), "12.00");
+        assert!(se.interest_row(d("2018-12-31")).is_err());
+        assert_eq!(se.next_rate_change(d("2024-03-15")), Some(d("2024-07-01")));
+    }
+
+    #[test]
+    fn swedish_fee_amounts_changed_in_2013() {
+        let se = LawBook::embedded().jurisdictions.into_iter().find(|j| j.code == JurisdictionCode::SE).unwrap();
+        let r = se.fee_rule(FeeKind::Reminder, DebtorKind::Consumer, d("2013-03-15")).unwrap();
+        assert_eq!(r.cap(0), 5000);
+        let r = se.fee_rule(FeeKind::Reminder, DebtorKind::Consumer, d("2013-03-16")).unwrap();
+        assert_eq!(r.cap(0), 6000);
+        assert!(r.requires_agreement);
+        assert_eq!(se.fee_rule(FeeKind::Collection, DebtorKind::Consumer, d("2024-01-01")).unwrap().cap(0), 18000);
+        assert_eq!(se.compensation(d("2024-01-01")).unwrap().amount, 45000);
+    }
+
+    #[test]
+    fn finnish_consumer_demand_tiers() {
+        let book = LawBook::embedded();
+        let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
+        let r = fi.fee_rule(FeeKind::Collection, DebtorKind::Consumer, d("2024-01-01")).unwrap();
+        assert_eq!(r.cap(100_00), 14_00);
+        assert_eq!(r.cap(100_01), 24_00);
+        assert_eq!(r.cap(1000_00), 24_00);
+        assert_eq!(r.cap(1000_01), 50_00);
+        let b = fi.fee_rule(FeeKind::Collection, DebtorKind::Business, d("2024-01-01")).unwrap();
+        assert_eq!(b.cap(2_500_00), 70_00);
+        assert_eq!(b.cap(20_000_00), 110_00);
+        assert_eq!(fi.step_limits(StepKind::Collection, DebtorKind::Consumer).min_days_since_previous, 14);
+        assert_eq!(fi.interest_row(d("2024-02-01")).unwrap().rate(DebtorKind::Business).to_string(), "12.5");
+    }
+
+    #[test]
+    fn bad_books_are_refused_with_reason() {
+        let e = LawBook::parse("version = 1", "x.toml").unwrap_err().to_string();
+        assert!(e.contains("x.toml"), "{e}");
+        let text = EMBEDDED_LAW.replacen("source = \"räntelagen (1975:635) 6 §, 9 §; riksbank.se reference rate 2019 H1\"", "source = \"\"", 1);
+        let e = LawBook::parse(&text, "y.toml").unwrap_err().to_string();
+        assert!(e.contains("needs a source"), "{e}");
+    }
+}

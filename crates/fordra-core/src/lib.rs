@@ -1,0 +1,15 @@
+//! Fordra's pure domain core: money, calendar, law tables, segmentation, handling models, the
+//! daily run, payment allocation and the ledger. No I/O, never reads the clock: every decision
+//! takes an `as_of` date.
+
+pub mod calendar;
+pub mod domain;
+pub mod fees;
+pub mod interest;
+pub mod law;
+pub mod ledger;
+pub mod model;
+pub mod money;
+pub mod quote;
+pub mod run;
+pub mod segment;

@@ -1,0 +1,353 @@
+//! Handling models: per creditor and segment, the ordered steps a claim goes through, with
+//! triggers, payment periods, fees, channels and minimum amounts. Refused at configuration time
+//! when a step would break the law (fee above cap, too short payment or waiting period).
+
+use crate::domain::{Channel, DebtorKind, JurisdictionCode, Segment, StepKind};
+use crate::law::Jurisdiction;
+use crate::money::{format_minor, parse_minor};
+use crate::segment::SegmentRules;
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// What a step's trigger days count from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum After {
+    /// Days after the invoice's due date (negative: before it, for a pre-due notice).
+    Due,
+    /// Days after the previous step's deadline.
+    Previous,
+}
+
+/// The fee a step carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeeSpec {
+    None,
+    /// The statutory maximum, subject to every precondition of the law.
+    Statutory,
+    /// A fixed amount in minor units; refused if above the cap, still clamped at run time.
+    Fixed(i64),
+}
+
+impl Serialize for FeeSpec {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FeeSpec::None => s.serialize_str("none"),
+            FeeSpec::Statutory => s.serialize_str("statutory"),
+            FeeSpec::Fixed(m) => s.serialize_str(&format_minor(*m)),
+        }
+    }
+}
+impl<'de> Deserialize<'de> for FeeSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.trim() {
+            "none" | "" => Ok(FeeSpec::None),
+            "statutory" => Ok(FeeSpec::Statutory),
+            other => parse_minor(other).map(FeeSpec::Fixed).map_err(|e| serde::de::Error::custom(format!("fee: {e}; use none, statutory or an amount"))),
+        }
+    }
+}
+
+fn amount_de<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    parse_minor(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+fn amount_ser<S: Serializer>(m: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_minor(*m))
+}
+fn zero_amount() -> i64 {
+    0
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub kind: StepKind,
+    pub after: After,
+    pub days: i64,
+    /// Days the debtor gets to pay (or, for a phone call, to wait) before the next step.
+    pub payment_days: i64,
+    pub fee: FeeSpec,
+    pub channel: Channel,
+    /// The step is skipped when the claim's open amount is below this.
+    #[serde(default = "zero_amount", deserialize_with = "amount_de", serialize_with = "amount_ser")]
+    pub min_amount: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HandlingModel {
+    pub segment: Segment,
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+impl HandlingModel {
+    /// The earliest day of each step relative to the due date, when every run happens on time.
+    pub fn earliest_offsets(&self) -> Vec<i64> {
+        let mut out: Vec<i64> = Vec::with_capacity(self.steps.len());
+        for (i, s) in self.steps.iter().enumerate() {
+            let o = match (s.after, i) {
+                (After::Previous, i) if i > 0 => out[i - 1] + self.steps[i - 1].payment_days + s.days,
+                _ => s.days,
+            };
+            out.push(o);
+        }
+        out
+    }
+}
+
+/// Everything a creditor tailors: segmentation rules and one handling model per segment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    /// One reminder letter per debtor lists all their overdue invoices (one fee per letter).
+    pub group_reminders: bool,
+    pub segmentation: SegmentRules,
+    #[serde(rename = "model")]
+    pub models: Vec<HandlingModel>,
+}
+
+impl Policy {
+    pub fn model(&self, segment: Segment) -> &HandlingModel {
+        self.models.iter().find(|m| m.segment == segment).unwrap_or(&self.models[0])
+    }
+
+    /// Sensible defaults per jurisdiction: VIP gets two reminders and a phone call before
+    /// collection, Normal one reminder, Risk a pre-due text, a reminder shortly after due and
+    /// collection right after the reminder's deadline.
+    pub fn default_for(j: JurisdictionCode) -> Policy {
+        let (reminder_days, collection_days) = match j {
+            JurisdictionCode::NO => (14, 14), // inkassoloven § 9: 14 days
+            JurisdictionCode::FI => (14, 14), // perintälaki 5 §: 14 days after the reminder
+            _ => (10, 10),
+        };
+        let st = |kind, after, days, payment_days, fee, channel| Step { kind, after, days, payment_days, fee, channel, min_amount: 0 };
+        use After::*;
+        use StepKind::*;
+        let min_collection = match j {
+            JurisdictionCode::SE | JurisdictionCode::NO => 100_00,
+            _ => 10_00,
+        };
+        let coll = |s: Step| Step { min_amount: min_collection, ..s };
+        let vip = vec![
+            st(Reminder, Due, 10, reminder_days.max(14), FeeSpec::None, Channel::Email),
+            st(Reminder, Previous, 3, reminder_days.max(14), FeeSpec::Statutory, Channel::Letter),
+            st(PhoneCall, Previous, 1, 7, FeeSpec::None, Channel::Phone),
+            coll(st(Collection, Previous, 0, collection_days.max(14), FeeSpec::Statutory, Channel::Letter)),
+            coll(st(Legal, Previous, 30, 30, FeeSpec::None, Channel::Letter)),
+        ];
+        let normal = vec![
+            st(Reminder, Due, 7, reminder_days, FeeSpec::Statutory, Channel::Letter),
+            coll(st(Collection, Previous, 1, collection_days, FeeSpec::Statutory, Channel::Letter)),
+            coll(st(Legal, Previous, 20, 30, FeeSpec::None, Channel::Letter)),
+        ];
+        // Risk: the shortest periods the law allows (SE: 8 days; FI/NO: 14).
+        let risk_days = match j {
+            JurisdictionCode::SE | JurisdictionCode::EU => 8,
+            _ => 14,
+        };
+        let risk = vec![
+            st(PreDue, Due, -3, 3, FeeSpec::None, Channel::Sms),
+            st(Reminder, Due, 2, risk_days, FeeSpec::Statutory, Channel::Letter),
+            coll(st(Collection, Previous, 0, risk_days, FeeSpec::Statutory, Channel::Letter)),
+            coll(st(Legal, Previous, 10, 30, FeeSpec::None, Channel::Letter)),
+        ];
+        Policy {
+            group_reminders: true,
+            segmentation: SegmentRules::default(),
+            models: vec![
+                HandlingModel { segment: Segment::Vip, steps: vip },
+                HandlingModel { segment: Segment::Normal, steps: normal },
+                HandlingModel { segment: Segment::Risk, steps: risk },
+            ],
+        }
+    }
+
+    pub fn from_toml(text: &str) -> Result<Policy, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("policy serialises")
+    }
+
+    /// Checks the policy against the law in force on `as_of`. Every problem is listed with the
+    /// rule it breaks.
+    pub fn validate(&self, law: &Jurisdiction, reminder_fee_agreed: bool, as_of: NaiveDate) -> Result<(), Vec<String>> {
+        let mut errs = Vec::new();
+        for seg in Segment::ALL {
+            match self.models.iter().filter(|m| m.segment == *seg).count() {
+                1 => {}
+                0 => errs.push(format!("no handling model for segment {seg}")),
+                _ => errs.push(format!("more than one handling model for segment {seg}")),
+            }
+        }
+        if let Err(e) = self.segmentation.validate() {
+            errs.push(e);
+        }
+        for m in &self.models {
+            let name = |i: usize, s: &Step| format!("{} model, step {} ({})", m.segment, i + 1, s.kind);
+            if m.steps.is_empty() {
+                errs.push(format!("{} model has no steps", m.segment));
+            }
+            let mut max_sev = 0;
+            for (i, s) in m.steps.iter().enumerate() {
+                let at = name(i, s);
+                if s.kind.severity() < max_sev {
+                    errs.push(format!("{at}: comes after a harsher step; a claim never goes back"));
+                }
+                max_sev = max_sev.max(s.kind.severity());
+                if i == 0 && s.after == After::Previous {
+                    errs.push(format!("{at}: the first step must count from the due date (after = \"due\")"));
+                }
+                if s.kind == StepKind::PreDue {
+                    if s.after != After::Due || s.days >= 0 {
+                        errs.push(format!("{at}: a pre-due notice counts from the due date with negative days"));
+                    }
+                    if m.steps[..i].iter().any(|p| p.kind != StepKind::PreDue) {
+                        errs.push(format!("{at}: pre-due notices come first"));
+                    }
+                } else if s.after == After::Due && s.days < 1 {
+                    errs.push(format!("{at}: steps after the due date need days >= 1"));
+                } else if s.days < 0 {
+                    errs.push(format!("{at}: days must not be negative"));
+                }
+                if s.payment_days < 1 {
+                    errs.push(format!("{at}: payment_days must be at least 1"));
+                }
+                if s.min_amount < 0 {
+                    errs.push(format!("{at}: min_amount must not be negative"));
+                }
+                if s.kind.fee_kind().is_none() && s.fee != FeeSpec::None {
+                    errs.push(format!("{at}: a {} step carries no fee in law (fees are only for reminders, collection demands and late compensation)", s.kind));
+                }
+                if s.kind == StepKind::PhoneCall && s.channel != Channel::Phone {
+                    errs.push(format!("{at}: a phone call goes by channel phone"));
+                }
+                for debtor in DebtorKind::ALL {
+                    let limits = law.step_limits(s.kind, *debtor);
+                    if s.payment_days < limits.min_payment_days {
+                        errs.push(format!(
+                            "{at}: payment_days {} is below the legal minimum {} for {} debtors ({})",
+                            s.payment_days,
+                            limits.min_payment_days,
+                            debtor,
+                            limits.sources.join("; ")
+                        ));
+                    }
+                    let last_letter = m.steps[..i].iter().rposition(|p| p.kind != StepKind::PhoneCall);
+                    if let (true, Some(p)) = (limits.min_days_since_previous > 0, last_letter) {
+                        let offsets = m.earliest_offsets();
+                        let gap = offsets[i] - offsets[p];
+                        if gap < limits.min_days_since_previous {
+                            errs.push(format!(
+                                "{at}: only {gap} days after the previous step; the law requires {} for {} debtors ({})",
+                                limits.min_days_since_previous,
+                                debtor,
+                                limits.sources.join("; ")
+                            ));
+                        }
+                    }
+                    if let (FeeSpec::Fixed(amount), Some(kind)) = (s.fee, s.kind.fee_kind()) {
+                        match law.fee_rule(kind, *debtor, as_of) {
+                            None if kind != crate::domain::FeeKind::LateCompensation => {
+                                errs.push(format!("{at}: {} has no statutory basis for a {} fee for {} debtors", law.code.upper(), kind, debtor))
+                            }
+                            None => {}
+                            Some(rule) => {
+                                if rule.requires_agreement && !reminder_fee_agreed && amount > 0 {
+                                    errs.push(format!(
+                                        "{at}: a {kind} fee requires that it was agreed with the debtor, and the creditor has not agreed reminder fees ({})",
+                                        rule.source
+                                    ));
+                                }
+                                let cap = rule.tiers.iter().map(|t| t.max).chain(rule.max).min().unwrap_or(0);
+                                if amount > cap {
+                                    errs.push(format!(
+                                        "{at}: fee {} is above the legal cap {} for {} debtors ({})",
+                                        format_minor(amount),
+                                        format_minor(cap),
+                                        debtor,
+                                        rule.source
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(errs)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::law::LawBook;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn defaults_are_lawful_everywhere() {
+        let book = LawBook::embedded();
+        for j in &book.jurisdictions {
+            let p = Policy::default_for(j.code);
+            p.validate(j, true, d("2026-01-01")).unwrap_or_else(|e| panic!("{}: {e:?}", j.code.upper()));
+            let vip = p.model(Segment::Vip);
+            assert_eq!(vip.steps.iter().filter(|s| s.kind == StepKind::Reminder).count(), 2);
+            let phone = vip.steps.iter().position(|s| s.kind == StepKind::PhoneCall).unwrap();
+            let coll = vip.steps.iter().position(|s| s.kind == StepKind::Collection).unwrap();
+            assert!(phone < coll, "VIP: phone call before collection");
+        }
+    }
+
+    #[test]
+    fn policy_roundtrips_through_toml() {
+        let p = Policy::default_for(JurisdictionCode::SE);
+        assert_eq!(Policy::from_toml(&p.to_toml()).unwrap(), p);
+    }
+
+    #[test]
+    fn unlawful_fee_is_refused_at_configuration() {
+        let book = LawBook::embedded();
+        let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
+        let mut p = Policy::default_for(JurisdictionCode::SE);
+        p.models[1].steps[0].fee = FeeSpec::Fixed(75_00);
+        let errs = p.validate(se, true, d("2024-01-01")).unwrap_err();
+        assert!(errs.iter().any(|e| e.contains("above the legal cap 60.00")), "{errs:?}");
+        p.models[1].steps[0].fee = FeeSpec::Fixed(60_00);
+        let errs = p.validate(se, false, d("2024-01-01")).unwrap_err();
+        assert!(errs.iter().any(|e| e.contains("requires that it was agreed")), "{errs:?}");
+        assert!(p.validate(se, true, d("2024-01-01")).is_ok());
+    }
+
+    #[test]
+    fn too_short_periods_are_refused() {
+        let book = LawBook::embedded();
+        let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
+        let mut p = Policy::default_for(JurisdictionCode::SE);
+        p.models[1].steps[1].payment_days = 5;
+        let errs = p.validate(se, true, d("2024-01-01")).unwrap_err();
+        assert!(errs.iter().any(|e| e.contains("below the legal minimum 8")), "{errs:?}");
+        let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
+        let mut p = Policy::default_for(JurisdictionCode::FI);
+        p.models[1].steps[0].payment_days = 7;
+        p.models[1].steps[1].days = 0;
+        let errs = p.validate(fi, true, d("2024-01-01")).unwrap_err();
+        assert!(errs.iter().any(|e| e.contains("requires 14 for consumer")), "{errs:?}");
+    }
+
+    #[test]
+    fn fees_on_pre_due_or_phone_are_refused() {
+        let book = LawBook::embedded();
+        let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
+        let mut p = Policy::default_for(JurisdictionCode::SE);
+        p.models[2].steps[0].fee = FeeSpec::Fixed(10_00);
+        let errs = p.validate(se, true, d("2024-01-01")).unwrap_err();
+        assert!(errs.iter().any(|e| e.contains("carries no fee")), "{errs:?}");
+    }
+}

@@ -1,0 +1,160 @@
+//! Exact money: integer minor units with an ISO currency. Never floats.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Currency {
+    SEK,
+    EUR,
+    NOK,
+    DKK,
+    USD,
+}
+
+impl Currency {
+    /// Every currency Fordra handles has two decimals (öre, cent, øre).
+    pub const fn minor_digits(self) -> u32 {
+        2
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Currency::SEK => "SEK",
+            Currency::EUR => "EUR",
+            Currency::NOK => "NOK",
+            Currency::DKK => "DKK",
+            Currency::USD => "USD",
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Currency {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "SEK" => Ok(Currency::SEK),
+            "EUR" => Ok(Currency::EUR),
+            "NOK" => Ok(Currency::NOK),
+            "DKK" => Ok(Currency::DKK),
+            "USD" => Ok(Currency::USD),
+            other => Err(format!("unknown currency '{other}' (expected SEK, EUR, NOK, DKK or USD)")),
+        }
+    }
+}
+
+/// An amount in minor units (öre/cent) of a currency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+impl Money {
+    pub const fn new(minor: i64, currency: Currency) -> Self {
+        Money { minor, currency }
+    }
+    pub const fn zero(currency: Currency) -> Self {
+        Money { minor: 0, currency }
+    }
+    /// Parses "1234.5", "1234,50", "-3.00"; more than two decimals is an error, never rounded.
+    pub fn parse(s: &str, currency: Currency) -> Result<Self, String> {
+        parse_minor(s).map(|minor| Money { minor, currency })
+    }
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::new(self.minor, self.currency.minor_digits())
+    }
+    /// Rounds a decimal amount of major units to minor units, half away from zero.
+    pub fn from_decimal_rounded(d: Decimal, currency: Currency) -> Self {
+        let scaled = (d * Decimal::from(10i64.pow(currency.minor_digits()))).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
+        Money { minor: scaled.to_i64().unwrap_or(i64::MAX), currency }
+    }
+    pub fn is_zero(self) -> bool {
+        self.minor == 0
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", format_minor(self.minor), self.currency)
+    }
+}
+
+/// Parses a decimal string into minor units (two decimals).
+pub fn parse_minor(s: &str) -> Result<i64, String> {
+    let t = s.trim().replace([' ', '\u{a0}'], "");
+    if t.is_empty() {
+        return Err("empty amount".into());
+    }
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.as_str()),
+    };
+    let body = body.replace(',', ".");
+    let (int_part, frac_part) = match body.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (body.as_str(), ""),
+    };
+    if int_part.is_empty() || !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{s}' is not an amount (expected e.g. 1234.50)"));
+    }
+    if frac_part.len() > 2 {
+        return Err(format!("'{s}' has more than two decimals"));
+    }
+    let major: i64 = int_part.parse().map_err(|_| format!("'{s}' is too large"))?;
+    let mut frac: i64 = if frac_part.is_empty() { 0 } else { frac_part.parse().unwrap_or(0) };
+    if frac_part.len() == 1 {
+        frac *= 10;
+    }
+    let minor = major.checked_mul(100).and_then(|m| m.checked_add(frac)).ok_or_else(|| format!("'{s}' is too large"))?;
+    Ok(if neg { -minor } else { minor })
+}
+
+/// Formats minor units as a plain decimal string with two decimals: "-12.05".
+pub fn format_minor(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let a = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", a / 100, a % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn parses_and_formats() {
+        assert_eq!(parse_minor("10000.00").unwrap(), 1_000_000);
+        assert_eq!(parse_minor("12,5").unwrap(), 1250);
+        assert_eq!(parse_minor("-0.05").unwrap(), -5);
+        assert_eq!(parse_minor("7").unwrap(), 700);
+        assert!(parse_minor("1.234").is_err());
+        assert!(parse_minor("abc").is_err());
+        assert!(parse_minor("").is_err());
+        assert_eq!(format_minor(-1205), "-12.05");
+        assert_eq!(format_minor(5), "0.05");
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero() {
+        assert_eq!(Money::from_decimal_rounded(dec!(197.2602), Currency::SEK).minor, 19726);
+        assert_eq!(Money::from_decimal_rounded(dec!(0.005), Currency::SEK).minor, 1);
+        assert_eq!(Money::from_decimal_rounded(dec!(-0.005), Currency::SEK).minor, -1);
+        assert_eq!(Money::from_decimal_rounded(dec!(0.0049), Currency::SEK).minor, 0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn format_parse_roundtrip(m in -1_000_000_000_000i64..1_000_000_000_000i64) {
+            proptest::prop_assert_eq!(parse_minor(&format_minor(m)).unwrap(), m);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Segmentation into Risk / Normal / VIP. VIP only by the creditor's choice; Risk from
+//! configurable rules over credit score and payment history; the rest Normal. Always explained.
+
+use crate::domain::Segment;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Configurable Risk rules. A rule set to `None` is off.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SegmentRules {
+    /// History counts invoices paid (and collection cases opened) within this many days.
+    pub lookback_days: i64,
+    /// An invoice counts as "paid late" when paid more than this many days after due.
+    pub late_after_days: i64,
+    /// Risk when at least this share of the paid invoices were late...
+    pub late_share: Option<Decimal>,
+    /// ...or the average days late reaches this...
+    pub avg_days_late: Option<i64>,
+    /// ...both only with at least this many paid invoices in the window.
+    pub min_invoices: u32,
+    /// Risk with this many collection cases in the window.
+    pub collection_cases: Option<u32>,
+    /// Risk when the credit score (0–100, higher is better) is below this...
+    pub min_credit_score: Option<i32>,
+    /// ...and not older than this many days.
+    pub score_max_age_days: i64,
+}
+
+impl Default for SegmentRules {
+    fn default() -> Self {
+        SegmentRules {
+            lookback_days: 365,
+            late_after_days: 10,
+            late_share: Some(Decimal::new(5, 1)),
+            avg_days_late: Some(20),
+            min_invoices: 3,
+            collection_cases: Some(1),
+            min_credit_score: Some(30),
+            score_max_age_days: 365,
+        }
+    }
+}
+
+impl SegmentRules {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.lookback_days < 1 {
+            return Err("segmentation.lookback_days must be at least 1".into());
+        }
+        if let Some(s) = self.late_share {
+            if s <= Decimal::ZERO || s > Decimal::ONE {
+                return Err("segmentation.late_share must be in (0, 1]".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A customer's payment history within the look-back window.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct History {
+    pub paid: u32,
+    pub paid_late: u32,
+    pub days_late_sum: i64,
+    pub collection_cases: u32,
+}
+
+impl History {
+    /// Adds one paid invoice.
+    pub fn add_paid(&mut self, rules: &SegmentRules, due: NaiveDate, paid: NaiveDate) {
+        let late = (paid - due).num_days();
+        self.paid += 1;
+        if late > rules.late_after_days {
+            self.paid_late += 1;
+        }
+        self.days_late_sum += late.max(0);
+    }
+}
+
+pub struct SegmentInput<'a> {
+    pub vip: bool,
+    pub credit_score: Option<i32>,
+    pub credit_score_date: Option<NaiveDate>,
+    pub history: &'a History,
+}
+
+/// The segment and the reason in words.
+pub fn classify(rules: &SegmentRules, c: &SegmentInput<'_>, as_of: NaiveDate) -> (Segment, String) {
+    let h = c.history;
+    let mut risk = Vec::new();
+    if h.paid >= rules.min_invoices && h.paid > 0 {
+        if let Some(share) = rules.late_share {
+            if Decimal::from(h.paid_late) >= share * Decimal::from(h.paid) {
+                risk.push(format!("{} of the last {} invoices paid more than {} days late", h.paid_late, h.paid, rules.late_after_days));
+            }
+        }
+        if let Some(limit) = rules.avg_days_late {
+            let avg = h.days_late_sum / i64::from(h.paid);
+            if avg >= limit {
+                risk.push(format!("paid on average {avg} days late (limit {limit})"));
+            }
+        }
+    }
+    if let Some(n) = rules.collection_cases {
+        if h.collection_cases >= n {
+            risk.push(format!(
+                "{} collection case{} in the last {} days",
+                h.collection_cases,
+                if h.collection_cases == 1 { "" } else { "s" },
+                rules.lookback_days
+            ));
+        }
+    }
+    if let (Some(min), Some(score)) = (rules.min_credit_score, c.credit_score) {
+        let fresh = c.credit_score_date.is_none_or(|d| (as_of - d).num_days() <= rules.score_max_age_days);
+        if score < min && fresh {
+            let when = c.credit_score_date.map(|d| format!(" from {d}")).unwrap_or_default();
+            risk.push(format!("credit score {score}{when} is below {min}"));
+        }
+    }
+    if c.vip {
+        let note = if risk.is_empty() { String::new() } else { format!(" (Risk rules would apply: {})", risk.join("; ")) };
+        return (Segment::Vip, format!("VIP: chosen by the creditor{note}"));
+    }
+    if !risk.is_empty() {
+        return (Segment::Risk, format!("Risk: {}", risk.join("; ")));
+    }
+    let score = c.credit_score.map(|s| format!("; credit score {s}")).unwrap_or_default();
+    (
+        Segment::Normal,
+        format!("Normal: no risk rule matched ({} of {} invoices paid more than {} days late{score})", h.paid_late, h.paid, rules.late_after_days),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn history(late: &[i64]) -> History {
+        let rules = SegmentRules::default();
+        let mut h = History::default();
+        for l in late {
+            h.add_paid(&rules, d("2024-01-01"), d("2024-01-01") + chrono::Duration::days(*l));
+        }
+        h
+    }
+
+    #[test]
+    fn late_payer_is_risk_with_reason() {
+        let h = history(&[15, 30, 12, 40, 0, 2]);
+        let (s, why) =
+            classify(&SegmentRules::default(), &SegmentInput { vip: false, credit_score: Some(70), credit_score_date: None, history: &h }, d("2024-06-01"));
+        assert_eq!(s, Segment::Risk);
+        assert!(why.contains("4 of the last 6 invoices paid more than 10 days late"), "{why}");
+        assert!(why.contains("paid on average 16 days late") == false, "{why}");
+    }
+
+    #[test]
+    fn low_fresh_score_is_risk_stale_score_is_not() {
+        let h = history(&[0, 0, 0]);
+        let rules = SegmentRules::default();
+        let (s, why) =
+            classify(&rules, &SegmentInput { vip: false, credit_score: Some(12), credit_score_date: Some(d("2024-05-01")), history: &h }, d("2024-06-01"));
+        assert_eq!(s, Segment::Risk);
+        assert!(why.contains("credit score 12 from 2024-05-01 is below 30"), "{why}");
+        let (s, _) =
+            classify(&rules, &SegmentInput { vip: false, credit_score: Some(12), credit_score_date: Some(d("2022-05-01")), history: &h }, d("2024-06-01"));
+        assert_eq!(s, Segment::Normal);
+    }
+
+    #[test]
+    fn vip_stays_vip_but_says_what_risk_rules_see() {
+        let mut h = history(&[0]);
+        h.collection_cases = 2;
+        let (s, why) =
+            classify(&SegmentRules::default(), &SegmentInput { vip: true, credit_score: None, credit_score_date: None, history: &h }, d("2024-06-01"));
+        assert_eq!(s, Segment::Vip);
+        assert!(why.contains("2 collection cases"), "{why}");
+    }
+
+    #[test]
+    fn too_little_history_is_normal() {
+        let h = history(&[40, 40]);
+        let (s, why) =
+            classify(&SegmentRules::default(), &SegmentInput { vip: false, credit_score: None, credit_score_date: None, history: &h }, d("2024-06-01"));
+        assert_eq!(s, Segment::Normal, "{why}");
+        assert!(why.starts_with("Normal: no risk rule matched (2 of 2"), "{why}");
+    }
+}
