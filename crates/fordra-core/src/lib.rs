@@ -11,5 +11,6 @@ pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod quote;
+pub mod report;
 pub mod run;
 pub mod segment;

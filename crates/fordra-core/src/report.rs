@@ -1,0 +1,188 @@
+//! Reports for the creditor: aging buckets, segment distribution and outcomes, DSO and days to
+//! pay per segment. Pure functions over claim facts as of a date.
+
+use crate::domain::Segment;
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One claim as reports see it on a date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimFacts {
+    pub id: String,
+    pub customer_id: String,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub principal: i64,
+    /// Set when fully paid on or before the report date.
+    pub settled_date: Option<NaiveDate>,
+    pub open: i64,
+    pub fees: i64,
+    pub interest: i64,
+    /// Steps taken, by step kind name.
+    pub steps: HashMap<String, i64>,
+}
+
+impl ClaimFacts {
+    fn is_open(&self) -> bool {
+        self.settled_date.is_none() && self.open > 0
+    }
+    fn step(&self, k: &str) -> i64 {
+        self.steps.get(k).copied().unwrap_or(0)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AgingBucket {
+    pub bucket: &'static str,
+    pub claims: usize,
+    pub open: i64,
+}
+
+pub const AGING_BUCKETS: &[(&str, i64, i64)] = &[("not due", i64::MIN, 0), ("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-180", 91, 180), ("181+", 181, i64::MAX)];
+
+pub fn aging(claims: &[ClaimFacts], as_of: NaiveDate) -> Vec<AgingBucket> {
+    let mut out: Vec<AgingBucket> = AGING_BUCKETS.iter().map(|(b, _, _)| AgingBucket { bucket: b, claims: 0, open: 0 }).collect();
+    for c in claims.iter().filter(|c| c.is_open()) {
+        let late = (as_of - c.due_date).num_days();
+        if let Some(i) = AGING_BUCKETS.iter().position(|(_, lo, hi)| late >= *lo && late <= *hi) {
+            out[i].claims += 1;
+            out[i].open += c.open;
+        }
+    }
+    out
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SegmentFigures {
+    pub segment: String,
+    pub customers: usize,
+    pub invoices: usize,
+    pub open_claims: usize,
+    pub open_amount: i64,
+    pub reminders: i64,
+    pub phone_calls: i64,
+    pub collection_cases: usize,
+    pub legal_cases: usize,
+    pub paid_invoices: usize,
+    /// Average days from invoice date to payment, over invoices paid (None when none).
+    pub avg_days_to_pay: Option<f64>,
+    /// Average days after the due date, over invoices paid.
+    pub avg_days_late: Option<f64>,
+    pub paid_on_time_share: Option<f64>,
+    pub fees: i64,
+    pub interest: i64,
+}
+
+/// Figures per segment. Claims count in the segment their customer is in today.
+/// Only invoices issued on or after `from` count (all when None).
+pub fn segments(customers: &[(String, Option<Segment>)], claims: &[ClaimFacts], from: Option<NaiveDate>) -> Vec<SegmentFigures> {
+    let seg_of: HashMap<&str, Segment> = customers.iter().map(|(id, s)| (id.as_str(), s.unwrap_or(Segment::Normal))).collect();
+    let mut rows: Vec<SegmentFigures> = [Segment::Risk, Segment::Normal, Segment::Vip].iter().map(|s| SegmentFigures { segment: s.to_string(), ..Default::default() }).collect();
+    let idx = |s: Segment| match s {
+        Segment::Risk => 0,
+        Segment::Normal => 1,
+        Segment::Vip => 2,
+    };
+    for (_, s) in customers {
+        rows[idx(s.unwrap_or(Segment::Normal))].customers += 1;
+    }
+    let mut sums = [(0i64, 0i64, 0usize); 3];
+    for c in claims.iter().filter(|c| from.is_none_or(|f| c.issue_date >= f)) {
+        let i = idx(seg_of.get(c.customer_id.as_str()).copied().unwrap_or(Segment::Normal));
+        let r = &mut rows[i];
+        r.invoices += 1;
+        if c.is_open() {
+            r.open_claims += 1;
+            r.open_amount += c.open;
+        }
+        r.reminders += c.step("reminder");
+        r.phone_calls += c.step("phone_call");
+        r.collection_cases += usize::from(c.step("collection") > 0);
+        r.legal_cases += usize::from(c.step("legal") > 0);
+        r.fees += c.fees;
+        r.interest += c.interest;
+        if let Some(p) = c.settled_date {
+            r.paid_invoices += 1;
+            sums[i].0 += (p - c.issue_date).num_days();
+            sums[i].1 += (p - c.due_date).num_days().max(0);
+            sums[i].2 += usize::from(p <= c.due_date);
+        }
+    }
+    for (i, r) in rows.iter_mut().enumerate() {
+        if r.paid_invoices > 0 {
+            let n = r.paid_invoices as f64;
+            r.avg_days_to_pay = Some(round1(sums[i].0 as f64 / n));
+            r.avg_days_late = Some(round1(sums[i].1 as f64 / n));
+            r.paid_on_time_share = Some(round1(100.0 * sums[i].2 as f64 / n) / 100.0);
+        }
+    }
+    rows
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Dso {
+    pub as_of: NaiveDate,
+    pub window_days: i64,
+    /// Open receivables (principal, fees and interest) on the date.
+    pub receivables: i64,
+    /// Invoiced in the window.
+    pub sales: i64,
+    /// Days sales outstanding: receivables / sales × window days.
+    pub dso: Option<f64>,
+    /// Best possible DSO: only the not-yet-due part of receivables.
+    pub best_dso: Option<f64>,
+    pub per_segment: Vec<SegmentFigures>,
+}
+
+/// DSO over the last `window_days` (the standard formula), with the best possible DSO (current
+/// receivables only) and average days to pay per segment over invoices paid in the window.
+pub fn dso(customers: &[(String, Option<Segment>)], claims: &[ClaimFacts], as_of: NaiveDate, window_days: i64) -> Dso {
+    let start = as_of - Duration::days(window_days);
+    let receivables: i64 = claims.iter().filter(|c| c.is_open()).map(|c| c.open).sum();
+    let current: i64 = claims.iter().filter(|c| c.is_open() && c.due_date >= as_of).map(|c| c.open).sum();
+    let sales: i64 = claims.iter().filter(|c| c.issue_date > start && c.issue_date <= as_of).map(|c| c.principal).sum();
+    let ratio = |x: i64| (sales > 0).then(|| round1(x as f64 / sales as f64 * window_days as f64));
+    let paid_in_window: Vec<ClaimFacts> = claims.iter().filter(|c| c.settled_date.is_some_and(|p| p > start)).cloned().collect();
+    Dso { as_of, window_days, receivables, sales, dso: ratio(receivables), best_dso: ratio(current), per_segment: segments(customers, &paid_in_window, None) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn claim(id: &str, cust: &str, issue: &str, due: &str, principal: i64, settled: Option<&str>, open: i64) -> ClaimFacts {
+        ClaimFacts { id: id.into(), customer_id: cust.into(), issue_date: d(issue), due_date: d(due), principal, settled_date: settled.map(d), open, fees: 0, interest: 0, steps: HashMap::new() }
+    }
+
+    #[test]
+    fn aging_and_dso_by_hand() {
+        let claims = vec![
+            claim("a", "c1", "2024-03-01", "2024-03-31", 1000_00, None, 1000_00), // 15 days late on 04-15
+            claim("b", "c1", "2024-01-01", "2024-01-31", 500_00, None, 560_00),   // 75 days late
+            claim("c", "c2", "2024-04-01", "2024-05-01", 2000_00, None, 2000_00), // not due
+            claim("e", "c2", "2024-02-01", "2024-03-01", 300_00, Some("2024-03-11"), 0),
+        ];
+        let a = aging(&claims, d("2024-04-15"));
+        assert_eq!((a[0].claims, a[0].open), (1, 2000_00));
+        assert_eq!((a[1].claims, a[1].open), (1, 1000_00));
+        assert_eq!((a[3].claims, a[3].open), (1, 560_00));
+        // Window 90 days back from 04-15 = after 01-16: sales a + c + e = 3300; receivables 3560.
+        let customers = vec![("c1".to_string(), Some(Segment::Risk)), ("c2".to_string(), None)];
+        let x = dso(&customers, &claims, d("2024-04-15"), 90);
+        assert_eq!(x.sales, 3300_00);
+        assert_eq!(x.receivables, 3560_00);
+        assert_eq!(x.dso, Some(97.1)); // 3560 / 3300 × 90 = 97.09
+        assert_eq!(x.best_dso, Some(54.5)); // 2000 / 3300 × 90 = 54.55
+        let n = &x.per_segment[1];
+        assert_eq!((n.paid_invoices, n.avg_days_to_pay, n.avg_days_late), (1, Some(39.0), Some(10.0)));
+    }
+}

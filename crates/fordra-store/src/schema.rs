@@ -1,0 +1,145 @@
+//! Migrations. One source for both databases; only the auto-increment key and integer type are
+//! spelled differently, so the schemas cannot drift apart.
+
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial schema",
+    r#"
+CREATE TABLE creditors (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    jurisdiction TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    reminder_fee_agreed {int} NOT NULL,
+    charge_interest {int} NOT NULL,
+    contract_rate TEXT,
+    bankgiro TEXT,
+    iban TEXT,
+    policy TEXT NOT NULL
+);
+CREATE TABLE customers (
+    creditor_id TEXT NOT NULL REFERENCES creditors(id),
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    language TEXT NOT NULL,
+    email TEXT,
+    phone TEXT,
+    address TEXT,
+    org_no TEXT,
+    credit_score {int},
+    credit_score_date TEXT,
+    vip {int} NOT NULL,
+    segment TEXT,
+    segment_reason TEXT,
+    PRIMARY KEY (creditor_id, id)
+);
+CREATE TABLE claims (
+    creditor_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    invoice_number TEXT NOT NULL,
+    issue_date TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    principal {int} NOT NULL,
+    status TEXT NOT NULL,
+    settled_date TEXT,
+    PRIMARY KEY (creditor_id, id),
+    FOREIGN KEY (creditor_id, customer_id) REFERENCES customers(creditor_id, id)
+);
+CREATE INDEX claims_status ON claims (creditor_id, status);
+CREATE INDEX claims_customer ON claims (creditor_id, customer_id);
+CREATE TABLE ledger (
+    id {serial},
+    creditor_id TEXT NOT NULL,
+    claim_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    component TEXT,
+    amount {int} NOT NULL,
+    currency TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    memo TEXT NOT NULL
+);
+CREATE INDEX ledger_claim ON ledger (creditor_id, claim_id);
+CREATE TABLE actions (
+    creditor_id TEXT NOT NULL,
+    claim_id TEXT NOT NULL,
+    seq {int} NOT NULL,
+    customer_id TEXT NOT NULL,
+    step_no {int} NOT NULL,
+    kind TEXT NOT NULL,
+    segment TEXT NOT NULL,
+    date TEXT NOT NULL,
+    deadline TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    letter TEXT,
+    fee {int} NOT NULL,
+    notional_fee {int} NOT NULL,
+    interest {int} NOT NULL,
+    open_after {int} NOT NULL,
+    skipped {int} NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (creditor_id, claim_id, seq)
+);
+CREATE INDEX actions_date ON actions (creditor_id, date);
+CREATE TABLE segment_changes (
+    id {serial},
+    creditor_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    from_segment TEXT,
+    to_segment TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX segment_changes_customer ON segment_changes (creditor_id, customer_id);
+CREATE TABLE pauses (
+    id {serial},
+    creditor_id TEXT NOT NULL,
+    claim_id TEXT,
+    customer_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    from_date TEXT NOT NULL,
+    until_date TEXT,
+    ended_date TEXT,
+    reason TEXT NOT NULL
+);
+CREATE TABLE payments (
+    creditor_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    claim_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    amount {int} NOT NULL,
+    currency TEXT NOT NULL,
+    reference TEXT,
+    payer TEXT,
+    source TEXT NOT NULL,
+    PRIMARY KEY (creditor_id, id)
+);
+CREATE TABLE runs (
+    creditor_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    actions {int} NOT NULL,
+    segment_changes {int} NOT NULL,
+    PRIMARY KEY (creditor_id, date)
+);
+CREATE TABLE audit (
+    id {serial},
+    creditor_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    event TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+"#,
+)];
+
+pub fn render(sql: &str, backend: &str) -> String {
+    let (serial, int) = match backend {
+        "postgres" => ("BIGSERIAL PRIMARY KEY", "BIGINT"),
+        _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"),
+    };
+    sql.replace("{serial}", serial).replace("{int}", int)
+}

@@ -1,0 +1,100 @@
+//! `fordra bench`: the daily run over a large generated portfolio on SQLite, end to end
+//! (load, decide, persist), and the decision core alone. Not a test: figures to compare.
+
+use anyhow::Result;
+use chrono::{Duration, NaiveDate};
+use clap::Args;
+use fordra_core::domain::{DebtorKind, JurisdictionCode};
+use fordra_core::law::LawBook;
+use fordra_core::model::Policy;
+use fordra_core::money::Currency;
+use fordra_core::run::{daily_run, Creditor};
+use fordra_store::{CustomerRow, InvoiceRow, Store};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    #[arg(long, default_value_t = 300_000)]
+    pub customers: usize,
+    #[arg(long, default_value_t = 1_000_000)]
+    pub invoices: usize,
+    /// SQLite file to build (default: a temporary file, removed afterwards).
+    #[arg(long)]
+    pub file: Option<PathBuf>,
+    /// Times to repeat the core-only measurement (the best is reported).
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
+}
+
+pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = a.file.clone().unwrap_or_else(|| dir.path().join("bench.db"));
+    let _ = std::fs::remove_file(&path);
+    let as_of = NaiveDate::from_ymd_opt(2026, 6, 15).expect("date");
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let t0 = Instant::now();
+    let mut store = Store::open(&path.display().to_string())?;
+    let creditor = Creditor { id: "bench".into(), name: "Bench AB".into(), jurisdiction: JurisdictionCode::SE, currency: Currency::SEK, reminder_fee_agreed: true, charge_interest: true, contract_rate: None, bankgiro: None, iban: None, policy: Policy::default_for(JurisdictionCode::SE) };
+    store.save_creditor(&creditor)?;
+    let customers: Vec<CustomerRow> = (0..a.customers)
+        .map(|i| CustomerRow {
+            id: format!("C{i:07}"),
+            name: format!("Customer {i}"),
+            kind: if i % 5 == 0 { DebtorKind::Business } else { DebtorKind::Consumer },
+            language: "sv".into(),
+            email: (i % 3 != 0).then(|| format!("c{i}@example.se")),
+            phone: None,
+            address: None,
+            org_no: None,
+            credit_score: Some(rng.gen_range(1..=100)),
+            credit_score_date: Some(as_of - Duration::days(30)),
+            vip: i % 50 == 0,
+            segment: None,
+            segment_reason: None,
+        })
+        .collect();
+    store.upsert_customers("bench", &customers)?;
+    let invoices: Vec<InvoiceRow> = (0..a.invoices)
+        .map(|i| {
+            let due = as_of + Duration::days(rng.gen_range(-120..30));
+            InvoiceRow { line: i + 2, id: format!("I{i:08}"), customer_id: format!("C{:07}", rng.gen_range(0..a.customers)), invoice_number: format!("{i}"), issue_date: due - Duration::days(30), due_date: due, currency: Currency::SEK, amount: rng.gen_range(100_00..20_000_00), paid_date: None }
+        })
+        .collect();
+    store.import_invoices("bench", law, &invoices, "bench.csv")?;
+    let generate = t0.elapsed();
+
+    let j = law.jurisdiction(JurisdictionCode::SE)?;
+    let t = Instant::now();
+    let (cust, claims, _) = store.load_run_state(&creditor, as_of)?;
+    let load = t.elapsed();
+    let mut core = std::time::Duration::MAX;
+    let mut actions = 0;
+    for _ in 0..a.repeats.max(1) {
+        let t = Instant::now();
+        let r = daily_run(&creditor, j, &cust, &claims, as_of);
+        core = core.min(t.elapsed());
+        actions = r.actions.len();
+    }
+    drop((cust, claims));
+    let t = Instant::now();
+    let r = store.run_day("bench", law, as_of, false)?;
+    let end_to_end = t.elapsed();
+    let t = Instant::now();
+    let again = store.run_day("bench", law, as_of, false)?;
+    let rerun = t.elapsed();
+    let rate = a.invoices as f64 / core.as_secs_f64();
+    if json {
+        println!("{}", json!({"customers": a.customers, "invoices": a.invoices, "generate_s": generate.as_secs_f64(), "load_s": load.as_secs_f64(), "core_s": core.as_secs_f64(), "core_invoices_per_s": rate, "end_to_end_s": end_to_end.as_secs_f64(), "actions": r.actions.len(), "rerun_s": rerun.as_secs_f64(), "rerun_actions": again.actions.len()}));
+    } else {
+        println!("Portfolio: {} customers, {} open invoices on SQLite ({}), generated in {:.1} s", a.customers, a.invoices, path.display(), generate.as_secs_f64());
+        println!("Load state:               {:>7.2} s", load.as_secs_f64());
+        println!("Decision core alone:      {:>7.3} s  ({:.2} million invoices/s, {} actions decided)", core.as_secs_f64(), rate / 1e6, actions);
+        println!("Daily run end to end:     {:>7.2} s  (load, decide, persist; {} actions written)", end_to_end.as_secs_f64(), r.actions.len());
+        println!("Same day again:           {:>7.2} s  ({} new actions: idempotent)", rerun.as_secs_f64(), again.actions.len());
+    }
+    Ok(())
+}
