@@ -51,6 +51,20 @@ pub fn late_interest(
     principal_changes: &[(NaiveDate, i64)],
     through: NaiveDate,
 ) -> Result<InterestCalc, LawError> {
+    accrue(law, debtor, contract, due, principal_changes, through, true)
+}
+
+/// The same computation; `explain = false` leaves each period's basis text empty (the daily
+/// run needs only the amounts, and building the texts dominated its cost).
+pub fn accrue(
+    law: &Jurisdiction,
+    debtor: DebtorKind,
+    contract: Option<ContractRate>,
+    due: NaiveDate,
+    principal_changes: &[(NaiveDate, i64)],
+    through: NaiveDate,
+    explain: bool,
+) -> Result<InterestCalc, LawError> {
     let mut periods = Vec::new();
     let mut total = Decimal::ZERO;
     let start = due + Duration::days(1);
@@ -58,7 +72,7 @@ pub fn late_interest(
         return Ok(InterestCalc { periods, total });
     }
     let mut changes: Vec<(NaiveDate, i64)> = principal_changes.to_vec();
-    changes.sort_by_key(|c| c.0);
+    changes.sort_unstable_by_key(|c| c.0);
     let principal_at = |day: NaiveDate| -> i64 { changes.iter().filter(|c| c.0 < day).map(|c| c.1).sum() };
     let mut day = start;
     while day <= through {
@@ -74,6 +88,7 @@ pub fn late_interest(
         let row = law.interest_row(day)?;
         let statutory = row.rate(debtor);
         let (rate, basis) = match contract {
+            None if !explain => (statutory, String::new()),
             None => (statutory, format!("statutory {}% ({} + {} pp): {}", statutory, row.reference, statutory - row.reference, row.source)),
             Some(ContractRate(c)) => match debtor {
                 DebtorKind::Business => (c, format!("contractual {c}% agreed with the debtor")),

@@ -6,7 +6,7 @@
 use crate::calendar::next_banking_day_on_or_after;
 use crate::domain::{Channel, DebtorKind, FeeKind, PauseKind, Segment, StepKind};
 use crate::fees::{fees_for_step, FeeContext, FeeLine, PriorFees};
-use crate::interest::{late_interest, ContractRate};
+use crate::interest::{accrue, ContractRate};
 use crate::law::{Jurisdiction, LawError};
 use crate::ledger::{allocate, interest_posted, principal_changes, Balances, EntryKind, Movement, NewEntry};
 use crate::model::{After, FeeSpec, Policy};
@@ -225,9 +225,9 @@ pub fn interest_to_post(
     if !creditor.charge_interest {
         return Ok(0);
     }
-    let known: Vec<&Movement> = moves.iter().filter(|m| m.date <= through).collect();
-    let calc = late_interest(law, debtor, creditor.contract_rate.map(ContractRate), due, &principal_changes(known.iter().copied()), through)?;
-    Ok((calc.total_minor() - interest_posted(known.iter().copied())).max(0))
+    let known = || moves.iter().filter(|m| m.date <= through);
+    let calc = accrue(law, debtor, creditor.contract_rate.map(ContractRate), due, &principal_changes(known()), through, false)?;
+    Ok((calc.total_minor() - interest_posted(known())).max(0))
 }
 
 fn channel_for(step: &crate::model::Step, c: &CustomerState) -> (Channel, Option<String>) {
@@ -243,11 +243,14 @@ fn channel_for(step: &crate::model::Step, c: &CustomerState) -> (Channel, Option
 /// Decides today's steps for every open claim.
 pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerState], claims: &[ClaimState], as_of: NaiveDate) -> RunResult {
     let segments = segment_customers(creditor, customers, as_of);
+    // Deterministic order: by customer (the caller lists customers in id order), due date, claim.
     let mut order: Vec<usize> = (0..claims.len()).collect();
-    order.sort_by(|a, b| {
+    order.sort_unstable_by(|a, b| {
         let (x, y) = (&claims[*a], &claims[*b]);
-        (&customers[x.customer].id, x.due, &x.id).cmp(&(&customers[y.customer].id, y.due, &y.id))
+        (x.customer, x.due, &x.id).cmp(&(y.customer, y.due, &y.id))
     });
+    // The law's limits per step kind and debtor kind, looked up once per run.
+    let limits_table: Vec<[crate::law::StepLimits; 2]> = StepKind::ALL.iter().map(|k| [law.step_limits(*k, DebtorKind::Consumer), law.step_limits(*k, DebtorKind::Business)]).collect();
     let mut out = RunResult { segments: Vec::new(), ..Default::default() };
     // Grouped reminders: the first claim in a debtor's letter carries the letter's fee.
     let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
@@ -276,7 +279,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
             _ => (claim.due, format!("due {}", claim.due)),
         };
         let trigger = base + Duration::days(step.days);
-        let limits = law.step_limits(step.kind, cust.kind);
+        let limits = &limits_table[step.kind.index()][cust.kind as usize];
         let mut earliest = trigger;
         let mut why_later = Vec::new();
         if limits.min_days_after_due > 0 && claim.due + Duration::days(limits.min_days_after_due) > earliest {

@@ -65,6 +65,28 @@ impl From<Option<chrono::NaiveDate>> for Val {
 
 pub type Row = Vec<Val>;
 
+/// A borrowed row for streaming reads of large results without allocating per cell.
+pub trait RowRef {
+    fn int(&self, idx: usize) -> Option<i64>;
+    fn str(&self, idx: usize) -> Option<&str>;
+    fn day(&self, idx: usize) -> Option<chrono::NaiveDate> {
+        self.str(idx).and_then(parse_day)
+    }
+}
+
+/// Parses `YYYY-MM-DD` directly (several times faster than a general date parser; dates are
+/// written by this store, so the shape is known).
+pub fn parse_day(s: &str) -> Option<chrono::NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return s.parse().ok();
+    }
+    let num = |r: std::ops::Range<usize>| b[r].iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')));
+    chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
+pub type RowFn<'a> = dyn FnMut(&dyn RowRef) -> Result<(), StoreError> + 'a;
+
 pub trait Backend: Send {
     fn name(&self) -> &'static str;
     fn batch(&mut self, sql: &str) -> Result<(), StoreError>;
@@ -72,6 +94,40 @@ pub trait Backend: Send {
     /// The same statement once per row (prepared once).
     fn exec_many(&mut self, sql: &str, rows: &mut dyn Iterator<Item = Vec<Val>>) -> Result<u64, StoreError>;
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, StoreError>;
+    /// Calls `f` for each row, in order, without collecting.
+    fn query_each(&mut self, sql: &str, params: &[Val], f: &mut RowFn<'_>) -> Result<(), StoreError>;
+}
+
+struct SqliteRow<'a, 'b>(&'a rusqlite::Row<'b>);
+impl RowRef for SqliteRow<'_, '_> {
+    fn int(&self, idx: usize) -> Option<i64> {
+        match self.0.get_ref(idx).ok()? {
+            rusqlite::types::ValueRef::Integer(i) => Some(i),
+            rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).ok()?.parse().ok(),
+            _ => None,
+        }
+    }
+    fn str(&self, idx: usize) -> Option<&str> {
+        match self.0.get_ref(idx).ok()? {
+            rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).ok(),
+            _ => None,
+        }
+    }
+}
+
+struct PgRow<'a>(&'a postgres::Row);
+impl RowRef for PgRow<'_> {
+    fn int(&self, idx: usize) -> Option<i64> {
+        let t = self.0.columns()[idx].type_();
+        if *t == postgres::types::Type::INT4 {
+            self.0.try_get::<_, Option<i32>>(idx).ok().flatten().map(i64::from)
+        } else {
+            self.0.try_get::<_, Option<i64>>(idx).ok().flatten()
+        }
+    }
+    fn str(&self, idx: usize) -> Option<&str> {
+        self.0.try_get::<_, Option<&str>>(idx).ok().flatten()
+    }
 }
 
 pub struct Sqlite(pub rusqlite::Connection);
@@ -87,6 +143,14 @@ fn sqlite_val(v: &Val) -> rusqlite::types::Value {
 impl Backend for Sqlite {
     fn name(&self) -> &'static str {
         "sqlite"
+    }
+    fn query_each(&mut self, sql: &str, params: &[Val], f: &mut RowFn<'_>) -> Result<(), StoreError> {
+        let mut st = self.0.prepare_cached(sql)?;
+        let mut rows = st.query(rusqlite::params_from_iter(params.iter().map(sqlite_val)))?;
+        while let Some(r) = rows.next()? {
+            f(&SqliteRow(r))?;
+        }
+        Ok(())
     }
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         Ok(self.0.execute_batch(sql)?)
@@ -143,6 +207,15 @@ fn pg_params(params: &[Val]) -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
 impl Backend for Postgres {
     fn name(&self) -> &'static str {
         "postgres"
+    }
+    fn query_each(&mut self, sql: &str, params: &[Val], f: &mut RowFn<'_>) -> Result<(), StoreError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let p = pg_params(params);
+        let mut it = self.0.query_raw(sql, p.iter().map(|b| b.as_ref() as &dyn postgres::types::ToSql))?;
+        while let Some(r) = it.next()? {
+            f(&PgRow(&r))?;
+        }
+        Ok(())
     }
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         Ok(self.0.batch_execute(sql)?)

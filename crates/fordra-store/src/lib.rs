@@ -6,7 +6,7 @@
 mod backend;
 mod schema;
 
-pub use backend::{Backend, Row, RowExt, Val};
+pub use backend::{parse_day, Backend, Row, RowExt, RowRef, Val};
 use chrono::NaiveDate;
 use fordra_core::domain::{Channel, Component, DebtorKind, FeeKind, JurisdictionCode, PauseKind, Segment, StepKind};
 use fordra_core::fees::{fees_for, FeeContext, PriorFees};
@@ -737,27 +737,41 @@ impl Store {
             }
         }
         let mut cidx: HashMap<String, usize> = HashMap::new();
-        let mut claims = Vec::new();
-        for r in self.db.query("SELECT id, customer_id, due_date, principal, currency FROM claims WHERE creditor_id = $1 AND (status = 'open' OR settled_date > $2) ORDER BY id", &[c.into(), as_of.into()])? {
-            let Some(ci) = idx.get(&r.t(1)) else { continue };
-            cidx.insert(r.t(0), claims.len());
-            claims.push(ClaimState { id: r.t(0), customer: *ci, due: r.date(2), principal: r.i(3), currency: parse(&r.t(4))?, moves: vec![], steps: vec![], pauses: vec![] });
-        }
-        for r in self.db.query(
-            "SELECT l.claim_id, l.date, l.kind, l.component, l.amount FROM ledger l JOIN claims c ON c.creditor_id = l.creditor_id AND c.id = l.claim_id WHERE l.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND l.date <= $3 ORDER BY l.id",
+        let mut claims: Vec<ClaimState> = Vec::new();
+        let day = |r: &dyn RowRef, i: usize| r.day(i).ok_or_else(|| StoreError::Data(format!("bad date in column {i}")));
+        self.db.query_each("SELECT id, customer_id, due_date, principal, currency FROM claims WHERE creditor_id = $1 AND (status = 'open' OR settled_date > $2)", &[c.into(), as_of.into()], &mut |r| {
+            let (Some(id), Some(ci)) = (r.str(0), r.str(1).and_then(|x| idx.get(x))) else { return Ok(()) };
+            cidx.insert(id.to_string(), claims.len());
+            claims.push(ClaimState { id: id.to_string(), customer: *ci, due: day(r, 2)?, principal: r.int(3).unwrap_or(0), currency: parse(r.str(4).unwrap_or(""))?, moves: vec![], steps: vec![], pauses: vec![] });
+            Ok(())
+        })?;
+        self.db.query_each(
+            "SELECT l.claim_id, l.date, l.kind, l.component, l.amount FROM ledger l JOIN claims c ON c.creditor_id = l.creditor_id AND c.id = l.claim_id WHERE l.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND l.date <= $3",
             &[c.into(), as_of.into(), as_of.into()],
-        )? {
-            if let Some(i) = cidx.get(&r.t(0)) {
-                claims[*i].moves.push(Movement { date: r.date(1), kind: parse(&r.t(2))?, component: r.ot(3).map(|x| parse(&x)).transpose()?, amount: r.i(4) });
-            }
-        }
-        for r in self.db.query(
-            "SELECT a.claim_id, a.seq, a.kind, a.date, a.deadline, a.notional_fee, a.skipped FROM actions a JOIN claims c ON c.creditor_id = a.creditor_id AND c.id = a.claim_id WHERE a.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND a.date <= $3 ORDER BY a.claim_id, a.seq",
+            &mut |r| {
+                if let Some(i) = r.str(0).and_then(|x| cidx.get(x)) {
+                    let kind = match r.str(2) {
+                        Some("invoice") => EntryKind::Invoice,
+                        k => parse(k.unwrap_or(""))?,
+                    };
+                    let component = r.str(3).map(parse).transpose()?;
+                    claims[*i].moves.push(Movement { date: day(r, 1)?, kind, component, amount: r.int(4).unwrap_or(0) });
+                }
+                Ok(())
+            },
+        )?;
+        self.db.query_each(
+            "SELECT a.claim_id, a.seq, a.kind, a.date, a.deadline, a.notional_fee, a.skipped FROM actions a JOIN claims c ON c.creditor_id = a.creditor_id AND c.id = a.claim_id WHERE a.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND a.date <= $3",
             &[c.into(), as_of.into(), as_of.into()],
-        )? {
-            if let Some(i) = cidx.get(&r.t(0)) {
-                claims[*i].steps.push(DoneStep { seq: r.i(1) as u32, kind: parse::<StepKind>(&r.t(2))?, date: r.date(3), deadline: r.date(4), notional_fee: r.i(5), skipped: r.i(6) != 0 });
-            }
+            &mut |r| {
+                if let Some(i) = r.str(0).and_then(|x| cidx.get(x)) {
+                    claims[*i].steps.push(DoneStep { seq: r.int(1).unwrap_or(0) as u32, kind: parse::<StepKind>(r.str(2).unwrap_or(""))?, date: day(r, 3)?, deadline: day(r, 4)?, notional_fee: r.int(5).unwrap_or(0), skipped: r.int(6) == Some(1) });
+                }
+                Ok(())
+            },
+        )?;
+        for cl in claims.iter_mut().filter(|c| c.steps.len() > 1) {
+            cl.steps.sort_by_key(|s| s.seq);
         }
         for p in self.pauses(c)? {
             match p.claim_id.as_ref().and_then(|id| cidx.get(id)) {

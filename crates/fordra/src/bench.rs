@@ -68,33 +68,41 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
     let generate = t0.elapsed();
 
     let j = law.jurisdiction(JurisdictionCode::SE)?;
+    // Day 1: the first run ever over this portfolio — every overdue invoice takes a step at once.
     let t = Instant::now();
-    let (cust, claims, _) = store.load_run_state(&creditor, as_of)?;
+    let first = store.run_day("bench", law, as_of, false)?;
+    let first_run = t.elapsed();
+    // Day 2: an ordinary day on a portfolio that is being worked.
+    let day2 = as_of + Duration::days(1);
+    let t = Instant::now();
+    let (cust, claims, _) = store.load_run_state(&creditor, day2)?;
     let load = t.elapsed();
     let mut core = std::time::Duration::MAX;
-    let mut actions = 0;
+    let mut decided = 0;
     for _ in 0..a.repeats.max(1) {
         let t = Instant::now();
-        let r = daily_run(&creditor, j, &cust, &claims, as_of);
+        let r = daily_run(&creditor, j, &cust, &claims, day2);
         core = core.min(t.elapsed());
-        actions = r.actions.len();
+        decided = r.actions.len();
     }
+    let open = claims.len();
     drop((cust, claims));
     let t = Instant::now();
-    let r = store.run_day("bench", law, as_of, false)?;
+    let r = store.run_day("bench", law, day2, false)?;
     let end_to_end = t.elapsed();
     let t = Instant::now();
-    let again = store.run_day("bench", law, as_of, false)?;
+    let again = store.run_day("bench", law, day2, false)?;
     let rerun = t.elapsed();
-    let rate = a.invoices as f64 / core.as_secs_f64();
+    let rate = open as f64 / core.as_secs_f64();
     if json {
-        println!("{}", json!({"customers": a.customers, "invoices": a.invoices, "generate_s": generate.as_secs_f64(), "load_s": load.as_secs_f64(), "core_s": core.as_secs_f64(), "core_invoices_per_s": rate, "end_to_end_s": end_to_end.as_secs_f64(), "actions": r.actions.len(), "rerun_s": rerun.as_secs_f64(), "rerun_actions": again.actions.len()}));
+        println!("{}", json!({"customers": a.customers, "invoices": a.invoices, "generate_s": generate.as_secs_f64(), "first_run_s": first_run.as_secs_f64(), "first_run_actions": first.actions.len(), "load_s": load.as_secs_f64(), "core_s": core.as_secs_f64(), "core_invoices_per_s": rate, "end_to_end_s": end_to_end.as_secs_f64(), "actions": r.actions.len(), "rerun_s": rerun.as_secs_f64(), "rerun_actions": again.actions.len()}));
     } else {
         println!("Portfolio: {} customers, {} open invoices on SQLite ({}), generated in {:.1} s", a.customers, a.invoices, path.display(), generate.as_secs_f64());
-        println!("Load state:               {:>7.2} s", load.as_secs_f64());
-        println!("Decision core alone:      {:>7.3} s  ({:.2} million invoices/s, {} actions decided)", core.as_secs_f64(), rate / 1e6, actions);
-        println!("Daily run end to end:     {:>7.2} s  (load, decide, persist; {} actions written)", end_to_end.as_secs_f64(), r.actions.len());
-        println!("Same day again:           {:>7.2} s  ({} new actions: idempotent)", rerun.as_secs_f64(), again.actions.len());
+        println!("First run ever (catch-up), end to end: {:>7.2} s  ({} actions: every overdue invoice's first step)", first_run.as_secs_f64(), first.actions.len());
+        println!("Next day, end to end:                  {:>7.2} s  (load, decide, persist; {} actions)", end_to_end.as_secs_f64(), r.actions.len());
+        println!("  of which loading the state:          {:>7.2} s", load.as_secs_f64());
+        println!("  decision core alone:                 {:>7.3} s  ({:.2} million invoices/s over {} open invoices, {} actions)", core.as_secs_f64(), rate / 1e6, open, decided);
+        println!("Same day again:                        {:>7.2} s  ({} new actions: idempotent)", rerun.as_secs_f64(), again.actions.len());
     }
     Ok(())
 }
