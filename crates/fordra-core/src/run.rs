@@ -463,3 +463,372 @@ pub fn book_payment(creditor: &Creditor, law: &Jurisdiction, debtor: DebtorKind,
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Component, JurisdictionCode};
+    use crate::law::LawBook;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// An in-memory world that applies decisions the way the store does.
+    struct World {
+        creditor: Creditor,
+        law: LawBook,
+        customers: Vec<CustomerState>,
+        claims: Vec<ClaimState>,
+    }
+
+    fn customer(id: &str, kind: DebtorKind) -> CustomerState {
+        CustomerState { id: id.into(), kind, vip: false, credit_score: None, credit_score_date: None, has_email: true, has_phone: true, segment: None, paid: vec![], collection_dates: vec![], pauses: vec![] }
+    }
+
+    impl World {
+        fn new(j: JurisdictionCode) -> World {
+            let law = LawBook::embedded();
+            let currency = law.jurisdiction(j).unwrap().currency;
+            let creditor = Creditor { id: "t".into(), name: "T".into(), jurisdiction: j, currency, reminder_fee_agreed: true, charge_interest: true, contract_rate: None, bankgiro: None, iban: None, policy: Policy::default_for(j) };
+            World { creditor, law, customers: vec![], claims: vec![] }
+        }
+        fn add_claim(&mut self, id: &str, customer: usize, due: &str, principal: i64) -> usize {
+            let due = d(due);
+            self.claims.push(ClaimState { id: id.into(), customer, due, principal, currency: self.creditor.currency, moves: vec![Movement { date: due - Duration::days(30), kind: EntryKind::Invoice, component: Some(Component::Principal), amount: principal }], steps: vec![], pauses: vec![] });
+            self.claims.len() - 1
+        }
+        fn run(&mut self, day: &str) -> RunResult {
+            let law = self.law.jurisdiction(self.creditor.jurisdiction).unwrap().clone();
+            let r = daily_run(&self.creditor, &law, &self.customers, &self.claims, d(day));
+            for a in &r.actions {
+                let c = self.claims.iter_mut().find(|c| c.id == a.claim_id).unwrap();
+                assert_eq!(a.seq as usize, c.steps.len() + 1);
+                c.steps.push(DoneStep { seq: a.seq, kind: a.kind, date: a.date, deadline: a.deadline, notional_fee: a.notional_fee, skipped: a.skipped });
+            }
+            for e in &r.entries {
+                let c = self.claims.iter_mut().find(|c| c.id == e.claim_id).unwrap();
+                c.moves.push(Movement { date: e.date, kind: e.kind, component: e.component, amount: e.amount });
+            }
+            for (c, s) in self.customers.iter_mut().zip(&r.segments) {
+                c.segment = Some(s.segment);
+            }
+            r
+        }
+        fn pay(&mut self, claim: usize, day: &str, amount: i64) -> Vec<NewEntry> {
+            let law = self.law.jurisdiction(self.creditor.jurisdiction).unwrap().clone();
+            let kind = self.customers[self.claims[claim].customer].kind;
+            let e = book_payment(&self.creditor, &law, kind, &self.claims[claim], "x", &PaymentIn { id: format!("p{}", day), date: d(day), amount });
+            for x in &e {
+                self.claims[claim].moves.push(Movement { date: x.date, kind: x.kind, component: x.component, amount: x.amount });
+            }
+            e
+        }
+        fn balance(&self, claim: usize) -> Balances {
+            Balances::of(&self.claims[claim].moves, NaiveDate::MAX)
+        }
+        fn kinds(&self, claim: usize) -> Vec<StepKind> {
+            self.claims[claim].steps.iter().map(|s| s.kind).collect()
+        }
+    }
+
+    #[test]
+    fn normal_consumer_gets_reminder_then_collection_with_lawful_fees() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        let c = w.add_claim("i1", 0, "2024-03-15", 1_000_000);
+        assert!(w.run("2024-03-21").actions.is_empty(), "due + 6: too early for the reminder at due + 7");
+        let r = w.run("2024-03-22");
+        assert_eq!(r.actions.len(), 1);
+        let a = &r.actions[0];
+        assert_eq!((a.kind, a.fee_total()), (StepKind::Reminder, 6000));
+        assert!(a.reason.starts_with("normal step 1/3 (reminder): due 2024-03-15 +7 days = 2024-03-22"), "{}", a.reason);
+        // 10 days to pay → 2024-04-01 is Easter Monday → deadline Tuesday 2024-04-02.
+        assert_eq!(a.deadline, d("2024-04-02"));
+        // Interest 7 days × 12 % on 10 000 = 23.01.
+        assert_eq!(a.interest, 2301);
+        // Collection one day after the deadline.
+        assert!(w.run("2024-04-02").actions.is_empty());
+        let r = w.run("2024-04-03");
+        assert_eq!((r.actions[0].kind, r.actions[0].fee_total()), (StepKind::Collection, 18000));
+        assert_eq!(w.balance(c).fees, 24000);
+    }
+
+    #[test]
+    fn same_date_twice_decides_nothing_new() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        w.add_claim("i1", 0, "2024-03-15", 500_000);
+        assert_eq!(w.run("2024-03-22").actions.len(), 1);
+        let again = w.run("2024-03-22");
+        assert!(again.actions.is_empty() && again.entries.is_empty());
+    }
+
+    #[test]
+    fn catch_up_after_a_gap_takes_one_step_dated_today() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        let c = w.add_claim("i1", 0, "2024-03-15", 500_000);
+        // First run 60 days after due: only the reminder, dated today, not a collection demand.
+        let r = w.run("2024-05-14");
+        assert_eq!(r.actions.len(), 1);
+        assert_eq!(r.actions[0].kind, StepKind::Reminder);
+        assert!(r.actions[0].reason.contains("catch-up"), "{}", r.actions[0].reason);
+        // The next day nothing: the reminder's payment period must run first.
+        assert!(w.run("2024-05-15").actions.is_empty());
+        let deadline = w.claims[c].steps[0].deadline;
+        assert!(w.run(&deadline.to_string()).actions.is_empty());
+        let r = w.run(&(deadline + Duration::days(1)).to_string());
+        assert_eq!(r.actions[0].kind, StepKind::Collection);
+    }
+
+    #[test]
+    fn finnish_demand_waits_fourteen_days_after_the_reminder_even_after_a_gap() {
+        let mut w = World::new(JurisdictionCode::FI);
+        // A model that would send the demand right after a 7-day reminder period.
+        w.creditor.policy.models[1].steps[0].payment_days = 7;
+        w.creditor.policy.models[1].steps[1].days = 0;
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        let c = w.add_claim("i1", 0, "2024-03-15", 50_000);
+        w.run("2024-03-22");
+        let reminder = w.claims[c].steps[0].date;
+        let r = w.run(&(reminder + Duration::days(13)).to_string());
+        assert!(r.actions.is_empty(), "13 days after the reminder is too early: {:?}", r.actions);
+        let r = w.run(&(reminder + Duration::days(14)).to_string());
+        assert_eq!(r.actions[0].kind, StepKind::Collection);
+        assert!(r.actions[0].reason.contains("law: 14 days after the previous letter"), "{}", r.actions[0].reason);
+    }
+
+    #[test]
+    fn pauses_hold_and_broken_promise_resumes() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        let c = w.add_claim("i1", 0, "2024-03-15", 500_000);
+        w.claims[c].pauses.push(Pause { id: 1, kind: PauseKind::Promise, from: d("2024-03-20"), until: Some(d("2024-04-10")), ended: None, reason: "will pay on salary day".into() });
+        let r = w.run("2024-03-22");
+        assert!(r.actions.is_empty());
+        assert!(r.held[0].reason.contains("promise since 2024-03-20 until 2024-04-10"), "{}", r.held[0].reason);
+        let r = w.run("2024-04-11");
+        assert_eq!(r.actions[0].kind, StepKind::Reminder);
+        assert!(r.actions[0].reason.contains("resumed after promise"), "{}", r.actions[0].reason);
+        // A dispute holds until it is ended.
+        w.claims[c].pauses.push(Pause { id: 2, kind: PauseKind::Dispute, from: d("2024-04-12"), until: None, ended: None, reason: "goods not delivered".into() });
+        assert!(w.run("2024-06-01").actions.is_empty());
+        w.claims[c].pauses[1].ended = Some(d("2024-06-10"));
+        assert_eq!(w.run("2024-06-10").actions[0].kind, StepKind::Collection);
+    }
+
+    #[test]
+    fn customer_level_hold_applies_to_all_claims() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        w.add_claim("i1", 0, "2024-03-15", 500_000);
+        w.add_claim("i2", 0, "2024-03-10", 500_000);
+        w.customers[0].pauses.push(Pause { id: 1, kind: PauseKind::Hold, from: d("2024-03-01"), until: Some(d("2024-04-30")), ended: None, reason: "bankruptcy check".into() });
+        let r = w.run("2024-04-01");
+        assert_eq!(r.held.len(), 2);
+        assert!(r.actions.is_empty());
+    }
+
+    #[test]
+    fn partial_payment_keeps_place_and_interest_survives() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        let c = w.add_claim("i1", 0, "2024-03-15", 1_000_000);
+        w.run("2024-03-22"); // reminder: fee 60, interest 23.01
+        // Pay 5 000 on 2024-03-25: first interest through 03-25 (10 days = 32.88, 9.87 more),
+        // then fees 60, interest 32.88, principal 4 907.12.
+        let e = w.pay(c, "2024-03-25", 500_000);
+        assert_eq!(e[0].kind, EntryKind::Interest);
+        assert_eq!(e[0].amount, 987);
+        let b = w.balance(c);
+        assert_eq!((b.fees, b.interest, b.principal), (0, 0, 1_000_000 - (500_000 - 6000 - 3288)));
+        // Still in its place: the next step is collection, not a second reminder.
+        let deadline = w.claims[c].steps[0].deadline;
+        let r = w.run(&(deadline + Duration::days(1)).to_string());
+        assert_eq!(r.actions[0].kind, StepKind::Collection);
+        // With the allocation order principal first (law tables are data), paying exactly the
+        // principal leaves the interest accrued through the payment day and the fee owed.
+        for j in &mut w.law.jurisdictions {
+            j.allocation_order = vec![Component::Principal, Component::Interest, Component::Fees];
+        }
+        let principal = w.balance(c).principal;
+        w.pay(c, "2024-05-01", principal);
+        let b = w.balance(c);
+        assert_eq!(b.principal, 0);
+        assert_eq!(b.fees, 18000);
+        assert!(b.interest > 0, "interest accrued through the payment day stays owed: {b:?}");
+        assert_eq!(w.run("2024-05-02").open_claims, 1, "the claim stays open for its interest and fee");
+    }
+
+    #[test]
+    fn overpayment_becomes_customer_credit() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        let c = w.add_claim("i1", 0, "2024-03-15", 100_000);
+        let e = w.pay(c, "2024-03-10", 120_000);
+        assert_eq!(w.balance(c).total(), 0);
+        let credit: i64 = e.iter().filter(|x| x.kind == EntryKind::CustomerCredit).map(|x| x.amount).sum();
+        assert_eq!(credit, -20_000);
+        assert!(w.run("2024-04-01").actions.is_empty());
+    }
+
+    #[test]
+    fn business_claim_gets_late_compensation_not_fees() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.customers.push(customer("b1", DebtorKind::Business));
+        let c = w.add_claim("i1", 0, "2024-03-15", 1_000_000);
+        let r = w.run("2024-03-22");
+        assert_eq!(r.actions[0].fees.iter().map(|f| (f.kind, f.amount)).collect::<Vec<_>>(), vec![(FeeKind::LateCompensation, 45000)]);
+        let deadline = w.claims[c].steps[0].deadline;
+        let r = w.run(&(deadline + Duration::days(1)).to_string());
+        assert_eq!(r.actions[0].kind, StepKind::Collection);
+        assert_eq!(r.actions[0].fee_total(), 0);
+        assert_eq!(w.balance(c).fees, 45000);
+    }
+
+    #[test]
+    fn grouped_reminder_charges_one_fee_per_letter() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        w.add_claim("i1", 0, "2024-03-15", 100_000);
+        w.add_claim("i2", 0, "2024-03-15", 200_000);
+        let r = w.run("2024-03-22");
+        assert_eq!(r.actions.len(), 2);
+        assert_eq!(r.actions[0].letter, r.actions[1].letter);
+        assert_eq!(r.actions.iter().map(|a| a.fee_total()).sum::<i64>(), 6000);
+    }
+
+    #[test]
+    fn segments_change_with_reasons_and_models_follow() {
+        let mut w = World::new(JurisdictionCode::SE);
+        let mut c = customer("c1", DebtorKind::Consumer);
+        c.paid = vec![(d("2024-01-01"), d("2024-01-20")), (d("2024-02-01"), d("2024-02-25")), (d("2024-03-01"), d("2024-03-02"))];
+        w.customers.push(c);
+        let mut v = customer("v1", DebtorKind::Business);
+        v.vip = true;
+        w.customers.push(v);
+        let claim = w.add_claim("i1", 0, "2024-04-20", 100_000);
+        let r = w.run("2024-04-17");
+        assert_eq!(r.segments[0].segment, Segment::Risk);
+        // Days late 19, 24 and 1: two above 10 (share 2/3 ≥ 50 %), average 14 (below the limit 20).
+        assert_eq!(r.segments[0].reason, "Risk: 2 of the last 3 invoices paid more than 10 days late");
+        assert_eq!(r.segments[1].segment, Segment::Vip);
+        assert_eq!(r.segment_changes().count(), 2);
+        // Risk model: a pre-due text 3 days before due.
+        assert_eq!(r.actions[0].kind, StepKind::PreDue);
+        assert_eq!(r.actions[0].channel, Channel::Sms);
+        assert_eq!(w.run("2024-04-18").segment_changes().count(), 0);
+        // Chosen as VIP: the claim keeps its place in the new model.
+        w.customers[0].vip = true;
+        let r = w.run("2024-04-30");
+        assert_eq!(r.segment_changes().next().unwrap().segment, Segment::Vip);
+        assert_eq!(r.actions[0].kind, StepKind::Reminder);
+        assert_eq!(w.kinds(claim), vec![StepKind::PreDue, StepKind::Reminder]);
+    }
+
+    #[test]
+    fn next_step_skips_covered_steps_when_the_model_changes() {
+        let vip = Policy::default_for(JurisdictionCode::SE).model(Segment::Vip).steps.clone();
+        let risk = Policy::default_for(JurisdictionCode::SE).model(Segment::Risk).steps.clone();
+        let done = |kinds: &[StepKind]| kinds.iter().enumerate().map(|(i, k)| DoneStep { seq: i as u32 + 1, kind: *k, date: d("2024-01-01"), deadline: d("2024-01-10"), notional_fee: 0, skipped: false }).collect::<Vec<_>>();
+        // VIP after a reminder and a phone call moves to Risk: next is collection.
+        assert_eq!(risk[next_step_index(&risk, &done(&[StepKind::Reminder, StepKind::PhoneCall]), true)].kind, StepKind::Collection);
+        // Risk after one reminder moves to VIP: the second reminder is next.
+        assert_eq!(next_step_index(&vip, &done(&[StepKind::PreDue, StepKind::Reminder]), true), 1);
+        assert_eq!(next_step_index(&risk, &done(&[]), true), 1, "pre-due passes once due");
+    }
+
+    #[test]
+    fn missing_contact_falls_back_to_letter() {
+        let mut w = World::new(JurisdictionCode::SE);
+        let mut c = customer("v1", DebtorKind::Business);
+        c.vip = true;
+        c.has_email = false;
+        w.customers.push(c);
+        w.add_claim("i1", 0, "2024-03-15", 100_000);
+        let r = w.run("2024-03-25");
+        assert_eq!(r.actions[0].channel, Channel::Letter);
+        assert!(r.actions[0].reason.contains("no e-mail address"));
+    }
+
+    #[test]
+    fn small_amount_skips_collection_without_fee() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        let c = w.add_claim("i1", 0, "2024-03-15", 2_000);
+        w.run("2024-03-22");
+        let deadline = w.claims[c].steps[0].deadline;
+        let r = w.run(&(deadline + Duration::days(1)).to_string());
+        assert!(r.actions[0].skipped);
+        assert_eq!(r.actions[0].fee_total(), 0);
+        assert!(r.actions[0].reason.contains("below the step's minimum 100.00"));
+    }
+
+    fn fee_cap(law: &Jurisdiction, kind: FeeKind, debtor: DebtorKind, principal: i64, date: NaiveDate) -> i64 {
+        match kind {
+            FeeKind::LateCompensation => law.compensation(date).map(|c| c.amount).unwrap_or(0),
+            _ => law.fee_rule(kind, debtor, date).map(|r| r.cap(principal)).unwrap_or(0),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Random portfolios, random run days and random payments: no fee above its cap, no
+        /// two steps on one day, component balances never negative, and every payment's
+        /// entries add up to the payment.
+        #[test]
+        fn invariants_hold(
+            jur in 0usize..3,
+            claims in proptest::collection::vec((0usize..3, 0i64..60, 1i64..5_000_000), 1..6),
+            kinds in proptest::collection::vec(any::<bool>(), 3),
+            days in proptest::collection::vec((1i64..9, proptest::option::of(1i64..3_000_000)), 5..40),
+        ) {
+            let j = [JurisdictionCode::SE, JurisdictionCode::FI, JurisdictionCode::NO][jur];
+            let mut w = World::new(j);
+            for (i, b) in kinds.iter().enumerate() {
+                w.customers.push(customer(&format!("c{i}"), if *b { DebtorKind::Business } else { DebtorKind::Consumer }));
+            }
+            let start = d("2024-01-10");
+            for (i, (cust, offset, principal)) in claims.iter().enumerate() {
+                w.add_claim(&format!("i{i}"), *cust, &(start + Duration::days(*offset)).to_string(), *principal);
+            }
+            let mut day = start;
+            for (step, pay) in days {
+                day += Duration::days(step);
+                if let Some(amount) = pay {
+                    let target = (amount as usize) % w.claims.len();
+                    let e = w.pay(target, &day.to_string(), amount);
+                    let paid: i64 = e.iter().filter(|x| x.kind != EntryKind::Interest).map(|x| -x.amount).sum();
+                    prop_assert_eq!(paid, amount);
+                }
+                w.run(&day.to_string());
+            }
+            let law = w.law.jurisdiction(j).unwrap().clone();
+            for c in &w.claims {
+                let debtor = w.customers[c.customer].kind;
+                let b = Balances::of(&c.moves, NaiveDate::MAX);
+                prop_assert!(b.fees >= 0 && b.interest >= 0 && b.principal >= 0, "{:?}", b);
+                let sum: i64 = c.moves.iter().filter(|m| m.component.is_some()).map(|m| m.amount).sum();
+                prop_assert_eq!(sum, b.total());
+                for (k, s) in c.steps.iter().enumerate() {
+                    if k > 0 { prop_assert!(s.date > c.steps[k - 1].date, "two steps on one day"); }
+                }
+                for m in &c.moves {
+                    if let EntryKind::Fee(kind) = m.kind {
+                        prop_assert!(m.date > c.due, "fee on or before the due date");
+                        prop_assert!(m.amount <= fee_cap(&law, kind, debtor, c.principal, m.date), "{kind} fee {} above cap", m.amount);
+                    }
+                }
+                if debtor == DebtorKind::Business {
+                    if let Some(comp) = law.compensation(c.due) {
+                        let fees: i64 = c.moves.iter().filter(|m| matches!(m.kind, EntryKind::Fee(_))).map(|m| m.amount).sum();
+                        let caps: i64 = c.steps.iter().map(|s| s.notional_fee).sum();
+                        prop_assert!(fees <= comp.amount.max(caps), "B2B fees {} above max(compensation, caps)", fees);
+                    }
+                }
+            }
+        }
+    }
+}
