@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub enum After {
     /// Days after the invoice's due date (negative: before it, for a pre-due notice).
     Due,
-    /// Days after the previous step's deadline.
+    /// Days after the previous step's deadline has passed (0: the first day after it).
     Previous,
 }
 
@@ -86,7 +86,7 @@ impl HandlingModel {
         let mut out: Vec<i64> = Vec::with_capacity(self.steps.len());
         for (i, s) in self.steps.iter().enumerate() {
             let o = match (s.after, i) {
-                (After::Previous, i) if i > 0 => out[i - 1] + self.steps[i - 1].payment_days + s.days,
+                (After::Previous, i) if i > 0 => out[i - 1] + self.steps[i - 1].payment_days + 1 + s.days,
                 _ => s.days,
             };
             out.push(o);

@@ -39,7 +39,8 @@ pub struct AgingBucket {
     pub open: i64,
 }
 
-pub const AGING_BUCKETS: &[(&str, i64, i64)] = &[("not due", i64::MIN, 0), ("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-180", 91, 180), ("181+", 181, i64::MAX)];
+pub const AGING_BUCKETS: &[(&str, i64, i64)] =
+    &[("not due", i64::MIN, 0), ("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-180", 91, 180), ("181+", 181, i64::MAX)];
 
 pub fn aging(claims: &[ClaimFacts], as_of: NaiveDate) -> Vec<AgingBucket> {
     let mut out: Vec<AgingBucket> = AGING_BUCKETS.iter().map(|(b, _, _)| AgingBucket { bucket: b, claims: 0, open: 0 }).collect();
@@ -78,7 +79,8 @@ pub struct SegmentFigures {
 /// Only invoices issued on or after `from` count (all when None).
 pub fn segments(customers: &[(String, Option<Segment>)], claims: &[ClaimFacts], from: Option<NaiveDate>) -> Vec<SegmentFigures> {
     let seg_of: HashMap<&str, Segment> = customers.iter().map(|(id, s)| (id.as_str(), s.unwrap_or(Segment::Normal))).collect();
-    let mut rows: Vec<SegmentFigures> = [Segment::Risk, Segment::Normal, Segment::Vip].iter().map(|s| SegmentFigures { segment: s.to_string(), ..Default::default() }).collect();
+    let mut rows: Vec<SegmentFigures> =
+        [Segment::Risk, Segment::Normal, Segment::Vip].iter().map(|s| SegmentFigures { segment: s.to_string(), ..Default::default() }).collect();
     let idx = |s: Segment| match s {
         Segment::Risk => 0,
         Segment::Normal => 1,
@@ -160,7 +162,18 @@ mod tests {
     }
 
     fn claim(id: &str, cust: &str, issue: &str, due: &str, principal: i64, settled: Option<&str>, open: i64) -> ClaimFacts {
-        ClaimFacts { id: id.into(), customer_id: cust.into(), issue_date: d(issue), due_date: d(due), principal, settled_date: settled.map(d), open, fees: 0, interest: 0, steps: HashMap::new() }
+        ClaimFacts {
+            id: id.into(),
+            customer_id: cust.into(),
+            issue_date: d(issue),
+            due_date: d(due),
+            principal,
+            settled_date: settled.map(d),
+            open,
+            fees: 0,
+            interest: 0,
+            steps: HashMap::new(),
+        }
     }
 
     #[test]

@@ -233,9 +233,8 @@ pub fn interest_to_post(
 fn channel_for(step: &crate::model::Step, c: &CustomerState) -> (Channel, Option<String>) {
     match step.channel {
         Channel::Email if !c.has_email => (Channel::Letter, Some("no e-mail address: sent as a letter".into())),
-        Channel::Sms | Channel::Phone if !c.has_phone && step.kind != StepKind::PhoneCall => {
-            (Channel::Letter, Some("no phone number: sent as a letter".into()))
-        }
+        Channel::Sms if !c.has_phone && c.has_email => (Channel::Email, Some("no mobile number: sent by e-mail".into())),
+        Channel::Sms if !c.has_phone => (Channel::Letter, Some("no mobile number or e-mail: sent as a letter".into())),
         ch => (ch, None),
     }
 }
@@ -250,7 +249,8 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         (x.customer, x.due, &x.id).cmp(&(y.customer, y.due, &y.id))
     });
     // The law's limits per step kind and debtor kind, looked up once per run.
-    let limits_table: Vec<[crate::law::StepLimits; 2]> = StepKind::ALL.iter().map(|k| [law.step_limits(*k, DebtorKind::Consumer), law.step_limits(*k, DebtorKind::Business)]).collect();
+    let limits_table: Vec<[crate::law::StepLimits; 2]> =
+        StepKind::ALL.iter().map(|k| [law.step_limits(*k, DebtorKind::Consumer), law.step_limits(*k, DebtorKind::Business)]).collect();
     let mut out = RunResult { segments: Vec::new(), ..Default::default() };
     // Grouped reminders: the first claim in a debtor's letter carries the letter's fee.
     let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
@@ -275,7 +275,8 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         let Some(step) = model.steps.get(j) else { continue };
         let last = claim.steps.last();
         let (base, base_text) = match (step.after, last) {
-            (After::Previous, Some(l)) => (l.deadline, format!("previous deadline {}", l.deadline)),
+            // The debtor may pay on the deadline day itself: counting starts the day after.
+            (After::Previous, Some(l)) => (l.deadline + Duration::days(1), format!("day after previous deadline {}", l.deadline)),
             _ => (claim.due, format!("due {}", claim.due)),
         };
         let trigger = base + Duration::days(step.days);
@@ -484,19 +485,51 @@ mod tests {
     }
 
     fn customer(id: &str, kind: DebtorKind) -> CustomerState {
-        CustomerState { id: id.into(), kind, vip: false, credit_score: None, credit_score_date: None, has_email: true, has_phone: true, segment: None, paid: vec![], collection_dates: vec![], pauses: vec![] }
+        CustomerState {
+            id: id.into(),
+            kind,
+            vip: false,
+            credit_score: None,
+            credit_score_date: None,
+            has_email: true,
+            has_phone: true,
+            segment: None,
+            paid: vec![],
+            collection_dates: vec![],
+            pauses: vec![],
+        }
     }
 
     impl World {
         fn new(j: JurisdictionCode) -> World {
             let law = LawBook::embedded();
             let currency = law.jurisdiction(j).unwrap().currency;
-            let creditor = Creditor { id: "t".into(), name: "T".into(), jurisdiction: j, currency, reminder_fee_agreed: true, charge_interest: true, contract_rate: None, bankgiro: None, iban: None, policy: Policy::default_for(j) };
+            let creditor = Creditor {
+                id: "t".into(),
+                name: "T".into(),
+                jurisdiction: j,
+                currency,
+                reminder_fee_agreed: true,
+                charge_interest: true,
+                contract_rate: None,
+                bankgiro: None,
+                iban: None,
+                policy: Policy::default_for(j),
+            };
             World { creditor, law, customers: vec![], claims: vec![] }
         }
         fn add_claim(&mut self, id: &str, customer: usize, due: &str, principal: i64) -> usize {
             let due = d(due);
-            self.claims.push(ClaimState { id: id.into(), customer, due, principal, currency: self.creditor.currency, moves: vec![Movement { date: due - Duration::days(30), kind: EntryKind::Invoice, component: Some(Component::Principal), amount: principal }], steps: vec![], pauses: vec![] });
+            self.claims.push(ClaimState {
+                id: id.into(),
+                customer,
+                due,
+                principal,
+                currency: self.creditor.currency,
+                moves: vec![Movement { date: due - Duration::days(30), kind: EntryKind::Invoice, component: Some(Component::Principal), amount: principal }],
+                steps: vec![],
+                pauses: vec![],
+            });
             self.claims.len() - 1
         }
         fn run(&mut self, day: &str) -> RunResult {
@@ -548,9 +581,9 @@ mod tests {
         assert_eq!(a.deadline, d("2024-04-02"));
         // Interest 7 days × 12 % on 10 000 = 23.01.
         assert_eq!(a.interest, 2301);
-        // Collection one day after the deadline.
-        assert!(w.run("2024-04-02").actions.is_empty());
-        let r = w.run("2024-04-03");
+        // Collection the day after the day after the deadline (normal model: +1 day).
+        assert!(w.run("2024-04-03").actions.is_empty());
+        let r = w.run("2024-04-04");
         assert_eq!((r.actions[0].kind, r.actions[0].fee_total()), (StepKind::Collection, 18000));
         assert_eq!(w.balance(c).fees, 24000);
     }
@@ -578,8 +611,8 @@ mod tests {
         // The next day nothing: the reminder's payment period must run first.
         assert!(w.run("2024-05-15").actions.is_empty());
         let deadline = w.claims[c].steps[0].deadline;
-        assert!(w.run(&deadline.to_string()).actions.is_empty());
-        let r = w.run(&(deadline + Duration::days(1)).to_string());
+        assert!(w.run(&(deadline + Duration::days(1)).to_string()).actions.is_empty());
+        let r = w.run(&(deadline + Duration::days(2)).to_string());
         assert_eq!(r.actions[0].kind, StepKind::Collection);
     }
 
@@ -605,7 +638,14 @@ mod tests {
         let mut w = World::new(JurisdictionCode::SE);
         w.customers.push(customer("c1", DebtorKind::Consumer));
         let c = w.add_claim("i1", 0, "2024-03-15", 500_000);
-        w.claims[c].pauses.push(Pause { id: 1, kind: PauseKind::Promise, from: d("2024-03-20"), until: Some(d("2024-04-10")), ended: None, reason: "will pay on salary day".into() });
+        w.claims[c].pauses.push(Pause {
+            id: 1,
+            kind: PauseKind::Promise,
+            from: d("2024-03-20"),
+            until: Some(d("2024-04-10")),
+            ended: None,
+            reason: "will pay on salary day".into(),
+        });
         let r = w.run("2024-03-22");
         assert!(r.actions.is_empty());
         assert!(r.held[0].reason.contains("promise since 2024-03-20 until 2024-04-10"), "{}", r.held[0].reason);
@@ -613,7 +653,14 @@ mod tests {
         assert_eq!(r.actions[0].kind, StepKind::Reminder);
         assert!(r.actions[0].reason.contains("resumed after promise"), "{}", r.actions[0].reason);
         // A dispute holds until it is ended.
-        w.claims[c].pauses.push(Pause { id: 2, kind: PauseKind::Dispute, from: d("2024-04-12"), until: None, ended: None, reason: "goods not delivered".into() });
+        w.claims[c].pauses.push(Pause {
+            id: 2,
+            kind: PauseKind::Dispute,
+            from: d("2024-04-12"),
+            until: None,
+            ended: None,
+            reason: "goods not delivered".into(),
+        });
         assert!(w.run("2024-06-01").actions.is_empty());
         w.claims[c].pauses[1].ended = Some(d("2024-06-10"));
         assert_eq!(w.run("2024-06-10").actions[0].kind, StepKind::Collection);
@@ -625,7 +672,14 @@ mod tests {
         w.customers.push(customer("c1", DebtorKind::Consumer));
         w.add_claim("i1", 0, "2024-03-15", 500_000);
         w.add_claim("i2", 0, "2024-03-10", 500_000);
-        w.customers[0].pauses.push(Pause { id: 1, kind: PauseKind::Hold, from: d("2024-03-01"), until: Some(d("2024-04-30")), ended: None, reason: "bankruptcy check".into() });
+        w.customers[0].pauses.push(Pause {
+            id: 1,
+            kind: PauseKind::Hold,
+            from: d("2024-03-01"),
+            until: Some(d("2024-04-30")),
+            ended: None,
+            reason: "bankruptcy check".into(),
+        });
         let r = w.run("2024-04-01");
         assert_eq!(r.held.len(), 2);
         assert!(r.actions.is_empty());
@@ -637,8 +691,8 @@ mod tests {
         w.customers.push(customer("c1", DebtorKind::Consumer));
         let c = w.add_claim("i1", 0, "2024-03-15", 1_000_000);
         w.run("2024-03-22"); // reminder: fee 60, interest 23.01
-        // Pay 5 000 on 2024-03-25: first interest through 03-25 (10 days = 32.88, 9.87 more),
-        // then fees 60, interest 32.88, principal 4 907.12.
+                             // Pay 5 000 on 2024-03-25: first interest through 03-25 (10 days = 32.88, 9.87 more),
+                             // then fees 60, interest 32.88, principal 4 907.12.
         let e = w.pay(c, "2024-03-25", 500_000);
         assert_eq!(e[0].kind, EntryKind::Interest);
         assert_eq!(e[0].amount, 987);
@@ -646,7 +700,7 @@ mod tests {
         assert_eq!((b.fees, b.interest, b.principal), (0, 0, 1_000_000 - (500_000 - 6000 - 3288)));
         // Still in its place: the next step is collection, not a second reminder.
         let deadline = w.claims[c].steps[0].deadline;
-        let r = w.run(&(deadline + Duration::days(1)).to_string());
+        let r = w.run(&(deadline + Duration::days(2)).to_string());
         assert_eq!(r.actions[0].kind, StepKind::Collection);
         // With the allocation order principal first (law tables are data), paying exactly the
         // principal leaves the interest accrued through the payment day and the fee owed.
@@ -682,7 +736,7 @@ mod tests {
         let r = w.run("2024-03-22");
         assert_eq!(r.actions[0].fees.iter().map(|f| (f.kind, f.amount)).collect::<Vec<_>>(), vec![(FeeKind::LateCompensation, 45000)]);
         let deadline = w.claims[c].steps[0].deadline;
-        let r = w.run(&(deadline + Duration::days(1)).to_string());
+        let r = w.run(&(deadline + Duration::days(2)).to_string());
         assert_eq!(r.actions[0].kind, StepKind::Collection);
         assert_eq!(r.actions[0].fee_total(), 0);
         assert_eq!(w.balance(c).fees, 45000);
@@ -732,7 +786,13 @@ mod tests {
     fn next_step_skips_covered_steps_when_the_model_changes() {
         let vip = Policy::default_for(JurisdictionCode::SE).model(Segment::Vip).steps.clone();
         let risk = Policy::default_for(JurisdictionCode::SE).model(Segment::Risk).steps.clone();
-        let done = |kinds: &[StepKind]| kinds.iter().enumerate().map(|(i, k)| DoneStep { seq: i as u32 + 1, kind: *k, date: d("2024-01-01"), deadline: d("2024-01-10"), notional_fee: 0, skipped: false }).collect::<Vec<_>>();
+        let done = |kinds: &[StepKind]| {
+            kinds
+                .iter()
+                .enumerate()
+                .map(|(i, k)| DoneStep { seq: i as u32 + 1, kind: *k, date: d("2024-01-01"), deadline: d("2024-01-10"), notional_fee: 0, skipped: false })
+                .collect::<Vec<_>>()
+        };
         // VIP after a reminder and a phone call moves to Risk: next is collection.
         assert_eq!(risk[next_step_index(&risk, &done(&[StepKind::Reminder, StepKind::PhoneCall]), true)].kind, StepKind::Collection);
         // Risk after one reminder moves to VIP: the second reminder is next.
@@ -760,7 +820,7 @@ mod tests {
         let c = w.add_claim("i1", 0, "2024-03-15", 2_000);
         w.run("2024-03-22");
         let deadline = w.claims[c].steps[0].deadline;
-        let r = w.run(&(deadline + Duration::days(1)).to_string());
+        let r = w.run(&(deadline + Duration::days(2)).to_string());
         assert!(r.actions[0].skipped);
         assert_eq!(r.actions[0].fee_total(), 0);
         assert!(r.actions[0].reason.contains("below the step's minimum 100.00"));

@@ -206,7 +206,7 @@ impl Store {
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             let conn = rusqlite::Connection::open(path)?;
-            conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -200000;")?;
+            conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -200000; PRAGMA mmap_size = 4294967296;")?;
             Box::new(backend::Sqlite(conn))
         };
         let mut s = Store { db, in_tx: false };
@@ -256,12 +256,20 @@ impl Store {
     }
 
     pub fn audit(&mut self, creditor: &str, subject: &str, event: &str, detail: &str) -> Result<()> {
-        self.db.exec("INSERT INTO audit (creditor_id, subject, event, detail) VALUES ($1, $2, $3, $4)", &[creditor.into(), subject.into(), event.into(), detail.into()])?;
+        self.db.exec(
+            "INSERT INTO audit (creditor_id, subject, event, detail) VALUES ($1, $2, $3, $4)",
+            &[creditor.into(), subject.into(), event.into(), detail.into()],
+        )?;
         Ok(())
     }
 
     pub fn audit_log(&mut self, creditor: &str) -> Result<Vec<(String, String, String)>> {
-        Ok(self.db.query("SELECT subject, event, detail FROM audit WHERE creditor_id = $1 ORDER BY id", &[creditor.into()])?.iter().map(|r| (r.t(0), r.t(1), r.t(2))).collect())
+        Ok(self
+            .db
+            .query("SELECT subject, event, detail FROM audit WHERE creditor_id = $1 ORDER BY id", &[creditor.into()])?
+            .iter()
+            .map(|r| (r.t(0), r.t(1), r.t(2)))
+            .collect())
     }
 
     // ----- creditors -------------------------------------------------------------------------
@@ -291,7 +299,10 @@ impl Store {
     }
 
     pub fn creditor(&mut self, id: &str) -> Result<Creditor> {
-        let rows = self.db.query("SELECT id, name, jurisdiction, currency, reminder_fee_agreed, charge_interest, contract_rate, bankgiro, iban, policy FROM creditors WHERE id = $1", &[id.into()])?;
+        let rows = self.db.query(
+            "SELECT id, name, jurisdiction, currency, reminder_fee_agreed, charge_interest, contract_rate, bankgiro, iban, policy FROM creditors WHERE id = $1",
+            &[id.into()],
+        )?;
         let r = rows.first().ok_or_else(|| StoreError::NotFound(format!("no creditor '{id}' (create one with `fordra creditor add`)")))?;
         Ok(Creditor {
             id: r.t(0),
@@ -502,7 +513,7 @@ impl Store {
             s.insert_entries(creditor_id, &|id| currencies.get(id).copied().unwrap_or(creditor.currency), &entries)?;
             s.insert_payment_rows(payments)?;
             for (claim, customer, date) in settle_later {
-                let open = s.balances(creditor_id, &claim, date)?.total();
+                let open = s.amount_due(&creditor, law, &claim, date)?;
                 let row = PaymentRow { line: 0, id: format!("settled:{claim}"), claim_id: claim.clone(), date, amount: open, currency: currencies[&claim], reference: None, payer: None };
                 s.book_one_payment(&creditor, law, &customers, &row, &customer, &format!("{source} (paid date)"))?;
             }
@@ -525,7 +536,14 @@ impl Store {
     }
 
     pub fn claims_of_customer(&mut self, creditor: &str, customer: &str) -> Result<Vec<ClaimRow>> {
-        self.db.query(&format!("SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1 AND customer_id = $2 ORDER BY due_date, id"), &[creditor.into(), customer.into()])?.iter().map(claim_row).collect()
+        self.db
+            .query(
+                &format!("SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1 AND customer_id = $2 ORDER BY due_date, id"),
+                &[creditor.into(), customer.into()],
+            )?
+            .iter()
+            .map(claim_row)
+            .collect()
     }
 
     fn moves(&mut self, creditor: &str, claim: &str) -> Result<Vec<Movement>> {
@@ -563,7 +581,10 @@ impl Store {
 
     /// Customer credits (overpayments) of a customer.
     pub fn customer_credit(&mut self, creditor: &str, customer: &str) -> Result<i64> {
-        let r = self.db.query("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger WHERE creditor_id = $1 AND customer_id = $2 AND kind = 'customer_credit'", &[creditor.into(), customer.into()])?;
+        let r = self.db.query(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger WHERE creditor_id = $1 AND customer_id = $2 AND kind = 'customer_credit'",
+            &[creditor.into(), customer.into()],
+        )?;
         Ok(-r[0].i(0))
     }
 
@@ -571,16 +592,36 @@ impl Store {
         let moves = self.moves(creditor, claim)?;
         let total = Balances::of(&moves, NaiveDate::MAX).total();
         let (status, settled) = if total <= 0 { ("paid", moves.iter().filter(|m| m.kind == EntryKind::Payment).map(|m| m.date).max()) } else { ("open", None) };
-        self.db.exec("UPDATE claims SET status = $1, settled_date = $2 WHERE creditor_id = $3 AND id = $4", &[status.into(), settled.into(), creditor.into(), claim.into()])?;
+        self.db.exec(
+            "UPDATE claims SET status = $1, settled_date = $2 WHERE creditor_id = $3 AND id = $4",
+            &[status.into(), settled.into(), creditor.into(), claim.into()],
+        )?;
         Ok(status.to_string())
     }
 
     // ----- payments --------------------------------------------------------------------------
 
-    fn book_one_payment(&mut self, creditor: &Creditor, law: &LawBook, kinds: &HashMap<String, DebtorKind>, p: &PaymentRow, customer: &str, source: &str) -> Result<PaymentResult> {
+    fn book_one_payment(
+        &mut self,
+        creditor: &Creditor,
+        law: &LawBook,
+        kinds: &HashMap<String, DebtorKind>,
+        p: &PaymentRow,
+        customer: &str,
+        source: &str,
+    ) -> Result<PaymentResult> {
         let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
         let claim = self.claim(&creditor.id, &p.claim_id)?;
-        let state = ClaimState { id: claim.id.clone(), customer: 0, due: claim.due_date, principal: claim.principal, currency: claim.currency, moves: self.moves(&creditor.id, &claim.id)?, steps: vec![], pauses: vec![] };
+        let state = ClaimState {
+            id: claim.id.clone(),
+            customer: 0,
+            due: claim.due_date,
+            principal: claim.principal,
+            currency: claim.currency,
+            moves: self.moves(&creditor.id, &claim.id)?,
+            steps: vec![],
+            pauses: vec![],
+        };
         let debtor = kinds.get(customer).copied().unwrap_or(DebtorKind::Consumer);
         let entries = book_payment(creditor, j, debtor, &state, customer, &PaymentIn { id: p.id.clone(), date: p.date, amount: p.amount });
         self.insert_payment_rows(vec![vec![
@@ -597,9 +638,24 @@ impl Store {
         ]])?;
         self.insert_entries(&creditor.id, &|_| claim.currency, &entries)?;
         let status = self.refresh_status(&creditor.id, &claim.id)?;
-        let allocated = entries.iter().filter(|e| e.kind == EntryKind::Payment).map(|e| (e.component.map(|c| c.to_string()).unwrap_or_default(), -e.amount)).collect();
+        let allocated =
+            entries.iter().filter(|e| e.kind == EntryKind::Payment).map(|e| (e.component.map(|c| c.to_string()).unwrap_or_default(), -e.amount)).collect();
         let credit = entries.iter().filter(|e| e.kind == EntryKind::CustomerCredit).map(|e| -e.amount).sum();
-        Ok(PaymentResult { id: p.id.clone(), claim_id: claim.id, date: p.date, amount: p.amount, status: if credit > 0 { "overpaid".into() } else if status == "paid" { "settled".into() } else { "partly paid".into() }, allocated, credit })
+        Ok(PaymentResult {
+            id: p.id.clone(),
+            claim_id: claim.id,
+            date: p.date,
+            amount: p.amount,
+            status: if credit > 0 {
+                "overpaid".into()
+            } else if status == "paid" {
+                "settled".into()
+            } else {
+                "partly paid".into()
+            },
+            allocated,
+            credit,
+        })
     }
 
     /// Books payments to their claims; a payment id already booked is reported as a duplicate
@@ -607,18 +663,40 @@ impl Store {
     pub fn book_payments(&mut self, creditor_id: &str, law: &LawBook, rows: &[PaymentRow], source: &str) -> Result<Vec<PaymentResult>> {
         let creditor = self.creditor(creditor_id)?;
         self.tx(|s| {
-            let kinds: HashMap<String, DebtorKind> = s.db.query("SELECT id, kind FROM customers WHERE creditor_id = $1", &[creditor_id.into()])?.into_iter().map(|r| (r.t(0), r.t(1).parse().unwrap_or(DebtorKind::Consumer))).collect();
+            let kinds: HashMap<String, DebtorKind> =
+                s.db.query("SELECT id, kind FROM customers WHERE creditor_id = $1", &[creditor_id.into()])?
+                    .into_iter()
+                    .map(|r| (r.t(0), r.t(1).parse().unwrap_or(DebtorKind::Consumer)))
+                    .collect();
             let mut out = Vec::new();
             for p in rows {
-                let dup = s.db.query("SELECT claim_id, amount, date FROM payments WHERE creditor_id = $1 AND id = $2", &[creditor_id.into(), (&p.id).into()])?;
+                let dup =
+                    s.db.query("SELECT claim_id, amount, date FROM payments WHERE creditor_id = $1 AND id = $2", &[creditor_id.into(), (&p.id).into()])?;
                 if let Some(d) = dup.first() {
                     if d.t(0) != p.claim_id || d.i(1) != p.amount || d.date(2) != p.date {
-                        return Err(bad(format!("{source}: line {}: column id: payment '{}' was already booked with other data (claim {}, amount {}, date {})", p.line, p.id, d.t(0), fordra_core::money::format_minor(d.i(1)), d.date(2))));
+                        return Err(bad(format!(
+                            "{source}: line {}: column id: payment '{}' was already booked with other data (claim {}, amount {}, date {})",
+                            p.line,
+                            p.id,
+                            d.t(0),
+                            fordra_core::money::format_minor(d.i(1)),
+                            d.date(2)
+                        )));
                     }
-                    out.push(PaymentResult { id: p.id.clone(), claim_id: p.claim_id.clone(), date: p.date, amount: p.amount, status: "duplicate".into(), allocated: vec![], credit: 0 });
+                    out.push(PaymentResult {
+                        id: p.id.clone(),
+                        claim_id: p.claim_id.clone(),
+                        date: p.date,
+                        amount: p.amount,
+                        status: "duplicate".into(),
+                        allocated: vec![],
+                        credit: 0,
+                    });
                     continue;
                 }
-                let claim = s.claim(creditor_id, &p.claim_id).map_err(|_| bad(format!("{source}: line {}: column invoice_id: unknown invoice '{}'", p.line, p.claim_id)))?;
+                let claim = s
+                    .claim(creditor_id, &p.claim_id)
+                    .map_err(|_| bad(format!("{source}: line {}: column invoice_id: unknown invoice '{}'", p.line, p.claim_id)))?;
                 if claim.currency != p.currency {
                     return Err(bad(format!("{source}: line {}: column currency: payment in {} for an invoice in {}", p.line, p.currency, claim.currency)));
                 }
@@ -636,7 +714,18 @@ impl Store {
     /// Pauses a claim (or all of a customer's claims when `claim` is None). A payment plan may
     /// carry the statutory plan fee.
     #[allow(clippy::too_many_arguments)]
-    pub fn add_pause(&mut self, creditor_id: &str, law: &LawBook, claim: Option<&str>, customer: Option<&str>, kind: PauseKind, from: NaiveDate, until: Option<NaiveDate>, reason: &str, plan_fee: bool) -> Result<(i64, i64)> {
+    pub fn add_pause(
+        &mut self,
+        creditor_id: &str,
+        law: &LawBook,
+        claim: Option<&str>,
+        customer: Option<&str>,
+        kind: PauseKind,
+        from: NaiveDate,
+        until: Option<NaiveDate>,
+        reason: &str,
+        plan_fee: bool,
+    ) -> Result<(i64, i64)> {
         if kind != PauseKind::Dispute && until.is_none() {
             return Err(bad(format!("a {kind} needs an end date (--until)")));
         }
@@ -671,20 +760,51 @@ impl Store {
                         prior.compensation_charged |= k == FeeKind::LateCompensation;
                     }
                 }
-                let ctx = FeeContext { law: j, debtor, reminder_fee_agreed: creditor.reminder_fee_agreed, currency: c.currency, principal: c.principal, due: c.due_date, date: from, prior: &prior };
+                let ctx = FeeContext {
+                    law: j,
+                    debtor,
+                    reminder_fee_agreed: creditor.reminder_fee_agreed,
+                    currency: c.currency,
+                    principal: c.principal,
+                    due: c.due_date,
+                    date: from,
+                    prior: &prior,
+                };
                 let d = fees_for(&ctx, FeeKind::PaymentPlan, FeeSpec::Statutory);
-                let entries: Vec<NewEntry> = d.lines.iter().map(|l| NewEntry { claim_id: c.id.clone(), customer_id: customer_id.clone(), date: from, kind: EntryKind::Fee(l.kind), component: Some(Component::Fees), amount: l.amount, reference: format!("pause:{id}"), memo: l.basis.clone() }).collect();
+                let entries: Vec<NewEntry> = d
+                    .lines
+                    .iter()
+                    .map(|l| NewEntry {
+                        claim_id: c.id.clone(),
+                        customer_id: customer_id.clone(),
+                        date: from,
+                        kind: EntryKind::Fee(l.kind),
+                        component: Some(Component::Fees),
+                        amount: l.amount,
+                        reference: format!("pause:{id}"),
+                        memo: l.basis.clone(),
+                    })
+                    .collect();
                 fee = d.total();
                 s.insert_entries(creditor_id, &|_| c.currency, &entries)?;
             }
-            s.audit(creditor_id, &format!("claim:{}", claim.unwrap_or("*")), &format!("pause:{kind}"), &format!("customer {customer_id}, from {from} until {}, reason: {reason}", until.map(|u| u.to_string()).unwrap_or_else(|| "resolved".into())))?;
+            s.audit(
+                creditor_id,
+                &format!("claim:{}", claim.unwrap_or("*")),
+                &format!("pause:{kind}"),
+                &format!("customer {customer_id}, from {from} until {}, reason: {reason}", until.map(|u| u.to_string()).unwrap_or_else(|| "resolved".into())),
+            )?;
             Ok((id, fee))
         })
     }
 
     pub fn end_pause(&mut self, creditor: &str, id: i64, date: NaiveDate, note: &str) -> Result<()> {
         self.tx(|s| {
-            if s.db.exec("UPDATE pauses SET ended_date = $1 WHERE creditor_id = $2 AND id = $3 AND ended_date IS NULL", &[date.into(), creditor.into(), id.into()])? == 0 {
+            if s.db.exec(
+                "UPDATE pauses SET ended_date = $1 WHERE creditor_id = $2 AND id = $3 AND ended_date IS NULL",
+                &[date.into(), creditor.into(), id.into()],
+            )? == 0
+            {
                 return Err(StoreError::NotFound(format!("no open pause {id}")));
             }
             s.audit(creditor, &format!("pause:{id}"), "ended", &format!("{date}: {note}"))
@@ -693,9 +813,19 @@ impl Store {
 
     pub fn pauses(&mut self, creditor: &str) -> Result<Vec<PauseRow>> {
         self.db
-            .query("SELECT id, claim_id, customer_id, kind, from_date, until_date, ended_date, reason FROM pauses WHERE creditor_id = $1 ORDER BY id", &[creditor.into()])?
+            .query(
+                "SELECT id, claim_id, customer_id, kind, from_date, until_date, ended_date, reason FROM pauses WHERE creditor_id = $1 ORDER BY id",
+                &[creditor.into()],
+            )?
             .iter()
-            .map(|r| Ok(PauseRow { id: r.i(0), claim_id: r.ot(1), customer_id: r.t(2), pause: Pause { id: r.i(0), kind: parse(&r.t(3))?, from: r.date(4), until: r.odate(5), ended: r.odate(6), reason: r.t(7) } }))
+            .map(|r| {
+                Ok(PauseRow {
+                    id: r.i(0),
+                    claim_id: r.ot(1),
+                    customer_id: r.t(2),
+                    pause: Pause { id: r.i(0), kind: parse(&r.t(3))?, from: r.date(4), until: r.odate(5), ended: r.odate(6), reason: r.t(7) },
+                })
+            })
             .collect()
     }
 
@@ -709,7 +839,10 @@ impl Store {
         let mut idx: HashMap<String, usize> = HashMap::new();
         let mut customers = Vec::new();
         let mut reasons = Vec::new();
-        for r in self.db.query("SELECT id, kind, vip, credit_score, credit_score_date, email, phone, segment, segment_reason FROM customers WHERE creditor_id = $1 ORDER BY id", &[c.into()])? {
+        for r in self.db.query(
+            "SELECT id, kind, vip, credit_score, credit_score_date, email, phone, segment, segment_reason FROM customers WHERE creditor_id = $1 ORDER BY id",
+            &[c.into()],
+        )? {
             idx.insert(r.t(0), customers.len());
             reasons.push(r.ot(8));
             customers.push(CustomerState {
@@ -726,12 +859,18 @@ impl Store {
                 pauses: vec![],
             });
         }
-        for r in self.db.query("SELECT customer_id, due_date, settled_date FROM claims WHERE creditor_id = $1 AND status = 'paid' AND settled_date > $2 AND settled_date <= $3", &[c.into(), window.into(), as_of.into()])? {
+        for r in self.db.query(
+            "SELECT customer_id, due_date, settled_date FROM claims WHERE creditor_id = $1 AND status = 'paid' AND settled_date > $2 AND settled_date <= $3",
+            &[c.into(), window.into(), as_of.into()],
+        )? {
             if let Some(i) = idx.get(&r.t(0)) {
                 customers[*i].paid.push((r.date(1), r.date(2)));
             }
         }
-        for r in self.db.query("SELECT customer_id, date FROM actions WHERE creditor_id = $1 AND kind = 'collection' AND skipped = 0 AND date > $2 AND date <= $3", &[c.into(), window.into(), as_of.into()])? {
+        for r in self.db.query(
+            "SELECT customer_id, date FROM actions WHERE creditor_id = $1 AND kind = 'collection' AND skipped = 0 AND date > $2 AND date <= $3",
+            &[c.into(), window.into(), as_of.into()],
+        )? {
             if let Some(i) = idx.get(&r.t(0)) {
                 customers[*i].collection_dates.push(r.date(1));
             }
@@ -739,33 +878,52 @@ impl Store {
         let mut cidx: HashMap<String, usize> = HashMap::new();
         let mut claims: Vec<ClaimState> = Vec::new();
         let day = |r: &dyn RowRef, i: usize| r.day(i).ok_or_else(|| StoreError::Data(format!("bad date in column {i}")));
-        self.db.query_each("SELECT id, customer_id, due_date, principal, currency FROM claims WHERE creditor_id = $1 AND (status = 'open' OR settled_date > $2)", &[c.into(), as_of.into()], &mut |r| {
-            let (Some(id), Some(ci)) = (r.str(0), r.str(1).and_then(|x| idx.get(x))) else { return Ok(()) };
-            cidx.insert(id.to_string(), claims.len());
-            claims.push(ClaimState { id: id.to_string(), customer: *ci, due: day(r, 2)?, principal: r.int(3).unwrap_or(0), currency: parse(r.str(4).unwrap_or(""))?, moves: vec![], steps: vec![], pauses: vec![] });
-            Ok(())
-        })?;
         self.db.query_each(
-            "SELECT l.claim_id, l.date, l.kind, l.component, l.amount FROM ledger l JOIN claims c ON c.creditor_id = l.creditor_id AND c.id = l.claim_id WHERE l.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND l.date <= $3",
-            &[c.into(), as_of.into(), as_of.into()],
+            "SELECT id, customer_id, due_date, principal, currency FROM claims WHERE creditor_id = $1 AND (status = 'open' OR settled_date > $2)",
+            &[c.into(), as_of.into()],
             &mut |r| {
-                if let Some(i) = r.str(0).and_then(|x| cidx.get(x)) {
+                let (Some(id), Some(ci)) = (r.str(0), r.str(1).and_then(|x| idx.get(x))) else { return Ok(()) };
+                cidx.insert(id.to_string(), claims.len());
+                claims.push(ClaimState {
+                    id: id.to_string(),
+                    customer: *ci,
+                    due: day(r, 2)?,
+                    principal: r.int(3).unwrap_or(0),
+                    currency: parse(r.str(4).unwrap_or(""))?,
+                    moves: vec![],
+                    steps: vec![],
+                    pauses: vec![],
+                });
+                Ok(())
+            },
+        )?;
+        // CROSS JOIN makes SQLite drive the join from the open claims, so the covering ledger and
+        // action indexes are read per claim in key order (PostgreSQL plans it as the inner join it
+        // is). Dates are filtered here, not in SQL, so no date index can tempt the planner into a
+        // scan per claim.
+        self.db.query_each(
+            "SELECT l.claim_id, l.date, l.kind, l.component, l.amount FROM claims c CROSS JOIN ledger l WHERE c.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND l.creditor_id = c.creditor_id AND l.claim_id = c.id",
+            &[c.into(), as_of.into()],
+            &mut |r| {
+                let date = day(r, 1)?;
+                if let (Some(i), true) = (r.str(0).and_then(|x| cidx.get(x)), date <= as_of) {
                     let kind = match r.str(2) {
                         Some("invoice") => EntryKind::Invoice,
                         k => parse(k.unwrap_or(""))?,
                     };
                     let component = r.str(3).map(parse).transpose()?;
-                    claims[*i].moves.push(Movement { date: day(r, 1)?, kind, component, amount: r.int(4).unwrap_or(0) });
+                    claims[*i].moves.push(Movement { date, kind, component, amount: r.int(4).unwrap_or(0) });
                 }
                 Ok(())
             },
         )?;
         self.db.query_each(
-            "SELECT a.claim_id, a.seq, a.kind, a.date, a.deadline, a.notional_fee, a.skipped FROM actions a JOIN claims c ON c.creditor_id = a.creditor_id AND c.id = a.claim_id WHERE a.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND a.date <= $3",
-            &[c.into(), as_of.into(), as_of.into()],
+            "SELECT a.claim_id, a.seq, a.kind, a.date, a.deadline, a.notional_fee, a.skipped FROM claims c CROSS JOIN actions a WHERE c.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND a.creditor_id = c.creditor_id AND a.claim_id = c.id",
+            &[c.into(), as_of.into()],
             &mut |r| {
-                if let Some(i) = r.str(0).and_then(|x| cidx.get(x)) {
-                    claims[*i].steps.push(DoneStep { seq: r.int(1).unwrap_or(0) as u32, kind: parse::<StepKind>(r.str(2).unwrap_or(""))?, date: day(r, 3)?, deadline: day(r, 4)?, notional_fee: r.int(5).unwrap_or(0), skipped: r.int(6) == Some(1) });
+                let date = day(r, 3)?;
+                if let (Some(i), true) = (r.str(0).and_then(|x| cidx.get(x)), date <= as_of) {
+                    claims[*i].steps.push(DoneStep { seq: r.int(1).unwrap_or(0) as u32, kind: parse::<StepKind>(r.str(2).unwrap_or(""))?, date, deadline: day(r, 4)?, notional_fee: r.int(5).unwrap_or(0), skipped: r.int(6) == Some(1) });
                 }
                 Ok(())
             },
@@ -793,7 +951,12 @@ impl Store {
     }
 
     pub fn runs(&mut self, creditor: &str) -> Result<Vec<RunRecord>> {
-        Ok(self.db.query("SELECT date, actions, segment_changes FROM runs WHERE creditor_id = $1 ORDER BY date", &[creditor.into()])?.iter().map(|r| RunRecord { date: r.date(0), actions: r.i(1), segment_changes: r.i(2) }).collect())
+        Ok(self
+            .db
+            .query("SELECT date, actions, segment_changes FROM runs WHERE creditor_id = $1 ORDER BY date", &[creditor.into()])?
+            .iter()
+            .map(|r| RunRecord { date: r.date(0), actions: r.i(1), segment_changes: r.i(2) })
+            .collect())
     }
 
     /// Decides (core) and, unless `dry_run`, writes the day's run in one transaction.
@@ -885,7 +1048,10 @@ impl Store {
     pub fn segment_changes(&mut self, creditor: &str, customer: &str) -> Result<Vec<SegmentChangeRow>> {
         Ok(self
             .db
-            .query("SELECT customer_id, date, from_segment, to_segment, reason FROM segment_changes WHERE creditor_id = $1 AND customer_id = $2 ORDER BY id", &[creditor.into(), customer.into()])?
+            .query(
+                "SELECT customer_id, date, from_segment, to_segment, reason FROM segment_changes WHERE creditor_id = $1 AND customer_id = $2 ORDER BY id",
+                &[creditor.into(), customer.into()],
+            )?
             .iter()
             .map(|r| SegmentChangeRow { customer_id: r.t(0), date: r.date(1), from: r.ot(2), to: r.t(3), reason: r.t(4) })
             .collect())
@@ -903,9 +1069,23 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         let mut claims = Vec::new();
         let mut idx = HashMap::new();
-        for r in self.db.query("SELECT id, customer_id, issue_date, due_date, principal, settled_date FROM claims WHERE creditor_id = $1 AND issue_date <= $2 ORDER BY id", &[creditor.into(), as_of.into()])? {
+        for r in self.db.query(
+            "SELECT id, customer_id, issue_date, due_date, principal, settled_date FROM claims WHERE creditor_id = $1 AND issue_date <= $2 ORDER BY id",
+            &[creditor.into(), as_of.into()],
+        )? {
             idx.insert(r.t(0), claims.len());
-            claims.push(ReportClaim { id: r.t(0), customer_id: r.t(1), issue_date: r.date(2), due_date: r.date(3), principal: r.i(4), settled_date: r.odate(5).filter(|d| *d <= as_of), open: 0, fees: 0, interest: 0, steps: HashMap::new() });
+            claims.push(ReportClaim {
+                id: r.t(0),
+                customer_id: r.t(1),
+                issue_date: r.date(2),
+                due_date: r.date(3),
+                principal: r.i(4),
+                settled_date: r.odate(5).filter(|d| *d <= as_of),
+                open: 0,
+                fees: 0,
+                interest: 0,
+                steps: HashMap::new(),
+            });
         }
         for r in self.db.query("SELECT claim_id, kind, component, CAST(SUM(amount) AS BIGINT) FROM ledger WHERE creditor_id = $1 AND date <= $2 GROUP BY claim_id, kind, component", &[creditor.into(), as_of.into()])? {
             let Some(i) = idx.get(&r.t(0)) else { continue };
@@ -921,7 +1101,10 @@ impl Store {
                 c.interest += amount;
             }
         }
-        for r in self.db.query("SELECT claim_id, kind, COUNT(*) FROM actions WHERE creditor_id = $1 AND skipped = 0 AND date <= $2 GROUP BY claim_id, kind", &[creditor.into(), as_of.into()])? {
+        for r in self.db.query(
+            "SELECT claim_id, kind, COUNT(*) FROM actions WHERE creditor_id = $1 AND skipped = 0 AND date <= $2 GROUP BY claim_id, kind",
+            &[creditor.into(), as_of.into()],
+        )? {
             if let Some(i) = idx.get(&r.t(0)) {
                 claims[*i].steps.insert(r.t(1), r.i(2));
             }

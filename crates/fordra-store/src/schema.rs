@@ -50,6 +50,7 @@ CREATE TABLE claims (
 );
 CREATE INDEX claims_status ON claims (creditor_id, status);
 CREATE INDEX claims_customer ON claims (creditor_id, customer_id);
+CREATE INDEX claims_settled ON claims (creditor_id, settled_date);
 CREATE TABLE ledger (
     id {serial},
     creditor_id TEXT NOT NULL,
@@ -63,7 +64,8 @@ CREATE TABLE ledger (
     reference TEXT NOT NULL,
     memo TEXT NOT NULL
 );
-CREATE INDEX ledger_claim ON ledger (creditor_id, claim_id);
+-- Covering: the daily run reads a claim's movements from the index alone.
+CREATE INDEX ledger_claim ON ledger (creditor_id, claim_id, date, kind, component, amount);
 CREATE TABLE actions (
     creditor_id TEXT NOT NULL,
     claim_id TEXT NOT NULL,
@@ -85,6 +87,9 @@ CREATE TABLE actions (
     PRIMARY KEY (creditor_id, claim_id, seq)
 );
 CREATE INDEX actions_date ON actions (creditor_id, date);
+-- Covering: the daily run reads a claim's steps from the index alone.
+CREATE INDEX actions_claim ON actions (creditor_id, claim_id, seq, kind, date, deadline, notional_fee, skipped);
+CREATE INDEX actions_customer ON actions (creditor_id, customer_id);
 CREATE TABLE segment_changes (
     id {serial},
     creditor_id TEXT NOT NULL,

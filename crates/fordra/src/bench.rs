@@ -38,7 +38,18 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let t0 = Instant::now();
     let mut store = Store::open(&path.display().to_string())?;
-    let creditor = Creditor { id: "bench".into(), name: "Bench AB".into(), jurisdiction: JurisdictionCode::SE, currency: Currency::SEK, reminder_fee_agreed: true, charge_interest: true, contract_rate: None, bankgiro: None, iban: None, policy: Policy::default_for(JurisdictionCode::SE) };
+    let creditor = Creditor {
+        id: "bench".into(),
+        name: "Bench AB".into(),
+        jurisdiction: JurisdictionCode::SE,
+        currency: Currency::SEK,
+        reminder_fee_agreed: true,
+        charge_interest: true,
+        contract_rate: None,
+        bankgiro: None,
+        iban: None,
+        policy: Policy::default_for(JurisdictionCode::SE),
+    };
     store.save_creditor(&creditor)?;
     let customers: Vec<CustomerRow> = (0..a.customers)
         .map(|i| CustomerRow {
@@ -61,7 +72,17 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
     let invoices: Vec<InvoiceRow> = (0..a.invoices)
         .map(|i| {
             let due = as_of + Duration::days(rng.gen_range(-120..30));
-            InvoiceRow { line: i + 2, id: format!("I{i:08}"), customer_id: format!("C{:07}", rng.gen_range(0..a.customers)), invoice_number: format!("{i}"), issue_date: due - Duration::days(30), due_date: due, currency: Currency::SEK, amount: rng.gen_range(100_00..20_000_00), paid_date: None }
+            InvoiceRow {
+                line: i + 2,
+                id: format!("I{i:08}"),
+                customer_id: format!("C{:07}", rng.gen_range(0..a.customers)),
+                invoice_number: format!("{i}"),
+                issue_date: due - Duration::days(30),
+                due_date: due,
+                currency: Currency::SEK,
+                amount: rng.gen_range(100_00..20_000_00),
+                paid_date: None,
+            }
         })
         .collect();
     store.import_invoices("bench", law, &invoices, "bench.csv")?;
@@ -95,13 +116,32 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
     let rerun = t.elapsed();
     let rate = open as f64 / core.as_secs_f64();
     if json {
-        println!("{}", json!({"customers": a.customers, "invoices": a.invoices, "generate_s": generate.as_secs_f64(), "first_run_s": first_run.as_secs_f64(), "first_run_actions": first.actions.len(), "load_s": load.as_secs_f64(), "core_s": core.as_secs_f64(), "core_invoices_per_s": rate, "end_to_end_s": end_to_end.as_secs_f64(), "actions": r.actions.len(), "rerun_s": rerun.as_secs_f64(), "rerun_actions": again.actions.len()}));
+        println!(
+            "{}",
+            json!({"customers": a.customers, "invoices": a.invoices, "generate_s": generate.as_secs_f64(), "first_run_s": first_run.as_secs_f64(), "first_run_actions": first.actions.len(), "load_s": load.as_secs_f64(), "core_s": core.as_secs_f64(), "core_invoices_per_s": rate, "end_to_end_s": end_to_end.as_secs_f64(), "actions": r.actions.len(), "rerun_s": rerun.as_secs_f64(), "rerun_actions": again.actions.len()})
+        );
     } else {
-        println!("Portfolio: {} customers, {} open invoices on SQLite ({}), generated in {:.1} s", a.customers, a.invoices, path.display(), generate.as_secs_f64());
-        println!("First run ever (catch-up), end to end: {:>7.2} s  ({} actions: every overdue invoice's first step)", first_run.as_secs_f64(), first.actions.len());
+        println!(
+            "Portfolio: {} customers, {} open invoices on SQLite ({}), generated in {:.1} s",
+            a.customers,
+            a.invoices,
+            path.display(),
+            generate.as_secs_f64()
+        );
+        println!(
+            "First run ever (catch-up), end to end: {:>7.2} s  ({} actions: every overdue invoice's first step)",
+            first_run.as_secs_f64(),
+            first.actions.len()
+        );
         println!("Next day, end to end:                  {:>7.2} s  (load, decide, persist; {} actions)", end_to_end.as_secs_f64(), r.actions.len());
         println!("  of which loading the state:          {:>7.2} s", load.as_secs_f64());
-        println!("  decision core alone:                 {:>7.3} s  ({:.2} million invoices/s over {} open invoices, {} actions)", core.as_secs_f64(), rate / 1e6, open, decided);
+        println!(
+            "  decision core alone:                 {:>7.3} s  ({:.2} million invoices/s over {} open invoices, {} actions)",
+            core.as_secs_f64(),
+            rate / 1e6,
+            open,
+            decided
+        );
         println!("Same day again:                        {:>7.2} s  ({} new actions: idempotent)", rerun.as_secs_f64(), again.actions.len());
     }
     Ok(())

@@ -25,7 +25,13 @@ impl Sheet {
     pub fn read(path: &Path, required: &[&str]) -> Result<Sheet> {
         let name = path.display().to_string();
         let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_path(path).map_err(|e| anyhow!("{name}: {e}"))?;
-        let headers: HashMap<String, usize> = rdr.headers().map_err(|e| anyhow!("{name}: line 1: {e}"))?.iter().enumerate().map(|(i, h)| (h.trim_start_matches('\u{feff}').to_ascii_lowercase(), i)).collect();
+        let headers: HashMap<String, usize> = rdr
+            .headers()
+            .map_err(|e| anyhow!("{name}: line 1: {e}"))?
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.trim_start_matches('\u{feff}').to_ascii_lowercase(), i))
+            .collect();
         for r in required {
             if !headers.contains_key(*r) {
                 bail!("{name}: line 1: missing column '{r}' (columns needed: {})", required.join(", "));

@@ -172,7 +172,17 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
                 };
                 let due = issue + Duration::days(30);
                 let pay = p.base_delay(&mut rng).map(|d| due + Duration::days(d));
-                let mut row = InvoiceRow { line: n, id: id.clone(), customer_id: c.id.clone(), invoice_number: id.clone(), issue_date: issue, due_date: due, currency: Currency::SEK, amount, paid_date: None };
+                let mut row = InvoiceRow {
+                    line: n,
+                    id: id.clone(),
+                    customer_id: c.id.clone(),
+                    invoice_number: id.clone(),
+                    issue_date: issue,
+                    due_date: due,
+                    currency: Currency::SEK,
+                    amount,
+                    paid_date: None,
+                };
                 behaviour_of_claim.insert(id.clone(), p);
                 if issue < start {
                     match pay {
@@ -196,7 +206,11 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
     store.import_invoices(DEMO_CREDITOR, law, &history, "demo-history.csv")?;
 
     let bar = if json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(a.days as u64) };
-    bar.set_style(indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} days").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()).progress_chars("=> "));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} days")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
     let mut totals = (0usize, 0usize, 0usize);
     let mut day = start;
     while day <= end {
@@ -214,7 +228,16 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
                 continue;
             }
             let amount = if share >= 100 { owed } else { owed * share / 100 };
-            payments.push(PaymentRow { line: payments.len() + 1, id: format!("P-{claim}-{day}"), claim_id: claim, date: day, amount, currency: Currency::SEK, reference: None, payer: None });
+            payments.push(PaymentRow {
+                line: payments.len() + 1,
+                id: format!("P-{claim}-{day}"),
+                claim_id: claim,
+                date: day,
+                amount,
+                currency: Currency::SEK,
+                reference: None,
+                payer: None,
+            });
         }
         payments.sort_by(|x, y| x.id.cmp(&y.id));
         totals.0 += payments.len();
@@ -244,11 +267,24 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
     let custs: Vec<_> = custs.into_iter().map(|(id, s, _)| (id, s)).collect();
     let seg = report::segments(&custs, &claims, Some(start - Duration::days(30)));
     if json {
-        println!("{}", serde_json::to_string_pretty(&json!({"db": db, "creditor": DEMO_CREDITOR, "from": start, "to": end, "customers": a.customers, "invoices": claims.len(), "payments": totals.0, "actions": totals.1, "segment_changes": totals.2, "segments": show::segment_json(&seg)}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({"db": db, "creditor": DEMO_CREDITOR, "from": start, "to": end, "customers": a.customers, "invoices": claims.len(), "payments": totals.0, "actions": totals.1, "segment_changes": totals.2, "segments": show::segment_json(&seg)})
+            )?
+        );
         return Ok(());
     }
     println!("Demo creditor '{DEMO_CREDITOR}' (Nordljus Energi AB, Swedish law) in {db}");
-    println!("{} customers, {} invoices ({} in history before {start}); simulated {start} .. {end}: {} payments, {} steps taken, {} segment changes", a.customers, claims.len(), history.len(), totals.0, totals.1, totals.2);
+    println!(
+        "{} customers, {} invoices ({} in history before {start}); simulated {start} .. {end}: {} payments, {} steps taken, {} segment changes",
+        a.customers,
+        claims.len(),
+        history.len(),
+        totals.0,
+        totals.1,
+        totals.2
+    );
     println!("Outcomes of invoices issued since {} by the customer's segment today:", start - Duration::days(30));
     show::print_segments(&seg, end);
     let total_fees: i64 = seg.iter().map(|s| s.fees).sum();

@@ -47,10 +47,7 @@ enum Cmd {
     #[command(subcommand)]
     Policy(PolicyCmd),
     /// Import customers, invoices or payments from CSV.
-    Import {
-        what: ImportWhat,
-        file: PathBuf,
-    },
+    Import { what: ImportWhat, file: PathBuf },
     /// The daily run: decide and record every open claim's next step.
     Run {
         /// The run date (default: today).
@@ -308,13 +305,32 @@ fn run(cli: Cli) -> Result<()> {
 fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: bool, cmd: Cmd) -> Result<()> {
     if let Cmd::Creditor(CreditorCmd::Add { id, name, jurisdiction, currency, reminder_fee_agreed, no_interest, contract_rate, bankgiro, iban }) = cmd {
         let j = law.jurisdiction(jurisdiction)?;
-        let c = Creditor { id, name, jurisdiction, currency: currency.unwrap_or(j.currency), reminder_fee_agreed, charge_interest: !no_interest, contract_rate, bankgiro, iban, policy: Policy::default_for(jurisdiction) };
+        let c = Creditor {
+            id,
+            name,
+            jurisdiction,
+            currency: currency.unwrap_or(j.currency),
+            reminder_fee_agreed,
+            charge_interest: !no_interest,
+            contract_rate,
+            bankgiro,
+            iban,
+            policy: Policy::default_for(jurisdiction),
+        };
         c.policy.validate(j, c.reminder_fee_agreed, today()).map_err(|e| anyhow!("the default policy is not lawful here: {}", e.join("; ")))?;
         store.save_creditor(&c)?;
         if json {
             println!("{}", json!({"creditor": c.id, "jurisdiction": c.jurisdiction.upper(), "currency": c.currency.code()}));
         } else {
-            println!("Creditor {} ({}) saved: {} law, {}, reminder fees agreed: {}, late interest: {}", c.id, c.name, c.jurisdiction.upper(), c.currency, c.reminder_fee_agreed, c.charge_interest);
+            println!(
+                "Creditor {} ({}) saved: {} law, {}, reminder fees agreed: {}, late interest: {}",
+                c.id,
+                c.name,
+                c.jurisdiction.upper(),
+                c.currency,
+                c.reminder_fee_agreed,
+                c.charge_interest
+            );
         }
         return Ok(());
     }
@@ -344,7 +360,9 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
             let policy = Policy::from_toml(&text).map_err(|e| anyhow!("{}: {e}", file.display()))?;
             let mut c = store.creditor(&cid)?;
             let j = law.jurisdiction(c.jurisdiction)?;
-            policy.validate(j, c.reminder_fee_agreed, today()).map_err(|e| anyhow!("{}: refused, the policy breaks these rules:\n  - {}", file.display(), e.join("\n  - ")))?;
+            policy
+                .validate(j, c.reminder_fee_agreed, today())
+                .map_err(|e| anyhow!("{}: refused, the policy breaks these rules:\n  - {}", file.display(), e.join("\n  - ")))?;
             c.policy = policy;
             store.save_creditor(&c)?;
             store.audit(&cid, "policy", "set", &format!("from {}", file.display()))?;
@@ -361,7 +379,9 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
             Ok(())
         }
         Cmd::Pause(p) => pause(store, law, &cid, p, json),
-        Cmd::Report { kind, date, window } => show::report(store, &cid, matches!(kind, ReportKind::Aging), matches!(kind, ReportKind::Dso), date.unwrap_or_else(today), window, json),
+        Cmd::Report { kind, date, window } => {
+            show::report(store, &cid, matches!(kind, ReportKind::Aging), matches!(kind, ReportKind::Dso), date.unwrap_or_else(today), window, json)
+        }
         _ => unreachable!("handled before opening the store"),
     }
 }
@@ -381,7 +401,10 @@ fn import(store: &mut Store, law: &LawBook, cid: &str, what: ImportWhat, file: &
             let s = store.upsert_customers(cid, &rows)?;
             store.audit(cid, &format!("import:{source}"), "customers", &format!("{} created, {} updated, {} unchanged", s.created, s.updated, s.unchanged))?;
             if json {
-                println!("{}", json!({"file": file.display().to_string(), "rows": rows.len(), "created": s.created, "updated": s.updated, "unchanged": s.unchanged}));
+                println!(
+                    "{}",
+                    json!({"file": file.display().to_string(), "rows": rows.len(), "created": s.created, "updated": s.updated, "unchanged": s.unchanged})
+                );
             } else {
                 println!("{}: {} customers: {} created, {} updated, {} unchanged", file.display(), rows.len(), s.created, s.updated, s.unchanged);
             }
@@ -390,7 +413,10 @@ fn import(store: &mut Store, law: &LawBook, cid: &str, what: ImportWhat, file: &
             let rows = csvin::invoices(file, c.currency)?;
             let s = store.import_invoices(cid, law, &rows, &source)?;
             if json {
-                println!("{}", json!({"file": file.display().to_string(), "rows": rows.len(), "created": s.created, "settled": s.settled, "unchanged": s.unchanged}));
+                println!(
+                    "{}",
+                    json!({"file": file.display().to_string(), "rows": rows.len(), "created": s.created, "settled": s.settled, "unchanged": s.unchanged})
+                );
             } else {
                 println!("{}: {} invoices: {} created, {} settled, {} unchanged", file.display(), rows.len(), s.created, s.settled, s.unchanged);
             }
@@ -401,10 +427,28 @@ fn import(store: &mut Store, law: &LawBook, cid: &str, what: ImportWhat, file: &
             let booked = results.iter().filter(|r| r.status != "duplicate").count();
             if json {
                 let list: Vec<_> = results.iter().map(|r| json!({"id": r.id, "invoice": r.claim_id, "date": r.date, "amount": m(r.amount), "status": r.status, "allocated": r.allocated.iter().map(|(c, a)| json!({"component": c, "amount": m(*a)})).collect::<Vec<_>>(), "credit": m(r.credit)})).collect();
-                println!("{}", serde_json::to_string_pretty(&json!({"file": file.display().to_string(), "booked": booked, "duplicates": results.len() - booked, "payments": list}))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &json!({"file": file.display().to_string(), "booked": booked, "duplicates": results.len() - booked, "payments": list})
+                    )?
+                );
             } else {
                 println!("{}: {} payments: {} booked, {} already booked", file.display(), results.len(), booked, results.len() - booked);
-                let rows = results.iter().map(|r| vec![r.id.clone(), r.claim_id.clone(), r.date.to_string(), m(r.amount), r.status.clone(), r.allocated.iter().map(|(c, a)| format!("{c} {}", m(*a))).collect::<Vec<_>>().join(", "), if r.credit > 0 { m(r.credit) } else { String::new() }]).collect();
+                let rows = results
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.id.clone(),
+                            r.claim_id.clone(),
+                            r.date.to_string(),
+                            m(r.amount),
+                            r.status.clone(),
+                            r.allocated.iter().map(|(c, a)| format!("{c} {}", m(*a))).collect::<Vec<_>>().join(", "),
+                            if r.credit > 0 { m(r.credit) } else { String::new() },
+                        ]
+                    })
+                    .collect();
                 println!("{}", table(&["payment", "invoice", "date", "amount", "status", "allocated", "credit"], rows));
             }
         }
@@ -442,11 +486,32 @@ fn run_day(store: &mut Store, law: &LawBook, cid: &str, date: NaiveDate, dry_run
     );
     const SHOW: usize = 40;
     if !changes.is_empty() {
-        let rows = changes.iter().take(SHOW).map(|s| vec![s.customer_id.clone(), s.previous.map(|p| p.to_string()).unwrap_or_else(|| "-".into()), s.segment.to_string(), s.reason.clone()]).collect();
+        let rows = changes
+            .iter()
+            .take(SHOW)
+            .map(|s| vec![s.customer_id.clone(), s.previous.map(|p| p.to_string()).unwrap_or_else(|| "-".into()), s.segment.to_string(), s.reason.clone()])
+            .collect();
         println!("{}", table(&["customer", "from", "to", "reason"], rows));
     }
     if !r.actions.is_empty() {
-        let rows = r.actions.iter().take(SHOW).map(|a| vec![a.claim_id.clone(), a.customer_id.clone(), a.segment.to_string(), if a.skipped { format!("{} (skipped)", a.kind) } else { a.kind.to_string() }, a.channel.to_string(), m(a.fee_total()), m(a.interest), a.deadline.to_string(), a.reason.clone()]).collect();
+        let rows = r
+            .actions
+            .iter()
+            .take(SHOW)
+            .map(|a| {
+                vec![
+                    a.claim_id.clone(),
+                    a.customer_id.clone(),
+                    a.segment.to_string(),
+                    if a.skipped { format!("{} (skipped)", a.kind) } else { a.kind.to_string() },
+                    a.channel.to_string(),
+                    m(a.fee_total()),
+                    m(a.interest),
+                    a.deadline.to_string(),
+                    a.reason.clone(),
+                ]
+            })
+            .collect();
         println!("{}", table(&["claim", "customer", "segment", "step", "channel", "fee", "interest", "deadline", "reason"], rows));
     }
     let hidden = r.actions.len().saturating_sub(SHOW) + changes.len().saturating_sub(SHOW);
@@ -462,8 +527,25 @@ fn quote(law: &LawBook, q: QuoteArgs, json: bool) -> Result<()> {
     let currency = q.currency.unwrap_or(j.currency);
     let principal = parse_minor(&q.principal).map_err(|e| anyhow!("--principal: {e}"))?;
     let as_of = q.as_of.unwrap_or_else(today);
-    let r = quote(law, &QuoteInput { jurisdiction: q.jurisdiction, debtor: q.debtor, principal, currency, due: q.due, as_of, steps: q.steps.clone(), reminder_fee_agreed: q.reminder_fee_agreed, contract_rate: q.contract_rate })?;
-    let interest_basis = r.interest_periods.iter().map(|p| format!("{}..{} {} days × {}% on {}: {}", p.from, p.through, p.days, p.rate, m(p.principal_minor), p.basis)).collect::<Vec<_>>();
+    let r = quote(
+        law,
+        &QuoteInput {
+            jurisdiction: q.jurisdiction,
+            debtor: q.debtor,
+            principal,
+            currency,
+            due: q.due,
+            as_of,
+            steps: q.steps.clone(),
+            reminder_fee_agreed: q.reminder_fee_agreed,
+            contract_rate: q.contract_rate,
+        },
+    )?;
+    let interest_basis = r
+        .interest_periods
+        .iter()
+        .map(|p| format!("{}..{} {} days × {}% on {}: {}", p.from, p.through, p.days, p.rate, m(p.principal_minor), p.basis))
+        .collect::<Vec<_>>();
     if json {
         let out = json!({
             "jurisdiction": q.jurisdiction.upper(), "debtor": q.debtor, "currency": currency.code(),
@@ -502,7 +584,11 @@ fn pause(store: &mut Store, law: &LawBook, cid: &str, p: PauseCmd, json: bool) -
             if json {
                 println!("{}", json!({"pause": id, "kind": kind, "from": from, "until": until, "fee": m(fee)}));
             } else {
-                println!("Pause {id}: {kind} from {from}{}{}", until.map(|u| format!(" until {u}")).unwrap_or_else(|| " until resolved".into()), if fee > 0 { format!(", plan fee {} charged", m(fee)) } else { String::new() });
+                println!(
+                    "Pause {id}: {kind} from {from}{}{}",
+                    until.map(|u| format!(" until {u}")).unwrap_or_else(|| " until resolved".into()),
+                    if fee > 0 { format!(", plan fee {} charged", m(fee)) } else { String::new() }
+                );
             }
         }
         PauseCmd::End { id, date, note } => {
@@ -514,7 +600,21 @@ fn pause(store: &mut Store, law: &LawBook, cid: &str, p: PauseCmd, json: bool) -
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
-                let t = rows.iter().map(|p| vec![p.id.to_string(), p.claim_id.clone().unwrap_or_else(|| "(all)".into()), p.customer_id.clone(), p.pause.kind.to_string(), p.pause.from.to_string(), p.pause.until.map(|d| d.to_string()).unwrap_or_default(), p.pause.ended.map(|d| d.to_string()).unwrap_or_default(), p.pause.reason.clone()]).collect();
+                let t = rows
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            p.id.to_string(),
+                            p.claim_id.clone().unwrap_or_else(|| "(all)".into()),
+                            p.customer_id.clone(),
+                            p.pause.kind.to_string(),
+                            p.pause.from.to_string(),
+                            p.pause.until.map(|d| d.to_string()).unwrap_or_default(),
+                            p.pause.ended.map(|d| d.to_string()).unwrap_or_default(),
+                            p.pause.reason.clone(),
+                        ]
+                    })
+                    .collect();
                 println!("{}", table(&["id", "claim", "customer", "kind", "from", "until", "ended", "reason"], t));
             }
         }

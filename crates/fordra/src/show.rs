@@ -15,9 +15,21 @@ pub fn creditor(store: &mut Store, cid: &str, json: bool) -> Result<()> {
     let c = store.creditor(cid)?;
     let runs = store.runs(cid)?;
     if json {
-        println!("{}", json!({"id": c.id, "name": c.name, "jurisdiction": c.jurisdiction.upper(), "currency": c.currency.code(), "reminder_fee_agreed": c.reminder_fee_agreed, "charge_interest": c.charge_interest, "contract_rate": c.contract_rate.map(|r| r.to_string()), "bankgiro": c.bankgiro, "iban": c.iban, "last_run": runs.last().map(|r| r.date), "runs": runs.len()}));
+        println!(
+            "{}",
+            json!({"id": c.id, "name": c.name, "jurisdiction": c.jurisdiction.upper(), "currency": c.currency.code(), "reminder_fee_agreed": c.reminder_fee_agreed, "charge_interest": c.charge_interest, "contract_rate": c.contract_rate.map(|r| r.to_string()), "bankgiro": c.bankgiro, "iban": c.iban, "last_run": runs.last().map(|r| r.date), "runs": runs.len()})
+        );
     } else {
-        println!("{} — {}\n  law {}, currency {}, reminder fees agreed: {}, late interest: {}{}", c.id, c.name, c.jurisdiction.upper(), c.currency, c.reminder_fee_agreed, c.charge_interest, c.contract_rate.map(|r| format!(" (contract rate {r}%)")).unwrap_or_default());
+        println!(
+            "{} — {}\n  law {}, currency {}, reminder fees agreed: {}, late interest: {}{}",
+            c.id,
+            c.name,
+            c.jurisdiction.upper(),
+            c.currency,
+            c.reminder_fee_agreed,
+            c.charge_interest,
+            c.contract_rate.map(|r| format!(" (contract rate {r}%)")).unwrap_or_default()
+        );
         println!("  bankgiro {}, IBAN {}", c.bankgiro.as_deref().unwrap_or("-"), c.iban.as_deref().unwrap_or("-"));
         println!("  runs: {}{}", runs.len(), runs.last().map(|r| format!(", last {}", r.date)).unwrap_or_default());
     }
@@ -38,14 +50,30 @@ pub fn claim(store: &mut Store, law: &LawBook, cid: &str, id: &str, json: bool) 
     let cust = store.customer(cid, &c.customer_id)?;
     let ledger = store.ledger(cid, id)?;
     let actions = store.actions_of_claim(cid, id)?;
-    let pauses: Vec<_> = store.pauses(cid)?.into_iter().filter(|p| p.claim_id.as_deref() == Some(id) || (p.claim_id.is_none() && p.customer_id == c.customer_id)).collect();
+    let pauses: Vec<_> =
+        store.pauses(cid)?.into_iter().filter(|p| p.claim_id.as_deref() == Some(id) || (p.claim_id.is_none() && p.customer_id == c.customer_id)).collect();
     let now = today();
     let bal = store.balances(cid, id, NaiveDate::MAX)?;
-    let moves: Vec<Movement> = ledger.iter().filter_map(|l| Some(Movement { date: l.date, kind: l.kind.parse().ok()?, component: l.component.as_deref().and_then(|x| x.parse().ok()), amount: l.amount })).collect();
-    let accrued = if c.status == "open" { interest_to_post(law.jurisdiction(creditor.jurisdiction)?, &creditor, cust.kind, c.due_date, &moves, now.max(c.due_date)).unwrap_or(0) } else { 0 };
+    let moves: Vec<Movement> = ledger
+        .iter()
+        .filter_map(|l| {
+            Some(Movement { date: l.date, kind: l.kind.parse().ok()?, component: l.component.as_deref().and_then(|x| x.parse().ok()), amount: l.amount })
+        })
+        .collect();
+    let accrued = if c.status == "open" {
+        interest_to_post(law.jurisdiction(creditor.jurisdiction)?, &creditor, cust.kind, c.due_date, &moves, now.max(c.due_date)).unwrap_or(0)
+    } else {
+        0
+    };
     let mut ev: Vec<Event> = Vec::new();
     for l in &ledger {
-        ev.push(Event { date: l.date, order: if l.kind == "invoice" { 0 } else { 2 }, event: l.kind.replace("fee:", "fee: "), amount: Some(l.amount), detail: format!("{}{}", l.memo, l.component.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default()) });
+        ev.push(Event {
+            date: l.date,
+            order: if l.kind == "invoice" { 0 } else { 2 },
+            event: l.kind.replace("fee:", "fee: "),
+            amount: Some(l.amount),
+            detail: format!("{}{}", l.memo, l.component.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default()),
+        });
     }
     for a in &actions {
         let what = if a.skipped { format!("step {}: {} (skipped)", a.step_no, a.kind) } else { format!("step {}: {} by {}", a.step_no, a.kind, a.channel) };
@@ -71,9 +99,33 @@ pub fn claim(store: &mut Store, law: &LawBook, cid: &str, id: &str, json: bool) 
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
-    println!("Claim {} — invoice {} to {} {} ({}, segment {})", c.id, c.invoice_number, cust.id, cust.name, cust.kind, cust.segment.map(|s| s.to_string()).unwrap_or_else(|| "not yet run".into()));
-    println!("  issued {}, due {}, principal {} {}; status {}{}; last step: {phase}", c.issue_date, c.due_date, m(c.principal), c.currency, c.status, c.settled_date.map(|d| format!(" (settled {d})")).unwrap_or_default());
-    println!("  open: principal {}, fees {}, interest {} = {} {}{}", m(bal.principal), m(bal.fees), m(bal.interest), m(bal.total()), c.currency, if accrued > 0 { format!(" (+ {} interest accrued to {now}, posted at the next step or payment)", m(accrued)) } else { String::new() });
+    println!(
+        "Claim {} — invoice {} to {} {} ({}, segment {})",
+        c.id,
+        c.invoice_number,
+        cust.id,
+        cust.name,
+        cust.kind,
+        cust.segment.map(|s| s.to_string()).unwrap_or_else(|| "not yet run".into())
+    );
+    println!(
+        "  issued {}, due {}, principal {} {}; status {}{}; last step: {phase}",
+        c.issue_date,
+        c.due_date,
+        m(c.principal),
+        c.currency,
+        c.status,
+        c.settled_date.map(|d| format!(" (settled {d})")).unwrap_or_default()
+    );
+    println!(
+        "  open: principal {}, fees {}, interest {} = {} {}{}",
+        m(bal.principal),
+        m(bal.fees),
+        m(bal.interest),
+        m(bal.total()),
+        c.currency,
+        if accrued > 0 { format!(" (+ {} interest accrued to {now}, posted at the next step or payment)", m(accrued)) } else { String::new() }
+    );
     if let Some(p) = active_pause {
         println!("  PAUSED: {p}");
     }
@@ -107,15 +159,34 @@ pub fn customer(store: &mut Store, cid: &str, id: &str, json: bool) -> Result<()
         return Ok(());
     }
     println!("Customer {} — {} ({}, language {}){}", c.id, c.name, c.kind, c.language, if c.vip { ", VIP by the creditor's choice" } else { "" });
-    println!("  e-mail {}, phone {}, credit score {}", c.email.as_deref().unwrap_or("-"), c.phone.as_deref().unwrap_or("-"), c.credit_score.map(|s| format!("{s}{}", c.credit_score_date.map(|d| format!(" ({d})")).unwrap_or_default())).unwrap_or_else(|| "-".into()));
+    println!(
+        "  e-mail {}, phone {}, credit score {}",
+        c.email.as_deref().unwrap_or("-"),
+        c.phone.as_deref().unwrap_or("-"),
+        c.credit_score.map(|s| format!("{s}{}", c.credit_score_date.map(|d| format!(" ({d})")).unwrap_or_default())).unwrap_or_else(|| "-".into())
+    );
     println!("  segment: {} — {}", c.segment.map(|s| s.to_string()).unwrap_or_else(|| "not yet run".into()), c.segment_reason.as_deref().unwrap_or(""));
     if credit > 0 {
         println!("  credit on account (overpayments): {}", m(credit));
     }
-    let mut ev: Vec<(NaiveDate, String, String)> = changes.iter().map(|s| (s.date, format!("segment {} → {}", s.from.as_deref().unwrap_or("-"), s.to), s.reason.clone())).collect();
-    ev.extend(actions.iter().map(|a| (a.date, format!("{} {} {}", a.claim_id, a.kind, if a.skipped { "(skipped)" } else { "" }), format!("fee {}; {}", m(a.fee), a.reason))));
+    let mut ev: Vec<(NaiveDate, String, String)> =
+        changes.iter().map(|s| (s.date, format!("segment {} → {}", s.from.as_deref().unwrap_or("-"), s.to), s.reason.clone())).collect();
+    ev.extend(
+        actions
+            .iter()
+            .map(|a| (a.date, format!("{} {} {}", a.claim_id, a.kind, if a.skipped { "(skipped)" } else { "" }), format!("fee {}; {}", m(a.fee), a.reason))),
+    );
     ev.sort_by_key(|e| e.0);
-    println!("{}", table(&["claim", "due", "principal", "open", "status", "last step"], claim_rows.iter().map(|(cl, b, last)| vec![cl.id.clone(), cl.due_date.to_string(), m(cl.principal), m(b.total()), cl.status.clone(), last.clone()]).collect()));
+    println!(
+        "{}",
+        table(
+            &["claim", "due", "principal", "open", "status", "last step"],
+            claim_rows
+                .iter()
+                .map(|(cl, b, last)| vec![cl.id.clone(), cl.due_date.to_string(), m(cl.principal), m(b.total()), cl.status.clone(), last.clone()])
+                .collect()
+        )
+    );
     println!("{}", table(&["date", "event", "detail"], ev.into_iter().map(|(d, e, x)| vec![d.to_string(), e, x]).collect()));
     Ok(())
 }
@@ -126,7 +197,12 @@ pub fn report(store: &mut Store, cid: &str, aging: bool, dso: bool, as_of: Naive
     if aging {
         let a = report::aging(&claims, as_of);
         if json {
-            println!("{}", serde_json::to_string_pretty(&json!({"as_of": as_of, "buckets": a.iter().map(|b| json!({"bucket": b.bucket, "claims": b.claims, "open": m(b.open)})).collect::<Vec<_>>()}))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &json!({"as_of": as_of, "buckets": a.iter().map(|b| json!({"bucket": b.bucket, "claims": b.claims, "open": m(b.open)})).collect::<Vec<_>>()})
+                )?
+            );
         } else {
             println!("Aging of open claims on {as_of} (days past due)");
             let total: i64 = a.iter().map(|b| b.open).sum();
@@ -139,11 +215,37 @@ pub fn report(store: &mut Store, cid: &str, aging: bool, dso: bool, as_of: Naive
     if dso {
         let d = report::dso(&custs, &claims, as_of, window);
         if json {
-            println!("{}", serde_json::to_string_pretty(&json!({"as_of": as_of, "window_days": window, "receivables": m(d.receivables), "sales": m(d.sales), "dso": d.dso, "best_dso": d.best_dso, "segments": segment_json(&d.per_segment)}))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &json!({"as_of": as_of, "window_days": window, "receivables": m(d.receivables), "sales": m(d.sales), "dso": d.dso, "best_dso": d.best_dso, "segments": segment_json(&d.per_segment)})
+                )?
+            );
         } else {
-            println!("DSO on {as_of} over {window} days: receivables {} / sales {} × {window} = {} days (best possible {} days)", m(d.receivables), m(d.sales), d.dso.map(|x| x.to_string()).unwrap_or("-".into()), d.best_dso.map(|x| x.to_string()).unwrap_or("-".into()));
+            println!(
+                "DSO on {as_of} over {window} days: receivables {} / sales {} × {window} = {} days (best possible {} days)",
+                m(d.receivables),
+                m(d.sales),
+                d.dso.map(|x| x.to_string()).unwrap_or("-".into()),
+                d.best_dso.map(|x| x.to_string()).unwrap_or("-".into())
+            );
             println!("Invoices paid in the window, by segment:");
-            println!("{}", table(&["segment", "paid", "avg days to pay", "avg days late", "on time"], d.per_segment.iter().map(|s| vec![s.segment.clone(), s.paid_invoices.to_string(), opt(s.avg_days_to_pay), opt(s.avg_days_late), s.paid_on_time_share.map(|x| format!("{:.0}%", x * 100.0)).unwrap_or("-".into())]).collect()));
+            println!(
+                "{}",
+                table(
+                    &["segment", "paid", "avg days to pay", "avg days late", "on time"],
+                    d.per_segment
+                        .iter()
+                        .map(|s| vec![
+                            s.segment.clone(),
+                            s.paid_invoices.to_string(),
+                            opt(s.avg_days_to_pay),
+                            opt(s.avg_days_late),
+                            s.paid_on_time_share.map(|x| format!("{:.0}%", x * 100.0)).unwrap_or("-".into())
+                        ])
+                        .collect()
+                )
+            );
         }
         return Ok(());
     }
@@ -171,9 +273,45 @@ pub fn print_segments(s: &[report::SegmentFigures], as_of: NaiveDate) {
     println!("Segments on {as_of}");
     let rows = s
         .iter()
-        .map(|r| vec![r.segment.clone(), r.customers.to_string(), r.invoices.to_string(), r.open_claims.to_string(), m(r.open_amount), r.reminders.to_string(), r.phone_calls.to_string(), r.collection_cases.to_string(), r.legal_cases.to_string(), opt(r.avg_days_to_pay), opt(r.avg_days_late), m(r.fees), m(r.interest)])
+        .map(|r| {
+            vec![
+                r.segment.clone(),
+                r.customers.to_string(),
+                r.invoices.to_string(),
+                r.open_claims.to_string(),
+                m(r.open_amount),
+                r.reminders.to_string(),
+                r.phone_calls.to_string(),
+                r.collection_cases.to_string(),
+                r.legal_cases.to_string(),
+                opt(r.avg_days_to_pay),
+                opt(r.avg_days_late),
+                m(r.fees),
+                m(r.interest),
+            ]
+        })
         .collect();
-    println!("{}", table(&["segment", "customers", "invoices", "open", "open amount", "reminders", "calls", "collection", "legal", "days to pay", "days late", "fees", "interest"], rows));
+    println!(
+        "{}",
+        table(
+            &[
+                "segment",
+                "customers",
+                "invoices",
+                "open",
+                "open amount",
+                "reminders",
+                "calls",
+                "collection",
+                "legal",
+                "days to pay",
+                "days late",
+                "fees",
+                "interest"
+            ],
+            rows
+        )
+    );
 }
 
 pub fn law(law: &LawBook, only: Option<JurisdictionCode>, json: bool) -> Result<()> {
@@ -184,7 +322,18 @@ pub fn law(law: &LawBook, only: Option<JurisdictionCode>, json: bool) -> Result<
     println!("Law tables version {} (* = unconfirmed: check the source)", law.version);
     for j in law.jurisdictions.iter().filter(|j| only.is_none_or(|o| o == j.code)) {
         println!("\n{} — {} ({})", j.code.upper(), j.name, j.currency);
-        let rows = j.interest.iter().map(|r| vec![r.from.to_string(), format!("{}{}", r.rate(fordra_core::domain::DebtorKind::Consumer), if r.confirmed { "" } else { " *" }), r.business_margin.map(|_| r.rate(fordra_core::domain::DebtorKind::Business).to_string()).unwrap_or_default(), r.source.clone()]).collect();
+        let rows = j
+            .interest
+            .iter()
+            .map(|r| {
+                vec![
+                    r.from.to_string(),
+                    format!("{}{}", r.rate(fordra_core::domain::DebtorKind::Consumer), if r.confirmed { "" } else { " *" }),
+                    r.business_margin.map(|_| r.rate(fordra_core::domain::DebtorKind::Business).to_string()).unwrap_or_default(),
+                    r.source.clone(),
+                ]
+            })
+            .collect();
         println!("{}", table(&["late interest from", "rate %", "business %", "source"], rows));
         let rows = j
             .fees
@@ -192,7 +341,12 @@ pub fn law(law: &LawBook, only: Option<JurisdictionCode>, json: bool) -> Result<
             .map(|f| {
                 let cap = match f.max {
                     Some(x) => m(x),
-                    None => f.tiers.iter().map(|t| format!("{}{}", m(t.max), t.up_to.map(|u| format!(" (≤{})", m(u))).unwrap_or_default())).collect::<Vec<_>>().join(", "),
+                    None => f
+                        .tiers
+                        .iter()
+                        .map(|t| format!("{}{}", m(t.max), t.up_to.map(|u| format!(" (≤{})", m(u))).unwrap_or_default()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 };
                 let mut cond = Vec::new();
                 if f.requires_agreement {
@@ -207,7 +361,14 @@ pub fn law(law: &LawBook, only: Option<JurisdictionCode>, json: bool) -> Result<
                 if let Some(r) = f.repeat_factor {
                     cond.push(format!("repeat ×{r}"));
                 }
-                vec![format!("{}{}", f.kind, if f.confirmed { "" } else { " *" }), f.debtor.map(|d| d.to_string()).unwrap_or_else(|| "all".into()), f.from.to_string(), cap, cond.join(", "), f.source.clone()]
+                vec![
+                    format!("{}{}", f.kind, if f.confirmed { "" } else { " *" }),
+                    f.debtor.map(|d| d.to_string()).unwrap_or_else(|| "all".into()),
+                    f.from.to_string(),
+                    cap,
+                    cond.join(", "),
+                    f.source.clone(),
+                ]
             })
             .collect();
         println!("{}", table(&["fee", "debtor", "from", "cap", "conditions", "source"], rows));
@@ -215,9 +376,22 @@ pub fn law(law: &LawBook, only: Option<JurisdictionCode>, json: bool) -> Result<
             println!("B2B compensation {} {} from {}{}: {}", m(c.amount), j.currency, c.from, if c.confirmed { "" } else { " *" }, c.source);
         }
         for r in &j.step_rules {
-            println!("{} ({}): payment ≥{} days, ≥{} days after previous letter{} — {}", r.step, r.debtor.map(|d| d.to_string()).unwrap_or_else(|| "all".into()), r.min_payment_days, r.min_days_since_previous, if r.confirmed { "" } else { " *" }, r.source);
+            println!(
+                "{} ({}): payment ≥{} days, ≥{} days after previous letter{} — {}",
+                r.step,
+                r.debtor.map(|d| d.to_string()).unwrap_or_else(|| "all".into()),
+                r.min_payment_days,
+                r.min_days_since_previous,
+                if r.confirmed { "" } else { " *" },
+                r.source
+            );
         }
-        println!("Payment allocation: {}{} — {}", j.allocation_order.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" → "), if j.allocation_confirmed { "" } else { " *" }, j.allocation_source);
+        println!(
+            "Payment allocation: {}{} — {}",
+            j.allocation_order.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" → "),
+            if j.allocation_confirmed { "" } else { " *" },
+            j.allocation_source
+        );
     }
     Ok(())
 }

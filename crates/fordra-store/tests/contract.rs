@@ -1,0 +1,338 @@
+//! The storage contract: every test runs against SQLite and PostgreSQL, each on a fresh
+//! database. PostgreSQL tests need FORDRA_TEST_POSTGRES_URL (e.g.
+//! postgres://postgres@127.0.0.1:5432/test); without it they are skipped with a message.
+
+use chrono::NaiveDate;
+use fordra_core::domain::{DebtorKind, JurisdictionCode, PauseKind};
+use fordra_core::law::LawBook;
+use fordra_core::model::Policy;
+use fordra_core::money::Currency;
+use fordra_core::run::Creditor;
+use fordra_store::{CustomerRow, InvoiceRow, PaymentRow, Store};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+struct TestDb {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    drop_pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("t.db").display().to_string();
+        TestDb { url, _dir: Some(dir), drop_pg: None }
+    }
+    fn postgres() -> Option<TestDb> {
+        let Ok(base) = std::env::var("FORDRA_TEST_POSTGRES_URL") else {
+            eprintln!("skipping the PostgreSQL run of this test: set FORDRA_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test");
+            return None;
+        };
+        let name = format!("fordra_t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let mut admin = postgres::Client::connect(&base, postgres::NoTls).expect("connect to FORDRA_TEST_POSTGRES_URL");
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
+        Some(TestDb { url: format!("{prefix}/{name}"), _dir: None, drop_pg: Some((base, name)) })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((base, name)) = &self.drop_pg {
+            if let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                let db = super::TestDb::sqlite();
+                super::$name(&db.url);
+            }
+            #[test]
+            fn postgres() {
+                if let Some(db) = super::TestDb::postgres() {
+                    super::$name(&db.url);
+                }
+            }
+        }
+    };
+}
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn creditor() -> Creditor {
+    Creditor {
+        id: "acme".into(),
+        name: "Acme AB".into(),
+        jurisdiction: JurisdictionCode::SE,
+        currency: Currency::SEK,
+        reminder_fee_agreed: true,
+        charge_interest: true,
+        contract_rate: None,
+        bankgiro: Some("5050-1055".into()),
+        iban: None,
+        policy: Policy::default_for(JurisdictionCode::SE),
+    }
+}
+
+fn cust(id: &str, kind: DebtorKind, vip: bool, score: Option<i32>) -> CustomerRow {
+    CustomerRow {
+        id: id.into(),
+        name: format!("Name {id}"),
+        kind,
+        language: "sv".into(),
+        email: Some(format!("{id}@example.se")),
+        phone: None,
+        address: None,
+        org_no: None,
+        credit_score: score,
+        credit_score_date: score.map(|_| d("2024-01-15")),
+        vip,
+        segment: None,
+        segment_reason: None,
+    }
+}
+
+fn inv(line: usize, id: &str, customer: &str, due: &str, amount: i64, paid: Option<&str>) -> InvoiceRow {
+    let due = d(due);
+    InvoiceRow {
+        line,
+        id: id.into(),
+        customer_id: customer.into(),
+        invoice_number: id.into(),
+        issue_date: due - chrono::Duration::days(30),
+        due_date: due,
+        currency: Currency::SEK,
+        amount,
+        paid_date: paid.map(d),
+    }
+}
+
+fn pay(line: usize, id: &str, claim: &str, date: &str, amount: i64) -> PaymentRow {
+    PaymentRow { line, id: id.into(), claim_id: claim.into(), date: d(date), amount, currency: Currency::SEK, reference: None, payer: None }
+}
+
+fn setup(url: &str) -> (Store, LawBook) {
+    let mut s = Store::open(url).unwrap();
+    s.save_creditor(&creditor()).unwrap();
+    s.upsert_customers(
+        "acme",
+        &[
+            cust("normal", DebtorKind::Consumer, false, Some(70)),
+            cust("risky", DebtorKind::Consumer, false, Some(12)),
+            cust("firm", DebtorKind::Business, false, None),
+            cust("vip", DebtorKind::Business, true, None),
+            cust("late", DebtorKind::Consumer, false, None),
+        ],
+    )
+    .unwrap();
+    (s, LawBook::embedded())
+}
+
+/// A month of a small portfolio: history, runs, partial/over/duplicate payments and a pause.
+/// Returns a fingerprint of everything stored, for comparing backends.
+fn scenario(url: &str) -> String {
+    let (mut s, law) = setup(url);
+    let history = [
+        inv(2, "h1", "late", "2024-01-10", 100_000, Some("2024-02-01")),
+        inv(3, "h2", "late", "2024-02-10", 100_000, Some("2024-03-01")),
+        inv(4, "h3", "late", "2024-03-10", 100_000, Some("2024-03-12")),
+    ];
+    let open = [
+        inv(5, "n1", "normal", "2024-04-01", 1_000_000, None),
+        inv(6, "r1", "risky", "2024-04-05", 250_000, None),
+        inv(7, "f1", "firm", "2024-04-01", 5_000_000, None),
+        inv(8, "v1", "vip", "2024-04-01", 800_000, None),
+        inv(9, "l1", "late", "2024-04-01", 120_000, None),
+        inv(10, "l2", "late", "2024-04-01", 80_000, None),
+    ];
+    let all: Vec<InvoiceRow> = history.iter().chain(open.iter()).cloned().collect();
+    let sum = s.import_invoices("acme", &law, &all, "invoices.csv").unwrap();
+    assert_eq!((sum.created, sum.unchanged), (9, 0));
+    let again = s.import_invoices("acme", &law, &all, "invoices.csv").unwrap();
+    assert_eq!((again.created, again.unchanged), (0, 9), "re-import changes nothing");
+    s.add_pause("acme", &law, Some("r1"), None, PauseKind::Dispute, d("2024-04-20"), None, "says the goods were broken", false).unwrap();
+    let mut day = d("2024-04-01");
+    while day <= d("2024-05-31") {
+        if day == d("2024-04-15") {
+            let r = s.book_payments("acme", &law, &[pay(2, "p1", "n1", "2024-04-15", 400_000), pay(3, "p2", "l2", "2024-04-15", 100_000)], "bank.csv").unwrap();
+            assert_eq!(r[0].status, "partly paid");
+            assert_eq!(r[1].status, "overpaid");
+            let dup = s.book_payments("acme", &law, &[pay(2, "p1", "n1", "2024-04-15", 400_000)], "bank.csv").unwrap();
+            assert_eq!(dup[0].status, "duplicate");
+        }
+        s.run_day("acme", &law, day, false).unwrap();
+        let rerun = s.run_day("acme", &law, day, false).unwrap();
+        assert!(rerun.actions.is_empty() && rerun.entries.is_empty(), "same day twice: nothing new on {day}");
+        day += chrono::Duration::days(1);
+    }
+    let mut fp = String::new();
+    for c in ["normal", "risky", "firm", "vip", "late"] {
+        let row = s.customer("acme", c).unwrap();
+        fp.push_str(&format!("customer {c}: {:?} {}\n", row.segment, row.segment_reason.unwrap_or_default()));
+        for ch in s.segment_changes("acme", c).unwrap() {
+            fp.push_str(&format!("  change {} {:?}->{} {}\n", ch.date, ch.from, ch.to, ch.reason));
+        }
+        fp.push_str(&format!("  credit {}\n", s.customer_credit("acme", c).unwrap()));
+        for a in s.actions_of_customer("acme", c).unwrap() {
+            fp.push_str(&format!(
+                "  action {} {} #{} {} {} fee {} int {} open {} deadline {} skipped {} | {}\n",
+                a.date, a.claim_id, a.seq, a.kind, a.channel, a.fee, a.interest, a.open_after, a.deadline, a.skipped, a.reason
+            ));
+        }
+        for cl in s.claims_of_customer("acme", c).unwrap() {
+            let b = s.balances("acme", &cl.id, NaiveDate::MAX).unwrap();
+            let entries = s.ledger("acme", &cl.id).unwrap();
+            let sum: i64 = entries.iter().filter(|e| e.component.is_some()).map(|e| e.amount).sum();
+            assert_eq!(sum, b.total(), "balance = sum of entries for {}", cl.id);
+            fp.push_str(&format!("  claim {} {} {:?} {:?}\n", cl.id, cl.status, cl.settled_date, b));
+            for e in entries {
+                fp.push_str(&format!("    {} {} {:?} {} {}\n", e.date, e.kind, e.component, e.amount, e.memo));
+            }
+        }
+    }
+    for t in s.ledger_totals("acme").unwrap() {
+        fp.push_str(&format!("total {t:?}\n"));
+    }
+    for r in s.runs("acme").unwrap() {
+        fp.push_str(&format!("run {} {} {}\n", r.date, r.actions, r.segment_changes));
+    }
+    fp
+}
+
+fn full_scenario(url: &str) {
+    let fp = scenario(url);
+    let line = |needle: &str| fp.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no line with {needle:?} in\n{fp}")).to_string();
+    // Segments with reasons.
+    assert!(line("customer risky:").contains("Some(Risk) Risk:") && line("customer risky:").contains("credit score 12 from 2024-01-15 is below 30"));
+    assert!(line("customer late:").contains("Some(Risk) Risk: 3 of the last 4 invoices paid more than 10 days late"));
+    assert!(line("customer vip:").contains("Some(Vip) VIP: chosen by the creditor"));
+    assert!(line("change 2024-04-01 None->normal").contains("Normal: no risk rule matched (0 of 0 invoices paid more than 10 days late; credit score 70)"));
+    // The business claim carries the 450 SEK late compensation and no other fee.
+    assert!(line("f1 #1 reminder").contains("fee 45000"));
+    assert!(line("f1 #2 collection").contains("fee 0 ") && line("f1 #2 collection").contains("covered by the late compensation"));
+    // The consumer claim: reminder 60, collection 180.
+    assert!(line("n1 #1 reminder").contains("fee 6000"));
+    assert!(line("n1 #2 collection").contains("fee 18000"));
+    // Risk: a pre-due notice (no phone: by e-mail), then a reminder shortly after due.
+    assert!(line("r1 #1 pre_due email").contains("no mobile number: sent by e-mail"));
+    // The disputed claim got nothing from the dispute's start on 2024-04-20.
+    for l in fp.lines().filter(|l| l.contains(" r1 #")) {
+        let date = l.trim_start().trim_start_matches("action ").get(..10).unwrap();
+        assert!(date < "2024-04-20", "step during the dispute: {l}");
+    }
+    // l2 (800 SEK, risk customer) had a collection demand (fee 180) and 3.68 interest when
+    // 1 000 SEK came in: 1000 − 180 − 3.68 − 800 = 16.32 becomes the customer's credit.
+    assert!(fp.contains("claim l2 paid Some(2024-04-15)"));
+    assert!(line("l2 #2 collection").contains("fee 18000"));
+    assert!(fp.contains("customer_credit None -1632 overpayment of 16.32 kept as a credit for the customer"));
+    let late = fp.split("customer late:").nth(1).unwrap();
+    assert!(late.contains("  credit 1632"), "{late}");
+    // VIP: two reminders, then a phone call, before collection.
+    let vip: Vec<&str> = fp.lines().filter(|l| l.contains(" v1 #")).collect();
+    assert!(
+        vip.len() >= 4
+            && vip[0].contains("reminder email")
+            && vip[1].contains("reminder letter")
+            && vip[2].contains("phone_call")
+            && vip[3].contains("collection"),
+        "{vip:?}"
+    );
+}
+both!(full_scenario);
+
+#[test]
+fn sqlite_and_postgres_agree() {
+    let Some(pg) = TestDb::postgres() else { return };
+    let lite = TestDb::sqlite();
+    let a = scenario(&lite.url);
+    let b = scenario(&pg.url);
+    if a != b {
+        for (x, y) in a.lines().zip(b.lines()) {
+            assert_eq!(x, y, "first difference between SQLite and PostgreSQL");
+        }
+        assert_eq!(a.lines().count(), b.lines().count());
+    }
+}
+
+fn failed_import_stores_nothing(url: &str) {
+    let (mut s, law) = setup(url);
+    let rows = [inv(2, "a", "normal", "2024-04-01", 1000, None), inv(3, "b", "nobody", "2024-04-01", 1000, None)];
+    let e = s.import_invoices("acme", &law, &rows, "bad.csv").unwrap_err().to_string();
+    assert_eq!(e, "bad.csv: line 3: column customer_id: unknown customer 'nobody' (import customers first)");
+    assert!(s.claims_of_customer("acme", "normal").unwrap().is_empty(), "nothing from a failing file is stored");
+    assert!(s.ledger_totals("acme").unwrap().is_empty());
+    // A changed invoice is refused, the file's other rows too.
+    s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 1000, None)], "ok.csv").unwrap();
+    let e = s
+        .import_invoices("acme", &law, &[inv(2, "c", "normal", "2024-04-01", 5, None), inv(3, "a", "normal", "2024-04-01", 2000, None)], "changed.csv")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("changed.csv: line 3: invoice 'a' already exists with other data"), "{e}");
+    assert!(s.claim("acme", "c").is_err());
+    // A payment file with an unknown invoice books nothing.
+    let e = s.book_payments("acme", &law, &[pay(2, "p1", "a", "2024-04-02", 500), pay(3, "p2", "zzz", "2024-04-02", 500)], "pay.csv").unwrap_err().to_string();
+    assert_eq!(e, "pay.csv: line 3: column invoice_id: unknown invoice 'zzz'");
+    assert_eq!(s.balances("acme", "a", NaiveDate::MAX).unwrap().total(), 1000);
+}
+both!(failed_import_stores_nothing);
+
+fn runs_move_forward_and_dry_runs_write_nothing(url: &str) {
+    let (mut s, law) = setup(url);
+    s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None)], "i.csv").unwrap();
+    let dry = s.run_day("acme", &law, d("2024-04-08"), true).unwrap();
+    assert_eq!(dry.actions.len(), 1);
+    assert!(s.actions_of_claim("acme", "a").unwrap().is_empty(), "dry run writes nothing");
+    s.run_day("acme", &law, d("2024-04-08"), false).unwrap();
+    let e = s.run_day("acme", &law, d("2024-04-07"), false).unwrap_err().to_string();
+    assert!(e.contains("a run for 2024-04-08 is already recorded"), "{e}");
+    assert!(s.run_day("acme", &law, d("2024-04-07"), true).is_ok());
+}
+both!(runs_move_forward_and_dry_runs_write_nothing);
+
+fn reimport_with_paid_date_settles(url: &str) {
+    let (mut s, law) = setup(url);
+    s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None)], "i.csv").unwrap();
+    s.run_day("acme", &law, d("2024-04-08"), false).unwrap();
+    let r = s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, Some("2024-04-10"))], "i2.csv").unwrap();
+    assert_eq!(r.settled, 1);
+    let c = s.claim("acme", "a").unwrap();
+    assert_eq!((c.status.as_str(), c.settled_date), ("paid", Some(d("2024-04-10"))));
+    assert_eq!(s.balances("acme", "a", NaiveDate::MAX).unwrap().total(), 0);
+    assert!(s.run_day("acme", &law, d("2024-05-01"), false).unwrap().actions.is_empty());
+}
+both!(reimport_with_paid_date_settles);
+
+fn payment_plan_fee_and_pause_end(url: &str) {
+    let (mut s, law) = setup(url);
+    s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None)], "i.csv").unwrap();
+    let (id, fee) =
+        s.add_pause("acme", &law, Some("a"), None, PauseKind::PaymentPlan, d("2024-04-05"), Some(d("2024-06-30")), "three instalments", true).unwrap();
+    assert_eq!(fee, 17000, "SE payment plan fee cap");
+    assert!(s.run_day("acme", &law, d("2024-05-01"), false).unwrap().actions.is_empty());
+    s.end_pause("acme", id, d("2024-05-02"), "plan broken: first instalment missed").unwrap();
+    let r = s.run_day("acme", &law, d("2024-05-02"), false).unwrap();
+    assert_eq!(r.actions.len(), 1);
+    assert!(r.actions[0].reason.contains("resumed after payment_plan"), "{}", r.actions[0].reason);
+    assert!(s.add_pause("acme", &law, Some("a"), None, PauseKind::Hold, d("2024-05-03"), None, "x", false).is_err(), "a hold needs an end date");
+}
+both!(payment_plan_fee_and_pause_end);
+
+fn reopening_applies_no_migration_twice(url: &str) {
+    drop(setup(url));
+    let mut s = Store::open(url).unwrap();
+    assert_eq!(s.creditor("acme").unwrap().name, "Acme AB");
+    assert_eq!(s.customer_ids("acme").unwrap().len(), 5);
+}
+both!(reopening_applies_no_migration_twice);
