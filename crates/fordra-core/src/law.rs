@@ -4,10 +4,10 @@
 
 use crate::calendar::Country;
 use crate::domain::{Component, DebtorKind, FeeKind, JurisdictionCode, StepKind};
-use crate::money::{parse_minor, Currency};
+use crate::money::{format_minor, parse_minor, Currency};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub const EMBEDDED_LAW: &str = include_str!("../law/nordic.toml");
 
@@ -19,6 +19,19 @@ pub enum LawError {
     NoRate { jurisdiction: &'static str, date: NaiveDate },
     #[error("no law tables for jurisdiction {0}")]
     NoJurisdiction(&'static str),
+}
+
+fn amount_ser<S: Serializer>(m: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_minor(*m))
+}
+fn opt_amount_ser<S: Serializer>(m: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match m {
+        Some(m) => s.serialize_str(&format_minor(*m)),
+        None => s.serialize_none(),
+    }
+}
+fn jcode_ser<S: Serializer>(c: &JurisdictionCode, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(c.upper())
 }
 
 fn amount<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
@@ -38,7 +51,7 @@ pub struct LawBook {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Jurisdiction {
-    #[serde(deserialize_with = "jcode")]
+    #[serde(deserialize_with = "jcode", serialize_with = "jcode_ser")]
     pub code: JurisdictionCode,
     pub name: String,
     pub currency: Currency,
@@ -84,9 +97,9 @@ impl InterestRow {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Tier {
-    #[serde(default, deserialize_with = "opt_amount")]
+    #[serde(default, deserialize_with = "opt_amount", serialize_with = "opt_amount_ser", skip_serializing_if = "Option::is_none")]
     pub up_to: Option<i64>,
-    #[serde(deserialize_with = "amount")]
+    #[serde(deserialize_with = "amount", serialize_with = "amount_ser")]
     pub max: i64,
 }
 
@@ -96,7 +109,7 @@ pub struct FeeRule {
     /// None: applies to consumers and businesses alike.
     pub debtor: Option<DebtorKind>,
     pub from: NaiveDate,
-    #[serde(default, deserialize_with = "opt_amount")]
+    #[serde(default, deserialize_with = "opt_amount", serialize_with = "opt_amount_ser", skip_serializing_if = "Option::is_none")]
     pub max: Option<i64>,
     #[serde(default)]
     pub tiers: Vec<Tier>,
@@ -124,7 +137,7 @@ impl FeeRule {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Compensation {
     pub from: NaiveDate,
-    #[serde(deserialize_with = "amount")]
+    #[serde(deserialize_with = "amount", serialize_with = "amount_ser")]
     pub amount: i64,
     /// Fees are counted against the compensation: only what exceeds it is charged on top.
     pub replaces_fees: bool,
@@ -277,6 +290,14 @@ mod tests {
         assert_eq!(b.cap(20_000_00), 110_00);
         assert_eq!(fi.step_limits(StepKind::Collection, DebtorKind::Consumer).min_days_since_previous, 14);
         assert_eq!(fi.interest_row(d("2024-02-01")).unwrap().rate(DebtorKind::Business).to_string(), "12.5");
+    }
+
+    #[test]
+    fn exported_book_parses_back_identically() {
+        let book = LawBook::embedded();
+        let text = toml::to_string_pretty(&book).unwrap();
+        let again = LawBook::parse(&text, "export").unwrap();
+        assert_eq!(toml::to_string_pretty(&again).unwrap(), text);
     }
 
     #[test]

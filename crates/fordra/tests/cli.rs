@@ -1,0 +1,245 @@
+//! The CLI as a user runs it: a fresh directory, CSV files, `fordra` commands, JSON read back.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+fn fordra(dir: &Path, args: &[&str]) -> Out {
+    let o = Command::new(env!("CARGO_BIN_EXE_fordra")).args(args).current_dir(dir).env_remove("FORDRA_DATABASE_URL").env_remove("FORDRA_CREDITOR").env_remove("FORDRA_LAW_FILE").output().expect("run fordra");
+    Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr: String::from_utf8_lossy(&o.stderr).into_owned() }
+}
+
+fn ok(dir: &Path, args: &[&str]) -> Out {
+    let o = fordra(dir, args);
+    assert_eq!(o.code, 0, "fordra {args:?} failed: {}\n{}", o.stderr, o.stdout);
+    o
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+const CUSTOMERS: &str = "id,name,kind,language,email,phone,credit_score,credit_score_date,vip
+anna,Anna Andersson,consumer,sv,anna@example.se,+46701234567,72,2024-01-10,no
+bert,Bert Berg,consumer,sv,,,15,2024-02-01,no
+bygg,Bygg AB,business,sv,ekonomi@bygg.se,,,,no
+stor,Stor AB,business,en,ap@stor.se,+46317880800,,,yes
+";
+
+const INVOICES: &str = "id,customer_id,invoice_number,issue_date,due_date,amount,currency,paid_date
+1001,anna,1001,2024-02-14,2024-03-15,10000.00,SEK,
+1002,bert,1002,2024-02-14,2024-03-15,2500.00,SEK,
+1003,bygg,1003,2024-02-14,2024-03-15,50000.00,SEK,
+1004,stor,1004,2024-02-14,2024-03-15,8000.00,SEK,
+0901,anna,0901,2023-12-01,2023-12-31,400.00,SEK,2024-01-02
+";
+
+fn setup() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(p, &["creditor", "add", "--id", "acme", "--name", "Acme AB", "--jurisdiction", "SE", "--reminder-fee-agreed", "--bankgiro", "5050-1055"]);
+    write(p, "customers.csv", CUSTOMERS);
+    write(p, "invoices.csv", INVOICES);
+    ok(p, &["import", "customers", "customers.csv"]);
+    ok(p, &["import", "invoices", "invoices.csv"]);
+    dir
+}
+
+#[test]
+fn quote_matches_the_hand_computed_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = ok(dir.path(), &["quote", "--jurisdiction", "SE", "--debtor", "consumer", "--principal", "10000.00", "--currency", "SEK", "--due", "2024-03-15", "--as-of", "2024-05-14", "--steps", "reminder,collection", "--reminder-fee-agreed", "--json"]).json();
+    // 10 000 × 12 % × 60 / 365 = 197.26; fees 60 + 180.
+    assert_eq!(q["interest"], "197.26");
+    assert_eq!(q["fees"][0]["kind"], "reminder");
+    assert_eq!(q["fees"][0]["amount"], "60.00");
+    assert!(q["fees"][0]["basis"].as_str().unwrap().contains("1981:739"));
+    assert_eq!(q["fees"][1]["amount"], "180.00");
+    assert_eq!(q["fees_total"], "240.00");
+    assert_eq!(q["total"], "10437.26");
+    // Between businesses: 450 late compensation instead of the fees.
+    let b = ok(dir.path(), &["quote", "--jurisdiction", "SE", "--debtor", "business", "--principal", "10000.00", "--due", "2024-03-15", "--as-of", "2024-05-14", "--steps", "reminder,collection", "--reminder-fee-agreed", "--json"]).json();
+    assert_eq!(b["fees"].as_array().unwrap().len(), 1);
+    assert_eq!(b["fees"][0]["kind"], "late_compensation");
+    assert_eq!(b["fees_total"], "450.00");
+    // Without agreement, no reminder fee, and the note says why.
+    let n = ok(dir.path(), &["quote", "--jurisdiction", "SE", "--debtor", "consumer", "--principal", "10000.00", "--due", "2024-03-15", "--as-of", "2024-05-14", "--steps", "reminder", "--json"]).json();
+    assert_eq!(n["fees_total"], "0.00");
+    assert!(n["notes"][0].as_str().unwrap().contains("not agreed"));
+    // Finland, consumer demand letter on 500 €: 24 €; interest 11.5 % over 30 days = 4.73.
+    let f = ok(dir.path(), &["quote", "--jurisdiction", "FI", "--debtor", "consumer", "--principal", "500", "--due", "2024-03-01", "--as-of", "2024-03-31", "--steps", "collection", "--json"]).json();
+    assert_eq!(f["currency"], "EUR");
+    assert_eq!(f["interest"], "4.73");
+    assert_eq!(f["fees"][0]["amount"], "24.00");
+}
+
+#[test]
+fn daily_run_is_explained_and_idempotent() {
+    let dir = setup();
+    let p = dir.path();
+    let r = ok(p, &["run", "--date", "2024-03-22", "--json"]).json();
+    assert_eq!(r["date"], "2024-03-22");
+    let actions = r["actions"].as_array().unwrap();
+    let anna = actions.iter().find(|a| a["claim"] == "1001").expect("anna's reminder");
+    assert_eq!(anna["segment"], "normal");
+    assert_eq!(anna["step"], "reminder");
+    assert_eq!(anna["fee"], "60.00");
+    assert!(anna["reason"].as_str().unwrap().starts_with("normal step 1/3 (reminder): due 2024-03-15 +7 days = 2024-03-22"));
+    let bert = actions.iter().find(|a| a["claim"] == "1002").expect("bert is risk: reminder at due + 2");
+    assert_eq!(bert["segment"], "risk");
+    let bygg = actions.iter().find(|a| a["claim"] == "1003").unwrap();
+    assert_eq!(bygg["fees"][0]["kind"], "late_compensation");
+    assert_eq!(bygg["fee"], "450.00");
+    assert!(!actions.iter().any(|a| a["claim"] == "1004"), "VIP: first reminder only at due + 10");
+    let changes = r["segment_changes"].as_array().unwrap();
+    let bert_seg = changes.iter().find(|c| c["customer"] == "bert").unwrap();
+    assert_eq!(bert_seg["reason"], "Risk: credit score 15 from 2024-02-01 is below 30");
+    assert_eq!(r["actions_created"].as_u64().unwrap() as usize, actions.len());
+    // The same date again creates nothing.
+    let again = ok(p, &["run", "--date", "2024-03-22", "--json"]).json();
+    assert_eq!(again["actions_created"], 0);
+    assert!(again["segment_changes"].as_array().unwrap().is_empty());
+    // Going back in time is refused; a dry run may look.
+    let back = fordra(p, &["run", "--date", "2024-03-21"]);
+    assert_eq!(back.code, 2);
+    assert!(back.stderr.contains("runs move forward"), "{}", back.stderr);
+    ok(p, &["run", "--date", "2024-03-21", "--dry-run"]);
+    // The table output names the step and the reason.
+    let t = ok(p, &["run", "--date", "2024-03-25"]);
+    assert!(t.stdout.contains("Run 2024-03-25 for acme"), "{}", t.stdout);
+    // The claim's timeline shows invoice, reminder with reason, fee and interest.
+    let c = ok(p, &["claim", "show", "1001", "--json"]).json();
+    let events: Vec<String> = c["timeline"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
+    assert_eq!(events[0], "invoice");
+    assert!(events.iter().any(|e| e == "step 1: reminder by letter"), "{events:?}");
+    assert!(events.iter().any(|e| e == "fee: reminder"));
+    assert!(events.iter().any(|e| e == "interest"));
+    assert_eq!(c["balances"]["fees"], "60.00");
+    assert_eq!(c["balances"]["interest"], "23.01");
+    let text = ok(p, &["customer", "show", "bert"]).stdout;
+    assert!(text.contains("segment: risk — Risk: credit score 15"), "{text}");
+}
+
+#[test]
+fn payments_partial_duplicate_and_reports() {
+    let dir = setup();
+    let p = dir.path();
+    ok(p, &["run", "--date", "2024-03-22"]);
+    write(p, "bank.csv", "id,invoice_id,date,amount,reference,payer\nB1,1001,2024-03-25,5000.00,,Anna\nB2,1002,2024-03-25,3000.00,,Bert\n");
+    let r = ok(p, &["import", "payments", "bank.csv", "--json"]).json();
+    assert_eq!(r["booked"], 2);
+    assert_eq!(r["payments"][0]["status"], "partly paid");
+    assert_eq!(r["payments"][1]["status"], "overpaid");
+    let again = ok(p, &["import", "payments", "bank.csv", "--json"]).json();
+    assert_eq!(again["booked"], 0);
+    assert_eq!(again["duplicates"], 2);
+    let c = ok(p, &["claim", "show", "1001", "--json"]).json();
+    // 10 days' interest 32.88 and the 60 fee are paid first; 4 907.12 goes to principal.
+    assert_eq!(c["balances"]["principal"], "5092.88");
+    assert_eq!(c["balances"]["total"], "5092.88");
+    let b = ok(p, &["customer", "show", "bert", "--json"]).json();
+    assert_ne!(b["credit"], "0.00");
+    let aging = ok(p, &["report", "aging", "--date", "2024-04-30", "--json"]).json();
+    let b31 = aging["buckets"].as_array().unwrap().iter().find(|b| b["bucket"] == "31-60").unwrap().clone();
+    assert_eq!(b31["claims"], 3);
+    let seg = ok(p, &["report", "segments", "--date", "2024-04-30", "--json"]).json();
+    assert_eq!(seg["segments"].as_array().unwrap().len(), 3);
+    let dso = ok(p, &["report", "dso", "--date", "2024-04-30", "--json"]).json();
+    assert!(dso["receivables"].as_str().is_some());
+}
+
+#[test]
+fn pauses_from_the_cli() {
+    let dir = setup();
+    let p = dir.path();
+    let pz = ok(p, &["pause", "add", "--claim", "1001", "--kind", "dispute", "--from", "2024-03-16", "--reason", "invoice disputed by phone", "--json"]).json();
+    let id = pz["pause"].as_i64().unwrap().to_string();
+    let r = ok(p, &["run", "--date", "2024-03-22", "--json"]).json();
+    assert!(!r["actions"].as_array().unwrap().iter().any(|a| a["claim"] == "1001"));
+    assert!(r["held"][0]["reason"].as_str().unwrap().contains("dispute since 2024-03-16 until resolved: invoice disputed by phone"));
+    ok(p, &["pause", "end", &id, "--date", "2024-03-25"]);
+    let r = ok(p, &["run", "--date", "2024-03-25", "--json"]).json();
+    assert!(r["actions"].as_array().unwrap().iter().any(|a| a["claim"] == "1001" && a["step"] == "reminder"));
+    let bad = fordra(p, &["pause", "add", "--claim", "1002", "--kind", "promise", "--reason", "x"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("needs an end date"), "{}", bad.stderr);
+}
+
+#[test]
+fn bad_csv_names_file_line_and_column_and_stores_nothing() {
+    let dir = setup();
+    let p = dir.path();
+    write(p, "more.csv", "id,customer_id,issue_date,due_date,amount\n2001,anna,2024-04-01,2024-05-01,100.00\n2002,anna,2024-04-01,2024-05-01,12.345\n");
+    let o = fordra(p, &["import", "invoices", "more.csv"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("more.csv: line 3: column amount: '12.345' has more than two decimals"), "{}", o.stderr);
+    assert_eq!(fordra(p, &["claim", "show", "2001"]).code, 2, "nothing from the failing file is stored");
+    write(p, "dates.csv", "id,customer_id,issue_date,due_date,amount\n2003,anna,2024-04-01,01/05/2024,100.00\n");
+    let o = fordra(p, &["import", "invoices", "dates.csv"]);
+    assert!(o.stderr.contains("dates.csv: line 2: column due_date: '01/05/2024' is not a date (YYYY-MM-DD)"), "{}", o.stderr);
+    write(p, "cols.csv", "id,name\nx,y\n");
+    let o = fordra(p, &["import", "customers", "cols.csv"]);
+    assert!(o.stderr.contains("cols.csv: line 1: missing column 'kind'"), "{}", o.stderr);
+    write(p, "kind.csv", "id,name,kind\nx,y,person\n");
+    let o = fordra(p, &["import", "customers", "kind.csv"]);
+    assert!(o.stderr.contains("kind.csv: line 2: column kind: 'person' is not one of: consumer, business"), "{}", o.stderr);
+    write(p, "pay.csv", "id,invoice_id,date,amount\nP1,1001,2024-03-20,100.00\nP2,9999,2024-03-20,100.00\n");
+    let o = fordra(p, &["import", "payments", "pay.csv"]);
+    assert!(o.stderr.contains("pay.csv: line 3: column invoice_id: unknown invoice '9999'"), "{}", o.stderr);
+    let c = ok(p, &["claim", "show", "1001", "--json"]).json();
+    assert_eq!(c["balances"]["total"], "10000.00", "P1 was not booked either");
+}
+
+#[test]
+fn unlawful_policy_is_refused_and_law_can_be_overridden() {
+    let dir = setup();
+    let p = dir.path();
+    let policy = ok(p, &["policy", "show"]).stdout;
+    let bad = policy.replacen("fee = \"statutory\"", "fee = \"75.00\"", 1);
+    write(p, "policy.toml", &bad);
+    let o = fordra(p, &["policy", "set", "policy.toml"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("above the legal cap 60.00"), "{}", o.stderr);
+    write(p, "policy.toml", &policy.replacen("fee = \"statutory\"", "fee = \"45.00\"", 1));
+    ok(p, &["policy", "set", "policy.toml"]);
+    // Law tables from a file: a corrected reminder cap takes effect without a rebuild.
+    let law = ok(p, &["law", "export"]).stdout;
+    assert!(law.contains("räntelagen"));
+    write(p, "law.toml", &law.replacen("max = \"60.00\"", "max = \"65.00\"", 1));
+    let q = ok(p, &["--law", "law.toml", "quote", "--jurisdiction", "SE", "--debtor", "consumer", "--principal", "100", "--due", "2024-03-15", "--as-of", "2024-04-14", "--steps", "reminder", "--reminder-fee-agreed", "--json"]).json();
+    assert_eq!(q["fees"][0]["amount"], "65.00");
+    write(p, "broken.toml", "version = 'x'\n[[jurisdiction]]\ncode = 'SE'\n");
+    let o = fordra(p, &["--law", "broken.toml", "law", "show"]);
+    assert!(o.stderr.contains("law tables broken.toml"), "{}", o.stderr);
+    assert!(ok(p, &["law", "show", "--jurisdiction", "NO"]).stdout.contains("purregebyr 35 NOK"));
+}
+
+#[test]
+fn demo_runs_on_a_fresh_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let d = ok(p, &["demo", "--customers", "150", "--days", "30", "--end", "2026-01-31", "--json"]).json();
+    assert!(p.join("fordra.db").exists());
+    assert!(d["actions"].as_u64().unwrap() > 0);
+    assert!(d["payments"].as_u64().unwrap() > 0);
+    let segs = d["segments"].as_array().unwrap();
+    assert_eq!(segs.len(), 3);
+    assert!(segs.iter().all(|s| s["customers"].as_u64().unwrap() > 0), "{segs:?}");
+    // Run again: the demo replaces its own creditor, same seed → same result.
+    let d2 = ok(p, &["demo", "--customers", "150", "--days", "30", "--end", "2026-01-31", "--json"]).json();
+    assert_eq!(d, d2);
+    let text = ok(p, &["report", "segments", "--date", "2026-01-31"]).stdout;
+    assert!(text.contains("risk") && text.contains("vip"), "{text}");
+}
