@@ -11,7 +11,7 @@ use crate::law::{Jurisdiction, LawError};
 use crate::ledger::{allocate, interest_posted, principal_changes, Balances, EntryKind, Movement, NewEntry};
 use crate::model::{After, FeeSpec, Policy};
 use crate::money::{format_minor, Currency, Money};
-use crate::segment::{classify, History, SegmentInput};
+use crate::segment::{describe, findings, segment_of, History, SegmentInput};
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -156,8 +156,10 @@ impl RunResult {
     }
 }
 
-/// The segment of each customer on `as_of`, with reasons.
-pub fn segment_customers(creditor: &Creditor, customers: &[CustomerState], as_of: NaiveDate) -> Vec<SegmentDecision> {
+/// The segment of each customer on `as_of`. The reason is put in words where the segment
+/// changes (or `explain_all`); elsewhere it is left empty, because rendering it for every customer
+/// on every run was most of the run's cost.
+pub fn segment_customers_with(creditor: &Creditor, customers: &[CustomerState], as_of: NaiveDate, explain_all: bool) -> Vec<SegmentDecision> {
     let rules = &creditor.policy.segmentation;
     let window_start = as_of - Duration::days(rules.lookback_days);
     customers
@@ -170,11 +172,18 @@ pub fn segment_customers(creditor: &Creditor, customers: &[CustomerState], as_of
                 }
             }
             h.collection_cases = c.collection_dates.iter().filter(|d| **d > window_start && **d <= as_of).count() as u32;
-            let (segment, reason) =
-                classify(rules, &SegmentInput { vip: c.vip, credit_score: c.credit_score, credit_score_date: c.credit_score_date, history: &h }, as_of);
+            let input = SegmentInput { vip: c.vip, credit_score: c.credit_score, credit_score_date: c.credit_score_date, history: &h };
+            let f = findings(rules, &input, as_of);
+            let segment = segment_of(c.vip, &f);
+            let reason = if explain_all || c.segment != Some(segment) { describe(rules, &input, &f) } else { String::new() };
             SegmentDecision { customer_id: c.id.clone(), segment, previous: c.segment, reason }
         })
         .collect()
+}
+
+/// Every customer's segment with its reason in words.
+pub fn segment_customers(creditor: &Creditor, customers: &[CustomerState], as_of: NaiveDate) -> Vec<SegmentDecision> {
+    segment_customers_with(creditor, customers, as_of, true)
 }
 
 /// Which step of `model` comes next for a claim that has taken `done`. Steps already covered
@@ -239,26 +248,31 @@ fn channel_for(step: &crate::model::Step, c: &CustomerState) -> (Channel, Option
     }
 }
 
+/// A claim that is due for a step today, found by the first pass (no allocation).
+struct Due {
+    claim: usize,
+    step: usize,
+    base: NaiveDate,
+    trigger: NaiveDate,
+    earliest: NaiveDate,
+    /// The law moved the step to this many days after due / after this letter.
+    law_after_due: bool,
+    law_after_letter: Option<NaiveDate>,
+}
+
 /// Decides today's steps for every open claim.
 pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerState], claims: &[ClaimState], as_of: NaiveDate) -> RunResult {
-    let segments = segment_customers(creditor, customers, as_of);
-    // Deterministic order: by customer (the caller lists customers in id order), due date, claim.
-    let mut order: Vec<usize> = (0..claims.len()).collect();
-    order.sort_unstable_by(|a, b| {
-        let (x, y) = (&claims[*a], &claims[*b]);
-        (x.customer, x.due, &x.id).cmp(&(y.customer, y.due, &y.id))
-    });
+    let segments = segment_customers_with(creditor, customers, as_of, false);
     // The law's limits per step kind and debtor kind, looked up once per run.
     let limits_table: Vec<[crate::law::StepLimits; 2]> =
         StepKind::ALL.iter().map(|k| [law.step_limits(*k, DebtorKind::Consumer), law.step_limits(*k, DebtorKind::Business)]).collect();
     let mut out = RunResult { segments: Vec::new(), ..Default::default() };
-    // Grouped reminders: the first claim in a debtor's letter carries the letter's fee.
-    let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
-    for ci in order {
-        let claim = &claims[ci];
+
+    // Pass 1, in memory order and without allocating: which claims take a step today.
+    let mut due: Vec<Due> = Vec::new();
+    for (ci, claim) in claims.iter().enumerate() {
         let cust = &customers[claim.customer];
-        let balances = Balances::of(&claim.moves, as_of);
-        if balances.total() <= 0 {
+        if Balances::of(&claim.moves, as_of).total() <= 0 {
             continue;
         }
         out.open_claims += 1;
@@ -266,41 +280,68 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
             out.held.push(Held { claim_id: claim.id.clone(), reason: format!("paused: {}", p.describe()) });
             continue;
         }
-        if claim.steps.last().is_some_and(|s| s.date >= as_of) {
+        let last = claim.steps.last();
+        if last.is_some_and(|s| s.date >= as_of) {
             continue;
         }
-        let seg = &segments[claim.customer];
-        let model = creditor.policy.model(seg.segment);
+        let model = creditor.policy.model(segments[claim.customer].segment);
         let j = next_step_index(&model.steps, &claim.steps, as_of >= claim.due);
         let Some(step) = model.steps.get(j) else { continue };
-        let last = claim.steps.last();
-        let (base, base_text) = match (step.after, last) {
+        let base = match (step.after, last) {
             // The debtor may pay on the deadline day itself: counting starts the day after.
-            (After::Previous, Some(l)) => (l.deadline + Duration::days(1), format!("day after previous deadline {}", l.deadline)),
-            _ => (claim.due, format!("due {}", claim.due)),
+            (After::Previous, Some(l)) => l.deadline + Duration::days(1),
+            _ => claim.due,
         };
         let trigger = base + Duration::days(step.days);
         let limits = &limits_table[step.kind.index()][cust.kind as usize];
-        let mut earliest = trigger;
-        let mut why_later = Vec::new();
-        if limits.min_days_after_due > 0 && claim.due + Duration::days(limits.min_days_after_due) > earliest {
-            earliest = claim.due + Duration::days(limits.min_days_after_due);
-            why_later.push(format!("law: {} days after due ({})", limits.min_days_after_due, limits.sources.join("; ")));
+        let mut d = Due { claim: ci, step: j, base, trigger, earliest: trigger, law_after_due: false, law_after_letter: None };
+        if limits.min_days_after_due > 0 && claim.due + Duration::days(limits.min_days_after_due) > d.earliest {
+            d.earliest = claim.due + Duration::days(limits.min_days_after_due);
+            d.law_after_due = true;
         }
-        if let Some(letter) = claim.steps.iter().rev().find(|s| s.kind != StepKind::PhoneCall && !s.skipped) {
-            if limits.min_days_since_previous > 0 && letter.date + Duration::days(limits.min_days_since_previous) > earliest {
-                earliest = letter.date + Duration::days(limits.min_days_since_previous);
-                why_later.push(format!(
-                    "law: {} days after the previous letter of {} ({})",
-                    limits.min_days_since_previous,
-                    letter.date,
-                    limits.sources.join("; ")
-                ));
+        if limits.min_days_since_previous > 0 {
+            if let Some(letter) = claim.steps.iter().rev().find(|s| s.kind != StepKind::PhoneCall && !s.skipped) {
+                if letter.date + Duration::days(limits.min_days_since_previous) > d.earliest {
+                    d.earliest = letter.date + Duration::days(limits.min_days_since_previous);
+                    d.law_after_letter = Some(letter.date);
+                }
             }
         }
-        if as_of < earliest {
-            continue;
+        if as_of >= d.earliest {
+            due.push(d);
         }
+    }
+    out.held.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
+
+    // Pass 2, for the claims that act: by customer (customers come in id order), due date and
+    // claim id, so grouped letters and their fees are deterministic.
+    due.sort_unstable_by(|a, b| {
+        let (x, y) = (&claims[a.claim], &claims[b.claim]);
+        (x.customer, x.due, &x.id).cmp(&(y.customer, y.due, &y.id))
+    });
+    // Grouped reminders: the first claim in a debtor's letter carries the letter's fee.
+    let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
+    for d in due {
+        let claim = &claims[d.claim];
+        let cust = &customers[claim.customer];
+        let seg = &segments[claim.customer];
+        let model = creditor.policy.model(seg.segment);
+        let (j, step) = (d.step, &model.steps[d.step]);
+        let balances = Balances::of(&claim.moves, as_of);
+        let limits = &limits_table[step.kind.index()][cust.kind as usize];
+        let base_text = match (step.after, claim.steps.last()) {
+            (After::Previous, Some(l)) => format!("day after previous deadline {}", l.deadline),
+            _ => format!("due {}", claim.due),
+        };
+        debug_assert!(d.base <= d.trigger || step.days < 0);
+        let mut why_later = Vec::new();
+        if d.law_after_due {
+            why_later.push(format!("law: {} days after due ({})", limits.min_days_after_due, limits.sources.join("; ")));
+        }
+        if let Some(letter) = d.law_after_letter {
+            why_later.push(format!("law: {} days after the previous letter of {letter} ({})", limits.min_days_since_previous, limits.sources.join("; ")));
+        }
+        let (trigger, earliest) = (d.trigger, d.earliest);
         let seq = claim.steps.len() as u32 + 1;
         let n = model.steps.len();
         let mut reason = format!("{} step {}/{} ({}): {} {:+} days = {}", seg.segment, j + 1, n, step.kind, base_text, step.days, trigger);

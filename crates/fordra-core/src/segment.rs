@@ -84,52 +84,98 @@ pub struct SegmentInput<'a> {
     pub history: &'a History,
 }
 
-/// The segment and the reason in words.
-pub fn classify(rules: &SegmentRules, c: &SegmentInput<'_>, as_of: NaiveDate) -> (Segment, String) {
+/// What the Risk rules found, as numbers: cheap to compute for every customer on every run;
+/// the words are rendered only where a segment changes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Findings {
+    /// (late, paid) when the late share reached the limit.
+    pub late_share: Option<(u32, u32)>,
+    /// (average days late, limit) when reached.
+    pub avg_days_late: Option<(i64, i64)>,
+    pub collection_cases: Option<u32>,
+    /// (score, date, limit) when a fresh score is below the limit.
+    pub low_score: Option<(i32, Option<NaiveDate>, i32)>,
+}
+
+impl Findings {
+    pub fn any(&self) -> bool {
+        self.late_share.is_some() || self.avg_days_late.is_some() || self.collection_cases.is_some() || self.low_score.is_some()
+    }
+}
+
+pub fn findings(rules: &SegmentRules, c: &SegmentInput<'_>, as_of: NaiveDate) -> Findings {
     let h = c.history;
-    let mut risk = Vec::new();
+    let mut f = Findings::default();
     if h.paid >= rules.min_invoices && h.paid > 0 {
         if let Some(share) = rules.late_share {
             if Decimal::from(h.paid_late) >= share * Decimal::from(h.paid) {
-                risk.push(format!("{} of the last {} invoices paid more than {} days late", h.paid_late, h.paid, rules.late_after_days));
+                f.late_share = Some((h.paid_late, h.paid));
             }
         }
         if let Some(limit) = rules.avg_days_late {
             let avg = h.days_late_sum / i64::from(h.paid);
             if avg >= limit {
-                risk.push(format!("paid on average {avg} days late (limit {limit})"));
+                f.avg_days_late = Some((avg, limit));
             }
         }
     }
     if let Some(n) = rules.collection_cases {
         if h.collection_cases >= n {
-            risk.push(format!(
-                "{} collection case{} in the last {} days",
-                h.collection_cases,
-                if h.collection_cases == 1 { "" } else { "s" },
-                rules.lookback_days
-            ));
+            f.collection_cases = Some(h.collection_cases);
         }
     }
     if let (Some(min), Some(score)) = (rules.min_credit_score, c.credit_score) {
         let fresh = c.credit_score_date.is_none_or(|d| (as_of - d).num_days() <= rules.score_max_age_days);
         if score < min && fresh {
-            let when = c.credit_score_date.map(|d| format!(" from {d}")).unwrap_or_default();
-            risk.push(format!("credit score {score}{when} is below {min}"));
+            f.low_score = Some((score, c.credit_score_date, min));
         }
+    }
+    f
+}
+
+/// The segment alone (no text).
+pub fn segment_of(vip: bool, f: &Findings) -> Segment {
+    if vip {
+        Segment::Vip
+    } else if f.any() {
+        Segment::Risk
+    } else {
+        Segment::Normal
+    }
+}
+
+/// The reason in words.
+pub fn describe(rules: &SegmentRules, c: &SegmentInput<'_>, f: &Findings) -> String {
+    let mut risk = Vec::new();
+    if let Some((late, paid)) = f.late_share {
+        risk.push(format!("{late} of the last {paid} invoices paid more than {} days late", rules.late_after_days));
+    }
+    if let Some((avg, limit)) = f.avg_days_late {
+        risk.push(format!("paid on average {avg} days late (limit {limit})"));
+    }
+    if let Some(n) = f.collection_cases {
+        risk.push(format!("{n} collection case{} in the last {} days", if n == 1 { "" } else { "s" }, rules.lookback_days));
+    }
+    if let Some((score, date, min)) = f.low_score {
+        let when = date.map(|d| format!(" from {d}")).unwrap_or_default();
+        risk.push(format!("credit score {score}{when} is below {min}"));
     }
     if c.vip {
         let note = if risk.is_empty() { String::new() } else { format!(" (Risk rules would apply: {})", risk.join("; ")) };
-        return (Segment::Vip, format!("VIP: chosen by the creditor{note}"));
+        return format!("VIP: chosen by the creditor{note}");
     }
     if !risk.is_empty() {
-        return (Segment::Risk, format!("Risk: {}", risk.join("; ")));
+        return format!("Risk: {}", risk.join("; "));
     }
+    let h = c.history;
     let score = c.credit_score.map(|s| format!("; credit score {s}")).unwrap_or_default();
-    (
-        Segment::Normal,
-        format!("Normal: no risk rule matched ({} of {} invoices paid more than {} days late{score})", h.paid_late, h.paid, rules.late_after_days),
-    )
+    format!("Normal: no risk rule matched ({} of {} invoices paid more than {} days late{score})", h.paid_late, h.paid, rules.late_after_days)
+}
+
+/// The segment and the reason in words.
+pub fn classify(rules: &SegmentRules, c: &SegmentInput<'_>, as_of: NaiveDate) -> (Segment, String) {
+    let f = findings(rules, c, as_of);
+    (segment_of(c.vip, &f), describe(rules, c, &f))
 }
 
 #[cfg(test)]

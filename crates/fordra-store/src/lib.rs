@@ -984,7 +984,8 @@ impl Store {
         let c = creditor.id.as_str();
         let currencies: HashMap<&str, Currency> = claims.iter().map(|x| (x.id.as_str(), x.currency)).collect();
         self.tx(|s| {
-            let mut updates = r.segments.iter().zip(old_reasons).filter(|(d, old)| d.previous != Some(d.segment) || old.as_deref() != Some(d.reason.as_str())).map(|(d, _)| -> Vec<Val> { vec![d.segment.as_str().into(), (&d.reason).into(), c.into(), (&d.customer_id).into()] });
+            // The reason is stored when the segment changes: it says why the customer is where it is.
+            let mut updates = r.segments.iter().zip(old_reasons).filter(|(d, old)| d.previous != Some(d.segment) || old.is_none()).map(|(d, _)| -> Vec<Val> { vec![d.segment.as_str().into(), (&d.reason).into(), c.into(), (&d.customer_id).into()] });
             s.db.exec_many("UPDATE customers SET segment = $1, segment_reason = $2 WHERE creditor_id = $3 AND id = $4", &mut updates)?;
             let mut changes = r.segment_changes().map(|d| -> Vec<Val> { vec![c.into(), (&d.customer_id).into(), as_of.into(), d.previous.map(|p| p.as_str()).into(), d.segment.as_str().into(), (&d.reason).into()] });
             let n_changes = s.db.exec_many("INSERT INTO segment_changes (creditor_id, customer_id, date, from_segment, to_segment, reason) VALUES ($1, $2, $3, $4, $5, $6)", &mut changes)?;

@@ -106,6 +106,10 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
         core = core.min(t.elapsed());
         decided = r.actions.len();
     }
+    let t = Instant::now();
+    let segs = fordra_core::run::segment_customers_with(&creditor, &cust, day2, false);
+    let segmentation = t.elapsed();
+    drop(segs);
     let open = claims.len();
     drop((cust, claims));
     let t = Instant::now();
@@ -142,6 +146,7 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
             open,
             decided
         );
+        println!("    of which segmenting customers:     {:>7.3} s", segmentation.as_secs_f64());
         println!("Same day again:                        {:>7.2} s  ({} new actions: idempotent)", rerun.as_secs_f64(), again.actions.len());
     }
     Ok(())

@@ -17,8 +17,19 @@ impl Out {
 }
 
 fn fordra(dir: &Path, args: &[&str]) -> Out {
-    let o = Command::new(env!("CARGO_BIN_EXE_fordra")).args(args).current_dir(dir).env_remove("FORDRA_DATABASE_URL").env_remove("FORDRA_CREDITOR").env_remove("FORDRA_LAW_FILE").output().expect("run fordra");
-    Out { code: o.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr: String::from_utf8_lossy(&o.stderr).into_owned() }
+    let o = Command::new(env!("CARGO_BIN_EXE_fordra"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("FORDRA_DATABASE_URL")
+        .env_remove("FORDRA_CREDITOR")
+        .env_remove("FORDRA_LAW_FILE")
+        .output()
+        .expect("run fordra");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
 }
 
 fn ok(dir: &Path, args: &[&str]) -> Out {
@@ -60,7 +71,29 @@ fn setup() -> tempfile::TempDir {
 #[test]
 fn quote_matches_the_hand_computed_example() {
     let dir = tempfile::tempdir().unwrap();
-    let q = ok(dir.path(), &["quote", "--jurisdiction", "SE", "--debtor", "consumer", "--principal", "10000.00", "--currency", "SEK", "--due", "2024-03-15", "--as-of", "2024-05-14", "--steps", "reminder,collection", "--reminder-fee-agreed", "--json"]).json();
+    let q = ok(
+        dir.path(),
+        &[
+            "quote",
+            "--jurisdiction",
+            "SE",
+            "--debtor",
+            "consumer",
+            "--principal",
+            "10000.00",
+            "--currency",
+            "SEK",
+            "--due",
+            "2024-03-15",
+            "--as-of",
+            "2024-05-14",
+            "--steps",
+            "reminder,collection",
+            "--reminder-fee-agreed",
+            "--json",
+        ],
+    )
+    .json();
     // 10 000 × 12 % × 60 / 365 = 197.26; fees 60 + 180.
     assert_eq!(q["interest"], "197.26");
     assert_eq!(q["fees"][0]["kind"], "reminder");
@@ -70,16 +103,74 @@ fn quote_matches_the_hand_computed_example() {
     assert_eq!(q["fees_total"], "240.00");
     assert_eq!(q["total"], "10437.26");
     // Between businesses: 450 late compensation instead of the fees.
-    let b = ok(dir.path(), &["quote", "--jurisdiction", "SE", "--debtor", "business", "--principal", "10000.00", "--due", "2024-03-15", "--as-of", "2024-05-14", "--steps", "reminder,collection", "--reminder-fee-agreed", "--json"]).json();
+    let b = ok(
+        dir.path(),
+        &[
+            "quote",
+            "--jurisdiction",
+            "SE",
+            "--debtor",
+            "business",
+            "--principal",
+            "10000.00",
+            "--due",
+            "2024-03-15",
+            "--as-of",
+            "2024-05-14",
+            "--steps",
+            "reminder,collection",
+            "--reminder-fee-agreed",
+            "--json",
+        ],
+    )
+    .json();
     assert_eq!(b["fees"].as_array().unwrap().len(), 1);
     assert_eq!(b["fees"][0]["kind"], "late_compensation");
     assert_eq!(b["fees_total"], "450.00");
     // Without agreement, no reminder fee, and the note says why.
-    let n = ok(dir.path(), &["quote", "--jurisdiction", "SE", "--debtor", "consumer", "--principal", "10000.00", "--due", "2024-03-15", "--as-of", "2024-05-14", "--steps", "reminder", "--json"]).json();
+    let n = ok(
+        dir.path(),
+        &[
+            "quote",
+            "--jurisdiction",
+            "SE",
+            "--debtor",
+            "consumer",
+            "--principal",
+            "10000.00",
+            "--due",
+            "2024-03-15",
+            "--as-of",
+            "2024-05-14",
+            "--steps",
+            "reminder",
+            "--json",
+        ],
+    )
+    .json();
     assert_eq!(n["fees_total"], "0.00");
     assert!(n["notes"][0].as_str().unwrap().contains("not agreed"));
     // Finland, consumer demand letter on 500 €: 24 €; interest 11.5 % over 30 days = 4.73.
-    let f = ok(dir.path(), &["quote", "--jurisdiction", "FI", "--debtor", "consumer", "--principal", "500", "--due", "2024-03-01", "--as-of", "2024-03-31", "--steps", "collection", "--json"]).json();
+    let f = ok(
+        dir.path(),
+        &[
+            "quote",
+            "--jurisdiction",
+            "FI",
+            "--debtor",
+            "consumer",
+            "--principal",
+            "500",
+            "--due",
+            "2024-03-01",
+            "--as-of",
+            "2024-03-31",
+            "--steps",
+            "collection",
+            "--json",
+        ],
+    )
+    .json();
     assert_eq!(f["currency"], "EUR");
     assert_eq!(f["interest"], "4.73");
     assert_eq!(f["fees"][0]["amount"], "24.00");
@@ -218,7 +309,29 @@ fn unlawful_policy_is_refused_and_law_can_be_overridden() {
     let law = ok(p, &["law", "export"]).stdout;
     assert!(law.contains("räntelagen"));
     write(p, "law.toml", &law.replacen("max = \"60.00\"", "max = \"65.00\"", 1));
-    let q = ok(p, &["--law", "law.toml", "quote", "--jurisdiction", "SE", "--debtor", "consumer", "--principal", "100", "--due", "2024-03-15", "--as-of", "2024-04-14", "--steps", "reminder", "--reminder-fee-agreed", "--json"]).json();
+    let q = ok(
+        p,
+        &[
+            "--law",
+            "law.toml",
+            "quote",
+            "--jurisdiction",
+            "SE",
+            "--debtor",
+            "consumer",
+            "--principal",
+            "100",
+            "--due",
+            "2024-03-15",
+            "--as-of",
+            "2024-04-14",
+            "--steps",
+            "reminder",
+            "--reminder-fee-agreed",
+            "--json",
+        ],
+    )
+    .json();
     assert_eq!(q["fees"][0]["amount"], "65.00");
     write(p, "broken.toml", "version = 'x'\n[[jurisdiction]]\ncode = 'SE'\n");
     let o = fordra(p, &["--law", "broken.toml", "law", "show"]);
