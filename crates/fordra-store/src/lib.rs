@@ -831,18 +831,24 @@ impl Store {
 
     // ----- the daily run ---------------------------------------------------------------------
 
-    /// Loads what the core needs for a run on `as_of`: customers with history, open claims with
-    /// their ledger movements, steps and pauses.
-    pub fn load_run_state(&mut self, creditor: &Creditor, as_of: NaiveDate) -> Result<(Vec<CustomerState>, Vec<ClaimState>, Vec<Option<String>>)> {
+    /// Customers with their payment history in the segmentation window (one, or all in id order).
+    #[allow(clippy::type_complexity)]
+    fn load_customers(
+        &mut self,
+        creditor: &Creditor,
+        only: Option<&str>,
+        as_of: NaiveDate,
+    ) -> Result<(Vec<CustomerState>, Vec<Option<String>>, HashMap<String, usize>)> {
         let c = creditor.id.as_str();
         let window = as_of - chrono::Duration::days(creditor.policy.segmentation.lookback_days);
         let mut idx: HashMap<String, usize> = HashMap::new();
         let mut customers = Vec::new();
         let mut reasons = Vec::new();
-        for r in self.db.query(
-            "SELECT id, kind, vip, credit_score, credit_score_date, email, phone, segment, segment_reason FROM customers WHERE creditor_id = $1 ORDER BY id",
-            &[c.into()],
-        )? {
+        // One customer (`only`) or all of them; the same queries either way.
+        let one = if only.is_some() { " AND id = $2" } else { "" };
+        let mut params: Vec<Val> = vec![c.into()];
+        params.extend(only.map(Val::from));
+        for r in self.db.query(&format!("SELECT id, kind, vip, credit_score, credit_score_date, email, phone, segment, segment_reason FROM customers WHERE creditor_id = $1{one} ORDER BY id"), &params)? {
             idx.insert(r.t(0), customers.len());
             reasons.push(r.ot(8));
             customers.push(CustomerState {
@@ -859,22 +865,36 @@ impl Store {
                 pauses: vec![],
             });
         }
-        for r in self.db.query(
-            "SELECT customer_id, due_date, settled_date FROM claims WHERE creditor_id = $1 AND status = 'paid' AND settled_date > $2 AND settled_date <= $3",
-            &[c.into(), window.into(), as_of.into()],
-        )? {
+        let one = if only.is_some() { " AND customer_id = $4" } else { "" };
+        let mut params: Vec<Val> = vec![c.into(), window.into(), as_of.into()];
+        params.extend(only.map(Val::from));
+        for r in self.db.query(&format!("SELECT customer_id, due_date, settled_date FROM claims WHERE creditor_id = $1 AND status = 'paid' AND settled_date > $2 AND settled_date <= $3{one}"), &params)? {
             if let Some(i) = idx.get(&r.t(0)) {
                 customers[*i].paid.push((r.date(1), r.date(2)));
             }
         }
         for r in self.db.query(
-            "SELECT customer_id, date FROM actions WHERE creditor_id = $1 AND kind = 'collection' AND skipped = 0 AND date > $2 AND date <= $3",
-            &[c.into(), window.into(), as_of.into()],
+            &format!("SELECT customer_id, date FROM actions WHERE creditor_id = $1 AND kind = 'collection' AND skipped = 0 AND date > $2 AND date <= $3{one}"),
+            &params,
         )? {
             if let Some(i) = idx.get(&r.t(0)) {
                 customers[*i].collection_dates.push(r.date(1));
             }
         }
+        Ok((customers, reasons, idx))
+    }
+
+    /// The customer's segment and its reason as of `as_of`, computed now from the data.
+    pub fn explain_segment(&mut self, creditor: &Creditor, customer: &str, as_of: NaiveDate) -> Result<fordra_core::run::SegmentDecision> {
+        let (customers, _, _) = self.load_customers(creditor, Some(customer), as_of)?;
+        fordra_core::run::segment_customers(creditor, &customers, as_of).pop().ok_or_else(|| StoreError::NotFound(format!("no customer '{customer}'")))
+    }
+
+    /// Loads what the core needs for a run on `as_of`: customers with history, open claims with
+    /// their ledger movements, steps and pauses.
+    pub fn load_run_state(&mut self, creditor: &Creditor, as_of: NaiveDate) -> Result<(Vec<CustomerState>, Vec<ClaimState>, Vec<Option<String>>)> {
+        let c = creditor.id.as_str();
+        let (mut customers, reasons, idx) = self.load_customers(creditor, None, as_of)?;
         let mut cidx: HashMap<String, usize> = HashMap::new();
         let mut claims: Vec<ClaimState> = Vec::new();
         let day = |r: &dyn RowRef, i: usize| r.day(i).ok_or_else(|| StoreError::Data(format!("bad date in column {i}")));

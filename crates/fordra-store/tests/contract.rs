@@ -181,6 +181,8 @@ fn scenario(url: &str) -> String {
     for c in ["normal", "risky", "firm", "vip", "late"] {
         let row = s.customer("acme", c).unwrap();
         fp.push_str(&format!("customer {c}: {:?} {}\n", row.segment, row.segment_reason.unwrap_or_default()));
+        let live = s.explain_segment(&creditor(), c, d("2024-05-31")).unwrap();
+        fp.push_str(&format!("live {c}: {} {}\n", live.segment, live.reason));
         for ch in s.segment_changes("acme", c).unwrap() {
             fp.push_str(&format!("  change {} {:?}->{} {}\n", ch.date, ch.from, ch.to, ch.reason));
         }
@@ -216,7 +218,10 @@ fn full_scenario(url: &str) {
     let line = |needle: &str| fp.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no line with {needle:?} in\n{fp}")).to_string();
     // Segments with reasons.
     assert!(line("customer risky:").contains("Some(Risk) Risk:") && line("customer risky:").contains("credit score 12 from 2024-01-15 is below 30"));
-    assert!(line("customer late:").contains("Some(Risk) Risk: 3 of the last 4 invoices paid more than 10 days late"));
+    // The stored reason is the one given when the segment changed...
+    assert!(line("customer late:").contains("Some(Risk) Risk: 2 of the last 3 invoices paid more than 10 days late"));
+    // ...and the live explanation counts what happened since.
+    assert!(line("live late:").contains("Risk: 3 of the last 4 invoices paid more than 10 days late; 2 collection cases in the last 365 days"));
     assert!(line("customer vip:").contains("Some(Vip) VIP: chosen by the creditor"));
     assert!(line("change 2024-04-01 None->normal").contains("Normal: no risk rule matched (0 of 0 invoices paid more than 10 days late; credit score 70)"));
     // The business claim carries the 450 SEK late compensation and no other fee.

@@ -136,6 +136,9 @@ pub fn claim(store: &mut Store, law: &LawBook, cid: &str, id: &str, json: bool) 
 
 pub fn customer(store: &mut Store, cid: &str, id: &str, json: bool) -> Result<()> {
     let c = store.customer(cid, id)?;
+    let creditor = store.creditor(cid)?;
+    let now = store.last_run(cid)?.unwrap_or_else(today);
+    let live = store.explain_segment(&creditor, id, now)?;
     let claims = store.claims_of_customer(cid, id)?;
     let changes = store.segment_changes(cid, id)?;
     let actions = store.actions_of_customer(cid, id)?;
@@ -151,6 +154,7 @@ pub fn customer(store: &mut Store, cid: &str, id: &str, json: bool) -> Result<()
             "customer": c.id, "name": c.name, "kind": c.kind, "language": c.language, "email": c.email, "phone": c.phone,
             "credit_score": c.credit_score, "credit_score_date": c.credit_score_date, "vip": c.vip,
             "segment": c.segment, "segment_reason": c.segment_reason, "credit": m(credit),
+            "explanation": {"as_of": now, "segment": live.segment, "reason": live.reason},
             "segment_changes": changes.iter().map(|s| json!({"date": s.date, "from": s.from, "to": s.to, "reason": s.reason})).collect::<Vec<_>>(),
             "claims": claim_rows.iter().map(|(cl, b, last)| json!({"claim": cl.id, "due_date": cl.due_date, "principal": m(cl.principal), "open": m(b.total()), "status": cl.status, "settled_date": cl.settled_date, "last_step": last})).collect::<Vec<_>>(),
             "actions": actions.iter().map(|a| json!({"date": a.date, "claim": a.claim_id, "step": a.kind, "channel": a.channel, "fee": m(a.fee), "skipped": a.skipped, "reason": a.reason})).collect::<Vec<_>>(),
@@ -166,6 +170,7 @@ pub fn customer(store: &mut Store, cid: &str, id: &str, json: bool) -> Result<()
         c.credit_score.map(|s| format!("{s}{}", c.credit_score_date.map(|d| format!(" ({d})")).unwrap_or_default())).unwrap_or_else(|| "-".into())
     );
     println!("  segment: {} — {}", c.segment.map(|s| s.to_string()).unwrap_or_else(|| "not yet run".into()), c.segment_reason.as_deref().unwrap_or(""));
+    println!("  on {now} the rules say: {}", live.reason);
     if credit > 0 {
         println!("  credit on account (overpayments): {}", m(credit));
     }
