@@ -173,6 +173,17 @@ pub struct RunRecord {
 
 pub use fordra_core::report::ClaimFacts as ReportClaim;
 
+/// A customer id with its current segment and kind, for reports.
+pub type SegmentedCustomer = (String, Option<Segment>, DebtorKind);
+
+/// What the core needs for a run, as loaded from the store.
+pub struct RunState {
+    pub customers: Vec<CustomerState>,
+    pub claims: Vec<ClaimState>,
+    /// Each customer's stored segment reason (same order as `customers`).
+    pub stored_reasons: Vec<Option<String>>,
+}
+
 const CLAIM_COLS: &str = "id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date";
 
 fn claim_row(r: &Row) -> Result<ClaimRow> {
@@ -892,7 +903,7 @@ impl Store {
 
     /// Loads what the core needs for a run on `as_of`: customers with history, open claims with
     /// their ledger movements, steps and pauses.
-    pub fn load_run_state(&mut self, creditor: &Creditor, as_of: NaiveDate) -> Result<(Vec<CustomerState>, Vec<ClaimState>, Vec<Option<String>>)> {
+    pub fn load_run_state(&mut self, creditor: &Creditor, as_of: NaiveDate) -> Result<RunState> {
         let c = creditor.id.as_str();
         let (mut customers, reasons, idx) = self.load_customers(creditor, None, as_of)?;
         let mut cidx: HashMap<String, usize> = HashMap::new();
@@ -962,7 +973,7 @@ impl Store {
                 None => {}
             }
         }
-        Ok((customers, claims, reasons))
+        Ok(RunState { customers, claims, stored_reasons: reasons })
     }
 
     /// The latest run date of a creditor.
@@ -991,12 +1002,12 @@ impl Store {
                 }
             }
         }
-        let (customers, claims, reasons) = self.load_run_state(&creditor, as_of)?;
-        let result = daily_run(&creditor, j, &customers, &claims, as_of);
+        let state = self.load_run_state(&creditor, as_of)?;
+        let result = daily_run(&creditor, j, &state.customers, &state.claims, as_of);
         if dry_run {
             return Ok(result);
         }
-        self.apply_run(&creditor, as_of, &result, &reasons, &claims)?;
+        self.apply_run(&creditor, as_of, &result, &state.stored_reasons, &state.claims)?;
         Ok(result)
     }
 
@@ -1081,7 +1092,7 @@ impl Store {
     // ----- reports ---------------------------------------------------------------------------
 
     /// Every claim with its balances and steps as of `as_of`, and every customer's segment.
-    pub fn report_data(&mut self, creditor: &str, as_of: NaiveDate) -> Result<(Vec<(String, Option<Segment>, DebtorKind)>, Vec<ReportClaim>)> {
+    pub fn report_data(&mut self, creditor: &str, as_of: NaiveDate) -> Result<(Vec<SegmentedCustomer>, Vec<ReportClaim>)> {
         let customers = self
             .db
             .query("SELECT id, segment, kind FROM customers WHERE creditor_id = $1 ORDER BY id", &[creditor.into()])?

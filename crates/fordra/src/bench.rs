@@ -96,7 +96,7 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
     // Day 2: an ordinary day on a portfolio that is being worked.
     let day2 = as_of + Duration::days(1);
     let t = Instant::now();
-    let (cust, claims, _) = store.load_run_state(&creditor, day2)?;
+    let fordra_store::RunState { customers: cust, claims, .. } = store.load_run_state(&creditor, day2)?;
     let load = t.elapsed();
     let mut core = std::time::Duration::MAX;
     let mut decided = 0;

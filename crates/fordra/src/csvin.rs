@@ -188,3 +188,43 @@ pub fn payments(path: &Path, default_currency: Currency) -> Result<Vec<PaymentRo
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn file(bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("in.csv");
+        std::fs::write(&p, bytes).unwrap();
+        (dir, p)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// Arbitrary bytes, and arbitrary rows under a valid header: never a panic, and every
+        /// error names the file and a line.
+        #[test]
+        fn readers_never_panic(body in proptest::collection::vec(any::<u8>(), 0..400), rows in proptest::collection::vec(r#"[-a-z0-9.,;" ]{0,40}"#, 0..6)) {
+            for bytes in [body.clone(), format!("id,name,kind,customer_id,issue_date,due_date,amount,invoice_id,date,credit_score,vip,paid_date\n{}", rows.join("\n")).into_bytes()] {
+                let (_d, p) = file(&bytes);
+                for r in [customers(&p, "sv").err(), invoices(&p, Currency::SEK).err(), payments(&p, Currency::SEK).err()].into_iter().flatten() {
+                    let msg = r.to_string();
+                    prop_assert!(msg.contains("in.csv"), "{}", msg);
+                    prop_assert!(msg.contains("line "), "{}", msg);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn good_rows_parse() {
+        let (_d, p) = file(b"id,customer_id,issue_date,due_date,amount,paid_date\n1,c,2024-01-01,2024-01-31,\"1 234,50\",\n2,c,2024-01-01,2024-01-31,10,2024-02-03\n");
+        let rows = invoices(&p, Currency::SEK).unwrap();
+        assert_eq!(rows[0].amount, 123450);
+        assert_eq!(rows[0].invoice_number, "1");
+        assert_eq!(rows[1].paid_date, Some("2024-02-03".parse().unwrap()));
+        assert_eq!(rows[1].line, 3);
+    }
+}

@@ -86,7 +86,7 @@ pub fn claim(store: &mut Store, law: &LawBook, cid: &str, id: &str, json: bool) 
         }
     }
     ev.sort_by_key(|e| (e.date, e.order));
-    let phase = actions.iter().filter(|a| !a.skipped).next_back().map(|a| a.kind.clone()).unwrap_or_else(|| "none".into());
+    let phase = actions.iter().rfind(|a| !a.skipped).map(|a| a.kind.clone()).unwrap_or_else(|| "none".into());
     let active_pause = pauses.iter().find(|p| p.pause.active_on(now)).map(|p| p.pause.describe());
     if json {
         let out = json!({
@@ -146,7 +146,7 @@ pub fn customer(store: &mut Store, cid: &str, id: &str, json: bool) -> Result<()
     let mut claim_rows = Vec::new();
     for cl in &claims {
         let b = store.balances(cid, &cl.id, NaiveDate::MAX)?;
-        let last = actions.iter().filter(|a| a.claim_id == cl.id && !a.skipped).next_back().map(|a| a.kind.clone()).unwrap_or_default();
+        let last = actions.iter().rfind(|a| a.claim_id == cl.id && !a.skipped).map(|a| a.kind.clone()).unwrap_or_default();
         claim_rows.push((cl, b, last));
     }
     if json {
