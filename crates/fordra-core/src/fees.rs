@@ -270,6 +270,32 @@ mod tests {
     }
 
     #[test]
+    fn norwegian_business_collection_fee_is_one_and_a_half_times() {
+        // 30 000 NOK principal: light fee 1 120 for consumers, 1 680 for businesses — but the
+        // business claim first gets the 470 NOK compensation, and the fee counts against it:
+        // 1 680 − 470 = 1 210 on top.
+        let book = LawBook::embedded();
+        let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
+        let p = PriorFees::default();
+        let c = fees_for_step(&ctx(no, DebtorKind::Consumer, false, 3_000_000, "2024-05-01", &p), StepKind::Collection, FeeSpec::Statutory);
+        assert_eq!(c.total(), 112_000);
+        let b = fees_for_step(&ctx(no, DebtorKind::Business, false, 3_000_000, "2024-05-01", &p), StepKind::Collection, FeeSpec::Statutory);
+        assert_eq!(b.lines.iter().map(|l| (l.kind, l.amount)).collect::<Vec<_>>(), vec![(FeeKind::LateCompensation, 47_000), (FeeKind::Collection, 121_000)]);
+    }
+
+    #[test]
+    fn eu_b2b_gets_forty_euro_and_consumers_nothing() {
+        let book = LawBook::embedded();
+        let eu = book.jurisdiction(JurisdictionCode::EU).unwrap();
+        let p = PriorFees::default();
+        let b = fees_for_step(&ctx(eu, DebtorKind::Business, false, 100_000, "2024-04-01", &p), StepKind::Reminder, FeeSpec::Statutory);
+        assert_eq!(b.total(), 4000);
+        let c = fees_for_step(&ctx(eu, DebtorKind::Consumer, false, 100_000, "2024-04-01", &p), StepKind::Reminder, FeeSpec::Statutory);
+        assert_eq!(c.total(), 0);
+        assert!(c.notes[0].contains("EU law has no reminder fee for consumer debtors"), "{:?}", c.notes);
+    }
+
+    #[test]
     fn no_fee_on_or_before_due_or_in_foreign_currency() {
         let book = LawBook::embedded();
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();

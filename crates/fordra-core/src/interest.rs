@@ -170,6 +170,23 @@ mod tests {
         assert_eq!(c.total_minor(), 555);
     }
 
+    /// Norway 2024 H1: 12.50 %. 10 000 NOK due 2024-02-01, as of 2024-03-02: 30 days:
+    /// 10000 × 0.125 × 30 / 365 = 102.7397 → 102.74 NOK.
+    /// Finland, business (4 a §): 4.5 + 8 = 12.5 % on 2 000 € for 73 days (2024-01-31..04-13):
+    /// 2000 × 0.125 × 73 / 365 = 50.00 €.
+    #[test]
+    fn norwegian_and_finnish_business_examples() {
+        let book = LawBook::embedded();
+        let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
+        let c = late_interest(no, DebtorKind::Consumer, None, d("2024-02-01"), &[(d("2024-01-01"), 1_000_000)], d("2024-03-02")).unwrap();
+        assert_eq!((c.periods[0].days, c.periods[0].rate), (30, dec!(12.50)));
+        assert_eq!(c.total_minor(), 10274);
+        let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
+        let c = late_interest(fi, DebtorKind::Business, None, d("2024-01-31"), &[(d("2024-01-01"), 200_000)], d("2024-04-13")).unwrap();
+        assert_eq!(c.periods[0].rate, dec!(12.5));
+        assert_eq!(c.total_minor(), 5000);
+    }
+
     #[test]
     fn no_interest_on_or_before_due_date() {
         let book = LawBook::embedded();

@@ -220,7 +220,8 @@ mod tests {
 
     #[test]
     fn good_rows_parse() {
-        let (_d, p) = file(b"id,customer_id,issue_date,due_date,amount,paid_date\n1,c,2024-01-01,2024-01-31,\"1 234,50\",\n2,c,2024-01-01,2024-01-31,10,2024-02-03\n");
+        let (_d, p) =
+            file(b"id,customer_id,issue_date,due_date,amount,paid_date\n1,c,2024-01-01,2024-01-31,\"1 234,50\",\n2,c,2024-01-01,2024-01-31,10,2024-02-03\n");
         let rows = invoices(&p, Currency::SEK).unwrap();
         assert_eq!(rows[0].amount, 123450);
         assert_eq!(rows[0].invoice_number, "1");

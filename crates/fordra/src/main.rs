@@ -366,7 +366,11 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
             c.policy = policy;
             store.save_creditor(&c)?;
             store.audit(&cid, "policy", "set", &format!("from {}", file.display()))?;
-            println!("Policy of {cid} updated from {}", file.display());
+            if json {
+                println!("{}", json!({"creditor": cid, "policy": "updated", "file": file.display().to_string()}));
+            } else {
+                println!("Policy of {cid} updated from {}", file.display());
+            }
             Ok(())
         }
         Cmd::Import { what, file } => import(store, law, &cid, what, &file, json),
@@ -375,7 +379,11 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
         Cmd::Customer(CustomerCmd::Show { id }) => show::customer(store, &cid, &id, json),
         Cmd::Customer(CustomerCmd::Vip { id, off }) => {
             store.set_vip(&cid, &id, !off)?;
-            println!("Customer {id} {} (takes effect at the next run)", if off { "is no longer VIP" } else { "chosen as VIP" });
+            if json {
+                println!("{}", json!({"customer": id, "vip": !off}));
+            } else {
+                println!("Customer {id} {} (takes effect at the next run)", if off { "is no longer VIP" } else { "chosen as VIP" });
+            }
             Ok(())
         }
         Cmd::Pause(p) => pause(store, law, &cid, p, json),
@@ -592,8 +600,13 @@ fn pause(store: &mut Store, law: &LawBook, cid: &str, p: PauseCmd, json: bool) -
             }
         }
         PauseCmd::End { id, date, note } => {
-            store.end_pause(cid, id, date.unwrap_or_else(today), &note)?;
-            println!("Pause {id} ended; handling resumes at the next run");
+            let date = date.unwrap_or_else(today);
+            store.end_pause(cid, id, date, &note)?;
+            if json {
+                println!("{}", json!({"pause": id, "ended": date}));
+            } else {
+                println!("Pause {id} ended on {date}; handling resumes at the next run");
+            }
         }
         PauseCmd::List => {
             let rows = store.pauses(cid)?;
