@@ -363,26 +363,28 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         if let Some(note) = channel_note {
             reason.push_str(&format!("; {note}"));
         }
+        // Everything an action records but its fees, interest and outcome.
+        let action = |letter, fees, notional_fee, interest, open_after, skipped, reason| Action {
+            claim_id: claim.id.clone(),
+            customer_id: cust.id.clone(),
+            seq,
+            step_no: j + 1,
+            kind: step.kind,
+            segment: seg.segment,
+            date: as_of,
+            deadline,
+            channel,
+            letter,
+            fees,
+            notional_fee,
+            interest,
+            open_after,
+            skipped,
+            reason,
+        };
         if balances.total() < step.min_amount {
             reason.push_str(&format!("; skipped: open amount below the step's minimum {}", format_minor(step.min_amount)));
-            out.actions.push(Action {
-                claim_id: claim.id.clone(),
-                customer_id: cust.id.clone(),
-                seq,
-                step_no: j + 1,
-                kind: step.kind,
-                segment: seg.segment,
-                date: as_of,
-                deadline,
-                channel,
-                letter: None,
-                fees: vec![],
-                notional_fee: 0,
-                interest: 0,
-                open_after: balances.total(),
-                skipped: true,
-                reason,
-            });
+            out.actions.push(action(None, vec![], 0, 0, balances.total(), true, reason));
             continue;
         }
         let letter = (creditor.policy.group_reminders && step.kind == StepKind::Reminder).then(|| format!("{}/{}/reminder/{}", cust.id, as_of, channel));
@@ -442,24 +444,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
             });
         }
         let open_after = balances.total() + interest + fee.total();
-        out.actions.push(Action {
-            claim_id: claim.id.clone(),
-            customer_id: cust.id.clone(),
-            seq,
-            step_no: j + 1,
-            kind: step.kind,
-            segment: seg.segment,
-            date: as_of,
-            deadline,
-            channel,
-            letter,
-            fees: fee.lines,
-            notional_fee: fee.notional,
-            interest,
-            open_after,
-            skipped: false,
-            reason,
-        });
+        out.actions.push(action(letter, fee.lines, fee.notional, interest, open_after, false, reason));
     }
     out.segments = segments;
     out
