@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod model;
 pub mod money;
 pub mod quote;
+pub mod reference;
 pub mod report;
 pub mod run;
 pub mod segment;

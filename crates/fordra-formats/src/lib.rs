@@ -1,0 +1,3 @@
+//! Outside file formats: parsers that never panic and say where a file is wrong.
+
+pub mod bgmax;
