@@ -2,3 +2,4 @@
 
 pub mod bgmax;
 pub mod camt;
+pub mod ktl;
