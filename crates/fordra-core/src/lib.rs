@@ -8,6 +8,7 @@ pub mod fees;
 pub mod interest;
 pub mod law;
 pub mod ledger;
+pub mod matching;
 pub mod model;
 pub mod money;
 pub mod quote;

@@ -30,6 +30,8 @@ pub struct Creditor {
     pub contract_rate: Option<Decimal>,
     pub bankgiro: Option<String>,
     pub iban: Option<String>,
+    /// How payment references are made for invoices imported without one.
+    pub reference_scheme: Option<crate::reference::Scheme>,
     pub policy: Policy,
 }
 
@@ -540,6 +542,7 @@ mod tests {
                 contract_rate: None,
                 bankgiro: None,
                 iban: None,
+                reference_scheme: None,
                 policy: Policy::default_for(j),
             };
             World { creditor, law, customers: vec![], claims: vec![] }

@@ -179,46 +179,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    pub const CAMT054_V2: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02">
-  <BkToCstmrDbtCdtNtfctn>
-    <GrpHdr><MsgId>MSG-1</MsgId><CreDtTm>2024-04-02T08:00:00</CreDtTm></GrpHdr>
-    <Ntfctn>
-      <Id>N1</Id>
-      <Acct><Id><IBAN>FI1431313001234567</IBAN></Id></Acct>
-      <Ntry>
-        <Amt Ccy="EUR">150.00</Amt>
-        <CdtDbtInd>CRDT</CdtDbtInd>
-        <Sts>BOOK</Sts>
-        <BookgDt><Dt>2024-04-02</Dt></BookgDt>
-        <ValDt><Dt>2024-04-02</Dt></ValDt>
-        <AcctSvcrRef>E-1</AcctSvcrRef>
-        <NtryDtls>
-          <TxDtls>
-            <Refs><AcctSvcrRef>T-1</AcctSvcrRef><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
-            <AmtDtls><TxAmt><Amt Ccy="EUR">100.00</Amt></TxAmt></AmtDtls>
-            <RltdPties><Dbtr><Nm>Matti Meikäläinen</Nm></Dbtr><DbtrAcct><Id><IBAN>FI2112345600000785</IBAN></Id></DbtrAcct></RltdPties>
-            <RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry></Tp><Ref>RF18539007547034</Ref></CdtrRefInf></Strd></RmtInf>
-          </TxDtls>
-          <TxDtls>
-            <Refs><AcctSvcrRef>T-2</AcctSvcrRef><EndToEndId>E2E-2</EndToEndId></Refs>
-            <AmtDtls><TxAmt><Amt Ccy="EUR">50.00</Amt></TxAmt></AmtDtls>
-            <RltdPties><Dbtr><Nm>Oy Yritys Ab</Nm></Dbtr></RltdPties>
-            <RmtInf><Ustrd>Lasku 1002 &amp; 1003</Ustrd></RmtInf>
-          </TxDtls>
-        </NtryDtls>
-      </Ntry>
-      <Ntry>
-        <Amt Ccy="EUR">100.00</Amt>
-        <CdtDbtInd>DBIT</CdtDbtInd>
-        <RvslInd>true</RvslInd>
-        <Sts>BOOK</Sts>
-        <BookgDt><Dt>2024-04-05</Dt></BookgDt>
-        <NtryDtls><TxDtls><Refs><AcctSvcrRef>T-1</AcctSvcrRef></Refs></TxDtls></NtryDtls>
-      </Ntry>
-    </Ntfctn>
-  </BkToCstmrDbtCdtNtfctn>
-</Document>"#;
+    pub const CAMT054_V2: &str = include_str!("../tests/data/camt054_v02.xml");
 
     const CAMT053_V8: &str = r#"<?xml version="1.0"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">

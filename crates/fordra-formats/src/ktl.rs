@@ -223,6 +223,17 @@ mod tests {
     }
 
     #[test]
+    fn the_fixture_file() {
+        let f = parse(include_bytes!("../tests/data/viitemaksut.ktl")).unwrap();
+        let p = &f.batches[0].payments;
+        assert_eq!(
+            (p[0].reference.as_str(), p[0].amount, p[0].payer.as_str(), p[0].archive_id.as_str()),
+            ("1231234", 12050, "MEIKÄLÄINEN", "240402ABCD000001")
+        );
+        assert!(p[1].correction && p[1].amount == -12050);
+    }
+
+    #[test]
     fn summary_must_match() {
         let text = crate::bgmax::latin1(&write(&sample())).replacen("9000002", "9000003", 1);
         let bytes: Vec<u8> = text.chars().map(|c| u32::from(c) as u8).collect();

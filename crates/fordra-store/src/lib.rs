@@ -4,9 +4,11 @@
 //! failed import or run leaves nothing half-done.
 
 mod backend;
+mod bank;
 mod schema;
 
 pub use backend::{parse_day, Backend, Row, RowExt, RowRef, Val};
+pub use bank::{BankImport, BankPaymentResult, PaymentReportRow, Reversal, ReversalTarget};
 use chrono::NaiveDate;
 use fordra_core::domain::{Channel, Component, DebtorKind, FeeKind, JurisdictionCode, PauseKind, Segment, StepKind};
 use fordra_core::fees::{fees_for, FeeContext, PriorFees};
@@ -68,6 +70,9 @@ pub struct InvoiceRow {
     pub currency: Currency,
     pub amount: i64,
     pub paid_date: Option<NaiveDate>,
+    /// The payment reference (OCR/viitenumero/KID/RF); made from the invoice number by the
+    /// creditor's scheme when absent.
+    pub reference: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,6 +117,7 @@ pub struct ClaimRow {
     pub principal: i64,
     pub status: String,
     pub settled_date: Option<NaiveDate>,
+    pub reference: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -184,7 +190,7 @@ pub struct RunState {
     pub stored_reasons: Vec<Option<String>>,
 }
 
-const CLAIM_COLS: &str = "id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date";
+const CLAIM_COLS: &str = "id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date, reference";
 
 fn claim_row(r: &Row) -> Result<ClaimRow> {
     Ok(ClaimRow {
@@ -197,6 +203,7 @@ fn claim_row(r: &Row) -> Result<ClaimRow> {
         principal: r.i(6),
         status: r.t(7),
         settled_date: r.odate(8),
+        reference: r.ot(9),
     })
 }
 
@@ -297,12 +304,13 @@ impl Store {
             c.bankgiro.clone().into(),
             c.iban.clone().into(),
             c.policy.to_toml().into(),
+            c.reference_scheme.map(|x| x.name()).into(),
         ];
         self.tx(|s| {
             s.db.exec(
-                "INSERT INTO creditors (id, name, jurisdiction, currency, reminder_fee_agreed, charge_interest, contract_rate, bankgiro, iban, policy) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                "INSERT INTO creditors (id, name, jurisdiction, currency, reminder_fee_agreed, charge_interest, contract_rate, bankgiro, iban, policy, reference_scheme) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, jurisdiction = excluded.jurisdiction, currency = excluded.currency, reminder_fee_agreed = excluded.reminder_fee_agreed, \
-                 charge_interest = excluded.charge_interest, contract_rate = excluded.contract_rate, bankgiro = excluded.bankgiro, iban = excluded.iban, policy = excluded.policy",
+                 charge_interest = excluded.charge_interest, contract_rate = excluded.contract_rate, bankgiro = excluded.bankgiro, iban = excluded.iban, policy = excluded.policy, reference_scheme = excluded.reference_scheme",
                 &params,
             )?;
             s.audit(&c.id, "creditor", "saved", &format!("jurisdiction {}, currency {}, reminder fees agreed: {}, interest: {}", c.jurisdiction.upper(), c.currency, c.reminder_fee_agreed, c.charge_interest))
@@ -311,7 +319,7 @@ impl Store {
 
     pub fn creditor(&mut self, id: &str) -> Result<Creditor> {
         let rows = self.db.query(
-            "SELECT id, name, jurisdiction, currency, reminder_fee_agreed, charge_interest, contract_rate, bankgiro, iban, policy FROM creditors WHERE id = $1",
+            "SELECT id, name, jurisdiction, currency, reminder_fee_agreed, charge_interest, contract_rate, bankgiro, iban, policy, reference_scheme FROM creditors WHERE id = $1",
             &[id.into()],
         )?;
         let r = rows.first().ok_or_else(|| StoreError::NotFound(format!("no creditor '{id}' (create one with `fordra creditor add`)")))?;
@@ -326,6 +334,7 @@ impl Store {
             bankgiro: r.ot(7),
             iban: r.ot(8),
             policy: Policy::from_toml(&r.t(9)).map_err(|e| StoreError::Data(format!("policy of {id}: {e}")))?,
+            reference_scheme: r.ot(10).map(|x| parse(&x)).transpose()?,
         })
     }
 
@@ -336,7 +345,20 @@ impl Store {
     /// Removes a creditor and all its data (used by `fordra demo` to start afresh).
     pub fn delete_creditor(&mut self, id: &str) -> Result<()> {
         self.tx(|s| {
-            for t in ["audit", "runs", "payments", "pauses", "segment_changes", "actions", "ledger", "claims", "customers", "creditors"] {
+            for t in [
+                "audit",
+                "runs",
+                "payment_files",
+                "bank_payments",
+                "payments",
+                "pauses",
+                "segment_changes",
+                "actions",
+                "ledger",
+                "claims",
+                "customers",
+                "creditors",
+            ] {
                 let col = if t == "creditors" { "id" } else { "creditor_id" };
                 s.db.exec(&format!("DELETE FROM {t} WHERE {col} = $1"), &[id.into()])?;
             }
@@ -498,6 +520,7 @@ impl Store {
                 }
                 sum.created += 1;
                 let status = if r.paid_date.is_some() { "paid" } else { "open" };
+                let reference = r.reference.clone().or_else(|| creditor.reference_scheme.and_then(|sch| fordra_core::reference::make(sch, &r.invoice_number).ok()));
                 new_claims.push(vec![
                     creditor_id.into(),
                     (&r.id).into(),
@@ -509,6 +532,7 @@ impl Store {
                     r.amount.into(),
                     status.into(),
                     r.paid_date.into(),
+                    reference.into(),
                 ]);
                 entries.push(NewEntry { claim_id: r.id.clone(), customer_id: r.customer_id.clone(), date: r.issue_date, kind: EntryKind::Invoice, component: Some(Component::Principal), amount: r.amount, reference: format!("import:{source}"), memo: format!("invoice {} due {}", r.invoice_number, r.due_date) });
                 if let Some(p) = r.paid_date {
@@ -517,7 +541,7 @@ impl Store {
                 }
             }
             s.db.exec_many(
-                "INSERT INTO claims (creditor_id, id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                "INSERT INTO claims (creditor_id, id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date, reference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 &mut new_claims.into_iter(),
             )?;
             let currencies: HashMap<String, Currency> = rows.iter().map(|r| (r.id.clone(), r.currency)).collect();

@@ -1,10 +1,11 @@
 //! Migrations. One source for both databases; only the auto-increment key and integer type are
 //! spelled differently, so the schemas cannot drift apart.
 
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial schema",
-    r#"
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial schema",
+        r#"
 CREATE TABLE creditors (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -139,7 +140,44 @@ CREATE TABLE audit (
     detail TEXT NOT NULL
 );
 "#,
-)];
+    ),
+    (
+        2,
+        "payment references, bank payments and the unmatched queue",
+        r#"
+ALTER TABLE claims ADD COLUMN reference TEXT;
+CREATE INDEX claims_reference ON claims (creditor_id, reference);
+ALTER TABLE creditors ADD COLUMN reference_scheme TEXT;
+CREATE TABLE bank_payments (
+    creditor_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    format TEXT NOT NULL,
+    source TEXT NOT NULL,
+    line {int} NOT NULL,
+    date TEXT NOT NULL,
+    amount {int} NOT NULL,
+    currency TEXT NOT NULL,
+    reference TEXT,
+    payer TEXT,
+    text TEXT,
+    status TEXT NOT NULL,
+    how TEXT NOT NULL,
+    claims TEXT NOT NULL,
+    suggestions TEXT NOT NULL,
+    PRIMARY KEY (creditor_id, key)
+);
+CREATE INDEX bank_payments_status ON bank_payments (creditor_id, status);
+CREATE TABLE payment_files (
+    creditor_id TEXT NOT NULL,
+    checksum TEXT NOT NULL,
+    name TEXT NOT NULL,
+    format TEXT NOT NULL,
+    payments {int} NOT NULL,
+    PRIMARY KEY (creditor_id, checksum)
+);
+"#,
+    ),
+];
 
 pub fn render(sql: &str, backend: &str) -> String {
     let (serial, int) = match backend {

@@ -82,6 +82,7 @@ fn creditor() -> Creditor {
         contract_rate: None,
         bankgiro: Some("5050-1055".into()),
         iban: None,
+        reference_scheme: None,
         policy: Policy::default_for(JurisdictionCode::SE),
     }
 }
@@ -116,6 +117,7 @@ fn inv(line: usize, id: &str, customer: &str, due: &str, amount: i64, paid: Opti
         currency: Currency::SEK,
         amount,
         paid_date: paid.map(d),
+        reference: None,
     }
 }
 

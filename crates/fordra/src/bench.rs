@@ -48,6 +48,7 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
         contract_rate: None,
         bankgiro: None,
         iban: None,
+        reference_scheme: None,
         policy: Policy::default_for(JurisdictionCode::SE),
     };
     store.save_creditor(&creditor)?;
@@ -82,6 +83,7 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
                 currency: Currency::SEK,
                 amount: rng.gen_range(100_00..20_000_00),
                 paid_date: None,
+                reference: None,
             }
         })
         .collect();

@@ -5,7 +5,7 @@ use anyhow::{anyhow, bail, Result};
 use chrono::NaiveDate;
 use fordra_core::domain::DebtorKind;
 use fordra_core::money::{parse_minor, Currency};
-use fordra_store::{CustomerRow, InvoiceRow, PaymentRow};
+use fordra_store::{CustomerRow, InvoiceRow};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -93,7 +93,6 @@ impl Line<'_> {
 
 pub const CUSTOMER_COLUMNS: &[&str] = &["id", "name", "kind"];
 pub const INVOICE_COLUMNS: &[&str] = &["id", "customer_id", "issue_date", "due_date", "amount"];
-pub const PAYMENT_COLUMNS: &[&str] = &["id", "invoice_id", "date", "amount"];
 
 pub fn customers(path: &Path, default_language: &str) -> Result<Vec<CustomerRow>> {
     let sheet = Sheet::read(path, CUSTOMER_COLUMNS)?;
@@ -161,29 +160,7 @@ pub fn invoices(path: &Path, default_currency: Currency) -> Result<Vec<InvoiceRo
                 currency: l.parsed("currency")?.unwrap_or(default_currency),
                 amount,
                 paid_date: paid,
-            })
-        })
-        .collect()
-}
-
-pub fn payments(path: &Path, default_currency: Currency) -> Result<Vec<PaymentRow>> {
-    let sheet = Sheet::read(path, PAYMENT_COLUMNS)?;
-    sheet
-        .lines()
-        .map(|l| {
-            let amount = l.amount("amount")?;
-            if amount <= 0 {
-                return Err(l.err("amount", "must be positive"));
-            }
-            Ok(PaymentRow {
-                line: l.line,
-                id: l.req("id")?.to_string(),
-                claim_id: l.req("invoice_id")?.to_string(),
-                date: l.date("date")?,
-                amount,
-                currency: l.parsed("currency")?.unwrap_or(default_currency),
                 reference: l.opt("reference").map(str::to_string),
-                payer: l.opt("payer").map(str::to_string),
             })
         })
         .collect()
@@ -209,7 +186,7 @@ mod tests {
         fn readers_never_panic(body in proptest::collection::vec(any::<u8>(), 0..400), rows in proptest::collection::vec(r#"[-a-z0-9.,;" ]{0,40}"#, 0..6)) {
             for bytes in [body.clone(), format!("id,name,kind,customer_id,issue_date,due_date,amount,invoice_id,date,credit_score,vip,paid_date\n{}", rows.join("\n")).into_bytes()] {
                 let (_d, p) = file(&bytes);
-                for r in [customers(&p, "sv").err(), invoices(&p, Currency::SEK).err(), payments(&p, Currency::SEK).err()].into_iter().flatten() {
+                for r in [customers(&p, "sv").err(), invoices(&p, Currency::SEK).err()].into_iter().flatten() {
                     let msg = r.to_string();
                     prop_assert!(msg.contains("in.csv"), "{}", msg);
                     prop_assert!(msg.contains("line "), "{}", msg);

@@ -120,6 +120,7 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
         contract_rate: None,
         bankgiro: Some("5050-1055".into()),
         iban: None,
+        reference_scheme: Some(fordra_core::reference::Scheme::SeOcrLen),
         policy: Policy::default_for(JurisdictionCode::SE),
     };
     store.save_creditor(&creditor)?;
@@ -182,6 +183,7 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
                     currency: Currency::SEK,
                     amount,
                     paid_date: None,
+                    reference: None,
                 };
                 behaviour_of_claim.insert(id.clone(), p);
                 if issue < start {

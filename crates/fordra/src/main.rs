@@ -3,6 +3,7 @@
 mod bench;
 mod csvin;
 mod demo;
+mod payments;
 mod show;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -81,6 +82,12 @@ enum Cmd {
     /// The law tables in force and their sources.
     #[command(subcommand)]
     Law(LawCmd),
+    /// Bank files in, matching, the unmatched queue, the ERP payment report.
+    #[command(subcommand)]
+    Payments(payments::PaymentsCmd),
+    /// Payment references: make and check (no database needed).
+    #[command(subcommand)]
+    Ref(payments::RefCmd),
     /// Benchmark the daily run on a large generated portfolio.
     Bench(bench::BenchArgs),
 }
@@ -232,6 +239,17 @@ struct QuoteArgs {
     contract_rate: Option<rust_decimal::Decimal>,
 }
 
+/// The payment-reference scheme a creditor in this jurisdiction uses unless told otherwise.
+pub fn default_scheme(j: JurisdictionCode) -> fordra_core::reference::Scheme {
+    use fordra_core::reference::Scheme;
+    match j {
+        JurisdictionCode::SE => Scheme::SeOcrLen,
+        JurisdictionCode::FI => Scheme::Fi,
+        JurisdictionCode::NO => Scheme::NoKid10,
+        JurisdictionCode::EU => Scheme::Rf,
+    }
+}
+
 pub fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
@@ -273,6 +291,15 @@ pub fn m(minor: i64) -> String {
 }
 
 fn main() {
+    // Output piped into `head` and closed early is not an error worth a panic message.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info.payload().downcast_ref::<String>().map(String::as_str).unwrap_or("");
+        if msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
     let cli = Cli::parse();
     if let Err(e) = run(cli) {
         eprintln!("error: {e:#}");
@@ -286,6 +313,13 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Demo(a) => demo::demo(&cli.db, &law, &a, cli.json),
         Cmd::Bench(a) => bench::bench(&law, &a, cli.json),
         Cmd::Quote(q) => quote(&law, q, cli.json),
+        Cmd::Ref(r) => {
+            let code = payments::reference_cmd(r, cli.json)?;
+            if code != 0 {
+                std::process::exit(code);
+            }
+            Ok(())
+        }
         Cmd::Law(LawCmd::Show { jurisdiction }) => show::law(&law, jurisdiction, cli.json),
         Cmd::Law(LawCmd::Export) => {
             print!("{}", toml::to_string_pretty(&law)?);
@@ -315,6 +349,7 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
             contract_rate,
             bankgiro,
             iban,
+            reference_scheme: Some(default_scheme(jurisdiction)),
             policy: Policy::default_for(jurisdiction),
         };
         c.policy.validate(j, c.reminder_fee_agreed, today()).map_err(|e| anyhow!("the default policy is not lawful here: {}", e.join("; ")))?;
@@ -387,6 +422,7 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
             Ok(())
         }
         Cmd::Pause(p) => pause(store, law, &cid, p, json),
+        Cmd::Payments(p) => payments::run(store, law, &cid, p, json),
         Cmd::Report { kind, date, window } => {
             show::report(store, &cid, matches!(kind, ReportKind::Aging), matches!(kind, ReportKind::Dso), date.unwrap_or_else(today), window, json)
         }
@@ -429,37 +465,7 @@ fn import(store: &mut Store, law: &LawBook, cid: &str, what: ImportWhat, file: &
                 println!("{}: {} invoices: {} created, {} settled, {} unchanged", file.display(), rows.len(), s.created, s.settled, s.unchanged);
             }
         }
-        ImportWhat::Payments => {
-            let rows = csvin::payments(file, c.currency)?;
-            let results = store.book_payments(cid, law, &rows, &source)?;
-            let booked = results.iter().filter(|r| r.status != "duplicate").count();
-            if json {
-                let list: Vec<_> = results.iter().map(|r| json!({"id": r.id, "invoice": r.claim_id, "date": r.date, "amount": m(r.amount), "status": r.status, "allocated": r.allocated.iter().map(|(c, a)| json!({"component": c, "amount": m(*a)})).collect::<Vec<_>>(), "credit": m(r.credit)})).collect();
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &json!({"file": file.display().to_string(), "booked": booked, "duplicates": results.len() - booked, "payments": list})
-                    )?
-                );
-            } else {
-                println!("{}: {} payments: {} booked, {} already booked", file.display(), results.len(), booked, results.len() - booked);
-                let rows = results
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            r.id.clone(),
-                            r.claim_id.clone(),
-                            r.date.to_string(),
-                            m(r.amount),
-                            r.status.clone(),
-                            r.allocated.iter().map(|(c, a)| format!("{c} {}", m(*a))).collect::<Vec<_>>().join(", "),
-                            if r.credit > 0 { m(r.credit) } else { String::new() },
-                        ]
-                    })
-                    .collect();
-                println!("{}", table(&["payment", "invoice", "date", "amount", "status", "allocated", "credit"], rows));
-            }
-        }
+        ImportWhat::Payments => payments::import(store, law, cid, file, Some(payments::Format::Csv), false, json)?,
     }
     Ok(())
 }

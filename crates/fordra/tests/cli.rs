@@ -230,12 +230,15 @@ fn payments_partial_duplicate_and_reports() {
     ok(p, &["run", "--date", "2024-03-22"]);
     write(p, "bank.csv", "id,invoice_id,date,amount,reference,payer\nB1,1001,2024-03-25,5000.00,,Anna\nB2,1002,2024-03-25,3000.00,,Bert\n");
     let r = ok(p, &["import", "payments", "bank.csv", "--json"]).json();
-    assert_eq!(r["booked"], 2);
-    assert_eq!(r["payments"][0]["status"], "partly paid");
+    assert_eq!(r["partly_matched"], 1);
+    assert_eq!(r["matched"], 1);
+    assert_eq!(r["payments"][0]["status"], "partly matched");
+    assert_eq!(r["payments"][0]["matched_claim"], "1001");
     assert_eq!(r["payments"][1]["status"], "overpaid");
     let again = ok(p, &["import", "payments", "bank.csv", "--json"]).json();
-    assert_eq!(again["booked"], 0);
+    assert_eq!(again["matched"], 0);
     assert_eq!(again["duplicates"], 2);
+    assert_eq!(again["file_seen_before"], true);
     let c = ok(p, &["claim", "show", "1001", "--json"]).json();
     // 10 days' interest 32.88 and the 60 fee are paid first; 4 907.12 goes to principal.
     assert_eq!(c["balances"]["principal"], "5092.88");
@@ -286,9 +289,9 @@ fn bad_csv_names_file_line_and_column_and_stores_nothing() {
     write(p, "kind.csv", "id,name,kind\nx,y,person\n");
     let o = fordra(p, &["import", "customers", "kind.csv"]);
     assert!(o.stderr.contains("kind.csv: line 2: column kind: 'person' is not one of: consumer, business"), "{}", o.stderr);
-    write(p, "pay.csv", "id,invoice_id,date,amount\nP1,1001,2024-03-20,100.00\nP2,9999,2024-03-20,100.00\n");
+    write(p, "pay.csv", "id,invoice_id,date,amount\nP1,1001,2024-03-20,100.00\nP2,1002,2024-03-20,1O0.00\n");
     let o = fordra(p, &["import", "payments", "pay.csv"]);
-    assert!(o.stderr.contains("pay.csv: line 3: column invoice_id: unknown invoice '9999'"), "{}", o.stderr);
+    assert!(o.stderr.contains("pay.csv: line 3: column amount: '1O0.00' is not an amount"), "{}", o.stderr);
     let c = ok(p, &["claim", "show", "1001", "--json"]).json();
     assert_eq!(c["balances"]["total"], "10000.00", "P1 was not booked either");
 }
@@ -355,4 +358,104 @@ fn demo_runs_on_a_fresh_directory() {
     assert_eq!(d, d2);
     let text = ok(p, &["report", "segments", "--date", "2026-01-31"]).stdout;
     assert!(text.contains("risk") && text.contains("vip"), "{text}");
+}
+
+const KALLE_CUSTOMERS: &str = "id,name,kind\nkp,Kalles Plåt AB,business\nof,Olles färg AB,business\nbg,Berits Garn,business\n";
+const KALLE_INVOICES: &str = "id,customer_id,issue_date,due_date,amount,reference
+655969,kp,2004-04-01,2004-05-01,1000.00,655969
+657866,kp,2004-04-01,2004-05-01,500.00,657866
+658765,kp,2004-04-01,2004-05-01,400.00,658765
+650861,of,2004-04-01,2004-05-01,1100.00,650861
+700001,bg,2004-04-01,2004-05-01,1200.00,
+658260,kp,2004-04-01,2004-05-01,2000.00,658260
+658369,kp,2004-04-01,2004-05-01,3000.00,658369
+";
+
+fn kalle() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(p, &["creditor", "add", "--id", "kalle", "--name", "Kalle AB", "--jurisdiction", "SE"]);
+    write(p, "c.csv", KALLE_CUSTOMERS);
+    write(p, "i.csv", KALLE_INVOICES);
+    ok(p, &["import", "customers", "c.csv"]);
+    ok(p, &["import", "invoices", "i.csv"]);
+    dir
+}
+
+fn sample() -> String {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.join("../fordra-formats/tests/data/bankgirot_example_ocr_check_length.txt").display().to_string()
+}
+
+#[test]
+fn bgmax_sample_is_matched_queued_assigned_and_reported() {
+    let dir = kalle();
+    let p = dir.path();
+    let dry = ok(p, &["payments", "import", &sample(), "--dry-run", "--json"]).json();
+    assert_eq!(dry["format"], "bgmax");
+    assert_eq!(dry["matched"], 5);
+    assert_eq!(ok(p, &["claim", "show", "655969", "--json"]).json()["balances"]["total"], "1000.00", "a dry run books nothing");
+    let r = ok(p, &["payments", "import", &sample(), "--json"]).json();
+    assert_eq!(r["totals"]["SEK"], "10400.00");
+    assert_eq!((r["matched"].as_u64(), r["unmatched"].as_u64()), (Some(5), Some(1)));
+    let multi = r["payments"].as_array().unwrap().iter().find(|x| x["line"] == 13).unwrap().clone();
+    assert_eq!(multi["claims"].as_array().unwrap().len(), 2, "one payment, several references (records 20 + 22): {multi}");
+    assert!(r["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("line 8: deduction (record 21)")));
+    assert_eq!(ok(p, &["claim", "show", "655969", "--json"]).json()["status"], "paid");
+    // The same file again books nothing.
+    let again = ok(p, &["payments", "import", &sample(), "--json"]).json();
+    assert_eq!(again["duplicates"], 6);
+    // The unmatched payment (reference 659763, Berits Garn) has a suggestion; the advisor assigns it.
+    let q = ok(p, &["payments", "unmatched", "--json"]).json();
+    let key = q[0]["key"].as_str().unwrap().to_string();
+    assert_eq!(q[0]["suggestions"][0]["claim"], "700001");
+    assert!(q[0]["how"].as_str().unwrap().contains("reference 659763 matches no open claim"));
+    ok(p, &["payments", "assign", &key, "700001"]);
+    assert!(ok(p, &["payments", "unmatched", "--json"]).json().as_array().unwrap().is_empty());
+    let report = ok(p, &["payments", "report", "--from", "2004-05-01", "--to", "2004-05-31", "--csv"]).stdout;
+    assert!(report.starts_with("date,payment,invoice_id,invoice_number,customer_id,currency,amount,principal,interest,fees,credit,reversed"));
+    assert_eq!(report.lines().count(), 9, "{report}");
+}
+
+#[test]
+fn camt054_with_reversal_and_ktl_with_correction() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(p, &["creditor", "add", "--id", "oy", "--name", "Oy Ab", "--jurisdiction", "FI"]);
+    write(p, "c.csv", "id,name,kind\nmatti,Matti Meikäläinen,consumer\nyritys,Oy Yritys Ab,business\n");
+    write(p, "i.csv", "id,customer_id,invoice_number,issue_date,due_date,amount,reference\n1002,yritys,1002,2024-03-01,2024-03-31,50.00,\n1001,matti,1001,2024-03-01,2024-03-31,100.00,RF18539007547034\n123123,matti,123123,2024-03-01,2024-03-31,120.50,\n");
+    ok(p, &["import", "customers", "c.csv"]);
+    ok(p, &["import", "invoices", "i.csv"]);
+    // Without a reference column the FI scheme makes one from the invoice number: 123123 → 1231234.
+    assert_eq!(ok(p, &["ref", "make", "--scheme", "fi", "123123"]).stdout.trim(), "1231234");
+    let camt = include_str!("../../fordra-formats/tests/data/camt054_v02.xml");
+    write(p, "notif.xml", camt);
+    let r = ok(p, &["payments", "import", "notif.xml", "--json"]).json();
+    assert_eq!(r["format"], "camt054");
+    let pays = r["payments"].as_array().unwrap();
+    assert_eq!(pays[0]["matched_claim"], "1001", "SCOR reference");
+    assert_eq!(pays[1]["matched_claim"], "1002", "invoice number in the text");
+    assert_eq!(pays[2]["status"], "reversal");
+    // The reversal undid the 100 € payment: claim 1001 is open again.
+    assert_eq!(ok(p, &["claim", "show", "1001", "--json"]).json()["status"], "open");
+    let ktl = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fordra-formats/tests/data/viitemaksut.ktl")).unwrap();
+    std::fs::write(p.join("v.ktl"), ktl).unwrap();
+    let k = ok(p, &["payments", "import", "v.ktl", "--json"]).json();
+    assert_eq!(k["format"], "ktl");
+    assert_eq!(k["payments"][0]["matched_claim"], "123123");
+    assert_eq!(k["payments"][1]["status"], "reversal");
+    assert_eq!(ok(p, &["claim", "show", "123123", "--json"]).json()["balances"]["principal"], "120.50");
+}
+
+#[test]
+fn references_make_and_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    assert_eq!(ok(p, &["ref", "make", "--scheme", "se-ocr-len", "1234567890"]).stdout.trim(), "123456789023");
+    assert_eq!(ok(p, &["ref", "make", "--scheme", "no-kid11", "1234567890"]).stdout.trim(), "12345678903");
+    let c = ok(p, &["ref", "check", "RF18 5390 0754 7034", "--json"]).json();
+    assert_eq!(c["schemes"], serde_json::json!(["rf"]));
+    let bad = fordra(p, &["ref", "check", "RF19 5390 0754 7034"]);
+    assert_eq!(bad.code, 1);
+    assert!(bad.stdout.contains("not valid in any scheme"));
 }

@@ -1,0 +1,350 @@
+//! Matching incoming payments to claims: by payment reference first; then invoice numbers (or
+//! references) found in the free text; then amount and payer name against open claims. Exact
+//! matches book automatically; everything else goes to the unmatched queue with ranked
+//! suggestions, each with its reason.
+
+use crate::reference::normalize;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// An incoming payment as any bank format describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Incoming {
+    /// The idempotency key: bank transaction id / BgMax serial / archive id.
+    pub key: String,
+    pub date: NaiveDate,
+    pub amount: i64,
+    pub currency: String,
+    /// Payment references in the order given (BgMax 20 + 22 records, SCOR references).
+    pub references: Vec<String>,
+    /// Free text: BgMax information records, camt Ustrd, a reference field holding text.
+    pub text: Vec<String>,
+    pub payer: Option<String>,
+    /// A claim named directly (CSV `invoice_id`).
+    pub claim: Option<String>,
+    pub line: usize,
+}
+
+/// An open claim as matching sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenClaim {
+    pub id: String,
+    pub invoice_number: String,
+    pub reference: Option<String>,
+    pub customer_name: String,
+    pub currency: String,
+    pub due: NaiveDate,
+    /// What it takes to settle it on the payment date.
+    pub open: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub claim: String,
+    pub score: u32,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Decision {
+    /// Book to these claims: (claim, amount). The last claim takes any excess.
+    Book {
+        parts: Vec<(String, i64)>,
+        how: String,
+    },
+    Unmatched {
+        reason: String,
+        suggestions: Vec<Suggestion>,
+    },
+}
+
+fn dedup_keep_order(v: &mut Vec<usize>) {
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|x| seen.insert(*x));
+}
+
+pub struct Matcher {
+    claims: Vec<OpenClaim>,
+    by_ref: HashMap<String, usize>,
+    by_invoice: HashMap<String, usize>,
+    by_id: HashMap<String, usize>,
+}
+
+fn tokens(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| t.len() >= 3).map(|t| t.to_ascii_uppercase())
+}
+
+fn name_words(s: &str) -> Vec<String> {
+    s.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() >= 2 && !["ab", "oy", "as", "asa", "abp", "oyj", "ltd"].contains(w))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Share of the claim's customer-name words found in the payer name (0–100).
+fn name_score(payer: &str, customer: &str) -> u32 {
+    let (p, c) = (name_words(payer), name_words(customer));
+    if c.is_empty() {
+        return 0;
+    }
+    (100 * c.iter().filter(|w| p.contains(w)).count() / c.len()) as u32
+}
+
+impl Matcher {
+    pub fn new(claims: Vec<OpenClaim>) -> Self {
+        let mut by_ref = HashMap::new();
+        let mut by_invoice = HashMap::new();
+        let mut by_id = HashMap::new();
+        for (i, c) in claims.iter().enumerate() {
+            if let Some(r) = &c.reference {
+                by_ref.insert(normalize(r), i);
+            }
+            by_invoice.insert(normalize(&c.invoice_number), i);
+            by_id.insert(c.id.clone(), i);
+        }
+        Matcher { claims, by_ref, by_invoice, by_id }
+    }
+
+    /// Records that `amount` was booked to `claim`, so later payments in the same file see it.
+    pub fn booked(&mut self, claim: &str, amount: i64) {
+        if let Some(i) = self.by_id.get(claim) {
+            self.claims[*i].open -= amount;
+        }
+    }
+
+    pub fn claim(&self, id: &str) -> Option<&OpenClaim> {
+        self.by_id.get(id).map(|i| &self.claims[*i])
+    }
+
+    fn lookup(&self, token: &str) -> Option<usize> {
+        let t = normalize(token);
+        let t = t.trim_start_matches('0');
+        self.by_ref
+            .get(t)
+            .or_else(|| self.by_ref.get(&normalize(token)))
+            .or_else(|| self.by_invoice.get(t))
+            .or_else(|| self.by_invoice.get(&normalize(token)))
+            .copied()
+    }
+
+    /// Splits `amount` over claims in order, each up to its open amount; the last takes the rest.
+    fn split(&self, found: &[usize], amount: i64) -> Vec<(String, i64)> {
+        let mut left = amount;
+        let mut parts = Vec::new();
+        for (k, i) in found.iter().enumerate() {
+            let c = &self.claims[*i];
+            let take = if k + 1 == found.len() { left } else { c.open.min(left) };
+            if take > 0 {
+                parts.push((c.id.clone(), take));
+                left -= take;
+            }
+        }
+        parts
+    }
+
+    pub fn decide(&self, p: &Incoming) -> Decision {
+        let same_currency = |i: &usize| self.claims[*i].currency == p.currency;
+        // 0. A claim named directly.
+        if let Some(id) = &p.claim {
+            if self.by_id.contains_key(id) {
+                return Decision::Book { parts: vec![(id.clone(), p.amount)], how: format!("invoice {id} named in the file") };
+            }
+            return Decision::Unmatched { reason: format!("invoice {id} named in the file is not an open claim"), suggestions: vec![] };
+        }
+        // 1. By payment reference (also when a reference field holds several, space-separated).
+        let mut found: Vec<usize> = Vec::new();
+        let mut unknown = Vec::new();
+        for r in &p.references {
+            let parts: Vec<&str> = r.split_whitespace().collect();
+            let whole = self.lookup(r);
+            match (whole, parts.len()) {
+                (Some(i), _) => found.push(i),
+                (None, n) if n > 1 => {
+                    for t in parts {
+                        match self.lookup(t) {
+                            Some(i) => found.push(i),
+                            None => unknown.push(t.to_string()),
+                        }
+                    }
+                }
+                _ => unknown.push(r.clone()),
+            }
+        }
+        dedup_keep_order(&mut found);
+        found.retain(same_currency);
+        if !found.is_empty() {
+            let refs: Vec<&str> = found.iter().map(|i| self.claims[*i].id.as_str()).collect();
+            let mut how = format!("reference matched {}", refs.join(", "));
+            if !unknown.is_empty() {
+                how.push_str(&format!(" (unknown references: {})", unknown.join(", ")));
+            }
+            return Decision::Book { parts: self.split(&found, p.amount), how };
+        }
+        // 2. Invoice numbers or references in the free text.
+        let mut in_text: Vec<usize> = p.text.iter().flat_map(|t| tokens(t).collect::<Vec<_>>()).filter_map(|t| self.lookup(&t)).filter(same_currency).collect();
+        dedup_keep_order(&mut in_text);
+        if !in_text.is_empty() {
+            let ids: Vec<&str> = in_text.iter().map(|i| self.claims[*i].id.as_str()).collect();
+            return Decision::Book { parts: self.split(&in_text, p.amount), how: format!("invoice number in the payment text: {}", ids.join(", ")) };
+        }
+        // 3. Amount and payer name.
+        let payer = p.payer.as_deref().unwrap_or("");
+        let mut scored: Vec<Suggestion> = self
+            .claims
+            .iter()
+            .filter(|c| c.currency == p.currency)
+            .filter_map(|c| {
+                let name = name_score(payer, &c.customer_name);
+                let amount_exact = c.open == p.amount;
+                let amount_near = (c.open - p.amount).abs() * 20 <= c.open.max(1); // within 5 %
+                let mut score = 0;
+                let mut why = Vec::new();
+                if amount_exact {
+                    score += 60;
+                    why.push("same amount".to_string());
+                } else if amount_near {
+                    score += 30;
+                    why.push(format!("amount within 5 % (open {})", crate::money::format_minor(c.open)));
+                }
+                if name > 0 {
+                    score += name * 40 / 100;
+                    why.push(format!("payer name matches {name} % of '{}'", c.customer_name));
+                }
+                (score >= 30).then(|| Suggestion { claim: c.id.clone(), score, reason: why.join("; ") })
+            })
+            .collect();
+        scored.sort_by(|a, b| b.score.cmp(&a.score).then(a.claim.cmp(&b.claim)));
+        let exact = scored.iter().filter(|s| s.score >= 100).count();
+        if exact == 1 {
+            let s = &scored[0];
+            return Decision::Book { parts: vec![(s.claim.clone(), p.amount)], how: format!("amount and payer name: {}", s.reason) };
+        }
+        scored.truncate(5);
+        let reason = if p.references.is_empty() && p.text.is_empty() {
+            "no reference or text".to_string()
+        } else if !unknown.is_empty() {
+            format!("reference {} matches no open claim", unknown.join(", "))
+        } else {
+            "no reference and no invoice number in the text matches an open claim".to_string()
+        };
+        let reason = match (exact, scored.is_empty()) {
+            (n, _) if n > 1 => format!("{reason}; {n} claims match amount and name equally"),
+            (_, true) => format!("{reason}; no claim with a similar amount or name"),
+            _ => reason,
+        };
+        Decision::Unmatched { reason, suggestions: scored }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(id: &str, reference: Option<&str>, name: &str, open: i64) -> OpenClaim {
+        OpenClaim {
+            id: id.into(),
+            invoice_number: id.into(),
+            reference: reference.map(str::to_string),
+            customer_name: name.into(),
+            currency: "SEK".into(),
+            due: "2024-04-01".parse().unwrap(),
+            open,
+        }
+    }
+
+    fn pay(refs: &[&str], text: &[&str], payer: Option<&str>, amount: i64) -> Incoming {
+        Incoming {
+            key: "k".into(),
+            date: "2024-04-05".parse().unwrap(),
+            amount,
+            currency: "SEK".into(),
+            references: refs.iter().map(|s| s.to_string()).collect(),
+            text: text.iter().map(|s| s.to_string()).collect(),
+            payer: payer.map(str::to_string),
+            claim: None,
+            line: 1,
+        }
+    }
+
+    fn claims() -> Vec<OpenClaim> {
+        vec![
+            claim("1001", Some("10013"), "Anna Andersson", 100_00),
+            claim("1002", Some("10021"), "Bygg AB", 250_00),
+            claim("1003", Some("10039"), "Bygg AB", 80_00),
+            claim("1004", None, "Cecilia Ek", 80_00),
+        ]
+    }
+
+    #[test]
+    fn reference_first_and_several_references_split() {
+        let c = claims();
+        let m = Matcher::new(c.clone());
+        assert_eq!(
+            m.decide(&pay(&["10013"], &[], None, 100_00)),
+            Decision::Book { parts: vec![("1001".into(), 100_00)], how: "reference matched 1001".into() }
+        );
+        // BgMax 20 + 22: one payment for two claims; the last takes the excess.
+        match m.decide(&pay(&["10021", "10039"], &[], None, 340_00)) {
+            Decision::Book { parts, .. } => assert_eq!(parts, vec![("1002".into(), 250_00), ("1003".into(), 90_00)]),
+            d => panic!("{d:?}"),
+        }
+        // The same references in the text field and again as extra-reference records count once.
+        match m.decide(&pay(&["10021 10039", "10021", "10039"], &[], None, 330_00)) {
+            Decision::Book { parts, .. } => assert_eq!(parts, vec![("1002".into(), 250_00), ("1003".into(), 80_00)]),
+            d => panic!("{d:?}"),
+        }
+        // A reference field holding several references as text.
+        match m.decide(&pay(&["10021 10039"], &[], None, 330_00)) {
+            Decision::Book { parts, .. } => assert_eq!(parts.len(), 2),
+            d => panic!("{d:?}"),
+        }
+    }
+
+    #[test]
+    fn invoice_number_in_text_then_amount_and_name() {
+        let c = claims();
+        let m = Matcher::new(c.clone());
+        match m.decide(&pay(&[], &["Faktura 1004, tack!"], None, 80_00)) {
+            Decision::Book { parts, how } => {
+                assert_eq!(parts, vec![("1004".into(), 80_00)]);
+                assert!(how.contains("payment text"));
+            }
+            d => panic!("{d:?}"),
+        }
+        match m.decide(&pay(&[], &[], Some("ANDERSSON ANNA"), 100_00)) {
+            Decision::Book { parts, how } => {
+                assert_eq!(parts, vec![("1001".into(), 100_00)]);
+                assert!(how.starts_with("amount and payer name"), "{how}");
+            }
+            d => panic!("{d:?}"),
+        }
+    }
+
+    #[test]
+    fn ambiguous_or_unknown_goes_to_the_queue_with_ranked_suggestions() {
+        let c = claims();
+        let m = Matcher::new(c.clone());
+        // Same amount and name for two claims? Bygg AB has 250 and 80; Cecilia has 80.
+        match m.decide(&pay(&[], &[], Some("Bygg AB"), 80_00)) {
+            Decision::Book { parts, .. } => assert_eq!(parts[0].0, "1003"),
+            d => panic!("{d:?}"),
+        }
+        match m.decide(&pay(&["99999"], &[], Some("Okänd"), 80_00)) {
+            Decision::Unmatched { reason, suggestions } => {
+                assert!(reason.starts_with("reference 99999 matches no open claim"), "{reason}");
+                assert_eq!(suggestions.len(), 2);
+                assert!(suggestions.iter().all(|s| s.reason.contains("same amount")));
+            }
+            d => panic!("{d:?}"),
+        }
+        match m.decide(&pay(&[], &[], None, 1)) {
+            Decision::Unmatched { reason, suggestions } => {
+                assert_eq!(reason, "no reference or text; no claim with a similar amount or name");
+                assert!(suggestions.is_empty());
+            }
+            d => panic!("{d:?}"),
+        }
+    }
+}
