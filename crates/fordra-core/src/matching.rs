@@ -3,10 +3,21 @@
 //! matches book automatically; everything else goes to the unmatched queue with ranked
 //! suggestions, each with its reason.
 
-use crate::reference::normalize;
+use std::borrow::Cow;
+
+/// References and invoice numbers compared without spaces and case; borrowed when already clean
+/// (the common case), so a million lookups do not allocate a million strings.
+fn norm(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|b| !b.is_ascii_whitespace() && !b.is_ascii_lowercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(crate::reference::normalize(s))
+    }
+}
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+// FxHash: these maps hold a key per open claim; SipHash's DoS resistance buys nothing here.
+use rustc_hash::FxHashMap as HashMap;
 
 /// An incoming payment as any bank format describes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -94,14 +105,14 @@ fn name_score(payer: &str, customer: &str) -> u32 {
 
 impl Matcher {
     pub fn new(claims: Vec<OpenClaim>) -> Self {
-        let mut by_ref = HashMap::new();
-        let mut by_invoice = HashMap::new();
-        let mut by_id = HashMap::new();
+        let mut by_ref = HashMap::default();
+        let mut by_invoice = HashMap::default();
+        let mut by_id = HashMap::default();
         for (i, c) in claims.iter().enumerate() {
             if let Some(r) = &c.reference {
-                by_ref.insert(normalize(r), i);
+                by_ref.insert(norm(r).into_owned(), i);
             }
-            by_invoice.insert(normalize(&c.invoice_number), i);
+            by_invoice.insert(norm(&c.invoice_number).into_owned(), i);
             by_id.insert(c.id.clone(), i);
         }
         Matcher { claims, by_ref, by_invoice, by_id }
@@ -119,13 +130,13 @@ impl Matcher {
     }
 
     fn lookup(&self, token: &str) -> Option<usize> {
-        let t = normalize(token);
-        let t = t.trim_start_matches('0');
+        let full = norm(token);
+        let short = full.trim_start_matches('0');
         self.by_ref
-            .get(t)
-            .or_else(|| self.by_ref.get(&normalize(token)))
-            .or_else(|| self.by_invoice.get(t))
-            .or_else(|| self.by_invoice.get(&normalize(token)))
+            .get(short)
+            .or_else(|| self.by_ref.get(full.as_ref()))
+            .or_else(|| self.by_invoice.get(short))
+            .or_else(|| self.by_invoice.get(full.as_ref()))
             .copied()
     }
 

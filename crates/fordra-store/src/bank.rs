@@ -9,7 +9,8 @@ use fordra_core::law::LawBook;
 use fordra_core::ledger::EntryKind;
 use fordra_core::matching::{Decision, Incoming, Matcher, OpenClaim, Suggestion};
 use fordra_core::money::Currency;
-use std::collections::HashMap;
+// FxHash for the per-claim indexes built on every run (keys are our own ids).
+use rustc_hash::FxHashMap as HashMap;
 
 /// Which earlier payment a reversal undoes.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -85,26 +86,42 @@ impl Store {
         r
     }
 
-    fn open_claims_for_matching(&mut self, creditor: &str) -> Result<Vec<OpenClaim>> {
-        let rows = self.db.query(
-            "SELECT c.id, c.invoice_number, c.reference, cu.name, c.currency, c.due_date, CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) \
-             FROM claims c JOIN customers cu ON cu.creditor_id = c.creditor_id AND cu.id = c.customer_id \
-             LEFT JOIN ledger l ON l.creditor_id = c.creditor_id AND l.claim_id = c.id AND l.component IS NOT NULL \
-             WHERE c.creditor_id = $1 AND c.status = 'open' GROUP BY c.id, c.invoice_number, c.reference, cu.name, c.currency, c.due_date",
+    /// Every open claim with what matching needs and its open balance from the ledger (read per
+    /// open claim from the covering index, as the daily run does).
+    pub fn open_claims_for_matching(&mut self, creditor: &str) -> Result<Vec<OpenClaim>> {
+        let mut out: Vec<OpenClaim> = Vec::new();
+        let names: HashMap<String, String> =
+            self.db.query("SELECT id, name FROM customers WHERE creditor_id = $1", &[creditor.into()])?.into_iter().map(|r| (r.t(0), r.t(1))).collect();
+        let mut idx: HashMap<String, usize> = HashMap::default();
+        self.db.query_each(
+            "SELECT id, invoice_number, reference, customer_id, currency, due_date FROM claims WHERE creditor_id = $1 AND status = 'open'",
             &[creditor.into()],
+            &mut |r| {
+                let id = r.str(0).unwrap_or("").to_string();
+                idx.insert(id.clone(), out.len());
+                out.push(OpenClaim {
+                    id,
+                    invoice_number: r.str(1).unwrap_or("").to_string(),
+                    reference: r.str(2).map(str::to_string),
+                    customer_name: r.str(3).and_then(|c| names.get(c)).cloned().unwrap_or_default(),
+                    currency: r.str(4).unwrap_or("").to_string(),
+                    due: r.day(5).unwrap_or_default(),
+                    open: 0,
+                });
+                Ok(())
+            },
         )?;
-        Ok(rows
-            .iter()
-            .map(|r| OpenClaim {
-                id: r.t(0),
-                invoice_number: r.t(1),
-                reference: r.ot(2),
-                customer_name: r.t(3),
-                currency: r.t(4),
-                due: r.date(5),
-                open: r.i(6),
-            })
-            .collect())
+        self.db.query_each(
+            "SELECT l.claim_id, l.amount FROM claims c CROSS JOIN ledger l WHERE c.creditor_id = $1 AND c.status = 'open' AND l.creditor_id = c.creditor_id AND l.claim_id = c.id AND l.component IS NOT NULL",
+            &[creditor.into()],
+            &mut |r| {
+                if let Some(i) = r.str(0).and_then(|x| idx.get(x)) {
+                    out[*i].open += r.int(1).unwrap_or(0);
+                }
+                Ok(())
+            },
+        )?;
+        Ok(out)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -17,7 +17,8 @@ use fordra_core::ledger::{Balances, EntryKind, Movement, NewEntry};
 use fordra_core::model::{FeeSpec, Policy};
 use fordra_core::money::Currency;
 use fordra_core::run::{book_payment, daily_run, ClaimState, Creditor, CustomerState, DoneStep, Pause, PaymentIn, RunResult};
-use std::collections::HashMap;
+// FxHash for the per-claim indexes built on every run (keys are our own ids).
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -485,7 +486,7 @@ impl Store {
             let mut entries = Vec::new();
             let mut payments = Vec::new();
             let mut settle_later = Vec::new();
-            let mut seen = HashMap::new();
+            let mut seen = HashMap::default();
             for r in rows {
                 if let Some(first) = seen.insert(r.id.clone(), r.line) {
                     return Err(bad(format!("{source}: line {}: column id: invoice '{}' appears twice (first on line {first})", r.line, r.id)));
@@ -876,7 +877,7 @@ impl Store {
     ) -> Result<(Vec<CustomerState>, Vec<Option<String>>, HashMap<String, usize>)> {
         let c = creditor.id.as_str();
         let window = as_of - chrono::Duration::days(creditor.policy.segmentation.lookback_days);
-        let mut idx: HashMap<String, usize> = HashMap::new();
+        let mut idx: HashMap<String, usize> = HashMap::default();
         let mut customers = Vec::new();
         let mut reasons = Vec::new();
         // One customer (`only`) or all of them; the same queries either way.
@@ -930,7 +931,7 @@ impl Store {
     pub fn load_run_state(&mut self, creditor: &Creditor, as_of: NaiveDate) -> Result<RunState> {
         let c = creditor.id.as_str();
         let (mut customers, reasons, idx) = self.load_customers(creditor, None, as_of)?;
-        let mut cidx: HashMap<String, usize> = HashMap::new();
+        let mut cidx: HashMap<String, usize> = HashMap::default();
         let mut claims: Vec<ClaimState> = Vec::new();
         let day = |r: &dyn RowRef, i: usize| r.day(i).ok_or_else(|| StoreError::Data(format!("bad date in column {i}")));
         self.db.query_each(
@@ -1124,7 +1125,7 @@ impl Store {
             .map(|r| Ok((r.t(0), r.ot(1).map(|s| parse(&s)).transpose()?, parse(&r.t(2))?)))
             .collect::<Result<Vec<_>>>()?;
         let mut claims = Vec::new();
-        let mut idx = HashMap::new();
+        let mut idx = HashMap::default();
         for r in self.db.query(
             "SELECT id, customer_id, issue_date, due_date, principal, settled_date FROM claims WHERE creditor_id = $1 AND issue_date <= $2 ORDER BY id",
             &[creditor.into(), as_of.into()],
@@ -1140,7 +1141,7 @@ impl Store {
                 open: 0,
                 fees: 0,
                 interest: 0,
-                steps: HashMap::new(),
+                steps: std::collections::HashMap::new(),
             });
         }
         for r in self.db.query("SELECT claim_id, kind, component, CAST(SUM(amount) AS BIGINT) FROM ledger WHERE creditor_id = $1 AND date <= $2 GROUP BY claim_id, kind, component", &[creditor.into(), as_of.into()])? {

@@ -345,7 +345,17 @@ fn reopening_applies_no_migration_twice(url: &str) {
 both!(reopening_applies_no_migration_twice);
 
 fn incoming(key: &str, date: &str, amount: i64, refs: &[&str], text: &[&str], payer: Option<&str>) -> fordra_core::matching::Incoming {
-    fordra_core::matching::Incoming { key: key.into(), date: d(date), amount, currency: "SEK".into(), references: refs.iter().map(|s| s.to_string()).collect(), text: text.iter().map(|s| s.to_string()).collect(), payer: payer.map(str::to_string), claim: None, line: 1 }
+    fordra_core::matching::Incoming {
+        key: key.into(),
+        date: d(date),
+        amount,
+        currency: "SEK".into(),
+        references: refs.iter().map(|s| s.to_string()).collect(),
+        text: text.iter().map(|s| s.to_string()).collect(),
+        payer: payer.map(str::to_string),
+        claim: None,
+        line: 1,
+    }
 }
 
 /// Bank payments: matched by reference, text and name; queued; duplicates; a reversal; the
@@ -353,7 +363,12 @@ fn incoming(key: &str, date: &str, amount: i64, refs: &[&str], text: &[&str], pa
 fn bank_scenario(url: &str) -> String {
     use fordra_store::{Reversal, ReversalTarget};
     let (mut s, law) = setup(url);
-    let mut rows = vec![inv(2, "a", "normal", "2024-04-01", 100_000, None), inv(3, "b", "firm", "2024-04-01", 250_000, None), inv(4, "c", "firm", "2024-04-01", 80_000, None), inv(5, "e", "risky", "2024-04-01", 30_000, None)];
+    let mut rows = vec![
+        inv(2, "a", "normal", "2024-04-01", 100_000, None),
+        inv(3, "b", "firm", "2024-04-01", 250_000, None),
+        inv(4, "c", "firm", "2024-04-01", 80_000, None),
+        inv(5, "e", "risky", "2024-04-01", 30_000, None),
+    ];
     rows[0].reference = Some("10013".into());
     rows[1].reference = Some("10021".into());
     s.import_invoices("acme", &law, &rows, "i.csv").unwrap();

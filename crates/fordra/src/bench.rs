@@ -28,9 +28,16 @@ pub struct BenchArgs {
     /// Times to repeat the core-only measurement (the best is reported).
     #[arg(long, default_value_t = 3)]
     pub repeats: usize,
+    /// Benchmark payments instead: parse and match a BgMax file with this many payments
+    /// against as many open claims (`--invoices` is then ignored).
+    #[arg(long)]
+    pub payments: Option<usize>,
 }
 
 pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
+    if let Some(n) = a.payments {
+        return bench_payments(law, a, n, json);
+    }
     let dir = tempfile::tempdir()?;
     let path = a.file.clone().unwrap_or_else(|| dir.path().join("bench.db"));
     let _ = std::fs::remove_file(&path);
@@ -150,6 +157,152 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
         );
         println!("    of which segmenting customers:     {:>7.3} s", segmentation.as_secs_f64());
         println!("Same day again:                        {:>7.2} s  ({} new actions: idempotent)", rerun.as_secs_f64(), again.actions.len());
+    }
+    Ok(())
+}
+
+/// Parse and match a BgMax file of `n` payments against `n` open claims on SQLite.
+fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<()> {
+    use fordra_core::matching::{Incoming, Matcher};
+    use fordra_core::reference::{make, Scheme};
+    use fordra_formats::bgmax;
+    let dir = tempfile::tempdir()?;
+    let path = a.file.clone().unwrap_or_else(|| dir.path().join("bench-payments.db"));
+    let _ = std::fs::remove_file(&path);
+    let as_of = NaiveDate::from_ymd_opt(2026, 6, 15).expect("date");
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let t0 = Instant::now();
+    let mut store = Store::open(&path.display().to_string())?;
+    let creditor = Creditor {
+        id: "bench".into(),
+        name: "Bench AB".into(),
+        jurisdiction: JurisdictionCode::SE,
+        currency: Currency::SEK,
+        reminder_fee_agreed: true,
+        charge_interest: true,
+        contract_rate: None,
+        bankgiro: Some("9912346".into()),
+        iban: None,
+        reference_scheme: Some(Scheme::SeOcr),
+        policy: Policy::default_for(JurisdictionCode::SE),
+    };
+    store.save_creditor(&creditor)?;
+    let customers: Vec<CustomerRow> = (0..a.customers)
+        .map(|i| CustomerRow {
+            id: format!("C{i:07}"),
+            name: format!("Customer {i}"),
+            kind: DebtorKind::Consumer,
+            language: "sv".into(),
+            email: None,
+            phone: None,
+            address: None,
+            org_no: None,
+            credit_score: None,
+            credit_score_date: None,
+            vip: false,
+            segment: None,
+            segment_reason: None,
+        })
+        .collect();
+    store.upsert_customers("bench", &customers)?;
+    let invoices: Vec<InvoiceRow> = (0..n)
+        .map(|i| InvoiceRow {
+            line: i + 2,
+            id: format!("I{i:08}"),
+            customer_id: format!("C{:07}", rng.gen_range(0..a.customers)),
+            invoice_number: format!("{}", 10_000_000 + i),
+            issue_date: as_of - Duration::days(40),
+            due_date: as_of - Duration::days(10),
+            currency: Currency::SEK,
+            amount: rng.gen_range(100_00..20_000_00),
+            paid_date: None,
+            reference: None,
+        })
+        .collect();
+    store.import_invoices("bench", law, &invoices, "bench.csv")?;
+    // A BgMax file paying every invoice once, by OCR reference, in deposits of 10 000.
+    let mut deposits = Vec::new();
+    for (k, chunk) in invoices.chunks(10_000).enumerate() {
+        let payments: Vec<bgmax::BgPayment> = chunk
+            .iter()
+            .enumerate()
+            .map(|(j, inv)| bgmax::BgPayment {
+                record: 20,
+                payer_bankgiro: "1234567".into(),
+                reference: make(Scheme::SeOcr, &inv.invoice_number).unwrap_or_default(),
+                amount: inv.amount,
+                reference_code: 2,
+                channel: 1,
+                serial: format!("{:012}", k * 10_000 + j),
+                ..Default::default()
+            })
+            .collect();
+        deposits.push(bgmax::Deposit {
+            line: 0,
+            payee_bankgiro: "9912346".into(),
+            payee_plusgiro: None,
+            currency: "SEK".into(),
+            account: "58410000010098232".into(),
+            payment_date: as_of,
+            serial: format!("{:05}", k + 1),
+            amount: chunk.iter().map(|i| i.amount).sum(),
+            count: chunk.len() as u32,
+            kind: String::new(),
+            payments,
+        });
+    }
+    let file = dir.path().join("bench.bgmax");
+    std::fs::write(
+        &file,
+        bgmax::write(&bgmax::BgMaxFile { version: "01".into(), created: "20260615120000000000".into(), test: false, deposits, warnings: vec![] }),
+    )?;
+    let generate = t0.elapsed();
+
+    let t = Instant::now();
+    let bytes = std::fs::read(&file)?;
+    let parsed = bgmax::parse(&bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let parse = t.elapsed();
+    let t = Instant::now();
+    let claims = store.open_claims_for_matching("bench")?;
+    let load = t.elapsed();
+    let t = Instant::now();
+    let matcher = Matcher::new(claims);
+    let mut matched = 0usize;
+    for d in &parsed.deposits {
+        for p in &d.payments {
+            let inc = Incoming {
+                key: p.serial.clone(),
+                date: d.payment_date,
+                amount: p.amount,
+                currency: d.currency.clone(),
+                references: vec![p.reference.clone()],
+                text: vec![],
+                payer: None,
+                claim: None,
+                line: p.line,
+            };
+            if matches!(matcher.decide(&inc), fordra_core::matching::Decision::Book { .. }) {
+                matched += 1;
+            }
+        }
+    }
+    let matching = t.elapsed();
+    let total = parse + load + matching;
+    if json {
+        println!(
+            "{}",
+            json!({"payments": n, "file_mb": bytes.len() as f64 / 1e6, "generate_s": generate.as_secs_f64(), "parse_s": parse.as_secs_f64(), "load_claims_s": load.as_secs_f64(), "match_s": matching.as_secs_f64(), "end_to_end_s": total.as_secs_f64(), "matched": matched})
+        );
+    } else {
+        println!(
+            "BgMax file of {n} payments ({:.0} MB) against {n} open claims on SQLite, generated in {:.1} s",
+            bytes.len() as f64 / 1e6,
+            generate.as_secs_f64()
+        );
+        println!("Parse and reconcile the file:   {:>6.2} s", parse.as_secs_f64());
+        println!("Load open claims for matching:  {:>6.2} s", load.as_secs_f64());
+        println!("Match every payment:            {:>6.2} s  ({matched} matched by reference)", matching.as_secs_f64());
+        println!("End to end:                     {:>6.2} s", total.as_secs_f64());
     }
     Ok(())
 }
