@@ -34,16 +34,9 @@ pub struct BenchArgs {
     pub payments: Option<usize>,
 }
 
-pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
-    if let Some(n) = a.payments {
-        return bench_payments(law, a, n, json);
-    }
-    let dir = tempfile::tempdir()?;
-    let path = a.file.clone().unwrap_or_else(|| dir.path().join("bench.db"));
-    let _ = std::fs::remove_file(&path);
-    let as_of = NaiveDate::from_ymd_opt(2026, 6, 15).expect("date");
-    let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let t0 = Instant::now();
+/// A fresh SQLite file with the Swedish benchmark creditor.
+fn bench_store(path: &std::path::Path, reference_scheme: Option<fordra_core::reference::Scheme>) -> Result<(Store, Creditor)> {
+    let _ = std::fs::remove_file(path);
     let mut store = Store::open(&path.display().to_string())?;
     let creditor = Creditor {
         id: "bench".into(),
@@ -53,12 +46,25 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
         reminder_fee_agreed: true,
         charge_interest: true,
         contract_rate: None,
-        bankgiro: None,
+        bankgiro: Some("9912346".into()),
         iban: None,
-        reference_scheme: None,
+        reference_scheme,
         policy: Policy::default_for(JurisdictionCode::SE),
     };
     store.save_creditor(&creditor)?;
+    Ok((store, creditor))
+}
+
+pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
+    if let Some(n) = a.payments {
+        return bench_payments(law, a, n, json);
+    }
+    let dir = tempfile::tempdir()?;
+    let path = a.file.clone().unwrap_or_else(|| dir.path().join("bench.db"));
+    let as_of = NaiveDate::from_ymd_opt(2026, 6, 15).expect("date");
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let t0 = Instant::now();
+    let (mut store, creditor) = bench_store(&path, None)?;
     let customers: Vec<CustomerRow> = (0..a.customers)
         .map(|i| CustomerRow {
             id: format!("C{i:07}"),
@@ -168,25 +174,10 @@ fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<
     use fordra_formats::bgmax;
     let dir = tempfile::tempdir()?;
     let path = a.file.clone().unwrap_or_else(|| dir.path().join("bench-payments.db"));
-    let _ = std::fs::remove_file(&path);
     let as_of = NaiveDate::from_ymd_opt(2026, 6, 15).expect("date");
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let t0 = Instant::now();
-    let mut store = Store::open(&path.display().to_string())?;
-    let creditor = Creditor {
-        id: "bench".into(),
-        name: "Bench AB".into(),
-        jurisdiction: JurisdictionCode::SE,
-        currency: Currency::SEK,
-        reminder_fee_agreed: true,
-        charge_interest: true,
-        contract_rate: None,
-        bankgiro: Some("9912346".into()),
-        iban: None,
-        reference_scheme: Some(Scheme::SeOcr),
-        policy: Policy::default_for(JurisdictionCode::SE),
-    };
-    store.save_creditor(&creditor)?;
+    let (mut store, _) = bench_store(&path, Some(fordra_core::reference::Scheme::SeOcr))?;
     let customers: Vec<CustomerRow> = (0..a.customers)
         .map(|i| CustomerRow {
             id: format!("C{i:07}"),

@@ -1,0 +1,5 @@
+#![no_main]
+// The bgmax parser must never panic, whatever the bytes.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = fordra_formats::bgmax::parse(data);
+});
