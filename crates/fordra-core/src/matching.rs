@@ -68,6 +68,10 @@ pub enum Decision {
         reason: String,
         suggestions: Vec<Suggestion>,
     },
+    /// The decision needs the claims' open balances, which were not given: call
+    /// `set_balances` and decide again. (A single exact reference needs none, so a file of such
+    /// payments is matched without reading a single ledger entry.)
+    NeedBalances,
 }
 
 fn dedup_keep_order(v: &mut Vec<usize>) {
@@ -77,6 +81,7 @@ fn dedup_keep_order(v: &mut Vec<usize>) {
 
 pub struct Matcher {
     claims: Vec<OpenClaim>,
+    balances_known: bool,
     by_ref: HashMap<String, usize>,
     by_invoice: HashMap<String, usize>,
     by_id: HashMap<String, usize>,
@@ -115,12 +120,30 @@ impl Matcher {
             by_invoice.insert(norm(&c.invoice_number).into_owned(), i);
             by_id.insert(c.id.clone(), i);
         }
-        Matcher { claims, by_ref, by_invoice, by_id }
+        Matcher { claims, balances_known: true, by_ref, by_invoice, by_id }
+    }
+
+    /// A matcher whose claims' `open` amounts are not known yet.
+    pub fn without_balances(claims: Vec<OpenClaim>) -> Self {
+        Matcher { balances_known: false, ..Matcher::new(claims) }
+    }
+
+    pub fn balances_known(&self) -> bool {
+        self.balances_known
+    }
+
+    /// Sets the open balances as they stand now (claim id → amount; bookings already made count),
+    /// claims not named are taken as 0.
+    pub fn set_balances(&mut self, open: &std::collections::HashMap<String, i64>) {
+        for c in &mut self.claims {
+            c.open = open.get(&c.id).copied().unwrap_or(0);
+        }
+        self.balances_known = true;
     }
 
     /// Records that `amount` was booked to `claim`, so later payments in the same file see it.
     pub fn booked(&mut self, claim: &str, amount: i64) {
-        if let Some(i) = self.by_id.get(claim) {
+        if let (true, Some(i)) = (self.balances_known, self.by_id.get(claim)) {
             self.claims[*i].open -= amount;
         }
     }
@@ -185,6 +208,9 @@ impl Matcher {
         }
         dedup_keep_order(&mut found);
         found.retain(same_currency);
+        if found.len() > 1 && !self.balances_known {
+            return Decision::NeedBalances;
+        }
         if !found.is_empty() {
             let refs: Vec<&str> = found.iter().map(|i| self.claims[*i].id.as_str()).collect();
             let mut how = format!("reference matched {}", refs.join(", "));
@@ -196,6 +222,9 @@ impl Matcher {
         // 2. Invoice numbers or references in the free text.
         let mut in_text: Vec<usize> = p.text.iter().flat_map(|t| tokens(t).collect::<Vec<_>>()).filter_map(|t| self.lookup(&t)).filter(same_currency).collect();
         dedup_keep_order(&mut in_text);
+        if (in_text.len() > 1 || in_text.is_empty()) && !self.balances_known {
+            return Decision::NeedBalances;
+        }
         if !in_text.is_empty() {
             let ids: Vec<&str> = in_text.iter().map(|i| self.claims[*i].id.as_str()).collect();
             return Decision::Book { parts: self.split(&in_text, p.amount), how: format!("invoice number in the payment text: {}", ids.join(", ")) };
@@ -331,6 +360,18 @@ mod tests {
             }
             d => panic!("{d:?}"),
         }
+    }
+
+    #[test]
+    fn balances_are_asked_for_only_when_needed() {
+        let c: Vec<OpenClaim> = claims().into_iter().map(|x| OpenClaim { open: 0, ..x }).collect();
+        let mut m = Matcher::without_balances(c);
+        assert!(matches!(m.decide(&pay(&["10013"], &[], None, 100_00)), Decision::Book { .. }), "one exact reference needs no balance");
+        assert_eq!(m.decide(&pay(&["10021", "10039"], &[], None, 340_00)), Decision::NeedBalances);
+        assert_eq!(m.decide(&pay(&[], &[], Some("Anna Andersson"), 100_00)), Decision::NeedBalances);
+        let open: std::collections::HashMap<String, i64> = claims().into_iter().map(|x| (x.id, x.open)).collect();
+        m.set_balances(&open);
+        assert!(matches!(m.decide(&pay(&["10021", "10039"], &[], None, 340_00)), Decision::Book { .. }));
     }
 
     #[test]

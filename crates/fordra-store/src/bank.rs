@@ -86,21 +86,17 @@ impl Store {
         r
     }
 
-    /// Every open claim with what matching needs and its open balance from the ledger (read per
-    /// open claim from the covering index, as the daily run does).
+    /// Every open claim with what matching needs; balances are not read (`open` is 0).
     pub fn open_claims_for_matching(&mut self, creditor: &str) -> Result<Vec<OpenClaim>> {
         let mut out: Vec<OpenClaim> = Vec::new();
         let names: HashMap<String, String> =
             self.db.query("SELECT id, name FROM customers WHERE creditor_id = $1", &[creditor.into()])?.into_iter().map(|r| (r.t(0), r.t(1))).collect();
-        let mut idx: HashMap<String, usize> = HashMap::default();
         self.db.query_each(
             "SELECT id, invoice_number, reference, customer_id, currency, due_date FROM claims WHERE creditor_id = $1 AND status = 'open'",
             &[creditor.into()],
             &mut |r| {
-                let id = r.str(0).unwrap_or("").to_string();
-                idx.insert(id.clone(), out.len());
                 out.push(OpenClaim {
-                    id,
+                    id: r.str(0).unwrap_or("").to_string(),
                     invoice_number: r.str(1).unwrap_or("").to_string(),
                     reference: r.str(2).map(str::to_string),
                     customer_name: r.str(3).and_then(|c| names.get(c)).cloned().unwrap_or_default(),
@@ -111,17 +107,22 @@ impl Store {
                 Ok(())
             },
         )?;
+        Ok(out)
+    }
+
+    /// The open balance of every open claim (claim id → amount), read per open claim from the
+    /// covering ledger index as the daily run does.
+    pub fn open_balances(&mut self, creditor: &str) -> Result<std::collections::HashMap<String, i64>> {
+        let mut open = std::collections::HashMap::new();
         self.db.query_each(
             "SELECT l.claim_id, l.amount FROM claims c CROSS JOIN ledger l WHERE c.creditor_id = $1 AND c.status = 'open' AND l.creditor_id = c.creditor_id AND l.claim_id = c.id AND l.component IS NOT NULL",
             &[creditor.into()],
             &mut |r| {
-                if let Some(i) = r.str(0).and_then(|x| idx.get(x)) {
-                    out[*i].open += r.int(1).unwrap_or(0);
-                }
+                *open.entry(r.str(0).unwrap_or("").to_string()).or_insert(0) += r.int(1).unwrap_or(0);
                 Ok(())
             },
         )?;
-        Ok(out)
+        Ok(open)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -213,7 +214,7 @@ impl Store {
         self.tx_maybe(dry_run, |s| {
             let file_seen_before = !s.db.query("SELECT name FROM payment_files WHERE creditor_id = $1 AND checksum = $2", &[creditor_id.into(), checksum.into()])?.is_empty();
             let kinds: HashMap<String, DebtorKind> = s.db.query("SELECT id, kind FROM customers WHERE creditor_id = $1", &[creditor_id.into()])?.into_iter().map(|r| (r.t(0), r.t(1).parse().unwrap_or(DebtorKind::Consumer))).collect();
-            let mut matcher = Matcher::new(s.open_claims_for_matching(creditor_id)?);
+            let mut matcher = Matcher::without_balances(s.open_claims_for_matching(creditor_id)?);
             let mut out = Vec::new();
             for p in incoming {
                 let result = |status: &str, claims: Vec<(String, i64)>, how: String, suggestions: Vec<Suggestion>| BankPaymentResult {
@@ -236,7 +237,13 @@ impl Store {
                 if p.amount <= 0 {
                     return Err(bad(format!("{source}: line {}: payment {} has no positive amount", p.line, p.key)));
                 }
-                match matcher.decide(p) {
+                let mut decision = matcher.decide(p);
+                if decision == Decision::NeedBalances {
+                    let open = s.open_balances(creditor_id)?;
+                    matcher.set_balances(&open);
+                    decision = matcher.decide(p);
+                }
+                match decision {
                     Decision::Book { parts, how } => {
                         let status = s.book_parts(&creditor, law, &kinds, p, &parts, source)?;
                         for (c, a) in &parts {
@@ -249,6 +256,7 @@ impl Store {
                         s.record_bank_payment(creditor_id, format, source, p, "unmatched", &reason, &[], &suggestions)?;
                         out.push(result("unmatched", vec![], reason, suggestions));
                     }
+                    Decision::NeedBalances => unreachable!("balances were just set"),
                 }
             }
             for r in reversals {
