@@ -43,8 +43,9 @@ pub struct OpenClaim {
     pub id: String,
     pub invoice_number: String,
     pub reference: Option<String>,
-    pub customer_name: String,
-    pub currency: String,
+    /// Shared by all of a customer's claims (a million claims, a few hundred thousand names).
+    pub customer_name: std::sync::Arc<str>,
+    pub currency: crate::money::Currency,
     pub due: NaiveDate,
     /// What it takes to settle it on the payment date.
     pub open: i64,
@@ -79,12 +80,56 @@ fn dedup_keep_order(v: &mut Vec<usize>) {
     v.retain(|x| seen.insert(*x));
 }
 
+/// An index from a string key to a claim, keyed by the key's 64-bit hash so building it for a
+/// million claims allocates nothing per key. A lookup checks the claim's own string, so a hash
+/// collision can never match the wrong claim; colliding keys go to an exact overflow map.
+#[derive(Default)]
+struct KeyIndex {
+    by_hash: HashMap<u64, usize>,
+    overflow: std::collections::HashMap<String, usize>,
+}
+
+fn key_hash(s: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(s.as_bytes());
+    h.finish()
+}
+
+impl KeyIndex {
+    fn with_capacity(n: usize) -> Self {
+        KeyIndex { by_hash: HashMap::with_capacity_and_hasher(n, Default::default()), overflow: Default::default() }
+    }
+    fn insert(&mut self, key: &str, i: usize, key_of: impl Fn(usize) -> String) {
+        match self.by_hash.entry(key_hash(key)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                // The same key twice keeps the last claim, as a plain map would; a different key
+                // with the same hash goes to the overflow map.
+                if key_of(*o.get()) == key {
+                    *o.into_mut() = i;
+                } else {
+                    self.overflow.insert(key.to_string(), i);
+                }
+            }
+        }
+    }
+    fn get(&self, key: &str, key_of: impl Fn(usize) -> String) -> Option<usize> {
+        match self.by_hash.get(&key_hash(key)) {
+            Some(i) if key_of(*i) == key => Some(*i),
+            _ => self.overflow.get(key).copied(),
+        }
+    }
+}
+
 pub struct Matcher {
     claims: Vec<OpenClaim>,
     balances_known: bool,
-    by_ref: HashMap<String, usize>,
-    by_invoice: HashMap<String, usize>,
-    by_id: HashMap<String, usize>,
+    by_ref: KeyIndex,
+    by_invoice: KeyIndex,
+    by_id: KeyIndex,
 }
 
 fn tokens(s: &str) -> impl Iterator<Item = String> + '_ {
@@ -110,17 +155,26 @@ fn name_score(payer: &str, customer: &str) -> u32 {
 
 impl Matcher {
     pub fn new(claims: Vec<OpenClaim>) -> Self {
-        let mut by_ref = HashMap::default();
-        let mut by_invoice = HashMap::default();
-        let mut by_id = HashMap::default();
+        let n = claims.len();
+        let (mut by_ref, mut by_invoice, mut by_id) = (KeyIndex::with_capacity(n), KeyIndex::with_capacity(n), KeyIndex::with_capacity(n));
         for (i, c) in claims.iter().enumerate() {
             if let Some(r) = &c.reference {
-                by_ref.insert(norm(r).into_owned(), i);
+                by_ref.insert(&norm(r), i, |j| claims[j].reference.as_deref().map(|x| norm(x).into_owned()).unwrap_or_default());
             }
-            by_invoice.insert(norm(&c.invoice_number).into_owned(), i);
-            by_id.insert(c.id.clone(), i);
+            by_invoice.insert(&norm(&c.invoice_number), i, |j| norm(&claims[j].invoice_number).into_owned());
+            by_id.insert(&c.id, i, |j| claims[j].id.clone());
         }
         Matcher { claims, balances_known: true, by_ref, by_invoice, by_id }
+    }
+
+    fn ref_of(&self, i: usize) -> String {
+        self.claims[i].reference.as_deref().map(|x| norm(x).into_owned()).unwrap_or_default()
+    }
+    fn invoice_of(&self, i: usize) -> String {
+        norm(&self.claims[i].invoice_number).into_owned()
+    }
+    fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id, |j| self.claims[j].id.clone())
     }
 
     /// A matcher whose claims' `open` amounts are not known yet.
@@ -143,24 +197,21 @@ impl Matcher {
 
     /// Records that `amount` was booked to `claim`, so later payments in the same file see it.
     pub fn booked(&mut self, claim: &str, amount: i64) {
-        if let (true, Some(i)) = (self.balances_known, self.by_id.get(claim)) {
-            self.claims[*i].open -= amount;
+        if let (true, Some(i)) = (self.balances_known, self.index_of(claim)) {
+            self.claims[i].open -= amount;
         }
     }
 
     pub fn claim(&self, id: &str) -> Option<&OpenClaim> {
-        self.by_id.get(id).map(|i| &self.claims[*i])
+        self.index_of(id).map(|i| &self.claims[i])
     }
 
     fn lookup(&self, token: &str) -> Option<usize> {
         let full = norm(token);
         let short = full.trim_start_matches('0');
-        self.by_ref
-            .get(short)
-            .or_else(|| self.by_ref.get(full.as_ref()))
-            .or_else(|| self.by_invoice.get(short))
-            .or_else(|| self.by_invoice.get(full.as_ref()))
-            .copied()
+        let by_ref = |k: &str| self.by_ref.get(k, |j| self.ref_of(j));
+        let by_inv = |k: &str| self.by_invoice.get(k, |j| self.invoice_of(j));
+        by_ref(short).or_else(|| by_ref(&full)).or_else(|| by_inv(short)).or_else(|| by_inv(&full))
     }
 
     /// Splits `amount` over claims in order, each up to its open amount; the last takes the rest.
@@ -179,10 +230,10 @@ impl Matcher {
     }
 
     pub fn decide(&self, p: &Incoming) -> Decision {
-        let same_currency = |i: &usize| self.claims[*i].currency == p.currency;
+        let same_currency = |i: &usize| self.claims[*i].currency.code() == p.currency;
         // 0. A claim named directly.
         if let Some(id) = &p.claim {
-            if self.by_id.contains_key(id) {
+            if self.index_of(id).is_some() {
                 return Decision::Book { parts: vec![(id.clone(), p.amount)], how: format!("invoice {id} named in the file") };
             }
             return Decision::Unmatched { reason: format!("invoice {id} named in the file is not an open claim"), suggestions: vec![] };
@@ -234,7 +285,7 @@ impl Matcher {
         let mut scored: Vec<Suggestion> = self
             .claims
             .iter()
-            .filter(|c| c.currency == p.currency)
+            .filter(|c| c.currency.code() == p.currency)
             .filter_map(|c| {
                 let name = name_score(payer, &c.customer_name);
                 let amount_exact = c.open == p.amount;
@@ -288,7 +339,7 @@ mod tests {
             invoice_number: id.into(),
             reference: reference.map(str::to_string),
             customer_name: name.into(),
-            currency: "SEK".into(),
+            currency: crate::money::Currency::SEK,
             due: "2024-04-01".parse().unwrap(),
             open,
         }

@@ -462,6 +462,24 @@ mod tests {
     }
 
     #[test]
+    fn negative_extra_reference_and_malformed_records() {
+        let good = latin1(SAMPLE);
+        // Record 23: a negative extra reference belongs to the payment before it.
+        let f = parse(&to_latin1(&good.replacen("220003783511                   657866", "230003783511                   657866", 1))).unwrap();
+        let x = &f.deposits[0].payments[2].extra_references[0];
+        assert!(x.negative && x.reference == "657866");
+        // A record longer than 80 characters.
+        let long = good.replacen("26Kalles Pl", "26Kalles Pll", 1);
+        assert!(err(&long).contains("line 4 (record 26): 81 characters; a record has 80"), "{}", err(&long));
+        // An opening record inside an open deposit.
+        let twice = good.replacen("200003783511                   655969", "050009912346          SEK", 1);
+        assert!(err(&twice).contains("(record 05): a new opening record before the previous deposit record (15)"), "{}", err(&twice));
+        // A deposit in another currency than its opening record.
+        let cur = good.replacen("190000SEK", "190000EUR", 1);
+        assert!(err(&cur).contains("currency EUR differs from the opening record's SEK"), "{}", err(&cur));
+    }
+
+    #[test]
     fn lf_only_line_ends_parse_too() {
         let lf = latin1(SAMPLE).replace("\r\n", "\n");
         assert_eq!(parse(&to_latin1(&lf)).unwrap().deposits.len(), 2);

@@ -181,26 +181,7 @@ mod tests {
 
     pub const CAMT054_V2: &str = include_str!("../tests/data/camt054_v02.xml");
 
-    const CAMT053_V8: &str = r#"<?xml version="1.0"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">
-  <BkToCstmrStmt>
-    <GrpHdr><MsgId>S-9</MsgId></GrpHdr>
-    <Stmt>
-      <Acct><Id><IBAN>SE4550000000058398257466</IBAN></Id></Acct>
-      <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="SEK">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-04-01</Dt></Dt></Bal>
-      <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="SEK">1250.5</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2024-04-01</Dt></Dt></Bal>
-      <Ntry>
-        <Amt Ccy="SEK">250.50</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
-        <BookgDt><DtTm>2024-04-01T10:00:00</DtTm></BookgDt>
-        <NtryDtls><TxDtls>
-          <Amt Ccy="SEK">250.50</Amt>
-          <RltdPties><Dbtr><Pty><Nm>Anna Andersson</Nm></Pty></Dbtr></RltdPties>
-          <RmtInf><Strd><CdtrRefInf><Ref>1230</Ref></CdtrRefInf></Strd></RmtInf>
-        </TxDtls></NtryDtls>
-      </Ntry>
-    </Stmt>
-  </BkToCstmrStmt>
-</Document>"#;
+    const CAMT053_V8: &str = include_str!("../tests/data/camt053_v08.xml");
 
     #[test]
     fn camt054_v02_credits_references_text_and_reversal() {

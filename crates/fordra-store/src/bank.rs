@@ -2,7 +2,7 @@
 //! advisor, undo reversals. One transaction per file; a payment's bank key is its idempotency key,
 //! so the same file (or the same payment in two files) is booked once.
 
-use crate::{bad, PaymentRow, Result, RowExt, Store, StoreError, Val};
+use crate::{bad, parse, PaymentRow, Result, RowExt, Store, StoreError, Val};
 use chrono::NaiveDate;
 use fordra_core::domain::DebtorKind;
 use fordra_core::law::LawBook;
@@ -89,8 +89,8 @@ impl Store {
     /// Every open claim with what matching needs; balances are not read (`open` is 0).
     pub fn open_claims_for_matching(&mut self, creditor: &str) -> Result<Vec<OpenClaim>> {
         let mut out: Vec<OpenClaim> = Vec::new();
-        let names: HashMap<String, String> =
-            self.db.query("SELECT id, name FROM customers WHERE creditor_id = $1", &[creditor.into()])?.into_iter().map(|r| (r.t(0), r.t(1))).collect();
+        let names: HashMap<String, std::sync::Arc<str>> =
+            self.db.query("SELECT id, name FROM customers WHERE creditor_id = $1", &[creditor.into()])?.into_iter().map(|r| (r.t(0), r.t(1).into())).collect();
         self.db.query_each(
             "SELECT id, invoice_number, reference, customer_id, currency, due_date FROM claims WHERE creditor_id = $1 AND status = 'open'",
             &[creditor.into()],
@@ -99,8 +99,8 @@ impl Store {
                     id: r.str(0).unwrap_or("").to_string(),
                     invoice_number: r.str(1).unwrap_or("").to_string(),
                     reference: r.str(2).map(str::to_string),
-                    customer_name: r.str(3).and_then(|c| names.get(c)).cloned().unwrap_or_default(),
-                    currency: r.str(4).unwrap_or("").to_string(),
+                    customer_name: r.str(3).and_then(|c| names.get(c)).cloned().unwrap_or_else(|| "".into()),
+                    currency: parse(r.str(4).unwrap_or(""))?,
                     due: r.day(5).unwrap_or_default(),
                     open: 0,
                 });

@@ -388,6 +388,8 @@ fn bank_scenario(url: &str) -> String {
     let mut fp = format!("{:?}\n{:?}\n{:?}\n", r.payments, r2.payments, q);
     for c in ["a", "b", "c", "e"] {
         let cl = s.claim("acme", c).unwrap();
+        let sum: i64 = s.ledger("acme", c).unwrap().iter().filter(|e| e.component.is_some()).map(|e| e.amount).sum();
+        assert_eq!(sum, s.balances("acme", c, NaiveDate::MAX).unwrap().total(), "balance = sum of entries for {c}");
         fp.push_str(&format!("{} {} {:?}\n", c, cl.status, s.balances("acme", c, NaiveDate::MAX).unwrap()));
     }
     fp

@@ -459,3 +459,21 @@ fn references_make_and_check() {
     assert_eq!(bad.code, 1);
     assert!(bad.stdout.contains("not valid in any scheme"));
 }
+
+#[test]
+fn camt053_statement_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(p, &["creditor", "add", "--id", "se", "--name", "SE AB", "--jurisdiction", "SE"]);
+    write(p, "c.csv", "id,name,kind\nanna,Anna Andersson,consumer\n");
+    write(p, "i.csv", "id,customer_id,issue_date,due_date,amount,reference\n123,anna,2024-03-01,2024-04-01,250.50,1230\n");
+    ok(p, &["import", "customers", "c.csv"]);
+    ok(p, &["import", "invoices", "i.csv"]);
+    std::fs::write(p.join("stmt.xml"), include_str!("../../fordra-formats/tests/data/camt053_v08.xml")).unwrap();
+    let r = ok(p, &["payments", "import", "stmt.xml", "--json"]).json();
+    assert_eq!(r["format"], "camt053");
+    assert_eq!(r["payments"][0]["matched_claim"], "123");
+    assert_eq!(r["payments"][0]["status"], "matched");
+    assert_eq!(r["totals"]["SEK"], "250.50");
+    assert_eq!(ok(p, &["claim", "show", "123", "--json"]).json()["status"], "paid");
+}
