@@ -9,6 +9,7 @@ pub mod interest;
 pub mod law;
 pub mod ledger;
 pub mod matching;
+pub mod ml;
 pub mod model;
 pub mod money;
 pub mod quote;
