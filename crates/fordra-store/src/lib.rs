@@ -1114,6 +1114,68 @@ impl Store {
             .collect())
     }
 
+    // ----- accounts-receivable history ---------------------------------------------------------
+
+    /// Stores history rows (an AR export); a known invoice is updated (a newer export may carry
+    /// its paid date). Rows are (invoice, currency, country). Returns (created, updated).
+    pub fn import_history(
+        &mut self,
+        creditor: &str,
+        rows: &[(fordra_core::ml::features::HistInvoice, String, Option<String>)],
+        source: &str,
+    ) -> Result<(usize, usize)> {
+        self.tx(|s| {
+            let known: std::collections::HashSet<String> = s.db.query("SELECT invoice FROM ar_history WHERE creditor_id = $1", &[creditor.into()])?.iter().map(|r| r.t(0)).collect();
+            let updated = rows.iter().filter(|r| known.contains(&r.0.invoice)).count();
+            let mut vals = rows.iter().map(|(h, currency, country)| -> Vec<Val> {
+                vec![
+                    creditor.into(),
+                    (&h.invoice).into(),
+                    (&h.customer).into(),
+                    h.invoice_date.into(),
+                    h.due_date.into(),
+                    h.amount.into(),
+                    currency.into(),
+                    h.paid_date.into(),
+                    h.disputed.into(),
+                    h.channel.clone().into(),
+                    country.clone().into(),
+                    h.credit_score.map(|x| x.to_string()).into(),
+                    serde_json::to_string(&h.extra).unwrap_or_else(|_| "[]".into()).into(),
+                ]
+            });
+            s.db.exec_many(
+                "INSERT INTO ar_history (creditor_id, invoice, customer, invoice_date, due_date, amount, currency, paid_date, disputed, channel, country, credit_score, extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                 ON CONFLICT (creditor_id, invoice) DO UPDATE SET customer = excluded.customer, invoice_date = excluded.invoice_date, due_date = excluded.due_date, amount = excluded.amount, currency = excluded.currency, \
+                 paid_date = excluded.paid_date, disputed = excluded.disputed, channel = excluded.channel, country = excluded.country, credit_score = excluded.credit_score, extra = excluded.extra",
+                &mut vals,
+            )?;
+            s.audit(creditor, &format!("import:{source}"), "history", &format!("{} rows, {} updated", rows.len(), updated))?;
+            Ok((rows.len() - updated, updated))
+        })
+    }
+
+    /// The creditor's AR history, in invoice-date order.
+    pub fn history(&mut self, creditor: &str) -> Result<Vec<fordra_core::ml::features::HistInvoice>> {
+        Ok(self
+            .db
+            .query("SELECT customer, invoice, invoice_date, due_date, amount, paid_date, disputed, channel, credit_score, extra FROM ar_history WHERE creditor_id = $1 ORDER BY invoice_date, invoice", &[creditor.into()])?
+            .iter()
+            .map(|r| fordra_core::ml::features::HistInvoice {
+                customer: r.t(0),
+                invoice: r.t(1),
+                invoice_date: r.date(2),
+                due_date: r.date(3),
+                amount: r.i(4),
+                paid_date: r.odate(5),
+                disputed: r.i(6) != 0,
+                channel: r.ot(7),
+                credit_score: r.ot(8).and_then(|x| x.parse().ok()),
+                extra: serde_json::from_str(&r.t(9)).unwrap_or_default(),
+            })
+            .collect())
+    }
+
     // ----- reports ---------------------------------------------------------------------------
 
     /// Every claim with its balances and steps as of `as_of`, and every customer's segment.

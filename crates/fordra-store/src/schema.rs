@@ -177,6 +177,28 @@ CREATE TABLE payment_files (
 );
 "#,
     ),
+    (
+        3,
+        "accounts-receivable history for the payment-behaviour model",
+        r#"
+CREATE TABLE ar_history (
+    creditor_id TEXT NOT NULL,
+    invoice TEXT NOT NULL,
+    customer TEXT NOT NULL,
+    invoice_date TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    amount {int} NOT NULL,
+    currency TEXT NOT NULL,
+    paid_date TEXT,
+    disputed {int} NOT NULL,
+    channel TEXT,
+    country TEXT,
+    credit_score TEXT,
+    extra TEXT NOT NULL,
+    PRIMARY KEY (creditor_id, invoice)
+);
+"#,
+    ),
 ];
 
 pub fn render(sql: &str, backend: &str) -> String {

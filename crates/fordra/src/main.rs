@@ -3,6 +3,7 @@
 mod bench;
 mod csvin;
 mod demo;
+mod model;
 mod payments;
 mod show;
 
@@ -47,8 +48,27 @@ enum Cmd {
     /// The creditor's handling models and segmentation rules.
     #[command(subcommand)]
     Policy(PolicyCmd),
-    /// Import customers, invoices or payments from CSV.
-    Import { what: ImportWhat, file: PathBuf },
+    /// Import customers, invoices, payments or accounts-receivable history from CSV.
+    Import {
+        what: ImportWhat,
+        file: PathBuf,
+        /// History: the export's currency.
+        #[arg(long)]
+        currency: Option<Currency>,
+        /// History: KEY=COLUMN for customer, invoice, invoice_date, due_date, amount, paid_date,
+        /// disputed, channel, country, credit_score (unmapped keys use their own name).
+        #[arg(long = "map")]
+        maps: Vec<String>,
+        /// History: the date format of the export (e.g. %m/%d/%Y or %d.%m.%Y).
+        #[arg(long, default_value = "%Y-%m-%d")]
+        date_format: String,
+        /// History: extra numeric columns to use as features.
+        #[arg(long = "feature")]
+        features: Vec<String>,
+    },
+    /// The payment-behaviour model: train and evaluate on the creditor's own history.
+    #[command(subcommand)]
+    Model(model::ModelCmd),
     /// The daily run: decide and record every open claim's next step.
     Run {
         /// The run date (default: today).
@@ -97,6 +117,7 @@ enum ImportWhat {
     Customers,
     Invoices,
     Payments,
+    History,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -408,7 +429,19 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
             }
             Ok(())
         }
-        Cmd::Import { what, file } => import(store, law, &cid, what, &file, json),
+        Cmd::Import { what: ImportWhat::History, file, currency, maps, date_format, features } => {
+            let c = store.creditor(&cid)?;
+            model::import_history(
+                store,
+                &cid,
+                &file,
+                currency.unwrap_or(c.currency),
+                &model::Mapping { maps: &maps, date_format: &date_format, extra: &features },
+                json,
+            )
+        }
+        Cmd::Import { what, file, .. } => import(store, law, &cid, what, &file, json),
+        Cmd::Model(m) => model::run(store, &cid, m, json),
         Cmd::Run { date, dry_run } => run_day(store, law, &cid, date.unwrap_or_else(today), dry_run, json),
         Cmd::Claim(ClaimCmd::Show { id }) => show::claim(store, law, &cid, &id, json),
         Cmd::Customer(CustomerCmd::Show { id }) => show::customer(store, &cid, &id, json),
@@ -466,6 +499,7 @@ fn import(store: &mut Store, law: &LawBook, cid: &str, what: ImportWhat, file: &
             }
         }
         ImportWhat::Payments => payments::import(store, law, cid, file, Some(payments::Format::Csv), false, json)?,
+        ImportWhat::History => unreachable!("handled by model::import_history"),
     }
     Ok(())
 }

@@ -477,3 +477,91 @@ fn camt053_statement_through_the_cli() {
     assert_eq!(r["totals"]["SEK"], "250.50");
     assert_eq!(ok(p, &["claim", "show", "123", "--json"]).json()["status"], "paid");
 }
+
+/// An AR export as a US ERP writes it: its own column names, M/D/YYYY dates, a planted truth
+/// (a third of the customers pay late, and they have low scores).
+fn ar_export() -> String {
+    let mut s = String::from("Customer No,Document No,Doc Date,Due Date,Amount USD,Closed On,Disputed,Score\n");
+    let mut seed = 3u64;
+    let mut rnd = || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as f64 / (1u64 << 31) as f64
+    };
+    let start = chrono::NaiveDate::from_ymd_opt(2022, 1, 3).unwrap();
+    for c in 0..120 {
+        let late_type = c % 3 == 0;
+        for m in 0..18 {
+            let issued = start + chrono::Duration::days(30 * m + c % 20);
+            let due = issued + chrono::Duration::days(30);
+            let r = rnd();
+            let late = if late_type {
+                if r < 0.8 {
+                    12 + (r * 40.0) as i64
+                } else {
+                    0
+                }
+            } else if r < 0.1 {
+                15
+            } else {
+                -3
+            };
+            let paid = due + chrono::Duration::days(late);
+            let score = if late_type { 20.0 } else { 70.0 } + r * 15.0;
+            s.push_str(&format!(
+                "CUST{c},INV{c}-{m},{},{},{:.2},{},{},{score:.0}\n",
+                issued.format("%-m/%-d/%Y"),
+                due.format("%-m/%-d/%Y"),
+                500.0 + r * 3000.0,
+                paid.format("%-m/%-d/%Y"),
+                if r > 0.97 { "Y" } else { "N" }
+            ));
+        }
+    }
+    s
+}
+
+#[test]
+fn history_import_and_out_of_time_evaluation() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    ok(p, &["creditor", "add", "--id", "us", "--name", "US Inc", "--jurisdiction", "EU"]);
+    write(p, "ar.csv", &ar_export());
+    let maps = [
+        "--map",
+        "customer=Customer No",
+        "--map",
+        "invoice=Document No",
+        "--map",
+        "invoice_date=Doc Date",
+        "--map",
+        "due_date=Due Date",
+        "--map",
+        "amount=Amount USD",
+        "--map",
+        "paid_date=Closed On",
+        "--map",
+        "disputed=Disputed",
+        "--map",
+        "credit_score=Score",
+    ];
+    let mut args = vec!["import", "history", "ar.csv", "--currency", "USD", "--date-format", "%m/%d/%Y", "--json"];
+    args.extend(maps);
+    let r = ok(p, &args).json();
+    assert_eq!(r["created"], 2160);
+    // Importing the same export again updates, never doubles.
+    assert_eq!(ok(p, &args).json()["updated"], 2160);
+    let e = ok(p, &["model", "evaluate", "--from", "2023-01-01", "--json"]).json();
+    let auc = e["auc"].as_f64().unwrap();
+    assert!(auc > 0.85, "{e}");
+    assert!(e["logloss"].as_f64().unwrap() < e["baseline_logloss"].as_f64().unwrap(), "{e}");
+    assert!(e["mae_days"].as_f64().is_some() && e["baseline_auc"].as_f64().is_some());
+    let t = ok(p, &["model", "train", "--until", "2023-06-01", "--json"]).json();
+    assert!(p.join("fordra-model-us.json").exists());
+    assert!(t["training_invoices"].as_u64().unwrap() > 1000);
+    // A bad date names file, line and column.
+    write(p, "bad.csv", "Customer No,Document No,Doc Date,Due Date,Amount USD\nA,1,13/40/2023,1/1/2024,10.00\n");
+    let mut bad = vec!["import", "history", "bad.csv", "--date-format", "%m/%d/%Y"];
+    bad.extend(maps[..10].iter().copied());
+    let o = fordra(p, &bad);
+    assert!(o.stderr.contains("bad.csv: line 2: column doc date: '13/40/2023' is not a date in the format %m/%d/%Y"), "{}", o.stderr);
+}

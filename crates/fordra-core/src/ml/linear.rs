@@ -2,6 +2,9 @@
 //! features. Hand-written: a few dozen lines of linear algebra for a handful of features, no
 //! Python at run time, deterministic results.
 
+// Matrix arithmetic reads clearest with explicit row and column indices.
+#![allow(clippy::needless_range_loop)]
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
