@@ -6,6 +6,7 @@ use anyhow::{anyhow, bail, Result};
 use chrono::NaiveDate;
 use clap::Subcommand;
 use fordra_core::ml::evaluate::{evaluate, Model};
+use fordra_core::ml::explain;
 use fordra_core::ml::features::HistInvoice;
 use fordra_core::money::{parse_minor, Currency};
 use fordra_store::Store;
@@ -25,6 +26,22 @@ pub enum ModelCmd {
         /// "Late" means paid more than this many days after due.
         #[arg(long, default_value_t = 10)]
         late_after: i64,
+    },
+    /// What drives late payment (ranked, optional SVG chart), or why one invoice or customer
+    /// scores as it does.
+    Explain {
+        /// Model file (default: fordra-model-CREDITOR.json, from `fordra model train`).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Explain this invoice of the history.
+        #[arg(long)]
+        invoice: Option<String>,
+        /// Explain this customer's latest invoice.
+        #[arg(long)]
+        customer: Option<String>,
+        /// Write the global ranking as an SVG bar chart.
+        #[arg(long)]
+        chart: Option<PathBuf>,
     },
     /// Train before --from, test on invoices issued from --from (to --to), against baselines.
     Evaluate {
@@ -163,6 +180,54 @@ pub fn run(store: &mut Store, cid: &str, cmd: ModelCmd, json: bool) -> Result<()
                     model.training_invoices,
                     path.display()
                 );
+            }
+        }
+        ModelCmd::Explain { model, invoice, customer, chart } => {
+            let path = model.unwrap_or_else(|| PathBuf::from(format!("fordra-model-{cid}.json")));
+            let text = std::fs::read_to_string(&path).map_err(|e| anyhow!("{}: {e} (train one with `fordra model train --until DATE`)", path.display()))?;
+            let file: serde_json::Value = serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+            let model: Model = serde_json::from_value(file["model"].clone()).map_err(|e| anyhow!("{}: not a Fordra model file: {e}", path.display()))?;
+            let idx = match (&invoice, &customer) {
+                (Some(i), _) => Some(history.iter().position(|h| &h.invoice == i).ok_or_else(|| anyhow!("no invoice '{i}' in the history"))?),
+                (None, Some(c)) => Some(history.iter().rposition(|h| &h.customer == c).ok_or_else(|| anyhow!("no customer '{c}' in the history"))?),
+                _ => None,
+            };
+            let ranking = explain::global(&model);
+            if let Some(chart) = &chart {
+                std::fs::write(chart, explain::svg_bars(&format!("What drives late payment (model trained until {})", model.trained_until), &ranking))?;
+            }
+            match idx {
+                Some(i) => {
+                    let e = explain::invoice(&model, &history, i);
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&e)?);
+                    } else {
+                        println!(
+                            "Invoice {} of {}: P(paid more than {} days late) = {:.0} %, expected {:.0} days late",
+                            e.invoice,
+                            e.customer,
+                            model.late_after_days,
+                            100.0 * e.p_late,
+                            e.expected_days_late
+                        );
+                        for f in e.factors.iter().take(5) {
+                            println!("  {:+.2}  {}", f.contribution, f.text);
+                        }
+                    }
+                }
+                None if json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &json!({"trained_until": model.trained_until, "factors": ranking.iter().map(|(f, w)| json!({"feature": f, "importance": w})).collect::<Vec<_>>()})
+                    )?
+                ),
+                None => {
+                    println!("What drives late payment (standardised weights, model trained until {}):", model.trained_until);
+                    println!("{}", crate::table(&["factor", "importance"], ranking.iter().map(|(f, w)| vec![f.clone(), format!("{w:.3}")]).collect()));
+                    if let Some(c) = &chart {
+                        println!("Chart written to {}", c.display());
+                    }
+                }
             }
         }
         ModelCmd::Evaluate { from, to, late_after } => {

@@ -558,6 +558,15 @@ fn history_import_and_out_of_time_evaluation() {
     let t = ok(p, &["model", "train", "--until", "2023-06-01", "--json"]).json();
     assert!(p.join("fordra-model-us.json").exists());
     assert!(t["training_invoices"].as_u64().unwrap() > 1000);
+    // Explanations: the global ranking (and a chart), and one late payer's reasons in words.
+    let g = ok(p, &["model", "explain", "--chart", "factors.svg", "--json"]).json();
+    assert_eq!(g["factors"].as_array().unwrap().len(), 14);
+    assert!(std::fs::read_to_string(p.join("factors.svg")).unwrap().starts_with("<svg"));
+    let c = ok(p, &["model", "explain", "--customer", "CUST0", "--json"]).json();
+    assert!(c["p_late"].as_f64().unwrap() > 0.5, "{c}");
+    assert!(c["factors"][0]["text"].as_str().unwrap().contains("the risk"));
+    let prompt = ok(p, &["model", "explain", "--customer", "CUST1", "--json"]).json();
+    assert!(prompt["p_late"].as_f64().unwrap() < 0.5, "{prompt}");
     // A bad date names file, line and column.
     write(p, "bad.csv", "Customer No,Document No,Doc Date,Due Date,Amount USD\nA,1,13/40/2023,1/1/2024,10.00\n");
     let mut bad = vec!["import", "history", "bad.csv", "--date-format", "%m/%d/%Y"];

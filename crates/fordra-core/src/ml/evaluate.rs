@@ -205,6 +205,22 @@ mod tests {
     }
 
     #[test]
+    fn explanations_name_the_planted_factors() {
+        let h = planted();
+        let m = Model::train(&h, "2023-06-01".parse().unwrap(), 10).unwrap();
+        let top: Vec<String> = crate::ml::explain::global(&m).into_iter().take(3).map(|x| x.0).collect();
+        assert!(top.iter().any(|t| t == "credit_score" || t.starts_with("prior_")), "{top:?}");
+        // A late payer's last invoice: high risk, and the strongest reason raises it.
+        let idx = h.iter().rposition(|x| x.customer == "c0").unwrap();
+        let e = crate::ml::explain::invoice(&m, &h, idx);
+        assert!(e.p_late > 0.5, "{e:?}");
+        assert!(e.factors[0].contribution > 0.0 && e.factors[0].text.contains("raises the risk"), "{:?}", e.factors[0]);
+        // A prompt payer's: low risk.
+        let idx = h.iter().rposition(|x| x.customer == "c1").unwrap();
+        assert!(crate::ml::explain::invoice(&m, &h, idx).p_late < 0.5);
+    }
+
+    #[test]
     fn labels_use_only_what_was_known() {
         let h = &planted()[0];
         let due = h.due_date;
