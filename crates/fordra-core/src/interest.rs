@@ -36,7 +36,8 @@ pub struct InterestCalc {
 
 impl InterestCalc {
     pub fn total_minor(&self) -> i64 {
-        crate::money::Money::from_decimal_rounded(self.total, crate::money::Currency::SEK).minor
+        // Every currency Fordra handles has two decimals.
+        crate::money::round_to_minor(self.total, 2)
     }
 }
 

@@ -74,8 +74,7 @@ impl Money {
     }
     /// Rounds a decimal amount of major units to minor units, half away from zero.
     pub fn from_decimal_rounded(d: Decimal, currency: Currency) -> Self {
-        let scaled = (d * Decimal::from(10i64.pow(currency.minor_digits()))).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-        Money { minor: scaled.to_i64().unwrap_or(i64::MAX), currency }
+        Money { minor: round_to_minor(d, currency.minor_digits()), currency }
     }
     pub fn is_zero(self) -> bool {
         self.minor == 0
@@ -86,6 +85,11 @@ impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", format_minor(self.minor), self.currency)
     }
+}
+
+/// Rounds major units to minor units with `digits` decimals, half away from zero.
+pub fn round_to_minor(d: Decimal, digits: u32) -> i64 {
+    (d * Decimal::from(10i64.pow(digits))).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_i64().unwrap_or(i64::MAX)
 }
 
 /// Parses a decimal string into minor units (two decimals).

@@ -210,7 +210,8 @@ pub fn next_step_index(model: &[crate::model::Step], done: &[DoneStep], due_reac
     model.len()
 }
 
-fn prior_fees(moves: &[Movement], steps: &[DoneStep]) -> PriorFees {
+/// The fees already on a claim as the law counts them (from its ledger and its steps).
+pub fn prior_fees(moves: &[Movement], steps: &[DoneStep]) -> PriorFees {
     let mut p = PriorFees::default();
     for m in moves {
         if let (EntryKind::Fee(k), true) = (m.kind, m.amount > 0) {

@@ -73,19 +73,6 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 }
 
 impl Store {
-    /// Runs `f` in a transaction that is rolled back afterwards when `dry_run`.
-    fn tx_maybe<T>(&mut self, dry_run: bool, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
-        if !dry_run {
-            return self.tx(f);
-        }
-        self.db.batch("BEGIN")?;
-        self.in_tx = true;
-        let r = f(self);
-        self.in_tx = false;
-        self.db.batch("ROLLBACK")?;
-        r
-    }
-
     /// Every open claim with what matching needs; balances are not read (`open` is 0).
     pub fn open_claims_for_matching(&mut self, creditor: &str) -> Result<Vec<OpenClaim>> {
         let mut out: Vec<OpenClaim> = Vec::new();
@@ -211,7 +198,7 @@ impl Store {
         dry_run: bool,
     ) -> Result<BankImport> {
         let creditor = self.creditor(creditor_id)?;
-        self.tx_maybe(dry_run, |s| {
+        self.tx_or_rollback(dry_run, |s| {
             let file_seen_before = !s.db.query("SELECT name FROM payment_files WHERE creditor_id = $1 AND checksum = $2", &[creditor_id.into(), checksum.into()])?.is_empty();
             let kinds: HashMap<String, DebtorKind> = s.db.query("SELECT id, kind FROM customers WHERE creditor_id = $1", &[creditor_id.into()])?.into_iter().map(|r| (r.t(0), r.t(1).parse().unwrap_or(DebtorKind::Consumer))).collect();
             let mut matcher = Matcher::without_balances(s.open_claims_for_matching(creditor_id)?);

@@ -11,7 +11,7 @@ pub use backend::{parse_day, Backend, Row, RowExt, RowRef, Val};
 pub use bank::{BankImport, BankPaymentResult, PaymentReportRow, Reversal, ReversalTarget};
 use chrono::NaiveDate;
 use fordra_core::domain::{Channel, Component, DebtorKind, FeeKind, JurisdictionCode, PauseKind, Segment, StepKind};
-use fordra_core::fees::{fees_for, FeeContext, PriorFees};
+use fordra_core::fees::{fees_for, FeeContext};
 use fordra_core::law::LawBook;
 use fordra_core::ledger::{Balances, EntryKind, Movement, NewEntry};
 use fordra_core::model::{FeeSpec, Policy};
@@ -255,6 +255,12 @@ impl Store {
 
     /// Runs `f` in one transaction: everything or nothing.
     pub fn tx<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.tx_or_rollback(false, f)
+    }
+
+    /// Runs `f` in one transaction, committed on success unless `rollback` (a dry run);
+    /// rolled back on error. Nested calls join the open transaction.
+    pub(crate) fn tx_or_rollback<T>(&mut self, rollback: bool, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         if self.in_tx {
             return f(self);
         }
@@ -263,13 +269,13 @@ impl Store {
         let r = f(self);
         self.in_tx = false;
         match r {
-            Ok(v) => {
+            Ok(v) if !rollback => {
                 self.db.batch("COMMIT")?;
                 Ok(v)
             }
-            Err(e) => {
+            other => {
                 let _ = self.db.batch("ROLLBACK");
-                Err(e)
+                other
             }
         }
     }
@@ -789,13 +795,7 @@ impl Store {
                 let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
                 let debtor = s.customer(creditor_id, &customer_id)?.kind;
                 let moves = s.moves(creditor_id, &c.id)?;
-                let mut prior = PriorFees::default();
-                for m in &moves {
-                    if let EntryKind::Fee(k) = m.kind {
-                        prior.count[k as usize] += 1;
-                        prior.compensation_charged |= k == FeeKind::LateCompensation;
-                    }
-                }
+                let prior = fordra_core::run::prior_fees(&moves, &[]);
                 let ctx = FeeContext {
                     law: j,
                     debtor,

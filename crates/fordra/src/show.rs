@@ -5,9 +5,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use fordra_core::domain::{JurisdictionCode, Segment};
 use fordra_core::law::LawBook;
-use fordra_core::ledger::Movement;
 use fordra_core::report;
-use fordra_core::run::interest_to_post;
 use fordra_store::Store;
 use serde_json::json;
 
@@ -54,17 +52,8 @@ pub fn claim(store: &mut Store, law: &LawBook, cid: &str, id: &str, json: bool) 
         store.pauses(cid)?.into_iter().filter(|p| p.claim_id.as_deref() == Some(id) || (p.claim_id.is_none() && p.customer_id == c.customer_id)).collect();
     let now = today();
     let bal = store.balances(cid, id, NaiveDate::MAX)?;
-    let moves: Vec<Movement> = ledger
-        .iter()
-        .filter_map(|l| {
-            Some(Movement { date: l.date, kind: l.kind.parse().ok()?, component: l.component.as_deref().and_then(|x| x.parse().ok()), amount: l.amount })
-        })
-        .collect();
-    let accrued = if c.status == "open" {
-        interest_to_post(law.jurisdiction(creditor.jurisdiction)?, &creditor, cust.kind, c.due_date, &moves, now.max(c.due_date)).unwrap_or(0)
-    } else {
-        0
-    };
+    // Interest accrued to today but not yet posted: what settles it now, less its balance.
+    let accrued = if c.status == "open" { store.amount_due(&creditor, law, id, now)? - store.balances(cid, id, now)?.total() } else { 0 };
     let mut ev: Vec<Event> = Vec::new();
     for l in &ledger {
         ev.push(Event {
