@@ -5,11 +5,11 @@
 pub mod calendar;
 pub mod domain;
 pub mod fees;
+pub mod history;
 pub mod interest;
 pub mod law;
 pub mod ledger;
 pub mod matching;
-pub mod ml;
 pub mod model;
 pub mod money;
 pub mod quote;

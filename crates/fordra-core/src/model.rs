@@ -95,19 +95,97 @@ impl HandlingModel {
     }
 }
 
+/// A friendly notice before the due date for invoices the payment-behaviour model expects to be
+/// paid late, in every segment whose handling model has no pre-due step of its own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Nudge {
+    /// Sent when P(paid late) of the invoice is at least this.
+    pub min_p_late: rust_decimal::Decimal,
+    pub days_before_due: i64,
+    pub channel: Channel,
+}
+
+/// A challenger handling model: a share of one segment's customers, assigned at random but
+/// stably (and recorded), is handled by it instead of the segment's model, so its outcomes can
+/// be compared with the champion's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Challenger {
+    pub name: String,
+    pub segment: Segment,
+    /// Share of the segment's customers in the challenger arm, in (0, 1).
+    pub share: rust_decimal::Decimal,
+    /// The experiment runs from this date.
+    pub from: NaiveDate,
+    #[serde(rename = "step")]
+    pub steps: Vec<Step>,
+}
+
+/// Which arm of an experiment a customer is in.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Arm {
+    pub experiment: String,
+    pub challenger: bool,
+}
+
+impl Arm {
+    pub fn label(&self) -> String {
+        format!("{}:{}", self.experiment, if self.challenger { "challenger" } else { "champion" })
+    }
+}
+
+/// A stable pseudo-random number in [0, 1) for a customer in an experiment: the same on every
+/// run, machine and version (FNV-1a, then the splitmix64 finaliser; std's hasher may change).
+pub fn arm_draw(experiment: &str, customer: &str) -> f64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in experiment.bytes().chain(std::iter::once(0)).chain(customer.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^= h >> 31;
+    (h >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// Everything a creditor tailors: segmentation rules and one handling model per segment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Policy {
     /// One reminder letter per debtor lists all their overdue invoices (one fee per letter).
     pub group_reminders: bool,
     pub segmentation: SegmentRules,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nudge: Option<Nudge>,
     #[serde(rename = "model")]
     pub models: Vec<HandlingModel>,
+    #[serde(default, rename = "challenger", skip_serializing_if = "Vec::is_empty")]
+    pub challengers: Vec<Challenger>,
 }
 
 impl Policy {
     pub fn model(&self, segment: Segment) -> &HandlingModel {
         self.models.iter().find(|m| m.segment == segment).unwrap_or(&self.models[0])
+    }
+
+    /// The experiment running in a segment on a date, if any.
+    pub fn challenger(&self, segment: Segment, as_of: NaiveDate) -> Option<&Challenger> {
+        self.challengers.iter().find(|c| c.segment == segment && c.from <= as_of)
+    }
+
+    /// The steps for a customer of `segment` on `as_of`: the segment's model, or its challenger's
+    /// for customers in the challenger arm (`recorded` first, else drawn).
+    pub fn steps_for(&self, segment: Segment, customer: &str, recorded: &[Arm], as_of: NaiveDate) -> (&[Step], Option<Arm>) {
+        match self.challenger(segment, as_of) {
+            None => (&self.model(segment).steps, None),
+            Some(c) => {
+                let challenger = recorded
+                    .iter()
+                    .find(|a| a.experiment == c.name)
+                    .map(|a| a.challenger)
+                    .unwrap_or_else(|| rust_decimal::Decimal::from_f64_retain(arm_draw(&c.name, customer)).is_some_and(|d| d < c.share));
+                let arm = Arm { experiment: c.name.clone(), challenger };
+                (if challenger { &c.steps } else { &self.model(segment).steps }, Some(arm))
+            }
+        }
     }
 
     /// Sensible defaults per jurisdiction: VIP gets two reminders and a phone call before
@@ -153,11 +231,13 @@ impl Policy {
         Policy {
             group_reminders: true,
             segmentation: SegmentRules::default(),
+            nudge: None,
             models: vec![
                 HandlingModel { segment: Segment::Vip, steps: vip },
                 HandlingModel { segment: Segment::Normal, steps: normal },
                 HandlingModel { segment: Segment::Risk, steps: risk },
             ],
+            challengers: vec![],
         }
     }
 
@@ -182,10 +262,38 @@ impl Policy {
         if let Err(e) = self.segmentation.validate() {
             errs.push(e);
         }
-        for m in &self.models {
-            let name = |i: usize, s: &Step| format!("{} model, step {} ({})", m.segment, i + 1, s.kind);
+        if let Some(n) = &self.nudge {
+            if n.days_before_due < 1 {
+                errs.push("nudge.days_before_due must be at least 1".into());
+            }
+            if n.min_p_late <= rust_decimal::Decimal::ZERO || n.min_p_late > rust_decimal::Decimal::ONE {
+                errs.push("nudge.min_p_late must be in (0, 1]".into());
+            }
+            if n.channel == Channel::Phone {
+                errs.push("nudge.channel must be letter, email, sms or edi".into());
+            }
+        }
+        let challengers: Vec<(String, HandlingModel)> = self
+            .challengers
+            .iter()
+            .map(|c| (format!("challenger '{}' for the {} segment", c.name, c.segment), HandlingModel { segment: c.segment, steps: c.steps.clone() }))
+            .collect();
+        for (k, c) in self.challengers.iter().enumerate() {
+            if c.name.trim().is_empty() || c.name.contains(':') {
+                errs.push(format!("challenger {}: a name without ':' is required", k + 1));
+            }
+            if c.share <= rust_decimal::Decimal::ZERO || c.share >= rust_decimal::Decimal::ONE {
+                errs.push(format!("challenger '{}': share must be between 0 and 1", c.name));
+            }
+            if self.challengers[..k].iter().any(|o| o.segment == c.segment) {
+                errs.push(format!("challenger '{}': the {} segment already has a challenger", c.name, c.segment));
+            }
+        }
+        let named = self.models.iter().map(|m| (format!("{} model", m.segment), m)).chain(challengers.iter().map(|(n, m)| (n.clone(), m)));
+        for (label, m) in named {
+            let name = |i: usize, s: &Step| format!("{label}, step {} ({})", i + 1, s.kind);
             if m.steps.is_empty() {
-                errs.push(format!("{} model has no steps", m.segment));
+                errs.push(format!("{label} has no steps"));
             }
             let mut max_sev = 0;
             for (i, s) in m.steps.iter().enumerate() {
@@ -307,8 +415,38 @@ mod tests {
 
     #[test]
     fn policy_roundtrips_through_toml() {
-        let p = Policy::default_for(JurisdictionCode::SE);
+        let mut p = Policy::default_for(JurisdictionCode::SE);
         assert_eq!(Policy::from_toml(&p.to_toml()).unwrap(), p);
+        p.nudge = Some(Nudge { min_p_late: rust_decimal::Decimal::new(6, 1), days_before_due: 3, channel: Channel::Email });
+        p.segmentation.predicted_late = Some(rust_decimal::Decimal::new(7, 1));
+        p.challengers.push(Challenger {
+            name: "sms-first".into(),
+            segment: Segment::Normal,
+            share: rust_decimal::Decimal::new(2, 1),
+            from: d("2024-01-01"),
+            steps: p.models[1].steps.clone(),
+        });
+        let text = p.to_toml();
+        assert!(text.contains("[[challenger]]") && text.contains("[nudge]") && text.contains("predicted_late = \"0.7\""), "{text}");
+        assert_eq!(Policy::from_toml(&text).unwrap(), p);
+    }
+
+    #[test]
+    fn challengers_are_checked_like_models() {
+        let book = LawBook::embedded();
+        let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
+        let mut p = Policy::default_for(JurisdictionCode::SE);
+        let mut steps = p.models[1].steps.clone();
+        steps[1].payment_days = 5;
+        p.challengers.push(Challenger { name: "fast".into(), segment: Segment::Normal, share: rust_decimal::Decimal::ONE, from: d("2024-01-01"), steps });
+        p.challengers.push(p.challengers[0].clone());
+        let errs = p.validate(se, true, d("2024-01-01")).unwrap_err();
+        assert!(
+            errs.iter().any(|e| e.contains("challenger 'fast' for the normal segment, step 2 (collection): payment_days 5 is below the legal minimum 8")),
+            "{errs:?}"
+        );
+        assert!(errs.iter().any(|e| e.contains("share must be between 0 and 1")), "{errs:?}");
+        assert!(errs.iter().any(|e| e.contains("already has a challenger")), "{errs:?}");
     }
 
     #[test]

@@ -9,9 +9,9 @@ use crate::fees::{fees_for_step, FeeContext, FeeLine, PriorFees};
 use crate::interest::{accrue, ContractRate};
 use crate::law::{Jurisdiction, LawError};
 use crate::ledger::{allocate, interest_posted, principal_changes, Balances, EntryKind, Movement, NewEntry};
-use crate::model::{After, FeeSpec, Policy};
+use crate::model::{After, Arm, FeeSpec, Policy, Step};
 use crate::money::{format_minor, Currency, Money};
-use crate::segment::{describe, findings, segment_of, History, SegmentInput};
+use crate::segment::{describe, findings, segment_of, History, Predicted, SegmentInput};
 use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -59,7 +59,7 @@ impl Pause {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CustomerState {
     pub id: String,
     pub kind: DebtorKind,
@@ -75,6 +75,10 @@ pub struct CustomerState {
     /// Dates on which this customer's claims went to collection.
     pub collection_dates: Vec<NaiveDate>,
     pub pauses: Vec<Pause>,
+    /// The payment-behaviour model's view of the customer's next invoice, where a model is used.
+    pub predicted: Option<Predicted>,
+    /// Experiment arms the customer was assigned to earlier.
+    pub arms: Vec<Arm>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -87,7 +91,7 @@ pub struct DoneStep {
     pub skipped: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClaimState {
     pub id: String,
     /// Index into the run's customers.
@@ -98,6 +102,8 @@ pub struct ClaimState {
     pub moves: Vec<Movement>,
     pub steps: Vec<DoneStep>,
     pub pauses: Vec<Pause>,
+    /// The model's view of this invoice, where a pre-due nudge may need it.
+    pub predicted: Option<Predicted>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -113,7 +119,7 @@ pub struct Action {
     pub claim_id: String,
     pub customer_id: String,
     pub seq: u32,
-    /// 1-based position in the handling model.
+    /// 1-based position in the handling model (0: a pre-due nudge, outside the model).
     pub step_no: usize,
     pub kind: StepKind,
     pub segment: Segment,
@@ -129,6 +135,8 @@ pub struct Action {
     /// Taken as a formality without contacting the debtor (amount below the step's minimum).
     pub skipped: bool,
     pub reason: String,
+    /// The experiment arm whose model decided the step ("name:champion" / "name:challenger").
+    pub arm: Option<String>,
 }
 
 impl Action {
@@ -150,6 +158,10 @@ pub struct RunResult {
     pub entries: Vec<NewEntry>,
     pub held: Vec<Held>,
     pub open_claims: usize,
+    /// Customers assigned to an experiment arm for the first time (customer id, arm).
+    pub assignments: Vec<(String, Arm)>,
+    /// What the run should know that is not a decision (e.g. a rule left out).
+    pub notes: Vec<String>,
 }
 
 impl RunResult {
@@ -174,7 +186,8 @@ pub fn segment_customers_with(creditor: &Creditor, customers: &[CustomerState], 
                 }
             }
             h.collection_cases = c.collection_dates.iter().filter(|d| **d > window_start && **d <= as_of).count() as u32;
-            let input = SegmentInput { vip: c.vip, credit_score: c.credit_score, credit_score_date: c.credit_score_date, history: &h };
+            let input =
+                SegmentInput { vip: c.vip, credit_score: c.credit_score, credit_score_date: c.credit_score_date, history: &h, predicted: c.predicted.as_ref() };
             let f = findings(rules, &input, as_of);
             let segment = segment_of(c.vip, &f);
             let reason = if explain_all || c.segment != Some(segment) { describe(rules, &input, &f) } else { String::new() };
@@ -261,6 +274,8 @@ struct Due {
     /// The law moved the step to this many days after due / after this letter.
     law_after_due: bool,
     law_after_letter: Option<NaiveDate>,
+    /// A pre-due nudge (outside the handling model).
+    nudge: bool,
 }
 
 /// Decides today's steps for every open claim.
@@ -270,6 +285,24 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
     let limits_table: Vec<[crate::law::StepLimits; 2]> =
         StepKind::ALL.iter().map(|k| [law.step_limits(*k, DebtorKind::Consumer), law.step_limits(*k, DebtorKind::Business)]).collect();
     let mut out = RunResult { segments: Vec::new(), ..Default::default() };
+    // Each customer's steps: the segment's model, or its challenger's in an experiment.
+    let plans: Vec<(&[Step], Option<Arm>)> =
+        customers.iter().zip(&segments).map(|(c, s)| creditor.policy.steps_for(s.segment, &c.id, &c.arms, as_of)).collect();
+    for (c, (_, arm)) in customers.iter().zip(&plans) {
+        if let Some(a) = arm.as_ref().filter(|a| !c.arms.iter().any(|r| r.experiment == a.experiment)) {
+            out.assignments.push((c.id.clone(), a.clone()));
+        }
+    }
+    let nudge = creditor.policy.nudge.as_ref();
+    let nudge_step = nudge.map(|n| Step {
+        kind: StepKind::PreDue,
+        after: After::Due,
+        days: -n.days_before_due,
+        payment_days: n.days_before_due,
+        fee: FeeSpec::None,
+        channel: n.channel,
+        min_amount: 0,
+    });
 
     // Pass 1, in memory order and without allocating: which claims take a step today.
     let mut due: Vec<Due> = Vec::new();
@@ -287,9 +320,19 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         if last.is_some_and(|s| s.date >= as_of) {
             continue;
         }
-        let model = creditor.policy.model(segments[claim.customer].segment);
-        let j = next_step_index(&model.steps, &claim.steps, as_of >= claim.due);
-        let Some(step) = model.steps.get(j) else { continue };
+        let steps = plans[claim.customer].0;
+        // A nudge: before due, nothing sent yet, the model expects lateness, and the handling
+        // model has no pre-due step of its own.
+        if let (Some(n), Some(p), None) = (nudge, &claim.predicted, last) {
+            let window = as_of < claim.due && claim.due - Duration::days(n.days_before_due) <= as_of;
+            if window && !steps.iter().any(|s| s.kind == StepKind::PreDue) && Decimal::from_f64_retain(p.p_late).is_some_and(|x| x >= n.min_p_late) {
+                let trigger = claim.due - Duration::days(n.days_before_due);
+                due.push(Due { claim: ci, step: 0, base: claim.due, trigger, earliest: trigger, law_after_due: false, law_after_letter: None, nudge: true });
+                continue;
+            }
+        }
+        let j = next_step_index(steps, &claim.steps, as_of >= claim.due);
+        let Some(step) = steps.get(j) else { continue };
         let base = match (step.after, last) {
             // The debtor may pay on the deadline day itself: counting starts the day after.
             (After::Previous, Some(l)) => l.deadline + Duration::days(1),
@@ -297,7 +340,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         };
         let trigger = base + Duration::days(step.days);
         let limits = &limits_table[step.kind.index()][cust.kind as usize];
-        let mut d = Due { claim: ci, step: j, base, trigger, earliest: trigger, law_after_due: false, law_after_letter: None };
+        let mut d = Due { claim: ci, step: j, base, trigger, earliest: trigger, law_after_due: false, law_after_letter: None, nudge: false };
         if limits.min_days_after_due > 0 && claim.due + Duration::days(limits.min_days_after_due) > d.earliest {
             d.earliest = claim.due + Duration::days(limits.min_days_after_due);
             d.law_after_due = true;
@@ -328,8 +371,11 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         let claim = &claims[d.claim];
         let cust = &customers[claim.customer];
         let seg = &segments[claim.customer];
-        let model = creditor.policy.model(seg.segment);
-        let (j, step) = (d.step, &model.steps[d.step]);
+        let (steps, arm) = (plans[claim.customer].0, &plans[claim.customer].1);
+        let (j, step) = match (&nudge_step, d.nudge) {
+            (Some(n), true) => (usize::MAX, n),
+            _ => (d.step, &steps[d.step]),
+        };
         let balances = Balances::of(&claim.moves, as_of);
         let limits = &limits_table[step.kind.index()][cust.kind as usize];
         let base_text = match (step.after, claim.steps.last()) {
@@ -346,8 +392,20 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         }
         let (trigger, earliest) = (d.trigger, d.earliest);
         let seq = claim.steps.len() as u32 + 1;
-        let n = model.steps.len();
-        let mut reason = format!("{} step {}/{} ({}): {} {:+} days = {}", seg.segment, j + 1, n, step.kind, base_text, step.days, trigger);
+        let n = steps.len();
+        let model_name = match arm {
+            Some(a) if a.challenger => format!("{} challenger '{}'", seg.segment, a.experiment),
+            _ => seg.segment.to_string(),
+        };
+        let mut reason = match (d.nudge, &claim.predicted) {
+            (true, Some(p)) => format!(
+                "pre-due nudge: {}; due {} in {} days",
+                p.describe(&format!(" (nudge from {} %)", (nudge.map_or(Decimal::ZERO, |n| n.min_p_late) * Decimal::ONE_HUNDRED).normalize()), true),
+                claim.due,
+                (claim.due - as_of).num_days()
+            ),
+            _ => format!("{model_name} step {}/{} ({}): {} {:+} days = {}", j + 1, n, step.kind, base_text, step.days, trigger),
+        };
         if !why_later.is_empty() {
             reason.push_str(&format!(", earliest {earliest} by {}", why_later.join(", ")));
         }
@@ -361,7 +419,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
             }
         }
         reason.push_str(&format!("; open {}", Money::new(balances.total(), claim.currency)));
-        let deadline = next_banking_day_on_or_after(law.country, as_of + Duration::days(step.payment_days));
+        let deadline = if d.nudge { claim.due } else { next_banking_day_on_or_after(law.country, as_of + Duration::days(step.payment_days)) };
         let (channel, channel_note) = channel_for(step, cust);
         if let Some(note) = channel_note {
             reason.push_str(&format!("; {note}"));
@@ -371,7 +429,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
             claim_id: claim.id.clone(),
             customer_id: cust.id.clone(),
             seq,
-            step_no: j + 1,
+            step_no: j.wrapping_add(1),
             kind: step.kind,
             segment: seg.segment,
             date: as_of,
@@ -384,6 +442,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
             open_after,
             skipped,
             reason,
+            arm: arm.as_ref().map(Arm::label),
         };
         if balances.total() < step.min_amount {
             reason.push_str(&format!("; skipped: open amount below the step's minimum {}", format_minor(step.min_amount)));
@@ -526,6 +585,8 @@ mod tests {
             paid: vec![],
             collection_dates: vec![],
             pauses: vec![],
+            predicted: None,
+            arms: vec![],
         }
     }
 
@@ -559,6 +620,7 @@ mod tests {
                 moves: vec![Movement { date: due - Duration::days(30), kind: EntryKind::Invoice, component: Some(Component::Principal), amount: principal }],
                 steps: vec![],
                 pauses: vec![],
+                predicted: None,
             });
             self.claims.len() - 1
         }
@@ -576,6 +638,9 @@ mod tests {
             }
             for (c, s) in self.customers.iter_mut().zip(&r.segments) {
                 c.segment = Some(s.segment);
+            }
+            for (id, arm) in &r.assignments {
+                self.customers.iter_mut().find(|c| &c.id == id).unwrap().arms.push(arm.clone());
             }
             r
         }
@@ -828,6 +893,82 @@ mod tests {
         // Risk after one reminder moves to VIP: the second reminder is next.
         assert_eq!(next_step_index(&vip, &done(&[StepKind::PreDue, StepKind::Reminder]), true), 1);
         assert_eq!(next_step_index(&risk, &done(&[]), true), 1, "pre-due passes once due");
+    }
+
+    fn predicted(p: f64) -> Option<Predicted> {
+        Some(Predicted { p_late: p, late_after_days: 10, model: "model v1".into(), reasons: vec!["paid late on 80 % of earlier invoices".into()] })
+    }
+
+    #[test]
+    fn high_risk_invoices_get_a_nudge_before_due_once() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.creditor.policy.nudge = Some(crate::model::Nudge { min_p_late: Decimal::new(5, 1), days_before_due: 3, channel: Channel::Sms });
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        w.customers.push(customer("c2", DebtorKind::Consumer));
+        let risky = w.add_claim("i1", 0, "2024-04-20", 100_000);
+        let safe = w.add_claim("i2", 1, "2024-04-20", 100_000);
+        w.claims[risky].predicted = predicted(0.7);
+        w.claims[safe].predicted = predicted(0.2);
+        assert!(w.run("2024-04-16").actions.is_empty(), "four days before due: too early");
+        let r = w.run("2024-04-17");
+        assert_eq!(r.actions.len(), 1);
+        let a = &r.actions[0];
+        assert_eq!((a.claim_id.as_str(), a.kind, a.step_no, a.channel, a.fee_total()), ("i1", StepKind::PreDue, 0, Channel::Sms, 0));
+        assert_eq!(a.deadline, d("2024-04-20"), "pay by the due date");
+        assert_eq!(
+            a.reason,
+            "pre-due nudge: model v1: 70 % likely to pay more than 10 days late (nudge from 50 %), mainly: paid late on 80 % of earlier invoices; due 2024-04-20 in 3 days; open 1000.00 SEK"
+        );
+        assert!(w.run("2024-04-18").actions.is_empty(), "one nudge only");
+        // After due the normal model goes on from its first step.
+        let r = w.run("2024-04-27");
+        assert_eq!(r.actions.iter().map(|a| (a.claim_id.as_str(), a.kind)).collect::<Vec<_>>(), vec![("i1", StepKind::Reminder), ("i2", StepKind::Reminder)]);
+        // The Risk model has its own pre-due text: no nudge on top of it.
+        let mut w2 = World::new(JurisdictionCode::SE);
+        w2.creditor.policy.nudge = w.creditor.policy.nudge.clone();
+        let mut c = customer("r", DebtorKind::Consumer);
+        c.collection_dates = vec![d("2024-03-01")];
+        w2.customers.push(c);
+        let i = w2.add_claim("i", 0, "2024-04-20", 100_000);
+        w2.claims[i].predicted = predicted(0.9);
+        let r = w2.run("2024-04-17");
+        assert_eq!((r.actions[0].kind, r.actions[0].step_no), (StepKind::PreDue, 1));
+    }
+
+    #[test]
+    fn challenger_arm_is_stable_recorded_and_uses_its_own_model() {
+        let mut w = World::new(JurisdictionCode::SE);
+        let mut steps = w.creditor.policy.model(Segment::Normal).steps.clone();
+        steps[0].days = 3;
+        steps[0].channel = Channel::Sms;
+        w.creditor.policy.challengers.push(crate::model::Challenger {
+            name: "early".into(),
+            segment: Segment::Normal,
+            share: Decimal::new(5, 1),
+            from: d("2024-03-01"),
+            steps,
+        });
+        for i in 0..40 {
+            w.customers.push(customer(&format!("c{i:02}"), DebtorKind::Consumer));
+            w.add_claim(&format!("i{i:02}"), i, "2024-03-15", 100_000);
+        }
+        let r = w.run("2024-03-18");
+        assert_eq!(r.assignments.len(), 40, "every customer of the segment is assigned once");
+        let challengers: Vec<&str> = r.assignments.iter().filter(|a| a.1.challenger).map(|a| a.0.as_str()).collect();
+        assert!((10..=30).contains(&challengers.len()), "about half: {}", challengers.len());
+        // The challenger arm got its early SMS reminder, the champion nothing yet.
+        assert_eq!(r.actions.len(), challengers.len());
+        assert!(r
+            .actions
+            .iter()
+            .all(|a| a.arm.as_deref() == Some("early:challenger") && a.channel == Channel::Sms && a.reason.starts_with("normal challenger 'early' step 1/3")));
+        let r = w.run("2024-03-22");
+        assert!(r.assignments.is_empty(), "assignments are recorded, not drawn again");
+        assert!(r.actions.iter().all(|a| a.arm.as_deref() == Some("early:champion")));
+        assert_eq!(r.actions.len(), 40 - challengers.len());
+        // The draw is a pure function of the experiment and the customer.
+        assert_eq!(crate::model::arm_draw("early", "c01"), crate::model::arm_draw("early", "c01"));
+        assert_ne!(crate::model::arm_draw("early", "c01"), crate::model::arm_draw("late", "c01"));
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub struct SegmentRules {
     pub min_credit_score: Option<i32>,
     /// ...and not older than this many days.
     pub score_max_age_days: i64,
+    /// Risk when the payment-behaviour model gives the customer's next invoice at least this
+    /// probability of being paid late (needs a trained model; off when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicted_late: Option<Decimal>,
 }
 
 impl Default for SegmentRules {
@@ -38,6 +42,7 @@ impl Default for SegmentRules {
             collection_cases: Some(1),
             min_credit_score: Some(30),
             score_max_age_days: 365,
+            predicted_late: None,
         }
     }
 }
@@ -47,9 +52,9 @@ impl SegmentRules {
         if self.lookback_days < 1 {
             return Err("segmentation.lookback_days must be at least 1".into());
         }
-        if let Some(s) = self.late_share {
-            if s <= Decimal::ZERO || s > Decimal::ONE {
-                return Err("segmentation.late_share must be in (0, 1]".into());
+        for (name, v) in [("late_share", self.late_share), ("predicted_late", self.predicted_late)] {
+            if v.is_some_and(|s| s <= Decimal::ZERO || s > Decimal::ONE) {
+                return Err(format!("segmentation.{name} must be in (0, 1]"));
             }
         }
         Ok(())
@@ -77,11 +82,38 @@ impl History {
     }
 }
 
+/// What the payment-behaviour model says about a customer or an invoice, as the run uses it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Predicted {
+    /// P(paid more than `late_after_days` days late).
+    pub p_late: f64,
+    pub late_after_days: i64,
+    /// Which model said it, e.g. "model v3".
+    pub model: String,
+    /// The factors that raise the risk most, in words (filled where they will be shown).
+    pub reasons: Vec<String>,
+}
+
+impl Predicted {
+    pub fn percent(&self) -> u32 {
+        (self.p_late * 100.0).round() as u32
+    }
+    /// "model v3: 72 % likely to pay more than 10 days late", then `extra`, then the reasons.
+    pub fn describe(&self, extra: &str, with_reasons: bool) -> String {
+        let mut s = format!("{}: {} % likely to pay more than {} days late{extra}", self.model, self.percent(), self.late_after_days);
+        if with_reasons && !self.reasons.is_empty() {
+            s.push_str(&format!(", mainly: {}", self.reasons.join(", ")));
+        }
+        s
+    }
+}
+
 pub struct SegmentInput<'a> {
     pub vip: bool,
     pub credit_score: Option<i32>,
     pub credit_score_date: Option<NaiveDate>,
     pub history: &'a History,
+    pub predicted: Option<&'a Predicted>,
 }
 
 /// What the Risk rules found, as numbers: cheap to compute for every customer on every run;
@@ -95,11 +127,13 @@ pub struct Findings {
     pub collection_cases: Option<u32>,
     /// (score, date, limit) when a fresh score is below the limit.
     pub low_score: Option<(i32, Option<NaiveDate>, i32)>,
+    /// The model's probability reached the threshold.
+    pub predicted_late: bool,
 }
 
 impl Findings {
     pub fn any(&self) -> bool {
-        self.late_share.is_some() || self.avg_days_late.is_some() || self.collection_cases.is_some() || self.low_score.is_some()
+        self.late_share.is_some() || self.avg_days_late.is_some() || self.collection_cases.is_some() || self.low_score.is_some() || self.predicted_late
     }
 }
 
@@ -129,6 +163,9 @@ pub fn findings(rules: &SegmentRules, c: &SegmentInput<'_>, as_of: NaiveDate) ->
         if score < min && fresh {
             f.low_score = Some((score, c.credit_score_date, min));
         }
+    }
+    if let (Some(threshold), Some(p)) = (rules.predicted_late, c.predicted) {
+        f.predicted_late = Decimal::from_f64_retain(p.p_late).is_some_and(|p| p >= threshold);
     }
     f
 }
@@ -160,6 +197,9 @@ pub fn describe(rules: &SegmentRules, c: &SegmentInput<'_>, f: &Findings) -> Str
         let when = date.map(|d| format!(" from {d}")).unwrap_or_default();
         risk.push(format!("credit score {score}{when} is below {min}"));
     }
+    if let (true, Some(p), Some(t)) = (f.predicted_late, c.predicted, rules.predicted_late) {
+        risk.push(p.describe(&format!(" (threshold {} %)", (t * Decimal::ONE_HUNDRED).normalize()), true));
+    }
     if c.vip {
         let note = if risk.is_empty() { String::new() } else { format!(" (Risk rules would apply: {})", risk.join("; ")) };
         return format!("VIP: chosen by the creditor{note}");
@@ -169,7 +209,8 @@ pub fn describe(rules: &SegmentRules, c: &SegmentInput<'_>, f: &Findings) -> Str
     }
     let h = c.history;
     let score = c.credit_score.map(|s| format!("; credit score {s}")).unwrap_or_default();
-    format!("Normal: no risk rule matched ({} of {} invoices paid more than {} days late{score})", h.paid_late, h.paid, rules.late_after_days)
+    let model = c.predicted.map(|p| format!("; {}", p.describe("", false))).unwrap_or_default();
+    format!("Normal: no risk rule matched ({} of {} invoices paid more than {} days late{score}{model})", h.paid_late, h.paid, rules.late_after_days)
 }
 
 /// The segment and the reason in words.
@@ -198,8 +239,11 @@ mod tests {
     #[test]
     fn late_payer_is_risk_with_reason() {
         let h = history(&[15, 30, 12, 40, 0, 2]);
-        let (s, why) =
-            classify(&SegmentRules::default(), &SegmentInput { vip: false, credit_score: Some(70), credit_score_date: None, history: &h }, d("2024-06-01"));
+        let (s, why) = classify(
+            &SegmentRules::default(),
+            &SegmentInput { vip: false, credit_score: Some(70), credit_score_date: None, history: &h, predicted: None },
+            d("2024-06-01"),
+        );
         assert_eq!(s, Segment::Risk);
         assert!(why.contains("4 of the last 6 invoices paid more than 10 days late"), "{why}");
         // Average 99 / 6 = 16 days: below the limit 20, so not a reason.
@@ -210,12 +254,18 @@ mod tests {
     fn low_fresh_score_is_risk_stale_score_is_not() {
         let h = history(&[0, 0, 0]);
         let rules = SegmentRules::default();
-        let (s, why) =
-            classify(&rules, &SegmentInput { vip: false, credit_score: Some(12), credit_score_date: Some(d("2024-05-01")), history: &h }, d("2024-06-01"));
+        let (s, why) = classify(
+            &rules,
+            &SegmentInput { vip: false, credit_score: Some(12), credit_score_date: Some(d("2024-05-01")), history: &h, predicted: None },
+            d("2024-06-01"),
+        );
         assert_eq!(s, Segment::Risk);
         assert!(why.contains("credit score 12 from 2024-05-01 is below 30"), "{why}");
-        let (s, _) =
-            classify(&rules, &SegmentInput { vip: false, credit_score: Some(12), credit_score_date: Some(d("2022-05-01")), history: &h }, d("2024-06-01"));
+        let (s, _) = classify(
+            &rules,
+            &SegmentInput { vip: false, credit_score: Some(12), credit_score_date: Some(d("2022-05-01")), history: &h, predicted: None },
+            d("2024-06-01"),
+        );
         assert_eq!(s, Segment::Normal);
     }
 
@@ -223,17 +273,51 @@ mod tests {
     fn vip_stays_vip_but_says_what_risk_rules_see() {
         let mut h = history(&[0]);
         h.collection_cases = 2;
-        let (s, why) =
-            classify(&SegmentRules::default(), &SegmentInput { vip: true, credit_score: None, credit_score_date: None, history: &h }, d("2024-06-01"));
+        let (s, why) = classify(
+            &SegmentRules::default(),
+            &SegmentInput { vip: true, credit_score: None, credit_score_date: None, history: &h, predicted: None },
+            d("2024-06-01"),
+        );
         assert_eq!(s, Segment::Vip);
         assert!(why.contains("2 collection cases"), "{why}");
     }
 
     #[test]
+    fn predicted_risk_with_the_model_and_its_reasons() {
+        let h = history(&[0, 0, 0]);
+        let rules = SegmentRules { predicted_late: Some(Decimal::new(6, 1)), ..SegmentRules::default() };
+        let p = Predicted {
+            p_late: 0.72,
+            late_after_days: 10,
+            model: "model v3".into(),
+            reasons: vec!["paid late on 80 % of earlier invoices".into(), "credit score 25".into()],
+        };
+        let input = SegmentInput { vip: false, credit_score: None, credit_score_date: None, history: &h, predicted: Some(&p) };
+        let (s, why) = classify(&rules, &input, d("2024-06-01"));
+        assert_eq!(s, Segment::Risk);
+        assert_eq!(
+            why,
+            "Risk: model v3: 72 % likely to pay more than 10 days late (threshold 60 %), mainly: paid late on 80 % of earlier invoices, credit score 25"
+        );
+        // Below the threshold: Normal, and the reason still says what the model sees.
+        let low = Predicted { p_late: 0.59, ..p.clone() };
+        let (s, why) = classify(&rules, &SegmentInput { predicted: Some(&low), ..input }, d("2024-06-01"));
+        assert_eq!(s, Segment::Normal);
+        assert!(why.ends_with("; model v3: 59 % likely to pay more than 10 days late)"), "{why}");
+        // Without the rule, the model's view changes nothing.
+        let (s, _) = classify(&SegmentRules::default(), &SegmentInput { predicted: Some(&p), ..input }, d("2024-06-01"));
+        assert_eq!(s, Segment::Normal);
+        assert!(SegmentRules { predicted_late: Some(Decimal::new(15, 1)), ..SegmentRules::default() }.validate().is_err());
+    }
+
+    #[test]
     fn too_little_history_is_normal() {
         let h = history(&[40, 40]);
-        let (s, why) =
-            classify(&SegmentRules::default(), &SegmentInput { vip: false, credit_score: None, credit_score_date: None, history: &h }, d("2024-06-01"));
+        let (s, why) = classify(
+            &SegmentRules::default(),
+            &SegmentInput { vip: false, credit_score: None, credit_score_date: None, history: &h, predicted: None },
+            d("2024-06-01"),
+        );
         assert_eq!(s, Segment::Normal, "{why}");
         assert!(why.starts_with("Normal: no risk rule matched (2 of 2"), "{why}");
     }

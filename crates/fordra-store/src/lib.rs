@@ -5,6 +5,7 @@
 
 mod backend;
 mod bank;
+mod ml;
 mod schema;
 
 pub use backend::{parse_day, Backend, Row, RowExt, RowRef, Val};
@@ -17,6 +18,7 @@ use fordra_core::ledger::{Balances, EntryKind, Movement, NewEntry};
 use fordra_core::model::{FeeSpec, Policy};
 use fordra_core::money::Currency;
 use fordra_core::run::{book_payment, daily_run, ClaimState, Creditor, CustomerState, DoneStep, Pause, PaymentIn, RunResult};
+pub use ml::ModelRow;
 // FxHash for the per-claim indexes built on every run (keys are our own ids).
 use rustc_hash::FxHashMap as HashMap;
 
@@ -151,6 +153,8 @@ pub struct ActionRow {
     pub open_after: i64,
     pub skipped: bool,
     pub reason: String,
+    /// The experiment arm that decided the step, if any.
+    pub arm: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -189,6 +193,8 @@ pub struct RunState {
     pub claims: Vec<ClaimState>,
     /// Each customer's stored segment reason (same order as `customers`).
     pub stored_reasons: Vec<Option<String>>,
+    /// What the run should know that is not a decision (e.g. a rule left out).
+    pub notes: Vec<String>,
 }
 
 const CLAIM_COLS: &str = "id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date, reference";
@@ -663,6 +669,7 @@ impl Store {
             moves: self.moves(&creditor.id, &claim.id)?,
             steps: vec![],
             pauses: vec![],
+            predicted: None,
         };
         let debtor = kinds.get(customer).copied().unwrap_or(DebtorKind::Consumer);
         let entries = book_payment(creditor, j, debtor, &state, customer, &PaymentIn { id: p.id.clone(), date: p.date, amount: p.amount });
@@ -899,6 +906,8 @@ impl Store {
                 paid: vec![],
                 collection_dates: vec![],
                 pauses: vec![],
+                predicted: None,
+                arms: vec![],
             });
         }
         let one = if only.is_some() { " AND customer_id = $4" } else { "" };
@@ -917,13 +926,23 @@ impl Store {
                 customers[*i].collection_dates.push(r.date(1));
             }
         }
+        let one = if only.is_some() { " AND customer_id = $2" } else { "" };
+        let mut params: Vec<Val> = vec![c.into()];
+        params.extend(only.map(Val::from));
+        for r in self.db.query(&format!("SELECT customer_id, experiment, arm FROM experiment_arms WHERE creditor_id = $1{one}"), &params)? {
+            if let Some(i) = idx.get(&r.t(0)) {
+                customers[*i].arms.push(fordra_core::model::Arm { experiment: r.t(1), challenger: r.t(2) == "challenger" });
+            }
+        }
         Ok((customers, reasons, idx))
     }
 
     /// The customer's segment and its reason as of `as_of`, computed now from the data.
     pub fn explain_segment(&mut self, creditor: &Creditor, customer: &str, as_of: NaiveDate) -> Result<fordra_core::run::SegmentDecision> {
         let (customers, _, _) = self.load_customers(creditor, Some(customer), as_of)?;
-        fordra_core::run::segment_customers(creditor, &customers, as_of).pop().ok_or_else(|| StoreError::NotFound(format!("no customer '{customer}'")))
+        let mut state = RunState { customers, claims: vec![], stored_reasons: vec![], notes: vec![] };
+        self.attach_predictions(creditor, &mut state, as_of, true)?;
+        fordra_core::run::segment_customers(creditor, &state.customers, as_of).pop().ok_or_else(|| StoreError::NotFound(format!("no customer '{customer}'")))
     }
 
     /// Loads what the core needs for a run on `as_of`: customers with history, open claims with
@@ -949,6 +968,7 @@ impl Store {
                     moves: vec![],
                     steps: vec![],
                     pauses: vec![],
+                    predicted: None,
                 });
                 Ok(())
             },
@@ -998,7 +1018,9 @@ impl Store {
                 None => {}
             }
         }
-        Ok(RunState { customers, claims, stored_reasons: reasons })
+        let mut state = RunState { customers, claims, stored_reasons: reasons, notes: vec![] };
+        self.attach_predictions(creditor, &mut state, as_of, false)?;
+        Ok(state)
     }
 
     /// The latest run date of a creditor.
@@ -1028,7 +1050,8 @@ impl Store {
             }
         }
         let state = self.load_run_state(&creditor, as_of)?;
-        let result = daily_run(&creditor, j, &state.customers, &state.claims, as_of);
+        let mut result = daily_run(&creditor, j, &state.customers, &state.claims, as_of);
+        result.notes = state.notes.clone();
         if dry_run {
             return Ok(result);
         }
@@ -1064,12 +1087,20 @@ impl Store {
                     a.open_after.into(),
                     a.skipped.into(),
                     (&a.reason).into(),
+                    a.arm.clone().into(),
                 ]
             });
             let n_actions = s.db.exec_many(
-                "INSERT INTO actions (creditor_id, claim_id, seq, customer_id, step_no, kind, segment, date, deadline, channel, letter, fee, notional_fee, interest, open_after, skipped, reason) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (creditor_id, claim_id, seq) DO NOTHING",
+                "INSERT INTO actions (creditor_id, claim_id, seq, customer_id, step_no, kind, segment, date, deadline, channel, letter, fee, notional_fee, interest, open_after, skipped, reason, arm) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (creditor_id, claim_id, seq) DO NOTHING",
                 &mut actions,
+            )?;
+            let mut arms = r.assignments.iter().map(|(customer, a)| -> Vec<Val> {
+                vec![c.into(), (&a.experiment).into(), customer.into(), (if a.challenger { "challenger" } else { "champion" }).into(), as_of.into()]
+            });
+            s.db.exec_many(
+                "INSERT INTO experiment_arms (creditor_id, experiment, customer_id, arm, assigned_on) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (creditor_id, experiment, customer_id) DO NOTHING",
+                &mut arms,
             )?;
             if n_actions as usize != r.actions.len() {
                 return Err(bad("another run wrote the same steps concurrently; nothing was written, run again"));
@@ -1086,9 +1117,9 @@ impl Store {
     fn action_rows(&mut self, sql_where: &str, params: &[Val]) -> Result<Vec<ActionRow>> {
         Ok(self
             .db
-            .query(&format!("SELECT claim_id, customer_id, seq, step_no, kind, segment, date, deadline, channel, letter, fee, interest, open_after, skipped, reason FROM actions WHERE {sql_where} ORDER BY date, customer_id, claim_id, seq"), params)?
+            .query(&format!("SELECT claim_id, customer_id, seq, step_no, kind, segment, date, deadline, channel, letter, fee, interest, open_after, skipped, reason, arm FROM actions WHERE {sql_where} ORDER BY date, customer_id, claim_id, seq"), params)?
             .iter()
-            .map(|r| ActionRow { claim_id: r.t(0), customer_id: r.t(1), seq: r.i(2), step_no: r.i(3), kind: r.t(4), segment: r.t(5), date: r.date(6), deadline: r.date(7), channel: r.t(8), letter: r.ot(9), fee: r.i(10), interest: r.i(11), open_after: r.i(12), skipped: r.i(13) != 0, reason: r.t(14) })
+            .map(|r| ActionRow { claim_id: r.t(0), customer_id: r.t(1), seq: r.i(2), step_no: r.i(3), kind: r.t(4), segment: r.t(5), date: r.date(6), deadline: r.date(7), channel: r.t(8), letter: r.ot(9), fee: r.i(10), interest: r.i(11), open_after: r.i(12), skipped: r.i(13) != 0, reason: r.t(14), arm: r.ot(15) })
             .collect())
     }
 
@@ -1111,68 +1142,6 @@ impl Store {
             )?
             .iter()
             .map(|r| SegmentChangeRow { customer_id: r.t(0), date: r.date(1), from: r.ot(2), to: r.t(3), reason: r.t(4) })
-            .collect())
-    }
-
-    // ----- accounts-receivable history ---------------------------------------------------------
-
-    /// Stores history rows (an AR export); a known invoice is updated (a newer export may carry
-    /// its paid date). Rows are (invoice, currency, country). Returns (created, updated).
-    pub fn import_history(
-        &mut self,
-        creditor: &str,
-        rows: &[(fordra_core::ml::features::HistInvoice, String, Option<String>)],
-        source: &str,
-    ) -> Result<(usize, usize)> {
-        self.tx(|s| {
-            let known: std::collections::HashSet<String> = s.db.query("SELECT invoice FROM ar_history WHERE creditor_id = $1", &[creditor.into()])?.iter().map(|r| r.t(0)).collect();
-            let updated = rows.iter().filter(|r| known.contains(&r.0.invoice)).count();
-            let mut vals = rows.iter().map(|(h, currency, country)| -> Vec<Val> {
-                vec![
-                    creditor.into(),
-                    (&h.invoice).into(),
-                    (&h.customer).into(),
-                    h.invoice_date.into(),
-                    h.due_date.into(),
-                    h.amount.into(),
-                    currency.into(),
-                    h.paid_date.into(),
-                    h.disputed.into(),
-                    h.channel.clone().into(),
-                    country.clone().into(),
-                    h.credit_score.map(|x| x.to_string()).into(),
-                    serde_json::to_string(&h.extra).unwrap_or_else(|_| "[]".into()).into(),
-                ]
-            });
-            s.db.exec_many(
-                "INSERT INTO ar_history (creditor_id, invoice, customer, invoice_date, due_date, amount, currency, paid_date, disputed, channel, country, credit_score, extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-                 ON CONFLICT (creditor_id, invoice) DO UPDATE SET customer = excluded.customer, invoice_date = excluded.invoice_date, due_date = excluded.due_date, amount = excluded.amount, currency = excluded.currency, \
-                 paid_date = excluded.paid_date, disputed = excluded.disputed, channel = excluded.channel, country = excluded.country, credit_score = excluded.credit_score, extra = excluded.extra",
-                &mut vals,
-            )?;
-            s.audit(creditor, &format!("import:{source}"), "history", &format!("{} rows, {} updated", rows.len(), updated))?;
-            Ok((rows.len() - updated, updated))
-        })
-    }
-
-    /// The creditor's AR history, in invoice-date order.
-    pub fn history(&mut self, creditor: &str) -> Result<Vec<fordra_core::ml::features::HistInvoice>> {
-        Ok(self
-            .db
-            .query("SELECT customer, invoice, invoice_date, due_date, amount, paid_date, disputed, channel, credit_score, extra FROM ar_history WHERE creditor_id = $1 ORDER BY invoice_date, invoice", &[creditor.into()])?
-            .iter()
-            .map(|r| fordra_core::ml::features::HistInvoice {
-                customer: r.t(0),
-                invoice: r.t(1),
-                invoice_date: r.date(2),
-                due_date: r.date(3),
-                amount: r.i(4),
-                paid_date: r.odate(5),
-                disputed: r.i(6) != 0,
-                channel: r.ot(7),
-                credit_score: r.ot(8).and_then(|x| x.parse().ok()),
-                extra: serde_json::from_str(&r.t(9)).unwrap_or_default(),
-            })
             .collect())
     }
 

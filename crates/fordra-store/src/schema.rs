@@ -199,6 +199,32 @@ CREATE TABLE ar_history (
 );
 "#,
     ),
+    (
+        4,
+        "payment-behaviour models, experiment arms",
+        r#"
+CREATE TABLE models (
+    creditor_id TEXT NOT NULL,
+    version {int} NOT NULL,
+    trained_until TEXT NOT NULL,
+    trained_on TEXT NOT NULL,
+    training_invoices {int} NOT NULL,
+    summary TEXT NOT NULL,
+    model TEXT NOT NULL,
+    active {int} NOT NULL,
+    PRIMARY KEY (creditor_id, version)
+);
+CREATE TABLE experiment_arms (
+    creditor_id TEXT NOT NULL,
+    experiment TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    arm TEXT NOT NULL,
+    assigned_on TEXT NOT NULL,
+    PRIMARY KEY (creditor_id, experiment, customer_id)
+);
+ALTER TABLE actions ADD COLUMN arm TEXT;
+"#,
+    ),
 ];
 
 pub fn render(sql: &str, backend: &str) -> String {

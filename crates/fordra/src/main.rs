@@ -98,6 +98,9 @@ enum Cmd {
         /// DSO window in days.
         #[arg(long, default_value_t = 90)]
         window: i64,
+        /// Forecast horizon in weeks.
+        #[arg(long, default_value_t = 12)]
+        weeks: i64,
     },
     /// The law tables in force and their sources.
     #[command(subcommand)]
@@ -125,6 +128,8 @@ enum ReportKind {
     Aging,
     Segments,
     Dso,
+    /// Cash-flow forecast from the payment-behaviour model's predicted pay dates.
+    Forecast,
 }
 
 #[derive(Subcommand)]
@@ -456,7 +461,8 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
         }
         Cmd::Pause(p) => pause(store, law, &cid, p, json),
         Cmd::Payments(p) => payments::run(store, law, &cid, p, json),
-        Cmd::Report { kind, date, window } => {
+        Cmd::Report { kind: ReportKind::Forecast, date, weeks, .. } => model::forecast(store, &cid, date.unwrap_or_else(today), weeks, json),
+        Cmd::Report { kind, date, window, .. } => {
             show::report(store, &cid, matches!(kind, ReportKind::Aging), matches!(kind, ReportKind::Dso), date.unwrap_or_else(today), window, json)
         }
         _ => unreachable!("handled before opening the store"),
@@ -511,7 +517,7 @@ fn run_day(store: &mut Store, law: &LawBook, cid: &str, date: NaiveDate, dry_run
         let actions: Vec<_> = r
             .actions
             .iter()
-            .map(|a| json!({"claim": a.claim_id, "customer": a.customer_id, "segment": a.segment, "step": a.kind, "step_no": a.step_no, "channel": a.channel, "fee": m(a.fee_total()), "fees": a.fees.iter().map(|f| json!({"kind": f.kind, "amount": m(f.amount), "basis": f.basis})).collect::<Vec<_>>(), "interest": m(a.interest), "deadline": a.deadline, "letter": a.letter, "skipped": a.skipped, "reason": a.reason}))
+            .map(|a| json!({"claim": a.claim_id, "customer": a.customer_id, "segment": a.segment, "step": a.kind, "step_no": a.step_no, "channel": a.channel, "fee": m(a.fee_total()), "fees": a.fees.iter().map(|f| json!({"kind": f.kind, "amount": m(f.amount), "basis": f.basis})).collect::<Vec<_>>(), "interest": m(a.interest), "deadline": a.deadline, "letter": a.letter, "skipped": a.skipped, "reason": a.reason, "arm": a.arm}))
             .collect();
         let out = json!({
             "date": date, "creditor": cid, "dry_run": dry_run, "open_claims": r.open_claims,
@@ -519,6 +525,7 @@ fn run_day(store: &mut Store, law: &LawBook, cid: &str, date: NaiveDate, dry_run
             "actions": actions,
             "segment_changes": changes.iter().map(|s| json!({"customer": s.customer_id, "from": s.previous, "to": s.segment, "reason": s.reason})).collect::<Vec<_>>(),
             "held": r.held.iter().map(|h| json!({"claim": h.claim_id, "reason": h.reason})).collect::<Vec<_>>(),
+            "notes": r.notes,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -532,6 +539,9 @@ fn run_day(store: &mut Store, law: &LawBook, cid: &str, date: NaiveDate, dry_run
         changes.len(),
         r.held.len()
     );
+    for n in &r.notes {
+        println!("note: {n}");
+    }
     const SHOW: usize = 40;
     if !changes.is_empty() {
         let rows = changes

@@ -1,14 +1,18 @@
-//! `fordra import history` and `fordra model …`: the creditor's own AR history, a model trained
-//! on it, and an honest out-of-time evaluation against baselines.
+//! `fordra import history`, `fordra model …` and `fordra report forecast`: the creditor's own AR
+//! history, models trained on it, an honest out-of-time evaluation against baselines,
+//! explanations, scores, and the cash-flow forecast they give.
 
 use crate::csvin::Sheet;
+use crate::{m, table, today};
 use anyhow::{anyhow, bail, Result};
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate};
 use clap::Subcommand;
-use fordra_core::ml::evaluate::{evaluate, Model};
-use fordra_core::ml::explain;
-use fordra_core::ml::features::HistInvoice;
+use fordra_core::history::HistInvoice;
 use fordra_core::money::{parse_minor, Currency};
+use fordra_ml::evaluate::{evaluate, Evaluation, Figures};
+use fordra_ml::explain;
+use fordra_ml::features::{at_issue, snapshot, Rows};
+use fordra_ml::model::Model;
 use fordra_store::Store;
 use serde_json::json;
 use std::collections::HashMap;
@@ -16,33 +20,26 @@ use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
 pub enum ModelCmd {
-    /// Train on invoices issued before a date (outcomes as known then) and save the model file.
+    /// Train on invoices issued before a date (outcomes as known then); store it as the next
+    /// version, used by the runs from now on.
     Train {
+        /// Train on invoices issued before this date (default: today).
         #[arg(long)]
-        until: NaiveDate,
-        /// Model file (default: fordra-model-CREDITOR.json).
+        until: Option<NaiveDate>,
+        /// Also write the model file here.
         #[arg(long)]
         out: Option<PathBuf>,
         /// "Late" means paid more than this many days after due.
         #[arg(long, default_value_t = 10)]
         late_after: i64,
+        /// "Very late" means paid more than this many days after due (or not at all).
+        #[arg(long, default_value_t = 30)]
+        very_late_after: i64,
     },
-    /// What drives late payment (ranked, optional SVG chart), or why one invoice or customer
-    /// scores as it does.
-    Explain {
-        /// Model file (default: fordra-model-CREDITOR.json, from `fordra model train`).
-        #[arg(long)]
-        model: Option<PathBuf>,
-        /// Explain this invoice of the history.
-        #[arg(long)]
-        invoice: Option<String>,
-        /// Explain this customer's latest invoice.
-        #[arg(long)]
-        customer: Option<String>,
-        /// Write the global ranking as an SVG bar chart.
-        #[arg(long)]
-        chart: Option<PathBuf>,
-    },
+    /// The stored model versions, with their training windows and figures.
+    List,
+    /// Make a stored version the one the runs use.
+    Use { version: u32 },
     /// Train before --from, test on invoices issued from --from (to --to), against baselines.
     Evaluate {
         #[arg(long)]
@@ -51,6 +48,39 @@ pub enum ModelCmd {
         to: Option<NaiveDate>,
         #[arg(long, default_value_t = 10)]
         late_after: i64,
+        #[arg(long, default_value_t = 30)]
+        very_late_after: i64,
+    },
+    /// What drives the credit time and late payment (ranked, optional SVG chart), or why one
+    /// customer or invoice scores as it does.
+    Explain {
+        /// A model file instead of the stored active model.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// A stored version instead of the active one.
+        #[arg(long)]
+        version: Option<u32>,
+        /// Explain this invoice (as of --date if open then, else as of its invoice date).
+        #[arg(long)]
+        invoice: Option<String>,
+        /// Explain this customer (their next invoice, as of --date).
+        #[arg(long)]
+        customer: Option<String>,
+        /// Write the global ranking as an SVG bar chart.
+        #[arg(long)]
+        chart: Option<PathBuf>,
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+    /// Score every customer (or, with --invoices, every open invoice) as of a date, riskiest first.
+    Score {
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long)]
+        invoices: bool,
+        /// Rows to print (JSON has them all).
+        #[arg(long, default_value_t = 30)]
+        limit: usize,
     },
 }
 
@@ -104,6 +134,9 @@ pub fn read_history(path: &Path, mapping: &Mapping<'_>) -> Result<HistoryRows> {
         }
         let invoice_date = date(&l, "invoice_date")?.ok_or_else(|| anyhow!("{name}: line {}: column {}: is empty", l.line, map["invoice_date"]))?;
         let due_date = date(&l, "due_date")?.ok_or_else(|| anyhow!("{name}: line {}: column {}: is empty", l.line, map["due_date"]))?;
+        if due_date < invoice_date {
+            bail!("{name}: line {}: column {}: due date {due_date} is before the invoice date {invoice_date}", l.line, map["due_date"]);
+        }
         let disputed = match l.opt(&map["disputed"]).map(|s| s.to_ascii_lowercase()) {
             None => false,
             Some(v) if ["1", "yes", "true", "y", "x"].contains(&v.as_str()) => true,
@@ -128,7 +161,8 @@ pub fn read_history(path: &Path, mapping: &Mapping<'_>) -> Result<HistoryRows> {
             invoice_date,
             due_date,
             amount,
-            paid_date: date(&l, "paid_date")?,
+            // A prepayment counts as paid on the invoice date.
+            paid_date: date(&l, "paid_date")?.map(|p| p.max(invoice_date)),
             disputed,
             channel: l.opt(&map["channel"]).map(str::to_string),
             credit_score,
@@ -159,127 +193,353 @@ fn data_end(h: &[HistInvoice]) -> Option<NaiveDate> {
     h.iter().flat_map(|x| [Some(x.invoice_date), x.paid_date]).flatten().max()
 }
 
-pub fn run(store: &mut Store, cid: &str, cmd: ModelCmd, json: bool) -> Result<()> {
-    let history = store.history(cid)?;
-    if history.is_empty() {
-        bail!("no history for {cid}: import an accounts-receivable export with `fordra import history`");
+fn history(store: &mut Store, cid: &str) -> Result<Vec<HistInvoice>> {
+    let h = store.history(cid)?;
+    if h.is_empty() {
+        bail!("no history for {cid}: import an accounts-receivable export with `fordra import history` (or import invoices)");
     }
+    Ok(h)
+}
+
+/// The model to use: a file, a stored version, or the active one.
+pub fn load_model(store: &mut Store, cid: &str, file: Option<&Path>, version: Option<u32>) -> Result<Model> {
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        return Model::from_json(&text).map_err(|e| anyhow!("{}: {e}", path.display()));
+    }
+    store.model(cid, version)?.ok_or_else(|| match version {
+        Some(v) => anyhow!("no model version {v} for {cid} (see `fordra model list`)"),
+        None => anyhow!("no model trained for {cid}: run `fordra model train`"),
+    })
+}
+
+fn summary(model: &Model) -> serde_json::Value {
+    json!({
+        "version": model.version, "trained_from": model.trained_from, "trained_until": model.trained_until,
+        "training_invoices": model.training_invoices, "late_after_days": model.late_after_days,
+        "very_late_after_days": model.very_late_after_days, "late_rate": model.late_rate,
+        "very_late_rate": model.very_late_rate, "trees": model.late.trees(), "metrics": model.metrics,
+    })
+}
+
+fn figures_json(f: &Figures) -> serde_json::Value {
+    let num = |x: f64| if x.is_finite() { json!(x) } else { serde_json::Value::Null };
+    json!({"name": f.name, "auc": f.auc, "logloss": f.logloss, "mae_days": num(f.mae_days), "auc_very_late": f.auc_very_late})
+}
+
+fn print_evaluation(e: &Evaluation, json: bool) -> Result<()> {
+    if json {
+        let out = json!({
+            "trained_until": e.trained_until, "test_to": e.test_to, "late_after_days": e.late_after_days, "very_late_after_days": e.very_late_after_days,
+            "train_invoices": e.train_invoices, "test_invoices": e.test_invoices, "late_rate": e.late_rate,
+            "auc": e.trees.auc, "logloss": e.trees.logloss, "mae_days": e.trees.mae_days, "auc_very_late": e.trees.auc_very_late,
+            "baseline_auc": e.customer_history.auc, "baseline_logloss": e.customer_history.logloss, "baseline_mae_days": e.customer_history.mae_days,
+            "models": [figures_json(&e.trees), figures_json(&e.logistic)],
+            "baselines": [figures_json(&e.customer_history), figures_json(&e.always_on_time)],
+            "calibration": e.calibration, "importance": e.importance,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!(
+        "Trained on {} invoices issued before {}; tested on {} issued {}..{} ({:.1} % paid more than {} days late)",
+        e.train_invoices,
+        e.trained_until,
+        e.test_invoices,
+        e.trained_until,
+        e.test_to,
+        100.0 * e.late_rate,
+        e.late_after_days
+    );
+    let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
+    let g = |x: f64| if x.is_finite() { format!("{x:.1}") } else { "-".into() };
+    let rows = [&e.trees, &e.logistic, &e.customer_history, &e.always_on_time]
+        .iter()
+        .map(|x| vec![x.name.clone(), f(x.auc), format!("{:.3}", x.logloss), f(x.auc_very_late), g(x.mae_days)])
+        .collect();
+    println!("{}", table(&["", "ROC AUC (late)", "log loss", &format!("AUC (> {} days)", e.very_late_after_days), "MAE days late"], rows));
+    println!("Calibration of the trees' P(late):");
+    println!(
+        "{}",
+        table(
+            &["predicted", "invoices", "mean predicted", "observed late"],
+            e.calibration
+                .iter()
+                .map(|b| vec![
+                    format!("{:.0}–{:.0} %", 100.0 * b.from, 100.0 * b.to),
+                    b.count.to_string(),
+                    format!("{:.1} %", 100.0 * b.predicted),
+                    format!("{:.1} %", 100.0 * b.observed)
+                ])
+                .collect()
+        )
+    );
+    println!("Strongest factors (mean effect on the credit time, days):");
+    for i in e.importance.iter().take(6) {
+        println!("  {:<28} {:>6.2} days  {:>6.3} log-odds", i.feature, i.days, i.late);
+    }
+    Ok(())
+}
+
+pub fn run(store: &mut Store, cid: &str, cmd: ModelCmd, json: bool) -> Result<()> {
     match cmd {
-        ModelCmd::Train { until, out, late_after } => {
-            let model = Model::train(&history, until, late_after).map_err(|e| anyhow!(e))?;
-            let path = out.unwrap_or_else(|| PathBuf::from(format!("fordra-model-{cid}.json")));
-            std::fs::write(&path, serde_json::to_string_pretty(&json!({"creditor": cid, "model": model}))?)?;
+        ModelCmd::Train { until, out, late_after, very_late_after } => {
+            let history = history(store, cid)?;
+            let until = until.unwrap_or_else(today);
+            let mut model = Model::train(&history, until, late_after, very_late_after).map_err(|e| anyhow!(e))?;
+            model.version = store.next_model_version(cid)?;
+            let summary = summary(&model);
+            store.save_model(cid, &model, today(), &summary)?;
+            if let Some(path) = &out {
+                std::fs::write(path, serde_json::to_string(&model)?)?;
+            }
             if json {
-                println!(
-                    "{}",
-                    json!({"file": path.display().to_string(), "trained_until": until, "training_invoices": model.training_invoices, "version": model.version})
-                );
+                println!("{}", json!({"model": summary, "file": out.map(|p| p.display().to_string())}));
             } else {
                 println!(
-                    "Model trained on {} invoices issued before {until} (late = more than {late_after} days after due); saved to {}",
+                    "Model v{} trained on {} invoices issued {}..{} ({:.1} % paid more than {late_after} days late, {:.1} % more than {very_late_after}); the runs use it from now on{}",
+                    model.version,
                     model.training_invoices,
-                    path.display()
+                    model.trained_from,
+                    until,
+                    100.0 * model.late_rate,
+                    100.0 * model.very_late_rate,
+                    out.map(|p| format!("; saved to {}", p.display())).unwrap_or_default()
+                );
+                println!(
+                    "In-sample ROC AUC {} (a sanity check; `fordra model evaluate --from DATE` gives honest out-of-time figures)",
+                    model.metrics.auc_in_sample.map(|a| format!("{a:.3}")).unwrap_or_else(|| "-".into())
                 );
             }
         }
-        ModelCmd::Explain { model, invoice, customer, chart } => {
-            let path = model.unwrap_or_else(|| PathBuf::from(format!("fordra-model-{cid}.json")));
-            let text = std::fs::read_to_string(&path).map_err(|e| anyhow!("{}: {e} (train one with `fordra model train --until DATE`)", path.display()))?;
-            let file: serde_json::Value = serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-            let model: Model = serde_json::from_value(file["model"].clone()).map_err(|e| anyhow!("{}: not a Fordra model file: {e}", path.display()))?;
-            let idx = match (&invoice, &customer) {
-                (Some(i), _) => Some(history.iter().position(|h| &h.invoice == i).ok_or_else(|| anyhow!("no invoice '{i}' in the history"))?),
-                (None, Some(c)) => Some(history.iter().rposition(|h| &h.customer == c).ok_or_else(|| anyhow!("no customer '{c}' in the history"))?),
-                _ => None,
-            };
-            let ranking = explain::global(&model);
-            if let Some(chart) = &chart {
-                std::fs::write(chart, explain::svg_bars(&format!("What drives late payment (model trained until {})", model.trained_until), &ranking))?;
+        ModelCmd::List => {
+            let rows = store.models(cid)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else if rows.is_empty() {
+                println!("No model trained for {cid}: run `fordra model train`");
+            } else {
+                let t = rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            format!("v{}{}", r.version, if r.active { " (in use)" } else { "" }),
+                            format!("{}..{}", r.summary["trained_from"].as_str().unwrap_or("?"), r.trained_until),
+                            r.trained_on.to_string(),
+                            r.training_invoices.to_string(),
+                            format!("{:.1} %", 100.0 * r.summary["late_rate"].as_f64().unwrap_or(0.0)),
+                            r.summary["metrics"]["auc_in_sample"].as_f64().map(|a| format!("{a:.3}")).unwrap_or_else(|| "-".into()),
+                        ]
+                    })
+                    .collect();
+                println!("{}", table(&["version", "training window", "trained on", "invoices", "late", "AUC in sample"], t));
             }
-            match idx {
-                Some(i) => {
-                    let e = explain::invoice(&model, &history, i);
-                    if json {
-                        println!("{}", serde_json::to_string_pretty(&e)?);
-                    } else {
-                        println!(
-                            "Invoice {} of {}: P(paid more than {} days late) = {:.0} %, expected {:.0} days late",
-                            e.invoice,
-                            e.customer,
-                            model.late_after_days,
-                            100.0 * e.p_late,
-                            e.expected_days_late
-                        );
-                        for f in e.factors.iter().take(5) {
-                            println!("  {:+.2}  {}", f.contribution, f.text);
-                        }
-                    }
-                }
-                None if json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &json!({"trained_until": model.trained_until, "factors": ranking.iter().map(|(f, w)| json!({"feature": f, "importance": w})).collect::<Vec<_>>()})
-                    )?
-                ),
-                None => {
-                    println!("What drives late payment (standardised weights, model trained until {}):", model.trained_until);
-                    println!("{}", crate::table(&["factor", "importance"], ranking.iter().map(|(f, w)| vec![f.clone(), format!("{w:.3}")]).collect()));
+        }
+        ModelCmd::Use { version } => {
+            store.activate_model(cid, version)?;
+            if json {
+                println!("{}", json!({"active": version}));
+            } else {
+                println!("Model v{version} is now the one the runs use");
+            }
+        }
+        ModelCmd::Evaluate { from, to, late_after, very_late_after } => {
+            let history = history(store, cid)?;
+            let end = data_end(&history).unwrap_or(from);
+            let e = evaluate(&history, from, to.unwrap_or(end), end, late_after, very_late_after).map_err(|e| anyhow!(e))?;
+            print_evaluation(&e, json)?;
+        }
+        ModelCmd::Explain { model, version, invoice, customer, chart, date } => {
+            let model = load_model(store, cid, model.as_deref(), version)?;
+            let as_of = date.unwrap_or_else(today);
+            if let Some(chart) = &chart {
+                let items: Vec<(String, f64)> = model.importance.iter().map(|i| (i.feature.clone(), i.days)).collect();
+                std::fs::write(
+                    chart,
+                    explain::svg_bars(
+                        &format!("What drives the credit time (model v{}, trained until {})", model.version, model.trained_until),
+                        "days",
+                        &items,
+                    ),
+                )?;
+            }
+            if invoice.is_none() && customer.is_none() {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&json!({"version": model.version, "trained_until": model.trained_until, "factors": model.importance}))?
+                    );
+                } else {
+                    println!(
+                        "What drives the credit time and late payment (model v{}, trained until {}; mean effect per invoice):",
+                        model.version, model.trained_until
+                    );
+                    let rows = model
+                        .importance
+                        .iter()
+                        .map(|i| vec![i.feature.clone(), format!("{:.2}", i.days), format!("{:.3}", i.late), format!("{:+.3}", i.logistic_weight)])
+                        .collect();
+                    println!("{}", table(&["factor", "days of credit time", "log-odds of paying late", "logistic weight"], rows));
                     if let Some(c) = &chart {
                         println!("Chart written to {}", c.display());
                     }
                 }
+                return Ok(());
             }
-        }
-        ModelCmd::Evaluate { from, to, late_after } => {
-            let end = data_end(&history).unwrap_or(from);
-            let e = evaluate(&history, from, to.unwrap_or(end), end, late_after).map_err(|e| anyhow!(e))?;
+            let history = history(store, cid)?;
+            let (what, row) = explain_target(store, cid, &history, &model, invoice.as_deref(), customer.as_deref(), as_of)?;
+            let e = explain::rows(&model, &row).remove(0);
             if json {
                 println!(
                     "{}",
                     serde_json::to_string_pretty(
-                        &json!({"trained_until": e.trained_until, "test_to": e.test_to, "train_invoices": e.train_invoices, "test_invoices": e.test_invoices, "late_rate": e.late_rate, "auc": e.auc, "logloss": e.logloss, "mae_days": e.mae_days, "baseline_auc": e.baseline_auc, "baseline_logloss": e.baseline_logloss, "baseline_mae_days": e.baseline_mae_days, "calibration": e.calibration, "weights": e.weights})
+                        &json!({"subject": what, "as_of": as_of, "model": model.version, "p_late": e.score.p_late, "p_very_late": e.score.p_very_late, "expected_days_late": e.score.days_late, "factors": e.factors})
                     )?
                 );
             } else {
-                let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
                 println!(
-                    "Trained on {} invoices issued before {from}; tested on {} issued {from}..{} ({:.1} % late)",
-                    e.train_invoices,
-                    e.test_invoices,
-                    e.test_to,
-                    100.0 * e.late_rate
+                    "{what}: {:.0} % likely to be paid more than {} days late, {:.0} % more than {} days; expected {:.0} days late (model v{})",
+                    100.0 * e.score.p_late,
+                    model.late_after_days,
+                    100.0 * e.score.p_very_late,
+                    model.very_late_after_days,
+                    e.score.days_late,
+                    model.version
                 );
-                println!(
-                    "{}",
-                    crate::table(
-                        &["measure", "model", "baseline"],
-                        vec![
-                            vec!["ROC AUC (paid late)".into(), f(e.auc), format!("{} (customer's late share so far)", f(e.baseline_auc))],
-                            vec!["log loss".into(), format!("{:.3}", e.logloss), format!("{:.3} (always on time: training late rate)", e.baseline_logloss)],
-                            vec![
-                                "MAE days late".into(),
-                                format!("{:.1}", e.mae_days),
-                                format!("{:.1} (customer's mean days late so far)", e.baseline_mae_days)
-                            ],
-                        ]
-                    )
-                );
-                println!(
-                    "{}",
-                    crate::table(
-                        &["predicted", "invoices", "observed late"],
-                        e.calibration
-                            .iter()
-                            .map(|b| vec![format!("{:.0}–{:.0} %", 100.0 * b.from, 100.0 * b.to), b.count.to_string(), format!("{:.1} %", 100.0 * b.observed)])
-                            .collect()
-                    )
-                );
-                println!("Strongest factors (standardised weight on the log-odds of paying late):");
-                for (name, w) in e.weights.iter().take(6) {
-                    println!("  {name:<28} {w:+.3}");
+                for f in e.factors.iter().take(6) {
+                    println!("  {:+.2}  {}", f.late, f.text);
                 }
             }
         }
+        ModelCmd::Score { date, invoices, limit } => {
+            let model = load_model(store, cid, None, None)?;
+            let history = history(store, cid)?;
+            let as_of = date.unwrap_or_else(today);
+            let credit = store.customer_scores(cid)?;
+            let snap = snapshot(&history, as_of, model.late_after_days, &|c| credit.get(c).copied());
+            let (ids, rows): (Vec<String>, &Rows) = if invoices {
+                (snap.open.iter().map(|t| history[*t].invoice.clone()).collect(), &snap.open_rows)
+            } else {
+                (snap.customers.clone(), &snap.customer_rows)
+            };
+            let scores = model.score(rows);
+            let mut order: Vec<usize> = (0..ids.len()).collect();
+            order.sort_by(|a, b| scores[*b].p_late.total_cmp(&scores[*a].p_late).then(ids[*a].cmp(&ids[*b])));
+            let key = if invoices { "invoice" } else { "customer" };
+            if json {
+                let out: Vec<_> = order
+                    .iter()
+                    .map(|i| {
+                        let s = &scores[*i];
+                        let mut v = json!({key: ids[*i], "p_late": s.p_late, "p_very_late": s.p_very_late, "expected_days_late": s.days_late});
+                        if invoices {
+                            let h = &history[snap.open[*i]];
+                            v["customer"] = json!(h.customer);
+                            v["due_date"] = json!(h.due_date);
+                            v["pay_date"] = json!(model.pay_date(s, h.due_date, as_of));
+                        }
+                        v
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&json!({"as_of": as_of, "model": model.version, "scores": out}))?);
+            } else {
+                println!(
+                    "{} scored on {as_of} by model v{}, riskiest first:",
+                    if invoices { "Open invoices" } else { "Customers (their next invoice)" },
+                    model.version
+                );
+                let t = order
+                    .iter()
+                    .take(limit)
+                    .map(|i| {
+                        let s = &scores[*i];
+                        vec![ids[*i].clone(), format!("{:.0} %", 100.0 * s.p_late), format!("{:.0} %", 100.0 * s.p_very_late), format!("{:.0}", s.days_late)]
+                    })
+                    .collect();
+                println!("{}", table(&[key, "P(late)", "P(very late)", "expected days late"], t));
+            }
+        }
     }
+    Ok(())
+}
+
+/// The row to explain: an open invoice as of the date, any other invoice as of its invoice
+/// date, or a customer's next invoice as of the date.
+fn explain_target(
+    store: &mut Store,
+    cid: &str,
+    history: &[HistInvoice],
+    model: &Model,
+    invoice: Option<&str>,
+    customer: Option<&str>,
+    as_of: NaiveDate,
+) -> Result<(String, Rows)> {
+    let scores: HashMap<String, f64> = store.customer_scores(cid)?;
+    let snap = snapshot(history, as_of, model.late_after_days, &|c| scores.get(c).copied());
+    if let Some(i) = invoice {
+        let t = history.iter().position(|h| h.invoice == i).ok_or_else(|| anyhow!("no invoice '{i}' in the history"))?;
+        if let Some(k) = snap.open.iter().position(|x| *x == t) {
+            return Ok((format!("Invoice {i} of {} (open on {as_of})", history[t].customer), snap.open_rows.select(&[k])));
+        }
+        let rows = at_issue(history, model.late_after_days);
+        return Ok((format!("Invoice {i} of {} (as of its invoice date {})", history[t].customer, history[t].invoice_date), rows.select(&[t])));
+    }
+    let c = customer.unwrap_or_default();
+    let k = snap.customers.iter().position(|x| x == c).ok_or_else(|| anyhow!("no customer '{c}' in the history"))?;
+    Ok((format!("Customer {c} (their next invoice on {as_of})"), snap.customer_rows.select(&[k])))
+}
+
+/// `fordra report forecast`: when the open receivables will come in, by week, from each open
+/// invoice's predicted pay date.
+pub fn forecast(store: &mut Store, cid: &str, as_of: NaiveDate, weeks: i64, json: bool) -> Result<()> {
+    let model = load_model(store, cid, None, None)?;
+    let history = history(store, cid)?;
+    let scores = store.customer_scores(cid)?;
+    let snap = snapshot(&history, as_of, model.late_after_days, &|c| scores.get(c).copied());
+    let predicted = model.score(&snap.open_rows);
+    let (_, claims) = store.report_data(cid, as_of)?;
+    let open: HashMap<&str, i64> = claims.iter().filter(|c| c.settled_date.is_none() && c.open > 0).map(|c| (c.id.as_str(), c.open)).collect();
+    let horizon = as_of + Duration::days(7 * weeks);
+    // Per week: (invoices, amount by the model, amount if everyone paid on the due date, at risk).
+    let mut buckets = vec![(0usize, 0i64, 0i64, 0i64); weeks as usize + 1];
+    let week = |d: NaiveDate| (((d - as_of).num_days() - 1).max(0) / 7).min(weeks) as usize;
+    let mut lines = Vec::new();
+    for (k, t) in snap.open.iter().enumerate() {
+        let h = &history[*t];
+        // Receivables in Fordra's ledger, or the export's amount for an invoice only in the history.
+        let amount = open.get(h.invoice.as_str()).copied().unwrap_or(if h.paid_date.is_none() { h.amount } else { 0 });
+        if amount <= 0 {
+            continue;
+        }
+        let s = &predicted[k];
+        let pay = model.pay_date(s, h.due_date, as_of);
+        let b = &mut buckets[week(pay)];
+        b.0 += 1;
+        b.1 += amount;
+        buckets[week(h.due_date.max(as_of + Duration::days(1)))].2 += amount;
+        buckets[week(pay)].3 += (amount as f64 * s.p_very_late).round() as i64;
+        lines.push((h.invoice.clone(), h.customer.clone(), h.due_date, amount, pay, s.p_late, s.p_very_late));
+    }
+    let total: i64 = buckets.iter().map(|b| b.1).sum();
+    let label = |i: usize| {
+        if i as i64 == weeks {
+            format!("after {horizon}")
+        } else {
+            format!("{}..{}", as_of + Duration::days(7 * i as i64 + 1), as_of + Duration::days(7 * i as i64 + 7))
+        }
+    };
+    if json {
+        let out = json!({
+            "as_of": as_of, "model": model.version, "open_invoices": lines.len(), "open_amount": m(total),
+            "weeks": buckets.iter().enumerate().map(|(i, b)| json!({"week": label(i), "invoices": b.0, "expected": m(b.1), "if_paid_on_due_date": m(b.2), "at_risk": m(b.3)})).collect::<Vec<_>>(),
+            "invoices": lines.iter().map(|l| json!({"invoice": l.0, "customer": l.1, "due_date": l.2, "open": m(l.3), "pay_date": l.4, "p_late": l.5, "p_very_late": l.6})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!("Cash-flow forecast on {as_of} for {cid}: {} open invoices, {} open, by predicted pay date (model v{})", lines.len(), m(total), model.version);
+    let rows = buckets.iter().enumerate().map(|(i, b)| vec![label(i), b.0.to_string(), m(b.1), m(b.2), m(b.3)]).collect();
+    println!("{}", table(&["week", "invoices", "expected in", "if paid on due date", "at risk (very late)"], rows));
+    println!("At risk: open amount × P(paid more than {} days late), counted in the week it is expected.", model.very_late_after_days);
     Ok(())
 }

@@ -555,18 +555,36 @@ fn history_import_and_out_of_time_evaluation() {
     assert!(auc > 0.85, "{e}");
     assert!(e["logloss"].as_f64().unwrap() < e["baseline_logloss"].as_f64().unwrap(), "{e}");
     assert!(e["mae_days"].as_f64().is_some() && e["baseline_auc"].as_f64().is_some());
-    let t = ok(p, &["model", "train", "--until", "2023-06-01", "--json"]).json();
-    assert!(p.join("fordra-model-us.json").exists());
-    assert!(t["training_invoices"].as_u64().unwrap() > 1000);
+    let e = ok(p, &["model", "evaluate", "--from", "2023-01-01"]).stdout;
+    assert!(e.contains("gradient-boosted trees") && e.contains("always on time") && e.contains("Calibration"), "{e}");
+    let t = ok(p, &["model", "train", "--until", "2023-06-01", "--out", "model.json", "--json"]).json();
+    assert_eq!(t["model"]["version"], 1);
+    assert!(t["model"]["training_invoices"].as_u64().unwrap() > 1000);
+    assert!(std::fs::read_to_string(p.join("model.json")).unwrap().contains("\"format\":2"));
+    // A second training is version 2 and in use; version 1 can be put back.
+    ok(p, &["model", "train", "--until", "2023-07-01"]);
+    let list = ok(p, &["model", "list", "--json"]).json();
+    assert_eq!(
+        list.as_array().unwrap().iter().map(|r| (r["version"].as_u64().unwrap(), r["active"].as_bool().unwrap())).collect::<Vec<_>>(),
+        vec![(1, false), (2, true)]
+    );
+    ok(p, &["model", "use", "1"]);
+    assert_eq!(ok(p, &["model", "list", "--json"]).json()[0]["active"], true);
+    assert_eq!(fordra(p, &["model", "use", "7"]).code, 2);
     // Explanations: the global ranking (and a chart), and one late payer's reasons in words.
     let g = ok(p, &["model", "explain", "--chart", "factors.svg", "--json"]).json();
-    assert_eq!(g["factors"].as_array().unwrap().len(), 14);
+    assert_eq!(g["factors"].as_array().unwrap().len(), 13);
     assert!(std::fs::read_to_string(p.join("factors.svg")).unwrap().starts_with("<svg"));
-    let c = ok(p, &["model", "explain", "--customer", "CUST0", "--json"]).json();
+    let c = ok(p, &["model", "explain", "--customer", "CUST0", "--date", "2023-08-01", "--json"]).json();
     assert!(c["p_late"].as_f64().unwrap() > 0.5, "{c}");
     assert!(c["factors"][0]["text"].as_str().unwrap().contains("the risk"));
-    let prompt = ok(p, &["model", "explain", "--customer", "CUST1", "--json"]).json();
+    let prompt = ok(p, &["model", "explain", "--customer", "CUST1", "--date", "2023-08-01", "--json"]).json();
     assert!(prompt["p_late"].as_f64().unwrap() < 0.5, "{prompt}");
+    let inv = ok(p, &["model", "explain", "--invoice", "INV0-10", "--model", "model.json"]).stdout;
+    assert!(inv.starts_with("Invoice INV0-10 of CUST0 (as of its invoice date"), "{inv}");
+    let scores = ok(p, &["model", "score", "--date", "2023-08-01", "--json"]).json();
+    let first = scores["scores"][0]["customer"].as_str().unwrap().trim_start_matches("CUST").parse::<u32>().unwrap();
+    assert_eq!(first % 3, 0, "the riskiest customer is a planted late payer: {scores}");
     // A bad date names file, line and column.
     write(p, "bad.csv", "Customer No,Document No,Doc Date,Due Date,Amount USD\nA,1,13/40/2023,1/1/2024,10.00\n");
     let mut bad = vec!["import", "history", "bad.csv", "--date-format", "%m/%d/%Y"];

@@ -1,0 +1,340 @@
+//! The payment-behaviour model of one creditor, trained on its own history: gradient-boosted
+//! trees for P(paid late), P(paid very late) and the expected days late, a logistic regression
+//! for P(paid late) to compare with, and what is needed to turn a prediction into a pay date.
+
+use crate::features::{at_issue, Rows, NAMES};
+use crate::linear::{sigmoid, Logistic};
+use crate::metrics::{auc, logloss, mae};
+use crate::trees::{Loss, Trees};
+use chrono::{Duration, NaiveDate};
+use fordra_core::history::HistInvoice;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Days late beyond this count as this (an invoice unpaid that long is a collection case).
+pub const CAP_DAYS: i64 = 180;
+/// The model file format; files of another format are refused with a clear message.
+pub const FORMAT: u32 = 2;
+
+/// What an invoice's outcome was, as known on a date; None where not known yet.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Outcome {
+    pub late: Option<bool>,
+    pub very_late: Option<bool>,
+    /// Days late, capped at `CAP_DAYS`.
+    pub days: Option<f64>,
+}
+
+/// The outcome of `h` as known on `known_on` (payments before that day are known): paid, or
+/// unpaid for long enough that the answer is already clear.
+pub fn outcome(h: &HistInvoice, known_on: NaiveDate, late_after: i64, very_late_after: i64) -> Outcome {
+    if h.disputed {
+        return Outcome::default();
+    }
+    match h.paid_date.filter(|p| *p < known_on) {
+        Some(_) => {
+            let d = h.days_late().unwrap_or(0);
+            Outcome { late: Some(d > late_after), very_late: Some(d > very_late_after), days: Some(d.min(CAP_DAYS) as f64) }
+        }
+        None => {
+            // Still unpaid the day before `known_on`.
+            let overdue = (known_on - h.due_date).num_days() - 1;
+            Outcome {
+                late: (overdue > late_after).then_some(true),
+                very_late: (overdue > very_late_after).then_some(true),
+                days: (overdue >= CAP_DAYS).then_some(CAP_DAYS as f64),
+            }
+        }
+    }
+}
+
+/// One invoice's prediction.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Score {
+    pub p_late: f64,
+    pub p_very_late: f64,
+    pub days_late: f64,
+}
+
+/// How much a factor moves the predictions on average (mean absolute Shapley value).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Importance {
+    pub feature: String,
+    /// Days of credit time.
+    pub days: f64,
+    /// Log-odds of paying late.
+    pub late: f64,
+    /// The logistic regression's standardised weight, for comparison.
+    pub logistic_weight: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingMetrics {
+    /// In-sample figures (on the training invoices themselves): a sanity check, not a promise;
+    /// `fordra model evaluate` gives the honest out-of-time figures.
+    pub auc_in_sample: Option<f64>,
+    pub logloss_in_sample: f64,
+    pub mae_days_in_sample: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Model {
+    pub format: u32,
+    /// Assigned when stored (1, 2, …); 0 before.
+    pub version: u32,
+    pub trained_from: NaiveDate,
+    pub trained_until: NaiveDate,
+    pub late_after_days: i64,
+    pub very_late_after_days: i64,
+    pub features: Vec<String>,
+    pub training_invoices: usize,
+    pub late_rate: f64,
+    pub very_late_rate: f64,
+    pub metrics: TrainingMetrics,
+    pub importance: Vec<Importance>,
+    pub late: Trees,
+    /// None when no training invoice was (or every one was) very late.
+    pub very_late: Option<Trees>,
+    pub days_late: Trees,
+    pub logistic: Logistic,
+    /// Mean further days late of invoices still unpaid d days after due (d = 0..=CAP_DAYS),
+    /// for pay dates of invoices that are already later than predicted.
+    pub residual_days: Vec<f64>,
+}
+
+/// Indexes of `rows` issued before `until` with a known outcome of one kind, and the targets.
+fn labelled(history: &[HistInvoice], until: NaiveDate, pick: impl Fn(&Outcome) -> Option<f64>, outcomes: &[Outcome]) -> (Vec<usize>, Vec<f64>) {
+    let mut v: Vec<(usize, f64)> =
+        history.iter().zip(outcomes).enumerate().filter(|(_, (h, _))| h.invoice_date < until).filter_map(|(i, (_, o))| pick(o).map(|y| (i, y))).collect();
+    // In time order: the trees validate on the most recent part.
+    v.sort_by_key(|(i, _)| (history[*i].invoice_date, *i));
+    v.into_iter().unzip()
+}
+
+impl Model {
+    /// Trains on invoices issued before `until`, with outcomes as known on `until`.
+    pub fn train(history: &[HistInvoice], until: NaiveDate, late_after: i64, very_late_after: i64) -> Result<Model, String> {
+        let rows = at_issue(history, late_after);
+        Self::train_on(history, &rows, until, late_after, very_late_after)
+    }
+
+    /// As `train`, with the feature rows already computed (`at_issue` of the same history).
+    pub fn train_on(history: &[HistInvoice], rows: &Rows, until: NaiveDate, late_after: i64, very_late_after: i64) -> Result<Model, String> {
+        if very_late_after <= late_after {
+            return Err(format!("very late ({very_late_after} days) must be more than late ({late_after} days)"));
+        }
+        let outcomes: Vec<Outcome> = history.par_iter().map(|h| outcome(h, until, late_after, very_late_after)).collect();
+        let bit = |b: Option<bool>| b.map(|x| f64::from(u8::from(x)));
+        let (li, ly) = labelled(history, until, |o| bit(o.late), &outcomes);
+        let positives = ly.iter().filter(|y| **y > 0.5).count();
+        if li.len() < 20 || positives == 0 || positives == li.len() {
+            return Err(format!(
+                "too little history before {until} to train: {} invoices with a known outcome, {positives} of them late (need at least 20, late and on time)",
+                li.len()
+            ));
+        }
+        let (vi, vy) = labelled(history, until, |o| bit(o.very_late), &outcomes);
+        let (di, dy) = labelled(history, until, |o| o.days, &outcomes);
+        let very_late_rate = vy.iter().sum::<f64>() / vy.len().max(1) as f64;
+        let late = Trees::fit(rows, &li, &ly, Loss::Log)?;
+        let very_late = if very_late_rate > 0.0 && very_late_rate < 1.0 { Some(Trees::fit(rows, &vi, &vy, Loss::Log)?) } else { None };
+        let days_late = Trees::fit(rows, &di, &dy, Loss::Squared)?;
+        let lb: Vec<bool> = ly.iter().map(|y| *y > 0.5).collect();
+        let logistic = Logistic::fit(rows, &li, &lb, 1.0);
+
+        let mut residual_days = vec![0.0; CAP_DAYS as usize + 1];
+        for (d, r) in residual_days.iter_mut().enumerate() {
+            let later: Vec<f64> = dy.iter().filter(|x| **x > d as f64).map(|x| x - d as f64).collect();
+            *r = if later.is_empty() { 1.0 } else { later.iter().sum::<f64>() / later.len() as f64 };
+        }
+        let mut features: Vec<String> = NAMES.iter().map(|s| s.to_string()).collect();
+        features.extend((NAMES.len()..rows.cols).map(|k| format!("extra_{}", k - NAMES.len() + 1)));
+        let mut model = Model {
+            format: FORMAT,
+            version: 0,
+            trained_from: li.iter().map(|i| history[*i].invoice_date).min().unwrap_or(until),
+            trained_until: until,
+            late_after_days: late_after,
+            very_late_after_days: very_late_after,
+            features,
+            training_invoices: li.len(),
+            late_rate: positives as f64 / li.len() as f64,
+            very_late_rate,
+            metrics: TrainingMetrics { auc_in_sample: None, logloss_in_sample: 0.0, mae_days_in_sample: 0.0 },
+            importance: vec![],
+            late,
+            very_late,
+            days_late,
+            logistic,
+            residual_days,
+        };
+        let p: Vec<f64> = li.par_iter().map(|i| sigmoid(model.late.raw(rows.row(*i)))).collect();
+        let pd: Vec<f64> = di.par_iter().map(|i| model.days_late.raw(rows.row(*i))).collect();
+        model.metrics = TrainingMetrics { auc_in_sample: auc(&p, &lb), logloss_in_sample: logloss(&p, &lb), mae_days_in_sample: mae(&pd, &dy) };
+        // Importance on an even sample of the training invoices (Shapley values are costly).
+        let step = li.len().div_ceil(2000);
+        let sample = rows.select(&li.iter().step_by(step).copied().collect::<Vec<_>>());
+        model.importance = model.importance_on(&sample);
+        Ok(model)
+    }
+
+    fn importance_on(&self, sample: &Rows) -> Vec<Importance> {
+        let mean_abs = |c: Vec<Vec<f64>>| -> Vec<f64> {
+            let n = c.len().max(1) as f64;
+            (0..sample.cols).map(|j| c.iter().map(|r| r[j].abs()).sum::<f64>() / n).collect()
+        };
+        let days = mean_abs(self.days_late.contributions(sample));
+        let late = mean_abs(self.late.contributions(sample));
+        let mut v: Vec<Importance> = self
+            .features
+            .iter()
+            .enumerate()
+            .map(|(j, f)| Importance { feature: f.clone(), days: days[j], late: late[j], logistic_weight: self.logistic.weights[j + 1] })
+            .collect();
+        v.sort_by(|a, b| b.days.total_cmp(&a.days).then(b.late.total_cmp(&a.late)));
+        v
+    }
+
+    pub fn score_row(&self, row: &[f64]) -> Score {
+        Score {
+            p_late: sigmoid(self.late.raw(row)),
+            p_very_late: self.very_late.as_ref().map_or(self.very_late_rate, |t| sigmoid(t.raw(row))),
+            days_late: self.days_late.raw(row).clamp(-60.0, CAP_DAYS as f64),
+        }
+    }
+
+    /// Scores every row, in parallel.
+    pub fn score(&self, rows: &Rows) -> Vec<Score> {
+        rows.data.par_chunks(rows.cols.max(1)).map(|r| self.score_row(r)).collect()
+    }
+
+    /// Expected pay date of an invoice open on `as_of`: its predicted days late, or, when it is
+    /// already later than that, the mean further delay of invoices that were as late as it is.
+    pub fn pay_date(&self, s: &Score, due: NaiveDate, as_of: NaiveDate) -> NaiveDate {
+        let predicted = due + Duration::days(s.days_late.round() as i64);
+        if predicted > as_of {
+            return predicted;
+        }
+        let overdue = (as_of - due).num_days().clamp(0, CAP_DAYS) as usize;
+        as_of + Duration::days((self.residual_days[overdue].round() as i64).max(1))
+    }
+
+    pub fn from_json(text: &str) -> Result<Model, String> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        match v.get("format").and_then(|f| f.as_u64()) {
+            Some(f) if f == u64::from(FORMAT) => serde_json::from_value(v).map_err(|e| format!("not a Fordra model: {e}")),
+            Some(f) => Err(format!("model format {f}; this Fordra reads format {FORMAT}: train the model again")),
+            None => Err("not a Fordra model file (no format)".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Synthetic history with a planted truth: a customer's hidden type decides lateness, and
+    /// late payers also have a low credit score.
+    pub fn planted() -> Vec<HistInvoice> {
+        let start: NaiveDate = "2022-01-01".parse().unwrap();
+        let mut h = Vec::new();
+        let mut seed = 7u64;
+        let mut rnd = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as f64 / (1u64 << 31) as f64
+        };
+        for c in 0..300 {
+            let late_type = c % 3 == 0;
+            for m in 0..24 {
+                let issued = start + Duration::days(30 * m + (c % 28) as i64);
+                let due = issued + Duration::days(30);
+                let r = rnd();
+                let late_days = if late_type {
+                    if r < 0.8 {
+                        15 + (r * 40.0) as i64
+                    } else {
+                        0
+                    }
+                } else if r < 0.1 {
+                    20
+                } else {
+                    -2
+                };
+                h.push(HistInvoice {
+                    customer: format!("c{c}"),
+                    invoice: format!("{c}-{m}"),
+                    invoice_date: issued,
+                    due_date: due,
+                    // Amount and score noise drawn apart from the lateness: no accidental signal.
+                    amount: 1000_00 + (rnd() * 50000.0) as i64,
+                    paid_date: Some(due + Duration::days(late_days)),
+                    disputed: false,
+                    channel: None,
+                    credit_score: Some(if late_type { 25.0 } else { 70.0 } + rnd() * 10.0),
+                    extra: vec![],
+                });
+            }
+        }
+        h
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// The planted truth shows in the payment history and the credit score; amounts, terms,
+    /// channel and month carry none.
+    pub fn assert_planted_factors_first(importance: &[Importance]) {
+        let planted = |f: &str| f == "credit_score" || f == "open_at_issue" || f == "late_trend" || f.starts_with("prior_");
+        let top: Vec<&str> = importance.iter().take(3).map(|i| i.feature.as_str()).collect();
+        assert!(top.iter().all(|t| planted(t)), "{top:?}");
+        for i in importance.iter().filter(|i| !planted(&i.feature)) {
+            assert!(i.days < importance[0].days / 3.0 && i.late < importance.iter().map(|x| x.late).fold(0.0, f64::max) / 3.0, "{i:?} in {importance:?}");
+        }
+    }
+
+    #[test]
+    fn outcomes_use_only_what_was_known() {
+        let mut h = planted()[0].clone();
+        let due = h.due_date;
+        assert_eq!(outcome(&h, due, 10, 30), Outcome::default(), "nothing known on the due date");
+        assert!(outcome(&h, due + Duration::days(200), 10, 30).late.is_some());
+        h.paid_date = None;
+        let o = outcome(&h, due + Duration::days(40), 10, 30);
+        assert_eq!((o.late, o.very_late, o.days), (Some(true), Some(true), None), "39 days unpaid: late and very late, days not known yet");
+        h.disputed = true;
+        assert_eq!(outcome(&h, due + Duration::days(400), 10, 30), Outcome::default(), "disputed invoices say nothing");
+    }
+
+    #[test]
+    fn trained_model_scores_and_dates() {
+        let h = planted();
+        let m = Model::train(&h, d("2023-06-01"), 10, 30).unwrap();
+        assert!(m.training_invoices > 4000 && m.late.trees() > 10);
+        let rows = at_issue(&h, 10);
+        let late_customer = h.iter().rposition(|x| x.customer == "c0").unwrap();
+        let prompt = h.iter().rposition(|x| x.customer == "c1").unwrap();
+        let (a, b) = (m.score_row(rows.row(late_customer)), m.score_row(rows.row(prompt)));
+        assert!(a.p_late > 0.6 && b.p_late < 0.2, "{a:?} {b:?}");
+        assert!(a.days_late > b.days_late + 10.0, "{a:?} {b:?}");
+        assert!(a.p_very_late <= a.p_late + 0.05);
+        // A pay date in the future as predicted; an invoice already later than predicted gets
+        // the mean further delay.
+        let due = d("2024-01-31");
+        assert_eq!(m.pay_date(&b, due, d("2024-01-01")), due + Duration::days(b.days_late.round() as i64));
+        let late_date = m.pay_date(&b, due, d("2024-03-01"));
+        assert!(late_date > d("2024-03-01"));
+        // The model file round-trips and names its format.
+        let text = serde_json::to_string(&m).unwrap();
+        let back = Model::from_json(&text).unwrap();
+        assert_eq!(back.score_row(rows.row(prompt)), b);
+        assert!(Model::from_json(&text.replacen("\"format\":2", "\"format\":1", 1)).unwrap_err().contains("format 1"));
+    }
+
+    #[test]
+    fn too_little_history_is_a_clear_error() {
+        let h = planted();
+        let e = Model::train(&h[..5], d("2022-03-01"), 10, 30).unwrap_err();
+        assert!(e.contains("too little history"), "{e}");
+    }
+}

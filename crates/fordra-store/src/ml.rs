@@ -1,0 +1,276 @@
+//! The payment-behaviour model's storage: the accounts-receivable history (imported exports and
+//! the claims Fordra handled), versioned model files, and the predictions a run needs.
+
+use crate::{bad, Result, RowExt, RunState, Store, Val};
+use chrono::{Duration, NaiveDate};
+use fordra_core::domain::Segment;
+use fordra_core::history::HistInvoice;
+use fordra_core::run::Creditor;
+use fordra_core::segment::Predicted;
+use fordra_ml::explain;
+use fordra_ml::features::{snapshot, Rows};
+use fordra_ml::model::Model;
+use rustc_hash::FxHashMap as HashMap;
+
+/// A stored model version.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ModelRow {
+    pub version: u32,
+    pub trained_until: NaiveDate,
+    pub trained_on: NaiveDate,
+    pub training_invoices: i64,
+    pub active: bool,
+    /// The model's training figures (JSON).
+    pub summary: serde_json::Value,
+}
+
+/// How many of the strongest reasons a segment change or a nudge names.
+const REASONS: usize = 3;
+
+impl Store {
+    /// Stores history rows (an AR export); a known invoice is updated (a newer export may carry
+    /// its paid date). Rows are (invoice, currency, country). Returns (created, updated).
+    pub fn import_history(&mut self, creditor: &str, rows: &[(HistInvoice, String, Option<String>)], source: &str) -> Result<(usize, usize)> {
+        self.tx(|s| {
+            let known: std::collections::HashSet<String> = s.db.query("SELECT invoice FROM ar_history WHERE creditor_id = $1", &[creditor.into()])?.iter().map(|r| r.t(0)).collect();
+            let updated = rows.iter().filter(|r| known.contains(&r.0.invoice)).count();
+            let mut vals = rows.iter().map(|(h, currency, country)| -> Vec<Val> {
+                vec![
+                    creditor.into(),
+                    (&h.invoice).into(),
+                    (&h.customer).into(),
+                    h.invoice_date.into(),
+                    h.due_date.into(),
+                    h.amount.into(),
+                    currency.into(),
+                    h.paid_date.into(),
+                    h.disputed.into(),
+                    h.channel.clone().into(),
+                    country.clone().into(),
+                    h.credit_score.map(|x| x.to_string()).into(),
+                    serde_json::to_string(&h.extra).unwrap_or_else(|_| "[]".into()).into(),
+                ]
+            });
+            s.db.exec_many(
+                "INSERT INTO ar_history (creditor_id, invoice, customer, invoice_date, due_date, amount, currency, paid_date, disputed, channel, country, credit_score, extra) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                 ON CONFLICT (creditor_id, invoice) DO UPDATE SET customer = excluded.customer, invoice_date = excluded.invoice_date, due_date = excluded.due_date, amount = excluded.amount, currency = excluded.currency, \
+                 paid_date = excluded.paid_date, disputed = excluded.disputed, channel = excluded.channel, country = excluded.country, credit_score = excluded.credit_score, extra = excluded.extra",
+                &mut vals,
+            )?;
+            s.audit(creditor, &format!("import:{source}"), "history", &format!("{} rows, {} updated", rows.len(), updated))?;
+            Ok((rows.len() - updated, updated))
+        })
+    }
+
+    /// The creditor's payment history, in invoice-date order: imported AR exports and the claims
+    /// Fordra handled. A claim that is also in an export keeps the export's channel and extra
+    /// columns, and Fordra's own paid date (it knows the payments). A credit score counts only
+    /// from the date it was given (a claim never gets a later score).
+    pub fn history(&mut self, creditor: &str) -> Result<Vec<HistInvoice>> {
+        let mut by_id: HashMap<String, usize> = HashMap::default();
+        let mut out: Vec<HistInvoice> = Vec::new();
+        for r in self.db.query(
+            "SELECT customer, invoice, invoice_date, due_date, amount, paid_date, disputed, channel, credit_score, extra FROM ar_history WHERE creditor_id = $1",
+            &[creditor.into()],
+        )? {
+            by_id.insert(r.t(1), out.len());
+            out.push(HistInvoice {
+                customer: r.t(0),
+                invoice: r.t(1),
+                invoice_date: r.date(2),
+                due_date: r.date(3),
+                amount: r.i(4),
+                paid_date: r.odate(5),
+                disputed: r.i(6) != 0,
+                channel: r.ot(7),
+                credit_score: r.ot(8).and_then(|x| x.parse().ok()),
+                extra: serde_json::from_str(&r.t(9)).unwrap_or_default(),
+            });
+        }
+        let width = out.first().map_or(0, |h| h.extra.len());
+        let disputed: std::collections::HashSet<String> = self
+            .db
+            .query("SELECT claim_id FROM pauses WHERE creditor_id = $1 AND kind = 'dispute' AND claim_id IS NOT NULL", &[creditor.into()])?
+            .iter()
+            .map(|r| r.t(0))
+            .collect();
+        for r in self.db.query(
+            "SELECT c.customer_id, c.id, c.issue_date, c.due_date, c.principal, c.settled_date, u.credit_score, u.credit_score_date \
+             FROM claims c JOIN customers u ON u.creditor_id = c.creditor_id AND u.id = c.customer_id WHERE c.creditor_id = $1",
+            &[creditor.into()],
+        )? {
+            let issue = r.date(2);
+            let score = r.oi(6).filter(|_| r.odate(7).is_none_or(|d| d <= issue)).map(|s| s as f64);
+            let claim = HistInvoice {
+                customer: r.t(0),
+                invoice: r.t(1),
+                invoice_date: issue,
+                due_date: r.date(3),
+                amount: r.i(4),
+                paid_date: r.odate(5),
+                disputed: disputed.contains(&r.t(1)),
+                channel: None,
+                credit_score: score,
+                extra: vec![0.0; width],
+            };
+            match by_id.get(&claim.invoice) {
+                Some(i) => {
+                    let h = &mut out[*i];
+                    h.paid_date = claim.paid_date;
+                    h.disputed |= claim.disputed;
+                }
+                None => out.push(claim),
+            }
+        }
+        // Prepayments count as paid on the invoice date.
+        for h in &mut out {
+            h.paid_date = h.paid_date.map(|p| p.max(h.invoice_date));
+        }
+        out.sort_by(|a, b| (a.invoice_date, &a.invoice).cmp(&(b.invoice_date, &b.invoice)));
+        Ok(out)
+    }
+
+    /// Every customer's current credit score.
+    pub fn customer_scores(&mut self, creditor: &str) -> Result<std::collections::HashMap<String, f64>> {
+        Ok(self
+            .db
+            .query("SELECT id, credit_score FROM customers WHERE creditor_id = $1 AND credit_score IS NOT NULL", &[creditor.into()])?
+            .iter()
+            .map(|r| (r.t(0), r.i(1) as f64))
+            .collect())
+    }
+
+    /// The next model version number of a creditor.
+    pub fn next_model_version(&mut self, creditor: &str) -> Result<u32> {
+        Ok(self.db.query("SELECT MAX(version) FROM models WHERE creditor_id = $1", &[creditor.into()])?.first().and_then(|r| r.oi(0)).unwrap_or(0) as u32 + 1)
+    }
+
+    /// Stores a trained model as `version` and makes it the one the runs use.
+    pub fn save_model(&mut self, creditor: &str, model: &Model, trained_on: NaiveDate, summary: &serde_json::Value) -> Result<()> {
+        let json = serde_json::to_string(model).map_err(|e| bad(e.to_string()))?;
+        self.tx(|s| {
+            s.db.exec("UPDATE models SET active = 0 WHERE creditor_id = $1", &[creditor.into()])?;
+            s.db.exec(
+                "INSERT INTO models (creditor_id, version, trained_until, trained_on, training_invoices, summary, model, active) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)",
+                &[
+                    creditor.into(),
+                    i64::from(model.version).into(),
+                    model.trained_until.into(),
+                    trained_on.into(),
+                    (model.training_invoices as i64).into(),
+                    summary.to_string().into(),
+                    json.into(),
+                ],
+            )?;
+            s.audit(creditor, &format!("model:v{}", model.version), "trained", &format!("until {}, {} invoices", model.trained_until, model.training_invoices))
+        })
+    }
+
+    pub fn models(&mut self, creditor: &str) -> Result<Vec<ModelRow>> {
+        Ok(self
+            .db
+            .query(
+                "SELECT version, trained_until, trained_on, training_invoices, active, summary FROM models WHERE creditor_id = $1 ORDER BY version",
+                &[creditor.into()],
+            )?
+            .iter()
+            .map(|r| ModelRow {
+                version: r.i(0) as u32,
+                trained_until: r.date(1),
+                trained_on: r.date(2),
+                training_invoices: r.i(3),
+                active: r.i(4) != 0,
+                summary: serde_json::from_str(&r.t(5)).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Makes a stored version the one the runs use.
+    pub fn activate_model(&mut self, creditor: &str, version: u32) -> Result<()> {
+        self.tx(|s| {
+            if s.db.query("SELECT 1 FROM models WHERE creditor_id = $1 AND version = $2", &[creditor.into(), i64::from(version).into()])?.is_empty() {
+                return Err(crate::StoreError::NotFound(format!("no model version {version} for {creditor}")));
+            }
+            // (SQLite numbers `$n` parameters by first appearance, so they appear in order.)
+            s.db.exec("UPDATE models SET active = 0 WHERE creditor_id = $1", &[creditor.into()])?;
+            s.db.exec("UPDATE models SET active = 1 WHERE creditor_id = $1 AND version = $2", &[creditor.into(), i64::from(version).into()])?;
+            s.audit(creditor, &format!("model:v{version}"), "activated", "")
+        })
+    }
+
+    /// A stored model: the given version, or the active one. None when there is none.
+    pub fn model(&mut self, creditor: &str, version: Option<u32>) -> Result<Option<Model>> {
+        let rows = match version {
+            Some(v) => self.db.query("SELECT model FROM models WHERE creditor_id = $1 AND version = $2", &[creditor.into(), i64::from(v).into()])?,
+            None => self.db.query("SELECT model FROM models WHERE creditor_id = $1 AND active = 1", &[creditor.into()])?,
+        };
+        rows.first().map(|r| Model::from_json(&r.t(0)).map_err(|e| bad(format!("stored model: {e}")))).transpose()
+    }
+
+    /// Fills in what the model says where the policy uses it: every customer's P(late) (the
+    /// segmentation rule), and each invoice's in its nudge window. Reasons in words are computed
+    /// only where they will be shown (a customer that may become Risk, an invoice to nudge).
+    pub(crate) fn attach_predictions(&mut self, creditor: &Creditor, state: &mut RunState, as_of: NaiveDate, explain_all: bool) -> Result<()> {
+        let policy = &creditor.policy;
+        let threshold = policy.segmentation.predicted_late.and_then(|t| t.to_string().parse::<f64>().ok());
+        let nudge = policy.nudge.as_ref().map(|n| (n.days_before_due, n.min_p_late.to_string().parse::<f64>().unwrap_or(1.0)));
+        if threshold.is_none() && nudge.is_none() {
+            return Ok(());
+        }
+        let Some(model) = self.model(&creditor.id, None)? else {
+            state.notes.push("the policy uses the payment-behaviour model, but none is trained: run `fordra model train` (its rules were left out)".into());
+            return Ok(());
+        };
+        let label = format!("model v{}", model.version);
+        let history = self.history(&creditor.id)?;
+        let scores: HashMap<&str, f64> = state.customers.iter().filter_map(|c| c.credit_score.map(|s| (c.id.as_str(), f64::from(s)))).collect();
+        let snap = snapshot(&history, as_of, model.late_after_days, &|c| scores.get(c).copied());
+        let predicted = |p: f64, reasons: Vec<String>| Predicted { p_late: p, late_after_days: model.late_after_days, model: label.clone(), reasons };
+        let explain_rows =
+            |rows: &Rows, idx: &[usize]| -> Vec<Vec<String>> { explain::rows(&model, &rows.select(idx)).iter().map(|e| e.reasons(REASONS)).collect() };
+        if let Some(threshold) = threshold {
+            let at: HashMap<String, usize> = state.customers.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+            let scored = model.score(&snap.customer_rows);
+            let mut need: Vec<usize> = Vec::new();
+            for (k, (id, s)) in snap.customers.iter().zip(&scored).enumerate() {
+                if let Some(i) = at.get(id) {
+                    let c = &mut state.customers[*i];
+                    if explain_all || (s.p_late >= threshold && c.segment != Some(Segment::Risk)) {
+                        need.push(k);
+                    }
+                    c.predicted = Some(predicted(s.p_late, vec![]));
+                }
+            }
+            for (k, reasons) in need.iter().zip(explain_rows(&snap.customer_rows, &need)) {
+                if let Some(c) = at.get(&snap.customers[*k]).map(|i| &mut state.customers[*i]) {
+                    if let Some(p) = c.predicted.as_mut() {
+                        p.reasons = reasons;
+                    }
+                }
+            }
+        }
+        if let Some((days, min)) = nudge {
+            let claims: HashMap<String, usize> = state.claims.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+            let window: Vec<usize> = snap
+                .open
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| {
+                    let h = &history[**t];
+                    h.due_date > as_of && h.due_date - Duration::days(days) <= as_of && claims.contains_key(&h.invoice)
+                })
+                .map(|(k, _)| k)
+                .collect();
+            let rows = snap.open_rows.select(&window);
+            let scored = model.score(&rows);
+            let hot: Vec<usize> = (0..window.len()).filter(|k| scored[*k].p_late >= min).collect();
+            let reasons = explain_rows(&rows, &hot);
+            for (k, s) in scored.iter().enumerate() {
+                let i = claims[&history[snap.open[window[k]]].invoice];
+                let r = hot.iter().position(|h| *h == k).map(|h| reasons[h].clone()).unwrap_or_default();
+                state.claims[i].predicted = Some(predicted(s.p_late, r));
+            }
+        }
+        Ok(())
+    }
+}
