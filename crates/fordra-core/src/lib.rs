@@ -17,3 +17,4 @@ pub mod reference;
 pub mod report;
 pub mod run;
 pub mod segment;
+pub mod strategy;

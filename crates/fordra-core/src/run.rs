@@ -409,7 +409,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         if !why_later.is_empty() {
             reason.push_str(&format!(", earliest {earliest} by {}", why_later.join(", ")));
         }
-        if as_of > earliest {
+        if as_of > earliest && !d.nudge {
             reason.push_str(&format!("; taken on {as_of} (catch-up: first run since it came due)"));
         }
         let resumed = claim.pauses.iter().chain(cust.pauses.iter()).filter(|p| !p.active_on(as_of) && p.from <= as_of).max_by_key(|p| p.ended.or(p.until));
@@ -920,9 +920,16 @@ mod tests {
             "pre-due nudge: model v1: 70 % likely to pay more than 10 days late (nudge from 50 %), mainly: paid late on 80 % of earlier invoices; due 2024-04-20 in 3 days; open 1000.00 SEK"
         );
         assert!(w.run("2024-04-18").actions.is_empty(), "one nudge only");
+        // A run missed on the first day of the window nudges on the next, without "catch-up".
+        w.claims[safe].predicted = predicted(0.9);
+        w.claims[safe].due = d("2024-04-21");
+        let r = w.run("2024-04-19");
+        assert!(r.actions[0].reason.contains("due 2024-04-21 in 2 days; open"), "{}", r.actions[0].reason);
+        w.claims[safe].due = d("2024-04-20");
         // After due the normal model goes on from its first step.
         let r = w.run("2024-04-27");
         assert_eq!(r.actions.iter().map(|a| (a.claim_id.as_str(), a.kind)).collect::<Vec<_>>(), vec![("i1", StepKind::Reminder), ("i2", StepKind::Reminder)]);
+        assert_eq!(w.kinds(safe), vec![StepKind::PreDue, StepKind::Reminder]);
         // The Risk model has its own pre-due text: no nudge on top of it.
         let mut w2 = World::new(JurisdictionCode::SE);
         w2.creditor.policy.nudge = w.creditor.policy.nudge.clone();

@@ -61,14 +61,6 @@ impl Past {
         self.issued += 1;
         self.issued_amount += h.amount;
     }
-    fn unissue(&mut self, h: &HistInvoice) {
-        self.issued -= 1;
-        self.issued_amount -= h.amount;
-    }
-    /// The customer's usual invoice amount so far (None before the first invoice).
-    pub fn usual_amount(&self) -> Option<i64> {
-        (self.issued > 0).then(|| self.issued_amount / i64::from(self.issued))
-    }
 
     /// The feature row of `t`, given what its customer's *other* invoices said on the day.
     pub fn row(&self, t: &HistInvoice, out: &mut Vec<f64>) {
@@ -185,37 +177,37 @@ pub fn width(history: &[HistInvoice]) -> usize {
     NAMES.len() + history.first().map_or(0, |h| h.extra.len())
 }
 
-/// Every invoice's features as known on its own invoice date, in one sweep per customer
-/// (O(n log n) instead of the reference's O(n²) per customer); customers in parallel.
+/// The rows of one customer's invoices `g` as known on their own invoice dates, by sweeping
+/// their issue and settlement dates once (O(k log k) instead of the reference's O(k²)).
+fn sweep(history: &[HistInvoice], g: &[usize], late_after: i64) -> Vec<(usize, Vec<f64>)> {
+    let cols = width(history);
+    let mut by_issue = g.to_vec();
+    by_issue.sort_by_key(|i| (history[*i].invoice_date, *i));
+    let mut by_settle: Vec<usize> = g.iter().copied().filter(|i| history[*i].paid_date.is_some()).collect();
+    by_settle.sort_by(|a, b| settle_order(&history[*a], &history[*b]));
+    let (mut past, mut s, mut k) = (Past::default(), 0, 0);
+    let mut out = Vec::with_capacity(g.len());
+    for &t in &by_issue {
+        let day = history[t].invoice_date;
+        while s < by_settle.len() && history[by_settle[s]].paid_date.is_some_and(|p| p < day) {
+            past.settle(&history[by_settle[s]], late_after);
+            s += 1;
+        }
+        while history[by_issue[k]].invoice_date < day {
+            past.issue(&history[by_issue[k]]);
+            k += 1;
+        }
+        let mut row = Vec::with_capacity(cols);
+        past.row(&history[t], &mut row);
+        out.push((t, row));
+    }
+    out
+}
+
+/// Every invoice's features as known on its own invoice date; customers in parallel.
 pub fn at_issue(history: &[HistInvoice], late_after: i64) -> Rows {
     let cols = width(history);
-    let groups = customers(history);
-    let parts: Vec<Vec<(usize, Vec<f64>)>> = groups
-        .par_iter()
-        .map(|g| {
-            let mut by_issue = g.clone();
-            by_issue.sort_by_key(|i| (history[*i].invoice_date, *i));
-            let mut by_settle: Vec<usize> = g.iter().copied().filter(|i| history[*i].paid_date.is_some()).collect();
-            by_settle.sort_by(|a, b| settle_order(&history[*a], &history[*b]));
-            let (mut past, mut s, mut k) = (Past::default(), 0, 0);
-            let mut out = Vec::with_capacity(g.len());
-            for &t in &by_issue {
-                let day = history[t].invoice_date;
-                while s < by_settle.len() && history[by_settle[s]].paid_date.is_some_and(|p| p < day) {
-                    past.settle(&history[by_settle[s]], late_after);
-                    s += 1;
-                }
-                while history[by_issue[k]].invoice_date < day {
-                    past.issue(&history[by_issue[k]]);
-                    k += 1;
-                }
-                let mut row = Vec::with_capacity(cols);
-                past.row(&history[t], &mut row);
-                out.push((t, row));
-            }
-            out
-        })
-        .collect();
+    let parts: Vec<Vec<(usize, Vec<f64>)>> = customers(history).par_iter().map(|g| sweep(history, g, late_after)).collect();
     let mut data = vec![0.0; history.len() * cols];
     for (t, row) in parts.into_iter().flatten() {
         data[t * cols..(t + 1) * cols].copy_from_slice(&row);
@@ -223,63 +215,48 @@ pub fn at_issue(history: &[HistInvoice], late_after: i64) -> Rows {
     Rows { cols, data }
 }
 
-/// What is known about every customer on a date, for scoring: their open invoices' feature
-/// rows, and the row of a hypothetical next invoice (the customer's usual amount and terms,
-/// issued that day) that stands for the customer as a whole.
+/// What is known about every customer on a date, for scoring.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
-    /// Indexes into the history of the invoices open on the date (issued on or before it).
+    /// Indexes into the history of the invoices open on the date (issued on or before it), and
+    /// their rows as known on their invoice dates — as the model was trained, so an older
+    /// invoice is not judged by invoices issued after it.
     pub open: Vec<usize>,
     pub open_rows: Rows,
-    /// Customer ids, and the row of each one's next invoice.
+    /// Customer ids, and the row that stands for each: their latest invoice as known on the date
+    /// (everything settled before it counts), with the customer's current credit score.
     pub customers: Vec<String>,
     pub customer_rows: Rows,
 }
 
-/// Features of every open invoice and every customer as known on `as_of`. `score_of` gives a
-/// customer's current credit score (the model's view of the customer, not of an old invoice).
+/// Features of every open invoice and every customer on `as_of`. `score_of` gives a customer's
+/// current credit score.
 pub fn snapshot(history: &[HistInvoice], as_of: NaiveDate, late_after: i64, score_of: &(dyn Fn(&str) -> Option<f64> + Sync)) -> Snapshot {
     let cols = width(history);
-    let groups = customers(history);
     type Part = (Vec<(usize, Vec<f64>)>, Option<(String, Vec<f64>)>);
-    let parts: Vec<Part> = groups
+    let parts: Vec<Part> = customers(history)
         .par_iter()
         .map(|g| {
-            let mut past = Past::default();
-            let mut settled: Vec<usize> = g.iter().copied().filter(|i| history[*i].paid_date.is_some_and(|p| p < as_of)).collect();
-            settled.sort_by(|a, b| settle_order(&history[*a], &history[*b]));
-            settled.iter().for_each(|i| past.settle(&history[*i], late_after));
-            g.iter().filter(|i| history[**i].invoice_date < as_of).for_each(|i| past.issue(&history[*i]));
-            let mut open = Vec::new();
-            for &t in g {
-                let h = &history[t];
-                if h.invoice_date <= as_of && h.paid_date.is_none_or(|p| p >= as_of) {
-                    let mut p = past;
-                    if h.invoice_date < as_of {
-                        p.unissue(h);
-                    }
-                    let mut row = Vec::with_capacity(cols);
-                    p.row(h, &mut row);
-                    open.push((t, row));
-                }
-            }
-            // The next invoice: like the latest one, for the usual amount, issued today.
+            let is_open = |h: &HistInvoice| h.invoice_date <= as_of && h.paid_date.is_none_or(|p| p >= as_of);
+            let open: Vec<(usize, Vec<f64>)> = if g.iter().any(|i| is_open(&history[*i])) {
+                sweep(history, g, late_after).into_iter().filter(|(t, _)| is_open(&history[*t])).collect()
+            } else {
+                vec![]
+            };
             let latest = g.iter().copied().filter(|i| history[*i].invoice_date <= as_of).max_by_key(|i| (history[*i].invoice_date, *i));
-            let next = latest.map(|l| {
+            let customer = latest.map(|l| {
+                let mut settled: Vec<usize> = g.iter().copied().filter(|i| *i != l && history[*i].paid_date.is_some_and(|p| p < as_of)).collect();
+                settled.sort_by(|a, b| settle_order(&history[*a], &history[*b]));
+                let mut past = Past::default();
+                settled.iter().for_each(|i| past.settle(&history[*i], late_after));
+                g.iter().filter(|i| **i != l && history[**i].invoice_date < as_of).for_each(|i| past.issue(&history[*i]));
                 let h = &history[l];
-                let next = HistInvoice {
-                    invoice_date: as_of,
-                    due_date: as_of + (h.due_date - h.invoice_date),
-                    amount: past.usual_amount().unwrap_or(h.amount),
-                    paid_date: None,
-                    credit_score: score_of(&h.customer).or(h.credit_score),
-                    ..h.clone()
-                };
+                let scored = HistInvoice { credit_score: score_of(&h.customer).or(h.credit_score), ..h.clone() };
                 let mut row = Vec::with_capacity(cols);
-                past.row(&next, &mut row);
+                past.row(&scored, &mut row);
                 (h.customer.clone(), row)
             });
-            (open, next)
+            (open, customer)
         })
         .collect();
     // In history order and customer-id order, whatever order the groups came in.
@@ -413,7 +390,7 @@ mod tests {
         }
 
         /// Scoring on a later date reads nothing after that date either, and agrees with the
-        /// reference for every open invoice.
+        /// reference for every open invoice and every customer.
         #[test]
         fn snapshot_reads_nothing_after_its_date(rows in rows_strategy(), day in 0i64..500) {
             let h = arbitrary_history(&rows);
@@ -425,8 +402,14 @@ mod tests {
             prop_assert_eq!(&s.open_rows, &k.open_rows);
             for (n, t) in s.open.iter().enumerate() {
                 let g: Vec<usize> = (0..h.len()).filter(|i| h[*i].customer == h[*t].customer).collect();
-                let reference = features_known_on(&h, &g, *t, as_of, 10);
+                let reference = features_for(&h, &g, *t, 10);
                 prop_assert_eq!(s.open_rows.row(n), reference.as_slice());
+            }
+            for (n, c) in s.customers.iter().enumerate() {
+                let g: Vec<usize> = (0..h.len()).filter(|i| &h[*i].customer == c).collect();
+                let latest = g.iter().copied().filter(|i| h[*i].invoice_date <= as_of).max_by_key(|i| (h[*i].invoice_date, *i)).unwrap();
+                let reference = features_known_on(&h, &g, latest, as_of, 10);
+                prop_assert_eq!(s.customer_rows.row(n), reference.as_slice());
             }
         }
     }

@@ -7,6 +7,7 @@ mod backend;
 mod bank;
 mod ml;
 mod schema;
+mod strategy;
 
 pub use backend::{parse_day, Backend, Row, RowExt, RowRef, Val};
 pub use bank::{BankImport, BankPaymentResult, PaymentReportRow, Reversal, ReversalTarget};
@@ -19,6 +20,7 @@ use fordra_core::model::{FeeSpec, Policy};
 use fordra_core::money::Currency;
 use fordra_core::run::{book_payment, daily_run, ClaimState, Creditor, CustomerState, DoneStep, Pause, PaymentIn, RunResult};
 pub use ml::ModelRow;
+pub use strategy::ExperimentRow;
 // FxHash for the per-claim indexes built on every run (keys are our own ids).
 use rustc_hash::FxHashMap as HashMap;
 
@@ -359,6 +361,10 @@ impl Store {
     pub fn delete_creditor(&mut self, id: &str) -> Result<()> {
         self.tx(|s| {
             for t in [
+                "ar_history",
+                "models",
+                "experiment_arms",
+                "experiments",
                 "audit",
                 "runs",
                 "payment_files",

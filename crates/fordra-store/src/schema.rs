@@ -223,6 +223,17 @@ CREATE TABLE experiment_arms (
     PRIMARY KEY (creditor_id, experiment, customer_id)
 );
 ALTER TABLE actions ADD COLUMN arm TEXT;
+CREATE TABLE experiments (
+    creditor_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    segment TEXT NOT NULL,
+    share TEXT NOT NULL,
+    started TEXT NOT NULL,
+    ended TEXT,
+    outcome TEXT,
+    steps TEXT NOT NULL,
+    PRIMARY KEY (creditor_id, name)
+);
 "#,
     ),
 ];

@@ -35,7 +35,19 @@ pub struct DemoArgs {
     /// The last simulated day (default: today).
     #[arg(long)]
     pub end: Option<NaiveDate>,
+    /// Leave out the strategy lab: no payment-behaviour model, no predicted-risk rule, no pre-due
+    /// nudges, no champion/challenger experiment.
+    #[arg(long)]
+    pub no_lab: bool,
+    /// Write each customer's hidden payer type to this CSV file (customer,payer), to check
+    /// what the model finds against the truth.
+    #[arg(long)]
+    pub truth: Option<std::path::PathBuf>,
 }
+
+/// The demo's experiment: in the Normal segment, a reminder by text three days after due
+/// instead of a letter after seven.
+pub const DEMO_EXPERIMENT: &str = "early-text";
 
 /// Hidden payer behaviour: the engine never sees it, only its effects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +60,15 @@ pub enum Payer {
 }
 
 impl Payer {
+    fn name(self) -> &'static str {
+        match self {
+            Payer::Prompt => "prompt",
+            Payer::Forgetful => "forgetful",
+            Payer::Slow => "slow",
+            Payer::Distressed => "distressed",
+            Payer::Defaulter => "defaulter",
+        }
+    }
     fn draw(rng: &mut ChaCha8Rng) -> Payer {
         match rng.gen_range(0..100) {
             0..=54 => Payer::Prompt,
@@ -91,6 +112,39 @@ impl Payer {
             _ => return None,
         })
     }
+}
+
+/// The strategy lab at the start of the simulation: a payment-behaviour model trained on the
+/// year of history, Risk for customers it gives a 70 % chance of paying late, a text before due
+/// for invoices it gives 50 %, and an experiment in the Normal segment.
+fn start_lab(store: &mut Store, start: NaiveDate) -> Result<String> {
+    let history = store.history(DEMO_CREDITOR)?;
+    let mut model = fordra_ml::model::Model::train(&history, start, 10, 30).map_err(|e| anyhow::anyhow!(e))?;
+    model.version = store.next_model_version(DEMO_CREDITOR)?;
+    store.save_model(DEMO_CREDITOR, &model, start, &json!({"trained_from": model.trained_from, "late_rate": model.late_rate, "metrics": model.metrics}))?;
+    let mut creditor = store.creditor(DEMO_CREDITOR)?;
+    let p = &mut creditor.policy;
+    p.segmentation.predicted_late = Some(rust_decimal::Decimal::new(7, 1));
+    p.nudge = Some(fordra_core::model::Nudge { min_p_late: rust_decimal::Decimal::new(5, 1), days_before_due: 3, channel: fordra_core::domain::Channel::Sms });
+    let mut steps = p.model(fordra_core::domain::Segment::Normal).steps.clone();
+    steps[0].days = 3;
+    steps[0].channel = fordra_core::domain::Channel::Sms;
+    let c = fordra_core::model::Challenger {
+        name: DEMO_EXPERIMENT.into(),
+        segment: fordra_core::domain::Segment::Normal,
+        share: rust_decimal::Decimal::new(3, 1),
+        from: start,
+        steps,
+    };
+    p.challengers.push(c.clone());
+    store.save_creditor(&creditor)?;
+    store.start_experiment(DEMO_CREDITOR, &c)?;
+    Ok(format!(
+        "Model v{} trained on {} invoices before {start} (in-sample AUC {:.3}): Risk from 70 % predicted risk, texts before due from 50 %.",
+        model.version,
+        model.training_invoices,
+        model.metrics.auc_in_sample.unwrap_or(0.0)
+    ))
 }
 
 fn normalish(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
@@ -206,6 +260,15 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
         }
     }
     store.import_invoices(DEMO_CREDITOR, law, &history, "demo-history.csv")?;
+    if let Some(path) = &a.truth {
+        let mut w = csv::Writer::from_path(path)?;
+        w.write_record(["customer", "payer"])?;
+        for c in &customers {
+            w.write_record([c.id.as_str(), payer[&c.id].name()])?;
+        }
+        w.flush()?;
+    }
+    let lab = if a.no_lab { None } else { Some(start_lab(&mut store, start)?) };
 
     let bar = if json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(a.days as u64) };
     bar.set_style(
@@ -265,6 +328,14 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
     }
     bar.finish_and_clear();
 
+    let experiment = match lab {
+        Some(_) => {
+            let e = store.experiments(DEMO_CREDITOR)?.into_iter().find(|e| e.name == DEMO_EXPERIMENT);
+            let claims = store.experiment_claims(DEMO_CREDITOR, DEMO_EXPERIMENT, end)?;
+            Some(fordra_core::strategy::experiment_report(&claims, e.map_or((0, 0), |e| e.customers), end, 30))
+        }
+        None => None,
+    };
     let (custs, claims) = store.report_data(DEMO_CREDITOR, end)?;
     let custs: Vec<_> = custs.into_iter().map(|(id, s, _)| (id, s)).collect();
     let seg = report::segments(&custs, &claims, Some(start - Duration::days(30)));
@@ -272,7 +343,7 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
         println!(
             "{}",
             serde_json::to_string_pretty(
-                &json!({"db": db, "creditor": DEMO_CREDITOR, "from": start, "to": end, "customers": a.customers, "invoices": claims.len(), "payments": totals.0, "actions": totals.1, "segment_changes": totals.2, "segments": show::segment_json(&seg)})
+                &json!({"db": db, "creditor": DEMO_CREDITOR, "from": start, "to": end, "customers": a.customers, "invoices": claims.len(), "payments": totals.0, "actions": totals.1, "segment_changes": totals.2, "segments": show::segment_json(&seg), "model": lab, "experiment": experiment})
             )?
         );
         return Ok(());
@@ -292,6 +363,11 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
     let total_fees: i64 = seg.iter().map(|s| s.fees).sum();
     let total_interest: i64 = seg.iter().map(|s| s.interest).sum();
     println!("Fees charged {} SEK, late interest {} SEK.", m(total_fees), m(total_interest));
+    if let (Some(l), Some(e)) = (&lab, &experiment) {
+        println!("{l}");
+        println!("Experiment '{DEMO_EXPERIMENT}' (Normal segment, reminder by text at due + 3 for 30 % of customers): {}", e.verdict);
+        println!("Lab: `fordra model explain`, `fordra report forecast`, `fordra strategy report {DEMO_EXPERIMENT}`, `fordra strategy backtest --segment normal --model FILE`.");
+    }
     println!("Next: `fordra report aging`, `fordra report dso`, `fordra customer show C000001`, `fordra run --dry-run`.");
     Ok(())
 }

@@ -6,6 +6,7 @@ mod demo;
 mod model;
 mod payments;
 mod show;
+mod strategy;
 
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
@@ -111,6 +112,9 @@ enum Cmd {
     /// Payment references: make and check (no database needed).
     #[command(subcommand)]
     Ref(payments::RefCmd),
+    /// The strategy lab: backtests and champion/challenger experiments of handling models.
+    #[command(subcommand)]
+    Strategy(strategy::StrategyCmd),
     /// Benchmark the daily run on a large generated portfolio.
     Bench(bench::BenchArgs),
 }
@@ -461,6 +465,7 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
         }
         Cmd::Pause(p) => pause(store, law, &cid, p, json),
         Cmd::Payments(p) => payments::run(store, law, &cid, p, json),
+        Cmd::Strategy(c) => strategy::run(store, law, &cid, c, json),
         Cmd::Report { kind: ReportKind::Forecast, date, weeks, .. } => model::forecast(store, &cid, date.unwrap_or_else(today), weeks, json),
         Cmd::Report { kind, date, window, .. } => {
             show::report(store, &cid, matches!(kind, ReportKind::Aging), matches!(kind, ReportKind::Dso), date.unwrap_or_else(today), window, json)

@@ -1,0 +1,192 @@
+//! The strategy lab's data: experiments (a challenger handling model against the champion) with
+//! their recorded arms, the claims each arm handled, and past claims to replay in a backtest.
+
+use crate::{bad, parse, Result, RowExt, Store};
+use chrono::NaiveDate;
+use fordra_core::domain::{DebtorKind, Segment, StepKind};
+use fordra_core::model::{Challenger, Step};
+use fordra_core::strategy::{ArmClaim, PastClaim};
+use rustc_hash::FxHashMap as HashMap;
+
+/// An experiment as recorded (it outlives its place in the policy).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ExperimentRow {
+    pub name: String,
+    pub segment: Segment,
+    pub share: String,
+    pub started: NaiveDate,
+    pub ended: Option<NaiveDate>,
+    /// "running", "adopted" or "stopped".
+    pub outcome: String,
+    pub steps: Vec<Step>,
+    /// Customers assigned to (champion, challenger) so far.
+    pub customers: (usize, usize),
+}
+
+impl Store {
+    /// Records a new experiment (the caller puts the challenger in the policy).
+    pub fn start_experiment(&mut self, creditor: &str, c: &Challenger) -> Result<()> {
+        let known = self.db.query("SELECT outcome FROM experiments WHERE creditor_id = $1 AND name = $2", &[creditor.into(), c.name.as_str().into()])?;
+        if let Some(r) = known.first() {
+            return Err(bad(format!("an experiment named '{}' exists already ({}): choose another name", c.name, r.t(0))));
+        }
+        let steps = serde_json::to_string(&c.steps).map_err(|e| bad(e.to_string()))?;
+        self.db.exec(
+            "INSERT INTO experiments (creditor_id, name, segment, share, started, ended, outcome, steps) VALUES ($1, $2, $3, $4, $5, NULL, 'running', $6)",
+            &[creditor.into(), c.name.as_str().into(), c.segment.as_str().into(), c.share.to_string().into(), c.from.into(), steps.into()],
+        )?;
+        self.audit(creditor, &format!("experiment:{}", c.name), "started", &format!("{} segment, share {}, from {}", c.segment, c.share, c.from))
+    }
+
+    /// Ends a running experiment ("adopted" or "stopped").
+    pub fn end_experiment(&mut self, creditor: &str, name: &str, date: NaiveDate, outcome: &str) -> Result<()> {
+        let n = self.db.exec(
+            "UPDATE experiments SET ended = $1, outcome = $2 WHERE creditor_id = $3 AND name = $4 AND ended IS NULL",
+            &[date.into(), outcome.into(), creditor.into(), name.into()],
+        )?;
+        if n == 0 {
+            return Err(crate::StoreError::NotFound(format!("no running experiment '{name}'")));
+        }
+        self.audit(creditor, &format!("experiment:{name}"), outcome, &format!("on {date}"))
+    }
+
+    pub fn experiments(&mut self, creditor: &str) -> Result<Vec<ExperimentRow>> {
+        let mut counts: HashMap<(String, bool), usize> = HashMap::default();
+        for r in self.db.query("SELECT experiment, arm, COUNT(*) FROM experiment_arms WHERE creditor_id = $1 GROUP BY experiment, arm", &[creditor.into()])? {
+            counts.insert((r.t(0), r.t(1) == "challenger"), r.i(2) as usize);
+        }
+        self.db
+            .query(
+                "SELECT name, segment, share, started, ended, outcome, steps FROM experiments WHERE creditor_id = $1 ORDER BY started, name",
+                &[creditor.into()],
+            )?
+            .iter()
+            .map(|r| {
+                let name = r.t(0);
+                Ok(ExperimentRow {
+                    customers: (counts.get(&(name.clone(), false)).copied().unwrap_or(0), counts.get(&(name.clone(), true)).copied().unwrap_or(0)),
+                    name,
+                    segment: parse(&r.t(1))?,
+                    share: r.t(2),
+                    started: r.date(3),
+                    ended: r.odate(4),
+                    outcome: r.t(5),
+                    steps: serde_json::from_str(&r.t(6)).map_err(|e| bad(format!("stored experiment steps: {e}")))?,
+                })
+            })
+            .collect()
+    }
+
+    /// The claims of each arm, as of `as_of`: claims of the customers assigned to it that fell
+    /// due from their assignment (and before the experiment ended). Counted by intention to
+    /// treat: a claim stays in its arm when its customer later changes segment, because leaving
+    /// out claims that escalated (a collection case makes a customer Risk) would flatter the
+    /// harsher arm's figures.
+    pub fn experiment_claims(&mut self, creditor: &str, name: &str, as_of: NaiveDate) -> Result<Vec<ArmClaim>> {
+        let e =
+            self.experiments(creditor)?.into_iter().find(|e| e.name == name).ok_or_else(|| crate::StoreError::NotFound(format!("no experiment '{name}'")))?;
+        let end = e.ended.unwrap_or(as_of).min(as_of);
+        let c = creditor;
+        let mut arm: HashMap<String, (bool, NaiveDate)> = HashMap::default();
+        for r in
+            self.db.query("SELECT customer_id, arm, assigned_on FROM experiment_arms WHERE creditor_id = $1 AND experiment = $2", &[c.into(), name.into()])?
+        {
+            arm.insert(r.t(0), (r.t(1) == "challenger", r.date(2)));
+        }
+        let mut claims: Vec<ArmClaim> = Vec::new();
+        let mut at: HashMap<String, usize> = HashMap::default();
+        for r in self.db.query(
+            "SELECT id, customer_id, due_date, principal, settled_date FROM claims WHERE creditor_id = $1 AND due_date >= $2 AND due_date < $3 ORDER BY id",
+            &[c.into(), e.started.into(), end.into()],
+        )? {
+            let Some((ch, assigned)) = arm.get(&r.t(1)).copied() else { continue };
+            if r.date(2) < assigned {
+                continue;
+            }
+            at.insert(r.t(0), claims.len());
+            claims.push(ArmClaim {
+                challenger: ch,
+                due: r.date(2),
+                principal: r.i(3),
+                settled: r.odate(4),
+                collected: 0,
+                reached_collection: false,
+                letters: 0,
+                fees: 0,
+            });
+        }
+        for r in self.db.query("SELECT claim_id, kind FROM actions WHERE creditor_id = $1 AND date <= $2 AND skipped = 0", &[c.into(), as_of.into()])? {
+            let Some(i) = at.get(&r.t(0)).copied() else { continue };
+            let kind: StepKind = parse(&r.t(1))?;
+            claims[i].letters += u32::from(kind != StepKind::PhoneCall);
+            claims[i].reached_collection |= kind == StepKind::Collection;
+        }
+        for r in self.db.query(
+            "SELECT claim_id, kind, amount FROM ledger WHERE creditor_id = $1 AND date <= $2 AND (kind = 'payment' OR kind LIKE 'fee%')",
+            &[c.into(), as_of.into()],
+        )? {
+            let Some(i) = at.get(&r.t(0)).copied() else { continue };
+            if r.t(1) == "payment" {
+                claims[i].collected -= r.i(2);
+            } else {
+                claims[i].fees += r.i(2);
+            }
+        }
+        Ok(claims)
+    }
+
+    /// Claims issued from `from` through `to` with the steps they took and the fees charged,
+    /// for a backtest. A claim's segment is the one its first step was taken in (else its
+    /// customer's today).
+    pub fn past_claims(&mut self, creditor: &str, from: NaiveDate, to: NaiveDate) -> Result<Vec<(PastClaim, i64)>> {
+        let c = creditor;
+        let mut customers: HashMap<String, (DebtorKind, Option<Segment>)> = HashMap::default();
+        for r in self.db.query("SELECT id, kind, segment FROM customers WHERE creditor_id = $1", &[c.into()])? {
+            customers.insert(r.t(0), (parse(&r.t(1))?, r.ot(2).map(|s| parse(&s)).transpose()?));
+        }
+        let mut out: Vec<(PastClaim, i64)> = Vec::new();
+        let mut at: HashMap<String, usize> = HashMap::default();
+        let mut first_segment: Vec<Option<Segment>> = Vec::new();
+        for r in self.db.query(
+            "SELECT id, customer_id, issue_date, due_date, principal, currency, settled_date FROM claims WHERE creditor_id = $1 AND issue_date >= $2 AND issue_date <= $3 ORDER BY id",
+            &[c.into(), from.into(), to.into()],
+        )? {
+            let (debtor, segment) = customers.get(&r.t(1)).copied().unwrap_or((DebtorKind::Consumer, None));
+            at.insert(r.t(0), out.len());
+            first_segment.push(None);
+            out.push((
+                PastClaim {
+                    segment: segment.unwrap_or(Segment::Normal),
+                    debtor,
+                    issue: r.date(2),
+                    due: r.date(3),
+                    principal: r.i(4),
+                    currency: parse(&r.t(5))?,
+                    paid: r.odate(6),
+                    steps: vec![],
+                },
+                0,
+            ));
+        }
+        for r in self.db.query("SELECT claim_id, kind, date, segment, skipped FROM actions WHERE creditor_id = $1 ORDER BY claim_id, seq", &[c.into()])? {
+            let Some(i) = at.get(&r.t(0)).copied() else { continue };
+            if first_segment[i].is_none() {
+                first_segment[i] = Some(parse(&r.t(3))?);
+            }
+            if r.i(4) == 0 {
+                out[i].0.steps.push((parse(&r.t(1))?, r.date(2)));
+            }
+        }
+        for r in self.db.query("SELECT claim_id, amount FROM ledger WHERE creditor_id = $1 AND kind LIKE 'fee%'", &[c.into()])? {
+            if let Some(i) = at.get(&r.t(0)).copied() {
+                out[i].1 += r.i(1);
+            }
+        }
+        for (o, s) in out.iter_mut().zip(first_segment) {
+            if let Some(s) = s {
+                o.0.segment = s;
+            }
+        }
+        Ok(out)
+    }
+}
