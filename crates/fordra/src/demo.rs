@@ -277,6 +277,7 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
             .progress_chars("=> "),
     );
     let mut totals = (0usize, 0usize, 0usize);
+    let mut nudges = 0usize;
     let mut day = start;
     while day <= end {
         bar.set_message(day.to_string());
@@ -309,6 +310,7 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
         store.book_payments(DEMO_CREDITOR, law, &payments, "demo-bank.csv")?;
         let r = store.run_day(DEMO_CREDITOR, law, day, false)?;
         totals.1 += r.actions.len();
+        nudges += r.actions.iter().filter(|a| a.step_no == 0).count();
         totals.2 += r.segment_changes().count();
         // Debtors react to what they received.
         for act in r.actions.iter().filter(|x| !x.skipped) {
@@ -343,7 +345,7 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
         println!(
             "{}",
             serde_json::to_string_pretty(
-                &json!({"db": db, "creditor": DEMO_CREDITOR, "from": start, "to": end, "customers": a.customers, "invoices": claims.len(), "payments": totals.0, "actions": totals.1, "segment_changes": totals.2, "segments": show::segment_json(&seg), "model": lab, "experiment": experiment})
+                &json!({"db": db, "creditor": DEMO_CREDITOR, "from": start, "to": end, "customers": a.customers, "invoices": claims.len(), "payments": totals.0, "actions": totals.1, "segment_changes": totals.2, "segments": show::segment_json(&seg), "model": lab, "nudges": nudges, "experiment": experiment})
             )?
         );
         return Ok(());
@@ -364,7 +366,7 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
     let total_interest: i64 = seg.iter().map(|s| s.interest).sum();
     println!("Fees charged {} SEK, late interest {} SEK.", m(total_fees), m(total_interest));
     if let (Some(l), Some(e)) = (&lab, &experiment) {
-        println!("{l}");
+        println!("{l} {nudges} invoices were nudged before due.");
         println!("Experiment '{DEMO_EXPERIMENT}' (Normal segment, reminder by text at due + 3 for 30 % of customers): {}", e.verdict);
         println!("Lab: `fordra model explain`, `fordra report forecast`, `fordra strategy report {DEMO_EXPERIMENT}`, `fordra strategy backtest --segment normal --model FILE`.");
     }
