@@ -371,7 +371,9 @@ mod tests {
 
     /// The first invoice whose features change when the world is cut back to what was known on
     /// its invoice date (later invoices removed, later payments unknown), if any.
-    fn first_leak(h: &[HistInvoice], f: &dyn Fn(&[HistInvoice], &[usize], usize) -> Vec<f64>) -> Option<usize> {
+    type FeatureFn<'a> = &'a dyn Fn(&[HistInvoice], &[usize], usize) -> Vec<f64>;
+
+    fn first_leak(h: &[HistInvoice], f: FeatureFn<'_>) -> Option<usize> {
         (0..h.len()).find(|&target| {
             let cut = h[target].invoice_date;
             let g: Vec<usize> = (0..h.len()).filter(|i| h[*i].customer == h[target].customer).collect();
