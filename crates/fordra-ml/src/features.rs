@@ -177,16 +177,23 @@ pub fn width(history: &[HistInvoice]) -> usize {
     NAMES.len() + history.first().map_or(0, |h| h.extra.len())
 }
 
-/// The rows of one customer's invoices `g` as known on their own invoice dates, by sweeping
-/// their issue and settlement dates once (O(k log k) instead of the reference's O(k²)).
-fn sweep(history: &[HistInvoice], g: &[usize], late_after: i64) -> Vec<(usize, Vec<f64>)> {
-    let cols = width(history);
+/// Rows of some invoices, kept together with their history indexes (one allocation, not one per
+/// row: a million rows are built per run).
+#[derive(Default)]
+struct Part {
+    idx: Vec<usize>,
+    data: Vec<f64>,
+}
+
+/// Appends the rows of the invoices of one customer `g` that `keep` selects, as known on their
+/// own invoice dates, by sweeping issue and settlement dates once (O(k log k) instead of the
+/// reference's O(k²)).
+fn sweep(history: &[HistInvoice], g: &[usize], late_after: i64, keep: impl Fn(usize) -> bool, out: &mut Part) {
     let mut by_issue = g.to_vec();
     by_issue.sort_by_key(|i| (history[*i].invoice_date, *i));
     let mut by_settle: Vec<usize> = g.iter().copied().filter(|i| history[*i].paid_date.is_some()).collect();
     by_settle.sort_by(|a, b| settle_order(&history[*a], &history[*b]));
     let (mut past, mut s, mut k) = (Past::default(), 0, 0);
-    let mut out = Vec::with_capacity(g.len());
     for &t in &by_issue {
         let day = history[t].invoice_date;
         while s < by_settle.len() && history[by_settle[s]].paid_date.is_some_and(|p| p < day) {
@@ -197,22 +204,37 @@ fn sweep(history: &[HistInvoice], g: &[usize], late_after: i64) -> Vec<(usize, V
             past.issue(&history[by_issue[k]]);
             k += 1;
         }
-        let mut row = Vec::with_capacity(cols);
-        past.row(&history[t], &mut row);
-        out.push((t, row));
+        if keep(t) {
+            out.idx.push(t);
+            past.row(&history[t], &mut out.data);
+        }
     }
-    out
+}
+
+/// Joins parts into rows in history order.
+fn assemble(parts: Vec<Part>, cols: usize) -> (Vec<usize>, Rows) {
+    let mut order: Vec<(usize, usize, usize)> =
+        parts.iter().enumerate().flat_map(|(p, part)| part.idx.iter().enumerate().map(move |(k, t)| (*t, p, k))).collect();
+    order.sort_unstable();
+    let mut data = Vec::with_capacity(order.len() * cols);
+    for (_, p, k) in &order {
+        data.extend_from_slice(&parts[*p].data[k * cols..(k + 1) * cols]);
+    }
+    (order.into_iter().map(|o| o.0).collect(), Rows { cols, data })
 }
 
 /// Every invoice's features as known on its own invoice date; customers in parallel.
 pub fn at_issue(history: &[HistInvoice], late_after: i64) -> Rows {
     let cols = width(history);
-    let parts: Vec<Vec<(usize, Vec<f64>)>> = customers(history).par_iter().map(|g| sweep(history, g, late_after)).collect();
-    let mut data = vec![0.0; history.len() * cols];
-    for (t, row) in parts.into_iter().flatten() {
-        data[t * cols..(t + 1) * cols].copy_from_slice(&row);
-    }
-    Rows { cols, data }
+    let parts: Vec<Part> = customers(history)
+        .par_chunks(256)
+        .map(|gs| {
+            let mut part = Part::default();
+            gs.iter().for_each(|g| sweep(history, g, late_after, |_| true, &mut part));
+            part
+        })
+        .collect();
+    assemble(parts, cols).1
 }
 
 /// What is known about every customer on a date, for scoring.
@@ -233,18 +255,17 @@ pub struct Snapshot {
 /// current credit score.
 pub fn snapshot(history: &[HistInvoice], as_of: NaiveDate, late_after: i64, score_of: &(dyn Fn(&str) -> Option<f64> + Sync)) -> Snapshot {
     let cols = width(history);
-    type Part = (Vec<(usize, Vec<f64>)>, Option<(String, Vec<f64>)>);
-    let parts: Vec<Part> = customers(history)
-        .par_iter()
-        .map(|g| {
-            let is_open = |h: &HistInvoice| h.invoice_date <= as_of && h.paid_date.is_none_or(|p| p >= as_of);
-            let open: Vec<(usize, Vec<f64>)> = if g.iter().any(|i| is_open(&history[*i])) {
-                sweep(history, g, late_after).into_iter().filter(|(t, _)| is_open(&history[*t])).collect()
-            } else {
-                vec![]
-            };
-            let latest = g.iter().copied().filter(|i| history[*i].invoice_date <= as_of).max_by_key(|i| (history[*i].invoice_date, *i));
-            let customer = latest.map(|l| {
+    let is_open = |t: usize| history[t].invoice_date <= as_of && history[t].paid_date.is_none_or(|p| p >= as_of);
+    let parts: Vec<(Part, Part)> = customers(history)
+        .par_chunks(256)
+        .map(|gs| {
+            let (mut open, mut latest_rows) = (Part::default(), Part::default());
+            for g in gs {
+                if g.iter().any(|t| is_open(*t)) {
+                    sweep(history, g, late_after, is_open, &mut open);
+                }
+                // The customer's latest invoice as known today: everything else before today counts.
+                let Some(l) = g.iter().copied().filter(|i| history[*i].invoice_date <= as_of).max_by_key(|i| (history[*i].invoice_date, *i)) else { continue };
                 let mut settled: Vec<usize> = g.iter().copied().filter(|i| *i != l && history[*i].paid_date.is_some_and(|p| p < as_of)).collect();
                 settled.sort_by(|a, b| settle_order(&history[*a], &history[*b]));
                 let mut past = Past::default();
@@ -252,27 +273,19 @@ pub fn snapshot(history: &[HistInvoice], as_of: NaiveDate, late_after: i64, scor
                 g.iter().filter(|i| **i != l && history[**i].invoice_date < as_of).for_each(|i| past.issue(&history[*i]));
                 let h = &history[l];
                 let scored = HistInvoice { credit_score: score_of(&h.customer).or(h.credit_score), ..h.clone() };
-                let mut row = Vec::with_capacity(cols);
-                past.row(&scored, &mut row);
-                (h.customer.clone(), row)
-            });
-            (open, customer)
+                latest_rows.idx.push(l);
+                past.row(&scored, &mut latest_rows.data);
+            }
+            (open, latest_rows)
         })
         .collect();
-    // In history order and customer-id order, whatever order the groups came in.
-    let (mut open, mut next): (Vec<_>, Vec<_>) = (Vec::new(), Vec::new());
-    for (o, n) in parts {
-        open.extend(o);
-        next.extend(n);
-    }
-    open.sort_unstable_by_key(|(t, _)| *t);
-    next.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Snapshot {
-        open: open.iter().map(|(t, _)| *t).collect(),
-        open_rows: Rows { cols, data: open.into_iter().flat_map(|(_, r)| r).collect() },
-        customers: next.iter().map(|(c, _)| c.clone()).collect(),
-        customer_rows: Rows { cols, data: next.into_iter().flat_map(|(_, r)| r).collect() },
-    }
+    let (open, latest): (Vec<Part>, Vec<Part>) = parts.into_iter().unzip();
+    let (open, open_rows) = assemble(open, cols);
+    // Customers in id order.
+    let (latest, rows) = assemble(latest, cols);
+    let mut order: Vec<usize> = (0..latest.len()).collect();
+    order.sort_by(|a, b| history[latest[*a]].customer.cmp(&history[latest[*b]].customer));
+    Snapshot { open, open_rows, customers: order.iter().map(|k| history[latest[*k]].customer.clone()).collect(), customer_rows: rows.select(&order) }
 }
 
 #[cfg(test)]

@@ -32,6 +32,10 @@ pub struct BenchArgs {
     /// against as many open claims (`--invoices` is then ignored).
     #[arg(long)]
     pub payments: Option<usize>,
+    /// Benchmark the payment-behaviour model instead: train on this many historical invoices,
+    /// then score as many open ones.
+    #[arg(long)]
+    pub ml: Option<usize>,
 }
 
 /// A fresh SQLite file with the Swedish benchmark creditor.
@@ -58,6 +62,9 @@ fn bench_store(path: &std::path::Path, reference_scheme: Option<fordra_core::ref
 pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
     if let Some(n) = a.payments {
         return bench_payments(law, a, n, json);
+    }
+    if let Some(n) = a.ml {
+        return crate::bench_ml::bench_ml(n, json);
     }
     let dir = tempfile::tempdir()?;
     let path = a.file.clone().unwrap_or_else(|| dir.path().join("bench.db"));

@@ -1,6 +1,7 @@
 //! `fordra`: the command-line adapter around the core and the store.
 
 mod bench;
+mod bench_ml;
 mod csvin;
 mod demo;
 mod model;
