@@ -38,6 +38,9 @@ struct Node {
 
 const LEAF: u32 = 1 << 31;
 
+/// Each tree's (root, depth), and all nodes.
+type Flat = (Vec<(usize, usize)>, Vec<Node>);
+
 fn booster(loss: Loss, n: usize, iterations: usize) -> GradientBooster {
     // Leaves must hold enough invoices that they describe behaviour, not noise: a minimum
     // hessian mass (about 0.2 per invoice under log loss, 1 under squared loss) that grows
@@ -63,7 +66,7 @@ pub struct Trees {
     /// All trees' (root, depth) and nodes in one array, built on first use; children are
     /// absolute indexes.
     #[serde(skip)]
-    flat: OnceLock<(Vec<(usize, usize)>, Vec<Node>)>,
+    flat: OnceLock<Flat>,
 }
 
 impl std::fmt::Debug for Trees {
@@ -101,7 +104,7 @@ impl Trees {
         Ok(Trees { booster: b, flat: OnceLock::new() })
     }
 
-    fn flat(&self) -> &(Vec<(usize, usize)>, Vec<Node>) {
+    fn flat(&self) -> &Flat {
         self.flat.get_or_init(|| {
             let mut roots = Vec::new();
             let mut nodes = Vec::new();
