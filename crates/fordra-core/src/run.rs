@@ -75,8 +75,9 @@ pub struct CustomerState {
     /// Dates on which this customer's claims went to collection.
     pub collection_dates: Vec<NaiveDate>,
     pub pauses: Vec<Pause>,
-    /// The payment-behaviour model's view of the customer's next invoice, where a model is used.
-    pub predicted: Option<Predicted>,
+    /// The payment-behaviour model's view of the customer, where a model is used (boxed: most
+    /// runs have none, and a million states stay small).
+    pub predicted: Option<Box<Predicted>>,
     /// Experiment arms the customer was assigned to earlier.
     pub arms: Vec<Arm>,
 }
@@ -102,8 +103,8 @@ pub struct ClaimState {
     pub moves: Vec<Movement>,
     pub steps: Vec<DoneStep>,
     pub pauses: Vec<Pause>,
-    /// The model's view of this invoice, where a pre-due nudge may need it.
-    pub predicted: Option<Predicted>,
+    /// The model's view of this invoice, where a pre-due nudge may need it (boxed, as above).
+    pub predicted: Option<Box<Predicted>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -186,8 +187,13 @@ pub fn segment_customers_with(creditor: &Creditor, customers: &[CustomerState], 
                 }
             }
             h.collection_cases = c.collection_dates.iter().filter(|d| **d > window_start && **d <= as_of).count() as u32;
-            let input =
-                SegmentInput { vip: c.vip, credit_score: c.credit_score, credit_score_date: c.credit_score_date, history: &h, predicted: c.predicted.as_ref() };
+            let input = SegmentInput {
+                vip: c.vip,
+                credit_score: c.credit_score,
+                credit_score_date: c.credit_score_date,
+                history: &h,
+                predicted: c.predicted.as_deref(),
+            };
             let f = findings(rules, &input, as_of);
             let segment = segment_of(c.vip, &f);
             let reason = if explain_all || c.segment != Some(segment) { describe(rules, &input, &f) } else { String::new() };
@@ -895,8 +901,8 @@ mod tests {
         assert_eq!(next_step_index(&risk, &done(&[]), true), 1, "pre-due passes once due");
     }
 
-    fn predicted(p: f64) -> Option<Predicted> {
-        Some(Predicted { p_late: p, late_after_days: 10, model: "model v1".into(), reasons: vec!["paid late on 80 % of earlier invoices".into()] })
+    fn predicted(p: f64) -> Option<Box<Predicted>> {
+        Some(Box::new(Predicted { p_late: p, late_after_days: 10, model: "model v1".into(), reasons: vec!["paid late on 80 % of earlier invoices".into()] }))
     }
 
     #[test]

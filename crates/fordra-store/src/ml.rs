@@ -238,7 +238,7 @@ impl Store {
                     if explain_all || (s.p_late >= threshold && c.segment != Some(Segment::Risk)) {
                         need.push(k);
                     }
-                    c.predicted = Some(predicted(s.p_late, vec![]));
+                    c.predicted = Some(Box::new(predicted(s.p_late, vec![])));
                 }
             }
             for (k, reasons) in need.iter().zip(explain_rows(&snap.customer_rows, &need)) {
@@ -268,7 +268,7 @@ impl Store {
             for (k, s) in scored.iter().enumerate() {
                 let i = claims[&history[snap.open[window[k]]].invoice];
                 let r = hot.iter().position(|h| *h == k).map(|h| reasons[h].clone()).unwrap_or_default();
-                state.claims[i].predicted = Some(predicted(s.p_late, r));
+                state.claims[i].predicted = Some(Box::new(predicted(s.p_late, r)));
             }
         }
         Ok(())
