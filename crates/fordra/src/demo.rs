@@ -117,9 +117,16 @@ impl Payer {
 /// The strategy lab at the start of the simulation: a payment-behaviour model trained on the
 /// year of history, Risk for customers it gives a 70 % chance of paying late, a text before due
 /// for invoices it gives 50 %, and an experiment in the Normal segment.
-fn start_lab(store: &mut Store, start: NaiveDate) -> Result<String> {
+/// None (and a note) when the portfolio is too small to train on.
+fn start_lab(store: &mut Store, start: NaiveDate) -> Result<Option<String>> {
     let history = store.history(DEMO_CREDITOR)?;
-    let mut model = fordra_ml::model::Model::train(&history, start, 10, 30).map_err(|e| anyhow::anyhow!(e))?;
+    let mut model = match fordra_ml::model::Model::train(&history, start, 10, 30) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("note: no payment-behaviour model in this demo: {e}");
+            return Ok(None);
+        }
+    };
     model.version = store.next_model_version(DEMO_CREDITOR)?;
     store.save_model(DEMO_CREDITOR, &model, start, &json!({"trained_from": model.trained_from, "late_rate": model.late_rate, "metrics": model.metrics}))?;
     let mut creditor = store.creditor(DEMO_CREDITOR)?;
@@ -139,12 +146,12 @@ fn start_lab(store: &mut Store, start: NaiveDate) -> Result<String> {
     p.challengers.push(c.clone());
     store.save_creditor(&creditor)?;
     store.start_experiment(DEMO_CREDITOR, &c)?;
-    Ok(format!(
+    Ok(Some(format!(
         "Model v{} trained on {} invoices before {start} (in-sample AUC {:.3}): Risk from 70 % predicted risk, texts before due from 50 %.",
         model.version,
         model.training_invoices,
         model.metrics.auc_in_sample.unwrap_or(0.0)
-    ))
+    )))
 }
 
 fn normalish(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
@@ -268,7 +275,7 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
         }
         w.flush()?;
     }
-    let lab = if a.no_lab { None } else { Some(start_lab(&mut store, start)?) };
+    let lab = if a.no_lab { None } else { start_lab(&mut store, start)? };
 
     let bar = if json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(a.days as u64) };
     bar.set_style(

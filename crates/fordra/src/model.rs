@@ -139,8 +139,9 @@ pub fn read_history(path: &Path, mapping: &Mapping<'_>) -> Result<HistoryRows> {
         }
         let disputed = match l.opt(&map["disputed"]).map(|s| s.to_ascii_lowercase()) {
             None => false,
-            Some(v) if ["1", "yes", "true", "y", "x"].contains(&v.as_str()) => true,
-            Some(v) if ["0", "no", "false", "n"].contains(&v.as_str()) => false,
+            // Yes and no as Nordic exports write them too.
+            Some(v) if ["1", "yes", "true", "y", "x", "ja", "j", "kyllä", "k"].contains(&v.as_str()) => true,
+            Some(v) if ["0", "no", "false", "n", "nej", "nei", "ei", "e"].contains(&v.as_str()) => false,
             Some(v) => bail!("{name}: line {}: column {}: '{v}' is not yes/no", l.line, map["disputed"]),
         };
         let credit_score = l
@@ -542,4 +543,53 @@ pub fn forecast(store: &mut Store, cid: &str, as_of: NaiveDate, weeks: i64, json
     println!("{}", table(&["week", "invoices", "expected in", "if paid on due date", "at risk (very late)"], rows));
     println!("At risk: open amount × P(paid more than {} days late), counted in the week it is expected.", model.very_late_after_days);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn file(bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ar.csv");
+        std::fs::write(&p, bytes).unwrap();
+        (dir, p)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// An export is outside input: arbitrary bytes, and arbitrary rows under a valid header,
+        /// never panic, and every error names the file and a line.
+        #[test]
+        fn history_reader_never_panics(body in proptest::collection::vec(any::<u8>(), 0..400), rows in proptest::collection::vec(r#"[-a-zA-Z0-9./,;" ]{0,40}"#, 0..6)) {
+            let header = "customer,invoice,invoice_date,due_date,amount,paid_date,disputed,credit_score,Extra\n";
+            for (bytes, format) in [(body.clone(), "%Y-%m-%d"), (format!("{header}{}", rows.join("\n")).into_bytes(), "%m/%d/%Y")] {
+                let (_d, p) = file(&bytes);
+                let extra = ["Extra".to_string()];
+                if let Err(e) = read_history(&p, &Mapping { maps: &[], date_format: format, extra: &extra }) {
+                    let msg = e.to_string();
+                    prop_assert!(msg.contains("ar.csv") && msg.contains("line "), "{}", msg);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn export_rows_with_their_own_formats() {
+        let (_d, p) = file(b"Kund,Faktura,Datum,Forfall,Belopp,Betald,Tvist\nk1,1,1.3.2024,31.3.2024,\"1 234,50\",2.4.2024,nej\nk1,2,1.4.2024,30.4.2024,-100.00,,\nk2,3,5.4.2024,5.5.2024,200,1.4.2024,kanske\n");
+        let maps: Vec<String> =
+            ["customer=Kund", "invoice=Faktura", "invoice_date=Datum", "due_date=Forfall", "amount=Belopp", "paid_date=Betald", "disputed=Tvist"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        let e = read_history(&p, &Mapping { maps: &maps, date_format: "%d.%m.%Y", extra: &[] }).unwrap_err().to_string();
+        assert!(e.contains("line 4: column tvist: 'kanske' is not yes/no"), "{e}");
+        let (_d, p) = file(b"Kund,Faktura,Datum,Forfall,Belopp,Betald,Tvist\nk1,1,1.3.2024,31.3.2024,\"1 234,50\",2.4.2024,nej\nk1,2,1.4.2024,30.4.2024,-100.00,,\nk2,3,5.4.2024,5.5.2024,200,1.4.2024,ja\n");
+        let (rows, skipped) = read_history(&p, &Mapping { maps: &maps, date_format: "%d.%m.%Y", extra: &[] }).unwrap();
+        assert_eq!((rows.len(), skipped), (2, 1), "the credit note is skipped");
+        assert_eq!(rows[0].0.amount, 123450);
+        assert_eq!(rows[1].0.paid_date, Some("2024-04-05".parse().unwrap()), "paid before the invoice date: counted as paid on it");
+        assert!(rows[1].0.disputed);
+    }
 }
