@@ -39,7 +39,7 @@ pub struct BenchArgs {
 }
 
 /// A fresh SQLite file with the Swedish benchmark creditor.
-fn bench_store(path: &std::path::Path, reference_scheme: Option<fordra_core::reference::Scheme>) -> Result<(Store, Creditor)> {
+pub(crate) fn bench_store(path: &std::path::Path, reference_scheme: Option<fordra_core::reference::Scheme>) -> Result<(Store, Creditor)> {
     let _ = std::fs::remove_file(path);
     let mut store = Store::open(&path.display().to_string())?;
     let creditor = Creditor {

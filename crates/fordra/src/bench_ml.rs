@@ -8,7 +8,6 @@ use chrono::{Duration, NaiveDate};
 use fordra_core::history::HistInvoice;
 use fordra_ml::features::{at_issue, snapshot};
 use fordra_ml::model::Model;
-use fordra_store::Store;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
@@ -59,20 +58,7 @@ pub fn bench_ml(n: usize, json: bool) -> Result<()> {
 
     // Through the store, as `fordra model train` reads it.
     let dir = tempfile::tempdir()?;
-    let mut store = Store::open(&dir.path().join("ml.db").display().to_string())?;
-    store.save_creditor(&fordra_core::run::Creditor {
-        id: "bench".into(),
-        name: "Bench AB".into(),
-        jurisdiction: fordra_core::domain::JurisdictionCode::SE,
-        currency: fordra_core::money::Currency::SEK,
-        reminder_fee_agreed: true,
-        charge_interest: true,
-        contract_rate: None,
-        bankgiro: None,
-        iban: None,
-        reference_scheme: None,
-        policy: fordra_core::model::Policy::default_for(fordra_core::domain::JurisdictionCode::SE),
-    })?;
+    let (mut store, _) = crate::bench::bench_store(&dir.path().join("ml.db"), None)?;
     let t = Instant::now();
     let rows: Vec<_> = history.iter().map(|h| (h.clone(), "SEK".to_string(), None)).collect();
     store.import_history("bench", &rows, "bench.csv")?;
