@@ -378,9 +378,10 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         let cust = &customers[claim.customer];
         let seg = &segments[claim.customer];
         let (steps, arm) = (plans[claim.customer].0, &plans[claim.customer].1);
-        let (j, step) = match (&nudge_step, d.nudge) {
-            (Some(n), true) => (usize::MAX, n),
-            _ => (d.step, &steps[d.step]),
+        // 1-based position in the model; 0 for a nudge, which stands outside it.
+        let (step_no, step) = match (&nudge_step, d.nudge) {
+            (Some(n), true) => (0, n),
+            _ => (d.step + 1, &steps[d.step]),
         };
         let balances = Balances::of(&claim.moves, as_of);
         let limits = &limits_table[step.kind.index()][cust.kind as usize];
@@ -410,7 +411,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
                 claim.due,
                 (claim.due - as_of).num_days()
             ),
-            _ => format!("{model_name} step {}/{} ({}): {} {:+} days = {}", j + 1, n, step.kind, base_text, step.days, trigger),
+            _ => format!("{model_name} step {step_no}/{} ({}): {} {:+} days = {}", n, step.kind, base_text, step.days, trigger),
         };
         if !why_later.is_empty() {
             reason.push_str(&format!(", earliest {earliest} by {}", why_later.join(", ")));
@@ -435,7 +436,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
             claim_id: claim.id.clone(),
             customer_id: cust.id.clone(),
             seq,
-            step_no: j.wrapping_add(1),
+            step_no,
             kind: step.kind,
             segment: seg.segment,
             date: as_of,

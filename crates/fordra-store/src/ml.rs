@@ -264,10 +264,12 @@ impl Store {
             let rows = snap.open_rows.select(&window);
             let scored = model.score(&rows);
             let hot: Vec<usize> = (0..window.len()).filter(|k| scored[*k].p_late >= min).collect();
-            let reasons = explain_rows(&rows, &hot);
-            for (k, s) in scored.iter().enumerate() {
+            let mut reasons = vec![Vec::new(); window.len()];
+            for (k, r) in hot.iter().zip(explain_rows(&rows, &hot)) {
+                reasons[*k] = r;
+            }
+            for ((k, s), r) in scored.iter().enumerate().zip(reasons) {
                 let i = claims[&history[snap.open[window[k]]].invoice];
-                let r = hot.iter().position(|h| *h == k).map(|h| reasons[h].clone()).unwrap_or_default();
                 state.claims[i].predicted = Some(Box::new(predicted(s.p_late, r)));
             }
         }
