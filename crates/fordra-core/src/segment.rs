@@ -25,8 +25,9 @@ pub struct SegmentRules {
     pub min_credit_score: Option<i32>,
     /// ...and not older than this many days.
     pub score_max_age_days: i64,
-    /// Risk when the payment-behaviour model gives the customer's next invoice at least this
-    /// probability of being paid late (needs a trained model; off when unset).
+    /// Risk when the payment-behaviour model gives the customer's latest invoice, as known on the
+    /// run day, at least this probability of being paid late (needs a trained model; off when
+    /// unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicted_late: Option<Decimal>,
 }

@@ -429,9 +429,19 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
             policy
                 .validate(j, c.reminder_fee_agreed, today())
                 .map_err(|e| anyhow!("{}: refused, the policy breaks these rules:\n  - {}", file.display(), e.join("\n  - ")))?;
+            // Experiments follow the policy: a challenger added here starts one, one removed ends it.
+            let (before, after) = (c.policy.challengers.clone(), policy.challengers.clone());
             c.policy = policy;
-            store.save_creditor(&c)?;
-            store.audit(&cid, "policy", "set", &format!("from {}", file.display()))?;
+            store.tx(|s| {
+                for ch in after.iter().filter(|n| !before.iter().any(|o| o.name == n.name)) {
+                    s.start_experiment(&cid, ch)?;
+                }
+                for ch in before.iter().filter(|o| !after.iter().any(|n| n.name == o.name)) {
+                    s.end_experiment(&cid, &ch.name, today(), "stopped")?;
+                }
+                s.save_creditor(&c)?;
+                s.audit(&cid, "policy", "set", &format!("from {}", file.display()))
+            })?;
             if json {
                 println!("{}", json!({"creditor": cid, "policy": "updated", "file": file.display().to_string()}));
             } else {

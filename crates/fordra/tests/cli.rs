@@ -678,4 +678,14 @@ fn demo_lab_finds_the_hidden_payers() {
     assert!(ok(p, &["strategy", "model", "--segment", "normal"]).stdout.starts_with("[[step]]\nkind = \"reminder\"\nafter = \"due\"\ndays = 3\n"));
     assert_eq!(ok(p, &["strategy", "list", "--json"]).json()[0]["outcome"], "adopted");
     assert_eq!(fordra(p, &["strategy", "stop", "early-text"]).code, 2);
+    // A challenger added by editing the policy starts an experiment; removing it ends it.
+    let policy = ok(p, &["policy", "show"]).stdout;
+    let risk = ok(p, &["strategy", "model", "--segment", "risk"]).stdout.replace("[[step]]", "[[challenger.step]]");
+    write(p, "with.toml", &format!("{policy}\n[[challenger]]\nname = \"softer\"\nsegment = \"risk\"\nshare = \"0.5\"\nfrom = \"2026-02-01\"\n{risk}"));
+    ok(p, &["policy", "set", "with.toml"]);
+    write(p, "without.toml", &policy);
+    let running = ok(p, &["strategy", "list", "--json"]).json();
+    assert_eq!((running[1]["name"].as_str(), running[1]["outcome"].as_str()), (Some("softer"), Some("running")), "{running}");
+    ok(p, &["policy", "set", "without.toml"]);
+    assert_eq!(ok(p, &["strategy", "list", "--json"]).json()[1]["outcome"], "stopped");
 }
