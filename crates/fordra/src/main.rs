@@ -61,12 +61,16 @@ enum Cmd {
         /// disputed, channel, country, credit_score (unmapped keys use their own name).
         #[arg(long = "map")]
         maps: Vec<String>,
-        /// History: the date format of the export (e.g. %m/%d/%Y or %d.%m.%Y).
-        #[arg(long, default_value = "%Y-%m-%d")]
-        date_format: String,
+        /// History: the date format of the export (e.g. %m/%d/%Y or %d.%m.%Y; default %Y-%m-%d).
+        #[arg(long)]
+        date_format: Option<String>,
         /// History: extra numeric columns to use as features.
         #[arg(long = "feature")]
         features: Vec<String>,
+        /// History: a mapping file (TOML: KEY = "COLUMN" lines, and optionally date_format,
+        /// currency and features = [...]); flags given as well take precedence.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
     },
     /// The payment-behaviour model: train and evaluate on the creditor's own history.
     #[command(subcommand)]
@@ -449,16 +453,19 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
             }
             Ok(())
         }
-        Cmd::Import { what: ImportWhat::History, file, currency, maps, date_format, features } => {
+        Cmd::Import { what: ImportWhat::History, file, currency, maps, date_format, features, mapping } => {
             let c = store.creditor(&cid)?;
-            model::import_history(
-                store,
-                &cid,
-                &file,
-                currency.unwrap_or(c.currency),
-                &model::Mapping { maps: &maps, date_format: &date_format, extra: &features },
-                json,
-            )
+            let saved = mapping.as_deref().map(model::MappingFile::read).transpose()?.unwrap_or_default();
+            let mut all_maps = saved.maps();
+            all_maps.extend(maps);
+            let currency = match (currency, &saved.currency) {
+                (Some(c), _) => c,
+                (None, Some(code)) => code.parse().map_err(|e| anyhow!("{}: currency: {e}", mapping.as_deref().unwrap_or(file.as_path()).display()))?,
+                (None, None) => c.currency,
+            };
+            let date_format = date_format.or(saved.date_format.clone()).unwrap_or_else(|| "%Y-%m-%d".into());
+            let features = if features.is_empty() { saved.features.clone() } else { features };
+            model::import_history(store, &cid, &file, currency, &model::Mapping { maps: &all_maps, date_format: &date_format, extra: &features }, json)
         }
         Cmd::Import { what, file, .. } => import(store, law, &cid, what, &file, json),
         Cmd::Model(m) => model::run(store, &cid, m, json),

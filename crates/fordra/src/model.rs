@@ -96,6 +96,58 @@ pub struct Mapping<'a> {
     pub extra: &'a [String],
 }
 
+/// A column mapping kept in a file, so the same ERP export is read the same way every month:
+///
+/// ```toml
+/// customer = "Customer No"
+/// invoice = "Document No"
+/// invoice_date = "Doc Date"
+/// date_format = "%m/%d/%Y"
+/// currency = "USD"
+/// features = ["Region code"]
+/// ```
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MappingFile {
+    pub date_format: Option<String>,
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub features: Vec<String>,
+    customer: Option<String>,
+    invoice: Option<String>,
+    invoice_date: Option<String>,
+    due_date: Option<String>,
+    amount: Option<String>,
+    paid_date: Option<String>,
+    disputed: Option<String>,
+    channel: Option<String>,
+    country: Option<String>,
+    credit_score: Option<String>,
+}
+
+impl MappingFile {
+    pub fn read(path: &Path) -> Result<MappingFile> {
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
+    }
+    /// The mapped keys as `KEY=COLUMN`.
+    pub fn maps(&self) -> Vec<String> {
+        let keys = [
+            ("customer", &self.customer),
+            ("invoice", &self.invoice),
+            ("invoice_date", &self.invoice_date),
+            ("due_date", &self.due_date),
+            ("amount", &self.amount),
+            ("paid_date", &self.paid_date),
+            ("disputed", &self.disputed),
+            ("channel", &self.channel),
+            ("country", &self.country),
+            ("credit_score", &self.credit_score),
+        ];
+        keys.iter().filter_map(|(k, v)| v.as_ref().map(|c| format!("{k}={c}"))).collect()
+    }
+}
+
 /// History rows with their country, and the number of non-positive rows skipped.
 type HistoryRows = (Vec<(HistInvoice, Option<String>)>, usize);
 

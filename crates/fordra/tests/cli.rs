@@ -548,8 +548,16 @@ fn history_import_and_out_of_time_evaluation() {
     args.extend(maps);
     let r = ok(p, &args).json();
     assert_eq!(r["created"], 2160);
-    // Importing the same export again updates, never doubles.
-    assert_eq!(ok(p, &args).json()["updated"], 2160);
+    // Importing the same export again updates, never doubles — here with the mapping in a file.
+    write(
+        p,
+        "us-erp.toml",
+        "customer = \"Customer No\"\ninvoice = \"Document No\"\ninvoice_date = \"Doc Date\"\ndue_date = \"Due Date\"\namount = \"Amount USD\"\npaid_date = \"Closed On\"\ndisputed = \"Disputed\"\ncredit_score = \"Score\"\ndate_format = \"%m/%d/%Y\"\ncurrency = \"USD\"\n",
+    );
+    assert_eq!(ok(p, &["import", "history", "ar.csv", "--mapping", "us-erp.toml", "--json"]).json()["updated"], 2160);
+    write(p, "typo.toml", "custmer = \"Customer No\"\n");
+    let o = fordra(p, &["import", "history", "ar.csv", "--mapping", "typo.toml"]);
+    assert!(o.code == 2 && o.stderr.contains("typo.toml") && o.stderr.contains("unknown field `custmer`"), "{}", o.stderr);
     let e = ok(p, &["model", "evaluate", "--from", "2023-01-01", "--json"]).json();
     let auc = e["auc"].as_f64().unwrap();
     assert!(auc > 0.85, "{e}");
