@@ -95,6 +95,17 @@ fn read_steps(path: &Path) -> Result<Vec<Step>> {
     Ok(f.step)
 }
 
+/// The running experiment `name` of the policy.
+fn running(creditor: &fordra_core::run::Creditor, name: &str) -> Result<Challenger> {
+    creditor
+        .policy
+        .challengers
+        .iter()
+        .find(|c| c.name == name)
+        .cloned()
+        .ok_or_else(|| anyhow!("no running experiment '{name}' in the policy (see `fordra strategy list`)"))
+}
+
 fn est(e: &Option<Estimate>, digits: usize, scale: f64) -> String {
     e.map(|e| format!("{:.d$} ({:.d$}–{:.d$})", e.value * scale, e.low * scale, e.high * scale, d = digits)).unwrap_or_else(|| "-".into())
 }
@@ -248,13 +259,9 @@ pub fn run(store: &mut Store, law: &LawBook, cid: &str, cmd: StrategyCmd, json: 
             println!("{}", table(&["", "champion", "challenger", "challenger − champion"], rows));
             println!("Verdict: {}", r.verdict);
         }
-        StrategyCmd::Adopt { name, date } | StrategyCmd::Stop { name, date } if !creditor.policy.challengers.iter().any(|c| c.name == name) => {
-            let _ = date;
-            bail!("no running experiment '{name}' in the policy (see `fordra strategy list`)");
-        }
         StrategyCmd::Adopt { name, date } => {
             let date = date.unwrap_or_else(today);
-            let c = creditor.policy.challengers.iter().find(|c| c.name == name).cloned().expect("checked above");
+            let c = running(&creditor, &name)?;
             creditor.policy.challengers.retain(|x| x.name != name);
             if let Some(m) = creditor.policy.models.iter_mut().find(|m| m.segment == c.segment) {
                 m.steps = c.steps.clone();
@@ -271,6 +278,7 @@ pub fn run(store: &mut Store, law: &LawBook, cid: &str, cmd: StrategyCmd, json: 
         }
         StrategyCmd::Stop { name, date } => {
             let date = date.unwrap_or_else(today);
+            running(&creditor, &name)?;
             creditor.policy.challengers.retain(|x| x.name != name);
             store.tx(|s| {
                 s.end_experiment(cid, &name, date, "stopped")?;
