@@ -448,6 +448,10 @@ fn replay_one(r: &Response, ctx: &ReplayContext<'_>, c: &PastClaim, steps: &[Ste
     let end = c.due + Duration::days(ctx.horizon);
     let mut day = c.issue.max(c.due - Duration::days(60));
     let mut deadline = c.due;
+    // The day the step after `next` falls due: from the due date, or the day after the deadline.
+    let schedule = |next: usize, deadline: NaiveDate| {
+        steps.get(next).map(|n| if n.after == After::Due { c.due + Duration::days(n.days) } else { deadline + Duration::days(1 + n.days) })
+    };
     while day <= end && alive > 1e-9 {
         // Today's chance of payment follows the steps taken before today (as learned).
         let active = state;
@@ -463,7 +467,7 @@ fn replay_one(r: &Response, ctx: &ReplayContext<'_>, c: &PastClaim, steps: &[Ste
             }
             if s.kind == StepKind::PreDue && day >= c.due {
                 next += 1;
-                next_day = steps.get(next).map(|n| if n.after == After::Due { c.due + Duration::days(n.days) } else { deadline + Duration::days(1 + n.days) });
+                next_day = schedule(next, deadline);
                 continue;
             }
             if day < earliest {
@@ -499,7 +503,7 @@ fn replay_one(r: &Response, ctx: &ReplayContext<'_>, c: &PastClaim, steps: &[Ste
             state = Some((s.kind, day));
             deadline = day + Duration::days(if s.kind == StepKind::PreDue { (c.due - day).num_days().max(0) } else { s.payment_days });
             next += 1;
-            next_day = steps.get(next).map(|n| if n.after == After::Due { c.due + Duration::days(n.days) } else { deadline + Duration::days(1 + n.days) });
+            next_day = schedule(next, deadline);
             break; // one step a day
         }
         let h = r.hazard(c.segment, active.map(|(k, d)| (k, (day - d).num_days())), (day - c.due).num_days());

@@ -82,9 +82,8 @@ impl Store {
     /// treat: a claim stays in its arm when its customer later changes segment, because leaving
     /// out claims that escalated (a collection case makes a customer Risk) would flatter the
     /// harsher arm's figures.
-    pub fn experiment_claims(&mut self, creditor: &str, name: &str, as_of: NaiveDate) -> Result<Vec<ArmClaim>> {
-        let e =
-            self.experiments(creditor)?.into_iter().find(|e| e.name == name).ok_or_else(|| crate::StoreError::NotFound(format!("no experiment '{name}'")))?;
+    pub fn experiment_claims(&mut self, creditor: &str, e: &ExperimentRow, as_of: NaiveDate) -> Result<Vec<ArmClaim>> {
+        let name = e.name.as_str();
         let end = e.ended.unwrap_or(as_of).min(as_of);
         let c = creditor;
         let mut arm: HashMap<String, (bool, NaiveDate)> = HashMap::default();

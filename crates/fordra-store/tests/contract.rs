@@ -524,7 +524,7 @@ fn lab_scenario(url: &str) -> String {
     }
     let e = s.experiments("acme").unwrap();
     fp.push_str(&format!("experiments {e:?}\n"));
-    let claims = s.experiment_claims("acme", "early", d("2024-01-31")).unwrap();
+    let claims = s.experiment_claims("acme", &e[0], d("2024-01-31")).unwrap();
     fp.push_str(&format!("experiment claims {claims:?}\n"));
     s.end_experiment("acme", "early", d("2024-02-01"), "stopped").unwrap();
     assert!(s.end_experiment("acme", "early", d("2024-02-02"), "stopped").is_err());

@@ -126,7 +126,7 @@ pub fn bench_ml(n: usize, json: bool) -> Result<()> {
     println!("  features as of the day            {t_snapshot:>7.2} s");
     println!("  P(late), P(very late), days late  {t_score:>7.2} s");
     println!("  scoring total                     {:>7.2} s   (target < 2 s)", t_snapshot + t_score);
-    println!("  and {} customers' next-invoice scores in {t_customers:.2} s", customer_scores.len());
+    println!("  and {} customers' latest-invoice scores in {t_customers:.2} s", customer_scores.len());
     Ok(())
 }
 

@@ -339,9 +339,13 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
 
     let experiment = match lab {
         Some(_) => {
-            let e = store.experiments(DEMO_CREDITOR)?.into_iter().find(|e| e.name == DEMO_EXPERIMENT);
-            let claims = store.experiment_claims(DEMO_CREDITOR, DEMO_EXPERIMENT, end)?;
-            Some(fordra_core::strategy::experiment_report(&claims, e.map_or((0, 0), |e| e.customers), end, 30))
+            let e = store
+                .experiments(DEMO_CREDITOR)?
+                .into_iter()
+                .find(|e| e.name == DEMO_EXPERIMENT)
+                .ok_or_else(|| anyhow::anyhow!("the demo experiment is missing"))?;
+            let claims = store.experiment_claims(DEMO_CREDITOR, &e, end)?;
+            Some(fordra_core::strategy::experiment_report(&claims, e.customers, end, 30))
         }
         None => None,
     };

@@ -11,7 +11,7 @@ use fordra_core::history::HistInvoice;
 use fordra_core::money::{parse_minor, Currency};
 use fordra_ml::evaluate::{evaluate, Evaluation, Figures};
 use fordra_ml::explain;
-use fordra_ml::features::{at_issue, snapshot, Rows};
+use fordra_ml::features::{at_issue, snapshot, Rows, Snapshot};
 use fordra_ml::model::Model;
 use fordra_store::Store;
 use serde_json::json;
@@ -63,7 +63,7 @@ pub enum ModelCmd {
         /// Explain this invoice (as of --date if open then, else as of its invoice date).
         #[arg(long)]
         invoice: Option<String>,
-        /// Explain this customer (their next invoice, as of --date).
+        /// Explain this customer (their latest invoice, as known on --date).
         #[arg(long)]
         customer: Option<String>,
         /// Write the global ranking as an SVG bar chart.
@@ -468,8 +468,7 @@ pub fn run(store: &mut Store, cid: &str, cmd: ModelCmd, json: bool) -> Result<()
             let model = load_model(store, cid, None, None)?;
             let history = history(store, cid)?;
             let as_of = date.unwrap_or_else(today);
-            let credit = store.customer_scores(cid)?;
-            let snap = snapshot(&history, as_of, model.late_after_days, &|c| credit.get(c).copied());
+            let snap = snapshot_on(store, cid, &history, &model, as_of)?;
             let (ids, rows): (Vec<String>, &Rows) = if invoices {
                 (snap.open.iter().map(|t| history[*t].invoice.clone()).collect(), &snap.open_rows)
             } else {
@@ -498,7 +497,7 @@ pub fn run(store: &mut Store, cid: &str, cmd: ModelCmd, json: bool) -> Result<()
             } else {
                 println!(
                     "{} scored on {as_of} by model v{}, riskiest first:",
-                    if invoices { "Open invoices" } else { "Customers (their next invoice)" },
+                    if invoices { "Open invoices" } else { "Customers (their latest invoice as known that day)" },
                     model.version
                 );
                 let t = order
@@ -516,8 +515,15 @@ pub fn run(store: &mut Store, cid: &str, cmd: ModelCmd, json: bool) -> Result<()
     Ok(())
 }
 
+/// What is known on `as_of` about every open invoice and customer, with the customers' current
+/// credit scores.
+fn snapshot_on(store: &mut Store, cid: &str, history: &[HistInvoice], model: &Model, as_of: NaiveDate) -> Result<Snapshot> {
+    let scores = store.customer_scores(cid)?;
+    Ok(snapshot(history, as_of, model.late_after_days, &|c| scores.get(c).copied()))
+}
+
 /// The row to explain: an open invoice as of the date, any other invoice as of its invoice
-/// date, or a customer's next invoice as of the date.
+/// date, or a customer's latest invoice as known on the date.
 fn explain_target(
     store: &mut Store,
     cid: &str,
@@ -527,8 +533,7 @@ fn explain_target(
     customer: Option<&str>,
     as_of: NaiveDate,
 ) -> Result<(String, Rows)> {
-    let scores: HashMap<String, f64> = store.customer_scores(cid)?;
-    let snap = snapshot(history, as_of, model.late_after_days, &|c| scores.get(c).copied());
+    let snap = snapshot_on(store, cid, history, model, as_of)?;
     if let Some(i) = invoice {
         let t = history.iter().position(|h| h.invoice == i).ok_or_else(|| anyhow!("no invoice '{i}' in the history"))?;
         if let Some(k) = snap.open.iter().position(|x| *x == t) {
@@ -539,7 +544,7 @@ fn explain_target(
     }
     let c = customer.unwrap_or_default();
     let k = snap.customers.iter().position(|x| x == c).ok_or_else(|| anyhow!("no customer '{c}' in the history"))?;
-    Ok((format!("Customer {c} (their next invoice on {as_of})"), snap.customer_rows.select(&[k])))
+    Ok((format!("Customer {c} (their latest invoice, as known on {as_of})"), snap.customer_rows.select(&[k])))
 }
 
 /// `fordra report forecast`: when the open receivables will come in, by week, from each open
@@ -547,8 +552,7 @@ fn explain_target(
 pub fn forecast(store: &mut Store, cid: &str, as_of: NaiveDate, weeks: i64, json: bool) -> Result<()> {
     let model = load_model(store, cid, None, None)?;
     let history = history(store, cid)?;
-    let scores = store.customer_scores(cid)?;
-    let snap = snapshot(&history, as_of, model.late_after_days, &|c| scores.get(c).copied());
+    let snap = snapshot_on(store, cid, &history, &model, as_of)?;
     let predicted = model.score(&snap.open_rows);
     let (_, claims) = store.report_data(cid, as_of)?;
     let open: HashMap<&str, i64> = claims.iter().filter(|c| c.settled_date.is_none() && c.open > 0).map(|c| (c.id.as_str(), c.open)).collect();

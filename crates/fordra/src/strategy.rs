@@ -229,7 +229,7 @@ pub fn run(store: &mut Store, law: &LawBook, cid: &str, cmd: StrategyCmd, json: 
             let as_of = date.unwrap_or_else(today);
             let e =
                 store.experiments(cid)?.into_iter().find(|e| e.name == name).ok_or_else(|| anyhow!("no experiment '{name}' (see `fordra strategy list`)"))?;
-            let claims = store.experiment_claims(cid, &name, as_of)?;
+            let claims = store.experiment_claims(cid, &e, as_of)?;
             let r = experiment_report(&claims, e.customers, as_of, horizon);
             if json {
                 println!("{}", serde_json::to_string_pretty(&json!({"experiment": e, "report": r}))?);
