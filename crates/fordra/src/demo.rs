@@ -127,8 +127,7 @@ fn start_lab(store: &mut Store, start: NaiveDate) -> Result<Option<String>> {
             return Ok(None);
         }
     };
-    model.version = store.next_model_version(DEMO_CREDITOR)?;
-    store.save_model(DEMO_CREDITOR, &model, start, &json!({"trained_from": model.trained_from, "late_rate": model.late_rate, "metrics": model.metrics}))?;
+    crate::model::store_new_version(store, DEMO_CREDITOR, &mut model, start)?;
     let mut creditor = store.creditor(DEMO_CREDITOR)?;
     let p = &mut creditor.policy;
     p.segmentation.predicted_late = Some(rust_decimal::Decimal::new(7, 1));

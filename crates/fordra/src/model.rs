@@ -266,6 +266,13 @@ pub fn load_model(store: &mut Store, cid: &str, file: Option<&Path>, version: Op
     })
 }
 
+/// Stores a trained model as the creditor's next version (the one the runs use from now on).
+pub fn store_new_version(store: &mut Store, cid: &str, model: &mut Model, trained_on: NaiveDate) -> Result<()> {
+    model.version = store.next_model_version(cid)?;
+    store.save_model(cid, model, trained_on, &summary(model))?;
+    Ok(())
+}
+
 fn summary(model: &Model) -> serde_json::Value {
     json!({
         "version": model.version, "trained_from": model.trained_from, "trained_until": model.trained_until,
@@ -340,9 +347,8 @@ pub fn run(store: &mut Store, cid: &str, cmd: ModelCmd, json: bool) -> Result<()
             let history = history(store, cid)?;
             let until = until.unwrap_or_else(today);
             let mut model = Model::train(&history, until, late_after, very_late_after).map_err(|e| anyhow!(e))?;
-            model.version = store.next_model_version(cid)?;
+            store_new_version(store, cid, &mut model, today())?;
             let summary = summary(&model);
-            store.save_model(cid, &model, today(), &summary)?;
             if let Some(path) = &out {
                 std::fs::write(path, serde_json::to_string(&model)?)?;
             }
