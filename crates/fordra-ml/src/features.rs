@@ -251,9 +251,21 @@ pub struct Snapshot {
     pub customer_rows: Rows,
 }
 
+/// Which parts of a snapshot to compute (a run that only segments needs no invoice rows).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Parts {
+    pub open: bool,
+    pub customers: bool,
+}
+
 /// Features of every open invoice and every customer on `as_of`. `score_of` gives a customer's
 /// current credit score.
 pub fn snapshot(history: &[HistInvoice], as_of: NaiveDate, late_after: i64, score_of: &(dyn Fn(&str) -> Option<f64> + Sync)) -> Snapshot {
+    snapshot_of(history, as_of, late_after, score_of, Parts { open: true, customers: true })
+}
+
+/// As `snapshot`, computing only the parts asked for (the others are left empty).
+pub fn snapshot_of(history: &[HistInvoice], as_of: NaiveDate, late_after: i64, score_of: &(dyn Fn(&str) -> Option<f64> + Sync), want: Parts) -> Snapshot {
     let cols = width(history);
     let is_open = |t: usize| history[t].invoice_date <= as_of && history[t].paid_date.is_none_or(|p| p >= as_of);
     let parts: Vec<(Part, Part)> = customers(history)
@@ -261,8 +273,11 @@ pub fn snapshot(history: &[HistInvoice], as_of: NaiveDate, late_after: i64, scor
         .map(|gs| {
             let (mut open, mut latest_rows) = (Part::default(), Part::default());
             for g in gs {
-                if g.iter().any(|t| is_open(*t)) {
+                if want.open && g.iter().any(|t| is_open(*t)) {
                     sweep(history, g, late_after, is_open, &mut open);
+                }
+                if !want.customers {
+                    continue;
                 }
                 // The customer's latest invoice as known today: everything else before today counts.
                 let Some(l) = g.iter().copied().filter(|i| history[*i].invoice_date <= as_of).max_by_key(|i| (history[*i].invoice_date, *i)) else { continue };
@@ -437,6 +452,13 @@ mod tests {
             let k = snapshot(&known, as_of, 10, &|_| None);
             prop_assert_eq!(&s.customer_rows, &k.customer_rows);
             prop_assert_eq!(&s.open_rows, &k.open_rows);
+            // Each part alone is what the whole snapshot has.
+            let open = snapshot_of(&h, as_of, 10, &|_| None, Parts { open: true, customers: false });
+            prop_assert_eq!((&open.open, &open.open_rows), (&s.open, &s.open_rows));
+            prop_assert!(open.customers.is_empty());
+            let custs = snapshot_of(&h, as_of, 10, &|_| None, Parts { open: false, customers: true });
+            prop_assert_eq!((&custs.customers, &custs.customer_rows), (&s.customers, &s.customer_rows));
+            prop_assert!(custs.open.is_empty());
             for (n, t) in s.open.iter().enumerate() {
                 let g: Vec<usize> = (0..h.len()).filter(|i| h[*i].customer == h[*t].customer).collect();
                 let reference = features_for(&h, &g, *t, 10);

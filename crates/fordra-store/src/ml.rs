@@ -8,7 +8,7 @@ use fordra_core::history::HistInvoice;
 use fordra_core::run::Creditor;
 use fordra_core::segment::Predicted;
 use fordra_ml::explain;
-use fordra_ml::features::{snapshot, Rows};
+use fordra_ml::features::{snapshot_of, Parts, Rows};
 use fordra_ml::model::Model;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -224,7 +224,8 @@ impl Store {
         let label = format!("model v{}", model.version);
         let history = self.history(&creditor.id)?;
         let scores: HashMap<&str, f64> = state.customers.iter().filter_map(|c| c.credit_score.map(|s| (c.id.as_str(), f64::from(s)))).collect();
-        let snap = snapshot(&history, as_of, model.late_after_days, &|c| scores.get(c).copied());
+        let want = Parts { open: nudge.is_some(), customers: threshold.is_some() };
+        let snap = snapshot_of(&history, as_of, model.late_after_days, &|c| scores.get(c).copied(), want);
         let predicted = |p: f64, reasons: Vec<String>| Predicted { p_late: p, late_after_days: model.late_after_days, model: label.clone(), reasons };
         let explain_rows =
             |rows: &Rows, idx: &[usize]| -> Vec<Vec<String>> { explain::rows(&model, &rows.select(idx)).iter().map(|e| e.reasons(REASONS)).collect() };
