@@ -43,6 +43,7 @@ fn opt_amount<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> 
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct LawBook {
     pub version: String,
     #[serde(rename = "jurisdiction")]
@@ -50,6 +51,7 @@ pub struct LawBook {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Jurisdiction {
     #[serde(deserialize_with = "jcode", serialize_with = "jcode_ser")]
     pub code: JurisdictionCode,
@@ -76,6 +78,7 @@ fn jcode<'de, D: Deserializer<'de>>(d: D) -> Result<JurisdictionCode, D::Error> 
 
 /// The statutory rate from `from`: reference rate + margin (business margin where it differs).
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct InterestRow {
     pub from: NaiveDate,
     pub reference: Decimal,
@@ -96,6 +99,7 @@ impl InterestRow {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Tier {
     #[serde(default, deserialize_with = "opt_amount", serialize_with = "opt_amount_ser", skip_serializing_if = "Option::is_none")]
     pub up_to: Option<i64>,
@@ -104,6 +108,7 @@ pub struct Tier {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct FeeRule {
     pub kind: FeeKind,
     /// None: applies to consumers and businesses alike.
@@ -135,6 +140,7 @@ impl FeeRule {
 
 /// Fixed B2B compensation (SE förseningsersättning, EU €40).
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Compensation {
     pub from: NaiveDate,
     #[serde(deserialize_with = "amount", serialize_with = "amount_ser")]
@@ -147,6 +153,7 @@ pub struct Compensation {
 
 /// Minimum payment period and waiting periods of a step kind.
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct StepRule {
     pub step: StepKind,
     pub debtor: Option<DebtorKind>,
@@ -199,6 +206,9 @@ impl LawBook {
             if order != [Component::Fees, Component::Interest, Component::Principal] {
                 return Err(invalid(format!("{}: allocation_order must name fees, interest and principal once each", j.code.upper())));
             }
+            if let Some(e) = j.bounds().into_iter().next() {
+                return Err(invalid(format!("{}: {e}", j.code.upper())));
+            }
         }
         Ok(book)
     }
@@ -208,7 +218,75 @@ impl LawBook {
     }
 }
 
+/// The largest fee cap a law table may hold: 100 000.00 (the heaviest Norwegian collection fee,
+/// ×1.5 for businesses, is 15 120 NOK).
+pub const MAX_FEE_CAP: i64 = 100_000_00;
+/// The largest fixed compensation: 10 000.00.
+pub const MAX_COMPENSATION: i64 = 10_000_00;
+
 impl Jurisdiction {
+    /// Every rate, amount, count and period within bounds no statute comes near, so a typo (an
+    /// extra zero, a wrong sign) is refused instead of charged.
+    pub fn bounds(&self) -> Vec<String> {
+        use crate::limits::{amount, days, MAX_DATE};
+        // Statutes reach back further than any claim: from 1900.
+        let date = |field: &str, d: NaiveDate| -> Result<NaiveDate, String> {
+            let min = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
+            if d < min || d > MAX_DATE {
+                return Err(format!("{field}: {d} is outside {min}..{MAX_DATE}"));
+            }
+            Ok(d)
+        };
+        let pct = |field: String, v: Decimal, lo: i64, hi: i64| -> Option<String> {
+            (v < Decimal::from(lo) || v > Decimal::from(hi)).then(|| format!("{field}: {v} is outside {lo}..{hi} percent"))
+        };
+        let mut errs = Vec::new();
+        for r in &self.interest {
+            let at = format!("interest from {}", r.from);
+            errs.extend(date(&at, r.from).err());
+            errs.extend(pct(format!("{at}: reference"), r.reference, -10, 50));
+            errs.extend(pct(format!("{at}: margin"), r.margin, 0, 25));
+            errs.extend(r.business_margin.and_then(|m| pct(format!("{at}: business_margin"), m, 0, 25)));
+            errs.extend(pct(format!("{at}: rate"), r.rate(DebtorKind::Business).max(r.rate(DebtorKind::Consumer)), 0, 50));
+        }
+        for f in &self.fees {
+            let at = format!("fee {} from {}", f.kind, f.from);
+            errs.extend(date(&at, f.from).err());
+            for cap in f.max.iter().chain(f.tiers.iter().map(|t| &t.max)) {
+                errs.extend(
+                    amount(&format!("{at}: cap"), *cap, 0)
+                        .and_then(|c| days(&format!("{at}: cap (minor units)"), c, 0, MAX_FEE_CAP))
+                        .err()
+                        .map(|e| e.to_string()),
+                );
+            }
+            let ups: Vec<i64> = f.tiers.iter().filter_map(|t| t.up_to).collect();
+            if ups.windows(2).any(|w| w[0] >= w[1]) || ups.iter().any(|u| *u <= 0) {
+                errs.push(format!("{at}: tiers must rise (up_to)"));
+            }
+            errs.extend(f.max_count.and_then(|n| days(&format!("{at}: max_count"), i64::from(n), 0, 100).err()).map(|e| e.to_string()));
+            errs.extend(f.min_days_after_due.and_then(|n| days(&format!("{at}: min_days_after_due"), n, 0, 365).err()).map(|e| e.to_string()));
+            if f.repeat_factor.is_some_and(|r| r <= Decimal::ZERO || r > Decimal::ONE) {
+                errs.push(format!("{at}: repeat_factor must be in (0, 1]"));
+            }
+        }
+        if let Some(c) = &self.compensation {
+            errs.extend(
+                amount("compensation", c.amount, 0).and_then(|a| days("compensation (minor units)", a, 0, MAX_COMPENSATION)).err().map(|e| e.to_string()),
+            );
+            errs.extend(date("compensation from", c.from).err());
+        }
+        for r in &self.step_rules {
+            let at = format!("step rule {}", r.step);
+            for (name, v) in
+                [("min_payment_days", r.min_payment_days), ("min_days_since_previous", r.min_days_since_previous), ("min_days_after_due", r.min_days_after_due)]
+            {
+                errs.extend(days(&format!("{at}: {name}"), v, 0, 365).err().map(|e| e.to_string()));
+            }
+        }
+        errs
+    }
+
     /// The statutory interest row in force on `date`.
     pub fn interest_row(&self, date: NaiveDate) -> Result<&InterestRow, LawError> {
         let i = self.interest.partition_point(|r| r.from <= date);
@@ -298,6 +376,26 @@ mod tests {
         let text = toml::to_string_pretty(&book).unwrap();
         let again = LawBook::parse(&text, "export").unwrap();
         assert_eq!(toml::to_string_pretty(&again).unwrap(), text);
+    }
+
+    /// Issue #8 case 11: a 10^17 fee cap, a 1 000 000 % rate, a negative compensation and a
+    /// misspelt key were accepted and charged; each is refused naming what is wrong.
+    #[test]
+    fn out_of_bounds_values_and_unknown_keys_are_refused() {
+        let cases = [
+            (EMBEDDED_LAW.replacen("max = \"60.00\"", "max = \"1000000000000000.00\"", 1), "SE: fee reminder from 2013-03-16: cap"),
+            (
+                EMBEDDED_LAW.replacen("reference = \"4.00\"", "reference = \"1000000\"", 1),
+                "SE: interest from 2024-01-01: reference: 1000000 is outside -10..50 percent",
+            ),
+            (EMBEDDED_LAW.replacen("amount = \"450.00\"", "amount = \"-450.00\"", 1), "SE: compensation: -450.00 is below the minimum 0.00"),
+            (EMBEDDED_LAW.replacen("requires_agreement = true", "requires_agrement = true", 1), "unknown field `requires_agrement`"),
+        ];
+        for (text, want) in cases {
+            let e = LawBook::parse(&text, "law.toml").unwrap_err().to_string();
+            assert!(e.contains(want), "{e}");
+            assert!(e.starts_with("law tables law.toml: "), "{e}");
+        }
     }
 
     #[test]

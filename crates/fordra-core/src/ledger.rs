@@ -15,8 +15,11 @@ pub enum EntryKind {
     Payment,
     CreditNote,
     WriteOff,
-    /// Money paid beyond the claim: a credit on the customer, outside the claim's balance.
+    /// Money paid beyond the claim: a credit on the customer, outside the claim's balance
+    /// (negative when credit arises, positive when it is used or refunded).
     CustomerCredit,
+    /// A customer's credit paying this claim.
+    CreditApplied,
 }
 
 impl EntryKind {
@@ -27,7 +30,7 @@ impl EntryKind {
             EntryKind::Fee(_) => Some(Component::Fees),
             EntryKind::Interest => Some(Component::Interest),
             EntryKind::CustomerCredit => None,
-            EntryKind::Payment | EntryKind::WriteOff => None,
+            EntryKind::Payment | EntryKind::WriteOff | EntryKind::CreditApplied => None,
         }
     }
 }
@@ -42,6 +45,7 @@ impl fmt::Display for EntryKind {
             EntryKind::CreditNote => f.write_str("credit_note"),
             EntryKind::WriteOff => f.write_str("write_off"),
             EntryKind::CustomerCredit => f.write_str("customer_credit"),
+            EntryKind::CreditApplied => f.write_str("credit_applied"),
         }
     }
 }
@@ -56,6 +60,7 @@ impl FromStr for EntryKind {
             "credit_note" => EntryKind::CreditNote,
             "write_off" => EntryKind::WriteOff,
             "customer_credit" => EntryKind::CustomerCredit,
+            "credit_applied" => EntryKind::CreditApplied,
             other => match other.strip_prefix("fee:") {
                 Some(k) => EntryKind::Fee(k.parse()?),
                 None => return Err(format!("unknown ledger entry kind '{other}'")),
@@ -71,20 +76,6 @@ pub struct Movement {
     pub kind: EntryKind,
     pub component: Option<Component>,
     pub amount: i64,
-}
-
-/// A new entry the core asks the store to write.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct NewEntry {
-    pub claim_id: String,
-    pub customer_id: String,
-    pub date: NaiveDate,
-    pub kind: EntryKind,
-    pub component: Option<Component>,
-    pub amount: i64,
-    /// What caused it: a payment id, an action key, "import".
-    pub reference: String,
-    pub memo: String,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -175,6 +166,7 @@ mod tests {
             EntryKind::CreditNote,
             EntryKind::WriteOff,
             EntryKind::CustomerCredit,
+            EntryKind::CreditApplied,
         ] {
             assert_eq!(k.to_string().parse::<EntryKind>().unwrap(), k);
         }

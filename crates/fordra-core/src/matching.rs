@@ -35,6 +35,9 @@ pub struct Incoming {
     /// A claim named directly (CSV `invoice_id`).
     pub claim: Option<String>,
     pub line: usize,
+    /// The payee account the file says the money went to (bankgiro, IBAN or domestic account);
+    /// None where the format has none (CSV).
+    pub account: Option<String>,
 }
 
 /// An open claim as matching sees it.
@@ -82,11 +85,13 @@ fn dedup_keep_order(v: &mut Vec<usize>) {
 
 /// An index from a string key to a claim, keyed by the key's 64-bit hash so building it for a
 /// million claims allocates nothing per key. A lookup checks the claim's own string, so a hash
-/// collision can never match the wrong claim; colliding keys go to an exact overflow map.
+/// collision can never match the wrong claim; colliding keys go to an exact overflow map. A key
+/// held by two claims (two invoices with one reference) is ambiguous: it matches neither.
 #[derive(Default)]
 struct KeyIndex {
     by_hash: HashMap<u64, usize>,
     overflow: std::collections::HashMap<String, usize>,
+    ambiguous: std::collections::HashSet<String>,
 }
 
 fn key_hash(s: &str) -> u64 {
@@ -96,9 +101,18 @@ fn key_hash(s: &str) -> u64 {
     h.finish()
 }
 
+/// What a key finds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Hit {
+    None,
+    One(usize),
+    /// The key belongs to several claims.
+    Many(String),
+}
+
 impl KeyIndex {
     fn with_capacity(n: usize) -> Self {
-        KeyIndex { by_hash: HashMap::with_capacity_and_hasher(n, Default::default()), overflow: Default::default() }
+        KeyIndex { by_hash: HashMap::with_capacity_and_hasher(n, Default::default()), ..Default::default() }
     }
     fn insert(&mut self, key: &str, i: usize, key_of: impl Fn(usize) -> String) {
         match self.by_hash.entry(key_hash(key)) {
@@ -106,20 +120,25 @@ impl KeyIndex {
                 v.insert(i);
             }
             std::collections::hash_map::Entry::Occupied(o) => {
-                // The same key twice keeps the last claim, as a plain map would; a different key
-                // with the same hash goes to the overflow map.
                 if key_of(*o.get()) == key {
-                    *o.into_mut() = i;
-                } else {
-                    self.overflow.insert(key.to_string(), i);
+                    if *o.get() != i {
+                        self.ambiguous.insert(key.to_string());
+                    }
+                } else if let Some(j) = self.overflow.insert(key.to_string(), i) {
+                    if j != i {
+                        self.ambiguous.insert(key.to_string());
+                    }
                 }
             }
         }
     }
-    fn get(&self, key: &str, key_of: impl Fn(usize) -> String) -> Option<usize> {
+    fn get(&self, key: &str, key_of: impl Fn(usize) -> String) -> Hit {
+        if self.ambiguous.contains(key) {
+            return Hit::Many(key.to_string());
+        }
         match self.by_hash.get(&key_hash(key)) {
-            Some(i) if key_of(*i) == key => Some(*i),
-            _ => self.overflow.get(key).copied(),
+            Some(i) if key_of(*i) == key => Hit::One(*i),
+            _ => self.overflow.get(key).map_or(Hit::None, |i| Hit::One(*i)),
         }
     }
 }
@@ -174,7 +193,10 @@ impl Matcher {
         norm(&self.claims[i].invoice_number).into_owned()
     }
     fn index_of(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id, |j| self.claims[j].id.clone())
+        match self.by_id.get(id, |j| self.claims[j].id.clone()) {
+            Hit::One(i) => Some(i),
+            _ => None,
+        }
     }
 
     /// A matcher whose claims' `open` amounts are not known yet.
@@ -206,12 +228,32 @@ impl Matcher {
         self.index_of(id).map(|i| &self.claims[i])
     }
 
-    fn lookup(&self, token: &str) -> Option<usize> {
+    /// A reference or invoice number: by reference first, then invoice number, with and without
+    /// leading zeros; an RF reference also by its body (a Finnish viitenumero paid in RF form).
+    fn lookup(&self, token: &str) -> Hit {
         let full = norm(token);
         let short = full.trim_start_matches('0');
-        let by_ref = |k: &str| self.by_ref.get(k, |j| self.ref_of(j));
-        let by_inv = |k: &str| self.by_invoice.get(k, |j| self.invoice_of(j));
-        by_ref(short).or_else(|| by_ref(&full)).or_else(|| by_inv(short)).or_else(|| by_inv(&full))
+        let keys = [(true, short), (true, &full), (false, short), (false, &full)];
+        for (is_ref, k) in keys {
+            let hit = if is_ref { self.by_ref.get(k, |j| self.ref_of(j)) } else { self.by_invoice.get(k, |j| self.invoice_of(j)) };
+            if hit != Hit::None {
+                return hit;
+            }
+        }
+        if full.len() > 4 && full.starts_with("RF") && crate::reference::is_valid(crate::reference::Scheme::Rf, &full) {
+            return self.lookup(&full[4..]);
+        }
+        Hit::None
+    }
+
+    /// Claims holding `key` as reference or invoice number (an ambiguous key's suggestions).
+    fn sharing(&self, key: &str) -> Vec<Suggestion> {
+        let mut v: Vec<Suggestion> = (0..self.claims.len())
+            .filter(|i| self.ref_of(*i) == key || self.invoice_of(*i) == key)
+            .map(|i| Suggestion { claim: self.claims[i].id.clone(), score: 50, reason: format!("holds the reference {key}, as does another open claim") })
+            .collect();
+        v.truncate(5);
+        v
     }
 
     /// Splits `amount` over claims in order, each up to its open amount; the last takes the rest.
@@ -233,31 +275,50 @@ impl Matcher {
         let same_currency = |i: &usize| self.claims[*i].currency.code() == p.currency;
         // 0. A claim named directly.
         if let Some(id) = &p.claim {
-            if self.index_of(id).is_some() {
-                return Decision::Book { parts: vec![(id.clone(), p.amount)], how: format!("invoice {id} named in the file") };
-            }
-            return Decision::Unmatched { reason: format!("invoice {id} named in the file is not an open claim"), suggestions: vec![] };
+            return match self.index_of(id) {
+                Some(i) if same_currency(&i) => Decision::Book { parts: vec![(id.clone(), p.amount)], how: format!("invoice {id} named in the file") },
+                Some(i) => Decision::Unmatched {
+                    reason: format!("invoice {id} named in the file is in {}, the payment in {}", self.claims[i].currency, p.currency),
+                    suggestions: vec![],
+                },
+                None => Decision::Unmatched { reason: format!("invoice {id} named in the file is not an open claim"), suggestions: vec![] },
+            };
         }
         // 1. By payment reference (also when a reference field holds several, space-separated).
         let mut found: Vec<usize> = Vec::new();
         let mut unknown = Vec::new();
+        let mut shared = Vec::new();
         for r in &p.references {
             let parts: Vec<&str> = r.split_whitespace().collect();
-            let whole = self.lookup(r);
-            match (whole, parts.len()) {
-                (Some(i), _) => found.push(i),
-                (None, n) if n > 1 => {
+            match (self.lookup(r), parts.len()) {
+                (Hit::One(i), _) => found.push(i),
+                (Hit::Many(k), _) => shared.push(k),
+                (Hit::None, n) if n > 1 => {
                     for t in parts {
                         match self.lookup(t) {
-                            Some(i) => found.push(i),
-                            None => unknown.push(t.to_string()),
+                            Hit::One(i) => found.push(i),
+                            Hit::Many(k) => shared.push(k),
+                            Hit::None => unknown.push(t.to_string()),
                         }
                     }
                 }
                 _ => unknown.push(r.clone()),
             }
         }
+        if let Some(k) = shared.first() {
+            return Decision::Unmatched {
+                reason: format!("reference {k} belongs to several open claims: an advisor must choose"),
+                suggestions: self.sharing(k),
+            };
+        }
         dedup_keep_order(&mut found);
+        if let (false, Some(i)) = (found.iter().any(same_currency), found.first()) {
+            let c = &self.claims[*i];
+            return Decision::Unmatched {
+                reason: format!("reference matches claim {}, which is in {}; the payment is in {}", c.id, c.currency, p.currency),
+                suggestions: vec![Suggestion { claim: c.id.clone(), score: 40, reason: "same reference, other currency".into() }],
+            };
+        }
         found.retain(same_currency);
         if found.len() > 1 && !self.balances_known {
             return Decision::NeedBalances;
@@ -271,7 +332,16 @@ impl Matcher {
             return Decision::Book { parts: self.split(&found, p.amount), how };
         }
         // 2. Invoice numbers or references in the free text.
-        let mut in_text: Vec<usize> = p.text.iter().flat_map(|t| tokens(t).collect::<Vec<_>>()).filter_map(|t| self.lookup(&t)).filter(same_currency).collect();
+        let mut in_text: Vec<usize> = p
+            .text
+            .iter()
+            .flat_map(|t| tokens(t).collect::<Vec<_>>())
+            .filter_map(|t| match self.lookup(&t) {
+                Hit::One(i) => Some(i),
+                _ => None,
+            })
+            .filter(same_currency)
+            .collect();
         dedup_keep_order(&mut in_text);
         if (in_text.len() > 1 || in_text.is_empty()) && !self.balances_known {
             return Decision::NeedBalances;
@@ -356,6 +426,7 @@ mod tests {
             payer: payer.map(str::to_string),
             claim: None,
             line: 1,
+            account: None,
         }
     }
 
@@ -423,6 +494,56 @@ mod tests {
         let open: std::collections::HashMap<String, i64> = claims().into_iter().map(|x| (x.id, x.open)).collect();
         m.set_balances(&open);
         assert!(matches!(m.decide(&pay(&["10021", "10039"], &[], None, 340_00)), Decision::Book { .. }));
+    }
+
+    /// Issue #8 case 5: two invoices with one reference let one debtor's payment settle the
+    /// other's claim. A shared reference matches neither; the advisor chooses.
+    #[test]
+    fn a_reference_shared_by_two_claims_books_nothing() {
+        let mut c = claims();
+        c[2].reference = Some("10021".into());
+        let m = Matcher::new(c);
+        match m.decide(&pay(&["10021"], &[], Some("Bygg AB"), 250_00)) {
+            Decision::Unmatched { reason, suggestions } => {
+                assert_eq!(reason, "reference 10021 belongs to several open claims: an advisor must choose");
+                assert_eq!(suggestions.iter().map(|s| s.claim.as_str()).collect::<Vec<_>>(), vec!["1002", "1003"]);
+            }
+            d => panic!("{d:?}"),
+        }
+    }
+
+    /// Issue #8 case 7: a EUR payment for a SEK invoice was booked as SEK.
+    #[test]
+    fn a_payment_in_another_currency_is_queued() {
+        let m = Matcher::new(claims());
+        let mut p = pay(&["10013"], &[], None, 100_00);
+        p.currency = "EUR".into();
+        match m.decide(&p) {
+            Decision::Unmatched { reason, .. } => assert_eq!(reason, "reference matches claim 1001, which is in SEK; the payment is in EUR"),
+            d => panic!("{d:?}"),
+        }
+        let mut named = pay(&[], &[], None, 100_00);
+        named.currency = "EUR".into();
+        named.claim = Some("1001".into());
+        match m.decide(&named) {
+            Decision::Unmatched { reason, .. } => assert_eq!(reason, "invoice 1001 named in the file is in SEK, the payment in EUR"),
+            d => panic!("{d:?}"),
+        }
+    }
+
+    /// Issue #8 case 18: a Finnish payer may give the claim's own viitenumero in its RF form
+    /// (RF + check digits + viitenumero): 1231234 → RF41 1231 234 (ISO 11649: "1231234RF00" with
+    /// R = 27, F = 15 is 1231234271500; mod 97 = 57; check = 98 − 57 = 41).
+    #[test]
+    fn the_rf_form_of_a_viitenumero_matches() {
+        assert_eq!(crate::reference::make(crate::reference::Scheme::Rf, "1231234").unwrap(), "RF411231234");
+        let mut c = claims();
+        c[0].reference = Some("1231234".into());
+        let m = Matcher::new(c);
+        match m.decide(&pay(&["RF41 1231 234"], &[], None, 100_00)) {
+            Decision::Book { parts, .. } => assert_eq!(parts, vec![("1001".to_string(), 100_00)]),
+            d => panic!("{d:?}"),
+        }
     }
 
     #[test]

@@ -44,7 +44,11 @@ impl<'de> Deserialize<'de> for FeeSpec {
         match s.trim() {
             "none" | "" => Ok(FeeSpec::None),
             "statutory" => Ok(FeeSpec::Statutory),
-            other => parse_minor(other).map(FeeSpec::Fixed).map_err(|e| serde::de::Error::custom(format!("fee: {e}; use none, statutory or an amount"))),
+            other => match parse_minor(other) {
+                Ok(m) if m < 0 => Err(serde::de::Error::custom(format!("fee: '{other}' is negative; use none, statutory or an amount"))),
+                Ok(m) => Ok(FeeSpec::Fixed(m)),
+                Err(e) => Err(serde::de::Error::custom(format!("fee: {e}; use none, statutory or an amount"))),
+            },
         }
     }
 }
@@ -58,8 +62,18 @@ fn amount_ser<S: Serializer>(m: &i64, s: S) -> Result<S::Ok, S::Error> {
 fn zero_amount() -> i64 {
     0
 }
+fn opt_amount_de<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Option::<String>::deserialize(d)?.map(|s| parse_minor(&s).map_err(serde::de::Error::custom)).transpose()
+}
+fn opt_amount_ser<S: Serializer>(m: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match m {
+        Some(m) => s.serialize_str(&format_minor(*m)),
+        None => s.serialize_none(),
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Step {
     pub kind: StepKind,
     pub after: After,
@@ -74,6 +88,7 @@ pub struct Step {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HandlingModel {
     pub segment: Segment,
     #[serde(rename = "step")]
@@ -98,6 +113,7 @@ impl HandlingModel {
 /// A friendly notice before the due date for invoices the payment-behaviour model expects to be
 /// paid late, in every segment whose handling model has no pre-due step of its own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Nudge {
     /// Sent when P(paid late) of the invoice is at least this.
     pub min_p_late: rust_decimal::Decimal,
@@ -109,6 +125,7 @@ pub struct Nudge {
 /// stably (and recorded), is handled by it instead of the segment's model, so its outcomes can
 /// be compared with the champion's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Challenger {
     pub name: String,
     pub segment: Segment,
@@ -149,9 +166,14 @@ pub fn arm_draw(experiment: &str, customer: &str) -> f64 {
 
 /// Everything a creditor tailors: segmentation rules and one handling model per segment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Policy {
     /// One reminder letter per debtor lists all their overdue invoices (one fee per letter).
     pub group_reminders: bool,
+    /// Open amounts below this (in the creditor's currency) are never dunned, and a leftover
+    /// this small after a payment is written off. Default: 1 krone, 10 cents.
+    #[serde(default, deserialize_with = "opt_amount_de", serialize_with = "opt_amount_ser", skip_serializing_if = "Option::is_none")]
+    pub write_off_below: Option<i64>,
     pub segmentation: SegmentRules,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nudge: Option<Nudge>,
@@ -230,6 +252,10 @@ impl Policy {
         ];
         Policy {
             group_reminders: true,
+            write_off_below: Some(match j {
+                JurisdictionCode::FI | JurisdictionCode::EU => 10,
+                _ => 100,
+            }),
             segmentation: SegmentRules::default(),
             nudge: None,
             models: vec![
@@ -241,8 +267,63 @@ impl Policy {
         }
     }
 
+    /// Parses a policy; a key Fordra does not know, or a period or amount outside its bounds, is
+    /// refused (a typo must not pass silently, and no stored policy may break a run).
     pub fn from_toml(text: &str) -> Result<Policy, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        let p: Policy = toml::from_str(text).map_err(|e| e.to_string().trim_end().replace('\n', " "))?;
+        match p.bounds() {
+            e if e.is_empty() => Ok(p),
+            e => Err(e.join("; ")),
+        }
+    }
+
+    /// Every period, count and amount within its bounds (independent of the law).
+    pub fn bounds(&self) -> Vec<String> {
+        use crate::limits::{amount, days, MAX_DAYS};
+        let mut errs = Vec::new();
+        let mut check = |r: Result<i64, crate::limits::OutOfBounds>| {
+            if let Err(e) = r {
+                errs.push(e.to_string());
+            }
+        };
+        let g = &self.segmentation;
+        check(days("segmentation.lookback_days", g.lookback_days, 1, MAX_DAYS));
+        check(days("segmentation.late_after_days", g.late_after_days, 0, 365));
+        check(days("segmentation.avg_days_late", g.avg_days_late.unwrap_or(0), 0, MAX_DAYS));
+        check(days("segmentation.min_invoices", i64::from(g.min_invoices), 0, 10_000));
+        check(days("segmentation.collection_cases", i64::from(g.collection_cases.unwrap_or(0)), 0, 10_000));
+        check(days("segmentation.min_credit_score", i64::from(g.min_credit_score.unwrap_or(0)), 0, 100));
+        check(days("segmentation.score_max_age_days", g.score_max_age_days, 1, MAX_DAYS));
+        if let Some(n) = &self.nudge {
+            check(days("nudge.days_before_due", n.days_before_due, 1, 60));
+        }
+        if let Some(w) = self.write_off_below {
+            check(amount("write_off_below", w, 0).and_then(|w| days("write_off_below (minor units)", w, 0, 100_00)));
+        }
+        check(days("number of challengers", self.challengers.len() as i64, 0, 10));
+        let models = self
+            .models
+            .iter()
+            .map(|m| (format!("{} model", m.segment), &m.steps))
+            .chain(self.challengers.iter().map(|c| (format!("challenger '{}'", c.name), &c.steps)));
+        for (label, steps) in models {
+            check(days(&format!("{label}: number of steps"), steps.len() as i64, 0, 20));
+            for (i, s) in steps.iter().enumerate() {
+                let at = format!("{label}, step {} ({})", i + 1, s.kind);
+                check(days(&format!("{at}: days"), s.days, -60, MAX_DAYS));
+                check(days(&format!("{at}: payment_days"), s.payment_days, 1, 365));
+                check(amount(&format!("{at}: min_amount"), s.min_amount, 0));
+                if let FeeSpec::Fixed(x) = s.fee {
+                    check(amount(&format!("{at}: fee"), x, 0));
+                }
+            }
+        }
+        for c in &self.challengers {
+            if let Err(e) = crate::limits::date(&format!("challenger '{}': from", c.name), c.from) {
+                errs.push(e.to_string());
+            }
+        }
+        errs
     }
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("policy serialises")
@@ -251,7 +332,7 @@ impl Policy {
     /// Checks the policy against the law in force on `as_of`. Every problem is listed with the
     /// rule it breaks.
     pub fn validate(&self, law: &Jurisdiction, reminder_fee_agreed: bool, as_of: NaiveDate) -> Result<(), Vec<String>> {
-        let mut errs = Vec::new();
+        let mut errs = self.bounds();
         for seg in Segment::ALL {
             match self.models.iter().filter(|m| m.segment == *seg).count() {
                 1 => {}
@@ -477,6 +558,24 @@ mod tests {
         p.models[1].steps[1].days = 0;
         let errs = p.validate(fi, true, d("2024-01-01")).unwrap_err();
         assert!(errs.iter().any(|e| e.contains("requires 14 for consumer")), "{errs:?}");
+    }
+
+    /// Issue #8 cases 9 and 11: a policy with 100 000 000-day steps or look-back was accepted and
+    /// every run then panicked; a misspelt key passed silently; fee = "-50.00" was accepted.
+    #[test]
+    fn out_of_bounds_policies_and_unknown_keys_are_refused() {
+        let text = Policy::default_for(JurisdictionCode::SE).to_toml();
+        let e = Policy::from_toml(&text.replacen("lookback_days = 365", "lookback_days = 100000000", 1)).unwrap_err();
+        assert_eq!(e, "segmentation.lookback_days: 100000000 is outside 1..3650");
+        let e = Policy::from_toml(&text.replacen("after = \"due\"\ndays = 10", "after = \"due\"\ndays = 100000000", 1)).unwrap_err();
+        assert_eq!(e, "vip model, step 1 (reminder): days: 100000000 is outside -60..3650");
+        let e = Policy::from_toml(&text.replacen("group_reminders", "group_reminder", 1)).unwrap_err();
+        assert!(e.contains("unknown field `group_reminder`"), "{e}");
+        let e = Policy::from_toml(&text.replacen("payment_days = 14", "paymentdays = 14", 1)).unwrap_err();
+        assert!(e.contains("unknown field `paymentdays`"), "{e}");
+        let e = Policy::from_toml(&text.replacen("fee = \"statutory\"", "fee = \"-50.00\"", 1)).unwrap_err();
+        assert!(e.contains("fee: '-50.00' is negative"), "{e}");
+        assert!(Policy::from_toml(&text).is_ok());
     }
 
     #[test]

@@ -87,6 +87,52 @@ impl fmt::Display for Money {
     }
 }
 
+/// Amounts in several currencies, kept apart: a total is per currency, never added across them.
+/// Serialised as `{"SEK": "12.00", "EUR": "3.50"}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Amounts(pub std::collections::BTreeMap<Currency, i64>);
+
+impl Amounts {
+    pub fn add(&mut self, c: Currency, minor: i64) {
+        *self.0.entry(c).or_default() += minor;
+    }
+    pub fn get(&self, c: Currency) -> i64 {
+        self.0.get(&c).copied().unwrap_or(0)
+    }
+    pub fn merge(&mut self, other: &Amounts) {
+        for (c, x) in &other.0 {
+            self.add(*c, *x);
+        }
+    }
+    pub fn is_zero(&self) -> bool {
+        self.0.values().all(|x| *x == 0)
+    }
+    pub fn currencies(&self) -> impl Iterator<Item = Currency> + '_ {
+        self.0.keys().copied()
+    }
+}
+
+impl Serialize for Amounts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (c, x) in &self.0 {
+            m.serialize_entry(c.code(), &format_minor(*x))?;
+        }
+        m.end()
+    }
+}
+
+impl fmt::Display for Amounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("0.00");
+        }
+        let parts: Vec<String> = self.0.iter().map(|(c, x)| format!("{} {c}", format_minor(*x))).collect();
+        f.write_str(&parts.join(" + "))
+    }
+}
+
 /// Rounds major units to minor units with `digits` decimals, half away from zero.
 pub fn round_to_minor(d: Decimal, digits: u32) -> i64 {
     (d * Decimal::from(10i64.pow(digits))).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_i64().unwrap_or(i64::MAX)

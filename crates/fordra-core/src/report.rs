@@ -1,7 +1,9 @@
 //! Reports for the creditor: aging buckets, segment distribution and outcomes, DSO and days to
-//! pay per segment. Pure functions over claim facts as of a date.
+//! pay per segment. Pure functions over claim facts as of a date. Every amount is kept per
+//! currency: SEK and EUR are never added into one total.
 
 use crate::domain::Segment;
+use crate::money::{Amounts, Currency};
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -13,6 +15,7 @@ pub struct ClaimFacts {
     pub customer_id: String,
     pub issue_date: NaiveDate,
     pub due_date: NaiveDate,
+    pub currency: Currency,
     pub principal: i64,
     /// Set when fully paid on or before the report date.
     pub settled_date: Option<NaiveDate>,
@@ -36,19 +39,19 @@ impl ClaimFacts {
 pub struct AgingBucket {
     pub bucket: &'static str,
     pub claims: usize,
-    pub open: i64,
+    pub open: Amounts,
 }
 
 pub const AGING_BUCKETS: &[(&str, i64, i64)] =
     &[("not due", i64::MIN, 0), ("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-180", 91, 180), ("181+", 181, i64::MAX)];
 
 pub fn aging(claims: &[ClaimFacts], as_of: NaiveDate) -> Vec<AgingBucket> {
-    let mut out: Vec<AgingBucket> = AGING_BUCKETS.iter().map(|(b, _, _)| AgingBucket { bucket: b, claims: 0, open: 0 }).collect();
+    let mut out: Vec<AgingBucket> = AGING_BUCKETS.iter().map(|(b, _, _)| AgingBucket { bucket: b, claims: 0, open: Amounts::default() }).collect();
     for c in claims.iter().filter(|c| c.is_open()) {
         let late = (as_of - c.due_date).num_days();
         if let Some(i) = AGING_BUCKETS.iter().position(|(_, lo, hi)| late >= *lo && late <= *hi) {
             out[i].claims += 1;
-            out[i].open += c.open;
+            out[i].open.add(c.currency, c.open);
         }
     }
     out
@@ -60,7 +63,7 @@ pub struct SegmentFigures {
     pub customers: usize,
     pub invoices: usize,
     pub open_claims: usize,
-    pub open_amount: i64,
+    pub open_amount: Amounts,
     pub reminders: i64,
     pub phone_calls: i64,
     pub collection_cases: usize,
@@ -71,8 +74,8 @@ pub struct SegmentFigures {
     /// Average days after the due date, over invoices paid.
     pub avg_days_late: Option<f64>,
     pub paid_on_time_share: Option<f64>,
-    pub fees: i64,
-    pub interest: i64,
+    pub fees: Amounts,
+    pub interest: Amounts,
 }
 
 /// Figures per segment. Claims count in the segment their customer is in today.
@@ -96,14 +99,14 @@ pub fn segments(customers: &[(String, Option<Segment>)], claims: &[ClaimFacts], 
         r.invoices += 1;
         if c.is_open() {
             r.open_claims += 1;
-            r.open_amount += c.open;
+            r.open_amount.add(c.currency, c.open);
         }
         r.reminders += c.step("reminder");
         r.phone_calls += c.step("phone_call");
         r.collection_cases += usize::from(c.step("collection") > 0);
         r.legal_cases += usize::from(c.step("legal") > 0);
-        r.fees += c.fees;
-        r.interest += c.interest;
+        r.fees.add(c.currency, c.fees);
+        r.interest.add(c.currency, c.interest);
         if let Some(p) = c.settled_date {
             r.paid_invoices += 1;
             sums[i].0 += (p - c.issue_date).num_days();
@@ -126,10 +129,10 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+/// DSO in one currency.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Dso {
-    pub as_of: NaiveDate,
-    pub window_days: i64,
+pub struct CurrencyDso {
+    pub currency: Currency,
     /// Open receivables (principal, fees and interest) on the date.
     pub receivables: i64,
     /// Invoiced in the window.
@@ -138,19 +141,47 @@ pub struct Dso {
     pub dso: Option<f64>,
     /// Best possible DSO: only the not-yet-due part of receivables.
     pub best_dso: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Dso {
+    pub as_of: NaiveDate,
+    pub window_days: i64,
+    /// Per currency: a ratio of SEK receivables to EUR sales would mean nothing.
+    pub currencies: Vec<CurrencyDso>,
     pub per_segment: Vec<SegmentFigures>,
 }
 
-/// DSO over the last `window_days` (the standard formula), with the best possible DSO (current
-/// receivables only) and average days to pay per segment over invoices paid in the window.
+/// DSO over the last `window_days` (the standard formula), per currency, with the best possible
+/// DSO (current receivables only) and average days to pay per segment over invoices paid in the
+/// window.
 pub fn dso(customers: &[(String, Option<Segment>)], claims: &[ClaimFacts], as_of: NaiveDate, window_days: i64) -> Dso {
     let start = as_of - Duration::days(window_days);
-    let receivables: i64 = claims.iter().filter(|c| c.is_open()).map(|c| c.open).sum();
-    let current: i64 = claims.iter().filter(|c| c.is_open() && c.due_date >= as_of).map(|c| c.open).sum();
-    let sales: i64 = claims.iter().filter(|c| c.issue_date > start && c.issue_date <= as_of).map(|c| c.principal).sum();
-    let ratio = |x: i64| (sales > 0).then(|| round1(x as f64 / sales as f64 * window_days as f64));
+    let (mut receivables, mut current, mut sales) = (Amounts::default(), Amounts::default(), Amounts::default());
+    for c in claims {
+        if c.is_open() {
+            receivables.add(c.currency, c.open);
+            if c.due_date >= as_of {
+                current.add(c.currency, c.open);
+            }
+        }
+        if c.issue_date > start && c.issue_date <= as_of {
+            sales.add(c.currency, c.principal);
+        }
+    }
+    let mut currencies: Vec<Currency> = receivables.currencies().chain(sales.currencies()).collect();
+    currencies.sort();
+    currencies.dedup();
+    let currencies = currencies
+        .into_iter()
+        .map(|cur| {
+            let sales = sales.get(cur);
+            let ratio = |x: i64| (sales > 0).then(|| round1(x as f64 / sales as f64 * window_days as f64));
+            CurrencyDso { currency: cur, receivables: receivables.get(cur), sales, dso: ratio(receivables.get(cur)), best_dso: ratio(current.get(cur)) }
+        })
+        .collect();
     let paid_in_window: Vec<ClaimFacts> = claims.iter().filter(|c| c.settled_date.is_some_and(|p| p > start)).cloned().collect();
-    Dso { as_of, window_days, receivables, sales, dso: ratio(receivables), best_dso: ratio(current), per_segment: segments(customers, &paid_in_window, None) }
+    Dso { as_of, window_days, currencies, per_segment: segments(customers, &paid_in_window, None) }
 }
 
 #[cfg(test)]
@@ -167,6 +198,7 @@ mod tests {
             customer_id: cust.into(),
             issue_date: d(issue),
             due_date: d(due),
+            currency: Currency::SEK,
             principal,
             settled_date: settled.map(d),
             open,
@@ -185,17 +217,37 @@ mod tests {
             claim("e", "c2", "2024-02-01", "2024-03-01", 300_00, Some("2024-03-11"), 0),
         ];
         let a = aging(&claims, d("2024-04-15"));
-        assert_eq!((a[0].claims, a[0].open), (1, 2000_00));
-        assert_eq!((a[1].claims, a[1].open), (1, 1000_00));
-        assert_eq!((a[3].claims, a[3].open), (1, 560_00));
+        assert_eq!((a[0].claims, a[0].open.get(Currency::SEK)), (1, 2000_00));
+        assert_eq!((a[1].claims, a[1].open.get(Currency::SEK)), (1, 1000_00));
+        assert_eq!((a[3].claims, a[3].open.get(Currency::SEK)), (1, 560_00));
         // Window 90 days back from 04-15 = after 01-16: sales a + c + e = 3300; receivables 3560.
         let customers = vec![("c1".to_string(), Some(Segment::Risk)), ("c2".to_string(), None)];
         let x = dso(&customers, &claims, d("2024-04-15"), 90);
-        assert_eq!(x.sales, 3300_00);
-        assert_eq!(x.receivables, 3560_00);
-        assert_eq!(x.dso, Some(97.1)); // 3560 / 3300 × 90 = 97.09
-        assert_eq!(x.best_dso, Some(54.5)); // 2000 / 3300 × 90 = 54.55
+        let sek = &x.currencies[0];
+        assert_eq!(sek.sales, 3300_00);
+        assert_eq!(sek.receivables, 3560_00);
+        assert_eq!(sek.dso, Some(97.1)); // 3560 / 3300 × 90 = 97.09
+        assert_eq!(sek.best_dso, Some(54.5)); // 2000 / 3300 × 90 = 54.55
         let n = &x.per_segment[1];
         assert_eq!((n.paid_invoices, n.avg_days_to_pay, n.avg_days_late), (1, Some(39.0), Some(10.0)));
+    }
+
+    /// Issue #8 case 7: reports added NOK and EUR into one SEK total.
+    #[test]
+    fn totals_are_kept_per_currency() {
+        let mut eur = claim("x", "c1", "2024-03-01", "2024-03-31", 100_00, None, 100_00);
+        eur.currency = Currency::EUR;
+        let claims = vec![claim("a", "c1", "2024-03-01", "2024-03-31", 1000_00, None, 1000_00), eur];
+        let a = aging(&claims, d("2024-04-15"));
+        assert_eq!(a[1].claims, 2);
+        assert_eq!(a[1].open.to_string(), "1000.00 SEK + 100.00 EUR");
+        assert_eq!(serde_json::to_string(&a[1].open).unwrap(), r#"{"SEK":"1000.00","EUR":"100.00"}"#);
+        let x = dso(&[("c1".to_string(), None)], &claims, d("2024-04-15"), 90);
+        assert_eq!(
+            x.currencies.iter().map(|c| (c.currency, c.receivables, c.sales)).collect::<Vec<_>>(),
+            vec![(Currency::SEK, 1000_00, 1000_00), (Currency::EUR, 100_00, 100_00)]
+        );
+        let s = segments(&[("c1".to_string(), None)], &claims, None);
+        assert_eq!(s[1].open_amount.get(Currency::EUR), 100_00);
     }
 }

@@ -1,14 +1,17 @@
 //! The daily run: a pure function of (state, as-of date) → decisions with reasons.
 //! Deterministic and idempotent: a claim takes at most one step per day and a step is never
-//! repeated, so running the same date twice decides nothing new; after a gap each claim takes
-//! only its next step, dated the run day, so no two steps fall inside one waiting period.
+//! repeated, and a day's segments are computed from what was known before that day's steps, so
+//! running the same date twice decides nothing new; after a gap each claim takes only its next
+//! step, dated the run day, so no two steps fall inside one waiting period. The ledger entries a
+//! step causes (its fees, the interest it posts) are derived by [`crate::settle`] from the steps
+//! recorded here.
 
 use crate::calendar::next_banking_day_on_or_after;
 use crate::domain::{Channel, DebtorKind, FeeKind, PauseKind, Segment, StepKind};
 use crate::fees::{fees_for_step, FeeContext, FeeLine, PriorFees};
 use crate::interest::{accrue, ContractRate};
 use crate::law::{Jurisdiction, LawError};
-use crate::ledger::{allocate, interest_posted, principal_changes, Balances, EntryKind, Movement, NewEntry};
+use crate::ledger::{interest_posted, principal_changes, Balances, EntryKind, Movement};
 use crate::model::{After, Arm, FeeSpec, Policy, Step};
 use crate::money::{format_minor, Currency, Money};
 use crate::segment::{describe, findings, segment_of, History, Predicted, SegmentInput};
@@ -33,6 +36,29 @@ pub struct Creditor {
     /// How payment references are made for invoices imported without one.
     pub reference_scheme: Option<crate::reference::Scheme>,
     pub policy: Policy,
+}
+
+impl Creditor {
+    /// Leftovers below this are never dunned and are written off: the policy's tolerance for
+    /// claims in the creditor's currency, the currency's default for others.
+    pub fn write_off_for(&self, c: Currency) -> i64 {
+        match self.policy.write_off_below {
+            Some(x) if c == self.currency => x,
+            _ => crate::settle::default_write_off(c),
+        }
+    }
+
+    /// The terms that shape the ledger of record of a debtor's claims.
+    pub fn settle_terms<'a>(&self, law: &'a Jurisdiction, debtor: DebtorKind) -> crate::settle::Terms<'a> {
+        crate::settle::Terms {
+            law,
+            debtor,
+            charge_interest: self.charge_interest,
+            contract_rate: self.contract_rate,
+            currency: self.currency,
+            write_off_below: self.write_off_for(self.currency),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -102,6 +128,8 @@ pub struct ClaimState {
     pub currency: Currency,
     pub moves: Vec<Movement>,
     pub steps: Vec<DoneStep>,
+    /// The highest step number ever used on the claim (reverted steps keep theirs).
+    pub last_seq: u32,
     pub pauses: Vec<Pause>,
     /// The model's view of this invoice, where a pre-due nudge may need it (boxed, as above).
     pub predicted: Option<Box<Predicted>>,
@@ -131,8 +159,15 @@ pub struct Action {
     pub letter: Option<String>,
     pub fees: Vec<FeeLine>,
     pub notional_fee: i64,
+    /// The fee the handling model asked for and the step's minimum open amount (the ledger of
+    /// record checks a step's fees against them when facts arrive late).
+    pub fee_spec: FeeSpec,
+    pub min_amount: i64,
     pub interest: i64,
     pub open_after: i64,
+    /// What the debtor pays to settle by the deadline: the open amount after the step plus the
+    /// late interest that accrues until the deadline.
+    pub amount_to_pay: i64,
     /// Taken as a formality without contacting the debtor (amount below the step's minimum).
     pub skipped: bool,
     pub reason: String,
@@ -156,7 +191,6 @@ pub struct Held {
 pub struct RunResult {
     pub segments: Vec<SegmentDecision>,
     pub actions: Vec<Action>,
-    pub entries: Vec<NewEntry>,
     pub held: Vec<Held>,
     pub open_claims: usize,
     /// Customers assigned to an experiment arm for the first time (customer id, arm).
@@ -186,7 +220,8 @@ pub fn segment_customers_with(creditor: &Creditor, customers: &[CustomerState], 
                     h.add_paid(rules, *due, *paid);
                 }
             }
-            h.collection_cases = c.collection_dates.iter().filter(|d| **d > window_start && **d <= as_of).count() as u32;
+            // Collection cases opened before the day: the day's own run must not feed its segments.
+            h.collection_cases = c.collection_dates.iter().filter(|d| **d > window_start && **d < as_of).count() as u32;
             let input = SegmentInput {
                 vip: c.vip,
                 credit_score: c.credit_score,
@@ -314,10 +349,17 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
     let mut due: Vec<Due> = Vec::new();
     for (ci, claim) in claims.iter().enumerate() {
         let cust = &customers[claim.customer];
-        if Balances::of(&claim.moves, as_of).total() <= 0 {
+        let open = Balances::of(&claim.moves, as_of).total();
+        if open <= 0 {
             continue;
         }
         out.open_claims += 1;
+        let tolerance = creditor.write_off_for(claim.currency);
+        if open < tolerance {
+            let reason = format!("open {} is below the write-off tolerance {}: not dunned", Money::new(open, claim.currency), format_minor(tolerance));
+            out.held.push(Held { claim_id: claim.id.clone(), reason });
+            continue;
+        }
         if let Some(p) = claim.pauses.iter().chain(cust.pauses.iter()).find(|p| p.active_on(as_of)) {
             out.held.push(Held { claim_id: claim.id.clone(), reason: format!("paused: {}", p.describe()) });
             continue;
@@ -398,7 +440,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
             why_later.push(format!("law: {} days after the previous letter of {letter} ({})", limits.min_days_since_previous, limits.sources.join("; ")));
         }
         let (trigger, earliest) = (d.trigger, d.earliest);
-        let seq = claim.steps.len() as u32 + 1;
+        let seq = claim.last_seq.max(claim.steps.len() as u32) + 1;
         let n = steps.len();
         let model_name = match arm {
             Some(a) if a.challenger => format!("{} challenger '{}'", seg.segment, a.experiment),
@@ -432,7 +474,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
             reason.push_str(&format!("; {note}"));
         }
         // Everything an action records but its fees, interest and outcome.
-        let action = |letter, fees, notional_fee, interest, open_after, skipped, reason| Action {
+        let action = |letter, fees, notional_fee, interest, open_after, amount_to_pay, skipped, reason| Action {
             claim_id: claim.id.clone(),
             customer_id: cust.id.clone(),
             seq,
@@ -445,15 +487,18 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
             letter,
             fees,
             notional_fee,
+            fee_spec: step.fee,
+            min_amount: step.min_amount,
             interest,
             open_after,
+            amount_to_pay,
             skipped,
             reason,
             arm: arm.as_ref().map(Arm::label),
         };
         if balances.total() < step.min_amount {
             reason.push_str(&format!("; skipped: open amount below the step's minimum {}", format_minor(step.min_amount)));
-            out.actions.push(action(None, vec![], 0, 0, balances.total(), true, reason));
+            out.actions.push(action(None, vec![], 0, 0, balances.total(), balances.total(), true, reason));
             continue;
         }
         let letter = (creditor.policy.group_reminders && step.kind == StepKind::Reminder).then(|| format!("{}/{}/reminder/{}", cust.id, as_of, channel));
@@ -487,76 +532,17 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
                 0
             }
         };
-        let key = format!("action:{}:{}", claim.id, seq);
-        if interest > 0 {
-            out.entries.push(NewEntry {
-                claim_id: claim.id.clone(),
-                customer_id: cust.id.clone(),
-                date: as_of,
-                kind: EntryKind::Interest,
-                component: Some(crate::domain::Component::Interest),
-                amount: interest,
-                reference: key.clone(),
-                memo: format!("late interest from {} through {as_of}", claim.due + Duration::days(1)),
-            });
-        }
-        for l in &fee.lines {
-            out.entries.push(NewEntry {
-                claim_id: claim.id.clone(),
-                customer_id: cust.id.clone(),
-                date: as_of,
-                kind: EntryKind::Fee(l.kind),
-                component: Some(crate::domain::Component::Fees),
-                amount: l.amount,
-                reference: key.clone(),
-                memo: l.basis.clone(),
-            });
-        }
         let open_after = balances.total() + interest + fee.total();
-        out.actions.push(action(letter, fee.lines, fee.notional, interest, open_after, false, reason));
+        // Interest keeps accruing until the deadline: the letter asks for the amount that settles then.
+        let to_deadline = if d.nudge {
+            0
+        } else {
+            interest_to_post(law, creditor, cust.kind, claim.due, &claim.moves, deadline).map_or(0, |through_deadline| (through_deadline - interest).max(0))
+        };
+        let amount_to_pay = open_after + to_deadline;
+        out.actions.push(action(letter, fee.lines, fee.notional, interest, open_after, amount_to_pay, false, reason));
     }
     out.segments = segments;
-    out
-}
-
-/// A payment for one claim.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PaymentIn {
-    pub id: String,
-    pub date: NaiveDate,
-    pub amount: i64,
-}
-
-/// Books a payment: first the interest accrued through the payment date, then the amount over
-/// fees, interest and principal in the jurisdiction's order; any excess becomes a customer credit.
-pub fn book_payment(creditor: &Creditor, law: &Jurisdiction, debtor: DebtorKind, claim: &ClaimState, customer_id: &str, p: &PaymentIn) -> Vec<NewEntry> {
-    let mut out = Vec::new();
-    let reference = format!("payment:{}", p.id);
-    let entry = |kind, component, amount, memo: String| NewEntry {
-        claim_id: claim.id.clone(),
-        customer_id: customer_id.to_string(),
-        date: p.date,
-        kind,
-        component,
-        amount,
-        reference: reference.clone(),
-        memo,
-    };
-    let mut moves = claim.moves.clone();
-    let interest = interest_to_post(law, creditor, debtor, claim.due, &moves, p.date).unwrap_or(0);
-    if interest > 0 && Balances::of(&moves, p.date).principal > 0 {
-        let m = entry(EntryKind::Interest, Some(crate::domain::Component::Interest), interest, format!("late interest through {} (payment date)", p.date));
-        moves.push(Movement { date: p.date, kind: EntryKind::Interest, component: m.component, amount: interest });
-        out.push(m);
-    }
-    let (parts, excess) = allocate(&Balances::of(&moves, p.date), p.amount, &law.allocation_order);
-    let order = law.allocation_order.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" → ");
-    for (c, a) in parts {
-        out.push(entry(EntryKind::Payment, Some(c), -a, format!("payment {} allocated to {c} ({order}: {})", p.id, law.allocation_source)));
-    }
-    if excess > 0 {
-        out.push(entry(EntryKind::CustomerCredit, None, -excess, format!("overpayment of {} kept as a credit for the customer", format_minor(excess))));
-    }
     out
 }
 
@@ -571,14 +557,16 @@ mod tests {
         s.parse().unwrap()
     }
 
-    /// An in-memory world that applies decisions the way the store does.
+    /// An in-memory world that records facts and derives each claim's ledger from them with
+    /// the ledger of record, the way the store does.
     struct World {
         creditor: Creditor,
         law: LawBook,
         customers: Vec<CustomerState>,
         claims: Vec<ClaimState>,
+        payments: Vec<crate::settle::PaymentFact>,
+        steps: Vec<crate::settle::StepFact>,
     }
-
     fn customer(id: &str, kind: DebtorKind) -> CustomerState {
         CustomerState {
             id: id.into(),
@@ -614,7 +602,7 @@ mod tests {
                 reference_scheme: None,
                 policy: Policy::default_for(j),
             };
-            World { creditor, law, customers: vec![], claims: vec![] }
+            World { creditor, law, customers: vec![], claims: vec![], payments: vec![], steps: vec![] }
         }
         fn add_claim(&mut self, id: &str, customer: usize, due: &str, principal: i64) -> usize {
             let due = d(due);
@@ -624,24 +612,67 @@ mod tests {
                 due,
                 principal,
                 currency: self.creditor.currency,
-                moves: vec![Movement { date: due - Duration::days(30), kind: EntryKind::Invoice, component: Some(Component::Principal), amount: principal }],
+                moves: vec![],
                 steps: vec![],
+                last_seq: 0,
                 pauses: vec![],
                 predicted: None,
             });
+            self.settle();
             self.claims.len() - 1
+        }
+        /// Derives every claim's movements from the facts, per customer.
+        fn settle(&mut self) -> Vec<crate::settle::Posting> {
+            use crate::settle::{settle, ClaimFact, CustomerFacts};
+            let law = self.law.jurisdiction(self.creditor.jurisdiction).unwrap().clone();
+            let mut all = Vec::new();
+            for (ci, cust) in self.customers.iter().enumerate() {
+                let mine: Vec<&ClaimState> = self.claims.iter().filter(|c| c.customer == ci).collect();
+                let facts = CustomerFacts {
+                    claims: mine
+                        .iter()
+                        .map(|c| ClaimFact { id: c.id.clone(), currency: c.currency, issue: c.due - Duration::days(30), due: c.due, principal: c.principal })
+                        .collect(),
+                    payments: self.payments.iter().filter(|p| mine.iter().any(|c| c.id == p.claim)).cloned().collect(),
+                    steps: self.steps.iter().filter(|p| mine.iter().any(|c| c.id == p.claim)).cloned().collect(),
+                    pauses: vec![],
+                    refunds: vec![],
+                };
+                all.extend(settle(self.creditor.settle_terms(&law, cust.kind), &facts).postings);
+            }
+            for c in &mut self.claims {
+                c.moves =
+                    all.iter().filter(|p| p.claim == c.id).map(|p| Movement { date: p.date, kind: p.kind, component: p.component, amount: p.amount }).collect();
+            }
+            all
         }
         fn run(&mut self, day: &str) -> RunResult {
             let law = self.law.jurisdiction(self.creditor.jurisdiction).unwrap().clone();
             let r = daily_run(&self.creditor, &law, &self.customers, &self.claims, d(day));
             for a in &r.actions {
                 let c = self.claims.iter_mut().find(|c| c.id == a.claim_id).unwrap();
-                assert_eq!(a.seq as usize, c.steps.len() + 1);
+                assert_eq!(a.seq, c.last_seq + 1);
+                c.last_seq = a.seq;
                 c.steps.push(DoneStep { seq: a.seq, kind: a.kind, date: a.date, deadline: a.deadline, notional_fee: a.notional_fee, skipped: a.skipped });
+                self.steps.push(crate::settle::StepFact {
+                    claim: a.claim_id.clone(),
+                    seq: a.seq,
+                    date: a.date,
+                    kind: a.kind,
+                    fees: a.fees.clone(),
+                    letter: a.letter.clone(),
+                    min_amount: a.min_amount,
+                    skipped: a.skipped,
+                });
             }
-            for e in &r.entries {
-                let c = self.claims.iter_mut().find(|c| c.id == e.claim_id).unwrap();
-                c.moves.push(Movement { date: e.date, kind: e.kind, component: e.component, amount: e.amount });
+            let postings = self.settle();
+            // What the run said it posts is what the ledger of record holds for its steps.
+            for a in &r.actions {
+                let cause = format!("action:{}:{}", a.claim_id, a.seq);
+                let posted: i64 = postings.iter().filter(|p| p.cause == cause && p.kind == EntryKind::Interest).map(|p| p.amount).sum();
+                assert_eq!(posted, a.interest, "interest of {cause}");
+                let fees: i64 = postings.iter().filter(|p| p.cause == cause && matches!(p.kind, EntryKind::Fee(_))).map(|p| p.amount).sum();
+                assert_eq!(fees, a.fee_total(), "fees of {cause}");
             }
             for (c, s) in self.customers.iter_mut().zip(&r.segments) {
                 c.segment = Some(s.segment);
@@ -651,14 +682,19 @@ mod tests {
             }
             r
         }
-        fn pay(&mut self, claim: usize, day: &str, amount: i64) -> Vec<NewEntry> {
-            let law = self.law.jurisdiction(self.creditor.jurisdiction).unwrap().clone();
-            let kind = self.customers[self.claims[claim].customer].kind;
-            let e = book_payment(&self.creditor, &law, kind, &self.claims[claim], "x", &PaymentIn { id: format!("p{}", day), date: d(day), amount });
-            for x in &e {
-                self.claims[claim].moves.push(Movement { date: x.date, kind: x.kind, component: x.component, amount: x.amount });
-            }
-            e
+        /// Books a payment; returns the entries it caused.
+        fn pay(&mut self, claim: usize, day: &str, amount: i64) -> Vec<crate::settle::Posting> {
+            let id = format!("p{}", self.payments.len() + 1);
+            self.payments.push(crate::settle::PaymentFact {
+                id: id.clone(),
+                claim: self.claims[claim].id.clone(),
+                date: d(day),
+                amount,
+                kind: crate::settle::PaymentKind::Bank,
+                reversed: None,
+            });
+            let cause = format!("payment:{id}");
+            self.settle().into_iter().filter(|p| p.cause == cause).collect()
         }
         fn balance(&self, claim: usize) -> Balances {
             Balances::of(&self.claims[claim].moves, NaiveDate::MAX)
@@ -697,7 +733,55 @@ mod tests {
         w.add_claim("i1", 0, "2024-03-15", 500_000);
         assert_eq!(w.run("2024-03-22").actions.len(), 1);
         let again = w.run("2024-03-22");
-        assert!(again.actions.is_empty() && again.entries.is_empty());
+        assert!(again.actions.is_empty());
+    }
+
+    /// Issue #8 case 3: the first run's own collection step made its customer Risk on a second
+    /// run of the same day (collection_cases = 1), which then took new steps. A day's segments
+    /// count collection cases opened before that day.
+    #[test]
+    fn a_days_own_collection_steps_do_not_feed_that_days_segments() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        let c = w.add_claim("i1", 0, "2024-03-15", 500_000);
+        w.add_claim("i2", 0, "2024-04-20", 500_000);
+        w.run("2024-03-22");
+        let day = w.claims[c].steps[0].deadline + Duration::days(2);
+        let first = w.run(&day.to_string());
+        assert_eq!(first.actions[0].kind, StepKind::Collection);
+        w.customers[0].collection_dates.push(day);
+        let again = w.run(&day.to_string());
+        assert!(again.actions.is_empty(), "{:?}", again.actions);
+        assert_eq!(again.segment_changes().count(), 0, "{:?}", again.segments);
+        let next = w.run(&(day + Duration::days(1)).to_string());
+        assert_eq!(next.segment_changes().next().map(|s| s.segment), Some(Segment::Risk), "from the next day the case counts");
+    }
+
+    /// A letter states what settles the claim by its deadline: 10 000 SEK due 2024-03-15, reminder
+    /// on 2024-03-22 (fee 60, interest through 03-22: 7 days × 12 % = 23.01), deadline 2024-04-02.
+    /// Interest through 04-02: 10 000 × 0.12 × 18 / 365 = 59.178 → 59.18, 36.17 more than posted:
+    /// 10 000 + 60 + 23.01 + 36.17 = 10 119.18.
+    #[test]
+    fn letters_ask_for_the_amount_that_settles_by_the_deadline() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        let c = w.add_claim("i1", 0, "2024-03-15", 1_000_000);
+        let r = w.run("2024-03-22");
+        let a = &r.actions[0];
+        assert_eq!((a.deadline, a.open_after, a.amount_to_pay), (d("2024-04-02"), 1_008_301, 1_011_918));
+        // Paying exactly that on the deadline settles it, nothing left to dun.
+        w.pay(c, "2024-04-02", 1_011_918);
+        assert_eq!(w.balance(c).total(), 0);
+    }
+
+    #[test]
+    fn leftovers_below_the_tolerance_are_not_dunned() {
+        let mut w = World::new(JurisdictionCode::SE);
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        w.add_claim("i1", 0, "2024-03-15", 50);
+        let r = w.run("2024-04-15");
+        assert!(r.actions.is_empty());
+        assert_eq!(r.held[0].reason, "open 0.50 SEK is below the write-off tolerance 1.00: not dunned");
     }
 
     #[test]
@@ -804,16 +888,20 @@ mod tests {
         let deadline = w.claims[c].steps[0].deadline;
         let r = w.run(&(deadline + Duration::days(2)).to_string());
         assert_eq!(r.actions[0].kind, StepKind::Collection);
-        // With the allocation order principal first (law tables are data), paying exactly the
-        // principal leaves the interest accrued through the payment day and the fee owed.
+        // With the allocation order principal first (law tables are data: the ledger of record
+        // allocates every payment by the order in the tables), paying exactly the principal
+        // leaves the interest accrued through the payment day and the fee owed.
+        let mut w = World::new(JurisdictionCode::SE);
         for j in &mut w.law.jurisdictions {
             j.allocation_order = vec![Component::Principal, Component::Interest, Component::Fees];
         }
-        let principal = w.balance(c).principal;
-        w.pay(c, "2024-05-01", principal);
+        w.customers.push(customer("c1", DebtorKind::Consumer));
+        let c = w.add_claim("i1", 0, "2024-03-15", 1_000_000);
+        w.run("2024-03-22");
+        w.pay(c, "2024-05-01", 1_000_000);
         let b = w.balance(c);
         assert_eq!(b.principal, 0);
-        assert_eq!(b.fees, 18000);
+        assert_eq!(b.fees, 6000);
         assert!(b.interest > 0, "interest accrued through the payment day stays owed: {b:?}");
         assert_eq!(w.run("2024-05-02").open_claims, 1, "the claim stays open for its interest and fee");
     }

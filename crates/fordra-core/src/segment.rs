@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Configurable Risk rules. A rule set to `None` is off.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SegmentRules {
     /// History counts invoices paid (and collection cases opened) within this many days.
     pub lookback_days: i64,

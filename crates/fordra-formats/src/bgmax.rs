@@ -155,19 +155,87 @@ fn payment_from(r: &Rec<'_>, record: u8) -> Result<BgPayment, BgMaxError> {
     })
 }
 
-/// Parses and reconciles a BgMax file.
+/// Parses and reconciles a BgMax file, keeping every deposit.
 pub fn parse(bytes: &[u8]) -> Result<BgMaxFile, BgMaxError> {
-    let text = latin1(bytes);
-    let mut file = BgMaxFile { version: String::new(), created: String::new(), test: false, deposits: vec![], warnings: vec![] };
-    let mut open: Option<Deposit> = None;
-    let mut seen_start = false;
-    let mut seen_end = false;
-    let (mut n20, mut n21, mut n22, mut n15) = (0i64, 0i64, 0i64, 0i64);
-    for (i, raw) in text.split('\n').enumerate() {
-        let line = i + 1;
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+    let mut r = Reader::new(bytes);
+    let mut deposits = Vec::new();
+    while let Some(d) = r.next_deposit()? {
+        deposits.push(d);
+    }
+    let mut file = r.file;
+    file.deposits = deposits;
+    Ok(file)
+}
+
+/// The largest amount of one record, in öre (10 000 000 000.00 SEK, Fordra's limit): a file
+/// claiming more is refused rather than summed.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
+
+/// Reads a BgMax file record by record and yields each deposit as soon as its deposit record (15)
+/// has reconciled it; the file is never held whole as text, so a 100 MB file costs one deposit
+/// of memory at a time. A caller booking deposits as they come must undo them if a later call
+/// fails (a later deposit that does not reconcile, end-record counts that do not match): the
+/// file stands or falls whole.
+/// The file's lines, numbered.
+type Lines<'a> = std::iter::Enumerate<std::slice::Split<'a, u8, fn(&u8) -> bool>>;
+
+pub struct Reader<'a> {
+    lines: Lines<'a>,
+    /// Start-record fields and warnings (its `deposits` stay empty).
+    pub file: BgMaxFile,
+    open: Option<Deposit>,
+    seen_start: bool,
+    seen_end: bool,
+    counts: (i64, i64, i64, i64),
+    last_line: usize,
+}
+
+fn is_newline(b: &u8) -> bool {
+    *b == b'\n'
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader {
+            lines: bytes.split(is_newline as fn(&u8) -> bool).enumerate(),
+            file: BgMaxFile { version: String::new(), created: String::new(), test: false, deposits: vec![], warnings: vec![] },
+            open: None,
+            seen_start: false,
+            seen_end: false,
+            counts: (0, 0, 0, 0),
+            last_line: 0,
+        }
+    }
+
+    /// The next reconciled deposit; None at the end of a complete file.
+    pub fn next_deposit(&mut self) -> Result<Option<Deposit>, BgMaxError> {
+        while let Some((i, raw)) = self.lines.next() {
+            let line = i + 1;
+            self.last_line = line;
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if raw.len() > 160 {
+                return Err(BgMaxError { line, record: latin1(&raw[..2]), message: format!("{} characters; a record has 80", raw.len()) });
+            }
+            if let Some(d) = self.record(line, &latin1(raw))? {
+                return Ok(Some(d));
+            }
+        }
+        if !self.seen_start {
+            return Err(BgMaxError { line: 1, record: "-".into(), message: "empty file: no start record (01 BGMAX)".into() });
+        }
+        if !self.seen_end {
+            return Err(BgMaxError { line: self.last_line, record: "-".into(), message: "the file ends without an end record (70)".into() });
+        }
+        Ok(None)
+    }
+
+    /// One record; a deposit when it closes one.
+    fn record(&mut self, line: usize, raw: &str) -> Result<Option<Deposit>, BgMaxError> {
+        let file = &mut self.file;
+        let open = &mut self.open;
+        let (n20, n21, n22, n15) = &mut self.counts;
         if raw.trim().is_empty() {
-            continue;
+            return Ok(None);
         }
         let expanded;
         let content = if raw.contains('\t') {
@@ -183,10 +251,10 @@ pub fn parse(bytes: &[u8]) -> Result<BgMaxFile, BgMaxError> {
         if r.chars.len() > 80 {
             return Err(r.err(format!("{} characters; a record has 80", r.chars.len())));
         }
-        if seen_end {
+        if self.seen_end {
             return Err(r.err("a record after the end record (70)"));
         }
-        if !seen_start && kind != "01" {
+        if !self.seen_start && kind != "01" {
             return Err(r.err("the file must start with a start record (01 BGMAX)"));
         }
         let need_deposit = |open: &mut Option<Deposit>| -> Result<(), BgMaxError> {
@@ -201,15 +269,23 @@ pub fn parse(bytes: &[u8]) -> Result<BgMaxFile, BgMaxError> {
             }
             Ok(())
         };
+        let bounded = |x: i64, what: &str| -> Result<i64, BgMaxError> {
+            if x > MAX_AMOUNT {
+                return Err(r.err(format!("{what} {} is above the limit {}", ore(x), ore(MAX_AMOUNT))));
+            }
+            Ok(x)
+        };
+        let seen_start = &mut self.seen_start;
+        let seen_end = &mut self.seen_end;
         match kind.as_str() {
             "01" => {
-                if seen_start {
+                if *seen_start {
                     return Err(r.err("a second start record"));
                 }
                 if r.field(3, 22) != "BGMAX" {
                     return Err(r.err(format!("positions 3-22: '{}' is not BGMAX", r.field(3, 22))));
                 }
-                seen_start = true;
+                *seen_start = true;
                 file.version = r.field(23, 24);
                 file.created = r.field(25, 44);
                 file.test = r.field(45, 45) == "T";
@@ -218,7 +294,7 @@ pub fn parse(bytes: &[u8]) -> Result<BgMaxFile, BgMaxError> {
                 if open.is_some() {
                     return Err(r.err("a new opening record before the previous deposit record (15)"));
                 }
-                open = Some(Deposit {
+                *open = Some(Deposit {
                     line,
                     payee_bankgiro: r.field(3, 12).trim_start_matches('0').to_string(),
                     payee_plusgiro: r.opt(13, 22),
@@ -233,26 +309,27 @@ pub fn parse(bytes: &[u8]) -> Result<BgMaxFile, BgMaxError> {
                 });
             }
             "20" | "21" => {
-                need_deposit(&mut open)?;
+                need_deposit(open)?;
                 let p = payment_from(&r, if kind == "20" { 20 } else { 21 })?;
+                bounded(p.amount, "amount")?;
                 if kind == "20" {
-                    n20 += 1
+                    *n20 += 1
                 } else {
-                    n21 += 1
+                    *n21 += 1
                 }
                 open.as_mut().expect("checked").payments.push(p);
             }
             "22" | "23" => {
-                need_deposit(&mut open)?;
-                last_payment(&mut open)?;
-                n22 += 1;
-                let x =
-                    ExtraReference { line, reference: r.field(13, 37), amount: r.num(38, 55, "amount")?, negative: kind == "23", reference_code: r.digit(56) };
+                need_deposit(open)?;
+                last_payment(open)?;
+                *n22 += 1;
+                let amount = bounded(r.num(38, 55, "amount")?, "amount")?;
+                let x = ExtraReference { line, reference: r.field(13, 37), amount, negative: kind == "23", reference_code: r.digit(56) };
                 open.as_mut().and_then(|d| d.payments.last_mut()).expect("checked").extra_references.push(x);
             }
             "25" | "26" | "27" | "28" | "29" => {
-                need_deposit(&mut open)?;
-                last_payment(&mut open)?;
+                need_deposit(open)?;
+                last_payment(open)?;
                 let p = open.as_mut().and_then(|d| d.payments.last_mut()).expect("checked");
                 match kind.as_str() {
                     "25" => p.info.push(r.field(3, 52)),
@@ -269,14 +346,15 @@ pub fn parse(bytes: &[u8]) -> Result<BgMaxFile, BgMaxError> {
                 }
             }
             "15" => {
-                need_deposit(&mut open)?;
-                n15 += 1;
+                need_deposit(open)?;
+                *n15 += 1;
                 let mut d = open.take().expect("checked");
                 d.account = r.field(3, 37);
                 let date = r.field(38, 45);
                 d.payment_date = NaiveDate::parse_from_str(&date, "%Y%m%d")
                     .map_err(|_| r.err(format!("positions 38-45 (payment date): '{date}' is not a date YYYYMMDD")))?;
                 d.serial = r.field(46, 50);
+                // 18 digits always fit an i64; the payments' sum is checked against it below.
                 d.amount = r.num(51, 68, "deposit amount")?;
                 let cur = r.field(69, 71);
                 if !cur.is_empty() && !d.currency.is_empty() && cur != d.currency {
@@ -284,7 +362,12 @@ pub fn parse(bytes: &[u8]) -> Result<BgMaxFile, BgMaxError> {
                 }
                 d.count = r.num(72, 79, "number of payments")? as u32;
                 d.kind = r.field(80, 80);
-                let sum: i64 = d.payments.iter().map(|p| p.signed_amount()).sum();
+                // Checked: amounts are bounded, but a file of a million maximal ones must be refused,
+                // never wrapped into a sum that happens to reconcile.
+                let sum = d.payments.iter().try_fold(0i64, |acc, p| acc.checked_add(p.signed_amount()));
+                let Some(sum) = sum else {
+                    return Err(r.err(format!("deposit {} of {}: its payments add up to more than any deposit can hold", d.serial, d.payment_date)));
+                };
                 if sum != d.amount {
                     return Err(r.err(format!(
                         "deposit {} of {} does not reconcile: payments minus deductions are {}, the deposit says {} (difference {})",
@@ -298,18 +381,18 @@ pub fn parse(bytes: &[u8]) -> Result<BgMaxFile, BgMaxError> {
                 if d.count as usize != d.payments.len() {
                     return Err(r.err(format!("deposit {} says {} payments, the file has {}", d.serial, d.count, d.payments.len())));
                 }
-                file.deposits.push(d);
+                return Ok(Some(d));
             }
             "70" => {
                 if let Some(d) = &open {
                     return Err(r.err(format!("end record inside the deposit opened on line {} (no deposit record 15)", d.line)));
                 }
-                seen_end = true;
+                *seen_end = true;
                 let counts = [
-                    (r.num(3, 10, "payment records")?, n20, "payment records (20)"),
-                    (r.num(11, 18, "deduction records")?, n21, "deduction records (21)"),
-                    (r.num(19, 26, "extra reference records")?, n22, "extra reference records (22/23)"),
-                    (r.num(27, 34, "deposit records")?, n15, "deposit records (15)"),
+                    (r.num(3, 10, "payment records")?, *n20, "payment records (20)"),
+                    (r.num(11, 18, "deduction records")?, *n21, "deduction records (21)"),
+                    (r.num(19, 26, "extra reference records")?, *n22, "extra reference records (22/23)"),
+                    (r.num(27, 34, "deposit records")?, *n15, "deposit records (15)"),
                 ];
                 for (said, found, what) in counts {
                     if said != found {
@@ -319,15 +402,8 @@ pub fn parse(bytes: &[u8]) -> Result<BgMaxFile, BgMaxError> {
             }
             other => return Err(r.err(format!("unknown record type '{other}'"))),
         }
+        Ok(None)
     }
-    if !seen_start {
-        return Err(BgMaxError { line: 1, record: "-".into(), message: "empty file: no start record (01 BGMAX)".into() });
-    }
-    if !seen_end {
-        let line = text.split('\n').count();
-        return Err(BgMaxError { line, record: "-".into(), message: "the file ends without an end record (70)".into() });
-    }
-    Ok(file)
 }
 
 fn ore(x: i64) -> String {
@@ -459,6 +535,48 @@ mod tests {
         let orphan = good.replacen("050009912346", "260009912346", 1);
         assert!(err(&orphan).contains("outside a deposit"));
         assert!(err("").contains("empty file"));
+    }
+
+    /// Issue #8 case 8: a deposit of "1.00 SEK" holding payments of 10^16 öre reconciled (the sum
+    /// wrapped), and every report afterwards failed. Amounts above the limit are refused.
+    #[test]
+    fn absurd_amounts_are_refused_not_wrapped() {
+        let mut f = parse(SAMPLE).unwrap();
+        let d = &mut f.deposits[0];
+        d.payments.truncate(1);
+        d.payments[0].amount = 10_000_000_000_000_000;
+        d.count = 1;
+        d.amount = 100;
+        let e = parse(&write(&f)).unwrap_err().to_string();
+        assert_eq!(e, "line 3 (record 20): amount 100000000000000.00 is above the limit 10000000000.00");
+        // At the limit each, a deposit still reconciles exactly.
+        d_at_limit(&mut f);
+        let ok = parse(&write(&f));
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+
+    fn d_at_limit(f: &mut BgMaxFile) {
+        let d = &mut f.deposits[0];
+        d.payments[0].amount = MAX_AMOUNT;
+        d.payments.push(BgPayment { amount: MAX_AMOUNT, serial: "X2".into(), ..d.payments[0].clone() });
+        d.count = 2;
+        d.amount = 2 * MAX_AMOUNT;
+    }
+
+    /// The reader yields one deposit at a time; a later failure still fails the file.
+    #[test]
+    fn deposits_come_one_at_a_time() {
+        let mut r = Reader::new(SAMPLE);
+        let first = r.next_deposit().unwrap().unwrap();
+        assert_eq!(first.amount, 190000);
+        assert_eq!(r.next_deposit().unwrap().unwrap().amount, 800000);
+        assert!(r.next_deposit().unwrap().is_none());
+        let bad = latin1(SAMPLE).replacen("7000000006", "7000000007", 1);
+        let bytes: Vec<u8> = bad.chars().map(|c| c as u8).collect();
+        let mut r = Reader::new(&bytes);
+        assert!(r.next_deposit().unwrap().is_some());
+        assert!(r.next_deposit().unwrap().is_some());
+        assert!(r.next_deposit().is_err(), "the end record's counts are checked last");
     }
 
     #[test]

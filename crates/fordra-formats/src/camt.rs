@@ -1,9 +1,10 @@
 //! ISO 20022 camt.054 (debit/credit notification) and camt.053 (statement), versions .001.02 to
 //! .001.08: credit entries, structured creditor references (SCOR), unstructured remittance text,
 //! reversals, booking dates, debtor name and account, several transactions per entry.
+//! Read in one streaming pass (quick-xml): a 100 MB statement takes time and memory in
+//! proportion to its size. A UTF-8 byte-order mark is allowed.
 
 use chrono::NaiveDate;
-use roxmltree::{Document, Node};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -60,108 +61,290 @@ pub struct CamtTx {
     pub text: Vec<String>,
 }
 
-fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    n.children().find(|c| c.is_element() && c.tag_name().name() == name)
-}
-fn children<'a, 'i>(n: Node<'a, 'i>, name: &'static str) -> impl Iterator<Item = Node<'a, 'i>> {
-    n.children().filter(move |c| c.is_element() && c.tag_name().name() == name)
-}
-fn path<'a, 'i>(n: Node<'a, 'i>, p: &[&str]) -> Option<Node<'a, 'i>> {
-    p.iter().try_fold(n, |acc, name| child(acc, name))
-}
-fn text(n: Node<'_, '_>, p: &[&str]) -> Option<String> {
-    path(n, p).and_then(|x| x.text()).map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+/// Field limits (ISO 20022: Max35Text references, Max140Text names and remittance lines).
+pub const MAX_REF: usize = 35;
+pub const MAX_TEXT: usize = 140;
+/// Elements nested deeper than this are refused (camt needs about a dozen levels).
+const MAX_DEPTH: usize = 64;
+
+fn err(line: usize, message: impl Into<String>) -> CamtError {
+    CamtError { line: Some(line), message: message.into() }
 }
 
-pub fn parse(bytes: &[u8]) -> Result<CamtFile, CamtError> {
-    let s = std::str::from_utf8(bytes).map_err(|e| CamtError { line: None, message: format!("not UTF-8 text: {e}") })?;
-    let doc = Document::parse(s).map_err(|e| CamtError { line: Some(e.pos().row as usize), message: format!("not well-formed XML: {e}") })?;
-    let line_of = |n: Node<'_, '_>| doc.text_pos_at(n.range().start).row as usize;
-    let root = doc.root_element();
-    let ns = root.tag_name().namespace().unwrap_or("");
-    let Some(msg) = ns.strip_prefix("urn:iso:std:iso:20022:tech:xsd:") else {
-        return Err(CamtError { line: Some(1), message: format!("not an ISO 20022 document (namespace '{ns}')") });
-    };
-    let (kind, version) = msg.split_at(msg.len().min(8));
-    let version = version.trim_start_matches('.').to_string();
-    let (container, item) = match kind {
-        "camt.054" => ("BkToCstmrDbtCdtNtfctn", "Ntfctn"),
-        "camt.053" => ("BkToCstmrStmt", "Stmt"),
-        other => return Err(CamtError { line: Some(1), message: format!("{other} is not a camt.053 or camt.054 message") }),
-    };
-    let v: u32 = version.strip_prefix("001.").and_then(|x| x.parse().ok()).unwrap_or(0);
-    if !(2..=8).contains(&v) {
-        return Err(CamtError { line: Some(1), message: format!("{kind} version {version} is not supported (001.02 to 001.08)") });
+/// Where the parser is inside an entry or a transaction, for the text it collects.
+#[derive(Default)]
+struct Pending {
+    account: Option<CamtAccount>,
+    entry: Option<CamtEntry>,
+    tx: Option<CamtTx>,
+    bal: Option<(String, i64, Option<NaiveDate>, i64)>,
+}
+
+fn ends(stack: &[Box<str>], tail: &[&str]) -> bool {
+    stack.len() >= tail.len() && stack[stack.len() - tail.len()..].iter().zip(tail).all(|(a, b)| &**a == *b)
+}
+
+fn within(stack: &[Box<str>], name: &str) -> Option<usize> {
+    stack.iter().rposition(|x| &**x == name)
+}
+
+fn limited(line: usize, what: &str, t: String, max: usize) -> Result<String, CamtError> {
+    let n = t.chars().count();
+    if n > max {
+        return Err(err(line, format!("{what}: {n} characters, at most {max} allowed")));
     }
-    let body = child(root, container).ok_or_else(|| CamtError { line: Some(line_of(root)), message: format!("no {container} element") })?;
-    let amount = |n: Node<'_, '_>| -> Result<i64, CamtError> {
-        let t = n.text().unwrap_or("").trim();
-        parse_amount(t).ok_or_else(|| CamtError { line: Some(line_of(n)), message: format!("amount '{t}' is not a decimal with at most two decimals") })
+    if t.chars().any(|c| c.is_control()) {
+        return Err(err(line, format!("{what}: contains a control character")));
+    }
+    Ok(t)
+}
+
+fn date_of(line: usize, name: &str, t: &str) -> Result<NaiveDate, CamtError> {
+    let d: String = t.chars().take(10).collect();
+    NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| err(line, format!("{name}: '{t}' is not a date")))
+}
+
+/// Parses a camt.053 or camt.054 document in one pass (the time and memory it takes grow with
+/// the file, never faster), with every field checked against its limit.
+pub fn parse(bytes: &[u8]) -> Result<CamtFile, CamtError> {
+    use quick_xml::events::Event;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| CamtError { line: None, message: format!("not UTF-8 text: {e}") })?;
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    reader.config_mut().check_end_names = true;
+    let mut stack: Vec<Box<str>> = Vec::new();
+    let mut text = String::new();
+    let (mut line, mut seen) = (1usize, 0usize);
+    let mut file = CamtFile { kind: String::new(), version: String::new(), message_id: None, accounts: vec![] };
+    let mut p = Pending::default();
+    let mut container = "";
+    let mut ccy = String::new();
+    let mut amt_line = 0;
+    let well_formed = |e: quick_xml::Error, at: u64| {
+        let upto = (at as usize).min(bytes.len());
+        let row = 1 + bytes[..upto].iter().filter(|b| **b == b'\n').count();
+        err(row, format!("not well-formed XML: {e}"))
     };
-    let date = |n: Node<'_, '_>, name: &str| -> Result<Option<NaiveDate>, CamtError> {
-        let Some(d) = child(n, name) else { return Ok(None) };
-        let t = text(d, &["Dt"]).or_else(|| text(d, &["DtTm"]).map(|x| x.chars().take(10).collect())).unwrap_or_default();
-        NaiveDate::parse_from_str(&t, "%Y-%m-%d").map(Some).map_err(|_| CamtError { line: Some(line_of(d)), message: format!("{name}: '{t}' is not a date") })
-    };
-    let mut accounts = Vec::new();
-    for st in children(body, item) {
-        let acct = child(st, "Acct");
-        let mut a = CamtAccount {
-            iban: acct.and_then(|x| text(x, &["Id", "IBAN"])),
-            other_id: acct.and_then(|x| text(x, &["Id", "Othr", "Id"])),
-            balances: vec![],
-            entries: vec![],
-        };
-        for b in children(st, "Bal") {
-            let code = text(b, &["Tp", "CdOrPrtry", "Cd"]).unwrap_or_default();
-            let amt = child(b, "Amt").map(amount).transpose()?.unwrap_or(0);
-            let sign = if text(b, &["CdtDbtInd"]).as_deref() == Some("DBIT") { -1 } else { 1 };
-            a.balances.push((code, sign * amt, date(b, "Dt")?));
-        }
-        for e in children(st, "Ntry") {
-            let amt_node = child(e, "Amt").ok_or_else(|| CamtError { line: Some(line_of(e)), message: "entry without Amt".into() })?;
-            let status = text(e, &["Sts", "Cd"]).or_else(|| text(e, &["Sts"])).unwrap_or_default();
-            let mut entry = CamtEntry {
-                line: line_of(e),
-                amount: amount(amt_node)?,
-                currency: amt_node.attribute("Ccy").unwrap_or("").to_string(),
-                credit: text(e, &["CdtDbtInd"]).as_deref() == Some("CRDT"),
-                reversal: text(e, &["RvslInd"]).is_some_and(|t| t == "true" || t == "1"),
-                status,
-                booking_date: date(e, "BookgDt")?,
-                value_date: date(e, "ValDt")?,
-                account_servicer_ref: text(e, &["AcctSvcrRef"]),
-                transactions: vec![],
-            };
-            for d in children(e, "NtryDtls") {
-                for t in children(d, "TxDtls") {
-                    let amt = child(t, "Amt").or_else(|| path(t, &["AmtDtls", "TxAmt", "Amt"])).map(amount).transpose()?;
-                    let debtor = path(t, &["RltdPties", "Dbtr"]);
-                    let mut tx = CamtTx {
-                        line: line_of(t),
-                        amount: amt,
-                        end_to_end_id: text(t, &["Refs", "EndToEndId"]).filter(|x| x != "NOTPROVIDED"),
-                        account_servicer_ref: text(t, &["Refs", "AcctSvcrRef"]),
-                        debtor_name: debtor.and_then(|x| text(x, &["Nm"]).or_else(|| text(x, &["Pty", "Nm"]))),
-                        debtor_iban: text(t, &["RltdPties", "DbtrAcct", "Id", "IBAN"]),
-                        ..Default::default()
-                    };
-                    if let Some(r) = child(t, "RmtInf") {
-                        for s in children(r, "Strd") {
-                            if let Some(x) = text(s, &["CdtrRefInf", "Ref"]) {
-                                tx.references.push(x);
-                            }
-                        }
-                        tx.text.extend(children(r, "Ustrd").filter_map(|u| u.text()).map(|x| x.trim().to_string()).filter(|x| !x.is_empty()));
+    loop {
+        let ev = reader.read_event().map_err(|e| well_formed(e, reader.error_position()))?;
+        let pos = (reader.buffer_position() as usize).min(bytes.len());
+        line += bytes[seen..pos].iter().filter(|b| **b == b'\n').count();
+        seen = pos;
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                if stack.is_empty() {
+                    if name != "Document" {
+                        return Err(err(line, format!("not an ISO 20022 document (root element '{name}')")));
                     }
-                    entry.transactions.push(tx);
+                    let prefix = e.name().prefix().map(|x| String::from_utf8_lossy(x.as_ref()).into_owned());
+                    let want = prefix.map_or("xmlns".to_string(), |x| format!("xmlns:{x}"));
+                    let ns = e
+                        .attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == want.as_bytes())
+                        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                        .unwrap_or_default();
+                    let Some(msg) = ns.strip_prefix("urn:iso:std:iso:20022:tech:xsd:") else {
+                        return Err(err(1, format!("not an ISO 20022 document (namespace '{ns}')")));
+                    };
+                    let (kind, version) = msg.split_at(msg.len().min(8));
+                    let version = version.trim_start_matches('.').to_string();
+                    container = match kind {
+                        "camt.054" => "BkToCstmrDbtCdtNtfctn",
+                        "camt.053" => "BkToCstmrStmt",
+                        other => return Err(err(1, format!("{other} is not a camt.053 or camt.054 message"))),
+                    };
+                    let v: u32 = version.strip_prefix("001.").and_then(|x| x.parse().ok()).unwrap_or(0);
+                    if !(2..=8).contains(&v) {
+                        return Err(err(1, format!("{kind} version {version} is not supported (001.02 to 001.08)")));
+                    }
+                    file.kind = kind.to_string();
+                    file.version = version;
+                }
+                let item = if container == "BkToCstmrStmt" { "Stmt" } else { "Ntfctn" };
+                stack.push(name.clone().into_boxed_str());
+                if stack.len() > MAX_DEPTH {
+                    return Err(err(line, format!("elements nested more than {MAX_DEPTH} deep")));
+                }
+                text.clear();
+                if stack.len() == 3 && name == item && &*stack[1] == container {
+                    p.account = Some(CamtAccount { iban: None, other_id: None, balances: vec![], entries: vec![] });
+                } else if p.account.is_some() && name == "Ntry" && stack.len() == 4 {
+                    p.entry = Some(CamtEntry {
+                        line,
+                        amount: 0,
+                        currency: String::new(),
+                        credit: false,
+                        reversal: false,
+                        status: String::new(),
+                        booking_date: None,
+                        value_date: None,
+                        account_servicer_ref: None,
+                        transactions: vec![],
+                    });
+                } else if p.entry.is_some() && name == "TxDtls" {
+                    p.tx = Some(CamtTx { line, ..Default::default() });
+                } else if p.account.is_some() && name == "Bal" && stack.len() == 4 {
+                    p.bal = Some((String::new(), 0, None, 1));
+                } else if name == "Amt" {
+                    ccy =
+                        e.attributes().flatten().find(|a| a.key.as_ref() == b"Ccy").map(|a| String::from_utf8_lossy(&a.value).into_owned()).unwrap_or_default();
+                    amt_line = line;
+                }
+                if matches!(ev, Event::Empty(_)) {
+                    stack.pop();
                 }
             }
-            a.entries.push(entry);
+            Event::Text(t) => {
+                text.push_str(&t.xml10_content().map_err(|e| err(line, format!("not UTF-8 text: {e}")))?);
+                if text.len() > 4 * MAX_TEXT + 64 {
+                    return Err(err(line, format!("text longer than {MAX_TEXT} characters")));
+                }
+            }
+            Event::CData(t) => text.push_str(&String::from_utf8_lossy(&t)),
+            Event::GeneralRef(r) => {
+                let name = r.decode().map_err(|e| err(line, format!("not UTF-8 text: {e}")))?;
+                match r.resolve_char_ref() {
+                    Ok(Some(c)) => text.push(c),
+                    _ => match quick_xml::escape::resolve_xml_entity(&name) {
+                        Some(x) => text.push_str(x),
+                        None => return Err(err(line, format!("unknown entity &{name};"))),
+                    },
+                }
+            }
+            Event::End(_) => {
+                let value = std::mem::take(&mut text).trim().to_string();
+                end_element(&stack, &mut p, &mut file, value, line, amt_line, &ccy, container)?;
+                stack.pop();
+            }
+            Event::Eof => break,
+            _ => {}
         }
-        accounts.push(a);
     }
-    Ok(CamtFile { kind: kind.to_string(), version, message_id: text(body, &["GrpHdr", "MsgId"]), accounts })
+    if file.kind.is_empty() {
+        return Err(err(1, "not an ISO 20022 document (no Document element)"));
+    }
+    if !stack.is_empty() {
+        return Err(err(line, "not well-formed XML: the document ends inside an element"));
+    }
+    Ok(file)
+}
+
+/// Takes the text of the element that just ended into its place.
+#[allow(clippy::too_many_arguments)]
+fn end_element(
+    stack: &[Box<str>],
+    p: &mut Pending,
+    file: &mut CamtFile,
+    value: String,
+    line: usize,
+    amt_line: usize,
+    ccy: &str,
+    container: &str,
+) -> Result<(), CamtError> {
+    let name = stack.last().map(|x| &**x).unwrap_or("");
+    let amount = |v: &str| parse_amount(v).ok_or_else(|| err(amt_line, format!("amount '{v}' is not a decimal with at most two decimals")));
+    if stack.len() == 2 && name == container {
+        return Ok(());
+    }
+    if ends(stack, &["GrpHdr", "MsgId"]) && stack.len() == 4 {
+        file.message_id = Some(limited(line, "MsgId", value, MAX_REF)?).filter(|x| !x.is_empty());
+        return Ok(());
+    }
+    // Inside a transaction.
+    if let (Some(tx), Some(t)) = (p.tx.as_mut(), within(stack, "TxDtls")) {
+        let rel = &stack[t + 1..];
+        let is = |path: &[&str]| rel.len() == path.len() && rel.iter().zip(path).all(|(a, b)| &**a == *b);
+        if rel.is_empty() {
+            if let Some(e) = p.entry.as_mut() {
+                e.transactions.push(p.tx.take().unwrap_or_default());
+            }
+        } else if is(&["Amt"]) || is(&["AmtDtls", "TxAmt", "Amt"]) {
+            if is(&["Amt"]) || tx.amount.is_none() {
+                tx.amount = Some(amount(&value)?);
+            }
+        } else if is(&["Refs", "EndToEndId"]) {
+            tx.end_to_end_id = Some(limited(line, "EndToEndId", value, MAX_REF)?).filter(|x| !x.is_empty() && x != "NOTPROVIDED");
+        } else if is(&["Refs", "AcctSvcrRef"]) {
+            tx.account_servicer_ref = Some(limited(line, "AcctSvcrRef", value, MAX_REF)?).filter(|x| !x.is_empty());
+        } else if is(&["RltdPties", "Dbtr", "Nm"]) || is(&["RltdPties", "Dbtr", "Pty", "Nm"]) {
+            tx.debtor_name = Some(limited(line, "Dbtr/Nm", value, MAX_TEXT)?).filter(|x| !x.is_empty());
+        } else if is(&["RltdPties", "DbtrAcct", "Id", "IBAN"]) {
+            tx.debtor_iban = Some(limited(line, "DbtrAcct/IBAN", value, MAX_REF)?).filter(|x| !x.is_empty());
+        } else if is(&["RmtInf", "Strd", "CdtrRefInf", "Ref"]) {
+            let r = limited(line, "CdtrRefInf/Ref", value, MAX_REF)?;
+            if !r.is_empty() {
+                tx.references.push(r);
+            }
+        } else if is(&["RmtInf", "Ustrd"]) {
+            let t = limited(line, "Ustrd", value, MAX_TEXT)?;
+            if !t.is_empty() {
+                tx.text.push(t);
+            }
+        }
+        return Ok(());
+    }
+    // Inside an entry (outside its transactions).
+    if let (Some(e), Some(n)) = (p.entry.as_mut(), within(stack, "Ntry")) {
+        let rel = &stack[n + 1..];
+        let is = |path: &[&str]| rel.len() == path.len() && rel.iter().zip(path).all(|(a, b)| &**a == *b);
+        if rel.is_empty() {
+            if let (Some(a), Some(e)) = (p.account.as_mut(), p.entry.take()) {
+                a.entries.push(e);
+            }
+        } else if is(&["Amt"]) {
+            e.amount = amount(&value)?;
+            e.currency = limited(line, "Ccy", ccy.to_string(), 3)?;
+        } else if is(&["CdtDbtInd"]) {
+            e.credit = value == "CRDT";
+        } else if is(&["RvslInd"]) {
+            e.reversal = value == "true" || value == "1";
+        } else if is(&["Sts"]) || is(&["Sts", "Cd"]) {
+            if !value.is_empty() {
+                e.status = limited(line, "Sts", value, MAX_REF)?;
+            }
+        } else if is(&["BookgDt", "Dt"]) || is(&["BookgDt", "DtTm"]) {
+            e.booking_date = Some(date_of(line, "BookgDt", &value)?);
+        } else if is(&["ValDt", "Dt"]) || is(&["ValDt", "DtTm"]) {
+            e.value_date = Some(date_of(line, "ValDt", &value)?);
+        } else if is(&["AcctSvcrRef"]) {
+            e.account_servicer_ref = Some(limited(line, "AcctSvcrRef", value, MAX_REF)?).filter(|x| !x.is_empty());
+        }
+        return Ok(());
+    }
+    // A balance (camt.053).
+    if let (Some(b), Some(n)) = (p.bal.as_mut(), within(stack, "Bal")) {
+        let rel = &stack[n + 1..];
+        let is = |path: &[&str]| rel.len() == path.len() && rel.iter().zip(path).all(|(a, b)| &**a == *b);
+        if rel.is_empty() {
+            if let (Some(a), Some((code, amt, date, sign))) = (p.account.as_mut(), p.bal.take()) {
+                a.balances.push((code, sign * amt, date));
+            }
+        } else if is(&["Tp", "CdOrPrtry", "Cd"]) {
+            b.0 = limited(line, "Bal/Tp", value, MAX_REF)?;
+        } else if is(&["Amt"]) {
+            b.1 = amount(&value)?;
+        } else if is(&["CdtDbtInd"]) {
+            b.3 = if value == "DBIT" { -1 } else { 1 };
+        } else if is(&["Dt", "Dt"]) || is(&["Dt", "DtTm"]) {
+            b.2 = Some(date_of(line, "Dt", &value)?);
+        }
+        return Ok(());
+    }
+    // The account of a notification or statement.
+    if let Some(a) = p.account.as_mut() {
+        if stack.len() == 3 {
+            if let Some(a) = p.account.take() {
+                file.accounts.push(a);
+            }
+        } else if stack.len() == 6 && ends(stack, &["Acct", "Id", "IBAN"]) {
+            a.iban = Some(limited(line, "Acct/IBAN", value, MAX_REF)?).filter(|x| !x.is_empty());
+        } else if stack.len() == 7 && ends(stack, &["Acct", "Id", "Othr", "Id"]) {
+            a.other_id = Some(limited(line, "Acct/Othr/Id", value, MAX_REF)?).filter(|x| !x.is_empty());
+        }
+    }
+    Ok(())
 }
 
 /// "1234.5" → 123450 minor units; at most two decimals, no sign (camt amounts are unsigned).
@@ -228,12 +411,46 @@ mod tests {
 
     #[test]
     fn clear_errors() {
-        assert!(parse(b"<a>").unwrap_err().to_string().contains("not well-formed XML"));
+        assert!(parse(b"<a>").unwrap_err().to_string().contains("not an ISO 20022 document (root element 'a')"));
+        let open = b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.054.001.02'><BkToCstmrDbtCdtNtfctn>";
+        assert!(parse(open).unwrap_err().to_string().contains("not well-formed XML"), "{}", parse(open).unwrap_err());
+        assert!(parse(b"<Document xmlns='urn:x'><a></b></Document>").unwrap_err().to_string().contains("not an ISO 20022 document"));
         assert!(parse(b"<Document xmlns='urn:x'/>").unwrap_err().to_string().contains("not an ISO 20022 document"));
         let bad = CAMT054_V2.replacen("150.00", "150.001", 1);
         assert_eq!(parse(bad.as_bytes()).unwrap_err().to_string(), "amount '150.001' is not a decimal with at most two decimals (line 9)");
         let bad = CAMT054_V2.replacen("<Dt>2024-04-02</Dt></BookgDt>", "<Dt>02.04.2024</Dt></BookgDt>", 1);
         assert!(parse(bad.as_bytes()).unwrap_err().to_string().contains("BookgDt: '02.04.2024' is not a date"));
+    }
+
+    /// Issue #8 case 18: a camt file with a UTF-8 byte-order mark was not recognised.
+    #[test]
+    fn byte_order_mark_is_allowed() {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend_from_slice(CAMT054_V2.as_bytes());
+        assert_eq!(parse(&bytes).unwrap(), parse(CAMT054_V2.as_bytes()).unwrap());
+    }
+
+    #[test]
+    fn fields_are_bounded() {
+        let long = CAMT054_V2.replacen("Lasku 1002 &amp; 1003", &"x".repeat(141), 1);
+        assert_eq!(parse(long.as_bytes()).unwrap_err().to_string(), "Ustrd: 141 characters, at most 140 allowed (line 26)");
+        let deep = format!("<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.054.001.02'>{}", "<a>".repeat(100));
+        assert!(parse(deep.as_bytes()).unwrap_err().to_string().contains("nested more than 64 deep"));
+    }
+
+    /// Issue #8 case 17: parsing was quadratic (20 000 entries took 13 s). One pass now: a
+    /// statement of 20 000 entries is read whole, every line number right.
+    #[test]
+    fn many_entries_in_one_pass() {
+        let entry = |i: usize| {
+            format!("<Ntry>\n<Amt Ccy=\"EUR\">{i}.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2024-04-02</Dt></BookgDt><AcctSvcrRef>R{i}</AcctSvcrRef>\n</Ntry>\n")
+        };
+        let body: String = (1..=20_000).map(entry).collect();
+        let doc = format!("<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.054.001.02\">\n<BkToCstmrDbtCdtNtfctn><Ntfctn><Acct><Id><IBAN>FI1431313001234567</IBAN></Id></Acct>\n{body}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>");
+        let f = parse(doc.as_bytes()).unwrap();
+        let e = &f.accounts[0].entries;
+        assert_eq!(e.len(), 20_000);
+        assert_eq!((e[19_999].amount, e[19_999].line, e[19_999].account_servicer_ref.as_deref()), (2_000_000, 3 + 3 * 19_999, Some("R20000")));
     }
 
     proptest! {

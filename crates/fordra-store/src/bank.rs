@@ -2,13 +2,14 @@
 //! advisor, undo reversals. One transaction per file; a payment's bank key is its idempotency key,
 //! so the same file (or the same payment in two files) is booked once.
 
-use crate::{bad, parse, PaymentRow, Result, RowExt, Store, StoreError, Val};
+use crate::{bad, parse, Result, RowExt, Store, StoreError};
 use chrono::NaiveDate;
-use fordra_core::domain::DebtorKind;
 use fordra_core::law::LawBook;
 use fordra_core::ledger::EntryKind;
+use fordra_core::limits;
 use fordra_core::matching::{Decision, Incoming, Matcher, OpenClaim, Suggestion};
 use fordra_core::money::Currency;
+use fordra_core::settle::PaymentKind;
 // FxHash for the per-claim indexes built on every run (keys are our own ids).
 use rustc_hash::FxHashMap as HashMap;
 
@@ -38,17 +39,83 @@ pub struct BankPaymentResult {
     pub currency: String,
     pub reference: Option<String>,
     pub payer: Option<String>,
-    /// matched, partly matched, overpaid, unmatched, duplicate, reversal, assigned
+    /// matched, partly matched, overpaid, unmatched, duplicate, reversal, refused, assigned
     pub status: String,
     pub claims: Vec<(String, i64)>,
     pub how: String,
     pub suggestions: Vec<Suggestion>,
 }
 
+/// One item of a bank file, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileItem {
+    Payment(Incoming),
+    Reversal(Reversal),
+    /// Money the file reports that is not booked, with the reason (a BgMax deduction, an entry
+    /// the bank has not booked yet, a debit). It is recorded and counted, never dropped.
+    Refused {
+        key: String,
+        line: usize,
+        date: NaiveDate,
+        amount: i64,
+        currency: String,
+        reason: String,
+    },
+}
+
+/// A booked bank payment: its result's index and its bookings (payment id, claim, customer),
+/// whose outcome is read after the file's customers are reconciled.
+type Booked = (usize, Vec<(String, String, String)>);
+
+/// How many items of a file ended in a status, and their sum, per currency.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct StatusTotal {
+    pub status: String,
+    pub currency: String,
+    pub count: usize,
+    pub amount: i64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct BankImport {
     pub file_seen_before: bool,
     pub payments: Vec<BankPaymentResult>,
+    /// Per status and currency; the amounts of all statuses add up to `file_total`.
+    pub totals: Vec<StatusTotal>,
+    /// What the file holds per currency (payments less deductions; reversals not counted).
+    pub file_total: Vec<(String, i64)>,
+}
+
+/// FNV-1a: a short, stable digest (not for security; collisions only weaken a duplicate check).
+pub fn digest(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// What identifies a payment's content: the same bank key with another fingerprint is not the
+/// same payment.
+fn fingerprint(p: &Incoming) -> String {
+    digest(&[&p.date.to_string(), &p.amount.to_string(), &p.currency, p.claim.as_deref().unwrap_or("")])
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase()
+}
+
+/// Whether `account` (as a file gives it) is one of the creditor's: its bankgiro, one of its
+/// IBANs (comma-separated), or the domestic account inside an IBAN (Finnish KTL files give that).
+fn own_account(c: &fordra_core::run::Creditor, account: &str) -> bool {
+    let a = digits(account);
+    let trimmed = a.trim_start_matches('0');
+    let bg = c.bankgiro.as_deref().map(digits).map(|b| b.trim_start_matches('0').to_string());
+    let ibans = c.iban.as_deref().unwrap_or("").split(',').map(digits).filter(|i| !i.is_empty());
+    bg.as_deref().is_some_and(|b| !b.is_empty() && b == trimmed) || ibans.into_iter().any(|i| i == a || i.get(4..) == Some(a.as_str()))
 }
 
 /// One booking of a bank payment, for the creditor's ERP.
@@ -66,6 +133,22 @@ pub struct PaymentReportRow {
     pub fees: i64,
     pub credit: i64,
     pub reversed: i64,
+}
+
+fn result_of(p: &Incoming, status: &str, claims: Vec<(String, i64)>, how: String, suggestions: Vec<Suggestion>) -> BankPaymentResult {
+    BankPaymentResult {
+        key: p.key.clone(),
+        line: p.line,
+        date: p.date,
+        amount: p.amount,
+        currency: p.currency.clone(),
+        reference: (!p.references.is_empty()).then(|| p.references.join(" ")),
+        payer: p.payer.clone(),
+        status: status.into(),
+        claims,
+        how,
+        suggestions,
+    }
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -123,10 +206,11 @@ impl Store {
         how: &str,
         claims: &[(String, i64)],
         suggestions: &[Suggestion],
+        fingerprint: &str,
     ) -> Result<()> {
         let reference = (!p.references.is_empty()).then(|| p.references.join(" "));
         self.db.exec(
-            "INSERT INTO bank_payments (creditor_id, key, format, source, line, date, amount, currency, reference, payer, text, status, how, claims, suggestions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            "INSERT INTO bank_payments (creditor_id, key, format, source, line, date, amount, currency, reference, payer, text, status, how, claims, suggestions, fingerprint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             &[
                 creditor.into(),
                 (&p.key).into(),
@@ -143,48 +227,16 @@ impl Store {
                 how.into(),
                 json(&claims).into(),
                 json(&suggestions).into(),
+                Some(fingerprint).filter(|f| !f.is_empty()).into(),
             ],
         )?;
         Ok(())
     }
 
-    /// Books the parts of one bank payment; returns the status word.
-    fn book_parts(
-        &mut self,
-        creditor: &fordra_core::run::Creditor,
-        law: &LawBook,
-        kinds: &HashMap<String, DebtorKind>,
-        p: &Incoming,
-        parts: &[(String, i64)],
-        source: &str,
-    ) -> Result<String> {
-        let currency: Currency = p.currency.parse().map_err(StoreError::Rule)?;
-        let mut statuses = Vec::new();
-        for (n, (claim, amount)) in parts.iter().enumerate() {
-            let c = self.claim(&creditor.id, claim)?;
-            let id = if parts.len() == 1 { p.key.clone() } else { format!("{}#{}", p.key, n + 1) };
-            let row = PaymentRow {
-                line: p.line,
-                id,
-                claim_id: claim.clone(),
-                date: p.date,
-                amount: *amount,
-                currency,
-                reference: (!p.references.is_empty()).then(|| p.references.join(" ")),
-                payer: p.payer.clone(),
-            };
-            statuses.push(self.book_one_payment(creditor, law, kinds, &row, &c.customer_id, source)?.status);
-        }
-        Ok(if statuses.iter().any(|s| s == "overpaid") {
-            "overpaid".into()
-        } else if statuses.iter().all(|s| s == "settled") {
-            "matched".into()
-        } else {
-            "partly matched".into()
-        })
-    }
-
-    /// Imports the payments of one bank file. `checksum` identifies the file.
+    /// Imports one bank file: every item is matched and booked, queued as unmatched, refused with
+    /// its reason, or recognised as a duplicate (a key already imported, or the whole file seen
+    /// before). One transaction: a file that does not parse to its end, pays another account or
+    /// reuses a payment id with other data stores nothing. `checksum` identifies the file.
     #[allow(clippy::too_many_arguments)]
     pub fn import_bank_payments(
         &mut self,
@@ -193,133 +245,269 @@ impl Store {
         format: &str,
         source: &str,
         checksum: &str,
-        incoming: &[Incoming],
-        reversals: &[Reversal],
+        items: &mut dyn Iterator<Item = std::result::Result<FileItem, String>>,
         dry_run: bool,
     ) -> Result<BankImport> {
-        let creditor = self.creditor(creditor_id)?;
-        self.tx_or_rollback(dry_run, |s| {
+        let today = self.today;
+        self.tx_or_rollback(creditor_id, dry_run, |s| {
+            let creditor = s.creditor(creditor_id)?;
+            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
             let file_seen_before = !s.db.query("SELECT name FROM payment_files WHERE creditor_id = $1 AND checksum = $2", &[creditor_id.into(), checksum.into()])?.is_empty();
-            let kinds: HashMap<String, DebtorKind> = s.db.query("SELECT id, kind FROM customers WHERE creditor_id = $1", &[creditor_id.into()])?.into_iter().map(|r| (r.t(0), r.t(1).parse().unwrap_or(DebtorKind::Consumer))).collect();
             let mut matcher = Matcher::without_balances(s.open_claims_for_matching(creditor_id)?);
-            let mut out = Vec::new();
-            for p in incoming {
-                let result = |status: &str, claims: Vec<(String, i64)>, how: String, suggestions: Vec<Suggestion>| BankPaymentResult {
-                    key: p.key.clone(),
-                    line: p.line,
-                    date: p.date,
-                    amount: p.amount,
-                    currency: p.currency.clone(),
-                    reference: (!p.references.is_empty()).then(|| p.references.join(" ")),
-                    payer: p.payer.clone(),
-                    status: status.into(),
-                    claims,
-                    how,
-                    suggestions,
-                };
-                if let Some(prev) = s.db.query("SELECT status, source FROM bank_payments WHERE creditor_id = $1 AND key = $2", &[creditor_id.into(), (&p.key).into()])?.first() {
-                    out.push(result("duplicate", vec![], format!("already imported from {} ({})", prev.t(1), prev.t(0)), vec![]));
-                    continue;
-                }
-                if p.amount <= 0 {
-                    return Err(bad(format!("{source}: line {}: payment {} has no positive amount", p.line, p.key)));
-                }
-                let mut decision = matcher.decide(p);
-                if decision == Decision::NeedBalances {
-                    let open = s.open_balances(creditor_id)?;
-                    matcher.set_balances(&open);
-                    decision = matcher.decide(p);
-                }
-                match decision {
-                    Decision::Book { parts, how } => {
-                        let status = s.book_parts(&creditor, law, &kinds, p, &parts, source)?;
-                        for (c, a) in &parts {
-                            matcher.booked(c, *a);
+            let mut out: Vec<BankPaymentResult> = Vec::new();
+            let mut in_file: HashMap<String, (String, usize)> = HashMap::default();
+            let mut file_total: std::collections::BTreeMap<String, i64> = Default::default();
+            let mut booked: Vec<Booked> = Vec::new();
+            let mut touched: Vec<String> = Vec::new();
+            let mut count = 0usize;
+            for item in items {
+                let item = item.map_err(|e| bad(format!("{source}: {e}")))?;
+                count += 1;
+                match item {
+                    FileItem::Payment(p) => {
+                        *file_total.entry(p.currency.clone()).or_default() += p.amount;
+                        s.import_payment(&creditor, format, source, today, file_seen_before, &p, &mut matcher, &mut in_file, &mut out, &mut booked, &mut touched)?;
+                    }
+                    FileItem::Refused { key, line, date, amount, currency, reason } => {
+                        *file_total.entry(currency.clone()).or_default() += amount;
+                        let p = Incoming { key, date, amount, currency, references: vec![], text: vec![], payer: None, claim: None, line, account: None };
+                        let known = file_seen_before || s.known_key(creditor_id, &p.key)?.is_some() || in_file.contains_key(&p.key);
+                        let status = if known { "duplicate" } else { "refused" };
+                        if !known {
+                            s.record_bank_payment(creditor_id, format, source, &p, "refused", &reason, &[], &[], "")?;
+                            in_file.insert(p.key.clone(), (String::new(), p.line));
                         }
-                        s.record_bank_payment(creditor_id, format, source, p, "matched", &how, &parts, &[])?;
-                        out.push(result(&status, parts, how, vec![]));
+                        out.push(result_of(&p, status, vec![], reason, vec![]));
                     }
-                    Decision::Unmatched { reason, suggestions } => {
-                        s.record_bank_payment(creditor_id, format, source, p, "unmatched", &reason, &[], &suggestions)?;
-                        out.push(result("unmatched", vec![], reason, suggestions));
-                    }
-                    Decision::NeedBalances => unreachable!("balances were just set"),
+                    FileItem::Reversal(r) => s.import_reversal(creditor_id, format, source, file_seen_before, &r, &mut out, &mut touched)?,
                 }
             }
-            for r in reversals {
-                let as_incoming = Incoming { key: r.key.clone(), date: r.date, amount: 0, currency: String::new(), references: vec![], text: vec![], payer: None, claim: None, line: r.line };
-                let res = |status: &str, how: String| BankPaymentResult { key: r.key.clone(), line: r.line, date: r.date, amount: 0, currency: String::new(), reference: None, payer: None, status: status.into(), claims: vec![], how, suggestions: vec![] };
-                if !s.db.query("SELECT status FROM bank_payments WHERE creditor_id = $1 AND key = $2", &[creditor_id.into(), (&r.key).into()])?.is_empty() {
-                    out.push(res("duplicate", "reversal already imported".into()));
-                    continue;
-                }
-                let target = match &r.target {
-                    ReversalTarget::Key(k) => s.db.query("SELECT key, currency FROM bank_payments WHERE creditor_id = $1 AND key = $2 AND status IN ('matched', 'assigned')", &[creditor_id.into(), k.into()])?,
-                    ReversalTarget::ReferenceAmount(reference, amount) => s.db.query(
-                        "SELECT key, currency FROM bank_payments WHERE creditor_id = $1 AND reference = $2 AND amount = $3 AND status IN ('matched', 'assigned') ORDER BY date DESC, key DESC",
-                        &[creditor_id.into(), reference.into(), (*amount).into()],
-                    )?,
+            let rec = s.reconcile(&creditor, j, &touched, &format!("bank file {source}"))?;
+            for (i, parts) in booked {
+                let statuses: Vec<String> = parts
+                    .iter()
+                    .filter_map(|(id, claim, customer)| rec.get(customer).map(|r| Store::payment_outcome(r, id, claim, out[i].date, 0).status))
+                    .collect();
+                out[i].status = if statuses.iter().any(|x| x == "overpaid") {
+                    "overpaid".into()
+                } else if !statuses.is_empty() && statuses.iter().all(|x| x == "settled") {
+                    "matched".into()
+                } else {
+                    "partly matched".into()
                 };
-                let Some(t) = target.first() else {
-                    let how = format!("reversal of {:?}: no booked payment found", r.target);
-                    s.record_bank_payment(creditor_id, format, source, &as_incoming, "unmatched", &how, &[], &[])?;
-                    out.push(res("unmatched", how));
-                    continue;
-                };
-                let original = t.t(0);
-                let claims = s.reverse_bank_payment(creditor_id, &original, r.date, &format!("reversed by {} ({source}, line {})", r.key, r.line))?;
-                let how = format!("reverses payment {original}");
-                s.record_bank_payment(creditor_id, format, source, &Incoming { currency: t.t(1), ..as_incoming.clone() }, "reversal", &how, &claims, &[])?;
-                out.push(BankPaymentResult { claims, currency: t.t(1), ..res("reversal", how) });
             }
             s.db.exec(
                 "INSERT INTO payment_files (creditor_id, checksum, name, format, payments) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (creditor_id, checksum) DO NOTHING",
-                &[creditor_id.into(), checksum.into(), source.into(), format.into(), ((incoming.len() + reversals.len()) as i64).into()],
+                &[creditor_id.into(), checksum.into(), source.into(), format.into(), (count as i64).into()],
             )?;
             if !dry_run {
-                s.audit(creditor_id, &format!("payments:{source}"), "imported", &format!("{format}, {} payments, {} reversals", incoming.len(), reversals.len()))?;
+                s.audit(creditor_id, &format!("payments:{source}"), "imported", &format!("{format}, {count} items"))?;
             }
-            Ok(BankImport { file_seen_before, payments: out })
+            let mut totals: std::collections::BTreeMap<(String, String), (usize, i64)> = Default::default();
+            for r in out.iter().filter(|r| r.status != "reversal") {
+                let t = totals.entry((r.status.clone(), r.currency.clone())).or_default();
+                t.0 += 1;
+                t.1 += r.amount;
+            }
+            Ok(BankImport {
+                file_seen_before,
+                payments: out,
+                totals: totals.into_iter().map(|((status, currency), (count, amount))| StatusTotal { status, currency, count, amount }).collect(),
+                file_total: file_total.into_iter().collect(),
+            })
         })
     }
 
-    /// Undoes the bookings of a bank payment with opposite entries (interest accrued through the
-    /// payment day stays: it was owed on that day either way). Returns the claims touched.
-    fn reverse_bank_payment(&mut self, creditor: &str, key: &str, date: NaiveDate, why: &str) -> Result<Vec<(String, i64)>> {
+    /// The status and fingerprint of a bank key already imported.
+    fn known_key(&mut self, creditor: &str, key: &str) -> Result<Option<(String, Option<String>, String)>> {
+        Ok(self
+            .db
+            .query("SELECT status, fingerprint, source FROM bank_payments WHERE creditor_id = $1 AND key = $2", &[creditor.into(), key.into()])?
+            .first()
+            .map(|r| (r.t(0), r.ot(1), r.t(2))))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn import_payment(
+        &mut self,
+        creditor: &fordra_core::run::Creditor,
+        format: &str,
+        source: &str,
+        today: NaiveDate,
+        file_seen_before: bool,
+        p: &Incoming,
+        matcher: &mut Matcher,
+        in_file: &mut HashMap<String, (String, usize)>,
+        out: &mut Vec<BankPaymentResult>,
+        booked: &mut Vec<Booked>,
+        touched: &mut Vec<String>,
+    ) -> Result<()> {
+        let cid = creditor.id.as_str();
+        let at = |e: limits::OutOfBounds| bad(format!("{source}: line {}: {e}", p.line));
+        limits::amount("amount", p.amount, 0).map_err(at)?;
+        limits::past_date("date", p.date, today).map_err(at)?;
+        limits::text("payment id", &p.key, 200).map_err(at)?;
+        if let Some(account) = &p.account {
+            if creditor.bankgiro.is_none() && creditor.iban.is_none() {
+                return Err(bad(format!(
+                    "{source}: creditor '{cid}' has no bankgiro or IBAN registered, so the file's account {account} cannot be checked as its own"
+                )));
+            }
+            if !own_account(creditor, account) {
+                return Err(bad(format!(
+                    "{source}: line {}: the payments are to account {account}, which is not creditor '{cid}''s (bankgiro {}, IBAN {}): this file belongs to someone else",
+                    p.line,
+                    creditor.bankgiro.as_deref().unwrap_or("-"),
+                    creditor.iban.as_deref().unwrap_or("-")
+                )));
+            }
+        }
+        let print = fingerprint(p);
+        if file_seen_before {
+            out.push(result_of(p, "duplicate", vec![], "this file was imported before".into(), vec![]));
+            return Ok(());
+        }
+        if let Some((first, line)) = in_file.get(&p.key) {
+            if *first != print {
+                return Err(bad(format!("{source}: line {}: payment id {} is already on line {line} of this file with other data", p.line, p.key)));
+            }
+            out.push(result_of(p, "duplicate", vec![], format!("the same as line {line} of this file"), vec![]));
+            return Ok(());
+        }
+        in_file.insert(p.key.clone(), (print.clone(), p.line));
+        if let Some((status, stored, from)) = self.known_key(cid, &p.key)? {
+            if stored.as_deref().is_some_and(|x| x != print) {
+                return Err(bad(format!(
+                    "{source}: line {}: payment id {} was imported before from {from} with other data (amount, date, currency or invoice differ)",
+                    p.line, p.key
+                )));
+            }
+            out.push(result_of(p, "duplicate", vec![], format!("already imported from {from} ({status})"), vec![]));
+            return Ok(());
+        }
+        if p.amount == 0 {
+            self.record_bank_payment(cid, format, source, p, "refused", "no amount", &[], &[], &print)?;
+            out.push(result_of(p, "refused", vec![], "no amount".into(), vec![]));
+            return Ok(());
+        }
+        let mut decision = matcher.decide(p);
+        if decision == Decision::NeedBalances {
+            let open = self.open_balances(cid)?;
+            matcher.set_balances(&open);
+            decision = matcher.decide(p);
+        }
+        match decision {
+            Decision::Book { parts, how } => {
+                let mut ids = Vec::new();
+                for (n, (claim, amount)) in parts.iter().enumerate() {
+                    let id = if parts.len() == 1 { p.key.clone() } else { format!("{}#{}", p.key, n + 1) };
+                    let c = self.claim(cid, claim)?;
+                    let currency: Currency = p.currency.parse().map_err(StoreError::Rule)?;
+                    let mut row = crate::payment_fact_row(cid, &id, claim, &c.customer_id, p.date, *amount, currency, PaymentKind::Bank, Some(&p.key), source);
+                    row[7] = (!p.references.is_empty()).then(|| p.references.join(" ")).into();
+                    row[8] = p.payer.clone().into();
+                    self.insert_payment_rows(vec![row])?;
+                    touched.push(c.customer_id.clone());
+                    matcher.booked(claim, *amount);
+                    ids.push((id, claim.clone(), c.customer_id));
+                }
+                self.record_bank_payment(cid, format, source, p, "matched", &how, &parts, &[], &print)?;
+                booked.push((out.len(), ids));
+                out.push(result_of(p, "matched", parts, how, vec![]));
+            }
+            Decision::Unmatched { reason, suggestions } => {
+                self.record_bank_payment(cid, format, source, p, "unmatched", &reason, &[], &suggestions, &print)?;
+                out.push(result_of(p, "unmatched", vec![], reason, suggestions));
+            }
+            Decision::NeedBalances => return Err(StoreError::Data("matching asked for balances twice".into())),
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn import_reversal(
+        &mut self,
+        cid: &str,
+        format: &str,
+        source: &str,
+        file_seen_before: bool,
+        r: &Reversal,
+        out: &mut Vec<BankPaymentResult>,
+        touched: &mut Vec<String>,
+    ) -> Result<()> {
+        let as_incoming = Incoming {
+            key: r.key.clone(),
+            date: r.date,
+            amount: 0,
+            currency: String::new(),
+            references: vec![],
+            text: vec![],
+            payer: None,
+            claim: None,
+            line: r.line,
+            account: None,
+        };
+        let res = |status: &str, how: String| BankPaymentResult {
+            key: r.key.clone(),
+            line: r.line,
+            date: r.date,
+            amount: 0,
+            currency: String::new(),
+            reference: None,
+            payer: None,
+            status: status.into(),
+            claims: vec![],
+            how,
+            suggestions: vec![],
+        };
+        if file_seen_before || self.known_key(cid, &r.key)?.is_some() {
+            out.push(res("duplicate", "reversal already imported".into()));
+            return Ok(());
+        }
+        let target = match &r.target {
+            ReversalTarget::Key(k) => self.db.query("SELECT key, currency FROM bank_payments WHERE creditor_id = $1 AND key = $2 AND status IN ('matched', 'assigned')", &[cid.into(), k.into()])?,
+            ReversalTarget::ReferenceAmount(reference, amount) => self.db.query(
+                "SELECT key, currency FROM bank_payments WHERE creditor_id = $1 AND reference = $2 AND amount = $3 AND status IN ('matched', 'assigned') ORDER BY date DESC, key DESC",
+                &[cid.into(), reference.into(), (*amount).into()],
+            )?,
+        };
+        let Some(t) = target.first() else {
+            let how = format!("reversal of {:?}: no booked payment found", r.target);
+            self.record_bank_payment(cid, format, source, &as_incoming, "unmatched", &how, &[], &[], "")?;
+            out.push(res("unmatched", how));
+            return Ok(());
+        };
+        let original = t.t(0);
+        let claims = self.reverse_bank_payment(cid, &original, r.date, &format!("reversed by {} ({source}, line {})", r.key, r.line), touched)?;
+        let how = format!("reverses payment {original}");
+        self.record_bank_payment(cid, format, source, &Incoming { currency: t.t(1), ..as_incoming.clone() }, "reversal", &how, &claims, &[], "")?;
+        out.push(BankPaymentResult { claims, currency: t.t(1), ..res("reversal", how) });
+        Ok(())
+    }
+
+    /// Records the reversal of a bank payment on `date` (the ledger of record then undoes its
+    /// bookings with opposite entries; interest accrued through the payment day stays, it was
+    /// owed on that day either way). Finds the payment's bookings by their exact bank key: a key
+    /// is never a pattern. Returns the claims touched.
+    fn reverse_bank_payment(&mut self, creditor: &str, key: &str, date: NaiveDate, why: &str, touched: &mut Vec<String>) -> Result<Vec<(String, i64)>> {
         let bookings = self.db.query(
-            "SELECT id, claim_id, amount FROM payments WHERE creditor_id = $1 AND (id = $2 OR id LIKE $3) ORDER BY id",
-            &[creditor.into(), key.into(), format!("{key}#%").into()],
+            "SELECT id, claim_id, amount, customer_id FROM payments WHERE creditor_id = $1 AND bank_key = $2 AND reversed_on IS NULL ORDER BY id",
+            &[creditor.into(), key.into()],
         )?;
-        let mut touched = Vec::new();
+        self.db.exec(
+            "UPDATE payments SET reversed_on = $1, reversed_by = $2 WHERE creditor_id = $3 AND bank_key = $4 AND reversed_on IS NULL",
+            &[date.into(), why.into(), creditor.into(), key.into()],
+        )?;
+        let mut claims = Vec::new();
         for b in bookings {
-            let (id, claim) = (b.t(0), b.t(1));
-            let entries = self.db.query(
-                "SELECT customer_id, kind, component, amount, currency FROM ledger WHERE creditor_id = $1 AND reference = $2 AND kind IN ('payment', 'customer_credit') ORDER BY id",
-                &[creditor.into(), format!("payment:{id}").into()],
-            )?;
-            let mut rows = entries.iter().map(|e| -> Vec<Val> {
-                vec![
-                    creditor.into(),
-                    (&claim).into(),
-                    e.t(0).into(),
-                    date.into(),
-                    e.t(1).into(),
-                    e.ot(2).into(),
-                    (-e.i(3)).into(),
-                    e.t(4).into(),
-                    format!("reversal:{id}").into(),
-                    format!("reversal of payment {id}: {why}").into(),
-                ]
-            });
-            self.db.exec_many("INSERT INTO ledger (creditor_id, claim_id, customer_id, date, kind, component, amount, currency, reference, memo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", &mut rows)?;
-            self.refresh_status(creditor, &claim)?;
-            touched.push((claim, b.i(2)));
+            touched.push(b.t(3));
+            claims.push((b.t(1), b.i(2)));
         }
         self.db.exec(
             "UPDATE bank_payments SET status = 'reversed', how = $1 WHERE creditor_id = $2 AND key = $3",
             &[format!("reversed: {why}").into(), creditor.into(), key.into()],
         )?;
-        Ok(touched)
+        Ok(claims)
     }
 
     /// The unmatched queue, oldest first.
@@ -347,59 +535,75 @@ impl Store {
             .collect())
     }
 
-    /// An advisor books an unmatched payment to a claim.
+    /// An advisor books an unmatched payment to a claim (in the claim's currency). Booked as a
+    /// payment of that claim, allocated as of its own date like any payment; assigning it again
+    /// to the same claim changes nothing.
     pub fn assign_payment(&mut self, creditor_id: &str, law: &LawBook, key: &str, claim: &str) -> Result<BankPaymentResult> {
-        let creditor = self.creditor(creditor_id)?;
-        self.tx(|s| {
+        self.write_tx(creditor_id, |s| {
+            let creditor = s.creditor(creditor_id)?;
+            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
             let rows = s.db.query(
-                "SELECT date, amount, currency, reference, payer, line, status FROM bank_payments WHERE creditor_id = $1 AND key = $2",
+                "SELECT date, amount, currency, reference, payer, line, status, claims, how FROM bank_payments WHERE creditor_id = $1 AND key = $2",
                 &[creditor_id.into(), key.into()],
             )?;
-            let r = rows.first().ok_or_else(|| StoreError::NotFound(format!("no payment '{key}' (see `fordra payments unmatched`)")))?;
+            let r = rows.first().ok_or_else(|| StoreError::NotFound(format!("no payment '{key}'")))?;
+            let result = |status: &str, claims: Vec<(String, i64)>, how: String| BankPaymentResult {
+                key: key.into(),
+                line: r.i(5) as usize,
+                date: r.date(0),
+                amount: r.i(1),
+                currency: r.t(2),
+                reference: r.ot(3),
+                payer: r.ot(4),
+                status: status.into(),
+                claims,
+                how,
+                suggestions: vec![],
+            };
+            if r.t(6) == "assigned" {
+                let parts: Vec<(String, i64)> = serde_json::from_str(&r.t(7)).unwrap_or_default();
+                if parts.iter().any(|(c, _)| c == claim) {
+                    return Ok(result("assigned", parts, r.t(8)));
+                }
+            }
             if r.t(6) != "unmatched" || r.i(1) <= 0 {
-                return Err(bad(format!("payment {key} is {}, not waiting in the unmatched queue", r.t(6))));
+                return Err(StoreError::Conflict(format!("payment {key} is {}, not waiting in the unmatched queue", r.t(6))));
             }
             let c = s.claim(creditor_id, claim)?;
             if c.currency.code() != r.t(2) {
                 return Err(bad(format!("payment {key} is in {}, claim {claim} in {}", r.t(2), c.currency)));
             }
-            let kinds: HashMap<String, DebtorKind> =
-                s.db.query("SELECT id, kind FROM customers WHERE creditor_id = $1 AND id = $2", &[creditor_id.into(), (&c.customer_id).into()])?
-                    .into_iter()
-                    .map(|x| (x.t(0), x.t(1).parse().unwrap_or(DebtorKind::Consumer)))
-                    .collect();
-            let p = Incoming {
-                key: key.into(),
-                date: r.date(0),
-                amount: r.i(1),
-                currency: r.t(2),
-                references: r.ot(3).into_iter().collect(),
-                text: vec![],
-                payer: r.ot(4),
-                claim: None,
-                line: r.i(5) as usize,
-            };
-            let parts = vec![(claim.to_string(), p.amount)];
-            let status = s.book_parts(&creditor, law, &kinds, &p, &parts, "assigned by advisor")?;
+            let currency = c.currency;
+            let mut row = crate::payment_fact_row(
+                creditor_id,
+                key,
+                claim,
+                &c.customer_id,
+                r.date(0),
+                r.i(1),
+                currency,
+                PaymentKind::Bank,
+                Some(key),
+                "assigned by advisor",
+            );
+            row[7] = r.ot(3).into();
+            row[8] = r.ot(4).into();
+            s.insert_payment_rows(vec![row])?;
+            let rec = s.reconcile(&creditor, j, std::slice::from_ref(&c.customer_id), &format!("payment {key} assigned to {claim}"))?;
+            let parts = vec![(claim.to_string(), r.i(1))];
             let how = format!("assigned by the advisor to {claim}");
             s.db.exec(
                 "UPDATE bank_payments SET status = 'assigned', how = $1, claims = $2 WHERE creditor_id = $3 AND key = $4",
                 &[(&how).into(), json(&parts).into(), creditor_id.into(), key.into()],
             )?;
             s.audit(creditor_id, &format!("payment:{key}"), "assigned", &how)?;
-            Ok(BankPaymentResult {
-                key: key.into(),
-                line: p.line,
-                date: p.date,
-                amount: p.amount,
-                currency: p.currency.clone(),
-                reference: p.references.first().cloned(),
-                payer: p.payer.clone(),
-                status,
-                claims: parts,
-                how,
-                suggestions: vec![],
-            })
+            let status = rec.get(&c.customer_id).map_or_else(|| "partly paid".to_string(), |x| Store::payment_outcome(x, key, claim, r.date(0), r.i(1)).status);
+            let status = match status.as_str() {
+                "settled" => "matched",
+                "partly paid" => "partly matched",
+                other => other,
+            };
+            Ok(result(status, parts, how))
         })
     }
 
@@ -427,9 +631,13 @@ impl Store {
                 credit: 0,
                 reversed: 0,
             };
-            for e in self.db.query("SELECT kind, component, CAST(SUM(amount) AS BIGINT), reference FROM ledger WHERE creditor_id = $1 AND reference IN ($2, $3) GROUP BY kind, component, reference", &[creditor.into(), format!("payment:{id}").into(), format!("reversal:{id}").into()])? {
+            let refs = [format!("payment:{id}"), format!("reversal:{id}"), format!("correction:payment:{id}"), format!("correction:reversal:{id}")];
+            for e in self.db.query(
+                "SELECT kind, component, CAST(SUM(amount) AS BIGINT), reference FROM ledger WHERE creditor_id = $1 AND reference IN ($2, $3, $4, $5) GROUP BY kind, component, reference",
+                &[creditor.into(), (&refs[0]).into(), (&refs[1]).into(), (&refs[2]).into(), (&refs[3]).into()],
+            )? {
                 let amount = -e.i(2);
-                if e.t(3).starts_with("reversal:") {
+                if e.t(3).contains("reversal:") {
                     row.reversed -= amount;
                     continue;
                 }
@@ -438,6 +646,7 @@ impl Store {
                     (Some(EntryKind::Payment), Some("principal")) => row.principal += amount,
                     (Some(EntryKind::Payment), Some("interest")) => row.interest += amount,
                     (Some(EntryKind::Payment), Some("fees")) => row.fees += amount,
+                    // Late interest posted through the payment day is not money received.
                     _ => {}
                 }
             }

@@ -6,20 +6,24 @@
 mod backend;
 mod bank;
 mod ml;
+mod reconcile;
 mod schema;
 mod strategy;
 
 pub use backend::{parse_day, Backend, Row, RowExt, RowRef, Val};
-pub use bank::{BankImport, BankPaymentResult, PaymentReportRow, Reversal, ReversalTarget};
+pub use bank::{digest as bank_digest, BankImport, BankPaymentResult, FileItem, PaymentReportRow, Reversal, ReversalTarget, StatusTotal};
 use chrono::NaiveDate;
-use fordra_core::domain::{Channel, Component, DebtorKind, FeeKind, JurisdictionCode, PauseKind, Segment, StepKind};
+use fordra_core::domain::{Channel, DebtorKind, FeeKind, JurisdictionCode, PauseKind, Segment, StepKind};
 use fordra_core::fees::{fees_for, FeeContext};
 use fordra_core::law::LawBook;
-use fordra_core::ledger::{Balances, EntryKind, Movement, NewEntry};
+use fordra_core::ledger::{Balances, EntryKind, Movement};
+use fordra_core::limits;
 use fordra_core::model::{FeeSpec, Policy};
 use fordra_core::money::Currency;
-use fordra_core::run::{book_payment, daily_run, ClaimState, Creditor, CustomerState, DoneStep, Pause, PaymentIn, RunResult};
+use fordra_core::run::{daily_run, ClaimState, Creditor, CustomerState, DoneStep, Pause, RunResult};
+use fordra_core::settle::PaymentKind;
 pub use ml::ModelRow;
+pub use reconcile::Reconciled;
 pub use strategy::ExperimentRow;
 // FxHash for the per-claim indexes built on every run (keys are our own ids).
 use rustc_hash::FxHashMap as HashMap;
@@ -36,6 +40,9 @@ pub enum StoreError {
     Rule(String),
     #[error("{0}")]
     NotFound(String),
+    /// What was asked conflicts with what is stored (an id taken, a run not the latest).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -43,6 +50,110 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     db: Box<dyn Backend>,
     in_tx: bool,
+    /// Today, for the bounds that depend on it (no payment or run far in the future); the
+    /// clock's date unless a test or simulation sets it.
+    today: NaiveDate,
+}
+
+/// How a transaction starts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TxMode {
+    /// A write: SQLite takes the write lock at once (BEGIN IMMEDIATE), PostgreSQL locks the
+    /// creditor's row when one is named, so writers of one creditor run one after the other and
+    /// each reads what the one before it wrote.
+    Write,
+    /// A read of one consistent snapshot (dry runs and reports that read several tables).
+    Read,
+}
+
+/// What `creditor update` may change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CreditorChange {
+    pub name: Option<String>,
+    /// Some("") removes it.
+    pub bankgiro: Option<String>,
+    pub iban: Option<String>,
+    pub reminder_fee_agreed: Option<bool>,
+    pub jurisdiction: Option<JurisdictionCode>,
+    pub currency: Option<Currency>,
+}
+
+/// Bounds on what a creditor row holds.
+fn check_creditor(c: &Creditor) -> Result<()> {
+    limits::id("creditor id", &c.id).map_err(input)?;
+    limits::text("creditor name", &c.name, limits::MAX_NAME).map_err(input)?;
+    if let Some(v) = &c.bankgiro {
+        limits::text("bankgiro", v, limits::MAX_REFERENCE).map_err(input)?;
+    }
+    if let Some(v) = &c.iban {
+        limits::text("iban", v, limits::MAX_NAME).map_err(input)?;
+    }
+    if c.contract_rate.is_some_and(|r| r < rust_decimal::Decimal::ZERO || r > rust_decimal::Decimal::from(100)) {
+        return Err(StoreError::Rule("contract rate: must be between 0 and 100 percent".into()));
+    }
+    Ok(())
+}
+
+/// A value from outside that breaks its bounds.
+fn input(e: limits::OutOfBounds) -> StoreError {
+    StoreError::Rule(e.to_string())
+}
+
+/// A payment fact as a row for `insert_payment_rows`.
+#[allow(clippy::too_many_arguments)]
+fn payment_fact_row(
+    creditor: &str,
+    id: &str,
+    claim: &str,
+    customer: &str,
+    date: NaiveDate,
+    amount: i64,
+    currency: Currency,
+    kind: PaymentKind,
+    bank_key: Option<&str>,
+    source: &str,
+) -> Vec<Val> {
+    vec![
+        creditor.into(),
+        id.into(),
+        claim.into(),
+        customer.into(),
+        date.into(),
+        amount.into(),
+        currency.code().into(),
+        Val::T(None),
+        Val::T(None),
+        source.into(),
+        reconcile::payment_kind_name(kind).into(),
+        bank_key.into(),
+    ]
+}
+
+fn fee_spec_name(f: FeeSpec) -> String {
+    match f {
+        FeeSpec::None => "none".into(),
+        FeeSpec::Statutory => "statutory".into(),
+        FeeSpec::Fixed(m) => fordra_core::money::format_minor(m),
+    }
+}
+
+/// Bounds on a customer from outside.
+fn check_customer(c: &CustomerRow) -> Result<()> {
+    limits::id("customer id", &c.id).map_err(input)?;
+    limits::text("name", &c.name, limits::MAX_NAME).map_err(input)?;
+    limits::text("language", &c.language, 8).map_err(input)?;
+    for (field, v, max) in [("email", &c.email, 254), ("phone", &c.phone, 32), ("address", &c.address, limits::MAX_NAME), ("org_no", &c.org_no, 32)] {
+        if let Some(v) = v {
+            limits::text(field, v, max).map_err(input)?;
+        }
+    }
+    if let Some(score) = c.credit_score {
+        limits::days("credit_score", i64::from(score), 0, 100).map_err(input)?;
+    }
+    if let Some(d) = c.credit_score_date {
+        limits::date("credit_score_date", d).map_err(input)?;
+    }
+    Ok(())
 }
 
 /// A customer (debtor) as stored.
@@ -157,6 +268,10 @@ pub struct ActionRow {
     pub reason: String,
     /// The experiment arm that decided the step, if any.
     pub arm: Option<String>,
+    /// What the letter asked for to settle by the deadline.
+    pub amount_to_pay: Option<i64>,
+    /// Set when the step's run was reverted (the reason).
+    pub reverted: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -225,20 +340,57 @@ fn bad(msg: impl Into<String>) -> StoreError {
 }
 
 impl Store {
-    /// Opens a store: `postgres://…` / `postgresql://…` for PostgreSQL, otherwise a SQLite file
-    /// path (optionally `sqlite://path` or `sqlite:path`). Applies pending migrations.
+    /// Opens an existing store: `postgres://…` / `postgresql://…` for PostgreSQL, otherwise a
+    /// SQLite file path (optionally `sqlite://path` or `sqlite:path`). A SQLite file that does not
+    /// exist, or a database Fordra has never initialised, is an error: a mistyped path must not
+    /// quietly become a new, empty database. Applies pending migrations.
     pub fn open(url: &str) -> Result<Store> {
+        Store::connect(url, false)
+    }
+
+    /// Opens a store, creating the SQLite file or the schema if need be (`demo`, `creditor add`).
+    pub fn create(url: &str) -> Result<Store> {
+        Store::connect(url, true)
+    }
+
+    fn connect(url: &str, create: bool) -> Result<Store> {
         let db: Box<dyn Backend> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Box::new(backend::Postgres(postgres::Client::connect(url, postgres::NoTls)?))
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            if !create && !std::path::Path::new(path).exists() {
+                return Err(StoreError::NotFound(format!("no database at {path}")));
+            }
             let conn = rusqlite::Connection::open(path)?;
-            conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -200000; PRAGMA mmap_size = 4294967296;")?;
+            // A writer waits up to a minute for another (a run on a million claims takes seconds).
+            conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 60000; PRAGMA cache_size = -200000; PRAGMA mmap_size = 4294967296;")?;
             Box::new(backend::Sqlite(conn))
         };
-        let mut s = Store { db, in_tx: false };
+        let mut s = Store { db, in_tx: false, today: chrono::Local::now().date_naive() };
+        if !create && !s.has_schema()? {
+            return Err(StoreError::NotFound(format!("{url} holds no Fordra database")));
+        }
         s.migrate()?;
         Ok(s)
+    }
+
+    fn has_schema(&mut self) -> Result<bool> {
+        let sql = if self.db.name() == "postgres" {
+            "SELECT 1 FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        } else {
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        };
+        Ok(!self.db.query(sql, &[])?.is_empty())
+    }
+
+    /// Today as the store's bounds see it.
+    pub fn today(&self) -> NaiveDate {
+        self.today
+    }
+
+    /// Sets today (tests, simulations and the demo, which replay days).
+    pub fn set_today(&mut self, d: NaiveDate) {
+        self.today = d;
     }
 
     pub fn backend(&self) -> &'static str {
@@ -254,6 +406,9 @@ impl Store {
             }
             self.tx(|s| {
                 s.db.batch(&schema::render(sql, s.db.name()))?;
+                if *version == 5 {
+                    s.facts_from_entries()?;
+                }
                 s.db.exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[(*version).into(), (*name).into()])?;
                 Ok(())
             })?;
@@ -261,20 +416,94 @@ impl Store {
         Ok(())
     }
 
+    /// Migration 5: the facts the ledger of record needs, recovered from the entries written
+    /// before (a step's fees, a plan fee, a payment's reversal, a bank payment's key).
+    fn facts_from_entries(&mut self) -> Result<()> {
+        let mut fees: HashMap<String, Vec<fordra_core::fees::FeeLine>> = HashMap::default();
+        for r in self.db.query("SELECT creditor_id, reference, kind, amount, memo FROM ledger WHERE kind LIKE 'fee:%' ORDER BY id", &[])? {
+            let kind = match r.t(2).parse::<EntryKind>() {
+                Ok(EntryKind::Fee(k)) => k,
+                _ => continue,
+            };
+            fees.entry(format!("{}\u{0}{}", r.t(0), r.t(1))).or_default().push(fordra_core::fees::FeeLine { kind, amount: r.i(3), basis: r.t(4) });
+        }
+        let mut actions = Vec::new();
+        let mut pauses = Vec::new();
+        for (key, lines) in &fees {
+            let Some((creditor, reference)) = key.split_once('\u{0}') else { continue };
+            let json = reconcile::fee_lines_json(lines);
+            if let Some(rest) = reference.strip_prefix("action:") {
+                if let Some((claim, seq)) = rest.rsplit_once(':') {
+                    actions.push(vec![json.into(), creditor.into(), claim.into(), seq.parse::<i64>().unwrap_or(0).into()]);
+                }
+            } else if let Some(id) = reference.strip_prefix("pause:") {
+                pauses.push(vec![json.into(), creditor.into(), id.parse::<i64>().unwrap_or(0).into()]);
+            }
+        }
+        self.db.exec_many("UPDATE actions SET fees = $1 WHERE creditor_id = $2 AND claim_id = $3 AND seq = $4", &mut actions.into_iter())?;
+        self.db.exec_many("UPDATE pauses SET plan_fee = $1 WHERE creditor_id = $2 AND id = $3", &mut pauses.into_iter())?;
+        let mut reversed = Vec::new();
+        for r in self.db.query("SELECT creditor_id, reference, MIN(date) FROM ledger WHERE reference LIKE 'reversal:%' GROUP BY creditor_id, reference", &[])? {
+            if let Some(id) = r.t(1).strip_prefix("reversal:") {
+                reversed.push(vec![r.t(2).into(), r.t(0).into(), id.into()]);
+            }
+        }
+        self.db.exec_many("UPDATE payments SET reversed_on = $1 WHERE creditor_id = $2 AND id = $3", &mut reversed.into_iter())?;
+        let mut keys = Vec::new();
+        for r in self.db.query("SELECT creditor_id, key, claims FROM bank_payments WHERE status IN ('matched', 'assigned', 'reversed')", &[])? {
+            let parts: Vec<(String, i64)> = serde_json::from_str(&r.t(2)).unwrap_or_default();
+            let ids: Vec<String> = if parts.len() <= 1 { vec![r.t(1)] } else { (1..=parts.len()).map(|n| format!("{}#{n}", r.t(1))).collect() };
+            for id in ids {
+                keys.push(vec![r.t(1).into(), r.t(0).into(), id.into()]);
+            }
+        }
+        self.db.exec_many("UPDATE payments SET bank_key = $1 WHERE creditor_id = $2 AND id = $3", &mut keys.into_iter())?;
+        // Invoice files' paid dates: a history row settled without interest, a re-import with it.
+        self.db.exec("UPDATE payments SET kind = 'history' WHERE id LIKE 'settled:%' AND source NOT LIKE '% (paid date)'", &[])?;
+        self.db.exec("UPDATE payments SET kind = 'settled' WHERE id LIKE 'settled:%' AND source LIKE '% (paid date)'", &[])?;
+        Ok(())
+    }
+
     /// Runs `f` in one transaction: everything or nothing.
     pub fn tx<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
-        self.tx_or_rollback(false, f)
+        self.transaction(TxMode::Write, None, false, f)
+    }
+
+    /// Runs `f` in one write transaction for `creditor`, which must exist: writers of one
+    /// creditor are serialised (a run and a payment import at once give the serial result).
+    pub fn write_tx<T>(&mut self, creditor: &str, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.transaction(TxMode::Write, Some(creditor), false, f)
     }
 
     /// Runs `f` in one transaction, committed on success unless `rollback` (a dry run);
     /// rolled back on error. Nested calls join the open transaction.
-    pub(crate) fn tx_or_rollback<T>(&mut self, rollback: bool, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+    pub(crate) fn tx_or_rollback<T>(&mut self, creditor: &str, rollback: bool, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.transaction(TxMode::Write, Some(creditor), rollback, f)
+    }
+
+    /// Runs `f` on one consistent snapshot, writing nothing.
+    pub fn read_tx<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        self.transaction(TxMode::Read, None, true, f)
+    }
+
+    fn transaction<T>(&mut self, mode: TxMode, creditor: Option<&str>, rollback: bool, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         if self.in_tx {
+            if let Some(c) = creditor {
+                self.lock_creditor(c)?;
+            }
             return f(self);
         }
-        self.db.batch("BEGIN")?;
+        let begin = match (mode, self.db.name()) {
+            (TxMode::Write, "sqlite") => "BEGIN IMMEDIATE",
+            (TxMode::Read, "postgres") => "BEGIN ISOLATION LEVEL REPEATABLE READ",
+            _ => "BEGIN",
+        };
+        self.db.batch(begin)?;
         self.in_tx = true;
-        let r = f(self);
+        let r = match creditor {
+            Some(c) => self.lock_creditor(c).and_then(|_| f(self)),
+            None => f(self),
+        };
         self.in_tx = false;
         match r {
             Ok(v) if !rollback => {
@@ -286,6 +515,16 @@ impl Store {
                 other
             }
         }
+    }
+
+    /// Takes the creditor's lock (PostgreSQL: its row; SQLite holds the database's write lock
+    /// already) and checks that it exists.
+    fn lock_creditor(&mut self, creditor: &str) -> Result<()> {
+        let sql = if self.db.name() == "postgres" { "SELECT id FROM creditors WHERE id = $1 FOR UPDATE" } else { "SELECT id FROM creditors WHERE id = $1" };
+        if self.db.query(sql, &[creditor.into()])?.is_empty() {
+            return Err(StoreError::NotFound(format!("no creditor '{creditor}'")));
+        }
+        Ok(())
     }
 
     pub fn audit(&mut self, creditor: &str, subject: &str, event: &str, detail: &str) -> Result<()> {
@@ -307,7 +546,10 @@ impl Store {
 
     // ----- creditors -------------------------------------------------------------------------
 
+    /// Stores a creditor, replacing one with the same id (the demo, policy changes); `creditor
+    /// add` uses [`Store::create_creditor`], which never replaces.
     pub fn save_creditor(&mut self, c: &Creditor) -> Result<()> {
+        check_creditor(c)?;
         let params: Vec<Val> = vec![
             (&c.id).into(),
             (&c.name).into(),
@@ -332,12 +574,81 @@ impl Store {
         })
     }
 
+    /// Adds a creditor. The same creditor again changes nothing (false); another creditor with
+    /// the same id is refused: an existing creditor is changed with [`Store::update_creditor`].
+    pub fn create_creditor(&mut self, c: &Creditor) -> Result<bool> {
+        check_creditor(c)?;
+        self.tx(|s| {
+            if let Some(old) = s.find_creditor(&c.id)? {
+                if old == *c {
+                    return Ok(false);
+                }
+                return Err(StoreError::Conflict(format!(
+                    "creditor '{}' already exists ({}, {} law, {}): change it with creditor update",
+                    c.id,
+                    old.name,
+                    old.jurisdiction.upper(),
+                    old.currency
+                )));
+            }
+            s.save_creditor(c)?;
+            Ok(true)
+        })
+    }
+
+    /// Changes a creditor's name, contact and account data and fee agreement. Law and currency
+    /// cannot change under existing claims (their ledgers were computed under them).
+    pub fn update_creditor(&mut self, id: &str, change: &CreditorChange) -> Result<Creditor> {
+        self.write_tx(id, |s| {
+            let mut c = s.creditor(id)?;
+            let before = c.clone();
+            if let Some(n) = &change.name {
+                c.name = n.clone();
+            }
+            if let Some(b) = &change.bankgiro {
+                c.bankgiro = Some(b.clone()).filter(|x| !x.is_empty());
+            }
+            if let Some(i) = &change.iban {
+                c.iban = Some(i.clone()).filter(|x| !x.is_empty());
+            }
+            if let Some(a) = change.reminder_fee_agreed {
+                c.reminder_fee_agreed = a;
+            }
+            if let Some(j) = change.jurisdiction {
+                c.jurisdiction = j;
+            }
+            if let Some(cur) = change.currency {
+                c.currency = cur;
+            }
+            let law_changed = c.jurisdiction != before.jurisdiction || c.currency != before.currency;
+            if law_changed && !s.db.query("SELECT 1 FROM claims WHERE creditor_id = $1 LIMIT 1", &[id.into()])?.is_empty() {
+                return Err(StoreError::Conflict(format!(
+                    "creditor '{id}' has claims under {} law in {}: its jurisdiction and currency cannot change",
+                    before.jurisdiction.upper(),
+                    before.currency
+                )));
+            }
+            if c != before {
+                s.save_creditor(&c)?;
+            }
+            Ok(c)
+        })
+    }
+
+    fn find_creditor(&mut self, id: &str) -> Result<Option<Creditor>> {
+        match self.creditor(id) {
+            Ok(c) => Ok(Some(c)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn creditor(&mut self, id: &str) -> Result<Creditor> {
         let rows = self.db.query(
             "SELECT id, name, jurisdiction, currency, reminder_fee_agreed, charge_interest, contract_rate, bankgiro, iban, policy, reference_scheme FROM creditors WHERE id = $1",
             &[id.into()],
         )?;
-        let r = rows.first().ok_or_else(|| StoreError::NotFound(format!("no creditor '{id}' (create one with `fordra creditor add`)")))?;
+        let r = rows.first().ok_or_else(|| StoreError::NotFound(format!("no creditor '{id}'")))?;
         Ok(Creditor {
             id: r.t(0),
             name: r.t(1),
@@ -361,6 +672,8 @@ impl Store {
     pub fn delete_creditor(&mut self, id: &str) -> Result<()> {
         self.tx(|s| {
             for t in [
+                "refunds",
+                "run_reverts",
                 "ar_history",
                 "models",
                 "experiment_arms",
@@ -388,8 +701,16 @@ impl Store {
     // ----- customers -------------------------------------------------------------------------
 
     /// Inserts or updates customers (contact data, credit score, VIP flag); segment is kept.
+    /// A customer listed twice is refused, like a value out of its bounds.
     pub fn upsert_customers(&mut self, creditor: &str, rows: &[CustomerRow]) -> Result<ImportSummary> {
-        self.tx(|s| {
+        let mut seen: HashMap<&str, usize> = HashMap::default();
+        for (i, c) in rows.iter().enumerate() {
+            check_customer(c)?;
+            if let Some(first) = seen.insert(c.id.as_str(), i + 1) {
+                return Err(bad(format!("customer '{}' appears twice (rows {first} and {})", c.id, i + 1)));
+            }
+        }
+        self.write_tx(creditor, |s| {
             let existing: HashMap<String, Row> = s
                 .db
                 .query("SELECT id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip FROM customers WHERE creditor_id = $1", &[creditor.into()])?
@@ -473,39 +794,34 @@ impl Store {
 
     // ----- claims ----------------------------------------------------------------------------
 
-    fn insert_entries(&mut self, creditor: &str, currency_of: &dyn Fn(&str) -> Currency, entries: &[NewEntry]) -> Result<()> {
-        let mut rows = entries.iter().map(|e| -> Vec<Val> {
-            vec![
-                creditor.into(),
-                (&e.claim_id).into(),
-                (&e.customer_id).into(),
-                e.date.into(),
-                e.kind.to_string().into(),
-                e.component.map(|c| c.as_str()).into(),
-                e.amount.into(),
-                currency_of(&e.claim_id).code().into(),
-                (&e.reference).into(),
-                (&e.memo).into(),
-            ]
-        });
-        self.db.exec_many("INSERT INTO ledger (creditor_id, claim_id, customer_id, date, kind, component, amount, currency, reference, memo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", &mut rows)?;
-        Ok(())
-    }
-
     /// Imports invoices as claims. Identical re-imports change nothing; a known invoice that now
-    /// has a paid date is settled; a known invoice with other amount, dates or customer is refused.
+    /// has a paid date is settled; a known invoice with other amount, dates or customer is refused;
+    /// a payment reference already used by another claim is refused (one debtor's payment must
+    /// never settle another's claim).
     pub fn import_invoices(&mut self, creditor_id: &str, law: &LawBook, rows: &[InvoiceRow], source: &str) -> Result<ImportSummary> {
-        let creditor = self.creditor(creditor_id)?;
-        self.tx(|s| {
+        let today = self.today;
+        self.write_tx(creditor_id, |s| {
+            let creditor = s.creditor(creditor_id)?;
+            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
             let customers: HashMap<String, DebtorKind> = s.db.query("SELECT id, kind FROM customers WHERE creditor_id = $1", &[creditor_id.into()])?.into_iter().map(|r| (r.t(0), r.t(1).parse().unwrap_or(DebtorKind::Consumer))).collect();
             let existing: HashMap<String, ClaimRow> = s.db.query(&format!("SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1"), &[creditor_id.into()])?.iter().map(|r| claim_row(r).map(|c| (c.id.clone(), c))).collect::<Result<_>>()?;
+            let mut references: HashMap<String, String> =
+                existing.values().filter_map(|c| c.reference.as_ref().map(|r| (fordra_core::reference::normalize(r), c.id.clone()))).collect();
             let mut sum = ImportSummary::default();
             let mut new_claims = Vec::new();
-            let mut entries = Vec::new();
             let mut payments = Vec::new();
-            let mut settle_later = Vec::new();
+            let mut touched: Vec<String> = Vec::new();
             let mut seen = HashMap::default();
             for r in rows {
+                let at = |col: &str, e: limits::OutOfBounds| bad(format!("{source}: line {}: column {col}: {}", r.line, e.problem));
+                limits::id("id", &r.id).map_err(|e| at("id", e))?;
+                limits::text("invoice_number", &r.invoice_number, limits::MAX_ID).map_err(|e| at("invoice_number", e))?;
+                limits::amount("amount", r.amount, 1).map_err(|e| at("amount", e))?;
+                limits::date("issue_date", r.issue_date).map_err(|e| at("issue_date", e))?;
+                limits::date("due_date", r.due_date).map_err(|e| at("due_date", e))?;
+                if let Some(p) = r.paid_date {
+                    limits::past_date("paid_date", p, today).map_err(|e| at("paid_date", e))?;
+                }
                 if let Some(first) = seen.insert(r.id.clone(), r.line) {
                     return Err(bad(format!("{source}: line {}: column id: invoice '{}' appears twice (first on line {first})", r.line, r.id)));
                 }
@@ -527,7 +843,9 @@ impl Store {
                     }
                     match (r.paid_date, old.status.as_str()) {
                         (Some(p), "open") => {
-                            settle_later.push((r.id.clone(), r.customer_id.clone(), p));
+                            let open = s.amount_due(&creditor, law, &r.id, p)?;
+                            payments.push(payment_fact_row(creditor_id, &format!("settled:{}", r.id), &r.id, &r.customer_id, p, open, r.currency, PaymentKind::Settled { interest: true }, None, &format!("{source} (paid date)")));
+                            touched.push(r.customer_id.clone());
                             sum.settled += 1
                         }
                         _ => sum.unchanged += 1,
@@ -537,9 +855,22 @@ impl Store {
                 if r.due_date < r.issue_date {
                     return Err(bad(format!("{source}: line {}: column due_date: {} is before the invoice date {}", r.line, r.due_date, r.issue_date)));
                 }
+                if r.paid_date.is_some_and(|p| p < r.issue_date) {
+                    return Err(bad(format!("{source}: line {}: column paid_date: is before the invoice date", r.line)));
+                }
+                let reference = r.reference.clone().or_else(|| creditor.reference_scheme.and_then(|sch| fordra_core::reference::make(sch, &r.invoice_number).ok()));
+                if let Some(x) = &reference {
+                    let key = fordra_core::reference::normalize(x);
+                    limits::text("reference", &key, limits::MAX_REFERENCE).map_err(|e| at("reference", e))?;
+                    if let Some(other) = references.insert(key.clone(), r.id.clone()) {
+                        return Err(bad(format!(
+                            "{source}: line {}: column reference: {key} is already the reference of invoice '{other}'; each invoice needs its own, or a payment could settle the wrong claim",
+                            r.line
+                        )));
+                    }
+                }
                 sum.created += 1;
                 let status = if r.paid_date.is_some() { "paid" } else { "open" };
-                let reference = r.reference.clone().or_else(|| creditor.reference_scheme.and_then(|sch| fordra_core::reference::make(sch, &r.invoice_number).ok()));
                 new_claims.push(vec![
                     creditor_id.into(),
                     (&r.id).into(),
@@ -553,24 +884,18 @@ impl Store {
                     r.paid_date.into(),
                     reference.into(),
                 ]);
-                entries.push(NewEntry { claim_id: r.id.clone(), customer_id: r.customer_id.clone(), date: r.issue_date, kind: EntryKind::Invoice, component: Some(Component::Principal), amount: r.amount, reference: format!("import:{source}"), memo: format!("invoice {} due {}", r.invoice_number, r.due_date) });
                 if let Some(p) = r.paid_date {
-                    entries.push(NewEntry { claim_id: r.id.clone(), customer_id: r.customer_id.clone(), date: p, kind: EntryKind::Payment, component: Some(Component::Principal), amount: -r.amount, reference: format!("payment:settled:{}", r.id), memo: "settled before import (paid date in the invoice file)".into() });
-                    payments.push(vec![creditor_id.into(), format!("settled:{}", r.id).into(), (&r.id).into(), (&r.customer_id).into(), p.into(), r.amount.into(), r.currency.code().into(), Val::T(None), Val::T(None), source.into()]);
+                    let id = format!("settled:{}", r.id);
+                    payments.push(payment_fact_row(creditor_id, &id, &r.id, &r.customer_id, p, r.amount, r.currency, PaymentKind::Settled { interest: false }, None, source));
                 }
+                touched.push(r.customer_id.clone());
             }
             s.db.exec_many(
                 "INSERT INTO claims (creditor_id, id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date, reference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 &mut new_claims.into_iter(),
             )?;
-            let currencies: HashMap<String, Currency> = rows.iter().map(|r| (r.id.clone(), r.currency)).collect();
-            s.insert_entries(creditor_id, &|id| currencies.get(id).copied().unwrap_or(creditor.currency), &entries)?;
             s.insert_payment_rows(payments)?;
-            for (claim, customer, date) in settle_later {
-                let open = s.amount_due(&creditor, law, &claim, date)?;
-                let row = PaymentRow { line: 0, id: format!("settled:{claim}"), claim_id: claim.clone(), date, amount: open, currency: currencies[&claim], reference: None, payer: None };
-                s.book_one_payment(&creditor, law, &customers, &row, &customer, &format!("{source} (paid date)"))?;
-            }
+            s.reconcile(&creditor, j, &touched, &format!("invoices from {source}"))?;
             s.audit(creditor_id, &format!("import:{source}"), "invoices", &format!("{} created, {} settled, {} unchanged", sum.created, sum.settled, sum.unchanged))?;
             Ok(sum)
         })
@@ -578,7 +903,7 @@ impl Store {
 
     fn insert_payment_rows(&mut self, rows: Vec<Vec<Val>>) -> Result<()> {
         self.db.exec_many(
-            "INSERT INTO payments (creditor_id, id, claim_id, customer_id, date, amount, currency, reference, payer, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO payments (creditor_id, id, claim_id, customer_id, date, amount, currency, reference, payer, source, kind, bank_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             &mut rows.into_iter(),
         )?;
         Ok(())
@@ -642,103 +967,63 @@ impl Store {
         Ok(-r[0].i(0))
     }
 
-    fn refresh_status(&mut self, creditor: &str, claim: &str) -> Result<String> {
-        let moves = self.moves(creditor, claim)?;
-        let total = Balances::of(&moves, NaiveDate::MAX).total();
-        let (status, settled) = if total <= 0 { ("paid", moves.iter().filter(|m| m.kind == EntryKind::Payment).map(|m| m.date).max()) } else { ("open", None) };
-        self.db.exec(
-            "UPDATE claims SET status = $1, settled_date = $2 WHERE creditor_id = $3 AND id = $4",
-            &[status.into(), settled.into(), creditor.into(), claim.into()],
-        )?;
-        Ok(status.to_string())
-    }
-
     // ----- payments --------------------------------------------------------------------------
 
-    fn book_one_payment(
-        &mut self,
-        creditor: &Creditor,
-        law: &LawBook,
-        kinds: &HashMap<String, DebtorKind>,
-        p: &PaymentRow,
-        customer: &str,
-        source: &str,
-    ) -> Result<PaymentResult> {
-        let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
-        let claim = self.claim(&creditor.id, &p.claim_id)?;
-        let state = ClaimState {
-            id: claim.id.clone(),
-            customer: 0,
-            due: claim.due_date,
-            principal: claim.principal,
-            currency: claim.currency,
-            moves: self.moves(&creditor.id, &claim.id)?,
-            steps: vec![],
-            pauses: vec![],
-            predicted: None,
+    /// What a booked payment did, read from its customer's ledger of record.
+    pub(crate) fn payment_outcome(rec: &Reconciled, id: &str, claim: &str, date: NaiveDate, amount: i64) -> PaymentResult {
+        let cause = format!("payment:{id}");
+        let mine = rec.settlement.postings.iter().filter(|p| p.cause == cause);
+        let mut allocated: Vec<(String, i64)> = Vec::new();
+        let mut credit = 0;
+        for p in mine {
+            match (p.kind, p.component) {
+                (EntryKind::Payment, Some(c)) => allocated.push((c.to_string(), -p.amount)),
+                (EntryKind::CustomerCredit, _) => credit -= p.amount,
+                _ => {}
+            }
+        }
+        let settled = rec.settlement.settled_on.iter().any(|(c, d)| c == claim && d.is_some());
+        let status = if credit > 0 {
+            "overpaid"
+        } else if settled {
+            "settled"
+        } else {
+            "partly paid"
         };
-        let debtor = kinds.get(customer).copied().unwrap_or(DebtorKind::Consumer);
-        let entries = book_payment(creditor, j, debtor, &state, customer, &PaymentIn { id: p.id.clone(), date: p.date, amount: p.amount });
-        self.insert_payment_rows(vec![vec![
-            creditor.id.as_str().into(),
-            (&p.id).into(),
-            (&p.claim_id).into(),
-            customer.into(),
-            p.date.into(),
-            p.amount.into(),
-            p.currency.code().into(),
-            p.reference.clone().into(),
-            p.payer.clone().into(),
-            source.into(),
-        ]])?;
-        self.insert_entries(&creditor.id, &|_| claim.currency, &entries)?;
-        let status = self.refresh_status(&creditor.id, &claim.id)?;
-        let allocated =
-            entries.iter().filter(|e| e.kind == EntryKind::Payment).map(|e| (e.component.map(|c| c.to_string()).unwrap_or_default(), -e.amount)).collect();
-        let credit = entries.iter().filter(|e| e.kind == EntryKind::CustomerCredit).map(|e| -e.amount).sum();
-        Ok(PaymentResult {
-            id: p.id.clone(),
-            claim_id: claim.id,
-            date: p.date,
-            amount: p.amount,
-            status: if credit > 0 {
-                "overpaid".into()
-            } else if status == "paid" {
-                "settled".into()
-            } else {
-                "partly paid".into()
-            },
-            allocated,
-            credit,
-        })
+        PaymentResult { id: id.to_string(), claim_id: claim.to_string(), date, amount, status: status.into(), allocated, credit }
     }
 
-    /// Books payments to their claims; a payment id already booked is reported as a duplicate
-    /// and changes nothing. One transaction: a bad row stores nothing.
+    /// Books payments to their claims; a payment id already booked with the same data is a
+    /// duplicate and changes nothing, with other data it is refused. One transaction: a bad row
+    /// stores nothing.
     pub fn book_payments(&mut self, creditor_id: &str, law: &LawBook, rows: &[PaymentRow], source: &str) -> Result<Vec<PaymentResult>> {
-        let creditor = self.creditor(creditor_id)?;
-        self.tx(|s| {
-            let kinds: HashMap<String, DebtorKind> =
-                s.db.query("SELECT id, kind FROM customers WHERE creditor_id = $1", &[creditor_id.into()])?
-                    .into_iter()
-                    .map(|r| (r.t(0), r.t(1).parse().unwrap_or(DebtorKind::Consumer)))
-                    .collect();
-            let mut out = Vec::new();
+        let today = self.today;
+        self.write_tx(creditor_id, |s| {
+            let creditor = s.creditor(creditor_id)?;
+            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
+            let mut out: Vec<Option<PaymentResult>> = Vec::new();
+            let mut facts = Vec::new();
+            let mut booked: Vec<(usize, String)> = Vec::new();
+            let mut in_file: HashMap<&str, &PaymentRow> = HashMap::default();
             for p in rows {
-                let dup =
-                    s.db.query("SELECT claim_id, amount, date FROM payments WHERE creditor_id = $1 AND id = $2", &[creditor_id.into(), (&p.id).into()])?;
-                if let Some(d) = dup.first() {
-                    if d.t(0) != p.claim_id || d.i(1) != p.amount || d.date(2) != p.date {
+                let at = |col: &str, e: limits::OutOfBounds| bad(format!("{source}: line {}: column {col}: {}", p.line, e.problem));
+                limits::id("id", &p.id).map_err(|e| at("id", e))?;
+                limits::amount("amount", p.amount, 1).map_err(|e| at("amount", e))?;
+                limits::past_date("date", p.date, today).map_err(|e| at("date", e))?;
+                let duplicate = |claim: &str, amount: i64, date: NaiveDate, first: &str| -> Result<bool> {
+                    if claim != p.claim_id || amount != p.amount || date != p.date {
                         return Err(bad(format!(
-                            "{source}: line {}: column id: payment '{}' was already booked with other data (claim {}, amount {}, date {})",
+                            "{source}: line {}: column id: payment '{}' {first} with other data (invoice {claim}, amount {}, date {date})",
                             p.line,
                             p.id,
-                            d.t(0),
-                            fordra_core::money::format_minor(d.i(1)),
-                            d.date(2)
+                            fordra_core::money::format_minor(amount)
                         )));
                     }
-                    out.push(PaymentResult {
+                    Ok(true)
+                };
+                if let Some(q) = in_file.get(p.id.as_str()) {
+                    duplicate(&q.claim_id, q.amount, q.date, &format!("is already on line {} of this file", q.line))?;
+                    out.push(Some(PaymentResult {
                         id: p.id.clone(),
                         claim_id: p.claim_id.clone(),
                         date: p.date,
@@ -746,7 +1031,23 @@ impl Store {
                         status: "duplicate".into(),
                         allocated: vec![],
                         credit: 0,
-                    });
+                    }));
+                    continue;
+                }
+                in_file.insert(p.id.as_str(), p);
+                let dup =
+                    s.db.query("SELECT claim_id, amount, date FROM payments WHERE creditor_id = $1 AND id = $2", &[creditor_id.into(), (&p.id).into()])?;
+                if let Some(d) = dup.first() {
+                    duplicate(&d.t(0), d.i(1), d.date(2), "was already booked")?;
+                    out.push(Some(PaymentResult {
+                        id: p.id.clone(),
+                        claim_id: p.claim_id.clone(),
+                        date: p.date,
+                        amount: p.amount,
+                        status: "duplicate".into(),
+                        allocated: vec![],
+                        credit: 0,
+                    }));
                     continue;
                 }
                 let claim = s
@@ -755,19 +1056,85 @@ impl Store {
                 if claim.currency != p.currency {
                     return Err(bad(format!("{source}: line {}: column currency: payment in {} for an invoice in {}", p.line, p.currency, claim.currency)));
                 }
-                if p.amount <= 0 {
-                    return Err(bad(format!("{source}: line {}: column amount: a payment must be positive", p.line)));
-                }
-                out.push(s.book_one_payment(&creditor, law, &kinds, p, &claim.customer_id, source)?);
+                facts.push(payment_fact_row(
+                    creditor_id,
+                    &p.id,
+                    &p.claim_id,
+                    &claim.customer_id,
+                    p.date,
+                    p.amount,
+                    p.currency,
+                    PaymentKind::Bank,
+                    None,
+                    source,
+                ));
+                booked.push((out.len(), claim.customer_id.clone()));
+                out.push(None);
             }
-            Ok(out)
+            s.insert_payment_rows(facts)?;
+            let customers: Vec<String> = booked.iter().map(|b| b.1.clone()).collect();
+            let rec = s.reconcile(&creditor, j, &customers, &format!("payments from {source}"))?;
+            for (i, customer) in booked {
+                let p = &rows[i];
+                if let Some(r) = rec.get(&customer) {
+                    out[i] = Some(Store::payment_outcome(r, &p.id, &p.claim_id, p.date, p.amount));
+                }
+            }
+            Ok(out.into_iter().flatten().collect())
+        })
+    }
+
+    /// Refunds part of a customer's credit (overpayments not used for other claims).
+    #[allow(clippy::too_many_arguments)]
+    pub fn refund(
+        &mut self,
+        creditor_id: &str,
+        law: &LawBook,
+        customer: &str,
+        amount: i64,
+        currency: Option<Currency>,
+        date: NaiveDate,
+        note: &str,
+    ) -> Result<(String, i64)> {
+        limits::amount("amount", amount, 1).map_err(input)?;
+        limits::past_date("date", date, self.today).map_err(input)?;
+        limits::text("note", note, limits::MAX_TEXT).map_err(input)?;
+        self.write_tx(creditor_id, |s| {
+            let creditor = s.creditor(creditor_id)?;
+            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
+            let currency = currency.unwrap_or(creditor.currency);
+            let before = s.settlement(&creditor, j, customer)?;
+            let available = before.credit.iter().find(|c| c.0 == currency).map_or(0, |c| c.1);
+            if amount > available {
+                return Err(bad(format!(
+                    "customer '{customer}' has {} {currency} of credit, less than the {} asked for",
+                    fordra_core::money::format_minor(available),
+                    fordra_core::money::format_minor(amount)
+                )));
+            }
+            let n = s.db.query("SELECT COUNT(*) FROM refunds WHERE creditor_id = $1", &[creditor_id.into()])?.first().map_or(0, |r| r.i(0)) + 1;
+            let id = format!("R{n:06}");
+            s.db.exec(
+                "INSERT INTO refunds (creditor_id, id, customer_id, date, amount, currency, note) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[creditor_id.into(), id.as_str().into(), customer.into(), date.into(), amount.into(), currency.code().into(), note.into()],
+            )?;
+            s.reconcile(&creditor, j, &[customer.to_string()], &format!("refund {id}"))?;
+            s.audit(
+                creditor_id,
+                &format!("customer:{customer}"),
+                "refund",
+                &format!("{id}: {} {currency} on {date}: {note}", fordra_core::money::format_minor(amount)),
+            )?;
+            Ok((id, available - amount))
         })
     }
 
     // ----- pauses ----------------------------------------------------------------------------
 
     /// Pauses a claim (or all of a customer's claims when `claim` is None). A payment plan may
-    /// carry the statutory plan fee.
+    /// carry the statutory plan fee (once per claim). The same pause asked for again (same
+    /// claim or customer, kind, dates and reason, still open) is the one already there: nothing
+    /// is added and nothing charged twice. Returns the pause and the fee it charged.
     #[allow(clippy::too_many_arguments)]
     pub fn add_pause(
         &mut self,
@@ -787,8 +1154,13 @@ impl Store {
         if until.is_some_and(|u| u < from) {
             return Err(bad("--until is before the start date"));
         }
-        let creditor = self.creditor(creditor_id)?;
-        self.tx(|s| {
+        limits::date("from", from).map_err(input)?;
+        if let Some(u) = until {
+            limits::date("until", u).map_err(input)?;
+        }
+        limits::text("reason", reason, limits::MAX_TEXT).map_err(input)?;
+        self.write_tx(creditor_id, |s| {
+            let creditor = s.creditor(creditor_id)?;
             let (claim_row, customer_id) = match (claim, customer) {
                 (Some(c), _) => {
                     let row = s.claim(creditor_id, c)?;
@@ -798,14 +1170,30 @@ impl Store {
                 (None, Some(c)) => (None, s.customer(creditor_id, c)?.id),
                 (None, None) => return Err(bad("name a claim or a customer")),
             };
-            let rows = s.db.query(
-                "INSERT INTO pauses (creditor_id, claim_id, customer_id, kind, from_date, until_date, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                &[creditor_id.into(), claim.into(), (&customer_id).into(), kind.as_str().into(), from.into(), until.into(), reason.into()],
+            let same = s.db.query(
+                "SELECT id, plan_fee FROM pauses WHERE creditor_id = $1 AND customer_id = $2 AND kind = $3 AND from_date = $4 AND reason = $5 AND ended_date IS NULL \
+                 AND ((claim_id IS NULL AND $6 = '') OR claim_id = $6) AND ((until_date IS NULL AND $7 = '') OR until_date = $7)",
+                &[
+                    creditor_id.into(),
+                    (&customer_id).into(),
+                    kind.as_str().into(),
+                    from.into(),
+                    reason.into(),
+                    claim.unwrap_or("").into(),
+                    until.map(|u| u.to_string()).unwrap_or_default().into(),
+                ],
             )?;
-            let id = rows[0].i(0);
-            let mut fee = 0;
+            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
+            let charged = |s: &mut Store, id: i64| -> Result<i64> {
+                let st = s.settlement(&creditor, j, &customer_id)?;
+                Ok(st.postings.iter().filter(|p| p.cause == format!("pause:{id}")).map(|p| p.amount).sum())
+            };
+            if let Some(r) = same.first() {
+                let id = r.i(0);
+                return Ok((id, charged(s, id)?));
+            }
+            let mut fee_line = None;
             if let (true, PauseKind::PaymentPlan, Some(c)) = (plan_fee, kind, &claim_row) {
-                let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
                 let debtor = s.customer(creditor_id, &customer_id)?.kind;
                 let moves = s.moves(creditor_id, &c.id)?;
                 let prior = fordra_core::run::prior_fees(&moves, &[]);
@@ -819,36 +1207,37 @@ impl Store {
                     date: from,
                     prior: &prior,
                 };
-                let d = fees_for(&ctx, FeeKind::PaymentPlan, FeeSpec::Statutory);
-                let entries: Vec<NewEntry> = d
-                    .lines
-                    .iter()
-                    .map(|l| NewEntry {
-                        claim_id: c.id.clone(),
-                        customer_id: customer_id.clone(),
-                        date: from,
-                        kind: EntryKind::Fee(l.kind),
-                        component: Some(Component::Fees),
-                        amount: l.amount,
-                        reference: format!("pause:{id}"),
-                        memo: l.basis.clone(),
-                    })
-                    .collect();
-                fee = d.total();
-                s.insert_entries(creditor_id, &|_| c.currency, &entries)?;
+                fee_line = fees_for(&ctx, FeeKind::PaymentPlan, FeeSpec::Statutory).lines.into_iter().find(|l| l.kind == FeeKind::PaymentPlan);
             }
+            let rows = s.db.query(
+                "INSERT INTO pauses (creditor_id, claim_id, customer_id, kind, from_date, until_date, reason, plan_fee) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                &[
+                    creditor_id.into(),
+                    claim.into(),
+                    (&customer_id).into(),
+                    kind.as_str().into(),
+                    from.into(),
+                    until.into(),
+                    reason.into(),
+                    fee_line.as_ref().map(|l| reconcile::fee_lines_json(std::slice::from_ref(l))).into(),
+                ],
+            )?;
+            let id = rows[0].i(0);
+            s.reconcile(&creditor, j, std::slice::from_ref(&customer_id), &format!("{kind} {id} from {from}"))?;
             s.audit(
                 creditor_id,
                 &format!("claim:{}", claim.unwrap_or("*")),
                 &format!("pause:{kind}"),
                 &format!("customer {customer_id}, from {from} until {}, reason: {reason}", until.map(|u| u.to_string()).unwrap_or_else(|| "resolved".into())),
             )?;
-            Ok((id, fee))
+            Ok((id, charged(s, id)?))
         })
     }
 
     pub fn end_pause(&mut self, creditor: &str, id: i64, date: NaiveDate, note: &str) -> Result<()> {
-        self.tx(|s| {
+        limits::date("date", date).map_err(input)?;
+        limits::text("note", note, limits::MAX_TEXT).map_err(input)?;
+        self.write_tx(creditor, |s| {
             if s.db.exec(
                 "UPDATE pauses SET ended_date = $1 WHERE creditor_id = $2 AND id = $3 AND ended_date IS NULL",
                 &[date.into(), creditor.into(), id.into()],
@@ -925,7 +1314,7 @@ impl Store {
             }
         }
         for r in self.db.query(
-            &format!("SELECT customer_id, date FROM actions WHERE creditor_id = $1 AND kind = 'collection' AND skipped = 0 AND date > $2 AND date <= $3{one}"),
+            &format!("SELECT customer_id, date FROM actions WHERE creditor_id = $1 AND kind = 'collection' AND skipped = 0 AND reverted IS NULL AND date > $2 AND date < $3{one}"),
             &params,
         )? {
             if let Some(i) = idx.get(&r.t(0)) {
@@ -973,6 +1362,7 @@ impl Store {
                     currency: parse(r.str(4).unwrap_or(""))?,
                     moves: vec![],
                     steps: vec![],
+                    last_seq: 0,
                     pauses: vec![],
                     predicted: None,
                 });
@@ -1000,12 +1390,16 @@ impl Store {
             },
         )?;
         self.db.query_each(
-            "SELECT a.claim_id, a.seq, a.kind, a.date, a.deadline, a.notional_fee, a.skipped FROM claims c CROSS JOIN actions a WHERE c.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND a.creditor_id = c.creditor_id AND a.claim_id = c.id",
+            "SELECT a.claim_id, a.seq, a.kind, a.date, a.deadline, a.notional_fee, a.skipped, a.reverted FROM claims c CROSS JOIN actions a WHERE c.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND a.creditor_id = c.creditor_id AND a.claim_id = c.id",
             &[c.into(), as_of.into()],
             &mut |r| {
                 let date = day(r, 3)?;
-                if let (Some(i), true) = (r.str(0).and_then(|x| cidx.get(x)), date <= as_of) {
-                    claims[*i].steps.push(DoneStep { seq: r.int(1).unwrap_or(0) as u32, kind: parse::<StepKind>(r.str(2).unwrap_or(""))?, date, deadline: day(r, 4)?, notional_fee: r.int(5).unwrap_or(0), skipped: r.int(6) == Some(1) });
+                let Some(i) = r.str(0).and_then(|x| cidx.get(x)).copied() else { return Ok(()) };
+                let seq = r.int(1).unwrap_or(0) as u32;
+                // A reverted step keeps its number, so the next step gets a new one.
+                claims[i].last_seq = claims[i].last_seq.max(seq);
+                if date <= as_of && r.str(7).is_none() {
+                    claims[i].steps.push(DoneStep { seq, kind: parse::<StepKind>(r.str(2).unwrap_or(""))?, date, deadline: day(r, 4)?, notional_fee: r.int(5).unwrap_or(0), skipped: r.int(6) == Some(1) });
                 }
                 Ok(())
             },
@@ -1043,89 +1437,205 @@ impl Store {
             .collect())
     }
 
-    /// Decides (core) and, unless `dry_run`, writes the day's run in one transaction.
-    /// Runs move forward: a date before the latest recorded run is refused (except dry runs).
+    /// Decides (core) and, unless `dry_run`, writes the day's run in one transaction, holding the
+    /// creditor's lock from the first read to the last write: a payment import at the same time
+    /// waits, so the run never acts on a claim paid meanwhile. Runs move forward: a date before
+    /// the latest recorded run is refused (except dry runs), as is a date more than a week after
+    /// today unless `allow_future`.
     pub fn run_day(&mut self, creditor_id: &str, law: &LawBook, as_of: NaiveDate, dry_run: bool) -> Result<RunResult> {
-        let creditor = self.creditor(creditor_id)?;
-        let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
-        if !dry_run {
-            if let Some(last) = self.last_run(creditor_id)? {
-                if last > as_of {
-                    return Err(bad(format!("a run for {last} is already recorded; runs move forward (use --dry-run to look at an earlier date)")));
-                }
-            }
-        }
-        let state = self.load_run_state(&creditor, as_of)?;
-        let mut result = daily_run(&creditor, j, &state.customers, &state.claims, as_of);
-        result.notes = state.notes.clone();
-        if dry_run {
-            return Ok(result);
-        }
-        self.apply_run(&creditor, as_of, &result, &state.stored_reasons, &state.claims)?;
-        Ok(result)
+        self.run_day_with(creditor_id, law, as_of, dry_run, false)
     }
 
-    fn apply_run(&mut self, creditor: &Creditor, as_of: NaiveDate, r: &RunResult, old_reasons: &[Option<String>], claims: &[ClaimState]) -> Result<()> {
-        let c = creditor.id.as_str();
-        let currencies: HashMap<&str, Currency> = claims.iter().map(|x| (x.id.as_str(), x.currency)).collect();
-        self.tx(|s| {
-            // The reason is stored when the segment changes: it says why the customer is where it is.
-            let mut updates = r.segments.iter().zip(old_reasons).filter(|(d, old)| d.previous != Some(d.segment) || old.is_none()).map(|(d, _)| -> Vec<Val> { vec![d.segment.as_str().into(), (&d.reason).into(), c.into(), (&d.customer_id).into()] });
-            s.db.exec_many("UPDATE customers SET segment = $1, segment_reason = $2 WHERE creditor_id = $3 AND id = $4", &mut updates)?;
-            let mut changes = r.segment_changes().map(|d| -> Vec<Val> { vec![c.into(), (&d.customer_id).into(), as_of.into(), d.previous.map(|p| p.as_str()).into(), d.segment.as_str().into(), (&d.reason).into()] });
-            let n_changes = s.db.exec_many("INSERT INTO segment_changes (creditor_id, customer_id, date, from_segment, to_segment, reason) VALUES ($1, $2, $3, $4, $5, $6)", &mut changes)?;
-            let mut actions = r.actions.iter().map(|a| -> Vec<Val> {
-                vec![
-                    c.into(),
-                    (&a.claim_id).into(),
-                    i64::from(a.seq).into(),
-                    (&a.customer_id).into(),
-                    (a.step_no as i64).into(),
-                    a.kind.as_str().into(),
-                    a.segment.as_str().into(),
-                    a.date.into(),
-                    a.deadline.into(),
-                    a.channel.as_str().into(),
-                    a.letter.clone().into(),
-                    a.fee_total().into(),
-                    a.notional_fee.into(),
-                    a.interest.into(),
-                    a.open_after.into(),
-                    a.skipped.into(),
-                    (&a.reason).into(),
-                    a.arm.clone().into(),
-                ]
-            });
-            let n_actions = s.db.exec_many(
-                "INSERT INTO actions (creditor_id, claim_id, seq, customer_id, step_no, kind, segment, date, deadline, channel, letter, fee, notional_fee, interest, open_after, skipped, reason, arm) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT (creditor_id, claim_id, seq) DO NOTHING",
-                &mut actions,
-            )?;
-            let mut arms = r.assignments.iter().map(|(customer, a)| -> Vec<Val> {
-                vec![c.into(), (&a.experiment).into(), customer.into(), (if a.challenger { "challenger" } else { "champion" }).into(), as_of.into()]
-            });
-            s.db.exec_many(
-                "INSERT INTO experiment_arms (creditor_id, experiment, customer_id, arm, assigned_on) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (creditor_id, experiment, customer_id) DO NOTHING",
-                &mut arms,
-            )?;
-            if n_actions as usize != r.actions.len() {
-                return Err(bad("another run wrote the same steps concurrently; nothing was written, run again"));
+    pub fn run_day_with(&mut self, creditor_id: &str, law: &LawBook, as_of: NaiveDate, dry_run: bool, allow_future: bool) -> Result<RunResult> {
+        limits::date("run date", as_of).map_err(input)?;
+        if !allow_future && !dry_run {
+            limits::past_date("run date", as_of, self.today).map_err(|e| {
+                StoreError::Rule(format!("{e}: a run dated in the future posts interest and fees for days that have not come (allow it explicitly if meant)"))
+            })?;
+        }
+        self.tx_or_rollback(creditor_id, dry_run, |s| {
+            let creditor = s.creditor(creditor_id)?;
+            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
+            if !dry_run {
+                if let Some(last) = s.last_run(creditor_id)? {
+                    if last > as_of {
+                        return Err(StoreError::Conflict(format!(
+                            "a run for {last} is already recorded; runs move forward (a dry run may look at an earlier date)"
+                        )));
+                    }
+                }
             }
-            s.insert_entries(c, &|id| currencies.get(id).copied().unwrap_or(creditor.currency), &r.entries)?;
+            let state = s.load_run_state(&creditor, as_of)?;
+            let mut result = daily_run(&creditor, j, &state.customers, &state.claims, as_of);
+            result.notes = state.notes.clone();
+            if !dry_run {
+                s.apply_run(&creditor, j, as_of, &result, &state.stored_reasons)?;
+            }
+            Ok(result)
+        })
+    }
+
+    fn apply_run(
+        &mut self,
+        creditor: &Creditor,
+        law: &fordra_core::law::Jurisdiction,
+        as_of: NaiveDate,
+        r: &RunResult,
+        old_reasons: &[Option<String>],
+    ) -> Result<()> {
+        let c = creditor.id.as_str();
+        // The reason is stored when the segment changes: it says why the customer is where it is.
+        let mut updates = r
+            .segments
+            .iter()
+            .zip(old_reasons)
+            .filter(|(d, old)| d.previous != Some(d.segment) || old.is_none())
+            .map(|(d, _)| -> Vec<Val> { vec![d.segment.as_str().into(), (&d.reason).into(), c.into(), (&d.customer_id).into()] });
+        self.db.exec_many("UPDATE customers SET segment = $1, segment_reason = $2 WHERE creditor_id = $3 AND id = $4", &mut updates)?;
+        let mut changes = r.segment_changes().map(|d| -> Vec<Val> {
+            vec![c.into(), (&d.customer_id).into(), as_of.into(), d.previous.map(|p| p.as_str()).into(), d.segment.as_str().into(), (&d.reason).into()]
+        });
+        let n_changes = self.db.exec_many(
+            "INSERT INTO segment_changes (creditor_id, customer_id, date, from_segment, to_segment, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+            &mut changes,
+        )?;
+        let mut actions = r.actions.iter().map(|a| -> Vec<Val> {
+            vec![
+                c.into(),
+                (&a.claim_id).into(),
+                i64::from(a.seq).into(),
+                (&a.customer_id).into(),
+                (a.step_no as i64).into(),
+                a.kind.as_str().into(),
+                a.segment.as_str().into(),
+                a.date.into(),
+                a.deadline.into(),
+                a.channel.as_str().into(),
+                a.letter.clone().into(),
+                a.fee_total().into(),
+                a.notional_fee.into(),
+                a.interest.into(),
+                a.open_after.into(),
+                a.skipped.into(),
+                (&a.reason).into(),
+                a.arm.clone().into(),
+                reconcile::fee_lines_json(&a.fees).into(),
+                fee_spec_name(a.fee_spec).into(),
+                a.min_amount.into(),
+                a.amount_to_pay.into(),
+            ]
+        });
+        let n_actions = self.db.exec_many(
+            "INSERT INTO actions (creditor_id, claim_id, seq, customer_id, step_no, kind, segment, date, deadline, channel, letter, fee, notional_fee, interest, open_after, skipped, reason, arm, fees, fee_spec, min_amount, amount_to_pay) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (creditor_id, claim_id, seq) DO NOTHING",
+            &mut actions,
+        )?;
+        let mut arms = r.assignments.iter().map(|(customer, a)| -> Vec<Val> {
+            vec![c.into(), (&a.experiment).into(), customer.into(), (if a.challenger { "challenger" } else { "champion" }).into(), as_of.into()]
+        });
+        self.db.exec_many(
+            "INSERT INTO experiment_arms (creditor_id, experiment, customer_id, arm, assigned_on) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (creditor_id, experiment, customer_id) DO NOTHING",
+            &mut arms,
+        )?;
+        if n_actions as usize != r.actions.len() {
+            return Err(StoreError::Conflict("another run wrote the same steps concurrently; nothing was written, run again".into()));
+        }
+        let customers: Vec<String> = r.actions.iter().map(|a| a.customer_id.clone()).collect();
+        self.reconcile(creditor, law, &customers, &format!("run {as_of}"))?;
+        self.db.exec(
+            "INSERT INTO runs (creditor_id, date, actions, segment_changes) VALUES ($1, $2, $3, $4) ON CONFLICT (creditor_id, date) DO UPDATE SET actions = runs.actions + excluded.actions, segment_changes = runs.segment_changes + excluded.segment_changes",
+            &[c.into(), as_of.into(), (n_actions as i64).into(), (n_changes as i64).into()],
+        )?;
+        Ok(())
+    }
+
+    /// Undoes the latest run: its steps are marked reverted (kept, with `reason`), their fees and
+    /// interest reversed by correcting entries, segments put back as they were, and the run's
+    /// record removed so the date can be run again. Only the latest run can be reverted.
+    pub fn revert_run(&mut self, creditor_id: &str, law: &LawBook, date: NaiveDate, reason: &str) -> Result<RunRecord> {
+        limits::text("reason", reason, limits::MAX_TEXT).map_err(input)?;
+        if reason.trim().is_empty() {
+            return Err(bad("a reverted run needs a reason"));
+        }
+        self.write_tx(creditor_id, |s| {
+            let creditor = s.creditor(creditor_id)?;
+            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
+            let Some(last) = s.last_run(creditor_id)? else {
+                return Err(StoreError::NotFound(format!("creditor '{creditor_id}' has no run to revert")));
+            };
+            if last != date {
+                return Err(StoreError::Conflict(format!("the latest run is {last}: only the latest run can be reverted")));
+            }
+            let record = s.runs(creditor_id)?.into_iter().find(|r| r.date == date).ok_or_else(|| StoreError::NotFound(format!("no run on {date}")))?;
+            let why = format!("run {date} reverted: {reason}");
+            let customers: Vec<String> =
+                s.db.query(
+                    "SELECT DISTINCT customer_id FROM actions WHERE creditor_id = $1 AND date = $2 AND reverted IS NULL",
+                    &[creditor_id.into(), date.into()],
+                )?
+                .iter()
+                .map(|r| r.t(0))
+                .collect();
             s.db.exec(
-                "INSERT INTO runs (creditor_id, date, actions, segment_changes) VALUES ($1, $2, $3, $4) ON CONFLICT (creditor_id, date) DO UPDATE SET actions = runs.actions + excluded.actions, segment_changes = runs.segment_changes + excluded.segment_changes",
-                &[c.into(), as_of.into(), (n_actions as i64).into(), (n_changes as i64).into()],
+                "UPDATE actions SET reverted = $1 WHERE creditor_id = $2 AND date = $3 AND reverted IS NULL",
+                &[(&why).into(), creditor_id.into(), date.into()],
             )?;
-            Ok(())
+            // Segments go back to what they were before the run, with the reason given then.
+            let changes = s.db.query(
+                "SELECT id, customer_id, from_segment FROM segment_changes WHERE creditor_id = $1 AND date = $2 AND reverted IS NULL ORDER BY id DESC",
+                &[creditor_id.into(), date.into()],
+            )?;
+            for ch in &changes {
+                let previous = s.db.query(
+                    "SELECT reason FROM segment_changes WHERE creditor_id = $1 AND customer_id = $2 AND id < $3 AND reverted IS NULL ORDER BY id DESC LIMIT 1",
+                    &[creditor_id.into(), ch.t(1).into(), ch.i(0).into()],
+                )?;
+                s.db.exec(
+                    "UPDATE customers SET segment = $1, segment_reason = $2 WHERE creditor_id = $3 AND id = $4",
+                    &[ch.ot(2).into(), previous.first().and_then(|r| r.ot(0)).into(), creditor_id.into(), ch.t(1).into()],
+                )?;
+            }
+            s.db.exec(
+                "UPDATE segment_changes SET reverted = $1 WHERE creditor_id = $2 AND date = $3 AND reverted IS NULL",
+                &[(&why).into(), creditor_id.into(), date.into()],
+            )?;
+            s.db.exec("DELETE FROM experiment_arms WHERE creditor_id = $1 AND assigned_on = $2", &[creditor_id.into(), date.into()])?;
+            s.db.exec("DELETE FROM runs WHERE creditor_id = $1 AND date = $2", &[creditor_id.into(), date.into()])?;
+            s.db.exec(
+                "INSERT INTO run_reverts (creditor_id, date, actions, segment_changes, reason) VALUES ($1, $2, $3, $4, $5)",
+                &[creditor_id.into(), date.into(), record.actions.into(), record.segment_changes.into(), reason.into()],
+            )?;
+            s.reconcile(&creditor, j, &customers, &why)?;
+            s.audit(creditor_id, &format!("run:{date}"), "reverted", reason)?;
+            Ok(record)
         })
     }
 
     fn action_rows(&mut self, sql_where: &str, params: &[Val]) -> Result<Vec<ActionRow>> {
         Ok(self
             .db
-            .query(&format!("SELECT claim_id, customer_id, seq, step_no, kind, segment, date, deadline, channel, letter, fee, interest, open_after, skipped, reason, arm FROM actions WHERE {sql_where} ORDER BY date, customer_id, claim_id, seq"), params)?
+            .query(&format!("SELECT claim_id, customer_id, seq, step_no, kind, segment, date, deadline, channel, letter, fee, interest, open_after, skipped, reason, arm, amount_to_pay, reverted FROM actions WHERE {sql_where} ORDER BY date, customer_id, claim_id, seq"), params)?
             .iter()
-            .map(|r| ActionRow { claim_id: r.t(0), customer_id: r.t(1), seq: r.i(2), step_no: r.i(3), kind: r.t(4), segment: r.t(5), date: r.date(6), deadline: r.date(7), channel: r.t(8), letter: r.ot(9), fee: r.i(10), interest: r.i(11), open_after: r.i(12), skipped: r.i(13) != 0, reason: r.t(14), arm: r.ot(15) })
+            .map(|r| ActionRow {
+                claim_id: r.t(0),
+                customer_id: r.t(1),
+                seq: r.i(2),
+                step_no: r.i(3),
+                kind: r.t(4),
+                segment: r.t(5),
+                date: r.date(6),
+                deadline: r.date(7),
+                channel: r.t(8),
+                letter: r.ot(9),
+                fee: r.i(10),
+                interest: r.i(11),
+                open_after: r.i(12),
+                skipped: r.i(13) != 0,
+                reason: r.t(14),
+                arm: r.ot(15),
+                amount_to_pay: r.oi(16),
+                reverted: r.ot(17),
+            })
             .collect())
     }
 
@@ -1143,7 +1653,7 @@ impl Store {
         Ok(self
             .db
             .query(
-                "SELECT customer_id, date, from_segment, to_segment, reason FROM segment_changes WHERE creditor_id = $1 AND customer_id = $2 ORDER BY id",
+                "SELECT customer_id, date, from_segment, to_segment, reason FROM segment_changes WHERE creditor_id = $1 AND customer_id = $2 AND reverted IS NULL ORDER BY id",
                 &[creditor.into(), customer.into()],
             )?
             .iter()
@@ -1164,7 +1674,7 @@ impl Store {
         let mut claims = Vec::new();
         let mut idx = HashMap::default();
         for r in self.db.query(
-            "SELECT id, customer_id, issue_date, due_date, principal, settled_date FROM claims WHERE creditor_id = $1 AND issue_date <= $2 ORDER BY id",
+            "SELECT id, customer_id, issue_date, due_date, principal, settled_date, currency FROM claims WHERE creditor_id = $1 AND issue_date <= $2 ORDER BY id",
             &[creditor.into(), as_of.into()],
         )? {
             idx.insert(r.t(0), claims.len());
@@ -1173,6 +1683,7 @@ impl Store {
                 customer_id: r.t(1),
                 issue_date: r.date(2),
                 due_date: r.date(3),
+                currency: parse(&r.t(6))?,
                 principal: r.i(4),
                 settled_date: r.odate(5).filter(|d| *d <= as_of),
                 open: 0,
@@ -1196,7 +1707,7 @@ impl Store {
             }
         }
         for r in self.db.query(
-            "SELECT claim_id, kind, COUNT(*) FROM actions WHERE creditor_id = $1 AND skipped = 0 AND date <= $2 GROUP BY claim_id, kind",
+            "SELECT claim_id, kind, COUNT(*) FROM actions WHERE creditor_id = $1 AND skipped = 0 AND reverted IS NULL AND date <= $2 GROUP BY claim_id, kind",
             &[creditor.into(), as_of.into()],
         )? {
             if let Some(i) = idx.get(&r.t(0)) {

@@ -236,6 +236,46 @@ CREATE TABLE experiments (
 );
 "#,
     ),
+    (
+        5,
+        "the ledger of record: facts behind every entry, reversals, refunds, reverted runs",
+        r#"
+ALTER TABLE payments ADD COLUMN kind TEXT NOT NULL DEFAULT 'bank';
+ALTER TABLE payments ADD COLUMN bank_key TEXT;
+ALTER TABLE payments ADD COLUMN reversed_on TEXT;
+ALTER TABLE payments ADD COLUMN reversed_by TEXT;
+CREATE INDEX payments_customer ON payments (creditor_id, customer_id);
+CREATE INDEX payments_bank_key ON payments (creditor_id, bank_key);
+ALTER TABLE actions ADD COLUMN fees TEXT;
+ALTER TABLE actions ADD COLUMN fee_spec TEXT;
+ALTER TABLE actions ADD COLUMN min_amount {int} NOT NULL DEFAULT 0;
+ALTER TABLE actions ADD COLUMN amount_to_pay {int};
+ALTER TABLE actions ADD COLUMN reverted TEXT;
+ALTER TABLE pauses ADD COLUMN plan_fee TEXT;
+ALTER TABLE segment_changes ADD COLUMN reverted TEXT;
+ALTER TABLE bank_payments ADD COLUMN fingerprint TEXT;
+CREATE INDEX ledger_customer ON ledger (creditor_id, customer_id);
+CREATE INDEX pauses_customer ON pauses (creditor_id, customer_id);
+CREATE TABLE refunds (
+    creditor_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    amount {int} NOT NULL,
+    currency TEXT NOT NULL,
+    note TEXT NOT NULL,
+    PRIMARY KEY (creditor_id, id)
+);
+CREATE TABLE run_reverts (
+    id {serial},
+    creditor_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    actions {int} NOT NULL,
+    segment_changes {int} NOT NULL,
+    reason TEXT NOT NULL
+);
+"#,
+    ),
 ];
 
 pub fn render(sql: &str, backend: &str) -> String {

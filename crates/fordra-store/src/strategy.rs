@@ -114,18 +114,21 @@ impl Store {
                 fees: 0,
             });
         }
-        for r in self.db.query("SELECT claim_id, kind FROM actions WHERE creditor_id = $1 AND date <= $2 AND skipped = 0", &[c.into(), as_of.into()])? {
+        for r in self
+            .db
+            .query("SELECT claim_id, kind FROM actions WHERE creditor_id = $1 AND date <= $2 AND skipped = 0 AND reverted IS NULL", &[c.into(), as_of.into()])?
+        {
             let Some(i) = at.get(&r.t(0)).copied() else { continue };
             let kind: StepKind = parse(&r.t(1))?;
             claims[i].letters += u32::from(kind != StepKind::PhoneCall);
             claims[i].reached_collection |= kind == StepKind::Collection;
         }
         for r in self.db.query(
-            "SELECT claim_id, kind, amount FROM ledger WHERE creditor_id = $1 AND date <= $2 AND (kind = 'payment' OR kind LIKE 'fee%')",
+            "SELECT claim_id, kind, amount FROM ledger WHERE creditor_id = $1 AND date <= $2 AND (kind IN ('payment', 'credit_applied') OR kind LIKE 'fee%')",
             &[c.into(), as_of.into()],
         )? {
             let Some(i) = at.get(&r.t(0)).copied() else { continue };
-            if r.t(1) == "payment" {
+            if r.t(1) == "payment" || r.t(1) == "credit_applied" {
                 claims[i].collected -= r.i(2);
             } else {
                 claims[i].fees += r.i(2);
@@ -167,7 +170,10 @@ impl Store {
                 0,
             ));
         }
-        for r in self.db.query("SELECT claim_id, kind, date, segment, skipped FROM actions WHERE creditor_id = $1 ORDER BY claim_id, seq", &[c.into()])? {
+        for r in self.db.query(
+            "SELECT claim_id, kind, date, segment, skipped FROM actions WHERE creditor_id = $1 AND reverted IS NULL ORDER BY claim_id, seq",
+            &[c.into()],
+        )? {
             let Some(i) = at.get(&r.t(0)).copied() else { continue };
             if first_segment[i].is_none() {
                 first_segment[i] = Some(parse(&r.t(3))?);

@@ -41,7 +41,7 @@ pub struct BenchArgs {
 /// A fresh SQLite file with the Swedish benchmark creditor.
 pub(crate) fn bench_store(path: &std::path::Path, reference_scheme: Option<fordra_core::reference::Scheme>) -> Result<(Store, Creditor)> {
     let _ = std::fs::remove_file(path);
-    let mut store = Store::open(&path.display().to_string())?;
+    let mut store = Store::create(&path.display().to_string())?;
     let creditor = Creditor {
         id: "bench".into(),
         name: "Bench AB".into(),
@@ -280,6 +280,7 @@ fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<
                 payer: None,
                 claim: None,
                 line: p.line,
+                account: None,
             };
             let mut d = matcher.decide(&inc);
             if d == fordra_core::matching::Decision::NeedBalances {

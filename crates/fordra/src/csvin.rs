@@ -4,6 +4,7 @@
 use anyhow::{anyhow, bail, Result};
 use chrono::NaiveDate;
 use fordra_core::domain::DebtorKind;
+use fordra_core::limits;
 use fordra_core::money::{parse_minor, Currency};
 use fordra_store::{CustomerRow, InvoiceRow};
 use std::collections::HashMap;
@@ -21,10 +22,34 @@ pub struct Line<'a> {
     rec: &'a csv::StringRecord,
 }
 
+/// Reads a whole file, refusing one above the size limit (before reading it).
+pub fn read_bounded(path: &Path) -> Result<Vec<u8>> {
+    let name = path.display();
+    let len = std::fs::metadata(path).map_err(|e| anyhow!("{name}: {e}"))?.len();
+    if len > limits::MAX_FILE_BYTES {
+        bail!("{name}: {len} bytes, above the limit of {} bytes for one file", limits::MAX_FILE_BYTES);
+    }
+    std::fs::read(path).map_err(|e| anyhow!("{name}: {e}"))
+}
+
 impl Sheet {
     pub fn read(path: &Path, required: &[&str]) -> Result<Sheet> {
-        let name = path.display().to_string();
-        let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_path(path).map_err(|e| anyhow!("{name}: {e}"))?;
+        Sheet::parse(&path.display().to_string(), &read_bounded(path)?, required)
+    }
+
+    /// A sheet from the bytes of a file called `name` (errors name it).
+    pub fn parse(name: &str, bytes: &[u8], required: &[&str]) -> Result<Sheet> {
+        let name = name.to_string();
+        // Line numbers from byte offsets: the csv crate counts one line short in CRLF files (and
+        // puts a CRLF record's start on the LF before it, hence `<=`).
+        let mut newline_at: Vec<usize> = Vec::new();
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b'\n' {
+                newline_at.push(i);
+            }
+        }
+        let line_of = |byte: u64| newline_at.partition_point(|n| (*n as u64) <= byte) + 1;
+        let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(bytes);
         let headers: HashMap<String, usize> = rdr
             .headers()
             .map_err(|e| anyhow!("{name}: line 1: {e}"))?
@@ -40,10 +65,10 @@ impl Sheet {
         let mut rows = Vec::new();
         for rec in rdr.records() {
             let rec = rec.map_err(|e| {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map(|p| line_of(p.byte())).unwrap_or(0);
                 anyhow!("{name}: line {line}: {}", e.to_string().split(": ").last().unwrap_or("unreadable row"))
             })?;
-            let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+            let line = rec.position().map(|p| line_of(p.byte())).unwrap_or(0);
             if rec.iter().all(|f| f.is_empty()) {
                 continue;
             }
@@ -52,31 +77,60 @@ impl Sheet {
         Ok(Sheet { name, headers, rows })
     }
 
+    /// Refuses an id that appears on two rows of the file (a typo must not quietly update the
+    /// first row with the second).
+    pub fn unique(&self, col: &str) -> Result<()> {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for l in self.lines() {
+            if let Some(v) = l.opt(col) {
+                if let Some(first) = seen.insert(v, l.line) {
+                    return Err(l.err(col, format!("'{v}' appears twice (first on line {first})")));
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn lines(&self) -> impl Iterator<Item = Line<'_>> {
         self.rows.iter().map(|(line, rec)| Line { sheet: self, line: *line, rec })
     }
 }
 
-impl Line<'_> {
-    fn err(&self, col: &str, msg: impl std::fmt::Display) -> anyhow::Error {
+impl<'a> Line<'a> {
+    pub fn err(&self, col: &str, msg: impl std::fmt::Display) -> anyhow::Error {
         anyhow!("{}: line {}: column {col}: {msg}", self.sheet.name, self.line)
     }
-    pub fn opt(&self, col: &str) -> Option<&str> {
+    pub fn opt(&self, col: &str) -> Option<&'a str> {
         self.sheet.headers.get(col).and_then(|i| self.rec.get(*i)).filter(|s| !s.is_empty())
     }
-    pub fn req(&self, col: &str) -> Result<&str> {
+    pub fn req(&self, col: &str) -> Result<&'a str> {
         self.opt(col).ok_or_else(|| self.err(col, "is empty"))
+    }
+    /// Text of at most `max` characters, without control characters.
+    pub fn text(&self, col: &str, max: usize) -> Result<Option<&'a str>> {
+        self.opt(col).map(|v| limits::text(col, v, max).map_err(|e| self.err(col, e.problem))).transpose()
+    }
+    /// A required identifier (bounded).
+    pub fn id(&self, col: &str) -> Result<&'a str> {
+        let v = self.req(col)?;
+        limits::id(col, v).map_err(|e| self.err(col, e.problem))
     }
     pub fn date(&self, col: &str) -> Result<NaiveDate> {
         let v = self.req(col)?;
-        v.parse().map_err(|_| self.err(col, format!("'{v}' is not a date (YYYY-MM-DD)")))
+        let d: NaiveDate = v.parse().map_err(|_| self.err(col, format!("'{v}' is not a date (YYYY-MM-DD)")))?;
+        limits::date(col, d).map_err(|e| self.err(col, e.problem))
     }
     pub fn opt_date(&self, col: &str) -> Result<Option<NaiveDate>> {
-        self.opt(col).map(|v| v.parse().map_err(|_| self.err(col, format!("'{v}' is not a date (YYYY-MM-DD)")))).transpose()
+        match self.opt(col) {
+            None => Ok(None),
+            Some(_) => self.date(col).map(Some),
+        }
     }
+    /// An amount of at least `min` (and at most the limit).
     pub fn amount(&self, col: &str) -> Result<i64> {
         let v = self.req(col)?;
-        parse_minor(v).map_err(|e| self.err(col, e))
+        let m = parse_minor(v).map_err(|e| self.err(col, e))?;
+        limits::amount(col, m, i64::MIN).map_err(|e| self.err(col, e.problem))
     }
     pub fn parsed<T: std::str::FromStr<Err = String>>(&self, col: &str) -> Result<Option<T>> {
         self.opt(col).map(|v| v.parse::<T>().map_err(|e| self.err(col, e))).transpose()
@@ -96,6 +150,7 @@ pub const INVOICE_COLUMNS: &[&str] = &["id", "customer_id", "issue_date", "due_d
 
 pub fn customers(path: &Path, default_language: &str) -> Result<Vec<CustomerRow>> {
     let sheet = Sheet::read(path, CUSTOMER_COLUMNS)?;
+    sheet.unique("id")?;
     sheet
         .lines()
         .map(|l| {
@@ -109,15 +164,17 @@ pub fn customers(path: &Path, default_language: &str) -> Result<Vec<CustomerRow>
             if !["sv", "fi", "nb", "en"].contains(&language.as_str()) {
                 return Err(l.err("language", format!("'{language}' is not one of sv, fi, nb, en")));
             }
+            let name = l.req("name")?;
+            limits::text("name", name, limits::MAX_NAME).map_err(|e| l.err("name", e.problem))?;
             Ok(CustomerRow {
-                id: l.req("id")?.to_string(),
-                name: l.req("name")?.to_string(),
+                id: l.id("id")?.to_string(),
+                name: name.to_string(),
                 kind: l.parsed::<DebtorKind>("kind")?.ok_or_else(|| l.err("kind", "is empty"))?,
                 language,
-                email: l.opt("email").map(str::to_string),
-                phone: l.opt("phone").map(str::to_string),
-                address: l.opt("address").map(str::to_string),
-                org_no: l.opt("org_no").map(str::to_string),
+                email: l.text("email", 254)?.map(str::to_string),
+                phone: l.text("phone", 32)?.map(str::to_string),
+                address: l.text("address", limits::MAX_NAME)?.map(str::to_string),
+                org_no: l.text("org_no", 32)?.map(str::to_string),
                 credit_score: score,
                 credit_score_date: l.opt_date("credit_score_date")?,
                 vip: l.flag("vip")?,
@@ -138,6 +195,7 @@ impl std::str::FromStr for ParsedInt {
 
 pub fn invoices(path: &Path, default_currency: Currency) -> Result<Vec<InvoiceRow>> {
     let sheet = Sheet::read(path, INVOICE_COLUMNS)?;
+    sheet.unique("id")?;
     sheet
         .lines()
         .map(|l| {
@@ -145,6 +203,7 @@ pub fn invoices(path: &Path, default_currency: Currency) -> Result<Vec<InvoiceRo
             if amount <= 0 {
                 return Err(l.err("amount", "must be positive (credit notes are not imported as invoices)"));
             }
+            let due = l.date("due_date")?;
             let issue = l.date("issue_date")?;
             let paid = l.opt_date("paid_date")?;
             if paid.is_some_and(|p| p < issue) {
@@ -152,15 +211,15 @@ pub fn invoices(path: &Path, default_currency: Currency) -> Result<Vec<InvoiceRo
             }
             Ok(InvoiceRow {
                 line: l.line,
-                id: l.req("id")?.to_string(),
-                customer_id: l.req("customer_id")?.to_string(),
-                invoice_number: l.opt("invoice_number").or(l.opt("id")).unwrap_or_default().to_string(),
+                id: l.id("id")?.to_string(),
+                customer_id: l.id("customer_id")?.to_string(),
+                invoice_number: l.text("invoice_number", limits::MAX_ID)?.or(l.opt("id")).unwrap_or_default().to_string(),
                 issue_date: issue,
-                due_date: l.date("due_date")?,
+                due_date: due,
                 currency: l.parsed("currency")?.unwrap_or(default_currency),
                 amount,
                 paid_date: paid,
-                reference: l.opt("reference").map(str::to_string),
+                reference: l.text("reference", limits::MAX_REFERENCE + 10)?.map(str::to_string),
             })
         })
         .collect()
@@ -193,6 +252,50 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Issue #8 case 18: line numbers were one too low in CRLF files; a customers file with one
+    /// id twice said "2 created".
+    #[test]
+    fn crlf_line_numbers_and_duplicate_ids() {
+        let (_d, p) = file(b"id,customer_id,issue_date,due_date,amount\r\n1,c,2024-01-01,2024-01-31,10\r\n2,c,2024-01-01,2024-01-31,1x\r\n");
+        let e = invoices(&p, Currency::SEK).unwrap_err().to_string();
+        assert!(e.ends_with("in.csv: line 3: column amount: '1x' is not an amount (expected e.g. 1234.50)"), "{e}");
+        let (_d, p) = file(b"id,name,kind\r\nk1,A,consumer\r\nk2,B,consumer\r\nk1,C,business\r\n");
+        let e = customers(&p, "sv").unwrap_err().to_string();
+        assert!(e.ends_with("in.csv: line 4: column id: 'k1' appears twice (first on line 2)"), "{e}");
+    }
+
+    /// Issue #8 cases 8, 10 and 18: absurd amounts and dates, NUL bytes and huge ids are refused
+    /// at the edge, so both databases see the same (bounded) values.
+    #[test]
+    fn values_out_of_bounds_are_refused() {
+        let cases: [(&[u8], &str); 5] = [
+            (
+                b"id,customer_id,issue_date,due_date,amount\n1,c,2024-01-01,2024-01-31,92233720368547758.07\n",
+                "line 2: column amount: 92233720368547758.07 is above the limit 10000000000.00",
+            ),
+            (
+                b"id,customer_id,issue_date,due_date,amount\n1,c,0001-01-01,2024-01-31,10\n",
+                "line 2: column issue_date: 0001-01-01 is outside 2000-01-01..2099-12-31",
+            ),
+            (
+                b"id,customer_id,issue_date,due_date,amount\n1,c,2024-01-01,9999-01-31,10\n",
+                "line 2: column due_date: 9999-01-31 is outside 2000-01-01..2099-12-31",
+            ),
+            (b"id,customer_id,issue_date,due_date,amount\na\x00b,c,2024-01-01,2024-01-31,10\n", "line 2: column id: contains the control character U+0000"),
+            (b"id,customer_id,issue_date,due_date,amount\n1,c,2024-01-01,2024-01-31,10\n", ""),
+        ];
+        for (bytes, want) in cases {
+            let (_d, p) = file(bytes);
+            match invoices(&p, Currency::SEK) {
+                Ok(_) => assert!(want.is_empty()),
+                Err(e) => assert!(e.to_string().ends_with(want) && !want.is_empty(), "{e}"),
+            }
+        }
+        let long = format!("id,customer_id,issue_date,due_date,amount\n{},c,2024-01-01,2024-01-31,10\n", "x".repeat(1_000_000));
+        let (_d, p) = file(long.as_bytes());
+        assert!(invoices(&p, Currency::SEK).unwrap_err().to_string().ends_with("line 2: column id: 1000000 characters, at most 64 allowed"));
     }
 
     #[test]

@@ -3,14 +3,14 @@
 //! issued, payments arriving as each payer type reacts to reminders, demands and calls, and the
 //! daily run deciding every step.
 
-use crate::{m, show, today};
+use crate::{show, today};
 use anyhow::Result;
 use chrono::{Datelike, Duration, NaiveDate};
 use clap::Args;
 use fordra_core::domain::{DebtorKind, JurisdictionCode, StepKind};
 use fordra_core::law::LawBook;
 use fordra_core::model::Policy;
-use fordra_core::money::Currency;
+use fordra_core::money::{Amounts, Currency};
 use fordra_core::report;
 use fordra_core::run::Creditor;
 use fordra_store::{CustomerRow, InvoiceRow, PaymentRow, Store};
@@ -168,7 +168,8 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
     let start = end - Duration::days(a.days - 1);
     let history_start = start - Duration::days(365);
     let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
-    let mut store = Store::open(db)?;
+    let mut store = Store::create(db)?;
+    store.set_today(end);
     store.delete_creditor(DEMO_CREDITOR)?;
     let creditor = Creditor {
         id: DEMO_CREDITOR.into(),
@@ -372,9 +373,12 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
     );
     println!("Outcomes of invoices issued since {} by the customer's segment today:", start - Duration::days(30));
     show::print_segments(&seg, end);
-    let total_fees: i64 = seg.iter().map(|s| s.fees).sum();
-    let total_interest: i64 = seg.iter().map(|s| s.interest).sum();
-    println!("Fees charged {} SEK, late interest {} SEK.", m(total_fees), m(total_interest));
+    let (mut fees, mut interest) = (Amounts::default(), Amounts::default());
+    for s in &seg {
+        fees.merge(&s.fees);
+        interest.merge(&s.interest);
+    }
+    println!("Fees charged {fees}, late interest {interest}.");
     if let (Some(l), Some(e)) = (&lab, &experiment) {
         println!("{l} {nudges} invoices were nudged before due.");
         println!("Experiment '{DEMO_EXPERIMENT}' (Normal segment, reminder by text at due + 3 for 30 % of customers): {}", e.verdict);

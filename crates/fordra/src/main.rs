@@ -76,13 +76,19 @@ enum Cmd {
     #[command(subcommand)]
     Model(model::ModelCmd),
     /// The daily run: decide and record every open claim's next step.
+    #[command(args_conflicts_with_subcommands = true)]
     Run {
+        #[command(subcommand)]
+        action: Option<RunAction>,
         /// The run date (default: today).
         #[arg(long)]
         date: Option<NaiveDate>,
         /// Decide and show, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Allow a run dated more than 7 days after today.
+        #[arg(long)]
+        allow_future: bool,
     },
     /// Interest and lawful fees for a claim (no database needed).
     Quote(QuoteArgs),
@@ -124,6 +130,18 @@ enum Cmd {
     Bench(bench::BenchArgs),
 }
 
+#[derive(Subcommand)]
+enum RunAction {
+    /// Undo the latest run (e.g. one dated by mistake): its steps are kept as reverted, their
+    /// fees and interest reversed by correcting entries, segments put back.
+    Revert {
+        #[arg(long)]
+        date: NaiveDate,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ImportWhat {
     Customers,
@@ -143,7 +161,8 @@ enum ReportKind {
 
 #[derive(Subcommand)]
 enum CreditorCmd {
-    /// Add (or update) a creditor with the default handling models of its jurisdiction.
+    /// Add a creditor with the default handling models of its jurisdiction (the same command
+    /// again changes nothing; another creditor with the same id is refused).
     Add {
         #[arg(long)]
         id: String,
@@ -166,8 +185,27 @@ enum CreditorCmd {
         contract_rate: Option<rust_decimal::Decimal>,
         #[arg(long)]
         bankgiro: Option<String>,
+        /// The creditor's bank account (IBAN); give it once per account.
+        #[arg(long)]
+        iban: Vec<String>,
+    },
+    /// Change a creditor's name, accounts or fee agreement (law and currency only while it has
+    /// no claims).
+    Update {
+        #[arg(long)]
+        name: Option<String>,
+        /// A bankgiro number ("" removes it).
+        #[arg(long)]
+        bankgiro: Option<String>,
+        /// The bank accounts (IBANs), comma-separated, replacing those registered ("" removes them).
         #[arg(long)]
         iban: Option<String>,
+        #[arg(long)]
+        reminder_fee_agreed: Option<bool>,
+        #[arg(long)]
+        jurisdiction: Option<JurisdictionCode>,
+        #[arg(long)]
+        currency: Option<Currency>,
     },
     /// Show the creditor.
     Show,
@@ -203,6 +241,19 @@ enum CustomerCmd {
         id: String,
         #[arg(long)]
         off: bool,
+    },
+    /// Pay back (part of) a customer's credit from overpayments.
+    Refund {
+        id: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        currency: Option<Currency>,
+        /// Default: today.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[arg(long, default_value = "refunded to the customer")]
+        note: String,
     },
 }
 
@@ -293,14 +344,25 @@ pub fn load_law(path: &Option<PathBuf>) -> Result<LawBook> {
     match path {
         None => Ok(LawBook::embedded()),
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading law tables {}", p.display()))?;
+            let text = read_config(p)?;
             Ok(LawBook::parse(&text, &p.display().to_string())?)
         }
     }
 }
 
+/// Reads a configuration file (policy, law tables, mapping), refusing one above the size limit.
+pub fn read_config(p: &std::path::Path) -> Result<String> {
+    let len = std::fs::metadata(p).with_context(|| format!("reading {}", p.display()))?.len();
+    if len > fordra_core::limits::MAX_CONFIG_BYTES {
+        bail!("{}: {len} bytes, above the limit of {} bytes for a configuration file", p.display(), fordra_core::limits::MAX_CONFIG_BYTES);
+    }
+    std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
+}
+
 pub fn resolve_creditor(store: &mut Store, given: &Option<String>) -> Result<String> {
     if let Some(c) = given {
+        // An unknown creditor is an error, never an empty report.
+        store.creditor(c)?;
         return Ok(c.clone());
     }
     let ids = store.creditor_ids()?;
@@ -365,7 +427,14 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         cmd => {
-            let mut store = Store::open(&cli.db).with_context(|| format!("opening database {}", cli.db))?;
+            // Only `creditor add` creates a database (and `demo`, above): a mistyped --db path
+            // must be an error, not a new empty database.
+            let creates = matches!(cmd, Cmd::Creditor(CreditorCmd::Add { .. }));
+            let opened = if creates { Store::create(&cli.db) } else { Store::open(&cli.db) };
+            let mut store = opened.map_err(|e| match e {
+                fordra_store::StoreError::NotFound(m) => anyhow!("{m} (create one with `fordra creditor add` or `fordra demo`)"),
+                e => anyhow!("opening database {}: {e}", cli.db),
+            })?;
             with_store(&mut store, &law, cli.creditor, cli.json, cmd)
         }
     }
@@ -383,19 +452,20 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
             charge_interest: !no_interest,
             contract_rate,
             bankgiro,
-            iban,
+            iban: (!iban.is_empty()).then(|| iban.join(", ")),
             reference_scheme: Some(default_scheme(jurisdiction)),
             policy: Policy::default_for(jurisdiction),
         };
         c.policy.validate(j, c.reminder_fee_agreed, today()).map_err(|e| anyhow!("the default policy is not lawful here: {}", e.join("; ")))?;
-        store.save_creditor(&c)?;
+        let created = store.create_creditor(&c)?;
         if json {
-            println!("{}", json!({"creditor": c.id, "jurisdiction": c.jurisdiction.upper(), "currency": c.currency.code()}));
+            println!("{}", json!({"creditor": c.id, "jurisdiction": c.jurisdiction.upper(), "currency": c.currency.code(), "created": created}));
         } else {
             println!(
-                "Creditor {} ({}) saved: {} law, {}, reminder fees agreed: {}, late interest: {}",
+                "Creditor {} ({}) {}: {} law, {}, reminder fees agreed: {}, late interest: {}",
                 c.id,
                 c.name,
+                if created { "added" } else { "already exists, unchanged" },
                 c.jurisdiction.upper(),
                 c.currency,
                 c.reminder_fee_agreed,
@@ -416,6 +486,19 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
     let cid = resolve_creditor(store, &creditor)?;
     match cmd {
         Cmd::Creditor(CreditorCmd::Show) => show::creditor(store, &cid, json),
+        Cmd::Creditor(CreditorCmd::Update { name, bankgiro, iban, reminder_fee_agreed, jurisdiction, currency }) => {
+            let change = fordra_store::CreditorChange { name, bankgiro, iban, reminder_fee_agreed, jurisdiction, currency };
+            let c = store.update_creditor(&cid, &change)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({"creditor": c.id, "name": c.name, "bankgiro": c.bankgiro, "iban": c.iban, "reminder_fee_agreed": c.reminder_fee_agreed, "jurisdiction": c.jurisdiction.upper(), "currency": c.currency.code()})
+                );
+            } else {
+                println!("Creditor {} updated", c.id);
+            }
+            Ok(())
+        }
         Cmd::Policy(PolicyCmd::Show) => {
             let c = store.creditor(&cid)?;
             if json {
@@ -426,7 +509,7 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
             Ok(())
         }
         Cmd::Policy(PolicyCmd::Set { file }) => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let text = read_config(&file)?;
             let policy = Policy::from_toml(&text).map_err(|e| anyhow!("{}: {e}", file.display()))?;
             let mut c = store.creditor(&cid)?;
             let j = law.jurisdiction(c.jurisdiction)?;
@@ -469,7 +552,16 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
         }
         Cmd::Import { what, file, .. } => import(store, law, &cid, what, &file, json),
         Cmd::Model(m) => model::run(store, &cid, m, json),
-        Cmd::Run { date, dry_run } => run_day(store, law, &cid, date.unwrap_or_else(today), dry_run, json),
+        Cmd::Run { action: Some(RunAction::Revert { date, reason }), .. } => {
+            let r = store.revert_run(&cid, law, date, &reason)?;
+            if json {
+                println!("{}", json!({"reverted": date, "actions": r.actions, "segment_changes": r.segment_changes, "reason": reason}));
+            } else {
+                println!("Run {date} reverted: {} steps and {} segment changes undone ({reason})", r.actions, r.segment_changes);
+            }
+            Ok(())
+        }
+        Cmd::Run { action: None, date, dry_run, allow_future } => run_day(store, law, &cid, date.unwrap_or_else(today), dry_run, allow_future, json),
         Cmd::Claim(ClaimCmd::Show { id }) => show::claim(store, law, &cid, &id, json),
         Cmd::Customer(CustomerCmd::Show { id }) => show::customer(store, &cid, &id, json),
         Cmd::Customer(CustomerCmd::Vip { id, off }) => {
@@ -481,11 +573,29 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
             }
             Ok(())
         }
+        Cmd::Customer(CustomerCmd::Refund { id, amount, currency, date, note }) => {
+            let amount = parse_minor(&amount).map_err(|e| anyhow!("--amount: {e}"))?;
+            let date = date.unwrap_or_else(today);
+            let (refund, left) = store.refund(&cid, law, &id, amount, currency, date, &note)?;
+            if json {
+                println!("{}", json!({"refund": refund, "customer": id, "amount": m(amount), "date": date, "credit_left": m(left)}));
+            } else {
+                println!("Refund {refund}: {} to {id} on {date}; credit left {}", m(amount), m(left));
+            }
+            Ok(())
+        }
         Cmd::Pause(p) => pause(store, law, &cid, p, json),
         Cmd::Payments(p) => payments::run(store, law, &cid, p, json),
         Cmd::Strategy(c) => strategy::run(store, law, &cid, c, json),
-        Cmd::Report { kind: ReportKind::Forecast, date, weeks, .. } => model::forecast(store, &cid, date.unwrap_or_else(today), weeks, json),
+        Cmd::Report { kind: ReportKind::Forecast, date, weeks, .. } => {
+            fordra_core::limits::days("--weeks", weeks, 1, 104)?;
+            model::forecast(store, &cid, date.unwrap_or_else(today), weeks, json)
+        }
         Cmd::Report { kind, date, window, .. } => {
+            fordra_core::limits::days("--window", window, 1, fordra_core::limits::MAX_DAYS)?;
+            if let Some(d) = date {
+                fordra_core::limits::date("--date", d)?;
+            }
             show::report(store, &cid, matches!(kind, ReportKind::Aging), matches!(kind, ReportKind::Dso), date.unwrap_or_else(today), window, json)
         }
         _ => unreachable!("handled before opening the store"),
@@ -533,14 +643,14 @@ fn import(store: &mut Store, law: &LawBook, cid: &str, what: ImportWhat, file: &
     Ok(())
 }
 
-fn run_day(store: &mut Store, law: &LawBook, cid: &str, date: NaiveDate, dry_run: bool, json: bool) -> Result<()> {
-    let r = store.run_day(cid, law, date, dry_run)?;
+fn run_day(store: &mut Store, law: &LawBook, cid: &str, date: NaiveDate, dry_run: bool, allow_future: bool, json: bool) -> Result<()> {
+    let r = store.run_day_with(cid, law, date, dry_run, allow_future)?;
     let changes: Vec<_> = r.segment_changes().collect();
     if json {
         let actions: Vec<_> = r
             .actions
             .iter()
-            .map(|a| json!({"claim": a.claim_id, "customer": a.customer_id, "segment": a.segment, "step": a.kind, "step_no": a.step_no, "channel": a.channel, "fee": m(a.fee_total()), "fees": a.fees.iter().map(|f| json!({"kind": f.kind, "amount": m(f.amount), "basis": f.basis})).collect::<Vec<_>>(), "interest": m(a.interest), "deadline": a.deadline, "letter": a.letter, "skipped": a.skipped, "reason": a.reason, "arm": a.arm}))
+            .map(|a| json!({"claim": a.claim_id, "customer": a.customer_id, "segment": a.segment, "step": a.kind, "step_no": a.step_no, "channel": a.channel, "fee": m(a.fee_total()), "fees": a.fees.iter().map(|f| json!({"kind": f.kind, "amount": m(f.amount), "basis": f.basis})).collect::<Vec<_>>(), "interest": m(a.interest), "amount_to_pay": m(a.amount_to_pay), "deadline": a.deadline, "letter": a.letter, "skipped": a.skipped, "reason": a.reason, "arm": a.arm}))
             .collect();
         let out = json!({
             "date": date, "creditor": cid, "dry_run": dry_run, "open_claims": r.open_claims,
@@ -607,7 +717,15 @@ fn quote(law: &LawBook, q: QuoteArgs, json: bool) -> Result<()> {
     let j = law.jurisdiction(q.jurisdiction)?;
     let currency = q.currency.unwrap_or(j.currency);
     let principal = parse_minor(&q.principal).map_err(|e| anyhow!("--principal: {e}"))?;
+    fordra_core::limits::amount("--principal", principal, 1)?;
     let as_of = q.as_of.unwrap_or_else(today);
+    fordra_core::limits::date("--due", q.due)?;
+    fordra_core::limits::date("--as-of", as_of)?;
+    if let Some(r) = q.contract_rate {
+        if r < rust_decimal::Decimal::ZERO || r > rust_decimal::Decimal::from(100) {
+            bail!("--contract-rate: {r} is outside 0..100 percent");
+        }
+    }
     let r = quote(
         law,
         &QuoteInput {

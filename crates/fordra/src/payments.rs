@@ -2,17 +2,20 @@
 //! queue, the ERP payment report, and payment references.
 
 use crate::{m, table};
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 use fordra_core::law::LawBook;
 use fordra_core::matching::Incoming;
 use fordra_core::reference::{self, Scheme};
 use fordra_formats::{bgmax, camt, ktl};
-use fordra_store::{BankImport, Reversal, ReversalTarget, Store};
+use fordra_store::{bank_digest as digest, BankImport, FileItem, Reversal, ReversalTarget, Store};
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 #[derive(Subcommand)]
 pub enum PaymentsCmd {
@@ -74,8 +77,9 @@ impl Format {
     }
 }
 
-/// Recognises a file by its first bytes.
+/// Recognises a file by its first bytes (a UTF-8 byte-order mark is skipped).
 pub fn detect(bytes: &[u8]) -> Format {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_string();
     let first = head.lines().next().unwrap_or("").trim_end_matches('\r');
     if first.starts_with("01BGMAX") {
@@ -92,7 +96,7 @@ pub fn detect(bytes: &[u8]) -> Format {
 }
 
 /// FNV-1a over the file: identifies a file already imported (each payment's bank key is what
-/// keeps bookings single; this only lets the report say "seen before"). Hand-written because a
+/// keeps bookings single; a file seen before books nothing at all). Hand-written because a
 /// cryptographic hash crate would be a dependency for a non-security purpose.
 fn checksum(bytes: &[u8]) -> String {
     let mut h: u64 = 0xcbf29ce484222325;
@@ -103,163 +107,299 @@ fn checksum(bytes: &[u8]) -> String {
     format!("{h:016x}-{}", bytes.len())
 }
 
-pub struct Parsed {
-    pub incoming: Vec<Incoming>,
-    pub reversals: Vec<Reversal>,
-    pub notes: Vec<String>,
+/// Keys for payments a file gives no bank reference for: a digest of what the payment says and
+/// its place among identical payments in the file. The same payment in two files gets the same
+/// key (one booking); two identical payments in one file get two.
+#[derive(Default)]
+struct ContentKeys(HashMap<String, usize>);
+
+impl ContentKeys {
+    fn key(&mut self, prefix: &str, parts: &[&str]) -> String {
+        let d = digest(parts);
+        let n = self.0.entry(d.clone()).or_insert(0);
+        *n += 1;
+        format!("{prefix}:content:{d}:{n}")
+    }
 }
 
-pub fn parse_file(path: &Path, format: Format, default_currency: &str) -> Result<Parsed> {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).with_context(|| format!("reading {name}"))?;
-    let mut out = Parsed { incoming: vec![], reversals: vec![], notes: vec![] };
+/// Reads a bank file into the items the store imports. BgMax is read a deposit at a time as the
+/// items are taken; the others are read whole (they are bounded in size: see the README).
+pub fn items<'a>(
+    bytes: &'a [u8],
+    name: &str,
+    format: Format,
+    default_currency: &str,
+    notes: Rc<RefCell<Vec<String>>>,
+) -> Result<Box<dyn Iterator<Item = Result<FileItem, String>> + 'a>> {
     match format {
         Format::Bgmax => {
-            let f = bgmax::parse(&bytes).map_err(|e| anyhow!("{name}: {e}"))?;
-            out.notes.extend(f.warnings.iter().map(|w| format!("{name}: {w}")));
-            for d in &f.deposits {
-                for (n, p) in d.payments.iter().enumerate() {
-                    let key = format!("bgmax:{}:{}:{}:{}:{}", d.payee_bankgiro, d.payment_date, d.serial, p.serial, n + 1);
-                    if p.record == 21 {
-                        out.notes.push(format!(
-                            "{name}: line {}: deduction (record 21) of {} with reference {} is not booked: review it against your credit notes",
-                            p.line,
-                            m(p.amount),
-                            p.reference
-                        ));
-                        continue;
-                    }
-                    let mut refs: Vec<String> = Some(p.reference.clone()).filter(|r| !r.is_empty()).into_iter().collect();
-                    for x in &p.extra_references {
-                        if x.negative {
-                            out.notes.push(format!("{name}: line {}: negative extra reference {} is not booked", x.line, x.reference));
-                        } else {
-                            refs.push(x.reference.clone());
-                        }
-                    }
-                    out.incoming.push(Incoming {
-                        key,
-                        date: d.payment_date,
-                        amount: p.amount,
-                        currency: d.currency.clone(),
-                        references: refs,
-                        text: p.info.clone(),
-                        payer: p.name.clone(),
-                        claim: None,
-                        line: p.line,
-                    });
+            let name = name.to_string();
+            let mut reader = bgmax::Reader::new(bytes);
+            let mut queue: VecDeque<FileItem> = VecDeque::new();
+            let mut done = false;
+            Ok(Box::new(std::iter::from_fn(move || loop {
+                if let Some(x) = queue.pop_front() {
+                    return Some(Ok(x));
                 }
-            }
+                if done {
+                    return None;
+                }
+                match reader.next_deposit() {
+                    Err(e) => {
+                        done = true;
+                        return Some(Err(e.to_string()));
+                    }
+                    Ok(None) => {
+                        done = true;
+                        notes.borrow_mut().extend(reader.file.warnings.iter().map(|w| format!("{name}: {w}")));
+                    }
+                    Ok(Some(d)) => queue.extend(bgmax_items(&d, &name, &notes)),
+                }
+            })))
         }
         Format::Camt053 | Format::Camt054 => {
-            let f = camt::parse(&bytes).map_err(|e| anyhow!("{name}: {e}"))?;
-            for a in &f.accounts {
-                let acct = a.iban.clone().or(a.other_id.clone()).unwrap_or_default();
-                for e in &a.entries {
-                    let date = e.booking_date.or(e.value_date).ok_or_else(|| anyhow!("{name}: line {}: entry without booking date", e.line))?;
-                    if !e.status.is_empty() && e.status != "BOOK" {
-                        out.notes.push(format!("{name}: line {}: entry with status {} is not booked yet: skipped", e.line, e.status));
-                        continue;
-                    }
-                    let entry_key = e.account_servicer_ref.clone().unwrap_or_else(|| format!("{date}:{}", e.line));
-                    let txs: Vec<camt::CamtTx> =
-                        if e.transactions.is_empty() { vec![camt::CamtTx { line: e.line, ..Default::default() }] } else { e.transactions.clone() };
-                    for (n, t) in txs.iter().enumerate() {
-                        let tx_ref = t.account_servicer_ref.clone().or(t.end_to_end_id.clone()).unwrap_or_else(|| format!("{entry_key}/{}", n + 1));
-                        let key = format!("camt:{acct}:{tx_ref}");
-                        if e.reversal {
-                            out.reversals.push(Reversal {
-                                key: format!("camt:{acct}:reversal:{entry_key}:{}", n + 1),
-                                line: t.line,
-                                date,
-                                target: ReversalTarget::Key(key),
-                            });
-                            continue;
-                        }
-                        if !e.credit {
-                            continue;
-                        }
-                        let amount = t.amount.unwrap_or(if txs.len() == 1 { e.amount } else { 0 });
-                        out.incoming.push(Incoming {
-                            key,
-                            date,
-                            amount,
-                            currency: e.currency.clone(),
-                            references: t.references.clone(),
-                            text: t.text.clone(),
-                            payer: t.debtor_name.clone(),
-                            claim: None,
-                            line: t.line,
-                        });
-                    }
-                }
-            }
+            let f = camt::parse(bytes).map_err(|e| anyhow!("{name}: {e}"))?;
+            Ok(Box::new(camt_items(&f).into_iter().map(Ok)))
         }
         Format::Ktl => {
-            let f = ktl::parse(&bytes).map_err(|e| anyhow!("{name}: {e}"))?;
-            for b in &f.batches {
-                for p in &b.payments {
-                    let key = format!("ktl:{}", p.archive_id);
-                    if p.correction {
-                        out.reversals.push(Reversal {
-                            key,
-                            line: p.line,
-                            date: p.payment_date,
-                            target: ReversalTarget::ReferenceAmount(p.reference.clone(), -p.amount),
-                        });
-                    } else {
-                        out.incoming.push(Incoming {
-                            key,
-                            date: p.payment_date,
-                            amount: p.amount,
-                            currency: "EUR".into(),
-                            references: vec![p.reference.clone()].into_iter().filter(|r| !r.is_empty()).collect(),
-                            text: vec![],
-                            payer: Some(p.payer.clone()).filter(|x| !x.is_empty()),
-                            claim: None,
-                            line: p.line,
-                        });
-                    }
-                }
+            let f = ktl::parse(bytes).map_err(|e| anyhow!("{name}: {e}"))?;
+            Ok(Box::new(ktl_items(&f, name, &notes).into_iter().map(Ok)))
+        }
+        Format::Csv => Ok(Box::new(csv_items(bytes, name, default_currency)?.into_iter().map(Ok))),
+    }
+}
+
+fn bgmax_items(d: &bgmax::Deposit, name: &str, notes: &RefCell<Vec<String>>) -> Vec<FileItem> {
+    let mut out = Vec::new();
+    for (n, p) in d.payments.iter().enumerate() {
+        let key = format!("bgmax:{}:{}:{}:{}:{}", d.payee_bankgiro, d.payment_date, d.serial, p.serial, n + 1);
+        if p.record == 21 {
+            let reason = format!("deduction (record 21) with reference {}: not booked, review it against your credit notes", p.reference);
+            out.push(FileItem::Refused { key, line: p.line, date: d.payment_date, amount: -p.amount, currency: d.currency.clone(), reason });
+            continue;
+        }
+        let mut refs: Vec<String> = Some(p.reference.clone()).filter(|r| !r.is_empty()).into_iter().collect();
+        for x in &p.extra_references {
+            if x.negative {
+                notes.borrow_mut().push(format!("{name}: line {}: negative extra reference {} is not booked", x.line, x.reference));
+            } else {
+                refs.push(x.reference.clone());
             }
         }
-        Format::Csv => {
-            let sheet = crate::csvin::Sheet::read(path, &["id", "date", "amount"])?;
-            for l in sheet.lines() {
-                let amount = l.amount("amount")?;
-                if amount <= 0 {
-                    bail!("{name}: line {}: column amount: must be positive", l.line);
-                }
-                out.incoming.push(Incoming {
-                    key: format!("csv:{}", l.req("id")?),
-                    date: l.date("date")?,
-                    amount,
-                    currency: l.opt("currency").unwrap_or(default_currency).to_ascii_uppercase(),
-                    references: l.opt("reference").map(str::to_string).into_iter().collect(),
-                    text: l.opt("text").map(str::to_string).into_iter().collect(),
-                    payer: l.opt("payer").map(str::to_string),
-                    claim: l.opt("invoice_id").map(str::to_string),
-                    line: l.line,
+        out.push(FileItem::Payment(Incoming {
+            key,
+            date: d.payment_date,
+            amount: p.amount,
+            currency: d.currency.clone(),
+            references: refs,
+            text: p.info.clone(),
+            payer: p.name.clone(),
+            claim: None,
+            line: p.line,
+            account: Some(d.payee_bankgiro.clone()),
+        }));
+    }
+    out
+}
+
+fn camt_items(f: &camt::CamtFile) -> Vec<FileItem> {
+    let mut out = Vec::new();
+    let mut content = ContentKeys::default();
+    for a in &f.accounts {
+        let acct = a.iban.clone().or(a.other_id.clone()).unwrap_or_default();
+        for e in &a.entries {
+            let Some(date) = e.booking_date.or(e.value_date) else {
+                let reason = "an entry without a booking date".to_string();
+                out.push(FileItem::Refused {
+                    key: format!("camt:{acct}:undated:{}", e.line),
+                    line: e.line,
+                    date: chrono::NaiveDate::MIN,
+                    amount: 0,
+                    currency: e.currency.clone(),
+                    reason,
                 });
+                continue;
+            };
+            let txs: Vec<camt::CamtTx> =
+                if e.transactions.is_empty() { vec![camt::CamtTx { line: e.line, ..Default::default() }] } else { e.transactions.clone() };
+            for (n, t) in txs.iter().enumerate() {
+                let amount = t.amount.unwrap_or(if txs.len() == 1 { e.amount } else { 0 });
+                // The bank's reference for the transaction, else the entry's with the position,
+                // else what the payment says (a payer's EndToEndId alone is not unique).
+                let key = match (&t.account_servicer_ref, &e.account_servicer_ref) {
+                    (Some(r), _) => format!("camt:{acct}:{r}"),
+                    (None, Some(r)) => format!("camt:{acct}:{r}/{}", n + 1),
+                    (None, None) => content.key(
+                        &format!("camt:{acct}"),
+                        &[
+                            &date.to_string(),
+                            &amount.to_string(),
+                            &e.currency,
+                            &e.credit.to_string(),
+                            &e.reversal.to_string(),
+                            &t.references.join(" "),
+                            &t.text.join(" "),
+                            t.debtor_name.as_deref().unwrap_or(""),
+                            t.debtor_iban.as_deref().unwrap_or(""),
+                            t.end_to_end_id.as_deref().unwrap_or(""),
+                        ],
+                    ),
+                };
+                if e.reversal {
+                    let target = match (&t.account_servicer_ref, t.references.is_empty()) {
+                        (Some(r), _) => ReversalTarget::Key(format!("camt:{acct}:{r}")),
+                        (None, false) => ReversalTarget::ReferenceAmount(t.references.join(" "), amount),
+                        (None, true) => ReversalTarget::Key(key.clone()),
+                    };
+                    out.push(FileItem::Reversal(Reversal { key: format!("{key}:reversal"), line: t.line, date, target }));
+                    continue;
+                }
+                if !e.status.is_empty() && e.status != "BOOK" {
+                    let reason = format!("entry with status {}: not booked by the bank yet", e.status);
+                    out.push(FileItem::Refused { key: format!("{key}:{}", e.status), line: t.line, date, amount, currency: e.currency.clone(), reason });
+                    continue;
+                }
+                if !e.credit {
+                    let reason = "a debit (money out), not a payment".to_string();
+                    out.push(FileItem::Refused { key, line: t.line, date, amount: -amount, currency: e.currency.clone(), reason });
+                    continue;
+                }
+                out.push(FileItem::Payment(Incoming {
+                    key,
+                    date,
+                    amount,
+                    currency: e.currency.clone(),
+                    references: t.references.clone(),
+                    text: t.text.clone(),
+                    payer: t.debtor_name.clone(),
+                    claim: None,
+                    line: t.line,
+                    account: Some(acct.clone()),
+                }));
             }
         }
+    }
+    out
+}
+
+fn ktl_items(f: &ktl::KtlFile, name: &str, notes: &RefCell<Vec<String>>) -> Vec<FileItem> {
+    let mut out = Vec::new();
+    let mut content = ContentKeys::default();
+    for b in &f.batches {
+        for p in &b.payments {
+            let key = if p.archive_id.is_empty() {
+                notes.borrow_mut().push(format!("{name}: line {}: no archive id: the payment is known by its content", p.line));
+                content.key("ktl", &[&p.account, &p.payment_date.to_string(), &p.reference, &p.payer, &p.amount.to_string(), &p.correction.to_string()])
+            } else {
+                format!("ktl:{}", p.archive_id)
+            };
+            if p.correction {
+                out.push(FileItem::Reversal(Reversal {
+                    key,
+                    line: p.line,
+                    date: p.payment_date,
+                    target: ReversalTarget::ReferenceAmount(p.reference.clone(), -p.amount),
+                }));
+            } else {
+                out.push(FileItem::Payment(Incoming {
+                    key,
+                    date: p.payment_date,
+                    amount: p.amount,
+                    currency: "EUR".into(),
+                    references: vec![p.reference.clone()].into_iter().filter(|r| !r.is_empty()).collect(),
+                    text: vec![],
+                    payer: Some(p.payer.clone()).filter(|x| !x.is_empty()),
+                    claim: None,
+                    line: p.line,
+                    account: Some(p.account.clone()),
+                }));
+            }
+        }
+    }
+    out
+}
+
+fn csv_items(bytes: &[u8], name: &str, default_currency: &str) -> Result<Vec<FileItem>> {
+    let sheet = crate::csvin::Sheet::parse(name, bytes, &["id", "date", "amount"])?;
+    let mut out = Vec::new();
+    for l in sheet.lines() {
+        let at = |e: anyhow::Error| e;
+        let amount = l.amount("amount").map_err(at)?;
+        if amount <= 0 {
+            bail!("{name}: line {}: column amount: must be positive", l.line);
+        }
+        out.push(FileItem::Payment(Incoming {
+            key: format!("csv:{}", l.id("id").map_err(at)?),
+            date: l.date("date").map_err(at)?,
+            amount,
+            currency: l.opt("currency").unwrap_or(default_currency).to_ascii_uppercase(),
+            references: l.text("reference", 60).map_err(at)?.map(str::to_string).into_iter().collect(),
+            text: l.text("text", 500).map_err(at)?.map(str::to_string).into_iter().collect(),
+            payer: l.text("payer", 200).map_err(at)?.map(str::to_string),
+            claim: l.text("invoice_id", 64).map_err(at)?.map(str::to_string),
+            line: l.line,
+            account: None,
+        }));
     }
     Ok(out)
 }
 
 pub fn import(store: &mut Store, law: &LawBook, cid: &str, file: &Path, format: Option<Format>, dry_run: bool, json: bool) -> Result<()> {
     let c = store.creditor(cid)?;
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let bytes = crate::csvin::read_bounded(file)?;
     let format = format.unwrap_or_else(|| detect(&bytes));
-    let parsed = parse_file(file, format, c.currency.code())?;
     let source = file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let r = store.import_bank_payments(cid, law, format.name(), &source, &checksum(&bytes), &parsed.incoming, &parsed.reversals, dry_run)?;
-    print_import(file, format, &r, &parsed.notes, dry_run, json)
+    let notes = Rc::new(RefCell::new(Vec::new()));
+    let mut it = items(&bytes, &file.display().to_string(), format, c.currency.code(), notes.clone())?;
+    let r = store.import_bank_payments(cid, law, format.name(), &source, &checksum(&bytes), &mut it, dry_run)?;
+    drop(it);
+    let notes = notes.borrow().clone();
+    print_import(file, format, &r, &notes, dry_run, json)
+}
+
+/// How many payment rows the table shows (JSON lists all).
+const SHOW_ROWS: usize = 200;
+
+#[derive(serde::Serialize)]
+struct PaymentOut<'a> {
+    key: &'a str,
+    line: usize,
+    reference: &'a Option<String>,
+    amount: String,
+    currency: &'a str,
+    date: chrono::NaiveDate,
+    payer: &'a Option<String>,
+    matched_claim: Option<&'a str>,
+    claims: Vec<serde_json::Value>,
+    status: &'a str,
+    how: &'a str,
+    suggestions: &'a [fordra_core::matching::Suggestion],
+}
+
+#[derive(serde::Serialize)]
+struct ImportOut<'a> {
+    file: String,
+    format: &'a str,
+    dry_run: bool,
+    file_seen_before: bool,
+    payments: Vec<PaymentOut<'a>>,
+    /// Booked or queued, per currency (duplicates, reversals and refused items not counted).
+    totals: BTreeMap<String, String>,
+    /// What the file holds per currency; the statuses add up to it.
+    file_total: BTreeMap<String, String>,
+    by_status: Vec<serde_json::Value>,
+    matched: usize,
+    partly_matched: usize,
+    unmatched: usize,
+    duplicates: usize,
+    reversals: usize,
+    refused: usize,
+    notes: &'a [String],
 }
 
 fn print_import(file: &Path, format: Format, r: &BankImport, notes: &[String], dry_run: bool, json: bool) -> Result<()> {
     let mut totals: BTreeMap<String, i64> = BTreeMap::new();
-    for p in r.payments.iter().filter(|p| p.status != "duplicate" && p.status != "reversal") {
+    for p in r.payments.iter().filter(|p| !matches!(p.status.as_str(), "duplicate" | "reversal" | "refused")) {
         *totals.entry(p.currency.clone()).or_default() += p.amount;
     }
     let count = |f: &dyn Fn(&str) -> bool| r.payments.iter().filter(|p| f(&p.status)).count();
@@ -268,28 +408,61 @@ fn print_import(file: &Path, format: Format, r: &BankImport, notes: &[String], d
     let unmatched = count(&|s| s == "unmatched");
     let duplicates = count(&|s| s == "duplicate");
     let reversals = count(&|s| s == "reversal");
+    let refused = count(&|s| s == "refused");
     if json {
-        let list: Vec<_> = r
-            .payments
-            .iter()
-            .map(|p| json!({"key": p.key, "line": p.line, "reference": p.reference, "amount": m(p.amount), "currency": p.currency, "date": p.date, "payer": p.payer, "matched_claim": p.claims.first().map(|c| &c.0), "claims": p.claims.iter().map(|(c, a)| json!({"claim": c, "amount": m(*a)})).collect::<Vec<_>>(), "status": p.status, "how": p.how, "suggestions": p.suggestions}))
-            .collect();
-        let out = json!({"file": file.display().to_string(), "format": format.name(), "dry_run": dry_run, "file_seen_before": r.file_seen_before, "payments": list, "totals": totals.iter().map(|(k, v)| (k.clone(), m(*v))).collect::<BTreeMap<_, _>>(), "matched": matched, "partly_matched": partly, "unmatched": unmatched, "duplicates": duplicates, "reversals": reversals, "notes": notes});
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let out = ImportOut {
+            file: file.display().to_string(),
+            format: format.name(),
+            dry_run,
+            file_seen_before: r.file_seen_before,
+            payments: r
+                .payments
+                .iter()
+                .map(|p| PaymentOut {
+                    key: &p.key,
+                    line: p.line,
+                    reference: &p.reference,
+                    amount: m(p.amount),
+                    currency: &p.currency,
+                    date: p.date,
+                    payer: &p.payer,
+                    matched_claim: p.claims.first().map(|c| c.0.as_str()),
+                    claims: p.claims.iter().map(|(c, a)| json!({"claim": c, "amount": m(*a)})).collect(),
+                    status: &p.status,
+                    how: &p.how,
+                    suggestions: &p.suggestions,
+                })
+                .collect(),
+            totals: totals.iter().map(|(k, v)| (k.clone(), m(*v))).collect(),
+            file_total: r.file_total.iter().map(|(k, v)| (k.clone(), m(*v))).collect(),
+            by_status: r.totals.iter().map(|t| json!({"status": t.status, "currency": t.currency, "count": t.count, "amount": m(t.amount)})).collect(),
+            matched,
+            partly_matched: partly,
+            unmatched,
+            duplicates,
+            reversals,
+            refused,
+            notes,
+        };
+        let stdout = std::io::stdout();
+        let mut w = std::io::BufWriter::new(stdout.lock());
+        serde_json::to_writer_pretty(&mut w, &out)?;
+        writeln!(w)?;
         return Ok(());
     }
     println!(
-        "{} ({}){}: {} payments, {}; {matched} matched, {partly} partly matched, {unmatched} unmatched, {duplicates} already imported, {reversals} reversals{}",
+        "{} ({}){}: {} items, {}; {matched} matched, {partly} partly matched, {unmatched} unmatched, {refused} refused, {duplicates} already imported, {reversals} reversals{}",
         file.display(),
         format.name(),
         if dry_run { " — dry run, nothing booked" } else { "" },
         r.payments.len(),
         if totals.is_empty() { "nothing new".to_string() } else { totals.iter().map(|(k, v)| format!("{} {k}", m(*v))).collect::<Vec<_>>().join(", ") },
-        if r.file_seen_before { " (this file was imported before)" } else { "" }
+        if r.file_seen_before { " (this file was imported before: nothing booked)" } else { "" }
     );
     let rows = r
         .payments
         .iter()
+        .take(SHOW_ROWS)
         .map(|p| {
             vec![
                 p.line.to_string(),
@@ -304,10 +477,24 @@ fn print_import(file: &Path, format: Format, r: &BankImport, notes: &[String], d
         })
         .collect();
     println!("{}", table(&["line", "reference", "amount", "date", "payer", "claim", "status", "why"], rows));
+    if r.payments.len() > SHOW_ROWS {
+        println!("… {} more (use --json for all)", r.payments.len() - SHOW_ROWS);
+    }
+    let by_status: Vec<String> = r.totals.iter().map(|t| format!("{} {}: {} ({})", t.count, t.status, m(t.amount), t.currency)).collect();
+    println!("In the file: {}; {}", r.file_total.iter().map(|(c, v)| format!("{} {c}", m(*v))).collect::<Vec<_>>().join(", "), by_status.join(", "));
     for n in notes {
         println!("note: {n}");
     }
     Ok(())
+}
+
+/// A text cell for a spreadsheet: a value starting with = + - @ TAB or CR would be read as a
+/// formula (=HYPERLINK(…), =cmd|…), so it gets a leading apostrophe (OWASP's CSV injection rule).
+pub fn cell(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_string(),
+    }
 }
 
 pub fn run(store: &mut Store, law: &LawBook, cid: &str, cmd: PaymentsCmd, json: bool) -> Result<()> {
@@ -370,11 +557,11 @@ pub fn run(store: &mut Store, law: &LawBook, cid: &str, cmd: PaymentsCmd, json: 
                 for r in &rows {
                     w.write_record([
                         r.date.to_string(),
-                        r.payment.clone(),
-                        r.claim.clone(),
-                        r.invoice_number.clone(),
-                        r.customer.clone(),
-                        r.currency.clone(),
+                        cell(&r.payment),
+                        cell(&r.claim),
+                        cell(&r.invoice_number),
+                        cell(&r.customer),
+                        cell(&r.currency),
                         m(r.amount),
                         m(r.principal),
                         m(r.interest),

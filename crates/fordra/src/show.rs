@@ -5,6 +5,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use fordra_core::domain::{JurisdictionCode, Segment};
 use fordra_core::law::LawBook;
+use fordra_core::money::Amounts;
 use fordra_core::report;
 use fordra_store::Store;
 use serde_json::json;
@@ -194,14 +195,17 @@ pub fn report(store: &mut Store, cid: &str, aging: bool, dso: bool, as_of: Naive
             println!(
                 "{}",
                 serde_json::to_string_pretty(
-                    &json!({"as_of": as_of, "buckets": a.iter().map(|b| json!({"bucket": b.bucket, "claims": b.claims, "open": m(b.open)})).collect::<Vec<_>>()})
+                    &json!({"as_of": as_of, "buckets": a.iter().map(|b| json!({"bucket": b.bucket, "claims": b.claims, "open": b.open})).collect::<Vec<_>>()})
                 )?
             );
         } else {
             println!("Aging of open claims on {as_of} (days past due)");
-            let total: i64 = a.iter().map(|b| b.open).sum();
-            let mut rows: Vec<Vec<String>> = a.iter().map(|b| vec![b.bucket.to_string(), b.claims.to_string(), m(b.open)]).collect();
-            rows.push(vec!["total".into(), a.iter().map(|b| b.claims).sum::<usize>().to_string(), m(total)]);
+            let mut total = Amounts::default();
+            for b in &a {
+                total.merge(&b.open);
+            }
+            let mut rows: Vec<Vec<String>> = a.iter().map(|b| vec![b.bucket.to_string(), b.claims.to_string(), b.open.to_string()]).collect();
+            rows.push(vec!["total".into(), a.iter().map(|b| b.claims).sum::<usize>().to_string(), total.to_string()]);
             println!("{}", table(&["bucket", "claims", "open"], rows));
         }
         return Ok(());
@@ -209,20 +213,31 @@ pub fn report(store: &mut Store, cid: &str, aging: bool, dso: bool, as_of: Naive
     if dso {
         let d = report::dso(&custs, &claims, as_of, window);
         if json {
+            let currencies: Vec<_> = d
+                .currencies
+                .iter()
+                .map(|c| json!({"currency": c.currency.code(), "receivables": m(c.receivables), "sales": m(c.sales), "dso": c.dso, "best_dso": c.best_dso}))
+                .collect();
             println!(
                 "{}",
                 serde_json::to_string_pretty(
-                    &json!({"as_of": as_of, "window_days": window, "receivables": m(d.receivables), "sales": m(d.sales), "dso": d.dso, "best_dso": d.best_dso, "segments": segment_json(&d.per_segment)})
+                    &json!({"as_of": as_of, "window_days": window, "currencies": currencies, "segments": segment_json(&d.per_segment)})
                 )?
             );
         } else {
-            println!(
-                "DSO on {as_of} over {window} days: receivables {} / sales {} × {window} = {} days (best possible {} days)",
-                m(d.receivables),
-                m(d.sales),
-                d.dso.map(|x| x.to_string()).unwrap_or("-".into()),
-                d.best_dso.map(|x| x.to_string()).unwrap_or("-".into())
-            );
+            for c in &d.currencies {
+                println!(
+                    "DSO on {as_of} over {window} days in {}: receivables {} / sales {} × {window} = {} days (best possible {} days)",
+                    c.currency,
+                    m(c.receivables),
+                    m(c.sales),
+                    c.dso.map(|x| x.to_string()).unwrap_or("-".into()),
+                    c.best_dso.map(|x| x.to_string()).unwrap_or("-".into())
+                );
+            }
+            if d.currencies.is_empty() {
+                println!("DSO on {as_of} over {window} days: no receivables and no sales");
+            }
             println!("Invoices paid in the window, by segment:");
             println!(
                 "{}",
@@ -259,7 +274,7 @@ fn opt(x: Option<f64>) -> String {
 pub fn segment_json(rows: &[report::SegmentFigures]) -> serde_json::Value {
     json!(rows
         .iter()
-        .map(|s| json!({"segment": s.segment, "customers": s.customers, "invoices": s.invoices, "open_claims": s.open_claims, "open_amount": m(s.open_amount), "reminders": s.reminders, "phone_calls": s.phone_calls, "collection_cases": s.collection_cases, "legal_cases": s.legal_cases, "paid_invoices": s.paid_invoices, "avg_days_to_pay": s.avg_days_to_pay, "avg_days_late": s.avg_days_late, "paid_on_time_share": s.paid_on_time_share, "fees": m(s.fees), "interest": m(s.interest)}))
+        .map(|s| json!({"segment": s.segment, "customers": s.customers, "invoices": s.invoices, "open_claims": s.open_claims, "open_amount": s.open_amount, "reminders": s.reminders, "phone_calls": s.phone_calls, "collection_cases": s.collection_cases, "legal_cases": s.legal_cases, "paid_invoices": s.paid_invoices, "avg_days_to_pay": s.avg_days_to_pay, "avg_days_late": s.avg_days_late, "paid_on_time_share": s.paid_on_time_share, "fees": s.fees, "interest": s.interest}))
         .collect::<Vec<_>>())
 }
 
@@ -273,15 +288,15 @@ pub fn print_segments(s: &[report::SegmentFigures], as_of: NaiveDate) {
                 r.customers.to_string(),
                 r.invoices.to_string(),
                 r.open_claims.to_string(),
-                m(r.open_amount),
+                r.open_amount.to_string(),
                 r.reminders.to_string(),
                 r.phone_calls.to_string(),
                 r.collection_cases.to_string(),
                 r.legal_cases.to_string(),
                 opt(r.avg_days_to_pay),
                 opt(r.avg_days_late),
-                m(r.fees),
-                m(r.interest),
+                r.fees.to_string(),
+                r.interest.to_string(),
             ]
         })
         .collect();

@@ -251,7 +251,8 @@ fn payments_partial_duplicate_and_reports() {
     let seg = ok(p, &["report", "segments", "--date", "2024-04-30", "--json"]).json();
     assert_eq!(seg["segments"].as_array().unwrap().len(), 3);
     let dso = ok(p, &["report", "dso", "--date", "2024-04-30", "--json"]).json();
-    assert!(dso["receivables"].as_str().is_some());
+    assert_eq!(dso["currencies"][0]["currency"], "SEK");
+    assert!(dso["currencies"][0]["receivables"].as_str().is_some());
 }
 
 #[test]
@@ -374,7 +375,7 @@ const KALLE_INVOICES: &str = "id,customer_id,issue_date,due_date,amount,referenc
 fn kalle() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    ok(p, &["creditor", "add", "--id", "kalle", "--name", "Kalle AB", "--jurisdiction", "SE"]);
+    ok(p, &["creditor", "add", "--id", "kalle", "--name", "Kalle AB", "--jurisdiction", "SE", "--bankgiro", "991-2346"]);
     write(p, "c.csv", KALLE_CUSTOMERS);
     write(p, "i.csv", KALLE_INVOICES);
     ok(p, &["import", "customers", "c.csv"]);
@@ -400,11 +401,19 @@ fn bgmax_sample_is_matched_queued_assigned_and_reported() {
     assert_eq!((r["matched"].as_u64(), r["unmatched"].as_u64()), (Some(5), Some(1)));
     let multi = r["payments"].as_array().unwrap().iter().find(|x| x["line"] == 13).unwrap().clone();
     assert_eq!(multi["claims"].as_array().unwrap().len(), 2, "one payment, several references (records 20 + 22): {multi}");
-    assert!(r["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("line 8: deduction (record 21)")));
+    // The deduction (record 21) is not booked but refused with its reason, and the statuses add
+    // up to the file: 10 400 paid in, less the 500 deduction, is the two deposits 1 900 + 8 000.
+    let deduction = r["payments"].as_array().unwrap().iter().find(|x| x["line"] == 8).unwrap().clone();
+    assert_eq!(deduction["status"], "refused");
+    assert!(deduction["how"].as_str().unwrap().starts_with("deduction (record 21)"), "{deduction}");
+    assert_eq!(r["file_total"]["SEK"], "9900.00");
+    let by_status: i64 =
+        r["by_status"].as_array().unwrap().iter().map(|t| (t["amount"].as_str().unwrap().parse::<f64>().unwrap() * 100.0).round() as i64).sum();
+    assert_eq!(by_status, 990_000);
     assert_eq!(ok(p, &["claim", "show", "655969", "--json"]).json()["status"], "paid");
     // The same file again books nothing.
     let again = ok(p, &["payments", "import", &sample(), "--json"]).json();
-    assert_eq!(again["duplicates"], 6);
+    assert_eq!(again["duplicates"], 7);
     // The unmatched payment (reference 659763, Berits Garn) has a suggestion; the advisor assigns it.
     let q = ok(p, &["payments", "unmatched", "--json"]).json();
     let key = q[0]["key"].as_str().unwrap().to_string();
@@ -421,7 +430,10 @@ fn bgmax_sample_is_matched_queued_assigned_and_reported() {
 fn camt054_with_reversal_and_ktl_with_correction() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    ok(p, &["creditor", "add", "--id", "oy", "--name", "Oy Ab", "--jurisdiction", "FI"]);
+    ok(
+        p,
+        &["creditor", "add", "--id", "oy", "--name", "Oy Ab", "--jurisdiction", "FI", "--iban", "FI14 3131 3001 2345 67", "--iban", "FI74 2950 1800 0000 14"],
+    );
     write(p, "c.csv", "id,name,kind\nmatti,Matti Meikäläinen,consumer\nyritys,Oy Yritys Ab,business\n");
     write(p, "i.csv", "id,customer_id,invoice_number,issue_date,due_date,amount,reference\n1002,yritys,1002,2024-03-01,2024-03-31,50.00,\n1001,matti,1001,2024-03-01,2024-03-31,100.00,RF18539007547034\n123123,matti,123123,2024-03-01,2024-03-31,120.50,\n");
     ok(p, &["import", "customers", "c.csv"]);
@@ -464,7 +476,7 @@ fn references_make_and_check() {
 fn camt053_statement_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    ok(p, &["creditor", "add", "--id", "se", "--name", "SE AB", "--jurisdiction", "SE"]);
+    ok(p, &["creditor", "add", "--id", "se", "--name", "SE AB", "--jurisdiction", "SE", "--iban", "SE4550000000058398257466"]);
     write(p, "c.csv", "id,name,kind\nanna,Anna Andersson,consumer\n");
     write(p, "i.csv", "id,customer_id,issue_date,due_date,amount,reference\n123,anna,2024-03-01,2024-04-01,250.50,1230\n");
     ok(p, &["import", "customers", "c.csv"]);

@@ -1,0 +1,270 @@
+//! The one way entries enter the ledger. Every write records facts (an invoice, a payment, a
+//! reversal, a step, a plan fee, a refund) and then reconciles the customers it touched: their
+//! facts are loaded, the ledger of record is derived (`fordra_core::settle`), and the difference
+//! from what the ledger holds is appended as new entries. Nothing is ever updated or deleted in
+//! the ledger, and the same facts always give the same ledger, whatever order they came in.
+
+use crate::{parse, Result, RowRef, Store, StoreError, Val};
+use chrono::NaiveDate;
+use fordra_core::domain::{Component, DebtorKind, PauseKind, StepKind};
+use fordra_core::fees::FeeLine;
+use fordra_core::law::Jurisdiction;
+use fordra_core::ledger::EntryKind;
+use fordra_core::money::Currency;
+use fordra_core::run::{Creditor, Pause};
+use fordra_core::settle::{
+    corrections, settle, ClaimFact, CustomerFacts, Held, PauseFact, PaymentFact, PaymentKind, Posting, RefundFact, Settlement, StepFact,
+};
+use rustc_hash::FxHashMap as HashMap;
+
+/// How many ids go into one `IN (…)` list.
+const CHUNK: usize = 400;
+
+/// The payment kinds as stored.
+pub(crate) fn payment_kind_name(k: PaymentKind) -> &'static str {
+    match k {
+        PaymentKind::Bank => "bank",
+        PaymentKind::Settled { interest: true } => "settled",
+        PaymentKind::Settled { interest: false } => "history",
+    }
+}
+
+fn payment_kind(s: &str) -> Result<PaymentKind> {
+    match s {
+        "bank" => Ok(PaymentKind::Bank),
+        "settled" => Ok(PaymentKind::Settled { interest: true }),
+        "history" => Ok(PaymentKind::Settled { interest: false }),
+        other => Err(StoreError::Data(format!("unknown payment kind '{other}'"))),
+    }
+}
+
+/// Fee lines as stored on an action or a pause (JSON).
+pub(crate) fn fee_lines_json(lines: &[FeeLine]) -> String {
+    serde_json::to_string(lines).unwrap_or_else(|_| "[]".into())
+}
+
+fn fee_lines(s: Option<&str>) -> Result<Vec<FeeLine>> {
+    match s {
+        None | Some("") => Ok(vec![]),
+        Some(t) => serde_json::from_str(t).map_err(|e| StoreError::Data(format!("stored fee lines: {e}"))),
+    }
+}
+
+/// One customer's ledger of record and what it took to get there.
+#[derive(Clone, Debug, Default)]
+pub struct Reconciled {
+    pub settlement: Settlement,
+    /// Entries appended by this reconciliation.
+    pub appended: Vec<Posting>,
+}
+
+#[derive(Default)]
+struct Loaded {
+    facts: CustomerFacts,
+    debtor: Option<DebtorKind>,
+    held: Vec<Held>,
+    /// claim → (currency, status, settled date)
+    claims: HashMap<String, (Currency, String, Option<NaiveDate>)>,
+}
+
+fn day(r: &dyn RowRef, i: usize) -> Result<NaiveDate> {
+    r.day(i).ok_or_else(|| StoreError::Data(format!("bad date in column {i}")))
+}
+
+fn text(r: &dyn RowRef, i: usize) -> String {
+    r.str(i).unwrap_or("").to_string()
+}
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+impl Store {
+    /// Runs `sql` (with `{ids}` where the id list goes) for chunks of `ids` after `head`
+    /// parameters, calling `f` per row.
+    fn each_in(&mut self, sql: &str, head: &[Val], ids: &[String], f: &mut dyn FnMut(&dyn RowRef) -> Result<()>) -> Result<()> {
+        for chunk in ids.chunks(CHUNK) {
+            let q = sql.replace("{ids}", &placeholders(head.len() + 1, chunk.len()));
+            let mut params = head.to_vec();
+            params.extend(chunk.iter().map(Val::from));
+            self.db.query_each(&q, &params, f)?;
+        }
+        Ok(())
+    }
+
+    fn load_facts(&mut self, creditor: &str, customers: &[String]) -> Result<HashMap<String, Loaded>> {
+        let head = [Val::from(creditor)];
+        let mut out: HashMap<String, Loaded> = customers.iter().map(|c| (c.clone(), Loaded::default())).collect();
+        self.each_in("SELECT id, kind FROM customers WHERE creditor_id = $1 AND id IN ({ids})", &head, customers, &mut |r| {
+            if let Some(l) = out.get_mut(r.str(0).unwrap_or("")) {
+                l.debtor = Some(parse(r.str(1).unwrap_or(""))?);
+            }
+            Ok(())
+        })?;
+        self.each_in(
+            "SELECT id, customer_id, currency, issue_date, due_date, principal, status, settled_date FROM claims WHERE creditor_id = $1 AND customer_id IN ({ids})",
+            &head,
+            customers,
+            &mut |r| {
+                let Some(l) = out.get_mut(r.str(1).unwrap_or("")) else { return Ok(()) };
+                let currency: Currency = parse(r.str(2).unwrap_or(""))?;
+                l.claims.insert(text(r, 0), (currency, text(r, 6), r.day(7)));
+                l.facts.claims.push(ClaimFact { id: text(r, 0), currency, issue: day(r, 3)?, due: day(r, 4)?, principal: r.int(5).unwrap_or(0) });
+                Ok(())
+            },
+        )?;
+        self.each_in(
+            "SELECT id, claim_id, customer_id, date, amount, kind, reversed_on FROM payments WHERE creditor_id = $1 AND customer_id IN ({ids})",
+            &head,
+            customers,
+            &mut |r| {
+                let Some(l) = out.get_mut(r.str(2).unwrap_or("")) else { return Ok(()) };
+                l.facts.payments.push(PaymentFact {
+                    id: text(r, 0),
+                    claim: text(r, 1),
+                    date: day(r, 3)?,
+                    amount: r.int(4).unwrap_or(0),
+                    kind: payment_kind(r.str(5).unwrap_or("bank"))?,
+                    reversed: r.day(6),
+                });
+                Ok(())
+            },
+        )?;
+        self.each_in(
+            "SELECT claim_id, customer_id, seq, date, kind, fees, letter, min_amount, skipped FROM actions WHERE creditor_id = $1 AND reverted IS NULL AND customer_id IN ({ids})",
+            &head,
+            customers,
+            &mut |r| {
+                let Some(l) = out.get_mut(r.str(1).unwrap_or("")) else { return Ok(()) };
+                l.facts.steps.push(StepFact {
+                    claim: text(r, 0),
+                    seq: r.int(2).unwrap_or(0) as u32,
+                    date: day(r, 3)?,
+                    kind: parse::<StepKind>(r.str(4).unwrap_or(""))?,
+                    fees: fee_lines(r.str(5))?,
+                    letter: r.str(6).map(str::to_string),
+                    min_amount: r.int(7).unwrap_or(0),
+                    skipped: r.int(8) == Some(1),
+                });
+                Ok(())
+            },
+        )?;
+        self.each_in(
+            "SELECT id, claim_id, customer_id, kind, from_date, until_date, ended_date, reason, plan_fee FROM pauses WHERE creditor_id = $1 AND customer_id IN ({ids})",
+            &head,
+            customers,
+            &mut |r| {
+                let Some(l) = out.get_mut(r.str(2).unwrap_or("")) else { return Ok(()) };
+                let pause = Pause {
+                    id: r.int(0).unwrap_or(0),
+                    kind: parse::<PauseKind>(r.str(3).unwrap_or(""))?,
+                    from: day(r, 4)?,
+                    until: r.day(5),
+                    ended: r.day(6),
+                    reason: text(r, 7),
+                };
+                let plan_fee = fee_lines(r.str(8))?.into_iter().next();
+                l.facts.pauses.push(PauseFact { claim: r.str(1).map(str::to_string), pause, plan_fee });
+                Ok(())
+            },
+        )?;
+        self.each_in(
+            "SELECT id, customer_id, date, amount, currency FROM refunds WHERE creditor_id = $1 AND customer_id IN ({ids})",
+            &head,
+            customers,
+            &mut |r| {
+                let Some(l) = out.get_mut(r.str(1).unwrap_or("")) else { return Ok(()) };
+                l.facts.refunds.push(RefundFact { id: text(r, 0), date: day(r, 2)?, amount: r.int(3).unwrap_or(0), currency: parse(r.str(4).unwrap_or(""))? });
+                Ok(())
+            },
+        )?;
+        self.each_in(
+            "SELECT claim_id, customer_id, date, kind, component, amount, reference FROM ledger WHERE creditor_id = $1 AND customer_id IN ({ids})",
+            &head,
+            customers,
+            &mut |r| {
+                let Some(l) = out.get_mut(r.str(1).unwrap_or("")) else { return Ok(()) };
+                l.held.push(Held {
+                    claim: text(r, 0),
+                    date: day(r, 2)?,
+                    kind: parse::<EntryKind>(r.str(3).unwrap_or(""))?,
+                    component: r.str(4).map(parse::<Component>).transpose()?,
+                    amount: r.int(5).unwrap_or(0),
+                    reference: text(r, 6),
+                });
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+
+    /// Brings the ledger of these customers to the ledger of record, appending only differences
+    /// (`why` is written into every correction), and refreshes each claim's status.
+    pub fn reconcile(&mut self, creditor: &Creditor, law: &Jurisdiction, customers: &[String], why: &str) -> Result<HashMap<String, Reconciled>> {
+        let mut ids: Vec<String> = customers.to_vec();
+        ids.sort();
+        ids.dedup();
+        let loaded = self.load_facts(&creditor.id, &ids)?;
+        let mut out: HashMap<String, Reconciled> = HashMap::default();
+        let mut rows: Vec<Vec<Val>> = Vec::new();
+        let mut status: Vec<Vec<Val>> = Vec::new();
+        for id in &ids {
+            let Some(l) = loaded.get(id) else { continue };
+            let Some(debtor) = l.debtor else { continue };
+            let s = settle(creditor.settle_terms(law, debtor), &l.facts);
+            let appended = corrections(&l.held, &s.postings, why);
+            for p in &appended {
+                let currency = l.claims.get(&p.claim).map_or(creditor.currency, |c| c.0);
+                rows.push(vec![
+                    creditor.id.as_str().into(),
+                    (&p.claim).into(),
+                    id.into(),
+                    p.date.into(),
+                    p.kind.to_string().into(),
+                    p.component.map(|c| c.as_str()).into(),
+                    p.amount.into(),
+                    currency.code().into(),
+                    (&p.cause).into(),
+                    (&p.memo).into(),
+                ]);
+            }
+            for (claim, settled) in &s.settled_on {
+                let now = if settled.is_some() { "paid" } else { "open" };
+                if let Some((_, was, was_date)) = l.claims.get(claim) {
+                    if was != now || was_date != settled {
+                        status.push(vec![now.into(), (*settled).into(), creditor.id.as_str().into(), claim.into()]);
+                    }
+                }
+            }
+            out.insert(id.clone(), Reconciled { settlement: s, appended });
+        }
+        self.db.exec_many(
+            "INSERT INTO ledger (creditor_id, claim_id, customer_id, date, kind, component, amount, currency, reference, memo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &mut rows.into_iter(),
+        )?;
+        self.db.exec_many("UPDATE claims SET status = $1, settled_date = $2 WHERE creditor_id = $3 AND id = $4", &mut status.into_iter())?;
+        Ok(out)
+    }
+
+    /// The ledger of record of one customer without writing anything (for views and checks).
+    pub fn settlement(&mut self, creditor: &Creditor, law: &Jurisdiction, customer: &str) -> Result<Settlement> {
+        let ids = vec![customer.to_string()];
+        let loaded = self.load_facts(&creditor.id, &ids)?;
+        let l = loaded.get(customer).ok_or_else(|| StoreError::NotFound(format!("no customer '{customer}'")))?;
+        let debtor = l.debtor.ok_or_else(|| StoreError::NotFound(format!("no customer '{customer}'")))?;
+        Ok(settle(creditor.settle_terms(law, debtor), &l.facts))
+    }
+
+    /// Whether the ledger of these customers is the ledger of record: the entries a
+    /// reconciliation would append (none when it is).
+    pub fn pending_corrections(&mut self, creditor: &Creditor, law: &Jurisdiction, customers: &[String]) -> Result<Vec<Posting>> {
+        let loaded = self.load_facts(&creditor.id, customers)?;
+        let mut out = Vec::new();
+        for l in loaded.values() {
+            let Some(debtor) = l.debtor else { continue };
+            let s = settle(creditor.settle_terms(law, debtor), &l.facts);
+            out.extend(corrections(&l.held, &s.postings, "check"));
+        }
+        Ok(out)
+    }
+}
