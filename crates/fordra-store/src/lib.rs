@@ -331,6 +331,22 @@ fn claim_row(r: &Row) -> Result<ClaimRow> {
     })
 }
 
+fn claim_row_ref(r: &dyn RowRef) -> Result<ClaimRow> {
+    let day = |i: usize| r.day(i).ok_or_else(|| StoreError::Data(format!("bad date in column {i}")));
+    Ok(ClaimRow {
+        id: r.str(0).unwrap_or("").to_string(),
+        customer_id: r.str(1).unwrap_or("").to_string(),
+        invoice_number: r.str(2).unwrap_or("").to_string(),
+        issue_date: day(3)?,
+        due_date: day(4)?,
+        currency: r.str(5).unwrap_or("").parse().map_err(StoreError::Data)?,
+        principal: r.int(6).unwrap_or(0),
+        status: r.str(7).unwrap_or("").to_string(),
+        settled_date: r.day(8),
+        reference: r.str(9).map(str::to_string),
+    })
+}
+
 fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T> {
     s.parse().map_err(StoreError::Data)
 }
@@ -804,9 +820,33 @@ impl Store {
             let creditor = s.creditor(creditor_id)?;
             let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
             let customers: HashMap<String, DebtorKind> = s.db.query("SELECT id, kind FROM customers WHERE creditor_id = $1", &[creditor_id.into()])?.into_iter().map(|r| (r.t(0), r.t(1).parse().unwrap_or(DebtorKind::Consumer))).collect();
-            let existing: HashMap<String, ClaimRow> = s.db.query(&format!("SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1"), &[creditor_id.into()])?.iter().map(|r| claim_row(r).map(|c| (c.id.clone(), c))).collect::<Result<_>>()?;
-            let mut references: HashMap<String, String> =
-                existing.values().filter_map(|c| c.reference.as_ref().map(|r| (fordra_core::reference::normalize(r), c.id.clone()))).collect();
+            // Only the claims and references this file names are read: a daily file must not
+            // cost a scan of every claim ever imported.
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let mut existing: HashMap<String, ClaimRow> = HashMap::default();
+            s.each_in(&format!("SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1 AND id IN ({{ids}})"), &[creditor_id.into()], &ids, &mut |r| {
+                let c = claim_row_ref(r)?;
+                existing.insert(c.id.clone(), c);
+                Ok(())
+            })?;
+            let wanted: Vec<String> = rows
+                .iter()
+                .filter(|r| !existing.contains_key(&r.id))
+                .filter_map(|r| r.reference.clone().or_else(|| creditor.reference_scheme.and_then(|sch| fordra_core::reference::make(sch, &r.invoice_number).ok())))
+                .flat_map(|x| {
+                    let n = fordra_core::reference::normalize(&x);
+                    if n == x {
+                        vec![x]
+                    } else {
+                        vec![x, n]
+                    }
+                })
+                .collect();
+            let mut references: HashMap<String, String> = HashMap::default();
+            s.each_in("SELECT reference, id FROM claims WHERE creditor_id = $1 AND reference IN ({ids})", &[creditor_id.into()], &wanted, &mut |r| {
+                references.insert(fordra_core::reference::normalize(r.str(0).unwrap_or("")), r.str(1).unwrap_or("").to_string());
+                Ok(())
+            })?;
             let mut sum = ImportSummary::default();
             let mut new_claims = Vec::new();
             let mut payments = Vec::new();
@@ -858,9 +898,14 @@ impl Store {
                 if r.paid_date.is_some_and(|p| p < r.issue_date) {
                     return Err(bad(format!("{source}: line {}: column paid_date: is before the invoice date", r.line)));
                 }
-                let reference = r.reference.clone().or_else(|| creditor.reference_scheme.and_then(|sch| fordra_core::reference::make(sch, &r.invoice_number).ok()));
+                // Stored without spaces, as matching compares them.
+                let reference = r
+                    .reference
+                    .clone()
+                    .or_else(|| creditor.reference_scheme.and_then(|sch| fordra_core::reference::make(sch, &r.invoice_number).ok()))
+                    .map(|x| fordra_core::reference::normalize(&x));
                 if let Some(x) = &reference {
-                    let key = fordra_core::reference::normalize(x);
+                    let key = x.clone();
                     limits::text("reference", &key, limits::MAX_REFERENCE).map_err(|e| at("reference", e))?;
                     if let Some(other) = references.insert(key.clone(), r.id.clone()) {
                         return Err(bad(format!(

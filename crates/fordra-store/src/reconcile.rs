@@ -82,7 +82,7 @@ fn placeholders(from: usize, n: usize) -> String {
 impl Store {
     /// Runs `sql` (with `{ids}` where the id list goes) for chunks of `ids` after `head`
     /// parameters, calling `f` per row.
-    fn each_in(&mut self, sql: &str, head: &[Val], ids: &[String], f: &mut dyn FnMut(&dyn RowRef) -> Result<()>) -> Result<()> {
+    pub(crate) fn each_in(&mut self, sql: &str, head: &[Val], ids: &[String], f: &mut dyn FnMut(&dyn RowRef) -> Result<()>) -> Result<()> {
         for chunk in ids.chunks(CHUNK) {
             let q = sql.replace("{ids}", &placeholders(head.len() + 1, chunk.len()));
             let mut params = head.to_vec();
