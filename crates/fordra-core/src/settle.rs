@@ -529,11 +529,10 @@ impl<'a> Books<'a> {
             let Some(c) = self.index(&s.claim) else { continue };
             let void = self.step_void(s, c);
             let cause = format!("action:{}:{}", s.claim, s.seq);
-            if !s.skipped {
-                // A letter shows the interest to its day (a formality sends nothing).
-                self.post_interest(c, d, &cause);
-            }
             if void.is_none() {
+                // A letter shows the interest to its day; a step that processing in date order
+                // would not have taken (or a formality) leaves no entry at all.
+                self.post_interest(c, d, &cause);
                 standing.push((k, c));
                 for l in &s.fees {
                     if grouped && l.kind == FeeKind::Reminder {

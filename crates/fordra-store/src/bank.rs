@@ -415,13 +415,73 @@ impl Store {
                 booked.push((out.len(), ids));
                 out.push(result_of(p, "matched", parts, how, vec![]));
             }
-            Decision::Unmatched { reason, suggestions } => {
-                self.record_bank_payment(cid, format, source, p, "unmatched", &reason, &[], &suggestions, &print)?;
-                out.push(result_of(p, "unmatched", vec![], reason, suggestions));
-            }
+            Decision::Unmatched { reason, suggestions } => match self.settled_claim_named(cid, p)? {
+                // A payment for a claim already paid is this customer's money all the same: booked
+                // to that claim, it becomes their credit (so the outcome does not depend on
+                // whether the earlier payment arrived first).
+                Some(claim) => {
+                    let how = format!("reference matched {claim}, already paid: kept as the customer's credit");
+                    let c = self.claim(cid, &claim)?;
+                    let mut row =
+                        crate::payment_fact_row(cid, &p.key, &claim, &c.customer_id, p.date, p.amount, c.currency, PaymentKind::Bank, Some(&p.key), source);
+                    row[7] = (!p.references.is_empty()).then(|| p.references.join(" ")).into();
+                    row[8] = p.payer.clone().into();
+                    self.insert_payment_rows(vec![row])?;
+                    touched.push(c.customer_id.clone());
+                    let parts = vec![(claim.clone(), p.amount)];
+                    self.record_bank_payment(cid, format, source, p, "matched", &how, &parts, &[], &print)?;
+                    booked.push((out.len(), vec![(p.key.clone(), claim, c.customer_id)]));
+                    out.push(result_of(p, "matched", parts, how, vec![]));
+                }
+                None => {
+                    self.record_bank_payment(cid, format, source, p, "unmatched", &reason, &[], &suggestions, &print)?;
+                    out.push(result_of(p, "unmatched", vec![], reason, suggestions));
+                }
+            },
             Decision::NeedBalances => return Err(StoreError::Data("matching asked for balances twice".into())),
         }
         Ok(())
+    }
+
+    /// The one settled claim (in the payment's currency) the payment names by id, reference (an
+    /// RF reference also by its body) or invoice number, if exactly one. Matching keeps only open
+    /// claims in memory; a payment it cannot place is looked up here, in the claims' indexes.
+    fn settled_claim_named(&mut self, cid: &str, p: &Incoming) -> Result<Option<String>> {
+        let mut keys: Vec<String> = Vec::new();
+        for r in &p.references {
+            for t in std::iter::once(r.as_str()).chain(r.split_whitespace()) {
+                let n = fordra_core::reference::normalize(t);
+                if n.len() > 4 && n.starts_with("RF") && fordra_core::reference::is_valid(fordra_core::reference::Scheme::Rf, &n) {
+                    keys.push(n[4..].trim_start_matches('0').to_string());
+                }
+                keys.push(n.trim_start_matches('0').to_string());
+                keys.push(n);
+            }
+        }
+        keys.retain(|k| !k.is_empty() && k.len() <= limits::MAX_REFERENCE);
+        let mut ids: Vec<String> = p.claim.iter().cloned().collect();
+        if keys.is_empty() && ids.is_empty() {
+            return Ok(None);
+        }
+        keys.sort();
+        keys.dedup();
+        let mut found: std::collections::BTreeSet<String> = Default::default();
+        let head = [cid.into(), p.currency.as_str().into()];
+        self.each_in("SELECT id FROM claims WHERE creditor_id = $1 AND currency = $2 AND status = 'paid' AND reference IN ({ids})", &head, &keys, &mut |r| {
+            found.insert(r.str(0).unwrap_or("").to_string());
+            Ok(())
+        })?;
+        ids.extend(keys);
+        self.each_in(
+            "SELECT id FROM claims WHERE creditor_id = $1 AND currency = $2 AND status = 'paid' AND (id IN ({ids}) OR invoice_number IN ({ids}))",
+            &head,
+            &ids,
+            &mut |r| {
+                found.insert(r.str(0).unwrap_or("").to_string());
+                Ok(())
+            },
+        )?;
+        Ok((found.len() == 1).then(|| found.into_iter().next()).flatten())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -465,16 +525,37 @@ impl Store {
             return Ok(());
         }
         let target = match &r.target {
-            ReversalTarget::Key(k) => self.db.query("SELECT key, currency FROM bank_payments WHERE creditor_id = $1 AND key = $2 AND status IN ('matched', 'assigned')", &[cid.into(), k.into()])?,
+            ReversalTarget::Key(k) => self.db.query("SELECT key, currency, status FROM bank_payments WHERE creditor_id = $1 AND key = $2 AND status IN ('matched', 'assigned', 'unmatched')", &[cid.into(), k.into()])?,
             ReversalTarget::ReferenceAmount(reference, amount) => self.db.query(
-                "SELECT key, currency FROM bank_payments WHERE creditor_id = $1 AND reference = $2 AND amount = $3 AND status IN ('matched', 'assigned') ORDER BY date DESC, key DESC",
+                "SELECT key, currency, status FROM bank_payments WHERE creditor_id = $1 AND reference = $2 AND amount = $3 AND status IN ('matched', 'assigned', 'unmatched') ORDER BY date DESC, key DESC",
                 &[cid.into(), reference.into(), (*amount).into()],
             )?,
         };
+        if let Some(t) = target.first().filter(|t| t.t(2) == "unmatched") {
+            // The bank took back money still waiting in the queue: it leaves the queue, nothing
+            // was booked so nothing is undone.
+            let original = t.t(0);
+            let how = format!("reverses queued payment {original} (it was never booked)");
+            self.db.exec(
+                "UPDATE bank_payments SET status = 'reversed', how = $1 WHERE creditor_id = $2 AND key = $3",
+                &[format!("reversed before it was booked: by {} ({source}, line {})", r.key, r.line).into(), cid.into(), original.as_str().into()],
+            )?;
+            self.record_bank_payment(cid, format, source, &Incoming { currency: t.t(1), ..as_incoming.clone() }, "reversal", &how, &[], &[], "")?;
+            out.push(BankPaymentResult { currency: t.t(1), ..res("reversal", how) });
+            return Ok(());
+        }
         let Some(t) = target.first() else {
-            let how = format!("reversal of {:?}: no booked payment found", r.target);
-            self.record_bank_payment(cid, format, source, &as_incoming, "unmatched", &how, &[], &[], "")?;
-            out.push(res("unmatched", how));
+            // Nothing to undo (never booked here, or reversed already): refused with the reason,
+            // never queued as if it were money to assign.
+            let what = match &r.target {
+                ReversalTarget::Key(k) => format!("payment {k}"),
+                ReversalTarget::ReferenceAmount(reference, amount) => {
+                    format!("a payment of {} with reference {reference}", fordra_core::money::format_minor(*amount))
+                }
+            };
+            let how = format!("reversal of {what}: no booked payment to reverse (not imported, or reversed already)");
+            self.record_bank_payment(cid, format, source, &as_incoming, "refused", &how, &[], &[], "")?;
+            out.push(res("refused", how));
             return Ok(());
         };
         let original = t.t(0);

@@ -1150,6 +1150,15 @@ impl Store {
             let currency = currency.unwrap_or(creditor.currency);
             let before = s.settlement(&creditor, j, customer)?;
             let available = before.credit.iter().find(|c| c.0 == currency).map_or(0, |c| c.1);
+            // The same refund asked for again (customer, amount, currency, date, note) is the one
+            // already made: money leaves once.
+            let same = s.db.query(
+                "SELECT id FROM refunds WHERE creditor_id = $1 AND customer_id = $2 AND amount = $3 AND currency = $4 AND date = $5 AND note = $6",
+                &[creditor_id.into(), customer.into(), amount.into(), currency.code().into(), date.into(), note.into()],
+            )?;
+            if let Some(r) = same.first() {
+                return Ok((r.t(0), available));
+            }
             if amount > available {
                 return Err(bad(format!(
                     "customer '{customer}' has {} {currency} of credit, less than the {} asked for",

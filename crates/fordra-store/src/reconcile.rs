@@ -268,3 +268,58 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// Checks what Fordra promises about a creditor's money, in a few queries: the ledger is the
+    /// ledger of record (nothing left to correct), no balance component is negative, a paid claim
+    /// has nothing open and an open one has, and no customer's credit is negative. Returns every
+    /// problem found, in words (none when all holds).
+    pub fn verify(&mut self, creditor: &Creditor, law: &Jurisdiction) -> Result<Vec<String>> {
+        let c = creditor.id.as_str();
+        let mut problems = Vec::new();
+        let customers: Vec<String> =
+            self.db.query("SELECT id FROM customers WHERE creditor_id = $1 ORDER BY id", &[c.into()])?.iter().map(|r| crate::RowExt::t(r, 0)).collect();
+        for p in self.pending_corrections(creditor, law, &customers)? {
+            problems.push(format!(
+                "claim {}: {} {} on {} differs from the ledger of record by {}",
+                p.claim,
+                p.kind,
+                p.component.map(|x| x.as_str()).unwrap_or("-"),
+                p.date,
+                fordra_core::money::format_minor(p.amount)
+            ));
+        }
+        let mut open: HashMap<String, i64> = HashMap::default();
+        self.db.query_each(
+            "SELECT claim_id, component, CAST(SUM(amount) AS BIGINT) FROM ledger WHERE creditor_id = $1 AND component IS NOT NULL GROUP BY claim_id, component",
+            &[c.into()],
+            &mut |r| {
+                let (claim, sum) = (text(r, 0), r.int(2).unwrap_or(0));
+                if sum < 0 {
+                    problems.push(format!("claim {claim}: {} is negative ({})", text(r, 1), fordra_core::money::format_minor(sum)));
+                }
+                *open.entry(claim).or_default() += sum;
+                Ok(())
+            },
+        )?;
+        self.db.query_each("SELECT id, status FROM claims WHERE creditor_id = $1", &[c.into()], &mut |r| {
+            let (claim, status) = (text(r, 0), text(r, 1));
+            let o = open.get(&claim).copied().unwrap_or(0);
+            if (status == "paid") != (o <= 0) {
+                problems.push(format!("claim {claim} is {status} with {} open", fordra_core::money::format_minor(o)));
+            }
+            Ok(())
+        })?;
+        self.db.query_each(
+            "SELECT customer_id, CAST(SUM(amount) AS BIGINT) FROM ledger WHERE creditor_id = $1 AND kind = 'customer_credit' GROUP BY customer_id",
+            &[c.into()],
+            &mut |r| {
+                if r.int(1).unwrap_or(0) > 0 {
+                    problems.push(format!("customer {}: credit is negative", text(r, 0)));
+                }
+                Ok(())
+            },
+        )?;
+        Ok(problems)
+    }
+}

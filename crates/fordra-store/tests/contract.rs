@@ -54,12 +54,12 @@ macro_rules! both {
         mod $name {
             #[test]
             fn sqlite() {
-                let db = super::TestDb::sqlite();
+                let db = crate::TestDb::sqlite();
                 super::$name(&db.url);
             }
             #[test]
             fn postgres() {
-                if let Some(db) = super::TestDb::postgres() {
+                if let Some(db) = crate::TestDb::postgres() {
                     super::$name(&db.url);
                 }
             }
@@ -585,3 +585,8 @@ fn lab_agrees_across_databases() {
     }
     assert_eq!(a.lines().count(), b.lines().count());
 }
+
+#[path = "contract/money.rs"]
+mod money;
+#[path = "contract/simulation.rs"]
+mod simulation;
