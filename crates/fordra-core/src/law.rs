@@ -183,7 +183,8 @@ impl LawBook {
 
     pub fn parse(text: &str, origin: &str) -> Result<LawBook, LawError> {
         let invalid = |message: String| LawError::Invalid { origin: origin.to_string(), message };
-        let mut book: LawBook = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        // One line: a TOML error's quoted snippet is folded in.
+        let mut book: LawBook = toml::from_str(text).map_err(|e| invalid(e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")))?;
         for j in &mut book.jurisdictions {
             j.interest.sort_by_key(|r| r.from);
             if j.interest.windows(2).any(|w| w[0].from == w[1].from) {

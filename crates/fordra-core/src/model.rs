@@ -270,7 +270,7 @@ impl Policy {
     /// Parses a policy; a key Fordra does not know, or a period or amount outside its bounds, is
     /// refused (a typo must not pass silently, and no stored policy may break a run).
     pub fn from_toml(text: &str) -> Result<Policy, String> {
-        let p: Policy = toml::from_str(text).map_err(|e| e.to_string().trim_end().replace('\n', " "))?;
+        let p: Policy = toml::from_str(text).map_err(|e| e.to_string().split_whitespace().collect::<Vec<_>>().join(" "))?;
         match p.bounds() {
             e if e.is_empty() => Ok(p),
             e => Err(e.join("; ")),

@@ -30,7 +30,7 @@ pub struct Reversal {
     pub target: ReversalTarget,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BankPaymentResult {
     pub key: String,
     pub line: usize,
@@ -63,9 +63,28 @@ pub enum FileItem {
     },
 }
 
-/// A booked bank payment: its result's index and its bookings (payment id, claim, customer),
-/// whose outcome is read after the file's customers are reconciled.
-type Booked = (usize, Vec<(String, String, String)>);
+/// A booked bank payment: its result's index in the batch and its bookings (payment id, claim),
+/// whose outcome is read after the batch's customers are reconciled.
+type Booked = (usize, Vec<(String, String)>);
+
+/// A file being imported: the results of the item just read, the booked payments (by their
+/// result's number in the file, once `numbered`) and the customers touched (each once).
+#[derive(Default)]
+struct Batch {
+    seen: std::collections::HashSet<String>,
+    out: Vec<BankPaymentResult>,
+    booked: Vec<Booked>,
+    touched: Vec<String>,
+    numbered: usize,
+}
+
+impl Batch {
+    fn touch(&mut self, customer: &str) {
+        if self.seen.insert(customer.to_string()) {
+            self.touched.push(customer.to_string());
+        }
+    }
+}
 
 /// How many items of a file ended in a status, and their sum, per currency.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -237,6 +256,8 @@ impl Store {
     /// its reason, or recognised as a duplicate (a key already imported, or the whole file seen
     /// before). One transaction: a file that does not parse to its end, pays another account or
     /// reuses a payment id with other data stores nothing. `checksum` identifies the file.
+    /// The results are kept in the answer (small files) or handed to `each` as they are known and
+    /// then forgotten, so a file of a million payments is imported in bounded memory.
     #[allow(clippy::too_many_arguments)]
     pub fn import_bank_payments(
         &mut self,
@@ -248,17 +269,43 @@ impl Store {
         items: &mut dyn Iterator<Item = std::result::Result<FileItem, String>>,
         dry_run: bool,
     ) -> Result<BankImport> {
+        let mut kept = Vec::new();
+        let mut r = self.import_bank_payments_each(creditor_id, law, format, source, checksum, items, dry_run, &mut |p| {
+            kept.push(p.clone());
+            Ok(())
+        })?;
+        r.payments = kept;
+        Ok(r)
+    }
+
+    /// [`Store::import_bank_payments`], each result handed to `each` (the answer's `payments`
+    /// stays empty). Results wait in a spool file (not in memory) until the touched customers
+    /// are reconciled, each once, at the end of the file.
+    #[allow(clippy::too_many_arguments)]
+    pub fn import_bank_payments_each(
+        &mut self,
+        creditor_id: &str,
+        law: &LawBook,
+        format: &str,
+        source: &str,
+        checksum: &str,
+        items: &mut dyn Iterator<Item = std::result::Result<FileItem, String>>,
+        dry_run: bool,
+        each: &mut dyn FnMut(&BankPaymentResult) -> Result<()>,
+    ) -> Result<BankImport> {
+        use std::io::{BufRead, Seek, Write};
+        let io = |e: std::io::Error| StoreError::Data(format!("spooling the results: {e}"));
         let today = self.today;
         self.tx_or_rollback(creditor_id, dry_run, |s| {
             let creditor = s.creditor(creditor_id)?;
             let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
             let file_seen_before = !s.db.query("SELECT name FROM payment_files WHERE creditor_id = $1 AND checksum = $2", &[creditor_id.into(), checksum.into()])?.is_empty();
             let mut matcher = Matcher::without_balances(s.open_claims_for_matching(creditor_id)?);
-            let mut out: Vec<BankPaymentResult> = Vec::new();
+            let mut batch = Batch::default();
+            let mut spool = std::io::BufWriter::new(tempfile::spooled_tempfile(8 << 20));
+            let mut written = 0usize;
             let mut in_file: HashMap<String, (String, usize)> = HashMap::default();
             let mut file_total: std::collections::BTreeMap<String, i64> = Default::default();
-            let mut booked: Vec<Booked> = Vec::new();
-            let mut touched: Vec<String> = Vec::new();
             let mut count = 0usize;
             for item in items {
                 let item = item.map_err(|e| bad(format!("{source}: {e}")))?;
@@ -266,7 +313,7 @@ impl Store {
                 match item {
                     FileItem::Payment(p) => {
                         *file_total.entry(p.currency.clone()).or_default() += p.amount;
-                        s.import_payment(&creditor, format, source, today, file_seen_before, &p, &mut matcher, &mut in_file, &mut out, &mut booked, &mut touched)?;
+                        s.import_payment(&creditor, format, source, today, file_seen_before, &p, &mut matcher, &mut in_file, &mut batch)?;
                     }
                     FileItem::Refused { key, line, date, amount, currency, reason } => {
                         *file_total.entry(currency.clone()).or_default() += amount;
@@ -277,24 +324,50 @@ impl Store {
                             s.record_bank_payment(creditor_id, format, source, &p, "refused", &reason, &[], &[], "")?;
                             in_file.insert(p.key.clone(), (String::new(), p.line));
                         }
-                        out.push(result_of(&p, status, vec![], reason, vec![]));
+                        batch.out.push(result_of(&p, status, vec![], reason, vec![]));
                     }
-                    FileItem::Reversal(r) => s.import_reversal(creditor_id, format, source, file_seen_before, &r, &mut out, &mut touched)?,
+                    FileItem::Reversal(r) => s.import_reversal(creditor_id, format, source, file_seen_before, &r, &mut batch.out, &mut batch.touched)?,
                 }
+                // Results leave memory for the spool; a booked one is known by its number.
+                let base = written;
+                for r in batch.out.drain(..) {
+                    serde_json::to_writer(&mut spool, &r).map_err(|e| StoreError::Data(e.to_string()))?;
+                    spool.write_all(b"\n").map_err(io)?;
+                    written += 1;
+                }
+                for b in &mut batch.booked[batch.numbered..] {
+                    b.0 += base;
+                }
+                batch.numbered = batch.booked.len();
             }
-            let rec = s.reconcile(&creditor, j, &touched, &format!("bank file {source}"))?;
-            for (i, parts) in booked {
-                let statuses: Vec<String> = parts
-                    .iter()
-                    .filter_map(|(id, claim, customer)| rec.get(customer).map(|r| Store::payment_outcome(r, id, claim, out[i].date, 0).status))
-                    .collect();
-                out[i].status = if statuses.iter().any(|x| x == "overpaid") {
-                    "overpaid".into()
+            let rec = s.reconcile(&creditor, j, &batch.touched, &format!("bank file {source}"))?;
+            let mut status: HashMap<usize, &'static str> = HashMap::default();
+            for (i, parts) in std::mem::take(&mut batch.booked) {
+                let statuses: Vec<String> = parts.iter().map(|(id, claim)| Store::payment_outcome(&rec, id, claim, NaiveDate::MIN, 0).status).collect();
+                let word = if statuses.iter().any(|x| x == "overpaid") {
+                    "overpaid"
                 } else if !statuses.is_empty() && statuses.iter().all(|x| x == "settled") {
-                    "matched".into()
+                    "matched"
                 } else {
-                    "partly matched".into()
+                    "partly matched"
                 };
+                status.insert(i, word);
+            }
+            drop(rec);
+            let mut totals: std::collections::BTreeMap<(String, String), (usize, i64)> = Default::default();
+            let mut spool = spool.into_inner().map_err(|e| io(e.into_error()))?;
+            spool.rewind().map_err(io)?;
+            for (i, line) in std::io::BufReader::new(spool).lines().enumerate() {
+                let mut r: BankPaymentResult = serde_json::from_str(&line.map_err(io)?).map_err(|e| StoreError::Data(e.to_string()))?;
+                if let Some(w) = status.remove(&i) {
+                    r.status = w.to_string();
+                }
+                if r.status != "reversal" {
+                    let t = totals.entry((r.status.clone(), r.currency.clone())).or_default();
+                    t.0 += 1;
+                    t.1 += r.amount;
+                }
+                each(&r)?;
             }
             s.db.exec(
                 "INSERT INTO payment_files (creditor_id, checksum, name, format, payments) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (creditor_id, checksum) DO NOTHING",
@@ -303,15 +376,9 @@ impl Store {
             if !dry_run {
                 s.audit(creditor_id, &format!("payments:{source}"), "imported", &format!("{format}, {count} items"))?;
             }
-            let mut totals: std::collections::BTreeMap<(String, String), (usize, i64)> = Default::default();
-            for r in out.iter().filter(|r| r.status != "reversal") {
-                let t = totals.entry((r.status.clone(), r.currency.clone())).or_default();
-                t.0 += 1;
-                t.1 += r.amount;
-            }
             Ok(BankImport {
                 file_seen_before,
-                payments: out,
+                payments: vec![],
                 totals: totals.into_iter().map(|((status, currency), (count, amount))| StatusTotal { status, currency, count, amount }).collect(),
                 file_total: file_total.into_iter().collect(),
             })
@@ -338,9 +405,7 @@ impl Store {
         p: &Incoming,
         matcher: &mut Matcher,
         in_file: &mut HashMap<String, (String, usize)>,
-        out: &mut Vec<BankPaymentResult>,
-        booked: &mut Vec<Booked>,
-        touched: &mut Vec<String>,
+        batch: &mut Batch,
     ) -> Result<()> {
         let cid = creditor.id.as_str();
         let at = |e: limits::OutOfBounds| bad(format!("{source}: line {}: {e}", p.line));
@@ -364,14 +429,14 @@ impl Store {
         }
         let print = fingerprint(p);
         if file_seen_before {
-            out.push(result_of(p, "duplicate", vec![], "this file was imported before".into(), vec![]));
+            batch.out.push(result_of(p, "duplicate", vec![], "this file was imported before".into(), vec![]));
             return Ok(());
         }
         if let Some((first, line)) = in_file.get(&p.key) {
             if *first != print {
                 return Err(bad(format!("{source}: line {}: payment id {} is already on line {line} of this file with other data", p.line, p.key)));
             }
-            out.push(result_of(p, "duplicate", vec![], format!("the same as line {line} of this file"), vec![]));
+            batch.out.push(result_of(p, "duplicate", vec![], format!("the same as line {line} of this file"), vec![]));
             return Ok(());
         }
         in_file.insert(p.key.clone(), (print.clone(), p.line));
@@ -382,12 +447,12 @@ impl Store {
                     p.line, p.key
                 )));
             }
-            out.push(result_of(p, "duplicate", vec![], format!("already imported from {from} ({status})"), vec![]));
+            batch.out.push(result_of(p, "duplicate", vec![], format!("already imported from {from} ({status})"), vec![]));
             return Ok(());
         }
         if p.amount == 0 {
             self.record_bank_payment(cid, format, source, p, "refused", "no amount", &[], &[], &print)?;
-            out.push(result_of(p, "refused", vec![], "no amount".into(), vec![]));
+            batch.out.push(result_of(p, "refused", vec![], "no amount".into(), vec![]));
             return Ok(());
         }
         let mut decision = matcher.decide(p);
@@ -407,13 +472,13 @@ impl Store {
                     row[7] = (!p.references.is_empty()).then(|| p.references.join(" ")).into();
                     row[8] = p.payer.clone().into();
                     self.insert_payment_rows(vec![row])?;
-                    touched.push(c.customer_id.clone());
+                    batch.touch(&c.customer_id);
                     matcher.booked(claim, *amount);
-                    ids.push((id, claim.clone(), c.customer_id));
+                    ids.push((id, claim.clone()));
                 }
                 self.record_bank_payment(cid, format, source, p, "matched", &how, &parts, &[], &print)?;
-                booked.push((out.len(), ids));
-                out.push(result_of(p, "matched", parts, how, vec![]));
+                batch.booked.push((batch.out.len(), ids));
+                batch.out.push(result_of(p, "matched", parts, how, vec![]));
             }
             Decision::Unmatched { reason, suggestions } => match self.settled_claim_named(cid, p)? {
                 // A payment for a claim already paid is this customer's money all the same: booked
@@ -427,15 +492,15 @@ impl Store {
                     row[7] = (!p.references.is_empty()).then(|| p.references.join(" ")).into();
                     row[8] = p.payer.clone().into();
                     self.insert_payment_rows(vec![row])?;
-                    touched.push(c.customer_id.clone());
+                    batch.touch(&c.customer_id);
                     let parts = vec![(claim.clone(), p.amount)];
                     self.record_bank_payment(cid, format, source, p, "matched", &how, &parts, &[], &print)?;
-                    booked.push((out.len(), vec![(p.key.clone(), claim, c.customer_id)]));
-                    out.push(result_of(p, "matched", parts, how, vec![]));
+                    batch.booked.push((batch.out.len(), vec![(p.key.clone(), claim)]));
+                    batch.out.push(result_of(p, "matched", parts, how, vec![]));
                 }
                 None => {
                     self.record_bank_payment(cid, format, source, p, "unmatched", &reason, &[], &suggestions, &print)?;
-                    out.push(result_of(p, "unmatched", vec![], reason, suggestions));
+                    batch.out.push(result_of(p, "unmatched", vec![], reason, suggestions));
                 }
             },
             Decision::NeedBalances => return Err(StoreError::Data("matching asked for balances twice".into())),
@@ -678,7 +743,7 @@ impl Store {
                 &[(&how).into(), json(&parts).into(), creditor_id.into(), key.into()],
             )?;
             s.audit(creditor_id, &format!("payment:{key}"), "assigned", &how)?;
-            let status = rec.get(&c.customer_id).map_or_else(|| "partly paid".to_string(), |x| Store::payment_outcome(x, key, claim, r.date(0), r.i(1)).status);
+            let status = Store::payment_outcome(&rec, key, claim, r.date(0), r.i(1)).status;
             let status = match status.as_str() {
                 "settled" => "matched",
                 "partly paid" => "partly matched",

@@ -1016,18 +1016,9 @@ impl Store {
 
     /// What a booked payment did, read from its customer's ledger of record.
     pub(crate) fn payment_outcome(rec: &Reconciled, id: &str, claim: &str, date: NaiveDate, amount: i64) -> PaymentResult {
-        let cause = format!("payment:{id}");
-        let mine = rec.settlement.postings.iter().filter(|p| p.cause == cause);
-        let mut allocated: Vec<(String, i64)> = Vec::new();
-        let mut credit = 0;
-        for p in mine {
-            match (p.kind, p.component) {
-                (EntryKind::Payment, Some(c)) => allocated.push((c.to_string(), -p.amount)),
-                (EntryKind::CustomerCredit, _) => credit -= p.amount,
-                _ => {}
-            }
-        }
-        let settled = rec.settlement.settled_on.iter().any(|(c, d)| c == claim && d.is_some());
+        let (parts, credit) = rec.payments.get(id).cloned().unwrap_or_default();
+        let allocated = parts.iter().map(|(c, x)| (c.to_string(), *x)).collect();
+        let settled = rec.settled.get(claim).is_some_and(|d| d.is_some());
         let status = if credit > 0 {
             "overpaid"
         } else if settled {
@@ -1119,11 +1110,9 @@ impl Store {
             s.insert_payment_rows(facts)?;
             let customers: Vec<String> = booked.iter().map(|b| b.1.clone()).collect();
             let rec = s.reconcile(&creditor, j, &customers, &format!("payments from {source}"))?;
-            for (i, customer) in booked {
+            for (i, _) in booked {
                 let p = &rows[i];
-                if let Some(r) = rec.get(&customer) {
-                    out[i] = Some(Store::payment_outcome(r, &p.id, &p.claim_id, p.date, p.amount));
-                }
+                out[i] = Some(Store::payment_outcome(&rec, &p.id, &p.claim_id, p.date, p.amount));
             }
             Ok(out.into_iter().flatten().collect())
         })

@@ -50,13 +50,41 @@ fn fee_lines(s: Option<&str>) -> Result<Vec<FeeLine>> {
     }
 }
 
-/// One customer's ledger of record and what it took to get there.
+/// What a reconciliation did, kept small (a file of a million payments reconciles hundreds of
+/// thousands of customers): each payment's allocation, each claim's settled date, plan fees.
 #[derive(Clone, Debug, Default)]
 pub struct Reconciled {
-    pub settlement: Settlement,
-    /// Entries appended by this reconciliation.
-    pub appended: Vec<Posting>,
+    /// Payment id → (parts by component, credit it left).
+    pub payments: HashMap<String, (Vec<(Component, i64)>, i64)>,
+    /// Claim → the day it was settled, if it is.
+    pub settled: HashMap<String, Option<NaiveDate>>,
+    /// Cause ("pause:ID") → fee posted.
+    pub pause_fees: HashMap<String, i64>,
+    /// How many entries were appended.
+    pub appended: usize,
 }
+
+impl Reconciled {
+    fn absorb(&mut self, s: &Settlement, appended: usize) {
+        for p in &s.postings {
+            if let Some(id) = p.cause.strip_prefix("payment:") {
+                let e = self.payments.entry(id.to_string()).or_default();
+                match (p.kind, p.component) {
+                    (EntryKind::Payment, Some(c)) => e.0.push((c, -p.amount)),
+                    (EntryKind::CustomerCredit, _) => e.1 -= p.amount,
+                    _ => {}
+                }
+            } else if p.cause.starts_with("pause:") {
+                *self.pause_fees.entry(p.cause.clone()).or_default() += p.amount;
+            }
+        }
+        self.settled.extend(s.settled_on.iter().cloned());
+        self.appended += appended;
+    }
+}
+
+/// How many customers are reconciled at a time (memory stays bounded for any file).
+const CUSTOMERS_AT_ONCE: usize = 2000;
 
 #[derive(Default)]
 struct Loaded {
@@ -200,49 +228,51 @@ impl Store {
 
     /// Brings the ledger of these customers to the ledger of record, appending only differences
     /// (`why` is written into every correction), and refreshes each claim's status.
-    pub fn reconcile(&mut self, creditor: &Creditor, law: &Jurisdiction, customers: &[String], why: &str) -> Result<HashMap<String, Reconciled>> {
+    pub fn reconcile(&mut self, creditor: &Creditor, law: &Jurisdiction, customers: &[String], why: &str) -> Result<Reconciled> {
         let mut ids: Vec<String> = customers.to_vec();
         ids.sort();
         ids.dedup();
-        let loaded = self.load_facts(&creditor.id, &ids)?;
-        let mut out: HashMap<String, Reconciled> = HashMap::default();
-        let mut rows: Vec<Vec<Val>> = Vec::new();
-        let mut status: Vec<Vec<Val>> = Vec::new();
-        for id in &ids {
-            let Some(l) = loaded.get(id) else { continue };
-            let Some(debtor) = l.debtor else { continue };
-            let s = settle(creditor.settle_terms(law, debtor), &l.facts);
-            let appended = corrections(&l.held, &s.postings, why);
-            for p in &appended {
-                let currency = l.claims.get(&p.claim).map_or(creditor.currency, |c| c.0);
-                rows.push(vec![
-                    creditor.id.as_str().into(),
-                    (&p.claim).into(),
-                    id.into(),
-                    p.date.into(),
-                    p.kind.to_string().into(),
-                    p.component.map(|c| c.as_str()).into(),
-                    p.amount.into(),
-                    currency.code().into(),
-                    (&p.cause).into(),
-                    (&p.memo).into(),
-                ]);
-            }
-            for (claim, settled) in &s.settled_on {
-                let now = if settled.is_some() { "paid" } else { "open" };
-                if let Some((_, was, was_date)) = l.claims.get(claim) {
-                    if was != now || was_date != settled {
-                        status.push(vec![now.into(), (*settled).into(), creditor.id.as_str().into(), claim.into()]);
+        let mut out = Reconciled::default();
+        for chunk in ids.chunks(CUSTOMERS_AT_ONCE) {
+            let loaded = self.load_facts(&creditor.id, chunk)?;
+            let mut rows: Vec<Vec<Val>> = Vec::new();
+            let mut status: Vec<Vec<Val>> = Vec::new();
+            for id in chunk {
+                let Some(l) = loaded.get(id) else { continue };
+                let Some(debtor) = l.debtor else { continue };
+                let s = settle(creditor.settle_terms(law, debtor), &l.facts);
+                let appended = corrections(&l.held, &s.postings, why);
+                for p in &appended {
+                    let currency = l.claims.get(&p.claim).map_or(creditor.currency, |c| c.0);
+                    rows.push(vec![
+                        creditor.id.as_str().into(),
+                        (&p.claim).into(),
+                        id.into(),
+                        p.date.into(),
+                        p.kind.to_string().into(),
+                        p.component.map(|c| c.as_str()).into(),
+                        p.amount.into(),
+                        currency.code().into(),
+                        (&p.cause).into(),
+                        (&p.memo).into(),
+                    ]);
+                }
+                for (claim, settled) in &s.settled_on {
+                    let now = if settled.is_some() { "paid" } else { "open" };
+                    if let Some((_, was, was_date)) = l.claims.get(claim) {
+                        if was != now || was_date != settled {
+                            status.push(vec![now.into(), (*settled).into(), creditor.id.as_str().into(), claim.into()]);
+                        }
                     }
                 }
+                out.absorb(&s, appended.len());
             }
-            out.insert(id.clone(), Reconciled { settlement: s, appended });
+            self.db.exec_many(
+                "INSERT INTO ledger (creditor_id, claim_id, customer_id, date, kind, component, amount, currency, reference, memo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                &mut rows.into_iter(),
+            )?;
+            self.db.exec_many("UPDATE claims SET status = $1, settled_date = $2 WHERE creditor_id = $3 AND id = $4", &mut status.into_iter())?;
         }
-        self.db.exec_many(
-            "INSERT INTO ledger (creditor_id, claim_id, customer_id, date, kind, component, amount, currency, reference, memo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            &mut rows.into_iter(),
-        )?;
-        self.db.exec_many("UPDATE claims SET status = $1, settled_date = $2 WHERE creditor_id = $3 AND id = $4", &mut status.into_iter())?;
         Ok(out)
     }
 

@@ -9,7 +9,7 @@ use fordra_core::law::LawBook;
 use fordra_core::matching::Incoming;
 use fordra_core::reference::{self, Scheme};
 use fordra_formats::{bgmax, camt, ktl};
-use fordra_store::{bank_digest as digest, BankImport, FileItem, Reversal, ReversalTarget, Store};
+use fordra_store::{bank_digest as digest, BankPaymentResult, FileItem, Reversal, ReversalTarget, Store};
 use serde_json::json;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -351,10 +351,116 @@ pub fn import(store: &mut Store, law: &LawBook, cid: &str, file: &Path, format: 
     let source = file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
     let notes = Rc::new(RefCell::new(Vec::new()));
     let mut it = items(&bytes, &file.display().to_string(), format, c.currency.code(), notes.clone())?;
-    let r = store.import_bank_payments(cid, law, format.name(), &source, &checksum(&bytes), &mut it, dry_run)?;
+    // Results are written as they are known (JSON, to a spool that reaches stdout only if the
+    // import succeeds) or the first rows kept (table): a file of a million payments is never held
+    // whole, and a refused file prints no half an answer.
+    let mut w = std::io::BufWriter::new(tempfile::spooled_tempfile(8 << 20));
+    let mut shown: Vec<BankPaymentResult> = Vec::new();
+    let mut n = 0usize;
+    if json {
+        write!(
+            w,
+            "{{\"file\": {}, \"format\": \"{}\", \"dry_run\": {dry_run}, \"payments\": [",
+            serde_json::to_string(&file.display().to_string())?,
+            format.name()
+        )?;
+    }
+    let mut each = |p: &BankPaymentResult| -> fordra_store::Result<()> {
+        if json {
+            let sep = if n == 0 { "\n" } else { ",\n" };
+            let text = serde_json::to_string(&payment_out(p)).map_err(|e| fordra_store::StoreError::Data(e.to_string()))?;
+            write!(w, "{sep}{text}").map_err(|e| fordra_store::StoreError::Data(e.to_string()))?;
+        } else if shown.len() < SHOW_ROWS {
+            shown.push(p.clone());
+        }
+        n += 1;
+        Ok(())
+    };
+    let r = store.import_bank_payments_each(cid, law, format.name(), &source, &checksum(&bytes), &mut it, dry_run, &mut each);
     drop(it);
+    // Nothing was booked on an error; what was spooled of the answer is dropped with it.
+    let r = r?;
     let notes = notes.borrow().clone();
-    print_import(file, format, &r, &notes, dry_run, json)
+    let count = |f: &dyn Fn(&str) -> bool| r.totals.iter().filter(|t| f(&t.status)).map(|t| t.count).sum::<usize>();
+    let counts = [
+        ("matched", count(&|s| s == "matched" || s == "overpaid")),
+        ("partly_matched", count(&|s| s == "partly matched")),
+        ("unmatched", count(&|s| s == "unmatched")),
+        ("duplicates", count(&|s| s == "duplicate")),
+        ("refused", count(&|s| s == "refused")),
+    ];
+    let mut totals: BTreeMap<String, i64> = BTreeMap::new();
+    for t in r.totals.iter().filter(|t| !matches!(t.status.as_str(), "duplicate" | "refused")) {
+        *totals.entry(t.currency.clone()).or_default() += t.amount;
+    }
+    let reversals = n - r.totals.iter().map(|t| t.count).sum::<usize>();
+    if json {
+        let mut tail = serde_json::Map::new();
+        tail.insert("file_seen_before".into(), json!(r.file_seen_before));
+        // Booked or queued, per currency (duplicates, reversals and refused items not counted).
+        tail.insert("totals".into(), json!(totals.iter().map(|(k, v)| (k.clone(), m(*v))).collect::<BTreeMap<_, _>>()));
+        // What the file holds per currency; the statuses add up to it.
+        tail.insert("file_total".into(), json!(r.file_total.iter().map(|(k, v)| (k.clone(), m(*v))).collect::<BTreeMap<_, _>>()));
+        tail.insert(
+            "by_status".into(),
+            json!(r.totals.iter().map(|t| json!({"status": t.status, "currency": t.currency, "count": t.count, "amount": m(t.amount)})).collect::<Vec<_>>()),
+        );
+        for (k, v) in counts {
+            tail.insert(k.into(), json!(v));
+        }
+        tail.insert("reversals".into(), json!(reversals));
+        tail.insert("notes".into(), json!(notes));
+        let tail = serde_json::to_string(&serde_json::Value::Object(tail))?;
+        writeln!(w, "\n], {}", &tail[1..])?;
+        return copy_out(w);
+    }
+    writeln!(
+        w,
+        "{} ({}){}: {n} items, {}; {} matched, {} partly matched, {} unmatched, {} refused, {} already imported, {reversals} reversals{}",
+        file.display(),
+        format.name(),
+        if dry_run { " — dry run, nothing booked" } else { "" },
+        if totals.is_empty() { "nothing new".to_string() } else { totals.iter().map(|(k, v)| format!("{} {k}", m(*v))).collect::<Vec<_>>().join(", ") },
+        counts[0].1,
+        counts[1].1,
+        counts[2].1,
+        counts[4].1,
+        counts[3].1,
+        if r.file_seen_before { " (this file was imported before: nothing booked)" } else { "" }
+    )?;
+    let rows = shown
+        .iter()
+        .map(|p| {
+            vec![
+                p.line.to_string(),
+                p.reference.clone().unwrap_or_default(),
+                m(p.amount),
+                p.date.to_string(),
+                p.payer.clone().unwrap_or_default(),
+                p.claims.iter().map(|(c, a)| format!("{c} {}", m(*a))).collect::<Vec<_>>().join(", "),
+                p.status.clone(),
+                p.how.clone(),
+            ]
+        })
+        .collect();
+    writeln!(w, "{}", table(&["line", "reference", "amount", "date", "payer", "claim", "status", "why"], rows))?;
+    if n > SHOW_ROWS {
+        writeln!(w, "… {} more (use --json for all)", n - SHOW_ROWS)?;
+    }
+    let by_status: Vec<String> = r.totals.iter().map(|t| format!("{} {}: {} ({})", t.count, t.status, m(t.amount), t.currency)).collect();
+    writeln!(w, "In the file: {}; {}", r.file_total.iter().map(|(c, v)| format!("{} {c}", m(*v))).collect::<Vec<_>>().join(", "), by_status.join(", "))?;
+    for note in notes {
+        writeln!(w, "note: {note}")?;
+    }
+    copy_out(w)
+}
+
+fn copy_out(w: std::io::BufWriter<tempfile::SpooledTempFile>) -> Result<()> {
+    use std::io::Seek;
+    let mut spool = w.into_inner().map_err(|e| anyhow!("{e}"))?;
+    spool.rewind()?;
+    std::io::copy(&mut spool, &mut std::io::stdout().lock())?;
+    Ok(())
 }
 
 /// How many payment rows the table shows (JSON lists all).
@@ -376,116 +482,21 @@ struct PaymentOut<'a> {
     suggestions: &'a [fordra_core::matching::Suggestion],
 }
 
-#[derive(serde::Serialize)]
-struct ImportOut<'a> {
-    file: String,
-    format: &'a str,
-    dry_run: bool,
-    file_seen_before: bool,
-    payments: Vec<PaymentOut<'a>>,
-    /// Booked or queued, per currency (duplicates, reversals and refused items not counted).
-    totals: BTreeMap<String, String>,
-    /// What the file holds per currency; the statuses add up to it.
-    file_total: BTreeMap<String, String>,
-    by_status: Vec<serde_json::Value>,
-    matched: usize,
-    partly_matched: usize,
-    unmatched: usize,
-    duplicates: usize,
-    reversals: usize,
-    refused: usize,
-    notes: &'a [String],
-}
-
-fn print_import(file: &Path, format: Format, r: &BankImport, notes: &[String], dry_run: bool, json: bool) -> Result<()> {
-    let mut totals: BTreeMap<String, i64> = BTreeMap::new();
-    for p in r.payments.iter().filter(|p| !matches!(p.status.as_str(), "duplicate" | "reversal" | "refused")) {
-        *totals.entry(p.currency.clone()).or_default() += p.amount;
+fn payment_out(p: &BankPaymentResult) -> PaymentOut<'_> {
+    PaymentOut {
+        key: &p.key,
+        line: p.line,
+        reference: &p.reference,
+        amount: m(p.amount),
+        currency: &p.currency,
+        date: p.date,
+        payer: &p.payer,
+        matched_claim: p.claims.first().map(|c| c.0.as_str()),
+        claims: p.claims.iter().map(|(c, a)| json!({"claim": c, "amount": m(*a)})).collect(),
+        status: &p.status,
+        how: &p.how,
+        suggestions: &p.suggestions,
     }
-    let count = |f: &dyn Fn(&str) -> bool| r.payments.iter().filter(|p| f(&p.status)).count();
-    let matched = count(&|s| s == "matched" || s == "overpaid");
-    let partly = count(&|s| s == "partly matched");
-    let unmatched = count(&|s| s == "unmatched");
-    let duplicates = count(&|s| s == "duplicate");
-    let reversals = count(&|s| s == "reversal");
-    let refused = count(&|s| s == "refused");
-    if json {
-        let out = ImportOut {
-            file: file.display().to_string(),
-            format: format.name(),
-            dry_run,
-            file_seen_before: r.file_seen_before,
-            payments: r
-                .payments
-                .iter()
-                .map(|p| PaymentOut {
-                    key: &p.key,
-                    line: p.line,
-                    reference: &p.reference,
-                    amount: m(p.amount),
-                    currency: &p.currency,
-                    date: p.date,
-                    payer: &p.payer,
-                    matched_claim: p.claims.first().map(|c| c.0.as_str()),
-                    claims: p.claims.iter().map(|(c, a)| json!({"claim": c, "amount": m(*a)})).collect(),
-                    status: &p.status,
-                    how: &p.how,
-                    suggestions: &p.suggestions,
-                })
-                .collect(),
-            totals: totals.iter().map(|(k, v)| (k.clone(), m(*v))).collect(),
-            file_total: r.file_total.iter().map(|(k, v)| (k.clone(), m(*v))).collect(),
-            by_status: r.totals.iter().map(|t| json!({"status": t.status, "currency": t.currency, "count": t.count, "amount": m(t.amount)})).collect(),
-            matched,
-            partly_matched: partly,
-            unmatched,
-            duplicates,
-            reversals,
-            refused,
-            notes,
-        };
-        let stdout = std::io::stdout();
-        let mut w = std::io::BufWriter::new(stdout.lock());
-        serde_json::to_writer_pretty(&mut w, &out)?;
-        writeln!(w)?;
-        return Ok(());
-    }
-    println!(
-        "{} ({}){}: {} items, {}; {matched} matched, {partly} partly matched, {unmatched} unmatched, {refused} refused, {duplicates} already imported, {reversals} reversals{}",
-        file.display(),
-        format.name(),
-        if dry_run { " — dry run, nothing booked" } else { "" },
-        r.payments.len(),
-        if totals.is_empty() { "nothing new".to_string() } else { totals.iter().map(|(k, v)| format!("{} {k}", m(*v))).collect::<Vec<_>>().join(", ") },
-        if r.file_seen_before { " (this file was imported before: nothing booked)" } else { "" }
-    );
-    let rows = r
-        .payments
-        .iter()
-        .take(SHOW_ROWS)
-        .map(|p| {
-            vec![
-                p.line.to_string(),
-                p.reference.clone().unwrap_or_default(),
-                m(p.amount),
-                p.date.to_string(),
-                p.payer.clone().unwrap_or_default(),
-                p.claims.iter().map(|(c, a)| format!("{c} {}", m(*a))).collect::<Vec<_>>().join(", "),
-                p.status.clone(),
-                p.how.clone(),
-            ]
-        })
-        .collect();
-    println!("{}", table(&["line", "reference", "amount", "date", "payer", "claim", "status", "why"], rows));
-    if r.payments.len() > SHOW_ROWS {
-        println!("… {} more (use --json for all)", r.payments.len() - SHOW_ROWS);
-    }
-    let by_status: Vec<String> = r.totals.iter().map(|t| format!("{} {}: {} ({})", t.count, t.status, m(t.amount), t.currency)).collect();
-    println!("In the file: {}; {}", r.file_total.iter().map(|(c, v)| format!("{} {c}", m(*v))).collect::<Vec<_>>().join(", "), by_status.join(", "));
-    for n in notes {
-        println!("note: {n}");
-    }
-    Ok(())
 }
 
 /// A text cell for a spreadsheet: a value starting with = + - @ TAB or CR would be read as a

@@ -66,8 +66,17 @@ pub fn claim(store: &mut Store, law: &LawBook, cid: &str, id: &str, json: bool) 
         });
     }
     for a in &actions {
-        let what = if a.skipped { format!("step {}: {} (skipped)", a.step_no, a.kind) } else { format!("step {}: {} by {}", a.step_no, a.kind, a.channel) };
-        ev.push(Event { date: a.date, order: 1, event: what, amount: None, detail: format!("deadline {}; {}", a.deadline, a.reason) });
+        let mut what = if a.skipped { format!("step {}: {} (skipped)", a.step_no, a.kind) } else { format!("step {}: {} by {}", a.step_no, a.kind, a.channel) };
+        let mut detail = format!("deadline {}", a.deadline);
+        if let (Some(x), false) = (a.amount_to_pay, a.skipped) {
+            detail.push_str(&format!(", to pay {} by then", m(x)));
+        }
+        detail.push_str(&format!("; {}", a.reason));
+        if let Some(r) = &a.reverted {
+            what.push_str(" (reverted)");
+            detail = format!("{r}; {detail}");
+        }
+        ev.push(Event { date: a.date, order: 1, event: what, amount: None, detail });
     }
     for p in &pauses {
         ev.push(Event { date: p.pause.from, order: 1, event: format!("pause {}: {}", p.id, p.pause.kind), amount: None, detail: p.pause.describe() });
@@ -76,7 +85,7 @@ pub fn claim(store: &mut Store, law: &LawBook, cid: &str, id: &str, json: bool) 
         }
     }
     ev.sort_by_key(|e| (e.date, e.order));
-    let phase = actions.iter().rfind(|a| !a.skipped).map(|a| a.kind.clone()).unwrap_or_else(|| "none".into());
+    let phase = actions.iter().rfind(|a| !a.skipped && a.reverted.is_none()).map(|a| a.kind.clone()).unwrap_or_else(|| "none".into());
     let active_pause = pauses.iter().find(|p| p.pause.active_on(now)).map(|p| p.pause.describe());
     if json {
         let out = json!({
@@ -136,7 +145,7 @@ pub fn customer(store: &mut Store, cid: &str, id: &str, json: bool) -> Result<()
     let mut claim_rows = Vec::new();
     for cl in &claims {
         let b = store.balances(cid, &cl.id, NaiveDate::MAX)?;
-        let last = actions.iter().rfind(|a| a.claim_id == cl.id && !a.skipped).map(|a| a.kind.clone()).unwrap_or_default();
+        let last = actions.iter().rfind(|a| a.claim_id == cl.id && !a.skipped && a.reverted.is_none()).map(|a| a.kind.clone()).unwrap_or_default();
         claim_rows.push((cl, b, last));
     }
     if json {

@@ -709,3 +709,207 @@ fn demo_lab_finds_the_hidden_payers() {
     ok(p, &["policy", "set", "without.toml"]);
     assert_eq!(ok(p, &["strategy", "list", "--json"]).json()[1]["outcome"], "stopped");
 }
+
+/// Issue #8 as a user meets it: each case through the command line, exit status 2 and one line
+/// naming what is wrong, never a panic (101) and never a silent exit 0.
+mod money {
+    use super::{fordra, ok, setup, write};
+
+    fn fails(p: &std::path::Path, args: &[&str], want: &str) {
+        let o = fordra(p, args);
+        assert_eq!(o.code, 2, "fordra {args:?}: {}{}", o.stdout, o.stderr);
+        assert!(o.stderr.contains(want), "fordra {args:?}: {}", o.stderr);
+        assert_eq!(o.stderr.trim().lines().count(), 1, "one line: {}", o.stderr);
+    }
+
+    const CAMT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.02"><BkToCstmrDbtCdtNtfctn><Ntfctn>
+<Acct><Id><IBAN>SE4550000000058398257466</IBAN></Id></Acct>
+<Ntry><Amt Ccy="SEK">100.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2024-03-20</Dt></BookgDt>
+<NtryDtls><TxDtls><Refs><EndToEndId>INVOICE</EndToEndId></Refs><RltdPties><Dbtr><Nm>Anna Andersson</Nm></Dbtr></RltdPties><RmtInf><Ustrd>Faktura 1001</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="SEK">250.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2024-03-20</Dt></BookgDt>
+<NtryDtls><TxDtls><Refs><EndToEndId>INVOICE</EndToEndId></Refs><RltdPties><Dbtr><Nm>Bert Berg</Nm></Dbtr></RltdPties><RmtInf><Ustrd>Faktura 1002</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="SEK">100.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2024-03-20</Dt></BookgDt>
+<NtryDtls><TxDtls><Refs><EndToEndId>INVOICE</EndToEndId></Refs><RltdPties><Dbtr><Nm>Anna Andersson</Nm></Dbtr></RltdPties><RmtInf><Ustrd>Faktura 1001</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"#;
+
+    /// Case 4: camt entries without AcctSvcrRef were keyed on the payer's EndToEndId (one
+    /// payment lost) or the line number (the same payment in two files booked twice).
+    #[test]
+    fn camt_without_bank_references_loses_and_doubles_nothing() {
+        let dir = setup();
+        let p = dir.path();
+        ok(p, &["creditor", "update", "--iban", "SE4550000000058398257466"]);
+        write(p, "n.xml", CAMT);
+        let r = ok(p, &["payments", "import", "n.xml", "--json"]).json();
+        let statuses: Vec<&str> = r["payments"].as_array().unwrap().iter().map(|x| x["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, vec!["partly matched", "partly matched", "partly matched"], "three payments, one EndToEndId: {r}");
+        // The same payments in a statement laid out differently (other lines) are the same payments.
+        let moved = CAMT.replace("camt.054.001.02\">", "camt.054.001.02\">\n\n\n").replace("<Ntfctn>", "<Ntfctn><Id>2</Id>");
+        write(p, "again.xml", &moved);
+        let r = ok(p, &["payments", "import", "again.xml", "--json"]).json();
+        assert_eq!(r["duplicates"], 3, "{r}");
+        // Two payments of 100 for 1001 (5 days late: 10 000 × 0.12 × 5 / 365 = 16.44 interest first).
+        assert_eq!(ok(p, &["claim", "show", "1001", "--json"]).json()["balances"]["principal"].as_str().unwrap(), "9816.44");
+    }
+
+    /// Case 4: KTL rows with a blank archive id were all one payment.
+    #[test]
+    fn ktl_rows_without_archive_id_are_each_a_payment() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        ok(p, &["creditor", "add", "--id", "oy", "--name", "Oy", "--jurisdiction", "FI", "--iban", "FI7429501800000014"]);
+        write(p, "c.csv", "id,name,kind\nmatti,Matti,consumer\n");
+        write(p, "i.csv", "id,customer_id,issue_date,due_date,amount\n123123,matti,2024-03-01,2024-04-30,500.00\n");
+        ok(p, &["import", "customers", "c.csv"]);
+        ok(p, &["import", "invoices", "i.csv"]);
+        let rec = |amount: &str| format!("{:<90}", format!("329501800000014240402240402{:<16}{:0>20}{:<12}1 {:0>10}0", "", "1231234", "MATTI", amount));
+        let file = format!("{:<90}\n{}\n{}\n{:<90}\n", "0240402000001", rec("10000"), rec("10000"), format!("9{:0>6}{:0>11}{:0>6}{:0>11}", 2, 20000, 0, 0));
+        write(p, "v.ktl", &file);
+        let r = ok(p, &["payments", "import", "v.ktl", "--json"]).json();
+        assert_eq!((r["matched"].as_u64(), r["duplicates"].as_u64()), (Some(0), Some(0)), "{r}");
+        assert_eq!(r["partly_matched"], 2, "{r}");
+        assert_eq!(ok(p, &["claim", "show", "123123", "--json"]).json()["balances"]["total"], "300.00");
+    }
+
+    /// Case 5: a deposit to another company's bankgiro settled this creditor's claims.
+    #[test]
+    fn a_file_for_another_account_is_refused() {
+        let dir = setup();
+        let p = dir.path();
+        let sample = super::sample();
+        fails(p, &["payments", "import", &sample], "the payments are to account 9912346, which is not creditor 'acme''s (bankgiro 5050-1055");
+    }
+
+    /// Cases 9 and 11: a policy of 100 000 000-day steps made every run panic; a law file with a
+    /// 10^17 fee cap was charged; `report dso --window 100000000` panicked.
+    #[test]
+    fn absurd_configuration_is_refused_not_panicked_on() {
+        let dir = setup();
+        let p = dir.path();
+        let policy = ok(p, &["policy", "show"]).stdout;
+        write(p, "huge.toml", &policy.replacen("lookback_days = 365", "lookback_days = 100000000", 1));
+        fails(p, &["policy", "set", "huge.toml"], "segmentation.lookback_days: 100000000 is outside 1..3650");
+        write(p, "typo.toml", &policy.replacen("group_reminders", "group_reminder", 1));
+        fails(p, &["policy", "set", "typo.toml"], "unknown field `group_reminder`");
+        fails(p, &["report", "dso", "--window", "100000000"], "--window: 100000000 is outside 1..3650");
+        let law = ok(p, &["law", "export"]).stdout;
+        write(p, "law.toml", &law.replacen("max = \"60.00\"", "max = \"1000000000000000.00\"", 1));
+        fails(p, &["--law", "law.toml", "run", "--date", "2024-03-22"], "law tables law.toml: SE: fee reminder from 2013-03-16: cap");
+        write(p, "typo.toml", &law.replacen("requires_agreement", "requires_agrement", 1));
+        fails(p, &["--law", "typo.toml", "law", "show"], "unknown field `requires_agrement`");
+    }
+
+    /// Case 10: `run --date 2062-11-24` posted 36 years of interest and blocked every later run.
+    #[test]
+    fn a_run_far_in_the_future_needs_allowing_and_can_be_reverted() {
+        let dir = setup();
+        let p = dir.path();
+        ok(p, &["run", "--date", "2024-03-22"]);
+        fails(p, &["run", "--date", "2062-11-24"], "run date: 2062-11-24 is more than 7 days after today");
+        ok(p, &["run", "--date", "2062-11-24", "--allow-future"]);
+        fails(p, &["run", "--date", "2024-04-05"], "a run for 2062-11-24 is already recorded");
+        let r = ok(p, &["run", "revert", "--date", "2062-11-24", "--reason", "typo", "--json"]).json();
+        assert!(r["actions"].as_i64().unwrap() > 0);
+        ok(p, &["run", "--date", "2024-04-05"]);
+        let c = ok(p, &["claim", "show", "1001", "--json"]).json();
+        assert!(c["timeline"].as_array().unwrap().iter().any(|e| e["event"].as_str().unwrap().ends_with("(reverted)")), "{c}");
+        assert!(c["balances"]["interest"].as_str().unwrap().parse::<f64>().unwrap() < 100.0, "no 36 years of interest: {c}");
+    }
+
+    /// Case 12 and idempotence: the same pause with a plan fee twice charges once.
+    #[test]
+    fn the_same_pause_twice_charges_once() {
+        let dir = setup();
+        let p = dir.path();
+        let args = [
+            "pause",
+            "add",
+            "--claim",
+            "1001",
+            "--kind",
+            "payment_plan",
+            "--from",
+            "2024-03-20",
+            "--until",
+            "2024-06-30",
+            "--reason",
+            "plan",
+            "--plan-fee",
+            "--json",
+        ];
+        let a = ok(p, &args).json();
+        let b = ok(p, &args).json();
+        assert_eq!(a, b);
+        assert_eq!(a["fee"], "170.00");
+        assert_eq!(ok(p, &["claim", "show", "1001", "--json"]).json()["balances"]["fees"], "170.00");
+    }
+
+    /// Case 13: `creditor add` on an existing id overwrote it; `--creditor ghost` gave empty
+    /// reports; a mistyped `--db` made a new empty database.
+    #[test]
+    fn creditors_and_databases_are_never_made_up() {
+        let dir = setup();
+        let p = dir.path();
+        let again =
+            ok(p, &["creditor", "add", "--id", "acme", "--name", "Acme AB", "--jurisdiction", "SE", "--reminder-fee-agreed", "--bankgiro", "5050-1055"]);
+        assert!(again.stdout.contains("already exists, unchanged"), "{}", again.stdout);
+        fails(p, &["creditor", "add", "--id", "acme", "--name", "Acme Oy", "--jurisdiction", "FI"], "creditor 'acme' already exists (Acme AB, SE law, SEK)");
+        fails(p, &["creditor", "update", "--jurisdiction", "FI"], "its jurisdiction and currency cannot change");
+        fails(p, &["--creditor", "ghost", "report", "aging"], "no creditor 'ghost'");
+        fails(p, &["--db", "fordar.db", "report", "aging"], "no database at fordar.db");
+        assert!(!p.join("fordar.db").exists());
+    }
+
+    /// Case 16: `payments report --csv` passed =cmd|…, @SUM(…) and =HYPERLINK(…) through.
+    #[test]
+    fn csv_reports_cannot_carry_formulas() {
+        let dir = setup();
+        let p = dir.path();
+        write(p, "c2.csv", "id,name,kind\n@SUM(1+1),Evil,consumer\n");
+        write(
+            p,
+            "i2.csv",
+            "id,customer_id,invoice_number,issue_date,due_date,amount\n\"=HYPERLINK(\"\"http://x\"\")\",@SUM(1+1),-5,2024-02-14,2024-03-15,100.00\n",
+        );
+        ok(p, &["import", "customers", "c2.csv"]);
+        ok(p, &["import", "invoices", "i2.csv"]);
+        write(p, "bank.csv", "id,invoice_id,date,amount\nB9,\"=HYPERLINK(\"\"http://x\"\")\",2024-03-25,50.00\n");
+        ok(p, &["import", "payments", "bank.csv"]);
+        let csv = ok(p, &["payments", "report", "--from", "2024-03-01", "--to", "2024-03-31", "--csv"]).stdout;
+        assert!(csv.contains("'=HYPERLINK") && csv.contains("'@SUM(1+1)") && csv.contains(",'-5,"), "{csv}");
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        for rec in r.records() {
+            for cell in rec.unwrap().iter() {
+                assert!(!(cell.starts_with(['=', '+', '@', '\t', '\r']) || cell.starts_with('-') && cell.parse::<f64>().is_err()), "{cell}");
+            }
+        }
+    }
+
+    /// Case 18: a camt file with a UTF-8 byte-order mark was not detected.
+    #[test]
+    fn camt_with_a_byte_order_mark_is_recognised() {
+        let dir = setup();
+        let p = dir.path();
+        ok(p, &["creditor", "update", "--iban", "SE4550000000058398257466"]);
+        std::fs::write(p.join("bom.xml"), format!("\u{feff}{CAMT}")).unwrap();
+        assert_eq!(ok(p, &["payments", "import", "bom.xml", "--json"]).json()["format"], "camt054");
+    }
+
+    /// Case 15: an overpayment's credit can be paid back, once.
+    #[test]
+    fn credit_is_refunded_once() {
+        let dir = setup();
+        let p = dir.path();
+        write(p, "bank.csv", "id,invoice_id,date,amount\nB1,1002,2024-03-10,3000.00\n");
+        ok(p, &["import", "payments", "bank.csv"]);
+        let c = ok(p, &["customer", "show", "bert", "--json"]).json();
+        assert_eq!(c["credit"], "500.00");
+        let args = ["customer", "refund", "bert", "--amount", "500.00", "--date", "2024-03-12", "--json"];
+        let r = ok(p, &args).json();
+        assert_eq!(r["credit_left"], "0.00");
+        assert_eq!(ok(p, &args).json()["refund"], r["refund"], "the same refund again is the same refund");
+        assert_eq!(ok(p, &["customer", "show", "bert", "--json"]).json()["credit"], "0.00");
+        fails(p, &["customer", "refund", "bert", "--amount", "1.00", "--date", "2024-03-12"], "has 0.00 SEK of credit");
+    }
+}
