@@ -32,6 +32,10 @@ pub struct BenchArgs {
     /// against as many open claims (`--invoices` is then ignored).
     #[arg(long)]
     pub payments: Option<usize>,
+    /// Keep the payments benchmark's BgMax file here (to import it into `--file` afterwards,
+    /// as `fordra payments import` does, booking included).
+    #[arg(long)]
+    pub bgmax: Option<PathBuf>,
     /// Benchmark the payment-behaviour model instead: train on this many historical invoices,
     /// then score as many open ones.
     #[arg(long)]
@@ -249,7 +253,7 @@ fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<
             payments,
         });
     }
-    let file = dir.path().join("bench.bgmax");
+    let file = a.bgmax.clone().unwrap_or_else(|| dir.path().join("bench.bgmax"));
     std::fs::write(
         &file,
         bgmax::write(&bgmax::BgMaxFile { version: "01".into(), created: "20260615120000000000".into(), test: false, deposits, warnings: vec![] }),
