@@ -10,6 +10,7 @@ pub enum Country {
     SE,
     FI,
     NO,
+    DK,
 }
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -86,6 +87,23 @@ pub fn holidays(country: Country, year: i32) -> Vec<(NaiveDate, &'static str)> {
                 (d(year, 12, 24), "Christmas Eve"),
             ]);
         }
+        Country::DK => {
+            // Store Bededag (4th Friday after Easter) was abolished from 2024 (lov nr. 2005 of
+            // 2023); banks close on Constitution Day, Christmas Eve and New Year's Eve.
+            v.retain(|(_, n)| *n != "May Day");
+            v.extend([
+                (days(-3), "Maundy Thursday"),
+                (days(49), "Whit Sunday"),
+                (days(40), "Day after Ascension Day"),
+                (days(50), "Whit Monday"),
+                (d(year, 6, 5), "Constitution Day"),
+                (d(year, 12, 24), "Christmas Eve"),
+                (d(year, 12, 31), "New Year's Eve"),
+            ]);
+            if year < 2024 {
+                v.push((days(26), "Store Bededag"));
+            }
+        }
         Country::NO => {
             v.extend([
                 (days(-3), "Maundy Thursday"),
@@ -133,6 +151,20 @@ pub fn add_banking_days(country: Country, date: NaiveDate, n: u32) -> NaiveDate 
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Danish banking days: Store Bededag (Easter + 26) was a holiday until 2023 and is not from
+    /// 2024 (lov nr. 2005 of 2023); Constitution Day 5 June; the
+    /// Friday after Ascension Day (Danmarks Nationalbank's closing days); 1 May is a working day.
+    #[test]
+    fn danish_holidays() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert!(!is_banking_day(Country::DK, d("2023-05-05")), "Store Bededag 2023 (Easter 9 April + 26)");
+        assert!(is_banking_day(Country::DK, d("2024-04-26")), "no Store Bededag from 2024");
+        assert!(!is_banking_day(Country::DK, d("2024-06-05")), "Grundlovsdag");
+        assert!(!is_banking_day(Country::DK, d("2024-05-10")), "Friday after Ascension Day (9 May 2024)");
+        assert!(is_banking_day(Country::DK, d("2024-05-01")), "1 May is not a bank holiday in Denmark");
+        assert_eq!(next_banking_day_on_or_after(Country::DK, d("2024-12-24")), d("2024-12-27"));
+    }
 
     #[test]
     fn easter_dates() {

@@ -39,10 +39,13 @@ str_enum!(
 );
 
 str_enum!(
-    /// One step of a handling model.
+    /// One step of a handling model. `collection_notice` is a formal notice of its own (NO
+    /// inkassovarsel, inkassoloven § 9: its own content, at least 14 days to pay); a collection
+    /// demand is lawful there only after one.
     StepKind {
         PreDue = "pre_due",
         Reminder = "reminder",
+        CollectionNotice = "collection_notice",
         PhoneCall = "phone_call",
         LateCompensation = "late_compensation",
         Collection = "collection",
@@ -62,7 +65,14 @@ str_enum!(
 
 str_enum!(
     /// Jurisdictions with law tables.
-    JurisdictionCode { SE = "se", FI = "fi", NO = "no", EU = "eu" }
+    JurisdictionCode { SE = "se", FI = "fi", NO = "no", DK = "dk", EU = "eu" }
+);
+
+str_enum!(
+    /// Who sends the dunning steps: the creditor itself, or a licensed collection agency on its
+    /// behalf. The Finnish and Norwegian fee scales for demand letters are the agencies'; a
+    /// creditor collecting its own claims may charge much less.
+    Collector { Own = "own", Agency = "agency" }
 );
 
 str_enum!(
@@ -81,6 +91,7 @@ impl StepKind {
         match self {
             StepKind::PreDue => 0,
             StepKind::Reminder => 1,
+            StepKind::CollectionNotice => 2,
             StepKind::PhoneCall => 2,
             StepKind::LateCompensation => 2,
             StepKind::Collection => 3,
@@ -90,7 +101,8 @@ impl StepKind {
     /// The fee kind a step may carry.
     pub fn fee_kind(self) -> Option<FeeKind> {
         match self {
-            StepKind::Reminder => Some(FeeKind::Reminder),
+            // The notice is a fee-bearing letter of the reminder kind (NO: purregebyr).
+            StepKind::Reminder | StepKind::CollectionNotice => Some(FeeKind::Reminder),
             StepKind::Collection => Some(FeeKind::Collection),
             StepKind::LateCompensation => Some(FeeKind::LateCompensation),
             _ => None,
@@ -98,6 +110,17 @@ impl StepKind {
     }
     pub fn index(self) -> usize {
         self as usize
+    }
+    /// A dunning letter (what the law's waiting periods count from).
+    pub fn is_letter(self) -> bool {
+        matches!(self, StepKind::Reminder | StepKind::CollectionNotice | StepKind::Collection | StepKind::LateCompensation)
+    }
+}
+
+impl Channel {
+    /// A written message (letter, e-mail, EDI); an SMS is not one for the fee rules.
+    pub fn is_written(self) -> bool {
+        matches!(self, Channel::Letter | Channel::Email | Channel::Edi)
     }
 }
 
@@ -107,6 +130,7 @@ impl JurisdictionCode {
             JurisdictionCode::SE => "SE",
             JurisdictionCode::FI => "FI",
             JurisdictionCode::NO => "NO",
+            JurisdictionCode::DK => "DK",
             JurisdictionCode::EU => "EU",
         }
     }

@@ -1,7 +1,7 @@
 //! Which fee a step may lawfully carry. Never a fee the law forbids: every precondition in the
 //! law tables is checked, and every line says its legal basis.
 
-use crate::domain::{DebtorKind, FeeKind, StepKind};
+use crate::domain::{Collector, DebtorKind, FeeKind, StepKind};
 use crate::law::Jurisdiction;
 use crate::model::FeeSpec;
 use crate::money::{format_minor, Currency};
@@ -22,23 +22,33 @@ pub struct FeeLine {
 pub struct PriorFees {
     /// How many fees of each kind were charged (index: FeeKind as usize).
     pub count: [u32; 4],
+    /// How many letters could lawfully carry a fee of each kind, charged or not (a B2B fee
+    /// covered by the compensation still counts against the law's limit on fee letters).
+    pub letters: [u32; 4],
     pub compensation_charged: bool,
     /// Sum of the statutory fees the steps would have carried (for B2B compensation offsetting).
     pub notional_total: i64,
+    /// What the claim has been charged in fees so far (for the total cost cap).
+    pub charged_total: i64,
 }
 
 impl PriorFees {
     pub fn count_of(&self, k: FeeKind) -> u32 {
-        self.count[k as usize]
+        self.count[k as usize].max(self.letters[k as usize])
     }
-    pub fn record(&mut self, lines: &[FeeLine], notional: i64) {
+    /// Records one step's decision: `kind` is the fee kind the step could carry.
+    pub fn record(&mut self, kind: Option<FeeKind>, lines: &[FeeLine], notional: i64) {
         for l in lines {
             if l.amount > 0 {
                 self.count[l.kind as usize] += 1;
+                self.charged_total += l.amount;
                 if l.kind == FeeKind::LateCompensation {
                     self.compensation_charged = true;
                 }
             }
+        }
+        if let (Some(k), true) = (kind, notional > 0) {
+            self.letters[k as usize] += 1;
         }
         self.notional_total += notional;
     }
@@ -47,12 +57,21 @@ impl PriorFees {
 pub struct FeeContext<'a> {
     pub law: &'a Jurisdiction,
     pub debtor: DebtorKind,
+    /// Whether a reminder fee was agreed with this debtor no later than when the debt arose.
     pub reminder_fee_agreed: bool,
+    /// Who sends the step: the creditor or a licensed agency.
+    pub collector: Collector,
+    /// Whether the step is a written message (a letter or e-mail; an SMS is not).
+    pub written: bool,
     pub currency: Currency,
     /// The claim's original principal (tiers are by principal).
     pub principal: i64,
     pub due: NaiveDate,
     pub date: NaiveDate,
+    /// The claim's previous dunning letter: its date and its deadline.
+    pub previous_letter: Option<(NaiveDate, NaiveDate)>,
+    /// A payment plan's number of instalments (payment-plan fees only).
+    pub instalments: Option<u32>,
     pub prior: &'a PriorFees,
 }
 
@@ -73,12 +92,20 @@ impl FeeDecision {
 
 /// The capped fee of `kind` for this step, before B2B offsetting.
 fn capped(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec, notes: &mut Vec<String>) -> Option<(i64, String)> {
-    let Some(rule) = ctx.law.fee_rule(kind, ctx.debtor, ctx.date) else {
-        notes.push(format!("no {kind} fee: {} law has no {kind} fee for {} debtors", ctx.law.code.upper(), ctx.debtor));
+    let Some(rule) = ctx.law.plan_fee_rule(kind, ctx.debtor, ctx.collector, ctx.date, ctx.instalments.filter(|_| kind == FeeKind::PaymentPlan)) else {
+        let who = match ctx.collector {
+            Collector::Own => "a creditor collecting its own claims",
+            Collector::Agency => "a collection agency",
+        };
+        notes.push(format!("no {kind} fee: {} law has no {kind} fee for {} debtors sent by {who}", ctx.law.code.upper(), ctx.debtor));
         return None;
     };
     if rule.requires_agreement && !ctx.reminder_fee_agreed {
         notes.push(format!("no {kind} fee: it was not agreed with the debtor when the debt arose ({})", rule.source));
+        return None;
+    }
+    if rule.written_only && !ctx.written {
+        notes.push(format!("no {kind} fee: only a written reminder may carry one, not an SMS ({})", rule.source));
         return None;
     }
     if let Some(n) = rule.min_days_after_due {
@@ -87,10 +114,31 @@ fn capped(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec, notes: &mut Vec<St
             return None;
         }
     }
+    if let (Some(n), Some((prev, deadline))) = (rule.min_days_since_previous, ctx.previous_letter) {
+        if (ctx.date - prev).num_days() < n {
+            notes.push(format!(
+                "no {kind} fee: only {} days after the previous letter of {prev}, the law requires {n} ({})",
+                (ctx.date - prev).num_days(),
+                rule.source
+            ));
+            return None;
+        }
+        if rule.after_previous_deadline && ctx.date <= deadline {
+            notes.push(format!("no {kind} fee: the previous letter's deadline {deadline} has not passed ({})", rule.source));
+            return None;
+        }
+    }
     let prior = ctx.prior.count_of(kind);
     if let Some(max) = rule.max_count {
         if prior >= max {
-            notes.push(format!("no {kind} fee: already {prior} charged, the law allows {max} ({})", rule.source));
+            notes.push(format!("no {kind} fee: already {prior} fee letters of this kind, the law allows {max} ({})", rule.source));
+            return None;
+        }
+    }
+    if let Some(limit) = ctx.law.letter_limit(kind, ctx.debtor, ctx.date) {
+        let letters: u32 = limit.kinds.iter().map(|k| ctx.prior.count_of(*k)).sum();
+        if letters >= limit.max {
+            notes.push(format!("no {kind} fee: already {letters} fee-bearing letters on this claim, the law allows {} ({})", limit.max, limit.source));
             return None;
         }
     }
@@ -112,6 +160,25 @@ fn capped(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec, notes: &mut Vec<St
     Some((amount, basis))
 }
 
+/// Lowers the lines so that the claim's costs stay within the law's total cap (FI 10 d §).
+fn within_cost_cap(ctx: &FeeContext<'_>, d: &mut FeeDecision) {
+    let Some((cap, source)) = ctx.law.cost_cap(ctx.debtor, ctx.date, ctx.principal) else { return };
+    let mut room = (cap - ctx.prior.charged_total).max(0);
+    for l in &mut d.lines {
+        if l.amount > room {
+            d.notes.push(format!(
+                "{} fee {} not charged: the claim's collection costs may total at most {} ({source})",
+                l.kind,
+                format_minor(l.amount - room),
+                format_minor(cap)
+            ));
+            l.amount = room;
+        }
+        room -= l.amount;
+    }
+    d.lines.retain(|l| l.amount > 0);
+}
+
 /// The fees for taking `step` on `ctx.date`.
 pub fn fees_for_step(ctx: &FeeContext<'_>, step: StepKind, spec: FeeSpec) -> FeeDecision {
     match step.fee_kind() {
@@ -122,6 +189,12 @@ pub fn fees_for_step(ctx: &FeeContext<'_>, step: StepKind, spec: FeeSpec) -> Fee
 
 /// The fees for a measure of `kind` (reminder, demand, payment plan, late compensation).
 pub fn fees_for(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec) -> FeeDecision {
+    let mut d = uncapped(ctx, kind, spec);
+    within_cost_cap(ctx, &mut d);
+    d
+}
+
+fn uncapped(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec) -> FeeDecision {
     let mut d = FeeDecision::default();
     if spec == FeeSpec::None {
         return d;
@@ -165,6 +238,14 @@ pub fn fees_for(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec) -> FeeDecisi
             let after = (ctx.prior.notional_total + amount - comp.amount).max(0);
             let extra = after - before;
             if extra > 0 {
+                if extra < amount {
+                    d.notes.push(format!(
+                        "{kind} fee: {} of its {} covered by the late compensation ({})",
+                        format_minor(amount - extra),
+                        format_minor(amount),
+                        comp.source
+                    ));
+                }
                 d.lines.push(FeeLine { kind, amount: extra, basis: format!("{basis}; part above the late compensation {}", format_minor(comp.amount)) });
             } else if amount > 0 {
                 d.notes.push(format!("no {kind} fee: covered by the late compensation ({})", comp.source));
@@ -186,8 +267,26 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// The fee kind a decision was for (tests record steps by it).
+    fn f_kind(f: &FeeDecision) -> FeeKind {
+        f.lines.iter().map(|l| l.kind).find(|k| *k != FeeKind::LateCompensation).unwrap_or(FeeKind::Reminder)
+    }
+
     fn ctx<'a>(law: &'a Jurisdiction, debtor: DebtorKind, agreed: bool, principal: i64, date: &str, prior: &'a PriorFees) -> FeeContext<'a> {
-        FeeContext { law, debtor, reminder_fee_agreed: agreed, currency: law.currency, principal, due: d("2024-03-15"), date: d(date), prior }
+        FeeContext {
+            law,
+            debtor,
+            reminder_fee_agreed: agreed,
+            collector: Collector::Agency,
+            written: true,
+            currency: law.currency,
+            principal,
+            due: d("2024-03-15"),
+            date: d(date),
+            previous_letter: None,
+            instalments: None,
+            prior,
+        }
     }
 
     #[test]
@@ -213,7 +312,7 @@ mod tests {
         let f = fees_for_step(&ctx(se, DebtorKind::Business, true, 1_000_000, "2024-03-25", &p), StepKind::Reminder, FeeSpec::Statutory);
         assert_eq!(f.lines.len(), 1);
         assert_eq!((f.lines[0].kind, f.lines[0].amount), (FeeKind::LateCompensation, 45000));
-        p.record(&f.lines, f.notional);
+        p.record(Some(f_kind(&f)), &f.lines, f.notional);
         let f = fees_for_step(&ctx(se, DebtorKind::Business, true, 1_000_000, "2024-04-10", &p), StepKind::Collection, FeeSpec::Statutory);
         assert_eq!(f.total(), 0, "60 + 180 < 450: nothing on top");
         assert!(f.notes.iter().any(|n| n.contains("covered by the late compensation")));
@@ -228,10 +327,10 @@ mod tests {
         let mut p = PriorFees::default();
         let f = fees_for_step(&ctx(fi, DebtorKind::Business, true, 200_000, "2024-03-25", &p), StepKind::Reminder, FeeSpec::Statutory);
         assert_eq!(f.total(), 4000);
-        p.record(&f.lines, f.notional);
+        p.record(Some(f_kind(&f)), &f.lines, f.notional);
         let f = fees_for_step(&ctx(fi, DebtorKind::Business, true, 200_000, "2024-04-10", &p), StepKind::Collection, FeeSpec::Statutory);
         assert_eq!(f.total(), 4200);
-        p.record(&f.lines, f.notional);
+        p.record(Some(f_kind(&f)), &f.lines, f.notional);
         // A second demand is half: 35 more notional, all above 40 → 35.
         let f = fees_for_step(&ctx(fi, DebtorKind::Business, true, 200_000, "2024-04-30", &p), StepKind::Collection, FeeSpec::Statutory);
         assert_eq!(f.total(), 3500);
@@ -244,7 +343,7 @@ mod tests {
         let mut p = PriorFees::default();
         let f = fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-04-10", &p), StepKind::Collection, FeeSpec::Statutory);
         assert_eq!(f.total(), 2400);
-        p.record(&f.lines, f.notional);
+        p.record(Some(f_kind(&f)), &f.lines, f.notional);
         let f = fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-05-10", &p), StepKind::Collection, FeeSpec::Statutory);
         assert_eq!(f.total(), 1200);
         let f = fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-05-10", &PriorFees::default()), StepKind::Reminder, FeeSpec::Statutory);
@@ -261,8 +360,8 @@ mod tests {
         assert!(f.notes[0].contains("requires 14"));
         let f = fees_for_step(&ctx(no, DebtorKind::Consumer, false, 100_000, "2024-03-29", &p), StepKind::Reminder, FeeSpec::Statutory);
         assert_eq!(f.total(), 3500);
-        p.record(&f.lines, f.notional);
-        p.record(&f.lines, f.notional);
+        p.record(Some(f_kind(&f)), &f.lines, f.notional);
+        p.record(Some(f_kind(&f)), &f.lines, f.notional);
         let f = fees_for_step(&ctx(no, DebtorKind::Consumer, false, 100_000, "2024-05-01", &p), StepKind::Reminder, FeeSpec::Statutory);
         assert_eq!(f.total(), 0);
         let f = fees_for_step(&ctx(no, DebtorKind::Consumer, false, 100_000, "2024-05-01", &p), StepKind::Collection, FeeSpec::Statutory);
@@ -316,5 +415,156 @@ mod tests {
         assert_eq!(f.total(), 6000);
         let f = fees_for_step(&ctx(se, DebtorKind::Consumer, true, 1_000_000, "2024-03-25", &p), StepKind::Reminder, FeeSpec::Fixed(2500));
         assert_eq!(f.total(), 2500);
+    }
+
+    fn with(c: FeeContext<'_>, f: impl FnOnce(&mut FeeContext<'_>)) -> FeeContext<'_> {
+        let mut c = c;
+        f(&mut c);
+        c
+    }
+
+    /// Issue #9: who collects. FI perintälaki 10 a §: a creditor's own demand letter to a
+    /// consumer is capped like a reminder (€5); an agency's by principal (€24 for 500 €). To a
+    /// business: own €12, agency €50 (≤ 500 €) (laki 299/2022).
+    #[test]
+    fn finnish_demand_letter_depends_on_who_sends_it() {
+        let book = LawBook::embedded();
+        let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
+        let p = PriorFees::default();
+        let own = |debtor| with(ctx(fi, debtor, true, 50_000, "2024-04-10", &p), |c| c.collector = Collector::Own);
+        assert_eq!(fees_for_step(&own(DebtorKind::Consumer), StepKind::Collection, FeeSpec::Statutory).total(), 500);
+        assert_eq!(fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-04-10", &p), StepKind::Collection, FeeSpec::Statutory).total(), 2400);
+        // Business: the €40 compensation comes first and the fee counts against it (12 < 40).
+        let b = fees_for_step(&own(DebtorKind::Business), StepKind::Collection, FeeSpec::Statutory);
+        assert_eq!(b.lines.iter().map(|l| (l.kind, l.amount)).collect::<Vec<_>>(), vec![(FeeKind::LateCompensation, 4000)]);
+        assert_eq!(b.notional, 1200);
+        let a = fees_for_step(&ctx(fi, DebtorKind::Business, true, 50_000, "2024-04-10", &p), StepKind::Collection, FeeSpec::Statutory);
+        assert_eq!(a.notional, 5000);
+    }
+
+    /// NO inkassoforskriften §§ 1-1 to 1-3: a creditor's own betalingsoppfordring at most 3/20
+    /// of the inkassosats: 700 × 3/20 = 105.00 NOK (2025), 750 × 3/20 = 112.50 (2026); an
+    /// agency's light fee for 1 000 NOK principal: 0.35 × 700 = 245.00, 0.35 × 750 = 262.50.
+    #[test]
+    fn norwegian_own_demand_is_three_twentieths_of_the_inkassosats() {
+        let book = LawBook::embedded();
+        let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
+        let p = PriorFees::default();
+        let c = |date: &'static str, who| with(ctx(no, DebtorKind::Consumer, false, 100_000, date, &p), |c| c.collector = who);
+        assert_eq!(fees_for_step(&c("2025-05-01", Collector::Own), StepKind::Collection, FeeSpec::Statutory).total(), 10_500);
+        assert_eq!(fees_for_step(&c("2026-05-01", Collector::Own), StepKind::Collection, FeeSpec::Statutory).total(), 11_250);
+        assert_eq!(fees_for_step(&c("2025-05-01", Collector::Agency), StepKind::Collection, FeeSpec::Statutory).total(), 24_500);
+        assert_eq!(fees_for_step(&c("2026-05-01", Collector::Agency), StepKind::Collection, FeeSpec::Statutory).total(), 26_250);
+        // The 2026 reminder fee: 750 / 20 = 37.50 NOK.
+        assert_eq!(fees_for_step(&c("2026-05-01", Collector::Own), StepKind::Reminder, FeeSpec::Statutory).total(), 3_750);
+    }
+
+    /// FI perintälaki 10 b §: the €5 consumer reminder fee only 14 days after the due date or
+    /// after the previous reminder (due 2024-03-15: not on 03-28, yes on 03-29).
+    #[test]
+    fn finnish_consumer_reminder_fee_needs_fourteen_days() {
+        let book = LawBook::embedded();
+        let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
+        let p = PriorFees::default();
+        let f = fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-03-28", &p), StepKind::Reminder, FeeSpec::Statutory);
+        assert_eq!(f.total(), 0);
+        assert!(f.notes[0].contains("only 13 days after the due date, the law requires 14"), "{:?}", f.notes);
+        assert_eq!(fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-03-29", &p), StepKind::Reminder, FeeSpec::Statutory).total(), 500);
+        let again =
+            |date: &'static str| with(ctx(fi, DebtorKind::Consumer, true, 50_000, date, &p), |c| c.previous_letter = Some((d("2024-03-29"), d("2024-04-12"))));
+        assert_eq!(fees_for_step(&again("2024-04-11"), StepKind::Reminder, FeeSpec::Statutory).total(), 0, "13 days after the first reminder");
+        assert_eq!(fees_for_step(&again("2024-04-12"), StepKind::Reminder, FeeSpec::Statutory).total(), 500);
+        // A business reminder needs 10 days (laki 299/2022): not on day 9.
+        let b = fees_for_step(&ctx(fi, DebtorKind::Business, true, 50_000, "2024-03-24", &p), StepKind::Reminder, FeeSpec::Statutory);
+        assert!(b.notes.iter().any(|n| n.contains("the law requires 10")), "{:?}", b.notes);
+    }
+
+    /// FI perintälaki 10 d §: a consumer claim of 80 € may carry at most 60 € of collection
+    /// costs in all. With 50 € charged, an agency's demand (14 €) is charged 10 € and the note
+    /// says why; with 60 € charged, nothing. 10 c §: a fourth fee letter carries no fee.
+    #[test]
+    fn finnish_total_cost_cap_and_letter_count() {
+        let book = LawBook::embedded();
+        let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
+        let p = PriorFees { charged_total: 5000, ..PriorFees::default() };
+        let f = fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 8_000, "2024-05-10", &p), StepKind::Collection, FeeSpec::Statutory);
+        assert_eq!(f.total(), 1000);
+        assert!(f.notes.iter().any(|n| n.contains("collection fee 4.00 not charged") && n.contains("at most 60.00") && n.contains("10 d §")), "{:?}", f.notes);
+        let p = PriorFees { charged_total: 6000, ..PriorFees::default() };
+        assert_eq!(fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 8_000, "2024-05-10", &p), StepKind::Reminder, FeeSpec::Statutory).total(), 0);
+        let mut p = PriorFees::default();
+        p.letters[FeeKind::Reminder as usize] = 2;
+        p.letters[FeeKind::Collection as usize] = 1;
+        let f = fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 500_000, "2024-06-10", &p), StepKind::Collection, FeeSpec::Statutory);
+        assert_eq!(f.total(), 0);
+        assert!(f.notes.iter().any(|n| n.contains("already 3 fee-bearing letters") && n.contains("10 c §")), "{:?}", f.notes);
+    }
+
+    /// FI perintälaki 10 a §: one new due date €5; a plan of two or more instalments by
+    /// principal: 500 € → €30, 2 000 € → €50.
+    #[test]
+    fn finnish_plan_fee_by_size_and_instalments() {
+        let book = LawBook::embedded();
+        let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
+        let p = PriorFees::default();
+        let plan = |principal, n| with(ctx(fi, DebtorKind::Consumer, true, principal, "2024-05-10", &p), |c| c.instalments = Some(n));
+        assert_eq!(fees_for(&plan(50_000, 1), FeeKind::PaymentPlan, FeeSpec::Statutory).total(), 500);
+        assert_eq!(fees_for(&plan(50_000, 6), FeeKind::PaymentPlan, FeeSpec::Statutory).total(), 3000);
+        assert_eq!(fees_for(&plan(200_000, 6), FeeKind::PaymentPlan, FeeSpec::Statutory).total(), 5000);
+    }
+
+    /// NO inkassoforskriften § 1-2: at most two reminder fees, for business debtors too — even
+    /// when the standard compensation covers them — and a second fee letter only after the
+    /// first letter's 14-day deadline has passed.
+    #[test]
+    fn norwegian_two_fee_letters_for_businesses_too_and_after_the_deadline() {
+        let book = LawBook::embedded();
+        let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
+        let mut p = PriorFees::default();
+        for date in ["2025-03-01", "2025-03-20"] {
+            let c = with(ctx(no, DebtorKind::Business, false, 100_000, date, &p), |c| c.due = d("2025-02-01"));
+            let f = fees_for_step(&c, StepKind::Reminder, FeeSpec::Statutory);
+            assert_eq!(f.notional, 3500, "{date}: a fee letter, covered by the 470 NOK compensation");
+            p.record(Some(FeeKind::Reminder), &f.lines, f.notional);
+        }
+        let c = with(ctx(no, DebtorKind::Business, false, 100_000, "2025-04-20", &p), |c| c.due = d("2025-02-01"));
+        let f = fees_for_step(&c, StepKind::Reminder, FeeSpec::Statutory);
+        assert_eq!((f.total(), f.notional), (0, 0));
+        assert!(f.notes.iter().any(|n| n.contains("already 2 fee letters")), "{:?}", f.notes);
+        // Before the previous letter's deadline: no fee.
+        let none = PriorFees::default();
+        let c = with(ctx(no, DebtorKind::Consumer, false, 100_000, "2025-03-20", &none), |c| {
+            c.due = d("2025-02-01");
+            c.previous_letter = Some((d("2025-03-01"), d("2025-03-21")));
+        });
+        let f = fees_for_step(&c, StepKind::Reminder, FeeSpec::Statutory);
+        assert!(f.notes.iter().any(|n| n.contains("deadline 2025-03-21 has not passed")), "{:?}", f.notes);
+    }
+
+    /// SE 1981:739 2 §: a reminder fee only on a written reminder, never on an SMS.
+    #[test]
+    fn no_swedish_reminder_fee_on_an_sms() {
+        let book = LawBook::embedded();
+        let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
+        let p = PriorFees::default();
+        let c = with(ctx(se, DebtorKind::Consumer, true, 1_000_000, "2024-03-25", &p), |c| c.written = false);
+        let f = fees_for_step(&c, StepKind::Reminder, FeeSpec::Statutory);
+        assert_eq!(f.total(), 0);
+        assert!(f.notes[0].contains("not an SMS"), "{:?}", f.notes);
+    }
+
+    /// DK renteloven § 9 b: rykkergebyr 100 DKK, at least 10 days apart, at most three.
+    #[test]
+    fn danish_reminder_fees() {
+        let book = LawBook::embedded();
+        let dk = book.jurisdiction(JurisdictionCode::DK).unwrap();
+        let mut p = PriorFees::default();
+        let c = ctx(dk, DebtorKind::Consumer, false, 100_000, "2024-03-20", &p);
+        assert_eq!(fees_for_step(&c, StepKind::Reminder, FeeSpec::Statutory).total(), 10_000);
+        let c = with(ctx(dk, DebtorKind::Consumer, false, 100_000, "2024-03-29", &p), |c| c.previous_letter = Some((d("2024-03-20"), d("2024-03-30"))));
+        assert_eq!(fees_for_step(&c, StepKind::Reminder, FeeSpec::Statutory).total(), 0, "9 days apart");
+        p.letters[FeeKind::Reminder as usize] = 3;
+        let c = ctx(dk, DebtorKind::Consumer, false, 100_000, "2024-05-20", &p);
+        assert_eq!(fees_for_step(&c, StepKind::Reminder, FeeSpec::Statutory).total(), 0, "a fourth reminder");
     }
 }

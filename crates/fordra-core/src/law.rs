@@ -3,7 +3,7 @@
 //! can load a corrected one from a file without a rebuild.
 
 use crate::calendar::Country;
-use crate::domain::{Component, DebtorKind, FeeKind, JurisdictionCode, StepKind};
+use crate::domain::{Collector, Component, DebtorKind, FeeKind, JurisdictionCode, StepKind};
 use crate::money::{format_minor, parse_minor, Currency};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -19,6 +19,8 @@ pub enum LawError {
     NoRate { jurisdiction: &'static str, date: NaiveDate },
     #[error("no law tables for jurisdiction {0}")]
     NoJurisdiction(&'static str),
+    #[error("{jurisdiction}: the late-interest rate from {from} is not in the law tables yet ({why}); set it with --law FILE")]
+    RatePending { jurisdiction: &'static str, from: NaiveDate, why: String },
 }
 
 fn amount_ser<S: Serializer>(m: &i64, s: S) -> Result<S::Ok, S::Error> {
@@ -67,9 +69,94 @@ pub struct Jurisdiction {
     pub interest: Vec<InterestRow>,
     #[serde(default, rename = "fee")]
     pub fees: Vec<FeeRule>,
-    pub compensation: Option<Compensation>,
+    /// Fixed B2B compensation, by effective date (the Norwegian amount changes every half-year).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub compensation: Vec<Compensation>,
     #[serde(default, rename = "step_rule")]
     pub step_rules: Vec<StepRule>,
+    /// The tables apply to business debtors only (the EU late-payment directive).
+    #[serde(default)]
+    pub business_only: bool,
+    /// How a day's interest is counted (default actual/365).
+    #[serde(default)]
+    pub day_count: DayCount,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub day_count_source: String,
+    /// A due date on a weekend or holiday moves to the next banking day before interest starts.
+    #[serde(default)]
+    pub due_date_rolls_forward: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub due_date_source: String,
+    /// Without a due date agreed in advance, interest starts this many days after a demand that
+    /// says interest will be charged.
+    #[serde(default)]
+    pub interest_start_days_after_demand: i64,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub interest_start_source: String,
+    /// Caps on all collection costs of one claim together, by principal.
+    #[serde(default, rename = "cost_cap")]
+    pub cost_caps: Vec<CostCap>,
+    /// Limits on the number of fee-bearing letters per claim.
+    #[serde(default, rename = "letter_limit")]
+    pub letter_limits: Vec<LetterLimit>,
+    /// Changes proposed but not enacted (shown by `law show`, never applied).
+    #[serde(default)]
+    pub pending: Vec<Pending>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum DayCount {
+    /// Each day is 1/365 of the yearly rate.
+    #[default]
+    #[serde(rename = "actual/365")]
+    Actual365,
+    /// Each day is 1/366 of the yearly rate in a leap year, 1/365 otherwise.
+    #[serde(rename = "actual/actual")]
+    ActualActual,
+}
+
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Compensation>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(Compensation),
+        Many(Vec<Compensation>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(c) => vec![c],
+        OneOrMany::Many(v) => v,
+    })
+}
+
+/// All collection costs of a claim together may not exceed the tier's cap (FI perintälaki 10 d §).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostCap {
+    pub debtor: Option<DebtorKind>,
+    pub from: NaiveDate,
+    pub tiers: Vec<Tier>,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+/// At most `max` letters of `kinds` may carry a fee on one claim (FI perintälaki 10 c §).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LetterLimit {
+    pub debtor: Option<DebtorKind>,
+    pub from: NaiveDate,
+    pub kinds: Vec<FeeKind>,
+    pub max: u32,
+    pub source: String,
+    pub confirmed: bool,
+}
+
+/// A change to the law that is proposed, not in force.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pending {
+    pub what: String,
+    pub source: String,
 }
 
 fn jcode<'de, D: Deserializer<'de>>(d: D) -> Result<JurisdictionCode, D::Error> {
@@ -86,6 +173,10 @@ pub struct InterestRow {
     pub business_margin: Option<Decimal>,
     pub source: String,
     pub confirmed: bool,
+    /// The rate of this half-year is not known yet (e.g. it follows a policy rate not yet in
+    /// the sources): interest stops at the day before, with this reason, until it is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<String>,
 }
 
 impl InterestRow {
@@ -124,6 +215,22 @@ pub struct FeeRule {
     pub min_days_after_due: Option<i64>,
     /// Later fees of the same kind on the same claim are capped at this share (e.g. 0.5).
     pub repeat_factor: Option<Decimal>,
+    /// Who may charge it; none: the creditor and an agency alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collector: Option<Collector>,
+    /// Only on a written letter (letter, e-mail), never on an SMS.
+    #[serde(default)]
+    pub written_only: bool,
+    /// Days since the previous dunning letter of the claim (and, with
+    /// `after_previous_deadline`, only once that letter's deadline has passed).
+    pub min_days_since_previous: Option<i64>,
+    #[serde(default)]
+    pub after_previous_deadline: bool,
+    /// A payment-plan fee by number of instalments: this rule covers plans with this many.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_instalments: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_instalments: Option<u32>,
     pub source: String,
     pub confirmed: bool,
 }
@@ -163,6 +270,15 @@ pub struct StepRule {
     pub min_days_since_previous: i64,
     #[serde(default)]
     pub min_days_after_due: i64,
+    /// The payment period must also end at least this many banking days after the presumed day
+    /// of receipt, which is `presumed_receipt_banking_days` after sending (SE: 4 banking days).
+    #[serde(default)]
+    pub min_banking_days_after_receipt: i64,
+    #[serde(default)]
+    pub presumed_receipt_banking_days: i64,
+    /// A step of this kind is lawful only after one of `requires_before` (NO: inkassovarsel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_before: Option<StepKind>,
     pub source: String,
     pub confirmed: bool,
 }
@@ -173,6 +289,9 @@ pub struct StepLimits {
     pub min_payment_days: i64,
     pub min_days_since_previous: i64,
     pub min_days_after_due: i64,
+    pub min_banking_days_after_receipt: i64,
+    pub presumed_receipt_banking_days: i64,
+    pub requires_before: Option<StepKind>,
     pub sources: Vec<String>,
 }
 
@@ -267,21 +386,43 @@ impl Jurisdiction {
             }
             errs.extend(f.max_count.and_then(|n| days(&format!("{at}: max_count"), i64::from(n), 0, 100).err()).map(|e| e.to_string()));
             errs.extend(f.min_days_after_due.and_then(|n| days(&format!("{at}: min_days_after_due"), n, 0, 365).err()).map(|e| e.to_string()));
+            errs.extend(f.min_days_since_previous.and_then(|n| days(&format!("{at}: min_days_since_previous"), n, 0, 365).err()).map(|e| e.to_string()));
+            for (name, n) in [("min_instalments", f.min_instalments), ("max_instalments", f.max_instalments)] {
+                errs.extend(n.and_then(|n| days(&format!("{at}: {name}"), i64::from(n), 1, 1000).err()).map(|e| e.to_string()));
+            }
             if f.repeat_factor.is_some_and(|r| r <= Decimal::ZERO || r > Decimal::ONE) {
                 errs.push(format!("{at}: repeat_factor must be in (0, 1]"));
             }
         }
-        if let Some(c) = &self.compensation {
+        for c in &self.compensation {
             errs.extend(
                 amount("compensation", c.amount, 0).and_then(|a| days("compensation (minor units)", a, 0, MAX_COMPENSATION)).err().map(|e| e.to_string()),
             );
             errs.extend(date("compensation from", c.from).err());
         }
+        for c in &self.cost_caps {
+            for t in &c.tiers {
+                errs.extend(
+                    amount(&format!("cost cap from {}", c.from), t.max, 0)
+                        .and_then(|a| days("cost cap (minor units)", a, 0, MAX_FEE_CAP))
+                        .err()
+                        .map(|e| e.to_string()),
+                );
+            }
+        }
+        for l in &self.letter_limits {
+            errs.extend(days(&format!("letter limit from {}: max", l.from), i64::from(l.max), 0, 100).err().map(|e| e.to_string()));
+        }
+        errs.extend(days("interest_start_days_after_demand", self.interest_start_days_after_demand, 0, 365).err().map(|e| e.to_string()));
         for r in &self.step_rules {
             let at = format!("step rule {}", r.step);
-            for (name, v) in
-                [("min_payment_days", r.min_payment_days), ("min_days_since_previous", r.min_days_since_previous), ("min_days_after_due", r.min_days_after_due)]
-            {
+            for (name, v) in [
+                ("min_payment_days", r.min_payment_days),
+                ("min_days_since_previous", r.min_days_since_previous),
+                ("min_days_after_due", r.min_days_after_due),
+                ("min_banking_days_after_receipt", r.min_banking_days_after_receipt),
+                ("presumed_receipt_banking_days", r.presumed_receipt_banking_days),
+            ] {
                 errs.extend(days(&format!("{at}: {name}"), v, 0, 365).err().map(|e| e.to_string()));
             }
         }
@@ -303,14 +444,60 @@ impl Jurisdiction {
         self.interest.get(i).map(|r| r.from)
     }
 
-    /// The fee rule in force on `date` for this fee kind and debtor (the newest matching row).
-    pub fn fee_rule(&self, kind: FeeKind, debtor: DebtorKind, date: NaiveDate) -> Option<&FeeRule> {
-        self.fees.iter().filter(|f| f.kind == kind && f.debtor.is_none_or(|d| d == debtor) && f.from <= date).max_by_key(|f| f.from)
+    /// The fee rule in force on `date` for this fee kind, debtor and sender (the newest
+    /// matching row). Payment-plan rules by number of instalments: see `plan_fee_rule`.
+    pub fn fee_rule(&self, kind: FeeKind, debtor: DebtorKind, collector: Collector, date: NaiveDate) -> Option<&FeeRule> {
+        self.plan_fee_rule(kind, debtor, collector, date, None)
+    }
+
+    /// As `fee_rule`, for a payment plan of `instalments` (None: any rule).
+    pub fn plan_fee_rule(&self, kind: FeeKind, debtor: DebtorKind, collector: Collector, date: NaiveDate, instalments: Option<u32>) -> Option<&FeeRule> {
+        let fits = |f: &FeeRule| match instalments {
+            None => true,
+            Some(n) => f.min_instalments.is_none_or(|m| n >= m) && f.max_instalments.is_none_or(|m| n <= m),
+        };
+        self.fees
+            .iter()
+            .filter(|f| f.kind == kind && f.debtor.is_none_or(|d| d == debtor) && f.collector.is_none_or(|c| c == collector) && f.from <= date && fits(f))
+            .max_by_key(|f| (f.from, f.min_instalments))
     }
 
     /// The B2B compensation in force on `date`.
     pub fn compensation(&self, date: NaiveDate) -> Option<&Compensation> {
-        self.compensation.as_ref().filter(|c| c.from <= date)
+        self.compensation.iter().filter(|c| c.from <= date).max_by_key(|c| c.from)
+    }
+
+    /// The cap on all collection costs of a claim with this principal, if the law has one.
+    pub fn cost_cap(&self, debtor: DebtorKind, date: NaiveDate, principal: i64) -> Option<(i64, &str)> {
+        let c = self.cost_caps.iter().filter(|c| c.debtor.is_none_or(|d| d == debtor) && c.from <= date).max_by_key(|c| c.from)?;
+        let tier = c.tiers.iter().find(|t| t.up_to.is_none_or(|u| principal <= u))?;
+        Some((tier.max, c.source.as_str()))
+    }
+
+    /// The limit on fee-bearing letters of `kind` in force on `date`.
+    pub fn letter_limit(&self, kind: FeeKind, debtor: DebtorKind, date: NaiveDate) -> Option<&LetterLimit> {
+        self.letter_limits.iter().filter(|l| l.kinds.contains(&kind) && l.debtor.is_none_or(|d| d == debtor) && l.from <= date).max_by_key(|l| l.from)
+    }
+
+    /// The date interest counts from (before any move to a banking day): the due date if it
+    /// was agreed in advance; otherwise `interest_start_days_after_demand` after the demand that
+    /// said interest would be charged (SE räntelagen 4 §, FI korkolaki 7 §, NO § 2), and never
+    /// before the due date.
+    pub fn interest_after(&self, due: NaiveDate, demand: Option<NaiveDate>) -> NaiveDate {
+        match demand {
+            None => due,
+            Some(d) => due.max(d + chrono::Duration::days(self.interest_start_days_after_demand)),
+        }
+    }
+
+    /// The day after which late interest runs for a claim due on `due`: a due date on a
+    /// non-banking day moves to the next banking day where the law says so.
+    pub fn interest_due(&self, due: NaiveDate) -> NaiveDate {
+        if self.due_date_rolls_forward {
+            crate::calendar::next_banking_day_on_or_after(self.country, due)
+        } else {
+            due
+        }
     }
 
     pub fn step_limits(&self, step: StepKind, debtor: DebtorKind) -> StepLimits {
@@ -319,6 +506,9 @@ impl Jurisdiction {
             l.min_payment_days = l.min_payment_days.max(r.min_payment_days);
             l.min_days_since_previous = l.min_days_since_previous.max(r.min_days_since_previous);
             l.min_days_after_due = l.min_days_after_due.max(r.min_days_after_due);
+            l.min_banking_days_after_receipt = l.min_banking_days_after_receipt.max(r.min_banking_days_after_receipt);
+            l.presumed_receipt_banking_days = l.presumed_receipt_banking_days.max(r.presumed_receipt_banking_days);
+            l.requires_before = l.requires_before.or(r.requires_before);
             l.sources.push(r.source.clone());
         }
         l
@@ -328,6 +518,7 @@ impl Jurisdiction {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Collector;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -336,7 +527,7 @@ mod tests {
     #[test]
     fn embedded_book_parses_with_sources() {
         let book = LawBook::embedded();
-        assert_eq!(book.jurisdictions.len(), 4);
+        assert_eq!(book.jurisdictions.len(), 5);
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
         assert_eq!(se.interest_row(d("2024-03-15")).unwrap().rate(DebtorKind::Consumer).to_string(), "12.00");
         assert!(se.interest_row(d("2018-12-31")).is_err());
@@ -346,12 +537,12 @@ mod tests {
     #[test]
     fn swedish_fee_amounts_changed_in_2013() {
         let se = LawBook::embedded().jurisdictions.into_iter().find(|j| j.code == JurisdictionCode::SE).unwrap();
-        let r = se.fee_rule(FeeKind::Reminder, DebtorKind::Consumer, d("2013-03-15")).unwrap();
+        let r = se.fee_rule(FeeKind::Reminder, DebtorKind::Consumer, Collector::Agency, d("2013-03-15")).unwrap();
         assert_eq!(r.cap(0), 5000);
-        let r = se.fee_rule(FeeKind::Reminder, DebtorKind::Consumer, d("2013-03-16")).unwrap();
+        let r = se.fee_rule(FeeKind::Reminder, DebtorKind::Consumer, Collector::Agency, d("2013-03-16")).unwrap();
         assert_eq!(r.cap(0), 6000);
         assert!(r.requires_agreement);
-        assert_eq!(se.fee_rule(FeeKind::Collection, DebtorKind::Consumer, d("2024-01-01")).unwrap().cap(0), 18000);
+        assert_eq!(se.fee_rule(FeeKind::Collection, DebtorKind::Consumer, Collector::Agency, d("2024-01-01")).unwrap().cap(0), 18000);
         assert_eq!(se.compensation(d("2024-01-01")).unwrap().amount, 45000);
     }
 
@@ -359,15 +550,16 @@ mod tests {
     fn finnish_consumer_demand_tiers() {
         let book = LawBook::embedded();
         let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
-        let r = fi.fee_rule(FeeKind::Collection, DebtorKind::Consumer, d("2024-01-01")).unwrap();
+        let r = fi.fee_rule(FeeKind::Collection, DebtorKind::Consumer, Collector::Agency, d("2024-01-01")).unwrap();
         assert_eq!(r.cap(100_00), 14_00);
         assert_eq!(r.cap(100_01), 24_00);
         assert_eq!(r.cap(1000_00), 24_00);
         assert_eq!(r.cap(1000_01), 50_00);
-        let b = fi.fee_rule(FeeKind::Collection, DebtorKind::Business, d("2024-01-01")).unwrap();
+        let b = fi.fee_rule(FeeKind::Collection, DebtorKind::Business, Collector::Agency, d("2024-01-01")).unwrap();
         assert_eq!(b.cap(2_500_00), 70_00);
         assert_eq!(b.cap(20_000_00), 110_00);
-        assert_eq!(fi.step_limits(StepKind::Collection, DebtorKind::Consumer).min_days_since_previous, 14);
+        // KKV/378/2022: strictly more than 14 days after the reminder.
+        assert_eq!(fi.step_limits(StepKind::Collection, DebtorKind::Consumer).min_days_since_previous, 15);
         assert_eq!(fi.interest_row(d("2024-02-01")).unwrap().rate(DebtorKind::Business).to_string(), "12.5");
     }
 
@@ -403,7 +595,11 @@ mod tests {
     fn bad_books_are_refused_with_reason() {
         let e = LawBook::parse("version = 1", "x.toml").unwrap_err().to_string();
         assert!(e.contains("x.toml"), "{e}");
-        let text = EMBEDDED_LAW.replacen("source = \"räntelagen (1975:635) 6 §, 9 §; riksbank.se reference rate 2019 H1\"", "source = \"\"", 1);
+        let text = EMBEDDED_LAW.replacen(
+            "source = \"räntelagen (1975:635) 6 §, 9 §; riksbank.se referensränta series 2019 H1 (policy rate -0.50 on 2018-12-31)\"",
+            "source = \"\"",
+            1,
+        );
         let e = LawBook::parse(&text, "y.toml").unwrap_err().to_string();
         assert!(e.contains("needs a source"), "{e}");
     }

@@ -2,7 +2,7 @@
 //! triggers, payment periods, fees, channels and minimum amounts. Refused at configuration time
 //! when a step would break the law (fee above cap, too short payment or waiting period).
 
-use crate::domain::{Channel, DebtorKind, JurisdictionCode, Segment, StepKind};
+use crate::domain::{Channel, Collector, DebtorKind, JurisdictionCode, Segment, StepKind};
 use crate::law::Jurisdiction;
 use crate::money::{format_minor, parse_minor};
 use crate::segment::SegmentRules;
@@ -168,6 +168,13 @@ pub fn arm_draw(experiment: &str, customer: &str) -> f64 {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
+    /// Who sends the steps: the creditor itself (`own`, the default) or a licensed collection
+    /// agency on its behalf (`agency`, with `[agency]` name and licence). Decides which fee
+    /// scales apply (FI, NO).
+    #[serde(default)]
+    pub collector: Collector,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<Agency>,
     /// One reminder letter per debtor lists all their overdue invoices (one fee per letter).
     pub group_reminders: bool,
     /// Open amounts below this (in the creditor's currency) are never dunned, and a leftover
@@ -181,6 +188,20 @@ pub struct Policy {
     pub models: Vec<HandlingModel>,
     #[serde(default, rename = "challenger", skip_serializing_if = "Vec::is_empty")]
     pub challengers: Vec<Challenger>,
+}
+
+/// The licensed collection agency that sends the steps.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agency {
+    pub name: String,
+    pub licence: String,
+}
+
+impl Default for Collector {
+    fn default() -> Self {
+        Collector::Own
+    }
 }
 
 impl Policy {
@@ -214,46 +235,71 @@ impl Policy {
     /// collection, Normal one reminder, Risk a pre-due text, a reminder shortly after due and
     /// collection right after the reminder's deadline.
     pub fn default_for(j: JurisdictionCode) -> Policy {
+        use JurisdictionCode as J;
         let (reminder_days, collection_days) = match j {
-            JurisdictionCode::NO => (14, 14), // inkassoloven § 9: 14 days
-            JurisdictionCode::FI => (14, 14), // perintälaki 5 §: 14 days after the reminder
+            J::NO => (14, 14), // inkassoloven § 9: 14 days
+            J::FI => (14, 14), // perintälaki 5 §: 14 days after the reminder
             _ => (10, 10),
         };
         let st = |kind, after, days, payment_days, fee, channel| Step { kind, after, days, payment_days, fee, channel, min_amount: 0 };
         use After::*;
         use StepKind::*;
         let min_collection = match j {
-            JurisdictionCode::SE | JurisdictionCode::NO => 100_00,
+            J::SE | J::NO | J::DK => 100_00,
             _ => 10_00,
         };
         let coll = |s: Step| Step { min_amount: min_collection, ..s };
-        let vip = vec![
-            st(Reminder, Due, 10, reminder_days.max(14), FeeSpec::None, Channel::Email),
-            st(Reminder, Previous, 3, reminder_days.max(14), FeeSpec::Statutory, Channel::Letter),
-            st(PhoneCall, Previous, 1, 7, FeeSpec::None, Channel::Phone),
-            coll(st(Collection, Previous, 0, collection_days.max(14), FeeSpec::Statutory, Channel::Letter)),
-            coll(st(Legal, Previous, 30, 30, FeeSpec::None, Channel::Letter)),
-        ];
-        let normal = vec![
-            st(Reminder, Due, 7, reminder_days, FeeSpec::Statutory, Channel::Letter),
-            coll(st(Collection, Previous, 1, collection_days, FeeSpec::Statutory, Channel::Letter)),
-            coll(st(Legal, Previous, 20, 30, FeeSpec::None, Channel::Letter)),
-        ];
-        // Risk: the shortest periods the law allows (SE: 8 days; FI/NO: 14).
+        // The first reminder that may carry a fee: FI consumers 14 days after due (perintälaki
+        // 10 b §), NO 14 days (inkassoforskriften § 1-2); elsewhere a week.
+        let first_fee_day = match j {
+            J::FI | J::NO => 14,
+            _ => 7,
+        };
+        // NO: a collection demand only after an inkassovarsel of its own (inkassoloven § 9).
+        let notice = |after, days| (j == J::NO).then(|| st(CollectionNotice, after, days, 14, FeeSpec::Statutory, Channel::Letter));
+        let vip: Vec<Step> = [
+            Some(st(Reminder, Due, 10, reminder_days.max(14), FeeSpec::None, Channel::Email)),
+            Some(st(Reminder, Previous, 3, reminder_days.max(14), FeeSpec::Statutory, Channel::Letter)),
+            Some(st(PhoneCall, Previous, 1, 7, FeeSpec::None, Channel::Phone)),
+            notice(Previous, 0),
+            Some(coll(st(Collection, Previous, 0, collection_days.max(14), FeeSpec::Statutory, Channel::Letter))),
+            Some(coll(st(Legal, Previous, 30, 30, FeeSpec::None, Channel::Letter))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let normal: Vec<Step> = [
+            Some(st(Reminder, Due, first_fee_day, reminder_days, FeeSpec::Statutory, Channel::Letter)),
+            notice(Previous, 0),
+            Some(coll(st(Collection, Previous, 1, collection_days, FeeSpec::Statutory, Channel::Letter))),
+            Some(coll(st(Legal, Previous, 20, 30, FeeSpec::None, Channel::Letter))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        // Risk: the shortest periods the law allows (SE: 8 days; FI/NO: 14). Where a reminder
+        // fee needs 14 days after due, the early reminder goes without one.
         let risk_days = match j {
-            JurisdictionCode::SE | JurisdictionCode::EU => 8,
+            J::SE | J::EU => 8,
             _ => 14,
         };
-        let risk = vec![
-            st(PreDue, Due, -3, 3, FeeSpec::None, Channel::Sms),
-            st(Reminder, Due, 2, risk_days, FeeSpec::Statutory, Channel::Letter),
-            coll(st(Collection, Previous, 0, risk_days, FeeSpec::Statutory, Channel::Letter)),
-            coll(st(Legal, Previous, 10, 30, FeeSpec::None, Channel::Letter)),
-        ];
+        let risk_fee = if first_fee_day > 2 { FeeSpec::None } else { FeeSpec::Statutory };
+        let risk: Vec<Step> = [
+            Some(st(PreDue, Due, -3, 3, FeeSpec::None, Channel::Sms)),
+            Some(st(Reminder, Due, 2, risk_days, risk_fee, Channel::Letter)),
+            notice(Previous, 0),
+            Some(coll(st(Collection, Previous, 0, risk_days, FeeSpec::Statutory, Channel::Letter))),
+            Some(coll(st(Legal, Previous, 10, 30, FeeSpec::None, Channel::Letter))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         Policy {
+            collector: Collector::Own,
+            agency: None,
             group_reminders: true,
             write_off_below: Some(match j {
-                JurisdictionCode::FI | JurisdictionCode::EU => 10,
+                J::FI | J::EU => 10,
                 _ => 100,
             }),
             segmentation: SegmentRules::default(),
@@ -342,6 +388,14 @@ impl Policy {
         }
         if let Err(e) = self.segmentation.validate() {
             errs.push(e);
+        }
+        match (self.collector, &self.agency) {
+            (Collector::Agency, None) => errs.push("collector = \"agency\" needs [agency] with the agency's name and licence number".into()),
+            (Collector::Agency, Some(a)) if a.name.trim().is_empty() || a.licence.trim().is_empty() => {
+                errs.push("[agency]: name and licence must not be empty".into())
+            }
+            (Collector::Own, Some(_)) => errs.push("[agency] is given but collector is \"own\"".into()),
+            _ => {}
         }
         if let Some(n) = &self.nudge {
             if n.days_before_due < 1 {
@@ -434,8 +488,16 @@ impl Policy {
                             ));
                         }
                     }
+                    if let Some(need) = limits.requires_before {
+                        if !m.steps[..i].iter().any(|p| p.kind == need) {
+                            errs.push(format!("{at}: the law requires a {need} step before it ({})", limits.sources.join("; ")));
+                        }
+                    }
+                    if let (true, Some(kind)) = (s.fee != FeeSpec::None, s.kind.fee_kind()) {
+                        errs.extend(self.fee_timing(law, m, i, kind, *debtor, as_of).into_iter().map(|e| format!("{at}: {e}")));
+                    }
                     if let (FeeSpec::Fixed(amount), Some(kind)) = (s.fee, s.kind.fee_kind()) {
-                        match law.fee_rule(kind, *debtor, as_of) {
+                        match law.fee_rule(kind, *debtor, self.collector, as_of) {
                             None if kind != crate::domain::FeeKind::LateCompensation => {
                                 errs.push(format!("{at}: {} has no statutory basis for a {} fee for {} debtors", law.code.upper(), kind, debtor))
                             }
@@ -463,11 +525,43 @@ impl Policy {
                 }
             }
         }
+        errs.dedup();
         if errs.is_empty() {
             Ok(())
         } else {
             Err(errs)
         }
+    }
+
+    /// Whether a fee on step `i` of `m` could ever be lawful by the law's conditions on when and
+    /// how it is sent (the run checks them again on the actual dates).
+    fn fee_timing(&self, law: &Jurisdiction, m: &HandlingModel, i: usize, kind: crate::domain::FeeKind, debtor: DebtorKind, as_of: NaiveDate) -> Vec<String> {
+        let Some(rule) = law.fee_rule(kind, debtor, self.collector, as_of) else { return vec![] };
+        let s = &m.steps[i];
+        let offsets = m.earliest_offsets();
+        let mut errs = Vec::new();
+        if rule.written_only && !s.channel.is_written() {
+            errs.push(format!("a {kind} fee only on a written reminder, not by {} ({})", s.channel, rule.source));
+        }
+        if let Some(n) = rule.min_days_after_due {
+            if offsets[i] < n {
+                errs.push(format!(
+                    "a {kind} fee for {debtor} debtors only {n} days after the due date, this step may come on day {} ({})",
+                    offsets[i], rule.source
+                ));
+            }
+        }
+        let previous = m.steps[..i].iter().rposition(|p| p.kind.is_letter());
+        if let (Some(n), Some(p)) = (rule.min_days_since_previous, previous) {
+            let gap = offsets[i] - offsets[p];
+            if gap < n {
+                errs.push(format!(
+                    "a {kind} fee for {debtor} debtors only {n} days after the previous letter, this step may come {gap} days after it ({})",
+                    rule.source
+                ));
+            }
+        }
+        errs
     }
 }
 
@@ -486,6 +580,13 @@ mod tests {
         for j in &book.jurisdictions {
             let p = Policy::default_for(j.code);
             p.validate(j, true, d("2026-01-01")).unwrap_or_else(|e| panic!("{}: {e:?}", j.code.upper()));
+            // The same models sent by a licensed agency (issue #9: both collector modes).
+            let mut agency = p.clone();
+            agency.collector = Collector::Agency;
+            agency.agency = Some(Agency { name: "Perintä Oy".into(), licence: "ESAVI/123/2024".into() });
+            agency.validate(j, true, d("2026-01-01")).unwrap_or_else(|e| panic!("{} agency: {e:?}", j.code.upper()));
+            agency.agency = None;
+            assert!(agency.validate(j, true, d("2026-01-01")).unwrap_err().iter().any(|e| e.contains("needs [agency]")));
             let vip = p.model(Segment::Vip);
             assert_eq!(vip.steps.iter().filter(|s| s.kind == StepKind::Reminder).count(), 2);
             let phone = vip.steps.iter().position(|s| s.kind == StepKind::PhoneCall).unwrap();
@@ -557,7 +658,7 @@ mod tests {
         p.models[1].steps[0].payment_days = 7;
         p.models[1].steps[1].days = 0;
         let errs = p.validate(fi, true, d("2024-01-01")).unwrap_err();
-        assert!(errs.iter().any(|e| e.contains("requires 14 for consumer")), "{errs:?}");
+        assert!(errs.iter().any(|e| e.contains("requires 15 for consumer")), "{errs:?}");
     }
 
     /// Issue #8 cases 9 and 11: a policy with 100 000 000-day steps or look-back was accepted and
@@ -586,5 +687,39 @@ mod tests {
         p.models[2].steps[0].fee = FeeSpec::Fixed(10_00);
         let errs = p.validate(se, true, d("2024-01-01")).unwrap_err();
         assert!(errs.iter().any(|e| e.contains("carries no fee")), "{errs:?}");
+    }
+
+    /// Issue #9: settings `policy set` must refuse, each with the rule it breaks.
+    #[test]
+    fn unlawful_settings_are_refused_with_the_rule() {
+        let book = LawBook::embedded();
+        // FI: a consumer demand letter exactly 14 days after the reminder (KKV/378/2022: more
+        // than 14): reminder with 13 days to pay, demand on the day after its deadline.
+        let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
+        let mut p = Policy::default_for(JurisdictionCode::FI);
+        p.models[1].steps[0].payment_days = 13;
+        p.models[1].steps[1].days = 0;
+        let errs = p.validate(fi, true, d("2026-01-01")).unwrap_err();
+        assert!(
+            errs.iter().any(|e| e.contains("only 14 days after the previous step; the law requires 15 for consumer") && e.contains("KKV/378/2022")),
+            "{errs:?}"
+        );
+        // FI: a reminder fee on day 7 (perintälaki 10 b §: 14 days).
+        let mut p = Policy::default_for(JurisdictionCode::FI);
+        p.models[1].steps[0].days = 7;
+        let errs = p.validate(fi, true, d("2026-01-01")).unwrap_err();
+        assert!(errs.iter().any(|e| e.contains("only 14 days after the due date, this step may come on day 7")), "{errs:?}");
+        // SE: a fee on an SMS reminder.
+        let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
+        let mut p = Policy::default_for(JurisdictionCode::SE);
+        p.models[1].steps[0].channel = Channel::Sms;
+        let errs = p.validate(se, true, d("2026-01-01")).unwrap_err();
+        assert!(errs.iter().any(|e| e.contains("only on a written reminder, not by sms") && e.contains("1981:739")), "{errs:?}");
+        // NO: a collection demand without an inkassovarsel before it.
+        let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
+        let mut p = Policy::default_for(JurisdictionCode::NO);
+        p.models[1].steps.retain(|s| s.kind != StepKind::CollectionNotice);
+        let errs = p.validate(no, true, d("2026-01-01")).unwrap_err();
+        assert!(errs.iter().any(|e| e.contains("requires a collection_notice step before it") && e.contains("inkassoloven § 9")), "{errs:?}");
     }
 }

@@ -21,10 +21,13 @@ pub enum Scheme {
     NoKid10,
     /// Norwegian KID with MOD11 (weights 2–7; 10 gives '-').
     NoKid11,
+    /// Danish FIK / indbetalingskort +71: a 15-digit payment id, 14 digits (the base, zero-padded)
+    /// and a modulus-10 check digit (weights 2, 1 from the right, as Luhn).
+    DkFik71,
 }
 
 impl Scheme {
-    pub const ALL: &'static [Scheme] = &[Scheme::SeOcr, Scheme::SeOcrLen, Scheme::Fi, Scheme::Rf, Scheme::NoKid10, Scheme::NoKid11];
+    pub const ALL: &'static [Scheme] = &[Scheme::SeOcr, Scheme::SeOcrLen, Scheme::Fi, Scheme::Rf, Scheme::NoKid10, Scheme::NoKid11, Scheme::DkFik71];
     pub fn name(self) -> &'static str {
         match self {
             Scheme::SeOcr => "se-ocr",
@@ -33,6 +36,7 @@ impl Scheme {
             Scheme::Rf => "rf",
             Scheme::NoKid10 => "no-kid10",
             Scheme::NoKid11 => "no-kid11",
+            Scheme::DkFik71 => "dk-fik71",
         }
     }
 }
@@ -138,6 +142,7 @@ pub fn make(scheme: Scheme, base: &str) -> Result<String, String> {
                 Scheme::SeOcr => (1, 24),
                 Scheme::SeOcrLen => (1, 23),
                 Scheme::Fi => (3, 19),
+                Scheme::DkFik71 => (1, 14),
                 _ => (1, 24),
             };
             if d.len() < min || d.len() > max {
@@ -155,6 +160,11 @@ pub fn make(scheme: Scheme, base: &str) -> Result<String, String> {
                     Some(c) => format!("{base}{c}"),
                     None => format!("{base}-"),
                 },
+                Scheme::DkFik71 => {
+                    let padded = format!("{base:0>14}");
+                    let v = digits(&padded).ok_or("not a number")?;
+                    format!("{padded}{}", luhn_digit(&v))
+                }
                 Scheme::Rf => unreachable!(),
             })
         }
@@ -186,6 +196,7 @@ pub fn is_valid(scheme: Scheme, reference: &str) -> bool {
         Scheme::SeOcrLen => all.len() >= 3 && all.len() <= 25 && luhn_digit(b) == c && b[b.len() - 1] == (all.len() % 10) as u32,
         Scheme::Fi => (4..=20).contains(&all.len()) && fi_digit(b) == c,
         Scheme::NoKid11 => mod11_digit(b) == Some(c),
+        Scheme::DkFik71 => all.len() == 15 && luhn_digit(b) == c,
         Scheme::Rf => unreachable!(),
     }
 }
@@ -234,6 +245,11 @@ mod tests {
         assert!(is_valid(Scheme::Rf, "RF18 5390 0754 7034"));
         assert!(!is_valid(Scheme::Rf, "RF19 5390 0754 7034"));
         assert_eq!(make(Scheme::NoKid10, "234567").unwrap(), "2345676");
+        // FIK +71: "123" padded to 00000000000123; from the right 3×2 + 2×1 + 1×2 = 10 → check 0.
+        assert_eq!(make(Scheme::DkFik71, "123").unwrap(), "000000000001230");
+        assert!(is_valid(Scheme::DkFik71, "000000000001230"));
+        assert!(!is_valid(Scheme::DkFik71, "000000000001231"));
+        assert!(!is_valid(Scheme::DkFik71, "1230"), "a payment id has 15 digits");
         assert_eq!(make(Scheme::NoKid11, "1234567890").unwrap(), "12345678903");
     }
 
@@ -273,8 +289,10 @@ mod tests {
     proptest! {
         #[test]
         fn made_references_validate_and_one_changed_digit_does_not(base in "[1-9][0-9]{3,17}", pos in 0usize..18, delta in 1u32..10) {
-            for s in [Scheme::SeOcr, Scheme::SeOcrLen, Scheme::Fi, Scheme::Rf, Scheme::NoKid10, Scheme::NoKid11] {
-                let r = make(s, &base).unwrap();
+            for s in Scheme::ALL.iter().copied() {
+                // A FIK payment id holds at most 14 digits of base.
+                let base = if s == Scheme::DkFik71 { &base[..base.len().min(14)] } else { base.as_str() };
+                let r = make(s, base).unwrap();
                 prop_assert!(is_valid(s, &r), "{} {}", s, r);
                 // Luhn, 7-3-1 and mod 97 detect every single-digit error; MOD11 too.
                 let mut chars: Vec<char> = r.chars().collect();

@@ -57,6 +57,7 @@ impl Creditor {
             contract_rate: self.contract_rate,
             currency: self.currency,
             write_off_below: self.write_off_for(self.currency),
+            collector: self.policy.collector,
         }
     }
 }
@@ -94,6 +95,9 @@ pub struct CustomerState {
     pub credit_score_date: Option<NaiveDate>,
     pub has_email: bool,
     pub has_phone: bool,
+    /// A reminder fee agreed with this debtor (None: the creditor's general terms), and since when.
+    pub fee_agreed: Option<bool>,
+    pub fee_agreed_on: Option<NaiveDate>,
     /// The segment recorded by the previous run, if any.
     pub segment: Option<Segment>,
     /// Paid invoices: (due date, paid date).
@@ -123,7 +127,10 @@ pub struct ClaimState {
     pub id: String,
     /// Index into the run's customers.
     pub customer: usize,
+    pub issue: NaiveDate,
     pub due: NaiveDate,
+    /// The due date was not agreed in advance: interest runs from 30 days after this demand.
+    pub demand: Option<NaiveDate>,
     pub principal: i64,
     pub currency: Currency,
     pub moves: Vec<Movement>,
@@ -247,11 +254,11 @@ pub fn segment_customers(creditor: &Creditor, customers: &[CustomerState], as_of
 /// keeps its place when its segment changes; pre-due notices pass once the due date has come.
 pub fn next_step_index(model: &[crate::model::Step], done: &[DoneStep], due_reached: bool) -> usize {
     let max_sev = done.iter().map(|d| d.kind.severity()).max();
-    let mut done_count = [0usize; 6];
+    let mut done_count = [0usize; StepKind::ALL.len()];
     for d in done {
         done_count[d.kind.index()] += 1;
     }
-    let mut seen = [0usize; 6];
+    let mut seen = [0usize; StepKind::ALL.len()];
     for (j, s) in model.iter().enumerate() {
         let k = s.kind.index();
         let covered = seen[k] < done_count[k];
@@ -268,15 +275,41 @@ pub fn next_step_index(model: &[crate::model::Step], done: &[DoneStep], due_reac
 pub fn prior_fees(moves: &[Movement], steps: &[DoneStep]) -> PriorFees {
     let mut p = PriorFees::default();
     for m in moves {
-        if let (EntryKind::Fee(k), true) = (m.kind, m.amount > 0) {
-            p.count[k as usize] += 1;
-            if k == FeeKind::LateCompensation {
-                p.compensation_charged = true;
+        if let EntryKind::Fee(k) = m.kind {
+            p.charged_total += m.amount;
+            if m.amount > 0 {
+                p.count[k as usize] += 1;
+                if k == FeeKind::LateCompensation {
+                    p.compensation_charged = true;
+                }
             }
+        }
+    }
+    for s in steps.iter().filter(|s| s.notional_fee > 0 && !s.skipped) {
+        if let Some(k) = s.kind.fee_kind() {
+            p.letters[k as usize] += 1;
         }
     }
     p.notional_total = steps.iter().map(|s| s.notional_fee).sum();
     p
+}
+
+/// A step's deadline: its payment period, moved to a banking day, and where the law says so
+/// at least some banking days after the day the letter is presumed received (SE: 4 banking days
+/// after receipt for a collection demand).
+pub fn deadline_for(law: &Jurisdiction, limits: &crate::law::StepLimits, sent: NaiveDate, payment_days: i64) -> NaiveDate {
+    let by_days = next_banking_day_on_or_after(law.country, sent + Duration::days(payment_days));
+    if limits.min_banking_days_after_receipt <= 0 {
+        return by_days;
+    }
+    let received = crate::calendar::add_banking_days(law.country, sent, limits.presumed_receipt_banking_days.clamp(0, 30) as u32);
+    by_days.max(crate::calendar::add_banking_days(law.country, received, limits.min_banking_days_after_receipt.clamp(0, 30) as u32))
+}
+
+/// Whether a reminder fee was agreed with the debtor no later than when this claim arose
+/// (SE 1981:739 2 §): the customer's own agreement, else the creditor's general terms.
+pub fn fee_agreed(creditor: &Creditor, customer: &CustomerState, issue: NaiveDate) -> bool {
+    customer.fee_agreed.unwrap_or(creditor.reminder_fee_agreed) && customer.fee_agreed_on.is_none_or(|d| d <= issue)
 }
 
 /// Interest to post so that the posted total equals the rounded interest due→`through`.
@@ -468,7 +501,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
             }
         }
         reason.push_str(&format!("; open {}", Money::new(balances.total(), claim.currency)));
-        let deadline = if d.nudge { claim.due } else { next_banking_day_on_or_after(law.country, as_of + Duration::days(step.payment_days)) };
+        let deadline = if d.nudge { claim.due } else { deadline_for(law, limits, as_of, step.payment_days) };
         let (channel, channel_note) = channel_for(step, cust);
         if let Some(note) = channel_note {
             reason.push_str(&format!("; {note}"));
@@ -506,11 +539,15 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         let ctx = FeeContext {
             law,
             debtor: cust.kind,
-            reminder_fee_agreed: creditor.reminder_fee_agreed,
+            reminder_fee_agreed: fee_agreed(creditor, cust, claim.issue),
+            collector: creditor.policy.collector,
+            written: channel.is_written(),
             currency: claim.currency,
             principal: claim.principal,
             due: claim.due,
             date: as_of,
+            previous_letter: claim.steps.iter().rev().find(|s| s.kind.is_letter() && !s.skipped).map(|s| (s.date, s.deadline)),
+            instalments: None,
             prior: &prior,
         };
         let mut fee = fees_for_step(&ctx, step.kind, step.fee);
@@ -525,7 +562,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         for n in &fee.notes {
             reason.push_str(&format!("; {n}"));
         }
-        let interest = match interest_to_post(law, creditor, cust.kind, claim.due, &claim.moves, as_of) {
+        let interest = match interest_to_post(law, creditor, cust.kind, law.interest_after(claim.due, claim.demand), &claim.moves, as_of) {
             Ok(i) => i,
             Err(e) => {
                 reason.push_str(&format!("; no interest posted: {e}"));
@@ -537,7 +574,8 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         let to_deadline = if d.nudge {
             0
         } else {
-            interest_to_post(law, creditor, cust.kind, claim.due, &claim.moves, deadline).map_or(0, |through_deadline| (through_deadline - interest).max(0))
+            interest_to_post(law, creditor, cust.kind, law.interest_after(claim.due, claim.demand), &claim.moves, deadline)
+                .map_or(0, |through_deadline| (through_deadline - interest).max(0))
         };
         let amount_to_pay = open_after + to_deadline;
         out.actions.push(action(letter, fee.lines, fee.notional, interest, open_after, amount_to_pay, false, reason));
@@ -549,7 +587,7 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Component, JurisdictionCode};
+    use crate::domain::{Collector, Component, JurisdictionCode};
     use crate::law::LawBook;
     use proptest::prelude::*;
 
@@ -576,6 +614,8 @@ mod tests {
             credit_score_date: None,
             has_email: true,
             has_phone: true,
+            fee_agreed: None,
+            fee_agreed_on: None,
             segment: None,
             paid: vec![],
             collection_dates: vec![],
@@ -609,7 +649,9 @@ mod tests {
             self.claims.push(ClaimState {
                 id: id.into(),
                 customer,
+                issue: due - Duration::days(30),
                 due,
+                demand: None,
                 principal,
                 currency: self.creditor.currency,
                 moves: vec![],
@@ -631,7 +673,7 @@ mod tests {
                 let facts = CustomerFacts {
                     claims: mine
                         .iter()
-                        .map(|c| ClaimFact { id: c.id.clone(), currency: c.currency, issue: c.due - Duration::days(30), due: c.due, principal: c.principal })
+                        .map(|c| ClaimFact { id: c.id.clone(), currency: c.currency, issue: c.issue, due: c.due, demand: c.demand, principal: c.principal })
                         .collect(),
                     payments: self.payments.iter().filter(|p| mine.iter().any(|c| c.id == p.claim)).cloned().collect(),
                     steps: self.steps.iter().filter(|p| mine.iter().any(|c| c.id == p.claim)).cloned().collect(),
@@ -810,13 +852,15 @@ mod tests {
         w.creditor.policy.models[1].steps[1].days = 0;
         w.customers.push(customer("c1", DebtorKind::Consumer));
         let c = w.add_claim("i1", 0, "2024-03-15", 50_000);
-        w.run("2024-03-22");
+        // The fee-bearing reminder 14 days after due (perintälaki 10 b §).
+        w.run("2024-03-29");
         let reminder = w.claims[c].steps[0].date;
-        let r = w.run(&(reminder + Duration::days(13)).to_string());
-        assert!(r.actions.is_empty(), "13 days after the reminder is too early: {:?}", r.actions);
+        // KKV/378/2022: strictly more than 14 days after the reminder, so day 14 is too early.
         let r = w.run(&(reminder + Duration::days(14)).to_string());
+        assert!(r.actions.is_empty(), "14 days after the reminder is too early: {:?}", r.actions);
+        let r = w.run(&(reminder + Duration::days(15)).to_string());
         assert_eq!(r.actions[0].kind, StepKind::Collection);
-        assert!(r.actions[0].reason.contains("law: 14 days after the previous letter"), "{}", r.actions[0].reason);
+        assert!(r.actions[0].reason.contains("law: 15 days after the previous letter"), "{}", r.actions[0].reason);
     }
 
     #[test]
@@ -1086,6 +1130,38 @@ mod tests {
         assert!(r.actions[0].reason.contains("no e-mail address"));
     }
 
+    /// SE collection demand (god inkassosed, imy.se): at least 8 days from sending and 4 banking
+    /// days after the presumed receipt (2 banking days after sending). Sent Monday 2025-04-14:
+    /// 8 days → Tue 04-22; received Wed 04-16; 4 banking days: Thu 04-17, (Good Friday 04-18,
+    /// Easter Monday 04-21 closed) Tue 04-22, Wed 04-23, Thu 04-24 → deadline 2025-04-24.
+    /// Sent Thursday 2025-03-06: 8 days → Fri 03-14; received Mon 03-10, + 4 → Fri 03-14.
+    #[test]
+    fn swedish_demand_deadline_counts_banking_days_after_receipt() {
+        let law = LawBook::embedded();
+        let se = law.jurisdiction(JurisdictionCode::SE).unwrap();
+        let limits = se.step_limits(StepKind::Collection, DebtorKind::Consumer);
+        assert_eq!(deadline_for(se, &limits, d("2025-04-14"), 8), d("2025-04-24"));
+        assert_eq!(deadline_for(se, &limits, d("2025-03-06"), 8), d("2025-03-14"));
+    }
+
+    /// SE 1981:739 2 §: the reminder fee must be agreed with each debtor no later than when the
+    /// debt arose: a customer who agreed on 2024-03-01 pays it on a claim issued 2024-03-01, not
+    /// on one issued 2024-02-29; a customer's own "no" overrides the creditor's terms.
+    #[test]
+    fn reminder_fee_agreement_is_per_debtor_and_dated() {
+        let w = World::new(JurisdictionCode::SE);
+        let mut c = customer("c1", DebtorKind::Consumer);
+        c.fee_agreed = Some(true);
+        c.fee_agreed_on = Some(d("2024-03-01"));
+        assert!(fee_agreed(&w.creditor, &c, d("2024-03-01")));
+        assert!(!fee_agreed(&w.creditor, &c, d("2024-02-29")));
+        c.fee_agreed = Some(false);
+        c.fee_agreed_on = None;
+        assert!(!fee_agreed(&w.creditor, &c, d("2024-03-01")), "the creditor agreed in general, this debtor did not");
+        c.fee_agreed = None;
+        assert!(fee_agreed(&w.creditor, &c, d("2024-03-01")), "no own agreement: the creditor's terms");
+    }
+
     #[test]
     fn small_amount_skips_collection_without_fee() {
         let mut w = World::new(JurisdictionCode::SE);
@@ -1102,7 +1178,7 @@ mod tests {
     fn fee_cap(law: &Jurisdiction, kind: FeeKind, debtor: DebtorKind, principal: i64, date: NaiveDate) -> i64 {
         match kind {
             FeeKind::LateCompensation => law.compensation(date).map(|c| c.amount).unwrap_or(0),
-            _ => law.fee_rule(kind, debtor, date).map(|r| r.cap(principal)).unwrap_or(0),
+            _ => law.fee_rule(kind, debtor, Collector::Own, date).map(|r| r.cap(principal)).unwrap_or(0),
         }
     }
 

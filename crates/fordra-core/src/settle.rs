@@ -37,6 +37,7 @@ pub struct Terms<'a> {
     /// [`default_write_off`].
     pub currency: Currency,
     pub write_off_below: i64,
+    pub collector: crate::domain::Collector,
 }
 
 impl Terms<'_> {
@@ -63,6 +64,8 @@ pub struct ClaimFact {
     pub currency: Currency,
     pub issue: NaiveDate,
     pub due: NaiveDate,
+    /// The due date was not agreed in advance: interest runs from 30 days after this demand.
+    pub demand: Option<NaiveDate>,
     pub principal: i64,
 }
 
@@ -248,11 +251,20 @@ impl<'a> Books<'a> {
     fn post_interest(&mut self, c: usize, d: NaiveDate, cause: &str) {
         let t = self.terms;
         let cl = &self.claims[c];
-        if !t.charge_interest || d <= cl.fact.due {
+        let from = t.law.interest_after(cl.fact.due, cl.fact.demand);
+        if !t.charge_interest || d <= from {
             return;
         }
-        let calc = match accrue(t.law, t.debtor, t.contract_rate.map(ContractRate), cl.fact.due, &cl.changes, d, false) {
-            Ok(calc) => calc,
+        let calc = match accrue(t.law, t.debtor, t.contract_rate.map(ContractRate), from, &cl.changes, d, false) {
+            Ok(calc) => {
+                if let Some(why) = &calc.stopped {
+                    let note = format!("{}: interest only through the last known rate: {why}", cl.fact.id);
+                    if !self.out.notes.contains(&note) {
+                        self.out.notes.push(note);
+                    }
+                }
+                calc
+            }
             Err(e) => {
                 let note = format!("{}: no interest through {d}: {e}", cl.fact.id);
                 if !self.out.notes.contains(&note) {
@@ -263,7 +275,7 @@ impl<'a> Books<'a> {
         };
         let add = calc.total_minor() - cl.interest_posted;
         if add > 0 {
-            let memo = format!("late interest from {} through {d}", cl.fact.due + chrono::Duration::days(1));
+            let memo = format!("late interest from {} through {d}", t.law.interest_due(from) + chrono::Duration::days(1));
             self.claims[c].interest_posted += add;
             self.post(c, d, EntryKind::Interest, Some(Component::Interest), add, cause, memo);
         }
@@ -501,7 +513,7 @@ impl<'a> Books<'a> {
     /// Whether the letter's reminder fee may lawfully move to claim `c` on `d`.
     fn reminder_fee_lawful(&self, c: usize, d: NaiveDate) -> bool {
         let cl = &self.claims[c];
-        match self.terms.law.fee_rule(FeeKind::Reminder, self.terms.debtor, d) {
+        match self.terms.law.fee_rule(FeeKind::Reminder, self.terms.debtor, self.terms.collector, d) {
             None => true,
             Some(rule) => {
                 rule.max_count.is_none_or(|m| cl.fee_count[FeeKind::Reminder as usize] < m)

@@ -431,6 +431,7 @@ impl Outcomes {
 pub struct ReplayContext<'a> {
     pub law: &'a Jurisdiction,
     pub reminder_fee_agreed: bool,
+    pub collector: crate::domain::Collector,
     pub horizon: i64,
 }
 
@@ -478,14 +479,18 @@ fn replay_one(r: &Response, ctx: &ReplayContext<'_>, c: &PastClaim, steps: &[Ste
                     law: ctx.law,
                     debtor: c.debtor,
                     reminder_fee_agreed: ctx.reminder_fee_agreed,
+                    collector: ctx.collector,
+                    written: s.channel.is_written(),
                     currency: c.currency,
                     principal: c.principal,
                     due: c.due,
                     date: day,
+                    previous_letter: last_letter.map(|l| (l, deadline)),
+                    instalments: None,
                     prior: &prior,
                 };
                 let f = fees_for_step(&ctxf, s.kind, s.fee);
-                prior.record(&f.lines, f.notional);
+                prior.record(s.kind.fee_kind(), &f.lines, f.notional);
                 f.total()
             } else {
                 0
@@ -633,7 +638,7 @@ mod tests {
         let law = LawBook::embedded();
         let se = law.jurisdiction(JurisdictionCode::SE).unwrap();
         let r = Response::learn(&claims, d("2024-12-31"), 120);
-        let ctx = ReplayContext { law: se, reminder_fee_agreed: true, horizon: 120 };
+        let ctx = ReplayContext { law: se, reminder_fee_agreed: true, collector: crate::domain::Collector::Own, horizon: 120 };
         let all: Vec<&PastClaim> = claims.iter().collect();
         let normal = Policy::default_for(JurisdictionCode::SE).model(Segment::Normal).steps.clone();
         let current = replay(&r, &ctx, &all, &normal[..1]);

@@ -172,6 +172,10 @@ pub struct CustomerRow {
     pub vip: bool,
     pub segment: Option<Segment>,
     pub segment_reason: Option<String>,
+    /// A reminder fee agreed with this debtor (None: the creditor's general terms) and the date
+    /// of the agreement (a fee only on claims that arose on or after it).
+    pub reminder_fee_agreed: Option<bool>,
+    pub reminder_fee_agreed_on: Option<NaiveDate>,
 }
 
 /// An invoice to import; `paid_date` marks a historical invoice already settled.
@@ -189,6 +193,10 @@ pub struct InvoiceRow {
     /// The payment reference (OCR/viitenumero/KID/RF); made from the invoice number by the
     /// creditor's scheme when absent.
     pub reference: Option<String>,
+    /// The due date was agreed in advance (the usual case); if not, interest starts 30 days
+    /// after `demand_date` (default: the issue date), the demand stating that interest is charged.
+    pub due_date_agreed: bool,
+    pub demand_date: Option<NaiveDate>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -729,7 +737,10 @@ impl Store {
         self.write_tx(creditor, |s| {
             let existing: HashMap<String, Row> = s
                 .db
-                .query("SELECT id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip FROM customers WHERE creditor_id = $1", &[creditor.into()])?
+                .query(
+                    "SELECT id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1",
+                    &[creditor.into()],
+                )?
                 .into_iter()
                 .map(|r| (r.t(0), r))
                 .collect();
@@ -749,9 +760,17 @@ impl Store {
                     c.credit_score.map(i64::from).into(),
                     c.credit_score_date.into(),
                     c.vip.into(),
+                    c.reminder_fee_agreed.map(i64::from).into(),
+                    c.reminder_fee_agreed_on.into(),
                 ];
+                // A file without the fee-agreement columns keeps what is stored.
+                let same = |old: &Row| {
+                    old[1..11] == vals[2..12]
+                        && (c.reminder_fee_agreed.is_none() || old[11] == vals[12])
+                        && (c.reminder_fee_agreed_on.is_none() || old[12] == vals[13])
+                };
                 match existing.get(&c.id) {
-                    Some(old) if old[1..] == vals[2..] => sum.unchanged += 1,
+                    Some(old) if same(old) => sum.unchanged += 1,
                     Some(_) => {
                         sum.updated += 1;
                         changed.push(vals)
@@ -763,9 +782,12 @@ impl Store {
                 }
             }
             s.db.exec_many(
-                "INSERT INTO customers (creditor_id, id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                "INSERT INTO customers (creditor_id, id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, reminder_fee_agreed, reminder_fee_agreed_on) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
                  ON CONFLICT (creditor_id, id) DO UPDATE SET name = excluded.name, kind = excluded.kind, language = excluded.language, email = excluded.email, phone = excluded.phone, \
-                 address = excluded.address, org_no = excluded.org_no, credit_score = excluded.credit_score, credit_score_date = excluded.credit_score_date, vip = excluded.vip",
+                 address = excluded.address, org_no = excluded.org_no, credit_score = excluded.credit_score, credit_score_date = excluded.credit_score_date, vip = excluded.vip, \
+                 reminder_fee_agreed = COALESCE(excluded.reminder_fee_agreed, customers.reminder_fee_agreed), \
+                 reminder_fee_agreed_on = COALESCE(excluded.reminder_fee_agreed_on, customers.reminder_fee_agreed_on)",
                 &mut changed.into_iter(),
             )?;
             Ok(sum)
@@ -774,11 +796,13 @@ impl Store {
 
     pub fn customer(&mut self, creditor: &str, id: &str) -> Result<CustomerRow> {
         let rows = self.db.query(
-            "SELECT id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, segment, segment_reason FROM customers WHERE creditor_id = $1 AND id = $2",
+            "SELECT id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, segment, segment_reason, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1 AND id = $2",
             &[creditor.into(), id.into()],
         )?;
         let r = rows.first().ok_or_else(|| StoreError::NotFound(format!("no customer '{id}'")))?;
         Ok(CustomerRow {
+            reminder_fee_agreed: r.oi(13).map(|x| x != 0),
+            reminder_fee_agreed_on: r.odate(14),
             id: r.t(0),
             name: r.t(1),
             kind: parse(&r.t(2))?,
@@ -820,6 +844,14 @@ impl Store {
             let creditor = s.creditor(creditor_id)?;
             let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
             let customers: HashMap<String, DebtorKind> = s.db.query("SELECT id, kind FROM customers WHERE creditor_id = $1", &[creditor_id.into()])?.into_iter().map(|r| (r.t(0), r.t(1).parse().unwrap_or(DebtorKind::Consumer))).collect();
+            if j.business_only {
+                if let Some(r) = rows.iter().find(|r| customers.get(&r.customer_id) == Some(&DebtorKind::Consumer)) {
+                    return Err(bad(format!(
+                        "{source}: line {}: invoice {} is to consumer {}: the {} tables apply between businesses only; a consumer claim falls under the law of the consumer's country",
+                        r.line, r.id, r.customer_id, j.code.upper()
+                    )));
+                }
+            }
             // Only the claims and references this file names are read: a daily file must not
             // cost a scan of every claim ever imported.
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
@@ -928,6 +960,8 @@ impl Store {
                     status.into(),
                     r.paid_date.into(),
                     reference.into(),
+                    r.due_date_agreed.into(),
+                    r.demand_date.into(),
                 ]);
                 if let Some(p) = r.paid_date {
                     let id = format!("settled:{}", r.id);
@@ -936,7 +970,7 @@ impl Store {
                 touched.push(r.customer_id.clone());
             }
             s.db.exec_many(
-                "INSERT INTO claims (creditor_id, id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date, reference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                "INSERT INTO claims (creditor_id, id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date, reference, due_date_agreed, demand_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                 &mut new_claims.into_iter(),
             )?;
             s.insert_payment_rows(payments)?;
@@ -1191,6 +1225,27 @@ impl Store {
         reason: &str,
         plan_fee: bool,
     ) -> Result<(i64, i64)> {
+        self.add_pause_with(creditor_id, law, claim, customer, kind, from, until, reason, plan_fee, None)
+    }
+
+    /// As `add_pause`, for a payment plan of `instalments` (the Finnish fee depends on them).
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_pause_with(
+        &mut self,
+        creditor_id: &str,
+        law: &LawBook,
+        claim: Option<&str>,
+        customer: Option<&str>,
+        kind: PauseKind,
+        from: NaiveDate,
+        until: Option<NaiveDate>,
+        reason: &str,
+        plan_fee: bool,
+        instalments: Option<u32>,
+    ) -> Result<(i64, i64)> {
+        if let Some(n) = instalments {
+            limits::days("--instalments", i64::from(n), 1, 1000).map_err(input)?;
+        }
         if kind != PauseKind::Dispute && until.is_none() {
             return Err(bad(format!("a {kind} needs an end date (--until)")));
         }
@@ -1244,10 +1299,14 @@ impl Store {
                     law: j,
                     debtor,
                     reminder_fee_agreed: creditor.reminder_fee_agreed,
+                    collector: creditor.policy.collector,
+                    written: true,
                     currency: c.currency,
                     principal: c.principal,
                     due: c.due_date,
                     date: from,
+                    previous_letter: None,
+                    instalments,
                     prior: &prior,
                 };
                 fee_line = fees_for(&ctx, FeeKind::PaymentPlan, FeeSpec::Statutory).lines.into_iter().find(|l| l.kind == FeeKind::PaymentPlan);
@@ -1329,7 +1388,10 @@ impl Store {
         let one = if only.is_some() { " AND id = $2" } else { "" };
         let mut params: Vec<Val> = vec![c.into()];
         params.extend(only.map(Val::from));
-        for r in self.db.query(&format!("SELECT id, kind, vip, credit_score, credit_score_date, email, phone, segment, segment_reason FROM customers WHERE creditor_id = $1{one} ORDER BY id"), &params)? {
+        for r in self.db.query(
+            &format!("SELECT id, kind, vip, credit_score, credit_score_date, email, phone, segment, segment_reason, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1{one} ORDER BY id"),
+            &params,
+        )? {
             idx.insert(r.t(0), customers.len());
             reasons.push(r.ot(8));
             customers.push(CustomerState {
@@ -1341,6 +1403,8 @@ impl Store {
                 has_email: r.ot(5).is_some_and(|e| !e.is_empty()),
                 has_phone: r.ot(6).is_some_and(|e| !e.is_empty()),
                 segment: r.ot(7).map(|s| parse(&s)).transpose()?,
+                fee_agreed: r.oi(9).map(|x| x != 0),
+                fee_agreed_on: r.odate(10),
                 paid: vec![],
                 collection_dates: vec![],
                 pauses: vec![],
@@ -1392,14 +1456,17 @@ impl Store {
         let mut claims: Vec<ClaimState> = Vec::new();
         let day = |r: &dyn RowRef, i: usize| r.day(i).ok_or_else(|| StoreError::Data(format!("bad date in column {i}")));
         self.db.query_each(
-            "SELECT id, customer_id, due_date, principal, currency FROM claims WHERE creditor_id = $1 AND (status = 'open' OR settled_date > $2)",
+            "SELECT id, customer_id, due_date, principal, currency, issue_date, due_date_agreed, demand_date FROM claims WHERE creditor_id = $1 AND (status = 'open' OR settled_date > $2)",
             &[c.into(), as_of.into()],
             &mut |r| {
                 let (Some(id), Some(ci)) = (r.str(0), r.str(1).and_then(|x| idx.get(x))) else { return Ok(()) };
                 cidx.insert(id.to_string(), claims.len());
+                let issue = day(r, 5)?;
                 claims.push(ClaimState {
                     id: id.to_string(),
                     customer: *ci,
+                    issue,
+                    demand: (r.int(6) == Some(0)).then(|| r.day(7).unwrap_or(issue)),
                     due: day(r, 2)?,
                     principal: r.int(3).unwrap_or(0),
                     currency: parse(r.str(4).unwrap_or(""))?,

@@ -130,14 +130,16 @@ impl Store {
             Ok(())
         })?;
         self.each_in(
-            "SELECT id, customer_id, currency, issue_date, due_date, principal, status, settled_date FROM claims WHERE creditor_id = $1 AND customer_id IN ({ids})",
+            "SELECT id, customer_id, currency, issue_date, due_date, principal, status, settled_date, due_date_agreed, demand_date FROM claims WHERE creditor_id = $1 AND customer_id IN ({ids})",
             &head,
             customers,
             &mut |r| {
                 let Some(l) = out.get_mut(r.str(1).unwrap_or("")) else { return Ok(()) };
                 let currency: Currency = parse(r.str(2).unwrap_or(""))?;
                 l.claims.insert(text(r, 0), (currency, text(r, 6), r.day(7)));
-                l.facts.claims.push(ClaimFact { id: text(r, 0), currency, issue: day(r, 3)?, due: day(r, 4)?, principal: r.int(5).unwrap_or(0) });
+                let issue = day(r, 3)?;
+                let demand = (r.int(8) == Some(0)).then(|| r.day(9).unwrap_or(issue));
+                l.facts.claims.push(ClaimFact { id: text(r, 0), currency, issue, due: day(r, 4)?, demand, principal: r.int(5).unwrap_or(0) });
                 Ok(())
             },
         )?;

@@ -276,6 +276,17 @@ CREATE TABLE run_reverts (
 );
 "#,
     ),
+    (
+        6,
+        "who collects, per-debtor fee agreements, interest start without an agreed due date",
+        r#"
+ALTER TABLE customers ADD COLUMN reminder_fee_agreed {int};
+ALTER TABLE customers ADD COLUMN reminder_fee_agreed_on TEXT;
+UPDATE customers SET reminder_fee_agreed = (SELECT c.reminder_fee_agreed FROM creditors c WHERE c.id = customers.creditor_id);
+ALTER TABLE claims ADD COLUMN due_date_agreed {int} NOT NULL DEFAULT 1;
+ALTER TABLE claims ADD COLUMN demand_date TEXT;
+"#,
+    ),
 ];
 
 pub fn render(sql: &str, backend: &str) -> String {

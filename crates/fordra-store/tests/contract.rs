@@ -89,6 +89,8 @@ fn creditor() -> Creditor {
 
 fn cust(id: &str, kind: DebtorKind, vip: bool, score: Option<i32>) -> CustomerRow {
     CustomerRow {
+        reminder_fee_agreed: None,
+        reminder_fee_agreed_on: None,
         id: id.into(),
         name: format!("Name {id}"),
         kind,
@@ -108,6 +110,8 @@ fn cust(id: &str, kind: DebtorKind, vip: bool, score: Option<i32>) -> CustomerRo
 fn inv(line: usize, id: &str, customer: &str, due: &str, amount: i64, paid: Option<&str>) -> InvoiceRow {
     let due = d(due);
     InvoiceRow {
+        due_date_agreed: true,
+        demand_date: None,
         line,
         id: id.into(),
         customer_id: customer.into(),

@@ -78,6 +78,8 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
     let (mut store, creditor) = bench_store(&path, None)?;
     let customers: Vec<CustomerRow> = (0..a.customers)
         .map(|i| CustomerRow {
+            reminder_fee_agreed: None,
+            reminder_fee_agreed_on: None,
             id: format!("C{i:07}"),
             name: format!("Customer {i}"),
             kind: if i % 5 == 0 { DebtorKind::Business } else { DebtorKind::Consumer },
@@ -98,6 +100,8 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
         .map(|i| {
             let due = as_of + Duration::days(rng.gen_range(-120..30));
             InvoiceRow {
+                due_date_agreed: true,
+                demand_date: None,
                 line: i + 2,
                 id: format!("I{i:08}"),
                 customer_id: format!("C{:07}", rng.gen_range(0..a.customers)),
@@ -191,6 +195,8 @@ fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<
     let (mut store, _) = bench_store(&path, Some(fordra_core::reference::Scheme::SeOcr))?;
     let customers: Vec<CustomerRow> = (0..a.customers)
         .map(|i| CustomerRow {
+            reminder_fee_agreed: None,
+            reminder_fee_agreed_on: None,
             id: format!("C{i:07}"),
             name: format!("Customer {i}"),
             kind: DebtorKind::Consumer,
@@ -209,6 +215,8 @@ fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<
     store.upsert_customers("bench", &customers)?;
     let invoices: Vec<InvoiceRow> = (0..n)
         .map(|i| InvoiceRow {
+            due_date_agreed: true,
+            demand_date: None,
             line: i + 2,
             id: format!("I{i:08}"),
             customer_id: format!("C{:07}", rng.gen_range(0..a.customers)),

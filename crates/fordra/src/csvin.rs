@@ -161,12 +161,19 @@ pub fn customers(path: &Path, default_language: &str) -> Result<Vec<CustomerRow>
                 }
             }
             let language = l.opt("language").unwrap_or(default_language).to_ascii_lowercase();
-            if !["sv", "fi", "nb", "en"].contains(&language.as_str()) {
-                return Err(l.err("language", format!("'{language}' is not one of sv, fi, nb, en")));
+            if !["sv", "fi", "nb", "da", "en"].contains(&language.as_str()) {
+                return Err(l.err("language", format!("'{language}' is not one of sv, fi, nb, da, en")));
             }
             let name = l.req("name")?;
             limits::text("name", name, limits::MAX_NAME).map_err(|e| l.err("name", e.problem))?;
+            let agreed_on = l.opt_date("reminder_fee_agreed_on")?;
+            let agreed = match l.opt("reminder_fee_agreed") {
+                None => agreed_on.map(|_| true),
+                Some(_) => Some(l.flag("reminder_fee_agreed")?),
+            };
             Ok(CustomerRow {
+                reminder_fee_agreed: agreed,
+                reminder_fee_agreed_on: agreed_on,
                 id: l.id("id")?.to_string(),
                 name: name.to_string(),
                 kind: l.parsed::<DebtorKind>("kind")?.ok_or_else(|| l.err("kind", "is empty"))?,
@@ -209,7 +216,17 @@ pub fn invoices(path: &Path, default_currency: Currency) -> Result<Vec<InvoiceRo
             if paid.is_some_and(|p| p < issue) {
                 return Err(l.err("paid_date", "is before the invoice date"));
             }
+            let due_date_agreed = l.opt("due_date_agreed").is_none() || l.flag("due_date_agreed")?;
+            let demand_date = l.opt_date("demand_date")?;
+            if demand_date.is_some_and(|d| d < issue) {
+                return Err(l.err("demand_date", "is before the invoice date"));
+            }
+            if demand_date.is_some() && due_date_agreed {
+                return Err(l.err("demand_date", "only for an invoice whose due date was not agreed (due_date_agreed = no)"));
+            }
             Ok(InvoiceRow {
+                due_date_agreed,
+                demand_date,
                 line: l.line,
                 id: l.id("id")?.to_string(),
                 customer_id: l.id("customer_id")?.to_string(),

@@ -196,6 +196,8 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
         let vip = kind == DebtorKind::Business && p != Payer::Defaulter && rng.gen_bool(0.12);
         let has_score = rng.gen_bool(0.7);
         customers.push(CustomerRow {
+            reminder_fee_agreed: None,
+            reminder_fee_agreed_on: None,
             id: id.clone(),
             name: if kind == DebtorKind::Business { format!("Företag {} AB", i + 1) } else { format!("Kund {}", i + 1) },
             kind,
@@ -235,6 +237,8 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
                 let due = issue + Duration::days(30);
                 let pay = p.base_delay(&mut rng).map(|d| due + Duration::days(d));
                 let mut row = InvoiceRow {
+                    due_date_agreed: true,
+                    demand_date: None,
                     line: n,
                     id: id.clone(),
                     customer_id: c.id.clone(),

@@ -168,7 +168,7 @@ enum CreditorCmd {
         id: String,
         #[arg(long)]
         name: String,
-        /// SE, FI, NO or EU.
+        /// SE, FI, NO, DK or EU.
         #[arg(long)]
         jurisdiction: JurisdictionCode,
         /// Default: the jurisdiction's currency.
@@ -188,6 +188,16 @@ enum CreditorCmd {
         /// The creditor's bank account (IBAN); give it once per account.
         #[arg(long)]
         iban: Vec<String>,
+        /// Who sends the steps: own (the creditor collects its own claims) or agency (a
+        /// licensed collection agency on its behalf; FI and NO fee scales differ).
+        #[arg(long, default_value = "own")]
+        collector: fordra_core::domain::Collector,
+        /// The agency's name (with --collector agency).
+        #[arg(long)]
+        agency_name: Option<String>,
+        /// The agency's licence number (with --collector agency).
+        #[arg(long)]
+        agency_licence: Option<String>,
     },
     /// Change a creditor's name, accounts or fee agreement (law and currency only while it has
     /// no claims).
@@ -278,6 +288,9 @@ enum PauseCmd {
         /// Charge the statutory payment-plan fee (payment plans only).
         #[arg(long)]
         plan_fee: bool,
+        /// The plan's number of instalments (FI: one new due date costs €5, a plan €20–50).
+        #[arg(long)]
+        instalments: Option<u32>,
     },
     /// End a pause (e.g. a dispute resolved in the creditor's favour).
     End {
@@ -323,6 +336,16 @@ struct QuoteArgs {
     /// Contractual late-interest rate, percent per year.
     #[arg(long)]
     contract_rate: Option<rust_decimal::Decimal>,
+    /// Who sends the steps: own (the creditor) or agency (a licensed collection agency).
+    #[arg(long, default_value = "own")]
+    collector: fordra_core::domain::Collector,
+    /// No due date was agreed in advance: the date of the demand that said interest would be
+    /// charged (interest from 30 days after it).
+    #[arg(long)]
+    demand_date: Option<NaiveDate>,
+    /// A payment plan's number of instalments (FI: one new due date costs less than a plan).
+    #[arg(long)]
+    instalments: Option<u32>,
 }
 
 /// The payment-reference scheme a creditor in this jurisdiction uses unless told otherwise.
@@ -332,6 +355,7 @@ pub fn default_scheme(j: JurisdictionCode) -> fordra_core::reference::Scheme {
         JurisdictionCode::SE => Scheme::SeOcrLen,
         JurisdictionCode::FI => Scheme::Fi,
         JurisdictionCode::NO => Scheme::NoKid10,
+        JurisdictionCode::DK => Scheme::DkFik71,
         JurisdictionCode::EU => Scheme::Rf,
     }
 }
@@ -441,8 +465,28 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: bool, cmd: Cmd) -> Result<()> {
-    if let Cmd::Creditor(CreditorCmd::Add { id, name, jurisdiction, currency, reminder_fee_agreed, no_interest, contract_rate, bankgiro, iban }) = cmd {
+    if let Cmd::Creditor(CreditorCmd::Add {
+        id,
+        name,
+        jurisdiction,
+        currency,
+        reminder_fee_agreed,
+        no_interest,
+        contract_rate,
+        bankgiro,
+        iban,
+        collector,
+        agency_name,
+        agency_licence,
+    }) = cmd
+    {
         let j = law.jurisdiction(jurisdiction)?;
+        let mut policy = Policy::default_for(jurisdiction);
+        policy.collector = collector;
+        policy.agency = match (agency_name, agency_licence) {
+            (None, None) => None,
+            (name, licence) => Some(fordra_core::model::Agency { name: name.unwrap_or_default(), licence: licence.unwrap_or_default() }),
+        };
         let c = Creditor {
             id,
             name,
@@ -454,22 +498,29 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
             bankgiro,
             iban: (!iban.is_empty()).then(|| iban.join(", ")),
             reference_scheme: Some(default_scheme(jurisdiction)),
-            policy: Policy::default_for(jurisdiction),
+            policy,
         };
-        c.policy.validate(j, c.reminder_fee_agreed, today()).map_err(|e| anyhow!("the default policy is not lawful here: {}", e.join("; ")))?;
+        c.policy.validate(j, c.reminder_fee_agreed, today()).map_err(|e| anyhow!("creditor {}: {}", c.id, e.join("; ")))?;
         let created = store.create_creditor(&c)?;
         if json {
-            println!("{}", json!({"creditor": c.id, "jurisdiction": c.jurisdiction.upper(), "currency": c.currency.code(), "created": created}));
+            println!(
+                "{}",
+                json!({"creditor": c.id, "jurisdiction": c.jurisdiction.upper(), "currency": c.currency.code(), "collector": c.policy.collector, "agency": c.policy.agency, "created": created})
+            );
         } else {
             println!(
-                "Creditor {} ({}) {}: {} law, {}, reminder fees agreed: {}, late interest: {}",
+                "Creditor {} ({}) {}: {} law, {}, reminder fees agreed: {}, late interest: {}, steps sent by {}",
                 c.id,
                 c.name,
                 if created { "added" } else { "already exists, unchanged" },
                 c.jurisdiction.upper(),
                 c.currency,
                 c.reminder_fee_agreed,
-                c.charge_interest
+                c.charge_interest,
+                match &c.policy.agency {
+                    Some(a) => format!("the agency {} (licence {})", a.name, a.licence),
+                    None => "the creditor itself".into(),
+                }
             );
         }
         return Ok(());
@@ -609,6 +660,7 @@ fn import(store: &mut Store, law: &LawBook, cid: &str, what: ImportWhat, file: &
         JurisdictionCode::SE => "sv",
         JurisdictionCode::FI => "fi",
         JurisdictionCode::NO => "nb",
+        JurisdictionCode::DK => "da",
         JurisdictionCode::EU => "en",
     };
     match what {
@@ -738,8 +790,12 @@ fn quote(law: &LawBook, q: QuoteArgs, json: bool) -> Result<()> {
             steps: q.steps.clone(),
             reminder_fee_agreed: q.reminder_fee_agreed,
             contract_rate: q.contract_rate,
+            collector: q.collector,
+            demand: q.demand_date,
+            instalments: q.instalments,
         },
-    )?;
+    )
+    .map_err(|e| anyhow!("{e}"))?;
     let interest_basis = r
         .interest_periods
         .iter()
@@ -774,12 +830,12 @@ fn quote(law: &LawBook, q: QuoteArgs, json: bool) -> Result<()> {
 
 fn pause(store: &mut Store, law: &LawBook, cid: &str, p: PauseCmd, json: bool) -> Result<()> {
     match p {
-        PauseCmd::Add { claim, customer, kind, from, until, reason, plan_fee } => {
+        PauseCmd::Add { claim, customer, kind, from, until, reason, plan_fee, instalments } => {
             if plan_fee && kind != PauseKind::PaymentPlan {
                 bail!("--plan-fee goes with --kind payment_plan");
             }
             let from = from.unwrap_or_else(today);
-            let (id, fee) = store.add_pause(cid, law, claim.as_deref(), customer.as_deref(), kind, from, until, &reason, plan_fee)?;
+            let (id, fee) = store.add_pause_with(cid, law, claim.as_deref(), customer.as_deref(), kind, from, until, &reason, plan_fee, instalments)?;
             if json {
                 println!("{}", json!({"pause": id, "kind": kind, "from": from, "until": until, "fee": m(fee)}));
             } else {

@@ -136,7 +136,7 @@ pub fn run(store: &mut Store, law: &LawBook, cid: &str, cmd: StrategyCmd, json: 
             if claims.is_empty() {
                 bail!("no {segment} claim is due between {from} and {to}");
             }
-            let ctx = ReplayContext { law: j, reminder_fee_agreed: creditor.reminder_fee_agreed, horizon };
+            let ctx = ReplayContext { law: j, reminder_fee_agreed: creditor.reminder_fee_agreed, collector: creditor.policy.collector, horizon };
             let current = replay(&response, &ctx, &claims, &creditor.policy.model(segment).steps);
             let alt = replay(&response, &ctx, &claims, &alternative);
             let seen = observed(&claims, &fees, as_of, horizon);

@@ -8,11 +8,19 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn terms(law: &Jurisdiction) -> Terms<'_> {
-    Terms { law, debtor: DebtorKind::Consumer, charge_interest: true, contract_rate: None, currency: law.currency, write_off_below: 100 }
+    Terms {
+        law,
+        debtor: DebtorKind::Consumer,
+        charge_interest: true,
+        contract_rate: None,
+        currency: law.currency,
+        write_off_below: 100,
+        collector: crate::domain::Collector::Own,
+    }
 }
 
 fn claim(id: &str, due: &str, principal: i64) -> ClaimFact {
-    ClaimFact { id: id.into(), currency: Currency::SEK, issue: d(due) - chrono::Duration::days(30), due: d(due), principal }
+    ClaimFact { id: id.into(), currency: Currency::SEK, issue: d(due) - chrono::Duration::days(30), due: d(due), demand: None, principal }
 }
 
 fn pay(id: &str, claim: &str, date: &str, amount: i64) -> PaymentFact {
@@ -265,7 +273,7 @@ fn arb_facts() -> impl Strategy<Value = CustomerFacts> {
             .enumerate()
             .map(|(i, (off, p))| {
                 let due = base + chrono::Duration::days(*off);
-                ClaimFact { id: format!("c{i}"), currency: Currency::SEK, issue: due - chrono::Duration::days(20), due, principal: *p }
+                ClaimFact { id: format!("c{i}"), currency: Currency::SEK, issue: due - chrono::Duration::days(20), due, demand: None, principal: *p }
             })
             .collect();
         let n = cl.len();
