@@ -198,6 +198,8 @@ pub struct Agency {
     pub licence: String,
 }
 
+// The enum comes from `str_enum!`, which derives no Default.
+#[allow(clippy::derivable_impls)]
 impl Default for Collector {
     fn default() -> Self {
         Collector::Own

@@ -242,6 +242,8 @@ pub struct ClaimRow {
     pub status: String,
     pub settled_date: Option<NaiveDate>,
     pub reference: Option<String>,
+    /// The due date was not agreed in advance: interest runs from 30 days after this demand.
+    pub demand: Option<NaiveDate>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -322,7 +324,8 @@ pub struct RunState {
     pub notes: Vec<String>,
 }
 
-const CLAIM_COLS: &str = "id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date, reference";
+const CLAIM_COLS: &str =
+    "id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date, reference, due_date_agreed, demand_date";
 
 fn claim_row(r: &Row) -> Result<ClaimRow> {
     Ok(ClaimRow {
@@ -336,6 +339,7 @@ fn claim_row(r: &Row) -> Result<ClaimRow> {
         status: r.t(7),
         settled_date: r.odate(8),
         reference: r.ot(9),
+        demand: (r.oi(10) == Some(0)).then(|| r.odate(11).unwrap_or(r.date(3))),
     })
 }
 
@@ -352,6 +356,7 @@ fn claim_row_ref(r: &dyn RowRef) -> Result<ClaimRow> {
         status: r.str(7).unwrap_or("").to_string(),
         settled_date: r.day(8),
         reference: r.str(9).map(str::to_string),
+        demand: (r.int(10) == Some(0)).then(|| r.day(11).or(r.day(3))).flatten(),
     })
 }
 
@@ -1033,7 +1038,7 @@ impl Store {
         let debtor = self.customer(&creditor.id, &c.customer_id)?.kind;
         let moves = self.moves(&creditor.id, claim)?;
         let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
-        let accrued = fordra_core::run::interest_to_post(j, creditor, debtor, c.due_date, &moves, date).unwrap_or(0);
+        let accrued = fordra_core::run::interest_to_post(j, creditor, debtor, j.interest_after(c.due_date, c.demand), &moves, date).unwrap_or(0);
         Ok(Balances::of(&moves, date).total() + accrued)
     }
 

@@ -353,6 +353,45 @@ fn reopening_applies_no_migration_twice(url: &str) {
 }
 both!(reopening_applies_no_migration_twice);
 
+/// Runs SQL on the database behind `url` directly (to put a database back to an older schema).
+fn raw(url: &str, sql: &str) {
+    if url.starts_with("postgres") {
+        postgres::Client::connect(url, postgres::NoTls).unwrap().batch_execute(sql).unwrap();
+    } else {
+        rusqlite::Connection::open(url.trim_start_matches("sqlite://")).unwrap().execute_batch(sql).unwrap();
+    }
+}
+
+/// Issue #9: migration 6 brings a database of the previous version forward: existing creditors
+/// collect their own claims (their stored policies name no collector), existing customers inherit
+/// the creditor's reminder-fee agreement, existing invoices keep their agreed due dates.
+fn migration_brings_databases_forward(url: &str) {
+    let (mut s, law) = setup(url);
+    s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None)], "i.csv").unwrap();
+    let policy = s.creditor("acme").unwrap().policy.to_toml();
+    assert!(policy.contains("collector = \"own\""), "{policy}");
+    drop(s);
+    let old_policy = policy.replace("collector = \"own\"\n", "").replace('\'', "''");
+    raw(
+        url,
+        &format!(
+            "ALTER TABLE customers DROP COLUMN reminder_fee_agreed; ALTER TABLE customers DROP COLUMN reminder_fee_agreed_on; \
+             ALTER TABLE claims DROP COLUMN due_date_agreed; ALTER TABLE claims DROP COLUMN demand_date; \
+             DELETE FROM schema_migrations WHERE version = 6; UPDATE creditors SET policy = '{old_policy}'"
+        ),
+    );
+    let mut s = Store::open(url).unwrap();
+    let c = s.creditor("acme").unwrap();
+    assert_eq!(c.policy.collector, fordra_core::domain::Collector::Own);
+    assert!(c.reminder_fee_agreed);
+    for id in ["normal", "firm"] {
+        assert_eq!(s.customer("acme", id).unwrap().reminder_fee_agreed, Some(true), "{id} inherits the creditor's agreement");
+    }
+    let r = s.run_day("acme", &law, d("2024-04-08"), false).unwrap();
+    assert_eq!(r.actions[0].fee_total(), 6000, "the agreed 60 SEK reminder fee");
+}
+both!(migration_brings_databases_forward);
+
 fn incoming(key: &str, date: &str, amount: i64, refs: &[&str], text: &[&str], payer: Option<&str>) -> fordra_core::matching::Incoming {
     fordra_core::matching::Incoming {
         key: key.into(),

@@ -135,6 +135,8 @@ fn start_lab(store: &mut Store, start: NaiveDate) -> Result<Option<String>> {
     let mut steps = p.model(fordra_core::domain::Segment::Normal).steps.clone();
     steps[0].days = 3;
     steps[0].channel = fordra_core::domain::Channel::Sms;
+    // A text is not a written reminder: it carries no fee (1981:739 2 §).
+    steps[0].fee = fordra_core::model::FeeSpec::None;
     let c = fordra_core::model::Challenger {
         name: DEMO_EXPERIMENT.into(),
         segment: fordra_core::domain::Segment::Normal,

@@ -167,13 +167,38 @@ fn quote_matches_the_hand_computed_example() {
             "2024-03-31",
             "--steps",
             "collection",
+            "--collector",
+            "agency",
             "--json",
         ],
     )
     .json();
     assert_eq!(f["currency"], "EUR");
     assert_eq!(f["interest"], "4.73");
+    // perintälaki 10 a §: an agency's demand letter for 500 € is 24 €; the creditor's own is
+    // capped like a reminder, 5 €.
     assert_eq!(f["fees"][0]["amount"], "24.00");
+    let own = ok(
+        dir.path(),
+        &[
+            "quote",
+            "--jurisdiction",
+            "FI",
+            "--debtor",
+            "consumer",
+            "--principal",
+            "500",
+            "--due",
+            "2024-03-01",
+            "--as-of",
+            "2024-03-31",
+            "--steps",
+            "collection",
+            "--json",
+        ],
+    )
+    .json();
+    assert_eq!(own["fees"][0]["amount"], "5.00");
 }
 
 #[test]
@@ -340,7 +365,8 @@ fn unlawful_policy_is_refused_and_law_can_be_overridden() {
     write(p, "broken.toml", "version = 'x'\n[[jurisdiction]]\ncode = 'SE'\n");
     let o = fordra(p, &["--law", "broken.toml", "law", "show"]);
     assert!(o.stderr.contains("law tables broken.toml"), "{}", o.stderr);
-    assert!(ok(p, &["law", "show", "--jurisdiction", "NO"]).stdout.contains("purregebyr 35 NOK"));
+    let no = ok(p, &["law", "show", "--jurisdiction", "NO"]).stdout;
+    assert!(no.contains("= 35 NOK") && no.contains("= 37.50 NOK") && no.contains("Prop. 3 L (2025–2026)") && no.contains("pending"), "{no}");
 }
 
 #[test]
@@ -911,5 +937,153 @@ mod money {
         assert_eq!(ok(p, &args).json()["refund"], r["refund"], "the same refund again is the same refund");
         assert_eq!(ok(p, &["customer", "show", "bert", "--json"]).json()["credit"], "0.00");
         fails(p, &["customer", "refund", "bert", "--amount", "1.00", "--date", "2024-03-12"], "has 0.00 SEK of credit");
+    }
+}
+
+/// Issue #9 as a user meets it: who collects, the per-debtor fee agreement, interest without an
+/// agreed due date, Denmark and the EU business-only tables, each figure computed by hand.
+mod law {
+    use super::*;
+
+    #[test]
+    fn collector_and_danish_tables_show_in_law_show_and_creditor_add() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        let o = fordra(p, &["creditor", "add", "--id", "fi", "--name", "Oy", "--jurisdiction", "FI", "--collector", "agency"]);
+        assert!(o.code == 2 && o.stderr.contains("needs [agency]"), "{}", o.stderr);
+        let c = ok(
+            p,
+            &[
+                "creditor",
+                "add",
+                "--id",
+                "fi",
+                "--name",
+                "Oy",
+                "--jurisdiction",
+                "FI",
+                "--collector",
+                "agency",
+                "--agency-name",
+                "Perintä Oy",
+                "--agency-licence",
+                "ESAVI/1/2024",
+                "--json",
+            ],
+        )
+        .json();
+        assert_eq!(c["collector"], "agency");
+        assert_eq!(c["agency"]["licence"], "ESAVI/1/2024");
+        assert!(ok(p, &["--creditor", "fi", "policy", "show"]).stdout.contains("collector = \"agency\""));
+        let fi = ok(p, &["law", "show", "--jurisdiction", "FI"]).stdout;
+        assert!(fi.contains("sender") && fi.contains("own") && fi.contains("agency") && fi.contains("Total cost cap per claim"), "{fi}");
+        let dk = ok(p, &["law", "show", "--jurisdiction", "DK"]).stdout;
+        assert!(dk.contains("Denmark (DKK)") && dk.contains("100.00") && dk.contains("310.00 DKK"), "{dk}");
+        // FIK +71: base 4711 → 00000000004711 and Luhn from the right: 1×2 + 1 + 7×2 (=1+4) + 4 = 12 → 8.
+        let r = ok(p, &["ref", "make", "--scheme", "dk-fik71", "4711"]).stdout;
+        assert!(r.contains("000000000047118"), "{r}");
+    }
+
+    #[test]
+    fn quotes_follow_the_law_of_the_debtor() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        let o = fordra(p, &["quote", "--jurisdiction", "EU", "--debtor", "consumer", "--principal", "100", "--due", "2025-01-31", "--as-of", "2025-03-02"]);
+        assert!(o.code == 2 && o.stderr.contains("between businesses only"), "{}", o.stderr);
+        // Directive art. 2(7): 3.15 + 8 = 11.15 % unrounded; 10 000 € × 0.1115 × 30 / 365 = 91.64,
+        // and the €40 owed without any step.
+        let q =
+            ok(p, &["quote", "--jurisdiction", "EU", "--debtor", "business", "--principal", "10000", "--due", "2025-01-31", "--as-of", "2025-03-02", "--json"])
+                .json();
+        assert_eq!(q["interest"], "91.64");
+        assert_eq!(q["fees"][0]["kind"], "late_compensation");
+        assert_eq!(q["total"], "10131.64");
+        // Norway: 1/366 a day in 2024 — 10 000 NOK due 2024-02-01, 30 days at 12.50 %: 102.46.
+        let n =
+            ok(p, &["quote", "--jurisdiction", "NO", "--debtor", "consumer", "--principal", "10000", "--due", "2024-02-01", "--as-of", "2024-03-02", "--json"])
+                .json();
+        assert_eq!(n["interest"], "102.46");
+        // Norway 2026: an agency's light fee for 1 000 NOK is 0.35 × 750 = 262.50; the creditor's
+        // own demand 3/20 × 750 = 112.50.
+        let a = ok(
+            p,
+            &[
+                "quote",
+                "--jurisdiction",
+                "NO",
+                "--debtor",
+                "consumer",
+                "--principal",
+                "1000",
+                "--due",
+                "2026-03-02",
+                "--as-of",
+                "2026-05-01",
+                "--steps",
+                "collection",
+                "--collector",
+                "agency",
+                "--json",
+            ],
+        )
+        .json();
+        assert_eq!(a["fees"][0]["amount"], "262.50");
+        let o = ok(
+            p,
+            &[
+                "quote",
+                "--jurisdiction",
+                "NO",
+                "--debtor",
+                "consumer",
+                "--principal",
+                "1000",
+                "--due",
+                "2026-03-02",
+                "--as-of",
+                "2026-05-01",
+                "--steps",
+                "collection",
+                "--json",
+            ],
+        )
+        .json();
+        assert_eq!(o["fees"][0]["amount"], "112.50");
+    }
+
+    /// SE: the reminder fee must be agreed with each debtor before the debt arose. The creditor
+    /// agreed in general; customer c2 said no, c3 agreed only on 2026-03-01 (after its invoice).
+    /// Interest for an invoice without an agreed due date runs from 30 days after the demand.
+    #[test]
+    fn fee_agreement_per_debtor_and_interest_start_through_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        ok(p, &["creditor", "add", "--id", "se", "--name", "AB", "--jurisdiction", "SE", "--reminder-fee-agreed"]);
+        write(p, "c.csv", "id,name,kind,reminder_fee_agreed,reminder_fee_agreed_on\nc1,A,consumer,,\nc2,B,consumer,no,\nc3,C,consumer,yes,2026-03-01\n");
+        ok(p, &["import", "customers", "c.csv"]);
+        write(
+            p,
+            "i.csv",
+            "id,customer_id,issue_date,due_date,amount,due_date_agreed,demand_date\n\
+             i1,c1,2026-02-01,2026-03-02,1000.00,,\n\
+             i2,c2,2026-02-01,2026-03-02,1000.00,,\n\
+             i3,c3,2026-02-01,2026-03-02,1000.00,,\n\
+             i4,c1,2026-02-01,2026-02-11,1000.00,no,2026-02-01\n",
+        );
+        ok(p, &["import", "invoices", "i.csv"]);
+        let r = ok(p, &["run", "--date", "2026-03-09", "--allow-future", "--json"]).json();
+        let fee = |claim: &str| {
+            r["actions"].as_array().unwrap().iter().filter(|a| a["claim"] == claim).map(|a| a["fee"].as_str().unwrap().to_string()).next().unwrap_or_default()
+        };
+        // The Normal model's reminder at due + 7, grouped into one letter per debtor: c1's
+        // letter (i4 first, the older due date, then i1) carries one 60 SEK fee.
+        assert_eq!((fee("i4").as_str(), fee("i1").as_str()), ("60.00", "0.00"));
+        assert_eq!(fee("i2"), "0.00");
+        assert_eq!(fee("i3"), "0.00");
+        // i4: no agreed due date; demand 2026-02-01, so interest only from 2026-03-04 (30 days
+        // after), not from 2026-02-12: on 2026-03-09, 6 days at 2 + 8 = 10 % on 1 000:
+        // 1000 × 0.10 × 6 / 365 = 1.64.
+        let i4 = r["actions"].as_array().unwrap().iter().find(|a| a["claim"] == "i4").unwrap();
+        assert_eq!(i4["interest"], "1.64", "{i4}");
     }
 }
