@@ -143,10 +143,15 @@ fn capped(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec, notes: &mut Vec<St
         }
     }
     let mut cap = rule.cap(ctx.principal);
-    let mut basis = format!("cap {} {}: {}", format_minor(cap), ctx.law.currency, rule.source);
+    // Who sent the step is part of the basis (SE: the 180 SEK is open to both; record which).
+    let sender = match ctx.collector {
+        Collector::Own => "sent by the creditor itself",
+        Collector::Agency => "sent by a licensed collection agency",
+    };
+    let mut basis = format!("cap {} {}: {}; {sender}", format_minor(cap), ctx.law.currency, rule.source);
     if let (Some(f), true) = (rule.repeat_factor, prior > 0) {
         cap = (Decimal::from(cap) * f).floor().to_i64().unwrap_or(0);
-        basis = format!("repeat {kind}: cap {} {} ({f} of the first): {}", format_minor(cap), ctx.law.currency, rule.source);
+        basis = format!("repeat {kind}: cap {} {} ({f} of the first): {}; {sender}", format_minor(cap), ctx.law.currency, rule.source);
     }
     let amount = match spec {
         FeeSpec::None => 0,
@@ -302,6 +307,12 @@ mod tests {
         assert!(f.notes[0].contains("not agreed"));
         let f = fees_for_step(&ctx(se, DebtorKind::Consumer, false, 1_000_000, "2024-04-10", &p), StepKind::Collection, FeeSpec::Statutory);
         assert_eq!(f.total(), 18000);
+        // 180 SEK is open to the creditor and to an agency alike; the basis records which sent it.
+        assert!(f.lines[0].basis.ends_with("sent by a licensed collection agency"), "{}", f.lines[0].basis);
+        let own = FeeContext { collector: Collector::Own, ..ctx(se, DebtorKind::Consumer, false, 1_000_000, "2024-04-10", &p) };
+        let f = fees_for_step(&own, StepKind::Collection, FeeSpec::Statutory);
+        assert_eq!(f.total(), 18000);
+        assert!(f.lines[0].basis.ends_with("sent by the creditor itself"), "{}", f.lines[0].basis);
     }
 
     #[test]

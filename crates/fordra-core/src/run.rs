@@ -569,6 +569,9 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
                 0
             }
         };
+        if let Some(row) = law.interest_row(as_of).ok().filter(|r| r.pending.is_some() && creditor.charge_interest) {
+            reason.push_str(&format!("; interest only through {}: {}", row.from - Duration::days(1), row.pending.as_deref().unwrap_or("")));
+        }
         let open_after = balances.total() + interest + fee.total();
         // Interest keeps accruing until the deadline: the letter asks for the amount that settles then.
         let to_deadline = if d.nudge {
