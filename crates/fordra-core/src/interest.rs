@@ -312,4 +312,16 @@ mod tests {
         assert_eq!(c.total_minor(), 3616);
         assert!(c.stopped.as_deref().is_some_and(|s| s.contains("NO: the late-interest rate from 2026-07-01 is not in the law tables yet")), "{:?}", c.stopped);
     }
+
+    /// Denmark (renteloven § 5): Nationalbanken's lending rate on 1 January 2025 (2.75, flagged
+    /// unconfirmed in the tables) + 8 = 10.75 %. 10 000 DKK due 2025-01-31, as of 2025-03-02:
+    /// 10000 × 0.1075 × 30 / 365 = 88.3562 → 88.36 DKK.
+    #[test]
+    fn danish_morarente() {
+        let book = LawBook::embedded();
+        let dk = book.jurisdiction(JurisdictionCode::DK).unwrap();
+        let c = late_interest(dk, DebtorKind::Consumer, None, d("2025-01-31"), &[(d("2025-01-01"), 1_000_000)], d("2025-03-02")).unwrap();
+        assert_eq!(c.periods[0].rate, dec!(10.75));
+        assert_eq!(c.total_minor(), 8836);
+    }
 }

@@ -603,4 +603,22 @@ mod tests {
         let e = LawBook::parse(&text, "y.toml").unwrap_err().to_string();
         assert!(e.contains("needs a source"), "{e}");
     }
+
+    /// NO standard compensation (forsinkelsesrenteloven § 3 a; regjeringen.no): 460 NOK in
+    /// 2026 H1, 470 in 2024 H1 and 2025 H1, 370 from 2016 H2; DK 310 DKK (renteloven § 9 a).
+    #[test]
+    fn compensation_by_half_year() {
+        let book = LawBook::embedded();
+        let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
+        assert_eq!(no.compensation(d("2026-03-01")).unwrap().amount, 46_000);
+        assert_eq!(no.compensation(d("2025-03-01")).unwrap().amount, 47_000);
+        assert_eq!(no.compensation(d("2024-03-01")).unwrap().amount, 47_000);
+        assert_eq!(no.compensation(d("2017-03-01")).unwrap().amount, 37_000);
+        assert!(no.compensation(d("2016-06-30")).is_none());
+        let dk = book.jurisdiction(JurisdictionCode::DK).unwrap();
+        assert_eq!(dk.compensation(d("2025-03-01")).unwrap().amount, 31_000);
+        // The inkassogebyr of renteloven § 9 b stk. 3 (100 DKK) only when a collector is asked.
+        assert_eq!(dk.fee_rule(FeeKind::Collection, DebtorKind::Consumer, Collector::Agency, d("2025-03-01")).unwrap().cap(0), 10_000);
+        assert!(dk.fee_rule(FeeKind::Collection, DebtorKind::Consumer, Collector::Own, d("2025-03-01")).is_none());
+    }
 }

@@ -1051,6 +1051,21 @@ mod law {
         assert_eq!(o["fees"][0]["amount"], "112.50");
     }
 
+    /// The EU tables apply between businesses only: a consumer invoice for an EU-law creditor is
+    /// refused at import, naming the line, and nothing is stored.
+    #[test]
+    fn eu_law_creditor_refuses_consumer_invoices() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        ok(p, &["creditor", "add", "--id", "eu", "--name", "GmbH", "--jurisdiction", "EU"]);
+        write(p, "c.csv", "id,name,kind\nb1,Firm,business\nc1,Person,consumer\n");
+        ok(p, &["import", "customers", "c.csv"]);
+        write(p, "i.csv", "id,customer_id,issue_date,due_date,amount\ni1,b1,2026-02-01,2026-03-02,100.00\ni2,c1,2026-02-01,2026-03-02,100.00\n");
+        let o = fordra(p, &["import", "invoices", "i.csv"]);
+        assert!(o.code == 2 && o.stderr.contains("line 3") && o.stderr.contains("between businesses only"), "{}", o.stderr);
+        assert_eq!(fordra(p, &["claim", "show", "i1"]).code, 2, "nothing from the file is stored");
+    }
+
     /// SE: the reminder fee must be agreed with each debtor before the debt arose. The creditor
     /// agreed in general; customer c2 said no, c3 agreed only on 2026-03-01 (after its invoice).
     /// Interest for an invoice without an agreed due date runs from 30 days after the demand.
