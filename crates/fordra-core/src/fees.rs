@@ -90,14 +90,17 @@ impl FeeDecision {
     }
 }
 
+fn sender(c: Collector) -> &'static str {
+    match c {
+        Collector::Own => "sent by the creditor itself",
+        Collector::Agency => "sent by a licensed collection agency",
+    }
+}
+
 /// The capped fee of `kind` for this step, before B2B offsetting.
 fn capped(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec, notes: &mut Vec<String>) -> Option<(i64, String)> {
     let Some(rule) = ctx.law.plan_fee_rule(kind, ctx.debtor, ctx.collector, ctx.date, ctx.instalments.filter(|_| kind == FeeKind::PaymentPlan)) else {
-        let who = match ctx.collector {
-            Collector::Own => "a creditor collecting its own claims",
-            Collector::Agency => "a collection agency",
-        };
-        notes.push(format!("no {kind} fee: {} law has no {kind} fee for {} debtors sent by {who}", ctx.law.code.upper(), ctx.debtor));
+        notes.push(format!("no {kind} fee: {} law has no {kind} fee for {} debtors {}", ctx.law.code.upper(), ctx.debtor, sender(ctx.collector)));
         return None;
     };
     if rule.requires_agreement && !ctx.reminder_fee_agreed {
@@ -144,10 +147,7 @@ fn capped(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec, notes: &mut Vec<St
     }
     let mut cap = rule.cap(ctx.principal);
     // Who sent the step is part of the basis (SE: the 180 SEK is open to both; record which).
-    let sender = match ctx.collector {
-        Collector::Own => "sent by the creditor itself",
-        Collector::Agency => "sent by a licensed collection agency",
-    };
+    let sender = sender(ctx.collector);
     let mut basis = format!("cap {} {}: {}; {sender}", format_minor(cap), ctx.law.currency, rule.source);
     if let (Some(f), true) = (rule.repeat_factor, prior > 0) {
         cap = (Decimal::from(cap) * f).floor().to_i64().unwrap_or(0);

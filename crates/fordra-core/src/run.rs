@@ -448,6 +448,12 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
     });
     // Grouped reminders: the first claim in a debtor's letter carries the letter's fee.
     let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
+    // The same for every step of the day: the half-year's rate is not in the tables yet.
+    let pending_rate = law
+        .interest_row(as_of)
+        .ok()
+        .filter(|_| creditor.charge_interest)
+        .and_then(|r| r.pending.as_ref().map(|why| format!("; interest only through {}: {why}", r.from - Duration::days(1))));
     for d in due {
         let claim = &claims[d.claim];
         let cust = &customers[claim.customer];
@@ -569,8 +575,8 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
                 0
             }
         };
-        if let Some(row) = law.interest_row(as_of).ok().filter(|r| r.pending.is_some() && creditor.charge_interest) {
-            reason.push_str(&format!("; interest only through {}: {}", row.from - Duration::days(1), row.pending.as_deref().unwrap_or("")));
+        if let Some(note) = &pending_rate {
+            reason.push_str(note);
         }
         let open_after = balances.total() + interest + fee.total();
         // Interest keeps accruing until the deadline: the letter asks for the amount that settles then.

@@ -339,7 +339,7 @@ fn claim_row(r: &Row) -> Result<ClaimRow> {
         status: r.t(7),
         settled_date: r.odate(8),
         reference: r.ot(9),
-        demand: (r.oi(10) == Some(0)).then(|| r.odate(11).unwrap_or(r.date(3))),
+        demand: demand_of(r.oi(10), r.odate(11), r.date(3)),
     })
 }
 
@@ -356,8 +356,14 @@ fn claim_row_ref(r: &dyn RowRef) -> Result<ClaimRow> {
         status: r.str(7).unwrap_or("").to_string(),
         settled_date: r.day(8),
         reference: r.str(9).map(str::to_string),
-        demand: (r.int(10) == Some(0)).then(|| r.day(11).or(r.day(3))).flatten(),
+        demand: r.day(3).and_then(|issue| demand_of(r.int(10), r.day(11), issue)),
     })
+}
+
+/// The demand an invoice's interest counts from when its due date was not agreed in advance
+/// (`due_date_agreed` = 0): the stored demand date, else the invoice date.
+pub(crate) fn demand_of(due_date_agreed: Option<i64>, demand_date: Option<NaiveDate>, issue: NaiveDate) -> Option<NaiveDate> {
+    (due_date_agreed == Some(0)).then(|| demand_date.unwrap_or(issue))
 }
 
 fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T> {
@@ -1216,26 +1222,10 @@ impl Store {
     /// Pauses a claim (or all of a customer's claims when `claim` is None). A payment plan may
     /// carry the statutory plan fee (once per claim). The same pause asked for again (same
     /// claim or customer, kind, dates and reason, still open) is the one already there: nothing
-    /// is added and nothing charged twice. Returns the pause and the fee it charged.
+    /// is added and nothing charged twice. `instalments` is a payment plan's number of
+    /// instalments (the Finnish fee depends on it). Returns the pause and the fee it charged.
     #[allow(clippy::too_many_arguments)]
     pub fn add_pause(
-        &mut self,
-        creditor_id: &str,
-        law: &LawBook,
-        claim: Option<&str>,
-        customer: Option<&str>,
-        kind: PauseKind,
-        from: NaiveDate,
-        until: Option<NaiveDate>,
-        reason: &str,
-        plan_fee: bool,
-    ) -> Result<(i64, i64)> {
-        self.add_pause_with(creditor_id, law, claim, customer, kind, from, until, reason, plan_fee, None)
-    }
-
-    /// As `add_pause`, for a payment plan of `instalments` (the Finnish fee depends on them).
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_pause_with(
         &mut self,
         creditor_id: &str,
         law: &LawBook,
@@ -1471,7 +1461,7 @@ impl Store {
                     id: id.to_string(),
                     customer: *ci,
                     issue,
-                    demand: (r.int(6) == Some(0)).then(|| r.day(7).unwrap_or(issue)),
+                    demand: demand_of(r.int(6), r.day(7), issue),
                     due: day(r, 2)?,
                     principal: r.int(3).unwrap_or(0),
                     currency: parse(r.str(4).unwrap_or(""))?,

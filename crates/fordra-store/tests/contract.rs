@@ -169,7 +169,7 @@ fn scenario(url: &str) -> String {
     assert_eq!((sum.created, sum.unchanged), (9, 0));
     let again = s.import_invoices("acme", &law, &all, "invoices.csv").unwrap();
     assert_eq!((again.created, again.unchanged), (0, 9), "re-import changes nothing");
-    s.add_pause("acme", &law, Some("r1"), None, PauseKind::Dispute, d("2024-04-20"), None, "says the goods were broken", false).unwrap();
+    s.add_pause("acme", &law, Some("r1"), None, PauseKind::Dispute, d("2024-04-20"), None, "says the goods were broken", false, None).unwrap();
     let mut day = d("2024-04-01");
     while day <= d("2024-05-31") {
         if day == d("2024-04-15") {
@@ -334,14 +334,14 @@ fn payment_plan_fee_and_pause_end(url: &str) {
     let (mut s, law) = setup(url);
     s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None)], "i.csv").unwrap();
     let (id, fee) =
-        s.add_pause("acme", &law, Some("a"), None, PauseKind::PaymentPlan, d("2024-04-05"), Some(d("2024-06-30")), "three instalments", true).unwrap();
+        s.add_pause("acme", &law, Some("a"), None, PauseKind::PaymentPlan, d("2024-04-05"), Some(d("2024-06-30")), "three instalments", true, None).unwrap();
     assert_eq!(fee, 17000, "SE payment plan fee cap");
     assert!(s.run_day("acme", &law, d("2024-05-01"), false).unwrap().actions.is_empty());
     s.end_pause("acme", id, d("2024-05-02"), "plan broken: first instalment missed").unwrap();
     let r = s.run_day("acme", &law, d("2024-05-02"), false).unwrap();
     assert_eq!(r.actions.len(), 1);
     assert!(r.actions[0].reason.contains("resumed after payment_plan"), "{}", r.actions[0].reason);
-    assert!(s.add_pause("acme", &law, Some("a"), None, PauseKind::Hold, d("2024-05-03"), None, "x", false).is_err(), "a hold needs an end date");
+    assert!(s.add_pause("acme", &law, Some("a"), None, PauseKind::Hold, d("2024-05-03"), None, "x", false, None).is_err(), "a hold needs an end date");
 }
 both!(payment_plan_fee_and_pause_end);
 

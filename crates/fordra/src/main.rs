@@ -835,7 +835,7 @@ fn pause(store: &mut Store, law: &LawBook, cid: &str, p: PauseCmd, json: bool) -
                 bail!("--plan-fee goes with --kind payment_plan");
             }
             let from = from.unwrap_or_else(today);
-            let (id, fee) = store.add_pause_with(cid, law, claim.as_deref(), customer.as_deref(), kind, from, until, &reason, plan_fee, instalments)?;
+            let (id, fee) = store.add_pause(cid, law, claim.as_deref(), customer.as_deref(), kind, from, until, &reason, plan_fee, instalments)?;
             if json {
                 println!("{}", json!({"pause": id, "kind": kind, "from": from, "until": until, "fee": m(fee)}));
             } else {

@@ -151,9 +151,8 @@ fn quote_matches_the_hand_computed_example() {
     assert_eq!(n["fees_total"], "0.00");
     assert!(n["notes"][0].as_str().unwrap().contains("not agreed"));
     // Finland, consumer demand letter on 500 €: 24 €; interest 11.5 % over 30 days = 4.73.
-    let f = ok(
-        dir.path(),
-        &[
+    let fi_demand = |extra: &[&str]| {
+        let args = [
             "quote",
             "--jurisdiction",
             "FI",
@@ -167,38 +166,19 @@ fn quote_matches_the_hand_computed_example() {
             "2024-03-31",
             "--steps",
             "collection",
-            "--collector",
-            "agency",
             "--json",
-        ],
-    )
-    .json();
+        ];
+        ok(dir.path(), &[&args[..], extra].concat()).json()
+    };
+    let f = fi_demand(&["--collector", "agency"]);
     assert_eq!(f["currency"], "EUR");
     assert_eq!(f["interest"], "4.73");
     // perintälaki 10 a §: an agency's demand letter for 500 € is 24 €; the creditor's own is
     // capped like a reminder, 5 €.
     assert_eq!(f["fees"][0]["amount"], "24.00");
-    let own = ok(
-        dir.path(),
-        &[
-            "quote",
-            "--jurisdiction",
-            "FI",
-            "--debtor",
-            "consumer",
-            "--principal",
-            "500",
-            "--due",
-            "2024-03-01",
-            "--as-of",
-            "2024-03-31",
-            "--steps",
-            "collection",
-            "--json",
-        ],
-    )
-    .json();
-    assert_eq!(own["fees"][0]["amount"], "5.00");
+    // Without --collector, the creditor's own scale.
+    assert_eq!(fi_demand(&[])["fees"][0]["amount"], "5.00");
+    assert_eq!(fi_demand(&["--collector", "own"])["fees"][0]["amount"], "5.00");
 }
 
 #[test]
@@ -1005,32 +985,8 @@ mod law {
         assert_eq!(n["interest"], "102.46");
         // Norway 2026: an agency's light fee for 1 000 NOK is 0.35 × 750 = 262.50; the creditor's
         // own demand 3/20 × 750 = 112.50.
-        let a = ok(
-            p,
-            &[
-                "quote",
-                "--jurisdiction",
-                "NO",
-                "--debtor",
-                "consumer",
-                "--principal",
-                "1000",
-                "--due",
-                "2026-03-02",
-                "--as-of",
-                "2026-05-01",
-                "--steps",
-                "collection",
-                "--collector",
-                "agency",
-                "--json",
-            ],
-        )
-        .json();
-        assert_eq!(a["fees"][0]["amount"], "262.50");
-        let o = ok(
-            p,
-            &[
+        let no_demand = |extra: &[&str]| {
+            let args = [
                 "quote",
                 "--jurisdiction",
                 "NO",
@@ -1045,10 +1001,11 @@ mod law {
                 "--steps",
                 "collection",
                 "--json",
-            ],
-        )
-        .json();
-        assert_eq!(o["fees"][0]["amount"], "112.50");
+            ];
+            ok(p, &[&args[..], extra].concat()).json()
+        };
+        assert_eq!(no_demand(&["--collector", "agency"])["fees"][0]["amount"], "262.50");
+        assert_eq!(no_demand(&[])["fees"][0]["amount"], "112.50");
     }
 
     /// The EU tables apply between businesses only: a consumer invoice for an EU-law creditor is

@@ -290,14 +290,14 @@ fn the_same_pause_twice_charges_once(url: &str) {
     let (mut s, law) = setup(url);
     s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None)], "i.csv").unwrap();
     let add = |s: &mut Store| {
-        s.add_pause("acme", &law, Some("a"), None, PauseKind::PaymentPlan, d("2024-04-05"), Some(d("2024-06-30")), "three instalments", true).unwrap()
+        s.add_pause("acme", &law, Some("a"), None, PauseKind::PaymentPlan, d("2024-04-05"), Some(d("2024-06-30")), "three instalments", true, None).unwrap()
     };
     let first = add(&mut s);
     assert_eq!(first.1, 17000, "SE payment plan fee cap, 1981:739 4 § p.3");
     assert_eq!(add(&mut s), first, "the same pause, the same fee, nothing new");
     assert_eq!(s.pauses("acme").unwrap().len(), 1);
     // A second plan on the same claim carries no second fee.
-    let (_, fee) = s.add_pause("acme", &law, Some("a"), None, PauseKind::PaymentPlan, d("2024-05-05"), Some(d("2024-07-30")), "new plan", true).unwrap();
+    let (_, fee) = s.add_pause("acme", &law, Some("a"), None, PauseKind::PaymentPlan, d("2024-05-05"), Some(d("2024-07-30")), "new plan", true, None).unwrap();
     assert_eq!(fee, 0);
     assert_eq!(s.balances("acme", "a", NaiveDate::MAX).unwrap().fees, 17000);
 }

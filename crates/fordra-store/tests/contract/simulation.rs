@@ -234,7 +234,7 @@ impl Sim {
                 let until = (kind != PauseKind::Dispute).then(|| from + Duration::days(self.rng.gen_range(3..20)));
                 let fee = kind == PauseKind::PaymentPlan;
                 let reason = format!("{kind} from {from}");
-                self.s.add_pause("acme", &self.law, Some(&claim), None, kind, from, until, &reason, fee).unwrap();
+                self.s.add_pause("acme", &self.law, Some(&claim), None, kind, from, until, &reason, fee, None).unwrap();
                 (format!("pause {kind} on {claim} from {from}"), Some(Fact::Pause { claim, kind, from, until, reason, fee }))
             }
             80..=83 => {
@@ -286,7 +286,7 @@ impl Sim {
                 self.s.import_bank_payments("acme", &self.law, "sim", name, name, &mut items.clone().into_iter().map(Ok), false).map(|_| ())
             }
             Fact::Pause { claim, kind, from, until, reason, fee } => {
-                self.s.add_pause("acme", &self.law, Some(claim), None, *kind, *from, *until, reason, *fee).map(|_| ())
+                self.s.add_pause("acme", &self.law, Some(claim), None, *kind, *from, *until, reason, *fee, None).map(|_| ())
             }
             Fact::EndPause { claim, reason, date } => {
                 let p = self
