@@ -135,3 +135,55 @@ impl JurisdictionCode {
         }
     }
 }
+
+macro_rules! id_type {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+        impl $name {
+            /// The id as text.
+            pub fn as_str(&self) -> &str { &self.0 }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(&self.0) }
+        }
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self { $name(s.to_string()) }
+        }
+        impl From<String> for $name {
+            fn from(s: String) -> Self { $name(s) }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str { &self.0 }
+        }
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str { &self.0 }
+        }
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> { Ok($name(s.to_string())) }
+        }
+    };
+}
+
+id_type!(
+    /// A creditor (tenant): every table is keyed by it.
+    CreditorId
+);
+id_type!(
+    /// A customer (debtor) of one creditor, as the creditor's system names it.
+    CustomerId
+);
+id_type!(
+    /// A claim (an invoice under handling) of one creditor, as the creditor's system names it.
+    ClaimId
+);
+
+str_enum!(
+    /// Where a claim stands: open, or paid (settled in full, or its remainder written off under
+    /// the creditor's tolerance).
+    ClaimStatus { Open = "open", Paid = "paid" }
+);

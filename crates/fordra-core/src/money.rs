@@ -175,10 +175,53 @@ pub fn format_minor(minor: i64) -> String {
     format!("{sign}{}.{:02}", a / 100, a % 100)
 }
 
+/// An amount in minor units (öre, cents) as it crosses a boundary: in JSON and other outputs a
+/// decimal string ("1234.50"), never a bare integer that a reader could take for major units.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Minor(pub i64);
+
+impl fmt::Display for Minor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_minor(self.0))
+    }
+}
+
+impl From<i64> for Minor {
+    fn from(v: i64) -> Self {
+        Minor(v)
+    }
+}
+
+impl std::str::FromStr for Minor {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_minor(s).map(Minor)
+    }
+}
+
+impl Serialize for Minor {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_minor(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Minor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_minor(&text).map(Minor).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn minor_is_a_decimal_string_in_json() {
+        assert_eq!(serde_json::to_string(&Minor(-1205)).unwrap(), "\"-12.05\"");
+        assert_eq!(serde_json::from_str::<Minor>("\"1 234,50\"").unwrap(), Minor(123450));
+    }
 
     #[test]
     fn parses_and_formats() {

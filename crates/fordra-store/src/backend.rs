@@ -6,10 +6,23 @@ use crate::StoreError;
 
 /// A parameter or column value. Integers and text only: money is in minor units, dates are
 /// ISO text, flags are 0/1 — identical on both databases.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Eq)]
 pub enum Val {
     I(Option<i64>),
     T(Option<String>),
+}
+
+/// NULL is NULL whatever its column's type: a NULL read back from SQLite (untyped) equals the
+/// `None` text that was written (a re-imported customer without an address is unchanged).
+impl PartialEq for Val {
+    fn eq(&self, other: &Val) -> bool {
+        match (self, other) {
+            (Val::I(a), Val::I(b)) => a == b,
+            (Val::T(a), Val::T(b)) => a == b,
+            (Val::I(None), Val::T(None)) | (Val::T(None), Val::I(None)) => true,
+            _ => false,
+        }
+    }
 }
 
 impl From<i64> for Val {

@@ -692,7 +692,7 @@ impl Store {
                 "SELECT date, amount, currency, reference, payer, line, status, claims, how FROM bank_payments WHERE creditor_id = $1 AND key = $2",
                 &[creditor_id.into(), key.into()],
             )?;
-            let r = rows.first().ok_or_else(|| StoreError::NotFound(format!("no payment '{key}'")))?;
+            let r = rows.first().ok_or_else(|| StoreError::NotFound { entity: "payment", id: key.to_string() })?;
             let result = |status: &str, claims: Vec<(String, i64)>, how: String| BankPaymentResult {
                 key: key.into(),
                 line: r.i(5) as usize,

@@ -13,7 +13,7 @@ mod strategy;
 pub use backend::{parse_day, Backend, Row, RowExt, RowRef, Val};
 pub use bank::{digest as bank_digest, BankImport, BankPaymentResult, FileItem, PaymentReportRow, Reversal, ReversalTarget, StatusTotal};
 use chrono::NaiveDate;
-use fordra_core::domain::{Channel, DebtorKind, FeeKind, JurisdictionCode, PauseKind, Segment, StepKind};
+use fordra_core::domain::{Channel, ClaimStatus, DebtorKind, FeeKind, JurisdictionCode, PauseKind, Segment, StepKind};
 use fordra_core::fees::{fees_for, FeeContext};
 use fordra_core::law::LawBook;
 use fordra_core::ledger::{Balances, EntryKind, Movement};
@@ -38,8 +38,12 @@ pub enum StoreError {
     Data(String),
     #[error("{0}")]
     Rule(String),
-    #[error("{0}")]
-    NotFound(String),
+    /// No such entity (for this creditor).
+    #[error("no {entity} '{id}'")]
+    NotFound { entity: &'static str, id: String },
+    /// A stored value is missing or malformed: the database holds what this version cannot read.
+    #[error("stored data: table {table}, column {column}: {problem}")]
+    Row { table: String, column: String, problem: String },
     /// What was asked conflicts with what is stored (an id taken, a run not the latest).
     #[error("{0}")]
     Conflict(String),
@@ -239,7 +243,7 @@ pub struct ClaimRow {
     pub due_date: NaiveDate,
     pub currency: Currency,
     pub principal: i64,
-    pub status: String,
+    pub status: ClaimStatus,
     pub settled_date: Option<NaiveDate>,
     pub reference: Option<String>,
     /// The due date was not agreed in advance: interest runs from 30 days after this demand.
@@ -265,11 +269,11 @@ pub struct ActionRow {
     pub customer_id: String,
     pub seq: i64,
     pub step_no: i64,
-    pub kind: String,
-    pub segment: String,
+    pub kind: StepKind,
+    pub segment: Segment,
     pub date: NaiveDate,
     pub deadline: NaiveDate,
-    pub channel: String,
+    pub channel: Channel,
     pub letter: Option<String>,
     pub fee: i64,
     pub interest: i64,
@@ -296,8 +300,8 @@ pub struct PauseRow {
 pub struct SegmentChangeRow {
     pub customer_id: String,
     pub date: NaiveDate,
-    pub from: Option<String>,
-    pub to: String,
+    pub from: Option<Segment>,
+    pub to: Segment,
     pub reason: String,
 }
 
@@ -336,7 +340,7 @@ fn claim_row(r: &Row) -> Result<ClaimRow> {
         due_date: r.date(4),
         currency: r.t(5).parse().map_err(StoreError::Data)?,
         principal: r.i(6),
-        status: r.t(7),
+        status: col("claims", "status", r.ot(7).as_deref())?,
         settled_date: r.odate(8),
         reference: r.ot(9),
         demand: demand_of(r.oi(10), r.odate(11), r.date(3)),
@@ -353,7 +357,7 @@ fn claim_row_ref(r: &dyn RowRef) -> Result<ClaimRow> {
         due_date: day(4)?,
         currency: r.str(5).unwrap_or("").parse().map_err(StoreError::Data)?,
         principal: r.int(6).unwrap_or(0),
-        status: r.str(7).unwrap_or("").to_string(),
+        status: col("claims", "status", r.str(7))?,
         settled_date: r.day(8),
         reference: r.str(9).map(str::to_string),
         demand: r.day(3).and_then(|issue| demand_of(r.int(10), r.day(11), issue)),
@@ -368,6 +372,12 @@ pub(crate) fn demand_of(due_date_agreed: Option<i64>, demand_date: Option<NaiveD
 
 fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T> {
     s.parse().map_err(StoreError::Data)
+}
+
+/// A stored text column read as a typed value; a malformed value names its table and column.
+fn col<T: std::str::FromStr<Err = String>>(table: &str, column: &str, v: Option<&str>) -> Result<T> {
+    let v = v.ok_or_else(|| StoreError::Row { table: table.into(), column: column.into(), problem: "missing".into() })?;
+    v.parse().map_err(|e| StoreError::Row { table: table.into(), column: column.into(), problem: e })
 }
 
 fn bad(msg: impl Into<String>) -> StoreError {
@@ -394,7 +404,7 @@ impl Store {
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             if !create && !std::path::Path::new(path).exists() {
-                return Err(StoreError::NotFound(format!("no database at {path}")));
+                return Err(StoreError::NotFound { entity: "database at", id: path.to_string() });
             }
             let conn = rusqlite::Connection::open(path)?;
             // A writer waits up to a minute for another (a run on a million claims takes seconds).
@@ -403,7 +413,7 @@ impl Store {
         };
         let mut s = Store { db, in_tx: false, today: chrono::Local::now().date_naive() };
         if !create && !s.has_schema()? {
-            return Err(StoreError::NotFound(format!("{url} holds no Fordra database")));
+            return Err(StoreError::NotFound { entity: "Fordra database at", id: url.to_string() });
         }
         s.migrate()?;
         Ok(s)
@@ -557,7 +567,7 @@ impl Store {
     fn lock_creditor(&mut self, creditor: &str) -> Result<()> {
         let sql = if self.db.name() == "postgres" { "SELECT id FROM creditors WHERE id = $1 FOR UPDATE" } else { "SELECT id FROM creditors WHERE id = $1" };
         if self.db.query(sql, &[creditor.into()])?.is_empty() {
-            return Err(StoreError::NotFound(format!("no creditor '{creditor}'")));
+            return Err(StoreError::NotFound { entity: "creditor", id: creditor.to_string() });
         }
         Ok(())
     }
@@ -673,7 +683,7 @@ impl Store {
     fn find_creditor(&mut self, id: &str) -> Result<Option<Creditor>> {
         match self.creditor(id) {
             Ok(c) => Ok(Some(c)),
-            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(StoreError::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -683,7 +693,7 @@ impl Store {
             "SELECT id, name, jurisdiction, currency, reminder_fee_agreed, charge_interest, contract_rate, bankgiro, iban, policy, reference_scheme FROM creditors WHERE id = $1",
             &[id.into()],
         )?;
-        let r = rows.first().ok_or_else(|| StoreError::NotFound(format!("no creditor '{id}'")))?;
+        let r = rows.first().ok_or_else(|| StoreError::NotFound { entity: "creditor", id: id.to_string() })?;
         Ok(Creditor {
             id: r.t(0),
             name: r.t(1),
@@ -810,7 +820,7 @@ impl Store {
             "SELECT id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, segment, segment_reason, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1 AND id = $2",
             &[creditor.into(), id.into()],
         )?;
-        let r = rows.first().ok_or_else(|| StoreError::NotFound(format!("no customer '{id}'")))?;
+        let r = rows.first().ok_or_else(|| StoreError::NotFound { entity: "customer", id: id.to_string() })?;
         Ok(CustomerRow {
             reminder_fee_agreed: r.oi(13).map(|x| x != 0),
             reminder_fee_agreed_on: r.odate(14),
@@ -837,7 +847,7 @@ impl Store {
     pub fn set_vip(&mut self, creditor: &str, customer: &str, vip: bool) -> Result<()> {
         self.tx(|s| {
             if s.db.exec("UPDATE customers SET vip = $1 WHERE creditor_id = $2 AND id = $3", &[vip.into(), creditor.into(), customer.into()])? == 0 {
-                return Err(StoreError::NotFound(format!("no customer '{customer}'")));
+                return Err(StoreError::NotFound { entity: "customer", id: customer.to_string() });
             }
             s.audit(creditor, &format!("customer:{customer}"), "vip", if vip { "chosen as VIP by the creditor" } else { "VIP choice removed by the creditor" })
         })
@@ -1001,7 +1011,7 @@ impl Store {
 
     pub fn claim(&mut self, creditor: &str, id: &str) -> Result<ClaimRow> {
         let rows = self.db.query(&format!("SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1 AND id = $2"), &[creditor.into(), id.into()])?;
-        claim_row(rows.first().ok_or_else(|| StoreError::NotFound(format!("no claim '{id}'")))?)
+        claim_row(rows.first().ok_or_else(|| StoreError::NotFound { entity: "claim", id: id.to_string() })?)
     }
 
     pub fn claims_of_customer(&mut self, creditor: &str, customer: &str) -> Result<Vec<ClaimRow>> {
@@ -1340,7 +1350,7 @@ impl Store {
                 &[date.into(), creditor.into(), id.into()],
             )? == 0
             {
-                return Err(StoreError::NotFound(format!("no open pause {id}")));
+                return Err(StoreError::NotFound { entity: "open pause", id: id.to_string() });
             }
             s.audit(creditor, &format!("pause:{id}"), "ended", &format!("{date}: {note}"))
         })
@@ -1439,7 +1449,9 @@ impl Store {
         let (customers, _, _) = self.load_customers(creditor, Some(customer), as_of)?;
         let mut state = RunState { customers, claims: vec![], stored_reasons: vec![], notes: vec![] };
         self.attach_predictions(creditor, &mut state, as_of, true)?;
-        fordra_core::run::segment_customers(creditor, &state.customers, as_of).pop().ok_or_else(|| StoreError::NotFound(format!("no customer '{customer}'")))
+        fordra_core::run::segment_customers(creditor, &state.customers, as_of)
+            .pop()
+            .ok_or_else(|| StoreError::NotFound { entity: "customer", id: customer.to_string() })
     }
 
     /// Loads what the core needs for a run on `as_of`: customers with history, open claims with
@@ -1666,12 +1678,13 @@ impl Store {
             let creditor = s.creditor(creditor_id)?;
             let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
             let Some(last) = s.last_run(creditor_id)? else {
-                return Err(StoreError::NotFound(format!("creditor '{creditor_id}' has no run to revert")));
+                return Err(StoreError::NotFound { entity: "run to revert of creditor", id: creditor_id.to_string() });
             };
             if last != date {
                 return Err(StoreError::Conflict(format!("the latest run is {last}: only the latest run can be reverted")));
             }
-            let record = s.runs(creditor_id)?.into_iter().find(|r| r.date == date).ok_or_else(|| StoreError::NotFound(format!("no run on {date}")))?;
+            let record =
+                s.runs(creditor_id)?.into_iter().find(|r| r.date == date).ok_or_else(|| StoreError::NotFound { entity: "run on", id: date.to_string() })?;
             let why = format!("run {date} reverted: {reason}");
             let customers: Vec<String> =
                 s.db.query(
@@ -1717,20 +1730,21 @@ impl Store {
     }
 
     fn action_rows(&mut self, sql_where: &str, params: &[Val]) -> Result<Vec<ActionRow>> {
-        Ok(self
+        self
             .db
             .query(&format!("SELECT claim_id, customer_id, seq, step_no, kind, segment, date, deadline, channel, letter, fee, interest, open_after, skipped, reason, arm, amount_to_pay, reverted FROM actions WHERE {sql_where} ORDER BY date, customer_id, claim_id, seq"), params)?
             .iter()
-            .map(|r| ActionRow {
+            .map(|r| -> Result<ActionRow> {
+                Ok(ActionRow {
                 claim_id: r.t(0),
                 customer_id: r.t(1),
                 seq: r.i(2),
                 step_no: r.i(3),
-                kind: r.t(4),
-                segment: r.t(5),
+                kind: col("actions", "kind", r.ot(4).as_deref())?,
+                segment: col("actions", "segment", r.ot(5).as_deref())?,
                 date: r.date(6),
                 deadline: r.date(7),
-                channel: r.t(8),
+                channel: col("actions", "channel", r.ot(8).as_deref())?,
                 letter: r.ot(9),
                 fee: r.i(10),
                 interest: r.i(11),
@@ -1741,7 +1755,8 @@ impl Store {
                 amount_to_pay: r.oi(16),
                 reverted: r.ot(17),
             })
-            .collect())
+            })
+            .collect::<Result<Vec<_>>>()
     }
 
     pub fn actions_of_claim(&mut self, creditor: &str, claim: &str) -> Result<Vec<ActionRow>> {
@@ -1755,15 +1770,23 @@ impl Store {
     }
 
     pub fn segment_changes(&mut self, creditor: &str, customer: &str) -> Result<Vec<SegmentChangeRow>> {
-        Ok(self
+        self
             .db
             .query(
                 "SELECT customer_id, date, from_segment, to_segment, reason FROM segment_changes WHERE creditor_id = $1 AND customer_id = $2 AND reverted IS NULL ORDER BY id",
                 &[creditor.into(), customer.into()],
             )?
             .iter()
-            .map(|r| SegmentChangeRow { customer_id: r.t(0), date: r.date(1), from: r.ot(2), to: r.t(3), reason: r.t(4) })
-            .collect())
+            .map(|r| -> Result<SegmentChangeRow> {
+                Ok(SegmentChangeRow {
+                    customer_id: r.t(0),
+                    date: r.date(1),
+                    from: r.ot(2).map(|v| col("segment_changes", "from_segment", Some(&v))).transpose()?,
+                    to: col("segment_changes", "to_segment", r.ot(3).as_deref())?,
+                    reason: r.t(4),
+                })
+            })
+            .collect::<Result<Vec<_>>>()
     }
 
     // ----- reports ---------------------------------------------------------------------------

@@ -189,7 +189,7 @@ impl Store {
     pub fn activate_model(&mut self, creditor: &str, version: u32) -> Result<()> {
         self.tx(|s| {
             if s.db.query("SELECT 1 FROM models WHERE creditor_id = $1 AND version = $2", &[creditor.into(), i64::from(version).into()])?.is_empty() {
-                return Err(crate::StoreError::NotFound(format!("no model version {version} for {creditor}")));
+                return Err(crate::StoreError::NotFound { entity: "model version", id: version.to_string() });
             }
             // (SQLite numbers `$n` parameters by first appearance, so they appear in order.)
             s.db.exec("UPDATE models SET active = 0 WHERE creditor_id = $1", &[creditor.into()])?;

@@ -282,8 +282,8 @@ impl Store {
     pub fn settlement(&mut self, creditor: &Creditor, law: &Jurisdiction, customer: &str) -> Result<Settlement> {
         let ids = vec![customer.to_string()];
         let loaded = self.load_facts(&creditor.id, &ids)?;
-        let l = loaded.get(customer).ok_or_else(|| StoreError::NotFound(format!("no customer '{customer}'")))?;
-        let debtor = l.debtor.ok_or_else(|| StoreError::NotFound(format!("no customer '{customer}'")))?;
+        let l = loaded.get(customer).ok_or_else(|| StoreError::NotFound { entity: "customer", id: customer.to_string() })?;
+        let debtor = l.debtor.ok_or_else(|| StoreError::NotFound { entity: "customer", id: customer.to_string() })?;
         Ok(settle(creditor.settle_terms(law, debtor), &l.facts))
     }
 

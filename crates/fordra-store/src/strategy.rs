@@ -45,7 +45,7 @@ impl Store {
             &[date.into(), outcome.into(), creditor.into(), name.into()],
         )?;
         if n == 0 {
-            return Err(crate::StoreError::NotFound(format!("no running experiment '{name}'")));
+            return Err(crate::StoreError::NotFound { entity: "running experiment", id: name.to_string() });
         }
         self.audit(creditor, &format!("experiment:{name}"), outcome, &format!("on {date}"))
     }

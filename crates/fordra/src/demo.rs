@@ -1,25 +1,14 @@
-//! `fordra demo`: a Swedish demo creditor with a synthetic portfolio whose customers have hidden
-//! payer behaviour, a year of invoice history, and the last days simulated day by day: invoices
-//! issued, payments arriving as each payer type reacts to reminders, demands and calls, and the
-//! daily run deciding every step.
+//! `fordra demo`: parsed here, built and simulated by `fordra_app::demo`, with a progress bar.
 
-use crate::{show, today};
+use crate::{print_json, show, today};
 use anyhow::Result;
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Duration, NaiveDate};
 use clap::Args;
-use fordra_core::domain::{DebtorKind, JurisdictionCode, StepKind};
+use fordra_app::demo::{DemoInput, DEMO_CREDITOR, DEMO_EXPERIMENT};
+use fordra_app::App;
 use fordra_core::law::LawBook;
-use fordra_core::model::Policy;
-use fordra_core::money::{Amounts, Currency};
-use fordra_core::report;
-use fordra_core::run::Creditor;
-use fordra_store::{CustomerRow, InvoiceRow, PaymentRow, Store};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
-
-pub const DEMO_CREDITOR: &str = "demo";
+use fordra_core::money::Amounts;
+use fordra_store::Store;
 
 #[derive(Args)]
 pub struct DemoArgs {
@@ -45,348 +34,55 @@ pub struct DemoArgs {
     pub truth: Option<std::path::PathBuf>,
 }
 
-/// The demo's experiment: in the Normal segment, a reminder by text three days after due
-/// instead of a letter after seven.
-pub const DEMO_EXPERIMENT: &str = "early-text";
-
-/// Hidden payer behaviour: the engine never sees it, only its effects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Payer {
-    Prompt,
-    Forgetful,
-    Slow,
-    Distressed,
-    Defaulter,
-}
-
-impl Payer {
-    fn name(self) -> &'static str {
-        match self {
-            Payer::Prompt => "prompt",
-            Payer::Forgetful => "forgetful",
-            Payer::Slow => "slow",
-            Payer::Distressed => "distressed",
-            Payer::Defaulter => "defaulter",
-        }
-    }
-    fn draw(rng: &mut ChaCha8Rng) -> Payer {
-        match rng.gen_range(0..100) {
-            0..=54 => Payer::Prompt,
-            55..=76 => Payer::Forgetful,
-            77..=89 => Payer::Slow,
-            90..=96 => Payer::Distressed,
-            _ => Payer::Defaulter,
-        }
-    }
-    fn score_mean(self) -> f64 {
-        match self {
-            Payer::Prompt => 75.0,
-            Payer::Forgetful => 65.0,
-            Payer::Slow => 50.0,
-            Payer::Distressed => 28.0,
-            Payer::Defaulter => 18.0,
-        }
-    }
-    /// Days after due the payer pays when nobody reminds them (None: never).
-    fn base_delay(self, rng: &mut ChaCha8Rng) -> Option<i64> {
-        match self {
-            Payer::Prompt => Some(rng.gen_range(-10..=1)),
-            Payer::Forgetful => Some(rng.gen_range(2..=16)),
-            Payer::Slow => Some(rng.gen_range(20..=75)),
-            Payer::Distressed => rng.gen_bool(0.6).then(|| rng.gen_range(45..=150)),
-            Payer::Defaulter => None,
-        }
-    }
-    /// How the payer reacts to a step: (probability, min days, max days, share paid in percent).
-    fn reaction(self, step: StepKind) -> Option<(f64, i64, i64, i64)> {
-        use StepKind::*;
-        Some(match (self, step) {
-            (_, PhoneCall) if self != Payer::Defaulter => (0.85, 1, 5, 100),
-            (Payer::Forgetful, PreDue | Reminder) => (0.85, 1, 6, 100),
-            (Payer::Prompt, Reminder) => (0.95, 1, 4, 100),
-            (Payer::Slow, Reminder) => (0.3, 5, 12, 100),
-            (Payer::Slow | Payer::Forgetful, Collection) => (0.85, 3, 10, 100),
-            (Payer::Distressed, Collection) => (0.5, 5, 14, 50),
-            (Payer::Distressed, Legal) => (0.4, 5, 20, 100),
-            (Payer::Defaulter, Collection | Legal) => (0.1, 5, 20, 100),
-            _ => return None,
-        })
-    }
-}
-
-/// The strategy lab at the start of the simulation: a payment-behaviour model trained on the
-/// year of history, Risk for customers it gives a 70 % chance of paying late, a text before due
-/// for invoices it gives 50 %, and an experiment in the Normal segment.
-/// None (and a note) when the portfolio is too small to train on.
-fn start_lab(store: &mut Store, start: NaiveDate) -> Result<Option<String>> {
-    let history = store.history(DEMO_CREDITOR)?;
-    let mut model = match fordra_ml::model::Model::train(&history, start, 10, 30) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!("note: no payment-behaviour model in this demo: {e}");
-            return Ok(None);
-        }
-    };
-    crate::model::store_new_version(store, DEMO_CREDITOR, &mut model, start)?;
-    let mut creditor = store.creditor(DEMO_CREDITOR)?;
-    let p = &mut creditor.policy;
-    p.segmentation.predicted_late = Some(rust_decimal::Decimal::new(7, 1));
-    p.nudge = Some(fordra_core::model::Nudge { min_p_late: rust_decimal::Decimal::new(5, 1), days_before_due: 3, channel: fordra_core::domain::Channel::Sms });
-    let mut steps = p.model(fordra_core::domain::Segment::Normal).steps.clone();
-    steps[0].days = 3;
-    steps[0].channel = fordra_core::domain::Channel::Sms;
-    // A text is not a written reminder: it carries no fee (1981:739 2 §).
-    steps[0].fee = fordra_core::model::FeeSpec::None;
-    let c = fordra_core::model::Challenger {
-        name: DEMO_EXPERIMENT.into(),
-        segment: fordra_core::domain::Segment::Normal,
-        share: rust_decimal::Decimal::new(3, 1),
-        from: start,
-        steps,
-    };
-    p.challengers.push(c.clone());
-    store.save_creditor(&creditor)?;
-    store.start_experiment(DEMO_CREDITOR, &c)?;
-    Ok(Some(format!(
-        "Model v{} trained on {} invoices before {start} (in-sample AUC {:.3}): Risk from 70 % predicted risk, texts before due from 50 %.",
-        model.version,
-        model.training_invoices,
-        model.metrics.auc_in_sample.unwrap_or(0.0)
-    )))
-}
-
-fn normalish(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
-    let s: f64 = (0..12).map(|_| rng.gen::<f64>()).sum();
-    mean + sd * (s - 6.0)
-}
-
-struct Plan {
-    date: NaiveDate,
-    share: i64,
-}
-
 pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
-    let end = a.end.unwrap_or_else(today);
-    let start = end - Duration::days(a.days - 1);
-    let history_start = start - Duration::days(365);
-    let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
     let mut store = Store::create(db)?;
-    store.set_today(end);
-    store.delete_creditor(DEMO_CREDITOR)?;
-    let creditor = Creditor {
-        id: DEMO_CREDITOR.into(),
-        name: "Nordljus Energi AB (demo)".into(),
-        jurisdiction: JurisdictionCode::SE,
-        currency: Currency::SEK,
-        reminder_fee_agreed: true,
-        charge_interest: true,
-        contract_rate: None,
-        bankgiro: Some("5050-1055".into()),
-        iban: None,
-        reference_scheme: Some(fordra_core::reference::Scheme::SeOcrLen),
-        policy: Policy::default_for(JurisdictionCode::SE),
-    };
-    store.save_creditor(&creditor)?;
-
-    // Customers with hidden payer types; the creditor picks a few large business customers as VIP.
-    let mut payer: HashMap<String, Payer> = HashMap::new();
-    let mut customers = Vec::with_capacity(a.customers);
-    for i in 0..a.customers {
-        let kind = if rng.gen_bool(0.2) { DebtorKind::Business } else { DebtorKind::Consumer };
-        let p = Payer::draw(&mut rng);
-        let id = format!("C{:06}", i + 1);
-        let vip = kind == DebtorKind::Business && p != Payer::Defaulter && rng.gen_bool(0.12);
-        let has_score = rng.gen_bool(0.7);
-        customers.push(CustomerRow {
-            reminder_fee_agreed: None,
-            reminder_fee_agreed_on: None,
-            id: id.clone(),
-            name: if kind == DebtorKind::Business { format!("Företag {} AB", i + 1) } else { format!("Kund {}", i + 1) },
-            kind,
-            language: if rng.gen_bool(0.9) { "sv".into() } else { "en".into() },
-            email: rng.gen_bool(0.8).then(|| format!("{}@example.se", id.to_lowercase())),
-            phone: rng.gen_bool(0.7).then(|| format!("+4670{:07}", i)),
-            address: Some(format!("Storgatan {}, 411 0{} Göteborg", i % 90 + 1, i % 9)),
-            org_no: (kind == DebtorKind::Business).then(|| format!("55{:08}", i)),
-            credit_score: has_score.then(|| normalish(&mut rng, p.score_mean(), 12.0).clamp(1.0, 100.0) as i32),
-            credit_score_date: has_score.then(|| start - Duration::days(rng.gen_range(0..180))),
-            vip,
-            segment: None,
-            segment_reason: None,
-        });
-        payer.insert(id, p);
-    }
-    store.upsert_customers(DEMO_CREDITOR, &customers)?;
-
-    // A year of monthly invoices before the simulation and during it.
-    let mut history = Vec::new();
-    let mut upcoming: BTreeMap<NaiveDate, Vec<InvoiceRow>> = BTreeMap::new();
-    let mut plans: HashMap<String, Plan> = HashMap::new();
-    let mut behaviour_of_claim: HashMap<String, Payer> = HashMap::new();
-    let mut n = 0;
-    for c in &customers {
-        let p = payer[&c.id];
-        let day = rng.gen_range(1..=28);
-        let mut issue = NaiveDate::from_ymd_opt(history_start.year(), history_start.month(), day).unwrap_or(history_start);
-        while issue <= end {
-            if issue >= history_start {
-                n += 1;
-                let id = format!("F{:07}", n);
-                let amount = match c.kind {
-                    DebtorKind::Consumer => rng.gen_range(300_00..2_500_00),
-                    DebtorKind::Business => rng.gen_range(2_000_00..60_000_00),
-                };
-                let due = issue + Duration::days(30);
-                let pay = p.base_delay(&mut rng).map(|d| due + Duration::days(d));
-                let mut row = InvoiceRow {
-                    due_date_agreed: true,
-                    demand_date: None,
-                    line: n,
-                    id: id.clone(),
-                    customer_id: c.id.clone(),
-                    invoice_number: id.clone(),
-                    issue_date: issue,
-                    due_date: due,
-                    currency: Currency::SEK,
-                    amount,
-                    paid_date: None,
-                    reference: None,
-                };
-                behaviour_of_claim.insert(id.clone(), p);
-                if issue < start {
-                    match pay {
-                        Some(pd) if pd < start => row.paid_date = Some(pd.max(issue)),
-                        Some(pd) => {
-                            plans.insert(id, Plan { date: pd, share: 100 });
-                        }
-                        None => {}
-                    }
-                    history.push(row);
-                } else {
-                    if let Some(pd) = pay {
-                        plans.insert(id, Plan { date: pd.max(issue), share: 100 });
-                    }
-                    upcoming.entry(issue).or_default().push(row);
-                }
-            }
-            issue = issue.checked_add_months(chrono::Months::new(1)).unwrap_or(end + Duration::days(1));
-        }
-    }
-    store.import_invoices(DEMO_CREDITOR, law, &history, "demo-history.csv")?;
-    if let Some(path) = &a.truth {
-        let mut w = csv::Writer::from_path(path)?;
-        w.write_record(["customer", "payer"])?;
-        for c in &customers {
-            w.write_record([c.id.as_str(), payer[&c.id].name()])?;
-        }
-        w.flush()?;
-    }
-    let lab = if a.no_lab { None } else { start_lab(&mut store, start)? };
-
-    let bar = if json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(a.days as u64) };
+    let end = a.end.unwrap_or_else(today);
+    let mut app = App::new(&mut store, law, end);
+    let bar = if json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(a.days.max(0) as u64) };
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} days")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let mut totals = (0usize, 0usize, 0usize);
-    let mut nudges = 0usize;
-    let mut day = start;
-    while day <= end {
-        bar.set_message(day.to_string());
-        if let Some(rows) = upcoming.remove(&day) {
-            store.import_invoices(DEMO_CREDITOR, law, &rows, "demo-invoices.csv")?;
-        }
-        // Payments arriving today.
-        let due_today: Vec<(String, i64)> = plans.iter().filter(|(_, p)| p.date == day).map(|(id, p)| (id.clone(), p.share)).collect();
-        let mut payments = Vec::new();
-        for (claim, share) in due_today {
-            plans.remove(&claim);
-            let owed = store.amount_due(&creditor, law, &claim, day)?;
-            if owed <= 0 {
-                continue;
-            }
-            let amount = if share >= 100 { owed } else { owed * share / 100 };
-            payments.push(PaymentRow {
-                line: payments.len() + 1,
-                id: format!("P-{claim}-{day}"),
-                claim_id: claim,
-                date: day,
-                amount,
-                currency: Currency::SEK,
-                reference: None,
-                payer: None,
-            });
-        }
-        payments.sort_by(|x, y| x.id.cmp(&y.id));
-        totals.0 += payments.len();
-        store.book_payments(DEMO_CREDITOR, law, &payments, "demo-bank.csv")?;
-        let r = store.run_day(DEMO_CREDITOR, law, day, false)?;
-        totals.1 += r.actions.len();
-        nudges += r.actions.iter().filter(|a| a.step_no == 0).count();
-        totals.2 += r.segment_changes().count();
-        // Debtors react to what they received.
-        for act in r.actions.iter().filter(|x| !x.skipped) {
-            let p = behaviour_of_claim.get(&act.claim_id).copied().unwrap_or(Payer::Prompt);
-            if let Some((prob, lo, hi, share)) = p.reaction(act.kind) {
-                if rng.gen_bool(prob) {
-                    let when = day + Duration::days(rng.gen_range(lo..=hi));
-                    let earlier = plans.get(&act.claim_id).is_none_or(|x| x.date > when);
-                    if earlier && when <= end {
-                        plans.insert(act.claim_id.clone(), Plan { date: when, share });
-                    }
-                }
-            }
-        }
-        bar.inc(1);
-        day += Duration::days(1);
-    }
+    let input = DemoInput { customers: a.customers, days: a.days, seed: a.seed, end, no_lab: a.no_lab };
+    let mut out = app
+        .demo(&input, &mut |day| {
+            bar.set_message(day.to_string());
+            bar.inc(1);
+        })
+        .map_err(crate::cli_error)?;
     bar.finish_and_clear();
-
-    let experiment = match lab {
-        Some(_) => {
-            let e = store
-                .experiments(DEMO_CREDITOR)?
-                .into_iter()
-                .find(|e| e.name == DEMO_EXPERIMENT)
-                .ok_or_else(|| anyhow::anyhow!("the demo experiment is missing"))?;
-            let claims = store.experiment_claims(DEMO_CREDITOR, &e, end)?;
-            Some(fordra_core::strategy::experiment_report(&claims, e.customers, end, 30))
-        }
-        None => None,
-    };
-    let (custs, claims) = store.report_data(DEMO_CREDITOR, end)?;
-    let custs: Vec<_> = custs.into_iter().map(|(id, s, _)| (id, s)).collect();
-    let seg = report::segments(&custs, &claims, Some(start - Duration::days(30)));
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(
-                &json!({"db": db, "creditor": DEMO_CREDITOR, "from": start, "to": end, "customers": a.customers, "invoices": claims.len(), "payments": totals.0, "actions": totals.1, "segment_changes": totals.2, "segments": show::segment_json(&seg), "model": lab, "nudges": nudges, "experiment": experiment})
-            )?
-        );
-        return Ok(());
+    out.db = db.to_string();
+    for n in &out.notes {
+        eprintln!("note: {n}");
     }
+    if let Some(path) = &a.truth {
+        let mut w = csv::Writer::from_path(path)?;
+        w.write_record(["customer", "payer"])?;
+        for (c, p) in &out.truth {
+            w.write_record([c.as_str(), p])?;
+        }
+        w.flush()?;
+    }
+    if json {
+        return print_json(&out);
+    }
+    let (start, end) = (out.from, out.to);
     println!("Demo creditor '{DEMO_CREDITOR}' (Nordljus Energi AB, Swedish law) in {db}");
     println!(
         "{} customers, {} invoices ({} in history before {start}); simulated {start} .. {end}: {} payments, {} steps taken, {} segment changes",
-        a.customers,
-        claims.len(),
-        history.len(),
-        totals.0,
-        totals.1,
-        totals.2
+        out.customers, out.invoices, out.history_invoices, out.payments, out.actions, out.segment_changes
     );
     println!("Outcomes of invoices issued since {} by the customer's segment today:", start - Duration::days(30));
-    show::print_segments(&seg, end);
+    show::print_segments(&out.segments, end);
     let (mut fees, mut interest) = (Amounts::default(), Amounts::default());
-    for s in &seg {
+    for s in &out.segments {
         fees.merge(&s.fees);
         interest.merge(&s.interest);
     }
     println!("Fees charged {fees}, late interest {interest}.");
-    if let (Some(l), Some(e)) = (&lab, &experiment) {
-        println!("{l} {nudges} invoices were nudged before due.");
+    if let (Some(l), Some(e)) = (&out.model, &out.experiment) {
+        println!("{l} {} invoices were nudged before due.", out.nudges);
         println!("Experiment '{DEMO_EXPERIMENT}' (Normal segment, reminder by text at due + 3 for 30 % of customers): {}", e.verdict);
         println!("Lab: `fordra model explain`, `fordra report forecast`, `fordra strategy report {DEMO_EXPERIMENT}`, `fordra strategy backtest --segment normal --model FILE`.");
     }

@@ -1,8 +1,9 @@
-//! `fordra`: the command-line adapter around the core and the store.
+//! `fordra`: the command-line adapter. Each command parses its arguments, reads the files it
+//! names, calls one use case of `fordra-app` and renders the result as a table or JSON. Rules,
+//! SQL and decisions live below it (see ARCHITECTURE.md).
 
 mod bench;
 mod bench_ml;
-mod csvin;
 mod demo;
 mod model;
 mod payments;
@@ -12,14 +13,13 @@ mod strategy;
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use fordra_app::{App, AppError, ClaimId, CreditorId, CustomerId};
 use fordra_core::domain::{DebtorKind, FeeKind, JurisdictionCode, PauseKind};
 use fordra_core::law::LawBook;
-use fordra_core::model::Policy;
-use fordra_core::money::{format_minor, parse_minor, Currency};
-use fordra_core::run::Creditor;
+use fordra_core::money::{format_minor, Currency, Minor};
 use fordra_store::Store;
-use serde_json::json;
-use std::path::PathBuf;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
 #[command(name = "fordra", version, about = "Differentiated dunning and debt collection for Nordic creditors")]
@@ -348,53 +348,59 @@ struct QuoteArgs {
     instalments: Option<u32>,
 }
 
-/// The payment-reference scheme a creditor in this jurisdiction uses unless told otherwise.
-pub fn default_scheme(j: JurisdictionCode) -> fordra_core::reference::Scheme {
-    use fordra_core::reference::Scheme;
-    match j {
-        JurisdictionCode::SE => Scheme::SeOcrLen,
-        JurisdictionCode::FI => Scheme::Fi,
-        JurisdictionCode::NO => Scheme::NoKid10,
-        JurisdictionCode::DK => Scheme::DkFik71,
-        JurisdictionCode::EU => Scheme::Rf,
-    }
+pub fn today() -> NaiveDate {
+    fordra_app::today()
 }
 
-pub fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+/// Reads a whole file named on the command line, refusing one above the size limit before
+/// reading it.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let len = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
+    if len > fordra_core::limits::MAX_FILE_BYTES {
+        bail!("{}: {len} bytes, above the limit of {} bytes for one file", path.display(), fordra_core::limits::MAX_FILE_BYTES);
+    }
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// The name a file is known by in messages and records: its path as given.
+pub fn source(path: &Path) -> String {
+    path.display().to_string()
 }
 
 pub fn load_law(path: &Option<PathBuf>) -> Result<LawBook> {
     match path {
         None => Ok(LawBook::embedded()),
-        Some(p) => {
-            let text = read_config(p)?;
-            Ok(LawBook::parse(&text, &p.display().to_string())?)
+        Some(p) => Ok(fordra_app::law::parse_law(&source(p), &read_file(p)?).map_err(cli_error)?),
+    }
+}
+
+/// An application error as the CLI says it: the error's own line, and where a command helps,
+/// which one.
+pub fn cli_error(e: AppError) -> anyhow::Error {
+    let hint = match &e {
+        AppError::NotFound { entity: "creditor", id } if id.is_empty() => {
+            return anyhow!("no creditor in this database: run `fordra demo` or `fordra creditor add`")
         }
-    }
+        AppError::Conflict(m) if m.starts_with("this database holds several creditors") => " with --creditor",
+        AppError::NotFound { entity: "database at", id } => return anyhow!("no database at {id} (create one with `fordra creditor add` or `fordra demo`)"),
+        AppError::NotFound { entity: "Fordra database at", id } => {
+            return anyhow!("{id} holds no Fordra database (create one with `fordra creditor add` or `fordra demo`)")
+        }
+        AppError::NotFound { entity: "model", .. } => ": run `fordra model train`",
+        AppError::NotFound { entity: "model version", .. } => " (see `fordra model list`)",
+        AppError::NotFound { entity: "history", .. } => {
+            return anyhow!("{e}: import an accounts-receivable export with `fordra import history` (or import invoices)")
+        }
+        AppError::NotFound { entity: "experiment" | "running experiment", .. } => " (see `fordra strategy list`)",
+        _ => "",
+    };
+    anyhow!("{e}{hint}")
 }
 
-/// Reads a configuration file (policy, law tables, mapping), refusing one above the size limit.
-pub fn read_config(p: &std::path::Path) -> Result<String> {
-    let len = std::fs::metadata(p).with_context(|| format!("reading {}", p.display()))?.len();
-    if len > fordra_core::limits::MAX_CONFIG_BYTES {
-        bail!("{}: {len} bytes, above the limit of {} bytes for a configuration file", p.display(), fordra_core::limits::MAX_CONFIG_BYTES);
-    }
-    std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
-}
-
-pub fn resolve_creditor(store: &mut Store, given: &Option<String>) -> Result<String> {
-    if let Some(c) = given {
-        // An unknown creditor is an error, never an empty report.
-        store.creditor(c)?;
-        return Ok(c.clone());
-    }
-    let ids = store.creditor_ids()?;
-    match ids.len() {
-        1 => Ok(ids[0].clone()),
-        0 => bail!("no creditor in this database: run `fordra demo` or `fordra creditor add`"),
-        _ => bail!("this database holds several creditors ({}): choose one with --creditor", ids.join(", ")),
-    }
+/// Prints a use case's result as JSON.
+pub fn print_json<T: Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
 }
 
 pub fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
@@ -443,11 +449,11 @@ fn run(cli: Cli) -> Result<()> {
         }
         Cmd::Law(LawCmd::Show { jurisdiction }) => show::law(&law, jurisdiction, cli.json),
         Cmd::Law(LawCmd::Export) => {
-            print!("{}", toml::to_string_pretty(&law)?);
+            print!("{}", fordra_app::law::export_law(&law).map_err(cli_error)?);
             Ok(())
         }
         Cmd::Policy(PolicyCmd::Default { jurisdiction }) => {
-            print!("{}", Policy::default_for(jurisdiction).to_toml());
+            print!("{}", fordra_app::policy::default_policy(jurisdiction).to_toml());
             Ok(())
         }
         cmd => {
@@ -456,15 +462,19 @@ fn run(cli: Cli) -> Result<()> {
             let creates = matches!(cmd, Cmd::Creditor(CreditorCmd::Add { .. }));
             let opened = if creates { Store::create(&cli.db) } else { Store::open(&cli.db) };
             let mut store = opened.map_err(|e| match e {
-                fordra_store::StoreError::NotFound(m) => anyhow!("{m} (create one with `fordra creditor add` or `fordra demo`)"),
+                e @ fordra_store::StoreError::NotFound { .. } => cli_error(e.into()),
                 e => anyhow!("opening database {}: {e}", cli.db),
             })?;
-            with_store(&mut store, &law, cli.creditor, cli.json, cmd)
+            let mut app = App::new(&mut store, &law, today());
+            with_app(&mut app, cli.creditor, cli.json, cmd).map_err(|e| match e.downcast::<AppError>() {
+                Ok(a) => cli_error(a),
+                Err(e) => e,
+            })
         }
     }
 }
 
-fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: bool, cmd: Cmd) -> Result<()> {
+fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -> Result<()> {
     if let Cmd::Creditor(CreditorCmd::Add {
         id,
         name,
@@ -480,44 +490,34 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
         agency_licence,
     }) = cmd
     {
-        let j = law.jurisdiction(jurisdiction)?;
-        let mut policy = Policy::default_for(jurisdiction);
-        policy.collector = collector;
-        policy.agency = match (agency_name, agency_licence) {
-            (None, None) => None,
-            (name, licence) => Some(fordra_core::model::Agency { name: name.unwrap_or_default(), licence: licence.unwrap_or_default() }),
-        };
-        let c = Creditor {
-            id,
+        let n = fordra_app::creditors::NewCreditor {
+            id: CreditorId(id),
             name,
             jurisdiction,
-            currency: currency.unwrap_or(j.currency),
+            currency,
             reminder_fee_agreed,
             charge_interest: !no_interest,
             contract_rate,
             bankgiro,
-            iban: (!iban.is_empty()).then(|| iban.join(", ")),
-            reference_scheme: Some(default_scheme(jurisdiction)),
-            policy,
+            iban,
+            collector,
+            agency_name,
+            agency_licence,
         };
-        c.policy.validate(j, c.reminder_fee_agreed, today()).map_err(|e| anyhow!("creditor {}: {}", c.id, e.join("; ")))?;
-        let created = store.create_creditor(&c)?;
+        let c = app.add_creditor(n)?;
         if json {
-            println!(
-                "{}",
-                json!({"creditor": c.id, "jurisdiction": c.jurisdiction.upper(), "currency": c.currency.code(), "collector": c.policy.collector, "agency": c.policy.agency, "created": created})
-            );
+            println!("{}", serde_json::to_string(&c)?);
         } else {
             println!(
                 "Creditor {} ({}) {}: {} law, {}, reminder fees agreed: {}, late interest: {}, steps sent by {}",
-                c.id,
+                c.creditor,
                 c.name,
-                if created { "added" } else { "already exists, unchanged" },
-                c.jurisdiction.upper(),
+                if c.created { "added" } else { "already exists, unchanged" },
+                c.jurisdiction,
                 c.currency,
                 c.reminder_fee_agreed,
                 c.charge_interest,
-                match &c.policy.agency {
+                match &c.agency {
                     Some(a) => format!("the agency {} (licence {})", a.name, a.licence),
                     None => "the creditor itself".into(),
                 }
@@ -526,301 +526,171 @@ fn with_store(store: &mut Store, law: &LawBook, creditor: Option<String>, json: 
         return Ok(());
     }
     if let Cmd::Creditor(CreditorCmd::List) = cmd {
-        let ids = store.creditor_ids()?;
+        let ids = app.list_creditors()?;
         if json {
-            println!("{}", json!(ids));
+            println!("{}", serde_json::to_string(&ids)?);
         } else {
             ids.iter().for_each(|i| println!("{i}"));
         }
         return Ok(());
     }
-    let cid = resolve_creditor(store, &creditor)?;
+    let cid = app.resolve_creditor(creditor.as_deref())?;
+    let today = app.today;
     match cmd {
-        Cmd::Creditor(CreditorCmd::Show) => show::creditor(store, &cid, json),
+        Cmd::Creditor(CreditorCmd::Show) => show::creditor(app.show_creditor(&cid)?, json),
         Cmd::Creditor(CreditorCmd::Update { name, bankgiro, iban, reminder_fee_agreed, jurisdiction, currency }) => {
-            let change = fordra_store::CreditorChange { name, bankgiro, iban, reminder_fee_agreed, jurisdiction, currency };
-            let c = store.update_creditor(&cid, &change)?;
+            let change = fordra_app::creditors::CreditorChange { name, bankgiro, iban, reminder_fee_agreed, jurisdiction, currency };
+            let c = app.update_creditor(&cid, &change)?;
             if json {
-                println!(
-                    "{}",
-                    json!({"creditor": c.id, "name": c.name, "bankgiro": c.bankgiro, "iban": c.iban, "reminder_fee_agreed": c.reminder_fee_agreed, "jurisdiction": c.jurisdiction.upper(), "currency": c.currency.code()})
-                );
+                println!("{}", serde_json::to_string(&c)?);
             } else {
-                println!("Creditor {} updated", c.id);
+                println!("Creditor {} updated", c.creditor);
             }
             Ok(())
         }
         Cmd::Policy(PolicyCmd::Show) => {
-            let c = store.creditor(&cid)?;
+            let p = app.show_policy(&cid)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&c.policy)?);
+                print_json(&p)
             } else {
-                print!("{}", c.policy.to_toml());
+                print!("{}", p.to_toml());
+                Ok(())
             }
-            Ok(())
         }
         Cmd::Policy(PolicyCmd::Set { file }) => {
-            let text = read_config(&file)?;
-            let policy = Policy::from_toml(&text).map_err(|e| anyhow!("{}: {e}", file.display()))?;
-            let mut c = store.creditor(&cid)?;
-            let j = law.jurisdiction(c.jurisdiction)?;
-            policy
-                .validate(j, c.reminder_fee_agreed, today())
-                .map_err(|e| anyhow!("{}: refused, the policy breaks these rules:\n  - {}", file.display(), e.join("\n  - ")))?;
-            // Experiments follow the policy: a challenger added here starts one, one removed ends it.
-            let (before, after) = (c.policy.challengers.clone(), policy.challengers.clone());
-            c.policy = policy;
-            store.tx(|s| {
-                for ch in after.iter().filter(|n| !before.iter().any(|o| o.name == n.name)) {
-                    s.start_experiment(&cid, ch)?;
-                }
-                for ch in before.iter().filter(|o| !after.iter().any(|n| n.name == o.name)) {
-                    s.end_experiment(&cid, &ch.name, today(), "stopped")?;
-                }
-                s.save_creditor(&c)?;
-                s.audit(&cid, "policy", "set", &format!("from {}", file.display()))
-            })?;
+            let name = source(&file);
+            let policy = fordra_app::policy::parse_policy(&name, &read_file(&file)?)?;
+            let r = app.set_policy(&cid, policy, &name)?;
             if json {
-                println!("{}", json!({"creditor": cid, "policy": "updated", "file": file.display().to_string()}));
+                println!("{}", serde_json::to_string(&r)?);
             } else {
-                println!("Policy of {cid} updated from {}", file.display());
+                println!("Policy of {cid} updated from {name}");
             }
             Ok(())
         }
         Cmd::Import { what: ImportWhat::History, file, currency, maps, date_format, features, mapping } => {
-            let c = store.creditor(&cid)?;
-            let saved = mapping.as_deref().map(model::MappingFile::read).transpose()?.unwrap_or_default();
-            let mut all_maps = saved.maps();
-            all_maps.extend(maps);
-            let currency = match (currency, &saved.currency) {
-                (Some(c), _) => c,
-                (None, Some(code)) => code.parse().map_err(|e| anyhow!("{}: currency: {e}", mapping.as_deref().unwrap_or(file.as_path()).display()))?,
-                (None, None) => c.currency,
+            let bytes = read_file(&file)?;
+            let mapping_bytes = mapping.as_deref().map(read_file).transpose()?;
+            let mapping_name = mapping.as_deref().map(source);
+            let h = fordra_app::history::HistoryImport {
+                source: &source(&file),
+                bytes: &bytes,
+                mapping_file: mapping_name.as_deref().zip(mapping_bytes.as_deref()),
+                currency,
+                maps,
+                date_format,
+                features,
             };
-            let date_format = date_format.or(saved.date_format.clone()).unwrap_or_else(|| "%Y-%m-%d".into());
-            let features = if features.is_empty() { saved.features.clone() } else { features };
-            model::import_history(store, &cid, &file, currency, &model::Mapping { maps: &all_maps, date_format: &date_format, extra: &features }, json)
-        }
-        Cmd::Import { what, file, .. } => import(store, law, &cid, what, &file, json),
-        Cmd::Model(m) => model::run(store, &cid, m, json),
-        Cmd::Run { action: Some(RunAction::Revert { date, reason }), .. } => {
-            let r = store.revert_run(&cid, law, date, &reason)?;
+            let r = app.import_history(&cid, &h)?;
             if json {
-                println!("{}", json!({"reverted": date, "actions": r.actions, "segment_changes": r.segment_changes, "reason": reason}));
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                println!(
+                    "{}: {} history rows: {} new, {} updated, {} credit notes or zero lines skipped",
+                    r.file, r.rows, r.created, r.updated, r.skipped_non_positive
+                );
+            }
+            Ok(())
+        }
+        Cmd::Import { what: ImportWhat::Customers, file, .. } => {
+            let r = app.import_customers(&cid, &source(&file), &read_file(&file)?)?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                println!("{}: {} customers: {} created, {} updated, {} unchanged", r.file, r.rows, r.created, r.updated, r.unchanged);
+            }
+            Ok(())
+        }
+        Cmd::Import { what: ImportWhat::Invoices, file, .. } => {
+            let r = app.import_invoices(&cid, &source(&file), &read_file(&file)?)?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                println!("{}: {} invoices: {} created, {} settled, {} unchanged", r.file, r.rows, r.created, r.settled, r.unchanged);
+            }
+            Ok(())
+        }
+        Cmd::Import { what: ImportWhat::Payments, file, .. } => payments::import(app, &cid, &file, Some(fordra_app::bank::BankFormat::Csv), false, json),
+        Cmd::Model(m) => model::run(app, &cid, m, json),
+        Cmd::Run { action: Some(RunAction::Revert { date, reason }), .. } => {
+            let r = app.revert_run(&cid, date, &reason)?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
             } else {
                 println!("Run {date} reverted: {} steps and {} segment changes undone ({reason})", r.actions, r.segment_changes);
             }
             Ok(())
         }
-        Cmd::Run { action: None, date, dry_run, allow_future } => run_day(store, law, &cid, date.unwrap_or_else(today), dry_run, allow_future, json),
-        Cmd::Claim(ClaimCmd::Show { id }) => show::claim(store, law, &cid, &id, json),
-        Cmd::Customer(CustomerCmd::Show { id }) => show::customer(store, &cid, &id, json),
+        Cmd::Run { action: None, date, dry_run, allow_future } => {
+            let r = app.run_day(&cid, fordra_app::run::RunInput { date: date.unwrap_or(today), dry_run, allow_future })?;
+            show::run(&r, json)
+        }
+        Cmd::Claim(ClaimCmd::Show { id }) => show::claim(&app.claim_timeline(&cid, &ClaimId(id))?, json),
+        Cmd::Customer(CustomerCmd::Show { id }) => show::customer(&app.customer_view(&cid, &CustomerId(id))?, json),
         Cmd::Customer(CustomerCmd::Vip { id, off }) => {
-            store.set_vip(&cid, &id, !off)?;
+            let r = app.set_vip(&cid, &CustomerId(id), !off)?;
             if json {
-                println!("{}", json!({"customer": id, "vip": !off}));
+                println!("{}", serde_json::to_string(&r)?);
             } else {
-                println!("Customer {id} {} (takes effect at the next run)", if off { "is no longer VIP" } else { "chosen as VIP" });
+                println!("Customer {} {} (takes effect at the next run)", r.customer, if off { "is no longer VIP" } else { "chosen as VIP" });
             }
             Ok(())
         }
         Cmd::Customer(CustomerCmd::Refund { id, amount, currency, date, note }) => {
-            let amount = parse_minor(&amount).map_err(|e| anyhow!("--amount: {e}"))?;
-            let date = date.unwrap_or_else(today);
-            let (refund, left) = store.refund(&cid, law, &id, amount, currency, date, &note)?;
+            let amount: Minor = amount.parse().map_err(|e| anyhow!("--amount: {e}"))?;
+            let input = fordra_app::customers::RefundInput { customer: CustomerId(id), amount, currency, date: date.unwrap_or(today), note };
+            let r = app.refund(&cid, &input)?;
             if json {
-                println!("{}", json!({"refund": refund, "customer": id, "amount": m(amount), "date": date, "credit_left": m(left)}));
+                println!("{}", serde_json::to_string(&r)?);
             } else {
-                println!("Refund {refund}: {} to {id} on {date}; credit left {}", m(amount), m(left));
+                println!("Refund {}: {} to {} on {}; credit left {}", r.refund, r.amount, r.customer, r.date, r.credit_left);
             }
             Ok(())
         }
-        Cmd::Pause(p) => pause(store, law, &cid, p, json),
-        Cmd::Payments(p) => payments::run(store, law, &cid, p, json),
-        Cmd::Strategy(c) => strategy::run(store, law, &cid, c, json),
-        Cmd::Report { kind: ReportKind::Forecast, date, weeks, .. } => {
-            fordra_core::limits::days("--weeks", weeks, 1, 104)?;
-            model::forecast(store, &cid, date.unwrap_or_else(today), weeks, json)
+        Cmd::Pause(p) => pause(app, &cid, p, json),
+        Cmd::Payments(p) => payments::run(app, &cid, p, json),
+        Cmd::Strategy(c) => strategy::run(app, &cid, c, json),
+        Cmd::Report { kind: ReportKind::Forecast, date, weeks, .. } => model::forecast(&app.forecast(&cid, date.unwrap_or(today), weeks)?, &cid, json),
+        Cmd::Report { kind: ReportKind::Aging, date, .. } => show::aging(&app.aging(&cid, date.unwrap_or(today))?, json),
+        Cmd::Report { kind: ReportKind::Dso, date, window, .. } => show::dso(&app.dso(&cid, date.unwrap_or(today), window)?, json),
+        Cmd::Report { kind: ReportKind::Segments, date, .. } => show::segments(&app.segments(&cid, date.unwrap_or(today))?, json),
+        Cmd::Demo(_) | Cmd::Bench(_) | Cmd::Quote(_) | Cmd::Ref(_) | Cmd::Law(_) | Cmd::Policy(PolicyCmd::Default { .. }) | Cmd::Creditor(_) => {
+            bail!("handled before opening the store")
         }
-        Cmd::Report { kind, date, window, .. } => {
-            fordra_core::limits::days("--window", window, 1, fordra_core::limits::MAX_DAYS)?;
-            if let Some(d) = date {
-                fordra_core::limits::date("--date", d)?;
-            }
-            show::report(store, &cid, matches!(kind, ReportKind::Aging), matches!(kind, ReportKind::Dso), date.unwrap_or_else(today), window, json)
-        }
-        _ => unreachable!("handled before opening the store"),
     }
-}
-
-fn import(store: &mut Store, law: &LawBook, cid: &str, what: ImportWhat, file: &std::path::Path, json: bool) -> Result<()> {
-    let c = store.creditor(cid)?;
-    let source = file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let lang = match c.jurisdiction {
-        JurisdictionCode::SE => "sv",
-        JurisdictionCode::FI => "fi",
-        JurisdictionCode::NO => "nb",
-        JurisdictionCode::DK => "da",
-        JurisdictionCode::EU => "en",
-    };
-    match what {
-        ImportWhat::Customers => {
-            let rows = csvin::customers(file, lang)?;
-            let s = store.upsert_customers(cid, &rows)?;
-            store.audit(cid, &format!("import:{source}"), "customers", &format!("{} created, {} updated, {} unchanged", s.created, s.updated, s.unchanged))?;
-            if json {
-                println!(
-                    "{}",
-                    json!({"file": file.display().to_string(), "rows": rows.len(), "created": s.created, "updated": s.updated, "unchanged": s.unchanged})
-                );
-            } else {
-                println!("{}: {} customers: {} created, {} updated, {} unchanged", file.display(), rows.len(), s.created, s.updated, s.unchanged);
-            }
-        }
-        ImportWhat::Invoices => {
-            let rows = csvin::invoices(file, c.currency)?;
-            let s = store.import_invoices(cid, law, &rows, &source)?;
-            if json {
-                println!(
-                    "{}",
-                    json!({"file": file.display().to_string(), "rows": rows.len(), "created": s.created, "settled": s.settled, "unchanged": s.unchanged})
-                );
-            } else {
-                println!("{}: {} invoices: {} created, {} settled, {} unchanged", file.display(), rows.len(), s.created, s.settled, s.unchanged);
-            }
-        }
-        ImportWhat::Payments => payments::import(store, law, cid, file, Some(payments::Format::Csv), false, json)?,
-        ImportWhat::History => unreachable!("handled by model::import_history"),
-    }
-    Ok(())
-}
-
-fn run_day(store: &mut Store, law: &LawBook, cid: &str, date: NaiveDate, dry_run: bool, allow_future: bool, json: bool) -> Result<()> {
-    let r = store.run_day_with(cid, law, date, dry_run, allow_future)?;
-    let changes: Vec<_> = r.segment_changes().collect();
-    if json {
-        let actions: Vec<_> = r
-            .actions
-            .iter()
-            .map(|a| json!({"claim": a.claim_id, "customer": a.customer_id, "segment": a.segment, "step": a.kind, "step_no": a.step_no, "channel": a.channel, "fee": m(a.fee_total()), "fees": a.fees.iter().map(|f| json!({"kind": f.kind, "amount": m(f.amount), "basis": f.basis})).collect::<Vec<_>>(), "interest": m(a.interest), "amount_to_pay": m(a.amount_to_pay), "deadline": a.deadline, "letter": a.letter, "skipped": a.skipped, "reason": a.reason, "arm": a.arm}))
-            .collect();
-        let out = json!({
-            "date": date, "creditor": cid, "dry_run": dry_run, "open_claims": r.open_claims,
-            "actions_created": if dry_run { 0 } else { r.actions.len() },
-            "actions": actions,
-            "segment_changes": changes.iter().map(|s| json!({"customer": s.customer_id, "from": s.previous, "to": s.segment, "reason": s.reason})).collect::<Vec<_>>(),
-            "held": r.held.iter().map(|h| json!({"claim": h.claim_id, "reason": h.reason})).collect::<Vec<_>>(),
-            "notes": r.notes,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
-    }
-    println!(
-        "Run {date} for {cid}{}: {} open claims, {} actions{}, {} segment changes, {} paused",
-        if dry_run { " (dry run, nothing written)" } else { "" },
-        r.open_claims,
-        r.actions.len(),
-        if dry_run { " would be created" } else { " created" },
-        changes.len(),
-        r.held.len()
-    );
-    for n in &r.notes {
-        println!("note: {n}");
-    }
-    const SHOW: usize = 40;
-    if !changes.is_empty() {
-        let rows = changes
-            .iter()
-            .take(SHOW)
-            .map(|s| vec![s.customer_id.clone(), s.previous.map(|p| p.to_string()).unwrap_or_else(|| "-".into()), s.segment.to_string(), s.reason.clone()])
-            .collect();
-        println!("{}", table(&["customer", "from", "to", "reason"], rows));
-    }
-    if !r.actions.is_empty() {
-        let rows = r
-            .actions
-            .iter()
-            .take(SHOW)
-            .map(|a| {
-                vec![
-                    a.claim_id.clone(),
-                    a.customer_id.clone(),
-                    a.segment.to_string(),
-                    if a.skipped { format!("{} (skipped)", a.kind) } else { a.kind.to_string() },
-                    a.channel.to_string(),
-                    m(a.fee_total()),
-                    m(a.interest),
-                    a.deadline.to_string(),
-                    a.reason.clone(),
-                ]
-            })
-            .collect();
-        println!("{}", table(&["claim", "customer", "segment", "step", "channel", "fee", "interest", "deadline", "reason"], rows));
-    }
-    let hidden = r.actions.len().saturating_sub(SHOW) + changes.len().saturating_sub(SHOW);
-    if hidden > 0 {
-        println!("… {hidden} more rows (use --json for all)");
-    }
-    Ok(())
 }
 
 fn quote(law: &LawBook, q: QuoteArgs, json: bool) -> Result<()> {
-    use fordra_core::quote::{quote, QuoteInput};
-    let j = law.jurisdiction(q.jurisdiction)?;
-    let currency = q.currency.unwrap_or(j.currency);
-    let principal = parse_minor(&q.principal).map_err(|e| anyhow!("--principal: {e}"))?;
-    fordra_core::limits::amount("--principal", principal, 1)?;
-    let as_of = q.as_of.unwrap_or_else(today);
-    fordra_core::limits::date("--due", q.due)?;
-    fordra_core::limits::date("--as-of", as_of)?;
-    if let Some(r) = q.contract_rate {
-        if r < rust_decimal::Decimal::ZERO || r > rust_decimal::Decimal::from(100) {
-            bail!("--contract-rate: {r} is outside 0..100 percent");
-        }
+    let principal: Minor = q.principal.parse().map_err(|e| anyhow!("--principal: {e}"))?;
+    let req = fordra_app::quote::QuoteRequest {
+        jurisdiction: q.jurisdiction,
+        debtor: q.debtor,
+        principal,
+        currency: q.currency,
+        due: q.due,
+        as_of: q.as_of.unwrap_or_else(today),
+        steps: q.steps,
+        reminder_fee_agreed: q.reminder_fee_agreed,
+        contract_rate: q.contract_rate,
+        collector: q.collector,
+        demand_date: q.demand_date,
+        instalments: q.instalments,
+    };
+    let r = fordra_app::quote::quote(law, &req).map_err(cli_error)?;
+    if json {
+        return print_json(&r);
     }
-    let r = quote(
-        law,
-        &QuoteInput {
-            jurisdiction: q.jurisdiction,
-            debtor: q.debtor,
-            principal,
-            currency,
-            due: q.due,
-            as_of,
-            steps: q.steps.clone(),
-            reminder_fee_agreed: q.reminder_fee_agreed,
-            contract_rate: q.contract_rate,
-            collector: q.collector,
-            demand: q.demand_date,
-            instalments: q.instalments,
-        },
-    )
-    .map_err(|e| anyhow!("{e}"))?;
     let interest_basis = r
         .interest_periods
         .iter()
-        .map(|p| format!("{}..{} {} days × {}% on {}: {}", p.from, p.through, p.days, p.rate, m(p.principal_minor), p.basis))
+        .map(|p| format!("{}..{} {} days × {}% on {}: {}", p.from, p.through, p.days, p.rate, p.principal, p.basis))
         .collect::<Vec<_>>();
-    if json {
-        let out = json!({
-            "jurisdiction": q.jurisdiction.upper(), "debtor": q.debtor, "currency": currency.code(),
-            "principal": m(principal), "due": q.due, "as_of": as_of,
-            "days_late": (as_of - q.due).num_days().max(0),
-            "interest": m(r.interest),
-            "interest_periods": r.interest_periods.iter().map(|p| json!({"from": p.from, "through": p.through, "days": p.days, "rate": p.rate.to_string(), "principal": m(p.principal_minor), "basis": p.basis})).collect::<Vec<_>>(),
-            "fees": r.fees.iter().map(|f| json!({"kind": f.kind, "amount": m(f.amount), "basis": f.basis})).collect::<Vec<_>>(),
-            "notes": r.notes,
-            "fees_total": m(r.fees_total), "total": m(r.total),
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
-    }
-    let mut rows = vec![vec!["principal".to_string(), m(principal), format!("due {}", q.due)]];
-    rows.push(vec!["late interest".into(), m(r.interest), interest_basis.join("\n")]);
+    let mut rows = vec![vec!["principal".to_string(), r.principal.to_string(), format!("due {}", r.due)]];
+    rows.push(vec!["late interest".into(), r.interest.to_string(), interest_basis.join("\n")]);
     for f in &r.fees {
-        rows.push(vec![f.kind.to_string(), m(f.amount), f.basis.clone()]);
+        rows.push(vec![f.kind.to_string(), f.amount.to_string(), f.basis.clone()]);
     }
-    rows.push(vec!["total".into(), m(r.total), format!("as of {as_of}, {currency}")]);
+    rows.push(vec!["total".into(), r.total.to_string(), format!("as of {}, {}", r.as_of, r.currency)]);
     println!("{}", table(&["line", "amount", "legal basis"], rows));
     for n in &r.notes {
         println!("note: {n}");
@@ -828,37 +698,46 @@ fn quote(law: &LawBook, q: QuoteArgs, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn pause(store: &mut Store, law: &LawBook, cid: &str, p: PauseCmd, json: bool) -> Result<()> {
+fn pause(app: &mut App<'_>, cid: &CreditorId, p: PauseCmd, json: bool) -> Result<()> {
+    let today = app.today;
     match p {
         PauseCmd::Add { claim, customer, kind, from, until, reason, plan_fee, instalments } => {
-            if plan_fee && kind != PauseKind::PaymentPlan {
-                bail!("--plan-fee goes with --kind payment_plan");
-            }
-            let from = from.unwrap_or_else(today);
-            let (id, fee) = store.add_pause(cid, law, claim.as_deref(), customer.as_deref(), kind, from, until, &reason, plan_fee, instalments)?;
+            let input = fordra_app::pauses::NewPause {
+                claim: claim.map(ClaimId),
+                customer: customer.map(CustomerId),
+                kind,
+                from: from.unwrap_or(today),
+                until,
+                reason,
+                plan_fee,
+                instalments,
+            };
+            let r = app.add_pause(cid, &input)?;
             if json {
-                println!("{}", json!({"pause": id, "kind": kind, "from": from, "until": until, "fee": m(fee)}));
+                println!("{}", serde_json::to_string(&r)?);
             } else {
                 println!(
-                    "Pause {id}: {kind} from {from}{}{}",
-                    until.map(|u| format!(" until {u}")).unwrap_or_else(|| " until resolved".into()),
-                    if fee > 0 { format!(", plan fee {} charged", m(fee)) } else { String::new() }
+                    "Pause {}: {} from {}{}{}",
+                    r.pause,
+                    r.kind,
+                    r.from,
+                    r.until.map(|u| format!(" until {u}")).unwrap_or_else(|| " until resolved".into()),
+                    if r.fee.0 > 0 { format!(", plan fee {} charged", r.fee) } else { String::new() }
                 );
             }
         }
         PauseCmd::End { id, date, note } => {
-            let date = date.unwrap_or_else(today);
-            store.end_pause(cid, id, date, &note)?;
+            let r = app.end_pause(cid, id, date.unwrap_or(today), &note)?;
             if json {
-                println!("{}", json!({"pause": id, "ended": date}));
+                println!("{}", serde_json::to_string(&r)?);
             } else {
-                println!("Pause {id} ended on {date}; handling resumes at the next run");
+                println!("Pause {} ended on {}; handling resumes at the next run", r.pause, r.ended);
             }
         }
         PauseCmd::List => {
-            let rows = store.pauses(cid)?;
+            let rows = app.list_pauses(cid)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                print_json(&rows)?;
             } else {
                 let t = rows
                     .iter()

@@ -1,167 +1,88 @@
-//! Read-only views: timelines, reports, law tables.
+//! Rendering of views and reports: tables for people, JSON as the use cases return it.
 
-use crate::{m, table, today};
+use crate::{m, print_json, table};
 use anyhow::Result;
-use chrono::NaiveDate;
-use fordra_core::domain::{JurisdictionCode, Segment};
+use fordra_app::claims::ClaimView;
+use fordra_app::creditors::CreditorView;
+use fordra_app::customers::CustomerView;
+use fordra_app::reports::{Aging, DsoReport, Segments};
+use fordra_app::run::RunReport;
+use fordra_core::domain::JurisdictionCode;
 use fordra_core::law::LawBook;
 use fordra_core::money::Amounts;
 use fordra_core::report;
-use fordra_store::Store;
-use serde_json::json;
 
-pub fn creditor(store: &mut Store, cid: &str, json: bool) -> Result<()> {
-    let c = store.creditor(cid)?;
-    let runs = store.runs(cid)?;
+pub fn creditor(c: CreditorView, json: bool) -> Result<()> {
     if json {
-        println!(
-            "{}",
-            json!({"id": c.id, "name": c.name, "jurisdiction": c.jurisdiction.upper(), "currency": c.currency.code(), "reminder_fee_agreed": c.reminder_fee_agreed, "charge_interest": c.charge_interest, "contract_rate": c.contract_rate.map(|r| r.to_string()), "bankgiro": c.bankgiro, "iban": c.iban, "last_run": runs.last().map(|r| r.date), "runs": runs.len()})
-        );
-    } else {
-        println!(
-            "{} — {}\n  law {}, currency {}, reminder fees agreed: {}, late interest: {}{}",
-            c.id,
-            c.name,
-            c.jurisdiction.upper(),
-            c.currency,
-            c.reminder_fee_agreed,
-            c.charge_interest,
-            c.contract_rate.map(|r| format!(" (contract rate {r}%)")).unwrap_or_default()
-        );
-        println!("  bankgiro {}, IBAN {}", c.bankgiro.as_deref().unwrap_or("-"), c.iban.as_deref().unwrap_or("-"));
-        println!("  runs: {}{}", runs.len(), runs.last().map(|r| format!(", last {}", r.date)).unwrap_or_default());
-    }
-    Ok(())
-}
-
-struct Event {
-    date: NaiveDate,
-    order: u8,
-    event: String,
-    amount: Option<i64>,
-    detail: String,
-}
-
-pub fn claim(store: &mut Store, law: &LawBook, cid: &str, id: &str, json: bool) -> Result<()> {
-    let creditor = store.creditor(cid)?;
-    let c = store.claim(cid, id)?;
-    let cust = store.customer(cid, &c.customer_id)?;
-    let ledger = store.ledger(cid, id)?;
-    let actions = store.actions_of_claim(cid, id)?;
-    let pauses: Vec<_> =
-        store.pauses(cid)?.into_iter().filter(|p| p.claim_id.as_deref() == Some(id) || (p.claim_id.is_none() && p.customer_id == c.customer_id)).collect();
-    let now = today();
-    let bal = store.balances(cid, id, NaiveDate::MAX)?;
-    // Interest accrued to today but not yet posted: what settles it now, less its balance.
-    let accrued = if c.status == "open" { store.amount_due(&creditor, law, id, now)? - store.balances(cid, id, now)?.total() } else { 0 };
-    let mut ev: Vec<Event> = Vec::new();
-    for l in &ledger {
-        ev.push(Event {
-            date: l.date,
-            order: if l.kind == "invoice" { 0 } else { 2 },
-            event: l.kind.replace("fee:", "fee: "),
-            amount: Some(l.amount),
-            detail: format!("{}{}", l.memo, l.component.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default()),
-        });
-    }
-    for a in &actions {
-        let mut what = if a.skipped { format!("step {}: {} (skipped)", a.step_no, a.kind) } else { format!("step {}: {} by {}", a.step_no, a.kind, a.channel) };
-        let mut detail = format!("deadline {}", a.deadline);
-        if let (Some(x), false) = (a.amount_to_pay, a.skipped) {
-            detail.push_str(&format!(", to pay {} by then", m(x)));
-        }
-        detail.push_str(&format!("; {}", a.reason));
-        if let Some(r) = &a.reverted {
-            what.push_str(" (reverted)");
-            detail = format!("{r}; {detail}");
-        }
-        ev.push(Event { date: a.date, order: 1, event: what, amount: None, detail });
-    }
-    for p in &pauses {
-        ev.push(Event { date: p.pause.from, order: 1, event: format!("pause {}: {}", p.id, p.pause.kind), amount: None, detail: p.pause.describe() });
-        if let Some(e) = p.pause.ended {
-            ev.push(Event { date: e, order: 1, event: format!("pause {} ended", p.id), amount: None, detail: String::new() });
-        }
-    }
-    ev.sort_by_key(|e| (e.date, e.order));
-    let phase = actions.iter().rfind(|a| !a.skipped && a.reverted.is_none()).map(|a| a.kind.clone()).unwrap_or_else(|| "none".into());
-    let active_pause = pauses.iter().find(|p| p.pause.active_on(now)).map(|p| p.pause.describe());
-    if json {
-        let out = json!({
-            "claim": c.id, "customer": c.customer_id, "customer_name": cust.name, "segment": cust.segment,
-            "invoice_number": c.invoice_number, "issue_date": c.issue_date, "due_date": c.due_date, "currency": c.currency.code(),
-            "principal": m(c.principal), "status": c.status, "settled_date": c.settled_date, "last_step": phase, "paused": active_pause,
-            "balances": {"principal": m(bal.principal), "fees": m(bal.fees), "interest": m(bal.interest), "total": m(bal.total()), "interest_accrued_not_posted": m(accrued)},
-            "timeline": ev.iter().map(|e| json!({"date": e.date, "event": e.event, "amount": e.amount.map(m), "detail": e.detail})).collect::<Vec<_>>(),
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", serde_json::to_string(&c)?);
         return Ok(());
     }
     println!(
-        "Claim {} — invoice {} to {} {} ({}, segment {})",
+        "{} — {}\n  law {}, currency {}, reminder fees agreed: {}, late interest: {}{}",
         c.id,
+        c.name,
+        c.jurisdiction,
+        c.currency,
+        c.reminder_fee_agreed,
+        c.charge_interest,
+        c.contract_rate.as_ref().map(|r| format!(" (contract rate {r}%)")).unwrap_or_default()
+    );
+    println!("  bankgiro {}, IBAN {}", c.bankgiro.as_deref().unwrap_or("-"), c.iban.as_deref().unwrap_or("-"));
+    println!("  runs: {}{}", c.runs, c.last_run.map(|d| format!(", last {d}")).unwrap_or_default());
+    Ok(())
+}
+
+pub fn claim(c: &ClaimView, json: bool) -> Result<()> {
+    if json {
+        return print_json(c);
+    }
+    println!(
+        "Claim {} — invoice {} to {} {} ({}, segment {})",
+        c.claim,
         c.invoice_number,
-        cust.id,
-        cust.name,
-        cust.kind,
-        cust.segment.map(|s| s.to_string()).unwrap_or_else(|| "not yet run".into())
+        c.customer,
+        c.customer_name,
+        c.customer_kind,
+        c.segment.map(|s| s.to_string()).unwrap_or_else(|| "not yet run".into())
     );
     println!(
-        "  issued {}, due {}, principal {} {}; status {}{}; last step: {phase}",
+        "  issued {}, due {}, principal {} {}; status {}{}; last step: {}",
         c.issue_date,
         c.due_date,
-        m(c.principal),
+        c.principal,
         c.currency,
         c.status,
-        c.settled_date.map(|d| format!(" (settled {d})")).unwrap_or_default()
+        c.settled_date.map(|d| format!(" (settled {d})")).unwrap_or_default(),
+        c.last_step
     );
+    let b = &c.balances;
     println!(
         "  open: principal {}, fees {}, interest {} = {} {}{}",
-        m(bal.principal),
-        m(bal.fees),
-        m(bal.interest),
-        m(bal.total()),
+        b.principal,
+        b.fees,
+        b.interest,
+        b.total,
         c.currency,
-        if accrued > 0 { format!(" (+ {} interest accrued to {now}, posted at the next step or payment)", m(accrued)) } else { String::new() }
+        if b.interest_accrued_not_posted.0 > 0 {
+            format!(" (+ {} interest accrued to {}, posted at the next step or payment)", b.interest_accrued_not_posted, c.as_of)
+        } else {
+            String::new()
+        }
     );
-    if let Some(p) = active_pause {
+    if let Some(p) = &c.paused {
         println!("  PAUSED: {p}");
     }
-    let rows = ev.into_iter().map(|e| vec![e.date.to_string(), e.event, e.amount.map(m).unwrap_or_default(), e.detail]).collect();
+    let rows =
+        c.timeline.iter().map(|e| vec![e.date.to_string(), e.event.clone(), e.amount.map(|a| a.to_string()).unwrap_or_default(), e.detail.clone()]).collect();
     println!("{}", table(&["date", "event", "amount", "detail"], rows));
     Ok(())
 }
 
-pub fn customer(store: &mut Store, cid: &str, id: &str, json: bool) -> Result<()> {
-    let c = store.customer(cid, id)?;
-    let creditor = store.creditor(cid)?;
-    let now = store.last_run(cid)?.unwrap_or_else(today);
-    let live = store.explain_segment(&creditor, id, now)?;
-    let claims = store.claims_of_customer(cid, id)?;
-    let changes = store.segment_changes(cid, id)?;
-    let actions = store.actions_of_customer(cid, id)?;
-    let credit = store.customer_credit(cid, id)?;
-    let mut claim_rows = Vec::new();
-    for cl in &claims {
-        let b = store.balances(cid, &cl.id, NaiveDate::MAX)?;
-        let last = actions.iter().rfind(|a| a.claim_id == cl.id && !a.skipped && a.reverted.is_none()).map(|a| a.kind.clone()).unwrap_or_default();
-        claim_rows.push((cl, b, last));
-    }
+pub fn customer(c: &CustomerView, json: bool) -> Result<()> {
     if json {
-        let out = json!({
-            "customer": c.id, "name": c.name, "kind": c.kind, "language": c.language, "email": c.email, "phone": c.phone,
-            "credit_score": c.credit_score, "credit_score_date": c.credit_score_date, "vip": c.vip,
-            "segment": c.segment, "segment_reason": c.segment_reason, "credit": m(credit),
-            "explanation": {"as_of": now, "segment": live.segment, "reason": live.reason},
-            "segment_changes": changes.iter().map(|s| json!({"date": s.date, "from": s.from, "to": s.to, "reason": s.reason})).collect::<Vec<_>>(),
-            "claims": claim_rows.iter().map(|(cl, b, last)| json!({"claim": cl.id, "due_date": cl.due_date, "principal": m(cl.principal), "open": m(b.total()), "status": cl.status, "settled_date": cl.settled_date, "last_step": last})).collect::<Vec<_>>(),
-            "actions": actions.iter().map(|a| json!({"date": a.date, "claim": a.claim_id, "step": a.kind, "channel": a.channel, "fee": m(a.fee), "skipped": a.skipped, "reason": a.reason})).collect::<Vec<_>>(),
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
+        return print_json(c);
     }
-    println!("Customer {} — {} ({}, language {}){}", c.id, c.name, c.kind, c.language, if c.vip { ", VIP by the creditor's choice" } else { "" });
+    println!("Customer {} — {} ({}, language {}){}", c.customer, c.name, c.kind, c.language, if c.vip { ", VIP by the creditor's choice" } else { "" });
     println!(
         "  e-mail {}, phone {}, credit score {}",
         c.email.as_deref().unwrap_or("-"),
@@ -169,25 +90,35 @@ pub fn customer(store: &mut Store, cid: &str, id: &str, json: bool) -> Result<()
         c.credit_score.map(|s| format!("{s}{}", c.credit_score_date.map(|d| format!(" ({d})")).unwrap_or_default())).unwrap_or_else(|| "-".into())
     );
     println!("  segment: {} — {}", c.segment.map(|s| s.to_string()).unwrap_or_else(|| "not yet run".into()), c.segment_reason.as_deref().unwrap_or(""));
-    println!("  on {now} the rules say: {}", live.reason);
-    if credit > 0 {
-        println!("  credit on account (overpayments): {}", m(credit));
+    println!("  on {} the rules say: {}", c.explanation.as_of, c.explanation.reason);
+    if c.credit.0 > 0 {
+        println!("  credit on account (overpayments): {}", c.credit);
     }
-    let mut ev: Vec<(NaiveDate, String, String)> =
-        changes.iter().map(|s| (s.date, format!("segment {} → {}", s.from.as_deref().unwrap_or("-"), s.to), s.reason.clone())).collect();
+    let mut ev: Vec<(chrono::NaiveDate, String, String)> = c
+        .segment_changes
+        .iter()
+        .map(|s| (s.date, format!("segment {} → {}", s.from.map(|f| f.to_string()).unwrap_or_else(|| "-".into()), s.to), s.reason.clone()))
+        .collect();
     ev.extend(
-        actions
+        c.actions
             .iter()
-            .map(|a| (a.date, format!("{} {} {}", a.claim_id, a.kind, if a.skipped { "(skipped)" } else { "" }), format!("fee {}; {}", m(a.fee), a.reason))),
+            .map(|a| (a.date, format!("{} {} {}", a.claim, a.step, if a.skipped { "(skipped)" } else { "" }), format!("fee {}; {}", a.fee, a.reason))),
     );
     ev.sort_by_key(|e| e.0);
     println!(
         "{}",
         table(
             &["claim", "due", "principal", "open", "status", "last step"],
-            claim_rows
+            c.claims
                 .iter()
-                .map(|(cl, b, last)| vec![cl.id.clone(), cl.due_date.to_string(), m(cl.principal), m(b.total()), cl.status.clone(), last.clone()])
+                .map(|cl| vec![
+                    cl.claim.to_string(),
+                    cl.due_date.to_string(),
+                    cl.principal.to_string(),
+                    cl.open.to_string(),
+                    cl.status.to_string(),
+                    cl.last_step.clone()
+                ])
                 .collect()
         )
     );
@@ -195,84 +126,120 @@ pub fn customer(store: &mut Store, cid: &str, id: &str, json: bool) -> Result<()
     Ok(())
 }
 
-pub fn report(store: &mut Store, cid: &str, aging: bool, dso: bool, as_of: NaiveDate, window: i64, json: bool) -> Result<()> {
-    let (customers, claims) = store.report_data(cid, as_of)?;
-    let custs: Vec<(String, Option<Segment>)> = customers.into_iter().map(|(id, s, _)| (id, s)).collect();
-    if aging {
-        let a = report::aging(&claims, as_of);
-        if json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(
-                    &json!({"as_of": as_of, "buckets": a.iter().map(|b| json!({"bucket": b.bucket, "claims": b.claims, "open": b.open})).collect::<Vec<_>>()})
-                )?
-            );
-        } else {
-            println!("Aging of open claims on {as_of} (days past due)");
-            let mut total = Amounts::default();
-            for b in &a {
-                total.merge(&b.open);
-            }
-            let mut rows: Vec<Vec<String>> = a.iter().map(|b| vec![b.bucket.to_string(), b.claims.to_string(), b.open.to_string()]).collect();
-            rows.push(vec!["total".into(), a.iter().map(|b| b.claims).sum::<usize>().to_string(), total.to_string()]);
-            println!("{}", table(&["bucket", "claims", "open"], rows));
-        }
-        return Ok(());
-    }
-    if dso {
-        let d = report::dso(&custs, &claims, as_of, window);
-        if json {
-            let currencies: Vec<_> = d
-                .currencies
-                .iter()
-                .map(|c| json!({"currency": c.currency.code(), "receivables": m(c.receivables), "sales": m(c.sales), "dso": c.dso, "best_dso": c.best_dso}))
-                .collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(
-                    &json!({"as_of": as_of, "window_days": window, "currencies": currencies, "segments": segment_json(&d.per_segment)})
-                )?
-            );
-        } else {
-            for c in &d.currencies {
-                println!(
-                    "DSO on {as_of} over {window} days in {}: receivables {} / sales {} × {window} = {} days (best possible {} days)",
-                    c.currency,
-                    m(c.receivables),
-                    m(c.sales),
-                    c.dso.map(|x| x.to_string()).unwrap_or("-".into()),
-                    c.best_dso.map(|x| x.to_string()).unwrap_or("-".into())
-                );
-            }
-            if d.currencies.is_empty() {
-                println!("DSO on {as_of} over {window} days: no receivables and no sales");
-            }
-            println!("Invoices paid in the window, by segment:");
-            println!(
-                "{}",
-                table(
-                    &["segment", "paid", "avg days to pay", "avg days late", "on time"],
-                    d.per_segment
-                        .iter()
-                        .map(|s| vec![
-                            s.segment.clone(),
-                            s.paid_invoices.to_string(),
-                            opt(s.avg_days_to_pay),
-                            opt(s.avg_days_late),
-                            s.paid_on_time_share.map(|x| format!("{:.0}%", x * 100.0)).unwrap_or("-".into())
-                        ])
-                        .collect()
-                )
-            );
-        }
-        return Ok(());
-    }
-    let s = report::segments(&custs, &claims, None);
+pub fn run(r: &RunReport, json: bool) -> Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(&json!({"as_of": as_of, "segments": segment_json(&s)}))?);
-    } else {
-        print_segments(&s, as_of);
+        return print_json(r);
     }
+    println!(
+        "Run {} for {}{}: {} open claims, {} actions{}, {} segment changes, {} paused",
+        r.date,
+        r.creditor,
+        if r.dry_run { " (dry run, nothing written)" } else { "" },
+        r.open_claims,
+        r.actions.len(),
+        if r.dry_run { " would be created" } else { " created" },
+        r.segment_changes.len(),
+        r.held.len()
+    );
+    for n in &r.notes {
+        println!("note: {n}");
+    }
+    const SHOW: usize = 40;
+    if !r.segment_changes.is_empty() {
+        let rows = r
+            .segment_changes
+            .iter()
+            .take(SHOW)
+            .map(|s| vec![s.customer.to_string(), s.from.map(|p| p.to_string()).unwrap_or_else(|| "-".into()), s.to.to_string(), s.reason.clone()])
+            .collect();
+        println!("{}", table(&["customer", "from", "to", "reason"], rows));
+    }
+    if !r.actions.is_empty() {
+        let rows = r
+            .actions
+            .iter()
+            .take(SHOW)
+            .map(|a| {
+                vec![
+                    a.claim.to_string(),
+                    a.customer.to_string(),
+                    a.segment.to_string(),
+                    if a.skipped { format!("{} (skipped)", a.step) } else { a.step.to_string() },
+                    a.channel.to_string(),
+                    a.fee.to_string(),
+                    a.interest.to_string(),
+                    a.deadline.to_string(),
+                    a.reason.clone(),
+                ]
+            })
+            .collect();
+        println!("{}", table(&["claim", "customer", "segment", "step", "channel", "fee", "interest", "deadline", "reason"], rows));
+    }
+    let hidden = r.actions.len().saturating_sub(SHOW) + r.segment_changes.len().saturating_sub(SHOW);
+    if hidden > 0 {
+        println!("… {hidden} more rows (use --json for all)");
+    }
+    Ok(())
+}
+
+pub fn aging(a: &Aging, json: bool) -> Result<()> {
+    if json {
+        return print_json(a);
+    }
+    println!("Aging of open claims on {} (days past due)", a.as_of);
+    let mut total = Amounts::default();
+    for b in &a.buckets {
+        total.merge(&b.open);
+    }
+    let mut rows: Vec<Vec<String>> = a.buckets.iter().map(|b| vec![b.bucket.to_string(), b.claims.to_string(), b.open.to_string()]).collect();
+    rows.push(vec!["total".into(), a.buckets.iter().map(|b| b.claims).sum::<usize>().to_string(), total.to_string()]);
+    println!("{}", table(&["bucket", "claims", "open"], rows));
+    Ok(())
+}
+
+pub fn dso(d: &DsoReport, json: bool) -> Result<()> {
+    if json {
+        return print_json(d);
+    }
+    let (as_of, window) = (d.as_of, d.window_days);
+    for c in &d.currencies {
+        println!(
+            "DSO on {as_of} over {window} days in {}: receivables {} / sales {} × {window} = {} days (best possible {} days)",
+            c.currency,
+            c.receivables,
+            c.sales,
+            c.dso.map(|x| x.to_string()).unwrap_or("-".into()),
+            c.best_dso.map(|x| x.to_string()).unwrap_or("-".into())
+        );
+    }
+    if d.currencies.is_empty() {
+        println!("DSO on {as_of} over {window} days: no receivables and no sales");
+    }
+    println!("Invoices paid in the window, by segment:");
+    println!(
+        "{}",
+        table(
+            &["segment", "paid", "avg days to pay", "avg days late", "on time"],
+            d.segments
+                .iter()
+                .map(|s| vec![
+                    s.segment.clone(),
+                    s.paid_invoices.to_string(),
+                    opt(s.avg_days_to_pay),
+                    opt(s.avg_days_late),
+                    s.paid_on_time_share.map(|x| format!("{:.0}%", x * 100.0)).unwrap_or("-".into())
+                ])
+                .collect()
+        )
+    );
+    Ok(())
+}
+
+pub fn segments(s: &Segments, json: bool) -> Result<()> {
+    if json {
+        return print_json(s);
+    }
+    print_segments(&s.segments, s.as_of);
     Ok(())
 }
 
@@ -280,14 +247,7 @@ fn opt(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into())
 }
 
-pub fn segment_json(rows: &[report::SegmentFigures]) -> serde_json::Value {
-    json!(rows
-        .iter()
-        .map(|s| json!({"segment": s.segment, "customers": s.customers, "invoices": s.invoices, "open_claims": s.open_claims, "open_amount": s.open_amount, "reminders": s.reminders, "phone_calls": s.phone_calls, "collection_cases": s.collection_cases, "legal_cases": s.legal_cases, "paid_invoices": s.paid_invoices, "avg_days_to_pay": s.avg_days_to_pay, "avg_days_late": s.avg_days_late, "paid_on_time_share": s.paid_on_time_share, "fees": s.fees, "interest": s.interest}))
-        .collect::<Vec<_>>())
-}
-
-pub fn print_segments(s: &[report::SegmentFigures], as_of: NaiveDate) {
+pub fn print_segments(s: &[report::SegmentFigures], as_of: chrono::NaiveDate) {
     println!("Segments on {as_of}");
     let rows = s
         .iter()

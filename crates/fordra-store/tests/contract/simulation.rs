@@ -327,7 +327,7 @@ fn standing(s: &mut Store, law: &LawBook, customer: &str) -> BTreeMap<String, Ve
     let mut out: BTreeMap<String, Vec<(NaiveDate, String)>> = BTreeMap::new();
     for o in st.steps.iter().filter(|o| o.stands) {
         if let Some(a) = actions.iter().find(|a| a.claim_id == o.claim && a.seq == i64::from(o.seq)) {
-            out.entry(o.claim.clone()).or_default().push((a.date, a.kind.clone()));
+            out.entry(o.claim.clone()).or_default().push((a.date, a.kind.to_string()));
         }
     }
     out

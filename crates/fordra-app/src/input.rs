@@ -1,14 +1,34 @@
-//! CSV input with errors that name the file, line and column. A file is parsed whole before
-//! anything is stored, so a bad row stores nothing.
+//! Input from bytes (a file read by the CLI and an HTTP upload are the same call): CSV with
+//! errors that name the source, line and column, and configuration text. A file is parsed whole
+//! before anything is stored, so a bad row stores nothing.
 
-use anyhow::{anyhow, bail, Result};
+use crate::{AppError, Result};
 use chrono::NaiveDate;
 use fordra_core::domain::DebtorKind;
 use fordra_core::limits;
 use fordra_core::money::{parse_minor, Currency};
 use fordra_store::{CustomerRow, InvoiceRow};
 use std::collections::HashMap;
-use std::path::Path;
+
+/// Configuration text (policy, law tables, mapping) from bytes, refused above the size limit or
+/// when it is not UTF-8.
+pub fn config_text(source: &str, bytes: &[u8]) -> Result<String> {
+    if bytes.len() as u64 > limits::MAX_CONFIG_BYTES {
+        return Err(AppError::invalid(
+            source,
+            format!("{} bytes, above the limit of {} bytes for a configuration file", bytes.len(), limits::MAX_CONFIG_BYTES),
+        ));
+    }
+    String::from_utf8(bytes.to_vec()).map_err(|e| AppError::invalid(source, format!("not UTF-8 text: {e}")))
+}
+
+/// Refuses a file above the size limit for one file.
+pub fn bounded(source: &str, bytes: &[u8]) -> Result<()> {
+    if bytes.len() as u64 > limits::MAX_FILE_BYTES {
+        return Err(AppError::invalid(source, format!("{} bytes, above the limit of {} bytes for one file", bytes.len(), limits::MAX_FILE_BYTES)));
+    }
+    Ok(())
+}
 
 pub struct Sheet {
     pub name: String,
@@ -22,23 +42,10 @@ pub struct Line<'a> {
     rec: &'a csv::StringRecord,
 }
 
-/// Reads a whole file, refusing one above the size limit (before reading it).
-pub fn read_bounded(path: &Path) -> Result<Vec<u8>> {
-    let name = path.display();
-    let len = std::fs::metadata(path).map_err(|e| anyhow!("{name}: {e}"))?.len();
-    if len > limits::MAX_FILE_BYTES {
-        bail!("{name}: {len} bytes, above the limit of {} bytes for one file", limits::MAX_FILE_BYTES);
-    }
-    std::fs::read(path).map_err(|e| anyhow!("{name}: {e}"))
-}
-
 impl Sheet {
-    pub fn read(path: &Path, required: &[&str]) -> Result<Sheet> {
-        Sheet::parse(&path.display().to_string(), &read_bounded(path)?, required)
-    }
-
     /// A sheet from the bytes of a file called `name` (errors name it).
     pub fn parse(name: &str, bytes: &[u8], required: &[&str]) -> Result<Sheet> {
+        bounded(name, bytes)?;
         let name = name.to_string();
         // Line numbers from byte offsets: the csv crate counts one line short in CRLF files (and
         // puts a CRLF record's start on the LF before it, hence `<=`).
@@ -52,21 +59,21 @@ impl Sheet {
         let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(bytes);
         let headers: HashMap<String, usize> = rdr
             .headers()
-            .map_err(|e| anyhow!("{name}: line 1: {e}"))?
+            .map_err(|e| AppError::at(&name, 1, None, e.to_string()))?
             .iter()
             .enumerate()
             .map(|(i, h)| (h.trim_start_matches('\u{feff}').to_ascii_lowercase(), i))
             .collect();
         for r in required {
             if !headers.contains_key(*r) {
-                bail!("{name}: line 1: missing column '{r}' (columns needed: {})", required.join(", "));
+                return Err(AppError::at(&name, 1, None, format!("missing column '{r}' (columns needed: {})", required.join(", "))));
             }
         }
         let mut rows = Vec::new();
         for rec in rdr.records() {
             let rec = rec.map_err(|e| {
                 let line = e.position().map(|p| line_of(p.byte())).unwrap_or(0);
-                anyhow!("{name}: line {line}: {}", e.to_string().split(": ").last().unwrap_or("unreadable row"))
+                AppError::at(&name, line, None, e.to_string().split(": ").last().unwrap_or("unreadable row"))
             })?;
             let line = rec.position().map(|p| line_of(p.byte())).unwrap_or(0);
             if rec.iter().all(|f| f.is_empty()) {
@@ -97,8 +104,8 @@ impl Sheet {
 }
 
 impl<'a> Line<'a> {
-    pub fn err(&self, col: &str, msg: impl std::fmt::Display) -> anyhow::Error {
-        anyhow!("{}: line {}: column {col}: {msg}", self.sheet.name, self.line)
+    pub fn err(&self, col: &str, msg: impl std::fmt::Display) -> AppError {
+        AppError::at(&self.sheet.name, self.line, Some(col), msg.to_string())
     }
     pub fn opt(&self, col: &str) -> Option<&'a str> {
         self.sheet.headers.get(col).and_then(|i| self.rec.get(*i)).filter(|s| !s.is_empty())
@@ -148,8 +155,9 @@ impl<'a> Line<'a> {
 pub const CUSTOMER_COLUMNS: &[&str] = &["id", "name", "kind"];
 pub const INVOICE_COLUMNS: &[&str] = &["id", "customer_id", "issue_date", "due_date", "amount"];
 
-pub fn customers(path: &Path, default_language: &str) -> Result<Vec<CustomerRow>> {
-    let sheet = Sheet::read(path, CUSTOMER_COLUMNS)?;
+/// Customers from CSV bytes named `source`.
+pub fn customers(source: &str, bytes: &[u8], default_language: &str) -> Result<Vec<CustomerRow>> {
+    let sheet = Sheet::parse(source, bytes, CUSTOMER_COLUMNS)?;
     sheet.unique("id")?;
     sheet
         .lines()
@@ -200,8 +208,9 @@ impl std::str::FromStr for ParsedInt {
     }
 }
 
-pub fn invoices(path: &Path, default_currency: Currency) -> Result<Vec<InvoiceRow>> {
-    let sheet = Sheet::read(path, INVOICE_COLUMNS)?;
+/// Invoices from CSV bytes named `source`.
+pub fn invoices(source: &str, bytes: &[u8], default_currency: Currency) -> Result<Vec<InvoiceRow>> {
+    let sheet = Sheet::parse(source, bytes, INVOICE_COLUMNS)?;
     sheet.unique("id")?;
     sheet
         .lines()
@@ -247,12 +256,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn file(bytes: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("in.csv");
-        std::fs::write(&p, bytes).unwrap();
-        (dir, p)
-    }
+    const P: &str = "in.csv";
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
@@ -261,8 +265,8 @@ mod tests {
         #[test]
         fn readers_never_panic(body in proptest::collection::vec(any::<u8>(), 0..400), rows in proptest::collection::vec(r#"[-a-z0-9.,;" ]{0,40}"#, 0..6)) {
             for bytes in [body.clone(), format!("id,name,kind,customer_id,issue_date,due_date,amount,invoice_id,date,credit_score,vip,paid_date\n{}", rows.join("\n")).into_bytes()] {
-                let (_d, p) = file(&bytes);
-                for r in [customers(&p, "sv").err(), invoices(&p, Currency::SEK).err()].into_iter().flatten() {
+                let b: &[u8] = &bytes;
+                for r in [customers(P, b, "sv").err(), invoices(P, b, Currency::SEK).err()].into_iter().flatten() {
                     let msg = r.to_string();
                     prop_assert!(msg.contains("in.csv"), "{}", msg);
                     prop_assert!(msg.contains("line "), "{}", msg);
@@ -275,11 +279,11 @@ mod tests {
     /// id twice said "2 created".
     #[test]
     fn crlf_line_numbers_and_duplicate_ids() {
-        let (_d, p) = file(b"id,customer_id,issue_date,due_date,amount\r\n1,c,2024-01-01,2024-01-31,10\r\n2,c,2024-01-01,2024-01-31,1x\r\n");
-        let e = invoices(&p, Currency::SEK).unwrap_err().to_string();
+        let b: &[u8] = b"id,customer_id,issue_date,due_date,amount\r\n1,c,2024-01-01,2024-01-31,10\r\n2,c,2024-01-01,2024-01-31,1x\r\n";
+        let e = invoices(P, b, Currency::SEK).unwrap_err().to_string();
         assert!(e.ends_with("in.csv: line 3: column amount: '1x' is not an amount (expected e.g. 1234.50)"), "{e}");
-        let (_d, p) = file(b"id,name,kind\r\nk1,A,consumer\r\nk2,B,consumer\r\nk1,C,business\r\n");
-        let e = customers(&p, "sv").unwrap_err().to_string();
+        let b: &[u8] = b"id,name,kind\r\nk1,A,consumer\r\nk2,B,consumer\r\nk1,C,business\r\n";
+        let e = customers(P, b, "sv").unwrap_err().to_string();
         assert!(e.ends_with("in.csv: line 4: column id: 'k1' appears twice (first on line 2)"), "{e}");
     }
 
@@ -304,22 +308,22 @@ mod tests {
             (b"id,customer_id,issue_date,due_date,amount\n1,c,2024-01-01,2024-01-31,10\n", ""),
         ];
         for (bytes, want) in cases {
-            let (_d, p) = file(bytes);
-            match invoices(&p, Currency::SEK) {
+            let b: &[u8] = bytes;
+            match invoices(P, b, Currency::SEK) {
                 Ok(_) => assert!(want.is_empty()),
                 Err(e) => assert!(e.to_string().ends_with(want) && !want.is_empty(), "{e}"),
             }
         }
         let long = format!("id,customer_id,issue_date,due_date,amount\n{},c,2024-01-01,2024-01-31,10\n", "x".repeat(1_000_000));
-        let (_d, p) = file(long.as_bytes());
-        assert!(invoices(&p, Currency::SEK).unwrap_err().to_string().ends_with("line 2: column id: 1000000 characters, at most 64 allowed"));
+        let b: &[u8] = long.as_bytes();
+        assert!(invoices(P, b, Currency::SEK).unwrap_err().to_string().ends_with("line 2: column id: 1000000 characters, at most 64 allowed"));
     }
 
     #[test]
     fn good_rows_parse() {
-        let (_d, p) =
-            file(b"id,customer_id,issue_date,due_date,amount,paid_date\n1,c,2024-01-01,2024-01-31,\"1 234,50\",\n2,c,2024-01-01,2024-01-31,10,2024-02-03\n");
-        let rows = invoices(&p, Currency::SEK).unwrap();
+        let b: &[u8] =
+            b"id,customer_id,issue_date,due_date,amount,paid_date\n1,c,2024-01-01,2024-01-31,\"1 234,50\",\n2,c,2024-01-01,2024-01-31,10,2024-02-03\n";
+        let rows = invoices(P, b, Currency::SEK).unwrap();
         assert_eq!(rows[0].amount, 123450);
         assert_eq!(rows[0].invoice_number, "1");
         assert_eq!(rows[1].paid_date, Some("2024-02-03".parse().unwrap()));

@@ -1,0 +1,165 @@
+//! A claim's timeline: invoice, every step with its reason, fees, interest, payments, pauses;
+//! balances, and interest accrued but not yet posted.
+
+use crate::{App, ClaimId, CreditorId, CustomerId, Minor, Result};
+use chrono::NaiveDate;
+use fordra_core::domain::{ClaimStatus, DebtorKind, Segment};
+use serde::Serialize;
+
+/// A claim as the advisor sees it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimView {
+    /// The claim.
+    pub claim: ClaimId,
+    /// Its customer.
+    pub customer: CustomerId,
+    /// The customer's name.
+    pub customer_name: String,
+    /// The customer's kind.
+    #[serde(skip)]
+    pub customer_kind: DebtorKind,
+    /// The customer's segment (none before the first run).
+    pub segment: Option<Segment>,
+    /// Invoice number.
+    pub invoice_number: String,
+    /// Issued.
+    pub issue_date: NaiveDate,
+    /// Due.
+    pub due_date: NaiveDate,
+    /// Currency code.
+    pub currency: &'static str,
+    /// Principal as invoiced.
+    pub principal: Minor,
+    /// Open or paid.
+    pub status: ClaimStatus,
+    /// When it was settled.
+    pub settled_date: Option<NaiveDate>,
+    /// The latest step taken (not skipped or reverted), or "none".
+    pub last_step: String,
+    /// The pause in force today, described.
+    pub paused: Option<String>,
+    /// Open balances.
+    pub balances: ClaimBalances,
+    /// Every event in date order.
+    pub timeline: Vec<TimelineEvent>,
+    /// The day the accrued interest is computed to.
+    #[serde(skip)]
+    pub as_of: NaiveDate,
+}
+
+/// A claim's open balances.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimBalances {
+    /// Principal.
+    pub principal: Minor,
+    /// Fees.
+    pub fees: Minor,
+    /// Interest posted.
+    pub interest: Minor,
+    /// All of it.
+    pub total: Minor,
+    /// Interest accrued to today, posted at the next step or payment.
+    pub interest_accrued_not_posted: Minor,
+}
+
+/// One event of a timeline.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineEvent {
+    /// When.
+    pub date: NaiveDate,
+    /// What.
+    pub event: String,
+    /// The amount it moved, if any.
+    pub amount: Option<Minor>,
+    /// Details.
+    pub detail: String,
+    /// Ledger entries before steps on one day, steps before later entries.
+    #[serde(skip)]
+    order: u8,
+}
+
+impl App<'_> {
+    /// The claim's timeline and balances as of today.
+    pub fn claim_timeline(&mut self, creditor: &CreditorId, id: &ClaimId) -> Result<ClaimView> {
+        let cr = self.store.creditor(creditor)?;
+        let c = self.store.claim(creditor, id)?;
+        let cust = self.store.customer(creditor, &c.customer_id)?;
+        let ledger = self.store.ledger(creditor, id)?;
+        let actions = self.store.actions_of_claim(creditor, id)?;
+        let pauses: Vec<_> = self
+            .store
+            .pauses(creditor)?
+            .into_iter()
+            .filter(|p| p.claim_id.as_deref() == Some(id.as_str()) || (p.claim_id.is_none() && p.customer_id == c.customer_id))
+            .collect();
+        let now = self.today;
+        let bal = self.store.balances(creditor, id, NaiveDate::MAX)?;
+        // Interest accrued to today but not yet posted: what settles it now, less its balance.
+        let accrued =
+            if c.status == ClaimStatus::Open { self.store.amount_due(&cr, self.law, id, now)? - self.store.balances(creditor, id, now)?.total() } else { 0 };
+        let mut ev: Vec<TimelineEvent> = Vec::new();
+        for l in &ledger {
+            ev.push(TimelineEvent {
+                date: l.date,
+                order: if l.kind == "invoice" { 0 } else { 2 },
+                event: l.kind.replace("fee:", "fee: "),
+                amount: Some(Minor(l.amount)),
+                detail: format!("{}{}", l.memo, l.component.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default()),
+            });
+        }
+        for a in &actions {
+            let mut what =
+                if a.skipped { format!("step {}: {} (skipped)", a.step_no, a.kind) } else { format!("step {}: {} by {}", a.step_no, a.kind, a.channel) };
+            let mut detail = format!("deadline {}", a.deadline);
+            if let (Some(x), false) = (a.amount_to_pay, a.skipped) {
+                detail.push_str(&format!(", to pay {} by then", Minor(x)));
+            }
+            detail.push_str(&format!("; {}", a.reason));
+            if let Some(r) = &a.reverted {
+                what.push_str(" (reverted)");
+                detail = format!("{r}; {detail}");
+            }
+            ev.push(TimelineEvent { date: a.date, order: 1, event: what, amount: None, detail });
+        }
+        for p in &pauses {
+            ev.push(TimelineEvent {
+                date: p.pause.from,
+                order: 1,
+                event: format!("pause {}: {}", p.id, p.pause.kind),
+                amount: None,
+                detail: p.pause.describe(),
+            });
+            if let Some(e) = p.pause.ended {
+                ev.push(TimelineEvent { date: e, order: 1, event: format!("pause {} ended", p.id), amount: None, detail: String::new() });
+            }
+        }
+        ev.sort_by_key(|e| (e.date, e.order));
+        let last_step = actions.iter().rfind(|a| !a.skipped && a.reverted.is_none()).map(|a| a.kind.to_string()).unwrap_or_else(|| "none".into());
+        let paused = pauses.iter().find(|p| p.pause.active_on(now)).map(|p| p.pause.describe());
+        Ok(ClaimView {
+            claim: id.clone(),
+            customer: CustomerId(cust.id),
+            customer_name: cust.name,
+            customer_kind: cust.kind,
+            segment: cust.segment,
+            invoice_number: c.invoice_number,
+            issue_date: c.issue_date,
+            due_date: c.due_date,
+            currency: c.currency.code(),
+            principal: Minor(c.principal),
+            status: c.status,
+            settled_date: c.settled_date,
+            last_step,
+            paused,
+            balances: ClaimBalances {
+                principal: Minor(bal.principal),
+                fees: Minor(bal.fees),
+                interest: Minor(bal.interest),
+                total: Minor(bal.total()),
+                interest_accrued_not_posted: Minor(accrued),
+            },
+            timeline: ev,
+            as_of: now,
+        })
+    }
+}

@@ -1,0 +1,74 @@
+//! The creditor's handling models and segmentation rules: show, set (validated against the law,
+//! starting and ending experiments with it), and the defaults of a jurisdiction.
+
+use crate::{App, AppError, CreditorId, Result};
+use fordra_core::domain::JurisdictionCode;
+use fordra_core::model::Policy;
+use serde::Serialize;
+
+/// A policy set.
+#[derive(Clone, Debug, Serialize)]
+pub struct PolicySet {
+    /// The creditor.
+    pub creditor: CreditorId,
+    /// Always "updated".
+    pub policy: &'static str,
+    /// Where it came from.
+    pub file: String,
+    /// Experiments started (challengers new in the policy).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub started: Vec<String>,
+    /// Experiments stopped (challengers removed from it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stopped: Vec<String>,
+}
+
+/// A jurisdiction's default handling models.
+pub fn default_policy(j: JurisdictionCode) -> Policy {
+    Policy::default_for(j)
+}
+
+/// Reads a policy from TOML bytes named `source` (a file name or an upload).
+pub fn parse_policy(source: &str, bytes: &[u8]) -> Result<Policy> {
+    let text = crate::input::config_text(source, bytes)?;
+    Policy::from_toml(&text).map_err(|e| AppError::invalid(source, e.to_string()))
+}
+
+impl App<'_> {
+    /// The creditor's policy.
+    pub fn show_policy(&mut self, creditor: &CreditorId) -> Result<Policy> {
+        Ok(self.store.creditor(creditor)?.policy)
+    }
+
+    /// Replaces the creditor's policy after checking it against the law; a challenger new in
+    /// it starts an experiment, one removed from it ends its experiment ("stopped").
+    pub fn set_policy(&mut self, creditor: &CreditorId, policy: Policy, source: &str) -> Result<PolicySet> {
+        let mut c = self.store.creditor(creditor)?;
+        let j = self.law.jurisdiction(c.jurisdiction)?;
+        policy
+            .validate(j, c.reminder_fee_agreed, self.today)
+            .map_err(|rules| AppError::invalid(source, format!("refused, the policy breaks these rules:\n  - {}", rules.join("\n  - "))))?;
+        let (before, after) = (c.policy.challengers.clone(), policy.challengers.clone());
+        let started: Vec<_> = after.iter().filter(|n| !before.iter().any(|o| o.name == n.name)).cloned().collect();
+        let stopped: Vec<_> = before.iter().filter(|o| !after.iter().any(|n| n.name == o.name)).map(|c| c.name.clone()).collect();
+        c.policy = policy;
+        let today = self.today;
+        self.store.tx(|s| {
+            for ch in &started {
+                s.start_experiment(creditor, ch)?;
+            }
+            for name in &stopped {
+                s.end_experiment(creditor, name, today, "stopped")?;
+            }
+            s.save_creditor(&c)?;
+            s.audit(creditor, "policy", "set", &format!("from {source}"))
+        })?;
+        Ok(PolicySet {
+            creditor: creditor.clone(),
+            policy: "updated",
+            file: source.to_string(),
+            started: started.into_iter().map(|c| c.name).collect(),
+            stopped,
+        })
+    }
+}

@@ -1,0 +1,171 @@
+//! The daily run (and its dry run), and reverting the latest run.
+
+use crate::{App, ClaimId, CreditorId, CustomerId, Minor, Result};
+use chrono::NaiveDate;
+use fordra_core::domain::{Channel, FeeKind, Segment, StepKind};
+use serde::Serialize;
+
+/// What to run.
+#[derive(Clone, Copy, Debug)]
+pub struct RunInput {
+    /// The day (the adapter's default: today).
+    pub date: NaiveDate,
+    /// Decide and show, write nothing.
+    pub dry_run: bool,
+    /// Allow a date more than a week after today.
+    pub allow_future: bool,
+}
+
+/// A day's run.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    /// The day.
+    pub date: NaiveDate,
+    /// The creditor.
+    pub creditor: CreditorId,
+    /// Nothing was written.
+    pub dry_run: bool,
+    /// Open claims considered.
+    pub open_claims: usize,
+    /// Steps written (0 in a dry run).
+    pub actions_created: usize,
+    /// Every step taken (or, in a dry run, that would be).
+    pub actions: Vec<RunAction>,
+    /// Customers whose segment changed, with the reason.
+    pub segment_changes: Vec<SegmentChange>,
+    /// Claims paused, with the reason.
+    pub held: Vec<HeldClaim>,
+    /// What the run should say that is not a decision.
+    pub notes: Vec<String>,
+}
+
+/// One step of a run.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunAction {
+    /// The claim.
+    pub claim: ClaimId,
+    /// Its customer.
+    pub customer: CustomerId,
+    /// The customer's segment.
+    pub segment: Segment,
+    /// The step.
+    pub step: StepKind,
+    /// Its place in the handling model (0: a pre-due nudge).
+    pub step_no: usize,
+    /// How it reaches the debtor.
+    pub channel: Channel,
+    /// Fees charged in total.
+    pub fee: Minor,
+    /// Each fee with its legal basis.
+    pub fees: Vec<FeeOut>,
+    /// Late interest posted.
+    pub interest: Minor,
+    /// What the debtor pays to settle by the deadline.
+    pub amount_to_pay: Minor,
+    /// The deadline.
+    pub deadline: NaiveDate,
+    /// The grouped letter it goes in.
+    pub letter: Option<String>,
+    /// Taken as a formality without contacting the debtor.
+    pub skipped: bool,
+    /// Why, in words.
+    pub reason: String,
+    /// The experiment arm that decided it.
+    pub arm: Option<String>,
+}
+
+/// A fee with its legal basis.
+#[derive(Clone, Debug, Serialize)]
+pub struct FeeOut {
+    /// Which fee.
+    pub kind: FeeKind,
+    /// Amount.
+    pub amount: Minor,
+    /// Legal basis in words with the source.
+    pub basis: String,
+}
+
+/// A customer's segment change.
+#[derive(Clone, Debug, Serialize)]
+pub struct SegmentChange {
+    /// The customer.
+    pub customer: CustomerId,
+    /// Before (none at the first run).
+    pub from: Option<Segment>,
+    /// After.
+    pub to: Segment,
+    /// Why.
+    pub reason: String,
+}
+
+/// A claim not handled because it is paused.
+#[derive(Clone, Debug, Serialize)]
+pub struct HeldClaim {
+    /// The claim.
+    pub claim: ClaimId,
+    /// The pause.
+    pub reason: String,
+}
+
+/// A run undone.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReverted {
+    /// The run's date.
+    pub reverted: NaiveDate,
+    /// Steps undone.
+    pub actions: i64,
+    /// Segment changes put back.
+    pub segment_changes: i64,
+    /// Why.
+    pub reason: String,
+}
+
+impl App<'_> {
+    /// Decides the day for every open claim and, unless a dry run, writes it in one
+    /// transaction: steps, fees, interest, segment changes.
+    pub fn run_day(&mut self, creditor: &CreditorId, input: RunInput) -> Result<RunReport> {
+        let r = self.store.run_day_with(creditor, self.law, input.date, input.dry_run, input.allow_future)?;
+        let actions: Vec<RunAction> = r
+            .actions
+            .iter()
+            .map(|a| RunAction {
+                claim: ClaimId(a.claim_id.clone()),
+                customer: CustomerId(a.customer_id.clone()),
+                segment: a.segment,
+                step: a.kind,
+                step_no: a.step_no,
+                channel: a.channel,
+                fee: Minor(a.fee_total()),
+                fees: a.fees.iter().map(|f| FeeOut { kind: f.kind, amount: Minor(f.amount), basis: f.basis.clone() }).collect(),
+                interest: Minor(a.interest),
+                amount_to_pay: Minor(a.amount_to_pay),
+                deadline: a.deadline,
+                letter: a.letter.clone(),
+                skipped: a.skipped,
+                reason: a.reason.clone(),
+                arm: a.arm.clone(),
+            })
+            .collect();
+        Ok(RunReport {
+            date: input.date,
+            creditor: creditor.clone(),
+            dry_run: input.dry_run,
+            open_claims: r.open_claims,
+            actions_created: if input.dry_run { 0 } else { actions.len() },
+            actions,
+            segment_changes: r
+                .segment_changes()
+                .map(|s| SegmentChange { customer: CustomerId(s.customer_id.clone()), from: s.previous, to: s.segment, reason: s.reason.clone() })
+                .collect(),
+            held: r.held.iter().map(|h| HeldClaim { claim: ClaimId(h.claim_id.clone()), reason: h.reason.clone() }).collect(),
+            notes: r.notes,
+        })
+    }
+
+    /// Undoes the latest run (only the latest): its steps stay recorded as reverted, their fees
+    /// and interest are reversed by correcting entries, its segment changes are put back.
+    pub fn revert_run(&mut self, creditor: &CreditorId, date: NaiveDate, reason: &str) -> Result<RunReverted> {
+        let r = self.store.revert_run(creditor, self.law, date, reason)?;
+        Ok(RunReverted { reverted: date, actions: r.actions, segment_changes: r.segment_changes, reason: reason.to_string() })
+    }
+}
