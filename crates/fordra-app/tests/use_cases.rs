@@ -62,7 +62,6 @@ fn portfolio(dir: &tempfile::TempDir) -> Store {
     assert_eq!((c.rows, c.created), (3, 3));
     let i = app.import_invoices(&acme, "invoices.csv", INVOICES).unwrap();
     assert_eq!(i.created, 4);
-    drop(app);
     store
 }
 
