@@ -44,7 +44,7 @@ impl BankFormat {
 /// Recognises a file by its first bytes (a UTF-8 byte-order mark is skipped).
 pub fn detect(bytes: &[u8]) -> BankFormat {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]).to_string();
+    let head = String::from_utf8_lossy(bytes.get(..2048).unwrap_or(bytes)).to_string();
     let first = head.lines().next().unwrap_or("").trim_end_matches('\r');
     if first.starts_with("01BGMAX") {
         BankFormat::Bgmax
@@ -138,14 +138,26 @@ fn bgmax_items(d: &bgmax::Deposit, name: &str, notes: &RefCell<Vec<String>>) -> 
     for (n, p) in d.payments.iter().enumerate() {
         let key = format!("bgmax:{}:{}:{}:{}:{}", d.payee_bankgiro, d.payment_date, d.serial, p.serial, n + 1);
         if p.record == 21 {
-            let reason = format!("deduction (record 21) with reference {}: not booked, review it against your credit notes", p.reference);
-            out.push(FileItem::Refused { key, line: p.line, date: d.payment_date, amount: -p.amount, currency: d.currency.clone(), reason });
+            let reason = format!(
+                "deduction (record 21) with reference {}: not booked, review it against your credit notes",
+                p.reference
+            );
+            out.push(FileItem::Refused {
+                key,
+                line: p.line,
+                date: d.payment_date,
+                amount: -p.amount,
+                currency: d.currency.clone(),
+                reason,
+            });
             continue;
         }
         let mut refs: Vec<String> = Some(p.reference.clone()).filter(|r| !r.is_empty()).into_iter().collect();
         for x in &p.extra_references {
             if x.negative {
-                notes.borrow_mut().push(format!("{name}: line {}: negative extra reference {} is not booked", x.line, x.reference));
+                notes
+                    .borrow_mut()
+                    .push(format!("{name}: line {}: negative extra reference {} is not booked", x.line, x.reference));
             } else {
                 refs.push(x.reference.clone());
             }
@@ -184,8 +196,11 @@ fn camt_items(f: &camt::CamtFile) -> Vec<FileItem> {
                 });
                 continue;
             };
-            let txs: Vec<camt::CamtTx> =
-                if e.transactions.is_empty() { vec![camt::CamtTx { line: e.line, ..Default::default() }] } else { e.transactions.clone() };
+            let txs: Vec<camt::CamtTx> = if e.transactions.is_empty() {
+                vec![camt::CamtTx { line: e.line, ..Default::default() }]
+            } else {
+                e.transactions.clone()
+            };
             for (n, t) in txs.iter().enumerate() {
                 let amount = t.amount.unwrap_or(if txs.len() == 1 { e.amount } else { 0 });
                 // The bank's reference for the transaction, else the entry's with the position,
@@ -215,17 +230,36 @@ fn camt_items(f: &camt::CamtFile) -> Vec<FileItem> {
                         (None, false) => ReversalTarget::ReferenceAmount(t.references.join(" "), amount),
                         (None, true) => ReversalTarget::Key(key.clone()),
                     };
-                    out.push(FileItem::Reversal(Reversal { key: format!("{key}:reversal"), line: t.line, date, target }));
+                    out.push(FileItem::Reversal(Reversal {
+                        key: format!("{key}:reversal"),
+                        line: t.line,
+                        date,
+                        target,
+                    }));
                     continue;
                 }
                 if !e.status.is_empty() && e.status != "BOOK" {
                     let reason = format!("entry with status {}: not booked by the bank yet", e.status);
-                    out.push(FileItem::Refused { key: format!("{key}:{}", e.status), line: t.line, date, amount, currency: e.currency.clone(), reason });
+                    out.push(FileItem::Refused {
+                        key: format!("{key}:{}", e.status),
+                        line: t.line,
+                        date,
+                        amount,
+                        currency: e.currency.clone(),
+                        reason,
+                    });
                     continue;
                 }
                 if !e.credit {
                     let reason = "a debit (money out), not a payment".to_string();
-                    out.push(FileItem::Refused { key, line: t.line, date, amount: -amount, currency: e.currency.clone(), reason });
+                    out.push(FileItem::Refused {
+                        key,
+                        line: t.line,
+                        date,
+                        amount: -amount,
+                        currency: e.currency.clone(),
+                        reason,
+                    });
                     continue;
                 }
                 out.push(FileItem::Payment(Incoming {
@@ -252,8 +286,20 @@ fn ktl_items(f: &ktl::KtlFile, name: &str, notes: &RefCell<Vec<String>>) -> Vec<
     for b in &f.batches {
         for p in &b.payments {
             let key = if p.archive_id.is_empty() {
-                notes.borrow_mut().push(format!("{name}: line {}: no archive id: the payment is known by its content", p.line));
-                content.key("ktl", &[&p.account, &p.payment_date.to_string(), &p.reference, &p.payer, &p.amount.to_string(), &p.correction.to_string()])
+                notes
+                    .borrow_mut()
+                    .push(format!("{name}: line {}: no archive id: the payment is known by its content", p.line));
+                content.key(
+                    "ktl",
+                    &[
+                        &p.account,
+                        &p.payment_date.to_string(),
+                        &p.reference,
+                        &p.payer,
+                        &p.amount.to_string(),
+                        &p.correction.to_string(),
+                    ],
+                )
             } else {
                 format!("ktl:{}", p.archive_id)
             };
@@ -370,7 +416,11 @@ impl From<&BankPaymentResult> for PaymentOut {
             date: p.date,
             payer: p.payer.clone(),
             matched_claim: p.claims.first().map(|c| ClaimId(c.0.clone())),
-            claims: p.claims.iter().map(|(c, a)| ClaimAmount { claim: ClaimId(c.clone()), amount: Minor(*a) }).collect(),
+            claims: p
+                .claims
+                .iter()
+                .map(|(c, a)| ClaimAmount { claim: ClaimId(c.clone()), amount: Minor(*a) })
+                .collect(),
             status: p.status.clone(),
             how: p.how.clone(),
             suggestions: p.suggestions.clone(),
@@ -461,7 +511,12 @@ impl App<'_> {
     /// matches every payment, books it (unless a dry run) and queues the rest; reversals and
     /// deductions are recorded. Each payment's result is passed to `each` as it is known (a file
     /// of a million payments is never held whole); on an error nothing is booked.
-    pub fn import_bank_file(&mut self, creditor: &CreditorId, file: BankFile<'_>, each: &mut dyn FnMut(PaymentOut) -> Result<()>) -> Result<BankImported> {
+    pub fn import_bank_file(
+        &mut self,
+        creditor: &CreditorId,
+        file: BankFile<'_>,
+        each: &mut dyn FnMut(PaymentOut) -> Result<()>,
+    ) -> Result<BankImported> {
         crate::input::bounded(file.source, file.bytes)?;
         let c = self.store.creditor(creditor)?;
         let format = file.format.unwrap_or_else(|| detect(file.bytes));
@@ -478,7 +533,16 @@ impl App<'_> {
             })
         };
         let source = crate::imports::base_name(file.source);
-        let r = self.store.import_bank_payments_each(creditor, self.law, format.name(), &source, &checksum(file.bytes), &mut it, file.dry_run, &mut on_each);
+        let r = self.store.import_bank_payments_each(
+            creditor,
+            self.law,
+            format.name(),
+            &source,
+            &checksum(file.bytes),
+            &mut it,
+            file.dry_run,
+            &mut on_each,
+        );
         drop(it);
         if let Some(e) = failed {
             return Err(e);
@@ -500,7 +564,12 @@ impl App<'_> {
             by_status: r
                 .totals
                 .iter()
-                .map(|t| StatusCount { status: t.status.clone(), currency: t.currency.clone(), count: t.count, amount: Minor(t.amount) })
+                .map(|t| StatusCount {
+                    status: t.status.clone(),
+                    currency: t.currency.clone(),
+                    count: t.count,
+                    amount: Minor(t.amount),
+                })
                 .collect(),
             matched: count(&|s| s == "matched" || s == "overpaid"),
             partly_matched: count(&|s| s == "partly matched"),
@@ -524,7 +593,12 @@ impl App<'_> {
     }
 
     /// What was received and allocated per invoice from `from` through `to`.
-    pub fn payment_report(&mut self, creditor: &CreditorId, from: NaiveDate, to: NaiveDate) -> Result<Vec<PaymentReportLine>> {
+    pub fn payment_report(
+        &mut self,
+        creditor: &CreditorId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<PaymentReportLine>> {
         Ok(self
             .store
             .payment_report(creditor, from, to)?

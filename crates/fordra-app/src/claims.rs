@@ -90,13 +90,18 @@ impl App<'_> {
             .store
             .pauses(creditor)?
             .into_iter()
-            .filter(|p| p.claim_id.as_deref() == Some(id.as_str()) || (p.claim_id.is_none() && p.customer_id == c.customer_id))
+            .filter(|p| {
+                p.claim_id.as_deref() == Some(id.as_str()) || (p.claim_id.is_none() && p.customer_id == c.customer_id)
+            })
             .collect();
         let now = self.today;
         let bal = self.store.balances(creditor, id, NaiveDate::MAX)?;
         // Interest accrued to today but not yet posted: what settles it now, less its balance.
-        let accrued =
-            if c.status == ClaimStatus::Open { self.store.amount_due(&cr, self.law, id, now)? - self.store.balances(creditor, id, now)?.total() } else { 0 };
+        let accrued = if c.status == ClaimStatus::Open {
+            self.store.amount_due(&cr, self.law, id, now)? - self.store.balances(creditor, id, now)?.total()
+        } else {
+            0
+        };
         let mut ev: Vec<TimelineEvent> = Vec::new();
         for l in &ledger {
             ev.push(TimelineEvent {
@@ -108,8 +113,11 @@ impl App<'_> {
             });
         }
         for a in &actions {
-            let mut what =
-                if a.skipped { format!("step {}: {} (skipped)", a.step_no, a.kind) } else { format!("step {}: {} by {}", a.step_no, a.kind, a.channel) };
+            let mut what = if a.skipped {
+                format!("step {}: {} (skipped)", a.step_no, a.kind)
+            } else {
+                format!("step {}: {} by {}", a.step_no, a.kind, a.channel)
+            };
             let mut detail = format!("deadline {}", a.deadline);
             if let (Some(x), false) = (a.amount_to_pay, a.skipped) {
                 detail.push_str(&format!(", to pay {} by then", Minor(x)));
@@ -130,11 +138,21 @@ impl App<'_> {
                 detail: p.pause.describe(),
             });
             if let Some(e) = p.pause.ended {
-                ev.push(TimelineEvent { date: e, order: 1, event: format!("pause {} ended", p.id), amount: None, detail: String::new() });
+                ev.push(TimelineEvent {
+                    date: e,
+                    order: 1,
+                    event: format!("pause {} ended", p.id),
+                    amount: None,
+                    detail: String::new(),
+                });
             }
         }
         ev.sort_by_key(|e| (e.date, e.order));
-        let last_step = actions.iter().rfind(|a| !a.skipped && a.reverted.is_none()).map(|a| a.kind.to_string()).unwrap_or_else(|| "none".into());
+        let last_step = actions
+            .iter()
+            .rfind(|a| !a.skipped && a.reverted.is_none())
+            .map(|a| a.kind.to_string())
+            .unwrap_or_else(|| "none".into());
         let paused = pauses.iter().find(|p| p.pause.active_on(now)).map(|p| p.pause.describe());
         Ok(ClaimView {
             claim: id.clone(),

@@ -162,7 +162,9 @@ impl App<'_> {
             policy,
         };
         check_creditor(&c)?;
-        c.policy.validate(j, c.reminder_fee_agreed, self.today).map_err(|e| AppError::invalid(format!("creditor {}", c.id), e.join("; ")))?;
+        c.policy
+            .validate(j, c.reminder_fee_agreed, self.today)
+            .map_err(|e| AppError::invalid(format!("creditor {}", c.id), e.join("; ")))?;
         let created = self.store.create_creditor(&c)?;
         Ok(CreditorAdded {
             creditor: CreditorId(c.id.clone()),
@@ -192,7 +194,10 @@ impl App<'_> {
         match ids.as_slice() {
             [one] => Ok(CreditorId(one.clone())),
             [] => Err(AppError::NotFound { entity: "creditor", id: String::new() }),
-            _ => Err(AppError::Conflict(format!("this database holds several creditors ({}): choose one", ids.join(", ")))),
+            _ => Err(AppError::Conflict(format!(
+                "this database holds several creditors ({}): choose one",
+                ids.join(", ")
+            ))),
         }
     }
 

@@ -158,7 +158,11 @@ impl App<'_> {
         let mut claim_rows = Vec::new();
         for cl in claims {
             let b = self.store.balances(creditor, &cl.id, NaiveDate::MAX)?;
-            let last = actions.iter().rfind(|a| a.claim_id == cl.id && !a.skipped && a.reverted.is_none()).map(|a| a.kind.to_string()).unwrap_or_default();
+            let last = actions
+                .iter()
+                .rfind(|a| a.claim_id == cl.id && !a.skipped && a.reverted.is_none())
+                .map(|a| a.kind.to_string())
+                .unwrap_or_default();
             claim_rows.push(CustomerClaim {
                 claim: ClaimId(cl.id),
                 due_date: cl.due_date,
@@ -183,7 +187,10 @@ impl App<'_> {
             segment_reason: c.segment_reason,
             credit: Minor(credit),
             explanation: Explanation { as_of: now, segment: live.segment, reason: live.reason },
-            segment_changes: changes.into_iter().map(|s| SegmentChangeOut { date: s.date, from: s.from, to: s.to, reason: s.reason }).collect(),
+            segment_changes: changes
+                .into_iter()
+                .map(|s| SegmentChangeOut { date: s.date, from: s.from, to: s.to, reason: s.reason })
+                .collect(),
             claims: claim_rows,
             actions: actions
                 .into_iter()
@@ -208,7 +215,8 @@ impl App<'_> {
 
     /// Pays back (part of) a customer's credit from overpayments; the same refund twice is one.
     pub fn refund(&mut self, creditor: &CreditorId, r: &RefundInput) -> Result<Refunded> {
-        let (refund, left) = self.store.refund(creditor, self.law, &r.customer, r.amount.0, r.currency, r.date, &r.note)?;
+        let (refund, left) =
+            self.store.refund(creditor, self.law, &r.customer, r.amount.0, r.currency, r.date, &r.note)?;
         Ok(Refunded { refund, customer: r.customer.clone(), amount: r.amount, date: r.date, credit_left: Minor(left) })
     }
 }

@@ -82,10 +82,15 @@ pub const DEMO_EXPERIMENT: &str = "early-text";
 /// Hidden payer behaviour: the engine never sees it, only its effects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Payer {
+    /// Pays on time or a reminder away.
     Prompt,
+    /// Pays a few days late, at once when reminded.
     Forgetful,
+    /// Pays weeks late; a demand helps.
     Slow,
+    /// Pays part, late; needs collection or legal action.
     Distressed,
+    /// Rarely pays at all.
     Defaulter,
 }
 
@@ -167,12 +172,18 @@ fn start_lab(app: &mut App<'_>, start: NaiveDate, notes: &mut Vec<String>) -> Re
     let mut creditor = store.creditor(DEMO_CREDITOR)?;
     let p = &mut creditor.policy;
     p.segmentation.predicted_late = Some(rust_decimal::Decimal::new(7, 1));
-    p.nudge = Some(fordra_core::model::Nudge { min_p_late: rust_decimal::Decimal::new(5, 1), days_before_due: 3, channel: fordra_core::domain::Channel::Sms });
+    p.nudge = Some(fordra_core::model::Nudge {
+        min_p_late: rust_decimal::Decimal::new(5, 1),
+        days_before_due: 3,
+        channel: fordra_core::domain::Channel::Sms,
+    });
     let mut steps = p.model(fordra_core::domain::Segment::Normal).steps.clone();
-    steps[0].days = 3;
-    steps[0].channel = fordra_core::domain::Channel::Sms;
-    // A text is not a written reminder: it carries no fee (1981:739 2 §).
-    steps[0].fee = fordra_core::model::FeeSpec::None;
+    if let Some(first) = steps.first_mut() {
+        first.days = 3;
+        first.channel = fordra_core::domain::Channel::Sms;
+        // A text is not a written reminder: it carries no fee (1981:739 2 §).
+        first.fee = fordra_core::model::FeeSpec::None;
+    }
     let c = fordra_core::model::Challenger {
         name: DEMO_EXPERIMENT.into(),
         segment: fordra_core::domain::Segment::Normal,
@@ -250,7 +261,11 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
             reminder_fee_agreed: None,
             reminder_fee_agreed_on: None,
             id: id.clone(),
-            name: if kind == DebtorKind::Business { format!("Företag {} AB", i + 1) } else { format!("Kund {}", i + 1) },
+            name: if kind == DebtorKind::Business {
+                format!("Företag {} AB", i + 1)
+            } else {
+                format!("Kund {}", i + 1)
+            },
             kind,
             language: if rng.gen_bool(0.9) { "sv".into() } else { "en".into() },
             email: rng.gen_bool(0.8).then(|| format!("{}@example.se", id.to_lowercase())),
@@ -276,7 +291,8 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
     for c in &customers {
         let Some(p) = payer.get(&c.id).copied() else { continue };
         let day = rng.gen_range(1..=28);
-        let mut issue = NaiveDate::from_ymd_opt(history_start.year(), history_start.month(), day).unwrap_or(history_start);
+        let mut issue =
+            NaiveDate::from_ymd_opt(history_start.year(), history_start.month(), day).unwrap_or(history_start);
         while issue <= end {
             if issue >= history_start {
                 n += 1;
@@ -322,7 +338,8 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
         }
     }
     store.import_invoices(DEMO_CREDITOR, law, &history, "demo-history.csv")?;
-    let truth: Vec<(String, &'static str)> = customers.iter().map(|c| (c.id.clone(), payer.get(&c.id).map_or("", |p| p.name()))).collect();
+    let truth: Vec<(String, &'static str)> =
+        customers.iter().map(|c| (c.id.clone(), payer.get(&c.id).map_or("", |p| p.name()))).collect();
     let lab = if a.no_lab { None } else { start_lab(app, start, &mut notes)? };
     let store = &mut *app.store;
     let mut totals = (0usize, 0usize, 0usize);
@@ -334,7 +351,8 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
             store.import_invoices(DEMO_CREDITOR, law, &rows, "demo-invoices.csv")?;
         }
         // Payments arriving today.
-        let due_today: Vec<(String, i64)> = plans.iter().filter(|(_, p)| p.date == day).map(|(id, p)| (id.clone(), p.share)).collect();
+        let due_today: Vec<(String, i64)> =
+            plans.iter().filter(|(_, p)| p.date == day).map(|(id, p)| (id.clone(), p.share)).collect();
         let mut payments = Vec::new();
         for (claim, share) in due_today {
             plans.remove(&claim);

@@ -76,7 +76,12 @@ impl AppError {
     }
     /// Bad input at a line and column of a file.
     pub fn at(source: &str, line: usize, column: Option<&str>, reason: impl Into<String>) -> AppError {
-        AppError::Invalid(Invalid { source: source.to_string(), line: Some(line), column: column.map(str::to_string), reason: reason.into() })
+        AppError::Invalid(Invalid {
+            source: source.to_string(),
+            line: Some(line),
+            column: column.map(str::to_string),
+            reason: reason.into(),
+        })
     }
     /// The same error with a source put in front of its text (a file name for a policy's rules).
     pub fn in_source(self, source: &str) -> AppError {
@@ -85,8 +90,18 @@ impl AppError {
                 i.source = source.to_string();
                 AppError::Invalid(i)
             }
-            AppError::Invalid(i) => AppError::Invalid(Invalid { reason: i.to_string(), source: source.to_string(), line: None, column: None }),
-            AppError::Unlawful { rules } => AppError::Invalid(Invalid { source: source.to_string(), line: None, column: None, reason: unlawful_text(&rules) }),
+            AppError::Invalid(i) => AppError::Invalid(Invalid {
+                reason: i.to_string(),
+                source: source.to_string(),
+                line: None,
+                column: None,
+            }),
+            AppError::Unlawful { rules } => AppError::Invalid(Invalid {
+                source: source.to_string(),
+                line: None,
+                column: None,
+                reason: unlawful_text(&rules),
+            }),
             e => e,
         }
     }
@@ -108,7 +123,9 @@ impl From<StoreError> for AppError {
             StoreError::NotFound { entity, id } => AppError::NotFound { entity, id },
             StoreError::Conflict(m) => AppError::Conflict(m),
             StoreError::Rule(m) => AppError::invalid("", m),
-            e @ (StoreError::Sqlite(_) | StoreError::Postgres(_) | StoreError::Data(_) | StoreError::Row { .. }) => AppError::Storage(e.to_string()),
+            e @ (StoreError::Sqlite(_) | StoreError::Postgres(_) | StoreError::Data(_) | StoreError::Row { .. }) => {
+                AppError::Storage(e.to_string())
+            }
         }
     }
 }

@@ -9,13 +9,25 @@ use fordra_core::money::{parse_minor, Currency};
 use serde::Serialize;
 use std::collections::HashMap;
 
-const KEYS: &[&str] = &["customer", "invoice", "invoice_date", "due_date", "amount", "paid_date", "disputed", "channel", "country", "credit_score"];
+const KEYS: &[&str] = &[
+    "customer",
+    "invoice",
+    "invoice_date",
+    "due_date",
+    "amount",
+    "paid_date",
+    "disputed",
+    "channel",
+    "country",
+    "credit_score",
+];
 const REQUIRED: &[&str] = &["customer", "invoice", "invoice_date", "due_date", "amount"];
 
 /// How an AR export's columns map to history fields.
 pub struct Mapping<'a> {
     /// `key=COLUMN` pairs; unmapped keys use their own name.
     pub maps: &'a [String],
+    /// The export's date format (chrono).
     pub date_format: &'a str,
     /// Extra numeric columns used as features.
     pub extra: &'a [String],
@@ -34,8 +46,11 @@ pub struct Mapping<'a> {
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MappingFile {
+    /// The export's date format.
     pub date_format: Option<String>,
+    /// The export's currency.
     pub currency: Option<String>,
+    /// Extra numeric feature columns.
     #[serde(default)]
     pub features: Vec<String>,
     customer: Option<String>,
@@ -84,7 +99,10 @@ pub fn read_history(name: &str, bytes: &[u8], mapping: &Mapping<'_>) -> Result<H
     for m in maps {
         let (k, v) = m.split_once('=').ok_or_else(|| AppError::invalid(format!("--map {m}"), "expected KEY=COLUMN"))?;
         if !KEYS.contains(&k) {
-            return Err(AppError::invalid(format!("--map {m}"), format!("unknown key '{k}' (keys: {})", KEYS.join(", "))));
+            return Err(AppError::invalid(
+                format!("--map {m}"),
+                format!("unknown key '{k}' (keys: {})", KEYS.join(", ")),
+            ));
         }
         map.insert(k.to_string(), v.to_ascii_lowercase());
     }
@@ -96,7 +114,9 @@ pub fn read_history(name: &str, bytes: &[u8], mapping: &Mapping<'_>) -> Result<H
         let c = col(key);
         match l.opt(&c) {
             None => Ok(None),
-            Some(v) => NaiveDate::parse_from_str(v, date_format).map(Some).map_err(|_| l.err(&c, format!("'{v}' is not a date in the format {date_format}"))),
+            Some(v) => NaiveDate::parse_from_str(v, date_format)
+                .map(Some)
+                .map_err(|_| l.err(&c, format!("'{v}' is not a date in the format {date_format}"))),
         }
     };
     let mut out = Vec::new();
@@ -112,7 +132,9 @@ pub fn read_history(name: &str, bytes: &[u8], mapping: &Mapping<'_>) -> Result<H
         let invoice_date = date(&l, "invoice_date")?.ok_or_else(|| l.err(&col("invoice_date"), "is empty"))?;
         let due_date = date(&l, "due_date")?.ok_or_else(|| l.err(&col("due_date"), "is empty"))?;
         if due_date < invoice_date {
-            return Err(l.err(&col("due_date"), format!("due date {due_date} is before the invoice date {invoice_date}")));
+            return Err(
+                l.err(&col("due_date"), format!("due date {due_date} is before the invoice date {invoice_date}"))
+            );
         }
         let disputed = match l.opt(&col("disputed")).map(|s| s.to_ascii_lowercase()) {
             None => false,
@@ -121,13 +143,17 @@ pub fn read_history(name: &str, bytes: &[u8], mapping: &Mapping<'_>) -> Result<H
             Some(v) if ["0", "no", "false", "n", "nej", "nei", "ei", "e"].contains(&v.as_str()) => false,
             Some(v) => return Err(l.err(&col("disputed"), format!("'{v}' is not yes/no"))),
         };
-        let credit_score =
-            l.opt(&col("credit_score")).map(|v| v.parse::<f64>().map_err(|_| l.err(&col("credit_score"), format!("'{v}' is not a number")))).transpose()?;
+        let credit_score = l
+            .opt(&col("credit_score"))
+            .map(|v| v.parse::<f64>().map_err(|_| l.err(&col("credit_score"), format!("'{v}' is not a number"))))
+            .transpose()?;
         let extra = extra
             .iter()
             .map(|c| {
                 let c = c.to_ascii_lowercase();
-                l.opt(&c).map_or(Ok(0.0), |v| v.replace(',', ".").parse::<f64>().map_err(|_| l.err(&c, format!("'{v}' is not a number"))))
+                l.opt(&c).map_or(Ok(0.0), |v| {
+                    v.replace(',', ".").parse::<f64>().map_err(|_| l.err(&c, format!("'{v}' is not a number")))
+                })
             })
             .collect::<Result<Vec<f64>>>()?;
         let h = HistInvoice {
@@ -193,15 +219,24 @@ impl App<'_> {
         maps.extend(h.maps.iter().cloned());
         let currency = match (h.currency, &saved.currency) {
             (Some(c), _) => c,
-            (None, Some(code)) => code.parse().map_err(|e: String| AppError::invalid(format!("{}: currency", h.mapping_file.map_or(h.source, |m| m.0)), e))?,
+            (None, Some(code)) => code.parse().map_err(|e: String| {
+                AppError::invalid(format!("{}: currency", h.mapping_file.map_or(h.source, |m| m.0)), e)
+            })?,
             (None, None) => c.currency,
         };
         let date_format = h.date_format.clone().or(saved.date_format.clone()).unwrap_or_else(|| "%Y-%m-%d".into());
         let features = if h.features.is_empty() { saved.features.clone() } else { h.features.clone() };
-        let (rows, skipped) = read_history(h.source, h.bytes, &Mapping { maps: &maps, date_format: &date_format, extra: &features })?;
+        let (rows, skipped) =
+            read_history(h.source, h.bytes, &Mapping { maps: &maps, date_format: &date_format, extra: &features })?;
         let rows: Vec<_> = rows.into_iter().map(|(r, country)| (r, currency.code().to_string(), country)).collect();
         let (created, updated) = self.store.import_history(creditor, &rows, &crate::imports::base_name(h.source))?;
-        Ok(HistoryImported { file: h.source.to_string(), rows: rows.len(), created, updated, skipped_non_positive: skipped })
+        Ok(HistoryImported {
+            file: h.source.to_string(),
+            rows: rows.len(),
+            created,
+            updated,
+            skipped_non_positive: skipped,
+        })
     }
 }
 
@@ -230,18 +265,32 @@ mod tests {
     #[test]
     fn export_rows_with_their_own_formats() {
         let p: &[u8] = b"Kund,Faktura,Datum,Forfall,Belopp,Betald,Tvist\nk1,1,1.3.2024,31.3.2024,\"1 234,50\",2.4.2024,nej\nk1,2,1.4.2024,30.4.2024,-100.00,,\nk2,3,5.4.2024,5.5.2024,200,1.4.2024,kanske\n";
-        let maps: Vec<String> =
-            ["customer=Kund", "invoice=Faktura", "invoice_date=Datum", "due_date=Forfall", "amount=Belopp", "paid_date=Betald", "disputed=Tvist"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-        let e = read_history("ar.csv", p, &Mapping { maps: &maps, date_format: "%d.%m.%Y", extra: &[] }).unwrap_err().to_string();
+        let maps: Vec<String> = [
+            "customer=Kund",
+            "invoice=Faktura",
+            "invoice_date=Datum",
+            "due_date=Forfall",
+            "amount=Belopp",
+            "paid_date=Betald",
+            "disputed=Tvist",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let e = read_history("ar.csv", p, &Mapping { maps: &maps, date_format: "%d.%m.%Y", extra: &[] })
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 4: column tvist: 'kanske' is not yes/no"), "{e}");
         let p: &[u8] = b"Kund,Faktura,Datum,Forfall,Belopp,Betald,Tvist\nk1,1,1.3.2024,31.3.2024,\"1 234,50\",2.4.2024,nej\nk1,2,1.4.2024,30.4.2024,-100.00,,\nk2,3,5.4.2024,5.5.2024,200,1.4.2024,ja\n";
-        let (rows, skipped) = read_history("ar.csv", p, &Mapping { maps: &maps, date_format: "%d.%m.%Y", extra: &[] }).unwrap();
+        let (rows, skipped) =
+            read_history("ar.csv", p, &Mapping { maps: &maps, date_format: "%d.%m.%Y", extra: &[] }).unwrap();
         assert_eq!((rows.len(), skipped), (2, 1), "the credit note is skipped");
         assert_eq!(rows[0].0.amount, 123450);
-        assert_eq!(rows[1].0.paid_date, Some("2024-04-05".parse().unwrap()), "paid before the invoice date: counted as paid on it");
+        assert_eq!(
+            rows[1].0.paid_date,
+            Some("2024-04-05".parse().unwrap()),
+            "paid before the invoice date: counted as paid on it"
+        );
         assert!(rows[1].0.disputed);
     }
 }

@@ -37,7 +37,10 @@ pub struct InvoicesImported {
 /// The last part of a source name (a path's file name): what the audit log and the bank keys
 /// record, so the same file from two directories is one source.
 pub fn base_name(source: &str) -> String {
-    std::path::Path::new(source).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| source.to_string())
+    std::path::Path::new(source)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| source.to_string())
 }
 
 impl App<'_> {
@@ -52,7 +55,13 @@ impl App<'_> {
             "customers",
             &format!("{} created, {} updated, {} unchanged", s.created, s.updated, s.unchanged),
         )?;
-        Ok(CustomersImported { file: source.to_string(), rows: rows.len(), created: s.created, updated: s.updated, unchanged: s.unchanged })
+        Ok(CustomersImported {
+            file: source.to_string(),
+            rows: rows.len(),
+            created: s.created,
+            updated: s.updated,
+            unchanged: s.unchanged,
+        })
     }
 
     /// Invoices from a CSV file's bytes: new claims (with their references), historical ones as
@@ -61,6 +70,12 @@ impl App<'_> {
         let c = self.store.creditor(creditor)?;
         let rows = input::invoices(source, bytes, c.currency)?;
         let s = self.store.import_invoices(creditor, self.law, &rows, &base_name(source))?;
-        Ok(InvoicesImported { file: source.to_string(), rows: rows.len(), created: s.created, settled: s.settled, unchanged: s.unchanged })
+        Ok(InvoicesImported {
+            file: source.to_string(),
+            rows: rows.len(),
+            created: s.created,
+            settled: s.settled,
+            unchanged: s.unchanged,
+        })
     }
 }

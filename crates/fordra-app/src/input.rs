@@ -16,7 +16,11 @@ pub fn config_text(source: &str, bytes: &[u8]) -> Result<String> {
     if bytes.len() as u64 > limits::MAX_CONFIG_BYTES {
         return Err(AppError::invalid(
             source,
-            format!("{} bytes, above the limit of {} bytes for a configuration file", bytes.len(), limits::MAX_CONFIG_BYTES),
+            format!(
+                "{} bytes, above the limit of {} bytes for a configuration file",
+                bytes.len(),
+                limits::MAX_CONFIG_BYTES
+            ),
         ));
     }
     String::from_utf8(bytes.to_vec()).map_err(|e| AppError::invalid(source, format!("not UTF-8 text: {e}")))
@@ -25,19 +29,26 @@ pub fn config_text(source: &str, bytes: &[u8]) -> Result<String> {
 /// Refuses a file above the size limit for one file.
 pub fn bounded(source: &str, bytes: &[u8]) -> Result<()> {
     if bytes.len() as u64 > limits::MAX_FILE_BYTES {
-        return Err(AppError::invalid(source, format!("{} bytes, above the limit of {} bytes for one file", bytes.len(), limits::MAX_FILE_BYTES)));
+        return Err(AppError::invalid(
+            source,
+            format!("{} bytes, above the limit of {} bytes for one file", bytes.len(), limits::MAX_FILE_BYTES),
+        ));
     }
     Ok(())
 }
 
+/// A CSV file parsed whole: its header (lower case) and its non-empty rows with line numbers.
 pub struct Sheet {
+    /// The source name errors give.
     pub name: String,
     headers: HashMap<String, usize>,
     rows: Vec<(usize, csv::StringRecord)>,
 }
 
+/// One row of a sheet.
 pub struct Line<'a> {
     sheet: &'a Sheet,
+    /// Its line in the file.
     pub line: usize,
     rec: &'a csv::StringRecord,
 }
@@ -66,7 +77,12 @@ impl Sheet {
             .collect();
         for r in required {
             if !headers.contains_key(*r) {
-                return Err(AppError::at(&name, 1, None, format!("missing column '{r}' (columns needed: {})", required.join(", "))));
+                return Err(AppError::at(
+                    &name,
+                    1,
+                    None,
+                    format!("missing column '{r}' (columns needed: {})", required.join(", ")),
+                ));
             }
         }
         let mut rows = Vec::new();
@@ -98,18 +114,22 @@ impl Sheet {
         Ok(())
     }
 
+    /// The rows in file order.
     pub fn lines(&self) -> impl Iterator<Item = Line<'_>> {
         self.rows.iter().map(|(line, rec)| Line { sheet: self, line: *line, rec })
     }
 }
 
 impl<'a> Line<'a> {
+    /// An error at this row and column.
     pub fn err(&self, col: &str, msg: impl std::fmt::Display) -> AppError {
         AppError::at(&self.sheet.name, self.line, Some(col), msg.to_string())
     }
+    /// A cell, None when empty or absent.
     pub fn opt(&self, col: &str) -> Option<&'a str> {
         self.sheet.headers.get(col).and_then(|i| self.rec.get(*i)).filter(|s| !s.is_empty())
     }
+    /// A cell that must be there.
     pub fn req(&self, col: &str) -> Result<&'a str> {
         self.opt(col).ok_or_else(|| self.err(col, "is empty"))
     }
@@ -122,11 +142,13 @@ impl<'a> Line<'a> {
         let v = self.req(col)?;
         limits::id(col, v).map_err(|e| self.err(col, e.problem))
     }
+    /// A required ISO date within the bounds.
     pub fn date(&self, col: &str) -> Result<NaiveDate> {
         let v = self.req(col)?;
         let d: NaiveDate = v.parse().map_err(|_| self.err(col, format!("'{v}' is not a date (YYYY-MM-DD)")))?;
         limits::date(col, d).map_err(|e| self.err(col, e.problem))
     }
+    /// An optional ISO date within the bounds.
     pub fn opt_date(&self, col: &str) -> Result<Option<NaiveDate>> {
         match self.opt(col) {
             None => Ok(None),
@@ -139,9 +161,11 @@ impl<'a> Line<'a> {
         let m = parse_minor(v).map_err(|e| self.err(col, e))?;
         limits::amount(col, m, i64::MIN).map_err(|e| self.err(col, e.problem))
     }
+    /// An optional value parsed by its type.
     pub fn parsed<T: std::str::FromStr<Err = String>>(&self, col: &str) -> Result<Option<T>> {
         self.opt(col).map(|v| v.parse::<T>().map_err(|e| self.err(col, e))).transpose()
     }
+    /// A yes/no cell (empty: no).
     pub fn flag(&self, col: &str) -> Result<bool> {
         match self.opt(col).map(|s| s.to_ascii_lowercase()) {
             None => Ok(false),
@@ -152,7 +176,9 @@ impl<'a> Line<'a> {
     }
 }
 
+/// The columns a customers file must have.
 pub const CUSTOMER_COLUMNS: &[&str] = &["id", "name", "kind"];
+/// The columns an invoices file must have.
 pub const INVOICE_COLUMNS: &[&str] = &["id", "customer_id", "issue_date", "due_date", "amount"];
 
 /// Customers from CSV bytes named `source`.
@@ -200,6 +226,7 @@ pub fn customers(source: &str, bytes: &[u8], default_language: &str) -> Result<V
         .collect()
 }
 
+/// A whole number from a cell, with an error in words.
 pub struct ParsedInt(pub i32);
 impl std::str::FromStr for ParsedInt {
     type Err = String;
@@ -231,7 +258,9 @@ pub fn invoices(source: &str, bytes: &[u8], default_currency: Currency) -> Resul
                 return Err(l.err("demand_date", "is before the invoice date"));
             }
             if demand_date.is_some() && due_date_agreed {
-                return Err(l.err("demand_date", "only for an invoice whose due date was not agreed (due_date_agreed = no)"));
+                return Err(
+                    l.err("demand_date", "only for an invoice whose due date was not agreed (due_date_agreed = no)")
+                );
             }
             Ok(InvoiceRow {
                 due_date_agreed,
@@ -239,7 +268,11 @@ pub fn invoices(source: &str, bytes: &[u8], default_currency: Currency) -> Resul
                 line: l.line,
                 id: l.id("id")?.to_string(),
                 customer_id: l.id("customer_id")?.to_string(),
-                invoice_number: l.text("invoice_number", limits::MAX_ID)?.or(l.opt("id")).unwrap_or_default().to_string(),
+                invoice_number: l
+                    .text("invoice_number", limits::MAX_ID)?
+                    .or(l.opt("id"))
+                    .unwrap_or_default()
+                    .to_string(),
                 issue_date: issue,
                 due_date: due,
                 currency: l.parsed("currency")?.unwrap_or(default_currency),
@@ -304,7 +337,10 @@ mod tests {
                 b"id,customer_id,issue_date,due_date,amount\n1,c,2024-01-01,9999-01-31,10\n",
                 "line 2: column due_date: 9999-01-31 is outside 2000-01-01..2099-12-31",
             ),
-            (b"id,customer_id,issue_date,due_date,amount\na\x00b,c,2024-01-01,2024-01-31,10\n", "line 2: column id: contains the control character U+0000"),
+            (
+                b"id,customer_id,issue_date,due_date,amount\na\x00b,c,2024-01-01,2024-01-31,10\n",
+                "line 2: column id: contains the control character U+0000",
+            ),
             (b"id,customer_id,issue_date,due_date,amount\n1,c,2024-01-01,2024-01-31,10\n", ""),
         ];
         for (bytes, want) in cases {
@@ -314,9 +350,15 @@ mod tests {
                 Err(e) => assert!(e.to_string().ends_with(want) && !want.is_empty(), "{e}"),
             }
         }
-        let long = format!("id,customer_id,issue_date,due_date,amount\n{},c,2024-01-01,2024-01-31,10\n", "x".repeat(1_000_000));
+        let long = format!(
+            "id,customer_id,issue_date,due_date,amount\n{},c,2024-01-01,2024-01-31,10\n",
+            "x".repeat(1_000_000)
+        );
         let b: &[u8] = long.as_bytes();
-        assert!(invoices(P, b, Currency::SEK).unwrap_err().to_string().ends_with("line 2: column id: 1000000 characters, at most 64 allowed"));
+        assert!(invoices(P, b, Currency::SEK)
+            .unwrap_err()
+            .to_string()
+            .ends_with("line 2: column id: 1000000 characters, at most 64 allowed"));
     }
 
     #[test]

@@ -47,5 +47,9 @@ pub fn make_reference(scheme: Scheme, base: &str) -> Result<ReferenceMade> {
 /// The schemes a reference is valid in.
 pub fn check_reference(r: &str) -> ReferenceChecked {
     let valid = reference::valid_schemes(r);
-    ReferenceChecked { reference: r.to_string(), valid: !valid.is_empty(), schemes: valid.iter().map(|s| s.name()).collect() }
+    ReferenceChecked {
+        reference: r.to_string(),
+        valid: !valid.is_empty(),
+        schemes: valid.iter().map(|s| s.name()).collect(),
+    }
 }

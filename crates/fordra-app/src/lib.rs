@@ -4,6 +4,9 @@
 //! [`AppError`]; it never prints, opens files or exits. Adapters parse, call one use case and
 //! render. See ARCHITECTURE.md at the repository root.
 
+#![warn(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
 pub mod bank;
 pub mod claims;
 pub mod creditors;

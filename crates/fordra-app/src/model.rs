@@ -304,8 +304,14 @@ impl App<'_> {
                 let text = String::from_utf8_lossy(bytes);
                 Model::from_json(&text).map_err(|e| AppError::invalid(name, e.to_string()))
             }
-            ModelChoice::Version(v) => self.store.model(creditor, Some(v))?.ok_or(AppError::NotFound { entity: "model version", id: v.to_string() }),
-            ModelChoice::Active => self.store.model(creditor, None)?.ok_or(AppError::NotFound { entity: "model", id: creditor.to_string() }),
+            ModelChoice::Version(v) => self
+                .store
+                .model(creditor, Some(v))?
+                .ok_or(AppError::NotFound { entity: "model version", id: v.to_string() }),
+            ModelChoice::Active => self
+                .store
+                .model(creditor, None)?
+                .ok_or(AppError::NotFound { entity: "model", id: creditor.to_string() }),
         }
     }
 
@@ -375,14 +381,30 @@ impl App<'_> {
         let as_of = x.date.unwrap_or(self.today);
         let chart = x.chart.then(|| {
             let items: Vec<(String, f64)> = model.importance.iter().map(|i| (i.feature.clone(), i.days)).collect();
-            explain::svg_bars(&format!("What drives the credit time (model v{}, trained until {})", model.version, model.trained_until), "days", &items)
+            explain::svg_bars(
+                &format!(
+                    "What drives the credit time (model v{}, trained until {})",
+                    model.version, model.trained_until
+                ),
+                "days",
+                &items,
+            )
         });
         if x.invoice.is_none() && x.customer.is_none() {
-            return Ok(Explained::Global { version: model.version, trained_until: model.trained_until, factors: model.importance.clone(), chart });
+            return Ok(Explained::Global {
+                version: model.version,
+                trained_until: model.trained_until,
+                factors: model.importance.clone(),
+                chart,
+            });
         }
         let history = self.history_of(creditor)?;
-        let (subject, row) = self.explain_target(creditor, &history, &model, x.invoice.as_deref(), x.customer.as_deref(), as_of)?;
-        let e = explain::rows(&model, &row).into_iter().next().ok_or_else(|| AppError::Storage("no row to explain".into()))?;
+        let (subject, row) =
+            self.explain_target(creditor, &history, &model, x.invoice.as_deref(), x.customer.as_deref(), as_of)?;
+        let e = explain::rows(&model, &row)
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::Storage("no row to explain".into()))?;
         Ok(Explained::Subject {
             subject,
             as_of,
@@ -408,22 +430,24 @@ impl App<'_> {
             (snap.customers.clone(), &snap.customer_rows)
         };
         let scores = model.score(rows);
-        let mut order: Vec<usize> = (0..ids.len().min(scores.len())).collect();
-        order.sort_by(|a, b| scores[*b].p_late.total_cmp(&scores[*a].p_late).then(ids[*a].cmp(&ids[*b])));
-        let out = order
+        // (id, score, the invoice when scoring invoices), riskiest first, ties by id.
+        let mut scored: Vec<(&String, &fordra_ml::model::Score, Option<&HistInvoice>)> = ids
             .iter()
-            .map(|i| {
-                let s = &scores[*i];
-                let h = if invoices { snap.open.get(*i).and_then(|t| history.get(*t)) } else { None };
-                ScoreRow {
-                    customer: if invoices { h.map(|h| h.customer.clone()) } else { Some(ids[*i].clone()) },
-                    invoice: invoices.then(|| ids[*i].clone()),
-                    p_late: s.p_late,
-                    p_very_late: s.p_very_late,
-                    expected_days_late: s.days_late,
-                    due_date: h.map(|h| h.due_date),
-                    pay_date: h.map(|h| model.pay_date(s, h.due_date, as_of)),
-                }
+            .zip(&scores)
+            .enumerate()
+            .map(|(k, (id, s))| (id, s, if invoices { snap.open.get(k).and_then(|t| history.get(*t)) } else { None }))
+            .collect();
+        scored.sort_by(|a, b| b.1.p_late.total_cmp(&a.1.p_late).then(a.0.cmp(b.0)));
+        let out = scored
+            .into_iter()
+            .map(|(id, s, h)| ScoreRow {
+                customer: if invoices { h.map(|h| h.customer.clone()) } else { Some(id.clone()) },
+                invoice: invoices.then(|| id.clone()),
+                p_late: s.p_late,
+                p_very_late: s.p_very_late,
+                expected_days_late: s.days_late,
+                due_date: h.map(|h| h.due_date),
+                pay_date: h.map(|h| model.pay_date(s, h.due_date, as_of)),
             })
             .collect();
         Ok(Scores { as_of, model: model.version, invoices, scores: out })
@@ -438,7 +462,8 @@ impl App<'_> {
         let snap = self.snapshot_on(creditor, &history, &model, as_of)?;
         let predicted = model.score(&snap.open_rows);
         let (_, claims) = self.store.report_data(creditor, as_of)?;
-        let open: HashMap<&str, i64> = claims.iter().filter(|c| c.settled_date.is_none() && c.open > 0).map(|c| (c.id.as_str(), c.open)).collect();
+        let open: HashMap<&str, i64> =
+            claims.iter().filter(|c| c.settled_date.is_none() && c.open > 0).map(|c| (c.id.as_str(), c.open)).collect();
         let horizon = as_of + Duration::days(7 * weeks);
         // Per week: (invoices, amount by the model, amount if everyone paid on the due date, at risk).
         let mut buckets = vec![(0usize, 0i64, 0i64, 0i64); weeks as usize + 1];
@@ -447,7 +472,8 @@ impl App<'_> {
         for (t, s) in snap.open.iter().zip(&predicted) {
             let Some(h) = history.get(*t) else { continue };
             // Receivables in Fordra's ledger, or the export's amount for an invoice only in the history.
-            let amount = open.get(h.invoice.as_str()).copied().unwrap_or(if h.paid_date.is_none() { h.amount } else { 0 });
+            let amount =
+                open.get(h.invoice.as_str()).copied().unwrap_or(if h.paid_date.is_none() { h.amount } else { 0 });
             if amount <= 0 {
                 continue;
             }
@@ -487,7 +513,13 @@ impl App<'_> {
             weeks: buckets
                 .iter()
                 .enumerate()
-                .map(|(i, b)| ForecastWeek { week: label(i), invoices: b.0, expected: Minor(b.1), if_paid_on_due_date: Minor(b.2), at_risk: Minor(b.3) })
+                .map(|(i, b)| ForecastWeek {
+                    week: label(i),
+                    invoices: b.0,
+                    expected: Minor(b.1),
+                    if_paid_on_due_date: Minor(b.2),
+                    at_risk: Minor(b.3),
+                })
                 .collect(),
             invoices: lines,
         })
@@ -495,7 +527,13 @@ impl App<'_> {
 
     /// What is known on `as_of` about every open invoice and customer, with the customers'
     /// current credit scores.
-    fn snapshot_on(&mut self, creditor: &CreditorId, history: &[HistInvoice], model: &Model, as_of: NaiveDate) -> Result<Snapshot> {
+    fn snapshot_on(
+        &mut self,
+        creditor: &CreditorId,
+        history: &[HistInvoice],
+        model: &Model,
+        as_of: NaiveDate,
+    ) -> Result<Snapshot> {
         let scores = self.store.customer_scores(creditor)?;
         Ok(snapshot(history, as_of, model.late_after_days, &|c| scores.get(c).copied()))
     }
@@ -522,10 +560,17 @@ impl App<'_> {
                 return Ok((format!("Invoice {i} of {} (open on {as_of})", h.customer), snap.open_rows.select(&[k])));
             }
             let rows = at_issue(history, model.late_after_days);
-            return Ok((format!("Invoice {i} of {} (as of its invoice date {})", h.customer, h.invoice_date), rows.select(&[t])));
+            return Ok((
+                format!("Invoice {i} of {} (as of its invoice date {})", h.customer, h.invoice_date),
+                rows.select(&[t]),
+            ));
         }
         let c = customer.unwrap_or_default();
-        let k = snap.customers.iter().position(|x| x == c).ok_or_else(|| AppError::NotFound { entity: "customer in the history", id: c.to_string() })?;
+        let k = snap
+            .customers
+            .iter()
+            .position(|x| x == c)
+            .ok_or_else(|| AppError::NotFound { entity: "customer in the history", id: c.to_string() })?;
         Ok((format!("Customer {c} (their latest invoice, as known on {as_of})"), snap.customer_rows.select(&[k])))
     }
 }

@@ -45,12 +45,13 @@ impl App<'_> {
     pub fn set_policy(&mut self, creditor: &CreditorId, policy: Policy, source: &str) -> Result<PolicySet> {
         let mut c = self.store.creditor(creditor)?;
         let j = self.law.jurisdiction(c.jurisdiction)?;
-        policy
-            .validate(j, c.reminder_fee_agreed, self.today)
-            .map_err(|rules| AppError::invalid(source, format!("refused, the policy breaks these rules:\n  - {}", rules.join("\n  - "))))?;
+        policy.validate(j, c.reminder_fee_agreed, self.today).map_err(|rules| {
+            AppError::invalid(source, format!("refused, the policy breaks these rules:\n  - {}", rules.join("\n  - ")))
+        })?;
         let (before, after) = (c.policy.challengers.clone(), policy.challengers.clone());
         let started: Vec<_> = after.iter().filter(|n| !before.iter().any(|o| o.name == n.name)).cloned().collect();
-        let stopped: Vec<_> = before.iter().filter(|o| !after.iter().any(|n| n.name == o.name)).map(|c| c.name.clone()).collect();
+        let stopped: Vec<_> =
+            before.iter().filter(|o| !after.iter().any(|n| n.name == o.name)).map(|c| c.name.clone()).collect();
         c.policy = policy;
         let today = self.today;
         self.store.tx(|s| {

@@ -136,7 +136,11 @@ pub fn quote(law: &LawBook, q: &QuoteRequest) -> Result<QuoteOut> {
                 basis: p.basis.clone(),
             })
             .collect(),
-        fees: r.fees.iter().map(|f| crate::run::FeeOut { kind: f.kind, amount: Minor(f.amount), basis: f.basis.clone() }).collect(),
+        fees: r
+            .fees
+            .iter()
+            .map(|f| crate::run::FeeOut { kind: f.kind, amount: Minor(f.amount), basis: f.basis.clone() })
+            .collect(),
         notes: r.notes,
         fees_total: Minor(r.fees_total),
         total: Minor(r.total),

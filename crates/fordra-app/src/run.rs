@@ -136,7 +136,11 @@ impl App<'_> {
                 step_no: a.step_no,
                 channel: a.channel,
                 fee: Minor(a.fee_total()),
-                fees: a.fees.iter().map(|f| FeeOut { kind: f.kind, amount: Minor(f.amount), basis: f.basis.clone() }).collect(),
+                fees: a
+                    .fees
+                    .iter()
+                    .map(|f| FeeOut { kind: f.kind, amount: Minor(f.amount), basis: f.basis.clone() })
+                    .collect(),
                 interest: Minor(a.interest),
                 amount_to_pay: Minor(a.amount_to_pay),
                 deadline: a.deadline,
@@ -155,9 +159,18 @@ impl App<'_> {
             actions,
             segment_changes: r
                 .segment_changes()
-                .map(|s| SegmentChange { customer: CustomerId(s.customer_id.clone()), from: s.previous, to: s.segment, reason: s.reason.clone() })
+                .map(|s| SegmentChange {
+                    customer: CustomerId(s.customer_id.clone()),
+                    from: s.previous,
+                    to: s.segment,
+                    reason: s.reason.clone(),
+                })
                 .collect(),
-            held: r.held.iter().map(|h| HeldClaim { claim: ClaimId(h.claim_id.clone()), reason: h.reason.clone() }).collect(),
+            held: r
+                .held
+                .iter()
+                .map(|h| HeldClaim { claim: ClaimId(h.claim_id.clone()), reason: h.reason.clone() })
+                .collect(),
             notes: r.notes,
         })
     }
@@ -166,6 +179,11 @@ impl App<'_> {
     /// and interest are reversed by correcting entries, its segment changes are put back.
     pub fn revert_run(&mut self, creditor: &CreditorId, date: NaiveDate, reason: &str) -> Result<RunReverted> {
         let r = self.store.revert_run(creditor, self.law, date, reason)?;
-        Ok(RunReverted { reverted: date, actions: r.actions, segment_changes: r.segment_changes, reason: reason.to_string() })
+        Ok(RunReverted {
+            reverted: date,
+            actions: r.actions,
+            segment_changes: r.segment_changes,
+            reason: reason.to_string(),
+        })
     }
 }

@@ -129,7 +129,8 @@ impl App<'_> {
     /// A segment's handling model's steps.
     pub fn segment_steps(&mut self, creditor: &CreditorId, segment: Segment) -> Result<String> {
         let c = self.store.creditor(creditor)?;
-        toml::to_string_pretty(&StepsFile { step: c.policy.model(segment).steps.clone() }).map_err(|e| AppError::Storage(e.to_string()))
+        toml::to_string_pretty(&StepsFile { step: c.policy.model(segment).steps.clone() })
+            .map_err(|e| AppError::Storage(e.to_string()))
     }
 
     /// Replays past claims of a segment under another handling model.
@@ -137,10 +138,12 @@ impl App<'_> {
         let c = self.store.creditor(creditor)?;
         let j = self.law.jurisdiction(c.jurisdiction)?;
         let first_run = self.store.runs(creditor)?.first().map(|r| r.date);
-        let from = b
-            .from
-            .or(first_run)
-            .ok_or_else(|| AppError::invalid("", "no run recorded yet: a backtest learns from claims Fordra has handled (give --from to use older ones)"))?;
+        let from = b.from.or(first_run).ok_or_else(|| {
+            AppError::invalid(
+                "",
+                "no run recorded yet: a backtest learns from claims Fordra has handled (give --from to use older ones)",
+            )
+        })?;
         let to = b.to.unwrap_or(b.date - Duration::days(b.horizon));
         if to < from {
             return Err(AppError::invalid(
@@ -154,12 +157,20 @@ impl App<'_> {
         let rows = self.store.past_claims(creditor, from - Duration::days(120), b.date)?;
         let learn: Vec<_> = rows.iter().filter(|(c, _)| c.due >= from).map(|(c, _)| c.clone()).collect();
         let response = Response::learn(&learn, b.date, b.horizon);
-        let (claims, fees): (Vec<_>, Vec<i64>) =
-            rows.iter().filter(|(c, _)| c.segment == b.segment && c.due >= from && c.due <= to).map(|(c, f)| (c, *f)).unzip();
+        let (claims, fees): (Vec<_>, Vec<i64>) = rows
+            .iter()
+            .filter(|(c, _)| c.segment == b.segment && c.due >= from && c.due <= to)
+            .map(|(c, f)| (c, *f))
+            .unzip();
         if claims.is_empty() {
             return Err(AppError::invalid("", format!("no {} claim is due between {from} and {to}", b.segment)));
         }
-        let ctx = ReplayContext { law: j, reminder_fee_agreed: c.reminder_fee_agreed, collector: c.policy.collector, horizon: b.horizon };
+        let ctx = ReplayContext {
+            law: j,
+            reminder_fee_agreed: c.reminder_fee_agreed,
+            collector: c.policy.collector,
+            horizon: b.horizon,
+        };
         Ok(Backtest {
             segment: b.segment,
             claims_due_from: from,
@@ -171,24 +182,47 @@ impl App<'_> {
             current: replay(&response, &ctx, &claims, &c.policy.model(b.segment).steps),
             alternative: replay(&response, &ctx, &claims, &b.steps),
             currency: c.currency.code(),
-            notes: response.borrowed.iter().map(|(k, o)| format!("no {k} was ever taken: assumed to work like a {o}")).collect(),
+            notes: response
+                .borrowed
+                .iter()
+                .map(|(k, o)| format!("no {k} was ever taken: assumed to work like a {o}"))
+                .collect(),
         })
     }
 
     /// Starts a champion/challenger experiment (the challenger must be lawful).
-    pub fn start_challenger(&mut self, creditor: &CreditorId, x: &ChallengerInput, source: &str) -> Result<ExperimentStarted> {
+    pub fn start_challenger(
+        &mut self,
+        creditor: &CreditorId,
+        x: &ChallengerInput,
+        source: &str,
+    ) -> Result<ExperimentStarted> {
         let mut c = self.store.creditor(creditor)?;
         let j = self.law.jurisdiction(c.jurisdiction)?;
-        let ch = Challenger { name: x.name.clone(), segment: x.segment, share: x.share, from: x.from, steps: x.steps.clone() };
+        let ch = Challenger {
+            name: x.name.clone(),
+            segment: x.segment,
+            share: x.share,
+            from: x.from,
+            steps: x.steps.clone(),
+        };
         c.policy.challengers.push(ch.clone());
-        c.policy
-            .validate(j, c.reminder_fee_agreed, ch.from)
-            .map_err(|rules| AppError::invalid(source, format!("refused, the challenger breaks these rules:\n  - {}", rules.join("\n  - "))))?;
+        c.policy.validate(j, c.reminder_fee_agreed, ch.from).map_err(|rules| {
+            AppError::invalid(
+                source,
+                format!("refused, the challenger breaks these rules:\n  - {}", rules.join("\n  - ")),
+            )
+        })?;
         self.store.tx(|s| {
             s.start_experiment(creditor, &ch)?;
             s.save_creditor(&c)
         })?;
-        Ok(ExperimentStarted { experiment: x.name.clone(), segment: x.segment, share: x.share.to_string(), from: x.from })
+        Ok(ExperimentStarted {
+            experiment: x.name.clone(),
+            segment: x.segment,
+            share: x.share.to_string(),
+            from: x.from,
+        })
     }
 
     /// Experiments, running and ended.
@@ -197,7 +231,13 @@ impl App<'_> {
     }
 
     /// Outcomes per arm with 95 % confidence intervals.
-    pub fn experiment_report(&mut self, creditor: &CreditorId, name: &str, as_of: NaiveDate, horizon: i64) -> Result<ExperimentOut> {
+    pub fn experiment_report(
+        &mut self,
+        creditor: &CreditorId,
+        name: &str,
+        as_of: NaiveDate,
+        horizon: i64,
+    ) -> Result<ExperimentOut> {
         let c = self.store.creditor(creditor)?;
         let e = self
             .store
@@ -222,7 +262,12 @@ impl App<'_> {
             s.end_experiment(creditor, name, date, "adopted")?;
             s.save_creditor(&c)
         })?;
-        Ok(ExperimentEnded { experiment: name.to_string(), adopted: Some(date), stopped: None, segment: Some(ch.segment) })
+        Ok(ExperimentEnded {
+            experiment: name.to_string(),
+            adopted: Some(date),
+            stopped: None,
+            segment: Some(ch.segment),
+        })
     }
 
     /// Ends the experiment and keeps the champion.
@@ -240,5 +285,9 @@ impl App<'_> {
 
 /// The running experiment `name` of the policy.
 fn running(challengers: &[Challenger], name: &str) -> Result<Challenger> {
-    challengers.iter().find(|c| c.name == name).cloned().ok_or_else(|| AppError::NotFound { entity: "running experiment", id: name.to_string() })
+    challengers
+        .iter()
+        .find(|c| c.name == name)
+        .cloned()
+        .ok_or_else(|| AppError::NotFound { entity: "running experiment", id: name.to_string() })
 }

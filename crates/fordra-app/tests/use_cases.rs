@@ -92,7 +92,9 @@ fn creditors_add_show_list_update_resolve() {
     assert!(matches!(app.resolve_creditor(Some("ghost")), Err(AppError::NotFound { entity: "creditor", .. })));
     let v = app.show_creditor(&acme_id()).unwrap();
     assert_eq!((v.name.as_str(), v.runs), ("Acme AB", 0));
-    let u = app.update_creditor(&acme_id(), &CreditorChange { name: Some("Acme Sverige AB".into()), ..Default::default() }).unwrap();
+    let u = app
+        .update_creditor(&acme_id(), &CreditorChange { name: Some("Acme Sverige AB".into()), ..Default::default() })
+        .unwrap();
     assert_eq!(u.name, "Acme Sverige AB");
     let bad = CreditorChange { jurisdiction: Some(JurisdictionCode::FI), ..Default::default() };
     assert!(app.update_creditor(&acme_id(), &bad).is_err(), "claims exist: the jurisdiction stays");
@@ -134,7 +136,13 @@ fn imports_refuse_bad_rows_with_source_line_and_column() {
     let mut store = portfolio(&dir);
     let law = LawBook::embedded();
     let mut app = App::new(&mut store, &law, d("2024-03-20"));
-    let e = app.import_invoices(&acme_id(), "up.csv", b"id,customer_id,issue_date,due_date,amount\n9,anna,2024-01-01,2024-01-31,1x\n").unwrap_err();
+    let e = app
+        .import_invoices(
+            &acme_id(),
+            "up.csv",
+            b"id,customer_id,issue_date,due_date,amount\n9,anna,2024-01-01,2024-01-31,1x\n",
+        )
+        .unwrap_err();
     match e {
         AppError::Invalid(i) => {
             assert_eq!((i.source.as_str(), i.line, i.column.as_deref()), ("up.csv", Some(2), Some("amount")));
@@ -155,7 +163,8 @@ fn the_daily_run_dry_and_real_then_timeline_customer_and_revert() {
     let dry = app.run_day(&acme_id(), RunInput { date: d("2024-03-25"), dry_run: true, allow_future: false }).unwrap();
     assert_eq!(dry.actions_created, 0);
     assert!(!dry.actions.is_empty());
-    let real = app.run_day(&acme_id(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
+    let real =
+        app.run_day(&acme_id(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
     assert_eq!(real.actions_created, dry.actions.len());
     let json = serde_json::to_value(&real).unwrap();
     assert!(json["actions"][0]["fee"].is_string(), "amounts are decimal strings: {json}");
@@ -165,7 +174,10 @@ fn the_daily_run_dry_and_real_then_timeline_customer_and_revert() {
     assert_eq!(t.status, ClaimStatus::Open);
     assert!(t.timeline.iter().any(|e| e.event.starts_with("step 1")), "{:?}", t.timeline);
     assert_eq!(t.balances.principal, Minor(1_000_000));
-    assert!(matches!(app.claim_timeline(&acme_id(), &ClaimId("nope".into())), Err(AppError::NotFound { entity: "claim", .. })));
+    assert!(matches!(
+        app.claim_timeline(&acme_id(), &ClaimId("nope".into())),
+        Err(AppError::NotFound { entity: "claim", .. })
+    ));
     let c = app.customer_view(&acme_id(), &CustomerId("anna".into())).unwrap();
     assert_eq!(c.claims.len(), 2);
     assert!(!c.actions.is_empty());
@@ -173,7 +185,12 @@ fn the_daily_run_dry_and_real_then_timeline_customer_and_revert() {
     assert!(vip.vip);
     let r = app.revert_run(&acme_id(), d("2024-03-25"), "dated by mistake").unwrap();
     assert_eq!(r.actions as usize, real.actions.len());
-    assert!(app.claim_timeline(&acme_id(), &ClaimId("1001".into())).unwrap().timeline.iter().any(|e| e.event.contains("(reverted)")));
+    assert!(app
+        .claim_timeline(&acme_id(), &ClaimId("1001".into()))
+        .unwrap()
+        .timeline
+        .iter()
+        .any(|e| e.event.contains("(reverted)")));
 }
 
 #[test]
@@ -249,7 +266,13 @@ fn bank_files_unmatched_assign_report_and_refund() {
     let report = app.payment_report(&acme_id(), d("2024-03-01"), d("2024-03-31")).unwrap();
     assert_eq!(report.len(), 2);
     // Bert's overpayment is credit, paid back once.
-    let refund = RefundInput { customer: CustomerId("bert".into()), amount: Minor(50_00), currency: None, date: d("2024-03-25"), note: "back".into() };
+    let refund = RefundInput {
+        customer: CustomerId("bert".into()),
+        amount: Minor(50_00),
+        currency: None,
+        date: d("2024-03-25"),
+        note: "back".into(),
+    };
     let first = app.refund(&acme_id(), &refund).unwrap();
     assert_eq!(app.refund(&acme_id(), &refund).unwrap().refund, first.refund);
     // A BgMax file is detected by its content.
@@ -292,7 +315,8 @@ fn history_model_and_strategy_lab_on_the_demo() {
     let end = d("2026-10-30");
     let mut app = App::new(&mut store, &law, end);
     let mut days = 0;
-    let demo = app.demo(&DemoInput { customers: 300, days: 30, seed: 7, end, no_lab: false }, &mut |_| days += 1).unwrap();
+    let demo =
+        app.demo(&DemoInput { customers: 300, days: 30, seed: 7, end, no_lab: false }, &mut |_| days += 1).unwrap();
     assert_eq!(days, 30);
     assert!(demo.model.is_some() && demo.experiment.is_some(), "{:?}", demo.notes);
     let demo_id = CreditorId(DEMO_CREDITOR.into());
@@ -319,8 +343,15 @@ fn history_model_and_strategy_lab_on_the_demo() {
     let e = app.evaluate_model(&demo_id, d("2026-06-01"), None, 10, 30).unwrap();
     assert!(e.test_invoices > 0 && e.auc.is_some());
     let g = app.explain_model(&demo_id, &ExplainInput { chart: true, ..Default::default() }).unwrap();
-    assert!(matches!(&g, Explained::Global { chart: Some(svg), factors, .. } if svg.starts_with("<svg") && !factors.is_empty()));
-    let one = ExplainInput { model: ModelChoice::Version(2), customer: Some("C000007".into()), date: Some(end), ..Default::default() };
+    assert!(
+        matches!(&g, Explained::Global { chart: Some(svg), factors, .. } if svg.starts_with("<svg") && !factors.is_empty())
+    );
+    let one = ExplainInput {
+        model: ModelChoice::Version(2),
+        customer: Some("C000007".into()),
+        date: Some(end),
+        ..Default::default()
+    };
     assert!(matches!(app.explain_model(&demo_id, &one).unwrap(), Explained::Subject { .. }));
     let s = app.score(&demo_id, end, true).unwrap();
     assert!(s.scores.windows(2).all(|w| w[0].p_late >= w[1].p_late), "riskiest first");
@@ -332,12 +363,21 @@ fn history_model_and_strategy_lab_on_the_demo() {
     assert!(r.report.champion.customers > 0);
     let text = app.segment_steps(&demo_id, Segment::Risk).unwrap();
     let steps = fordra_app::strategy::parse_steps("risk.toml", text.as_bytes()).unwrap();
-    let b = app.backtest(&demo_id, &BacktestInput { segment: Segment::Normal, steps: steps.clone(), from: None, to: None, horizon: 10, date: end });
+    let b = app.backtest(
+        &demo_id,
+        &BacktestInput { segment: Segment::Normal, steps: steps.clone(), from: None, to: None, horizon: 10, date: end },
+    );
     let b = b.unwrap();
     assert!(b.claims > 0);
     let stop = app.stop_challenger(&demo_id, DEMO_EXPERIMENT, end).unwrap();
     assert_eq!(stop.stopped, Some(end));
-    let ch = ChallengerInput { name: "risk-like".into(), segment: Segment::Normal, share: rust_decimal::Decimal::new(1, 1), steps, from: end };
+    let ch = ChallengerInput {
+        name: "risk-like".into(),
+        segment: Segment::Normal,
+        share: rust_decimal::Decimal::new(1, 1),
+        steps,
+        from: end,
+    };
     app.start_challenger(&demo_id, &ch, "risk.toml").unwrap();
     assert_eq!(app.adopt_challenger(&demo_id, "risk-like", end).unwrap().segment, Some(Segment::Normal));
     assert!(matches!(app.adopt_challenger(&demo_id, "risk-like", end), Err(AppError::NotFound { .. })));

@@ -113,7 +113,10 @@ impl StepKind {
     }
     /// A dunning letter (what the law's waiting periods count from).
     pub fn is_letter(self) -> bool {
-        matches!(self, StepKind::Reminder | StepKind::CollectionNotice | StepKind::Collection | StepKind::LateCompensation)
+        matches!(
+            self,
+            StepKind::Reminder | StepKind::CollectionNotice | StepKind::Collection | StepKind::LateCompensation
+        )
     }
 }
 

@@ -99,8 +99,19 @@ fn sender(c: Collector) -> &'static str {
 
 /// The capped fee of `kind` for this step, before B2B offsetting.
 fn capped(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec, notes: &mut Vec<String>) -> Option<(i64, String)> {
-    let Some(rule) = ctx.law.plan_fee_rule(kind, ctx.debtor, ctx.collector, ctx.date, ctx.instalments.filter(|_| kind == FeeKind::PaymentPlan)) else {
-        notes.push(format!("no {kind} fee: {} law has no {kind} fee for {} debtors {}", ctx.law.code.upper(), ctx.debtor, sender(ctx.collector)));
+    let Some(rule) = ctx.law.plan_fee_rule(
+        kind,
+        ctx.debtor,
+        ctx.collector,
+        ctx.date,
+        ctx.instalments.filter(|_| kind == FeeKind::PaymentPlan),
+    ) else {
+        notes.push(format!(
+            "no {kind} fee: {} law has no {kind} fee for {} debtors {}",
+            ctx.law.code.upper(),
+            ctx.debtor,
+            sender(ctx.collector)
+        ));
         return None;
     };
     if rule.requires_agreement && !ctx.reminder_fee_agreed {
@@ -113,7 +124,11 @@ fn capped(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec, notes: &mut Vec<St
     }
     if let Some(n) = rule.min_days_after_due {
         if (ctx.date - ctx.due).num_days() < n {
-            notes.push(format!("no {kind} fee: only {} days after the due date, the law requires {n} ({})", (ctx.date - ctx.due).num_days(), rule.source));
+            notes.push(format!(
+                "no {kind} fee: only {} days after the due date, the law requires {n} ({})",
+                (ctx.date - ctx.due).num_days(),
+                rule.source
+            ));
             return None;
         }
     }
@@ -127,21 +142,30 @@ fn capped(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec, notes: &mut Vec<St
             return None;
         }
         if rule.after_previous_deadline && ctx.date <= deadline {
-            notes.push(format!("no {kind} fee: the previous letter's deadline {deadline} has not passed ({})", rule.source));
+            notes.push(format!(
+                "no {kind} fee: the previous letter's deadline {deadline} has not passed ({})",
+                rule.source
+            ));
             return None;
         }
     }
     let prior = ctx.prior.count_of(kind);
     if let Some(max) = rule.max_count {
         if prior >= max {
-            notes.push(format!("no {kind} fee: already {prior} fee letters of this kind, the law allows {max} ({})", rule.source));
+            notes.push(format!(
+                "no {kind} fee: already {prior} fee letters of this kind, the law allows {max} ({})",
+                rule.source
+            ));
             return None;
         }
     }
     if let Some(limit) = ctx.law.letter_limit(kind, ctx.debtor, ctx.date) {
         let letters: u32 = limit.kinds.iter().map(|k| ctx.prior.count_of(*k)).sum();
         if letters >= limit.max {
-            notes.push(format!("no {kind} fee: already {letters} fee-bearing letters on this claim, the law allows {} ({})", limit.max, limit.source));
+            notes.push(format!(
+                "no {kind} fee: already {letters} fee-bearing letters on this claim, the law allows {} ({})",
+                limit.max, limit.source
+            ));
             return None;
         }
     }
@@ -151,7 +175,12 @@ fn capped(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec, notes: &mut Vec<St
     let mut basis = format!("cap {} {}: {}; {sender}", format_minor(cap), ctx.law.currency, rule.source);
     if let (Some(f), true) = (rule.repeat_factor, prior > 0) {
         cap = (Decimal::from(cap) * f).floor().to_i64().unwrap_or(0);
-        basis = format!("repeat {kind}: cap {} {} ({f} of the first): {}; {sender}", format_minor(cap), ctx.law.currency, rule.source);
+        basis = format!(
+            "repeat {kind}: cap {} {} ({f} of the first): {}; {sender}",
+            format_minor(cap),
+            ctx.law.currency,
+            rule.source
+        );
     }
     let amount = match spec {
         FeeSpec::None => 0,
@@ -209,7 +238,8 @@ fn uncapped(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec) -> FeeDecision {
         return d;
     }
     if ctx.currency != ctx.law.currency {
-        d.notes.push(format!("no fee: the law's amounts are in {}, the claim is in {}", ctx.law.currency, ctx.currency));
+        d.notes
+            .push(format!("no fee: the law's amounts are in {}, the claim is in {}", ctx.law.currency, ctx.currency));
         return d;
     }
     let compensation = match ctx.debtor {
@@ -251,7 +281,11 @@ fn uncapped(ctx: &FeeContext<'_>, kind: FeeKind, spec: FeeSpec) -> FeeDecision {
                         comp.source
                     ));
                 }
-                d.lines.push(FeeLine { kind, amount: extra, basis: format!("{basis}; part above the late compensation {}", format_minor(comp.amount)) });
+                d.lines.push(FeeLine {
+                    kind,
+                    amount: extra,
+                    basis: format!("{basis}; part above the late compensation {}", format_minor(comp.amount)),
+                });
             } else if amount > 0 {
                 d.notes.push(format!("no {kind} fee: covered by the late compensation ({})", comp.source));
             }
@@ -277,7 +311,14 @@ mod tests {
         f.lines.iter().map(|l| l.kind).find(|k| *k != FeeKind::LateCompensation).unwrap_or(FeeKind::Reminder)
     }
 
-    fn ctx<'a>(law: &'a Jurisdiction, debtor: DebtorKind, agreed: bool, principal: i64, date: &str, prior: &'a PriorFees) -> FeeContext<'a> {
+    fn ctx<'a>(
+        law: &'a Jurisdiction,
+        debtor: DebtorKind,
+        agreed: bool,
+        principal: i64,
+        date: &str,
+        prior: &'a PriorFees,
+    ) -> FeeContext<'a> {
         FeeContext {
             law,
             debtor,
@@ -299,17 +340,32 @@ mod tests {
         let book = LawBook::embedded();
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
         let p = PriorFees::default();
-        let f = fees_for_step(&ctx(se, DebtorKind::Consumer, true, 1_000_000, "2024-03-25", &p), StepKind::Reminder, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(se, DebtorKind::Consumer, true, 1_000_000, "2024-03-25", &p),
+            StepKind::Reminder,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 6000);
         assert!(f.lines[0].basis.contains("1981:739"));
-        let f = fees_for_step(&ctx(se, DebtorKind::Consumer, false, 1_000_000, "2024-03-25", &p), StepKind::Reminder, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(se, DebtorKind::Consumer, false, 1_000_000, "2024-03-25", &p),
+            StepKind::Reminder,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 0);
         assert!(f.notes[0].contains("not agreed"));
-        let f = fees_for_step(&ctx(se, DebtorKind::Consumer, false, 1_000_000, "2024-04-10", &p), StepKind::Collection, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(se, DebtorKind::Consumer, false, 1_000_000, "2024-04-10", &p),
+            StepKind::Collection,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 18000);
         // 180 SEK is open to the creditor and to an agency alike; the basis records which sent it.
         assert!(f.lines[0].basis.ends_with("sent by a licensed collection agency"), "{}", f.lines[0].basis);
-        let own = FeeContext { collector: Collector::Own, ..ctx(se, DebtorKind::Consumer, false, 1_000_000, "2024-04-10", &p) };
+        let own = FeeContext {
+            collector: Collector::Own,
+            ..ctx(se, DebtorKind::Consumer, false, 1_000_000, "2024-04-10", &p)
+        };
         let f = fees_for_step(&own, StepKind::Collection, FeeSpec::Statutory);
         assert_eq!(f.total(), 18000);
         assert!(f.lines[0].basis.ends_with("sent by the creditor itself"), "{}", f.lines[0].basis);
@@ -320,11 +376,19 @@ mod tests {
         let book = LawBook::embedded();
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
         let mut p = PriorFees::default();
-        let f = fees_for_step(&ctx(se, DebtorKind::Business, true, 1_000_000, "2024-03-25", &p), StepKind::Reminder, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(se, DebtorKind::Business, true, 1_000_000, "2024-03-25", &p),
+            StepKind::Reminder,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.lines.len(), 1);
         assert_eq!((f.lines[0].kind, f.lines[0].amount), (FeeKind::LateCompensation, 45000));
         p.record(Some(f_kind(&f)), &f.lines, f.notional);
-        let f = fees_for_step(&ctx(se, DebtorKind::Business, true, 1_000_000, "2024-04-10", &p), StepKind::Collection, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(se, DebtorKind::Business, true, 1_000_000, "2024-04-10", &p),
+            StepKind::Collection,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 0, "60 + 180 < 450: nothing on top");
         assert!(f.notes.iter().any(|n| n.contains("covered by the late compensation")));
     }
@@ -336,14 +400,26 @@ mod tests {
         let book = LawBook::embedded();
         let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
         let mut p = PriorFees::default();
-        let f = fees_for_step(&ctx(fi, DebtorKind::Business, true, 200_000, "2024-03-25", &p), StepKind::Reminder, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(fi, DebtorKind::Business, true, 200_000, "2024-03-25", &p),
+            StepKind::Reminder,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 4000);
         p.record(Some(f_kind(&f)), &f.lines, f.notional);
-        let f = fees_for_step(&ctx(fi, DebtorKind::Business, true, 200_000, "2024-04-10", &p), StepKind::Collection, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(fi, DebtorKind::Business, true, 200_000, "2024-04-10", &p),
+            StepKind::Collection,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 4200);
         p.record(Some(f_kind(&f)), &f.lines, f.notional);
         // A second demand is half: 35 more notional, all above 40 → 35.
-        let f = fees_for_step(&ctx(fi, DebtorKind::Business, true, 200_000, "2024-04-30", &p), StepKind::Collection, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(fi, DebtorKind::Business, true, 200_000, "2024-04-30", &p),
+            StepKind::Collection,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 3500);
     }
 
@@ -352,12 +428,24 @@ mod tests {
         let book = LawBook::embedded();
         let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
         let mut p = PriorFees::default();
-        let f = fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-04-10", &p), StepKind::Collection, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-04-10", &p),
+            StepKind::Collection,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 2400);
         p.record(Some(f_kind(&f)), &f.lines, f.notional);
-        let f = fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-05-10", &p), StepKind::Collection, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-05-10", &p),
+            StepKind::Collection,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 1200);
-        let f = fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-05-10", &PriorFees::default()), StepKind::Reminder, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-05-10", &PriorFees::default()),
+            StepKind::Reminder,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 500);
     }
 
@@ -366,16 +454,32 @@ mod tests {
         let book = LawBook::embedded();
         let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
         let mut p = PriorFees::default();
-        let f = fees_for_step(&ctx(no, DebtorKind::Consumer, false, 100_000, "2024-03-28", &p), StepKind::Reminder, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(no, DebtorKind::Consumer, false, 100_000, "2024-03-28", &p),
+            StepKind::Reminder,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 0, "13 days after due");
         assert!(f.notes[0].contains("requires 14"));
-        let f = fees_for_step(&ctx(no, DebtorKind::Consumer, false, 100_000, "2024-03-29", &p), StepKind::Reminder, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(no, DebtorKind::Consumer, false, 100_000, "2024-03-29", &p),
+            StepKind::Reminder,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 3500);
         p.record(Some(f_kind(&f)), &f.lines, f.notional);
         p.record(Some(f_kind(&f)), &f.lines, f.notional);
-        let f = fees_for_step(&ctx(no, DebtorKind::Consumer, false, 100_000, "2024-05-01", &p), StepKind::Reminder, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(no, DebtorKind::Consumer, false, 100_000, "2024-05-01", &p),
+            StepKind::Reminder,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 0);
-        let f = fees_for_step(&ctx(no, DebtorKind::Consumer, false, 100_000, "2024-05-01", &p), StepKind::Collection, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(no, DebtorKind::Consumer, false, 100_000, "2024-05-01", &p),
+            StepKind::Collection,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 24500, "light fee for principal ≤ 1 000 NOK");
     }
 
@@ -387,10 +491,21 @@ mod tests {
         let book = LawBook::embedded();
         let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
         let p = PriorFees::default();
-        let c = fees_for_step(&ctx(no, DebtorKind::Consumer, false, 3_000_000, "2024-05-01", &p), StepKind::Collection, FeeSpec::Statutory);
+        let c = fees_for_step(
+            &ctx(no, DebtorKind::Consumer, false, 3_000_000, "2024-05-01", &p),
+            StepKind::Collection,
+            FeeSpec::Statutory,
+        );
         assert_eq!(c.total(), 112_000);
-        let b = fees_for_step(&ctx(no, DebtorKind::Business, false, 3_000_000, "2024-05-01", &p), StepKind::Collection, FeeSpec::Statutory);
-        assert_eq!(b.lines.iter().map(|l| (l.kind, l.amount)).collect::<Vec<_>>(), vec![(FeeKind::LateCompensation, 47_000), (FeeKind::Collection, 121_000)]);
+        let b = fees_for_step(
+            &ctx(no, DebtorKind::Business, false, 3_000_000, "2024-05-01", &p),
+            StepKind::Collection,
+            FeeSpec::Statutory,
+        );
+        assert_eq!(
+            b.lines.iter().map(|l| (l.kind, l.amount)).collect::<Vec<_>>(),
+            vec![(FeeKind::LateCompensation, 47_000), (FeeKind::Collection, 121_000)]
+        );
     }
 
     #[test]
@@ -398,9 +513,17 @@ mod tests {
         let book = LawBook::embedded();
         let eu = book.jurisdiction(JurisdictionCode::EU).unwrap();
         let p = PriorFees::default();
-        let b = fees_for_step(&ctx(eu, DebtorKind::Business, false, 100_000, "2024-04-01", &p), StepKind::Reminder, FeeSpec::Statutory);
+        let b = fees_for_step(
+            &ctx(eu, DebtorKind::Business, false, 100_000, "2024-04-01", &p),
+            StepKind::Reminder,
+            FeeSpec::Statutory,
+        );
         assert_eq!(b.total(), 4000);
-        let c = fees_for_step(&ctx(eu, DebtorKind::Consumer, false, 100_000, "2024-04-01", &p), StepKind::Reminder, FeeSpec::Statutory);
+        let c = fees_for_step(
+            &ctx(eu, DebtorKind::Consumer, false, 100_000, "2024-04-01", &p),
+            StepKind::Reminder,
+            FeeSpec::Statutory,
+        );
         assert_eq!(c.total(), 0);
         assert!(c.notes[0].contains("EU law has no reminder fee for consumer debtors"), "{:?}", c.notes);
     }
@@ -410,7 +533,11 @@ mod tests {
         let book = LawBook::embedded();
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
         let p = PriorFees::default();
-        let f = fees_for_step(&ctx(se, DebtorKind::Consumer, true, 1_000_000, "2024-03-15", &p), StepKind::Reminder, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(se, DebtorKind::Consumer, true, 1_000_000, "2024-03-15", &p),
+            StepKind::Reminder,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 0);
         let mut c = ctx(se, DebtorKind::Consumer, true, 1_000_000, "2024-03-25", &p);
         c.currency = Currency::EUR;
@@ -422,9 +549,17 @@ mod tests {
         let book = LawBook::embedded();
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
         let p = PriorFees::default();
-        let f = fees_for_step(&ctx(se, DebtorKind::Consumer, true, 1_000_000, "2024-03-25", &p), StepKind::Reminder, FeeSpec::Fixed(9900));
+        let f = fees_for_step(
+            &ctx(se, DebtorKind::Consumer, true, 1_000_000, "2024-03-25", &p),
+            StepKind::Reminder,
+            FeeSpec::Fixed(9900),
+        );
         assert_eq!(f.total(), 6000);
-        let f = fees_for_step(&ctx(se, DebtorKind::Consumer, true, 1_000_000, "2024-03-25", &p), StepKind::Reminder, FeeSpec::Fixed(2500));
+        let f = fees_for_step(
+            &ctx(se, DebtorKind::Consumer, true, 1_000_000, "2024-03-25", &p),
+            StepKind::Reminder,
+            FeeSpec::Fixed(2500),
+        );
         assert_eq!(f.total(), 2500);
     }
 
@@ -444,12 +579,27 @@ mod tests {
         let p = PriorFees::default();
         let own = |debtor| with(ctx(fi, debtor, true, 50_000, "2024-04-10", &p), |c| c.collector = Collector::Own);
         assert_eq!(fees_for_step(&own(DebtorKind::Consumer), StepKind::Collection, FeeSpec::Statutory).total(), 500);
-        assert_eq!(fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-04-10", &p), StepKind::Collection, FeeSpec::Statutory).total(), 2400);
+        assert_eq!(
+            fees_for_step(
+                &ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-04-10", &p),
+                StepKind::Collection,
+                FeeSpec::Statutory
+            )
+            .total(),
+            2400
+        );
         // Business: the €40 compensation comes first and the fee counts against it (12 < 40).
         let b = fees_for_step(&own(DebtorKind::Business), StepKind::Collection, FeeSpec::Statutory);
-        assert_eq!(b.lines.iter().map(|l| (l.kind, l.amount)).collect::<Vec<_>>(), vec![(FeeKind::LateCompensation, 4000)]);
+        assert_eq!(
+            b.lines.iter().map(|l| (l.kind, l.amount)).collect::<Vec<_>>(),
+            vec![(FeeKind::LateCompensation, 4000)]
+        );
         assert_eq!(b.notional, 1200);
-        let a = fees_for_step(&ctx(fi, DebtorKind::Business, true, 50_000, "2024-04-10", &p), StepKind::Collection, FeeSpec::Statutory);
+        let a = fees_for_step(
+            &ctx(fi, DebtorKind::Business, true, 50_000, "2024-04-10", &p),
+            StepKind::Collection,
+            FeeSpec::Statutory,
+        );
         assert_eq!(a.notional, 5000);
     }
 
@@ -461,13 +611,30 @@ mod tests {
         let book = LawBook::embedded();
         let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
         let p = PriorFees::default();
-        let c = |date: &'static str, who| with(ctx(no, DebtorKind::Consumer, false, 100_000, date, &p), |c| c.collector = who);
-        assert_eq!(fees_for_step(&c("2025-05-01", Collector::Own), StepKind::Collection, FeeSpec::Statutory).total(), 10_500);
-        assert_eq!(fees_for_step(&c("2026-05-01", Collector::Own), StepKind::Collection, FeeSpec::Statutory).total(), 11_250);
-        assert_eq!(fees_for_step(&c("2025-05-01", Collector::Agency), StepKind::Collection, FeeSpec::Statutory).total(), 24_500);
-        assert_eq!(fees_for_step(&c("2026-05-01", Collector::Agency), StepKind::Collection, FeeSpec::Statutory).total(), 26_250);
+        let c = |date: &'static str, who| {
+            with(ctx(no, DebtorKind::Consumer, false, 100_000, date, &p), |c| c.collector = who)
+        };
+        assert_eq!(
+            fees_for_step(&c("2025-05-01", Collector::Own), StepKind::Collection, FeeSpec::Statutory).total(),
+            10_500
+        );
+        assert_eq!(
+            fees_for_step(&c("2026-05-01", Collector::Own), StepKind::Collection, FeeSpec::Statutory).total(),
+            11_250
+        );
+        assert_eq!(
+            fees_for_step(&c("2025-05-01", Collector::Agency), StepKind::Collection, FeeSpec::Statutory).total(),
+            24_500
+        );
+        assert_eq!(
+            fees_for_step(&c("2026-05-01", Collector::Agency), StepKind::Collection, FeeSpec::Statutory).total(),
+            26_250
+        );
         // The 2026 reminder fee: 750 / 20 = 37.50 NOK.
-        assert_eq!(fees_for_step(&c("2026-05-01", Collector::Own), StepKind::Reminder, FeeSpec::Statutory).total(), 3_750);
+        assert_eq!(
+            fees_for_step(&c("2026-05-01", Collector::Own), StepKind::Reminder, FeeSpec::Statutory).total(),
+            3_750
+        );
     }
 
     /// FI perintälaki 10 b §: the €5 consumer reminder fee only 14 days after the due date or
@@ -477,16 +644,39 @@ mod tests {
         let book = LawBook::embedded();
         let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
         let p = PriorFees::default();
-        let f = fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-03-28", &p), StepKind::Reminder, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-03-28", &p),
+            StepKind::Reminder,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 0);
         assert!(f.notes[0].contains("only 13 days after the due date, the law requires 14"), "{:?}", f.notes);
-        assert_eq!(fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-03-29", &p), StepKind::Reminder, FeeSpec::Statutory).total(), 500);
-        let again =
-            |date: &'static str| with(ctx(fi, DebtorKind::Consumer, true, 50_000, date, &p), |c| c.previous_letter = Some((d("2024-03-29"), d("2024-04-12"))));
-        assert_eq!(fees_for_step(&again("2024-04-11"), StepKind::Reminder, FeeSpec::Statutory).total(), 0, "13 days after the first reminder");
+        assert_eq!(
+            fees_for_step(
+                &ctx(fi, DebtorKind::Consumer, true, 50_000, "2024-03-29", &p),
+                StepKind::Reminder,
+                FeeSpec::Statutory
+            )
+            .total(),
+            500
+        );
+        let again = |date: &'static str| {
+            with(ctx(fi, DebtorKind::Consumer, true, 50_000, date, &p), |c| {
+                c.previous_letter = Some((d("2024-03-29"), d("2024-04-12")))
+            })
+        };
+        assert_eq!(
+            fees_for_step(&again("2024-04-11"), StepKind::Reminder, FeeSpec::Statutory).total(),
+            0,
+            "13 days after the first reminder"
+        );
         assert_eq!(fees_for_step(&again("2024-04-12"), StepKind::Reminder, FeeSpec::Statutory).total(), 500);
         // A business reminder needs 10 days (laki 299/2022): not on day 9.
-        let b = fees_for_step(&ctx(fi, DebtorKind::Business, true, 50_000, "2024-03-24", &p), StepKind::Reminder, FeeSpec::Statutory);
+        let b = fees_for_step(
+            &ctx(fi, DebtorKind::Business, true, 50_000, "2024-03-24", &p),
+            StepKind::Reminder,
+            FeeSpec::Statutory,
+        );
         assert!(b.notes.iter().any(|n| n.contains("the law requires 10")), "{:?}", b.notes);
     }
 
@@ -498,17 +688,43 @@ mod tests {
         let book = LawBook::embedded();
         let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
         let p = PriorFees { charged_total: 5000, ..PriorFees::default() };
-        let f = fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 8_000, "2024-05-10", &p), StepKind::Collection, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(fi, DebtorKind::Consumer, true, 8_000, "2024-05-10", &p),
+            StepKind::Collection,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 1000);
-        assert!(f.notes.iter().any(|n| n.contains("collection fee 4.00 not charged") && n.contains("at most 60.00") && n.contains("10 d §")), "{:?}", f.notes);
+        assert!(
+            f.notes.iter().any(|n| n.contains("collection fee 4.00 not charged")
+                && n.contains("at most 60.00")
+                && n.contains("10 d §")),
+            "{:?}",
+            f.notes
+        );
         let p = PriorFees { charged_total: 6000, ..PriorFees::default() };
-        assert_eq!(fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 8_000, "2024-05-10", &p), StepKind::Reminder, FeeSpec::Statutory).total(), 0);
+        assert_eq!(
+            fees_for_step(
+                &ctx(fi, DebtorKind::Consumer, true, 8_000, "2024-05-10", &p),
+                StepKind::Reminder,
+                FeeSpec::Statutory
+            )
+            .total(),
+            0
+        );
         let mut p = PriorFees::default();
         p.letters[FeeKind::Reminder as usize] = 2;
         p.letters[FeeKind::Collection as usize] = 1;
-        let f = fees_for_step(&ctx(fi, DebtorKind::Consumer, true, 500_000, "2024-06-10", &p), StepKind::Collection, FeeSpec::Statutory);
+        let f = fees_for_step(
+            &ctx(fi, DebtorKind::Consumer, true, 500_000, "2024-06-10", &p),
+            StepKind::Collection,
+            FeeSpec::Statutory,
+        );
         assert_eq!(f.total(), 0);
-        assert!(f.notes.iter().any(|n| n.contains("already 3 fee-bearing letters") && n.contains("10 c §")), "{:?}", f.notes);
+        assert!(
+            f.notes.iter().any(|n| n.contains("already 3 fee-bearing letters") && n.contains("10 c §")),
+            "{:?}",
+            f.notes
+        );
     }
 
     /// FI perintälaki 10 a §: one new due date €5; a plan of two or more instalments by
@@ -518,7 +734,9 @@ mod tests {
         let book = LawBook::embedded();
         let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
         let p = PriorFees::default();
-        let plan = |principal, n| with(ctx(fi, DebtorKind::Consumer, true, principal, "2024-05-10", &p), |c| c.instalments = Some(n));
+        let plan = |principal, n| {
+            with(ctx(fi, DebtorKind::Consumer, true, principal, "2024-05-10", &p), |c| c.instalments = Some(n))
+        };
         assert_eq!(fees_for(&plan(50_000, 1), FeeKind::PaymentPlan, FeeSpec::Statutory).total(), 500);
         assert_eq!(fees_for(&plan(50_000, 6), FeeKind::PaymentPlan, FeeSpec::Statutory).total(), 3000);
         assert_eq!(fees_for(&plan(200_000, 6), FeeKind::PaymentPlan, FeeSpec::Statutory).total(), 5000);
@@ -572,7 +790,9 @@ mod tests {
         let mut p = PriorFees::default();
         let c = ctx(dk, DebtorKind::Consumer, false, 100_000, "2024-03-20", &p);
         assert_eq!(fees_for_step(&c, StepKind::Reminder, FeeSpec::Statutory).total(), 10_000);
-        let c = with(ctx(dk, DebtorKind::Consumer, false, 100_000, "2024-03-29", &p), |c| c.previous_letter = Some((d("2024-03-20"), d("2024-03-30"))));
+        let c = with(ctx(dk, DebtorKind::Consumer, false, 100_000, "2024-03-29", &p), |c| {
+            c.previous_letter = Some((d("2024-03-20"), d("2024-03-30")))
+        });
         assert_eq!(fees_for_step(&c, StepKind::Reminder, FeeSpec::Statutory).total(), 0, "9 days apart");
         p.letters[FeeKind::Reminder as usize] = 3;
         let c = ctx(dk, DebtorKind::Consumer, false, 100_000, "2024-05-20", &p);

@@ -98,13 +98,24 @@ pub fn accrue(
         let principal = principal_at(day).max(0);
         let row = law.interest_row(day)?;
         if let Some(why) = &row.pending {
-            stopped = Some(LawError::RatePending { jurisdiction: law.code.upper(), from: row.from, why: why.clone() }.to_string());
+            stopped = Some(
+                LawError::RatePending { jurisdiction: law.code.upper(), from: row.from, why: why.clone() }.to_string(),
+            );
             break;
         }
         let statutory = row.rate(debtor);
         let (rate, basis) = match contract {
             None if !explain => (statutory, String::new()),
-            None => (statutory, format!("statutory {}% ({} + {} pp): {}", statutory, row.reference, statutory - row.reference, row.source)),
+            None => (
+                statutory,
+                format!(
+                    "statutory {}% ({} + {} pp): {}",
+                    statutory,
+                    row.reference,
+                    statutory - row.reference,
+                    row.source
+                ),
+            ),
             Some(ContractRate(c)) => match debtor {
                 DebtorKind::Business => (c, format!("contractual {c}% agreed with the debtor")),
                 DebtorKind::Consumer if law.contract_rate_above_statutory_for_consumers => {
@@ -118,7 +129,13 @@ pub fn accrue(
                     if c < statutory {
                         (c, format!("contractual {c}% (below statutory {statutory}%)"))
                     } else {
-                        (statutory, format!("statutory {statutory}% caps contractual {c}% for consumers: {}", law.contract_rate_source))
+                        (
+                            statutory,
+                            format!(
+                                "statutory {statutory}% caps contractual {c}% for consumers: {}",
+                                law.contract_rate_source
+                            ),
+                        )
                     }
                 }
             },
@@ -131,7 +148,15 @@ pub fn accrue(
         let amount = Decimal::from(principal) * rate * Decimal::from(days) / Decimal::from(100 * 100 * year_days);
         if principal > 0 {
             total += amount;
-            periods.push(InterestPeriod { from: day, through: end, days, principal_minor: principal, rate, amount, basis });
+            periods.push(InterestPeriod {
+                from: day,
+                through: end,
+                days,
+                principal_minor: principal,
+                rate,
+                amount,
+                basis,
+            });
         }
         day = end + Duration::days(1);
     }
@@ -155,7 +180,15 @@ mod tests {
     fn swedish_worked_example() {
         let book = LawBook::embedded();
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
-        let c = late_interest(se, DebtorKind::Consumer, None, d("2024-03-15"), &[(d("2024-02-14"), 1_000_000)], d("2024-05-14")).unwrap();
+        let c = late_interest(
+            se,
+            DebtorKind::Consumer,
+            None,
+            d("2024-03-15"),
+            &[(d("2024-02-14"), 1_000_000)],
+            d("2024-05-14"),
+        )
+        .unwrap();
         assert_eq!(c.periods.len(), 1);
         assert_eq!(c.periods[0].days, 60);
         assert_eq!(c.total_minor(), 19726);
@@ -168,7 +201,15 @@ mod tests {
     fn splits_at_rate_change() {
         let book = LawBook::embedded();
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
-        let c = late_interest(se, DebtorKind::Consumer, None, d("2023-06-20"), &[(d("2023-06-01"), 500_000)], d("2023-07-10")).unwrap();
+        let c = late_interest(
+            se,
+            DebtorKind::Consumer,
+            None,
+            d("2023-06-20"),
+            &[(d("2023-06-01"), 500_000)],
+            d("2023-07-10"),
+        )
+        .unwrap();
         assert_eq!(c.periods.len(), 2);
         assert_eq!((c.periods[0].days, c.periods[0].rate), (10, dec!(10.50)));
         assert_eq!((c.periods[1].days, c.periods[1].rate), (10, dec!(11.50)));
@@ -183,8 +224,15 @@ mod tests {
     fn partial_payment_reduces_principal_from_next_day() {
         let book = LawBook::embedded();
         let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
-        let c =
-            late_interest(fi, DebtorKind::Consumer, None, d("2024-01-31"), &[(d("2024-01-01"), 100_000), (d("2024-02-10"), -60_000)], d("2024-02-29")).unwrap();
+        let c = late_interest(
+            fi,
+            DebtorKind::Consumer,
+            None,
+            d("2024-01-31"),
+            &[(d("2024-01-01"), 100_000), (d("2024-02-10"), -60_000)],
+            d("2024-02-29"),
+        )
+        .unwrap();
         assert_eq!(c.periods.len(), 2);
         assert_eq!(c.total_minor(), 555);
     }
@@ -198,11 +246,27 @@ mod tests {
     fn norwegian_and_finnish_business_examples() {
         let book = LawBook::embedded();
         let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
-        let c = late_interest(no, DebtorKind::Consumer, None, d("2024-02-01"), &[(d("2024-01-01"), 1_000_000)], d("2024-03-02")).unwrap();
+        let c = late_interest(
+            no,
+            DebtorKind::Consumer,
+            None,
+            d("2024-02-01"),
+            &[(d("2024-01-01"), 1_000_000)],
+            d("2024-03-02"),
+        )
+        .unwrap();
         assert_eq!((c.periods[0].days, c.periods[0].rate), (30, dec!(12.50)));
         assert_eq!(c.total_minor(), 10246);
         let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
-        let c = late_interest(fi, DebtorKind::Business, None, d("2024-01-31"), &[(d("2024-01-01"), 200_000)], d("2024-04-13")).unwrap();
+        let c = late_interest(
+            fi,
+            DebtorKind::Business,
+            None,
+            d("2024-01-31"),
+            &[(d("2024-01-01"), 200_000)],
+            d("2024-04-13"),
+        )
+        .unwrap();
         assert_eq!(c.periods[0].rate, dec!(12.5));
         assert_eq!(c.total_minor(), 5000);
     }
@@ -211,7 +275,15 @@ mod tests {
     fn no_interest_on_or_before_due_date() {
         let book = LawBook::embedded();
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
-        let c = late_interest(se, DebtorKind::Consumer, None, d("2024-03-15"), &[(d("2024-02-14"), 1_000_000)], d("2024-03-15")).unwrap();
+        let c = late_interest(
+            se,
+            DebtorKind::Consumer,
+            None,
+            d("2024-03-15"),
+            &[(d("2024-02-14"), 1_000_000)],
+            d("2024-03-15"),
+        )
+        .unwrap();
         assert_eq!(c.total, Decimal::ZERO);
     }
 
@@ -221,10 +293,26 @@ mod tests {
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
         let ch = [(d("2024-01-01"), 1_000_000)];
         // Business: 24 % agreed, 30 days: 10000 × 0.24 × 30/365 = 197.26.
-        let b = late_interest(se, DebtorKind::Business, Some(ContractRate(dec!(24))), d("2024-03-01"), &ch, d("2024-03-31")).unwrap();
+        let b = late_interest(
+            se,
+            DebtorKind::Business,
+            Some(ContractRate(dec!(24))),
+            d("2024-03-01"),
+            &ch,
+            d("2024-03-31"),
+        )
+        .unwrap();
         assert_eq!(b.total_minor(), 19726);
         // Consumer in SE: capped at statutory 12 %: 98.63.
-        let c = late_interest(se, DebtorKind::Consumer, Some(ContractRate(dec!(24))), d("2024-03-01"), &ch, d("2024-03-31")).unwrap();
+        let c = late_interest(
+            se,
+            DebtorKind::Consumer,
+            Some(ContractRate(dec!(24))),
+            d("2024-03-01"),
+            &ch,
+            d("2024-03-31"),
+        )
+        .unwrap();
         assert_eq!(c.total_minor(), 9863);
     }
 
@@ -232,7 +320,15 @@ mod tests {
     fn missing_rate_is_an_error() {
         let book = LawBook::embedded();
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
-        assert!(late_interest(se, DebtorKind::Consumer, None, d("2018-01-01"), &[(d("2017-12-01"), 100)], d("2018-02-01")).is_err());
+        assert!(late_interest(
+            se,
+            DebtorKind::Consumer,
+            None,
+            d("2018-01-01"),
+            &[(d("2017-12-01"), 100)],
+            d("2018-02-01")
+        )
+        .is_err());
     }
 
     /// Norway: a due date on a Saturday moves to the next banking day before interest starts
@@ -243,13 +339,29 @@ mod tests {
     fn norwegian_weekend_due_date_moves_to_the_next_banking_day() {
         let book = LawBook::embedded();
         let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
-        let c = late_interest(no, DebtorKind::Consumer, None, d("2025-03-01"), &[(d("2025-01-01"), 1_000_000)], d("2025-03-13")).unwrap();
+        let c = late_interest(
+            no,
+            DebtorKind::Consumer,
+            None,
+            d("2025-03-01"),
+            &[(d("2025-01-01"), 1_000_000)],
+            d("2025-03-13"),
+        )
+        .unwrap();
         assert_eq!(c.periods[0].from, d("2025-03-04"));
         assert_eq!(c.total_minor(), 3425);
         // Sweden has no such rule in its tables: from the Saturday, 12 days at 3 + 8 = 11 %:
         // 10000 × 0.11 × 12 / 365 = 36.1644 → 36.16 SEK.
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
-        let c = late_interest(se, DebtorKind::Consumer, None, d("2025-03-01"), &[(d("2025-01-01"), 1_000_000)], d("2025-03-13")).unwrap();
+        let c = late_interest(
+            se,
+            DebtorKind::Consumer,
+            None,
+            d("2025-03-01"),
+            &[(d("2025-01-01"), 1_000_000)],
+            d("2025-03-13"),
+        )
+        .unwrap();
         assert_eq!(c.total_minor(), 3616);
     }
 
@@ -260,7 +372,15 @@ mod tests {
     fn norwegian_day_count_changes_with_the_year() {
         let book = LawBook::embedded();
         let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
-        let c = late_interest(no, DebtorKind::Consumer, None, d("2023-12-21"), &[(d("2023-11-01"), 1_000_000)], d("2024-01-10")).unwrap();
+        let c = late_interest(
+            no,
+            DebtorKind::Consumer,
+            None,
+            d("2023-12-21"),
+            &[(d("2023-11-01"), 1_000_000)],
+            d("2024-01-10"),
+        )
+        .unwrap();
         assert_eq!(c.periods.len(), 2);
         assert_eq!(c.total_minor(), 6634);
     }
@@ -272,7 +392,15 @@ mod tests {
     fn swedish_reference_rate_2025_h1_is_three() {
         let book = LawBook::embedded();
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
-        let c = late_interest(se, DebtorKind::Consumer, None, d("2025-01-31"), &[(d("2025-01-01"), 1_000_000)], d("2025-03-02")).unwrap();
+        let c = late_interest(
+            se,
+            DebtorKind::Consumer,
+            None,
+            d("2025-01-31"),
+            &[(d("2025-01-01"), 1_000_000)],
+            d("2025-03-02"),
+        )
+        .unwrap();
         assert_eq!(c.periods[0].rate, dec!(11.00));
         assert_eq!(c.total_minor(), 9041);
     }
@@ -284,7 +412,15 @@ mod tests {
     fn eu_rate_is_the_ecb_rate_unrounded() {
         let book = LawBook::embedded();
         let eu = book.jurisdiction(JurisdictionCode::EU).unwrap();
-        let c = late_interest(eu, DebtorKind::Business, None, d("2025-01-31"), &[(d("2025-01-01"), 1_000_000)], d("2025-03-02")).unwrap();
+        let c = late_interest(
+            eu,
+            DebtorKind::Business,
+            None,
+            d("2025-01-31"),
+            &[(d("2025-01-01"), 1_000_000)],
+            d("2025-03-02"),
+        )
+        .unwrap();
         assert_eq!(c.total_minor(), 9164);
         assert_eq!(eu.interest_row(d("2024-08-01")).unwrap().rate(DebtorKind::Business), dec!(12.25));
         assert_eq!(eu.interest_row(d("2025-08-01")).unwrap().rate(DebtorKind::Business), dec!(10.15));
@@ -296,7 +432,15 @@ mod tests {
     fn finnish_2019_h1_rate_exists() {
         let book = LawBook::embedded();
         let fi = book.jurisdiction(JurisdictionCode::FI).unwrap();
-        let c = late_interest(fi, DebtorKind::Consumer, None, d("2019-02-28"), &[(d("2019-01-01"), 100_000)], d("2019-03-30")).unwrap();
+        let c = late_interest(
+            fi,
+            DebtorKind::Consumer,
+            None,
+            d("2019-02-28"),
+            &[(d("2019-01-01"), 100_000)],
+            d("2019-03-30"),
+        )
+        .unwrap();
         assert_eq!(c.total_minor(), 575);
     }
 
@@ -308,9 +452,23 @@ mod tests {
     fn pending_rate_stops_interest_with_the_reason() {
         let book = LawBook::embedded();
         let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
-        let c = late_interest(no, DebtorKind::Consumer, None, d("2026-06-19"), &[(d("2026-06-01"), 1_000_000)], d("2026-07-10")).unwrap();
+        let c = late_interest(
+            no,
+            DebtorKind::Consumer,
+            None,
+            d("2026-06-19"),
+            &[(d("2026-06-01"), 1_000_000)],
+            d("2026-07-10"),
+        )
+        .unwrap();
         assert_eq!(c.total_minor(), 3616);
-        assert!(c.stopped.as_deref().is_some_and(|s| s.contains("NO: the late-interest rate from 2026-07-01 is not in the law tables yet")), "{:?}", c.stopped);
+        assert!(
+            c.stopped
+                .as_deref()
+                .is_some_and(|s| s.contains("NO: the late-interest rate from 2026-07-01 is not in the law tables yet")),
+            "{:?}",
+            c.stopped
+        );
     }
 
     /// Denmark (renteloven § 5): Nationalbanken's lending rate on 1 January 2025 (2.75, flagged
@@ -320,7 +478,15 @@ mod tests {
     fn danish_morarente() {
         let book = LawBook::embedded();
         let dk = book.jurisdiction(JurisdictionCode::DK).unwrap();
-        let c = late_interest(dk, DebtorKind::Consumer, None, d("2025-01-31"), &[(d("2025-01-01"), 1_000_000)], d("2025-03-02")).unwrap();
+        let c = late_interest(
+            dk,
+            DebtorKind::Consumer,
+            None,
+            d("2025-01-31"),
+            &[(d("2025-01-01"), 1_000_000)],
+            d("2025-03-02"),
+        )
+        .unwrap();
         assert_eq!(c.periods[0].rate, dec!(10.75));
         assert_eq!(c.total_minor(), 8836);
     }

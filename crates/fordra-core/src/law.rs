@@ -192,7 +192,12 @@ impl InterestRow {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
-    #[serde(default, deserialize_with = "opt_amount", serialize_with = "opt_amount_ser", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt_amount",
+        serialize_with = "opt_amount_ser",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub up_to: Option<i64>,
     #[serde(deserialize_with = "amount", serialize_with = "amount_ser")]
     pub max: i64,
@@ -205,7 +210,12 @@ pub struct FeeRule {
     /// None: applies to consumers and businesses alike.
     pub debtor: Option<DebtorKind>,
     pub from: NaiveDate,
-    #[serde(default, deserialize_with = "opt_amount", serialize_with = "opt_amount_ser", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt_amount",
+        serialize_with = "opt_amount_ser",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max: Option<i64>,
     #[serde(default)]
     pub tiers: Vec<Tier>,
@@ -303,7 +313,8 @@ impl LawBook {
     pub fn parse(text: &str, origin: &str) -> Result<LawBook, LawError> {
         let invalid = |message: String| LawError::Invalid { origin: origin.to_string(), message };
         // One line: a TOML error's quoted snippet is folded in.
-        let mut book: LawBook = toml::from_str(text).map_err(|e| invalid(e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")))?;
+        let mut book: LawBook = toml::from_str(text)
+            .map_err(|e| invalid(e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")))?;
         for j in &mut book.jurisdictions {
             j.interest.sort_by_key(|r| r.from);
             if j.interest.windows(2).any(|w| w[0].from == w[1].from) {
@@ -311,20 +322,38 @@ impl LawBook {
             }
             for f in &j.fees {
                 if f.max.is_none() && f.tiers.is_empty() {
-                    return Err(invalid(format!("{}: fee {} from {} has neither max nor tiers", j.code.upper(), f.kind, f.from)));
+                    return Err(invalid(format!(
+                        "{}: fee {} from {} has neither max nor tiers",
+                        j.code.upper(),
+                        f.kind,
+                        f.from
+                    )));
                 }
                 if f.tiers.iter().rev().skip(1).any(|t| t.up_to.is_none()) {
-                    return Err(invalid(format!("{}: fee {} from {}: only the last tier may be open-ended", j.code.upper(), f.kind, f.from)));
+                    return Err(invalid(format!(
+                        "{}: fee {} from {}: only the last tier may be open-ended",
+                        j.code.upper(),
+                        f.kind,
+                        f.from
+                    )));
                 }
             }
-            let all_sources = j.interest.iter().map(|r| &r.source).chain(j.fees.iter().map(|f| &f.source)).chain(j.step_rules.iter().map(|s| &s.source));
+            let all_sources = j
+                .interest
+                .iter()
+                .map(|r| &r.source)
+                .chain(j.fees.iter().map(|f| &f.source))
+                .chain(j.step_rules.iter().map(|s| &s.source));
             if all_sources.into_iter().any(|s| s.trim().is_empty()) {
                 return Err(invalid(format!("{}: every value needs a source", j.code.upper())));
             }
             let mut order = j.allocation_order.clone();
             order.sort();
             if order != [Component::Fees, Component::Interest, Component::Principal] {
-                return Err(invalid(format!("{}: allocation_order must name fees, interest and principal once each", j.code.upper())));
+                return Err(invalid(format!(
+                    "{}: allocation_order must name fees, interest and principal once each",
+                    j.code.upper()
+                )));
             }
             if let Some(e) = j.bounds().into_iter().next() {
                 return Err(invalid(format!("{}: {e}", j.code.upper())));
@@ -358,7 +387,8 @@ impl Jurisdiction {
             Ok(d)
         };
         let pct = |field: String, v: Decimal, lo: i64, hi: i64| -> Option<String> {
-            (v < Decimal::from(lo) || v > Decimal::from(hi)).then(|| format!("{field}: {v} is outside {lo}..{hi} percent"))
+            (v < Decimal::from(lo) || v > Decimal::from(hi))
+                .then(|| format!("{field}: {v} is outside {lo}..{hi} percent"))
         };
         let mut errs = Vec::new();
         for r in &self.interest {
@@ -367,7 +397,12 @@ impl Jurisdiction {
             errs.extend(pct(format!("{at}: reference"), r.reference, -10, 50));
             errs.extend(pct(format!("{at}: margin"), r.margin, 0, 25));
             errs.extend(r.business_margin.and_then(|m| pct(format!("{at}: business_margin"), m, 0, 25)));
-            errs.extend(pct(format!("{at}: rate"), r.rate(DebtorKind::Business).max(r.rate(DebtorKind::Consumer)), 0, 50));
+            errs.extend(pct(
+                format!("{at}: rate"),
+                r.rate(DebtorKind::Business).max(r.rate(DebtorKind::Consumer)),
+                0,
+                50,
+            ));
         }
         for f in &self.fees {
             let at = format!("fee {} from {}", f.kind, f.from);
@@ -384,11 +419,25 @@ impl Jurisdiction {
             if ups.windows(2).any(|w| w[0] >= w[1]) || ups.iter().any(|u| *u <= 0) {
                 errs.push(format!("{at}: tiers must rise (up_to)"));
             }
-            errs.extend(f.max_count.and_then(|n| days(&format!("{at}: max_count"), i64::from(n), 0, 100).err()).map(|e| e.to_string()));
-            errs.extend(f.min_days_after_due.and_then(|n| days(&format!("{at}: min_days_after_due"), n, 0, 365).err()).map(|e| e.to_string()));
-            errs.extend(f.min_days_since_previous.and_then(|n| days(&format!("{at}: min_days_since_previous"), n, 0, 365).err()).map(|e| e.to_string()));
+            errs.extend(
+                f.max_count
+                    .and_then(|n| days(&format!("{at}: max_count"), i64::from(n), 0, 100).err())
+                    .map(|e| e.to_string()),
+            );
+            errs.extend(
+                f.min_days_after_due
+                    .and_then(|n| days(&format!("{at}: min_days_after_due"), n, 0, 365).err())
+                    .map(|e| e.to_string()),
+            );
+            errs.extend(
+                f.min_days_since_previous
+                    .and_then(|n| days(&format!("{at}: min_days_since_previous"), n, 0, 365).err())
+                    .map(|e| e.to_string()),
+            );
             for (name, n) in [("min_instalments", f.min_instalments), ("max_instalments", f.max_instalments)] {
-                errs.extend(n.and_then(|n| days(&format!("{at}: {name}"), i64::from(n), 1, 1000).err()).map(|e| e.to_string()));
+                errs.extend(
+                    n.and_then(|n| days(&format!("{at}: {name}"), i64::from(n), 1, 1000).err()).map(|e| e.to_string()),
+                );
             }
             if f.repeat_factor.is_some_and(|r| r <= Decimal::ZERO || r > Decimal::ONE) {
                 errs.push(format!("{at}: repeat_factor must be in (0, 1]"));
@@ -396,7 +445,10 @@ impl Jurisdiction {
         }
         for c in &self.compensation {
             errs.extend(
-                amount("compensation", c.amount, 0).and_then(|a| days("compensation (minor units)", a, 0, MAX_COMPENSATION)).err().map(|e| e.to_string()),
+                amount("compensation", c.amount, 0)
+                    .and_then(|a| days("compensation (minor units)", a, 0, MAX_COMPENSATION))
+                    .err()
+                    .map(|e| e.to_string()),
             );
             errs.extend(date("compensation from", c.from).err());
         }
@@ -411,9 +463,17 @@ impl Jurisdiction {
             }
         }
         for l in &self.letter_limits {
-            errs.extend(days(&format!("letter limit from {}: max", l.from), i64::from(l.max), 0, 100).err().map(|e| e.to_string()));
+            errs.extend(
+                days(&format!("letter limit from {}: max", l.from), i64::from(l.max), 0, 100)
+                    .err()
+                    .map(|e| e.to_string()),
+            );
         }
-        errs.extend(days("interest_start_days_after_demand", self.interest_start_days_after_demand, 0, 365).err().map(|e| e.to_string()));
+        errs.extend(
+            days("interest_start_days_after_demand", self.interest_start_days_after_demand, 0, 365)
+                .err()
+                .map(|e| e.to_string()),
+        );
         for r in &self.step_rules {
             let at = format!("step rule {}", r.step);
             for (name, v) in [
@@ -446,19 +506,38 @@ impl Jurisdiction {
 
     /// The fee rule in force on `date` for this fee kind, debtor and sender (the newest
     /// matching row). Payment-plan rules by number of instalments: see `plan_fee_rule`.
-    pub fn fee_rule(&self, kind: FeeKind, debtor: DebtorKind, collector: Collector, date: NaiveDate) -> Option<&FeeRule> {
+    pub fn fee_rule(
+        &self,
+        kind: FeeKind,
+        debtor: DebtorKind,
+        collector: Collector,
+        date: NaiveDate,
+    ) -> Option<&FeeRule> {
         self.plan_fee_rule(kind, debtor, collector, date, None)
     }
 
     /// As `fee_rule`, for a payment plan of `instalments` (None: any rule).
-    pub fn plan_fee_rule(&self, kind: FeeKind, debtor: DebtorKind, collector: Collector, date: NaiveDate, instalments: Option<u32>) -> Option<&FeeRule> {
+    pub fn plan_fee_rule(
+        &self,
+        kind: FeeKind,
+        debtor: DebtorKind,
+        collector: Collector,
+        date: NaiveDate,
+        instalments: Option<u32>,
+    ) -> Option<&FeeRule> {
         let fits = |f: &FeeRule| match instalments {
             None => true,
             Some(n) => f.min_instalments.is_none_or(|m| n >= m) && f.max_instalments.is_none_or(|m| n <= m),
         };
         self.fees
             .iter()
-            .filter(|f| f.kind == kind && f.debtor.is_none_or(|d| d == debtor) && f.collector.is_none_or(|c| c == collector) && f.from <= date && fits(f))
+            .filter(|f| {
+                f.kind == kind
+                    && f.debtor.is_none_or(|d| d == debtor)
+                    && f.collector.is_none_or(|c| c == collector)
+                    && f.from <= date
+                    && fits(f)
+            })
             .max_by_key(|f| (f.from, f.min_instalments))
     }
 
@@ -469,14 +548,21 @@ impl Jurisdiction {
 
     /// The cap on all collection costs of a claim with this principal, if the law has one.
     pub fn cost_cap(&self, debtor: DebtorKind, date: NaiveDate, principal: i64) -> Option<(i64, &str)> {
-        let c = self.cost_caps.iter().filter(|c| c.debtor.is_none_or(|d| d == debtor) && c.from <= date).max_by_key(|c| c.from)?;
+        let c = self
+            .cost_caps
+            .iter()
+            .filter(|c| c.debtor.is_none_or(|d| d == debtor) && c.from <= date)
+            .max_by_key(|c| c.from)?;
         let tier = c.tiers.iter().find(|t| t.up_to.is_none_or(|u| principal <= u))?;
         Some((tier.max, c.source.as_str()))
     }
 
     /// The limit on fee-bearing letters of `kind` in force on `date`.
     pub fn letter_limit(&self, kind: FeeKind, debtor: DebtorKind, date: NaiveDate) -> Option<&LetterLimit> {
-        self.letter_limits.iter().filter(|l| l.kinds.contains(&kind) && l.debtor.is_none_or(|d| d == debtor) && l.from <= date).max_by_key(|l| l.from)
+        self.letter_limits
+            .iter()
+            .filter(|l| l.kinds.contains(&kind) && l.debtor.is_none_or(|d| d == debtor) && l.from <= date)
+            .max_by_key(|l| l.from)
     }
 
     /// The date interest counts from (before any move to a banking day): the due date if it
@@ -542,7 +628,10 @@ mod tests {
         let r = se.fee_rule(FeeKind::Reminder, DebtorKind::Consumer, Collector::Agency, d("2013-03-16")).unwrap();
         assert_eq!(r.cap(0), 6000);
         assert!(r.requires_agreement);
-        assert_eq!(se.fee_rule(FeeKind::Collection, DebtorKind::Consumer, Collector::Agency, d("2024-01-01")).unwrap().cap(0), 18000);
+        assert_eq!(
+            se.fee_rule(FeeKind::Collection, DebtorKind::Consumer, Collector::Agency, d("2024-01-01")).unwrap().cap(0),
+            18000
+        );
         assert_eq!(se.compensation(d("2024-01-01")).unwrap().amount, 45000);
     }
 
@@ -576,13 +665,22 @@ mod tests {
     #[test]
     fn out_of_bounds_values_and_unknown_keys_are_refused() {
         let cases = [
-            (EMBEDDED_LAW.replacen("max = \"60.00\"", "max = \"1000000000000000.00\"", 1), "SE: fee reminder from 2013-03-16: cap"),
+            (
+                EMBEDDED_LAW.replacen("max = \"60.00\"", "max = \"1000000000000000.00\"", 1),
+                "SE: fee reminder from 2013-03-16: cap",
+            ),
             (
                 EMBEDDED_LAW.replacen("reference = \"4.00\"", "reference = \"1000000\"", 1),
                 "SE: interest from 2024-01-01: reference: 1000000 is outside -10..50 percent",
             ),
-            (EMBEDDED_LAW.replacen("amount = \"450.00\"", "amount = \"-450.00\"", 1), "SE: compensation: -450.00 is below the minimum 0.00"),
-            (EMBEDDED_LAW.replacen("requires_agreement = true", "requires_agrement = true", 1), "unknown field `requires_agrement`"),
+            (
+                EMBEDDED_LAW.replacen("amount = \"450.00\"", "amount = \"-450.00\"", 1),
+                "SE: compensation: -450.00 is below the minimum 0.00",
+            ),
+            (
+                EMBEDDED_LAW.replacen("requires_agreement = true", "requires_agrement = true", 1),
+                "unknown field `requires_agrement`",
+            ),
         ];
         for (text, want) in cases {
             let e = LawBook::parse(&text, "law.toml").unwrap_err().to_string();
@@ -618,7 +716,10 @@ mod tests {
         let dk = book.jurisdiction(JurisdictionCode::DK).unwrap();
         assert_eq!(dk.compensation(d("2025-03-01")).unwrap().amount, 31_000);
         // The inkassogebyr of renteloven § 9 b stk. 3 (100 DKK) only when a collector is asked.
-        assert_eq!(dk.fee_rule(FeeKind::Collection, DebtorKind::Consumer, Collector::Agency, d("2025-03-01")).unwrap().cap(0), 10_000);
+        assert_eq!(
+            dk.fee_rule(FeeKind::Collection, DebtorKind::Consumer, Collector::Agency, d("2025-03-01")).unwrap().cap(0),
+            10_000
+        );
         assert!(dk.fee_rule(FeeKind::Collection, DebtorKind::Consumer, Collector::Own, d("2025-03-01")).is_none());
     }
 }

@@ -117,16 +117,25 @@ mod tests {
     #[test]
     fn every_refusal_names_field_and_limit() {
         assert_eq!(amount("amount", MAX_AMOUNT, 1), Ok(MAX_AMOUNT));
-        assert_eq!(amount("amount", MAX_AMOUNT + 1, 1).unwrap_err().to_string(), "amount: 10000000000.01 is above the limit 10000000000.00");
+        assert_eq!(
+            amount("amount", MAX_AMOUNT + 1, 1).unwrap_err().to_string(),
+            "amount: 10000000000.01 is above the limit 10000000000.00"
+        );
         assert_eq!(amount("fee", -5000, 0).unwrap_err().to_string(), "fee: -50.00 is below the minimum 0.00");
-        assert_eq!(date("due_date", d("0001-01-01")).unwrap_err().to_string(), "due_date: 0001-01-01 is outside 2000-01-01..2099-12-31");
+        assert_eq!(
+            date("due_date", d("0001-01-01")).unwrap_err().to_string(),
+            "due_date: 0001-01-01 is outside 2000-01-01..2099-12-31"
+        );
         assert!(date("x", d("9999-01-01")).is_err());
         assert_eq!(
             past_date("date", d("2026-12-01"), d("2026-11-23")).unwrap_err().to_string(),
             "date: 2026-12-01 is more than 7 days after today (2026-11-23)"
         );
         assert!(past_date("date", d("2026-11-30"), d("2026-11-23")).is_ok());
-        assert_eq!(days("lookback_days", 100_000_000, 1, MAX_DAYS).unwrap_err().to_string(), "lookback_days: 100000000 is outside 1..3650");
+        assert_eq!(
+            days("lookback_days", 100_000_000, 1, MAX_DAYS).unwrap_err().to_string(),
+            "lookback_days: 100000000 is outside 1..3650"
+        );
         assert_eq!(id("id", &"x".repeat(65)).unwrap_err().to_string(), "id: 65 characters, at most 64 allowed");
         assert_eq!(id("id", "a\0b").unwrap_err().to_string(), "id: contains the control character U+0000");
         assert_eq!(id("id", "  ").unwrap_err().to_string(), "id: is empty");

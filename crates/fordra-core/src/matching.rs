@@ -175,10 +175,13 @@ fn name_score(payer: &str, customer: &str) -> u32 {
 impl Matcher {
     pub fn new(claims: Vec<OpenClaim>) -> Self {
         let n = claims.len();
-        let (mut by_ref, mut by_invoice, mut by_id) = (KeyIndex::with_capacity(n), KeyIndex::with_capacity(n), KeyIndex::with_capacity(n));
+        let (mut by_ref, mut by_invoice, mut by_id) =
+            (KeyIndex::with_capacity(n), KeyIndex::with_capacity(n), KeyIndex::with_capacity(n));
         for (i, c) in claims.iter().enumerate() {
             if let Some(r) = &c.reference {
-                by_ref.insert(&norm(r), i, |j| claims[j].reference.as_deref().map(|x| norm(x).into_owned()).unwrap_or_default());
+                by_ref.insert(&norm(r), i, |j| {
+                    claims[j].reference.as_deref().map(|x| norm(x).into_owned()).unwrap_or_default()
+                });
             }
             by_invoice.insert(&norm(&c.invoice_number), i, |j| norm(&claims[j].invoice_number).into_owned());
             by_id.insert(&c.id, i, |j| claims[j].id.clone());
@@ -235,7 +238,11 @@ impl Matcher {
         let short = full.trim_start_matches('0');
         let keys = [(true, short), (true, &full), (false, short), (false, &full)];
         for (is_ref, k) in keys {
-            let hit = if is_ref { self.by_ref.get(k, |j| self.ref_of(j)) } else { self.by_invoice.get(k, |j| self.invoice_of(j)) };
+            let hit = if is_ref {
+                self.by_ref.get(k, |j| self.ref_of(j))
+            } else {
+                self.by_invoice.get(k, |j| self.invoice_of(j))
+            };
             if hit != Hit::None {
                 return hit;
             }
@@ -250,7 +257,11 @@ impl Matcher {
     fn sharing(&self, key: &str) -> Vec<Suggestion> {
         let mut v: Vec<Suggestion> = (0..self.claims.len())
             .filter(|i| self.ref_of(*i) == key || self.invoice_of(*i) == key)
-            .map(|i| Suggestion { claim: self.claims[i].id.clone(), score: 50, reason: format!("holds the reference {key}, as does another open claim") })
+            .map(|i| Suggestion {
+                claim: self.claims[i].id.clone(),
+                score: 50,
+                reason: format!("holds the reference {key}, as does another open claim"),
+            })
             .collect();
         v.truncate(5);
         v
@@ -276,12 +287,21 @@ impl Matcher {
         // 0. A claim named directly.
         if let Some(id) = &p.claim {
             return match self.index_of(id) {
-                Some(i) if same_currency(&i) => Decision::Book { parts: vec![(id.clone(), p.amount)], how: format!("invoice {id} named in the file") },
+                Some(i) if same_currency(&i) => Decision::Book {
+                    parts: vec![(id.clone(), p.amount)],
+                    how: format!("invoice {id} named in the file"),
+                },
                 Some(i) => Decision::Unmatched {
-                    reason: format!("invoice {id} named in the file is in {}, the payment in {}", self.claims[i].currency, p.currency),
+                    reason: format!(
+                        "invoice {id} named in the file is in {}, the payment in {}",
+                        self.claims[i].currency, p.currency
+                    ),
                     suggestions: vec![],
                 },
-                None => Decision::Unmatched { reason: format!("invoice {id} named in the file is not an open claim"), suggestions: vec![] },
+                None => Decision::Unmatched {
+                    reason: format!("invoice {id} named in the file is not an open claim"),
+                    suggestions: vec![],
+                },
             };
         }
         // 1. By payment reference (also when a reference field holds several, space-separated).
@@ -315,8 +335,15 @@ impl Matcher {
         if let (false, Some(i)) = (found.iter().any(same_currency), found.first()) {
             let c = &self.claims[*i];
             return Decision::Unmatched {
-                reason: format!("reference matches claim {}, which is in {}; the payment is in {}", c.id, c.currency, p.currency),
-                suggestions: vec![Suggestion { claim: c.id.clone(), score: 40, reason: "same reference, other currency".into() }],
+                reason: format!(
+                    "reference matches claim {}, which is in {}; the payment is in {}",
+                    c.id, c.currency, p.currency
+                ),
+                suggestions: vec![Suggestion {
+                    claim: c.id.clone(),
+                    score: 40,
+                    reason: "same reference, other currency".into(),
+                }],
             };
         }
         found.retain(same_currency);
@@ -348,7 +375,10 @@ impl Matcher {
         }
         if !in_text.is_empty() {
             let ids: Vec<&str> = in_text.iter().map(|i| self.claims[*i].id.as_str()).collect();
-            return Decision::Book { parts: self.split(&in_text, p.amount), how: format!("invoice number in the payment text: {}", ids.join(", ")) };
+            return Decision::Book {
+                parts: self.split(&in_text, p.amount),
+                how: format!("invoice number in the payment text: {}", ids.join(", ")),
+            };
         }
         // 3. Amount and payer name.
         let payer = p.payer.as_deref().unwrap_or("");
@@ -380,7 +410,10 @@ impl Matcher {
         let exact = scored.iter().filter(|s| s.score >= 100).count();
         if exact == 1 {
             let s = &scored[0];
-            return Decision::Book { parts: vec![(s.claim.clone(), p.amount)], how: format!("amount and payer name: {}", s.reason) };
+            return Decision::Book {
+                parts: vec![(s.claim.clone(), p.amount)],
+                how: format!("amount and payer name: {}", s.reason),
+            };
         }
         scored.truncate(5);
         let reason = if p.references.is_empty() && p.text.is_empty() {
@@ -488,7 +521,10 @@ mod tests {
     fn balances_are_asked_for_only_when_needed() {
         let c: Vec<OpenClaim> = claims().into_iter().map(|x| OpenClaim { open: 0, ..x }).collect();
         let mut m = Matcher::without_balances(c);
-        assert!(matches!(m.decide(&pay(&["10013"], &[], None, 100_00)), Decision::Book { .. }), "one exact reference needs no balance");
+        assert!(
+            matches!(m.decide(&pay(&["10013"], &[], None, 100_00)), Decision::Book { .. }),
+            "one exact reference needs no balance"
+        );
         assert_eq!(m.decide(&pay(&["10021", "10039"], &[], None, 340_00)), Decision::NeedBalances);
         assert_eq!(m.decide(&pay(&[], &[], Some("Anna Andersson"), 100_00)), Decision::NeedBalances);
         let open: std::collections::HashMap<String, i64> = claims().into_iter().map(|x| (x.id, x.open)).collect();
@@ -519,14 +555,18 @@ mod tests {
         let mut p = pay(&["10013"], &[], None, 100_00);
         p.currency = "EUR".into();
         match m.decide(&p) {
-            Decision::Unmatched { reason, .. } => assert_eq!(reason, "reference matches claim 1001, which is in SEK; the payment is in EUR"),
+            Decision::Unmatched { reason, .. } => {
+                assert_eq!(reason, "reference matches claim 1001, which is in SEK; the payment is in EUR")
+            }
             d => panic!("{d:?}"),
         }
         let mut named = pay(&[], &[], None, 100_00);
         named.currency = "EUR".into();
         named.claim = Some("1001".into());
         match m.decide(&named) {
-            Decision::Unmatched { reason, .. } => assert_eq!(reason, "invoice 1001 named in the file is in SEK, the payment in EUR"),
+            Decision::Unmatched { reason, .. } => {
+                assert_eq!(reason, "invoice 1001 named in the file is in SEK, the payment in EUR")
+            }
             d => panic!("{d:?}"),
         }
     }

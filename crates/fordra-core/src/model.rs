@@ -45,7 +45,9 @@ impl<'de> Deserialize<'de> for FeeSpec {
             "none" | "" => Ok(FeeSpec::None),
             "statutory" => Ok(FeeSpec::Statutory),
             other => match parse_minor(other) {
-                Ok(m) if m < 0 => Err(serde::de::Error::custom(format!("fee: '{other}' is negative; use none, statutory or an amount"))),
+                Ok(m) if m < 0 => Err(serde::de::Error::custom(format!(
+                    "fee: '{other}' is negative; use none, statutory or an amount"
+                ))),
                 Ok(m) => Ok(FeeSpec::Fixed(m)),
                 Err(e) => Err(serde::de::Error::custom(format!("fee: {e}; use none, statutory or an amount"))),
             },
@@ -179,7 +181,12 @@ pub struct Policy {
     pub group_reminders: bool,
     /// Open amounts below this (in the creditor's currency) are never dunned, and a leftover
     /// this small after a payment is written off. Default: 1 krone, 10 cents.
-    #[serde(default, deserialize_with = "opt_amount_de", serialize_with = "opt_amount_ser", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "opt_amount_de",
+        serialize_with = "opt_amount_ser",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub write_off_below: Option<i64>,
     pub segmentation: SegmentRules,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -218,15 +225,20 @@ impl Policy {
 
     /// The steps for a customer of `segment` on `as_of`: the segment's model, or its challenger's
     /// for customers in the challenger arm (`recorded` first, else drawn).
-    pub fn steps_for(&self, segment: Segment, customer: &str, recorded: &[Arm], as_of: NaiveDate) -> (&[Step], Option<Arm>) {
+    pub fn steps_for(
+        &self,
+        segment: Segment,
+        customer: &str,
+        recorded: &[Arm],
+        as_of: NaiveDate,
+    ) -> (&[Step], Option<Arm>) {
         match self.challenger(segment, as_of) {
             None => (&self.model(segment).steps, None),
             Some(c) => {
-                let challenger = recorded
-                    .iter()
-                    .find(|a| a.experiment == c.name)
-                    .map(|a| a.challenger)
-                    .unwrap_or_else(|| rust_decimal::Decimal::from_f64_retain(arm_draw(&c.name, customer)).is_some_and(|d| d < c.share));
+                let challenger =
+                    recorded.iter().find(|a| a.experiment == c.name).map(|a| a.challenger).unwrap_or_else(|| {
+                        rust_decimal::Decimal::from_f64_retain(arm_draw(&c.name, customer)).is_some_and(|d| d < c.share)
+                    });
                 let arm = Arm { experiment: c.name.clone(), challenger };
                 (if challenger { &c.steps } else { &self.model(segment).steps }, Some(arm))
             }
@@ -243,7 +255,15 @@ impl Policy {
             J::FI => (14, 14), // perintälaki 5 §: 14 days after the reminder
             _ => (10, 10),
         };
-        let st = |kind, after, days, payment_days, fee, channel| Step { kind, after, days, payment_days, fee, channel, min_amount: 0 };
+        let st = |kind, after, days, payment_days, fee, channel| Step {
+            kind,
+            after,
+            days,
+            payment_days,
+            fee,
+            channel,
+            min_amount: 0,
+        };
         use After::*;
         use StepKind::*;
         let min_collection = match j {
@@ -258,7 +278,9 @@ impl Policy {
             _ => 7,
         };
         // NO: a collection demand only after an inkassovarsel of its own (inkassoloven § 9).
-        let notice = |after, days| (j == J::NO).then(|| st(CollectionNotice, after, days, 14, FeeSpec::Statutory, Channel::Letter));
+        let notice = |after, days| {
+            (j == J::NO).then(|| st(CollectionNotice, after, days, 14, FeeSpec::Statutory, Channel::Letter))
+        };
         let vip: Vec<Step> = [
             Some(st(Reminder, Due, 10, reminder_days.max(14), FeeSpec::None, Channel::Email)),
             Some(st(Reminder, Previous, 3, reminder_days.max(14), FeeSpec::Statutory, Channel::Letter)),
@@ -318,7 +340,8 @@ impl Policy {
     /// Parses a policy; a key Fordra does not know, or a period or amount outside its bounds, is
     /// refused (a typo must not pass silently, and no stored policy may break a run).
     pub fn from_toml(text: &str) -> Result<Policy, String> {
-        let p: Policy = toml::from_str(text).map_err(|e| e.to_string().split_whitespace().collect::<Vec<_>>().join(" "))?;
+        let p: Policy =
+            toml::from_str(text).map_err(|e| e.to_string().split_whitespace().collect::<Vec<_>>().join(" "))?;
         match p.bounds() {
             e if e.is_empty() => Ok(p),
             e => Err(e.join("; ")),
@@ -392,7 +415,9 @@ impl Policy {
             errs.push(e);
         }
         match (self.collector, &self.agency) {
-            (Collector::Agency, None) => errs.push("collector = \"agency\" needs [agency] with the agency's name and licence number".into()),
+            (Collector::Agency, None) => {
+                errs.push("collector = \"agency\" needs [agency] with the agency's name and licence number".into())
+            }
             (Collector::Agency, Some(a)) if a.name.trim().is_empty() || a.licence.trim().is_empty() => {
                 errs.push("[agency]: name and licence must not be empty".into())
             }
@@ -413,7 +438,12 @@ impl Policy {
         let challengers: Vec<(String, HandlingModel)> = self
             .challengers
             .iter()
-            .map(|c| (format!("challenger '{}' for the {} segment", c.name, c.segment), HandlingModel { segment: c.segment, steps: c.steps.clone() }))
+            .map(|c| {
+                (
+                    format!("challenger '{}' for the {} segment", c.name, c.segment),
+                    HandlingModel { segment: c.segment, steps: c.steps.clone() },
+                )
+            })
             .collect();
         for (k, c) in self.challengers.iter().enumerate() {
             if c.name.trim().is_empty() || c.name.contains(':') {
@@ -426,7 +456,11 @@ impl Policy {
                 errs.push(format!("challenger '{}': the {} segment already has a challenger", c.name, c.segment));
             }
         }
-        let named = self.models.iter().map(|m| (format!("{} model", m.segment), m)).chain(challengers.iter().map(|(n, m)| (n.clone(), m)));
+        let named = self
+            .models
+            .iter()
+            .map(|m| (format!("{} model", m.segment), m))
+            .chain(challengers.iter().map(|(n, m)| (n.clone(), m)));
         for (label, m) in named {
             let name = |i: usize, s: &Step| format!("{label}, step {} ({})", i + 1, s.kind);
             if m.steps.is_empty() {
@@ -492,17 +526,25 @@ impl Policy {
                     }
                     if let Some(need) = limits.requires_before {
                         if !m.steps[..i].iter().any(|p| p.kind == need) {
-                            errs.push(format!("{at}: the law requires a {need} step before it ({})", limits.sources.join("; ")));
+                            errs.push(format!(
+                                "{at}: the law requires a {need} step before it ({})",
+                                limits.sources.join("; ")
+                            ));
                         }
                     }
                     if let (true, Some(kind)) = (s.fee != FeeSpec::None, s.kind.fee_kind()) {
-                        errs.extend(self.fee_timing(law, m, i, kind, *debtor, as_of).into_iter().map(|e| format!("{at}: {e}")));
+                        errs.extend(
+                            self.fee_timing(law, m, i, kind, *debtor, as_of).into_iter().map(|e| format!("{at}: {e}")),
+                        );
                     }
                     if let (FeeSpec::Fixed(amount), Some(kind)) = (s.fee, s.kind.fee_kind()) {
                         match law.fee_rule(kind, *debtor, self.collector, as_of) {
-                            None if kind != crate::domain::FeeKind::LateCompensation => {
-                                errs.push(format!("{at}: {} has no statutory basis for a {} fee for {} debtors", law.code.upper(), kind, debtor))
-                            }
+                            None if kind != crate::domain::FeeKind::LateCompensation => errs.push(format!(
+                                "{at}: {} has no statutory basis for a {} fee for {} debtors",
+                                law.code.upper(),
+                                kind,
+                                debtor
+                            )),
                             None => {}
                             Some(rule) => {
                                 if rule.requires_agreement && !reminder_fee_agreed && amount > 0 {
@@ -537,7 +579,15 @@ impl Policy {
 
     /// Whether a fee on step `i` of `m` could ever be lawful by the law's conditions on when and
     /// how it is sent (the run checks them again on the actual dates).
-    fn fee_timing(&self, law: &Jurisdiction, m: &HandlingModel, i: usize, kind: crate::domain::FeeKind, debtor: DebtorKind, as_of: NaiveDate) -> Vec<String> {
+    fn fee_timing(
+        &self,
+        law: &Jurisdiction,
+        m: &HandlingModel,
+        i: usize,
+        kind: crate::domain::FeeKind,
+        debtor: DebtorKind,
+        as_of: NaiveDate,
+    ) -> Vec<String> {
         let Some(rule) = law.fee_rule(kind, debtor, self.collector, as_of) else { return vec![] };
         let s = &m.steps[i];
         let offsets = m.earliest_offsets();
@@ -588,7 +638,11 @@ mod tests {
             agency.agency = Some(Agency { name: "Perintä Oy".into(), licence: "ESAVI/123/2024".into() });
             agency.validate(j, true, d("2026-01-01")).unwrap_or_else(|e| panic!("{} agency: {e:?}", j.code.upper()));
             agency.agency = None;
-            assert!(agency.validate(j, true, d("2026-01-01")).unwrap_err().iter().any(|e| e.contains("needs [agency]")));
+            assert!(agency
+                .validate(j, true, d("2026-01-01"))
+                .unwrap_err()
+                .iter()
+                .any(|e| e.contains("needs [agency]")));
             let vip = p.model(Segment::Vip);
             assert_eq!(vip.steps.iter().filter(|s| s.kind == StepKind::Reminder).count(), 2);
             let phone = vip.steps.iter().position(|s| s.kind == StepKind::PhoneCall).unwrap();
@@ -601,7 +655,8 @@ mod tests {
     fn policy_roundtrips_through_toml() {
         let mut p = Policy::default_for(JurisdictionCode::SE);
         assert_eq!(Policy::from_toml(&p.to_toml()).unwrap(), p);
-        p.nudge = Some(Nudge { min_p_late: rust_decimal::Decimal::new(6, 1), days_before_due: 3, channel: Channel::Email });
+        p.nudge =
+            Some(Nudge { min_p_late: rust_decimal::Decimal::new(6, 1), days_before_due: 3, channel: Channel::Email });
         p.segmentation.predicted_late = Some(rust_decimal::Decimal::new(7, 1));
         p.challengers.push(Challenger {
             name: "sms-first".into(),
@@ -611,7 +666,10 @@ mod tests {
             steps: p.models[1].steps.clone(),
         });
         let text = p.to_toml();
-        assert!(text.contains("[[challenger]]") && text.contains("[nudge]") && text.contains("predicted_late = \"0.7\""), "{text}");
+        assert!(
+            text.contains("[[challenger]]") && text.contains("[nudge]") && text.contains("predicted_late = \"0.7\""),
+            "{text}"
+        );
         assert_eq!(Policy::from_toml(&text).unwrap(), p);
     }
 
@@ -622,7 +680,13 @@ mod tests {
         let mut p = Policy::default_for(JurisdictionCode::SE);
         let mut steps = p.models[1].steps.clone();
         steps[1].payment_days = 5;
-        p.challengers.push(Challenger { name: "fast".into(), segment: Segment::Normal, share: rust_decimal::Decimal::ONE, from: d("2024-01-01"), steps });
+        p.challengers.push(Challenger {
+            name: "fast".into(),
+            segment: Segment::Normal,
+            share: rust_decimal::Decimal::ONE,
+            from: d("2024-01-01"),
+            steps,
+        });
         p.challengers.push(p.challengers[0].clone());
         let errs = p.validate(se, true, d("2024-01-01")).unwrap_err();
         assert!(
@@ -670,7 +734,8 @@ mod tests {
         let text = Policy::default_for(JurisdictionCode::SE).to_toml();
         let e = Policy::from_toml(&text.replacen("lookback_days = 365", "lookback_days = 100000000", 1)).unwrap_err();
         assert_eq!(e, "segmentation.lookback_days: 100000000 is outside 1..3650");
-        let e = Policy::from_toml(&text.replacen("after = \"due\"\ndays = 10", "after = \"due\"\ndays = 100000000", 1)).unwrap_err();
+        let e = Policy::from_toml(&text.replacen("after = \"due\"\ndays = 10", "after = \"due\"\ndays = 100000000", 1))
+            .unwrap_err();
         assert_eq!(e, "vip model, step 1 (reminder): days: 100000000 is outside -60..3650");
         let e = Policy::from_toml(&text.replacen("group_reminders", "group_reminder", 1)).unwrap_err();
         assert!(e.contains("unknown field `group_reminder`"), "{e}");
@@ -703,25 +768,36 @@ mod tests {
         p.models[1].steps[1].days = 0;
         let errs = p.validate(fi, true, d("2026-01-01")).unwrap_err();
         assert!(
-            errs.iter().any(|e| e.contains("only 14 days after the previous step; the law requires 15 for consumer") && e.contains("KKV/378/2022")),
+            errs.iter().any(|e| e.contains("only 14 days after the previous step; the law requires 15 for consumer")
+                && e.contains("KKV/378/2022")),
             "{errs:?}"
         );
         // FI: a reminder fee on day 7 (perintälaki 10 b §: 14 days).
         let mut p = Policy::default_for(JurisdictionCode::FI);
         p.models[1].steps[0].days = 7;
         let errs = p.validate(fi, true, d("2026-01-01")).unwrap_err();
-        assert!(errs.iter().any(|e| e.contains("only 14 days after the due date, this step may come on day 7")), "{errs:?}");
+        assert!(
+            errs.iter().any(|e| e.contains("only 14 days after the due date, this step may come on day 7")),
+            "{errs:?}"
+        );
         // SE: a fee on an SMS reminder.
         let se = book.jurisdiction(JurisdictionCode::SE).unwrap();
         let mut p = Policy::default_for(JurisdictionCode::SE);
         p.models[1].steps[0].channel = Channel::Sms;
         let errs = p.validate(se, true, d("2026-01-01")).unwrap_err();
-        assert!(errs.iter().any(|e| e.contains("only on a written reminder, not by sms") && e.contains("1981:739")), "{errs:?}");
+        assert!(
+            errs.iter().any(|e| e.contains("only on a written reminder, not by sms") && e.contains("1981:739")),
+            "{errs:?}"
+        );
         // NO: a collection demand without an inkassovarsel before it.
         let no = book.jurisdiction(JurisdictionCode::NO).unwrap();
         let mut p = Policy::default_for(JurisdictionCode::NO);
         p.models[1].steps.retain(|s| s.kind != StepKind::CollectionNotice);
         let errs = p.validate(no, true, d("2026-01-01")).unwrap_err();
-        assert!(errs.iter().any(|e| e.contains("requires a collection_notice step before it") && e.contains("inkassoloven § 9")), "{errs:?}");
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("requires a collection_notice step before it") && e.contains("inkassoloven § 9")),
+            "{errs:?}"
+        );
     }
 }

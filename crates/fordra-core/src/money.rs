@@ -135,7 +135,10 @@ impl fmt::Display for Amounts {
 
 /// Rounds major units to minor units with `digits` decimals, half away from zero.
 pub fn round_to_minor(d: Decimal, digits: u32) -> i64 {
-    (d * Decimal::from(10i64.pow(digits))).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_i64().unwrap_or(i64::MAX)
+    (d * Decimal::from(10i64.pow(digits)))
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
+        .unwrap_or(i64::MAX)
 }
 
 /// Parses a decimal string into minor units (two decimals).
@@ -153,7 +156,10 @@ pub fn parse_minor(s: &str) -> Result<i64, String> {
         Some((i, f)) => (i, f),
         None => (body.as_str(), ""),
     };
-    if int_part.is_empty() || !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
+    if int_part.is_empty()
+        || !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(format!("'{s}' is not an amount (expected e.g. 1234.50)"));
     }
     if frac_part.len() > 2 {
@@ -164,7 +170,8 @@ pub fn parse_minor(s: &str) -> Result<i64, String> {
     if frac_part.len() == 1 {
         frac *= 10;
     }
-    let minor = major.checked_mul(100).and_then(|m| m.checked_add(frac)).ok_or_else(|| format!("'{s}' is too large"))?;
+    let minor =
+        major.checked_mul(100).and_then(|m| m.checked_add(frac)).ok_or_else(|| format!("'{s}' is too large"))?;
     Ok(if neg { -minor } else { minor })
 }
 

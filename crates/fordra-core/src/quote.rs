@@ -60,12 +60,20 @@ pub fn quote(law: &LawBook, q: &QuoteInput) -> Result<Quote, QuoteError> {
     let mut fees = Vec::new();
     let mut notes: Vec<String> = calc.stopped.iter().cloned().collect();
     if q.demand.is_some() {
-        notes.push(format!("no due date agreed in advance: interest from {} ({})", from + chrono::Duration::days(1), j.interest_start_source));
+        notes.push(format!(
+            "no due date agreed in advance: interest from {} ({})",
+            from + chrono::Duration::days(1),
+            j.interest_start_source
+        ));
     }
     // A business debtor owes the fixed compensation from the first day late, without any
     // reminder (directive 2011/7/EU art. 6): it is claimable whatever the steps.
     let mut steps = q.steps.clone();
-    if q.debtor == DebtorKind::Business && j.compensation(q.as_of).is_some() && q.as_of > q.due && !steps.contains(&FeeKind::LateCompensation) {
+    if q.debtor == DebtorKind::Business
+        && j.compensation(q.as_of).is_some()
+        && q.as_of > q.due
+        && !steps.contains(&FeeKind::LateCompensation)
+    {
         steps.insert(0, FeeKind::LateCompensation);
         notes.push("late compensation: owed by a business debtor from the first day late, without a reminder (directive 2011/7/EU art. 6)".into());
     }
@@ -90,7 +98,14 @@ pub fn quote(law: &LawBook, q: &QuoteInput) -> Result<Quote, QuoteError> {
         notes.extend(d.notes);
     }
     let fees_total = fees.iter().map(|f| f.amount).sum();
-    Ok(Quote { interest, interest_periods: calc.periods, fees, notes, fees_total, total: q.principal + interest + fees_total })
+    Ok(Quote {
+        interest,
+        interest_periods: calc.periods,
+        fees,
+        notes,
+        fees_total,
+        total: q.principal + interest + fees_total,
+    })
 }
 
 #[cfg(test)]
@@ -172,7 +187,10 @@ mod tests {
     #[test]
     fn business_compensation_without_steps() {
         let q = quote(&LawBook::embedded(), &input(JurisdictionCode::SE, DebtorKind::Business, vec![])).unwrap();
-        assert_eq!(q.fees.iter().map(|f| (f.kind, f.amount)).collect::<Vec<_>>(), vec![(FeeKind::LateCompensation, 45000)]);
+        assert_eq!(
+            q.fees.iter().map(|f| (f.kind, f.amount)).collect::<Vec<_>>(),
+            vec![(FeeKind::LateCompensation, 45000)]
+        );
         assert_eq!(q.total, 1_064_726);
         assert!(q.notes.iter().any(|n| n.contains("without a reminder")), "{:?}", q.notes);
     }
@@ -185,16 +203,26 @@ mod tests {
         let mut i = input(JurisdictionCode::FI, DebtorKind::Business, vec![FeeKind::Reminder, FeeKind::Collection]);
         i.collector = Collector::Agency;
         let q = quote(&LawBook::embedded(), &i).unwrap();
-        assert_eq!(q.fees.iter().map(|f| (f.kind, f.amount)).collect::<Vec<_>>(), vec![(FeeKind::LateCompensation, 4000), (FeeKind::Collection, 6200)]);
+        assert_eq!(
+            q.fees.iter().map(|f| (f.kind, f.amount)).collect::<Vec<_>>(),
+            vec![(FeeKind::LateCompensation, 4000), (FeeKind::Collection, 6200)]
+        );
         assert_eq!(q.fees_total, q.fees.iter().map(|f| f.amount).sum::<i64>());
-        assert!(q.notes.iter().any(|n| n.contains("no reminder fee: covered by the late compensation")), "{:?}", q.notes);
+        assert!(
+            q.notes.iter().any(|n| n.contains("no reminder fee: covered by the late compensation")),
+            "{:?}",
+            q.notes
+        );
         assert!(q.notes.iter().any(|n| n.contains("collection fee: 28.00 of its 90.00 covered")), "{:?}", q.notes);
     }
 
     /// The EU tables are for business debtors only: a consumer quote is refused, saying so.
     #[test]
     fn eu_consumer_is_refused() {
-        let e = quote(&LawBook::embedded(), &input(JurisdictionCode::EU, DebtorKind::Consumer, vec![])).err().unwrap().to_string();
+        let e = quote(&LawBook::embedded(), &input(JurisdictionCode::EU, DebtorKind::Consumer, vec![]))
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("applies between businesses only"), "{e}");
     }
 

@@ -27,7 +27,8 @@ pub enum Scheme {
 }
 
 impl Scheme {
-    pub const ALL: &'static [Scheme] = &[Scheme::SeOcr, Scheme::SeOcrLen, Scheme::Fi, Scheme::Rf, Scheme::NoKid10, Scheme::NoKid11, Scheme::DkFik71];
+    pub const ALL: &'static [Scheme] =
+        &[Scheme::SeOcr, Scheme::SeOcrLen, Scheme::Fi, Scheme::Rf, Scheme::NoKid10, Scheme::NoKid11, Scheme::DkFik71];
     pub fn name(self) -> &'static str {
         match self {
             Scheme::SeOcr => "se-ocr",
@@ -50,11 +51,12 @@ impl fmt::Display for Scheme {
 impl FromStr for Scheme {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Scheme::ALL
-            .iter()
-            .copied()
-            .find(|x| x.name() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("unknown scheme '{s}' (one of: {})", Scheme::ALL.iter().map(|x| x.name()).collect::<Vec<_>>().join(", ")))
+        Scheme::ALL.iter().copied().find(|x| x.name() == s.trim().to_ascii_lowercase()).ok_or_else(|| {
+            format!(
+                "unknown scheme '{s}' (one of: {})",
+                Scheme::ALL.iter().map(|x| x.name()).collect::<Vec<_>>().join(", ")
+            )
+        })
     }
 }
 
@@ -193,7 +195,9 @@ pub fn is_valid(scheme: Scheme, reference: &str) -> bool {
     let (b, c) = (&all[..all.len() - 1], all[all.len() - 1]);
     match scheme {
         Scheme::SeOcr | Scheme::NoKid10 => (2..=25).contains(&all.len()) && luhn_digit(b) == c,
-        Scheme::SeOcrLen => all.len() >= 3 && all.len() <= 25 && luhn_digit(b) == c && b[b.len() - 1] == (all.len() % 10) as u32,
+        Scheme::SeOcrLen => {
+            all.len() >= 3 && all.len() <= 25 && luhn_digit(b) == c && b[b.len() - 1] == (all.len() % 10) as u32
+        }
         Scheme::Fi => (4..=20).contains(&all.len()) && fi_digit(b) == c,
         Scheme::NoKid11 => mod11_digit(b) == Some(c),
         Scheme::DkFik71 => all.len() == 15 && luhn_digit(b) == c,

@@ -42,11 +42,18 @@ pub struct AgingBucket {
     pub open: Amounts,
 }
 
-pub const AGING_BUCKETS: &[(&str, i64, i64)] =
-    &[("not due", i64::MIN, 0), ("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("91-180", 91, 180), ("181+", 181, i64::MAX)];
+pub const AGING_BUCKETS: &[(&str, i64, i64)] = &[
+    ("not due", i64::MIN, 0),
+    ("1-30", 1, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    ("91-180", 91, 180),
+    ("181+", 181, i64::MAX),
+];
 
 pub fn aging(claims: &[ClaimFacts], as_of: NaiveDate) -> Vec<AgingBucket> {
-    let mut out: Vec<AgingBucket> = AGING_BUCKETS.iter().map(|(b, _, _)| AgingBucket { bucket: b, claims: 0, open: Amounts::default() }).collect();
+    let mut out: Vec<AgingBucket> =
+        AGING_BUCKETS.iter().map(|(b, _, _)| AgingBucket { bucket: b, claims: 0, open: Amounts::default() }).collect();
     for c in claims.iter().filter(|c| c.is_open()) {
         let late = (as_of - c.due_date).num_days();
         if let Some(i) = AGING_BUCKETS.iter().position(|(_, lo, hi)| late >= *lo && late <= *hi) {
@@ -80,10 +87,17 @@ pub struct SegmentFigures {
 
 /// Figures per segment. Claims count in the segment their customer is in today.
 /// Only invoices issued on or after `from` count (all when None).
-pub fn segments(customers: &[(String, Option<Segment>)], claims: &[ClaimFacts], from: Option<NaiveDate>) -> Vec<SegmentFigures> {
-    let seg_of: HashMap<&str, Segment> = customers.iter().map(|(id, s)| (id.as_str(), s.unwrap_or(Segment::Normal))).collect();
-    let mut rows: Vec<SegmentFigures> =
-        [Segment::Risk, Segment::Normal, Segment::Vip].iter().map(|s| SegmentFigures { segment: s.to_string(), ..Default::default() }).collect();
+pub fn segments(
+    customers: &[(String, Option<Segment>)],
+    claims: &[ClaimFacts],
+    from: Option<NaiveDate>,
+) -> Vec<SegmentFigures> {
+    let seg_of: HashMap<&str, Segment> =
+        customers.iter().map(|(id, s)| (id.as_str(), s.unwrap_or(Segment::Normal))).collect();
+    let mut rows: Vec<SegmentFigures> = [Segment::Risk, Segment::Normal, Segment::Vip]
+        .iter()
+        .map(|s| SegmentFigures { segment: s.to_string(), ..Default::default() })
+        .collect();
     let idx = |s: Segment| match s {
         Segment::Risk => 0,
         Segment::Normal => 1,
@@ -177,10 +191,17 @@ pub fn dso(customers: &[(String, Option<Segment>)], claims: &[ClaimFacts], as_of
         .map(|cur| {
             let sales = sales.get(cur);
             let ratio = |x: i64| (sales > 0).then(|| round1(x as f64 / sales as f64 * window_days as f64));
-            CurrencyDso { currency: cur, receivables: receivables.get(cur), sales, dso: ratio(receivables.get(cur)), best_dso: ratio(current.get(cur)) }
+            CurrencyDso {
+                currency: cur,
+                receivables: receivables.get(cur),
+                sales,
+                dso: ratio(receivables.get(cur)),
+                best_dso: ratio(current.get(cur)),
+            }
         })
         .collect();
-    let paid_in_window: Vec<ClaimFacts> = claims.iter().filter(|c| c.settled_date.is_some_and(|p| p > start)).cloned().collect();
+    let paid_in_window: Vec<ClaimFacts> =
+        claims.iter().filter(|c| c.settled_date.is_some_and(|p| p > start)).cloned().collect();
     Dso { as_of, window_days, currencies, per_segment: segments(customers, &paid_in_window, None) }
 }
 
@@ -192,7 +213,15 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn claim(id: &str, cust: &str, issue: &str, due: &str, principal: i64, settled: Option<&str>, open: i64) -> ClaimFacts {
+    fn claim(
+        id: &str,
+        cust: &str,
+        issue: &str,
+        due: &str,
+        principal: i64,
+        settled: Option<&str>,
+        open: i64,
+    ) -> ClaimFacts {
         ClaimFacts {
             id: id.into(),
             customer_id: cust.into(),

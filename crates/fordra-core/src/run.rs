@@ -215,7 +215,12 @@ impl RunResult {
 /// The segment of each customer on `as_of`. The reason is put in words where the segment
 /// changes (or `explain_all`); elsewhere it is left empty, because rendering it for every customer
 /// on every run was most of the run's cost.
-pub fn segment_customers_with(creditor: &Creditor, customers: &[CustomerState], as_of: NaiveDate, explain_all: bool) -> Vec<SegmentDecision> {
+pub fn segment_customers_with(
+    creditor: &Creditor,
+    customers: &[CustomerState],
+    as_of: NaiveDate,
+    explain_all: bool,
+) -> Vec<SegmentDecision> {
     let rules = &creditor.policy.segmentation;
     let window_start = as_of - Duration::days(rules.lookback_days);
     customers
@@ -238,7 +243,8 @@ pub fn segment_customers_with(creditor: &Creditor, customers: &[CustomerState], 
             };
             let f = findings(rules, &input, as_of);
             let segment = segment_of(c.vip, &f);
-            let reason = if explain_all || c.segment != Some(segment) { describe(rules, &input, &f) } else { String::new() };
+            let reason =
+                if explain_all || c.segment != Some(segment) { describe(rules, &input, &f) } else { String::new() };
             SegmentDecision { customer_id: c.id.clone(), segment, previous: c.segment, reason }
         })
         .collect()
@@ -297,13 +303,23 @@ pub fn prior_fees(moves: &[Movement], steps: &[DoneStep]) -> PriorFees {
 /// A step's deadline: its payment period, moved to a banking day, and where the law says so
 /// at least some banking days after the day the letter is presumed received (SE: 4 banking days
 /// after receipt for a collection demand).
-pub fn deadline_for(law: &Jurisdiction, limits: &crate::law::StepLimits, sent: NaiveDate, payment_days: i64) -> NaiveDate {
+pub fn deadline_for(
+    law: &Jurisdiction,
+    limits: &crate::law::StepLimits,
+    sent: NaiveDate,
+    payment_days: i64,
+) -> NaiveDate {
     let by_days = next_banking_day_on_or_after(law.country, sent + Duration::days(payment_days));
     if limits.min_banking_days_after_receipt <= 0 {
         return by_days;
     }
-    let received = crate::calendar::add_banking_days(law.country, sent, limits.presumed_receipt_banking_days.clamp(0, 30) as u32);
-    by_days.max(crate::calendar::add_banking_days(law.country, received, limits.min_banking_days_after_receipt.clamp(0, 30) as u32))
+    let received =
+        crate::calendar::add_banking_days(law.country, sent, limits.presumed_receipt_banking_days.clamp(0, 30) as u32);
+    by_days.max(crate::calendar::add_banking_days(
+        law.country,
+        received,
+        limits.min_banking_days_after_receipt.clamp(0, 30) as u32,
+    ))
 }
 
 /// Whether a reminder fee was agreed with the debtor no later than when this claim arose
@@ -325,14 +341,24 @@ pub fn interest_to_post(
         return Ok(0);
     }
     let known = || moves.iter().filter(|m| m.date <= through);
-    let calc = accrue(law, debtor, creditor.contract_rate.map(ContractRate), due, &principal_changes(known()), through, false)?;
+    let calc = accrue(
+        law,
+        debtor,
+        creditor.contract_rate.map(ContractRate),
+        due,
+        &principal_changes(known()),
+        through,
+        false,
+    )?;
     Ok((calc.total_minor() - interest_posted(known())).max(0))
 }
 
 fn channel_for(step: &crate::model::Step, c: &CustomerState) -> (Channel, Option<String>) {
     match step.channel {
         Channel::Email if !c.has_email => (Channel::Letter, Some("no e-mail address: sent as a letter".into())),
-        Channel::Sms if !c.has_phone && c.has_email => (Channel::Email, Some("no mobile number: sent by e-mail".into())),
+        Channel::Sms if !c.has_phone && c.has_email => {
+            (Channel::Email, Some("no mobile number: sent by e-mail".into()))
+        }
         Channel::Sms if !c.has_phone => (Channel::Letter, Some("no mobile number or e-mail: sent as a letter".into())),
         ch => (ch, None),
     }
@@ -353,15 +379,26 @@ struct Due {
 }
 
 /// Decides today's steps for every open claim.
-pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerState], claims: &[ClaimState], as_of: NaiveDate) -> RunResult {
+pub fn daily_run(
+    creditor: &Creditor,
+    law: &Jurisdiction,
+    customers: &[CustomerState],
+    claims: &[ClaimState],
+    as_of: NaiveDate,
+) -> RunResult {
     let segments = segment_customers_with(creditor, customers, as_of, false);
     // The law's limits per step kind and debtor kind, looked up once per run.
-    let limits_table: Vec<[crate::law::StepLimits; 2]> =
-        StepKind::ALL.iter().map(|k| [law.step_limits(*k, DebtorKind::Consumer), law.step_limits(*k, DebtorKind::Business)]).collect();
+    let limits_table: Vec<[crate::law::StepLimits; 2]> = StepKind::ALL
+        .iter()
+        .map(|k| [law.step_limits(*k, DebtorKind::Consumer), law.step_limits(*k, DebtorKind::Business)])
+        .collect();
     let mut out = RunResult { segments: Vec::new(), ..Default::default() };
     // Each customer's steps: the segment's model, or its challenger's in an experiment.
-    let plans: Vec<(&[Step], Option<Arm>)> =
-        customers.iter().zip(&segments).map(|(c, s)| creditor.policy.steps_for(s.segment, &c.id, &c.arms, as_of)).collect();
+    let plans: Vec<(&[Step], Option<Arm>)> = customers
+        .iter()
+        .zip(&segments)
+        .map(|(c, s)| creditor.policy.steps_for(s.segment, &c.id, &c.arms, as_of))
+        .collect();
     for (c, (_, arm)) in customers.iter().zip(&plans) {
         if let Some(a) = arm.as_ref().filter(|a| !c.arms.iter().any(|r| r.experiment == a.experiment)) {
             out.assignments.push((c.id.clone(), a.clone()));
@@ -389,7 +426,11 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         out.open_claims += 1;
         let tolerance = creditor.write_off_for(claim.currency);
         if open < tolerance {
-            let reason = format!("open {} is below the write-off tolerance {}: not dunned", Money::new(open, claim.currency), format_minor(tolerance));
+            let reason = format!(
+                "open {} is below the write-off tolerance {}: not dunned",
+                Money::new(open, claim.currency),
+                format_minor(tolerance)
+            );
             out.held.push(Held { claim_id: claim.id.clone(), reason });
             continue;
         }
@@ -406,9 +447,21 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         // model has no pre-due step of its own.
         if let (Some(n), Some(p), None) = (nudge, &claim.predicted, last) {
             let window = as_of < claim.due && claim.due - Duration::days(n.days_before_due) <= as_of;
-            if window && !steps.iter().any(|s| s.kind == StepKind::PreDue) && Decimal::from_f64_retain(p.p_late).is_some_and(|x| x >= n.min_p_late) {
+            if window
+                && !steps.iter().any(|s| s.kind == StepKind::PreDue)
+                && Decimal::from_f64_retain(p.p_late).is_some_and(|x| x >= n.min_p_late)
+            {
                 let trigger = claim.due - Duration::days(n.days_before_due);
-                due.push(Due { claim: ci, step: 0, base: claim.due, trigger, earliest: trigger, law_after_due: false, law_after_letter: None, nudge: true });
+                due.push(Due {
+                    claim: ci,
+                    step: 0,
+                    base: claim.due,
+                    trigger,
+                    earliest: trigger,
+                    law_after_due: false,
+                    law_after_letter: None,
+                    nudge: true,
+                });
                 continue;
             }
         }
@@ -421,7 +474,16 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         };
         let trigger = base + Duration::days(step.days);
         let limits = &limits_table[step.kind.index()][cust.kind as usize];
-        let mut d = Due { claim: ci, step: j, base, trigger, earliest: trigger, law_after_due: false, law_after_letter: None, nudge: false };
+        let mut d = Due {
+            claim: ci,
+            step: j,
+            base,
+            trigger,
+            earliest: trigger,
+            law_after_due: false,
+            law_after_letter: None,
+            nudge: false,
+        };
         if limits.min_days_after_due > 0 && claim.due + Duration::days(limits.min_days_after_due) > d.earliest {
             d.earliest = claim.due + Duration::days(limits.min_days_after_due);
             d.law_after_due = true;
@@ -449,11 +511,9 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
     // Grouped reminders: the first claim in a debtor's letter carries the letter's fee.
     let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
     // The same for every step of the day: the half-year's rate is not in the tables yet.
-    let pending_rate = law
-        .interest_row(as_of)
-        .ok()
-        .filter(|_| creditor.charge_interest)
-        .and_then(|r| r.pending.as_ref().map(|why| format!("; interest only through {}: {why}", r.from - Duration::days(1))));
+    let pending_rate = law.interest_row(as_of).ok().filter(|_| creditor.charge_interest).and_then(|r| {
+        r.pending.as_ref().map(|why| format!("; interest only through {}: {why}", r.from - Duration::days(1)))
+    });
     for d in due {
         let claim = &claims[d.claim];
         let cust = &customers[claim.customer];
@@ -473,10 +533,18 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         debug_assert!(d.base <= d.trigger || step.days < 0);
         let mut why_later = Vec::new();
         if d.law_after_due {
-            why_later.push(format!("law: {} days after due ({})", limits.min_days_after_due, limits.sources.join("; ")));
+            why_later.push(format!(
+                "law: {} days after due ({})",
+                limits.min_days_after_due,
+                limits.sources.join("; ")
+            ));
         }
         if let Some(letter) = d.law_after_letter {
-            why_later.push(format!("law: {} days after the previous letter of {letter} ({})", limits.min_days_since_previous, limits.sources.join("; ")));
+            why_later.push(format!(
+                "law: {} days after the previous letter of {letter} ({})",
+                limits.min_days_since_previous,
+                limits.sources.join("; ")
+            ));
         }
         let (trigger, earliest) = (d.trigger, d.earliest);
         let seq = claim.last_seq.max(claim.steps.len() as u32) + 1;
@@ -488,11 +556,20 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         let mut reason = match (d.nudge, &claim.predicted) {
             (true, Some(p)) => format!(
                 "pre-due nudge: {}; due {} in {} days",
-                p.describe(&format!(" (nudge from {} %)", (nudge.map_or(Decimal::ZERO, |n| n.min_p_late) * Decimal::ONE_HUNDRED).normalize()), true),
+                p.describe(
+                    &format!(
+                        " (nudge from {} %)",
+                        (nudge.map_or(Decimal::ZERO, |n| n.min_p_late) * Decimal::ONE_HUNDRED).normalize()
+                    ),
+                    true
+                ),
                 claim.due,
                 (claim.due - as_of).num_days()
             ),
-            _ => format!("{model_name} step {step_no}/{} ({}): {} {:+} days = {}", n, step.kind, base_text, step.days, trigger),
+            _ => format!(
+                "{model_name} step {step_no}/{} ({}): {} {:+} days = {}",
+                n, step.kind, base_text, step.days, trigger
+            ),
         };
         if !why_later.is_empty() {
             reason.push_str(&format!(", earliest {earliest} by {}", why_later.join(", ")));
@@ -500,7 +577,12 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         if as_of > earliest && !d.nudge {
             reason.push_str(&format!("; taken on {as_of} (catch-up: first run since it came due)"));
         }
-        let resumed = claim.pauses.iter().chain(cust.pauses.iter()).filter(|p| !p.active_on(as_of) && p.from <= as_of).max_by_key(|p| p.ended.or(p.until));
+        let resumed = claim
+            .pauses
+            .iter()
+            .chain(cust.pauses.iter())
+            .filter(|p| !p.active_on(as_of) && p.from <= as_of)
+            .max_by_key(|p| p.ended.or(p.until));
         if let Some(p) = resumed {
             if p.ended.or(p.until).is_some_and(|e| e >= earliest - Duration::days(1)) {
                 reason.push_str(&format!("; resumed after {}", p.describe()));
@@ -536,11 +618,15 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
             arm: arm.as_ref().map(Arm::label),
         };
         if balances.total() < step.min_amount {
-            reason.push_str(&format!("; skipped: open amount below the step's minimum {}", format_minor(step.min_amount)));
+            reason.push_str(&format!(
+                "; skipped: open amount below the step's minimum {}",
+                format_minor(step.min_amount)
+            ));
             out.actions.push(action(None, vec![], 0, 0, balances.total(), balances.total(), true, reason));
             continue;
         }
-        let letter = (creditor.policy.group_reminders && step.kind == StepKind::Reminder).then(|| format!("{}/{}/reminder/{}", cust.id, as_of, channel));
+        let letter = (creditor.policy.group_reminders && step.kind == StepKind::Reminder)
+            .then(|| format!("{}/{}/reminder/{}", cust.id, as_of, channel));
         let prior = prior_fees(&claim.moves, &claim.steps);
         let ctx = FeeContext {
             law,
@@ -552,7 +638,12 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
             principal: claim.principal,
             due: claim.due,
             date: as_of,
-            previous_letter: claim.steps.iter().rev().find(|s| s.kind.is_letter() && !s.skipped).map(|s| (s.date, s.deadline)),
+            previous_letter: claim
+                .steps
+                .iter()
+                .rev()
+                .find(|s| s.kind.is_letter() && !s.skipped)
+                .map(|s| (s.date, s.deadline)),
             instalments: None,
             prior: &prior,
         };
@@ -568,7 +659,14 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         for n in &fee.notes {
             reason.push_str(&format!("; {n}"));
         }
-        let interest = match interest_to_post(law, creditor, cust.kind, law.interest_after(claim.due, claim.demand), &claim.moves, as_of) {
+        let interest = match interest_to_post(
+            law,
+            creditor,
+            cust.kind,
+            law.interest_after(claim.due, claim.demand),
+            &claim.moves,
+            as_of,
+        ) {
             Ok(i) => i,
             Err(e) => {
                 reason.push_str(&format!("; no interest posted: {e}"));
@@ -583,8 +681,15 @@ pub fn daily_run(creditor: &Creditor, law: &Jurisdiction, customers: &[CustomerS
         let to_deadline = if d.nudge {
             0
         } else {
-            interest_to_post(law, creditor, cust.kind, law.interest_after(claim.due, claim.demand), &claim.moves, deadline)
-                .map_or(0, |through_deadline| (through_deadline - interest).max(0))
+            interest_to_post(
+                law,
+                creditor,
+                cust.kind,
+                law.interest_after(claim.due, claim.demand),
+                &claim.moves,
+                deadline,
+            )
+            .map_or(0, |through_deadline| (through_deadline - interest).max(0))
         };
         let amount_to_pay = open_after + to_deadline;
         out.actions.push(action(letter, fee.lines, fee.notional, interest, open_after, amount_to_pay, false, reason));
@@ -682,7 +787,14 @@ mod tests {
                 let facts = CustomerFacts {
                     claims: mine
                         .iter()
-                        .map(|c| ClaimFact { id: c.id.clone(), currency: c.currency, issue: c.issue, due: c.due, demand: c.demand, principal: c.principal })
+                        .map(|c| ClaimFact {
+                            id: c.id.clone(),
+                            currency: c.currency,
+                            issue: c.issue,
+                            due: c.due,
+                            demand: c.demand,
+                            principal: c.principal,
+                        })
                         .collect(),
                     payments: self.payments.iter().filter(|p| mine.iter().any(|c| c.id == p.claim)).cloned().collect(),
                     steps: self.steps.iter().filter(|p| mine.iter().any(|c| c.id == p.claim)).cloned().collect(),
@@ -692,8 +804,11 @@ mod tests {
                 all.extend(settle(self.creditor.settle_terms(&law, cust.kind), &facts).postings);
             }
             for c in &mut self.claims {
-                c.moves =
-                    all.iter().filter(|p| p.claim == c.id).map(|p| Movement { date: p.date, kind: p.kind, component: p.component, amount: p.amount }).collect();
+                c.moves = all
+                    .iter()
+                    .filter(|p| p.claim == c.id)
+                    .map(|p| Movement { date: p.date, kind: p.kind, component: p.component, amount: p.amount })
+                    .collect();
             }
             all
         }
@@ -704,7 +819,14 @@ mod tests {
                 let c = self.claims.iter_mut().find(|c| c.id == a.claim_id).unwrap();
                 assert_eq!(a.seq, c.last_seq + 1);
                 c.last_seq = a.seq;
-                c.steps.push(DoneStep { seq: a.seq, kind: a.kind, date: a.date, deadline: a.deadline, notional_fee: a.notional_fee, skipped: a.skipped });
+                c.steps.push(DoneStep {
+                    seq: a.seq,
+                    kind: a.kind,
+                    date: a.date,
+                    deadline: a.deadline,
+                    notional_fee: a.notional_fee,
+                    skipped: a.skipped,
+                });
                 self.steps.push(crate::settle::StepFact {
                     claim: a.claim_id.clone(),
                     seq: a.seq,
@@ -720,9 +842,17 @@ mod tests {
             // What the run said it posts is what the ledger of record holds for its steps.
             for a in &r.actions {
                 let cause = format!("action:{}:{}", a.claim_id, a.seq);
-                let posted: i64 = postings.iter().filter(|p| p.cause == cause && p.kind == EntryKind::Interest).map(|p| p.amount).sum();
+                let posted: i64 = postings
+                    .iter()
+                    .filter(|p| p.cause == cause && p.kind == EntryKind::Interest)
+                    .map(|p| p.amount)
+                    .sum();
                 assert_eq!(posted, a.interest, "interest of {cause}");
-                let fees: i64 = postings.iter().filter(|p| p.cause == cause && matches!(p.kind, EntryKind::Fee(_))).map(|p| p.amount).sum();
+                let fees: i64 = postings
+                    .iter()
+                    .filter(|p| p.cause == cause && matches!(p.kind, EntryKind::Fee(_)))
+                    .map(|p| p.amount)
+                    .sum();
                 assert_eq!(fees, a.fee_total(), "fees of {cause}");
             }
             for (c, s) in self.customers.iter_mut().zip(&r.segments) {
@@ -765,7 +895,11 @@ mod tests {
         assert_eq!(r.actions.len(), 1);
         let a = &r.actions[0];
         assert_eq!((a.kind, a.fee_total()), (StepKind::Reminder, 6000));
-        assert!(a.reason.starts_with("normal step 1/3 (reminder): due 2024-03-15 +7 days = 2024-03-22"), "{}", a.reason);
+        assert!(
+            a.reason.starts_with("normal step 1/3 (reminder): due 2024-03-15 +7 days = 2024-03-22"),
+            "{}",
+            a.reason
+        );
         // 10 days to pay → 2024-04-01 is Easter Monday → deadline Tuesday 2024-04-02.
         assert_eq!(a.deadline, d("2024-04-02"));
         // Interest 7 days × 12 % on 10 000 = 23.01.
@@ -805,7 +939,11 @@ mod tests {
         assert!(again.actions.is_empty(), "{:?}", again.actions);
         assert_eq!(again.segment_changes().count(), 0, "{:?}", again.segments);
         let next = w.run(&(day + Duration::days(1)).to_string());
-        assert_eq!(next.segment_changes().next().map(|s| s.segment), Some(Segment::Risk), "from the next day the case counts");
+        assert_eq!(
+            next.segment_changes().next().map(|s| s.segment),
+            Some(Segment::Risk),
+            "from the next day the case counts"
+        );
     }
 
     /// A letter states what settles the claim by its deadline: 10 000 SEK due 2024-03-15, reminder
@@ -977,7 +1115,10 @@ mod tests {
         w.customers.push(customer("b1", DebtorKind::Business));
         let c = w.add_claim("i1", 0, "2024-03-15", 1_000_000);
         let r = w.run("2024-03-22");
-        assert_eq!(r.actions[0].fees.iter().map(|f| (f.kind, f.amount)).collect::<Vec<_>>(), vec![(FeeKind::LateCompensation, 45000)]);
+        assert_eq!(
+            r.actions[0].fees.iter().map(|f| (f.kind, f.amount)).collect::<Vec<_>>(),
+            vec![(FeeKind::LateCompensation, 45000)]
+        );
         let deadline = w.claims[c].steps[0].deadline;
         let r = w.run(&(deadline + Duration::days(2)).to_string());
         assert_eq!(r.actions[0].kind, StepKind::Collection);
@@ -1001,7 +1142,11 @@ mod tests {
     fn segments_change_with_reasons_and_models_follow() {
         let mut w = World::new(JurisdictionCode::SE);
         let mut c = customer("c1", DebtorKind::Consumer);
-        c.paid = vec![(d("2024-01-01"), d("2024-01-20")), (d("2024-02-01"), d("2024-02-25")), (d("2024-03-01"), d("2024-03-02"))];
+        c.paid = vec![
+            (d("2024-01-01"), d("2024-01-20")),
+            (d("2024-02-01"), d("2024-02-25")),
+            (d("2024-03-01"), d("2024-03-02")),
+        ];
         w.customers.push(c);
         let mut v = customer("v1", DebtorKind::Business);
         v.vip = true;
@@ -1033,24 +1178,40 @@ mod tests {
             kinds
                 .iter()
                 .enumerate()
-                .map(|(i, k)| DoneStep { seq: i as u32 + 1, kind: *k, date: d("2024-01-01"), deadline: d("2024-01-10"), notional_fee: 0, skipped: false })
+                .map(|(i, k)| DoneStep {
+                    seq: i as u32 + 1,
+                    kind: *k,
+                    date: d("2024-01-01"),
+                    deadline: d("2024-01-10"),
+                    notional_fee: 0,
+                    skipped: false,
+                })
                 .collect::<Vec<_>>()
         };
         // VIP after a reminder and a phone call moves to Risk: next is collection.
-        assert_eq!(risk[next_step_index(&risk, &done(&[StepKind::Reminder, StepKind::PhoneCall]), true)].kind, StepKind::Collection);
+        assert_eq!(
+            risk[next_step_index(&risk, &done(&[StepKind::Reminder, StepKind::PhoneCall]), true)].kind,
+            StepKind::Collection
+        );
         // Risk after one reminder moves to VIP: the second reminder is next.
         assert_eq!(next_step_index(&vip, &done(&[StepKind::PreDue, StepKind::Reminder]), true), 1);
         assert_eq!(next_step_index(&risk, &done(&[]), true), 1, "pre-due passes once due");
     }
 
     fn predicted(p: f64) -> Option<Box<Predicted>> {
-        Some(Box::new(Predicted { p_late: p, late_after_days: 10, model: "model v1".into(), reasons: vec!["paid late on 80 % of earlier invoices".into()] }))
+        Some(Box::new(Predicted {
+            p_late: p,
+            late_after_days: 10,
+            model: "model v1".into(),
+            reasons: vec!["paid late on 80 % of earlier invoices".into()],
+        }))
     }
 
     #[test]
     fn high_risk_invoices_get_a_nudge_before_due_once() {
         let mut w = World::new(JurisdictionCode::SE);
-        w.creditor.policy.nudge = Some(crate::model::Nudge { min_p_late: Decimal::new(5, 1), days_before_due: 3, channel: Channel::Sms });
+        w.creditor.policy.nudge =
+            Some(crate::model::Nudge { min_p_late: Decimal::new(5, 1), days_before_due: 3, channel: Channel::Sms });
         w.customers.push(customer("c1", DebtorKind::Consumer));
         w.customers.push(customer("c2", DebtorKind::Consumer));
         let risky = w.add_claim("i1", 0, "2024-04-20", 100_000);
@@ -1061,7 +1222,10 @@ mod tests {
         let r = w.run("2024-04-17");
         assert_eq!(r.actions.len(), 1);
         let a = &r.actions[0];
-        assert_eq!((a.claim_id.as_str(), a.kind, a.step_no, a.channel, a.fee_total()), ("i1", StepKind::PreDue, 0, Channel::Sms, 0));
+        assert_eq!(
+            (a.claim_id.as_str(), a.kind, a.step_no, a.channel, a.fee_total()),
+            ("i1", StepKind::PreDue, 0, Channel::Sms, 0)
+        );
         assert_eq!(a.deadline, d("2024-04-20"), "pay by the due date");
         assert_eq!(
             a.reason,
@@ -1076,7 +1240,10 @@ mod tests {
         w.claims[safe].due = d("2024-04-20");
         // After due the normal model goes on from its first step.
         let r = w.run("2024-04-27");
-        assert_eq!(r.actions.iter().map(|a| (a.claim_id.as_str(), a.kind)).collect::<Vec<_>>(), vec![("i1", StepKind::Reminder), ("i2", StepKind::Reminder)]);
+        assert_eq!(
+            r.actions.iter().map(|a| (a.claim_id.as_str(), a.kind)).collect::<Vec<_>>(),
+            vec![("i1", StepKind::Reminder), ("i2", StepKind::Reminder)]
+        );
         assert_eq!(w.kinds(safe), vec![StepKind::PreDue, StepKind::Reminder]);
         // The Risk model has its own pre-due text: no nudge on top of it.
         let mut w2 = World::new(JurisdictionCode::SE);
@@ -1113,10 +1280,9 @@ mod tests {
         assert!((10..=30).contains(&challengers.len()), "about half: {}", challengers.len());
         // The challenger arm got its early SMS reminder, the champion nothing yet.
         assert_eq!(r.actions.len(), challengers.len());
-        assert!(r
-            .actions
-            .iter()
-            .all(|a| a.arm.as_deref() == Some("early:challenger") && a.channel == Channel::Sms && a.reason.starts_with("normal challenger 'early' step 1/3")));
+        assert!(r.actions.iter().all(|a| a.arm.as_deref() == Some("early:challenger")
+            && a.channel == Channel::Sms
+            && a.reason.starts_with("normal challenger 'early' step 1/3")));
         let r = w.run("2024-03-22");
         assert!(r.assignments.is_empty(), "assignments are recorded, not drawn again");
         assert!(r.actions.iter().all(|a| a.arm.as_deref() == Some("early:champion")));

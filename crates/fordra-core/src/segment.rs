@@ -102,7 +102,12 @@ impl Predicted {
     }
     /// "model v3: 72 % likely to pay more than 10 days late", then `extra`, then the reasons.
     pub fn describe(&self, extra: &str, with_reasons: bool) -> String {
-        let mut s = format!("{}: {} % likely to pay more than {} days late{extra}", self.model, self.percent(), self.late_after_days);
+        let mut s = format!(
+            "{}: {} % likely to pay more than {} days late{extra}",
+            self.model,
+            self.percent(),
+            self.late_after_days
+        );
         if with_reasons && !self.reasons.is_empty() {
             s.push_str(&format!(", mainly: {}", self.reasons.join(", ")));
         }
@@ -135,7 +140,11 @@ pub struct Findings {
 
 impl Findings {
     pub fn any(&self) -> bool {
-        self.late_share.is_some() || self.avg_days_late.is_some() || self.collection_cases.is_some() || self.low_score.is_some() || self.predicted_late
+        self.late_share.is_some()
+            || self.avg_days_late.is_some()
+            || self.collection_cases.is_some()
+            || self.low_score.is_some()
+            || self.predicted_late
     }
 }
 
@@ -193,7 +202,11 @@ pub fn describe(rules: &SegmentRules, c: &SegmentInput<'_>, f: &Findings) -> Str
         risk.push(format!("paid on average {avg} days late (limit {limit})"));
     }
     if let Some(n) = f.collection_cases {
-        risk.push(format!("{n} collection case{} in the last {} days", if n == 1 { "" } else { "s" }, rules.lookback_days));
+        risk.push(format!(
+            "{n} collection case{} in the last {} days",
+            if n == 1 { "" } else { "s" },
+            rules.lookback_days
+        ));
     }
     if let Some((score, date, min)) = f.low_score {
         let when = date.map(|d| format!(" from {d}")).unwrap_or_default();
@@ -203,7 +216,8 @@ pub fn describe(rules: &SegmentRules, c: &SegmentInput<'_>, f: &Findings) -> Str
         risk.push(p.describe(&format!(" (threshold {} %)", (t * Decimal::ONE_HUNDRED).normalize()), true));
     }
     if c.vip {
-        let note = if risk.is_empty() { String::new() } else { format!(" (Risk rules would apply: {})", risk.join("; ")) };
+        let note =
+            if risk.is_empty() { String::new() } else { format!(" (Risk rules would apply: {})", risk.join("; ")) };
         return format!("VIP: chosen by the creditor{note}");
     }
     if !risk.is_empty() {
@@ -212,7 +226,10 @@ pub fn describe(rules: &SegmentRules, c: &SegmentInput<'_>, f: &Findings) -> Str
     let h = c.history;
     let score = c.credit_score.map(|s| format!("; credit score {s}")).unwrap_or_default();
     let model = c.predicted.map(|p| format!("; {}", p.describe("", false))).unwrap_or_default();
-    format!("Normal: no risk rule matched ({} of {} invoices paid more than {} days late{score}{model})", h.paid_late, h.paid, rules.late_after_days)
+    format!(
+        "Normal: no risk rule matched ({} of {} invoices paid more than {} days late{score}{model})",
+        h.paid_late, h.paid, rules.late_after_days
+    )
 }
 
 /// The segment and the reason in words.
@@ -258,14 +275,26 @@ mod tests {
         let rules = SegmentRules::default();
         let (s, why) = classify(
             &rules,
-            &SegmentInput { vip: false, credit_score: Some(12), credit_score_date: Some(d("2024-05-01")), history: &h, predicted: None },
+            &SegmentInput {
+                vip: false,
+                credit_score: Some(12),
+                credit_score_date: Some(d("2024-05-01")),
+                history: &h,
+                predicted: None,
+            },
             d("2024-06-01"),
         );
         assert_eq!(s, Segment::Risk);
         assert!(why.contains("credit score 12 from 2024-05-01 is below 30"), "{why}");
         let (s, _) = classify(
             &rules,
-            &SegmentInput { vip: false, credit_score: Some(12), credit_score_date: Some(d("2022-05-01")), history: &h, predicted: None },
+            &SegmentInput {
+                vip: false,
+                credit_score: Some(12),
+                credit_score_date: Some(d("2022-05-01")),
+                history: &h,
+                predicted: None,
+            },
             d("2024-06-01"),
         );
         assert_eq!(s, Segment::Normal);
@@ -294,7 +323,8 @@ mod tests {
             model: "model v3".into(),
             reasons: vec!["paid late on 80 % of earlier invoices".into(), "credit score 25".into()],
         };
-        let input = SegmentInput { vip: false, credit_score: None, credit_score_date: None, history: &h, predicted: Some(&p) };
+        let input =
+            SegmentInput { vip: false, credit_score: None, credit_score_date: None, history: &h, predicted: Some(&p) };
         let (s, why) = classify(&rules, &input, d("2024-06-01"));
         assert_eq!(s, Segment::Risk);
         assert_eq!(
@@ -307,9 +337,12 @@ mod tests {
         assert_eq!(s, Segment::Normal);
         assert!(why.ends_with("; model v3: 59 % likely to pay more than 10 days late)"), "{why}");
         // Without the rule, the model's view changes nothing.
-        let (s, _) = classify(&SegmentRules::default(), &SegmentInput { predicted: Some(&p), ..input }, d("2024-06-01"));
+        let (s, _) =
+            classify(&SegmentRules::default(), &SegmentInput { predicted: Some(&p), ..input }, d("2024-06-01"));
         assert_eq!(s, Segment::Normal);
-        assert!(SegmentRules { predicted_late: Some(Decimal::new(15, 1)), ..SegmentRules::default() }.validate().is_err());
+        assert!(SegmentRules { predicted_late: Some(Decimal::new(15, 1)), ..SegmentRules::default() }
+            .validate()
+            .is_err());
     }
 
     #[test]

@@ -230,7 +230,16 @@ fn order_text(law: &Jurisdiction) -> String {
 
 impl<'a> Books<'a> {
     #[allow(clippy::too_many_arguments)]
-    fn post(&mut self, c: usize, date: NaiveDate, kind: EntryKind, component: Option<Component>, amount: i64, cause: &str, memo: String) {
+    fn post(
+        &mut self,
+        c: usize,
+        date: NaiveDate,
+        kind: EntryKind,
+        component: Option<Component>,
+        amount: i64,
+        cause: &str,
+        memo: String,
+    ) {
         if amount == 0 {
             return;
         }
@@ -244,7 +253,15 @@ impl<'a> Books<'a> {
             }
             None => {}
         }
-        self.out.postings.push(Posting { claim: cl.fact.id.clone(), date, kind, component, amount, cause: cause.to_string(), memo });
+        self.out.postings.push(Posting {
+            claim: cl.fact.id.clone(),
+            date,
+            kind,
+            component,
+            amount,
+            cause: cause.to_string(),
+            memo,
+        });
     }
 
     /// Posts late interest so that what is posted equals the interest accrued through `d`.
@@ -275,7 +292,8 @@ impl<'a> Books<'a> {
         };
         let add = calc.total_minor() - cl.interest_posted;
         if add > 0 {
-            let memo = format!("late interest from {} through {d}", t.law.interest_due(from) + chrono::Duration::days(1));
+            let memo =
+                format!("late interest from {} through {d}", t.law.interest_due(from) + chrono::Duration::days(1));
             self.claims[c].interest_posted += add;
             self.post(c, d, EntryKind::Interest, Some(Component::Interest), add, cause, memo);
         }
@@ -311,7 +329,9 @@ impl<'a> Books<'a> {
         };
         let how = match p.kind {
             PaymentKind::Bank => format!("payment {} allocated", p.id),
-            PaymentKind::Settled { .. } => format!("settled outside Fordra on {} (paid date in the invoice file)", p.date),
+            PaymentKind::Settled { .. } => {
+                format!("settled outside Fordra on {} (paid date in the invoice file)", p.date)
+            }
         };
         for (comp, x) in &parts {
             let memo = format!("{how} to {comp} ({}: {})", order_text(law), law.allocation_source);
@@ -329,7 +349,12 @@ impl<'a> Books<'a> {
                 format!("overpayment of {} kept as a credit for the customer", format_minor(excess)),
             );
             lot = Some(self.lots.len());
-            self.lots.push(Lot { claim: c, payment: p.id.clone(), currency: self.claims[c].fact.currency, remaining: excess });
+            self.lots.push(Lot {
+                claim: c,
+                payment: p.id.clone(),
+                currency: self.claims[c].fact.currency,
+                remaining: excess,
+            });
         }
         self.booked[k] = Booked { parts, excess, lot };
         touched.insert(c);
@@ -360,12 +385,28 @@ impl<'a> Books<'a> {
         }
         let b = std::mem::take(&mut self.booked[k]);
         for (comp, x) in &b.parts {
-            self.post(c, d, EntryKind::Payment, Some(*comp), *x, &cause, format!("reversal of payment {}: {comp} owed again", p.id));
+            self.post(
+                c,
+                d,
+                EntryKind::Payment,
+                Some(*comp),
+                *x,
+                &cause,
+                format!("reversal of payment {}: {comp} owed again", p.id),
+            );
         }
         let Some(lot) = b.lot else { return };
         let r = self.lots[lot].remaining.min(b.excess);
         self.lots[lot].remaining -= r;
-        self.post(c, d, EntryKind::CustomerCredit, None, r, &cause, format!("reversal of payment {}: its credit of {} withdrawn", p.id, format_minor(r)));
+        self.post(
+            c,
+            d,
+            EntryKind::CustomerCredit,
+            None,
+            r,
+            &cause,
+            format!("reversal of payment {}: its credit of {} withdrawn", p.id, format_minor(r)),
+        );
         let mut need = b.excess - r;
         // Credit already used on other claims is taken back from them, latest first.
         for o in (0..self.offsets.len()).rev() {
@@ -389,7 +430,11 @@ impl<'a> Books<'a> {
             }
         }
         if need > 0 {
-            let memo = format!("reversal of payment {}: {} of its credit was refunded and is owed back", p.id, format_minor(need));
+            let memo = format!(
+                "reversal of payment {}: {} of its credit was refunded and is owed back",
+                p.id,
+                format_minor(need)
+            );
             self.post(c, d, EntryKind::Payment, Some(Component::Principal), need, &cause, memo);
         }
     }
@@ -410,7 +455,15 @@ impl<'a> Books<'a> {
             self.lots[l].remaining -= t;
             left -= t;
             let c = self.lots[l].claim;
-            self.post(c, d, EntryKind::CustomerCredit, None, t, &cause, format!("credit of {} refunded to the customer (refund {})", format_minor(t), r.id));
+            self.post(
+                c,
+                d,
+                EntryKind::CustomerCredit,
+                None,
+                t,
+                &cause,
+                format!("credit of {} refunded to the customer (refund {})", format_minor(t), r.id),
+            );
         }
         if left > 0 {
             // The credit is gone (a payment behind it was reversed after the refund): what was
@@ -418,7 +471,8 @@ impl<'a> Books<'a> {
             let of_currency = |c: &usize| self.claims[*c].fact.currency == r.currency;
             let latest = (0..self.claims.len()).rev().filter(of_currency).find(|c| self.claims[*c].issued);
             if let Some(c) = latest.or_else(|| (0..self.claims.len()).find(of_currency)) {
-                let memo = format!("refund {} exceeded the customer's credit by {}: owed back", r.id, format_minor(left));
+                let memo =
+                    format!("refund {} exceeded the customer's credit by {}: owed back", r.id, format_minor(left));
                 self.post(c, d, EntryKind::Payment, Some(Component::Principal), left, &cause, memo);
             }
         }
@@ -448,7 +502,15 @@ impl<'a> Books<'a> {
                     self.post(t, d, EntryKind::CreditApplied, Some(*comp), -x, &cause, memo);
                 }
                 let target = self.claims[t].fact.id.clone();
-                self.post(src, d, EntryKind::CustomerCredit, None, y, &cause, format!("credit of {} used for claim {target}", format_minor(y)));
+                self.post(
+                    src,
+                    d,
+                    EntryKind::CustomerCredit,
+                    None,
+                    y,
+                    &cause,
+                    format!("credit of {} used for claim {target}", format_minor(y)),
+                );
                 self.lots[l].remaining -= y;
                 self.offsets.push(Offset { lot: l, target: t, parts, remaining: y });
                 touched.insert(t);
@@ -461,7 +523,11 @@ impl<'a> Books<'a> {
             let b = self.claims[c].bal;
             let tol = self.terms.write_off_for(self.claims[c].fact.currency);
             if b.total() > 0 && b.total() < tol {
-                let memo = format!("open {} is below the write-off tolerance {}: written off", format_minor(b.total()), format_minor(tol));
+                let memo = format!(
+                    "open {} is below the write-off tolerance {}: written off",
+                    format_minor(b.total()),
+                    format_minor(tol)
+                );
                 let mut parts = Vec::new();
                 for comp in [Component::Fees, Component::Interest, Component::Principal] {
                     let x = b.get(comp);
@@ -476,7 +542,12 @@ impl<'a> Books<'a> {
     }
 
     fn paused(&self, claim: &str, d: NaiveDate) -> Option<&Pause> {
-        self.facts.pauses.iter().filter(|p| p.claim.as_deref().is_none_or(|c| c == claim)).map(|p| &p.pause).find(|p| p.active_on(d))
+        self.facts
+            .pauses
+            .iter()
+            .filter(|p| p.claim.as_deref().is_none_or(|c| c == claim))
+            .map(|p| &p.pause)
+            .find(|p| p.active_on(d))
     }
 
     fn plan_fee(&mut self, k: usize, d: NaiveDate) {
@@ -489,7 +560,15 @@ impl<'a> Books<'a> {
             return;
         }
         self.claims[c].fee_count[FeeKind::PaymentPlan as usize] += 1;
-        self.post(c, d, EntryKind::Fee(fee.kind), Some(Component::Fees), fee.amount, &format!("pause:{}", p.pause.id), fee.basis.clone());
+        self.post(
+            c,
+            d,
+            EntryKind::Fee(fee.kind),
+            Some(Component::Fees),
+            fee.amount,
+            &format!("pause:{}", p.pause.id),
+            fee.basis.clone(),
+        );
     }
 
     /// Why a step's fees would not have been charged by processing in date order, if so.
@@ -504,7 +583,12 @@ impl<'a> Books<'a> {
         } else if let Some(p) = self.paused(&s.claim, s.date) {
             Some(format!("the claim was paused on {} ({}): its fees are reversed", s.date, p.describe()))
         } else if open < s.min_amount {
-            Some(format!("open {} was below the step's minimum {} on {}: its fees are reversed", format_minor(open), format_minor(s.min_amount), s.date))
+            Some(format!(
+                "open {} was below the step's minimum {} on {}: its fees are reversed",
+                format_minor(open),
+                format_minor(s.min_amount),
+                s.date
+            ))
         } else {
             None
         }
@@ -562,7 +646,11 @@ impl<'a> Books<'a> {
         }
         let Some((carrier, line)) = letter_fee else { return };
         // The carrier keeps it while it stands; otherwise the first open invoice that may carry it.
-        let to = standing.iter().copied().find(|(k, _)| *k == carrier).or_else(|| standing.iter().copied().find(|(_, c)| self.reminder_fee_lawful(*c, d)));
+        let to = standing
+            .iter()
+            .copied()
+            .find(|(k, _)| *k == carrier)
+            .or_else(|| standing.iter().copied().find(|(_, c)| self.reminder_fee_lawful(*c, d)));
         if let Some((k, c)) = to {
             let s = &steps[k];
             let cause = format!("action:{}:{}", s.claim, s.seq);
@@ -570,7 +658,9 @@ impl<'a> Books<'a> {
             if k != carrier {
                 line.basis = format!("{} (the letter's fee, carried by its first invoice still open)", line.basis);
                 if let Some(o) = self.out.steps.iter_mut().find(|o| o.claim == s.claim && o.seq == s.seq) {
-                    o.note = Some("carries the letter's reminder fee: the invoice that carried it was no longer open".into());
+                    o.note = Some(
+                        "carries the letter's reminder fee: the invoice that carried it was no longer open".into(),
+                    );
                 }
             }
             self.post_fee(c, d, &line, &cause);
@@ -600,7 +690,15 @@ pub fn settle(terms: Terms<'_>, facts: &CustomerFacts) -> Settlement {
         facts,
         claims: order
             .into_iter()
-            .map(|fact| Claim { fact, issued: false, bal: Balances::default(), changes: vec![], interest_posted: 0, fee_count: [0; 4], settled_on: None })
+            .map(|fact| Claim {
+                fact,
+                issued: false,
+                bal: Balances::default(),
+                changes: vec![],
+                interest_posted: 0,
+                fee_count: [0; 4],
+                settled_on: None,
+            })
             .collect(),
         lots: vec![],
         offsets: vec![],
@@ -636,7 +734,15 @@ pub fn settle(terms: Terms<'_>, facts: &CustomerFacts) -> Settlement {
             let cl = &mut books.claims[*c];
             cl.issued = true;
             let (principal, due) = (cl.fact.principal, cl.fact.due);
-            books.post(*c, d, EntryKind::Invoice, Some(Component::Principal), principal, "invoice", format!("invoice due {due}"));
+            books.post(
+                *c,
+                d,
+                EntryKind::Invoice,
+                Some(Component::Principal),
+                principal,
+                "invoice",
+                format!("invoice due {due}"),
+            );
         }
         let mut touched = BTreeSet::new();
         day.pays.sort_by(|a, b| facts.payments[*a].id.cmp(&facts.payments[*b].id));
@@ -666,8 +772,11 @@ pub fn settle(terms: Terms<'_>, facts: &CustomerFacts) -> Settlement {
                 continue;
             }
             let letter = facts.steps[day.steps[i]].letter.as_ref();
-            let members: Vec<usize> =
-                (i..day.steps.len()).filter(|j| !done[*j] && (*j == i || letter.is_some() && facts.steps[day.steps[*j]].letter.as_ref() == letter)).collect();
+            let members: Vec<usize> = (i..day.steps.len())
+                .filter(|j| {
+                    !done[*j] && (*j == i || letter.is_some() && facts.steps[day.steps[*j]].letter.as_ref() == letter)
+                })
+                .collect();
             for j in &members {
                 done[*j] = true;
             }
@@ -682,7 +791,11 @@ pub fn settle(terms: Terms<'_>, facts: &CustomerFacts) -> Settlement {
     }
     let mut out = books.out;
     out.credit = credit.into_iter().filter(|(_, v)| *v != 0).collect();
-    out.settled_on = facts.claims.iter().map(|f| (f.id.clone(), books.claims.iter().find(|c| c.fact.id == f.id).and_then(|c| c.settled_on))).collect();
+    out.settled_on = facts
+        .claims
+        .iter()
+        .map(|f| (f.id.clone(), books.claims.iter().find(|c| c.fact.id == f.id).and_then(|c| c.settled_on)))
+        .collect();
     out
 }
 

@@ -92,7 +92,12 @@ pub fn rmst(obs: &[(f64, bool)], horizon: f64) -> Option<(f64, f64)> {
     };
     let first = steps.first().map_or(horizon, |x| x.0);
     let mean = first + if steps.is_empty() { 0.0 } else { area_from(0) };
-    let var: f64 = steps.iter().enumerate().filter(|(_, x)| x.2 > x.1).map(|(k, x)| area_from(k).powi(2) * x.1 / (x.2 * (x.2 - x.1))).sum();
+    let var: f64 = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.2 > x.1)
+        .map(|(k, x)| area_from(k).powi(2) * x.1 / (x.2 * (x.2 - x.1)))
+        .sum();
     Some((mean, var))
 }
 
@@ -191,7 +196,13 @@ fn arm(name: &str, customers: usize, claims: &[&ArmClaim], as_of: NaiveDate, hor
         let (c, p): (Vec<f64>, Vec<f64>) = mature.iter().map(|x| (x.collected as f64, x.principal as f64)).unzip();
         let r = c.iter().sum::<f64>() / p.iter().sum::<f64>().max(1.0);
         let pm = p.iter().sum::<f64>() / n as f64;
-        let var = if n > 1 { c.iter().zip(&p).map(|(c, p)| (c - r * p).powi(2)).sum::<f64>() / (n as f64 - 1.0) / (n as f64 * pm * pm).max(1e-9) } else { 0.0 };
+        let var = if n > 1 {
+            c.iter().zip(&p).map(|(c, p)| (c - r * p).powi(2)).sum::<f64>()
+                / (n as f64 - 1.0)
+                / (n as f64 * pm * pm).max(1e-9)
+        } else {
+            0.0
+        };
         (r, var)
     });
     let letters = mean(&due.iter().map(|c| f64::from(c.letters)).collect::<Vec<_>>());
@@ -219,7 +230,12 @@ fn arm(name: &str, customers: usize, claims: &[&ArmClaim], as_of: NaiveDate, hor
 
 /// Outcomes per arm with 95 % intervals, and the differences (challenger minus champion).
 /// `customers` counts the customers assigned to (champion, challenger).
-pub fn experiment_report(claims: &[ArmClaim], customers: (usize, usize), as_of: NaiveDate, horizon: i64) -> ExperimentReport {
+pub fn experiment_report(
+    claims: &[ArmClaim],
+    customers: (usize, usize),
+    as_of: NaiveDate,
+    horizon: i64,
+) -> ExperimentReport {
     let (ch, cc): (Vec<&ArmClaim>, Vec<&ArmClaim>) = claims.iter().partition(|c| !c.challenger);
     let a = arm("champion", customers.0, &ch, as_of, horizon);
     let b = arm("challenger", customers.1, &cc, as_of, horizon);
@@ -451,7 +467,13 @@ fn replay_one(r: &Response, ctx: &ReplayContext<'_>, c: &PastClaim, steps: &[Ste
     let mut deadline = c.due;
     // The day the step after `next` falls due: from the due date, or the day after the deadline.
     let schedule = |next: usize, deadline: NaiveDate| {
-        steps.get(next).map(|n| if n.after == After::Due { c.due + Duration::days(n.days) } else { deadline + Duration::days(1 + n.days) })
+        steps.get(next).map(|n| {
+            if n.after == After::Due {
+                c.due + Duration::days(n.days)
+            } else {
+                deadline + Duration::days(1 + n.days)
+            }
+        })
     };
     while day <= end && alive > 1e-9 {
         // Today's chance of payment follows the steps taken before today (as learned).
@@ -506,7 +528,12 @@ fn replay_one(r: &Response, ctx: &ReplayContext<'_>, c: &PastClaim, steps: &[Ste
                 o.collection_share += alive;
             }
             state = Some((s.kind, day));
-            deadline = day + Duration::days(if s.kind == StepKind::PreDue { (c.due - day).num_days().max(0) } else { s.payment_days });
+            deadline = day
+                + Duration::days(if s.kind == StepKind::PreDue {
+                    (c.due - day).num_days().max(0)
+                } else {
+                    s.payment_days
+                });
             next += 1;
             next_day = schedule(next, deadline);
             break; // one step a day
@@ -538,7 +565,8 @@ pub fn observed(claims: &[&PastClaim], fees: &[i64], as_of: NaiveDate, horizon: 
         let cap = c.due + Duration::days(horizon);
         let paid = c.paid.filter(|p| *p <= cap && *p <= as_of);
         o.claims += 1;
-        o.days_to_pay += paid.map_or(((as_of.min(cap)) - c.due).num_days().max(0) as f64, |p| (p - c.due).num_days().max(0) as f64);
+        o.days_to_pay +=
+            paid.map_or(((as_of.min(cap)) - c.due).num_days().max(0) as f64, |p| (p - c.due).num_days().max(0) as f64);
         o.paid_share += f64::from(u8::from(paid.is_some()));
         let within: Vec<&(StepKind, NaiveDate)> = c.steps.iter().filter(|s| s.1 <= cap).collect();
         o.letters_per_claim += within.iter().filter(|s| s.0 != StepKind::PhoneCall).count() as f64;
@@ -563,7 +591,10 @@ mod tests {
     #[test]
     fn wilson_and_rmst_by_hand() {
         let w = wilson(5, 10).unwrap();
-        assert!((w.value - 0.5).abs() < 1e-12 && (w.low - 0.2366).abs() < 1e-3 && (w.high - 0.7634).abs() < 1e-3, "{w:?}");
+        assert!(
+            (w.value - 0.5).abs() < 1e-12 && (w.low - 0.2366).abs() < 1e-3 && (w.high - 0.7634).abs() < 1e-3,
+            "{w:?}"
+        );
         assert!(wilson(0, 0).is_none());
         // No censoring: RMST is the mean of the times capped at the horizon.
         let (m, _) = rmst(&[(2.0, true), (4.0, true), (10.0, true), (50.0, true)], 30.0).unwrap();
@@ -605,7 +636,9 @@ mod tests {
         assert_eq!(r.champion.claims, 200);
         assert!(!r.collection_difference.unwrap().significant());
         // Two small arms with the same behaviour: no evidence either way.
-        let same: Vec<ArmClaim> = (0..20).map(|i| claim(i % 2 == 0, "2024-01-10", Some(if i % 4 < 2 { "2024-01-20" } else { "2024-01-25" }), false)).collect();
+        let same: Vec<ArmClaim> = (0..20)
+            .map(|i| claim(i % 2 == 0, "2024-01-10", Some(if i % 4 < 2 { "2024-01-20" } else { "2024-01-25" }), false))
+            .collect();
         let r = experiment_report(&same, (10, 10), d("2024-06-01"), 60);
         assert!(r.verdict.starts_with("no significant difference"), "{}", r.verdict);
     }
@@ -638,7 +671,12 @@ mod tests {
         let law = LawBook::embedded();
         let se = law.jurisdiction(JurisdictionCode::SE).unwrap();
         let r = Response::learn(&claims, d("2024-12-31"), 120);
-        let ctx = ReplayContext { law: se, reminder_fee_agreed: true, collector: crate::domain::Collector::Own, horizon: 120 };
+        let ctx = ReplayContext {
+            law: se,
+            reminder_fee_agreed: true,
+            collector: crate::domain::Collector::Own,
+            horizon: 120,
+        };
         let all: Vec<&PastClaim> = claims.iter().collect();
         let normal = Policy::default_for(JurisdictionCode::SE).model(Segment::Normal).steps.clone();
         let current = replay(&r, &ctx, &all, &normal[..1]);

@@ -119,7 +119,12 @@ impl Rec<'_> {
     }
     /// Positions `from..=to`, 1-based, trimmed.
     fn field(&self, from: usize, to: usize) -> String {
-        self.chars.get(from - 1..to.min(self.chars.len())).map(|s| s.iter().collect::<String>()).unwrap_or_default().trim().to_string()
+        self.chars
+            .get(from - 1..to.min(self.chars.len()))
+            .map(|s| s.iter().collect::<String>())
+            .unwrap_or_default()
+            .trim()
+            .to_string()
     }
     fn num(&self, from: usize, to: usize, what: &str) -> Result<i64, BgMaxError> {
         let f = self.field(from, to);
@@ -198,7 +203,13 @@ impl<'a> Reader<'a> {
     pub fn new(bytes: &'a [u8]) -> Reader<'a> {
         Reader {
             lines: bytes.split(is_newline as fn(&u8) -> bool).enumerate(),
-            file: BgMaxFile { version: String::new(), created: String::new(), test: false, deposits: vec![], warnings: vec![] },
+            file: BgMaxFile {
+                version: String::new(),
+                created: String::new(),
+                test: false,
+                deposits: vec![],
+                warnings: vec![],
+            },
             open: None,
             seen_start: false,
             seen_end: false,
@@ -214,17 +225,29 @@ impl<'a> Reader<'a> {
             self.last_line = line;
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             if raw.len() > 160 {
-                return Err(BgMaxError { line, record: latin1(&raw[..2]), message: format!("{} characters; a record has 80", raw.len()) });
+                return Err(BgMaxError {
+                    line,
+                    record: latin1(&raw[..2]),
+                    message: format!("{} characters; a record has 80", raw.len()),
+                });
             }
             if let Some(d) = self.record(line, &latin1(raw))? {
                 return Ok(Some(d));
             }
         }
         if !self.seen_start {
-            return Err(BgMaxError { line: 1, record: "-".into(), message: "empty file: no start record (01 BGMAX)".into() });
+            return Err(BgMaxError {
+                line: 1,
+                record: "-".into(),
+                message: "empty file: no start record (01 BGMAX)".into(),
+            });
         }
         if !self.seen_end {
-            return Err(BgMaxError { line: self.last_line, record: "-".into(), message: "the file ends without an end record (70)".into() });
+            return Err(BgMaxError {
+                line: self.last_line,
+                record: "-".into(),
+                message: "the file ends without an end record (70)".into(),
+            });
         }
         Ok(None)
     }
@@ -324,7 +347,13 @@ impl<'a> Reader<'a> {
                 last_payment(open)?;
                 *n22 += 1;
                 let amount = bounded(r.num(38, 55, "amount")?, "amount")?;
-                let x = ExtraReference { line, reference: r.field(13, 37), amount, negative: kind == "23", reference_code: r.digit(56) };
+                let x = ExtraReference {
+                    line,
+                    reference: r.field(13, 37),
+                    amount,
+                    negative: kind == "23",
+                    reference_code: r.digit(56),
+                };
                 open.as_mut().and_then(|d| d.payments.last_mut()).expect("checked").extra_references.push(x);
             }
             "25" | "26" | "27" | "28" | "29" => {
@@ -333,7 +362,16 @@ impl<'a> Reader<'a> {
                 let p = open.as_mut().and_then(|d| d.payments.last_mut()).expect("checked");
                 match kind.as_str() {
                     "25" => p.info.push(r.field(3, 52)),
-                    "26" => p.name = Some([r.field(3, 37), r.field(38, 72)].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" ")),
+                    "26" => {
+                        p.name = Some(
+                            [r.field(3, 37), r.field(38, 72)]
+                                .iter()
+                                .filter(|s| !s.is_empty())
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                        )
+                    }
                     "27" => {
                         p.address = r.opt(3, 37);
                         p.postcode = r.opt(38, 46);
@@ -366,7 +404,10 @@ impl<'a> Reader<'a> {
                 // never wrapped into a sum that happens to reconcile.
                 let sum = d.payments.iter().try_fold(0i64, |acc, p| acc.checked_add(p.signed_amount()));
                 let Some(sum) = sum else {
-                    return Err(r.err(format!("deposit {} of {}: its payments add up to more than any deposit can hold", d.serial, d.payment_date)));
+                    return Err(r.err(format!(
+                        "deposit {} of {}: its payments add up to more than any deposit can hold",
+                        d.serial, d.payment_date
+                    )));
                 };
                 if sum != d.amount {
                     return Err(r.err(format!(
@@ -379,13 +420,21 @@ impl<'a> Reader<'a> {
                     )));
                 }
                 if d.count as usize != d.payments.len() {
-                    return Err(r.err(format!("deposit {} says {} payments, the file has {}", d.serial, d.count, d.payments.len())));
+                    return Err(r.err(format!(
+                        "deposit {} says {} payments, the file has {}",
+                        d.serial,
+                        d.count,
+                        d.payments.len()
+                    )));
                 }
                 return Ok(Some(d));
             }
             "70" => {
                 if let Some(d) = &open {
-                    return Err(r.err(format!("end record inside the deposit opened on line {} (no deposit record 15)", d.line)));
+                    return Err(r.err(format!(
+                        "end record inside the deposit opened on line {} (no deposit record 15)",
+                        d.line
+                    )));
                 }
                 *seen_end = true;
                 let counts = [
@@ -420,7 +469,12 @@ pub fn write(file: &BgMaxFile) -> Vec<u8> {
     rec(format!("01{:<20}{:0>2}{:<20}{}", "BGMAX", file.version, file.created, if file.test { "T" } else { "P" }));
     let (mut n20, mut n21, mut n22) = (0, 0, 0);
     for d in &file.deposits {
-        rec(format!("05{:0>10}{:<10}{:<3}", d.payee_bankgiro, d.payee_plusgiro.clone().unwrap_or_default(), d.currency));
+        rec(format!(
+            "05{:0>10}{:<10}{:<3}",
+            d.payee_bankgiro,
+            d.payee_plusgiro.clone().unwrap_or_default(),
+            d.currency
+        ));
         for p in &d.payments {
             if p.record == 21 {
                 n21 += 1
@@ -444,7 +498,14 @@ pub fn write(file: &BgMaxFile) -> Vec<u8> {
             rec(s);
             for x in &p.extra_references {
                 n22 += 1;
-                rec(format!("{}{:0>10}{:<25}{:0>18}{}", if x.negative { 23 } else { 22 }, p.payer_bankgiro, x.reference, x.amount, x.reference_code));
+                rec(format!(
+                    "{}{:0>10}{:<25}{:0>18}{}",
+                    if x.negative { 23 } else { 22 },
+                    p.payer_bankgiro,
+                    x.reference,
+                    x.amount,
+                    x.reference_code
+                ));
             }
             for i in &p.info {
                 rec(format!("25{i}"));
@@ -453,7 +514,11 @@ pub fn write(file: &BgMaxFile) -> Vec<u8> {
                 rec(format!("26{n}"));
             }
             if p.address.is_some() || p.postcode.is_some() {
-                rec(format!("27{:<35}{}", p.address.clone().unwrap_or_default(), p.postcode.clone().unwrap_or_default()));
+                rec(format!(
+                    "27{:<35}{}",
+                    p.address.clone().unwrap_or_default(),
+                    p.postcode.clone().unwrap_or_default()
+                ));
             }
             if p.city.is_some() || p.country.is_some() {
                 rec(format!("28{:<35}{}", p.city.clone().unwrap_or_default(), p.country.clone().unwrap_or_default()));
@@ -462,7 +527,16 @@ pub fn write(file: &BgMaxFile) -> Vec<u8> {
                 rec(format!("29{o:0>12}"));
             }
         }
-        rec(format!("15{:0>35}{}{:0>5}{:0>18}{:<3}{:0>8}{}", d.account, d.payment_date.format("%Y%m%d"), d.serial, d.amount, d.currency, d.count, d.kind));
+        rec(format!(
+            "15{:0>35}{}{:0>5}{:0>18}{:<3}{:0>8}{}",
+            d.account,
+            d.payment_date.format("%Y%m%d"),
+            d.serial,
+            d.amount,
+            d.currency,
+            d.count,
+            d.kind
+        ));
     }
     rec(format!("70{:0>8}{:0>8}{:0>8}{:0>8}", n20, n21, n22, file.deposits.len()));
     out.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect()
@@ -492,7 +566,10 @@ mod tests {
         assert_eq!((d.payments[1].record, d.payments[1].amount, d.payments[1].deduction_code), (21, 50000, Some(0)));
         let multi = &d.payments[2];
         assert_eq!(multi.amount, 140000);
-        assert_eq!(multi.extra_references.iter().map(|x| x.reference.as_str()).collect::<Vec<_>>(), vec!["657866", "658765", "657767", "657965"]);
+        assert_eq!(
+            multi.extra_references.iter().map(|x| x.reference.as_str()).collect::<Vec<_>>(),
+            vec!["657866", "658765", "657767", "657965"]
+        );
         assert_eq!(multi.info, vec!["Betalning med extra refnr 657965"]);
         let d2 = &f.deposits[1];
         assert_eq!((d2.amount, d2.payments.len()), (800000, 4));
@@ -522,7 +599,10 @@ mod tests {
         let bad_sum = good.replacen("000000000000190000SEK", "000000000000190100SEK", 1);
         assert_eq!(err(&bad_sum), "line 23 (record 15): deposit 00074 of 2004-05-25 does not reconcile: payments minus deductions are 1900.00, the deposit says 1901.00 (difference 1.00)");
         let bad_count = good.replacen("7000000006", "7000000007", 1);
-        assert_eq!(err(&bad_count), "line 50 (record 70): the end record counts 7 payment records (20), the file has 6");
+        assert_eq!(
+            err(&bad_count),
+            "line 50 (record 70): the end record counts 7 payment records (20), the file has 6"
+        );
         let no_end = good.split("70000000060").next().unwrap().to_string();
         assert!(err(&no_end).contains("without an end record (70)"));
         assert!(err("05000991234").contains("must start with a start record"));
@@ -583,7 +663,12 @@ mod tests {
     fn negative_extra_reference_and_malformed_records() {
         let good = latin1(SAMPLE);
         // Record 23: a negative extra reference belongs to the payment before it.
-        let f = parse(&to_latin1(&good.replacen("220003783511                   657866", "230003783511                   657866", 1))).unwrap();
+        let f = parse(&to_latin1(&good.replacen(
+            "220003783511                   657866",
+            "230003783511                   657866",
+            1,
+        )))
+        .unwrap();
         let x = &f.deposits[0].payments[2].extra_references[0];
         assert!(x.negative && x.reference == "657866");
         // A record longer than 80 characters.
@@ -591,7 +676,11 @@ mod tests {
         assert!(err(&long).contains("line 4 (record 26): 81 characters; a record has 80"), "{}", err(&long));
         // An opening record inside an open deposit.
         let twice = good.replacen("200003783511                   655969", "050009912346          SEK", 1);
-        assert!(err(&twice).contains("(record 05): a new opening record before the previous deposit record (15)"), "{}", err(&twice));
+        assert!(
+            err(&twice).contains("(record 05): a new opening record before the previous deposit record (15)"),
+            "{}",
+            err(&twice)
+        );
         // A deposit in another currency than its opening record.
         let cur = good.replacen("190000SEK", "190000EUR", 1);
         assert!(err(&cur).contains("currency EUR differs from the opening record's SEK"), "{}", err(&cur));

@@ -188,8 +188,12 @@ pub fn parse(bytes: &[u8]) -> Result<CamtFile, CamtError> {
                 } else if p.account.is_some() && name == "Bal" && stack.len() == 4 {
                     p.bal = Some((String::new(), 0, None, 1));
                 } else if name == "Amt" {
-                    ccy =
-                        e.attributes().flatten().find(|a| a.key.as_ref() == b"Ccy").map(|a| String::from_utf8_lossy(&a.value).into_owned()).unwrap_or_default();
+                    ccy = e
+                        .attributes()
+                        .flatten()
+                        .find(|a| a.key.as_ref() == b"Ccy")
+                        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                        .unwrap_or_default();
                     amt_line = line;
                 }
                 if matches!(ev, Event::Empty(_)) {
@@ -244,7 +248,9 @@ fn end_element(
     container: &str,
 ) -> Result<(), CamtError> {
     let name = stack.last().map(|x| &**x).unwrap_or("");
-    let amount = |v: &str| parse_amount(v).ok_or_else(|| err(amt_line, format!("amount '{v}' is not a decimal with at most two decimals")));
+    let amount = |v: &str| {
+        parse_amount(v).ok_or_else(|| err(amt_line, format!("amount '{v}' is not a decimal with at most two decimals")))
+    };
     if stack.len() == 2 && name == container {
         return Ok(());
     }
@@ -265,7 +271,8 @@ fn end_element(
                 tx.amount = Some(amount(&value)?);
             }
         } else if is(&["Refs", "EndToEndId"]) {
-            tx.end_to_end_id = Some(limited(line, "EndToEndId", value, MAX_REF)?).filter(|x| !x.is_empty() && x != "NOTPROVIDED");
+            tx.end_to_end_id =
+                Some(limited(line, "EndToEndId", value, MAX_REF)?).filter(|x| !x.is_empty() && x != "NOTPROVIDED");
         } else if is(&["Refs", "AcctSvcrRef"]) {
             tx.account_servicer_ref = Some(limited(line, "AcctSvcrRef", value, MAX_REF)?).filter(|x| !x.is_empty());
         } else if is(&["RltdPties", "Dbtr", "Nm"]) || is(&["RltdPties", "Dbtr", "Pty", "Nm"]) {
@@ -369,15 +376,24 @@ mod tests {
     #[test]
     fn camt054_v02_credits_references_text_and_reversal() {
         let f = parse(CAMT054_V2.as_bytes()).unwrap();
-        assert_eq!((f.kind.as_str(), f.version.as_str(), f.message_id.as_deref()), ("camt.054", "001.02", Some("MSG-1")));
+        assert_eq!(
+            (f.kind.as_str(), f.version.as_str(), f.message_id.as_deref()),
+            ("camt.054", "001.02", Some("MSG-1"))
+        );
         let a = &f.accounts[0];
         assert_eq!(a.iban.as_deref(), Some("FI1431313001234567"));
         let e = &a.entries[0];
-        assert_eq!((e.amount, e.currency.as_str(), e.credit, e.reversal, e.status.as_str()), (15000, "EUR", true, false, "BOOK"));
+        assert_eq!(
+            (e.amount, e.currency.as_str(), e.credit, e.reversal, e.status.as_str()),
+            (15000, "EUR", true, false, "BOOK")
+        );
         assert_eq!(e.booking_date, NaiveDate::from_ymd_opt(2024, 4, 2));
         assert_eq!(e.transactions.len(), 2);
         let t = &e.transactions[0];
-        assert_eq!((t.amount, t.end_to_end_id.as_deref(), t.debtor_name.as_deref()), (Some(10000), None, Some("Matti Meikäläinen")));
+        assert_eq!(
+            (t.amount, t.end_to_end_id.as_deref(), t.debtor_name.as_deref()),
+            (Some(10000), None, Some("Matti Meikäläinen"))
+        );
         assert_eq!(t.references, vec!["RF18539007547034"]);
         assert_eq!(t.debtor_iban.as_deref(), Some("FI2112345600000785"));
         assert_eq!(e.transactions[1].text, vec!["Lasku 1002 & 1003"]);
@@ -414,10 +430,16 @@ mod tests {
         assert!(parse(b"<a>").unwrap_err().to_string().contains("not an ISO 20022 document (root element 'a')"));
         let open = b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.054.001.02'><BkToCstmrDbtCdtNtfctn>";
         assert!(parse(open).unwrap_err().to_string().contains("not well-formed XML"), "{}", parse(open).unwrap_err());
-        assert!(parse(b"<Document xmlns='urn:x'><a></b></Document>").unwrap_err().to_string().contains("not an ISO 20022 document"));
+        assert!(parse(b"<Document xmlns='urn:x'><a></b></Document>")
+            .unwrap_err()
+            .to_string()
+            .contains("not an ISO 20022 document"));
         assert!(parse(b"<Document xmlns='urn:x'/>").unwrap_err().to_string().contains("not an ISO 20022 document"));
         let bad = CAMT054_V2.replacen("150.00", "150.001", 1);
-        assert_eq!(parse(bad.as_bytes()).unwrap_err().to_string(), "amount '150.001' is not a decimal with at most two decimals (line 9)");
+        assert_eq!(
+            parse(bad.as_bytes()).unwrap_err().to_string(),
+            "amount '150.001' is not a decimal with at most two decimals (line 9)"
+        );
         let bad = CAMT054_V2.replacen("<Dt>2024-04-02</Dt></BookgDt>", "<Dt>02.04.2024</Dt></BookgDt>", 1);
         assert!(parse(bad.as_bytes()).unwrap_err().to_string().contains("BookgDt: '02.04.2024' is not a date"));
     }
@@ -433,7 +455,10 @@ mod tests {
     #[test]
     fn fields_are_bounded() {
         let long = CAMT054_V2.replacen("Lasku 1002 &amp; 1003", &"x".repeat(141), 1);
-        assert_eq!(parse(long.as_bytes()).unwrap_err().to_string(), "Ustrd: 141 characters, at most 140 allowed (line 26)");
+        assert_eq!(
+            parse(long.as_bytes()).unwrap_err().to_string(),
+            "Ustrd: 141 characters, at most 140 allowed (line 26)"
+        );
         let deep = format!("<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.054.001.02'>{}", "<a>".repeat(100));
         assert!(parse(deep.as_bytes()).unwrap_err().to_string().contains("nested more than 64 deep"));
     }
@@ -450,7 +475,10 @@ mod tests {
         let f = parse(doc.as_bytes()).unwrap();
         let e = &f.accounts[0].entries;
         assert_eq!(e.len(), 20_000);
-        assert_eq!((e[19_999].amount, e[19_999].line, e[19_999].account_servicer_ref.as_deref()), (2_000_000, 3 + 3 * 19_999, Some("R20000")));
+        assert_eq!(
+            (e[19_999].amount, e[19_999].line, e[19_999].account_servicer_ref.as_deref()),
+            (2_000_000, 3 + 3 * 19_999, Some("R20000"))
+        );
     }
 
     proptest! {

@@ -67,7 +67,9 @@ pub fn parse(bytes: &[u8]) -> Result<KtlFile, KtlError> {
         if c.len() > 90 {
             return Err(err(format!("{} characters; a record has 90", c.len())));
         }
-        let f = |a: usize, b: usize| -> String { c.get(a - 1..b.min(c.len())).map(|s| s.iter().collect::<String>()).unwrap_or_default().trim().to_string() };
+        let f = |a: usize, b: usize| -> String {
+            c.get(a - 1..b.min(c.len())).map(|s| s.iter().collect::<String>()).unwrap_or_default().trim().to_string()
+        };
         let num = |a: usize, b: usize, what: &str| -> Result<i64, KtlError> {
             let v = f(a, b);
             if v.is_empty() || !v.bytes().all(|x| x.is_ascii_digit()) {
@@ -76,7 +78,8 @@ pub fn parse(bytes: &[u8]) -> Result<KtlFile, KtlError> {
             v.parse().map_err(|_| err(format!("positions {a}-{b} ({what}): too large")))
         };
         let date = |a: usize, b: usize, what: &str| -> Result<NaiveDate, KtlError> {
-            yymmdd(&f(a, b)).ok_or_else(|| err(format!("positions {a}-{b} ({what}): '{}' is not a date YYMMDD", f(a, b))))
+            yymmdd(&f(a, b))
+                .ok_or_else(|| err(format!("positions {a}-{b} ({what}): '{}' is not a date YYMMDD", f(a, b))))
         };
         match kind.as_str() {
             "0" => {
@@ -111,14 +114,24 @@ pub fn parse(bytes: &[u8]) -> Result<KtlFile, KtlError> {
                 let pays: Vec<&KtlPayment> = b.payments.iter().filter(|p| !p.correction).collect();
                 let found: i64 = pays.iter().map(|p| p.amount).sum();
                 if n != pays.len() as i64 || sum != found {
-                    return Err(err(format!("the summary says {n} payments of {}, the batch has {} of {}", cents(sum), pays.len(), cents(found))));
+                    return Err(err(format!(
+                        "the summary says {n} payments of {}, the batch has {} of {}",
+                        cents(sum),
+                        pays.len(),
+                        cents(found)
+                    )));
                 }
                 let corr: Vec<&KtlPayment> = b.payments.iter().filter(|p| p.correction).collect();
                 if f(19, 24).chars().any(|x| x.is_ascii_digit()) {
                     let (cn, cs) = (num(19, 24, "number of corrections")?, num(25, 35, "sum of corrections")?);
                     let found: i64 = corr.iter().map(|p| -p.amount).sum();
                     if cn != corr.len() as i64 || cs != found {
-                        return Err(err(format!("the summary says {cn} corrections of {}, the batch has {} of {}", cents(cs), corr.len(), cents(found))));
+                        return Err(err(format!(
+                            "the summary says {cn} corrections of {}, the batch has {} of {}",
+                            cents(cs),
+                            corr.len(),
+                            cents(found)
+                        )));
                     }
                 }
                 file.batches.push(b);
@@ -127,7 +140,11 @@ pub fn parse(bytes: &[u8]) -> Result<KtlFile, KtlError> {
         }
     }
     if let Some(b) = open {
-        return Err(KtlError { line: b.line, record: "0".into(), message: "the batch has no summary record (9)".into() });
+        return Err(KtlError {
+            line: b.line,
+            record: "0".into(),
+            message: "the batch has no summary record (9)".into(),
+        });
     }
     if file.batches.is_empty() {
         return Err(KtlError { line: 1, record: "-".into(), message: "no batch in the file".into() });
@@ -145,7 +162,11 @@ pub fn write(file: &KtlFile) -> Vec<u8> {
     for b in &file.batches {
         out.push_str(&format!(
             "{:<90}\r\n",
-            format!("0{}0000{:<2}", b.created.map(|d| d.format("%y%m%d").to_string()).unwrap_or_else(|| "000000".into()), "01")
+            format!(
+                "0{}0000{:<2}",
+                b.created.map(|d| d.format("%y%m%d").to_string()).unwrap_or_else(|| "000000".into()),
+                "01"
+            )
         ));
         for p in &b.payments {
             let rec = format!(

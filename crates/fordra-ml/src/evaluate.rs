@@ -113,7 +113,10 @@ pub fn evaluate(
         late_rate: rate,
         trees: figures("gradient-boosted trees", &late.0, mae(&days.0, &days.3), auc(&very.0, &very.3)),
         logistic: figures("logistic regression", &late.1, f64::NAN, None),
-        customer_history: Figures { auc: auc(&late.4, &late.3), ..figures("customer's history alone", &late.2, mae(&days.1, &days.3), auc(&very.2, &very.3)) },
+        customer_history: Figures {
+            auc: auc(&late.4, &late.3),
+            ..figures("customer's history alone", &late.2, mae(&days.1, &days.3), auc(&very.2, &very.3))
+        },
         always_on_time: figures("always on time", &constant, mae(&days.2, &days.3), auc(&very.1, &very.3)),
         calibration: calibration(&late.0, &late.3),
         importance: model.importance,

@@ -147,7 +147,11 @@ mod tests {
         let prompt = h.iter().rposition(|x| x.customer == "c1").unwrap();
         let e = super::rows(&m, &rows.select(&[late, prompt]));
         assert!(e[0].score.p_late > 0.5, "{:?}", e[0]);
-        assert!(e[0].factors[0].late > 0.0 && e[0].factors[0].text.contains("raises the risk"), "{:?}", e[0].factors[0]);
+        assert!(
+            e[0].factors[0].late > 0.0 && e[0].factors[0].text.contains("raises the risk"),
+            "{:?}",
+            e[0].factors[0]
+        );
         assert_eq!(e[0].reasons(3).len(), 3, "{:?}", e[0]);
         assert!(e[1].reasons(3).len() < 3, "a prompt payer has few factors that raise the risk: {:?}", e[1]);
         assert!(e[1].score.p_late < 0.5 && e[1].factors[0].text.contains("lowers the risk"), "{:?}", e[1]);

@@ -95,7 +95,9 @@ impl Past {
 }
 
 fn is_electronic(c: &str) -> bool {
-    ["electronic", "e-invoice", "einvoice", "email", "e-mail", "edi", "efaktura", "e-faktura", "verkkolasku"].iter().any(|e| c.eq_ignore_ascii_case(e))
+    ["electronic", "e-invoice", "einvoice", "email", "e-mail", "edi", "efaktura", "e-faktura", "verkkolasku"]
+        .iter()
+        .any(|e| c.eq_ignore_ascii_case(e))
 }
 
 /// Order in which settlements are counted (ties broken so the trend is well defined).
@@ -106,7 +108,13 @@ fn settle_order(a: &HistInvoice, b: &HistInvoice) -> std::cmp::Ordering {
 /// The reference definition: features of `history[target]` as known on `known_on` (not before
 /// its invoice date), from the same customer's invoices `same_customer` (any order). Simple and
 /// slow; the sweeps below must agree with it.
-pub fn features_known_on(history: &[HistInvoice], same_customer: &[usize], target: usize, known_on: NaiveDate, late_after: i64) -> Vec<f64> {
+pub fn features_known_on(
+    history: &[HistInvoice],
+    same_customer: &[usize],
+    target: usize,
+    known_on: NaiveDate,
+    late_after: i64,
+) -> Vec<f64> {
     let others = || same_customer.iter().filter(move |i| **i != target).map(|i| &history[*i]);
     let mut settled: Vec<&HistInvoice> = others().filter(|h| h.paid_date.is_some_and(|p| p < known_on)).collect();
     settled.sort_by(|a, b| settle_order(a, b));
@@ -213,8 +221,11 @@ fn sweep(history: &[HistInvoice], g: &[usize], late_after: i64, keep: impl Fn(us
 
 /// Joins parts into rows in history order.
 fn assemble(parts: Vec<Part>, cols: usize) -> (Vec<usize>, Rows) {
-    let mut order: Vec<(usize, usize, usize)> =
-        parts.iter().enumerate().flat_map(|(p, part)| part.idx.iter().enumerate().map(move |(k, t)| (*t, p, k))).collect();
+    let mut order: Vec<(usize, usize, usize)> = parts
+        .iter()
+        .enumerate()
+        .flat_map(|(p, part)| part.idx.iter().enumerate().map(move |(k, t)| (*t, p, k)))
+        .collect();
     order.sort_unstable();
     let mut data = Vec::with_capacity(order.len() * cols);
     for (_, p, k) in &order {
@@ -260,12 +271,23 @@ pub struct Parts {
 
 /// Features of every open invoice and every customer on `as_of`. `score_of` gives a customer's
 /// current credit score.
-pub fn snapshot(history: &[HistInvoice], as_of: NaiveDate, late_after: i64, score_of: &(dyn Fn(&str) -> Option<f64> + Sync)) -> Snapshot {
+pub fn snapshot(
+    history: &[HistInvoice],
+    as_of: NaiveDate,
+    late_after: i64,
+    score_of: &(dyn Fn(&str) -> Option<f64> + Sync),
+) -> Snapshot {
     snapshot_of(history, as_of, late_after, score_of, Parts { open: true, customers: true })
 }
 
 /// As `snapshot`, computing only the parts asked for (the others are left empty).
-pub fn snapshot_of(history: &[HistInvoice], as_of: NaiveDate, late_after: i64, score_of: &(dyn Fn(&str) -> Option<f64> + Sync), want: Parts) -> Snapshot {
+pub fn snapshot_of(
+    history: &[HistInvoice],
+    as_of: NaiveDate,
+    late_after: i64,
+    score_of: &(dyn Fn(&str) -> Option<f64> + Sync),
+    want: Parts,
+) -> Snapshot {
     let cols = width(history);
     let is_open = |t: usize| history[t].invoice_date <= as_of && history[t].paid_date.is_none_or(|p| p >= as_of);
     let parts: Vec<(Part, Part)> = customers(history)
@@ -280,12 +302,22 @@ pub fn snapshot_of(history: &[HistInvoice], as_of: NaiveDate, late_after: i64, s
                     continue;
                 }
                 // The customer's latest invoice as known today: everything else before today counts.
-                let Some(l) = g.iter().copied().filter(|i| history[*i].invoice_date <= as_of).max_by_key(|i| (history[*i].invoice_date, *i)) else { continue };
-                let mut settled: Vec<usize> = g.iter().copied().filter(|i| *i != l && history[*i].paid_date.is_some_and(|p| p < as_of)).collect();
+                let Some(l) = g
+                    .iter()
+                    .copied()
+                    .filter(|i| history[*i].invoice_date <= as_of)
+                    .max_by_key(|i| (history[*i].invoice_date, *i))
+                else {
+                    continue;
+                };
+                let mut settled: Vec<usize> =
+                    g.iter().copied().filter(|i| *i != l && history[*i].paid_date.is_some_and(|p| p < as_of)).collect();
                 settled.sort_by(|a, b| settle_order(&history[*a], &history[*b]));
                 let mut past = Past::default();
                 settled.iter().for_each(|i| past.settle(&history[*i], late_after));
-                g.iter().filter(|i| **i != l && history[**i].invoice_date < as_of).for_each(|i| past.issue(&history[*i]));
+                g.iter()
+                    .filter(|i| **i != l && history[**i].invoice_date < as_of)
+                    .for_each(|i| past.issue(&history[*i]));
                 let h = &history[l];
                 let scored = HistInvoice { credit_score: score_of(&h.customer).or(h.credit_score), ..h.clone() };
                 latest_rows.idx.push(l);
@@ -300,7 +332,12 @@ pub fn snapshot_of(history: &[HistInvoice], as_of: NaiveDate, late_after: i64, s
     let (latest, rows) = assemble(latest, cols);
     let mut order: Vec<usize> = (0..latest.len()).collect();
     order.sort_by(|a, b| history[latest[*a]].customer.cmp(&history[latest[*b]].customer));
-    Snapshot { open, open_rows, customers: order.iter().map(|k| history[latest[*k]].customer.clone()).collect(), customer_rows: rows.select(&order) }
+    Snapshot {
+        open,
+        open_rows,
+        customers: order.iter().map(|k| history[latest[*k]].customer.clone()).collect(),
+        customer_rows: rows.select(&order),
+    }
 }
 
 #[cfg(test)]
@@ -362,7 +399,14 @@ mod tests {
                 let issued = d("2024-01-01") + chrono::Duration::days(30 * m);
                 let due = issued + chrono::Duration::days(20);
                 let late = if m >= 3 { 30 } else { 0 };
-                inv("a", &m.to_string(), &issued.to_string(), &due.to_string(), 100_00, Some(&(due + chrono::Duration::days(late)).to_string()))
+                inv(
+                    "a",
+                    &m.to_string(),
+                    &issued.to_string(),
+                    &due.to_string(),
+                    100_00,
+                    Some(&(due + chrono::Duration::days(late)).to_string()),
+                )
             })
             .collect();
         h.push(inv("a", "x", "2024-12-01", "2024-12-31", 100_00, None));
@@ -394,7 +438,10 @@ mod tests {
     }
 
     fn rows_strategy() -> impl Strategy<Value = Vec<(u8, i64, i64, Option<i64>, i64)>> {
-        proptest::collection::vec((0u8..3, 0i64..400, 10i64..60, proptest::option::of(-20i64..120), 100i64..100_000), 2..40)
+        proptest::collection::vec(
+            (0u8..3, 0i64..400, 10i64..60, proptest::option::of(-20i64..120), 100i64..100_000),
+            2..40,
+        )
     }
 
     /// The first invoice whose features change when the world is cut back to what was known on
@@ -405,8 +452,11 @@ mod tests {
         (0..h.len()).find(|&target| {
             let cut = h[target].invoice_date;
             let g: Vec<usize> = (0..h.len()).filter(|i| h[*i].customer == h[target].customer).collect();
-            let known: Vec<HistInvoice> =
-                h.iter().filter(|x| x.invoice_date <= cut).map(|x| HistInvoice { paid_date: x.paid_date.filter(|p| *p < cut), ..x.clone() }).collect();
+            let known: Vec<HistInvoice> = h
+                .iter()
+                .filter(|x| x.invoice_date <= cut)
+                .map(|x| HistInvoice { paid_date: x.paid_date.filter(|p| *p < cut), ..x.clone() })
+                .collect();
             let kt = known.iter().position(|x| x.invoice == h[target].invoice).unwrap();
             let kg: Vec<usize> = (0..known.len()).filter(|i| known[*i].customer == h[target].customer).collect();
             f(h, &g, target) != f(&known, &kg, kt)
@@ -418,10 +468,14 @@ mod tests {
         let h = arbitrary_history(&[(0, 0, 30, Some(5), 1000), (0, 40, 30, Some(40), 1000), (0, 80, 30, None, 1000)]);
         assert_eq!(first_leak(&h, &|h, g, t| features_for(h, g, t, 10)), None);
         // Counting every settled invoice of the customer, whenever it was paid, peeks ahead.
-        let peeks = |h: &[HistInvoice], g: &[usize], _t: usize| vec![g.iter().filter(|i| h[**i].paid_date.is_some()).count() as f64];
+        let peeks = |h: &[HistInvoice], g: &[usize], _t: usize| {
+            vec![g.iter().filter(|i| h[**i].paid_date.is_some()).count() as f64]
+        };
         assert_eq!(first_leak(&h, &peeks), Some(0));
         // So does the customer's share of late invoices over the whole history.
-        let late_share = |h: &[HistInvoice], g: &[usize], _t: usize| vec![g.iter().filter(|i| h[**i].days_late().is_some_and(|d| d > 10)).count() as f64];
+        let late_share = |h: &[HistInvoice], g: &[usize], _t: usize| {
+            vec![g.iter().filter(|i| h[**i].days_late().is_some_and(|d| d > 10)).count() as f64]
+        };
         assert!(first_leak(&h, &late_share).is_some());
     }
 

@@ -22,7 +22,8 @@ impl Scaler {
         let mut mean = vec![0.0; d];
         idx.iter().for_each(|i| x.row(*i).iter().zip(&mut mean).for_each(|(v, m)| *m += v / n));
         let mut var = vec![0.0; d];
-        idx.iter().for_each(|i| x.row(*i).iter().zip(&mean).zip(&mut var).for_each(|((v, m), s)| *s += (v - m).powi(2) / n));
+        idx.iter()
+            .for_each(|i| x.row(*i).iter().zip(&mean).zip(&mut var).for_each(|((v, m), s)| *s += (v - m).powi(2) / n));
         Scaler { mean, sd: var.into_iter().map(|v| if v.sqrt() > 1e-12 { v.sqrt() } else { 1.0 }).collect() }
     }
     /// Standardised row with a leading 1 for the intercept.

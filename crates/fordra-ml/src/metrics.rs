@@ -51,8 +51,12 @@ pub fn calibration(p: &[f64], labels: &[bool]) -> Vec<CalibrationBin> {
     (0..10)
         .filter_map(|b| {
             let (lo, hi) = (b as f64 / 10.0, (b + 1) as f64 / 10.0);
-            let sel: Vec<(f64, bool)> =
-                p.iter().zip(labels).filter(|(x, _)| **x >= lo && (**x < hi || (b == 9 && **x <= 1.0))).map(|(x, y)| (*x, *y)).collect();
+            let sel: Vec<(f64, bool)> = p
+                .iter()
+                .zip(labels)
+                .filter(|(x, _)| **x >= lo && (**x < hi || (b == 9 && **x <= 1.0)))
+                .map(|(x, y)| (*x, *y))
+                .collect();
             (!sel.is_empty()).then(|| {
                 let n = sel.len() as f64;
                 CalibrationBin {

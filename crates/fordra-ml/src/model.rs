@@ -34,7 +34,11 @@ pub fn outcome(h: &HistInvoice, known_on: NaiveDate, late_after: i64, very_late_
     match h.paid_date.filter(|p| *p < known_on) {
         Some(_) => {
             let d = h.days_late().unwrap_or(0);
-            Outcome { late: Some(d > late_after), very_late: Some(d > very_late_after), days: Some(d.min(CAP_DAYS) as f64) }
+            Outcome {
+                late: Some(d > late_after),
+                very_late: Some(d > very_late_after),
+                days: Some(d.min(CAP_DAYS) as f64),
+            }
         }
         None => {
             // Still unpaid the day before `known_on`.
@@ -103,9 +107,19 @@ pub struct Model {
 }
 
 /// Indexes of `rows` issued before `until` with a known outcome of one kind, and the targets.
-fn labelled(history: &[HistInvoice], until: NaiveDate, pick: impl Fn(&Outcome) -> Option<f64>, outcomes: &[Outcome]) -> (Vec<usize>, Vec<f64>) {
-    let mut v: Vec<(usize, f64)> =
-        history.iter().zip(outcomes).enumerate().filter(|(_, (h, _))| h.invoice_date < until).filter_map(|(i, (_, o))| pick(o).map(|y| (i, y))).collect();
+fn labelled(
+    history: &[HistInvoice],
+    until: NaiveDate,
+    pick: impl Fn(&Outcome) -> Option<f64>,
+    outcomes: &[Outcome],
+) -> (Vec<usize>, Vec<f64>) {
+    let mut v: Vec<(usize, f64)> = history
+        .iter()
+        .zip(outcomes)
+        .enumerate()
+        .filter(|(_, (h, _))| h.invoice_date < until)
+        .filter_map(|(i, (_, o))| pick(o).map(|y| (i, y)))
+        .collect();
     // In time order: the trees validate on the most recent part.
     v.sort_by_key(|(i, _)| (history[*i].invoice_date, *i));
     v.into_iter().unzip()
@@ -113,17 +127,29 @@ fn labelled(history: &[HistInvoice], until: NaiveDate, pick: impl Fn(&Outcome) -
 
 impl Model {
     /// Trains on invoices issued before `until`, with outcomes as known on `until`.
-    pub fn train(history: &[HistInvoice], until: NaiveDate, late_after: i64, very_late_after: i64) -> Result<Model, String> {
+    pub fn train(
+        history: &[HistInvoice],
+        until: NaiveDate,
+        late_after: i64,
+        very_late_after: i64,
+    ) -> Result<Model, String> {
         let rows = at_issue(history, late_after);
         Self::train_on(history, &rows, until, late_after, very_late_after)
     }
 
     /// As `train`, with the feature rows already computed (`at_issue` of the same history).
-    pub fn train_on(history: &[HistInvoice], rows: &Rows, until: NaiveDate, late_after: i64, very_late_after: i64) -> Result<Model, String> {
+    pub fn train_on(
+        history: &[HistInvoice],
+        rows: &Rows,
+        until: NaiveDate,
+        late_after: i64,
+        very_late_after: i64,
+    ) -> Result<Model, String> {
         if very_late_after <= late_after {
             return Err(format!("very late ({very_late_after} days) must be more than late ({late_after} days)"));
         }
-        let outcomes: Vec<Outcome> = history.par_iter().map(|h| outcome(h, until, late_after, very_late_after)).collect();
+        let outcomes: Vec<Outcome> =
+            history.par_iter().map(|h| outcome(h, until, late_after, very_late_after)).collect();
         let bit = |b: Option<bool>| b.map(|x| f64::from(u8::from(x)));
         let (li, ly) = labelled(history, until, |o| bit(o.late), &outcomes);
         let positives = ly.iter().filter(|y| **y > 0.5).count();
@@ -137,7 +163,11 @@ impl Model {
         let (di, dy) = labelled(history, until, |o| o.days, &outcomes);
         let very_late_rate = vy.iter().sum::<f64>() / vy.len().max(1) as f64;
         let late = Trees::fit(rows, &li, &ly, Loss::Log)?;
-        let very_late = if very_late_rate > 0.0 && very_late_rate < 1.0 { Some(Trees::fit(rows, &vi, &vy, Loss::Log)?) } else { None };
+        let very_late = if very_late_rate > 0.0 && very_late_rate < 1.0 {
+            Some(Trees::fit(rows, &vi, &vy, Loss::Log)?)
+        } else {
+            None
+        };
         let days_late = Trees::fit(rows, &di, &dy, Loss::Squared)?;
         let lb: Vec<bool> = ly.iter().map(|y| *y > 0.5).collect();
         let logistic = Logistic::fit(rows, &li, &lb, 1.0);
@@ -170,7 +200,11 @@ impl Model {
         };
         let p: Vec<f64> = li.par_iter().map(|i| sigmoid(model.late.raw(rows.row(*i)))).collect();
         let pd: Vec<f64> = di.par_iter().map(|i| model.days_late.raw(rows.row(*i))).collect();
-        model.metrics = TrainingMetrics { auc_in_sample: auc(&p, &lb), logloss_in_sample: logloss(&p, &lb), mae_days_in_sample: mae(&pd, &dy) };
+        model.metrics = TrainingMetrics {
+            auc_in_sample: auc(&p, &lb),
+            logloss_in_sample: logloss(&p, &lb),
+            mae_days_in_sample: mae(&pd, &dy),
+        };
         // Importance on an even sample of the training invoices (Shapley values are costly).
         let step = li.len().div_ceil(2000);
         let sample = rows.select(&li.iter().step_by(step).copied().collect::<Vec<_>>());
@@ -189,7 +223,12 @@ impl Model {
             .features
             .iter()
             .enumerate()
-            .map(|(j, f)| Importance { feature: f.clone(), days: days[j], late: late[j], logistic_weight: self.logistic.weights[j + 1] })
+            .map(|(j, f)| Importance {
+                feature: f.clone(),
+                days: days[j],
+                late: late[j],
+                logistic_weight: self.logistic.weights[j + 1],
+            })
             .collect();
         v.sort_by(|a, b| b.days.total_cmp(&a.days).then(b.late.total_cmp(&a.late)));
         v
@@ -218,7 +257,11 @@ impl Model {
                     very.iter_mut().for_each(|v| *v = sigmoid(*v));
                 }
                 self.days_late.raw_block(block, cols, &mut days);
-                (0..n).map(move |i| Score { p_late: sigmoid(late[i]), p_very_late: very[i], days_late: days[i].clamp(-60.0, CAP_DAYS as f64) })
+                (0..n).map(move |i| Score {
+                    p_late: sigmoid(late[i]),
+                    p_very_late: very[i],
+                    days_late: days[i].clamp(-60.0, CAP_DAYS as f64),
+                })
             })
             .collect()
     }
@@ -237,7 +280,9 @@ impl Model {
     pub fn from_json(text: &str) -> Result<Model, String> {
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
         match v.get("format").and_then(|f| f.as_u64()) {
-            Some(f) if f == u64::from(FORMAT) => serde_json::from_value(v).map_err(|e| format!("not a Fordra model: {e}")),
+            Some(f) if f == u64::from(FORMAT) => {
+                serde_json::from_value(v).map_err(|e| format!("not a Fordra model: {e}"))
+            }
             Some(f) => Err(format!("model format {f}; this Fordra reads format {FORMAT}: train the model again")),
             None => Err("not a Fordra model file (no format)".into()),
         }
@@ -300,11 +345,16 @@ pub(crate) mod tests {
     /// The planted truth shows in the payment history and the credit score; amounts, terms,
     /// channel and month carry none.
     pub fn assert_planted_factors_first(importance: &[Importance]) {
-        let planted = |f: &str| f == "credit_score" || f == "open_at_issue" || f == "late_trend" || f.starts_with("prior_");
+        let planted =
+            |f: &str| f == "credit_score" || f == "open_at_issue" || f == "late_trend" || f.starts_with("prior_");
         let top: Vec<&str> = importance.iter().take(3).map(|i| i.feature.as_str()).collect();
         assert!(top.iter().all(|t| planted(t)), "{top:?}");
         for i in importance.iter().filter(|i| !planted(&i.feature)) {
-            assert!(i.days < importance[0].days / 3.0 && i.late < importance.iter().map(|x| x.late).fold(0.0, f64::max) / 3.0, "{i:?} in {importance:?}");
+            assert!(
+                i.days < importance[0].days / 3.0
+                    && i.late < importance.iter().map(|x| x.late).fold(0.0, f64::max) / 3.0,
+                "{i:?} in {importance:?}"
+            );
         }
     }
 
@@ -316,7 +366,11 @@ pub(crate) mod tests {
         assert!(outcome(&h, due + Duration::days(200), 10, 30).late.is_some());
         h.paid_date = None;
         let o = outcome(&h, due + Duration::days(40), 10, 30);
-        assert_eq!((o.late, o.very_late, o.days), (Some(true), Some(true), None), "39 days unpaid: late and very late, days not known yet");
+        assert_eq!(
+            (o.late, o.very_late, o.days),
+            (Some(true), Some(true), None),
+            "39 days unpaid: late and very late, days not known yet"
+        );
         h.disputed = true;
         assert_eq!(outcome(&h, due + Duration::days(400), 10, 30), Outcome::default(), "disputed invoices say nothing");
     }

@@ -91,7 +91,9 @@ impl Trees {
                 Loss::Log => Metric::LogLoss,
                 Loss::Squared => Metric::RootMeanSquaredError,
             };
-            let mut b = booster(loss, cut, MAX_ITERATIONS).set_evaluation_metric(Some(metric)).set_early_stopping_rounds(Some(8));
+            let mut b = booster(loss, cut, MAX_ITERATIONS)
+                .set_evaluation_metric(Some(metric))
+                .set_early_stopping_rounds(Some(8));
             let (fw, vw) = (vec![1.0; fit.len()], vec![1.0; val.len()]);
             b.fit(&fm, &y[..cut], &fw, Some(vec![(vm, &y[cut..], &vw)])).map_err(err)?;
             iterations = b.prediction_iteration.unwrap_or(MAX_ITERATIONS).max(5);

@@ -94,7 +94,9 @@ pub fn parse_day(s: &str) -> Option<chrono::NaiveDate> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return s.parse().ok();
     }
-    let num = |r: std::ops::Range<usize>| b[r].iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')));
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+    };
     chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
@@ -193,7 +195,9 @@ impl Backend for Sqlite {
                     ValueRef::Integer(x) => Val::I(Some(x)),
                     ValueRef::Text(t) => Val::T(Some(String::from_utf8_lossy(t).into_owned())),
                     ValueRef::Null => Val::I(None),
-                    ValueRef::Real(f) => return Err(StoreError::Data(format!("unexpected real value {f} in column {i}"))),
+                    ValueRef::Real(f) => {
+                        return Err(StoreError::Data(format!("unexpected real value {f} in column {i}")))
+                    }
                     ValueRef::Blob(_) => return Err(StoreError::Data(format!("unexpected blob in column {i}"))),
                 });
             }

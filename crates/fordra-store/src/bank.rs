@@ -134,7 +134,8 @@ fn own_account(c: &fordra_core::run::Creditor, account: &str) -> bool {
     let trimmed = a.trim_start_matches('0');
     let bg = c.bankgiro.as_deref().map(digits).map(|b| b.trim_start_matches('0').to_string());
     let ibans = c.iban.as_deref().unwrap_or("").split(',').map(digits).filter(|i| !i.is_empty());
-    bg.as_deref().is_some_and(|b| !b.is_empty() && b == trimmed) || ibans.into_iter().any(|i| i == a || i.get(4..) == Some(a.as_str()))
+    bg.as_deref().is_some_and(|b| !b.is_empty() && b == trimmed)
+        || ibans.into_iter().any(|i| i == a || i.get(4..) == Some(a.as_str()))
 }
 
 /// One booking of a bank payment, for the creditor's ERP.
@@ -154,7 +155,13 @@ pub struct PaymentReportRow {
     pub reversed: i64,
 }
 
-fn result_of(p: &Incoming, status: &str, claims: Vec<(String, i64)>, how: String, suggestions: Vec<Suggestion>) -> BankPaymentResult {
+fn result_of(
+    p: &Incoming,
+    status: &str,
+    claims: Vec<(String, i64)>,
+    how: String,
+    suggestions: Vec<Suggestion>,
+) -> BankPaymentResult {
     BankPaymentResult {
         key: p.key.clone(),
         line: p.line,
@@ -178,8 +185,12 @@ impl Store {
     /// Every open claim with what matching needs; balances are not read (`open` is 0).
     pub fn open_claims_for_matching(&mut self, creditor: &str) -> Result<Vec<OpenClaim>> {
         let mut out: Vec<OpenClaim> = Vec::new();
-        let names: HashMap<String, std::sync::Arc<str>> =
-            self.db.query("SELECT id, name FROM customers WHERE creditor_id = $1", &[creditor.into()])?.into_iter().map(|r| (r.t(0), r.t(1).into())).collect();
+        let names: HashMap<String, std::sync::Arc<str>> = self
+            .db
+            .query("SELECT id, name FROM customers WHERE creditor_id = $1", &[creditor.into()])?
+            .into_iter()
+            .map(|r| (r.t(0), r.t(1).into()))
+            .collect();
         self.db.query_each(
             "SELECT id, invoice_number, reference, customer_id, currency, due_date FROM claims WHERE creditor_id = $1 AND status = 'open'",
             &[creditor.into()],
@@ -270,10 +281,11 @@ impl Store {
         dry_run: bool,
     ) -> Result<BankImport> {
         let mut kept = Vec::new();
-        let mut r = self.import_bank_payments_each(creditor_id, law, format, source, checksum, items, dry_run, &mut |p| {
-            kept.push(p.clone());
-            Ok(())
-        })?;
+        let mut r =
+            self.import_bank_payments_each(creditor_id, law, format, source, checksum, items, dry_run, &mut |p| {
+                kept.push(p.clone());
+                Ok(())
+            })?;
         r.payments = kept;
         Ok(r)
     }
@@ -389,7 +401,10 @@ impl Store {
     fn known_key(&mut self, creditor: &str, key: &str) -> Result<Option<(String, Option<String>, String)>> {
         Ok(self
             .db
-            .query("SELECT status, fingerprint, source FROM bank_payments WHERE creditor_id = $1 AND key = $2", &[creditor.into(), key.into()])?
+            .query(
+                "SELECT status, fingerprint, source FROM bank_payments WHERE creditor_id = $1 AND key = $2",
+                &[creditor.into(), key.into()],
+            )?
             .first()
             .map(|r| (r.t(0), r.ot(1), r.t(2))))
     }
@@ -434,7 +449,10 @@ impl Store {
         }
         if let Some((first, line)) = in_file.get(&p.key) {
             if *first != print {
-                return Err(bad(format!("{source}: line {}: payment id {} is already on line {line} of this file with other data", p.line, p.key)));
+                return Err(bad(format!(
+                    "{source}: line {}: payment id {} is already on line {line} of this file with other data",
+                    p.line, p.key
+                )));
             }
             batch.out.push(result_of(p, "duplicate", vec![], format!("the same as line {line} of this file"), vec![]));
             return Ok(());
@@ -447,7 +465,13 @@ impl Store {
                     p.line, p.key
                 )));
             }
-            batch.out.push(result_of(p, "duplicate", vec![], format!("already imported from {from} ({status})"), vec![]));
+            batch.out.push(result_of(
+                p,
+                "duplicate",
+                vec![],
+                format!("already imported from {from} ({status})"),
+                vec![],
+            ));
             return Ok(());
         }
         if p.amount == 0 {
@@ -468,7 +492,18 @@ impl Store {
                     let id = if parts.len() == 1 { p.key.clone() } else { format!("{}#{}", p.key, n + 1) };
                     let c = self.claim(cid, claim)?;
                     let currency: Currency = p.currency.parse().map_err(StoreError::Rule)?;
-                    let mut row = crate::payment_fact_row(cid, &id, claim, &c.customer_id, p.date, *amount, currency, PaymentKind::Bank, Some(&p.key), source);
+                    let mut row = crate::payment_fact_row(
+                        cid,
+                        &id,
+                        claim,
+                        &c.customer_id,
+                        p.date,
+                        *amount,
+                        currency,
+                        PaymentKind::Bank,
+                        Some(&p.key),
+                        source,
+                    );
                     row[7] = (!p.references.is_empty()).then(|| p.references.join(" ")).into();
                     row[8] = p.payer.clone().into();
                     self.insert_payment_rows(vec![row])?;
@@ -487,8 +522,18 @@ impl Store {
                 Some(claim) => {
                     let how = format!("reference matched {claim}, already paid: kept as the customer's credit");
                     let c = self.claim(cid, &claim)?;
-                    let mut row =
-                        crate::payment_fact_row(cid, &p.key, &claim, &c.customer_id, p.date, p.amount, c.currency, PaymentKind::Bank, Some(&p.key), source);
+                    let mut row = crate::payment_fact_row(
+                        cid,
+                        &p.key,
+                        &claim,
+                        &c.customer_id,
+                        p.date,
+                        p.amount,
+                        c.currency,
+                        PaymentKind::Bank,
+                        Some(&p.key),
+                        source,
+                    );
                     row[7] = (!p.references.is_empty()).then(|| p.references.join(" ")).into();
                     row[8] = p.payer.clone().into();
                     self.insert_payment_rows(vec![row])?;
@@ -516,7 +561,10 @@ impl Store {
         for r in &p.references {
             for t in std::iter::once(r.as_str()).chain(r.split_whitespace()) {
                 let n = fordra_core::reference::normalize(t);
-                if n.len() > 4 && n.starts_with("RF") && fordra_core::reference::is_valid(fordra_core::reference::Scheme::Rf, &n) {
+                if n.len() > 4
+                    && n.starts_with("RF")
+                    && fordra_core::reference::is_valid(fordra_core::reference::Scheme::Rf, &n)
+                {
                     keys.push(n[4..].trim_start_matches('0').to_string());
                 }
                 keys.push(n.trim_start_matches('0').to_string());
@@ -603,9 +651,23 @@ impl Store {
             let how = format!("reverses queued payment {original} (it was never booked)");
             self.db.exec(
                 "UPDATE bank_payments SET status = 'reversed', how = $1 WHERE creditor_id = $2 AND key = $3",
-                &[format!("reversed before it was booked: by {} ({source}, line {})", r.key, r.line).into(), cid.into(), original.as_str().into()],
+                &[
+                    format!("reversed before it was booked: by {} ({source}, line {})", r.key, r.line).into(),
+                    cid.into(),
+                    original.as_str().into(),
+                ],
             )?;
-            self.record_bank_payment(cid, format, source, &Incoming { currency: t.t(1), ..as_incoming.clone() }, "reversal", &how, &[], &[], "")?;
+            self.record_bank_payment(
+                cid,
+                format,
+                source,
+                &Incoming { currency: t.t(1), ..as_incoming.clone() },
+                "reversal",
+                &how,
+                &[],
+                &[],
+                "",
+            )?;
             out.push(BankPaymentResult { currency: t.t(1), ..res("reversal", how) });
             return Ok(());
         }
@@ -624,9 +686,25 @@ impl Store {
             return Ok(());
         };
         let original = t.t(0);
-        let claims = self.reverse_bank_payment(cid, &original, r.date, &format!("reversed by {} ({source}, line {})", r.key, r.line), touched)?;
+        let claims = self.reverse_bank_payment(
+            cid,
+            &original,
+            r.date,
+            &format!("reversed by {} ({source}, line {})", r.key, r.line),
+            touched,
+        )?;
         let how = format!("reverses payment {original}");
-        self.record_bank_payment(cid, format, source, &Incoming { currency: t.t(1), ..as_incoming.clone() }, "reversal", &how, &claims, &[], "")?;
+        self.record_bank_payment(
+            cid,
+            format,
+            source,
+            &Incoming { currency: t.t(1), ..as_incoming.clone() },
+            "reversal",
+            &how,
+            &claims,
+            &[],
+            "",
+        )?;
         out.push(BankPaymentResult { claims, currency: t.t(1), ..res("reversal", how) });
         Ok(())
     }
@@ -635,7 +713,14 @@ impl Store {
     /// bookings with opposite entries; interest accrued through the payment day stays, it was
     /// owed on that day either way). Finds the payment's bookings by their exact bank key: a key
     /// is never a pattern. Returns the claims touched.
-    fn reverse_bank_payment(&mut self, creditor: &str, key: &str, date: NaiveDate, why: &str, touched: &mut Vec<String>) -> Result<Vec<(String, i64)>> {
+    fn reverse_bank_payment(
+        &mut self,
+        creditor: &str,
+        key: &str,
+        date: NaiveDate,
+        why: &str,
+        touched: &mut Vec<String>,
+    ) -> Result<Vec<(String, i64)>> {
         let bookings = self.db.query(
             "SELECT id, claim_id, amount, customer_id FROM payments WHERE creditor_id = $1 AND bank_key = $2 AND reversed_on IS NULL ORDER BY id",
             &[creditor.into(), key.into()],
@@ -684,7 +769,13 @@ impl Store {
     /// An advisor books an unmatched payment to a claim (in the claim's currency). Booked as a
     /// payment of that claim, allocated as of its own date like any payment; assigning it again
     /// to the same claim changes nothing.
-    pub fn assign_payment(&mut self, creditor_id: &str, law: &LawBook, key: &str, claim: &str) -> Result<BankPaymentResult> {
+    pub fn assign_payment(
+        &mut self,
+        creditor_id: &str,
+        law: &LawBook,
+        key: &str,
+        claim: &str,
+    ) -> Result<BankPaymentResult> {
         self.write_tx(creditor_id, |s| {
             let creditor = s.creditor(creditor_id)?;
             let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
@@ -777,7 +868,12 @@ impl Store {
                 credit: 0,
                 reversed: 0,
             };
-            let refs = [format!("payment:{id}"), format!("reversal:{id}"), format!("correction:payment:{id}"), format!("correction:reversal:{id}")];
+            let refs = [
+                format!("payment:{id}"),
+                format!("reversal:{id}"),
+                format!("correction:payment:{id}"),
+                format!("correction:reversal:{id}"),
+            ];
             for e in self.db.query(
                 "SELECT kind, component, CAST(SUM(amount) AS BIGINT), reference FROM ledger WHERE creditor_id = $1 AND reference IN ($2, $3, $4, $5) GROUP BY kind, component, reference",
                 &[creditor.into(), (&refs[0]).into(), (&refs[1]).into(), (&refs[2]).into(), (&refs[3]).into()],

@@ -11,7 +11,10 @@ mod schema;
 mod strategy;
 
 pub use backend::{parse_day, Backend, Row, RowExt, RowRef, Val};
-pub use bank::{digest as bank_digest, BankImport, BankPaymentResult, FileItem, PaymentReportRow, Reversal, ReversalTarget, StatusTotal};
+pub use bank::{
+    digest as bank_digest, BankImport, BankPaymentResult, FileItem, PaymentReportRow, Reversal, ReversalTarget,
+    StatusTotal,
+};
 use chrono::NaiveDate;
 use fordra_core::domain::{Channel, ClaimStatus, DebtorKind, FeeKind, JurisdictionCode, PauseKind, Segment, StepKind};
 use fordra_core::fees::{fees_for, FeeContext};
@@ -146,7 +149,12 @@ fn check_customer(c: &CustomerRow) -> Result<()> {
     limits::id("customer id", &c.id).map_err(input)?;
     limits::text("name", &c.name, limits::MAX_NAME).map_err(input)?;
     limits::text("language", &c.language, 8).map_err(input)?;
-    for (field, v, max) in [("email", &c.email, 254), ("phone", &c.phone, 32), ("address", &c.address, limits::MAX_NAME), ("org_no", &c.org_no, 32)] {
+    for (field, v, max) in [
+        ("email", &c.email, 254),
+        ("phone", &c.phone, 32),
+        ("address", &c.address, limits::MAX_NAME),
+        ("org_no", &c.org_no, 32),
+    ] {
         if let Some(v) = v {
             limits::text(field, v, max).map_err(input)?;
         }
@@ -366,7 +374,11 @@ fn claim_row_ref(r: &dyn RowRef) -> Result<ClaimRow> {
 
 /// The demand an invoice's interest counts from when its due date was not agreed in advance
 /// (`due_date_agreed` = 0): the stored demand date, else the invoice date.
-pub(crate) fn demand_of(due_date_agreed: Option<i64>, demand_date: Option<NaiveDate>, issue: NaiveDate) -> Option<NaiveDate> {
+pub(crate) fn demand_of(
+    due_date_agreed: Option<i64>,
+    demand_date: Option<NaiveDate>,
+    issue: NaiveDate,
+) -> Option<NaiveDate> {
     (due_date_agreed == Some(0)).then(|| demand_date.unwrap_or(issue))
 }
 
@@ -376,7 +388,8 @@ fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T> {
 
 /// A stored text column read as a typed value; a malformed value names its table and column.
 fn col<T: std::str::FromStr<Err = String>>(table: &str, column: &str, v: Option<&str>) -> Result<T> {
-    let v = v.ok_or_else(|| StoreError::Row { table: table.into(), column: column.into(), problem: "missing".into() })?;
+    let v =
+        v.ok_or_else(|| StoreError::Row { table: table.into(), column: column.into(), problem: "missing".into() })?;
     v.parse().map_err(|e| StoreError::Row { table: table.into(), column: column.into(), problem: e })
 }
 
@@ -443,8 +456,10 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        self.db.batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")?;
-        let done: Vec<i64> = self.db.query("SELECT version FROM schema_migrations", &[])?.iter().map(|r| r.i(0)).collect();
+        self.db
+            .batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")?;
+        let done: Vec<i64> =
+            self.db.query("SELECT version FROM schema_migrations", &[])?.iter().map(|r| r.i(0)).collect();
         for (version, name, sql) in schema::MIGRATIONS {
             if done.contains(version) {
                 continue;
@@ -454,7 +469,10 @@ impl Store {
                 if *version == 5 {
                     s.facts_from_entries()?;
                 }
-                s.db.exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[(*version).into(), (*name).into()])?;
+                s.db.exec(
+                    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+                    &[(*version).into(), (*name).into()],
+                )?;
                 Ok(())
             })?;
         }
@@ -465,12 +483,19 @@ impl Store {
     /// before (a step's fees, a plan fee, a payment's reversal, a bank payment's key).
     fn facts_from_entries(&mut self) -> Result<()> {
         let mut fees: HashMap<String, Vec<fordra_core::fees::FeeLine>> = HashMap::default();
-        for r in self.db.query("SELECT creditor_id, reference, kind, amount, memo FROM ledger WHERE kind LIKE 'fee:%' ORDER BY id", &[])? {
+        for r in self.db.query(
+            "SELECT creditor_id, reference, kind, amount, memo FROM ledger WHERE kind LIKE 'fee:%' ORDER BY id",
+            &[],
+        )? {
             let kind = match r.t(2).parse::<EntryKind>() {
                 Ok(EntryKind::Fee(k)) => k,
                 _ => continue,
             };
-            fees.entry(format!("{}\u{0}{}", r.t(0), r.t(1))).or_default().push(fordra_core::fees::FeeLine { kind, amount: r.i(3), basis: r.t(4) });
+            fees.entry(format!("{}\u{0}{}", r.t(0), r.t(1))).or_default().push(fordra_core::fees::FeeLine {
+                kind,
+                amount: r.i(3),
+                basis: r.t(4),
+            });
         }
         let mut actions = Vec::new();
         let mut pauses = Vec::new();
@@ -479,33 +504,59 @@ impl Store {
             let json = reconcile::fee_lines_json(lines);
             if let Some(rest) = reference.strip_prefix("action:") {
                 if let Some((claim, seq)) = rest.rsplit_once(':') {
-                    actions.push(vec![json.into(), creditor.into(), claim.into(), seq.parse::<i64>().unwrap_or(0).into()]);
+                    actions.push(vec![
+                        json.into(),
+                        creditor.into(),
+                        claim.into(),
+                        seq.parse::<i64>().unwrap_or(0).into(),
+                    ]);
                 }
             } else if let Some(id) = reference.strip_prefix("pause:") {
                 pauses.push(vec![json.into(), creditor.into(), id.parse::<i64>().unwrap_or(0).into()]);
             }
         }
-        self.db.exec_many("UPDATE actions SET fees = $1 WHERE creditor_id = $2 AND claim_id = $3 AND seq = $4", &mut actions.into_iter())?;
-        self.db.exec_many("UPDATE pauses SET plan_fee = $1 WHERE creditor_id = $2 AND id = $3", &mut pauses.into_iter())?;
+        self.db.exec_many(
+            "UPDATE actions SET fees = $1 WHERE creditor_id = $2 AND claim_id = $3 AND seq = $4",
+            &mut actions.into_iter(),
+        )?;
+        self.db
+            .exec_many("UPDATE pauses SET plan_fee = $1 WHERE creditor_id = $2 AND id = $3", &mut pauses.into_iter())?;
         let mut reversed = Vec::new();
         for r in self.db.query("SELECT creditor_id, reference, MIN(date) FROM ledger WHERE reference LIKE 'reversal:%' GROUP BY creditor_id, reference", &[])? {
             if let Some(id) = r.t(1).strip_prefix("reversal:") {
                 reversed.push(vec![r.t(2).into(), r.t(0).into(), id.into()]);
             }
         }
-        self.db.exec_many("UPDATE payments SET reversed_on = $1 WHERE creditor_id = $2 AND id = $3", &mut reversed.into_iter())?;
+        self.db.exec_many(
+            "UPDATE payments SET reversed_on = $1 WHERE creditor_id = $2 AND id = $3",
+            &mut reversed.into_iter(),
+        )?;
         let mut keys = Vec::new();
-        for r in self.db.query("SELECT creditor_id, key, claims FROM bank_payments WHERE status IN ('matched', 'assigned', 'reversed')", &[])? {
+        for r in self.db.query(
+            "SELECT creditor_id, key, claims FROM bank_payments WHERE status IN ('matched', 'assigned', 'reversed')",
+            &[],
+        )? {
             let parts: Vec<(String, i64)> = serde_json::from_str(&r.t(2)).unwrap_or_default();
-            let ids: Vec<String> = if parts.len() <= 1 { vec![r.t(1)] } else { (1..=parts.len()).map(|n| format!("{}#{n}", r.t(1))).collect() };
+            let ids: Vec<String> = if parts.len() <= 1 {
+                vec![r.t(1)]
+            } else {
+                (1..=parts.len()).map(|n| format!("{}#{n}", r.t(1))).collect()
+            };
             for id in ids {
                 keys.push(vec![r.t(1).into(), r.t(0).into(), id.into()]);
             }
         }
-        self.db.exec_many("UPDATE payments SET bank_key = $1 WHERE creditor_id = $2 AND id = $3", &mut keys.into_iter())?;
+        self.db
+            .exec_many("UPDATE payments SET bank_key = $1 WHERE creditor_id = $2 AND id = $3", &mut keys.into_iter())?;
         // Invoice files' paid dates: a history row settled without interest, a re-import with it.
-        self.db.exec("UPDATE payments SET kind = 'history' WHERE id LIKE 'settled:%' AND source NOT LIKE '% (paid date)'", &[])?;
-        self.db.exec("UPDATE payments SET kind = 'settled' WHERE id LIKE 'settled:%' AND source LIKE '% (paid date)'", &[])?;
+        self.db.exec(
+            "UPDATE payments SET kind = 'history' WHERE id LIKE 'settled:%' AND source NOT LIKE '% (paid date)'",
+            &[],
+        )?;
+        self.db.exec(
+            "UPDATE payments SET kind = 'settled' WHERE id LIKE 'settled:%' AND source LIKE '% (paid date)'",
+            &[],
+        )?;
         Ok(())
     }
 
@@ -522,7 +573,12 @@ impl Store {
 
     /// Runs `f` in one transaction, committed on success unless `rollback` (a dry run);
     /// rolled back on error. Nested calls join the open transaction.
-    pub(crate) fn tx_or_rollback<T>(&mut self, creditor: &str, rollback: bool, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+    pub(crate) fn tx_or_rollback<T>(
+        &mut self,
+        creditor: &str,
+        rollback: bool,
+        f: impl FnOnce(&mut Store) -> Result<T>,
+    ) -> Result<T> {
         self.transaction(TxMode::Write, Some(creditor), rollback, f)
     }
 
@@ -531,7 +587,13 @@ impl Store {
         self.transaction(TxMode::Read, None, true, f)
     }
 
-    fn transaction<T>(&mut self, mode: TxMode, creditor: Option<&str>, rollback: bool, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+    fn transaction<T>(
+        &mut self,
+        mode: TxMode,
+        creditor: Option<&str>,
+        rollback: bool,
+        f: impl FnOnce(&mut Store) -> Result<T>,
+    ) -> Result<T> {
         if self.in_tx {
             if let Some(c) = creditor {
                 self.lock_creditor(c)?;
@@ -565,7 +627,11 @@ impl Store {
     /// Takes the creditor's lock (PostgreSQL: its row; SQLite holds the database's write lock
     /// already) and checks that it exists.
     fn lock_creditor(&mut self, creditor: &str) -> Result<()> {
-        let sql = if self.db.name() == "postgres" { "SELECT id FROM creditors WHERE id = $1 FOR UPDATE" } else { "SELECT id FROM creditors WHERE id = $1" };
+        let sql = if self.db.name() == "postgres" {
+            "SELECT id FROM creditors WHERE id = $1 FOR UPDATE"
+        } else {
+            "SELECT id FROM creditors WHERE id = $1"
+        };
         if self.db.query(sql, &[creditor.into()])?.is_empty() {
             return Err(StoreError::NotFound { entity: "creditor", id: creditor.to_string() });
         }
@@ -666,7 +732,9 @@ impl Store {
                 c.currency = cur;
             }
             let law_changed = c.jurisdiction != before.jurisdiction || c.currency != before.currency;
-            if law_changed && !s.db.query("SELECT 1 FROM claims WHERE creditor_id = $1 LIMIT 1", &[id.into()])?.is_empty() {
+            if law_changed
+                && !s.db.query("SELECT 1 FROM claims WHERE creditor_id = $1 LIMIT 1", &[id.into()])?.is_empty()
+            {
                 return Err(StoreError::Conflict(format!(
                     "creditor '{id}' has claims under {} law in {}: its jurisdiction and currency cannot change",
                     before.jurisdiction.upper(),
@@ -701,7 +769,10 @@ impl Store {
             currency: parse(&r.t(3))?,
             reminder_fee_agreed: r.i(4) != 0,
             charge_interest: r.i(5) != 0,
-            contract_rate: r.ot(6).map(|s| s.parse().map_err(|e| StoreError::Data(format!("contract rate: {e}")))).transpose()?,
+            contract_rate: r
+                .ot(6)
+                .map(|s| s.parse().map_err(|e| StoreError::Data(format!("contract rate: {e}"))))
+                .transpose()?,
             bankgiro: r.ot(7),
             iban: r.ot(8),
             policy: Policy::from_toml(&r.t(9)).map_err(|e| StoreError::Data(format!("policy of {id}: {e}")))?,
@@ -841,15 +912,29 @@ impl Store {
     }
 
     pub fn customer_ids(&mut self, creditor: &str) -> Result<Vec<String>> {
-        Ok(self.db.query("SELECT id FROM customers WHERE creditor_id = $1", &[creditor.into()])?.iter().map(|r| r.t(0)).collect())
+        Ok(self
+            .db
+            .query("SELECT id FROM customers WHERE creditor_id = $1", &[creditor.into()])?
+            .iter()
+            .map(|r| r.t(0))
+            .collect())
     }
 
     pub fn set_vip(&mut self, creditor: &str, customer: &str, vip: bool) -> Result<()> {
         self.tx(|s| {
-            if s.db.exec("UPDATE customers SET vip = $1 WHERE creditor_id = $2 AND id = $3", &[vip.into(), creditor.into(), customer.into()])? == 0 {
+            if s.db.exec(
+                "UPDATE customers SET vip = $1 WHERE creditor_id = $2 AND id = $3",
+                &[vip.into(), creditor.into(), customer.into()],
+            )? == 0
+            {
                 return Err(StoreError::NotFound { entity: "customer", id: customer.to_string() });
             }
-            s.audit(creditor, &format!("customer:{customer}"), "vip", if vip { "chosen as VIP by the creditor" } else { "VIP choice removed by the creditor" })
+            s.audit(
+                creditor,
+                &format!("customer:{customer}"),
+                "vip",
+                if vip { "chosen as VIP by the creditor" } else { "VIP choice removed by the creditor" },
+            )
         })
     }
 
@@ -859,7 +944,13 @@ impl Store {
     /// has a paid date is settled; a known invoice with other amount, dates or customer is refused;
     /// a payment reference already used by another claim is refused (one debtor's payment must
     /// never settle another's claim).
-    pub fn import_invoices(&mut self, creditor_id: &str, law: &LawBook, rows: &[InvoiceRow], source: &str) -> Result<ImportSummary> {
+    pub fn import_invoices(
+        &mut self,
+        creditor_id: &str,
+        law: &LawBook,
+        rows: &[InvoiceRow],
+        source: &str,
+    ) -> Result<ImportSummary> {
         let today = self.today;
         self.write_tx(creditor_id, |s| {
             let creditor = s.creditor(creditor_id)?;
@@ -1010,14 +1101,19 @@ impl Store {
     }
 
     pub fn claim(&mut self, creditor: &str, id: &str) -> Result<ClaimRow> {
-        let rows = self.db.query(&format!("SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1 AND id = $2"), &[creditor.into(), id.into()])?;
+        let rows = self.db.query(
+            &format!("SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1 AND id = $2"),
+            &[creditor.into(), id.into()],
+        )?;
         claim_row(rows.first().ok_or_else(|| StoreError::NotFound { entity: "claim", id: id.to_string() })?)
     }
 
     pub fn claims_of_customer(&mut self, creditor: &str, customer: &str) -> Result<Vec<ClaimRow>> {
         self.db
             .query(
-                &format!("SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1 AND customer_id = $2 ORDER BY due_date, id"),
+                &format!(
+                    "SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1 AND customer_id = $2 ORDER BY due_date, id"
+                ),
                 &[creditor.into(), customer.into()],
             )?
             .iter()
@@ -1027,9 +1123,19 @@ impl Store {
 
     fn moves(&mut self, creditor: &str, claim: &str) -> Result<Vec<Movement>> {
         self.db
-            .query("SELECT date, kind, component, amount FROM ledger WHERE creditor_id = $1 AND claim_id = $2 ORDER BY id", &[creditor.into(), claim.into()])?
+            .query(
+                "SELECT date, kind, component, amount FROM ledger WHERE creditor_id = $1 AND claim_id = $2 ORDER BY id",
+                &[creditor.into(), claim.into()],
+            )?
             .iter()
-            .map(|r| Ok(Movement { date: r.date(0), kind: parse(&r.t(1))?, component: r.ot(2).map(|c| parse(&c)).transpose()?, amount: r.i(3) }))
+            .map(|r| {
+                Ok(Movement {
+                    date: r.date(0),
+                    kind: parse(&r.t(1))?,
+                    component: r.ot(2).map(|c| parse(&c)).transpose()?,
+                    amount: r.i(3),
+                })
+            })
             .collect()
     }
 
@@ -1054,7 +1160,15 @@ impl Store {
         let debtor = self.customer(&creditor.id, &c.customer_id)?.kind;
         let moves = self.moves(&creditor.id, claim)?;
         let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
-        let accrued = fordra_core::run::interest_to_post(j, creditor, debtor, j.interest_after(c.due_date, c.demand), &moves, date).unwrap_or(0);
+        let accrued = fordra_core::run::interest_to_post(
+            j,
+            creditor,
+            debtor,
+            j.interest_after(c.due_date, c.demand),
+            &moves,
+            date,
+        )
+        .unwrap_or(0);
         Ok(Balances::of(&moves, date).total() + accrued)
     }
 
@@ -1070,7 +1184,13 @@ impl Store {
     // ----- payments --------------------------------------------------------------------------
 
     /// What a booked payment did, read from its customer's ledger of record.
-    pub(crate) fn payment_outcome(rec: &Reconciled, id: &str, claim: &str, date: NaiveDate, amount: i64) -> PaymentResult {
+    pub(crate) fn payment_outcome(
+        rec: &Reconciled,
+        id: &str,
+        claim: &str,
+        date: NaiveDate,
+        amount: i64,
+    ) -> PaymentResult {
         let (parts, credit) = rec.payments.get(id).cloned().unwrap_or_default();
         let allocated = parts.iter().map(|(c, x)| (c.to_string(), *x)).collect();
         let settled = rec.settled.get(claim).is_some_and(|d| d.is_some());
@@ -1081,13 +1201,27 @@ impl Store {
         } else {
             "partly paid"
         };
-        PaymentResult { id: id.to_string(), claim_id: claim.to_string(), date, amount, status: status.into(), allocated, credit }
+        PaymentResult {
+            id: id.to_string(),
+            claim_id: claim.to_string(),
+            date,
+            amount,
+            status: status.into(),
+            allocated,
+            credit,
+        }
     }
 
     /// Books payments to their claims; a payment id already booked with the same data is a
     /// duplicate and changes nothing, with other data it is refused. One transaction: a bad row
     /// stores nothing.
-    pub fn book_payments(&mut self, creditor_id: &str, law: &LawBook, rows: &[PaymentRow], source: &str) -> Result<Vec<PaymentResult>> {
+    pub fn book_payments(
+        &mut self,
+        creditor_id: &str,
+        law: &LawBook,
+        rows: &[PaymentRow],
+        source: &str,
+    ) -> Result<Vec<PaymentResult>> {
         let today = self.today;
         self.write_tx(creditor_id, |s| {
             let creditor = s.creditor(creditor_id)?;
@@ -1436,16 +1570,26 @@ impl Store {
         let one = if only.is_some() { " AND customer_id = $2" } else { "" };
         let mut params: Vec<Val> = vec![c.into()];
         params.extend(only.map(Val::from));
-        for r in self.db.query(&format!("SELECT customer_id, experiment, arm FROM experiment_arms WHERE creditor_id = $1{one}"), &params)? {
+        for r in self.db.query(
+            &format!("SELECT customer_id, experiment, arm FROM experiment_arms WHERE creditor_id = $1{one}"),
+            &params,
+        )? {
             if let Some(i) = idx.get(&r.t(0)) {
-                customers[*i].arms.push(fordra_core::model::Arm { experiment: r.t(1), challenger: r.t(2) == "challenger" });
+                customers[*i]
+                    .arms
+                    .push(fordra_core::model::Arm { experiment: r.t(1), challenger: r.t(2) == "challenger" });
             }
         }
         Ok((customers, reasons, idx))
     }
 
     /// The customer's segment and its reason as of `as_of`, computed now from the data.
-    pub fn explain_segment(&mut self, creditor: &Creditor, customer: &str, as_of: NaiveDate) -> Result<fordra_core::run::SegmentDecision> {
+    pub fn explain_segment(
+        &mut self,
+        creditor: &Creditor,
+        customer: &str,
+        as_of: NaiveDate,
+    ) -> Result<fordra_core::run::SegmentDecision> {
         let (customers, _, _) = self.load_customers(creditor, Some(customer), as_of)?;
         let mut state = RunState { customers, claims: vec![], stored_reasons: vec![], notes: vec![] };
         self.attach_predictions(creditor, &mut state, as_of, true)?;
@@ -1461,7 +1605,8 @@ impl Store {
         let (mut customers, reasons, idx) = self.load_customers(creditor, None, as_of)?;
         let mut cidx: HashMap<String, usize> = HashMap::default();
         let mut claims: Vec<ClaimState> = Vec::new();
-        let day = |r: &dyn RowRef, i: usize| r.day(i).ok_or_else(|| StoreError::Data(format!("bad date in column {i}")));
+        let day =
+            |r: &dyn RowRef, i: usize| r.day(i).ok_or_else(|| StoreError::Data(format!("bad date in column {i}")));
         self.db.query_each(
             "SELECT id, customer_id, due_date, principal, currency, issue_date, due_date_agreed, demand_date FROM claims WHERE creditor_id = $1 AND (status = 'open' OR settled_date > $2)",
             &[c.into(), as_of.into()],
@@ -1542,13 +1687,20 @@ impl Store {
 
     /// The latest run date of a creditor.
     pub fn last_run(&mut self, creditor: &str) -> Result<Option<NaiveDate>> {
-        Ok(self.db.query("SELECT MAX(date) FROM runs WHERE creditor_id = $1", &[creditor.into()])?.first().and_then(|r| r.odate(0)))
+        Ok(self
+            .db
+            .query("SELECT MAX(date) FROM runs WHERE creditor_id = $1", &[creditor.into()])?
+            .first()
+            .and_then(|r| r.odate(0)))
     }
 
     pub fn runs(&mut self, creditor: &str) -> Result<Vec<RunRecord>> {
         Ok(self
             .db
-            .query("SELECT date, actions, segment_changes FROM runs WHERE creditor_id = $1 ORDER BY date", &[creditor.into()])?
+            .query(
+                "SELECT date, actions, segment_changes FROM runs WHERE creditor_id = $1 ORDER BY date",
+                &[creditor.into()],
+            )?
             .iter()
             .map(|r| RunRecord { date: r.date(0), actions: r.i(1), segment_changes: r.i(2) })
             .collect())
@@ -1563,7 +1715,14 @@ impl Store {
         self.run_day_with(creditor_id, law, as_of, dry_run, false)
     }
 
-    pub fn run_day_with(&mut self, creditor_id: &str, law: &LawBook, as_of: NaiveDate, dry_run: bool, allow_future: bool) -> Result<RunResult> {
+    pub fn run_day_with(
+        &mut self,
+        creditor_id: &str,
+        law: &LawBook,
+        as_of: NaiveDate,
+        dry_run: bool,
+        allow_future: bool,
+    ) -> Result<RunResult> {
         limits::date("run date", as_of).map_err(input)?;
         if !allow_future && !dry_run {
             limits::past_date("run date", as_of, self.today).map_err(|e| {
@@ -1602,15 +1761,25 @@ impl Store {
     ) -> Result<()> {
         let c = creditor.id.as_str();
         // The reason is stored when the segment changes: it says why the customer is where it is.
-        let mut updates = r
-            .segments
-            .iter()
-            .zip(old_reasons)
-            .filter(|(d, old)| d.previous != Some(d.segment) || old.is_none())
-            .map(|(d, _)| -> Vec<Val> { vec![d.segment.as_str().into(), (&d.reason).into(), c.into(), (&d.customer_id).into()] });
-        self.db.exec_many("UPDATE customers SET segment = $1, segment_reason = $2 WHERE creditor_id = $3 AND id = $4", &mut updates)?;
+        let mut updates =
+            r.segments.iter().zip(old_reasons).filter(|(d, old)| d.previous != Some(d.segment) || old.is_none()).map(
+                |(d, _)| -> Vec<Val> {
+                    vec![d.segment.as_str().into(), (&d.reason).into(), c.into(), (&d.customer_id).into()]
+                },
+            );
+        self.db.exec_many(
+            "UPDATE customers SET segment = $1, segment_reason = $2 WHERE creditor_id = $3 AND id = $4",
+            &mut updates,
+        )?;
         let mut changes = r.segment_changes().map(|d| -> Vec<Val> {
-            vec![c.into(), (&d.customer_id).into(), as_of.into(), d.previous.map(|p| p.as_str()).into(), d.segment.as_str().into(), (&d.reason).into()]
+            vec![
+                c.into(),
+                (&d.customer_id).into(),
+                as_of.into(),
+                d.previous.map(|p| p.as_str()).into(),
+                d.segment.as_str().into(),
+                (&d.reason).into(),
+            ]
         });
         let n_changes = self.db.exec_many(
             "INSERT INTO segment_changes (creditor_id, customer_id, date, from_segment, to_segment, reason) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -1648,14 +1817,22 @@ impl Store {
             &mut actions,
         )?;
         let mut arms = r.assignments.iter().map(|(customer, a)| -> Vec<Val> {
-            vec![c.into(), (&a.experiment).into(), customer.into(), (if a.challenger { "challenger" } else { "champion" }).into(), as_of.into()]
+            vec![
+                c.into(),
+                (&a.experiment).into(),
+                customer.into(),
+                (if a.challenger { "challenger" } else { "champion" }).into(),
+                as_of.into(),
+            ]
         });
         self.db.exec_many(
             "INSERT INTO experiment_arms (creditor_id, experiment, customer_id, arm, assigned_on) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (creditor_id, experiment, customer_id) DO NOTHING",
             &mut arms,
         )?;
         if n_actions as usize != r.actions.len() {
-            return Err(StoreError::Conflict("another run wrote the same steps concurrently; nothing was written, run again".into()));
+            return Err(StoreError::Conflict(
+                "another run wrote the same steps concurrently; nothing was written, run again".into(),
+            ));
         }
         let customers: Vec<String> = r.actions.iter().map(|a| a.customer_id.clone()).collect();
         self.reconcile(creditor, law, &customers, &format!("run {as_of}"))?;
@@ -1792,7 +1969,11 @@ impl Store {
     // ----- reports ---------------------------------------------------------------------------
 
     /// Every claim with its balances and steps as of `as_of`, and every customer's segment.
-    pub fn report_data(&mut self, creditor: &str, as_of: NaiveDate) -> Result<(Vec<SegmentedCustomer>, Vec<ReportClaim>)> {
+    pub fn report_data(
+        &mut self,
+        creditor: &str,
+        as_of: NaiveDate,
+    ) -> Result<(Vec<SegmentedCustomer>, Vec<ReportClaim>)> {
         let customers = self
             .db
             .query("SELECT id, segment, kind FROM customers WHERE creditor_id = $1 ORDER BY id", &[creditor.into()])?

@@ -30,7 +30,12 @@ const REASONS: usize = 3;
 impl Store {
     /// Stores history rows (an AR export); a known invoice is updated (a newer export may carry
     /// its paid date). Rows are (invoice, currency, country). Returns (created, updated).
-    pub fn import_history(&mut self, creditor: &str, rows: &[(HistInvoice, String, Option<String>)], source: &str) -> Result<(usize, usize)> {
+    pub fn import_history(
+        &mut self,
+        creditor: &str,
+        rows: &[(HistInvoice, String, Option<String>)],
+        source: &str,
+    ) -> Result<(usize, usize)> {
         self.tx(|s| {
             let known: std::collections::HashSet<String> = s.db.query("SELECT invoice FROM ar_history WHERE creditor_id = $1", &[creditor.into()])?.iter().map(|r| r.t(0)).collect();
             let updated = rows.iter().filter(|r| known.contains(&r.0.invoice)).count();
@@ -90,7 +95,10 @@ impl Store {
         let width = out.first().map_or(0, |h| h.extra.len());
         let disputed: std::collections::HashSet<String> = self
             .db
-            .query("SELECT claim_id FROM pauses WHERE creditor_id = $1 AND kind = 'dispute' AND claim_id IS NOT NULL", &[creditor.into()])?
+            .query(
+                "SELECT claim_id FROM pauses WHERE creditor_id = $1 AND kind = 'dispute' AND claim_id IS NOT NULL",
+                &[creditor.into()],
+            )?
             .iter()
             .map(|r| r.t(0))
             .collect();
@@ -134,7 +142,10 @@ impl Store {
     pub fn customer_scores(&mut self, creditor: &str) -> Result<std::collections::HashMap<String, f64>> {
         Ok(self
             .db
-            .query("SELECT id, credit_score FROM customers WHERE creditor_id = $1 AND credit_score IS NOT NULL", &[creditor.into()])?
+            .query(
+                "SELECT id, credit_score FROM customers WHERE creditor_id = $1 AND credit_score IS NOT NULL",
+                &[creditor.into()],
+            )?
             .iter()
             .map(|r| (r.t(0), r.i(1) as f64))
             .collect())
@@ -142,11 +153,23 @@ impl Store {
 
     /// The next model version number of a creditor.
     pub fn next_model_version(&mut self, creditor: &str) -> Result<u32> {
-        Ok(self.db.query("SELECT MAX(version) FROM models WHERE creditor_id = $1", &[creditor.into()])?.first().and_then(|r| r.oi(0)).unwrap_or(0) as u32 + 1)
+        Ok(self
+            .db
+            .query("SELECT MAX(version) FROM models WHERE creditor_id = $1", &[creditor.into()])?
+            .first()
+            .and_then(|r| r.oi(0))
+            .unwrap_or(0) as u32
+            + 1)
     }
 
     /// Stores a trained model as `version` and makes it the one the runs use.
-    pub fn save_model(&mut self, creditor: &str, model: &Model, trained_on: NaiveDate, summary: &serde_json::Value) -> Result<()> {
+    pub fn save_model(
+        &mut self,
+        creditor: &str,
+        model: &Model,
+        trained_on: NaiveDate,
+        summary: &serde_json::Value,
+    ) -> Result<()> {
         let json = serde_json::to_string(model).map_err(|e| bad(e.to_string()))?;
         self.tx(|s| {
             s.db.exec("UPDATE models SET active = 0 WHERE creditor_id = $1", &[creditor.into()])?;
@@ -188,12 +211,21 @@ impl Store {
     /// Makes a stored version the one the runs use.
     pub fn activate_model(&mut self, creditor: &str, version: u32) -> Result<()> {
         self.tx(|s| {
-            if s.db.query("SELECT 1 FROM models WHERE creditor_id = $1 AND version = $2", &[creditor.into(), i64::from(version).into()])?.is_empty() {
+            if s.db
+                .query(
+                    "SELECT 1 FROM models WHERE creditor_id = $1 AND version = $2",
+                    &[creditor.into(), i64::from(version).into()],
+                )?
+                .is_empty()
+            {
                 return Err(crate::StoreError::NotFound { entity: "model version", id: version.to_string() });
             }
             // (SQLite numbers `$n` parameters by first appearance, so they appear in order.)
             s.db.exec("UPDATE models SET active = 0 WHERE creditor_id = $1", &[creditor.into()])?;
-            s.db.exec("UPDATE models SET active = 1 WHERE creditor_id = $1 AND version = $2", &[creditor.into(), i64::from(version).into()])?;
+            s.db.exec(
+                "UPDATE models SET active = 1 WHERE creditor_id = $1 AND version = $2",
+                &[creditor.into(), i64::from(version).into()],
+            )?;
             s.audit(creditor, &format!("model:v{version}"), "activated", "")
         })
     }
@@ -201,8 +233,13 @@ impl Store {
     /// A stored model: the given version, or the active one. None when there is none.
     pub fn model(&mut self, creditor: &str, version: Option<u32>) -> Result<Option<Model>> {
         let rows = match version {
-            Some(v) => self.db.query("SELECT model FROM models WHERE creditor_id = $1 AND version = $2", &[creditor.into(), i64::from(v).into()])?,
-            None => self.db.query("SELECT model FROM models WHERE creditor_id = $1 AND active = 1", &[creditor.into()])?,
+            Some(v) => self.db.query(
+                "SELECT model FROM models WHERE creditor_id = $1 AND version = $2",
+                &[creditor.into(), i64::from(v).into()],
+            )?,
+            None => {
+                self.db.query("SELECT model FROM models WHERE creditor_id = $1 AND active = 1", &[creditor.into()])?
+            }
         };
         rows.first().map(|r| Model::from_json(&r.t(0)).map_err(|e| bad(format!("stored model: {e}")))).transpose()
     }
@@ -210,10 +247,17 @@ impl Store {
     /// Fills in what the model says where the policy uses it: every customer's P(late) (the
     /// segmentation rule), and each invoice's in its nudge window. Reasons in words are computed
     /// only where they will be shown (a customer that may become Risk, an invoice to nudge).
-    pub(crate) fn attach_predictions(&mut self, creditor: &Creditor, state: &mut RunState, as_of: NaiveDate, explain_all: bool) -> Result<()> {
+    pub(crate) fn attach_predictions(
+        &mut self,
+        creditor: &Creditor,
+        state: &mut RunState,
+        as_of: NaiveDate,
+        explain_all: bool,
+    ) -> Result<()> {
         let policy = &creditor.policy;
         let threshold = policy.segmentation.predicted_late.and_then(|t| t.to_string().parse::<f64>().ok());
-        let nudge = policy.nudge.as_ref().map(|n| (n.days_before_due, n.min_p_late.to_string().parse::<f64>().unwrap_or(1.0)));
+        let nudge =
+            policy.nudge.as_ref().map(|n| (n.days_before_due, n.min_p_late.to_string().parse::<f64>().unwrap_or(1.0)));
         if threshold.is_none() && nudge.is_none() {
             return Ok(());
         }
@@ -223,14 +267,22 @@ impl Store {
         };
         let label = format!("model v{}", model.version);
         let history = self.history(&creditor.id)?;
-        let scores: HashMap<&str, f64> = state.customers.iter().filter_map(|c| c.credit_score.map(|s| (c.id.as_str(), f64::from(s)))).collect();
+        let scores: HashMap<&str, f64> =
+            state.customers.iter().filter_map(|c| c.credit_score.map(|s| (c.id.as_str(), f64::from(s)))).collect();
         let want = Parts { open: nudge.is_some(), customers: threshold.is_some() };
         let snap = snapshot_of(&history, as_of, model.late_after_days, &|c| scores.get(c).copied(), want);
-        let predicted = |p: f64, reasons: Vec<String>| Predicted { p_late: p, late_after_days: model.late_after_days, model: label.clone(), reasons };
-        let explain_rows =
-            |rows: &Rows, idx: &[usize]| -> Vec<Vec<String>> { explain::rows(&model, &rows.select(idx)).iter().map(|e| e.reasons(REASONS)).collect() };
+        let predicted = |p: f64, reasons: Vec<String>| Predicted {
+            p_late: p,
+            late_after_days: model.late_after_days,
+            model: label.clone(),
+            reasons,
+        };
+        let explain_rows = |rows: &Rows, idx: &[usize]| -> Vec<Vec<String>> {
+            explain::rows(&model, &rows.select(idx)).iter().map(|e| e.reasons(REASONS)).collect()
+        };
         if let Some(threshold) = threshold {
-            let at: HashMap<String, usize> = state.customers.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+            let at: HashMap<String, usize> =
+                state.customers.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
             let scored = model.score(&snap.customer_rows);
             let mut need: Vec<usize> = Vec::new();
             for (k, (id, s)) in snap.customers.iter().zip(&scored).enumerate() {
@@ -251,7 +303,8 @@ impl Store {
             }
         }
         if let Some((days, min)) = nudge {
-            let claims: HashMap<String, usize> = state.claims.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+            let claims: HashMap<String, usize> =
+                state.claims.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
             let window: Vec<usize> = snap
                 .open
                 .iter()

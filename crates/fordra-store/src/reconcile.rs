@@ -13,7 +13,8 @@ use fordra_core::ledger::EntryKind;
 use fordra_core::money::Currency;
 use fordra_core::run::{Creditor, Pause};
 use fordra_core::settle::{
-    corrections, settle, ClaimFact, CustomerFacts, Held, PauseFact, PaymentFact, PaymentKind, Posting, RefundFact, Settlement, StepFact,
+    corrections, settle, ClaimFact, CustomerFacts, Held, PauseFact, PaymentFact, PaymentKind, Posting, RefundFact,
+    Settlement, StepFact,
 };
 use rustc_hash::FxHashMap as HashMap;
 
@@ -110,7 +111,13 @@ fn placeholders(from: usize, n: usize) -> String {
 impl Store {
     /// Runs `sql` (with `{ids}` where the id list goes) for chunks of `ids` after `head`
     /// parameters, calling `f` per row.
-    pub(crate) fn each_in(&mut self, sql: &str, head: &[Val], ids: &[String], f: &mut dyn FnMut(&dyn RowRef) -> Result<()>) -> Result<()> {
+    pub(crate) fn each_in(
+        &mut self,
+        sql: &str,
+        head: &[Val],
+        ids: &[String],
+        f: &mut dyn FnMut(&dyn RowRef) -> Result<()>,
+    ) -> Result<()> {
         for chunk in ids.chunks(CHUNK) {
             let q = sql.replace("{ids}", &placeholders(head.len() + 1, chunk.len()));
             let mut params = head.to_vec();
@@ -123,12 +130,17 @@ impl Store {
     fn load_facts(&mut self, creditor: &str, customers: &[String]) -> Result<HashMap<String, Loaded>> {
         let head = [Val::from(creditor)];
         let mut out: HashMap<String, Loaded> = customers.iter().map(|c| (c.clone(), Loaded::default())).collect();
-        self.each_in("SELECT id, kind FROM customers WHERE creditor_id = $1 AND id IN ({ids})", &head, customers, &mut |r| {
-            if let Some(l) = out.get_mut(r.str(0).unwrap_or("")) {
-                l.debtor = Some(parse(r.str(1).unwrap_or(""))?);
-            }
-            Ok(())
-        })?;
+        self.each_in(
+            "SELECT id, kind FROM customers WHERE creditor_id = $1 AND id IN ({ids})",
+            &head,
+            customers,
+            &mut |r| {
+                if let Some(l) = out.get_mut(r.str(0).unwrap_or("")) {
+                    l.debtor = Some(parse(r.str(1).unwrap_or(""))?);
+                }
+                Ok(())
+            },
+        )?;
         self.each_in(
             "SELECT id, customer_id, currency, issue_date, due_date, principal, status, settled_date, due_date_agreed, demand_date FROM claims WHERE creditor_id = $1 AND customer_id IN ({ids})",
             &head,
@@ -230,7 +242,13 @@ impl Store {
 
     /// Brings the ledger of these customers to the ledger of record, appending only differences
     /// (`why` is written into every correction), and refreshes each claim's status.
-    pub fn reconcile(&mut self, creditor: &Creditor, law: &Jurisdiction, customers: &[String], why: &str) -> Result<Reconciled> {
+    pub fn reconcile(
+        &mut self,
+        creditor: &Creditor,
+        law: &Jurisdiction,
+        customers: &[String],
+        why: &str,
+    ) -> Result<Reconciled> {
         let mut ids: Vec<String> = customers.to_vec();
         ids.sort();
         ids.dedup();
@@ -273,7 +291,10 @@ impl Store {
                 "INSERT INTO ledger (creditor_id, claim_id, customer_id, date, kind, component, amount, currency, reference, memo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 &mut rows.into_iter(),
             )?;
-            self.db.exec_many("UPDATE claims SET status = $1, settled_date = $2 WHERE creditor_id = $3 AND id = $4", &mut status.into_iter())?;
+            self.db.exec_many(
+                "UPDATE claims SET status = $1, settled_date = $2 WHERE creditor_id = $3 AND id = $4",
+                &mut status.into_iter(),
+            )?;
         }
         Ok(out)
     }
@@ -282,14 +303,21 @@ impl Store {
     pub fn settlement(&mut self, creditor: &Creditor, law: &Jurisdiction, customer: &str) -> Result<Settlement> {
         let ids = vec![customer.to_string()];
         let loaded = self.load_facts(&creditor.id, &ids)?;
-        let l = loaded.get(customer).ok_or_else(|| StoreError::NotFound { entity: "customer", id: customer.to_string() })?;
+        let l = loaded
+            .get(customer)
+            .ok_or_else(|| StoreError::NotFound { entity: "customer", id: customer.to_string() })?;
         let debtor = l.debtor.ok_or_else(|| StoreError::NotFound { entity: "customer", id: customer.to_string() })?;
         Ok(settle(creditor.settle_terms(law, debtor), &l.facts))
     }
 
     /// Whether the ledger of these customers is the ledger of record: the entries a
     /// reconciliation would append (none when it is).
-    pub fn pending_corrections(&mut self, creditor: &Creditor, law: &Jurisdiction, customers: &[String]) -> Result<Vec<Posting>> {
+    pub fn pending_corrections(
+        &mut self,
+        creditor: &Creditor,
+        law: &Jurisdiction,
+        customers: &[String],
+    ) -> Result<Vec<Posting>> {
         let loaded = self.load_facts(&creditor.id, customers)?;
         let mut out = Vec::new();
         for l in loaded.values() {
@@ -309,8 +337,12 @@ impl Store {
     pub fn verify(&mut self, creditor: &Creditor, law: &Jurisdiction) -> Result<Vec<String>> {
         let c = creditor.id.as_str();
         let mut problems = Vec::new();
-        let customers: Vec<String> =
-            self.db.query("SELECT id FROM customers WHERE creditor_id = $1 ORDER BY id", &[c.into()])?.iter().map(|r| crate::RowExt::t(r, 0)).collect();
+        let customers: Vec<String> = self
+            .db
+            .query("SELECT id FROM customers WHERE creditor_id = $1 ORDER BY id", &[c.into()])?
+            .iter()
+            .map(|r| crate::RowExt::t(r, 0))
+            .collect();
         for p in self.pending_corrections(creditor, law, &customers)? {
             problems.push(format!(
                 "claim {}: {} {} on {} differs from the ledger of record by {}",

@@ -26,16 +26,28 @@ pub struct ExperimentRow {
 impl Store {
     /// Records a new experiment (the caller puts the challenger in the policy).
     pub fn start_experiment(&mut self, creditor: &str, c: &Challenger) -> Result<()> {
-        let known = self.db.query("SELECT outcome FROM experiments WHERE creditor_id = $1 AND name = $2", &[creditor.into(), c.name.as_str().into()])?;
+        let known = self.db.query(
+            "SELECT outcome FROM experiments WHERE creditor_id = $1 AND name = $2",
+            &[creditor.into(), c.name.as_str().into()],
+        )?;
         if let Some(r) = known.first() {
-            return Err(bad(format!("an experiment named '{}' exists already ({}): choose another name", c.name, r.t(0))));
+            return Err(bad(format!(
+                "an experiment named '{}' exists already ({}): choose another name",
+                c.name,
+                r.t(0)
+            )));
         }
         let steps = serde_json::to_string(&c.steps).map_err(|e| bad(e.to_string()))?;
         self.db.exec(
             "INSERT INTO experiments (creditor_id, name, segment, share, started, ended, outcome, steps) VALUES ($1, $2, $3, $4, $5, NULL, 'running', $6)",
             &[creditor.into(), c.name.as_str().into(), c.segment.as_str().into(), c.share.to_string().into(), c.from.into(), steps.into()],
         )?;
-        self.audit(creditor, &format!("experiment:{}", c.name), "started", &format!("{} segment, share {}, from {}", c.segment, c.share, c.from))
+        self.audit(
+            creditor,
+            &format!("experiment:{}", c.name),
+            "started",
+            &format!("{} segment, share {}, from {}", c.segment, c.share, c.from),
+        )
     }
 
     /// Ends a running experiment ("adopted" or "stopped").
@@ -52,7 +64,10 @@ impl Store {
 
     pub fn experiments(&mut self, creditor: &str) -> Result<Vec<ExperimentRow>> {
         let mut counts: HashMap<(String, bool), usize> = HashMap::default();
-        for r in self.db.query("SELECT experiment, arm, COUNT(*) FROM experiment_arms WHERE creditor_id = $1 GROUP BY experiment, arm", &[creditor.into()])? {
+        for r in self.db.query(
+            "SELECT experiment, arm, COUNT(*) FROM experiment_arms WHERE creditor_id = $1 GROUP BY experiment, arm",
+            &[creditor.into()],
+        )? {
             counts.insert((r.t(0), r.t(1) == "challenger"), r.i(2) as usize);
         }
         self.db
@@ -87,9 +102,10 @@ impl Store {
         let end = e.ended.unwrap_or(as_of).min(as_of);
         let c = creditor;
         let mut arm: HashMap<String, (bool, NaiveDate)> = HashMap::default();
-        for r in
-            self.db.query("SELECT customer_id, arm, assigned_on FROM experiment_arms WHERE creditor_id = $1 AND experiment = $2", &[c.into(), name.into()])?
-        {
+        for r in self.db.query(
+            "SELECT customer_id, arm, assigned_on FROM experiment_arms WHERE creditor_id = $1 AND experiment = $2",
+            &[c.into(), name.into()],
+        )? {
             arm.insert(r.t(0), (r.t(1) == "challenger", r.date(2)));
         }
         let mut claims: Vec<ArmClaim> = Vec::new();
@@ -182,7 +198,10 @@ impl Store {
                 out[i].0.steps.push((parse(&r.t(1))?, r.date(2)));
             }
         }
-        for r in self.db.query("SELECT claim_id, amount FROM ledger WHERE creditor_id = $1 AND kind LIKE 'fee%'", &[c.into()])? {
+        for r in self
+            .db
+            .query("SELECT claim_id, amount FROM ledger WHERE creditor_id = $1 AND kind LIKE 'fee%'", &[c.into()])?
+        {
             if let Some(i) = at.get(&r.t(0)).copied() {
                 out[i].1 += r.i(1);
             }

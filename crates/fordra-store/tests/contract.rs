@@ -126,7 +126,16 @@ fn inv(line: usize, id: &str, customer: &str, due: &str, amount: i64, paid: Opti
 }
 
 fn pay(line: usize, id: &str, claim: &str, date: &str, amount: i64) -> PaymentRow {
-    PaymentRow { line, id: id.into(), claim_id: claim.into(), date: d(date), amount, currency: Currency::SEK, reference: None, payer: None }
+    PaymentRow {
+        line,
+        id: id.into(),
+        claim_id: claim.into(),
+        date: d(date),
+        amount,
+        currency: Currency::SEK,
+        reference: None,
+        payer: None,
+    }
 }
 
 fn setup(url: &str) -> (Store, LawBook) {
@@ -169,11 +178,30 @@ fn scenario(url: &str) -> String {
     assert_eq!((sum.created, sum.unchanged), (9, 0));
     let again = s.import_invoices("acme", &law, &all, "invoices.csv").unwrap();
     assert_eq!((again.created, again.unchanged), (0, 9), "re-import changes nothing");
-    s.add_pause("acme", &law, Some("r1"), None, PauseKind::Dispute, d("2024-04-20"), None, "says the goods were broken", false, None).unwrap();
+    s.add_pause(
+        "acme",
+        &law,
+        Some("r1"),
+        None,
+        PauseKind::Dispute,
+        d("2024-04-20"),
+        None,
+        "says the goods were broken",
+        false,
+        None,
+    )
+    .unwrap();
     let mut day = d("2024-04-01");
     while day <= d("2024-05-31") {
         if day == d("2024-04-15") {
-            let r = s.book_payments("acme", &law, &[pay(2, "p1", "n1", "2024-04-15", 400_000), pay(3, "p2", "l2", "2024-04-15", 100_000)], "bank.csv").unwrap();
+            let r = s
+                .book_payments(
+                    "acme",
+                    &law,
+                    &[pay(2, "p1", "n1", "2024-04-15", 400_000), pay(3, "p2", "l2", "2024-04-15", 100_000)],
+                    "bank.csv",
+                )
+                .unwrap();
             assert_eq!(r[0].status, "partly paid");
             assert_eq!(r[1].status, "overpaid");
             let dup = s.book_payments("acme", &law, &[pay(2, "p1", "n1", "2024-04-15", 400_000)], "bank.csv").unwrap();
@@ -181,7 +209,10 @@ fn scenario(url: &str) -> String {
         }
         s.run_day("acme", &law, day, false).unwrap();
         let rerun = s.run_day("acme", &law, day, false).unwrap();
-        assert!(rerun.actions.is_empty() && rerun.segment_changes().next().is_none(), "same day twice: nothing new on {day}");
+        assert!(
+            rerun.actions.is_empty() && rerun.segment_changes().next().is_none(),
+            "same day twice: nothing new on {day}"
+        );
         day += chrono::Duration::days(1);
     }
     let mut fp = String::new();
@@ -197,7 +228,17 @@ fn scenario(url: &str) -> String {
         for a in s.actions_of_customer("acme", c).unwrap() {
             fp.push_str(&format!(
                 "  action {} {} #{} {} {} fee {} int {} open {} deadline {} skipped {} | {}\n",
-                a.date, a.claim_id, a.seq, a.kind, a.channel, a.fee, a.interest, a.open_after, a.deadline, a.skipped, a.reason
+                a.date,
+                a.claim_id,
+                a.seq,
+                a.kind,
+                a.channel,
+                a.fee,
+                a.interest,
+                a.open_after,
+                a.deadline,
+                a.skipped,
+                a.reason
             ));
         }
         for cl in s.claims_of_customer("acme", c).unwrap() {
@@ -222,18 +263,32 @@ fn scenario(url: &str) -> String {
 
 fn full_scenario(url: &str) {
     let fp = scenario(url);
-    let line = |needle: &str| fp.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no line with {needle:?} in\n{fp}")).to_string();
+    let line = |needle: &str| {
+        fp.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?} in\n{fp}"))
+            .to_string()
+    };
     // Segments with reasons.
-    assert!(line("customer risky:").contains("Some(Risk) Risk:") && line("customer risky:").contains("credit score 12 from 2024-01-15 is below 30"));
+    assert!(
+        line("customer risky:").contains("Some(Risk) Risk:")
+            && line("customer risky:").contains("credit score 12 from 2024-01-15 is below 30")
+    );
     // The stored reason is the one given when the segment changed...
     assert!(line("customer late:").contains("Some(Risk) Risk: 2 of the last 3 invoices paid more than 10 days late"));
     // ...and the live explanation counts what happened since.
-    assert!(line("live late:").contains("Risk: 3 of the last 4 invoices paid more than 10 days late; 2 collection cases in the last 365 days"));
+    assert!(line("live late:").contains(
+        "Risk: 3 of the last 4 invoices paid more than 10 days late; 2 collection cases in the last 365 days"
+    ));
     assert!(line("customer vip:").contains("Some(Vip) VIP: chosen by the creditor"));
-    assert!(line("change 2024-04-01 None->normal").contains("Normal: no risk rule matched (0 of 0 invoices paid more than 10 days late; credit score 70)"));
+    assert!(line("change 2024-04-01 None->normal")
+        .contains("Normal: no risk rule matched (0 of 0 invoices paid more than 10 days late; credit score 70)"));
     // The business claim carries the 450 SEK late compensation and no other fee.
     assert!(line("f1 #1 reminder").contains("fee 45000"));
-    assert!(line("f1 #2 collection").contains("fee 0 ") && line("f1 #2 collection").contains("covered by the late compensation"));
+    assert!(
+        line("f1 #2 collection").contains("fee 0 ")
+            && line("f1 #2 collection").contains("covered by the late compensation")
+    );
     // The consumer claim: reminder 60, collection 180.
     assert!(line("n1 #1 reminder").contains("fee 6000"));
     assert!(line("n1 #2 collection").contains("fee 18000"));
@@ -292,13 +347,26 @@ fn failed_import_stores_nothing(url: &str) {
     // A changed invoice is refused, the file's other rows too.
     s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 1000, None)], "ok.csv").unwrap();
     let e = s
-        .import_invoices("acme", &law, &[inv(2, "c", "normal", "2024-04-01", 5, None), inv(3, "a", "normal", "2024-04-01", 2000, None)], "changed.csv")
+        .import_invoices(
+            "acme",
+            &law,
+            &[inv(2, "c", "normal", "2024-04-01", 5, None), inv(3, "a", "normal", "2024-04-01", 2000, None)],
+            "changed.csv",
+        )
         .unwrap_err()
         .to_string();
     assert!(e.starts_with("changed.csv: line 3: invoice 'a' already exists with other data"), "{e}");
     assert!(s.claim("acme", "c").is_err());
     // A payment file with an unknown invoice books nothing.
-    let e = s.book_payments("acme", &law, &[pay(2, "p1", "a", "2024-04-02", 500), pay(3, "p2", "zzz", "2024-04-02", 500)], "pay.csv").unwrap_err().to_string();
+    let e = s
+        .book_payments(
+            "acme",
+            &law,
+            &[pay(2, "p1", "a", "2024-04-02", 500), pay(3, "p2", "zzz", "2024-04-02", 500)],
+            "pay.csv",
+        )
+        .unwrap_err()
+        .to_string();
     assert_eq!(e, "pay.csv: line 3: column invoice_id: unknown invoice 'zzz'");
     assert_eq!(s.balances("acme", "a", NaiveDate::MAX).unwrap().total(), 1000);
 }
@@ -321,7 +389,9 @@ fn reimport_with_paid_date_settles(url: &str) {
     let (mut s, law) = setup(url);
     s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None)], "i.csv").unwrap();
     s.run_day("acme", &law, d("2024-04-08"), false).unwrap();
-    let r = s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, Some("2024-04-10"))], "i2.csv").unwrap();
+    let r = s
+        .import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, Some("2024-04-10"))], "i2.csv")
+        .unwrap();
     assert_eq!(r.settled, 1);
     let c = s.claim("acme", "a").unwrap();
     assert_eq!((c.status.as_str(), c.settled_date), ("paid", Some(d("2024-04-10"))));
@@ -333,15 +403,30 @@ both!(reimport_with_paid_date_settles);
 fn payment_plan_fee_and_pause_end(url: &str) {
     let (mut s, law) = setup(url);
     s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None)], "i.csv").unwrap();
-    let (id, fee) =
-        s.add_pause("acme", &law, Some("a"), None, PauseKind::PaymentPlan, d("2024-04-05"), Some(d("2024-06-30")), "three instalments", true, None).unwrap();
+    let (id, fee) = s
+        .add_pause(
+            "acme",
+            &law,
+            Some("a"),
+            None,
+            PauseKind::PaymentPlan,
+            d("2024-04-05"),
+            Some(d("2024-06-30")),
+            "three instalments",
+            true,
+            None,
+        )
+        .unwrap();
     assert_eq!(fee, 17000, "SE payment plan fee cap");
     assert!(s.run_day("acme", &law, d("2024-05-01"), false).unwrap().actions.is_empty());
     s.end_pause("acme", id, d("2024-05-02"), "plan broken: first instalment missed").unwrap();
     let r = s.run_day("acme", &law, d("2024-05-02"), false).unwrap();
     assert_eq!(r.actions.len(), 1);
     assert!(r.actions[0].reason.contains("resumed after payment_plan"), "{}", r.actions[0].reason);
-    assert!(s.add_pause("acme", &law, Some("a"), None, PauseKind::Hold, d("2024-05-03"), None, "x", false, None).is_err(), "a hold needs an end date");
+    assert!(
+        s.add_pause("acme", &law, Some("a"), None, PauseKind::Hold, d("2024-05-03"), None, "x", false, None).is_err(),
+        "a hold needs an end date"
+    );
 }
 both!(payment_plan_fee_and_pause_end);
 
@@ -385,14 +470,25 @@ fn migration_brings_databases_forward(url: &str) {
     assert_eq!(c.policy.collector, fordra_core::domain::Collector::Own);
     assert!(c.reminder_fee_agreed);
     for id in ["normal", "firm"] {
-        assert_eq!(s.customer("acme", id).unwrap().reminder_fee_agreed, Some(true), "{id} inherits the creditor's agreement");
+        assert_eq!(
+            s.customer("acme", id).unwrap().reminder_fee_agreed,
+            Some(true),
+            "{id} inherits the creditor's agreement"
+        );
     }
     let r = s.run_day("acme", &law, d("2024-04-08"), false).unwrap();
     assert_eq!(r.actions[0].fee_total(), 6000, "the agreed 60 SEK reminder fee");
 }
 both!(migration_brings_databases_forward);
 
-fn incoming(key: &str, date: &str, amount: i64, refs: &[&str], text: &[&str], payer: Option<&str>) -> fordra_core::matching::Incoming {
+fn incoming(
+    key: &str,
+    date: &str,
+    amount: i64,
+    refs: &[&str],
+    text: &[&str],
+    payer: Option<&str>,
+) -> fordra_core::matching::Incoming {
     fordra_core::matching::Incoming {
         key: key.into(),
         date: d(date),
@@ -437,7 +533,17 @@ fn bank_scenario(url: &str) -> String {
     assert!(again.file_seen_before);
     assert!(again.payments.iter().all(|p| p.status == "duplicate"));
     let rev = Reversal { key: "r1".into(), line: 9, date: d("2024-04-04"), target: ReversalTarget::Key("k1".into()) };
-    let r2 = s.import_bank_payments("acme", &law, "test", "f2", "sum2", &mut bank_file(vec![fordra_store::FileItem::Reversal(rev)]), false).unwrap();
+    let r2 = s
+        .import_bank_payments(
+            "acme",
+            &law,
+            "test",
+            "f2",
+            "sum2",
+            &mut bank_file(vec![fordra_store::FileItem::Reversal(rev)]),
+            false,
+        )
+        .unwrap();
     let q = s.unmatched_payments("acme").unwrap();
     let mut fp = format!("{:?}\n{:?}\n{:?}\n", r.payments, r2.payments, q);
     for c in ["a", "b", "c", "e"] {
@@ -455,7 +561,10 @@ fn bank_payments_match_queue_and_reverse(url: &str) {
     // k1: exactly the invoice amount, two days late: interest through the payment day (2 days ×
     // 12 % on 1 000 = 0.66) is settled first, so 0.66 of principal is left — below the 1 SEK
     // write-off tolerance, so it is written off and the claim is settled.
-    assert!(lines[0].contains("key: \"k1\"") && lines[0].contains("status: \"matched\", claims: [(\"a\", 100000)]"), "{fp}");
+    assert!(
+        lines[0].contains("key: \"k1\"") && lines[0].contains("status: \"matched\", claims: [(\"a\", 100000)]"),
+        "{fp}"
+    );
     // k2: reference 10021 (250) — the text is not consulted once a reference matched; 80 excess → credit.
     assert!(lines[0].contains("claims: [(\"b\", 330000)]") && lines[0].contains("status: \"overpaid\""), "{fp}");
     // k3: no reference, amount differs, name matches 'Name risky' → suggestions, queued.
@@ -463,7 +572,10 @@ fn bank_payments_match_queue_and_reverse(url: &str) {
     assert!(lines[1].contains("status: \"reversal\"") && lines[1].contains("reverses payment k1"), "{fp}");
     // The reversal undid the payment and the write-off that followed it; the interest accrued to
     // the payment day stays owed.
-    assert!(fp.contains("a open Balances { fees: 0, interest: 66, principal: 100000 }"), "the reversal reopened a: {fp}");
+    assert!(
+        fp.contains("a open Balances { fees: 0, interest: 66, principal: 100000 }"),
+        "the reversal reopened a: {fp}"
+    );
     assert!(fp.contains("b paid"), "{fp}");
 }
 both!(bank_payments_match_queue_and_reverse);
@@ -484,20 +596,35 @@ fn lab_scenario(url: &str) -> String {
     let (mut s, law) = setup(url);
     // 30 customers, a year of monthly invoices; every third pays 25 days late, the rest on time.
     // c00, a late payer, is a VIP: VIPs stay VIP, and their model has no pre-due step of its own.
-    let custs: Vec<CustomerRow> = (0..30).map(|i| cust(&format!("c{i:02}"), DebtorKind::Consumer, i == 0, None)).collect();
+    let custs: Vec<CustomerRow> =
+        (0..30).map(|i| cust(&format!("c{i:02}"), DebtorKind::Consumer, i == 0, None)).collect();
     s.upsert_customers("acme", &custs).unwrap();
     let mut rows = Vec::new();
     for i in 0..30 {
         for m in 0..12i64 {
             let due = d("2023-01-20") + chrono::Duration::days(30 * m + i % 7);
             let late = if i % 3 == 0 { 25 } else { -2 };
-            let mut r = inv(rows.len() + 2, &format!("c{i:02}-{m:02}"), &format!("c{i:02}"), &due.to_string(), 50_000 + 1_000 * i, None);
+            let mut r = inv(
+                rows.len() + 2,
+                &format!("c{i:02}-{m:02}"),
+                &format!("c{i:02}"),
+                &due.to_string(),
+                50_000 + 1_000 * i,
+                None,
+            );
             r.paid_date = Some(due + chrono::Duration::days(late));
             rows.push(r);
         }
         // The next monthly invoice is open, due in mid-January 2024.
         let due = d("2024-01-15") + chrono::Duration::days(i % 7);
-        rows.push(inv(rows.len() + 2, &format!("c{i:02}-open"), &format!("c{i:02}"), &due.to_string(), 50_000 + 1_000 * i, None));
+        rows.push(inv(
+            rows.len() + 2,
+            &format!("c{i:02}-open"),
+            &format!("c{i:02}"),
+            &due.to_string(),
+            50_000 + 1_000 * i,
+            None,
+        ));
     }
     s.import_invoices("acme", &law, &rows, "invoices.csv").unwrap();
     // An export row for a claim Fordra knows (its paid date wins) and one it does not.
@@ -549,7 +676,11 @@ fn lab_scenario(url: &str) -> String {
     // The policy uses the model; half of the Normal segment tries a text at due + 2.
     let mut c = s.creditor("acme").unwrap();
     c.policy.segmentation.predicted_late = Some(rust_decimal::Decimal::new(6, 1));
-    c.policy.nudge = Some(fordra_core::model::Nudge { min_p_late: rust_decimal::Decimal::new(5, 1), days_before_due: 3, channel: Channel::Email });
+    c.policy.nudge = Some(fordra_core::model::Nudge {
+        min_p_late: rust_decimal::Decimal::new(5, 1),
+        days_before_due: 3,
+        channel: Channel::Email,
+    });
     let mut steps = c.policy.model(Segment::Normal).steps.clone();
     steps[0].days = 2;
     steps[0].channel = Channel::Sms;
@@ -575,7 +706,10 @@ fn lab_scenario(url: &str) -> String {
         let row = s.customer("acme", &id).unwrap();
         fp.push_str(&format!("{id}: {:?} {}\n", row.segment, row.segment_reason.unwrap_or_default()));
         for a in s.actions_of_customer("acme", &id).unwrap() {
-            fp.push_str(&format!("  {} {} #{} step {} {} {} {:?} | {}\n", a.date, a.claim_id, a.seq, a.step_no, a.kind, a.channel, a.arm, a.reason));
+            fp.push_str(&format!(
+                "  {} {} #{} step {} {} {} {:?} | {}\n",
+                a.date, a.claim_id, a.seq, a.step_no, a.kind, a.channel, a.arm, a.reason
+            ));
         }
     }
     let e = s.experiments("acme").unwrap();
@@ -599,7 +733,13 @@ fn lab_in_the_store(url: &str) {
         "{c03}"
     );
     // ...the late VIP stays VIP and gets a nudge before due, outside the handling model.
-    assert!(fp.lines().find(|l| l.starts_with("c00:")).unwrap().contains("Some(Vip) VIP: chosen by the creditor (Risk rules would apply: "), "{fp}");
+    assert!(
+        fp.lines()
+            .find(|l| l.starts_with("c00:"))
+            .unwrap()
+            .contains("Some(Vip) VIP: chosen by the creditor (Risk rules would apply: "),
+        "{fp}"
+    );
     assert!(fp.contains("c00-open #1 step 0 pre_due email None | pre-due nudge: model v2: "), "{fp}");
     // The on-time customers stay Normal, no nudge, in two recorded arms handled differently.
     let c01 = fp.lines().find(|l| l.starts_with("c01:")).unwrap();
@@ -614,7 +754,10 @@ fn lab_in_the_store(url: &str) {
         "{text}"
     );
     let e = fp.lines().find(|l| l.starts_with("experiments")).unwrap();
-    assert!(e.contains("customers: (") && !e.contains("customers: (0, 0)") && e.contains("outcome: \"running\""), "{e}");
+    assert!(
+        e.contains("customers: (") && !e.contains("customers: (0, 0)") && e.contains("outcome: \"running\""),
+        "{e}"
+    );
 }
 both!(lab_in_the_store);
 

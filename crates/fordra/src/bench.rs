@@ -43,7 +43,10 @@ pub struct BenchArgs {
 }
 
 /// A fresh SQLite file with the Swedish benchmark creditor.
-pub(crate) fn bench_store(path: &std::path::Path, reference_scheme: Option<fordra_core::reference::Scheme>) -> Result<(Store, Creditor)> {
+pub(crate) fn bench_store(
+    path: &std::path::Path,
+    reference_scheme: Option<fordra_core::reference::Scheme>,
+) -> Result<(Store, Creditor)> {
     let _ = std::fs::remove_file(path);
     let mut store = Store::create(&path.display().to_string())?;
     let creditor = Creditor {
@@ -167,7 +170,11 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
             first_run.as_secs_f64(),
             first.actions.len()
         );
-        println!("Next day, end to end:                  {:>7.2} s  (load, decide, persist; {} actions)", end_to_end.as_secs_f64(), r.actions.len());
+        println!(
+            "Next day, end to end:                  {:>7.2} s  (load, decide, persist; {} actions)",
+            end_to_end.as_secs_f64(),
+            r.actions.len()
+        );
         println!("  of which loading the state:          {:>7.2} s", load.as_secs_f64());
         println!(
             "  decision core alone:                 {:>7.3} s  ({:.2} million invoices/s over {} open invoices, {} actions)",
@@ -177,7 +184,11 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
             decided
         );
         println!("    of which segmenting customers:     {:>7.3} s", segmentation.as_secs_f64());
-        println!("Same day again:                        {:>7.2} s  ({} new actions: idempotent)", rerun.as_secs_f64(), again.actions.len());
+        println!(
+            "Same day again:                        {:>7.2} s  ({} new actions: idempotent)",
+            rerun.as_secs_f64(),
+            again.actions.len()
+        );
     }
     Ok(())
 }
@@ -264,7 +275,13 @@ fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<
     let file = a.bgmax.clone().unwrap_or_else(|| dir.path().join("bench.bgmax"));
     std::fs::write(
         &file,
-        bgmax::write(&bgmax::BgMaxFile { version: "01".into(), created: "20260615120000000000".into(), test: false, deposits, warnings: vec![] }),
+        bgmax::write(&bgmax::BgMaxFile {
+            version: "01".into(),
+            created: "20260615120000000000".into(),
+            test: false,
+            deposits,
+            warnings: vec![],
+        }),
     )?;
     let generate = t0.elapsed();
 

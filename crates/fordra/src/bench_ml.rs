@@ -32,7 +32,11 @@ fn generate(customers: usize, months: std::ops::Range<i64>, open: bool, seed: u6
         for m in months.clone() {
             let issue = start + Duration::days(30 * m + (c % 28) as i64);
             let due = issue + Duration::days(30);
-            let paid = if open { None } else { delay.map(|(lo, hi)| (due + Duration::days(rng.gen_range(lo..=hi))).max(issue)) };
+            let paid = if open {
+                None
+            } else {
+                delay.map(|(lo, hi)| (due + Duration::days(rng.gen_range(lo..=hi))).max(issue))
+            };
             out.push(HistInvoice {
                 customer: format!("C{c:07}"),
                 invoice: format!("C{c:07}-{m:02}"),
@@ -107,7 +111,11 @@ pub fn bench_ml(n: usize, json: bool) -> Result<()> {
         );
         return Ok(());
     }
-    println!("Payment-behaviour model on {} historical invoices of {customers} customers ({} with a known outcome):", history_len(n), model.training_invoices);
+    println!(
+        "Payment-behaviour model on {} historical invoices of {customers} customers ({} with a known outcome):",
+        history_len(n),
+        model.training_invoices
+    );
     println!("  import into SQLite                {import:>7.2} s (not part of training)");
     println!("  load from SQLite                  {load:>7.2} s");
     println!("  features (leakage-free sweep)     {t_features:>7.2} s");

@@ -83,9 +83,14 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
     println!("Fees charged {fees}, late interest {interest}.");
     if let (Some(l), Some(e)) = (&out.model, &out.experiment) {
         println!("{l} {} invoices were nudged before due.", out.nudges);
-        println!("Experiment '{DEMO_EXPERIMENT}' (Normal segment, reminder by text at due + 3 for 30 % of customers): {}", e.verdict);
+        println!(
+            "Experiment '{DEMO_EXPERIMENT}' (Normal segment, reminder by text at due + 3 for 30 % of customers): {}",
+            e.verdict
+        );
         println!("Lab: `fordra model explain`, `fordra report forecast`, `fordra strategy report {DEMO_EXPERIMENT}`, `fordra strategy backtest --segment normal --model FILE`.");
     }
-    println!("Next: `fordra report aging`, `fordra report dso`, `fordra customer show C000001`, `fordra run --dry-run`.");
+    println!(
+        "Next: `fordra report aging`, `fordra report dso`, `fordra customer show C000001`, `fordra run --dry-run`."
+    );
     Ok(())
 }

@@ -357,7 +357,11 @@ pub fn today() -> NaiveDate {
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     let len = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
     if len > fordra_core::limits::MAX_FILE_BYTES {
-        bail!("{}: {len} bytes, above the limit of {} bytes for one file", path.display(), fordra_core::limits::MAX_FILE_BYTES);
+        bail!(
+            "{}: {len} bytes, above the limit of {} bytes for one file",
+            path.display(),
+            fordra_core::limits::MAX_FILE_BYTES
+        );
     }
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
 }
@@ -382,14 +386,18 @@ pub fn cli_error(e: AppError) -> anyhow::Error {
             return anyhow!("no creditor in this database: run `fordra demo` or `fordra creditor add`")
         }
         AppError::Conflict(m) if m.starts_with("this database holds several creditors") => " with --creditor",
-        AppError::NotFound { entity: "database at", id } => return anyhow!("no database at {id} (create one with `fordra creditor add` or `fordra demo`)"),
+        AppError::NotFound { entity: "database at", id } => {
+            return anyhow!("no database at {id} (create one with `fordra creditor add` or `fordra demo`)")
+        }
         AppError::NotFound { entity: "Fordra database at", id } => {
             return anyhow!("{id} holds no Fordra database (create one with `fordra creditor add` or `fordra demo`)")
         }
         AppError::NotFound { entity: "model", .. } => ": run `fordra model train`",
         AppError::NotFound { entity: "model version", .. } => " (see `fordra model list`)",
         AppError::NotFound { entity: "history", .. } => {
-            return anyhow!("{e}: import an accounts-receivable export with `fordra import history` (or import invoices)")
+            return anyhow!(
+                "{e}: import an accounts-receivable export with `fordra import history` (or import invoices)"
+            )
         }
         AppError::NotFound { entity: "experiment" | "running experiment", .. } => " (see `fordra strategy list`)",
         _ => "",
@@ -539,7 +547,14 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
     match cmd {
         Cmd::Creditor(CreditorCmd::Show) => show::creditor(app.show_creditor(&cid)?, json),
         Cmd::Creditor(CreditorCmd::Update { name, bankgiro, iban, reminder_fee_agreed, jurisdiction, currency }) => {
-            let change = fordra_app::creditors::CreditorChange { name, bankgiro, iban, reminder_fee_agreed, jurisdiction, currency };
+            let change = fordra_app::creditors::CreditorChange {
+                name,
+                bankgiro,
+                iban,
+                reminder_fee_agreed,
+                jurisdiction,
+                currency,
+            };
             let c = app.update_creditor(&cid, &change)?;
             if json {
                 println!("{}", serde_json::to_string(&c)?);
@@ -597,7 +612,10 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
             if json {
                 println!("{}", serde_json::to_string(&r)?);
             } else {
-                println!("{}: {} customers: {} created, {} updated, {} unchanged", r.file, r.rows, r.created, r.updated, r.unchanged);
+                println!(
+                    "{}: {} customers: {} created, {} updated, {} unchanged",
+                    r.file, r.rows, r.created, r.updated, r.unchanged
+                );
             }
             Ok(())
         }
@@ -606,23 +624,32 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
             if json {
                 println!("{}", serde_json::to_string(&r)?);
             } else {
-                println!("{}: {} invoices: {} created, {} settled, {} unchanged", r.file, r.rows, r.created, r.settled, r.unchanged);
+                println!(
+                    "{}: {} invoices: {} created, {} settled, {} unchanged",
+                    r.file, r.rows, r.created, r.settled, r.unchanged
+                );
             }
             Ok(())
         }
-        Cmd::Import { what: ImportWhat::Payments, file, .. } => payments::import(app, &cid, &file, Some(fordra_app::bank::BankFormat::Csv), false, json),
+        Cmd::Import { what: ImportWhat::Payments, file, .. } => {
+            payments::import(app, &cid, &file, Some(fordra_app::bank::BankFormat::Csv), false, json)
+        }
         Cmd::Model(m) => model::run(app, &cid, m, json),
         Cmd::Run { action: Some(RunAction::Revert { date, reason }), .. } => {
             let r = app.revert_run(&cid, date, &reason)?;
             if json {
                 println!("{}", serde_json::to_string(&r)?);
             } else {
-                println!("Run {date} reverted: {} steps and {} segment changes undone ({reason})", r.actions, r.segment_changes);
+                println!(
+                    "Run {date} reverted: {} steps and {} segment changes undone ({reason})",
+                    r.actions, r.segment_changes
+                );
             }
             Ok(())
         }
         Cmd::Run { action: None, date, dry_run, allow_future } => {
-            let r = app.run_day(&cid, fordra_app::run::RunInput { date: date.unwrap_or(today), dry_run, allow_future })?;
+            let r =
+                app.run_day(&cid, fordra_app::run::RunInput { date: date.unwrap_or(today), dry_run, allow_future })?;
             show::run(&r, json)
         }
         Cmd::Claim(ClaimCmd::Show { id }) => show::claim(&app.claim_timeline(&cid, &ClaimId(id))?, json),
@@ -632,29 +659,56 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
             if json {
                 println!("{}", serde_json::to_string(&r)?);
             } else {
-                println!("Customer {} {} (takes effect at the next run)", r.customer, if off { "is no longer VIP" } else { "chosen as VIP" });
+                println!(
+                    "Customer {} {} (takes effect at the next run)",
+                    r.customer,
+                    if off { "is no longer VIP" } else { "chosen as VIP" }
+                );
             }
             Ok(())
         }
         Cmd::Customer(CustomerCmd::Refund { id, amount, currency, date, note }) => {
             let amount: Minor = amount.parse().map_err(|e| anyhow!("--amount: {e}"))?;
-            let input = fordra_app::customers::RefundInput { customer: CustomerId(id), amount, currency, date: date.unwrap_or(today), note };
+            let input = fordra_app::customers::RefundInput {
+                customer: CustomerId(id),
+                amount,
+                currency,
+                date: date.unwrap_or(today),
+                note,
+            };
             let r = app.refund(&cid, &input)?;
             if json {
                 println!("{}", serde_json::to_string(&r)?);
             } else {
-                println!("Refund {}: {} to {} on {}; credit left {}", r.refund, r.amount, r.customer, r.date, r.credit_left);
+                println!(
+                    "Refund {}: {} to {} on {}; credit left {}",
+                    r.refund, r.amount, r.customer, r.date, r.credit_left
+                );
             }
             Ok(())
         }
         Cmd::Pause(p) => pause(app, &cid, p, json),
         Cmd::Payments(p) => payments::run(app, &cid, p, json),
         Cmd::Strategy(c) => strategy::run(app, &cid, c, json),
-        Cmd::Report { kind: ReportKind::Forecast, date, weeks, .. } => model::forecast(&app.forecast(&cid, date.unwrap_or(today), weeks)?, &cid, json),
-        Cmd::Report { kind: ReportKind::Aging, date, .. } => show::aging(&app.aging(&cid, date.unwrap_or(today))?, json),
-        Cmd::Report { kind: ReportKind::Dso, date, window, .. } => show::dso(&app.dso(&cid, date.unwrap_or(today), window)?, json),
-        Cmd::Report { kind: ReportKind::Segments, date, .. } => show::segments(&app.segments(&cid, date.unwrap_or(today))?, json),
-        Cmd::Demo(_) | Cmd::Bench(_) | Cmd::Quote(_) | Cmd::Ref(_) | Cmd::Law(_) | Cmd::Policy(PolicyCmd::Default { .. }) | Cmd::Creditor(_) => {
+        Cmd::Report { kind: ReportKind::Forecast, date, weeks, .. } => {
+            model::forecast(&app.forecast(&cid, date.unwrap_or(today), weeks)?, &cid, json)
+        }
+        Cmd::Report { kind: ReportKind::Aging, date, .. } => {
+            show::aging(&app.aging(&cid, date.unwrap_or(today))?, json)
+        }
+        Cmd::Report { kind: ReportKind::Dso, date, window, .. } => {
+            show::dso(&app.dso(&cid, date.unwrap_or(today), window)?, json)
+        }
+        Cmd::Report { kind: ReportKind::Segments, date, .. } => {
+            show::segments(&app.segments(&cid, date.unwrap_or(today))?, json)
+        }
+        Cmd::Demo(_)
+        | Cmd::Bench(_)
+        | Cmd::Quote(_)
+        | Cmd::Ref(_)
+        | Cmd::Law(_)
+        | Cmd::Policy(PolicyCmd::Default { .. })
+        | Cmd::Creditor(_) => {
             bail!("handled before opening the store")
         }
     }

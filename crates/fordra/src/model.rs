@@ -90,9 +90,19 @@ fn print_evaluation(e: &EvaluationReport, json: bool) -> Result<()> {
     );
     let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
     let g = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into());
-    let rows =
-        e.models.iter().chain(&e.baselines).map(|x| vec![x.name.clone(), f(x.auc), format!("{:.3}", x.logloss), f(x.auc_very_late), g(x.mae_days)]).collect();
-    println!("{}", table(&["", "ROC AUC (late)", "log loss", &format!("AUC (> {} days)", e.very_late_after_days), "MAE days late"], rows));
+    let rows = e
+        .models
+        .iter()
+        .chain(&e.baselines)
+        .map(|x| vec![x.name.clone(), f(x.auc), format!("{:.3}", x.logloss), f(x.auc_very_late), g(x.mae_days)])
+        .collect();
+    println!(
+        "{}",
+        table(
+            &["", "ROC AUC (late)", "log loss", &format!("AUC (> {} days)", e.very_late_after_days), "MAE days late"],
+            rows
+        )
+    );
     println!("Calibration of the trees' P(late):");
     println!(
         "{}",
@@ -161,11 +171,17 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: ModelCmd, json: bool) -> Re
                             r.trained_on.to_string(),
                             r.training_invoices.to_string(),
                             format!("{:.1} %", 100.0 * r.summary["late_rate"].as_f64().unwrap_or(0.0)),
-                            r.summary["metrics"]["auc_in_sample"].as_f64().map(|a| format!("{a:.3}")).unwrap_or_else(|| "-".into()),
+                            r.summary["metrics"]["auc_in_sample"]
+                                .as_f64()
+                                .map(|a| format!("{a:.3}"))
+                                .unwrap_or_else(|| "-".into()),
                         ]
                     })
                     .collect();
-                println!("{}", table(&["version", "training window", "trained on", "invoices", "late", "AUC in sample"], t));
+                println!(
+                    "{}",
+                    table(&["version", "training window", "trained on", "invoices", "late", "AUC in sample"], t)
+                );
             }
         }
         ModelCmd::Use { version } => {
@@ -202,14 +218,34 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: ModelCmd, json: bool) -> Re
                     println!("What drives the credit time and late payment (model v{version}, trained until {trained_until}; mean effect per invoice):");
                     let rows = factors
                         .iter()
-                        .map(|i| vec![i.feature.clone(), format!("{:.2}", i.days), format!("{:.3}", i.late), format!("{:+.3}", i.logistic_weight)])
+                        .map(|i| {
+                            vec![
+                                i.feature.clone(),
+                                format!("{:.2}", i.days),
+                                format!("{:.3}", i.late),
+                                format!("{:+.3}", i.logistic_weight),
+                            ]
+                        })
                         .collect();
-                    println!("{}", table(&["factor", "days of credit time", "log-odds of paying late", "logistic weight"], rows));
+                    println!(
+                        "{}",
+                        table(&["factor", "days of credit time", "log-odds of paying late", "logistic weight"], rows)
+                    );
                     if let Some(c) = &chart {
                         println!("Chart written to {}", c.display());
                     }
                 }
-                Explained::Subject { subject, model, p_late, p_very_late, expected_days_late, factors, late_after_days, very_late_after_days, .. } => {
+                Explained::Subject {
+                    subject,
+                    model,
+                    p_late,
+                    p_very_late,
+                    expected_days_late,
+                    factors,
+                    late_after_days,
+                    very_late_after_days,
+                    ..
+                } => {
                     println!(
                         "{subject}: {:.0} % likely to be paid more than {late_after_days} days late, {:.0} % more than {very_late_after_days} days; expected {:.0} days late (model v{model})",
                         100.0 * p_late,
@@ -266,9 +302,20 @@ pub fn forecast(f: &Forecast, cid: &CreditorId, json: bool) -> Result<()> {
     let rows = f
         .weeks
         .iter()
-        .map(|w| vec![w.week.clone(), w.invoices.to_string(), w.expected.to_string(), w.if_paid_on_due_date.to_string(), w.at_risk.to_string()])
+        .map(|w| {
+            vec![
+                w.week.clone(),
+                w.invoices.to_string(),
+                w.expected.to_string(),
+                w.if_paid_on_due_date.to_string(),
+                w.at_risk.to_string(),
+            ]
+        })
         .collect();
     println!("{}", table(&["week", "invoices", "expected in", "if paid on due date", "at risk (very late)"], rows));
-    println!("At risk: open amount × P(paid more than {} days late), counted in the week it is expected.", f.very_late_after_days);
+    println!(
+        "At risk: open amount × P(paid more than {} days late), counted in the week it is expected.",
+        f.very_late_after_days
+    );
     Ok(())
 }

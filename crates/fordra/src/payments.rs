@@ -75,7 +75,14 @@ impl From<Format> for BankFormat {
 /// How many payment rows the table shows (JSON lists all).
 const SHOW_ROWS: usize = 200;
 
-pub fn import(app: &mut App<'_>, cid: &CreditorId, file: &Path, format: Option<BankFormat>, dry_run: bool, json: bool) -> Result<()> {
+pub fn import(
+    app: &mut App<'_>,
+    cid: &CreditorId,
+    file: &Path,
+    format: Option<BankFormat>,
+    dry_run: bool,
+    json: bool,
+) -> Result<()> {
     let bytes = read_file(file)?;
     let name = source(file);
     // Results are written as they are known (JSON, to a spool that reaches stdout only if the
@@ -153,8 +160,14 @@ pub fn import(app: &mut App<'_>, cid: &CreditorId, file: &Path, format: Option<B
     if n > SHOW_ROWS {
         writeln!(out, "… {} more (use --json for all)", n - SHOW_ROWS)?;
     }
-    let by_status: Vec<String> = r.by_status.iter().map(|t| format!("{} {}: {} ({})", t.count, t.status, t.amount, t.currency)).collect();
-    writeln!(out, "In the file: {}; {}", r.file_total.iter().map(|(c, v)| format!("{v} {c}")).collect::<Vec<_>>().join(", "), by_status.join(", "))?;
+    let by_status: Vec<String> =
+        r.by_status.iter().map(|t| format!("{} {}: {} ({})", t.count, t.status, t.amount, t.currency)).collect();
+    writeln!(
+        out,
+        "In the file: {}; {}",
+        r.file_total.iter().map(|(c, v)| format!("{v} {c}")).collect::<Vec<_>>().join(", "),
+        by_status.join(", ")
+    )?;
     for note in &r.notes {
         writeln!(out, "note: {note}")?;
     }
@@ -180,7 +193,9 @@ pub fn cell(s: &str) -> String {
 
 pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: PaymentsCmd, json: bool) -> Result<()> {
     match cmd {
-        PaymentsCmd::Import { file, format, dry_run } => import(app, cid, &file, format.map(BankFormat::from), dry_run, json),
+        PaymentsCmd::Import { file, format, dry_run } => {
+            import(app, cid, &file, format.map(BankFormat::from), dry_run, json)
+        }
         PaymentsCmd::Unmatched => {
             let q = app.unmatched_payments(cid)?;
             if json {
@@ -197,11 +212,18 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: PaymentsCmd, json: bool) ->
                         p.reference.clone().unwrap_or_default(),
                         p.payer.clone().unwrap_or_default(),
                         p.how.clone(),
-                        p.suggestions.iter().map(|s| format!("{} ({}: {})", s.claim, s.score, s.reason)).collect::<Vec<_>>().join("\n"),
+                        p.suggestions
+                            .iter()
+                            .map(|s| format!("{} ({}: {})", s.claim, s.score, s.reason))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
                     ]
                 })
                 .collect();
-            println!("{}", table(&["payment", "date", "amount", "reference", "payer", "why unmatched", "suggestions"], rows));
+            println!(
+                "{}",
+                table(&["payment", "date", "amount", "reference", "payer", "why unmatched", "suggestions"], rows)
+            );
             println!("Book one with `fordra payments assign PAYMENT CLAIM`.");
             Ok(())
         }
@@ -270,7 +292,24 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: PaymentsCmd, json: bool) ->
                     ]
                 })
                 .collect();
-            println!("{}", table(&["date", "payment", "invoice", "customer", "amount", "principal", "interest", "fees", "credit", "reversed"], t));
+            println!(
+                "{}",
+                table(
+                    &[
+                        "date",
+                        "payment",
+                        "invoice",
+                        "customer",
+                        "amount",
+                        "principal",
+                        "interest",
+                        "fees",
+                        "credit",
+                        "reversed"
+                    ],
+                    t
+                )
+            );
             Ok(())
         }
     }
@@ -292,7 +331,10 @@ pub fn reference_cmd(cmd: RefCmd, json: bool) -> Result<i32> {
             if json {
                 println!("{}", serde_json::to_string(&r)?);
             } else if !r.valid {
-                println!("{reference}: not valid in any scheme ({})", Scheme::ALL.iter().map(|s| s.name()).collect::<Vec<_>>().join(", "));
+                println!(
+                    "{reference}: not valid in any scheme ({})",
+                    Scheme::ALL.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
+                );
             } else {
                 println!("{reference}: valid as {}", r.schemes.join(", "));
             }

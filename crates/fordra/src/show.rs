@@ -64,7 +64,10 @@ pub fn claim(c: &ClaimView, json: bool) -> Result<()> {
         b.total,
         c.currency,
         if b.interest_accrued_not_posted.0 > 0 {
-            format!(" (+ {} interest accrued to {}, posted at the next step or payment)", b.interest_accrued_not_posted, c.as_of)
+            format!(
+                " (+ {} interest accrued to {}, posted at the next step or payment)",
+                b.interest_accrued_not_posted, c.as_of
+            )
         } else {
             String::new()
         }
@@ -72,8 +75,18 @@ pub fn claim(c: &ClaimView, json: bool) -> Result<()> {
     if let Some(p) = &c.paused {
         println!("  PAUSED: {p}");
     }
-    let rows =
-        c.timeline.iter().map(|e| vec![e.date.to_string(), e.event.clone(), e.amount.map(|a| a.to_string()).unwrap_or_default(), e.detail.clone()]).collect();
+    let rows = c
+        .timeline
+        .iter()
+        .map(|e| {
+            vec![
+                e.date.to_string(),
+                e.event.clone(),
+                e.amount.map(|a| a.to_string()).unwrap_or_default(),
+                e.detail.clone(),
+            ]
+        })
+        .collect();
     println!("{}", table(&["date", "event", "amount", "detail"], rows));
     Ok(())
 }
@@ -82,14 +95,27 @@ pub fn customer(c: &CustomerView, json: bool) -> Result<()> {
     if json {
         return print_json(c);
     }
-    println!("Customer {} — {} ({}, language {}){}", c.customer, c.name, c.kind, c.language, if c.vip { ", VIP by the creditor's choice" } else { "" });
+    println!(
+        "Customer {} — {} ({}, language {}){}",
+        c.customer,
+        c.name,
+        c.kind,
+        c.language,
+        if c.vip { ", VIP by the creditor's choice" } else { "" }
+    );
     println!(
         "  e-mail {}, phone {}, credit score {}",
         c.email.as_deref().unwrap_or("-"),
         c.phone.as_deref().unwrap_or("-"),
-        c.credit_score.map(|s| format!("{s}{}", c.credit_score_date.map(|d| format!(" ({d})")).unwrap_or_default())).unwrap_or_else(|| "-".into())
+        c.credit_score
+            .map(|s| format!("{s}{}", c.credit_score_date.map(|d| format!(" ({d})")).unwrap_or_default()))
+            .unwrap_or_else(|| "-".into())
     );
-    println!("  segment: {} — {}", c.segment.map(|s| s.to_string()).unwrap_or_else(|| "not yet run".into()), c.segment_reason.as_deref().unwrap_or(""));
+    println!(
+        "  segment: {} — {}",
+        c.segment.map(|s| s.to_string()).unwrap_or_else(|| "not yet run".into()),
+        c.segment_reason.as_deref().unwrap_or("")
+    );
     println!("  on {} the rules say: {}", c.explanation.as_of, c.explanation.reason);
     if c.credit.0 > 0 {
         println!("  credit on account (overpayments): {}", c.credit);
@@ -97,13 +123,21 @@ pub fn customer(c: &CustomerView, json: bool) -> Result<()> {
     let mut ev: Vec<(chrono::NaiveDate, String, String)> = c
         .segment_changes
         .iter()
-        .map(|s| (s.date, format!("segment {} → {}", s.from.map(|f| f.to_string()).unwrap_or_else(|| "-".into()), s.to), s.reason.clone()))
+        .map(|s| {
+            (
+                s.date,
+                format!("segment {} → {}", s.from.map(|f| f.to_string()).unwrap_or_else(|| "-".into()), s.to),
+                s.reason.clone(),
+            )
+        })
         .collect();
-    ev.extend(
-        c.actions
-            .iter()
-            .map(|a| (a.date, format!("{} {} {}", a.claim, a.step, if a.skipped { "(skipped)" } else { "" }), format!("fee {}; {}", a.fee, a.reason))),
-    );
+    ev.extend(c.actions.iter().map(|a| {
+        (
+            a.date,
+            format!("{} {} {}", a.claim, a.step, if a.skipped { "(skipped)" } else { "" }),
+            format!("fee {}; {}", a.fee, a.reason),
+        )
+    }));
     ev.sort_by_key(|e| e.0);
     println!(
         "{}",
@@ -122,7 +156,10 @@ pub fn customer(c: &CustomerView, json: bool) -> Result<()> {
                 .collect()
         )
     );
-    println!("{}", table(&["date", "event", "detail"], ev.into_iter().map(|(d, e, x)| vec![d.to_string(), e, x]).collect()));
+    println!(
+        "{}",
+        table(&["date", "event", "detail"], ev.into_iter().map(|(d, e, x)| vec![d.to_string(), e, x]).collect())
+    );
     Ok(())
 }
 
@@ -150,7 +187,14 @@ pub fn run(r: &RunReport, json: bool) -> Result<()> {
             .segment_changes
             .iter()
             .take(SHOW)
-            .map(|s| vec![s.customer.to_string(), s.from.map(|p| p.to_string()).unwrap_or_else(|| "-".into()), s.to.to_string(), s.reason.clone()])
+            .map(|s| {
+                vec![
+                    s.customer.to_string(),
+                    s.from.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+                    s.to.to_string(),
+                    s.reason.clone(),
+                ]
+            })
             .collect();
         println!("{}", table(&["customer", "from", "to", "reason"], rows));
     }
@@ -173,7 +217,10 @@ pub fn run(r: &RunReport, json: bool) -> Result<()> {
                 ]
             })
             .collect();
-        println!("{}", table(&["claim", "customer", "segment", "step", "channel", "fee", "interest", "deadline", "reason"], rows));
+        println!(
+            "{}",
+            table(&["claim", "customer", "segment", "step", "channel", "fee", "interest", "deadline", "reason"], rows)
+        );
     }
     let hidden = r.actions.len().saturating_sub(SHOW) + r.segment_changes.len().saturating_sub(SHOW);
     if hidden > 0 {
@@ -191,7 +238,8 @@ pub fn aging(a: &Aging, json: bool) -> Result<()> {
     for b in &a.buckets {
         total.merge(&b.open);
     }
-    let mut rows: Vec<Vec<String>> = a.buckets.iter().map(|b| vec![b.bucket.to_string(), b.claims.to_string(), b.open.to_string()]).collect();
+    let mut rows: Vec<Vec<String>> =
+        a.buckets.iter().map(|b| vec![b.bucket.to_string(), b.claims.to_string(), b.open.to_string()]).collect();
     rows.push(vec!["total".into(), a.buckets.iter().map(|b| b.claims).sum::<usize>().to_string(), total.to_string()]);
     println!("{}", table(&["bucket", "claims", "open"], rows));
     Ok(())
@@ -308,9 +356,15 @@ pub fn law(law: &LawBook, only: Option<JurisdictionCode>, json: bool) -> Result<
                     r.from.to_string(),
                     match &r.pending {
                         Some(_) => "pending".to_string(),
-                        None => format!("{}{}", r.rate(fordra_core::domain::DebtorKind::Consumer), if r.confirmed { "" } else { " *" }),
+                        None => format!(
+                            "{}{}",
+                            r.rate(fordra_core::domain::DebtorKind::Consumer),
+                            if r.confirmed { "" } else { " *" }
+                        ),
                     },
-                    r.business_margin.map(|_| r.rate(fordra_core::domain::DebtorKind::Business).to_string()).unwrap_or_default(),
+                    r.business_margin
+                        .map(|_| r.rate(fordra_core::domain::DebtorKind::Business).to_string())
+                        .unwrap_or_default(),
                     r.pending.clone().unwrap_or_else(|| r.source.clone()),
                 ]
             })
@@ -327,7 +381,10 @@ pub fn law(law: &LawBook, only: Option<JurisdictionCode>, json: bool) -> Result<
             rules.push("a due date on a weekend or holiday moves to the next banking day".into());
         }
         if j.interest_start_days_after_demand > 0 {
-            rules.push(format!("no agreed due date: interest from {} days after the demand", j.interest_start_days_after_demand));
+            rules.push(format!(
+                "no agreed due date: interest from {} days after the demand",
+                j.interest_start_days_after_demand
+            ));
         }
         if j.business_only {
             rules.push("business debtors only".into());
@@ -351,7 +408,9 @@ pub fn law(law: &LawBook, only: Option<JurisdictionCode>, json: bool) -> Result<
                     None => f
                         .tiers
                         .iter()
-                        .map(|t| format!("{}{}", m(t.max), t.up_to.map(|u| format!(" (≤{})", m(u))).unwrap_or_default()))
+                        .map(|t| {
+                            format!("{}{}", m(t.max), t.up_to.map(|u| format!(" (≤{})", m(u))).unwrap_or_default())
+                        })
                         .collect::<Vec<_>>()
                         .join(", "),
                 };
@@ -372,7 +431,10 @@ pub fn law(law: &LawBook, only: Option<JurisdictionCode>, json: bool) -> Result<
                     cond.push("written only".into());
                 }
                 if let Some(n) = f.min_days_since_previous {
-                    cond.push(format!("≥{n} days after the previous letter{}", if f.after_previous_deadline { " and its deadline" } else { "" }));
+                    cond.push(format!(
+                        "≥{n} days after the previous letter{}",
+                        if f.after_previous_deadline { " and its deadline" } else { "" }
+                    ));
                 }
                 match (f.min_instalments, f.max_instalments) {
                     (Some(a), None) => cond.push(format!("≥{a} instalments")),
@@ -393,11 +455,22 @@ pub fn law(law: &LawBook, only: Option<JurisdictionCode>, json: bool) -> Result<
             .collect();
         println!("{}", table(&["fee", "debtor", "sender", "from", "cap", "conditions", "source"], rows));
         for c in &j.compensation {
-            println!("B2B compensation {} {} from {}{}: {}", m(c.amount), j.currency, c.from, if c.confirmed { "" } else { " *" }, c.source);
+            println!(
+                "B2B compensation {} {} from {}{}: {}",
+                m(c.amount),
+                j.currency,
+                c.from,
+                if c.confirmed { "" } else { " *" },
+                c.source
+            );
         }
         for c in &j.cost_caps {
-            let tiers =
-                c.tiers.iter().map(|t| format!("{}{}", m(t.max), t.up_to.map(|u| format!(" (≤{})", m(u))).unwrap_or_default())).collect::<Vec<_>>().join(", ");
+            let tiers = c
+                .tiers
+                .iter()
+                .map(|t| format!("{}{}", m(t.max), t.up_to.map(|u| format!(" (≤{})", m(u))).unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(", ");
             println!(
                 "Total cost cap per claim ({}) from {}{}: {tiers} — {}",
                 c.debtor.map(|d| d.to_string()).unwrap_or_else(|| "all".into()),

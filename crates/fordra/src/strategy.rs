@@ -80,7 +80,8 @@ pub enum StrategyCmd {
 }
 
 fn est(e: &Option<Estimate>, digits: usize, scale: f64) -> String {
-    e.map(|e| format!("{:.d$} ({:.d$}–{:.d$})", e.value * scale, e.low * scale, e.high * scale, d = digits)).unwrap_or_else(|| "-".into())
+    e.map(|e| format!("{:.d$} ({:.d$}–{:.d$})", e.value * scale, e.low * scale, e.high * scale, d = digits))
+        .unwrap_or_else(|| "-".into())
 }
 
 pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) -> Result<()> {
@@ -91,7 +92,8 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
         }
         StrategyCmd::Backtest { segment, model, from, to, horizon, date } => {
             let steps = parse_steps(&source(&model), &read_file(&model)?)?;
-            let b = app.backtest(cid, &BacktestInput { segment, steps, from, to, horizon, date: date.unwrap_or(today) })?;
+            let b =
+                app.backtest(cid, &BacktestInput { segment, steps, from, to, horizon, date: date.unwrap_or(today) })?;
             if json {
                 return print_json(&b);
             }
@@ -116,7 +118,13 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
                 row(&format!("fees per claim ({})", b.currency), &|o| o.fees_per_claim, 2),
                 row("reach collection (%)", &|o| 100.0 * o.collection_share, 1),
             ];
-            println!("{}", table(&["", "observed", "current model (replayed)", &format!("{} (replayed)", model.display()), "change"], rows));
+            println!(
+                "{}",
+                table(
+                    &["", "observed", "current model (replayed)", &format!("{} (replayed)", model.display()), "change"],
+                    rows
+                )
+            );
             println!("The replay uses each day's chance of payment learned from these claims (before any step by days from due, after each step by days since it); compare the current model's replay with what was observed to judge it.");
             for n in &b.notes {
                 println!("note: {n}");
@@ -125,7 +133,11 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
         StrategyCmd::Challenger { name, segment, share, model, from } => {
             let file = source(&model);
             let steps = parse_steps(&file, &read_file(&model)?)?;
-            let r = app.start_challenger(cid, &ChallengerInput { name: name.clone(), segment, share, steps, from: from.unwrap_or(today) }, &file)?;
+            let r = app.start_challenger(
+                cid,
+                &ChallengerInput { name: name.clone(), segment, share, steps, from: from.unwrap_or(today) },
+                &file,
+            )?;
             if json {
                 println!("{}", serde_json::to_string(&r)?);
             } else {
@@ -141,7 +153,9 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
             if json {
                 print_json(&rows)?;
             } else if rows.is_empty() {
-                println!("No experiment yet: `fordra strategy challenger --name … --segment … --share 0.2 --model FILE`");
+                println!(
+                    "No experiment yet: `fordra strategy challenger --name … --segment … --share 0.2 --model FILE`"
+                );
             } else {
                 let t = rows
                     .iter()
@@ -158,7 +172,22 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
                         ]
                     })
                     .collect();
-                println!("{}", table(&["experiment", "segment", "share", "started", "ended", "outcome", "champion customers", "challenger customers"], t));
+                println!(
+                    "{}",
+                    table(
+                        &[
+                            "experiment",
+                            "segment",
+                            "share",
+                            "started",
+                            "ended",
+                            "outcome",
+                            "champion customers",
+                            "challenger customers"
+                        ],
+                        t
+                    )
+                );
             }
         }
         StrategyCmd::Report { name, date, horizon } => {
@@ -182,12 +211,32 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
             let rows = vec![
                 line("customers", &|a| a.customers.to_string(), String::new()),
                 line("claims past due", &|a| a.claims.to_string(), String::new()),
-                line(&format!("days past due until paid (up to {horizon})"), &|a| est(&a.days_to_pay, 1, 1.0), est(&r.days_to_pay_difference, 1, 1.0)),
+                line(
+                    &format!("days past due until paid (up to {horizon})"),
+                    &|a| est(&a.days_to_pay, 1, 1.0),
+                    est(&r.days_to_pay_difference, 1, 1.0),
+                ),
                 line(&format!("claims due {horizon}+ days ago"), &|a| a.mature_claims.to_string(), String::new()),
-                line("  reached collection (%)", &|a| est(&a.reached_collection, 1, 100.0), est(&r.collection_difference, 1, 100.0)),
-                line("  collected / principal (%)", &|a| est(&a.collected, 1, 100.0), est(&r.collected_difference, 1, 100.0)),
-                line("letters, e-mails, texts per claim", &|a| est(&a.letters_per_claim, 2, 1.0), est(&r.letters_difference, 2, 1.0)),
-                line(&format!("fees per claim ({})", out.currency), &|a| est(&a.fees_per_claim, 2, 1.0), est(&r.fees_difference, 2, 1.0)),
+                line(
+                    "  reached collection (%)",
+                    &|a| est(&a.reached_collection, 1, 100.0),
+                    est(&r.collection_difference, 1, 100.0),
+                ),
+                line(
+                    "  collected / principal (%)",
+                    &|a| est(&a.collected, 1, 100.0),
+                    est(&r.collected_difference, 1, 100.0),
+                ),
+                line(
+                    "letters, e-mails, texts per claim",
+                    &|a| est(&a.letters_per_claim, 2, 1.0),
+                    est(&r.letters_difference, 2, 1.0),
+                ),
+                line(
+                    &format!("fees per claim ({})", out.currency),
+                    &|a| est(&a.fees_per_claim, 2, 1.0),
+                    est(&r.fees_difference, 2, 1.0),
+                ),
             ];
             println!("{}", table(&["", "champion", "challenger", "challenger − champion"], rows));
             println!("Verdict: {}", r.verdict);

@@ -12,7 +12,8 @@ struct Out {
 
 impl Out {
     fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
     }
 }
 
@@ -60,7 +61,22 @@ const INVOICES: &str = "id,customer_id,invoice_number,issue_date,due_date,amount
 fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    ok(p, &["creditor", "add", "--id", "acme", "--name", "Acme AB", "--jurisdiction", "SE", "--reminder-fee-agreed", "--bankgiro", "5050-1055"]);
+    ok(
+        p,
+        &[
+            "creditor",
+            "add",
+            "--id",
+            "acme",
+            "--name",
+            "Acme AB",
+            "--jurisdiction",
+            "SE",
+            "--reminder-fee-agreed",
+            "--bankgiro",
+            "5050-1055",
+        ],
+    );
     write(p, "customers.csv", CUSTOMERS);
     write(p, "invoices.csv", INVOICES);
     ok(p, &["import", "customers", "customers.csv"]);
@@ -192,7 +208,10 @@ fn daily_run_is_explained_and_idempotent() {
     assert_eq!(anna["segment"], "normal");
     assert_eq!(anna["step"], "reminder");
     assert_eq!(anna["fee"], "60.00");
-    assert!(anna["reason"].as_str().unwrap().starts_with("normal step 1/3 (reminder): due 2024-03-15 +7 days = 2024-03-22"));
+    assert!(anna["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("normal step 1/3 (reminder): due 2024-03-15 +7 days = 2024-03-22"));
     let bert = actions.iter().find(|a| a["claim"] == "1002").expect("bert is risk: reminder at due + 2");
     assert_eq!(bert["segment"], "risk");
     let bygg = actions.iter().find(|a| a["claim"] == "1003").unwrap();
@@ -217,7 +236,8 @@ fn daily_run_is_explained_and_idempotent() {
     assert!(t.stdout.contains("Run 2024-03-25 for acme"), "{}", t.stdout);
     // The claim's timeline shows invoice, reminder with reason, fee and interest.
     let c = ok(p, &["claim", "show", "1001", "--json"]).json();
-    let events: Vec<String> = c["timeline"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
+    let events: Vec<String> =
+        c["timeline"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
     assert_eq!(events[0], "invoice");
     assert!(events.iter().any(|e| e == "step 1: reminder by letter"), "{events:?}");
     assert!(events.iter().any(|e| e == "fee: reminder"));
@@ -264,11 +284,30 @@ fn payments_partial_duplicate_and_reports() {
 fn pauses_from_the_cli() {
     let dir = setup();
     let p = dir.path();
-    let pz = ok(p, &["pause", "add", "--claim", "1001", "--kind", "dispute", "--from", "2024-03-16", "--reason", "invoice disputed by phone", "--json"]).json();
+    let pz = ok(
+        p,
+        &[
+            "pause",
+            "add",
+            "--claim",
+            "1001",
+            "--kind",
+            "dispute",
+            "--from",
+            "2024-03-16",
+            "--reason",
+            "invoice disputed by phone",
+            "--json",
+        ],
+    )
+    .json();
     let id = pz["pause"].as_i64().unwrap().to_string();
     let r = ok(p, &["run", "--date", "2024-03-22", "--json"]).json();
     assert!(!r["actions"].as_array().unwrap().iter().any(|a| a["claim"] == "1001"));
-    assert!(r["held"][0]["reason"].as_str().unwrap().contains("dispute since 2024-03-16 until resolved: invoice disputed by phone"));
+    assert!(r["held"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("dispute since 2024-03-16 until resolved: invoice disputed by phone"));
     ok(p, &["pause", "end", &id, "--date", "2024-03-25"]);
     let r = ok(p, &["run", "--date", "2024-03-25", "--json"]).json();
     assert!(r["actions"].as_array().unwrap().iter().any(|a| a["claim"] == "1001" && a["step"] == "reminder"));
@@ -288,13 +327,21 @@ fn bad_csv_names_file_line_and_column_and_stores_nothing() {
     assert_eq!(fordra(p, &["claim", "show", "2001"]).code, 2, "nothing from the failing file is stored");
     write(p, "dates.csv", "id,customer_id,issue_date,due_date,amount\n2003,anna,2024-04-01,01/05/2024,100.00\n");
     let o = fordra(p, &["import", "invoices", "dates.csv"]);
-    assert!(o.stderr.contains("dates.csv: line 2: column due_date: '01/05/2024' is not a date (YYYY-MM-DD)"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("dates.csv: line 2: column due_date: '01/05/2024' is not a date (YYYY-MM-DD)"),
+        "{}",
+        o.stderr
+    );
     write(p, "cols.csv", "id,name\nx,y\n");
     let o = fordra(p, &["import", "customers", "cols.csv"]);
     assert!(o.stderr.contains("cols.csv: line 1: missing column 'kind'"), "{}", o.stderr);
     write(p, "kind.csv", "id,name,kind\nx,y,person\n");
     let o = fordra(p, &["import", "customers", "kind.csv"]);
-    assert!(o.stderr.contains("kind.csv: line 2: column kind: 'person' is not one of: consumer, business"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("kind.csv: line 2: column kind: 'person' is not one of: consumer, business"),
+        "{}",
+        o.stderr
+    );
     write(p, "pay.csv", "id,invoice_id,date,amount\nP1,1001,2024-03-20,100.00\nP2,1002,2024-03-20,1O0.00\n");
     let o = fordra(p, &["import", "payments", "pay.csv"]);
     assert!(o.stderr.contains("pay.csv: line 3: column amount: '1O0.00' is not an amount"), "{}", o.stderr);
@@ -346,7 +393,13 @@ fn unlawful_policy_is_refused_and_law_can_be_overridden() {
     let o = fordra(p, &["--law", "broken.toml", "law", "show"]);
     assert!(o.stderr.contains("law tables broken.toml"), "{}", o.stderr);
     let no = ok(p, &["law", "show", "--jurisdiction", "NO"]).stdout;
-    assert!(no.contains("= 35 NOK") && no.contains("= 37.50 NOK") && no.contains("Prop. 3 L (2025–2026)") && no.contains("pending"), "{no}");
+    assert!(
+        no.contains("= 35 NOK")
+            && no.contains("= 37.50 NOK")
+            && no.contains("Prop. 3 L (2025–2026)")
+            && no.contains("pending"),
+        "{no}"
+    );
 }
 
 #[test]
@@ -367,7 +420,8 @@ fn demo_runs_on_a_fresh_directory() {
     assert!(text.contains("risk") && text.contains("vip"), "{text}");
 }
 
-const KALLE_CUSTOMERS: &str = "id,name,kind\nkp,Kalles Plåt AB,business\nof,Olles färg AB,business\nbg,Berits Garn,business\n";
+const KALLE_CUSTOMERS: &str =
+    "id,name,kind\nkp,Kalles Plåt AB,business\nof,Olles färg AB,business\nbg,Berits Garn,business\n";
 const KALLE_INVOICES: &str = "id,customer_id,issue_date,due_date,amount,reference
 655969,kp,2004-04-01,2004-05-01,1000.00,655969
 657866,kp,2004-04-01,2004-05-01,500.00,657866
@@ -381,7 +435,10 @@ const KALLE_INVOICES: &str = "id,customer_id,issue_date,due_date,amount,referenc
 fn kalle() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    ok(p, &["creditor", "add", "--id", "kalle", "--name", "Kalle AB", "--jurisdiction", "SE", "--bankgiro", "991-2346"]);
+    ok(
+        p,
+        &["creditor", "add", "--id", "kalle", "--name", "Kalle AB", "--jurisdiction", "SE", "--bankgiro", "991-2346"],
+    );
     write(p, "c.csv", KALLE_CUSTOMERS);
     write(p, "i.csv", KALLE_INVOICES);
     ok(p, &["import", "customers", "c.csv"]);
@@ -401,20 +458,32 @@ fn bgmax_sample_is_matched_queued_assigned_and_reported() {
     let dry = ok(p, &["payments", "import", &sample(), "--dry-run", "--json"]).json();
     assert_eq!(dry["format"], "bgmax");
     assert_eq!(dry["matched"], 5);
-    assert_eq!(ok(p, &["claim", "show", "655969", "--json"]).json()["balances"]["total"], "1000.00", "a dry run books nothing");
+    assert_eq!(
+        ok(p, &["claim", "show", "655969", "--json"]).json()["balances"]["total"],
+        "1000.00",
+        "a dry run books nothing"
+    );
     let r = ok(p, &["payments", "import", &sample(), "--json"]).json();
     assert_eq!(r["totals"]["SEK"], "10400.00");
     assert_eq!((r["matched"].as_u64(), r["unmatched"].as_u64()), (Some(5), Some(1)));
     let multi = r["payments"].as_array().unwrap().iter().find(|x| x["line"] == 13).unwrap().clone();
-    assert_eq!(multi["claims"].as_array().unwrap().len(), 2, "one payment, several references (records 20 + 22): {multi}");
+    assert_eq!(
+        multi["claims"].as_array().unwrap().len(),
+        2,
+        "one payment, several references (records 20 + 22): {multi}"
+    );
     // The deduction (record 21) is not booked but refused with its reason, and the statuses add
     // up to the file: 10 400 paid in, less the 500 deduction, is the two deposits 1 900 + 8 000.
     let deduction = r["payments"].as_array().unwrap().iter().find(|x| x["line"] == 8).unwrap().clone();
     assert_eq!(deduction["status"], "refused");
     assert!(deduction["how"].as_str().unwrap().starts_with("deduction (record 21)"), "{deduction}");
     assert_eq!(r["file_total"]["SEK"], "9900.00");
-    let by_status: i64 =
-        r["by_status"].as_array().unwrap().iter().map(|t| (t["amount"].as_str().unwrap().parse::<f64>().unwrap() * 100.0).round() as i64).sum();
+    let by_status: i64 = r["by_status"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["amount"].as_str().unwrap().parse::<f64>().unwrap() * 100.0).round() as i64)
+        .sum();
     assert_eq!(by_status, 990_000);
     assert_eq!(ok(p, &["claim", "show", "655969", "--json"]).json()["status"], "paid");
     // The same file again books nothing.
@@ -428,7 +497,9 @@ fn bgmax_sample_is_matched_queued_assigned_and_reported() {
     ok(p, &["payments", "assign", &key, "700001"]);
     assert!(ok(p, &["payments", "unmatched", "--json"]).json().as_array().unwrap().is_empty());
     let report = ok(p, &["payments", "report", "--from", "2004-05-01", "--to", "2004-05-31", "--csv"]).stdout;
-    assert!(report.starts_with("date,payment,invoice_id,invoice_number,customer_id,currency,amount,principal,interest,fees,credit,reversed"));
+    assert!(report.starts_with(
+        "date,payment,invoice_id,invoice_number,customer_id,currency,amount,principal,interest,fees,credit,reversed"
+    ));
     assert_eq!(report.lines().count(), 9, "{report}");
 }
 
@@ -438,7 +509,20 @@ fn camt054_with_reversal_and_ktl_with_correction() {
     let p = dir.path();
     ok(
         p,
-        &["creditor", "add", "--id", "oy", "--name", "Oy Ab", "--jurisdiction", "FI", "--iban", "FI14 3131 3001 2345 67", "--iban", "FI74 2950 1800 0000 14"],
+        &[
+            "creditor",
+            "add",
+            "--id",
+            "oy",
+            "--name",
+            "Oy Ab",
+            "--jurisdiction",
+            "FI",
+            "--iban",
+            "FI14 3131 3001 2345 67",
+            "--iban",
+            "FI74 2950 1800 0000 14",
+        ],
     );
     write(p, "c.csv", "id,name,kind\nmatti,Matti Meikäläinen,consumer\nyritys,Oy Yritys Ab,business\n");
     write(p, "i.csv", "id,customer_id,invoice_number,issue_date,due_date,amount,reference\n1002,yritys,1002,2024-03-01,2024-03-31,50.00,\n1001,matti,1001,2024-03-01,2024-03-31,100.00,RF18539007547034\n123123,matti,123123,2024-03-01,2024-03-31,120.50,\n");
@@ -456,7 +540,8 @@ fn camt054_with_reversal_and_ktl_with_correction() {
     assert_eq!(pays[2]["status"], "reversal");
     // The reversal undid the 100 € payment: claim 1001 is open again.
     assert_eq!(ok(p, &["claim", "show", "1001", "--json"]).json()["status"], "open");
-    let ktl = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fordra-formats/tests/data/viitemaksut.ktl")).unwrap();
+    let ktl = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fordra-formats/tests/data/viitemaksut.ktl"))
+        .unwrap();
     std::fs::write(p.join("v.ktl"), ktl).unwrap();
     let k = ok(p, &["payments", "import", "v.ktl", "--json"]).json();
     assert_eq!(k["format"], "ktl");
@@ -482,9 +567,27 @@ fn references_make_and_check() {
 fn camt053_statement_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    ok(p, &["creditor", "add", "--id", "se", "--name", "SE AB", "--jurisdiction", "SE", "--iban", "SE4550000000058398257466"]);
+    ok(
+        p,
+        &[
+            "creditor",
+            "add",
+            "--id",
+            "se",
+            "--name",
+            "SE AB",
+            "--jurisdiction",
+            "SE",
+            "--iban",
+            "SE4550000000058398257466",
+        ],
+    );
     write(p, "c.csv", "id,name,kind\nanna,Anna Andersson,consumer\n");
-    write(p, "i.csv", "id,customer_id,issue_date,due_date,amount,reference\n123,anna,2024-03-01,2024-04-01,250.50,1230\n");
+    write(
+        p,
+        "i.csv",
+        "id,customer_id,issue_date,due_date,amount,reference\n123,anna,2024-03-01,2024-04-01,250.50,1230\n",
+    );
     ok(p, &["import", "customers", "c.csv"]);
     ok(p, &["import", "invoices", "i.csv"]);
     std::fs::write(p.join("stmt.xml"), include_str!("../../fordra-formats/tests/data/camt053_v08.xml")).unwrap();
@@ -575,7 +678,11 @@ fn history_import_and_out_of_time_evaluation() {
     assert_eq!(ok(p, &["import", "history", "ar.csv", "--mapping", "us-erp.toml", "--json"]).json()["updated"], 2160);
     write(p, "typo.toml", "custmer = \"Customer No\"\n");
     let o = fordra(p, &["import", "history", "ar.csv", "--mapping", "typo.toml"]);
-    assert!(o.code == 2 && o.stderr.contains("typo.toml") && o.stderr.contains("unknown field `custmer`"), "{}", o.stderr);
+    assert!(
+        o.code == 2 && o.stderr.contains("typo.toml") && o.stderr.contains("unknown field `custmer`"),
+        "{}",
+        o.stderr
+    );
     let e = ok(p, &["model", "evaluate", "--from", "2023-01-01", "--json"]).json();
     let auc = e["auc"].as_f64().unwrap();
     assert!(auc > 0.85, "{e}");
@@ -591,7 +698,11 @@ fn history_import_and_out_of_time_evaluation() {
     ok(p, &["model", "train", "--until", "2023-07-01"]);
     let list = ok(p, &["model", "list", "--json"]).json();
     assert_eq!(
-        list.as_array().unwrap().iter().map(|r| (r["version"].as_u64().unwrap(), r["active"].as_bool().unwrap())).collect::<Vec<_>>(),
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["version"].as_u64().unwrap(), r["active"].as_bool().unwrap()))
+            .collect::<Vec<_>>(),
         vec![(1, false), (2, true)]
     );
     ok(p, &["model", "use", "1"]);
@@ -616,7 +727,11 @@ fn history_import_and_out_of_time_evaluation() {
     let mut bad = vec!["import", "history", "bad.csv", "--date-format", "%m/%d/%Y"];
     bad.extend(maps[..10].iter().copied());
     let o = fordra(p, &bad);
-    assert!(o.stderr.contains("bad.csv: line 2: column doc date: '13/40/2023' is not a date in the format %m/%d/%Y"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("bad.csv: line 2: column doc date: '13/40/2023' is not a date in the format %m/%d/%Y"),
+        "{}",
+        o.stderr
+    );
 }
 
 /// The demo's customers have hidden payer types the engine never sees. A model trained on the
@@ -626,7 +741,9 @@ fn history_import_and_out_of_time_evaluation() {
 fn demo_lab_finds_the_hidden_payers() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    let d = ok(p, &["demo", "--customers", "500", "--days", "60", "--end", "2026-01-31", "--truth", "truth.csv", "--json"]).json();
+    let d =
+        ok(p, &["demo", "--customers", "500", "--days", "60", "--end", "2026-01-31", "--truth", "truth.csv", "--json"])
+            .json();
     assert!(d["model"].as_str().unwrap().starts_with("Model v1 trained on"), "{d}");
     assert!(d["experiment"]["verdict"].is_string(), "{d}");
     let truth: std::collections::HashMap<String, String> = std::fs::read_to_string(p.join("truth.csv"))
@@ -648,7 +765,8 @@ fn demo_lab_finds_the_hidden_payers() {
     }
     // The planted factors (payment history, credit score) rank first.
     let planted = |f: &str| f.starts_with("prior_") || f == "open_at_issue" || f == "late_trend" || f == "credit_score";
-    let top: Vec<&str> = e["importance"].as_array().unwrap()[..3].iter().map(|i| i["feature"].as_str().unwrap()).collect();
+    let top: Vec<&str> =
+        e["importance"].as_array().unwrap()[..3].iter().map(|i| i["feature"].as_str().unwrap()).collect();
     assert!(top.iter().all(|f| planted(f)), "{top:?}");
 
     // Trained on everything: the riskier the hidden type, the higher the score.
@@ -659,16 +777,29 @@ fn demo_lab_finds_the_hidden_payers() {
         by_type.entry(truth[x["customer"].as_str().unwrap()].as_str()).or_default().push(x["p_late"].as_f64().unwrap());
     }
     let mean = |t: &str| by_type[t].iter().sum::<f64>() / by_type[t].len() as f64;
-    assert!(mean("prompt") < mean("forgetful") && mean("forgetful") < mean("slow") && mean("slow") < mean("distressed").min(mean("defaulter")), "{by_type:?}");
+    assert!(
+        mean("prompt") < mean("forgetful")
+            && mean("forgetful") < mean("slow")
+            && mean("slow") < mean("distressed").min(mean("defaulter")),
+        "{by_type:?}"
+    );
     assert!(mean("prompt") < 0.1 && mean("defaulter") > 0.8, "{by_type:?}");
-    let why = ok(p, &["model", "explain", "--customer", s["scores"][0]["customer"].as_str().unwrap(), "--date", "2026-01-31"]).stdout;
+    let why = ok(
+        p,
+        &["model", "explain", "--customer", s["scores"][0]["customer"].as_str().unwrap(), "--date", "2026-01-31"],
+    )
+    .stdout;
     assert!(why.contains("raises the risk"), "{why}");
 
     // The riskiest customer's segment is explained with the model and its reasons; the demo's
     // runs nudged invoices before due.
     let c = ok(p, &["customer", "show", s["scores"][0]["customer"].as_str().unwrap(), "--json"]).json();
     let reason = c["explanation"]["reason"].as_str().unwrap();
-    assert!(reason.contains("model v2: ") && reason.contains("% likely to pay more than 10 days late (threshold 70 %), mainly: "), "{reason}");
+    assert!(
+        reason.contains("model v2: ")
+            && reason.contains("% likely to pay more than 10 days late (threshold 70 %), mainly: "),
+        "{reason}"
+    );
     assert!(d["nudges"].as_u64().unwrap() > 0, "{d}");
 
     // The forecast spreads every open invoice over the weeks.
@@ -687,21 +818,49 @@ fn demo_lab_finds_the_hidden_payers() {
     assert!(arms[0].as_u64().unwrap() > 0 && arms[1].as_u64().unwrap() > 0, "{list}");
     let rep = ok(p, &["strategy", "report", "early-text", "--date", "2026-01-31", "--horizon", "20", "--json"]).json();
     let d2p = &rep["report"]["challenger"]["days_to_pay"];
-    assert!(d2p["low"].as_f64().unwrap() <= d2p["value"].as_f64().unwrap() && d2p["value"].as_f64().unwrap() <= d2p["high"].as_f64().unwrap(), "{rep}");
+    assert!(
+        d2p["low"].as_f64().unwrap() <= d2p["value"].as_f64().unwrap()
+            && d2p["value"].as_f64().unwrap() <= d2p["high"].as_f64().unwrap(),
+        "{rep}"
+    );
     assert!(ok(p, &["strategy", "report", "early-text", "--date", "2026-01-31"]).stdout.contains("Verdict: "));
 
     // A backtest of the Normal model with its reminder five days earlier.
     let normal = ok(p, &["strategy", "model", "--segment", "normal"]).stdout;
     write(p, "earlier.toml", &normal.replacen("days = 7", "days = 2", 1));
-    let b = ok(p, &["strategy", "backtest", "--segment", "normal", "--model", "earlier.toml", "--date", "2026-01-31", "--horizon", "20", "--json"]).json();
+    let b = ok(
+        p,
+        &[
+            "strategy",
+            "backtest",
+            "--segment",
+            "normal",
+            "--model",
+            "earlier.toml",
+            "--date",
+            "2026-01-31",
+            "--horizon",
+            "20",
+            "--json",
+        ],
+    )
+    .json();
     assert!(b["alternative"]["days_to_pay"].as_f64().unwrap() < b["current"]["days_to_pay"].as_f64().unwrap(), "{b}");
-    assert!(b["alternative"]["letters_per_claim"].as_f64().unwrap() > b["current"]["letters_per_claim"].as_f64().unwrap(), "{b}");
+    assert!(
+        b["alternative"]["letters_per_claim"].as_f64().unwrap() > b["current"]["letters_per_claim"].as_f64().unwrap(),
+        "{b}"
+    );
     // An unlawful challenger is refused; adopting the running one makes it the Normal model.
     write(p, "unlawful.toml", &normal.replacen("payment_days = 10", "payment_days = 3", 2));
-    let o = fordra(p, &["strategy", "challenger", "--name", "x", "--segment", "normal", "--share", "0.2", "--model", "unlawful.toml"]);
+    let o = fordra(
+        p,
+        &["strategy", "challenger", "--name", "x", "--segment", "normal", "--share", "0.2", "--model", "unlawful.toml"],
+    );
     assert!(o.code == 2 && o.stderr.contains("below the legal minimum 8"), "{}", o.stderr);
     ok(p, &["strategy", "adopt", "early-text", "--date", "2026-02-01"]);
-    assert!(ok(p, &["strategy", "model", "--segment", "normal"]).stdout.starts_with("[[step]]\nkind = \"reminder\"\nafter = \"due\"\ndays = 3\n"));
+    assert!(ok(p, &["strategy", "model", "--segment", "normal"])
+        .stdout
+        .starts_with("[[step]]\nkind = \"reminder\"\nafter = \"due\"\ndays = 3\n"));
     assert_eq!(ok(p, &["strategy", "list", "--json"]).json()[0]["outcome"], "adopted");
     assert_eq!(fordra(p, &["strategy", "stop", "early-text"]).code, 2);
     // A challenger added by editing the policy starts an experiment; removing it ends it.
@@ -711,7 +870,11 @@ fn demo_lab_finds_the_hidden_payers() {
     ok(p, &["policy", "set", "with.toml"]);
     write(p, "without.toml", &policy);
     let running = ok(p, &["strategy", "list", "--json"]).json();
-    assert_eq!((running[1]["name"].as_str(), running[1]["outcome"].as_str()), (Some("softer"), Some("running")), "{running}");
+    assert_eq!(
+        (running[1]["name"].as_str(), running[1]["outcome"].as_str()),
+        (Some("softer"), Some("running")),
+        "{running}"
+    );
     ok(p, &["policy", "set", "without.toml"]);
     assert_eq!(ok(p, &["strategy", "list", "--json"]).json()[1]["outcome"], "stopped");
 }
@@ -748,15 +911,24 @@ mod money {
         ok(p, &["creditor", "update", "--iban", "SE4550000000058398257466"]);
         write(p, "n.xml", CAMT);
         let r = ok(p, &["payments", "import", "n.xml", "--json"]).json();
-        let statuses: Vec<&str> = r["payments"].as_array().unwrap().iter().map(|x| x["status"].as_str().unwrap()).collect();
-        assert_eq!(statuses, vec!["partly matched", "partly matched", "partly matched"], "three payments, one EndToEndId: {r}");
+        let statuses: Vec<&str> =
+            r["payments"].as_array().unwrap().iter().map(|x| x["status"].as_str().unwrap()).collect();
+        assert_eq!(
+            statuses,
+            vec!["partly matched", "partly matched", "partly matched"],
+            "three payments, one EndToEndId: {r}"
+        );
         // The same payments in a statement laid out differently (other lines) are the same payments.
-        let moved = CAMT.replace("camt.054.001.02\">", "camt.054.001.02\">\n\n\n").replace("<Ntfctn>", "<Ntfctn><Id>2</Id>");
+        let moved =
+            CAMT.replace("camt.054.001.02\">", "camt.054.001.02\">\n\n\n").replace("<Ntfctn>", "<Ntfctn><Id>2</Id>");
         write(p, "again.xml", &moved);
         let r = ok(p, &["payments", "import", "again.xml", "--json"]).json();
         assert_eq!(r["duplicates"], 3, "{r}");
         // Two payments of 100 for 1001 (5 days late: 10 000 × 0.12 × 5 / 365 = 16.44 interest first).
-        assert_eq!(ok(p, &["claim", "show", "1001", "--json"]).json()["balances"]["principal"].as_str().unwrap(), "9816.44");
+        assert_eq!(
+            ok(p, &["claim", "show", "1001", "--json"]).json()["balances"]["principal"].as_str().unwrap(),
+            "9816.44"
+        );
     }
 
     /// Case 4: KTL rows with a blank archive id were all one payment.
@@ -764,13 +936,27 @@ mod money {
     fn ktl_rows_without_archive_id_are_each_a_payment() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path();
-        ok(p, &["creditor", "add", "--id", "oy", "--name", "Oy", "--jurisdiction", "FI", "--iban", "FI7429501800000014"]);
+        ok(
+            p,
+            &["creditor", "add", "--id", "oy", "--name", "Oy", "--jurisdiction", "FI", "--iban", "FI7429501800000014"],
+        );
         write(p, "c.csv", "id,name,kind\nmatti,Matti,consumer\n");
         write(p, "i.csv", "id,customer_id,issue_date,due_date,amount\n123123,matti,2024-03-01,2024-04-30,500.00\n");
         ok(p, &["import", "customers", "c.csv"]);
         ok(p, &["import", "invoices", "i.csv"]);
-        let rec = |amount: &str| format!("{:<90}", format!("329501800000014240402240402{:<16}{:0>20}{:<12}1 {:0>10}0", "", "1231234", "MATTI", amount));
-        let file = format!("{:<90}\n{}\n{}\n{:<90}\n", "0240402000001", rec("10000"), rec("10000"), format!("9{:0>6}{:0>11}{:0>6}{:0>11}", 2, 20000, 0, 0));
+        let rec = |amount: &str| {
+            format!(
+                "{:<90}",
+                format!("329501800000014240402240402{:<16}{:0>20}{:<12}1 {:0>10}0", "", "1231234", "MATTI", amount)
+            )
+        };
+        let file = format!(
+            "{:<90}\n{}\n{}\n{:<90}\n",
+            "0240402000001",
+            rec("10000"),
+            rec("10000"),
+            format!("9{:0>6}{:0>11}{:0>6}{:0>11}", 2, 20000, 0, 0)
+        );
         write(p, "v.ktl", &file);
         let r = ok(p, &["payments", "import", "v.ktl", "--json"]).json();
         assert_eq!((r["matched"].as_u64(), r["duplicates"].as_u64()), (Some(0), Some(0)), "{r}");
@@ -784,7 +970,11 @@ mod money {
         let dir = setup();
         let p = dir.path();
         let sample = super::sample();
-        fails(p, &["payments", "import", &sample], "the payments are to account 9912346, which is not creditor 'acme''s (bankgiro 5050-1055");
+        fails(
+            p,
+            &["payments", "import", &sample],
+            "the payments are to account 9912346, which is not creditor 'acme''s (bankgiro 5050-1055",
+        );
     }
 
     /// Cases 9 and 11: a policy of 100 000 000-day steps made every run panic; a law file with a
@@ -801,7 +991,11 @@ mod money {
         fails(p, &["report", "dso", "--window", "100000000"], "--window: 100000000 is outside 1..3650");
         let law = ok(p, &["law", "export"]).stdout;
         write(p, "law.toml", &law.replacen("max = \"60.00\"", "max = \"1000000000000000.00\"", 1));
-        fails(p, &["--law", "law.toml", "run", "--date", "2024-03-22"], "law tables law.toml: SE: fee reminder from 2013-03-16: cap");
+        fails(
+            p,
+            &["--law", "law.toml", "run", "--date", "2024-03-22"],
+            "law tables law.toml: SE: fee reminder from 2013-03-16: cap",
+        );
         write(p, "typo.toml", &law.replacen("requires_agreement", "requires_agrement", 1));
         fails(p, &["--law", "typo.toml", "law", "show"], "unknown field `requires_agrement`");
     }
@@ -819,8 +1013,14 @@ mod money {
         assert!(r["actions"].as_i64().unwrap() > 0);
         ok(p, &["run", "--date", "2024-04-05"]);
         let c = ok(p, &["claim", "show", "1001", "--json"]).json();
-        assert!(c["timeline"].as_array().unwrap().iter().any(|e| e["event"].as_str().unwrap().ends_with("(reverted)")), "{c}");
-        assert!(c["balances"]["interest"].as_str().unwrap().parse::<f64>().unwrap() < 100.0, "no 36 years of interest: {c}");
+        assert!(
+            c["timeline"].as_array().unwrap().iter().any(|e| e["event"].as_str().unwrap().ends_with("(reverted)")),
+            "{c}"
+        );
+        assert!(
+            c["balances"]["interest"].as_str().unwrap().parse::<f64>().unwrap() < 100.0,
+            "no 36 years of interest: {c}"
+        );
     }
 
     /// Case 12 and idempotence: the same pause with a plan fee twice charges once.
@@ -857,10 +1057,28 @@ mod money {
     fn creditors_and_databases_are_never_made_up() {
         let dir = setup();
         let p = dir.path();
-        let again =
-            ok(p, &["creditor", "add", "--id", "acme", "--name", "Acme AB", "--jurisdiction", "SE", "--reminder-fee-agreed", "--bankgiro", "5050-1055"]);
+        let again = ok(
+            p,
+            &[
+                "creditor",
+                "add",
+                "--id",
+                "acme",
+                "--name",
+                "Acme AB",
+                "--jurisdiction",
+                "SE",
+                "--reminder-fee-agreed",
+                "--bankgiro",
+                "5050-1055",
+            ],
+        );
         assert!(again.stdout.contains("already exists, unchanged"), "{}", again.stdout);
-        fails(p, &["creditor", "add", "--id", "acme", "--name", "Acme Oy", "--jurisdiction", "FI"], "creditor 'acme' already exists (Acme AB, SE law, SEK)");
+        fails(
+            p,
+            &["creditor", "add", "--id", "acme", "--name", "Acme Oy", "--jurisdiction", "FI"],
+            "creditor 'acme' already exists (Acme AB, SE law, SEK)",
+        );
         fails(p, &["creditor", "update", "--jurisdiction", "FI"], "its jurisdiction and currency cannot change");
         fails(p, &["--creditor", "ghost", "report", "aging"], "no creditor 'ghost'");
         fails(p, &["--db", "fordar.db", "report", "aging"], "no database at fordar.db");
@@ -887,7 +1105,11 @@ mod money {
         let mut r = csv::Reader::from_reader(csv.as_bytes());
         for rec in r.records() {
             for cell in rec.unwrap().iter() {
-                assert!(!(cell.starts_with(['=', '+', '@', '\t', '\r']) || cell.starts_with('-') && cell.parse::<f64>().is_err()), "{cell}");
+                assert!(
+                    !(cell.starts_with(['=', '+', '@', '\t', '\r'])
+                        || cell.starts_with('-') && cell.parse::<f64>().is_err()),
+                    "{cell}"
+                );
             }
         }
     }
@@ -929,7 +1151,10 @@ mod law {
     fn collector_and_danish_tables_show_in_law_show_and_creditor_add() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path();
-        let o = fordra(p, &["creditor", "add", "--id", "fi", "--name", "Oy", "--jurisdiction", "FI", "--collector", "agency"]);
+        let o = fordra(
+            p,
+            &["creditor", "add", "--id", "fi", "--name", "Oy", "--jurisdiction", "FI", "--collector", "agency"],
+        );
         assert!(o.code == 2 && o.stderr.contains("needs [agency]"), "{}", o.stderr);
         let c = ok(
             p,
@@ -956,7 +1181,13 @@ mod law {
         assert_eq!(c["agency"]["licence"], "ESAVI/1/2024");
         assert!(ok(p, &["--creditor", "fi", "policy", "show"]).stdout.contains("collector = \"agency\""));
         let fi = ok(p, &["law", "show", "--jurisdiction", "FI"]).stdout;
-        assert!(fi.contains("sender") && fi.contains("own") && fi.contains("agency") && fi.contains("Total cost cap per claim"), "{fi}");
+        assert!(
+            fi.contains("sender")
+                && fi.contains("own")
+                && fi.contains("agency")
+                && fi.contains("Total cost cap per claim"),
+            "{fi}"
+        );
         let dk = ok(p, &["law", "show", "--jurisdiction", "DK"]).stdout;
         assert!(dk.contains("Denmark (DKK)") && dk.contains("100.00") && dk.contains("310.00 DKK"), "{dk}");
         // FIK +71: base 4711 → 00000000004711 and Luhn from the right: 1×2 + 1 + 7×2 (=1+4) + 4 = 12 → 8.
@@ -968,20 +1199,65 @@ mod law {
     fn quotes_follow_the_law_of_the_debtor() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path();
-        let o = fordra(p, &["quote", "--jurisdiction", "EU", "--debtor", "consumer", "--principal", "100", "--due", "2025-01-31", "--as-of", "2025-03-02"]);
+        let o = fordra(
+            p,
+            &[
+                "quote",
+                "--jurisdiction",
+                "EU",
+                "--debtor",
+                "consumer",
+                "--principal",
+                "100",
+                "--due",
+                "2025-01-31",
+                "--as-of",
+                "2025-03-02",
+            ],
+        );
         assert!(o.code == 2 && o.stderr.contains("between businesses only"), "{}", o.stderr);
         // Directive art. 2(7): 3.15 + 8 = 11.15 % unrounded; 10 000 € × 0.1115 × 30 / 365 = 91.64,
         // and the €40 owed without any step.
-        let q =
-            ok(p, &["quote", "--jurisdiction", "EU", "--debtor", "business", "--principal", "10000", "--due", "2025-01-31", "--as-of", "2025-03-02", "--json"])
-                .json();
+        let q = ok(
+            p,
+            &[
+                "quote",
+                "--jurisdiction",
+                "EU",
+                "--debtor",
+                "business",
+                "--principal",
+                "10000",
+                "--due",
+                "2025-01-31",
+                "--as-of",
+                "2025-03-02",
+                "--json",
+            ],
+        )
+        .json();
         assert_eq!(q["interest"], "91.64");
         assert_eq!(q["fees"][0]["kind"], "late_compensation");
         assert_eq!(q["total"], "10131.64");
         // Norway: 1/366 a day in 2024 — 10 000 NOK due 2024-02-01, 30 days at 12.50 %: 102.46.
-        let n =
-            ok(p, &["quote", "--jurisdiction", "NO", "--debtor", "consumer", "--principal", "10000", "--due", "2024-02-01", "--as-of", "2024-03-02", "--json"])
-                .json();
+        let n = ok(
+            p,
+            &[
+                "quote",
+                "--jurisdiction",
+                "NO",
+                "--debtor",
+                "consumer",
+                "--principal",
+                "10000",
+                "--due",
+                "2024-02-01",
+                "--as-of",
+                "2024-03-02",
+                "--json",
+            ],
+        )
+        .json();
         assert_eq!(n["interest"], "102.46");
         // Norway 2026: an agency's light fee for 1 000 NOK is 0.35 × 750 = 262.50; the creditor's
         // own demand 3/20 × 750 = 112.50.
@@ -1019,7 +1295,11 @@ mod law {
         ok(p, &["import", "customers", "c.csv"]);
         write(p, "i.csv", "id,customer_id,issue_date,due_date,amount\ni1,b1,2026-02-01,2026-03-02,100.00\ni2,c1,2026-02-01,2026-03-02,100.00\n");
         let o = fordra(p, &["import", "invoices", "i.csv"]);
-        assert!(o.code == 2 && o.stderr.contains("line 3") && o.stderr.contains("between businesses only"), "{}", o.stderr);
+        assert!(
+            o.code == 2 && o.stderr.contains("line 3") && o.stderr.contains("between businesses only"),
+            "{}",
+            o.stderr
+        );
         assert_eq!(fordra(p, &["claim", "show", "i1"]).code, 2, "nothing from the file is stored");
     }
 
@@ -1045,7 +1325,14 @@ mod law {
         ok(p, &["import", "invoices", "i.csv"]);
         let r = ok(p, &["run", "--date", "2026-03-09", "--allow-future", "--json"]).json();
         let fee = |claim: &str| {
-            r["actions"].as_array().unwrap().iter().filter(|a| a["claim"] == claim).map(|a| a["fee"].as_str().unwrap().to_string()).next().unwrap_or_default()
+            r["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["claim"] == claim)
+                .map(|a| a["fee"].as_str().unwrap().to_string())
+                .next()
+                .unwrap_or_default()
         };
         // The Normal model's reminder at due + 7, grouped into one letter per debtor: c1's
         // letter (i4 first, the older due date, then i1) carries one 60 SEK fee.

@@ -20,7 +20,14 @@ fn terms(law: &Jurisdiction) -> Terms<'_> {
 }
 
 fn claim(id: &str, due: &str, principal: i64) -> ClaimFact {
-    ClaimFact { id: id.into(), currency: Currency::SEK, issue: d(due) - chrono::Duration::days(30), due: d(due), demand: None, principal }
+    ClaimFact {
+        id: id.into(),
+        currency: Currency::SEK,
+        issue: d(due) - chrono::Duration::days(30),
+        due: d(due),
+        demand: None,
+        principal,
+    }
 }
 
 fn pay(id: &str, claim: &str, date: &str, amount: i64) -> PaymentFact {
@@ -119,7 +126,11 @@ fn credit_pays_the_next_claim_and_a_reversal_takes_it_back() {
     let s = settle(terms(&law), &facts);
     assert_eq!(balance(&s, "b").total(), 80_000, "the credit it gave to b is taken back");
     assert_eq!(balance(&s, "a").principal, 100_000);
-    assert_eq!(balance(&s, "a").interest, 0, "interest accrues again from the reversal, posted at the next step or payment");
+    assert_eq!(
+        balance(&s, "a").interest,
+        0,
+        "interest accrues again from the reversal, posted at the next step or payment"
+    );
     assert!(s.credit.is_empty());
 }
 
@@ -156,7 +167,14 @@ fn letter_fee_moves_to_the_first_open_invoice_of_the_letter() {
         claims: vec![claim("a", "2024-03-15", 100_000), claim("b", "2024-03-15", 200_000)],
         payments: vec![pay("p1", "a", "2024-03-14", 100_000)],
         steps: vec![
-            step("a", 1, "2024-03-22", StepKind::Reminder, &[(FeeKind::Reminder, 6000)], Some("c/2024-03-22/reminder/letter")),
+            step(
+                "a",
+                1,
+                "2024-03-22",
+                StepKind::Reminder,
+                &[(FeeKind::Reminder, 6000)],
+                Some("c/2024-03-22/reminder/letter"),
+            ),
             step("b", 1, "2024-03-22", StepKind::Reminder, &[], Some("c/2024-03-22/reminder/letter")),
         ],
         ..Default::default()
@@ -164,7 +182,10 @@ fn letter_fee_moves_to_the_first_open_invoice_of_the_letter() {
     let s = settle(terms(&law), &facts);
     assert_eq!(balance(&s, "a").total(), 0);
     assert_eq!(balance(&s, "b").fees, 6000);
-    assert!(s.steps.iter().any(|o| o.claim == "b" && o.note.as_deref().is_some_and(|n| n.contains("carries the letter's reminder fee"))));
+    assert!(s
+        .steps
+        .iter()
+        .any(|o| o.claim == "b" && o.note.as_deref().is_some_and(|n| n.contains("carries the letter's reminder fee"))));
 }
 
 #[test]
@@ -172,7 +193,14 @@ fn paused_claim_keeps_no_fee_and_plan_fee_is_charged_once() {
     let law = se();
     let pause = |id: i64, from: &str, fee: Option<i64>| PauseFact {
         claim: Some("a".into()),
-        pause: Pause { id, kind: PauseKind::PaymentPlan, from: d(from), until: Some(d("2024-06-30")), ended: None, reason: "plan".into() },
+        pause: Pause {
+            id,
+            kind: PauseKind::PaymentPlan,
+            from: d(from),
+            until: Some(d("2024-06-30")),
+            ended: None,
+            reason: "plan".into(),
+        },
         plan_fee: fee.map(|a| FeeLine { kind: FeeKind::PaymentPlan, amount: a, basis: "1981:739 4 § p.3".into() }),
     };
     let facts = CustomerFacts {
@@ -236,7 +264,14 @@ fn corrections_append_only_the_difference() {
     let held: Vec<Held> = before
         .postings
         .iter()
-        .map(|p| Held { claim: p.claim.clone(), date: p.date, kind: p.kind, component: p.component, amount: p.amount, reference: p.cause.clone() })
+        .map(|p| Held {
+            claim: p.claim.clone(),
+            date: p.date,
+            kind: p.kind,
+            component: p.component,
+            amount: p.amount,
+            reference: p.cause.clone(),
+        })
         .collect();
     assert!(corrections(&held, &before.postings, "again").is_empty(), "nothing new: nothing to append");
     // A payment dated before the reminder arrives afterwards and settles the claim.
@@ -273,7 +308,14 @@ fn arb_facts() -> impl Strategy<Value = CustomerFacts> {
             .enumerate()
             .map(|(i, (off, p))| {
                 let due = base + chrono::Duration::days(*off);
-                ClaimFact { id: format!("c{i}"), currency: Currency::SEK, issue: due - chrono::Duration::days(20), due, demand: None, principal: *p }
+                ClaimFact {
+                    id: format!("c{i}"),
+                    currency: Currency::SEK,
+                    issue: due - chrono::Duration::days(20),
+                    due,
+                    demand: None,
+                    principal: *p,
+                }
             })
             .collect();
         let n = cl.len();
@@ -300,13 +342,25 @@ fn arb_facts() -> impl Strategy<Value = CustomerFacts> {
                 seqs[c] += 1;
                 let date = base + chrono::Duration::days(*off + 10 * i64::from(seqs[c]));
                 let letter = grouped.then(|| format!("g/{date}"));
-                step(&format!("c{c}"), seqs[c], &date.to_string(), StepKind::Reminder, &[(FeeKind::Reminder, *fee)], letter.as_deref())
+                step(
+                    &format!("c{c}"),
+                    seqs[c],
+                    &date.to_string(),
+                    StepKind::Reminder,
+                    &[(FeeKind::Reminder, *fee)],
+                    letter.as_deref(),
+                )
             })
             .collect();
         let refunds = refunds
             .iter()
             .enumerate()
-            .map(|(i, (off, a))| RefundFact { id: format!("r{i}"), date: base + chrono::Duration::days(*off), amount: *a, currency: Currency::SEK })
+            .map(|(i, (off, a))| RefundFact {
+                id: format!("r{i}"),
+                date: base + chrono::Duration::days(*off),
+                amount: *a,
+                currency: Currency::SEK,
+            })
             .collect();
         CustomerFacts { claims: cl, payments, steps, pauses: vec![], refunds }
     })

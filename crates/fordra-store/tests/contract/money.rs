@@ -20,7 +20,11 @@ fn ledger_of(s: &mut Store, claims: &[&str]) -> Vec<String> {
         for e in s.ledger("acme", c).unwrap() {
             *sums.entry((e.kind, e.component)).or_default() += e.amount;
         }
-        out.push(format!("{c}: {:?} {:?}", sums.into_iter().filter(|(_, v)| *v != 0).collect::<Vec<_>>(), s.claim("acme", c).unwrap().status));
+        out.push(format!(
+            "{c}: {:?} {:?}",
+            sums.into_iter().filter(|(_, v)| *v != 0).collect::<Vec<_>>(),
+            s.claim("acme", c).unwrap().status
+        ));
     }
     out
 }
@@ -40,7 +44,12 @@ fn bank(key: &str, date: &str, amount: i64, refs: &[&str]) -> Incoming {
     }
 }
 
-fn import(s: &mut Store, law: &LawBook, name: &str, items: Vec<FileItem>) -> Result<fordra_store::BankImport, StoreError> {
+fn import(
+    s: &mut Store,
+    law: &LawBook,
+    name: &str,
+    items: Vec<FileItem>,
+) -> Result<fordra_store::BankImport, StoreError> {
     s.import_bank_payments("acme", law, "test", name, name, &mut items.into_iter().map(Ok), false)
 }
 
@@ -146,13 +155,29 @@ both!(the_same_run_twice_changes_nothing);
 /// also inside one file. Now it is refused, naming the line; the same payment again is a duplicate.
 fn a_reused_payment_id_with_other_data_is_refused(url: &str) {
     let (mut s, law) = setup(url);
-    s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None), inv(3, "b", "normal", "2024-04-01", 100_000, None)], "i.csv")
-        .unwrap();
-    let e = s.book_payments("acme", &law, &[pay(2, "p1", "a", "2024-04-02", 500), pay(3, "p1", "a", "2024-04-02", 700)], "in.csv").unwrap_err().to_string();
+    s.import_invoices(
+        "acme",
+        &law,
+        &[inv(2, "a", "normal", "2024-04-01", 100_000, None), inv(3, "b", "normal", "2024-04-01", 100_000, None)],
+        "i.csv",
+    )
+    .unwrap();
+    let e = s
+        .book_payments(
+            "acme",
+            &law,
+            &[pay(2, "p1", "a", "2024-04-02", 500), pay(3, "p1", "a", "2024-04-02", 700)],
+            "in.csv",
+        )
+        .unwrap_err()
+        .to_string();
     assert_eq!(e, "in.csv: line 3: column id: payment 'p1' is already on line 2 of this file with other data (invoice a, amount 5.00, date 2024-04-02)");
     s.book_payments("acme", &law, &[pay(2, "p1", "a", "2024-04-02", 500)], "one.csv").unwrap();
     let e = s.book_payments("acme", &law, &[pay(2, "p1", "b", "2024-04-02", 500)], "two.csv").unwrap_err().to_string();
-    assert!(e.starts_with("two.csv: line 2: column id: payment 'p1' was already booked with other data (invoice a,"), "{e}");
+    assert!(
+        e.starts_with("two.csv: line 2: column id: payment 'p1' was already booked with other data (invoice a,"),
+        "{e}"
+    );
     let dup = s.book_payments("acme", &law, &[pay(2, "p1", "a", "2024-04-02", 500)], "three.csv").unwrap();
     assert_eq!(dup[0].status, "duplicate");
     // The same through a bank file: a key seen with another fingerprint is refused.
@@ -233,7 +258,11 @@ fn a_payment_in_another_currency_is_never_booked(url: &str) {
     assert_eq!(total(&mut s, "a"), 100_000);
     let mut eur = pay(2, "p1", "a", "2024-04-02", 100_000);
     eur.currency = fordra_core::money::Currency::EUR;
-    assert!(s.book_payments("acme", &law, &[eur], "x.csv").unwrap_err().to_string().contains("payment in EUR for an invoice in SEK"));
+    assert!(s
+        .book_payments("acme", &law, &[eur], "x.csv")
+        .unwrap_err()
+        .to_string()
+        .contains("payment in EUR for an invoice in SEK"));
     let key = s.unmatched_payments("acme").unwrap()[0].key.clone();
     assert!(s.assign_payment("acme", &law, &key, "a").unwrap_err().to_string().contains("is in EUR, claim a in SEK"));
 }
@@ -243,13 +272,18 @@ both!(a_payment_in_another_currency_is_never_booked);
 /// a payment dated 9999 posted 797 854.79 of interest on 1 000. Both are refused at the store too.
 fn absurd_amounts_and_dates_are_refused(url: &str) {
     let (mut s, law) = setup(url);
-    let e = s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", i64::MAX, None)], "i.csv").unwrap_err().to_string();
+    let e = s
+        .import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", i64::MAX, None)], "i.csv")
+        .unwrap_err()
+        .to_string();
     assert_eq!(e, "i.csv: line 2: column amount: 92233720368547758.07 is above the limit 10000000000.00");
     s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None)], "i.csv").unwrap();
-    let e = s.book_payments("acme", &law, &[pay(2, "p1", "a", "9999-01-01", 100_000)], "p.csv").unwrap_err().to_string();
+    let e =
+        s.book_payments("acme", &law, &[pay(2, "p1", "a", "9999-01-01", 100_000)], "p.csv").unwrap_err().to_string();
     assert_eq!(e, "p.csv: line 2: column date: 9999-01-01 is outside 2000-01-01..2099-12-31");
     // today is 2024-06-30 in these tests: a payment dated in 2062 has not happened.
-    let e = s.book_payments("acme", &law, &[pay(2, "p1", "a", "2062-11-24", 100_000)], "p.csv").unwrap_err().to_string();
+    let e =
+        s.book_payments("acme", &law, &[pay(2, "p1", "a", "2062-11-24", 100_000)], "p.csv").unwrap_err().to_string();
     assert_eq!(e, "p.csv: line 2: column date: 2062-11-24 is more than 7 days after today (2024-06-30)");
     assert_eq!(total(&mut s, "a"), 100_000);
 }
@@ -266,7 +300,11 @@ fn a_run_in_the_future_is_refused_and_the_latest_run_can_be_reverted(url: &str) 
     let e = s.run_day("acme", &law, d("2062-11-24"), false).unwrap_err().to_string();
     assert!(e.starts_with("run date: 2062-11-24 is more than 7 days after today (2024-06-30)"), "{e}");
     s.run_day_with("acme", &law, d("2062-11-24"), false, true).unwrap();
-    assert!(s.run_day("acme", &law, d("2024-06-30"), false).unwrap_err().to_string().contains("a run for 2062-11-24 is already recorded"));
+    assert!(s
+        .run_day("acme", &law, d("2024-06-30"), false)
+        .unwrap_err()
+        .to_string()
+        .contains("a run for 2062-11-24 is already recorded"));
     let e = s.revert_run("acme", &law, d("2024-04-08"), "wrong date").unwrap_err().to_string();
     assert_eq!(e, "the latest run is 2062-11-24: only the latest run can be reverted");
     let r = s.revert_run("acme", &law, d("2062-11-24"), "typo: 2026 was meant").unwrap();
@@ -277,11 +315,9 @@ fn a_run_in_the_future_is_refused_and_the_latest_run_can_be_reverted(url: &str) 
     // Real runs go on; the next step gets a new number.
     let r = s.run_day("acme", &law, d("2024-04-20"), false).unwrap();
     assert_eq!((r.actions[0].kind, r.actions[0].seq), (fordra_core::domain::StepKind::Collection, 3));
-    assert!(s
-        .audit_log("acme")
-        .unwrap()
-        .iter()
-        .any(|(subject, event, detail)| subject == "run:2062-11-24" && event == "reverted" && detail == "typo: 2026 was meant"));
+    assert!(s.audit_log("acme").unwrap().iter().any(|(subject, event, detail)| subject == "run:2062-11-24"
+        && event == "reverted"
+        && detail == "typo: 2026 was meant"));
 }
 both!(a_run_in_the_future_is_refused_and_the_latest_run_can_be_reverted);
 
@@ -290,14 +326,39 @@ fn the_same_pause_twice_charges_once(url: &str) {
     let (mut s, law) = setup(url);
     s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None)], "i.csv").unwrap();
     let add = |s: &mut Store| {
-        s.add_pause("acme", &law, Some("a"), None, PauseKind::PaymentPlan, d("2024-04-05"), Some(d("2024-06-30")), "three instalments", true, None).unwrap()
+        s.add_pause(
+            "acme",
+            &law,
+            Some("a"),
+            None,
+            PauseKind::PaymentPlan,
+            d("2024-04-05"),
+            Some(d("2024-06-30")),
+            "three instalments",
+            true,
+            None,
+        )
+        .unwrap()
     };
     let first = add(&mut s);
     assert_eq!(first.1, 17000, "SE payment plan fee cap, 1981:739 4 § p.3");
     assert_eq!(add(&mut s), first, "the same pause, the same fee, nothing new");
     assert_eq!(s.pauses("acme").unwrap().len(), 1);
     // A second plan on the same claim carries no second fee.
-    let (_, fee) = s.add_pause("acme", &law, Some("a"), None, PauseKind::PaymentPlan, d("2024-05-05"), Some(d("2024-07-30")), "new plan", true, None).unwrap();
+    let (_, fee) = s
+        .add_pause(
+            "acme",
+            &law,
+            Some("a"),
+            None,
+            PauseKind::PaymentPlan,
+            d("2024-05-05"),
+            Some(d("2024-07-30")),
+            "new plan",
+            true,
+            None,
+        )
+        .unwrap();
     assert_eq!(fee, 0);
     assert_eq!(s.balances("acme", "a", NaiveDate::MAX).unwrap().fees, 17000);
 }
@@ -316,10 +377,16 @@ fn an_existing_creditor_is_never_overwritten(url: &str) {
     s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None)], "i.csv").unwrap();
     let change = fordra_store::CreditorChange { jurisdiction: Some(JurisdictionCode::FI), ..Default::default() };
     assert!(matches!(s.update_creditor("acme", &change), Err(StoreError::Conflict(_))));
-    let change = fordra_store::CreditorChange { name: Some("Acme Sverige AB".into()), bankgiro: Some("5050-1055".into()), ..Default::default() };
+    let change = fordra_store::CreditorChange {
+        name: Some("Acme Sverige AB".into()),
+        bankgiro: Some("5050-1055".into()),
+        ..Default::default()
+    };
     assert_eq!(s.update_creditor("acme", &change).unwrap().name, "Acme Sverige AB");
     assert_eq!(s.creditor("acme").unwrap().jurisdiction, JurisdictionCode::SE);
-    assert!(matches!(s.run_day("ghost", &law, d("2024-04-02"), false), Err(e @ StoreError::NotFound { .. }) if e.to_string() == "no creditor 'ghost'"));
+    assert!(
+        matches!(s.run_day("ghost", &law, d("2024-04-02"), false), Err(e @ StoreError::NotFound { .. }) if e.to_string() == "no creditor 'ghost'")
+    );
 }
 both!(an_existing_creditor_is_never_overwritten);
 
@@ -327,7 +394,9 @@ both!(an_existing_creditor_is_never_overwritten);
 fn a_missing_database_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("typo.db").display().to_string();
-    assert!(matches!(Store::open(&path), Err(e @ StoreError::NotFound { .. }) if e.to_string().starts_with("no database at")));
+    assert!(
+        matches!(Store::open(&path), Err(e @ StoreError::NotFound { .. }) if e.to_string().starts_with("no database at"))
+    );
     assert!(!dir.path().join("typo.db").exists(), "nothing created");
     drop(Store::create(&path).unwrap());
     assert!(Store::open(&path).is_ok());
@@ -339,7 +408,8 @@ fn an_assigned_payment_pays_the_claim(url: &str) {
     let (mut s, law) = setup(url);
     s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-03-15", 100_000, None)], "i.csv").unwrap();
     s.run_day("acme", &law, d("2024-03-22"), false).unwrap();
-    let r = import(&mut s, &law, "f1", vec![FileItem::Payment(bank("k1", "2024-03-28", 100_000, &["nothing"]))]).unwrap();
+    let r =
+        import(&mut s, &law, "f1", vec![FileItem::Payment(bank("k1", "2024-03-28", 100_000, &["nothing"]))]).unwrap();
     assert_eq!(r.payments[0].status, "unmatched");
     let open = total(&mut s, "a");
     assert!(open > 100_000, "reminder fee and interest: {open}");
@@ -347,7 +417,11 @@ fn an_assigned_payment_pays_the_claim(url: &str) {
     assert_eq!(a.status, "partly matched");
     assert_eq!(s.customer_credit("acme", "normal").unwrap(), 0, "nothing went to credit");
     assert!(total(&mut s, "a") > 0 && total(&mut s, "a") < 10_000, "{}", total(&mut s, "a"));
-    assert_eq!(s.assign_payment("acme", &law, "k1", "a").unwrap().status, "assigned", "assigning again changes nothing");
+    assert_eq!(
+        s.assign_payment("acme", &law, "k1", "a").unwrap().status,
+        "assigned",
+        "assigning again changes nothing"
+    );
     // A payment dated before the invoice counts from the invoice date: a prepayment.
     s.import_invoices("acme", &law, &[inv(3, "b", "firm", "2024-05-15", 50_000, None)], "j.csv").unwrap();
     import(&mut s, &law, "f2", vec![FileItem::Payment(bank("k2", "2024-04-01", 50_000, &["nothing"]))]).unwrap();
@@ -360,9 +434,21 @@ both!(an_assigned_payment_pays_the_claim);
 /// A leftover below the tolerance is written off; a credit can be refunded.
 fn leftovers_are_written_off_and_credit_refunded(url: &str) {
     let (mut s, law) = setup(url);
-    s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-03-15", 100_000, None), inv(3, "b", "firm", "2024-03-15", 100_000, None)], "i.csv").unwrap();
+    s.import_invoices(
+        "acme",
+        &law,
+        &[inv(2, "a", "normal", "2024-03-15", 100_000, None), inv(3, "b", "firm", "2024-03-15", 100_000, None)],
+        "i.csv",
+    )
+    .unwrap();
     // 999.50 paid on the due date: 0.50 left, below 1 SEK: written off, never dunned.
-    s.book_payments("acme", &law, &[pay(2, "p1", "a", "2024-03-15", 99_950), pay(3, "p2", "b", "2024-03-10", 130_000)], "bank.csv").unwrap();
+    s.book_payments(
+        "acme",
+        &law,
+        &[pay(2, "p1", "a", "2024-03-15", 99_950), pay(3, "p2", "b", "2024-03-10", 130_000)],
+        "bank.csv",
+    )
+    .unwrap();
     assert_eq!(s.claim("acme", "a").unwrap().status, fordra_core::domain::ClaimStatus::Paid);
     let w = s.ledger("acme", "a").unwrap().into_iter().find(|e| e.kind == "write_off").unwrap();
     assert_eq!((w.amount, w.date), (-50, d("2024-03-15")));
@@ -381,10 +467,18 @@ fn both_databases_refuse_the_same_values(url: &str) {
     let (mut s, _) = setup(url);
     let nul = s.upsert_customers("acme", &[cust("a\0b", DebtorKind::Consumer, false, None)]).unwrap_err().to_string();
     assert_eq!(nul, "customer id: contains the control character U+0000");
-    let long = s.upsert_customers("acme", &[cust(&"x".repeat(1_000_000), DebtorKind::Consumer, false, None)]).unwrap_err().to_string();
+    let long = s
+        .upsert_customers("acme", &[cust(&"x".repeat(1_000_000), DebtorKind::Consumer, false, None)])
+        .unwrap_err()
+        .to_string();
     assert_eq!(long, "customer id: 1000000 characters, at most 64 allowed");
-    let twice =
-        s.upsert_customers("acme", &[cust("k", DebtorKind::Consumer, false, None), cust("k", DebtorKind::Business, false, None)]).unwrap_err().to_string();
+    let twice = s
+        .upsert_customers(
+            "acme",
+            &[cust("k", DebtorKind::Consumer, false, None), cust("k", DebtorKind::Business, false, None)],
+        )
+        .unwrap_err()
+        .to_string();
     assert_eq!(twice, "customer 'k' appears twice (rows 1 and 2)");
 }
 both!(both_databases_refuse_the_same_values);
@@ -399,7 +493,14 @@ fn every_item_of_a_bank_file_is_accounted_for(url: &str) {
     let items = vec![
         FileItem::Payment(bank("k1", "2024-04-02", 60_000, &["10013"])),
         FileItem::Payment(bank("k2", "2024-04-02", 7_000, &["99999"])),
-        FileItem::Refused { key: "k3".into(), line: 3, date: d("2024-04-02"), amount: -5_000, currency: "SEK".into(), reason: "deduction".into() },
+        FileItem::Refused {
+            key: "k3".into(),
+            line: 3,
+            date: d("2024-04-02"),
+            amount: -5_000,
+            currency: "SEK".into(),
+            reason: "deduction".into(),
+        },
         FileItem::Payment(bank("k1", "2024-04-02", 60_000, &["10013"])),
     ];
     let r = import(&mut s, &law, "f1", items).unwrap();
@@ -407,6 +508,9 @@ fn every_item_of_a_bank_file_is_accounted_for(url: &str) {
     let count: usize = r.totals.iter().map(|t| t.count).sum();
     assert_eq!((count, sum), (4, 60_000 + 7_000 - 5_000 + 60_000));
     assert_eq!(r.file_total, vec![("SEK".to_string(), sum)]);
-    assert_eq!(r.payments.iter().map(|p| p.status.as_str()).collect::<Vec<_>>(), vec!["partly matched", "unmatched", "refused", "duplicate"]);
+    assert_eq!(
+        r.payments.iter().map(|p| p.status.as_str()).collect::<Vec<_>>(),
+        vec!["partly matched", "unmatched", "refused", "duplicate"]
+    );
 }
 both!(every_item_of_a_bank_file_is_accounted_for);

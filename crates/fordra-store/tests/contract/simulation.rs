@@ -122,11 +122,22 @@ fn fingerprint(s: &mut Store) -> String {
 impl Sim {
     fn new(url: &str, seed: u64) -> Sim {
         let (mut s, law) = setup(url);
-        let customers: Vec<_> = CUSTOMERS.iter().map(|(id, k)| cust(id, *k, false, Some(if *id == "s3" { 20 } else { 70 }))).collect();
+        let customers: Vec<_> =
+            CUSTOMERS.iter().map(|(id, k)| cust(id, *k, false, Some(if *id == "s3" { 20 } else { 70 }))).collect();
         s.upsert_customers("acme", &customers).unwrap();
         let day = d("2024-03-01");
         s.set_today(day);
-        Sim { rng: ChaCha8Rng::seed_from_u64(seed), s, law, day, claims: vec![], files: 0, payments: 0, booked: vec![], facts: vec![] }
+        Sim {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            s,
+            law,
+            day,
+            claims: vec![],
+            files: 0,
+            payments: 0,
+            booked: vec![],
+            facts: vec![],
+        }
     }
 
     fn claim(&mut self) -> Option<(String, String, i64)> {
@@ -148,7 +159,10 @@ impl Sim {
                 let due = self.day + Duration::days(self.rng.gen_range(5..30));
                 let mut row = inv(2, &format!("c{n:03}"), customer, &due.to_string(), amount, None);
                 row.issue_date = self.day;
-                row.reference = Some(fordra_core::reference::make(fordra_core::reference::Scheme::SeOcr, &format!("{}", 5000 + n)).unwrap());
+                row.reference = Some(
+                    fordra_core::reference::make(fordra_core::reference::Scheme::SeOcr, &format!("{}", 5000 + n))
+                        .unwrap(),
+                );
                 self.s.import_invoices("acme", &self.law, std::slice::from_ref(&row), &format!("inv{n}.csv")).unwrap();
                 self.claims.push((row.id.clone(), customer.to_string(), amount));
                 (format!("invoice {} due {due}", row.id), Some(Fact::Invoice(row)))
@@ -194,7 +208,8 @@ impl Sim {
                     let reference = if self.rng.gen_bool(0.15) {
                         "999999".to_string()
                     } else {
-                        fordra_core::reference::make(fordra_core::reference::Scheme::SeOcr, &format!("{}", 5000 + n)).unwrap()
+                        fordra_core::reference::make(fordra_core::reference::Scheme::SeOcr, &format!("{}", 5000 + n))
+                            .unwrap()
                     };
                     let date = self.day - Duration::days(self.rng.gen_range(0..10));
                     items.push(FileItem::Payment(Incoming {
@@ -212,10 +227,26 @@ impl Sim {
                 }
                 if !self.booked.is_empty() && self.rng.gen_bool(0.3) {
                     let key = self.booked[self.rng.gen_range(0..self.booked.len())].clone();
-                    items.push(FileItem::Reversal(Reversal { key: format!("f{}:rev", self.files), line: 9, date: self.day, target: ReversalTarget::Key(key) }));
+                    items.push(FileItem::Reversal(Reversal {
+                        key: format!("f{}:rev", self.files),
+                        line: 9,
+                        date: self.day,
+                        target: ReversalTarget::Key(key),
+                    }));
                 }
                 let name = format!("file{}", self.files);
-                let r = self.s.import_bank_payments("acme", &self.law, "sim", &name, &name, &mut items.clone().into_iter().map(Ok), false).unwrap();
+                let r = self
+                    .s
+                    .import_bank_payments(
+                        "acme",
+                        &self.law,
+                        "sim",
+                        &name,
+                        &name,
+                        &mut items.clone().into_iter().map(Ok),
+                        false,
+                    )
+                    .unwrap();
                 let sum: i64 = r.totals.iter().map(|t| t.amount).sum();
                 let file: i64 = r.file_total.iter().map(|t| t.1).sum();
                 assert_eq!(sum, file, "a bank file's statuses add up to the file");
@@ -224,28 +255,47 @@ impl Sim {
                         self.booked.push(p.key.clone());
                     }
                 }
-                (format!("bank file {name}: {:?}", r.payments.iter().map(|p| (&p.key, &p.status)).collect::<Vec<_>>()), Some(Fact::BankFile(name, items)))
+                (
+                    format!(
+                        "bank file {name}: {:?}",
+                        r.payments.iter().map(|p| (&p.key, &p.status)).collect::<Vec<_>>()
+                    ),
+                    Some(Fact::BankFile(name, items)),
+                )
             }
             72..=79 => {
                 let Some((claim, _, _)) = self.claim() else { return Sim::no_claim() };
-                let kind = [PauseKind::Promise, PauseKind::Hold, PauseKind::PaymentPlan, PauseKind::Dispute][self.rng.gen_range(0..4)];
+                let kind = [PauseKind::Promise, PauseKind::Hold, PauseKind::PaymentPlan, PauseKind::Dispute]
+                    [self.rng.gen_range(0..4)];
                 // Sometimes recorded after the fact.
                 let from = self.day - Duration::days(self.rng.gen_range(0..6));
                 let until = (kind != PauseKind::Dispute).then(|| from + Duration::days(self.rng.gen_range(3..20)));
                 let fee = kind == PauseKind::PaymentPlan;
                 let reason = format!("{kind} from {from}");
                 self.s.add_pause("acme", &self.law, Some(&claim), None, kind, from, until, &reason, fee, None).unwrap();
-                (format!("pause {kind} on {claim} from {from}"), Some(Fact::Pause { claim, kind, from, until, reason, fee }))
+                (
+                    format!("pause {kind} on {claim} from {from}"),
+                    Some(Fact::Pause { claim, kind, from, until, reason, fee }),
+                )
             }
             80..=83 => {
-                let open: Vec<_> = self.s.pauses("acme").unwrap().into_iter().filter(|p| p.pause.ended.is_none() && p.pause.from <= self.day).collect();
+                let open: Vec<_> = self
+                    .s
+                    .pauses("acme")
+                    .unwrap()
+                    .into_iter()
+                    .filter(|p| p.pause.ended.is_none() && p.pause.from <= self.day)
+                    .collect();
                 if open.is_empty() {
                     return ("no pause to end".into(), None);
                 }
                 let p = &open[self.rng.gen_range(0..open.len())];
                 self.s.end_pause("acme", p.id, self.day, "resolved").unwrap();
                 let claim = p.claim_id.clone().unwrap_or_default();
-                (format!("end pause {}", p.id), Some(Fact::EndPause { claim, reason: p.pause.reason.clone(), date: self.day }))
+                (
+                    format!("end pause {}", p.id),
+                    Some(Fact::EndPause { claim, reason: p.pause.reason.clone(), date: self.day }),
+                )
             }
             84..=89 => {
                 let q = self.s.unmatched_payments("acme").unwrap();
@@ -280,27 +330,42 @@ impl Sim {
     /// Applies a fact (again); `repeat` tolerates what a repeat legitimately refuses.
     fn replay(&mut self, f: &Fact, repeat: bool) {
         let r: Result<(), fordra_store::StoreError> = match f {
-            Fact::Invoice(row) => self.s.import_invoices("acme", &self.law, std::slice::from_ref(row), "inv.csv").map(|_| ()),
-            Fact::Payment(p) => self.s.book_payments("acme", &self.law, std::slice::from_ref(p), "bank.csv").map(|_| ()),
-            Fact::BankFile(name, items) => {
-                self.s.import_bank_payments("acme", &self.law, "sim", name, name, &mut items.clone().into_iter().map(Ok), false).map(|_| ())
+            Fact::Invoice(row) => {
+                self.s.import_invoices("acme", &self.law, std::slice::from_ref(row), "inv.csv").map(|_| ())
             }
-            Fact::Pause { claim, kind, from, until, reason, fee } => {
-                self.s.add_pause("acme", &self.law, Some(claim), None, *kind, *from, *until, reason, *fee, None).map(|_| ())
+            Fact::Payment(p) => {
+                self.s.book_payments("acme", &self.law, std::slice::from_ref(p), "bank.csv").map(|_| ())
             }
+            Fact::BankFile(name, items) => self
+                .s
+                .import_bank_payments(
+                    "acme",
+                    &self.law,
+                    "sim",
+                    name,
+                    name,
+                    &mut items.clone().into_iter().map(Ok),
+                    false,
+                )
+                .map(|_| ()),
+            Fact::Pause { claim, kind, from, until, reason, fee } => self
+                .s
+                .add_pause("acme", &self.law, Some(claim), None, *kind, *from, *until, reason, *fee, None)
+                .map(|_| ()),
             Fact::EndPause { claim, reason, date } => {
-                let p = self
-                    .s
-                    .pauses("acme")
-                    .unwrap()
-                    .into_iter()
-                    .find(|p| p.claim_id.as_deref() == Some(claim.as_str()) && &p.pause.reason == reason && p.pause.ended.is_none());
+                let p = self.s.pauses("acme").unwrap().into_iter().find(|p| {
+                    p.claim_id.as_deref() == Some(claim.as_str())
+                        && &p.pause.reason == reason
+                        && p.pause.ended.is_none()
+                });
                 match p {
                     Some(p) => self.s.end_pause("acme", p.id, *date, "resolved"),
                     None => Ok(()),
                 }
             }
-            Fact::Refund { customer, amount, date } => self.s.refund("acme", &self.law, customer, *amount, None, *date, "sim").map(|_| ()),
+            Fact::Refund { customer, amount, date } => {
+                self.s.refund("acme", &self.law, customer, *amount, None, *date, "sim").map(|_| ())
+            }
             Fact::Assign { key, claim, .. } => self.s.assign_payment("acme", &self.law, key, claim).map(|_| ()),
             Fact::Run(date) => self.s.run_day("acme", &self.law, *date, false).map(|_| ()),
         };
@@ -347,7 +412,11 @@ fn simulate(url: &str, fresh: &dyn Fn() -> Option<TestDb>) {
     guard(seed, &mut || {
         let db = fresh().unwrap_or_else(|| panic!("a fresh database like {url}"));
         let sim = run(&db.url, seed, steps);
-        eprintln!("simulation seed {seed}: {steps} steps on {url}, {} claims, {} facts", sim.claims.len(), sim.facts.len());
+        eprintln!(
+            "simulation seed {seed}: {steps} steps on {url}, {} claims, {} facts",
+            sim.claims.len(),
+            sim.facts.len()
+        );
     });
     // Many short ones, each also processed again in date order and compared.
     let (mut compared, mut customers) = (0, 0);
@@ -360,7 +429,10 @@ fn simulate(url: &str, fresh: &dyn Fn() -> Option<TestDb>) {
         });
     }
     eprintln!("date-order replay on {url}: {compared} of {customers} customers had the same steps standing, and the same balances");
-    assert!(compared * 4 >= customers, "too few customers comparable ({compared} of {customers}): the simulation no longer tests the order");
+    assert!(
+        compared * 4 >= customers,
+        "too few customers comparable ({compared} of {customers}): the simulation no longer tests the order"
+    );
 }
 
 fn run(url: &str, seed: u64, steps: usize) -> Sim {
@@ -386,7 +458,8 @@ fn orders(url: &str, fresh: &dyn Fn() -> Option<TestDb>, seed: u64, steps: usize
     // before the run of its date.
     let other = fresh().expect("a second database");
     let (mut b, law) = setup(&other.url);
-    let customers: Vec<_> = CUSTOMERS.iter().map(|(id, k)| cust(id, *k, false, Some(if *id == "s3" { 20 } else { 70 }))).collect();
+    let customers: Vec<_> =
+        CUSTOMERS.iter().map(|(id, k)| cust(id, *k, false, Some(if *id == "s3" { 20 } else { 70 }))).collect();
     b.upsert_customers("acme", &customers).unwrap();
     b.set_today(sim.day);
     // A bank file's items go in one by one, each on its own date.
@@ -394,7 +467,9 @@ fn orders(url: &str, fresh: &dyn Fn() -> Option<TestDb>, seed: u64, steps: usize
         .facts
         .iter()
         .flat_map(|f| match f {
-            Fact::BankFile(name, items) => items.iter().enumerate().map(|(k, i)| Fact::BankFile(format!("{name}-{k}"), vec![i.clone()])).collect(),
+            Fact::BankFile(name, items) => {
+                items.iter().enumerate().map(|(k, i)| Fact::BankFile(format!("{name}-{k}"), vec![i.clone()])).collect()
+            }
             other => vec![other.clone()],
         })
         .collect();
@@ -407,8 +482,17 @@ fn orders(url: &str, fresh: &dyn Fn() -> Option<TestDb>, seed: u64, steps: usize
         _ => 0,
     };
     in_time.sort_by_key(|(i, f)| (!matches!(f, Fact::Invoice(_)), f.date(), rank(f), *i));
-    let mut replay =
-        Sim { rng: ChaCha8Rng::seed_from_u64(0), s: b, law, day: sim.day, claims: sim.claims.clone(), files: 0, payments: 0, booked: vec![], facts: vec![] };
+    let mut replay = Sim {
+        rng: ChaCha8Rng::seed_from_u64(0),
+        s: b,
+        law,
+        day: sim.day,
+        claims: sim.claims.clone(),
+        files: 0,
+        payments: 0,
+        booked: vec![],
+        facts: vec![],
+    };
     let mut incomparable: std::collections::BTreeSet<String> = Default::default();
     for (_, f) in in_time {
         if let Fact::Refund { customer, amount, date } = f {
@@ -438,10 +522,14 @@ fn orders(url: &str, fresh: &dyn Fn() -> Option<TestDb>, seed: u64, steps: usize
         }
         compared += 1;
         for (claim, owner, _) in sim.claims.iter().filter(|c| c.1 == customer) {
-            let (a, b) = (sim.s.balances("acme", claim, NaiveDate::MAX).unwrap(), replay.s.balances("acme", claim, NaiveDate::MAX).unwrap());
+            let (a, b) = (
+                sim.s.balances("acme", claim, NaiveDate::MAX).unwrap(),
+                replay.s.balances("acme", claim, NaiveDate::MAX).unwrap(),
+            );
             assert_eq!(a, b, "seed {seed}: claim {claim} of {owner}: arrival order vs date order");
         }
-        let (ca, cb) = (sim.s.customer_credit("acme", customer).unwrap(), replay.s.customer_credit("acme", customer).unwrap());
+        let (ca, cb) =
+            (sim.s.customer_credit("acme", customer).unwrap(), replay.s.customer_credit("acme", customer).unwrap());
         if ca != cb && std::env::var("FORDRA_SIM_DEBUG").is_ok() {
             for f in &sim.facts {
                 eprintln!("A {f:?}");
