@@ -161,7 +161,6 @@ impl App<'_> {
             reference_scheme: Some(default_scheme(n.jurisdiction)),
             policy,
         };
-        check_creditor(&c)?;
         c.policy
             .validate(j, c.reminder_fee_agreed, self.today)
             .map_err(|e| AppError::invalid(format!("creditor {}", c.id), e.join("; ")))?;
@@ -234,21 +233,4 @@ impl App<'_> {
             currency: c.currency.code(),
         })
     }
-}
-
-/// Bounds on what a creditor holds.
-pub fn check_creditor(c: &Creditor) -> Result<()> {
-    use fordra_core::limits;
-    limits::id("creditor id", &c.id)?;
-    limits::text("creditor name", &c.name, limits::MAX_NAME)?;
-    if let Some(v) = &c.bankgiro {
-        limits::text("bankgiro", v, limits::MAX_REFERENCE)?;
-    }
-    if let Some(v) = &c.iban {
-        limits::text("iban", v, limits::MAX_NAME)?;
-    }
-    if c.contract_rate.is_some_and(|r| r < Decimal::ZERO || r > Decimal::from(100)) {
-        return Err(AppError::invalid("contract rate", "must be between 0 and 100 percent"));
-    }
-    Ok(())
 }

@@ -163,11 +163,7 @@ fn start_lab(app: &mut App<'_>, start: NaiveDate, notes: &mut Vec<String>) -> Re
             return Ok(None);
         }
     };
-    let today = app.today;
-    app.today = start;
-    let stored = app.store_new_version(&CreditorId(DEMO_CREDITOR.into()), &mut model);
-    app.today = today;
-    stored?;
+    app.store_new_version(&CreditorId(DEMO_CREDITOR.into()), &mut model, start)?;
     let store = &mut *app.store;
     let mut creditor = store.creditor(DEMO_CREDITOR)?;
     let p = &mut creditor.policy;

@@ -83,28 +83,6 @@ impl AppError {
             reason: reason.into(),
         })
     }
-    /// The same error with a source put in front of its text (a file name for a policy's rules).
-    pub fn in_source(self, source: &str) -> AppError {
-        match self {
-            AppError::Invalid(mut i) if i.source.is_empty() => {
-                i.source = source.to_string();
-                AppError::Invalid(i)
-            }
-            AppError::Invalid(i) => AppError::Invalid(Invalid {
-                reason: i.to_string(),
-                source: source.to_string(),
-                line: None,
-                column: None,
-            }),
-            AppError::Unlawful { rules } => AppError::Invalid(Invalid {
-                source: source.to_string(),
-                line: None,
-                column: None,
-                reason: unlawful_text(&rules),
-            }),
-            e => e,
-        }
-    }
     /// A stable code per variant, for adapters (the HTTP error shape).
     pub fn code(&self) -> &'static str {
         match self {

@@ -315,10 +315,11 @@ impl App<'_> {
         }
     }
 
-    /// Stores a trained model as the creditor's next version (the one the runs use from now on).
-    pub fn store_new_version(&mut self, creditor: &CreditorId, model: &mut Model) -> Result<()> {
+    /// Stores a model trained on `trained_on` as the creditor's next version (the one the runs
+    /// use from now on).
+    pub fn store_new_version(&mut self, creditor: &CreditorId, model: &mut Model, trained_on: NaiveDate) -> Result<()> {
         model.version = self.store.next_model_version(creditor)?;
-        self.store.save_model(creditor, model, self.today, &summary(model))?;
+        self.store.save_model(creditor, model, trained_on, &summary(model))?;
         Ok(())
     }
 
@@ -326,7 +327,8 @@ impl App<'_> {
     pub fn train_model(&mut self, creditor: &CreditorId, t: TrainInput) -> Result<Trained> {
         let history = self.history_of(creditor)?;
         let mut model = Model::train(&history, t.until, t.late_after, t.very_late_after).map_err(ml_error)?;
-        self.store_new_version(creditor, &mut model)?;
+        let today = self.today;
+        self.store_new_version(creditor, &mut model, today)?;
         Ok(Trained { model: summary(&model), trained: model })
     }
 

@@ -136,11 +136,7 @@ pub fn quote(law: &LawBook, q: &QuoteRequest) -> Result<QuoteOut> {
                 basis: p.basis.clone(),
             })
             .collect(),
-        fees: r
-            .fees
-            .iter()
-            .map(|f| crate::run::FeeOut { kind: f.kind, amount: Minor(f.amount), basis: f.basis.clone() })
-            .collect(),
+        fees: r.fees.iter().map(crate::run::FeeOut::from).collect(),
         notes: r.notes,
         fees_total: Minor(r.fees_total),
         total: Minor(r.total),

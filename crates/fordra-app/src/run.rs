@@ -85,6 +85,12 @@ pub struct FeeOut {
     pub basis: String,
 }
 
+impl From<&fordra_core::fees::FeeLine> for FeeOut {
+    fn from(f: &fordra_core::fees::FeeLine) -> Self {
+        FeeOut { kind: f.kind, amount: Minor(f.amount), basis: f.basis.clone() }
+    }
+}
+
 /// A customer's segment change.
 #[derive(Clone, Debug, Serialize)]
 pub struct SegmentChange {
@@ -136,11 +142,7 @@ impl App<'_> {
                 step_no: a.step_no,
                 channel: a.channel,
                 fee: Minor(a.fee_total()),
-                fees: a
-                    .fees
-                    .iter()
-                    .map(|f| FeeOut { kind: f.kind, amount: Minor(f.amount), basis: f.basis.clone() })
-                    .collect(),
+                fees: a.fees.iter().map(FeeOut::from).collect(),
                 interest: Minor(a.interest),
                 amount_to_pay: Minor(a.amount_to_pay),
                 deadline: a.deadline,

@@ -405,6 +405,16 @@ pub fn cli_error(e: AppError) -> anyhow::Error {
     anyhow!("{e}{hint}")
 }
 
+/// Prints a use case's result: one line of JSON, or the sentence `text` makes of it.
+pub fn say<T: Serialize>(json: bool, r: &T, text: impl FnOnce(&T) -> String) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(r)?);
+    } else {
+        println!("{}", text(r));
+    }
+    Ok(())
+}
+
 /// Prints a use case's result as JSON.
 pub fn print_json<T: Serialize>(v: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
@@ -513,10 +523,8 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
             agency_licence,
         };
         let c = app.add_creditor(n)?;
-        if json {
-            println!("{}", serde_json::to_string(&c)?);
-        } else {
-            println!(
+        say(json, &c, |c| {
+            format!(
                 "Creditor {} ({}) {}: {} law, {}, reminder fees agreed: {}, late interest: {}, steps sent by {}",
                 c.creditor,
                 c.name,
@@ -529,8 +537,8 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
                     Some(a) => format!("the agency {} (licence {})", a.name, a.licence),
                     None => "the creditor itself".into(),
                 }
-            );
-        }
+            )
+        })?;
         return Ok(());
     }
     if let Cmd::Creditor(CreditorCmd::List) = cmd {
@@ -556,12 +564,7 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
                 currency,
             };
             let c = app.update_creditor(&cid, &change)?;
-            if json {
-                println!("{}", serde_json::to_string(&c)?);
-            } else {
-                println!("Creditor {} updated", c.creditor);
-            }
-            Ok(())
+            say(json, &c, |c| format!("Creditor {} updated", c.creditor))
         }
         Cmd::Policy(PolicyCmd::Show) => {
             let p = app.show_policy(&cid)?;
@@ -576,12 +579,7 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
             let name = source(&file);
             let policy = fordra_app::policy::parse_policy(&name, &read_file(&file)?)?;
             let r = app.set_policy(&cid, policy, &name)?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!("Policy of {cid} updated from {name}");
-            }
-            Ok(())
+            say(json, &r, |_| format!("Policy of {cid} updated from {name}"))
         }
         Cmd::Import { what: ImportWhat::History, file, currency, maps, date_format, features, mapping } => {
             let bytes = read_file(&file)?;
@@ -597,39 +595,30 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
                 features,
             };
             let r = app.import_history(&cid, &h)?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!(
+            say(json, &r, |r| {
+                format!(
                     "{}: {} history rows: {} new, {} updated, {} credit notes or zero lines skipped",
                     r.file, r.rows, r.created, r.updated, r.skipped_non_positive
-                );
-            }
-            Ok(())
+                )
+            })
         }
         Cmd::Import { what: ImportWhat::Customers, file, .. } => {
             let r = app.import_customers(&cid, &source(&file), &read_file(&file)?)?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!(
+            say(json, &r, |r| {
+                format!(
                     "{}: {} customers: {} created, {} updated, {} unchanged",
                     r.file, r.rows, r.created, r.updated, r.unchanged
-                );
-            }
-            Ok(())
+                )
+            })
         }
         Cmd::Import { what: ImportWhat::Invoices, file, .. } => {
             let r = app.import_invoices(&cid, &source(&file), &read_file(&file)?)?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!(
+            say(json, &r, |r| {
+                format!(
                     "{}: {} invoices: {} created, {} settled, {} unchanged",
                     r.file, r.rows, r.created, r.settled, r.unchanged
-                );
-            }
-            Ok(())
+                )
+            })
         }
         Cmd::Import { what: ImportWhat::Payments, file, .. } => {
             payments::import(app, &cid, &file, Some(fordra_app::bank::BankFormat::Csv), false, json)
@@ -637,15 +626,12 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
         Cmd::Model(m) => model::run(app, &cid, m, json),
         Cmd::Run { action: Some(RunAction::Revert { date, reason }), .. } => {
             let r = app.revert_run(&cid, date, &reason)?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!(
+            say(json, &r, |r| {
+                format!(
                     "Run {date} reverted: {} steps and {} segment changes undone ({reason})",
                     r.actions, r.segment_changes
-                );
-            }
-            Ok(())
+                )
+            })
         }
         Cmd::Run { action: None, date, dry_run, allow_future } => {
             let r =
@@ -656,16 +642,13 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
         Cmd::Customer(CustomerCmd::Show { id }) => show::customer(&app.customer_view(&cid, &CustomerId(id))?, json),
         Cmd::Customer(CustomerCmd::Vip { id, off }) => {
             let r = app.set_vip(&cid, &CustomerId(id), !off)?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!(
+            say(json, &r, |r| {
+                format!(
                     "Customer {} {} (takes effect at the next run)",
                     r.customer,
                     if off { "is no longer VIP" } else { "chosen as VIP" }
-                );
-            }
-            Ok(())
+                )
+            })
         }
         Cmd::Customer(CustomerCmd::Refund { id, amount, currency, date, note }) => {
             let amount: Minor = amount.parse().map_err(|e| anyhow!("--amount: {e}"))?;
@@ -677,15 +660,12 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
                 note,
             };
             let r = app.refund(&cid, &input)?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!(
+            say(json, &r, |r| {
+                format!(
                     "Refund {}: {} to {} on {}; credit left {}",
                     r.refund, r.amount, r.customer, r.date, r.credit_left
-                );
-            }
-            Ok(())
+                )
+            })
         }
         Cmd::Pause(p) => pause(app, &cid, p, json),
         Cmd::Payments(p) => payments::run(app, &cid, p, json),
@@ -767,26 +747,20 @@ fn pause(app: &mut App<'_>, cid: &CreditorId, p: PauseCmd, json: bool) -> Result
                 instalments,
             };
             let r = app.add_pause(cid, &input)?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!(
+            say(json, &r, |r| {
+                format!(
                     "Pause {}: {} from {}{}{}",
                     r.pause,
                     r.kind,
                     r.from,
                     r.until.map(|u| format!(" until {u}")).unwrap_or_else(|| " until resolved".into()),
                     if r.fee.0 > 0 { format!(", plan fee {} charged", r.fee) } else { String::new() }
-                );
-            }
+                )
+            })?;
         }
         PauseCmd::End { id, date, note } => {
             let r = app.end_pause(cid, id, date.unwrap_or(today), &note)?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!("Pause {} ended on {}; handling resumes at the next run", r.pause, r.ended);
-            }
+            say(json, &r, |r| format!("Pause {} ended on {}; handling resumes at the next run", r.pause, r.ended))?;
         }
         PauseCmd::List => {
             let rows = app.list_pauses(cid)?;

@@ -1,6 +1,6 @@
 //! `fordra model …` and `fordra report forecast`: parsed here, done by `fordra_app::model`.
 
-use crate::{print_json, read_file, source, table};
+use crate::{print_json, read_file, say, source, table};
 use anyhow::Result;
 use chrono::NaiveDate;
 use clap::Subcommand;
@@ -186,11 +186,7 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: ModelCmd, json: bool) -> Re
         }
         ModelCmd::Use { version } => {
             let r = app.use_model(cid, version)?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!("Model v{version} is now the one the runs use");
-            }
+            say(json, &r, |_| format!("Model v{version} is now the one the runs use"))?;
         }
         ModelCmd::Evaluate { from, to, late_after, very_late_after } => {
             print_evaluation(&app.evaluate_model(cid, from, to, late_after, very_late_after)?, json)?;

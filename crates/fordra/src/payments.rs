@@ -2,7 +2,7 @@
 //! report, and payment references — parsed here, done by `fordra_app::bank` and
 //! `fordra_app::law`.
 
-use crate::{print_json, read_file, source, table};
+use crate::{print_json, read_file, say, source, table};
 use anyhow::{anyhow, Result};
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
@@ -319,11 +319,7 @@ pub fn reference_cmd(cmd: RefCmd, json: bool) -> Result<i32> {
     match cmd {
         RefCmd::Make { scheme, base } => {
             let r = fordra_app::law::make_reference(scheme, &base).map_err(crate::cli_error)?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!("{}", r.reference);
-            }
+            say(json, &r, |r| r.reference.clone())?;
             Ok(0)
         }
         RefCmd::Check { reference } => {

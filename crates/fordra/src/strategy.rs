@@ -1,6 +1,6 @@
 //! `fordra strategy …`: parsed here, done by `fordra_app::strategy`.
 
-use crate::{print_json, read_file, source, table};
+use crate::{print_json, read_file, say, source, table};
 use anyhow::Result;
 use chrono::NaiveDate;
 use clap::Subcommand;
@@ -138,15 +138,13 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
                 &ChallengerInput { name: name.clone(), segment, share, steps, from: from.unwrap_or(today) },
                 &file,
             )?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!(
+            say(json, &r, |r| {
+                format!(
                     "Experiment '{name}' from {}: {} % of the {segment} segment's customers (a stable random draw, recorded at their first run) are handled by {file}",
                     r.from,
                     (share * Decimal::ONE_HUNDRED).normalize(),
-                );
-            }
+                )
+            })?;
         }
         StrategyCmd::List => {
             let rows = app.list_experiments(cid)?;
@@ -244,23 +242,19 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
         StrategyCmd::Adopt { name, date } => {
             let date = date.unwrap_or(today);
             let r = app.adopt_challenger(cid, &name, date)?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!(
+            say(json, &r, |r| {
+                format!(
                     "The challenger of '{name}' is now the {} segment's handling model (from the next run); the experiment ended on {date}",
                     r.segment.map(|s| s.to_string()).unwrap_or_default()
-                );
-            }
+                )
+            })?;
         }
         StrategyCmd::Stop { name, date } => {
             let date = date.unwrap_or(today);
             let r = app.stop_challenger(cid, &name, date)?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!("Experiment '{name}' stopped on {date}; every customer of the segment is handled by its model again");
-            }
+            say(json, &r, |_| {
+                format!("Experiment '{name}' stopped on {date}; every customer of the segment is handled by its model again")
+            })?;
         }
     }
     Ok(())
