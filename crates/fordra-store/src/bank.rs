@@ -492,7 +492,7 @@ impl Store {
                     let id = if parts.len() == 1 { p.key.clone() } else { format!("{}#{}", p.key, n + 1) };
                     let c = self.claim(cid, claim)?;
                     let currency: Currency = p.currency.parse().map_err(StoreError::Rule)?;
-                    let mut row = crate::payment_fact_row(
+                    let mut row = crate::payments::payment_fact_row(
                         cid,
                         &id,
                         claim,
@@ -522,7 +522,7 @@ impl Store {
                 Some(claim) => {
                     let how = format!("reference matched {claim}, already paid: kept as the customer's credit");
                     let c = self.claim(cid, &claim)?;
-                    let mut row = crate::payment_fact_row(
+                    let mut row = crate::payments::payment_fact_row(
                         cid,
                         &p.key,
                         &claim,
@@ -811,7 +811,7 @@ impl Store {
                 return Err(bad(format!("payment {key} is in {}, claim {claim} in {}", r.t(2), c.currency)));
             }
             let currency = c.currency;
-            let mut row = crate::payment_fact_row(
+            let mut row = crate::payments::payment_fact_row(
                 creditor_id,
                 key,
                 claim,

@@ -150,7 +150,7 @@ impl Store {
                 let currency: Currency = parse(r.str(2).unwrap_or(""))?;
                 l.claims.insert(text(r, 0), (currency, text(r, 6), r.day(7)));
                 let issue = day(r, 3)?;
-                let demand = crate::demand_of(r.int(8), r.day(9), issue);
+                let demand = crate::claims::demand_of(r.int(8), r.day(9), issue);
                 l.facts.claims.push(ClaimFact { id: text(r, 0), currency, issue, due: day(r, 4)?, demand, principal: r.int(5).unwrap_or(0) });
                 Ok(())
             },

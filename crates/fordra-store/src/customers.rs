@@ -1,0 +1,206 @@
+//! Customers (debtors): contact data, credit score, VIP choice, segment and its history.
+
+use crate::{bad, col, input, parse, ImportSummary, Result, Row, RowExt, Store, StoreError, Val};
+use chrono::NaiveDate;
+use fordra_core::domain::{DebtorKind, Segment};
+use fordra_core::limits;
+use rustc_hash::FxHashMap as HashMap;
+
+/// Bounds on a customer from outside.
+fn check_customer(c: &CustomerRow) -> Result<()> {
+    limits::id("customer id", &c.id).map_err(input)?;
+    limits::text("name", &c.name, limits::MAX_NAME).map_err(input)?;
+    limits::text("language", &c.language, 8).map_err(input)?;
+    for (field, v, max) in [
+        ("email", &c.email, 254),
+        ("phone", &c.phone, 32),
+        ("address", &c.address, limits::MAX_NAME),
+        ("org_no", &c.org_no, 32),
+    ] {
+        if let Some(v) = v {
+            limits::text(field, v, max).map_err(input)?;
+        }
+    }
+    if let Some(score) = c.credit_score {
+        limits::days("credit_score", i64::from(score), 0, 100).map_err(input)?;
+    }
+    if let Some(d) = c.credit_score_date {
+        limits::date("credit_score_date", d).map_err(input)?;
+    }
+    Ok(())
+}
+
+/// A customer (debtor) as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomerRow {
+    pub id: String,
+    pub name: String,
+    pub kind: DebtorKind,
+    pub language: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub org_no: Option<String>,
+    pub credit_score: Option<i32>,
+    pub credit_score_date: Option<NaiveDate>,
+    pub vip: bool,
+    pub segment: Option<Segment>,
+    pub segment_reason: Option<String>,
+    /// A reminder fee agreed with this debtor (None: the creditor's general terms) and the date
+    /// of the agreement (a fee only on claims that arose on or after it).
+    pub reminder_fee_agreed: Option<bool>,
+    pub reminder_fee_agreed_on: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SegmentChangeRow {
+    pub customer_id: String,
+    pub date: NaiveDate,
+    pub from: Option<Segment>,
+    pub to: Segment,
+    pub reason: String,
+}
+
+impl Store {
+    /// Inserts or updates customers (contact data, credit score, VIP flag); segment is kept.
+    /// A customer listed twice is refused, like a value out of its bounds.
+    pub fn upsert_customers(&mut self, creditor: &str, rows: &[CustomerRow]) -> Result<ImportSummary> {
+        let mut seen: HashMap<&str, usize> = HashMap::default();
+        for (i, c) in rows.iter().enumerate() {
+            check_customer(c)?;
+            if let Some(first) = seen.insert(c.id.as_str(), i + 1) {
+                return Err(bad(format!("customer '{}' appears twice (rows {first} and {})", c.id, i + 1)));
+            }
+        }
+        self.write_tx(creditor, |s| {
+            let existing: HashMap<String, Row> = s
+                .db
+                .query(
+                    "SELECT id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1",
+                    &[creditor.into()],
+                )?
+                .into_iter()
+                .map(|r| (r.t(0), r))
+                .collect();
+            let mut sum = ImportSummary::default();
+            let mut changed = Vec::new();
+            for c in rows {
+                let vals: Vec<Val> = vec![
+                    creditor.into(),
+                    (&c.id).into(),
+                    (&c.name).into(),
+                    c.kind.as_str().into(),
+                    (&c.language).into(),
+                    c.email.clone().into(),
+                    c.phone.clone().into(),
+                    c.address.clone().into(),
+                    c.org_no.clone().into(),
+                    c.credit_score.map(i64::from).into(),
+                    c.credit_score_date.into(),
+                    c.vip.into(),
+                    c.reminder_fee_agreed.map(i64::from).into(),
+                    c.reminder_fee_agreed_on.into(),
+                ];
+                // A file without the fee-agreement columns keeps what is stored.
+                let same = |old: &Row| {
+                    old[1..11] == vals[2..12]
+                        && (c.reminder_fee_agreed.is_none() || old[11] == vals[12])
+                        && (c.reminder_fee_agreed_on.is_none() || old[12] == vals[13])
+                };
+                match existing.get(&c.id) {
+                    Some(old) if same(old) => sum.unchanged += 1,
+                    Some(_) => {
+                        sum.updated += 1;
+                        changed.push(vals)
+                    }
+                    None => {
+                        sum.created += 1;
+                        changed.push(vals)
+                    }
+                }
+            }
+            s.db.exec_many(
+                "INSERT INTO customers (creditor_id, id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, reminder_fee_agreed, reminder_fee_agreed_on) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                 ON CONFLICT (creditor_id, id) DO UPDATE SET name = excluded.name, kind = excluded.kind, language = excluded.language, email = excluded.email, phone = excluded.phone, \
+                 address = excluded.address, org_no = excluded.org_no, credit_score = excluded.credit_score, credit_score_date = excluded.credit_score_date, vip = excluded.vip, \
+                 reminder_fee_agreed = COALESCE(excluded.reminder_fee_agreed, customers.reminder_fee_agreed), \
+                 reminder_fee_agreed_on = COALESCE(excluded.reminder_fee_agreed_on, customers.reminder_fee_agreed_on)",
+                &mut changed.into_iter(),
+            )?;
+            Ok(sum)
+        })
+    }
+
+    pub fn customer(&mut self, creditor: &str, id: &str) -> Result<CustomerRow> {
+        let rows = self.db.query(
+            "SELECT id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, segment, segment_reason, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1 AND id = $2",
+            &[creditor.into(), id.into()],
+        )?;
+        let r = rows.first().ok_or_else(|| StoreError::NotFound { entity: "customer", id: id.to_string() })?;
+        Ok(CustomerRow {
+            reminder_fee_agreed: r.oi(13).map(|x| x != 0),
+            reminder_fee_agreed_on: r.odate(14),
+            id: r.t(0),
+            name: r.t(1),
+            kind: parse(&r.t(2))?,
+            language: r.t(3),
+            email: r.ot(4),
+            phone: r.ot(5),
+            address: r.ot(6),
+            org_no: r.ot(7),
+            credit_score: r.oi(8).map(|x| x as i32),
+            credit_score_date: r.odate(9),
+            vip: r.i(10) != 0,
+            segment: r.ot(11).map(|s| parse(&s)).transpose()?,
+            segment_reason: r.ot(12),
+        })
+    }
+
+    pub fn customer_ids(&mut self, creditor: &str) -> Result<Vec<String>> {
+        Ok(self
+            .db
+            .query("SELECT id FROM customers WHERE creditor_id = $1", &[creditor.into()])?
+            .iter()
+            .map(|r| r.t(0))
+            .collect())
+    }
+
+    pub fn set_vip(&mut self, creditor: &str, customer: &str, vip: bool) -> Result<()> {
+        self.tx(|s| {
+            if s.db.exec(
+                "UPDATE customers SET vip = $1 WHERE creditor_id = $2 AND id = $3",
+                &[vip.into(), creditor.into(), customer.into()],
+            )? == 0
+            {
+                return Err(StoreError::NotFound { entity: "customer", id: customer.to_string() });
+            }
+            s.audit(
+                creditor,
+                &format!("customer:{customer}"),
+                "vip",
+                if vip { "chosen as VIP by the creditor" } else { "VIP choice removed by the creditor" },
+            )
+        })
+    }
+
+    pub fn segment_changes(&mut self, creditor: &str, customer: &str) -> Result<Vec<SegmentChangeRow>> {
+        self
+            .db
+            .query(
+                "SELECT customer_id, date, from_segment, to_segment, reason FROM segment_changes WHERE creditor_id = $1 AND customer_id = $2 AND reverted IS NULL ORDER BY id",
+                &[creditor.into(), customer.into()],
+            )?
+            .iter()
+            .map(|r| -> Result<SegmentChangeRow> {
+                Ok(SegmentChangeRow {
+                    customer_id: r.t(0),
+                    date: r.date(1),
+                    from: r.ot(2).map(|v| col("segment_changes", "from_segment", Some(&v))).transpose()?,
+                    to: col("segment_changes", "to_segment", r.ot(3).as_deref())?,
+                    reason: r.t(4),
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+    }
+}

@@ -1,0 +1,512 @@
+//! The daily run: state loaded for the core, its decisions written, a run reverted, and the
+//! steps (actions) read back.
+
+use crate::claims::demand_of;
+use crate::{bad, col, input, parse, Result, RowExt, RowRef, Store, StoreError, Val};
+use chrono::NaiveDate;
+use fordra_core::domain::{Channel, Segment, StepKind};
+use fordra_core::law::LawBook;
+use fordra_core::ledger::{EntryKind, Movement};
+use fordra_core::limits;
+use fordra_core::model::FeeSpec;
+use fordra_core::run::{daily_run, ClaimState, Creditor, CustomerState, DoneStep, RunResult};
+use rustc_hash::FxHashMap as HashMap;
+
+fn fee_spec_name(f: FeeSpec) -> String {
+    match f {
+        FeeSpec::None => "none".into(),
+        FeeSpec::Statutory => "statutory".into(),
+        FeeSpec::Fixed(m) => fordra_core::money::format_minor(m),
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ActionRow {
+    pub claim_id: String,
+    pub customer_id: String,
+    pub seq: i64,
+    pub step_no: i64,
+    pub kind: StepKind,
+    pub segment: Segment,
+    pub date: NaiveDate,
+    pub deadline: NaiveDate,
+    pub channel: Channel,
+    pub letter: Option<String>,
+    pub fee: i64,
+    pub interest: i64,
+    pub open_after: i64,
+    pub skipped: bool,
+    pub reason: String,
+    /// The experiment arm that decided the step, if any.
+    pub arm: Option<String>,
+    /// What the letter asked for to settle by the deadline.
+    pub amount_to_pay: Option<i64>,
+    /// Set when the step's run was reverted (the reason).
+    pub reverted: Option<String>,
+}
+
+/// What a run wrote.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RunRecord {
+    pub date: NaiveDate,
+    pub actions: i64,
+    pub segment_changes: i64,
+}
+
+/// What the core needs for a run, as loaded from the store.
+pub struct RunState {
+    pub customers: Vec<CustomerState>,
+    pub claims: Vec<ClaimState>,
+    /// Each customer's stored segment reason (same order as `customers`).
+    pub stored_reasons: Vec<Option<String>>,
+    /// What the run should know that is not a decision (e.g. a rule left out).
+    pub notes: Vec<String>,
+}
+
+impl Store {
+    /// Customers with their payment history in the segmentation window (one, or all in id order).
+    #[allow(clippy::type_complexity)]
+    fn load_customers(
+        &mut self,
+        creditor: &Creditor,
+        only: Option<&str>,
+        as_of: NaiveDate,
+    ) -> Result<(Vec<CustomerState>, Vec<Option<String>>, HashMap<String, usize>)> {
+        let c = creditor.id.as_str();
+        let window = as_of - chrono::Duration::days(creditor.policy.segmentation.lookback_days);
+        let mut idx: HashMap<String, usize> = HashMap::default();
+        let mut customers = Vec::new();
+        let mut reasons = Vec::new();
+        // One customer (`only`) or all of them; the same queries either way.
+        let one = if only.is_some() { " AND id = $2" } else { "" };
+        let mut params: Vec<Val> = vec![c.into()];
+        params.extend(only.map(Val::from));
+        for r in self.db.query(
+            &format!("SELECT id, kind, vip, credit_score, credit_score_date, email, phone, segment, segment_reason, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1{one} ORDER BY id"),
+            &params,
+        )? {
+            idx.insert(r.t(0), customers.len());
+            reasons.push(r.ot(8));
+            customers.push(CustomerState {
+                id: r.t(0),
+                kind: parse(&r.t(1))?,
+                vip: r.i(2) != 0,
+                credit_score: r.oi(3).map(|x| x as i32),
+                credit_score_date: r.odate(4),
+                has_email: r.ot(5).is_some_and(|e| !e.is_empty()),
+                has_phone: r.ot(6).is_some_and(|e| !e.is_empty()),
+                segment: r.ot(7).map(|s| parse(&s)).transpose()?,
+                fee_agreed: r.oi(9).map(|x| x != 0),
+                fee_agreed_on: r.odate(10),
+                paid: vec![],
+                collection_dates: vec![],
+                pauses: vec![],
+                predicted: None,
+                arms: vec![],
+            });
+        }
+        let one = if only.is_some() { " AND customer_id = $4" } else { "" };
+        let mut params: Vec<Val> = vec![c.into(), window.into(), as_of.into()];
+        params.extend(only.map(Val::from));
+        for r in self.db.query(&format!("SELECT customer_id, due_date, settled_date FROM claims WHERE creditor_id = $1 AND status = 'paid' AND settled_date > $2 AND settled_date <= $3{one}"), &params)? {
+            if let Some(i) = idx.get(&r.t(0)) {
+                customers[*i].paid.push((r.date(1), r.date(2)));
+            }
+        }
+        for r in self.db.query(
+            &format!("SELECT customer_id, date FROM actions WHERE creditor_id = $1 AND kind = 'collection' AND skipped = 0 AND reverted IS NULL AND date > $2 AND date < $3{one}"),
+            &params,
+        )? {
+            if let Some(i) = idx.get(&r.t(0)) {
+                customers[*i].collection_dates.push(r.date(1));
+            }
+        }
+        let one = if only.is_some() { " AND customer_id = $2" } else { "" };
+        let mut params: Vec<Val> = vec![c.into()];
+        params.extend(only.map(Val::from));
+        for r in self.db.query(
+            &format!("SELECT customer_id, experiment, arm FROM experiment_arms WHERE creditor_id = $1{one}"),
+            &params,
+        )? {
+            if let Some(i) = idx.get(&r.t(0)) {
+                customers[*i]
+                    .arms
+                    .push(fordra_core::model::Arm { experiment: r.t(1), challenger: r.t(2) == "challenger" });
+            }
+        }
+        Ok((customers, reasons, idx))
+    }
+
+    /// The customer's segment and its reason as of `as_of`, computed now from the data.
+    pub fn explain_segment(
+        &mut self,
+        creditor: &Creditor,
+        customer: &str,
+        as_of: NaiveDate,
+    ) -> Result<fordra_core::run::SegmentDecision> {
+        let (customers, _, _) = self.load_customers(creditor, Some(customer), as_of)?;
+        let mut state = RunState { customers, claims: vec![], stored_reasons: vec![], notes: vec![] };
+        self.attach_predictions(creditor, &mut state, as_of, true)?;
+        fordra_core::run::segment_customers(creditor, &state.customers, as_of)
+            .pop()
+            .ok_or_else(|| StoreError::NotFound { entity: "customer", id: customer.to_string() })
+    }
+
+    /// Loads what the core needs for a run on `as_of`: customers with history, open claims with
+    /// their ledger movements, steps and pauses.
+    pub fn load_run_state(&mut self, creditor: &Creditor, as_of: NaiveDate) -> Result<RunState> {
+        let c = creditor.id.as_str();
+        let (mut customers, reasons, idx) = self.load_customers(creditor, None, as_of)?;
+        let mut cidx: HashMap<String, usize> = HashMap::default();
+        let mut claims: Vec<ClaimState> = Vec::new();
+        let day =
+            |r: &dyn RowRef, i: usize| r.day(i).ok_or_else(|| StoreError::Data(format!("bad date in column {i}")));
+        self.db.query_each(
+            "SELECT id, customer_id, due_date, principal, currency, issue_date, due_date_agreed, demand_date FROM claims WHERE creditor_id = $1 AND (status = 'open' OR settled_date > $2)",
+            &[c.into(), as_of.into()],
+            &mut |r| {
+                let (Some(id), Some(ci)) = (r.str(0), r.str(1).and_then(|x| idx.get(x))) else { return Ok(()) };
+                cidx.insert(id.to_string(), claims.len());
+                let issue = day(r, 5)?;
+                claims.push(ClaimState {
+                    id: id.to_string(),
+                    customer: *ci,
+                    issue,
+                    demand: demand_of(r.int(6), r.day(7), issue),
+                    due: day(r, 2)?,
+                    principal: r.int(3).unwrap_or(0),
+                    currency: parse(r.str(4).unwrap_or(""))?,
+                    moves: vec![],
+                    steps: vec![],
+                    last_seq: 0,
+                    pauses: vec![],
+                    predicted: None,
+                });
+                Ok(())
+            },
+        )?;
+        // CROSS JOIN makes SQLite drive the join from the open claims, so the covering ledger and
+        // action indexes are read per claim in key order (PostgreSQL plans it as the inner join it
+        // is). Dates are filtered here, not in SQL, so no date index can tempt the planner into a
+        // scan per claim.
+        self.db.query_each(
+            "SELECT l.claim_id, l.date, l.kind, l.component, l.amount FROM claims c CROSS JOIN ledger l WHERE c.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND l.creditor_id = c.creditor_id AND l.claim_id = c.id",
+            &[c.into(), as_of.into()],
+            &mut |r| {
+                let date = day(r, 1)?;
+                if let (Some(i), true) = (r.str(0).and_then(|x| cidx.get(x)), date <= as_of) {
+                    let kind = match r.str(2) {
+                        Some("invoice") => EntryKind::Invoice,
+                        k => parse(k.unwrap_or(""))?,
+                    };
+                    let component = r.str(3).map(parse).transpose()?;
+                    claims[*i].moves.push(Movement { date, kind, component, amount: r.int(4).unwrap_or(0) });
+                }
+                Ok(())
+            },
+        )?;
+        self.db.query_each(
+            "SELECT a.claim_id, a.seq, a.kind, a.date, a.deadline, a.notional_fee, a.skipped, a.reverted FROM claims c CROSS JOIN actions a WHERE c.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND a.creditor_id = c.creditor_id AND a.claim_id = c.id",
+            &[c.into(), as_of.into()],
+            &mut |r| {
+                let date = day(r, 3)?;
+                let Some(i) = r.str(0).and_then(|x| cidx.get(x)).copied() else { return Ok(()) };
+                let seq = r.int(1).unwrap_or(0) as u32;
+                // A reverted step keeps its number, so the next step gets a new one.
+                claims[i].last_seq = claims[i].last_seq.max(seq);
+                if date <= as_of && r.str(7).is_none() {
+                    claims[i].steps.push(DoneStep { seq, kind: parse::<StepKind>(r.str(2).unwrap_or(""))?, date, deadline: day(r, 4)?, notional_fee: r.int(5).unwrap_or(0), skipped: r.int(6) == Some(1) });
+                }
+                Ok(())
+            },
+        )?;
+        for cl in claims.iter_mut().filter(|c| c.steps.len() > 1) {
+            cl.steps.sort_by_key(|s| s.seq);
+        }
+        for p in self.pauses(c)? {
+            match p.claim_id.as_ref().and_then(|id| cidx.get(id)) {
+                Some(i) => claims[*i].pauses.push(p.pause),
+                None if p.claim_id.is_none() => {
+                    if let Some(i) = idx.get(&p.customer_id) {
+                        customers[*i].pauses.push(p.pause)
+                    }
+                }
+                None => {}
+            }
+        }
+        let mut state = RunState { customers, claims, stored_reasons: reasons, notes: vec![] };
+        self.attach_predictions(creditor, &mut state, as_of, false)?;
+        Ok(state)
+    }
+
+    /// The latest run date of a creditor.
+    pub fn last_run(&mut self, creditor: &str) -> Result<Option<NaiveDate>> {
+        Ok(self
+            .db
+            .query("SELECT MAX(date) FROM runs WHERE creditor_id = $1", &[creditor.into()])?
+            .first()
+            .and_then(|r| r.odate(0)))
+    }
+
+    pub fn runs(&mut self, creditor: &str) -> Result<Vec<RunRecord>> {
+        Ok(self
+            .db
+            .query(
+                "SELECT date, actions, segment_changes FROM runs WHERE creditor_id = $1 ORDER BY date",
+                &[creditor.into()],
+            )?
+            .iter()
+            .map(|r| RunRecord { date: r.date(0), actions: r.i(1), segment_changes: r.i(2) })
+            .collect())
+    }
+
+    /// Decides (core) and, unless `dry_run`, writes the day's run in one transaction, holding the
+    /// creditor's lock from the first read to the last write: a payment import at the same time
+    /// waits, so the run never acts on a claim paid meanwhile. Runs move forward: a date before
+    /// the latest recorded run is refused (except dry runs), as is a date more than a week after
+    /// today unless `allow_future`.
+    pub fn run_day(&mut self, creditor_id: &str, law: &LawBook, as_of: NaiveDate, dry_run: bool) -> Result<RunResult> {
+        self.run_day_with(creditor_id, law, as_of, dry_run, false)
+    }
+
+    pub fn run_day_with(
+        &mut self,
+        creditor_id: &str,
+        law: &LawBook,
+        as_of: NaiveDate,
+        dry_run: bool,
+        allow_future: bool,
+    ) -> Result<RunResult> {
+        limits::date("run date", as_of).map_err(input)?;
+        if !allow_future && !dry_run {
+            limits::past_date("run date", as_of, self.today).map_err(|e| {
+                StoreError::Rule(format!("{e}: a run dated in the future posts interest and fees for days that have not come (allow it explicitly if meant)"))
+            })?;
+        }
+        self.tx_or_rollback(creditor_id, dry_run, |s| {
+            let creditor = s.creditor(creditor_id)?;
+            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
+            if !dry_run {
+                if let Some(last) = s.last_run(creditor_id)? {
+                    if last > as_of {
+                        return Err(StoreError::Conflict(format!(
+                            "a run for {last} is already recorded; runs move forward (a dry run may look at an earlier date)"
+                        )));
+                    }
+                }
+            }
+            let state = s.load_run_state(&creditor, as_of)?;
+            let mut result = daily_run(&creditor, j, &state.customers, &state.claims, as_of);
+            result.notes = state.notes.clone();
+            if !dry_run {
+                s.apply_run(&creditor, j, as_of, &result, &state.stored_reasons)?;
+            }
+            Ok(result)
+        })
+    }
+
+    fn apply_run(
+        &mut self,
+        creditor: &Creditor,
+        law: &fordra_core::law::Jurisdiction,
+        as_of: NaiveDate,
+        r: &RunResult,
+        old_reasons: &[Option<String>],
+    ) -> Result<()> {
+        let c = creditor.id.as_str();
+        // The reason is stored when the segment changes: it says why the customer is where it is.
+        let mut updates =
+            r.segments.iter().zip(old_reasons).filter(|(d, old)| d.previous != Some(d.segment) || old.is_none()).map(
+                |(d, _)| -> Vec<Val> {
+                    vec![d.segment.as_str().into(), (&d.reason).into(), c.into(), (&d.customer_id).into()]
+                },
+            );
+        self.db.exec_many(
+            "UPDATE customers SET segment = $1, segment_reason = $2 WHERE creditor_id = $3 AND id = $4",
+            &mut updates,
+        )?;
+        let mut changes = r.segment_changes().map(|d| -> Vec<Val> {
+            vec![
+                c.into(),
+                (&d.customer_id).into(),
+                as_of.into(),
+                d.previous.map(|p| p.as_str()).into(),
+                d.segment.as_str().into(),
+                (&d.reason).into(),
+            ]
+        });
+        let n_changes = self.db.exec_many(
+            "INSERT INTO segment_changes (creditor_id, customer_id, date, from_segment, to_segment, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+            &mut changes,
+        )?;
+        let mut actions = r.actions.iter().map(|a| -> Vec<Val> {
+            vec![
+                c.into(),
+                (&a.claim_id).into(),
+                i64::from(a.seq).into(),
+                (&a.customer_id).into(),
+                (a.step_no as i64).into(),
+                a.kind.as_str().into(),
+                a.segment.as_str().into(),
+                a.date.into(),
+                a.deadline.into(),
+                a.channel.as_str().into(),
+                a.letter.clone().into(),
+                a.fee_total().into(),
+                a.notional_fee.into(),
+                a.interest.into(),
+                a.open_after.into(),
+                a.skipped.into(),
+                (&a.reason).into(),
+                a.arm.clone().into(),
+                crate::reconcile::fee_lines_json(&a.fees).into(),
+                fee_spec_name(a.fee_spec).into(),
+                a.min_amount.into(),
+                a.amount_to_pay.into(),
+            ]
+        });
+        let n_actions = self.db.exec_many(
+            "INSERT INTO actions (creditor_id, claim_id, seq, customer_id, step_no, kind, segment, date, deadline, channel, letter, fee, notional_fee, interest, open_after, skipped, reason, arm, fees, fee_spec, min_amount, amount_to_pay) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (creditor_id, claim_id, seq) DO NOTHING",
+            &mut actions,
+        )?;
+        let mut arms = r.assignments.iter().map(|(customer, a)| -> Vec<Val> {
+            vec![
+                c.into(),
+                (&a.experiment).into(),
+                customer.into(),
+                (if a.challenger { "challenger" } else { "champion" }).into(),
+                as_of.into(),
+            ]
+        });
+        self.db.exec_many(
+            "INSERT INTO experiment_arms (creditor_id, experiment, customer_id, arm, assigned_on) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (creditor_id, experiment, customer_id) DO NOTHING",
+            &mut arms,
+        )?;
+        if n_actions as usize != r.actions.len() {
+            return Err(StoreError::Conflict(
+                "another run wrote the same steps concurrently; nothing was written, run again".into(),
+            ));
+        }
+        let customers: Vec<String> = r.actions.iter().map(|a| a.customer_id.clone()).collect();
+        self.reconcile(creditor, law, &customers, &format!("run {as_of}"))?;
+        self.db.exec(
+            "INSERT INTO runs (creditor_id, date, actions, segment_changes) VALUES ($1, $2, $3, $4) ON CONFLICT (creditor_id, date) DO UPDATE SET actions = runs.actions + excluded.actions, segment_changes = runs.segment_changes + excluded.segment_changes",
+            &[c.into(), as_of.into(), (n_actions as i64).into(), (n_changes as i64).into()],
+        )?;
+        Ok(())
+    }
+
+    /// Undoes the latest run: its steps are marked reverted (kept, with `reason`), their fees and
+    /// interest reversed by correcting entries, segments put back as they were, and the run's
+    /// record removed so the date can be run again. Only the latest run can be reverted.
+    pub fn revert_run(&mut self, creditor_id: &str, law: &LawBook, date: NaiveDate, reason: &str) -> Result<RunRecord> {
+        limits::text("reason", reason, limits::MAX_TEXT).map_err(input)?;
+        if reason.trim().is_empty() {
+            return Err(bad("a reverted run needs a reason"));
+        }
+        self.write_tx(creditor_id, |s| {
+            let creditor = s.creditor(creditor_id)?;
+            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
+            let Some(last) = s.last_run(creditor_id)? else {
+                return Err(StoreError::NotFound { entity: "run to revert of creditor", id: creditor_id.to_string() });
+            };
+            if last != date {
+                return Err(StoreError::Conflict(format!("the latest run is {last}: only the latest run can be reverted")));
+            }
+            let record =
+                s.runs(creditor_id)?.into_iter().find(|r| r.date == date).ok_or_else(|| StoreError::NotFound { entity: "run on", id: date.to_string() })?;
+            let why = format!("run {date} reverted: {reason}");
+            let customers: Vec<String> =
+                s.db.query(
+                    "SELECT DISTINCT customer_id FROM actions WHERE creditor_id = $1 AND date = $2 AND reverted IS NULL",
+                    &[creditor_id.into(), date.into()],
+                )?
+                .iter()
+                .map(|r| r.t(0))
+                .collect();
+            s.db.exec(
+                "UPDATE actions SET reverted = $1 WHERE creditor_id = $2 AND date = $3 AND reverted IS NULL",
+                &[(&why).into(), creditor_id.into(), date.into()],
+            )?;
+            // Segments go back to what they were before the run, with the reason given then.
+            let changes = s.db.query(
+                "SELECT id, customer_id, from_segment FROM segment_changes WHERE creditor_id = $1 AND date = $2 AND reverted IS NULL ORDER BY id DESC",
+                &[creditor_id.into(), date.into()],
+            )?;
+            for ch in &changes {
+                let previous = s.db.query(
+                    "SELECT reason FROM segment_changes WHERE creditor_id = $1 AND customer_id = $2 AND id < $3 AND reverted IS NULL ORDER BY id DESC LIMIT 1",
+                    &[creditor_id.into(), ch.t(1).into(), ch.i(0).into()],
+                )?;
+                s.db.exec(
+                    "UPDATE customers SET segment = $1, segment_reason = $2 WHERE creditor_id = $3 AND id = $4",
+                    &[ch.ot(2).into(), previous.first().and_then(|r| r.ot(0)).into(), creditor_id.into(), ch.t(1).into()],
+                )?;
+            }
+            s.db.exec(
+                "UPDATE segment_changes SET reverted = $1 WHERE creditor_id = $2 AND date = $3 AND reverted IS NULL",
+                &[(&why).into(), creditor_id.into(), date.into()],
+            )?;
+            s.db.exec("DELETE FROM experiment_arms WHERE creditor_id = $1 AND assigned_on = $2", &[creditor_id.into(), date.into()])?;
+            s.db.exec("DELETE FROM runs WHERE creditor_id = $1 AND date = $2", &[creditor_id.into(), date.into()])?;
+            s.db.exec(
+                "INSERT INTO run_reverts (creditor_id, date, actions, segment_changes, reason) VALUES ($1, $2, $3, $4, $5)",
+                &[creditor_id.into(), date.into(), record.actions.into(), record.segment_changes.into(), reason.into()],
+            )?;
+            s.reconcile(&creditor, j, &customers, &why)?;
+            s.audit(creditor_id, &format!("run:{date}"), "reverted", reason)?;
+            Ok(record)
+        })
+    }
+
+    fn action_rows(&mut self, sql_where: &str, params: &[Val]) -> Result<Vec<ActionRow>> {
+        self
+            .db
+            .query(&format!("SELECT claim_id, customer_id, seq, step_no, kind, segment, date, deadline, channel, letter, fee, interest, open_after, skipped, reason, arm, amount_to_pay, reverted FROM actions WHERE {sql_where} ORDER BY date, customer_id, claim_id, seq"), params)?
+            .iter()
+            .map(|r| -> Result<ActionRow> {
+                Ok(ActionRow {
+                claim_id: r.t(0),
+                customer_id: r.t(1),
+                seq: r.i(2),
+                step_no: r.i(3),
+                kind: col("actions", "kind", r.ot(4).as_deref())?,
+                segment: col("actions", "segment", r.ot(5).as_deref())?,
+                date: r.date(6),
+                deadline: r.date(7),
+                channel: col("actions", "channel", r.ot(8).as_deref())?,
+                letter: r.ot(9),
+                fee: r.i(10),
+                interest: r.i(11),
+                open_after: r.i(12),
+                skipped: r.i(13) != 0,
+                reason: r.t(14),
+                arm: r.ot(15),
+                amount_to_pay: r.oi(16),
+                reverted: r.ot(17),
+            })
+            })
+            .collect::<Result<Vec<_>>>()
+    }
+
+    pub fn actions_of_claim(&mut self, creditor: &str, claim: &str) -> Result<Vec<ActionRow>> {
+        self.action_rows("creditor_id = $1 AND claim_id = $2", &[creditor.into(), claim.into()])
+    }
+    pub fn actions_of_customer(&mut self, creditor: &str, customer: &str) -> Result<Vec<ActionRow>> {
+        self.action_rows("creditor_id = $1 AND customer_id = $2", &[creditor.into(), customer.into()])
+    }
+    pub fn actions_on(&mut self, creditor: &str, date: NaiveDate) -> Result<Vec<ActionRow>> {
+        self.action_rows("creditor_id = $1 AND date = $2", &[creditor.into(), date.into()])
+    }
+}
+/// Channel names for letters and tasks.
+pub fn channel_label(c: Channel) -> &'static str {
+    match c {
+        Channel::Letter => "letter (PDF)",
+        Channel::Email => "e-mail",
+        Channel::Sms => "SMS",
+        Channel::Phone => "phone call task",
+        Channel::Edi => "EDI",
+    }
+}
