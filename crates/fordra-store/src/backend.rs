@@ -76,26 +76,163 @@ impl From<Option<chrono::NaiveDate>> for Val {
     }
 }
 
-pub type Row = Vec<Val>;
+/// A row read back, owned: its values by column name, with the table they came from for errors.
+#[derive(Clone, Debug)]
+pub struct Row {
+    table: std::sync::Arc<str>,
+    names: std::sync::Arc<[String]>,
+    vals: Vec<Val>,
+}
 
-/// A borrowed row for streaming reads of large results without allocating per cell.
-pub trait RowRef {
-    fn int(&self, idx: usize) -> Option<i64>;
-    fn str(&self, idx: usize) -> Option<&str>;
-    fn day(&self, idx: usize) -> Option<chrono::NaiveDate> {
-        self.str(idx).and_then(parse_day)
+impl Row {
+    /// The values in the query's column order (to compare a stored row with one to write).
+    pub fn values(&self) -> &[Val] {
+        &self.vals
     }
 }
+
+/// The table a query reads, for error messages: the table after FROM, or for a join the table
+/// joined last (our joins read their columns from it: ledger or actions per claim).
+fn table_of(sql: &str) -> &str {
+    let after = |key: &str| sql.rfind(key).map(|i| &sql[i + key.len()..]);
+    let rest = after(" JOIN ").or_else(|| after(" FROM ")).or_else(|| after("INSERT INTO ")).unwrap_or(sql);
+    rest.split(|c: char| c.is_whitespace() || c == '(').next().unwrap_or(rest)
+}
+
+/// A stored row as cells: what each database driver provides. Columns are found by name; a NULL is
+/// `Ok(None)`, a value of the wrong kind an `Err` saying what it is.
+pub trait RowRef {
+    /// The table the row came from (for errors).
+    fn table(&self) -> &str;
+    /// The position of a column in the query.
+    fn position(&self, column: &str) -> Option<usize>;
+    /// An integer cell.
+    fn int_at(&self, idx: usize) -> Result<Option<i64>, String>;
+    /// A text cell.
+    fn str_at(&self, idx: usize) -> Result<Option<&str>, String>;
+}
+
+impl RowRef for Row {
+    fn table(&self) -> &str {
+        &self.table
+    }
+    fn position(&self, column: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == column)
+    }
+    fn int_at(&self, idx: usize) -> Result<Option<i64>, String> {
+        match self.vals.get(idx) {
+            Some(Val::I(i)) => Ok(*i),
+            Some(Val::T(None)) => Ok(None),
+            Some(Val::T(Some(t))) => t.parse().map(Some).map_err(|_| format!("not an integer: '{t}'")),
+            None => Err("no such column".into()),
+        }
+    }
+    fn str_at(&self, idx: usize) -> Result<Option<&str>, String> {
+        match self.vals.get(idx) {
+            Some(Val::T(t)) => Ok(t.as_deref()),
+            Some(Val::I(None)) => Ok(None),
+            Some(Val::I(Some(i))) => Err(format!("a number ({i}) where text was expected")),
+            None => Err("no such column".into()),
+        }
+    }
+}
+
+/// Reading a stored row's columns by name. Every reader is loud: a column that is missing, NULL
+/// where a value is required, or malformed is an error naming the table and column, never a
+/// default (a bad integer must not become 0, nor a bad date 1970-01-01).
+pub trait ReadRow: RowRef {
+    /// The error for `column` with `problem`.
+    fn fail(&self, column: &str, problem: impl Into<String>) -> StoreError {
+        StoreError::Row { table: self.table().to_string(), column: column.to_string(), problem: problem.into() }
+    }
+    /// The position of `column`, or an error (a query that does not select what it reads).
+    fn at(&self, column: &str) -> Result<usize, StoreError> {
+        self.position(column).ok_or_else(|| self.fail(column, "not in the query"))
+    }
+    /// An integer that may be NULL.
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+        self.int_at(self.at(column)?).map_err(|p| self.fail(column, p))
+    }
+    /// An integer.
+    fn int(&self, column: &str) -> Result<i64, StoreError> {
+        self.opt_int(column)?.ok_or_else(|| self.fail(column, "missing"))
+    }
+    /// A 0/1 flag.
+    fn flag(&self, column: &str) -> Result<bool, StoreError> {
+        match self.int(column)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            v => Err(self.fail(column, format!("not 0 or 1: {v}"))),
+        }
+    }
+    /// A flag that may be NULL.
+    fn opt_flag(&self, column: &str) -> Result<Option<bool>, StoreError> {
+        match self.opt_int(column)? {
+            None => Ok(None),
+            Some(_) => self.flag(column).map(Some),
+        }
+    }
+    /// Text that may be NULL, borrowed.
+    fn opt_str(&self, column: &str) -> Result<Option<&str>, StoreError> {
+        self.str_at(self.at(column)?).map_err(|p| self.fail(column, p))
+    }
+    /// Text, borrowed.
+    fn str(&self, column: &str) -> Result<&str, StoreError> {
+        self.opt_str(column)?.ok_or_else(|| self.fail(column, "missing"))
+    }
+    /// Text.
+    fn text(&self, column: &str) -> Result<String, StoreError> {
+        self.str(column).map(str::to_string)
+    }
+    /// Text that may be NULL.
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.opt_str(column)?.map(str::to_string))
+    }
+    /// A date (`YYYY-MM-DD`) that may be NULL.
+    fn opt_date(&self, column: &str) -> Result<Option<chrono::NaiveDate>, StoreError> {
+        match self.opt_str(column)? {
+            None => Ok(None),
+            Some(s) => parse_day(s).map(Some).ok_or_else(|| self.fail(column, format!("not a date: '{s}'"))),
+        }
+    }
+    /// A date.
+    fn date(&self, column: &str) -> Result<chrono::NaiveDate, StoreError> {
+        self.opt_date(column)?.ok_or_else(|| self.fail(column, "missing"))
+    }
+    /// A text column parsed as `T` (an enum, a currency, a decimal) that may be NULL.
+    fn opt<T: std::str::FromStr>(&self, column: &str) -> Result<Option<T>, StoreError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.opt_str(column)? {
+            None => Ok(None),
+            Some(s) => s.parse().map(Some).map_err(|e| self.fail(column, format!("'{s}': {e}"))),
+        }
+    }
+    /// A JSON text column.
+    fn json<T: serde::de::DeserializeOwned>(&self, column: &str) -> Result<T, StoreError> {
+        serde_json::from_str(self.str(column)?).map_err(|e| self.fail(column, format!("not the JSON expected: {e}")))
+    }
+    /// A text column parsed as `T`.
+    fn get<T: std::str::FromStr>(&self, column: &str) -> Result<T, StoreError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.opt(column)?.ok_or_else(|| self.fail(column, "missing"))
+    }
+}
+
+impl<R: RowRef + ?Sized> ReadRow for R {}
 
 /// Parses `YYYY-MM-DD` directly (several times faster than a general date parser; dates are
 /// written by this store, so the shape is known).
 pub fn parse_day(s: &str) -> Option<chrono::NaiveDate> {
     let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return s.parse().ok();
     }
     let num = |r: std::ops::Range<usize>| {
-        b[r].iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+        b.get(r)?.iter().try_fold(0u32, |acc, c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
     };
     chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
@@ -113,35 +250,63 @@ pub trait Backend: Send {
     fn query_each(&mut self, sql: &str, params: &[Val], f: &mut RowFn<'_>) -> Result<(), StoreError>;
 }
 
-struct SqliteRow<'a, 'b>(&'a rusqlite::Row<'b>);
+struct SqliteRow<'a, 'b> {
+    row: &'a rusqlite::Row<'b>,
+    table: &'a str,
+    /// The statement's column names, read once per query (asking SQLite per cell costs a call
+    /// and a string scan per column).
+    names: &'a [String],
+}
 impl RowRef for SqliteRow<'_, '_> {
-    fn int(&self, idx: usize) -> Option<i64> {
-        match self.0.get_ref(idx).ok()? {
-            rusqlite::types::ValueRef::Integer(i) => Some(i),
-            rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).ok()?.parse().ok(),
-            _ => None,
+    fn table(&self) -> &str {
+        self.table
+    }
+    fn position(&self, column: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == column)
+    }
+    fn int_at(&self, idx: usize) -> Result<Option<i64>, String> {
+        use rusqlite::types::ValueRef;
+        match self.row.get_ref(idx).map_err(|e| e.to_string())? {
+            ValueRef::Integer(i) => Ok(Some(i)),
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(t) => {
+                let t = String::from_utf8_lossy(t);
+                t.parse().map(Some).map_err(|_| format!("not an integer: '{t}'"))
+            }
+            other => Err(format!("not an integer: {:?}", other.data_type())),
         }
     }
-    fn str(&self, idx: usize) -> Option<&str> {
-        match self.0.get_ref(idx).ok()? {
-            rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t).ok(),
-            _ => None,
+    fn str_at(&self, idx: usize) -> Result<Option<&str>, String> {
+        use rusqlite::types::ValueRef;
+        match self.row.get_ref(idx).map_err(|e| e.to_string())? {
+            ValueRef::Text(t) => std::str::from_utf8(t).map(Some).map_err(|e| e.to_string()),
+            ValueRef::Null => Ok(None),
+            other => Err(format!("not text: {:?}", other.data_type())),
         }
     }
 }
 
-struct PgRow<'a>(&'a postgres::Row);
+struct PgRow<'a> {
+    row: &'a postgres::Row,
+    table: &'a str,
+}
 impl RowRef for PgRow<'_> {
-    fn int(&self, idx: usize) -> Option<i64> {
-        let t = self.0.columns()[idx].type_();
+    fn table(&self) -> &str {
+        self.table
+    }
+    fn position(&self, column: &str) -> Option<usize> {
+        self.row.columns().iter().position(|c| c.name() == column)
+    }
+    fn int_at(&self, idx: usize) -> Result<Option<i64>, String> {
+        let t = self.row.columns().get(idx).ok_or("no such column")?.type_();
         if *t == postgres::types::Type::INT4 {
-            self.0.try_get::<_, Option<i32>>(idx).ok().flatten().map(i64::from)
+            self.row.try_get::<_, Option<i32>>(idx).map(|v| v.map(i64::from)).map_err(|e| e.to_string())
         } else {
-            self.0.try_get::<_, Option<i64>>(idx).ok().flatten()
+            self.row.try_get::<_, Option<i64>>(idx).map_err(|e| e.to_string())
         }
     }
-    fn str(&self, idx: usize) -> Option<&str> {
-        self.0.try_get::<_, Option<&str>>(idx).ok().flatten()
+    fn str_at(&self, idx: usize) -> Result<Option<&str>, String> {
+        self.row.try_get::<_, Option<&str>>(idx).map_err(|e| e.to_string())
     }
 }
 
@@ -161,9 +326,11 @@ impl Backend for Sqlite {
     }
     fn query_each(&mut self, sql: &str, params: &[Val], f: &mut RowFn<'_>) -> Result<(), StoreError> {
         let mut st = self.0.prepare_cached(sql)?;
+        let names: Vec<String> = st.column_names().into_iter().map(str::to_string).collect();
+        let table = table_of(sql);
         let mut rows = st.query(rusqlite::params_from_iter(params.iter().map(sqlite_val)))?;
         while let Some(r) = rows.next()? {
-            f(&SqliteRow(r))?;
+            f(&SqliteRow { row: r, table, names: &names })?;
         }
         Ok(())
     }
@@ -186,6 +353,8 @@ impl Backend for Sqlite {
         use rusqlite::types::ValueRef;
         let mut st = self.0.prepare_cached(sql)?;
         let cols = st.column_count();
+        let table: std::sync::Arc<str> = table_of(sql).into();
+        let names: std::sync::Arc<[String]> = st.column_names().into_iter().map(str::to_string).collect();
         let mut rows = st.query(rusqlite::params_from_iter(params.iter().map(sqlite_val)))?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -201,7 +370,7 @@ impl Backend for Sqlite {
                     ValueRef::Blob(_) => return Err(StoreError::Data(format!("unexpected blob in column {i}"))),
                 });
             }
-            out.push(row);
+            out.push(Row { table: table.clone(), names: names.clone(), vals: row });
         }
         Ok(out)
     }
@@ -229,8 +398,9 @@ impl Backend for Postgres {
         use postgres::fallible_iterator::FallibleIterator;
         let p = pg_params(params);
         let mut it = self.0.query_raw(sql, p.iter().map(|b| b.as_ref() as &dyn postgres::types::ToSql))?;
+        let table = table_of(sql);
         while let Some(r) = it.next()? {
-            f(&PgRow(&r))?;
+            f(&PgRow { row: &r, table })?;
         }
         Ok(())
     }
@@ -257,6 +427,9 @@ impl Backend for Postgres {
         let p = pg_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = p.iter().map(|b| b.as_ref()).collect();
         let rows = self.0.query(sql, &refs)?;
+        let table: std::sync::Arc<str> = table_of(sql).into();
+        let names: std::sync::Arc<[String]> =
+            rows.first().map(|r| r.columns().iter().map(|c| c.name().to_string()).collect()).unwrap_or_default();
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let mut row = Vec::with_capacity(r.len());
@@ -272,45 +445,8 @@ impl Backend for Postgres {
                     return Err(StoreError::Data(format!("unexpected column type {t} for {}", c.name())));
                 });
             }
-            out.push(row);
+            out.push(Row { table: table.clone(), names: names.clone(), vals: row });
         }
         Ok(out)
-    }
-}
-
-/// Column access with clear errors.
-pub trait RowExt {
-    fn i(&self, idx: usize) -> i64;
-    fn oi(&self, idx: usize) -> Option<i64>;
-    fn t(&self, idx: usize) -> String;
-    fn ot(&self, idx: usize) -> Option<String>;
-    fn date(&self, idx: usize) -> chrono::NaiveDate;
-    fn odate(&self, idx: usize) -> Option<chrono::NaiveDate>;
-}
-
-impl RowExt for Row {
-    fn i(&self, idx: usize) -> i64 {
-        self.oi(idx).unwrap_or(0)
-    }
-    fn oi(&self, idx: usize) -> Option<i64> {
-        match &self[idx] {
-            Val::I(i) => *i,
-            Val::T(t) => t.as_deref().and_then(|s| s.parse().ok()),
-        }
-    }
-    fn t(&self, idx: usize) -> String {
-        self.ot(idx).unwrap_or_default()
-    }
-    fn ot(&self, idx: usize) -> Option<String> {
-        match &self[idx] {
-            Val::T(t) => t.clone(),
-            Val::I(i) => i.map(|x| x.to_string()),
-        }
-    }
-    fn date(&self, idx: usize) -> chrono::NaiveDate {
-        self.odate(idx).unwrap_or_default()
-    }
-    fn odate(&self, idx: usize) -> Option<chrono::NaiveDate> {
-        self.ot(idx).and_then(|s| s.parse().ok())
     }
 }

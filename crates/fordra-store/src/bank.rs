@@ -2,7 +2,7 @@
 //! advisor, undo reversals. One transaction per file; a payment's bank key is its idempotency key,
 //! so the same file (or the same payment in two files) is booked once.
 
-use crate::{bad, parse, Result, RowExt, Store, StoreError};
+use crate::{bad, ReadRow, Result, Store, StoreError};
 use chrono::NaiveDate;
 use fordra_core::law::LawBook;
 use fordra_core::ledger::EntryKind;
@@ -177,6 +177,12 @@ fn result_of(
     }
 }
 
+/// A bank payment's line in its file.
+fn line_of(r: &crate::Row) -> Result<usize> {
+    let line = r.int("line")?;
+    usize::try_from(line).map_err(|_| r.fail("line", format!("out of range: {line}")))
+}
+
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
@@ -188,20 +194,20 @@ impl Store {
         let names: HashMap<String, std::sync::Arc<str>> = self
             .db
             .query("SELECT id, name FROM customers WHERE creditor_id = $1", &[creditor.into()])?
-            .into_iter()
-            .map(|r| (r.t(0), r.t(1).into()))
-            .collect();
+            .iter()
+            .map(|r| Ok((r.text("id")?, r.str("name")?.into())))
+            .collect::<Result<_>>()?;
         self.db.query_each(
             "SELECT id, invoice_number, reference, customer_id, currency, due_date FROM claims WHERE creditor_id = $1 AND status = 'open'",
             &[creditor.into()],
             &mut |r| {
                 out.push(OpenClaim {
-                    id: r.str(0).unwrap_or("").to_string(),
-                    invoice_number: r.str(1).unwrap_or("").to_string(),
-                    reference: r.str(2).map(str::to_string),
-                    customer_name: r.str(3).and_then(|c| names.get(c)).cloned().unwrap_or_else(|| "".into()),
-                    currency: parse(r.str(4).unwrap_or(""))?,
-                    due: r.day(5).unwrap_or_default(),
+                    id: r.text("id")?,
+                    invoice_number: r.text("invoice_number")?,
+                    reference: r.opt_text("reference")?,
+                    customer_name: names.get(r.str("customer_id")?).cloned().unwrap_or_else(|| "".into()),
+                    currency: r.get("currency")?,
+                    due: r.date("due_date")?,
                     open: 0,
                 });
                 Ok(())
@@ -218,7 +224,7 @@ impl Store {
             "SELECT l.claim_id, l.amount FROM claims c CROSS JOIN ledger l WHERE c.creditor_id = $1 AND c.status = 'open' AND l.creditor_id = c.creditor_id AND l.claim_id = c.id AND l.component IS NOT NULL",
             &[creditor.into()],
             &mut |r| {
-                *open.entry(r.str(0).unwrap_or("").to_string()).or_insert(0) += r.int(1).unwrap_or(0);
+                *open.entry(r.text("claim_id")?).or_insert(0) += r.int("amount")?;
                 Ok(())
             },
         )?;
@@ -406,7 +412,8 @@ impl Store {
                 &[creditor.into(), key.into()],
             )?
             .first()
-            .map(|r| (r.t(0), r.ot(1), r.t(2))))
+            .map(|r| -> Result<_> { Ok((r.text("status")?, r.opt_text("fingerprint")?, r.text("source")?)) })
+            .transpose()?)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -581,7 +588,7 @@ impl Store {
         let mut found: std::collections::BTreeSet<String> = Default::default();
         let head = [cid.into(), p.currency.as_str().into()];
         self.each_in("SELECT id FROM claims WHERE creditor_id = $1 AND currency = $2 AND status = 'paid' AND reference IN ({ids})", &head, &keys, &mut |r| {
-            found.insert(r.str(0).unwrap_or("").to_string());
+            found.insert(r.text("id")?);
             Ok(())
         })?;
         ids.extend(keys);
@@ -590,7 +597,7 @@ impl Store {
             &head,
             &ids,
             &mut |r| {
-                found.insert(r.str(0).unwrap_or("").to_string());
+                found.insert(r.text("id")?);
                 Ok(())
             },
         )?;
@@ -644,10 +651,12 @@ impl Store {
                 &[cid.into(), reference.into(), (*amount).into()],
             )?,
         };
-        if let Some(t) = target.first().filter(|t| t.t(2) == "unmatched") {
+        let queued = target.first().map(|t| t.str("status").map(|s| s == "unmatched")).transpose()?;
+        if let (Some(t), Some(true)) = (target.first(), queued) {
             // The bank took back money still waiting in the queue: it leaves the queue, nothing
             // was booked so nothing is undone.
-            let original = t.t(0);
+            let original = t.text("key")?;
+            let currency = t.text("currency")?;
             let how = format!("reverses queued payment {original} (it was never booked)");
             self.db.exec(
                 "UPDATE bank_payments SET status = 'reversed', how = $1 WHERE creditor_id = $2 AND key = $3",
@@ -661,14 +670,14 @@ impl Store {
                 cid,
                 format,
                 source,
-                &Incoming { currency: t.t(1), ..as_incoming.clone() },
+                &Incoming { currency: currency.clone(), ..as_incoming.clone() },
                 "reversal",
                 &how,
                 &[],
                 &[],
                 "",
             )?;
-            out.push(BankPaymentResult { currency: t.t(1), ..res("reversal", how) });
+            out.push(BankPaymentResult { currency, ..res("reversal", how) });
             return Ok(());
         }
         let Some(t) = target.first() else {
@@ -685,7 +694,8 @@ impl Store {
             out.push(res("refused", how));
             return Ok(());
         };
-        let original = t.t(0);
+        let original = t.text("key")?;
+        let currency = t.text("currency")?;
         let claims = self.reverse_bank_payment(
             cid,
             &original,
@@ -698,14 +708,14 @@ impl Store {
             cid,
             format,
             source,
-            &Incoming { currency: t.t(1), ..as_incoming.clone() },
+            &Incoming { currency: currency.clone(), ..as_incoming.clone() },
             "reversal",
             &how,
             &claims,
             &[],
             "",
         )?;
-        out.push(BankPaymentResult { claims, currency: t.t(1), ..res("reversal", how) });
+        out.push(BankPaymentResult { claims, currency, ..res("reversal", how) });
         Ok(())
     }
 
@@ -731,8 +741,8 @@ impl Store {
         )?;
         let mut claims = Vec::new();
         for b in bookings {
-            touched.push(b.t(3));
-            claims.push((b.t(1), b.i(2)));
+            touched.push(b.text("customer_id")?);
+            claims.push((b.text("claim_id")?, b.int("amount")?));
         }
         self.db.exec(
             "UPDATE bank_payments SET status = 'reversed', how = $1 WHERE creditor_id = $2 AND key = $3",
@@ -747,23 +757,26 @@ impl Store {
             .db
             .query("SELECT key, line, date, amount, currency, reference, payer, how, suggestions, text FROM bank_payments WHERE creditor_id = $1 AND status = 'unmatched' ORDER BY date, key", &[creditor.into()])?
             .iter()
-            .map(|r| BankPaymentResult {
-                key: r.t(0),
-                line: r.i(1) as usize,
-                date: r.date(2),
-                amount: r.i(3),
-                currency: r.t(4),
-                reference: r.ot(5),
-                payer: r.ot(6),
-                status: "unmatched".into(),
-                claims: vec![],
-                how: match r.ot(9) {
-                    Some(t) => format!("{} (text: {t})", r.t(7)),
-                    None => r.t(7),
-                },
-                suggestions: serde_json::from_str(&r.t(8)).unwrap_or_default(),
+            .map(|r| {
+                let how = r.text("how")?;
+                Ok(BankPaymentResult {
+                    key: r.text("key")?,
+                    line: line_of(r)?,
+                    date: r.date("date")?,
+                    amount: r.int("amount")?,
+                    currency: r.text("currency")?,
+                    reference: r.opt_text("reference")?,
+                    payer: r.opt_text("payer")?,
+                    status: "unmatched".into(),
+                    claims: vec![],
+                    how: match r.opt_str("text")? {
+                        Some(t) => format!("{how} (text: {t})"),
+                        None => how,
+                    },
+                    suggestions: r.json("suggestions")?,
+                })
             })
-            .collect())
+            .collect::<Result<_>>()?)
     }
 
     /// An advisor books an unmatched payment to a claim (in the claim's currency). Booked as a
@@ -784,31 +797,34 @@ impl Store {
                 &[creditor_id.into(), key.into()],
             )?;
             let r = rows.first().ok_or_else(|| StoreError::NotFound { entity: "payment", id: key.to_string() })?;
+            let (date, amount, currency_code) = (r.date("date")?, r.int("amount")?, r.text("currency")?);
+            let (reference, payer, line) = (r.opt_text("reference")?, r.opt_text("payer")?, line_of(r)?);
             let result = |status: &str, claims: Vec<(String, i64)>, how: String| BankPaymentResult {
                 key: key.into(),
-                line: r.i(5) as usize,
-                date: r.date(0),
-                amount: r.i(1),
-                currency: r.t(2),
-                reference: r.ot(3),
-                payer: r.ot(4),
+                line,
+                date,
+                amount,
+                currency: currency_code.clone(),
+                reference: reference.clone(),
+                payer: payer.clone(),
                 status: status.into(),
                 claims,
                 how,
                 suggestions: vec![],
             };
-            if r.t(6) == "assigned" {
-                let parts: Vec<(String, i64)> = serde_json::from_str(&r.t(7)).unwrap_or_default();
+            let status = r.text("status")?;
+            if status == "assigned" {
+                let parts: Vec<(String, i64)> = r.json("claims")?;
                 if parts.iter().any(|(c, _)| c == claim) {
-                    return Ok(result("assigned", parts, r.t(8)));
+                    return Ok(result("assigned", parts, r.text("how")?));
                 }
             }
-            if r.t(6) != "unmatched" || r.i(1) <= 0 {
-                return Err(StoreError::Conflict(format!("payment {key} is {}, not waiting in the unmatched queue", r.t(6))));
+            if status != "unmatched" || amount <= 0 {
+                return Err(StoreError::Conflict(format!("payment {key} is {status}, not waiting in the unmatched queue")));
             }
             let c = s.claim(creditor_id, claim)?;
-            if c.currency.code() != r.t(2) {
-                return Err(bad(format!("payment {key} is in {}, claim {claim} in {}", r.t(2), c.currency)));
+            if c.currency.code() != currency_code {
+                return Err(bad(format!("payment {key} is in {currency_code}, claim {claim} in {}", c.currency)));
             }
             let currency = c.currency;
             let mut row = crate::payments::payment_fact_row(
@@ -816,25 +832,25 @@ impl Store {
                 key,
                 claim,
                 &c.customer_id,
-                r.date(0),
-                r.i(1),
+                date,
+                amount,
                 currency,
                 PaymentKind::Bank,
                 Some(key),
                 "assigned by advisor",
             );
-            row[7] = r.ot(3).into();
-            row[8] = r.ot(4).into();
+            row[7] = reference.clone().into();
+            row[8] = payer.clone().into();
             s.insert_payment_rows(vec![row])?;
             let rec = s.reconcile(&creditor, j, std::slice::from_ref(&c.customer_id), &format!("payment {key} assigned to {claim}"))?;
-            let parts = vec![(claim.to_string(), r.i(1))];
+            let parts = vec![(claim.to_string(), amount)];
             let how = format!("assigned by the advisor to {claim}");
             s.db.exec(
                 "UPDATE bank_payments SET status = 'assigned', how = $1, claims = $2 WHERE creditor_id = $3 AND key = $4",
                 &[(&how).into(), json(&parts).into(), creditor_id.into(), key.into()],
             )?;
             s.audit(creditor_id, &format!("payment:{key}"), "assigned", &how)?;
-            let status = Store::payment_outcome(&rec, key, claim, r.date(0), r.i(1)).status;
+            let status = Store::payment_outcome(&rec, key, claim, date, amount).status;
             let status = match status.as_str() {
                 "settled" => "matched",
                 "partly paid" => "partly matched",
@@ -853,15 +869,15 @@ impl Store {
         )?;
         let mut out = Vec::new();
         for r in rows {
-            let id = r.t(1);
+            let id = r.text("id")?;
             let mut row = PaymentReportRow {
-                date: r.date(0),
+                date: r.date("date")?,
                 payment: id.clone(),
-                claim: r.t(2),
-                invoice_number: r.t(3),
-                customer: r.t(4),
-                currency: r.t(5),
-                amount: r.i(6),
+                claim: r.text("claim_id")?,
+                invoice_number: r.text("invoice_number")?,
+                customer: r.text("customer_id")?,
+                currency: r.text("currency")?,
+                amount: r.int("amount")?,
                 principal: 0,
                 interest: 0,
                 fees: 0,
@@ -875,15 +891,15 @@ impl Store {
                 format!("correction:reversal:{id}"),
             ];
             for e in self.db.query(
-                "SELECT kind, component, CAST(SUM(amount) AS BIGINT), reference FROM ledger WHERE creditor_id = $1 AND reference IN ($2, $3, $4, $5) GROUP BY kind, component, reference",
-                &[creditor.into(), (&refs[0]).into(), (&refs[1]).into(), (&refs[2]).into(), (&refs[3]).into()],
+                "SELECT kind, component, CAST(SUM(amount) AS BIGINT) AS total, reference FROM ledger WHERE creditor_id = $1 AND reference IN ($2, $3, $4, $5) GROUP BY kind, component, reference",
+                &[creditor.into(), refs[0].as_str().into(), refs[1].as_str().into(), refs[2].as_str().into(), refs[3].as_str().into()],
             )? {
-                let amount = -e.i(2);
-                if e.t(3).contains("reversal:") {
+                let amount = -e.int("total")?;
+                if e.str("reference")?.contains("reversal:") {
                     row.reversed -= amount;
                     continue;
                 }
-                match (e.t(0).parse::<EntryKind>().ok(), e.ot(1).as_deref()) {
+                match (e.get::<EntryKind>("kind").ok(), e.opt_str("component")?) {
                     (Some(EntryKind::CustomerCredit), _) => row.credit += amount,
                     (Some(EntryKind::Payment), Some("principal")) => row.principal += amount,
                     (Some(EntryKind::Payment), Some("interest")) => row.interest += amount,

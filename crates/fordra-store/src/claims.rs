@@ -2,7 +2,7 @@
 //! amounts due derived from them.
 
 use crate::payments::payment_fact_row;
-use crate::{bad, col, parse, ImportSummary, Result, Row, RowExt, RowRef, Store, StoreError, Val};
+use crate::{bad, ImportSummary, ReadRow, Result, RowRef, Store, StoreError, Val};
 use chrono::NaiveDate;
 use fordra_core::domain::{ClaimStatus, DebtorKind};
 use fordra_core::law::LawBook;
@@ -66,36 +66,20 @@ pub struct LedgerRow {
 const CLAIM_COLS: &str =
     "id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date, reference, due_date_agreed, demand_date";
 
-fn claim_row(r: &Row) -> Result<ClaimRow> {
+fn claim_row<R: RowRef + ?Sized>(r: &R) -> Result<ClaimRow> {
+    let issue_date = r.date("issue_date")?;
     Ok(ClaimRow {
-        id: r.t(0),
-        customer_id: r.t(1),
-        invoice_number: r.t(2),
-        issue_date: r.date(3),
-        due_date: r.date(4),
-        currency: r.t(5).parse().map_err(StoreError::Data)?,
-        principal: r.i(6),
-        status: col("claims", "status", r.ot(7).as_deref())?,
-        settled_date: r.odate(8),
-        reference: r.ot(9),
-        demand: demand_of(r.oi(10), r.odate(11), r.date(3)),
-    })
-}
-
-fn claim_row_ref(r: &dyn RowRef) -> Result<ClaimRow> {
-    let day = |i: usize| r.day(i).ok_or_else(|| StoreError::Data(format!("bad date in column {i}")));
-    Ok(ClaimRow {
-        id: r.str(0).unwrap_or("").to_string(),
-        customer_id: r.str(1).unwrap_or("").to_string(),
-        invoice_number: r.str(2).unwrap_or("").to_string(),
-        issue_date: day(3)?,
-        due_date: day(4)?,
-        currency: r.str(5).unwrap_or("").parse().map_err(StoreError::Data)?,
-        principal: r.int(6).unwrap_or(0),
-        status: col("claims", "status", r.str(7))?,
-        settled_date: r.day(8),
-        reference: r.str(9).map(str::to_string),
-        demand: r.day(3).and_then(|issue| demand_of(r.int(10), r.day(11), issue)),
+        id: r.text("id")?,
+        customer_id: r.text("customer_id")?,
+        invoice_number: r.text("invoice_number")?,
+        issue_date,
+        due_date: r.date("due_date")?,
+        currency: r.get("currency")?,
+        principal: r.int("principal")?,
+        status: r.get("status")?,
+        settled_date: r.opt_date("settled_date")?,
+        reference: r.opt_text("reference")?,
+        demand: demand_of(r.opt_int("due_date_agreed")?, r.opt_date("demand_date")?, issue_date),
     })
 }
 
@@ -125,7 +109,7 @@ impl Store {
         self.write_tx(creditor_id, |s| {
             let creditor = s.creditor(creditor_id)?;
             let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
-            let customers: HashMap<String, DebtorKind> = s.db.query("SELECT id, kind FROM customers WHERE creditor_id = $1", &[creditor_id.into()])?.into_iter().map(|r| (r.t(0), r.t(1).parse().unwrap_or(DebtorKind::Consumer))).collect();
+            let customers: HashMap<String, DebtorKind> = s.db.query("SELECT id, kind FROM customers WHERE creditor_id = $1", &[creditor_id.into()])?.iter().map(|r| Ok((r.text("id")?, r.get("kind")?))).collect::<Result<_>>()?;
             if j.business_only {
                 if let Some(r) = rows.iter().find(|r| customers.get(&r.customer_id) == Some(&DebtorKind::Consumer)) {
                     return Err(bad(format!(
@@ -139,7 +123,7 @@ impl Store {
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let mut existing: HashMap<String, ClaimRow> = HashMap::default();
             s.each_in(&format!("SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1 AND id IN ({{ids}})"), &[creditor_id.into()], &ids, &mut |r| {
-                let c = claim_row_ref(r)?;
+                let c = claim_row(r)?;
                 existing.insert(c.id.clone(), c);
                 Ok(())
             })?;
@@ -158,7 +142,7 @@ impl Store {
                 .collect();
             let mut references: HashMap<String, String> = HashMap::default();
             s.each_in("SELECT reference, id FROM claims WHERE creditor_id = $1 AND reference IN ({ids})", &[creditor_id.into()], &wanted, &mut |r| {
-                references.insert(fordra_core::reference::normalize(r.str(0).unwrap_or("")), r.str(1).unwrap_or("").to_string());
+                references.insert(fordra_core::reference::normalize(r.str("reference")?), r.text("id")?);
                 Ok(())
             })?;
             let mut sum = ImportSummary::default();
@@ -300,10 +284,10 @@ impl Store {
             .iter()
             .map(|r| {
                 Ok(Movement {
-                    date: r.date(0),
-                    kind: parse(&r.t(1))?,
-                    component: r.ot(2).map(|c| parse(&c)).transpose()?,
-                    amount: r.i(3),
+                    date: r.date("date")?,
+                    kind: r.get("kind")?,
+                    component: r.opt("component")?,
+                    amount: r.int("amount")?,
                 })
             })
             .collect()
@@ -319,8 +303,20 @@ impl Store {
             .db
             .query("SELECT id, claim_id, date, kind, component, amount, currency, reference, memo FROM ledger WHERE creditor_id = $1 AND claim_id = $2 ORDER BY date, id", &[creditor.into(), claim.into()])?
             .iter()
-            .map(|r| LedgerRow { id: r.i(0), claim_id: r.t(1), date: r.date(2), kind: r.t(3), component: r.ot(4), amount: r.i(5), currency: r.t(6), reference: r.t(7), memo: r.t(8) })
-            .collect())
+            .map(|r| {
+                Ok(LedgerRow {
+                    id: r.int("id")?,
+                    claim_id: r.text("claim_id")?,
+                    date: r.date("date")?,
+                    kind: r.text("kind")?,
+                    component: r.opt_text("component")?,
+                    amount: r.int("amount")?,
+                    currency: r.text("currency")?,
+                    reference: r.text("reference")?,
+                    memo: r.text("memo")?,
+                })
+            })
+            .collect::<Result<_>>()?)
     }
 
     /// What the debtor must pay on `date` to settle the claim: its open balance plus late
@@ -345,19 +341,19 @@ impl Store {
     /// Customer credits (overpayments) of a customer.
     pub fn customer_credit(&mut self, creditor: &str, customer: &str) -> Result<i64> {
         let r = self.db.query(
-            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger WHERE creditor_id = $1 AND customer_id = $2 AND kind = 'customer_credit'",
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM ledger WHERE creditor_id = $1 AND customer_id = $2 AND kind = 'customer_credit'",
             &[creditor.into(), customer.into()],
         )?;
-        Ok(-r[0].i(0))
+        Ok(-r.first().map(|r| r.int("total")).transpose()?.unwrap_or(0))
     }
 
     /// Sums that must agree whatever the backend (used by tests and `fordra check`).
     pub fn ledger_totals(&mut self, creditor: &str) -> Result<Vec<(String, String, i64)>> {
         Ok(self
             .db
-            .query("SELECT kind, COALESCE(component, '-'), CAST(SUM(amount) AS BIGINT) FROM ledger WHERE creditor_id = $1 GROUP BY kind, COALESCE(component, '-') ORDER BY kind, COALESCE(component, '-')", &[creditor.into()])?
+            .query("SELECT kind, COALESCE(component, '-') AS part, CAST(SUM(amount) AS BIGINT) AS total FROM ledger WHERE creditor_id = $1 GROUP BY kind, COALESCE(component, '-') ORDER BY kind, COALESCE(component, '-')", &[creditor.into()])?
             .iter()
-            .map(|r| (r.t(0), r.t(1), r.i(2)))
-            .collect())
+            .map(|r| Ok((r.text("kind")?, r.text("part")?, r.int("total")?)))
+            .collect::<Result<_>>()?)
     }
 }

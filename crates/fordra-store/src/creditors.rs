@@ -1,6 +1,6 @@
 //! Creditors (tenants): their law, currency, accounts and handling policy.
 
-use crate::{input, parse, Result, RowExt, Store, StoreError, Val};
+use crate::{input, ReadRow, Result, Store, StoreError, Val};
 use fordra_core::domain::JurisdictionCode;
 use fordra_core::limits;
 use fordra_core::model::Policy;
@@ -142,25 +142,27 @@ impl Store {
         )?;
         let r = rows.first().ok_or_else(|| StoreError::NotFound { entity: "creditor", id: id.to_string() })?;
         Ok(Creditor {
-            id: r.t(0),
-            name: r.t(1),
-            jurisdiction: parse::<JurisdictionCode>(&r.t(2))?,
-            currency: parse(&r.t(3))?,
-            reminder_fee_agreed: r.i(4) != 0,
-            charge_interest: r.i(5) != 0,
-            contract_rate: r
-                .ot(6)
-                .map(|s| s.parse().map_err(|e| StoreError::Data(format!("contract rate: {e}"))))
-                .transpose()?,
-            bankgiro: r.ot(7),
-            iban: r.ot(8),
-            policy: Policy::from_toml(&r.t(9)).map_err(|e| StoreError::Data(format!("policy of {id}: {e}")))?,
-            reference_scheme: r.ot(10).map(|x| parse(&x)).transpose()?,
+            id: r.text("id")?,
+            name: r.text("name")?,
+            jurisdiction: r.get::<JurisdictionCode>("jurisdiction")?,
+            currency: r.get("currency")?,
+            reminder_fee_agreed: r.flag("reminder_fee_agreed")?,
+            charge_interest: r.flag("charge_interest")?,
+            contract_rate: r.opt("contract_rate")?,
+            bankgiro: r.opt_text("bankgiro")?,
+            iban: r.opt_text("iban")?,
+            policy: Policy::from_toml(r.str("policy")?).map_err(|e| r.fail("policy", e.to_string()))?,
+            reference_scheme: r.opt("reference_scheme")?,
         })
     }
 
     pub fn creditor_ids(&mut self) -> Result<Vec<String>> {
-        Ok(self.db.query("SELECT id FROM creditors ORDER BY id", &[])?.iter().map(|r| r.t(0)).collect())
+        Ok(self
+            .db
+            .query("SELECT id FROM creditors ORDER BY id", &[])?
+            .iter()
+            .map(|r| r.text("id"))
+            .collect::<Result<_>>()?)
     }
 
     /// Removes a creditor and all its data (used by `fordra demo` to start afresh).

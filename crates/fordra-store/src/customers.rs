@@ -1,6 +1,6 @@
 //! Customers (debtors): contact data, credit score, VIP choice, segment and its history.
 
-use crate::{bad, col, input, parse, ImportSummary, Result, Row, RowExt, Store, StoreError, Val};
+use crate::{bad, input, ImportSummary, ReadRow, Result, Row, Store, StoreError, Val};
 use chrono::NaiveDate;
 use fordra_core::domain::{DebtorKind, Segment};
 use fordra_core::limits;
@@ -61,6 +61,31 @@ pub struct SegmentChangeRow {
     pub reason: String,
 }
 
+const CUSTOMER_COLS: &str = "id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, segment, segment_reason, reminder_fee_agreed, reminder_fee_agreed_on";
+
+fn customer_row(r: &Row) -> Result<CustomerRow> {
+    let score = r.opt_int("credit_score")?;
+    Ok(CustomerRow {
+        id: r.text("id")?,
+        name: r.text("name")?,
+        kind: r.get("kind")?,
+        language: r.text("language")?,
+        email: r.opt_text("email")?,
+        phone: r.opt_text("phone")?,
+        address: r.opt_text("address")?,
+        org_no: r.opt_text("org_no")?,
+        credit_score: score
+            .map(|x| i32::try_from(x).map_err(|_| r.fail("credit_score", format!("out of range: {x}"))))
+            .transpose()?,
+        credit_score_date: r.opt_date("credit_score_date")?,
+        vip: r.flag("vip")?,
+        segment: r.opt("segment")?,
+        segment_reason: r.opt_text("segment_reason")?,
+        reminder_fee_agreed: r.opt_flag("reminder_fee_agreed")?,
+        reminder_fee_agreed_on: r.opt_date("reminder_fee_agreed_on")?,
+    })
+}
+
 impl Store {
     /// Inserts or updates customers (contact data, credit score, VIP flag); segment is kept.
     /// A customer listed twice is refused, like a value out of its bounds.
@@ -73,15 +98,12 @@ impl Store {
             }
         }
         self.write_tx(creditor, |s| {
-            let existing: HashMap<String, Row> = s
+            let existing: HashMap<String, CustomerRow> = s
                 .db
-                .query(
-                    "SELECT id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1",
-                    &[creditor.into()],
-                )?
-                .into_iter()
-                .map(|r| (r.t(0), r))
-                .collect();
+                .query(&format!("SELECT {CUSTOMER_COLS} FROM customers WHERE creditor_id = $1"), &[creditor.into()])?
+                .iter()
+                .map(|r| customer_row(r).map(|c| (c.id.clone(), c)))
+                .collect::<Result<_>>()?;
             let mut sum = ImportSummary::default();
             let mut changed = Vec::new();
             for c in rows {
@@ -101,11 +123,17 @@ impl Store {
                     c.reminder_fee_agreed.map(i64::from).into(),
                     c.reminder_fee_agreed_on.into(),
                 ];
-                // A file without the fee-agreement columns keeps what is stored.
-                let same = |old: &Row| {
-                    old[1..11] == vals[2..12]
-                        && (c.reminder_fee_agreed.is_none() || old[11] == vals[12])
-                        && (c.reminder_fee_agreed_on.is_none() || old[12] == vals[13])
+                // The segment is the run's; a file without the fee-agreement columns keeps what
+                // is stored.
+                let same = |old: &CustomerRow| {
+                    let new = CustomerRow {
+                        segment: old.segment,
+                        segment_reason: old.segment_reason.clone(),
+                        reminder_fee_agreed: c.reminder_fee_agreed.or(old.reminder_fee_agreed),
+                        reminder_fee_agreed_on: c.reminder_fee_agreed_on.or(old.reminder_fee_agreed_on),
+                        ..c.clone()
+                    };
+                    new == *old
                 };
                 match existing.get(&c.id) {
                     Some(old) if same(old) => sum.unchanged += 1,
@@ -134,27 +162,10 @@ impl Store {
 
     pub fn customer(&mut self, creditor: &str, id: &str) -> Result<CustomerRow> {
         let rows = self.db.query(
-            "SELECT id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, segment, segment_reason, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1 AND id = $2",
+            &format!("SELECT {CUSTOMER_COLS} FROM customers WHERE creditor_id = $1 AND id = $2"),
             &[creditor.into(), id.into()],
         )?;
-        let r = rows.first().ok_or_else(|| StoreError::NotFound { entity: "customer", id: id.to_string() })?;
-        Ok(CustomerRow {
-            reminder_fee_agreed: r.oi(13).map(|x| x != 0),
-            reminder_fee_agreed_on: r.odate(14),
-            id: r.t(0),
-            name: r.t(1),
-            kind: parse(&r.t(2))?,
-            language: r.t(3),
-            email: r.ot(4),
-            phone: r.ot(5),
-            address: r.ot(6),
-            org_no: r.ot(7),
-            credit_score: r.oi(8).map(|x| x as i32),
-            credit_score_date: r.odate(9),
-            vip: r.i(10) != 0,
-            segment: r.ot(11).map(|s| parse(&s)).transpose()?,
-            segment_reason: r.ot(12),
-        })
+        customer_row(rows.first().ok_or_else(|| StoreError::NotFound { entity: "customer", id: id.to_string() })?)
     }
 
     pub fn customer_ids(&mut self, creditor: &str) -> Result<Vec<String>> {
@@ -162,8 +173,8 @@ impl Store {
             .db
             .query("SELECT id FROM customers WHERE creditor_id = $1", &[creditor.into()])?
             .iter()
-            .map(|r| r.t(0))
-            .collect())
+            .map(|r| r.text("id"))
+            .collect::<Result<_>>()?)
     }
 
     pub fn set_vip(&mut self, creditor: &str, customer: &str, vip: bool) -> Result<()> {
@@ -194,11 +205,11 @@ impl Store {
             .iter()
             .map(|r| -> Result<SegmentChangeRow> {
                 Ok(SegmentChangeRow {
-                    customer_id: r.t(0),
-                    date: r.date(1),
-                    from: r.ot(2).map(|v| col("segment_changes", "from_segment", Some(&v))).transpose()?,
-                    to: col("segment_changes", "to_segment", r.ot(3).as_deref())?,
-                    reason: r.t(4),
+                    customer_id: r.text("customer_id")?,
+                    date: r.date("date")?,
+                    from: r.opt("from_segment")?,
+                    to: r.get("to_segment")?,
+                    reason: r.text("reason")?,
                 })
             })
             .collect::<Result<Vec<_>>>()

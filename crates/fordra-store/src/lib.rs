@@ -17,7 +17,7 @@ mod runs;
 mod schema;
 mod strategy;
 
-pub use backend::{parse_day, Backend, Row, RowExt, RowRef, Val};
+pub use backend::{parse_day, Backend, ReadRow, Row, RowRef, Val};
 pub use bank::{
     digest as bank_digest, BankImport, BankPaymentResult, FileItem, PaymentReportRow, Reversal, ReversalTarget,
     StatusTotal,
@@ -93,17 +93,6 @@ pub struct ImportSummary {
     pub settled: usize,
 }
 
-fn parse<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T> {
-    s.parse().map_err(StoreError::Data)
-}
-
-/// A stored text column read as a typed value; a malformed value names its table and column.
-fn col<T: std::str::FromStr<Err = String>>(table: &str, column: &str, v: Option<&str>) -> Result<T> {
-    let v =
-        v.ok_or_else(|| StoreError::Row { table: table.into(), column: column.into(), problem: "missing".into() })?;
-    v.parse().map_err(|e| StoreError::Row { table: table.into(), column: column.into(), problem: e })
-}
-
 fn bad(msg: impl Into<String>) -> StoreError {
     StoreError::Rule(msg.into())
 }
@@ -169,8 +158,12 @@ impl Store {
     fn migrate(&mut self) -> Result<()> {
         self.db
             .batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")?;
-        let done: Vec<i64> =
-            self.db.query("SELECT version FROM schema_migrations", &[])?.iter().map(|r| r.i(0)).collect();
+        let done: Vec<i64> = self
+            .db
+            .query("SELECT version FROM schema_migrations", &[])?
+            .iter()
+            .map(|r| r.int("version"))
+            .collect::<Result<_>>()?;
         for (version, name, sql) in schema::MIGRATIONS {
             if done.contains(version) {
                 continue;
@@ -198,15 +191,10 @@ impl Store {
             "SELECT creditor_id, reference, kind, amount, memo FROM ledger WHERE kind LIKE 'fee:%' ORDER BY id",
             &[],
         )? {
-            let kind = match r.t(2).parse::<EntryKind>() {
-                Ok(EntryKind::Fee(k)) => k,
-                _ => continue,
-            };
-            fees.entry(format!("{}\u{0}{}", r.t(0), r.t(1))).or_default().push(fordra_core::fees::FeeLine {
-                kind,
-                amount: r.i(3),
-                basis: r.t(4),
-            });
+            let EntryKind::Fee(kind) = r.get("kind")? else { continue };
+            fees.entry(format!("{}\u{0}{}", r.str("creditor_id")?, r.str("reference")?))
+                .or_default()
+                .push(fordra_core::fees::FeeLine { kind, amount: r.int("amount")?, basis: r.text("memo")? });
         }
         let mut actions = Vec::new();
         let mut pauses = Vec::new();
@@ -233,9 +221,9 @@ impl Store {
         self.db
             .exec_many("UPDATE pauses SET plan_fee = $1 WHERE creditor_id = $2 AND id = $3", &mut pauses.into_iter())?;
         let mut reversed = Vec::new();
-        for r in self.db.query("SELECT creditor_id, reference, MIN(date) FROM ledger WHERE reference LIKE 'reversal:%' GROUP BY creditor_id, reference", &[])? {
-            if let Some(id) = r.t(1).strip_prefix("reversal:") {
-                reversed.push(vec![r.t(2).into(), r.t(0).into(), id.into()]);
+        for r in self.db.query("SELECT creditor_id, reference, MIN(date) AS first FROM ledger WHERE reference LIKE 'reversal:%' GROUP BY creditor_id, reference", &[])? {
+            if let Some(id) = r.str("reference")?.strip_prefix("reversal:") {
+                reversed.push(vec![r.str("first")?.into(), r.str("creditor_id")?.into(), id.into()]);
             }
         }
         self.db.exec_many(
@@ -247,14 +235,16 @@ impl Store {
             "SELECT creditor_id, key, claims FROM bank_payments WHERE status IN ('matched', 'assigned', 'reversed')",
             &[],
         )? {
-            let parts: Vec<(String, i64)> = serde_json::from_str(&r.t(2)).unwrap_or_default();
+            let parts: Vec<(String, i64)> =
+                serde_json::from_str(r.str("claims")?).map_err(|e| r.fail("claims", e.to_string()))?;
+            let key = r.text("key")?;
             let ids: Vec<String> = if parts.len() <= 1 {
-                vec![r.t(1)]
+                vec![key.clone()]
             } else {
-                (1..=parts.len()).map(|n| format!("{}#{n}", r.t(1))).collect()
+                (1..=parts.len()).map(|n| format!("{key}#{n}")).collect()
             };
             for id in ids {
-                keys.push(vec![r.t(1).into(), r.t(0).into(), id.into()]);
+                keys.push(vec![key.as_str().into(), r.str("creditor_id")?.into(), id.into()]);
             }
         }
         self.db
@@ -362,7 +352,7 @@ impl Store {
             .db
             .query("SELECT subject, event, detail FROM audit WHERE creditor_id = $1 ORDER BY id", &[creditor.into()])?
             .iter()
-            .map(|r| (r.t(0), r.t(1), r.t(2)))
-            .collect())
+            .map(|r| Ok((r.text("subject")?, r.text("event")?, r.text("detail")?)))
+            .collect::<Result<_>>()?)
     }
 }

@@ -1,7 +1,7 @@
 //! The payment-behaviour model's storage: the accounts-receivable history (imported exports and
 //! the claims Fordra handled), versioned model files, and the predictions a run needs.
 
-use crate::{bad, Result, RowExt, RunState, Store, Val};
+use crate::{bad, ReadRow, Result, RunState, Store, StoreError, Val};
 use chrono::{Duration, NaiveDate};
 use fordra_core::domain::Segment;
 use fordra_core::history::HistInvoice;
@@ -37,7 +37,7 @@ impl Store {
         source: &str,
     ) -> Result<(usize, usize)> {
         self.tx(|s| {
-            let known: std::collections::HashSet<String> = s.db.query("SELECT invoice FROM ar_history WHERE creditor_id = $1", &[creditor.into()])?.iter().map(|r| r.t(0)).collect();
+            let known: std::collections::HashSet<String> = s.db.query("SELECT invoice FROM ar_history WHERE creditor_id = $1", &[creditor.into()])?.iter().map(|r| r.text("invoice")).collect::<Result<_>>()?;
             let updated = rows.iter().filter(|r| known.contains(&r.0.invoice)).count();
             let mut vals = rows.iter().map(|(h, currency, country)| -> Vec<Val> {
                 vec![
@@ -78,18 +78,18 @@ impl Store {
             "SELECT customer, invoice, invoice_date, due_date, amount, paid_date, disputed, channel, credit_score, extra FROM ar_history WHERE creditor_id = $1",
             &[creditor.into()],
         )? {
-            by_id.insert(r.t(1), out.len());
+            by_id.insert(r.text("invoice")?, out.len());
             out.push(HistInvoice {
-                customer: r.t(0),
-                invoice: r.t(1),
-                invoice_date: r.date(2),
-                due_date: r.date(3),
-                amount: r.i(4),
-                paid_date: r.odate(5),
-                disputed: r.i(6) != 0,
-                channel: r.ot(7),
-                credit_score: r.ot(8).and_then(|x| x.parse().ok()),
-                extra: serde_json::from_str(&r.t(9)).unwrap_or_default(),
+                customer: r.text("customer")?,
+                invoice: r.text("invoice")?,
+                invoice_date: r.date("invoice_date")?,
+                due_date: r.date("due_date")?,
+                amount: r.int("amount")?,
+                paid_date: r.opt_date("paid_date")?,
+                disputed: r.flag("disputed")?,
+                channel: r.opt_text("channel")?,
+                credit_score: r.opt("credit_score")?,
+                extra: r.json("extra")?,
             });
         }
         let width = out.first().map_or(0, |h| h.extra.len());
@@ -100,23 +100,24 @@ impl Store {
                 &[creditor.into()],
             )?
             .iter()
-            .map(|r| r.t(0))
-            .collect();
+            .map(|r| r.text("claim_id"))
+            .collect::<Result<_>>()?;
         for r in self.db.query(
             "SELECT c.customer_id, c.id, c.issue_date, c.due_date, c.principal, c.settled_date, u.credit_score, u.credit_score_date \
              FROM claims c JOIN customers u ON u.creditor_id = c.creditor_id AND u.id = c.customer_id WHERE c.creditor_id = $1",
             &[creditor.into()],
         )? {
-            let issue = r.date(2);
-            let score = r.oi(6).filter(|_| r.odate(7).is_none_or(|d| d <= issue)).map(|s| s as f64);
+            let issue = r.date("issue_date")?;
+            let scored = r.opt_date("credit_score_date")?;
+            let score = r.opt_int("credit_score")?.filter(|_| scored.is_none_or(|d| d <= issue)).map(|s| s as f64);
             let claim = HistInvoice {
-                customer: r.t(0),
-                invoice: r.t(1),
+                customer: r.text("customer_id")?,
+                invoice: r.text("id")?,
                 invoice_date: issue,
-                due_date: r.date(3),
-                amount: r.i(4),
-                paid_date: r.odate(5),
-                disputed: disputed.contains(&r.t(1)),
+                due_date: r.date("due_date")?,
+                amount: r.int("principal")?,
+                paid_date: r.opt_date("settled_date")?,
+                disputed: disputed.contains(r.str("id")?),
                 channel: None,
                 credit_score: score,
                 extra: vec![0.0; width],
@@ -147,19 +148,16 @@ impl Store {
                 &[creditor.into()],
             )?
             .iter()
-            .map(|r| (r.t(0), r.i(1) as f64))
-            .collect())
+            .map(|r| Ok((r.text("id")?, r.int("credit_score")? as f64)))
+            .collect::<Result<_>>()?)
     }
 
     /// The next model version number of a creditor.
     pub fn next_model_version(&mut self, creditor: &str) -> Result<u32> {
-        Ok(self
-            .db
-            .query("SELECT MAX(version) FROM models WHERE creditor_id = $1", &[creditor.into()])?
-            .first()
-            .and_then(|r| r.oi(0))
-            .unwrap_or(0) as u32
-            + 1)
+        let rows =
+            self.db.query("SELECT MAX(version) AS last FROM models WHERE creditor_id = $1", &[creditor.into()])?;
+        let last = rows.first().map(|r| r.opt_int("last")).transpose()?.flatten().unwrap_or(0);
+        u32::try_from(last + 1).map_err(|_| StoreError::Data(format!("model version {last} out of range")))
     }
 
     /// Stores a trained model as `version` and makes it the one the runs use.
@@ -197,15 +195,18 @@ impl Store {
                 &[creditor.into()],
             )?
             .iter()
-            .map(|r| ModelRow {
-                version: r.i(0) as u32,
-                trained_until: r.date(1),
-                trained_on: r.date(2),
-                training_invoices: r.i(3),
-                active: r.i(4) != 0,
-                summary: serde_json::from_str(&r.t(5)).unwrap_or_default(),
+            .map(|r| {
+                let version = r.int("version")?;
+                Ok(ModelRow {
+                    version: u32::try_from(version).map_err(|_| r.fail("version", format!("out of range: {version}")))?,
+                    trained_until: r.date("trained_until")?,
+                    trained_on: r.date("trained_on")?,
+                    training_invoices: r.int("training_invoices")?,
+                    active: r.flag("active")?,
+                    summary: r.json("summary")?,
+                })
             })
-            .collect())
+            .collect::<Result<_>>()?)
     }
 
     /// Makes a stored version the one the runs use.
@@ -241,7 +242,7 @@ impl Store {
                 self.db.query("SELECT model FROM models WHERE creditor_id = $1 AND active = 1", &[creditor.into()])?
             }
         };
-        rows.first().map(|r| Model::from_json(&r.t(0)).map_err(|e| bad(format!("stored model: {e}")))).transpose()
+        rows.first().map(|r| Model::from_json(r.str("model")?).map_err(|e| r.fail("model", e.to_string()))).transpose()
     }
 
     /// Fills in what the model says where the policy uses it: every customer's P(late) (the

@@ -1,6 +1,6 @@
 //! Pauses: disputes, payment plans and promises that hold a claim's (or customer's) steps.
 
-use crate::{bad, input, parse, Result, RowExt, Store, StoreError};
+use crate::{bad, input, ReadRow, Result, Store, StoreError};
 use chrono::NaiveDate;
 use fordra_core::domain::{FeeKind, PauseKind};
 use fordra_core::fees::{fees_for, FeeContext};
@@ -81,7 +81,7 @@ impl Store {
                 Ok(st.postings.iter().filter(|p| p.cause == format!("pause:{id}")).map(|p| p.amount).sum())
             };
             if let Some(r) = same.first() {
-                let id = r.i(0);
+                let id = r.int("id")?;
                 return Ok((id, charged(s, id)?));
             }
             let mut fee_line = None;
@@ -118,7 +118,7 @@ impl Store {
                     fee_line.as_ref().map(|l| crate::reconcile::fee_lines_json(std::slice::from_ref(l))).into(),
                 ],
             )?;
-            let id = rows[0].i(0);
+            let id = rows.first().ok_or_else(|| StoreError::Data("the new pause has no id".into()))?.int("id")?;
             s.reconcile(&creditor, j, std::slice::from_ref(&customer_id), &format!("{kind} {id} from {from}"))?;
             s.audit(
                 creditor_id,
@@ -154,10 +154,17 @@ impl Store {
             .iter()
             .map(|r| {
                 Ok(PauseRow {
-                    id: r.i(0),
-                    claim_id: r.ot(1),
-                    customer_id: r.t(2),
-                    pause: Pause { id: r.i(0), kind: parse(&r.t(3))?, from: r.date(4), until: r.odate(5), ended: r.odate(6), reason: r.t(7) },
+                    id: r.int("id")?,
+                    claim_id: r.opt_text("claim_id")?,
+                    customer_id: r.text("customer_id")?,
+                    pause: Pause {
+                        id: r.int("id")?,
+                        kind: r.get("kind")?,
+                        from: r.date("from_date")?,
+                        until: r.opt_date("until_date")?,
+                        ended: r.opt_date("ended_date")?,
+                        reason: r.text("reason")?,
+                    },
                 })
             })
             .collect()

@@ -1,7 +1,7 @@
 //! Payments from payment files and refunds of customer credit.
 
 use crate::Reconciled;
-use crate::{bad, input, Result, RowExt, Store, Val};
+use crate::{bad, input, ReadRow, Result, Store, Val};
 use chrono::NaiveDate;
 use fordra_core::law::LawBook;
 use fordra_core::limits;
@@ -143,7 +143,7 @@ impl Store {
                 let dup =
                     s.db.query("SELECT claim_id, amount, date FROM payments WHERE creditor_id = $1 AND id = $2", &[creditor_id.into(), (&p.id).into()])?;
                 if let Some(d) = dup.first() {
-                    duplicate(&d.t(0), d.i(1), d.date(2), "was already booked")?;
+                    duplicate(d.str("claim_id")?, d.int("amount")?, d.date("date")?, "was already booked")?;
                     out.push(Some(PaymentResult {
                         id: p.id.clone(),
                         claim_id: p.claim_id.clone(),
@@ -215,7 +215,7 @@ impl Store {
                 &[creditor_id.into(), customer.into(), amount.into(), currency.code().into(), date.into(), note.into()],
             )?;
             if let Some(r) = same.first() {
-                return Ok((r.t(0), available));
+                return Ok((r.text("id")?, available));
             }
             if amount > available {
                 return Err(bad(format!(
@@ -224,7 +224,7 @@ impl Store {
                     fordra_core::money::format_minor(amount)
                 )));
             }
-            let n = s.db.query("SELECT COUNT(*) FROM refunds WHERE creditor_id = $1", &[creditor_id.into()])?.first().map_or(0, |r| r.i(0)) + 1;
+            let n = s.db.query("SELECT COUNT(*) AS n FROM refunds WHERE creditor_id = $1", &[creditor_id.into()])?.first().map(|r| r.int("n")).transpose()?.unwrap_or(0) + 1;
             let id = format!("R{n:06}");
             s.db.exec(
                 "INSERT INTO refunds (creditor_id, id, customer_id, date, amount, currency, note) VALUES ($1, $2, $3, $4, $5, $6, $7)",

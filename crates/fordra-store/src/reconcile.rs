@@ -4,7 +4,7 @@
 //! from what the ledger holds is appended as new entries. Nothing is ever updated or deleted in
 //! the ledger, and the same facts always give the same ledger, whatever order they came in.
 
-use crate::{parse, Result, RowRef, Store, StoreError, Val};
+use crate::{ReadRow, Result, RowRef, Store, StoreError, Val};
 use chrono::NaiveDate;
 use fordra_core::domain::{Component, DebtorKind, PauseKind, StepKind};
 use fordra_core::fees::FeeLine;
@@ -30,12 +30,13 @@ pub(crate) fn payment_kind_name(k: PaymentKind) -> &'static str {
     }
 }
 
-fn payment_kind(s: &str) -> Result<PaymentKind> {
-    match s {
+/// A payment's kind as stored; rows from before kinds were stored (NULL) are bank payments.
+fn payment_kind<R: RowRef + ?Sized>(r: &R) -> Result<PaymentKind> {
+    match r.opt_str("kind")?.unwrap_or("bank") {
         "bank" => Ok(PaymentKind::Bank),
         "settled" => Ok(PaymentKind::Settled { interest: true }),
         "history" => Ok(PaymentKind::Settled { interest: false }),
-        other => Err(StoreError::Data(format!("unknown payment kind '{other}'"))),
+        other => Err(r.fail("kind", format!("unknown payment kind '{other}'"))),
     }
 }
 
@@ -44,10 +45,11 @@ pub(crate) fn fee_lines_json(lines: &[FeeLine]) -> String {
     serde_json::to_string(lines).unwrap_or_else(|_| "[]".into())
 }
 
-fn fee_lines(s: Option<&str>) -> Result<Vec<FeeLine>> {
-    match s {
+/// Fee lines stored as JSON (NULL or empty: none).
+fn fee_lines<R: RowRef + ?Sized>(r: &R, column: &str) -> Result<Vec<FeeLine>> {
+    match r.opt_str(column)? {
         None | Some("") => Ok(vec![]),
-        Some(t) => serde_json::from_str(t).map_err(|e| StoreError::Data(format!("stored fee lines: {e}"))),
+        Some(_) => r.json(column),
     }
 }
 
@@ -96,14 +98,6 @@ struct Loaded {
     claims: HashMap<String, (Currency, String, Option<NaiveDate>)>,
 }
 
-fn day(r: &dyn RowRef, i: usize) -> Result<NaiveDate> {
-    r.day(i).ok_or_else(|| StoreError::Data(format!("bad date in column {i}")))
-}
-
-fn text(r: &dyn RowRef, i: usize) -> String {
-    r.str(i).unwrap_or("").to_string()
-}
-
 fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
@@ -135,8 +129,8 @@ impl Store {
             &head,
             customers,
             &mut |r| {
-                if let Some(l) = out.get_mut(r.str(0).unwrap_or("")) {
-                    l.debtor = Some(parse(r.str(1).unwrap_or(""))?);
+                if let Some(l) = out.get_mut(r.str("id")?) {
+                    l.debtor = Some(r.get("kind")?);
                 }
                 Ok(())
             },
@@ -146,12 +140,19 @@ impl Store {
             &head,
             customers,
             &mut |r| {
-                let Some(l) = out.get_mut(r.str(1).unwrap_or("")) else { return Ok(()) };
-                let currency: Currency = parse(r.str(2).unwrap_or(""))?;
-                l.claims.insert(text(r, 0), (currency, text(r, 6), r.day(7)));
-                let issue = day(r, 3)?;
-                let demand = crate::claims::demand_of(r.int(8), r.day(9), issue);
-                l.facts.claims.push(ClaimFact { id: text(r, 0), currency, issue, due: day(r, 4)?, demand, principal: r.int(5).unwrap_or(0) });
+                let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
+                let currency: Currency = r.get("currency")?;
+                l.claims.insert(r.text("id")?, (currency, r.text("status")?, r.opt_date("settled_date")?));
+                let issue = r.date("issue_date")?;
+                let demand = crate::claims::demand_of(r.opt_int("due_date_agreed")?, r.opt_date("demand_date")?, issue);
+                l.facts.claims.push(ClaimFact {
+                    id: r.text("id")?,
+                    currency,
+                    issue,
+                    due: r.date("due_date")?,
+                    demand,
+                    principal: r.int("principal")?,
+                });
                 Ok(())
             },
         )?;
@@ -160,14 +161,14 @@ impl Store {
             &head,
             customers,
             &mut |r| {
-                let Some(l) = out.get_mut(r.str(2).unwrap_or("")) else { return Ok(()) };
+                let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
                 l.facts.payments.push(PaymentFact {
-                    id: text(r, 0),
-                    claim: text(r, 1),
-                    date: day(r, 3)?,
-                    amount: r.int(4).unwrap_or(0),
-                    kind: payment_kind(r.str(5).unwrap_or("bank"))?,
-                    reversed: r.day(6),
+                    id: r.text("id")?,
+                    claim: r.text("claim_id")?,
+                    date: r.date("date")?,
+                    amount: r.int("amount")?,
+                    kind: payment_kind(r)?,
+                    reversed: r.opt_date("reversed_on")?,
                 });
                 Ok(())
             },
@@ -177,16 +178,17 @@ impl Store {
             &head,
             customers,
             &mut |r| {
-                let Some(l) = out.get_mut(r.str(1).unwrap_or("")) else { return Ok(()) };
+                let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
+                let seq = r.int("seq")?;
                 l.facts.steps.push(StepFact {
-                    claim: text(r, 0),
-                    seq: r.int(2).unwrap_or(0) as u32,
-                    date: day(r, 3)?,
-                    kind: parse::<StepKind>(r.str(4).unwrap_or(""))?,
-                    fees: fee_lines(r.str(5))?,
-                    letter: r.str(6).map(str::to_string),
-                    min_amount: r.int(7).unwrap_or(0),
-                    skipped: r.int(8) == Some(1),
+                    claim: r.text("claim_id")?,
+                    seq: u32::try_from(seq).map_err(|_| r.fail("seq", format!("out of range: {seq}")))?,
+                    date: r.date("date")?,
+                    kind: r.get::<StepKind>("kind")?,
+                    fees: fee_lines(r, "fees")?,
+                    letter: r.opt_text("letter")?,
+                    min_amount: r.int("min_amount")?,
+                    skipped: r.flag("skipped")?,
                 });
                 Ok(())
             },
@@ -196,17 +198,17 @@ impl Store {
             &head,
             customers,
             &mut |r| {
-                let Some(l) = out.get_mut(r.str(2).unwrap_or("")) else { return Ok(()) };
+                let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
                 let pause = Pause {
-                    id: r.int(0).unwrap_or(0),
-                    kind: parse::<PauseKind>(r.str(3).unwrap_or(""))?,
-                    from: day(r, 4)?,
-                    until: r.day(5),
-                    ended: r.day(6),
-                    reason: text(r, 7),
+                    id: r.int("id")?,
+                    kind: r.get::<PauseKind>("kind")?,
+                    from: r.date("from_date")?,
+                    until: r.opt_date("until_date")?,
+                    ended: r.opt_date("ended_date")?,
+                    reason: r.text("reason")?,
                 };
-                let plan_fee = fee_lines(r.str(8))?.into_iter().next();
-                l.facts.pauses.push(PauseFact { claim: r.str(1).map(str::to_string), pause, plan_fee });
+                let plan_fee = fee_lines(r, "plan_fee")?.into_iter().next();
+                l.facts.pauses.push(PauseFact { claim: r.opt_text("claim_id")?, pause, plan_fee });
                 Ok(())
             },
         )?;
@@ -215,8 +217,13 @@ impl Store {
             &head,
             customers,
             &mut |r| {
-                let Some(l) = out.get_mut(r.str(1).unwrap_or("")) else { return Ok(()) };
-                l.facts.refunds.push(RefundFact { id: text(r, 0), date: day(r, 2)?, amount: r.int(3).unwrap_or(0), currency: parse(r.str(4).unwrap_or(""))? });
+                let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
+                l.facts.refunds.push(RefundFact {
+                    id: r.text("id")?,
+                    date: r.date("date")?,
+                    amount: r.int("amount")?,
+                    currency: r.get("currency")?,
+                });
                 Ok(())
             },
         )?;
@@ -225,14 +232,14 @@ impl Store {
             &head,
             customers,
             &mut |r| {
-                let Some(l) = out.get_mut(r.str(1).unwrap_or("")) else { return Ok(()) };
+                let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
                 l.held.push(Held {
-                    claim: text(r, 0),
-                    date: day(r, 2)?,
-                    kind: parse::<EntryKind>(r.str(3).unwrap_or(""))?,
-                    component: r.str(4).map(parse::<Component>).transpose()?,
-                    amount: r.int(5).unwrap_or(0),
-                    reference: text(r, 6),
+                    claim: r.text("claim_id")?,
+                    date: r.date("date")?,
+                    kind: r.get::<EntryKind>("kind")?,
+                    component: r.opt::<Component>("component")?,
+                    amount: r.int("amount")?,
+                    reference: r.text("reference")?,
                 });
                 Ok(())
             },
@@ -341,8 +348,8 @@ impl Store {
             .db
             .query("SELECT id FROM customers WHERE creditor_id = $1 ORDER BY id", &[c.into()])?
             .iter()
-            .map(|r| crate::RowExt::t(r, 0))
-            .collect();
+            .map(|r| r.text("id"))
+            .collect::<Result<_>>()?;
         for p in self.pending_corrections(creditor, law, &customers)? {
             problems.push(format!(
                 "claim {}: {} {} on {} differs from the ledger of record by {}",
@@ -355,19 +362,23 @@ impl Store {
         }
         let mut open: HashMap<String, i64> = HashMap::default();
         self.db.query_each(
-            "SELECT claim_id, component, CAST(SUM(amount) AS BIGINT) FROM ledger WHERE creditor_id = $1 AND component IS NOT NULL GROUP BY claim_id, component",
+            "SELECT claim_id, component, CAST(SUM(amount) AS BIGINT) AS total FROM ledger WHERE creditor_id = $1 AND component IS NOT NULL GROUP BY claim_id, component",
             &[c.into()],
             &mut |r| {
-                let (claim, sum) = (text(r, 0), r.int(2).unwrap_or(0));
+                let (claim, sum) = (r.text("claim_id")?, r.int("total")?);
                 if sum < 0 {
-                    problems.push(format!("claim {claim}: {} is negative ({})", text(r, 1), fordra_core::money::format_minor(sum)));
+                    problems.push(format!(
+                        "claim {claim}: {} is negative ({})",
+                        r.str("component")?,
+                        fordra_core::money::format_minor(sum)
+                    ));
                 }
                 *open.entry(claim).or_default() += sum;
                 Ok(())
             },
         )?;
         self.db.query_each("SELECT id, status FROM claims WHERE creditor_id = $1", &[c.into()], &mut |r| {
-            let (claim, status) = (text(r, 0), text(r, 1));
+            let (claim, status) = (r.text("id")?, r.text("status")?);
             let o = open.get(&claim).copied().unwrap_or(0);
             if (status == "paid") != (o <= 0) {
                 problems.push(format!("claim {claim} is {status} with {} open", fordra_core::money::format_minor(o)));
@@ -375,11 +386,11 @@ impl Store {
             Ok(())
         })?;
         self.db.query_each(
-            "SELECT customer_id, CAST(SUM(amount) AS BIGINT) FROM ledger WHERE creditor_id = $1 AND kind = 'customer_credit' GROUP BY customer_id",
+            "SELECT customer_id, CAST(SUM(amount) AS BIGINT) AS total FROM ledger WHERE creditor_id = $1 AND kind = 'customer_credit' GROUP BY customer_id",
             &[c.into()],
             &mut |r| {
-                if r.int(1).unwrap_or(0) > 0 {
-                    problems.push(format!("customer {}: credit is negative", text(r, 0)));
+                if r.int("total")? > 0 {
+                    problems.push(format!("customer {}: credit is negative", r.str("customer_id")?));
                 }
                 Ok(())
             },

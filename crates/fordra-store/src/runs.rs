@@ -2,7 +2,7 @@
 //! steps (actions) read back.
 
 use crate::claims::demand_of;
-use crate::{bad, col, input, parse, Result, RowExt, RowRef, Store, StoreError, Val};
+use crate::{bad, input, ReadRow, Result, Store, StoreError, Val};
 use chrono::NaiveDate;
 use fordra_core::domain::{Channel, Segment, StepKind};
 use fordra_core::law::LawBook;
@@ -85,19 +85,22 @@ impl Store {
             &format!("SELECT id, kind, vip, credit_score, credit_score_date, email, phone, segment, segment_reason, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1{one} ORDER BY id"),
             &params,
         )? {
-            idx.insert(r.t(0), customers.len());
-            reasons.push(r.ot(8));
+            idx.insert(r.text("id")?, customers.len());
+            reasons.push(r.opt_text("segment_reason")?);
+            let score = r.opt_int("credit_score")?;
             customers.push(CustomerState {
-                id: r.t(0),
-                kind: parse(&r.t(1))?,
-                vip: r.i(2) != 0,
-                credit_score: r.oi(3).map(|x| x as i32),
-                credit_score_date: r.odate(4),
-                has_email: r.ot(5).is_some_and(|e| !e.is_empty()),
-                has_phone: r.ot(6).is_some_and(|e| !e.is_empty()),
-                segment: r.ot(7).map(|s| parse(&s)).transpose()?,
-                fee_agreed: r.oi(9).map(|x| x != 0),
-                fee_agreed_on: r.odate(10),
+                id: r.text("id")?,
+                kind: r.get("kind")?,
+                vip: r.flag("vip")?,
+                credit_score: score
+                    .map(|x| i32::try_from(x).map_err(|_| r.fail("credit_score", format!("out of range: {x}"))))
+                    .transpose()?,
+                credit_score_date: r.opt_date("credit_score_date")?,
+                has_email: r.opt_str("email")?.is_some_and(|e| !e.is_empty()),
+                has_phone: r.opt_str("phone")?.is_some_and(|e| !e.is_empty()),
+                segment: r.opt("segment")?,
+                fee_agreed: r.opt_flag("reminder_fee_agreed")?,
+                fee_agreed_on: r.opt_date("reminder_fee_agreed_on")?,
                 paid: vec![],
                 collection_dates: vec![],
                 pauses: vec![],
@@ -109,16 +112,16 @@ impl Store {
         let mut params: Vec<Val> = vec![c.into(), window.into(), as_of.into()];
         params.extend(only.map(Val::from));
         for r in self.db.query(&format!("SELECT customer_id, due_date, settled_date FROM claims WHERE creditor_id = $1 AND status = 'paid' AND settled_date > $2 AND settled_date <= $3{one}"), &params)? {
-            if let Some(i) = idx.get(&r.t(0)) {
-                customers[*i].paid.push((r.date(1), r.date(2)));
+            if let Some(c) = idx.get(r.str("customer_id")?).and_then(|i| customers.get_mut(*i)) {
+                c.paid.push((r.date("due_date")?, r.date("settled_date")?));
             }
         }
         for r in self.db.query(
             &format!("SELECT customer_id, date FROM actions WHERE creditor_id = $1 AND kind = 'collection' AND skipped = 0 AND reverted IS NULL AND date > $2 AND date < $3{one}"),
             &params,
         )? {
-            if let Some(i) = idx.get(&r.t(0)) {
-                customers[*i].collection_dates.push(r.date(1));
+            if let Some(c) = idx.get(r.str("customer_id")?).and_then(|i| customers.get_mut(*i)) {
+                c.collection_dates.push(r.date("date")?);
             }
         }
         let one = if only.is_some() { " AND customer_id = $2" } else { "" };
@@ -128,10 +131,11 @@ impl Store {
             &format!("SELECT customer_id, experiment, arm FROM experiment_arms WHERE creditor_id = $1{one}"),
             &params,
         )? {
-            if let Some(i) = idx.get(&r.t(0)) {
-                customers[*i]
-                    .arms
-                    .push(fordra_core::model::Arm { experiment: r.t(1), challenger: r.t(2) == "challenger" });
+            if let Some(c) = idx.get(r.str("customer_id")?).and_then(|i| customers.get_mut(*i)) {
+                c.arms.push(fordra_core::model::Arm {
+                    experiment: r.text("experiment")?,
+                    challenger: r.str("arm")? == "challenger",
+                });
             }
         }
         Ok((customers, reasons, idx))
@@ -159,23 +163,22 @@ impl Store {
         let (mut customers, reasons, idx) = self.load_customers(creditor, None, as_of)?;
         let mut cidx: HashMap<String, usize> = HashMap::default();
         let mut claims: Vec<ClaimState> = Vec::new();
-        let day =
-            |r: &dyn RowRef, i: usize| r.day(i).ok_or_else(|| StoreError::Data(format!("bad date in column {i}")));
         self.db.query_each(
             "SELECT id, customer_id, due_date, principal, currency, issue_date, due_date_agreed, demand_date FROM claims WHERE creditor_id = $1 AND (status = 'open' OR settled_date > $2)",
             &[c.into(), as_of.into()],
             &mut |r| {
-                let (Some(id), Some(ci)) = (r.str(0), r.str(1).and_then(|x| idx.get(x))) else { return Ok(()) };
-                cidx.insert(id.to_string(), claims.len());
-                let issue = day(r, 5)?;
+                let Some(ci) = idx.get(r.str("customer_id")?) else { return Ok(()) };
+                let id = r.text("id")?;
+                cidx.insert(id.clone(), claims.len());
+                let issue = r.date("issue_date")?;
                 claims.push(ClaimState {
-                    id: id.to_string(),
+                    id,
                     customer: *ci,
                     issue,
-                    demand: demand_of(r.int(6), r.day(7), issue),
-                    due: day(r, 2)?,
-                    principal: r.int(3).unwrap_or(0),
-                    currency: parse(r.str(4).unwrap_or(""))?,
+                    demand: demand_of(r.opt_int("due_date_agreed")?, r.opt_date("demand_date")?, issue),
+                    due: r.date("due_date")?,
+                    principal: r.int("principal")?,
+                    currency: r.get("currency")?,
                     moves: vec![],
                     steps: vec![],
                     last_seq: 0,
@@ -193,14 +196,15 @@ impl Store {
             "SELECT l.claim_id, l.date, l.kind, l.component, l.amount FROM claims c CROSS JOIN ledger l WHERE c.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND l.creditor_id = c.creditor_id AND l.claim_id = c.id",
             &[c.into(), as_of.into()],
             &mut |r| {
-                let date = day(r, 1)?;
-                if let (Some(i), true) = (r.str(0).and_then(|x| cidx.get(x)), date <= as_of) {
-                    let kind = match r.str(2) {
-                        Some("invoice") => EntryKind::Invoice,
-                        k => parse(k.unwrap_or(""))?,
+                let date = r.date("date")?;
+                let claim = cidx.get(r.str("claim_id")?).and_then(|i| claims.get_mut(*i));
+                if let (Some(claim), true) = (claim, date <= as_of) {
+                    let kind = match r.str("kind")? {
+                        "invoice" => EntryKind::Invoice,
+                        _ => r.get("kind")?,
                     };
-                    let component = r.str(3).map(parse).transpose()?;
-                    claims[*i].moves.push(Movement { date, kind, component, amount: r.int(4).unwrap_or(0) });
+                    let component = r.opt("component")?;
+                    claim.moves.push(Movement { date, kind, component, amount: r.int("amount")? });
                 }
                 Ok(())
             },
@@ -209,13 +213,21 @@ impl Store {
             "SELECT a.claim_id, a.seq, a.kind, a.date, a.deadline, a.notional_fee, a.skipped, a.reverted FROM claims c CROSS JOIN actions a WHERE c.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND a.creditor_id = c.creditor_id AND a.claim_id = c.id",
             &[c.into(), as_of.into()],
             &mut |r| {
-                let date = day(r, 3)?;
-                let Some(i) = r.str(0).and_then(|x| cidx.get(x)).copied() else { return Ok(()) };
-                let seq = r.int(1).unwrap_or(0) as u32;
+                let date = r.date("date")?;
+                let Some(claim) = cidx.get(r.str("claim_id")?).and_then(|i| claims.get_mut(*i)) else { return Ok(()) };
+                let seq = r.int("seq")?;
+                let seq = u32::try_from(seq).map_err(|_| r.fail("seq", format!("out of range: {seq}")))?;
                 // A reverted step keeps its number, so the next step gets a new one.
-                claims[i].last_seq = claims[i].last_seq.max(seq);
-                if date <= as_of && r.str(7).is_none() {
-                    claims[i].steps.push(DoneStep { seq, kind: parse::<StepKind>(r.str(2).unwrap_or(""))?, date, deadline: day(r, 4)?, notional_fee: r.int(5).unwrap_or(0), skipped: r.int(6) == Some(1) });
+                claim.last_seq = claim.last_seq.max(seq);
+                if date <= as_of && r.opt_str("reverted")?.is_none() {
+                    claim.steps.push(DoneStep {
+                        seq,
+                        kind: r.get::<StepKind>("kind")?,
+                        date,
+                        deadline: r.date("deadline")?,
+                        notional_fee: r.int("notional_fee")?,
+                        skipped: r.flag("skipped")?,
+                    });
                 }
                 Ok(())
             },
@@ -243,9 +255,11 @@ impl Store {
     pub fn last_run(&mut self, creditor: &str) -> Result<Option<NaiveDate>> {
         Ok(self
             .db
-            .query("SELECT MAX(date) FROM runs WHERE creditor_id = $1", &[creditor.into()])?
+            .query("SELECT MAX(date) AS last FROM runs WHERE creditor_id = $1", &[creditor.into()])?
             .first()
-            .and_then(|r| r.odate(0)))
+            .map(|r| r.opt_date("last"))
+            .transpose()?
+            .flatten())
     }
 
     pub fn runs(&mut self, creditor: &str) -> Result<Vec<RunRecord>> {
@@ -256,8 +270,14 @@ impl Store {
                 &[creditor.into()],
             )?
             .iter()
-            .map(|r| RunRecord { date: r.date(0), actions: r.i(1), segment_changes: r.i(2) })
-            .collect())
+            .map(|r| {
+                Ok(RunRecord {
+                    date: r.date("date")?,
+                    actions: r.int("actions")?,
+                    segment_changes: r.int("segment_changes")?,
+                })
+            })
+            .collect::<Result<_>>()?)
     }
 
     /// Decides (core) and, unless `dry_run`, writes the day's run in one transaction, holding the
@@ -423,8 +443,8 @@ impl Store {
                     &[creditor_id.into(), date.into()],
                 )?
                 .iter()
-                .map(|r| r.t(0))
-                .collect();
+                .map(|r| r.text("customer_id"))
+                .collect::<Result<_>>()?;
             s.db.exec(
                 "UPDATE actions SET reverted = $1 WHERE creditor_id = $2 AND date = $3 AND reverted IS NULL",
                 &[(&why).into(), creditor_id.into(), date.into()],
@@ -437,11 +457,16 @@ impl Store {
             for ch in &changes {
                 let previous = s.db.query(
                     "SELECT reason FROM segment_changes WHERE creditor_id = $1 AND customer_id = $2 AND id < $3 AND reverted IS NULL ORDER BY id DESC LIMIT 1",
-                    &[creditor_id.into(), ch.t(1).into(), ch.i(0).into()],
+                    &[creditor_id.into(), ch.str("customer_id")?.into(), ch.int("id")?.into()],
                 )?;
                 s.db.exec(
                     "UPDATE customers SET segment = $1, segment_reason = $2 WHERE creditor_id = $3 AND id = $4",
-                    &[ch.ot(2).into(), previous.first().and_then(|r| r.ot(0)).into(), creditor_id.into(), ch.t(1).into()],
+                    &[
+                        ch.opt_str("from_segment")?.into(),
+                        previous.first().map(|r| r.opt_text("reason")).transpose()?.flatten().into(),
+                        creditor_id.into(),
+                        ch.str("customer_id")?.into(),
+                    ],
                 )?;
             }
             s.db.exec(
@@ -467,24 +492,24 @@ impl Store {
             .iter()
             .map(|r| -> Result<ActionRow> {
                 Ok(ActionRow {
-                claim_id: r.t(0),
-                customer_id: r.t(1),
-                seq: r.i(2),
-                step_no: r.i(3),
-                kind: col("actions", "kind", r.ot(4).as_deref())?,
-                segment: col("actions", "segment", r.ot(5).as_deref())?,
-                date: r.date(6),
-                deadline: r.date(7),
-                channel: col("actions", "channel", r.ot(8).as_deref())?,
-                letter: r.ot(9),
-                fee: r.i(10),
-                interest: r.i(11),
-                open_after: r.i(12),
-                skipped: r.i(13) != 0,
-                reason: r.t(14),
-                arm: r.ot(15),
-                amount_to_pay: r.oi(16),
-                reverted: r.ot(17),
+                claim_id: r.text("claim_id")?,
+                customer_id: r.text("customer_id")?,
+                seq: r.int("seq")?,
+                step_no: r.int("step_no")?,
+                kind: r.get("kind")?,
+                segment: r.get("segment")?,
+                date: r.date("date")?,
+                deadline: r.date("deadline")?,
+                channel: r.get("channel")?,
+                letter: r.opt_text("letter")?,
+                fee: r.int("fee")?,
+                interest: r.int("interest")?,
+                open_after: r.int("open_after")?,
+                skipped: r.flag("skipped")?,
+                reason: r.text("reason")?,
+                arm: r.opt_text("arm")?,
+                amount_to_pay: r.opt_int("amount_to_pay")?,
+                reverted: r.opt_text("reverted")?,
             })
             })
             .collect::<Result<Vec<_>>>()

@@ -1,7 +1,7 @@
 //! The strategy lab's data: experiments (a challenger handling model against the champion) with
 //! their recorded arms, the claims each arm handled, and past claims to replay in a backtest.
 
-use crate::{bad, parse, Result, RowExt, Store};
+use crate::{bad, ReadRow, Result, Store};
 use chrono::NaiveDate;
 use fordra_core::domain::{DebtorKind, Segment, StepKind};
 use fordra_core::model::{Challenger, Step};
@@ -34,7 +34,7 @@ impl Store {
             return Err(bad(format!(
                 "an experiment named '{}' exists already ({}): choose another name",
                 c.name,
-                r.t(0)
+                r.str("outcome")?
             )));
         }
         let steps = serde_json::to_string(&c.steps).map_err(|e| bad(e.to_string()))?;
@@ -65,10 +65,10 @@ impl Store {
     pub fn experiments(&mut self, creditor: &str) -> Result<Vec<ExperimentRow>> {
         let mut counts: HashMap<(String, bool), usize> = HashMap::default();
         for r in self.db.query(
-            "SELECT experiment, arm, COUNT(*) FROM experiment_arms WHERE creditor_id = $1 GROUP BY experiment, arm",
+            "SELECT experiment, arm, COUNT(*) AS n FROM experiment_arms WHERE creditor_id = $1 GROUP BY experiment, arm",
             &[creditor.into()],
         )? {
-            counts.insert((r.t(0), r.t(1) == "challenger"), r.i(2) as usize);
+            counts.insert((r.text("experiment")?, r.str("arm")? == "challenger"), r.int("n")? as usize);
         }
         self.db
             .query(
@@ -77,16 +77,16 @@ impl Store {
             )?
             .iter()
             .map(|r| {
-                let name = r.t(0);
+                let name = r.text("name")?;
                 Ok(ExperimentRow {
                     customers: (counts.get(&(name.clone(), false)).copied().unwrap_or(0), counts.get(&(name.clone(), true)).copied().unwrap_or(0)),
                     name,
-                    segment: parse(&r.t(1))?,
-                    share: r.t(2),
-                    started: r.date(3),
-                    ended: r.odate(4),
-                    outcome: r.t(5),
-                    steps: serde_json::from_str(&r.t(6)).map_err(|e| bad(format!("stored experiment steps: {e}")))?,
+                    segment: r.get("segment")?,
+                    share: r.text("share")?,
+                    started: r.date("started")?,
+                    ended: r.opt_date("ended")?,
+                    outcome: r.text("outcome")?,
+                    steps: r.json("steps")?,
                 })
             })
             .collect()
@@ -106,7 +106,7 @@ impl Store {
             "SELECT customer_id, arm, assigned_on FROM experiment_arms WHERE creditor_id = $1 AND experiment = $2",
             &[c.into(), name.into()],
         )? {
-            arm.insert(r.t(0), (r.t(1) == "challenger", r.date(2)));
+            arm.insert(r.text("customer_id")?, (r.str("arm")? == "challenger", r.date("assigned_on")?));
         }
         let mut claims: Vec<ArmClaim> = Vec::new();
         let mut at: HashMap<String, usize> = HashMap::default();
@@ -114,16 +114,17 @@ impl Store {
             "SELECT id, customer_id, due_date, principal, settled_date FROM claims WHERE creditor_id = $1 AND due_date >= $2 AND due_date < $3 ORDER BY id",
             &[c.into(), e.started.into(), end.into()],
         )? {
-            let Some((ch, assigned)) = arm.get(&r.t(1)).copied() else { continue };
-            if r.date(2) < assigned {
+            let Some((ch, assigned)) = arm.get(r.str("customer_id")?).copied() else { continue };
+            let due = r.date("due_date")?;
+            if due < assigned {
                 continue;
             }
-            at.insert(r.t(0), claims.len());
+            at.insert(r.text("id")?, claims.len());
             claims.push(ArmClaim {
                 challenger: ch,
-                due: r.date(2),
-                principal: r.i(3),
-                settled: r.odate(4),
+                due,
+                principal: r.int("principal")?,
+                settled: r.opt_date("settled_date")?,
                 collected: 0,
                 reached_collection: false,
                 letters: 0,
@@ -134,20 +135,21 @@ impl Store {
             .db
             .query("SELECT claim_id, kind FROM actions WHERE creditor_id = $1 AND date <= $2 AND skipped = 0 AND reverted IS NULL", &[c.into(), as_of.into()])?
         {
-            let Some(i) = at.get(&r.t(0)).copied() else { continue };
-            let kind: StepKind = parse(&r.t(1))?;
-            claims[i].letters += u32::from(kind != StepKind::PhoneCall);
-            claims[i].reached_collection |= kind == StepKind::Collection;
+            let Some(claim) = at.get(r.str("claim_id")?).and_then(|i| claims.get_mut(*i)) else { continue };
+            let kind: StepKind = r.get("kind")?;
+            claim.letters += u32::from(kind != StepKind::PhoneCall);
+            claim.reached_collection |= kind == StepKind::Collection;
         }
         for r in self.db.query(
             "SELECT claim_id, kind, amount FROM ledger WHERE creditor_id = $1 AND date <= $2 AND (kind IN ('payment', 'credit_applied') OR kind LIKE 'fee%')",
             &[c.into(), as_of.into()],
         )? {
-            let Some(i) = at.get(&r.t(0)).copied() else { continue };
-            if r.t(1) == "payment" || r.t(1) == "credit_applied" {
-                claims[i].collected -= r.i(2);
+            let Some(claim) = at.get(r.str("claim_id")?).and_then(|i| claims.get_mut(*i)) else { continue };
+            let amount = r.int("amount")?;
+            if matches!(r.str("kind")?, "payment" | "credit_applied") {
+                claim.collected -= amount;
             } else {
-                claims[i].fees += r.i(2);
+                claim.fees += amount;
             }
         }
         Ok(claims)
@@ -160,7 +162,7 @@ impl Store {
         let c = creditor;
         let mut customers: HashMap<String, (DebtorKind, Option<Segment>)> = HashMap::default();
         for r in self.db.query("SELECT id, kind, segment FROM customers WHERE creditor_id = $1", &[c.into()])? {
-            customers.insert(r.t(0), (parse(&r.t(1))?, r.ot(2).map(|s| parse(&s)).transpose()?));
+            customers.insert(r.text("id")?, (r.get("kind")?, r.opt("segment")?));
         }
         let mut out: Vec<(PastClaim, i64)> = Vec::new();
         let mut at: HashMap<String, usize> = HashMap::default();
@@ -169,18 +171,19 @@ impl Store {
             "SELECT id, customer_id, issue_date, due_date, principal, currency, settled_date FROM claims WHERE creditor_id = $1 AND issue_date >= $2 AND issue_date <= $3 ORDER BY id",
             &[c.into(), from.into(), to.into()],
         )? {
-            let (debtor, segment) = customers.get(&r.t(1)).copied().unwrap_or((DebtorKind::Consumer, None));
-            at.insert(r.t(0), out.len());
+            let (debtor, segment) =
+                customers.get(r.str("customer_id")?).copied().unwrap_or((DebtorKind::Consumer, None));
+            at.insert(r.text("id")?, out.len());
             first_segment.push(None);
             out.push((
                 PastClaim {
                     segment: segment.unwrap_or(Segment::Normal),
                     debtor,
-                    issue: r.date(2),
-                    due: r.date(3),
-                    principal: r.i(4),
-                    currency: parse(&r.t(5))?,
-                    paid: r.odate(6),
+                    issue: r.date("issue_date")?,
+                    due: r.date("due_date")?,
+                    principal: r.int("principal")?,
+                    currency: r.get("currency")?,
+                    paid: r.opt_date("settled_date")?,
                     steps: vec![],
                 },
                 0,
@@ -190,20 +193,22 @@ impl Store {
             "SELECT claim_id, kind, date, segment, skipped FROM actions WHERE creditor_id = $1 AND reverted IS NULL ORDER BY claim_id, seq",
             &[c.into()],
         )? {
-            let Some(i) = at.get(&r.t(0)).copied() else { continue };
-            if first_segment[i].is_none() {
-                first_segment[i] = Some(parse(&r.t(3))?);
+            let Some(i) = at.get(r.str("claim_id")?).copied() else { continue };
+            if let Some(first @ None) = first_segment.get_mut(i) {
+                *first = Some(r.get("segment")?);
             }
-            if r.i(4) == 0 {
-                out[i].0.steps.push((parse(&r.t(1))?, r.date(2)));
+            if !r.flag("skipped")? {
+                if let Some((claim, _)) = out.get_mut(i) {
+                    claim.steps.push((r.get("kind")?, r.date("date")?));
+                }
             }
         }
         for r in self
             .db
             .query("SELECT claim_id, amount FROM ledger WHERE creditor_id = $1 AND kind LIKE 'fee%'", &[c.into()])?
         {
-            if let Some(i) = at.get(&r.t(0)).copied() {
-                out[i].1 += r.i(1);
+            if let Some((_, fees)) = at.get(r.str("claim_id")?).and_then(|i| out.get_mut(*i)) {
+                *fees += r.int("amount")?;
             }
         }
         for (o, s) in out.iter_mut().zip(first_segment) {

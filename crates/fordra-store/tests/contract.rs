@@ -481,6 +481,31 @@ fn migration_brings_databases_forward(url: &str) {
 }
 both!(migration_brings_databases_forward);
 
+/// Issue #10: a stored value this version cannot read is an error naming the table and column,
+/// never a default (a bad date used to become 1970-01-01, a bad integer 0).
+fn malformed_rows_are_loud(url: &str) {
+    let (mut s, law) = setup(url);
+    s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None)], "i.csv").unwrap();
+    drop(s);
+    raw(url, "UPDATE claims SET due_date = '2024-13-45' WHERE id = 'a'");
+    let mut s = Store::open(url).unwrap();
+    let e = s.claim("acme", "a").unwrap_err().to_string();
+    assert_eq!(e, "stored data: table claims, column due_date: not a date: '2024-13-45'");
+    let e = s.run_day("acme", &law, d("2024-04-20"), true).unwrap_err().to_string();
+    assert!(e.contains("table claims, column due_date"), "{e}");
+    drop(s);
+    raw(url, "UPDATE claims SET due_date = '2024-04-01', status = 'lost' WHERE id = 'a'");
+    let mut s = Store::open(url).unwrap();
+    let e = s.claim("acme", "a").unwrap_err().to_string();
+    assert!(e.starts_with("stored data: table claims, column status: 'lost'"), "{e}");
+    drop(s);
+    raw(url, "UPDATE claims SET status = 'open'; UPDATE customers SET vip = 7 WHERE id = 'normal'");
+    let mut s = Store::open(url).unwrap();
+    let e = s.customer("acme", "normal").unwrap_err().to_string();
+    assert_eq!(e, "stored data: table customers, column vip: not 0 or 1: 7");
+}
+both!(malformed_rows_are_loud);
+
 fn incoming(
     key: &str,
     date: &str,
