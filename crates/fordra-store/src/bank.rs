@@ -405,15 +405,14 @@ impl Store {
 
     /// The status and fingerprint of a bank key already imported.
     fn known_key(&mut self, creditor: &str, key: &str) -> Result<Option<(String, Option<String>, String)>> {
-        Ok(self
-            .db
+        self.db
             .query(
                 "SELECT status, fingerprint, source FROM bank_payments WHERE creditor_id = $1 AND key = $2",
                 &[creditor.into(), key.into()],
             )?
             .first()
             .map(|r| -> Result<_> { Ok((r.text("status")?, r.opt_text("fingerprint")?, r.text("source")?)) })
-            .transpose()?)
+            .transpose()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -753,7 +752,7 @@ impl Store {
 
     /// The unmatched queue, oldest first.
     pub fn unmatched_payments(&mut self, creditor: &str) -> Result<Vec<BankPaymentResult>> {
-        Ok(self
+        self
             .db
             .query("SELECT key, line, date, amount, currency, reference, payer, how, suggestions, text FROM bank_payments WHERE creditor_id = $1 AND status = 'unmatched' ORDER BY date, key", &[creditor.into()])?
             .iter()
@@ -776,7 +775,7 @@ impl Store {
                     suggestions: r.json("suggestions")?,
                 })
             })
-            .collect::<Result<_>>()?)
+            .collect::<Result<_>>()
     }
 
     /// An advisor books an unmatched payment to a claim (in the claim's currency). Booked as a

@@ -299,7 +299,7 @@ impl Store {
     }
 
     pub fn ledger(&mut self, creditor: &str, claim: &str) -> Result<Vec<LedgerRow>> {
-        Ok(self
+        self
             .db
             .query("SELECT id, claim_id, date, kind, component, amount, currency, reference, memo FROM ledger WHERE creditor_id = $1 AND claim_id = $2 ORDER BY date, id", &[creditor.into(), claim.into()])?
             .iter()
@@ -316,7 +316,7 @@ impl Store {
                     memo: r.text("memo")?,
                 })
             })
-            .collect::<Result<_>>()?)
+            .collect::<Result<_>>()
     }
 
     /// What the debtor must pay on `date` to settle the claim: its open balance plus late
@@ -349,11 +349,11 @@ impl Store {
 
     /// Sums that must agree whatever the backend (used by tests and `fordra check`).
     pub fn ledger_totals(&mut self, creditor: &str) -> Result<Vec<(String, String, i64)>> {
-        Ok(self
+        self
             .db
             .query("SELECT kind, COALESCE(component, '-') AS part, CAST(SUM(amount) AS BIGINT) AS total FROM ledger WHERE creditor_id = $1 GROUP BY kind, COALESCE(component, '-') ORDER BY kind, COALESCE(component, '-')", &[creditor.into()])?
             .iter()
             .map(|r| Ok((r.text("kind")?, r.text("part")?, r.int("total")?)))
-            .collect::<Result<_>>()?)
+            .collect::<Result<_>>()
     }
 }

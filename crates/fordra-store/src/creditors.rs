@@ -157,12 +157,7 @@ impl Store {
     }
 
     pub fn creditor_ids(&mut self) -> Result<Vec<String>> {
-        Ok(self
-            .db
-            .query("SELECT id FROM creditors ORDER BY id", &[])?
-            .iter()
-            .map(|r| r.text("id"))
-            .collect::<Result<_>>()?)
+        self.db.query("SELECT id FROM creditors ORDER BY id", &[])?.iter().map(|r| r.text("id")).collect::<Result<_>>()
     }
 
     /// Removes a creditor and all its data (used by `fordra demo` to start afresh).

@@ -169,12 +169,11 @@ impl Store {
     }
 
     pub fn customer_ids(&mut self, creditor: &str) -> Result<Vec<String>> {
-        Ok(self
-            .db
+        self.db
             .query("SELECT id FROM customers WHERE creditor_id = $1", &[creditor.into()])?
             .iter()
             .map(|r| r.text("id"))
-            .collect::<Result<_>>()?)
+            .collect::<Result<_>>()
     }
 
     pub fn set_vip(&mut self, creditor: &str, customer: &str, vip: bool) -> Result<()> {

@@ -348,11 +348,10 @@ impl Store {
     }
 
     pub fn audit_log(&mut self, creditor: &str) -> Result<Vec<(String, String, String)>> {
-        Ok(self
-            .db
+        self.db
             .query("SELECT subject, event, detail FROM audit WHERE creditor_id = $1 ORDER BY id", &[creditor.into()])?
             .iter()
             .map(|r| Ok((r.text("subject")?, r.text("event")?, r.text("detail")?)))
-            .collect::<Result<_>>()?)
+            .collect::<Result<_>>()
     }
 }

@@ -141,15 +141,14 @@ impl Store {
 
     /// Every customer's current credit score.
     pub fn customer_scores(&mut self, creditor: &str) -> Result<std::collections::HashMap<String, f64>> {
-        Ok(self
-            .db
+        self.db
             .query(
                 "SELECT id, credit_score FROM customers WHERE creditor_id = $1 AND credit_score IS NOT NULL",
                 &[creditor.into()],
             )?
             .iter()
             .map(|r| Ok((r.text("id")?, r.int("credit_score")? as f64)))
-            .collect::<Result<_>>()?)
+            .collect::<Result<_>>()
     }
 
     /// The next model version number of a creditor.
@@ -188,7 +187,7 @@ impl Store {
     }
 
     pub fn models(&mut self, creditor: &str) -> Result<Vec<ModelRow>> {
-        Ok(self
+        self
             .db
             .query(
                 "SELECT version, trained_until, trained_on, training_invoices, active, summary FROM models WHERE creditor_id = $1 ORDER BY version",
@@ -206,7 +205,7 @@ impl Store {
                     summary: r.json("summary")?,
                 })
             })
-            .collect::<Result<_>>()?)
+            .collect::<Result<_>>()
     }
 
     /// Makes a stored version the one the runs use.

@@ -263,8 +263,7 @@ impl Store {
     }
 
     pub fn runs(&mut self, creditor: &str) -> Result<Vec<RunRecord>> {
-        Ok(self
-            .db
+        self.db
             .query(
                 "SELECT date, actions, segment_changes FROM runs WHERE creditor_id = $1 ORDER BY date",
                 &[creditor.into()],
@@ -277,7 +276,7 @@ impl Store {
                     segment_changes: r.int("segment_changes")?,
                 })
             })
-            .collect::<Result<_>>()?)
+            .collect::<Result<_>>()
     }
 
     /// Decides (core) and, unless `dry_run`, writes the day's run in one transaction, holding the
