@@ -98,7 +98,7 @@ impl App<'_> {
         let bal = self.store.balances(creditor, id, NaiveDate::MAX)?;
         // Interest accrued to today but not yet posted: what settles it now, less its balance.
         let accrued = if c.status == ClaimStatus::Open {
-            self.store.amount_due(&cr, self.law, id, now)? - self.store.balances(creditor, id, now)?.total()
+            amount_due(self.store, &cr, self.law, id, now)? - self.store.balances(creditor, id, now)?.total()
         } else {
             0
         };
@@ -180,4 +180,23 @@ impl App<'_> {
             as_of: now,
         })
     }
+}
+
+/// What the debtor must pay on `date` to settle the claim: its open balance plus late interest
+/// accrued but not yet posted.
+pub fn amount_due(
+    store: &mut fordra_store::Store,
+    creditor: &fordra_core::run::Creditor,
+    law: &fordra_core::law::LawBook,
+    claim: &str,
+    date: NaiveDate,
+) -> Result<i64> {
+    let c = store.claim(&creditor.id, claim)?;
+    let debtor = store.customer(&creditor.id, &c.customer_id)?.kind;
+    let moves = store.moves(&creditor.id, claim)?;
+    let j = law.jurisdiction(creditor.jurisdiction)?;
+    let accrued =
+        fordra_core::run::interest_to_post(j, creditor, debtor, j.interest_after(c.due_date, c.demand), &moves, date)
+            .unwrap_or(0);
+    Ok(fordra_core::ledger::Balances::of(&moves, date).total() + accrued)
 }

@@ -1,9 +1,9 @@
 //! A customer's view (segment with its reasons, claims, steps, credit), VIP choice, refunds.
 
-use crate::{App, ClaimId, CreditorId, CustomerId, Minor, Result};
+use crate::{App, AppError, ClaimId, CreditorId, CustomerId, Minor, Result};
 use chrono::NaiveDate;
 use fordra_core::domain::{Channel, ClaimStatus, DebtorKind, Segment, StepKind};
-use fordra_core::money::Currency;
+use fordra_core::money::{format_minor, Currency};
 use serde::Serialize;
 
 /// A customer as the advisor sees it.
@@ -215,8 +215,41 @@ impl App<'_> {
 
     /// Pays back (part of) a customer's credit from overpayments; the same refund twice is one.
     pub fn refund(&mut self, creditor: &CreditorId, r: &RefundInput) -> Result<Refunded> {
-        let (refund, left) =
-            self.store.refund(creditor, self.law, &r.customer, r.amount.0, r.currency, r.date, &r.note)?;
+        let (amount, date, note, customer) = (r.amount.0, r.date, r.note.as_str(), r.customer.as_str());
+        fordra_core::limits::amount("amount", amount, 1)?;
+        fordra_core::limits::past_date("date", date, self.today)?;
+        fordra_core::limits::text("note", note, fordra_core::limits::MAX_TEXT)?;
+        let law = self.law;
+        let (refund, left) = self.store.write_tx(creditor, |s| -> Result<(String, i64)> {
+            let cr = s.creditor(creditor)?;
+            let j = law.jurisdiction(cr.jurisdiction)?;
+            let currency = r.currency.unwrap_or(cr.currency);
+            let available = s.settlement(&cr, j, customer)?.credit.iter().find(|c| c.0 == currency).map_or(0, |c| c.1);
+            // The same refund asked for again (customer, amount, currency, date, note) is the one
+            // already made: money leaves once.
+            if let Some(id) = s.find_refund(creditor, customer, amount, currency, date, note)? {
+                return Ok((id, available));
+            }
+            if amount > available {
+                return Err(AppError::invalid(
+                    "",
+                    format!(
+                        "customer '{customer}' has {} {currency} of credit, less than the {} asked for",
+                        format_minor(available),
+                        format_minor(amount)
+                    ),
+                ));
+            }
+            let id = s.insert_refund(creditor, customer, amount, currency, date, note)?;
+            s.reconcile(&cr, j, &[customer.to_string()], &format!("refund {id}"))?;
+            s.audit(
+                creditor,
+                &format!("customer:{customer}"),
+                "refund",
+                &format!("{id}: {} {currency} on {date}: {note}", format_minor(amount)),
+            )?;
+            Ok((id, available - amount))
+        })?;
         Ok(Refunded { refund, customer: r.customer.clone(), amount: r.amount, date: r.date, credit_left: Minor(left) })
     }
 }

@@ -227,8 +227,7 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
     app.today = end;
     app.store.set_today(end);
     let mut notes = Vec::new();
-    let store = &mut *app.store;
-    store.delete_creditor(DEMO_CREDITOR)?;
+    app.store.delete_creditor(DEMO_CREDITOR)?;
     let creditor = Creditor {
         id: DEMO_CREDITOR.into(),
         name: "Nordljus Energi AB (demo)".into(),
@@ -242,7 +241,7 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
         reference_scheme: Some(fordra_core::reference::Scheme::SeOcrLen),
         policy: Policy::default_for(JurisdictionCode::SE),
     };
-    store.save_creditor(&creditor)?;
+    app.store.save_creditor(&creditor)?;
 
     // Customers with hidden payer types; the creditor picks a few large business customers as VIP.
     let mut payer: HashMap<String, Payer> = HashMap::new();
@@ -276,7 +275,7 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
         });
         payer.insert(id, p);
     }
-    store.upsert_customers(DEMO_CREDITOR, &customers)?;
+    app.import_customer_rows(&demo_id(), &customers, "demo-customers.csv")?;
 
     // A year of monthly invoices before the simulation and during it.
     let mut history = Vec::new();
@@ -333,18 +332,17 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
             issue = issue.checked_add_months(chrono::Months::new(1)).unwrap_or(end + Duration::days(1));
         }
     }
-    store.import_invoices(DEMO_CREDITOR, law, &history, "demo-history.csv")?;
+    app.import_invoice_rows(&demo_id(), &history, "demo-history.csv")?;
     let truth: Vec<(String, &'static str)> =
         customers.iter().map(|c| (c.id.clone(), payer.get(&c.id).map_or("", |p| p.name()))).collect();
     let lab = if a.no_lab { None } else { start_lab(app, start, &mut notes)? };
-    let store = &mut *app.store;
     let mut totals = (0usize, 0usize, 0usize);
     let mut nudges = 0usize;
     let mut day = start;
     while day <= end {
         progress(day);
         if let Some(rows) = upcoming.remove(&day) {
-            store.import_invoices(DEMO_CREDITOR, law, &rows, "demo-invoices.csv")?;
+            app.import_invoice_rows(&demo_id(), &rows, "demo-invoices.csv")?;
         }
         // Payments arriving today.
         let due_today: Vec<(String, i64)> =
@@ -352,7 +350,7 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
         let mut payments = Vec::new();
         for (claim, share) in due_today {
             plans.remove(&claim);
-            let owed = store.amount_due(&creditor, law, &claim, day)?;
+            let owed = crate::claims::amount_due(app.store, &creditor, law, &claim, day)?;
             if owed <= 0 {
                 continue;
             }
@@ -370,8 +368,8 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
         }
         payments.sort_by(|x, y| x.id.cmp(&y.id));
         totals.0 += payments.len();
-        store.book_payments(DEMO_CREDITOR, law, &payments, "demo-bank.csv")?;
-        let r = store.run_day(DEMO_CREDITOR, law, day, false)?;
+        app.book_payment_rows(&demo_id(), &payments, "demo-bank.csv")?;
+        let r = app.store.run_day(DEMO_CREDITOR, law, day, false)?;
         totals.1 += r.actions.len();
         nudges += r.actions.iter().filter(|a| a.step_no == 0).count();
         totals.2 += r.segment_changes().count();
@@ -393,17 +391,18 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
 
     let experiment = match lab {
         Some(_) => {
-            let e = store
+            let e = app
+                .store
                 .experiments(DEMO_CREDITOR)?
                 .into_iter()
                 .find(|e| e.name == DEMO_EXPERIMENT)
                 .ok_or(AppError::NotFound { entity: "experiment", id: DEMO_EXPERIMENT.into() })?;
-            let claims = store.experiment_claims(DEMO_CREDITOR, &e, end)?;
+            let claims = app.store.experiment_claims(DEMO_CREDITOR, &e, end)?;
             Some(fordra_core::strategy::experiment_report(&claims, e.customers, end, 30))
         }
         None => None,
     };
-    let (custs, claims) = store.report_data(DEMO_CREDITOR, end)?;
+    let (custs, claims) = app.store.report_data(DEMO_CREDITOR, end)?;
     let custs: Vec<_> = custs.into_iter().map(|(id, s, _)| (id, s)).collect();
     let seg = report::segments(&custs, &claims, Some(start - Duration::days(30)));
     Ok(DemoOut {
@@ -424,4 +423,8 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
         truth,
         notes,
     })
+}
+
+fn demo_id() -> CreditorId {
+    CreditorId(DEMO_CREDITOR.into())
 }

@@ -1,8 +1,15 @@
 //! Imports of customers and invoices from CSV bytes: the whole file or nothing.
 
+use crate::claims::amount_due;
 use crate::creditors::default_language;
-use crate::{input, App, CreditorId, Result};
+use crate::{input, App, AppError, CreditorId, Result};
+use fordra_core::domain::{ClaimStatus, DebtorKind};
+use fordra_core::limits::{self, OutOfBounds};
+use fordra_core::reference;
+use fordra_core::settle::PaymentKind;
+use fordra_store::{ClaimRow, CustomerRow, ImportSummary, InvoiceRow, NewClaim, NewPayment};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// What a customers import did.
 #[derive(Clone, Debug, Serialize)]
@@ -48,13 +55,7 @@ impl App<'_> {
     pub fn import_customers(&mut self, creditor: &CreditorId, source: &str, bytes: &[u8]) -> Result<CustomersImported> {
         let c = self.store.creditor(creditor)?;
         let rows = input::customers(source, bytes, default_language(c.jurisdiction))?;
-        let s = self.store.upsert_customers(creditor, &rows)?;
-        self.store.audit(
-            creditor,
-            &format!("import:{}", base_name(source)),
-            "customers",
-            &format!("{} created, {} updated, {} unchanged", s.created, s.updated, s.unchanged),
-        )?;
+        let s = self.import_customer_rows(creditor, &rows, source)?;
         Ok(CustomersImported {
             file: source.to_string(),
             rows: rows.len(),
@@ -69,7 +70,7 @@ impl App<'_> {
     pub fn import_invoices(&mut self, creditor: &CreditorId, source: &str, bytes: &[u8]) -> Result<InvoicesImported> {
         let c = self.store.creditor(creditor)?;
         let rows = input::invoices(source, bytes, c.currency)?;
-        let s = self.store.import_invoices(creditor, self.law, &rows, &base_name(source))?;
+        let s = self.import_invoice_rows(creditor, &rows, &base_name(source))?;
         Ok(InvoicesImported {
             file: source.to_string(),
             rows: rows.len(),
@@ -78,4 +79,229 @@ impl App<'_> {
             unchanged: s.unchanged,
         })
     }
+
+    /// Customers as rows (from a file, the demo, the benchmark): each within its bounds and
+    /// listed once, or nothing is stored.
+    pub fn import_customer_rows(
+        &mut self,
+        creditor: &CreditorId,
+        rows: &[CustomerRow],
+        source: &str,
+    ) -> Result<ImportSummary> {
+        let mut seen: HashMap<&str, usize> = HashMap::default();
+        for (i, c) in rows.iter().enumerate() {
+            check_customer(c)?;
+            if let Some(first) = seen.insert(c.id.as_str(), i + 1) {
+                return Err(AppError::invalid(
+                    source,
+                    format!("customer '{}' appears twice (rows {first} and {})", c.id, i + 1),
+                ));
+            }
+        }
+        self.store.write_tx(creditor, |s| -> Result<ImportSummary> {
+            let sum = s.upsert_customers(creditor, rows)?;
+            s.audit(
+                creditor,
+                &format!("import:{}", base_name(source)),
+                "customers",
+                &format!("{} created, {} updated, {} unchanged", sum.created, sum.updated, sum.unchanged),
+            )?;
+            Ok(sum)
+        })
+    }
+
+    /// Invoices as rows, in one transaction. Identical re-imports change nothing; a known invoice
+    /// that now has a paid date is settled (with the interest owed to that day); a known invoice
+    /// with another amount, dates or customer is refused; a payment reference already used by
+    /// another claim is refused (one debtor's payment must never settle another's claim).
+    pub fn import_invoice_rows(
+        &mut self,
+        creditor: &CreditorId,
+        rows: &[InvoiceRow],
+        source: &str,
+    ) -> Result<ImportSummary> {
+        let (law, today) = (self.law, self.today);
+        self.store.write_tx(creditor, |s| -> Result<ImportSummary> {
+            let cr = s.creditor(creditor)?;
+            let j = law.jurisdiction(cr.jurisdiction)?;
+            let customers = s.customer_kinds(creditor)?;
+            if j.business_only {
+                if let Some(r) = rows.iter().find(|r| customers.get(&r.customer_id) == Some(&DebtorKind::Consumer)) {
+                    return Err(AppError::at(source, r.line, None, format!(
+                        "invoice {} is to consumer {}: the {} tables apply between businesses only; a consumer claim falls under the law of the consumer's country",
+                        r.id, r.customer_id, j.code.upper()
+                    )));
+                }
+            }
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let existing = s.claims_by_ids(creditor, &ids)?;
+            let reference_of = |r: &InvoiceRow| {
+                r.reference.clone().or_else(|| cr.reference_scheme.and_then(|sch| reference::make(sch, &r.invoice_number).ok()))
+            };
+            // Stored references are normalised; older ones may not be: ask for both spellings.
+            let wanted: Vec<String> = rows
+                .iter()
+                .filter(|r| !existing.contains_key(&r.id))
+                .filter_map(reference_of)
+                .flat_map(|x| {
+                    let n = reference::normalize(&x);
+                    if n == x { vec![x] } else { vec![x, n] }
+                })
+                .collect();
+            let mut references = s.claims_by_references(creditor, &wanted)?;
+            let mut sum = ImportSummary::default();
+            let (mut new_claims, mut payments, mut touched) = (Vec::new(), Vec::new(), Vec::new());
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            for r in rows {
+                check_invoice(r, source, today)?;
+                let at = |col: &str, reason: String| AppError::at(source, r.line, Some(col), reason);
+                if let Some(first) = seen.insert(r.id.clone(), r.line) {
+                    return Err(at("id", format!("invoice '{}' appears twice (first on line {first})", r.id)));
+                }
+                if !customers.contains_key(&r.customer_id) {
+                    return Err(at("customer_id", format!("unknown customer '{}' (import customers first)", r.customer_id)));
+                }
+                if let Some(old) = existing.get(&r.id) {
+                    check_same_invoice(old, r, source)?;
+                    match (r.paid_date, old.status) {
+                        (Some(p), ClaimStatus::Open) => {
+                            let open = amount_due(s, &cr, law, &r.id, p)?;
+                            payments.push(NewPayment {
+                                id: format!("settled:{}", r.id),
+                                claim: r.id.clone(),
+                                customer: r.customer_id.clone(),
+                                date: p,
+                                amount: open,
+                                currency: r.currency,
+                                kind: PaymentKind::Settled { interest: true },
+                                bank_key: None,
+                                source: format!("{source} (paid date)"),
+                                reference: None,
+                                payer: None,
+                            });
+                            touched.push(r.customer_id.clone());
+                            sum.settled += 1
+                        }
+                        _ => sum.unchanged += 1,
+                    }
+                    continue;
+                }
+                if r.due_date < r.issue_date {
+                    return Err(at("due_date", format!("{} is before the invoice date {}", r.due_date, r.issue_date)));
+                }
+                if r.paid_date.is_some_and(|p| p < r.issue_date) {
+                    return Err(at("paid_date", "is before the invoice date".into()));
+                }
+                // Stored without spaces, as matching compares them.
+                let reference = reference_of(r).map(|x| reference::normalize(&x));
+                if let Some(key) = &reference {
+                    limits::text("reference", key, limits::MAX_REFERENCE).map_err(|e| at("reference", e.problem))?;
+                    if let Some(other) = references.insert(key.clone(), r.id.clone()) {
+                        return Err(at("reference", format!(
+                            "{key} is already the reference of invoice '{other}'; each invoice needs its own, or a payment could settle the wrong claim"
+                        )));
+                    }
+                }
+                sum.created += 1;
+                if let Some(p) = r.paid_date {
+                    payments.push(NewPayment {
+                        id: format!("settled:{}", r.id),
+                        claim: r.id.clone(),
+                        customer: r.customer_id.clone(),
+                        date: p,
+                        amount: r.amount,
+                        currency: r.currency,
+                        kind: PaymentKind::Settled { interest: false },
+                        bank_key: None,
+                        source: source.to_string(),
+                        reference: None,
+                        payer: None,
+                    });
+                }
+                new_claims.push(NewClaim {
+                    id: r.id.clone(),
+                    customer_id: r.customer_id.clone(),
+                    invoice_number: r.invoice_number.clone(),
+                    issue_date: r.issue_date,
+                    due_date: r.due_date,
+                    currency: r.currency,
+                    principal: r.amount,
+                    paid_date: r.paid_date,
+                    reference,
+                    due_date_agreed: r.due_date_agreed,
+                    demand_date: r.demand_date,
+                });
+                touched.push(r.customer_id.clone());
+            }
+            s.insert_claims(creditor, &new_claims)?;
+            s.insert_payments(creditor, &payments)?;
+            s.reconcile(&cr, j, &touched, &format!("invoices from {source}"))?;
+            s.audit(
+                creditor,
+                &format!("import:{source}"),
+                "invoices",
+                &format!("{} created, {} settled, {} unchanged", sum.created, sum.settled, sum.unchanged),
+            )?;
+            Ok(sum)
+        })
+    }
+}
+
+/// Bounds on a customer from outside (the CSV reader checks them per column; rows from elsewhere
+/// are checked here).
+fn check_customer(c: &CustomerRow) -> Result<(), OutOfBounds> {
+    limits::id("customer id", &c.id)?;
+    limits::text("name", &c.name, limits::MAX_NAME)?;
+    limits::text("language", &c.language, 8)?;
+    for (field, v, max) in [
+        ("email", &c.email, 254),
+        ("phone", &c.phone, 32),
+        ("address", &c.address, limits::MAX_NAME),
+        ("org_no", &c.org_no, 32),
+    ] {
+        if let Some(v) = v {
+            limits::text(field, v, max)?;
+        }
+    }
+    if let Some(score) = c.credit_score {
+        limits::days("credit_score", i64::from(score), 0, 100)?;
+    }
+    if let Some(d) = c.credit_score_date {
+        limits::date("credit_score_date", d)?;
+    }
+    Ok(())
+}
+
+/// An invoice's own bounds and dates.
+fn check_invoice(r: &InvoiceRow, source: &str, today: chrono::NaiveDate) -> Result<()> {
+    let at = |col: &str, e: OutOfBounds| AppError::at(source, r.line, Some(col), e.problem);
+    limits::id("id", &r.id).map_err(|e| at("id", e))?;
+    limits::text("invoice_number", &r.invoice_number, limits::MAX_ID).map_err(|e| at("invoice_number", e))?;
+    limits::amount("amount", r.amount, 1).map_err(|e| at("amount", e))?;
+    limits::date("issue_date", r.issue_date).map_err(|e| at("issue_date", e))?;
+    limits::date("due_date", r.due_date).map_err(|e| at("due_date", e))?;
+    if let Some(p) = r.paid_date {
+        limits::past_date("paid_date", p, today).map_err(|e| at("paid_date", e))?;
+    }
+    Ok(())
+}
+
+/// A known invoice imported again must say the same; a new one's dates must be in order.
+fn check_same_invoice(old: &ClaimRow, r: &InvoiceRow, source: &str) -> Result<()> {
+    let same = old.customer_id == r.customer_id
+        && old.due_date == r.due_date
+        && old.principal == r.amount
+        && old.currency == r.currency
+        && old.issue_date == r.issue_date;
+    if same {
+        return Ok(());
+    }
+    Err(AppError::at(source, r.line, None, format!(
+        "invoice '{}' already exists with other data (customer {}, due {}, amount {} {}); corrections are made with credit notes, not by re-import",
+        r.id,
+        old.customer_id,
+        old.due_date,
+        fordra_core::money::format_minor(old.principal),
+        old.currency
+    )))
 }

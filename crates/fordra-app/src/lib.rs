@@ -20,6 +20,7 @@ pub mod law;
 pub mod model;
 pub mod outbox;
 pub mod pauses;
+pub mod payments;
 pub mod policy;
 pub mod quote;
 pub mod reports;

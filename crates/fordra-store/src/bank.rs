@@ -2,6 +2,7 @@
 //! advisor, undo reversals. One transaction per file; a payment's bank key is its idempotency key,
 //! so the same file (or the same payment in two files) is booked once.
 
+use crate::NewPayment;
 use crate::{bad, ReadRow, Result, Store, StoreError};
 use chrono::NaiveDate;
 use fordra_core::law::LawBook;
@@ -498,21 +499,22 @@ impl Store {
                     let id = if parts.len() == 1 { p.key.clone() } else { format!("{}#{}", p.key, n + 1) };
                     let c = self.claim(cid, claim)?;
                     let currency: Currency = p.currency.parse().map_err(StoreError::Rule)?;
-                    let mut row = crate::payments::payment_fact_row(
+                    self.insert_payments(
                         cid,
-                        &id,
-                        claim,
-                        &c.customer_id,
-                        p.date,
-                        *amount,
-                        currency,
-                        PaymentKind::Bank,
-                        Some(&p.key),
-                        source,
-                    );
-                    row[7] = (!p.references.is_empty()).then(|| p.references.join(" ")).into();
-                    row[8] = p.payer.clone().into();
-                    self.insert_payment_rows(vec![row])?;
+                        &[NewPayment {
+                            id: id.clone(),
+                            claim: claim.clone(),
+                            customer: c.customer_id.clone(),
+                            date: p.date,
+                            amount: *amount,
+                            currency,
+                            kind: PaymentKind::Bank,
+                            bank_key: Some(p.key.clone()),
+                            source: source.to_string(),
+                            reference: (!p.references.is_empty()).then(|| p.references.join(" ")),
+                            payer: p.payer.clone(),
+                        }],
+                    )?;
                     batch.touch(&c.customer_id);
                     matcher.booked(claim, *amount);
                     ids.push((id, claim.clone()));
@@ -528,21 +530,22 @@ impl Store {
                 Some(claim) => {
                     let how = format!("reference matched {claim}, already paid: kept as the customer's credit");
                     let c = self.claim(cid, &claim)?;
-                    let mut row = crate::payments::payment_fact_row(
+                    self.insert_payments(
                         cid,
-                        &p.key,
-                        &claim,
-                        &c.customer_id,
-                        p.date,
-                        p.amount,
-                        c.currency,
-                        PaymentKind::Bank,
-                        Some(&p.key),
-                        source,
-                    );
-                    row[7] = (!p.references.is_empty()).then(|| p.references.join(" ")).into();
-                    row[8] = p.payer.clone().into();
-                    self.insert_payment_rows(vec![row])?;
+                        &[NewPayment {
+                            id: p.key.clone(),
+                            claim: claim.clone(),
+                            customer: c.customer_id.clone(),
+                            date: p.date,
+                            amount: p.amount,
+                            currency: c.currency,
+                            kind: PaymentKind::Bank,
+                            bank_key: Some(p.key.clone()),
+                            source: source.to_string(),
+                            reference: (!p.references.is_empty()).then(|| p.references.join(" ")),
+                            payer: p.payer.clone(),
+                        }],
+                    )?;
                     batch.touch(&c.customer_id);
                     let parts = vec![(claim.clone(), p.amount)];
                     self.record_bank_payment(cid, format, source, p, "matched", &how, &parts, &[], &print)?;
@@ -826,21 +829,22 @@ impl Store {
                 return Err(bad(format!("payment {key} is in {currency_code}, claim {claim} in {}", c.currency)));
             }
             let currency = c.currency;
-            let mut row = crate::payments::payment_fact_row(
+            s.insert_payments(
                 creditor_id,
-                key,
-                claim,
-                &c.customer_id,
-                date,
-                amount,
-                currency,
-                PaymentKind::Bank,
-                Some(key),
-                "assigned by advisor",
-            );
-            row[7] = reference.clone().into();
-            row[8] = payer.clone().into();
-            s.insert_payment_rows(vec![row])?;
+                &[NewPayment {
+                    id: key.to_string(),
+                    claim: claim.to_string(),
+                    customer: c.customer_id.clone(),
+                    date,
+                    amount,
+                    currency,
+                    kind: PaymentKind::Bank,
+                    bank_key: Some(key.to_string()),
+                    source: "assigned by advisor".into(),
+                    reference: reference.clone(),
+                    payer: payer.clone(),
+                }],
+            )?;
             let rec = s.reconcile(&creditor, j, std::slice::from_ref(&c.customer_id), &format!("payment {key} assigned to {claim}"))?;
             let parts = vec![(claim.to_string(), amount)];
             let how = format!("assigned by the advisor to {claim}");

@@ -1,16 +1,11 @@
 //! Claims and their ledger: invoices imported as claims, ledger entries read back, balances and
 //! amounts due derived from them.
 
-use crate::payments::payment_fact_row;
-use crate::{bad, ImportSummary, ReadRow, Result, RowRef, Store, StoreError, Val};
+use crate::{ReadRow, Result, RowRef, Store, StoreError, Val};
 use chrono::NaiveDate;
 use fordra_core::domain::{ClaimStatus, DebtorKind};
-use fordra_core::law::LawBook;
 use fordra_core::ledger::{Balances, Movement};
-use fordra_core::limits;
 use fordra_core::money::Currency;
-use fordra_core::run::Creditor;
-use fordra_core::settle::PaymentKind;
 use rustc_hash::FxHashMap as HashMap;
 
 /// An invoice to import; `paid_date` marks a historical invoice already settled.
@@ -31,6 +26,33 @@ pub struct InvoiceRow {
     /// The due date was agreed in advance (the usual case); if not, interest starts 30 days
     /// after `demand_date` (default: the issue date), the demand stating that interest is charged.
     pub due_date_agreed: bool,
+    pub demand_date: Option<NaiveDate>,
+}
+
+/// A claim to store, as the application layer decided it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewClaim {
+    /// Its id (the creditor's invoice id).
+    pub id: String,
+    /// The customer who owes it.
+    pub customer_id: String,
+    /// The invoice number.
+    pub invoice_number: String,
+    /// Invoice date.
+    pub issue_date: NaiveDate,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// Currency.
+    pub currency: Currency,
+    /// Principal in minor units.
+    pub principal: i64,
+    /// Set for a historical invoice already paid.
+    pub paid_date: Option<NaiveDate>,
+    /// The payment reference, normalised (no spaces).
+    pub reference: Option<String>,
+    /// The due date was agreed in advance.
+    pub due_date_agreed: bool,
+    /// The demand interest counts from when it was not.
     pub demand_date: Option<NaiveDate>,
 }
 
@@ -94,162 +116,70 @@ pub(crate) fn demand_of(
 }
 
 impl Store {
-    /// Imports invoices as claims. Identical re-imports change nothing; a known invoice that now
-    /// has a paid date is settled; a known invoice with other amount, dates or customer is refused;
-    /// a payment reference already used by another claim is refused (one debtor's payment must
-    /// never settle another's claim).
-    pub fn import_invoices(
-        &mut self,
-        creditor_id: &str,
-        law: &LawBook,
-        rows: &[InvoiceRow],
-        source: &str,
-    ) -> Result<ImportSummary> {
-        let today = self.today;
-        self.write_tx(creditor_id, |s| {
-            let creditor = s.creditor(creditor_id)?;
-            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
-            let customers: HashMap<String, DebtorKind> = s.db.query("SELECT id, kind FROM customers WHERE creditor_id = $1", &[creditor_id.into()])?.iter().map(|r| Ok((r.text("id")?, r.get("kind")?))).collect::<Result<_>>()?;
-            if j.business_only {
-                if let Some(r) = rows.iter().find(|r| customers.get(&r.customer_id) == Some(&DebtorKind::Consumer)) {
-                    return Err(bad(format!(
-                        "{source}: line {}: invoice {} is to consumer {}: the {} tables apply between businesses only; a consumer claim falls under the law of the consumer's country",
-                        r.line, r.id, r.customer_id, j.code.upper()
-                    )));
-                }
-            }
-            // Only the claims and references this file names are read: a daily file must not
-            // cost a scan of every claim ever imported.
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let mut existing: HashMap<String, ClaimRow> = HashMap::default();
-            s.each_in(&format!("SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1 AND id IN ({{ids}})"), &[creditor_id.into()], &ids, &mut |r| {
-                let c = claim_row(r)?;
-                existing.insert(c.id.clone(), c);
-                Ok(())
-            })?;
-            let wanted: Vec<String> = rows
-                .iter()
-                .filter(|r| !existing.contains_key(&r.id))
-                .filter_map(|r| r.reference.clone().or_else(|| creditor.reference_scheme.and_then(|sch| fordra_core::reference::make(sch, &r.invoice_number).ok())))
-                .flat_map(|x| {
-                    let n = fordra_core::reference::normalize(&x);
-                    if n == x {
-                        vec![x]
-                    } else {
-                        vec![x, n]
-                    }
-                })
-                .collect();
-            let mut references: HashMap<String, String> = HashMap::default();
-            s.each_in("SELECT reference, id FROM claims WHERE creditor_id = $1 AND reference IN ({ids})", &[creditor_id.into()], &wanted, &mut |r| {
-                references.insert(fordra_core::reference::normalize(r.str("reference")?), r.text("id")?);
-                Ok(())
-            })?;
-            let mut sum = ImportSummary::default();
-            let mut new_claims = Vec::new();
-            let mut payments = Vec::new();
-            let mut touched: Vec<String> = Vec::new();
-            let mut seen = HashMap::default();
-            for r in rows {
-                let at = |col: &str, e: limits::OutOfBounds| bad(format!("{source}: line {}: column {col}: {}", r.line, e.problem));
-                limits::id("id", &r.id).map_err(|e| at("id", e))?;
-                limits::text("invoice_number", &r.invoice_number, limits::MAX_ID).map_err(|e| at("invoice_number", e))?;
-                limits::amount("amount", r.amount, 1).map_err(|e| at("amount", e))?;
-                limits::date("issue_date", r.issue_date).map_err(|e| at("issue_date", e))?;
-                limits::date("due_date", r.due_date).map_err(|e| at("due_date", e))?;
-                if let Some(p) = r.paid_date {
-                    limits::past_date("paid_date", p, today).map_err(|e| at("paid_date", e))?;
-                }
-                if let Some(first) = seen.insert(r.id.clone(), r.line) {
-                    return Err(bad(format!("{source}: line {}: column id: invoice '{}' appears twice (first on line {first})", r.line, r.id)));
-                }
-                if !customers.contains_key(&r.customer_id) {
-                    return Err(bad(format!("{source}: line {}: column customer_id: unknown customer '{}' (import customers first)", r.line, r.customer_id)));
-                }
-                if let Some(old) = existing.get(&r.id) {
-                    let same = old.customer_id == r.customer_id && old.due_date == r.due_date && old.principal == r.amount && old.currency == r.currency && old.issue_date == r.issue_date;
-                    if !same {
-                        return Err(bad(format!(
-                            "{source}: line {}: invoice '{}' already exists with other data (customer {}, due {}, amount {} {}); corrections are made with credit notes, not by re-import",
-                            r.line,
-                            r.id,
-                            old.customer_id,
-                            old.due_date,
-                            fordra_core::money::format_minor(old.principal),
-                            old.currency
-                        )));
-                    }
-                    match (r.paid_date, old.status.as_str()) {
-                        (Some(p), "open") => {
-                            let open = s.amount_due(&creditor, law, &r.id, p)?;
-                            payments.push(payment_fact_row(creditor_id, &format!("settled:{}", r.id), &r.id, &r.customer_id, p, open, r.currency, PaymentKind::Settled { interest: true }, None, &format!("{source} (paid date)")));
-                            touched.push(r.customer_id.clone());
-                            sum.settled += 1
-                        }
-                        _ => sum.unchanged += 1,
-                    }
-                    continue;
-                }
-                if r.due_date < r.issue_date {
-                    return Err(bad(format!("{source}: line {}: column due_date: {} is before the invoice date {}", r.line, r.due_date, r.issue_date)));
-                }
-                if r.paid_date.is_some_and(|p| p < r.issue_date) {
-                    return Err(bad(format!("{source}: line {}: column paid_date: is before the invoice date", r.line)));
-                }
-                // Stored without spaces, as matching compares them.
-                let reference = r
-                    .reference
-                    .clone()
-                    .or_else(|| creditor.reference_scheme.and_then(|sch| fordra_core::reference::make(sch, &r.invoice_number).ok()))
-                    .map(|x| fordra_core::reference::normalize(&x));
-                if let Some(x) = &reference {
-                    let key = x.clone();
-                    limits::text("reference", &key, limits::MAX_REFERENCE).map_err(|e| at("reference", e))?;
-                    if let Some(other) = references.insert(key.clone(), r.id.clone()) {
-                        return Err(bad(format!(
-                            "{source}: line {}: column reference: {key} is already the reference of invoice '{other}'; each invoice needs its own, or a payment could settle the wrong claim",
-                            r.line
-                        )));
-                    }
-                }
-                sum.created += 1;
-                let status = if r.paid_date.is_some() { "paid" } else { "open" };
-                new_claims.push(vec![
-                    creditor_id.into(),
-                    (&r.id).into(),
-                    (&r.customer_id).into(),
-                    (&r.invoice_number).into(),
-                    r.issue_date.into(),
-                    r.due_date.into(),
-                    r.currency.code().into(),
-                    r.amount.into(),
-                    status.into(),
-                    r.paid_date.into(),
-                    reference.into(),
-                    r.due_date_agreed.into(),
-                    r.demand_date.into(),
-                ]);
-                if let Some(p) = r.paid_date {
-                    let id = format!("settled:{}", r.id);
-                    payments.push(payment_fact_row(creditor_id, &id, &r.id, &r.customer_id, p, r.amount, r.currency, PaymentKind::Settled { interest: false }, None, source));
-                }
-                touched.push(r.customer_id.clone());
-            }
-            s.db.exec_many(
-                "INSERT INTO claims (creditor_id, id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date, reference, due_date_agreed, demand_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                &mut new_claims.into_iter(),
-            )?;
-            s.insert_payment_rows(payments)?;
-            s.reconcile(&creditor, j, &touched, &format!("invoices from {source}"))?;
-            s.audit(creditor_id, &format!("import:{source}"), "invoices", &format!("{} created, {} settled, {} unchanged", sum.created, sum.settled, sum.unchanged))?;
-            Ok(sum)
-        })
+    /// Every customer's kind (consumer or business), by id.
+    pub fn customer_kinds(&mut self, creditor: &str) -> Result<HashMap<String, DebtorKind>> {
+        self.db
+            .query("SELECT id, kind FROM customers WHERE creditor_id = $1", &[creditor.into()])?
+            .iter()
+            .map(|r| Ok((r.text("id")?, r.get("kind")?)))
+            .collect()
     }
 
-    pub(crate) fn insert_payment_rows(&mut self, rows: Vec<Vec<Val>>) -> Result<()> {
+    /// The claims with these ids that exist. Only these are read: a daily file must not cost a
+    /// scan of every claim ever imported.
+    pub fn claims_by_ids(&mut self, creditor: &str, ids: &[String]) -> Result<HashMap<String, ClaimRow>> {
+        let mut out: HashMap<String, ClaimRow> = HashMap::default();
+        self.each_in(
+            &format!("SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1 AND id IN ({{ids}})"),
+            &[creditor.into()],
+            ids,
+            &mut |r| {
+                let c = claim_row(r)?;
+                out.insert(c.id.clone(), c);
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+
+    /// The claims that carry these payment references: normalised reference → claim id.
+    pub fn claims_by_references(&mut self, creditor: &str, references: &[String]) -> Result<HashMap<String, String>> {
+        let mut out: HashMap<String, String> = HashMap::default();
+        self.each_in(
+            "SELECT reference, id FROM claims WHERE creditor_id = $1 AND reference IN ({ids})",
+            &[creditor.into()],
+            references,
+            &mut |r| {
+                out.insert(fordra_core::reference::normalize(r.str("reference")?), r.text("id")?);
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+
+    /// Stores new claims (open, or paid when `paid_date` is set).
+    pub fn insert_claims(&mut self, creditor: &str, claims: &[NewClaim]) -> Result<()> {
+        let mut rows = claims.iter().map(|c| -> Vec<Val> {
+            let status = if c.paid_date.is_some() { ClaimStatus::Paid } else { ClaimStatus::Open };
+            vec![
+                creditor.into(),
+                c.id.as_str().into(),
+                c.customer_id.as_str().into(),
+                c.invoice_number.as_str().into(),
+                c.issue_date.into(),
+                c.due_date.into(),
+                c.currency.code().into(),
+                c.principal.into(),
+                status.as_str().into(),
+                c.paid_date.into(),
+                c.reference.clone().into(),
+                c.due_date_agreed.into(),
+                c.demand_date.into(),
+            ]
+        });
         self.db.exec_many(
-            "INSERT INTO payments (creditor_id, id, claim_id, customer_id, date, amount, currency, reference, payer, source, kind, bank_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            &mut rows.into_iter(),
+            "INSERT INTO claims (creditor_id, id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date, reference, due_date_agreed, demand_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            &mut rows,
         )?;
         Ok(())
     }
@@ -275,7 +205,8 @@ impl Store {
             .collect()
     }
 
-    pub(crate) fn moves(&mut self, creditor: &str, claim: &str) -> Result<Vec<Movement>> {
+    /// A claim's ledger movements, in the order written.
+    pub fn moves(&mut self, creditor: &str, claim: &str) -> Result<Vec<Movement>> {
         self.db
             .query(
                 "SELECT date, kind, component, amount FROM ledger WHERE creditor_id = $1 AND claim_id = $2 ORDER BY id",
@@ -317,25 +248,6 @@ impl Store {
                 })
             })
             .collect::<Result<_>>()
-    }
-
-    /// What the debtor must pay on `date` to settle the claim: its open balance plus late
-    /// interest accrued but not yet posted.
-    pub fn amount_due(&mut self, creditor: &Creditor, law: &LawBook, claim: &str, date: NaiveDate) -> Result<i64> {
-        let c = self.claim(&creditor.id, claim)?;
-        let debtor = self.customer(&creditor.id, &c.customer_id)?.kind;
-        let moves = self.moves(&creditor.id, claim)?;
-        let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
-        let accrued = fordra_core::run::interest_to_post(
-            j,
-            creditor,
-            debtor,
-            j.interest_after(c.due_date, c.demand),
-            &moves,
-            date,
-        )
-        .unwrap_or(0);
-        Ok(Balances::of(&moves, date).total() + accrued)
     }
 
     /// Customer credits (overpayments) of a customer.

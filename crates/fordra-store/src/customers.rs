@@ -1,34 +1,9 @@
 //! Customers (debtors): contact data, credit score, VIP choice, segment and its history.
 
-use crate::{bad, input, ImportSummary, ReadRow, Result, Row, Store, StoreError, Val};
+use crate::{ImportSummary, ReadRow, Result, Row, Store, StoreError, Val};
 use chrono::NaiveDate;
 use fordra_core::domain::{DebtorKind, Segment};
-use fordra_core::limits;
 use rustc_hash::FxHashMap as HashMap;
-
-/// Bounds on a customer from outside.
-fn check_customer(c: &CustomerRow) -> Result<()> {
-    limits::id("customer id", &c.id).map_err(input)?;
-    limits::text("name", &c.name, limits::MAX_NAME).map_err(input)?;
-    limits::text("language", &c.language, 8).map_err(input)?;
-    for (field, v, max) in [
-        ("email", &c.email, 254),
-        ("phone", &c.phone, 32),
-        ("address", &c.address, limits::MAX_NAME),
-        ("org_no", &c.org_no, 32),
-    ] {
-        if let Some(v) = v {
-            limits::text(field, v, max).map_err(input)?;
-        }
-    }
-    if let Some(score) = c.credit_score {
-        limits::days("credit_score", i64::from(score), 0, 100).map_err(input)?;
-    }
-    if let Some(d) = c.credit_score_date {
-        limits::date("credit_score_date", d).map_err(input)?;
-    }
-    Ok(())
-}
 
 /// A customer (debtor) as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,16 +62,9 @@ fn customer_row(r: &Row) -> Result<CustomerRow> {
 }
 
 impl Store {
-    /// Inserts or updates customers (contact data, credit score, VIP flag); segment is kept.
-    /// A customer listed twice is refused, like a value out of its bounds.
+    /// Inserts or updates customers (contact data, credit score, VIP flag); the segment is kept.
+    /// The rows are checked by the caller (the application layer).
     pub fn upsert_customers(&mut self, creditor: &str, rows: &[CustomerRow]) -> Result<ImportSummary> {
-        let mut seen: HashMap<&str, usize> = HashMap::default();
-        for (i, c) in rows.iter().enumerate() {
-            check_customer(c)?;
-            if let Some(first) = seen.insert(c.id.as_str(), i + 1) {
-                return Err(bad(format!("customer '{}' appears twice (rows {first} and {})", c.id, i + 1)));
-            }
-        }
         self.write_tx(creditor, |s| {
             let existing: HashMap<String, CustomerRow> = s
                 .db

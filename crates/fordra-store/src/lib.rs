@@ -23,14 +23,14 @@ pub use bank::{
     StatusTotal,
 };
 use chrono::NaiveDate;
-pub use claims::{ClaimRow, InvoiceRow, LedgerRow};
+pub use claims::{ClaimRow, InvoiceRow, LedgerRow, NewClaim};
 pub use creditors::CreditorChange;
 pub use customers::{CustomerRow, SegmentChangeRow};
 use fordra_core::ledger::EntryKind;
 use fordra_core::limits;
 pub use ml::ModelRow;
 pub use pauses::PauseRow;
-pub use payments::{PaymentResult, PaymentRow};
+pub use payments::{NewPayment, PaymentResult, PaymentRow};
 pub use reconcile::Reconciled;
 pub use reports::{ReportClaim, SegmentedCustomer};
 pub use runs::{channel_label, ActionRow, RunRecord, RunState};
@@ -168,7 +168,7 @@ impl Store {
             if done.contains(version) {
                 continue;
             }
-            self.tx(|s| {
+            self.tx(|s| -> Result<()> {
                 s.db.batch(&schema::render(sql, s.db.name()))?;
                 if *version == 5 {
                     s.facts_from_entries()?;
@@ -262,39 +262,45 @@ impl Store {
     }
 
     /// Runs `f` in one transaction: everything or nothing.
-    pub fn tx<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+    pub fn tx<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&mut Store) -> Result<T, E>) -> Result<T, E> {
         self.transaction(TxMode::Write, None, false, f)
     }
 
     /// Runs `f` in one write transaction for `creditor`, which must exist: writers of one
-    /// creditor are serialised (a run and a payment import at once give the serial result).
-    pub fn write_tx<T>(&mut self, creditor: &str, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+    /// creditor are serialised (a run and a payment import at once give the serial result). The
+    /// application layer composes its use cases from store operations inside it (with its own
+    /// error type).
+    pub fn write_tx<T, E: From<StoreError>>(
+        &mut self,
+        creditor: &str,
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
         self.transaction(TxMode::Write, Some(creditor), false, f)
     }
 
     /// Runs `f` in one transaction, committed on success unless `rollback` (a dry run);
     /// rolled back on error. Nested calls join the open transaction.
-    pub(crate) fn tx_or_rollback<T>(
+    pub fn tx_or_rollback<T, E: From<StoreError>>(
         &mut self,
         creditor: &str,
         rollback: bool,
-        f: impl FnOnce(&mut Store) -> Result<T>,
-    ) -> Result<T> {
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
         self.transaction(TxMode::Write, Some(creditor), rollback, f)
     }
 
     /// Runs `f` on one consistent snapshot, writing nothing.
-    pub fn read_tx<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+    pub fn read_tx<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&mut Store) -> Result<T, E>) -> Result<T, E> {
         self.transaction(TxMode::Read, None, true, f)
     }
 
-    fn transaction<T>(
+    fn transaction<T, E: From<StoreError>>(
         &mut self,
         mode: TxMode,
         creditor: Option<&str>,
         rollback: bool,
-        f: impl FnOnce(&mut Store) -> Result<T>,
-    ) -> Result<T> {
+        f: impl FnOnce(&mut Store) -> Result<T, E>,
+    ) -> Result<T, E> {
         if self.in_tx {
             if let Some(c) = creditor {
                 self.lock_creditor(c)?;
@@ -309,7 +315,7 @@ impl Store {
         self.db.batch(begin)?;
         self.in_tx = true;
         let r = match creditor {
-            Some(c) => self.lock_creditor(c).and_then(|_| f(self)),
+            Some(c) => self.lock_creditor(c).map_err(E::from).and_then(|_| f(self)),
             None => f(self),
         };
         self.in_tx = false;

@@ -67,6 +67,135 @@ macro_rules! both {
     };
 }
 
+/// The use cases that moved from the store to the application layer (issue #10), called as the
+/// suite called them before: through `fordra_app::App` over the same store.
+pub trait UseCases {
+    fn app<'a>(&'a mut self, law: &'a LawBook) -> fordra_app::App<'a>;
+    fn import_customers(&mut self, c: &str, rows: &[CustomerRow]) -> AppResult<fordra_store::ImportSummary>;
+    fn import_invoices(
+        &mut self,
+        c: &str,
+        law: &LawBook,
+        rows: &[InvoiceRow],
+        source: &str,
+    ) -> AppResult<fordra_store::ImportSummary>;
+    fn book_payments(
+        &mut self,
+        c: &str,
+        law: &LawBook,
+        rows: &[PaymentRow],
+        source: &str,
+    ) -> AppResult<Vec<fordra_store::PaymentResult>>;
+    #[allow(clippy::too_many_arguments)]
+    fn add_pause(
+        &mut self,
+        c: &str,
+        law: &LawBook,
+        claim: Option<&str>,
+        customer: Option<&str>,
+        kind: PauseKind,
+        from: NaiveDate,
+        until: Option<NaiveDate>,
+        reason: &str,
+        plan_fee: bool,
+        instalments: Option<u32>,
+    ) -> AppResult<(i64, i64)>;
+    #[allow(clippy::too_many_arguments)]
+    fn refund(
+        &mut self,
+        c: &str,
+        law: &LawBook,
+        customer: &str,
+        amount: i64,
+        currency: Option<Currency>,
+        date: NaiveDate,
+        note: &str,
+    ) -> AppResult<(String, i64)>;
+    fn amount_due(&mut self, c: &Creditor, law: &LawBook, claim: &str, date: NaiveDate) -> AppResult<i64>;
+}
+
+pub type AppResult<T> = Result<T, fordra_app::AppError>;
+
+fn cid(c: &str) -> fordra_app::CreditorId {
+    fordra_app::CreditorId(c.into())
+}
+
+impl UseCases for Store {
+    fn app<'a>(&'a mut self, law: &'a LawBook) -> fordra_app::App<'a> {
+        let today = self.today();
+        fordra_app::App::new(self, law, today)
+    }
+    fn import_customers(&mut self, c: &str, rows: &[CustomerRow]) -> AppResult<fordra_store::ImportSummary> {
+        let law = LawBook::embedded();
+        self.app(&law).import_customer_rows(&cid(c), rows, "customers.csv")
+    }
+    fn import_invoices(
+        &mut self,
+        c: &str,
+        law: &LawBook,
+        rows: &[InvoiceRow],
+        source: &str,
+    ) -> AppResult<fordra_store::ImportSummary> {
+        self.app(law).import_invoice_rows(&cid(c), rows, source)
+    }
+    fn book_payments(
+        &mut self,
+        c: &str,
+        law: &LawBook,
+        rows: &[PaymentRow],
+        source: &str,
+    ) -> AppResult<Vec<fordra_store::PaymentResult>> {
+        self.app(law).book_payment_rows(&cid(c), rows, source)
+    }
+    fn add_pause(
+        &mut self,
+        c: &str,
+        law: &LawBook,
+        claim: Option<&str>,
+        customer: Option<&str>,
+        kind: PauseKind,
+        from: NaiveDate,
+        until: Option<NaiveDate>,
+        reason: &str,
+        plan_fee: bool,
+        instalments: Option<u32>,
+    ) -> AppResult<(i64, i64)> {
+        let p = fordra_app::pauses::NewPause {
+            claim: claim.map(|x| fordra_app::ClaimId(x.into())),
+            customer: customer.map(|x| fordra_app::CustomerId(x.into())),
+            kind,
+            from,
+            until,
+            reason: reason.into(),
+            plan_fee,
+            instalments,
+        };
+        self.app(law).add_pause(&cid(c), &p).map(|a| (a.pause, a.fee.0))
+    }
+    fn refund(
+        &mut self,
+        c: &str,
+        law: &LawBook,
+        customer: &str,
+        amount: i64,
+        currency: Option<Currency>,
+        date: NaiveDate,
+        note: &str,
+    ) -> AppResult<(String, i64)> {
+        let r = fordra_app::customers::RefundInput {
+            customer: fordra_app::CustomerId(customer.into()),
+            amount: fordra_app::Minor(amount),
+            currency,
+            date,
+            note: note.into(),
+        };
+        self.app(law).refund(&cid(c), &r).map(|x| (x.refund, x.credit_left.0))
+    }
+    fn amount_due(&mut self, c: &Creditor, law: &LawBook, claim: &str, date: NaiveDate) -> AppResult<i64> {
+        fordra_app::claims::amount_due(self, c, law, claim, date)
+    }
+}
+
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }

@@ -98,7 +98,10 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
             segment_reason: None,
         })
         .collect();
-    store.upsert_customers("bench", &customers)?;
+    let today = store.today();
+    let mut app = fordra_app::App::new(&mut store, law, today);
+    let bench_id = fordra_app::CreditorId("bench".into());
+    app.import_customer_rows(&bench_id, &customers, "bench-customers.csv")?;
     let invoices: Vec<InvoiceRow> = (0..a.invoices)
         .map(|i| {
             let due = as_of + Duration::days(rng.gen_range(-120..30));
@@ -118,7 +121,7 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
             }
         })
         .collect();
-    store.import_invoices("bench", law, &invoices, "bench.csv")?;
+    app.import_invoice_rows(&bench_id, &invoices, "bench.csv")?;
     let generate = t0.elapsed();
 
     let j = law.jurisdiction(JurisdictionCode::SE)?;
@@ -223,7 +226,10 @@ fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<
             segment_reason: None,
         })
         .collect();
-    store.upsert_customers("bench", &customers)?;
+    let today = store.today();
+    let mut app = fordra_app::App::new(&mut store, law, today);
+    let bench_id = fordra_app::CreditorId("bench".into());
+    app.import_customer_rows(&bench_id, &customers, "bench-customers.csv")?;
     let invoices: Vec<InvoiceRow> = (0..n)
         .map(|i| InvoiceRow {
             due_date_agreed: true,
@@ -240,7 +246,7 @@ fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<
             reference: None,
         })
         .collect();
-    store.import_invoices("bench", law, &invoices, "bench.csv")?;
+    app.import_invoice_rows(&bench_id, &invoices, "bench.csv")?;
     // A BgMax file paying every invoice once, by OCR reference, in deposits of 10 000.
     let mut deposits = Vec::new();
     for (k, chunk) in invoices.chunks(10_000).enumerate() {

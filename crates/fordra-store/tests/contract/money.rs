@@ -1,7 +1,7 @@
 //! Issue #8, "money stays right": one test per defect found, on both databases. Each failed
 //! before the ledger of record and the locked write transactions.
 
-use super::{cust, d, inv, pay, setup};
+use super::{cust, d, inv, pay, setup, UseCases};
 use chrono::NaiveDate;
 use fordra_core::domain::{DebtorKind, JurisdictionCode, PauseKind};
 use fordra_core::law::LawBook;
@@ -465,21 +465,21 @@ both!(leftovers_are_written_off_and_credit_refunded);
 /// Both refuse them alike, before storing.
 fn both_databases_refuse_the_same_values(url: &str) {
     let (mut s, _) = setup(url);
-    let nul = s.upsert_customers("acme", &[cust("a\0b", DebtorKind::Consumer, false, None)]).unwrap_err().to_string();
+    let nul = s.import_customers("acme", &[cust("a\0b", DebtorKind::Consumer, false, None)]).unwrap_err().to_string();
     assert_eq!(nul, "customer id: contains the control character U+0000");
     let long = s
-        .upsert_customers("acme", &[cust(&"x".repeat(1_000_000), DebtorKind::Consumer, false, None)])
+        .import_customers("acme", &[cust(&"x".repeat(1_000_000), DebtorKind::Consumer, false, None)])
         .unwrap_err()
         .to_string();
     assert_eq!(long, "customer id: 1000000 characters, at most 64 allowed");
     let twice = s
-        .upsert_customers(
+        .import_customers(
             "acme",
             &[cust("k", DebtorKind::Consumer, false, None), cust("k", DebtorKind::Business, false, None)],
         )
         .unwrap_err()
         .to_string();
-    assert_eq!(twice, "customer 'k' appears twice (rows 1 and 2)");
+    assert_eq!(twice, "customers.csv: customer 'k' appears twice (rows 1 and 2)");
 }
 both!(both_databases_refuse_the_same_values);
 

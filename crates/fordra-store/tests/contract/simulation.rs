@@ -10,7 +10,7 @@
 //! pause before the run of its date): wherever the steps that stand are the same, every balance
 //! is the same.
 
-use super::{cust, d, inv, setup, TestDb};
+use super::{cust, d, inv, setup, TestDb, UseCases};
 use chrono::{Duration, NaiveDate};
 use fordra_core::domain::{DebtorKind, JurisdictionCode, PauseKind};
 use fordra_core::law::LawBook;
@@ -329,13 +329,17 @@ impl Sim {
 
     /// Applies a fact (again); `repeat` tolerates what a repeat legitimately refuses.
     fn replay(&mut self, f: &Fact, repeat: bool) {
-        let r: Result<(), fordra_store::StoreError> = match f {
-            Fact::Invoice(row) => {
-                self.s.import_invoices("acme", &self.law, std::slice::from_ref(row), "inv.csv").map(|_| ())
-            }
-            Fact::Payment(p) => {
-                self.s.book_payments("acme", &self.law, std::slice::from_ref(p), "bank.csv").map(|_| ())
-            }
+        let r: Result<(), String> = match f {
+            Fact::Invoice(row) => self
+                .s
+                .import_invoices("acme", &self.law, std::slice::from_ref(row), "inv.csv")
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Fact::Payment(p) => self
+                .s
+                .book_payments("acme", &self.law, std::slice::from_ref(p), "bank.csv")
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             Fact::BankFile(name, items) => self
                 .s
                 .import_bank_payments(
@@ -347,11 +351,13 @@ impl Sim {
                     &mut items.clone().into_iter().map(Ok),
                     false,
                 )
-                .map(|_| ()),
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             Fact::Pause { claim, kind, from, until, reason, fee } => self
                 .s
                 .add_pause("acme", &self.law, Some(claim), None, *kind, *from, *until, reason, *fee, None)
-                .map(|_| ()),
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
             Fact::EndPause { claim, reason, date } => {
                 let p = self.s.pauses("acme").unwrap().into_iter().find(|p| {
                     p.claim_id.as_deref() == Some(claim.as_str())
@@ -359,15 +365,19 @@ impl Sim {
                         && p.pause.ended.is_none()
                 });
                 match p {
-                    Some(p) => self.s.end_pause("acme", p.id, *date, "resolved"),
+                    Some(p) => self.s.end_pause("acme", p.id, *date, "resolved").map_err(|e| e.to_string()),
                     None => Ok(()),
                 }
             }
-            Fact::Refund { customer, amount, date } => {
-                self.s.refund("acme", &self.law, customer, *amount, None, *date, "sim").map(|_| ())
+            Fact::Refund { customer, amount, date } => self
+                .s
+                .refund("acme", &self.law, customer, *amount, None, *date, "sim")
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Fact::Assign { key, claim, .. } => {
+                self.s.assign_payment("acme", &self.law, key, claim).map(|_| ()).map_err(|e| e.to_string())
             }
-            Fact::Assign { key, claim, .. } => self.s.assign_payment("acme", &self.law, key, claim).map(|_| ()),
-            Fact::Run(date) => self.s.run_day("acme", &self.law, *date, false).map(|_| ()),
+            Fact::Run(date) => self.s.run_day("acme", &self.law, *date, false).map(|_| ()).map_err(|e| e.to_string()),
         };
         if !repeat {
             r.unwrap();
