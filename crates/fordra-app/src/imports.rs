@@ -286,7 +286,7 @@ fn check_invoice(r: &InvoiceRow, source: &str, today: chrono::NaiveDate) -> Resu
     Ok(())
 }
 
-/// A known invoice imported again must say the same; a new one's dates must be in order.
+/// A known invoice imported again must say the same (customer, dates, amount, currency).
 fn check_same_invoice(old: &ClaimRow, r: &InvoiceRow, source: &str) -> Result<()> {
     let same = old.customer_id == r.customer_id
         && old.due_date == r.due_date

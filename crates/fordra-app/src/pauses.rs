@@ -90,7 +90,8 @@ impl App<'_> {
             if let Some(id) = s.find_open_pause(creditor, claim_id, &customer, p.kind, p.from, p.until, &p.reason)? {
                 return Ok((id, charged(s, id)?));
             }
-            let fee = match (&claim, p.plan_fee && p.kind == PauseKind::PaymentPlan) {
+            // `plan_fee` goes with payment plans only (checked above).
+            let fee = match (&claim, p.plan_fee) {
                 (Some(c), true) => plan_fee(s, &cr, j, c, p)?,
                 _ => None,
             };

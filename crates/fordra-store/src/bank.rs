@@ -156,6 +156,31 @@ pub struct PaymentReportRow {
     pub reversed: i64,
 }
 
+/// A bank payment (or one part of it) booked to a claim, with the payer's references and name.
+fn booking(
+    p: &Incoming,
+    id: &str,
+    claim: &str,
+    customer: &str,
+    amount: i64,
+    currency: Currency,
+    source: &str,
+) -> NewPayment {
+    NewPayment {
+        id: id.to_string(),
+        claim: claim.to_string(),
+        customer: customer.to_string(),
+        date: p.date,
+        amount,
+        currency,
+        kind: PaymentKind::Bank,
+        bank_key: Some(p.key.clone()),
+        source: source.to_string(),
+        reference: (!p.references.is_empty()).then(|| p.references.join(" ")),
+        payer: p.payer.clone(),
+    }
+}
+
 fn result_of(
     p: &Incoming,
     status: &str,
@@ -499,22 +524,7 @@ impl Store {
                     let id = if parts.len() == 1 { p.key.clone() } else { format!("{}#{}", p.key, n + 1) };
                     let c = self.claim(cid, claim)?;
                     let currency: Currency = p.currency.parse().map_err(StoreError::Rule)?;
-                    self.insert_payments(
-                        cid,
-                        &[NewPayment {
-                            id: id.clone(),
-                            claim: claim.clone(),
-                            customer: c.customer_id.clone(),
-                            date: p.date,
-                            amount: *amount,
-                            currency,
-                            kind: PaymentKind::Bank,
-                            bank_key: Some(p.key.clone()),
-                            source: source.to_string(),
-                            reference: (!p.references.is_empty()).then(|| p.references.join(" ")),
-                            payer: p.payer.clone(),
-                        }],
-                    )?;
+                    self.insert_payments(cid, &[booking(p, &id, claim, &c.customer_id, *amount, currency, source)])?;
                     batch.touch(&c.customer_id);
                     matcher.booked(claim, *amount);
                     ids.push((id, claim.clone()));
@@ -530,22 +540,8 @@ impl Store {
                 Some(claim) => {
                     let how = format!("reference matched {claim}, already paid: kept as the customer's credit");
                     let c = self.claim(cid, &claim)?;
-                    self.insert_payments(
-                        cid,
-                        &[NewPayment {
-                            id: p.key.clone(),
-                            claim: claim.clone(),
-                            customer: c.customer_id.clone(),
-                            date: p.date,
-                            amount: p.amount,
-                            currency: c.currency,
-                            kind: PaymentKind::Bank,
-                            bank_key: Some(p.key.clone()),
-                            source: source.to_string(),
-                            reference: (!p.references.is_empty()).then(|| p.references.join(" ")),
-                            payer: p.payer.clone(),
-                        }],
-                    )?;
+                    let booked = booking(p, &p.key, &claim, &c.customer_id, p.amount, c.currency, source);
+                    self.insert_payments(cid, &[booked])?;
                     batch.touch(&c.customer_id);
                     let parts = vec![(claim.clone(), p.amount)];
                     self.record_bank_payment(cid, format, source, p, "matched", &how, &parts, &[], &print)?;
