@@ -145,12 +145,28 @@ pub struct Refunded {
 }
 
 impl App<'_> {
+    /// The customer's segment and its reason as of `as_of`, computed now from the data (with
+    /// the model's reasons when the policy uses it), written nowhere.
+    pub fn segment_now(
+        &mut self,
+        creditor: &fordra_core::run::Creditor,
+        customer: &CustomerId,
+        as_of: NaiveDate,
+    ) -> Result<fordra_core::run::SegmentDecision> {
+        let (customers, _, _) = self.store.load_customers(creditor, Some(customer), as_of)?;
+        let mut state = fordra_store::RunState { customers, claims: vec![], stored_reasons: vec![], notes: vec![] };
+        crate::predict::attach(self.store, creditor, &mut state, as_of, true)?;
+        fordra_core::run::segment_customers(creditor, &state.customers, as_of)
+            .pop()
+            .ok_or_else(|| AppError::NotFound { entity: "customer", id: customer.to_string() })
+    }
+
     /// The customer with segment, the live explanation, changes, claims and steps.
     pub fn customer_view(&mut self, creditor: &CreditorId, id: &CustomerId) -> Result<CustomerView> {
         let c = self.store.customer(creditor, id)?;
         let cr = self.store.creditor(creditor)?;
         let now = self.store.last_run(creditor)?.unwrap_or(self.today);
-        let live = self.store.explain_segment(&cr, id, now)?;
+        let live = self.segment_now(&cr, id, now)?;
         let claims = self.store.claims_of_customer(creditor, id)?;
         let changes = self.store.segment_changes(creditor, id)?;
         let actions = self.store.actions_of_customer(creditor, id)?;

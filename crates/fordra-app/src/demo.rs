@@ -155,7 +155,7 @@ impl Payer {
 /// None (and a note) when the portfolio is too small to train on.
 fn start_lab(app: &mut App<'_>, start: NaiveDate, notes: &mut Vec<String>) -> Result<Option<String>> {
     let store = &mut *app.store;
-    let history = store.history(DEMO_CREDITOR)?;
+    let history = crate::predict::history(store, DEMO_CREDITOR)?;
     let mut model = match fordra_ml::model::Model::train(&history, start, 10, 30) {
         Ok(m) => m,
         Err(e) => {
@@ -369,7 +369,7 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
         payments.sort_by(|x, y| x.id.cmp(&y.id));
         totals.0 += payments.len();
         app.book_payment_rows(&demo_id(), &payments, "demo-bank.csv")?;
-        let r = app.store.run_day(DEMO_CREDITOR, law, day, false)?;
+        let r = app.decide_day(&demo_id(), crate::run::RunInput { date: day, dry_run: false, allow_future: false })?;
         totals.1 += r.actions.len();
         nudges += r.actions.iter().filter(|a| a.step_no == 0).count();
         totals.2 += r.segment_changes().count();

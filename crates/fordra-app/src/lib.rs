@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod pauses;
 pub mod payments;
 pub mod policy;
+pub mod predict;
 pub mod quote;
 pub mod reports;
 pub mod run;

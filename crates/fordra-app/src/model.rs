@@ -290,7 +290,7 @@ fn ml_error(e: impl std::fmt::Display) -> AppError {
 
 impl App<'_> {
     fn history_of(&mut self, creditor: &CreditorId) -> Result<Vec<HistInvoice>> {
-        let h = self.store.history(creditor)?;
+        let h = crate::predict::history(self.store, creditor)?;
         if h.is_empty() {
             return Err(AppError::NotFound { entity: "history", id: creditor.to_string() });
         }

@@ -1,8 +1,10 @@
 //! The daily run (and its dry run), and reverting the latest run.
 
-use crate::{App, ClaimId, CreditorId, CustomerId, Minor, Result};
+use crate::{predict, App, AppError, ClaimId, CreditorId, CustomerId, Minor, Result};
 use chrono::NaiveDate;
 use fordra_core::domain::{Channel, FeeKind, Segment, StepKind};
+use fordra_core::limits;
+use fordra_core::run::{daily_run, RunResult};
 use serde::Serialize;
 
 /// What to run.
@@ -130,7 +132,7 @@ impl App<'_> {
     /// Decides the day for every open claim and, unless a dry run, writes it in one
     /// transaction: steps, fees, interest, segment changes.
     pub fn run_day(&mut self, creditor: &CreditorId, input: RunInput) -> Result<RunReport> {
-        let r = self.store.run_day_with(creditor, self.law, input.date, input.dry_run, input.allow_future)?;
+        let r = self.decide_day(creditor, input)?;
         let actions: Vec<RunAction> = r
             .actions
             .iter()
@@ -177,14 +179,70 @@ impl App<'_> {
         })
     }
 
+    /// The core's decisions for a day, as it returns them, written unless a dry run: in one
+    /// transaction holding the creditor's lock from the first read to the last write, so a
+    /// payment imported at the same time waits and the run never acts on a claim paid
+    /// meanwhile. Runs move forward: a date before the latest recorded run is refused (except
+    /// dry runs), as is a date more than a week after today unless `allow_future`.
+    pub fn decide_day(&mut self, creditor: &CreditorId, input: RunInput) -> Result<RunResult> {
+        let RunInput { date, dry_run, allow_future } = input;
+        limits::date("run date", date)?;
+        if !allow_future && !dry_run {
+            limits::past_date("run date", date, self.today).map_err(|e| {
+                AppError::invalid("", format!("{e}: a run dated in the future posts interest and fees for days that have not come (allow it explicitly if meant)"))
+            })?;
+        }
+        let law = self.law;
+        self.store.tx_or_rollback(creditor, dry_run, |s| {
+            let creditor = s.creditor(creditor)?;
+            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| AppError::invalid("", e.to_string()))?;
+            if let Some(last) = s.last_run(&creditor.id)?.filter(|last| !dry_run && *last > date) {
+                return Err(AppError::Conflict(format!(
+                    "a run for {last} is already recorded; runs move forward (a dry run may look at an earlier date)"
+                )));
+            }
+            let mut state = s.load_run_state(&creditor, date)?;
+            predict::attach(s, &creditor, &mut state, date, false)?;
+            let mut result = daily_run(&creditor, j, &state.customers, &state.claims, date);
+            result.notes = state.notes;
+            if !dry_run {
+                s.apply_run(&creditor, j, date, &result, &state.stored_reasons)?;
+            }
+            Ok(result)
+        })
+    }
+
     /// Undoes the latest run (only the latest): its steps stay recorded as reverted, their fees
     /// and interest are reversed by correcting entries, its segment changes are put back.
     pub fn revert_run(&mut self, creditor: &CreditorId, date: NaiveDate, reason: &str) -> Result<RunReverted> {
-        let r = self.store.revert_run(creditor, self.law, date, reason)?;
+        limits::text("reason", reason, limits::MAX_TEXT)?;
+        if reason.trim().is_empty() {
+            return Err(AppError::invalid("", "a reverted run needs a reason"));
+        }
+        let law = self.law;
+        let record = self.store.write_tx(creditor, |s| {
+            let creditor = s.creditor(creditor)?;
+            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| AppError::invalid("", e.to_string()))?;
+            let Some(last) = s.last_run(&creditor.id)? else {
+                return Err(AppError::NotFound { entity: "run to revert of creditor", id: creditor.id.clone() });
+            };
+            if last != date {
+                return Err(AppError::Conflict(format!(
+                    "the latest run is {last}: only the latest run can be reverted"
+                )));
+            }
+            let record = s
+                .runs(&creditor.id)?
+                .into_iter()
+                .find(|r| r.date == date)
+                .ok_or_else(|| AppError::NotFound { entity: "run on", id: date.to_string() })?;
+            s.revert_run(&creditor, j, &record, reason)?;
+            Ok(record)
+        })?;
         Ok(RunReverted {
             reverted: date,
-            actions: r.actions,
-            segment_changes: r.segment_changes,
+            actions: record.actions,
+            segment_changes: record.segment_changes,
             reason: reason.to_string(),
         })
     }

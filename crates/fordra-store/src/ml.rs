@@ -1,16 +1,10 @@
 //! The payment-behaviour model's storage: the accounts-receivable history (imported exports and
 //! the claims Fordra handled), versioned model files, and the predictions a run needs.
 
-use crate::{bad, ReadRow, Result, RunState, Store, StoreError, Val};
-use chrono::{Duration, NaiveDate};
-use fordra_core::domain::Segment;
-use fordra_core::history::HistInvoice;
-use fordra_core::run::Creditor;
-use fordra_core::segment::Predicted;
-use fordra_ml::explain;
-use fordra_ml::features::{snapshot_of, Parts, Rows};
+use crate::{bad, ReadRow, Result, Store, StoreError, Val};
+use chrono::NaiveDate;
+use fordra_core::history::{HandledClaim, HistInvoice};
 use fordra_ml::model::Model;
-use rustc_hash::FxHashMap as HashMap;
 
 /// A stored model version.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -23,9 +17,6 @@ pub struct ModelRow {
     /// The model's training figures (JSON).
     pub summary: serde_json::Value,
 }
-
-/// How many of the strongest reasons a segment change or a nudge names.
-const REASONS: usize = 3;
 
 impl Store {
     /// Stores history rows (an AR export); a known invoice is updated (a newer export may carry
@@ -67,32 +58,35 @@ impl Store {
         })
     }
 
-    /// The creditor's payment history, in invoice-date order: imported AR exports and the claims
-    /// Fordra handled. A claim that is also in an export keeps the export's channel and extra
-    /// columns, and Fordra's own paid date (it knows the payments). A credit score counts only
-    /// from the date it was given (a claim never gets a later score).
-    pub fn history(&mut self, creditor: &str) -> Result<Vec<HistInvoice>> {
-        let mut by_id: HashMap<String, usize> = HashMap::default();
-        let mut out: Vec<HistInvoice> = Vec::new();
-        for r in self.db.query(
-            "SELECT customer, invoice, invoice_date, due_date, amount, paid_date, disputed, channel, credit_score, extra FROM ar_history WHERE creditor_id = $1",
-            &[creditor.into()],
-        )? {
-            by_id.insert(r.text("invoice")?, out.len());
-            out.push(HistInvoice {
-                customer: r.text("customer")?,
-                invoice: r.text("invoice")?,
-                invoice_date: r.date("invoice_date")?,
-                due_date: r.date("due_date")?,
-                amount: r.int("amount")?,
-                paid_date: r.opt_date("paid_date")?,
-                disputed: r.flag("disputed")?,
-                channel: r.opt_text("channel")?,
-                credit_score: r.opt("credit_score")?,
-                extra: r.json("extra")?,
-            });
-        }
-        let width = out.first().map_or(0, |h| h.extra.len());
+    /// The imported AR-export rows of a creditor, as stored (the application merges them with
+    /// the handled claims: `fordra_core::history::merge`).
+    pub fn imported_history(&mut self, creditor: &str) -> Result<Vec<HistInvoice>> {
+        self.db
+            .query(
+                "SELECT customer, invoice, invoice_date, due_date, amount, paid_date, disputed, channel, credit_score, extra FROM ar_history WHERE creditor_id = $1",
+                &[creditor.into()],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(HistInvoice {
+                    customer: r.text("customer")?,
+                    invoice: r.text("invoice")?,
+                    invoice_date: r.date("invoice_date")?,
+                    due_date: r.date("due_date")?,
+                    amount: r.int("amount")?,
+                    paid_date: r.opt_date("paid_date")?,
+                    disputed: r.flag("disputed")?,
+                    channel: r.opt_text("channel")?,
+                    credit_score: r.opt("credit_score")?,
+                    extra: r.json("extra")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every claim of a creditor as history: settled date as paid date, disputed if it ever had
+    /// a dispute pause, with the customer's current credit score and the date it was given.
+    pub fn handled_claims(&mut self, creditor: &str) -> Result<Vec<HandledClaim>> {
         let disputed: std::collections::HashSet<String> = self
             .db
             .query(
@@ -102,41 +96,31 @@ impl Store {
             .iter()
             .map(|r| r.text("claim_id"))
             .collect::<Result<_>>()?;
-        for r in self.db.query(
-            "SELECT c.customer_id, c.id, c.issue_date, c.due_date, c.principal, c.settled_date, u.credit_score, u.credit_score_date \
-             FROM claims c JOIN customers u ON u.creditor_id = c.creditor_id AND u.id = c.customer_id WHERE c.creditor_id = $1",
-            &[creditor.into()],
-        )? {
-            let issue = r.date("issue_date")?;
-            let scored = r.opt_date("credit_score_date")?;
-            let score = r.opt_int("credit_score")?.filter(|_| scored.is_none_or(|d| d <= issue)).map(|s| s as f64);
-            let claim = HistInvoice {
-                customer: r.text("customer_id")?,
-                invoice: r.text("id")?,
-                invoice_date: issue,
-                due_date: r.date("due_date")?,
-                amount: r.int("principal")?,
-                paid_date: r.opt_date("settled_date")?,
-                disputed: disputed.contains(r.str("id")?),
-                channel: None,
-                credit_score: score,
-                extra: vec![0.0; width],
-            };
-            match by_id.get(&claim.invoice) {
-                Some(i) => {
-                    let h = &mut out[*i];
-                    h.paid_date = claim.paid_date;
-                    h.disputed |= claim.disputed;
-                }
-                None => out.push(claim),
-            }
-        }
-        // Prepayments count as paid on the invoice date.
-        for h in &mut out {
-            h.paid_date = h.paid_date.map(|p| p.max(h.invoice_date));
-        }
-        out.sort_by(|a, b| (a.invoice_date, &a.invoice).cmp(&(b.invoice_date, &b.invoice)));
-        Ok(out)
+        self.db
+            .query(
+                "SELECT c.customer_id, c.id, c.issue_date, c.due_date, c.principal, c.settled_date, u.credit_score, u.credit_score_date \
+                 FROM claims c JOIN customers u ON u.creditor_id = c.creditor_id AND u.id = c.customer_id WHERE c.creditor_id = $1",
+                &[creditor.into()],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(HandledClaim {
+                    invoice: HistInvoice {
+                        customer: r.text("customer_id")?,
+                        invoice: r.text("id")?,
+                        invoice_date: r.date("issue_date")?,
+                        due_date: r.date("due_date")?,
+                        amount: r.int("principal")?,
+                        paid_date: r.opt_date("settled_date")?,
+                        disputed: disputed.contains(r.str("id")?),
+                        channel: None,
+                        credit_score: r.opt_int("credit_score")?.map(|s| s as f64),
+                        extra: vec![],
+                    },
+                    credit_score_date: r.opt_date("credit_score_date")?,
+                })
+            })
+            .collect()
     }
 
     /// Every customer's current credit score.
@@ -242,91 +226,5 @@ impl Store {
             }
         };
         rows.first().map(|r| Model::from_json(r.str("model")?).map_err(|e| r.fail("model", e.to_string()))).transpose()
-    }
-
-    /// Fills in what the model says where the policy uses it: every customer's P(late) (the
-    /// segmentation rule), and each invoice's in its nudge window. Reasons in words are computed
-    /// only where they will be shown (a customer that may become Risk, an invoice to nudge).
-    pub(crate) fn attach_predictions(
-        &mut self,
-        creditor: &Creditor,
-        state: &mut RunState,
-        as_of: NaiveDate,
-        explain_all: bool,
-    ) -> Result<()> {
-        let policy = &creditor.policy;
-        let threshold = policy.segmentation.predicted_late.and_then(|t| t.to_string().parse::<f64>().ok());
-        let nudge =
-            policy.nudge.as_ref().map(|n| (n.days_before_due, n.min_p_late.to_string().parse::<f64>().unwrap_or(1.0)));
-        if threshold.is_none() && nudge.is_none() {
-            return Ok(());
-        }
-        let Some(model) = self.model(&creditor.id, None)? else {
-            state.notes.push("the policy uses the payment-behaviour model, but none is trained: run `fordra model train` (its rules were left out)".into());
-            return Ok(());
-        };
-        let label = format!("model v{}", model.version);
-        let history = self.history(&creditor.id)?;
-        let scores: HashMap<&str, f64> =
-            state.customers.iter().filter_map(|c| c.credit_score.map(|s| (c.id.as_str(), f64::from(s)))).collect();
-        let want = Parts { open: nudge.is_some(), customers: threshold.is_some() };
-        let snap = snapshot_of(&history, as_of, model.late_after_days, &|c| scores.get(c).copied(), want);
-        let predicted = |p: f64, reasons: Vec<String>| Predicted {
-            p_late: p,
-            late_after_days: model.late_after_days,
-            model: label.clone(),
-            reasons,
-        };
-        let explain_rows = |rows: &Rows, idx: &[usize]| -> Vec<Vec<String>> {
-            explain::rows(&model, &rows.select(idx)).iter().map(|e| e.reasons(REASONS)).collect()
-        };
-        if let Some(threshold) = threshold {
-            let at: HashMap<String, usize> =
-                state.customers.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
-            let scored = model.score(&snap.customer_rows);
-            let mut need: Vec<usize> = Vec::new();
-            for (k, (id, s)) in snap.customers.iter().zip(&scored).enumerate() {
-                if let Some(i) = at.get(id) {
-                    let c = &mut state.customers[*i];
-                    if explain_all || (s.p_late >= threshold && c.segment != Some(Segment::Risk)) {
-                        need.push(k);
-                    }
-                    c.predicted = Some(Box::new(predicted(s.p_late, vec![])));
-                }
-            }
-            for (k, reasons) in need.iter().zip(explain_rows(&snap.customer_rows, &need)) {
-                if let Some(c) = at.get(&snap.customers[*k]).map(|i| &mut state.customers[*i]) {
-                    if let Some(p) = c.predicted.as_mut() {
-                        p.reasons = reasons;
-                    }
-                }
-            }
-        }
-        if let Some((days, min)) = nudge {
-            let claims: HashMap<String, usize> =
-                state.claims.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
-            let window: Vec<usize> = snap
-                .open
-                .iter()
-                .enumerate()
-                .filter(|(_, t)| {
-                    let h = &history[**t];
-                    h.due_date > as_of && h.due_date - Duration::days(days) <= as_of && claims.contains_key(&h.invoice)
-                })
-                .map(|(k, _)| k)
-                .collect();
-            let rows = snap.open_rows.select(&window);
-            let scored = model.score(&rows);
-            let hot: Vec<usize> = (0..window.len()).filter(|k| scored[*k].p_late >= min).collect();
-            let mut reasons = vec![Vec::new(); window.len()];
-            for (k, r) in hot.iter().zip(explain_rows(&rows, &hot)) {
-                reasons[*k] = r;
-            }
-            for ((k, s), r) in scored.iter().enumerate().zip(reasons) {
-                let i = claims[&history[snap.open[window[k]]].invoice];
-                state.claims[i].predicted = Some(Box::new(predicted(s.p_late, r)));
-            }
-        }
-        Ok(())
     }
 }

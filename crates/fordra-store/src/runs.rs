@@ -2,14 +2,12 @@
 //! steps (actions) read back.
 
 use crate::claims::demand_of;
-use crate::{bad, input, ReadRow, Result, Store, StoreError, Val};
+use crate::{ReadRow, Result, Store, StoreError, Val};
 use chrono::NaiveDate;
 use fordra_core::domain::{Channel, Segment, StepKind};
-use fordra_core::law::LawBook;
 use fordra_core::ledger::{EntryKind, Movement};
-use fordra_core::limits;
 use fordra_core::model::FeeSpec;
-use fordra_core::run::{daily_run, ClaimState, Creditor, CustomerState, DoneStep, RunResult};
+use fordra_core::run::{ClaimState, Creditor, CustomerState, DoneStep, RunResult};
 use rustc_hash::FxHashMap as HashMap;
 
 fn fee_spec_name(f: FeeSpec) -> String {
@@ -64,9 +62,10 @@ pub struct RunState {
 }
 
 impl Store {
-    /// Customers with their payment history in the segmentation window (one, or all in id order).
+    /// Customers with their payment history in the segmentation window (one, or all in id order),
+    /// their stored segment reasons and their index by id.
     #[allow(clippy::type_complexity)]
-    fn load_customers(
+    pub fn load_customers(
         &mut self,
         creditor: &Creditor,
         only: Option<&str>,
@@ -141,23 +140,8 @@ impl Store {
         Ok((customers, reasons, idx))
     }
 
-    /// The customer's segment and its reason as of `as_of`, computed now from the data.
-    pub fn explain_segment(
-        &mut self,
-        creditor: &Creditor,
-        customer: &str,
-        as_of: NaiveDate,
-    ) -> Result<fordra_core::run::SegmentDecision> {
-        let (customers, _, _) = self.load_customers(creditor, Some(customer), as_of)?;
-        let mut state = RunState { customers, claims: vec![], stored_reasons: vec![], notes: vec![] };
-        self.attach_predictions(creditor, &mut state, as_of, true)?;
-        fordra_core::run::segment_customers(creditor, &state.customers, as_of)
-            .pop()
-            .ok_or_else(|| StoreError::NotFound { entity: "customer", id: customer.to_string() })
-    }
-
     /// Loads what the core needs for a run on `as_of`: customers with history, open claims with
-    /// their ledger movements, steps and pauses.
+    /// their ledger movements, steps and pauses (the application adds the model's predictions).
     pub fn load_run_state(&mut self, creditor: &Creditor, as_of: NaiveDate) -> Result<RunState> {
         let c = creditor.id.as_str();
         let (mut customers, reasons, idx) = self.load_customers(creditor, None, as_of)?;
@@ -246,9 +230,7 @@ impl Store {
                 None => {}
             }
         }
-        let mut state = RunState { customers, claims, stored_reasons: reasons, notes: vec![] };
-        self.attach_predictions(creditor, &mut state, as_of, false)?;
-        Ok(state)
+        Ok(RunState { customers, claims, stored_reasons: reasons, notes: vec![] })
     }
 
     /// The latest run date of a creditor.
@@ -279,52 +261,10 @@ impl Store {
             .collect::<Result<_>>()
     }
 
-    /// Decides (core) and, unless `dry_run`, writes the day's run in one transaction, holding the
-    /// creditor's lock from the first read to the last write: a payment import at the same time
-    /// waits, so the run never acts on a claim paid meanwhile. Runs move forward: a date before
-    /// the latest recorded run is refused (except dry runs), as is a date more than a week after
-    /// today unless `allow_future`.
-    pub fn run_day(&mut self, creditor_id: &str, law: &LawBook, as_of: NaiveDate, dry_run: bool) -> Result<RunResult> {
-        self.run_day_with(creditor_id, law, as_of, dry_run, false)
-    }
-
-    pub fn run_day_with(
-        &mut self,
-        creditor_id: &str,
-        law: &LawBook,
-        as_of: NaiveDate,
-        dry_run: bool,
-        allow_future: bool,
-    ) -> Result<RunResult> {
-        limits::date("run date", as_of).map_err(input)?;
-        if !allow_future && !dry_run {
-            limits::past_date("run date", as_of, self.today).map_err(|e| {
-                StoreError::Rule(format!("{e}: a run dated in the future posts interest and fees for days that have not come (allow it explicitly if meant)"))
-            })?;
-        }
-        self.tx_or_rollback(creditor_id, dry_run, |s| {
-            let creditor = s.creditor(creditor_id)?;
-            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
-            if !dry_run {
-                if let Some(last) = s.last_run(creditor_id)? {
-                    if last > as_of {
-                        return Err(StoreError::Conflict(format!(
-                            "a run for {last} is already recorded; runs move forward (a dry run may look at an earlier date)"
-                        )));
-                    }
-                }
-            }
-            let state = s.load_run_state(&creditor, as_of)?;
-            let mut result = daily_run(&creditor, j, &state.customers, &state.claims, as_of);
-            result.notes = state.notes.clone();
-            if !dry_run {
-                s.apply_run(&creditor, j, as_of, &result, &state.stored_reasons)?;
-            }
-            Ok(result)
-        })
-    }
-
-    fn apply_run(
+    /// Writes a day's decisions: segments (with the reason when they change), segment changes,
+    /// steps, experiment arms, the ledger entries they post, and the run's record. A step
+    /// already written (a concurrent run) is a conflict and nothing is written.
+    pub fn apply_run(
         &mut self,
         creditor: &Creditor,
         law: &fordra_core::law::Jurisdiction,
@@ -416,25 +356,19 @@ impl Store {
         Ok(())
     }
 
-    /// Undoes the latest run: its steps are marked reverted (kept, with `reason`), their fees and
-    /// interest reversed by correcting entries, segments put back as they were, and the run's
-    /// record removed so the date can be run again. Only the latest run can be reverted.
-    pub fn revert_run(&mut self, creditor_id: &str, law: &LawBook, date: NaiveDate, reason: &str) -> Result<RunRecord> {
-        limits::text("reason", reason, limits::MAX_TEXT).map_err(input)?;
-        if reason.trim().is_empty() {
-            return Err(bad("a reverted run needs a reason"));
-        }
-        self.write_tx(creditor_id, |s| {
-            let creditor = s.creditor(creditor_id)?;
-            let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| bad(e.to_string()))?;
-            let Some(last) = s.last_run(creditor_id)? else {
-                return Err(StoreError::NotFound { entity: "run to revert of creditor", id: creditor_id.to_string() });
-            };
-            if last != date {
-                return Err(StoreError::Conflict(format!("the latest run is {last}: only the latest run can be reverted")));
-            }
-            let record =
-                s.runs(creditor_id)?.into_iter().find(|r| r.date == date).ok_or_else(|| StoreError::NotFound { entity: "run on", id: date.to_string() })?;
+    /// Undoes the run `record` inside the caller's transaction: its steps are marked reverted
+    /// (kept, with `reason`), their fees and interest reversed by correcting entries, segments
+    /// put back as they were, and the run's record removed so the date can be run again. Which
+    /// run may be reverted is the application's rule (the latest).
+    pub fn revert_run(
+        &mut self,
+        creditor: &Creditor,
+        law: &fordra_core::law::Jurisdiction,
+        record: &RunRecord,
+        reason: &str,
+    ) -> Result<()> {
+        let (creditor_id, date, s) = (creditor.id.as_str(), record.date, self);
+        {
             let why = format!("run {date} reverted: {reason}");
             let customers: Vec<String> =
                 s.db.query(
@@ -472,16 +406,19 @@ impl Store {
                 "UPDATE segment_changes SET reverted = $1 WHERE creditor_id = $2 AND date = $3 AND reverted IS NULL",
                 &[(&why).into(), creditor_id.into(), date.into()],
             )?;
-            s.db.exec("DELETE FROM experiment_arms WHERE creditor_id = $1 AND assigned_on = $2", &[creditor_id.into(), date.into()])?;
+            s.db.exec(
+                "DELETE FROM experiment_arms WHERE creditor_id = $1 AND assigned_on = $2",
+                &[creditor_id.into(), date.into()],
+            )?;
             s.db.exec("DELETE FROM runs WHERE creditor_id = $1 AND date = $2", &[creditor_id.into(), date.into()])?;
             s.db.exec(
                 "INSERT INTO run_reverts (creditor_id, date, actions, segment_changes, reason) VALUES ($1, $2, $3, $4, $5)",
                 &[creditor_id.into(), date.into(), record.actions.into(), record.segment_changes.into(), reason.into()],
             )?;
-            s.reconcile(&creditor, j, &customers, &why)?;
+            s.reconcile(creditor, law, &customers, &why)?;
             s.audit(creditor_id, &format!("run:{date}"), "reverted", reason)?;
-            Ok(record)
-        })
+            Ok(())
+        }
     }
 
     fn action_rows(&mut self, sql_where: &str, params: &[Val]) -> Result<Vec<ActionRow>> {

@@ -7,7 +7,7 @@ use fordra_core::domain::{DebtorKind, JurisdictionCode, PauseKind};
 use fordra_core::law::LawBook;
 use fordra_core::model::Policy;
 use fordra_core::money::Currency;
-use fordra_core::run::Creditor;
+use fordra_core::run::{Creditor, RunResult, SegmentDecision};
 use fordra_store::{CustomerRow, InvoiceRow, PaymentRow, Store};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -112,6 +112,24 @@ pub trait UseCases {
         note: &str,
     ) -> AppResult<(String, i64)>;
     fn amount_due(&mut self, c: &Creditor, law: &LawBook, claim: &str, date: NaiveDate) -> AppResult<i64>;
+    fn run_day(&mut self, c: &str, law: &LawBook, date: NaiveDate, dry_run: bool) -> AppResult<RunResult>;
+    fn run_day_with(
+        &mut self,
+        c: &str,
+        law: &LawBook,
+        date: NaiveDate,
+        dry_run: bool,
+        allow_future: bool,
+    ) -> AppResult<RunResult>;
+    fn revert_latest_run(
+        &mut self,
+        c: &str,
+        law: &LawBook,
+        date: NaiveDate,
+        reason: &str,
+    ) -> AppResult<fordra_store::RunRecord>;
+    fn explain_segment(&mut self, c: &Creditor, customer: &str, as_of: NaiveDate) -> AppResult<SegmentDecision>;
+    fn history(&mut self, c: &str) -> AppResult<Vec<fordra_core::history::HistInvoice>>;
 }
 
 pub type AppResult<T> = Result<T, fordra_app::AppError>;
@@ -193,6 +211,36 @@ impl UseCases for Store {
     }
     fn amount_due(&mut self, c: &Creditor, law: &LawBook, claim: &str, date: NaiveDate) -> AppResult<i64> {
         fordra_app::claims::amount_due(self, c, law, claim, date)
+    }
+    fn run_day(&mut self, c: &str, law: &LawBook, date: NaiveDate, dry_run: bool) -> AppResult<RunResult> {
+        self.run_day_with(c, law, date, dry_run, false)
+    }
+    fn run_day_with(
+        &mut self,
+        c: &str,
+        law: &LawBook,
+        date: NaiveDate,
+        dry_run: bool,
+        allow_future: bool,
+    ) -> AppResult<RunResult> {
+        self.app(law).decide_day(&cid(c), fordra_app::run::RunInput { date, dry_run, allow_future })
+    }
+    fn revert_latest_run(
+        &mut self,
+        c: &str,
+        law: &LawBook,
+        date: NaiveDate,
+        reason: &str,
+    ) -> AppResult<fordra_store::RunRecord> {
+        let r = self.app(law).revert_run(&cid(c), date, reason)?;
+        Ok(fordra_store::RunRecord { date: r.reverted, actions: r.actions, segment_changes: r.segment_changes })
+    }
+    fn explain_segment(&mut self, c: &Creditor, customer: &str, as_of: NaiveDate) -> AppResult<SegmentDecision> {
+        let law = LawBook::embedded();
+        self.app(&law).segment_now(c, &fordra_app::CustomerId(customer.into()), as_of)
+    }
+    fn history(&mut self, c: &str) -> AppResult<Vec<fordra_core::history::HistInvoice>> {
+        fordra_app::predict::history(self, c)
     }
 }
 

@@ -127,12 +127,15 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
     let j = law.jurisdiction(JurisdictionCode::SE)?;
     // Day 1: the first run ever over this portfolio — every overdue invoice takes a step at once.
     let t = Instant::now();
-    let first = store.run_day("bench", law, as_of, false)?;
+    let run = |day| fordra_app::run::RunInput { date: day, dry_run: false, allow_future: false };
+    let first = app.decide_day(&bench_id, run(as_of))?;
     let first_run = t.elapsed();
     // Day 2: an ordinary day on a portfolio that is being worked.
     let day2 = as_of + Duration::days(1);
     let t = Instant::now();
-    let fordra_store::RunState { customers: cust, claims, .. } = store.load_run_state(&creditor, day2)?;
+    let mut state = app.store.load_run_state(&creditor, day2)?;
+    fordra_app::predict::attach(app.store, &creditor, &mut state, day2, false)?;
+    let fordra_store::RunState { customers: cust, claims, .. } = state;
     let load = t.elapsed();
     let mut core = std::time::Duration::MAX;
     let mut decided = 0;
@@ -149,10 +152,10 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
     let open = claims.len();
     drop((cust, claims));
     let t = Instant::now();
-    let r = store.run_day("bench", law, day2, false)?;
+    let r = app.decide_day(&bench_id, run(day2))?;
     let end_to_end = t.elapsed();
     let t = Instant::now();
-    let again = store.run_day("bench", law, day2, false)?;
+    let again = app.decide_day(&bench_id, run(day2))?;
     let rerun = t.elapsed();
     let rate = open as f64 / core.as_secs_f64();
     if json {

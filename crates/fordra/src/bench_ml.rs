@@ -69,7 +69,7 @@ pub fn bench_ml(n: usize, json: bool) -> Result<()> {
     let import = t.elapsed().as_secs_f64();
     drop(rows);
     let t = Instant::now();
-    let loaded = store.history("bench")?;
+    let loaded = fordra_app::predict::history(&mut store, "bench")?;
     let load = t.elapsed().as_secs_f64();
     assert_eq!(loaded.len(), history.len());
     drop(loaded);

@@ -305,9 +305,9 @@ fn a_run_in_the_future_is_refused_and_the_latest_run_can_be_reverted(url: &str) 
         .unwrap_err()
         .to_string()
         .contains("a run for 2062-11-24 is already recorded"));
-    let e = s.revert_run("acme", &law, d("2024-04-08"), "wrong date").unwrap_err().to_string();
+    let e = s.revert_latest_run("acme", &law, d("2024-04-08"), "wrong date").unwrap_err().to_string();
     assert_eq!(e, "the latest run is 2062-11-24: only the latest run can be reverted");
-    let r = s.revert_run("acme", &law, d("2062-11-24"), "typo: 2026 was meant").unwrap();
+    let r = s.revert_latest_run("acme", &law, d("2062-11-24"), "typo: 2026 was meant").unwrap();
     assert_eq!(r.actions, 1);
     assert_eq!(sums(&mut s), fees, "the reverted run's interest and fee are reversed");
     let reverted = s.actions_of_claim("acme", "a").unwrap();
@@ -385,7 +385,7 @@ fn an_existing_creditor_is_never_overwritten(url: &str) {
     assert_eq!(s.update_creditor("acme", &change).unwrap().name, "Acme Sverige AB");
     assert_eq!(s.creditor("acme").unwrap().jurisdiction, JurisdictionCode::SE);
     assert!(
-        matches!(s.run_day("ghost", &law, d("2024-04-02"), false), Err(e @ StoreError::NotFound { .. }) if e.to_string() == "no creditor 'ghost'")
+        matches!(s.run_day("ghost", &law, d("2024-04-02"), false), Err(e @ fordra_app::AppError::NotFound { .. }) if e.to_string() == "no creditor 'ghost'")
     );
 }
 both!(an_existing_creditor_is_never_overwritten);
