@@ -2,11 +2,12 @@
 //! bytes), matched to claims and booked; the unmatched queue and assignment; the ERP's payment
 //! report.
 
+use crate::booking::{digest, fnv1a, BankPaymentResult, FileItem, ItemsOf, Reversal, ReversalTarget};
 use crate::{App, AppError, ClaimId, CreditorId, Minor, Result};
 use chrono::NaiveDate;
+use fordra_core::domain::BankStatus;
 use fordra_core::matching::{Incoming, Suggestion};
 use fordra_formats::{bgmax, camt, ktl};
-use fordra_store::{bank_digest as digest, BankPaymentResult, FileItem, Reversal, ReversalTarget};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -60,15 +61,9 @@ pub fn detect(bytes: &[u8]) -> BankFormat {
 }
 
 /// FNV-1a over the file: identifies a file already imported (each payment's bank key is what
-/// keeps bookings single; a file seen before books nothing at all). Hand-written because a
-/// cryptographic hash crate would be a dependency for a non-security purpose.
+/// keeps bookings single; a file seen before books nothing at all).
 fn checksum(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    format!("{h:016x}-{}", bytes.len())
+    format!("{:016x}-{}", fnv1a(bytes.iter().copied()), bytes.len())
 }
 
 /// Keys for payments a file gives no bank reference for: a digest of what the payment says and
@@ -389,7 +384,7 @@ pub struct PaymentOut {
     /// Each claim and the amount booked to it.
     pub claims: Vec<ClaimAmount>,
     /// matched, partly matched, overpaid, unmatched, duplicate, reversal, refused, assigned.
-    pub status: String,
+    pub status: BankStatus,
     /// How it was matched, or why not.
     pub how: String,
     /// Ranked suggestions for an unmatched payment.
@@ -421,7 +416,7 @@ impl From<&BankPaymentResult> for PaymentOut {
                 .iter()
                 .map(|(c, a)| ClaimAmount { claim: ClaimId(c.clone()), amount: Minor(*a) })
                 .collect(),
-            status: p.status.clone(),
+            status: p.status,
             how: p.how.clone(),
             suggestions: p.suggestions.clone(),
         }
@@ -468,7 +463,7 @@ pub struct BankImported {
 #[derive(Clone, Debug, Serialize)]
 pub struct StatusCount {
     /// Status.
-    pub status: String,
+    pub status: BankStatus,
     /// Currency code.
     pub currency: String,
     /// Payments.
@@ -523,35 +518,20 @@ impl App<'_> {
         let notes = Rc::new(RefCell::new(Vec::new()));
         let mut it = items(file.bytes, file.source, format, c.currency.code(), notes.clone())?;
         let mut n = 0usize;
-        let mut failed: Option<AppError> = None;
-        let mut on_each = |p: &BankPaymentResult| -> fordra_store::Result<()> {
-            n += 1;
-            each(PaymentOut::from(p)).map_err(|e| {
-                let text = e.to_string();
-                failed = Some(e);
-                fordra_store::StoreError::Data(text)
-            })
-        };
         let source = crate::imports::base_name(file.source);
-        let r = self.store.import_bank_payments_each(
-            creditor,
-            self.law,
-            format.name(),
-            &source,
-            &checksum(file.bytes),
-            &mut it,
-            file.dry_run,
-            &mut on_each,
-        );
+        let checksum = checksum(file.bytes);
+        let what = ItemsOf { format: format.name(), source: &source, checksum: &checksum, dry_run: file.dry_run };
+        let r = self.import_bank_items(creditor, what, &mut it, &mut |p| {
+            n += 1;
+            each(PaymentOut::from(p))
+        });
         drop(it);
-        if let Some(e) = failed {
-            return Err(e);
-        }
         let r = r?;
         let notes = notes.borrow().clone();
-        let count = |f: &dyn Fn(&str) -> bool| r.totals.iter().filter(|t| f(&t.status)).map(|t| t.count).sum::<usize>();
+        let count =
+            |f: &[BankStatus]| r.totals.iter().filter(|t| f.contains(&t.status)).map(|t| t.count).sum::<usize>();
         let mut totals: BTreeMap<String, Minor> = BTreeMap::new();
-        for t in r.totals.iter().filter(|t| !matches!(t.status.as_str(), "duplicate" | "refused")) {
+        for t in r.totals.iter().filter(|t| !matches!(t.status, BankStatus::Duplicate | BankStatus::Refused)) {
             totals.entry(t.currency.clone()).or_default().0 += t.amount;
         }
         Ok(BankImported {
@@ -565,17 +545,17 @@ impl App<'_> {
                 .totals
                 .iter()
                 .map(|t| StatusCount {
-                    status: t.status.clone(),
+                    status: t.status,
                     currency: t.currency.clone(),
                     count: t.count,
                     amount: Minor(t.amount),
                 })
                 .collect(),
-            matched: count(&|s| s == "matched" || s == "overpaid"),
-            partly_matched: count(&|s| s == "partly matched"),
-            unmatched: count(&|s| s == "unmatched"),
-            duplicates: count(&|s| s == "duplicate"),
-            refused: count(&|s| s == "refused"),
+            matched: count(&[BankStatus::Matched, BankStatus::Overpaid]),
+            partly_matched: count(&[BankStatus::PartlyMatched]),
+            unmatched: count(&[BankStatus::Unmatched]),
+            duplicates: count(&[BankStatus::Duplicate]),
+            refused: count(&[BankStatus::Refused]),
             reversals: n - r.totals.iter().map(|t| t.count).sum::<usize>(),
             items: n,
             notes,
@@ -584,12 +564,12 @@ impl App<'_> {
 
     /// Payments no claim could be found for, with ranked suggestions.
     pub fn unmatched_payments(&mut self, creditor: &CreditorId) -> Result<Vec<PaymentOut>> {
-        Ok(self.store.unmatched_payments(creditor)?.iter().map(PaymentOut::from).collect())
+        Ok(self.queued_payments(creditor)?.iter().map(PaymentOut::from).collect())
     }
 
     /// Books an unmatched payment to a claim.
     pub fn assign_payment(&mut self, creditor: &CreditorId, payment: &str, claim: &ClaimId) -> Result<PaymentOut> {
-        Ok(PaymentOut::from(&self.store.assign_payment(creditor, self.law, payment, claim)?))
+        Ok(PaymentOut::from(&self.assign_queued_payment(creditor, payment, claim)?))
     }
 
     /// What was received and allocated per invoice from `from` through `to`.

@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod bank;
+pub mod booking;
 pub mod claims;
 pub mod creditors;
 pub mod customers;

@@ -3,10 +3,11 @@
 
 use crate::{App, AppError, CreditorId, Result};
 use chrono::NaiveDate;
+use fordra_core::domain::PaymentOutcome;
 use fordra_core::limits::{self, OutOfBounds};
 use fordra_core::money::format_minor;
 use fordra_core::settle::PaymentKind;
-use fordra_store::{NewPayment, PaymentResult, PaymentRow, Store};
+use fordra_store::{NewPayment, PaymentResult, PaymentRow, Reconciled};
 use std::collections::HashMap;
 
 /// A payment seen before: the same data is a duplicate (nothing changes), other data is refused.
@@ -35,10 +36,32 @@ fn duplicate(
         claim_id: p.claim_id.clone(),
         date: p.date,
         amount: p.amount,
-        status: "duplicate".into(),
+        status: PaymentOutcome::Duplicate,
         allocated: vec![],
         credit: 0,
     })
+}
+
+/// What a booked payment did, read from its customer's ledger of record.
+pub(crate) fn outcome(rec: &Reconciled, id: &str, claim: &str, date: NaiveDate, amount: i64) -> PaymentResult {
+    let (parts, credit) = rec.payments.get(id).cloned().unwrap_or_default();
+    let settled = rec.settled.get(claim).is_some_and(|d| d.is_some());
+    let status = if credit > 0 {
+        PaymentOutcome::Overpaid
+    } else if settled {
+        PaymentOutcome::Settled
+    } else {
+        PaymentOutcome::PartlyPaid
+    };
+    PaymentResult {
+        id: id.to_string(),
+        claim_id: claim.to_string(),
+        date,
+        amount,
+        status,
+        allocated: parts.iter().map(|(c, x)| (c.to_string(), *x)).collect(),
+        credit,
+    }
 }
 
 impl App<'_> {
@@ -106,7 +129,7 @@ impl App<'_> {
             let rec = s.reconcile(&cr, j, &customers, &format!("payments from {source}"))?;
             for (i, p) in booked {
                 if let Some(slot) = out.get_mut(i) {
-                    *slot = Some(Store::payment_outcome(&rec, &p.id, &p.claim_id, p.date, p.amount));
+                    *slot = Some(outcome(&rec, &p.id, &p.claim_id, p.date, p.amount));
                 }
             }
             Ok(out.into_iter().flatten().collect())

@@ -7,12 +7,26 @@ use std::str::FromStr;
 macro_rules! str_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($variant),+ }
+        // As its word, in JSON, TOML and the database alike.
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
             pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),+ } }
+        }
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool { self.as_str() == *other }
         }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
@@ -78,6 +92,26 @@ str_enum!(
 str_enum!(
     /// Balance components of a claim; the allocation order is a permutation of these.
     Component { Fees = "fees", Interest = "interest", Principal = "principal" }
+);
+
+str_enum!(
+    /// What became of an item of a bank file.
+    BankStatus {
+        Matched = "matched",
+        PartlyMatched = "partly matched",
+        Overpaid = "overpaid",
+        Unmatched = "unmatched",
+        Duplicate = "duplicate",
+        Reversal = "reversal",
+        Refused = "refused",
+        Assigned = "assigned",
+        Reversed = "reversed",
+    }
+);
+
+str_enum!(
+    /// What a booked payment did to its claim.
+    PaymentOutcome { Settled = "settled", PartlyPaid = "partly paid", Overpaid = "overpaid", Duplicate = "duplicate" }
 );
 
 str_enum!(

@@ -18,10 +18,7 @@ mod schema;
 mod strategy;
 
 pub use backend::{parse_day, Backend, ReadRow, Row, RowRef, Val};
-pub use bank::{
-    digest as bank_digest, BankImport, BankPaymentResult, FileItem, PaymentReportRow, Reversal, ReversalTarget,
-    StatusTotal,
-};
+pub use bank::{BankPaymentRecord, KnownKey, PaymentReportRow, Reversible};
 use chrono::NaiveDate;
 pub use claims::{ClaimRow, InvoiceRow, LedgerRow, NewClaim};
 pub use creditors::CreditorChange;

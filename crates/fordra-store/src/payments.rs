@@ -1,6 +1,5 @@
 //! Payments from payment files and refunds of customer credit.
 
-use crate::Reconciled;
 use crate::{ReadRow, Result, Store, Val};
 use chrono::NaiveDate;
 use fordra_core::money::Currency;
@@ -51,7 +50,7 @@ pub struct PaymentResult {
     pub claim_id: String,
     pub date: NaiveDate,
     pub amount: i64,
-    pub status: String,
+    pub status: fordra_core::domain::PaymentOutcome,
     pub allocated: Vec<(String, i64)>,
     pub credit: i64,
 }
@@ -89,29 +88,6 @@ impl Store {
             &[creditor.into(), id.into()],
         )?;
         rows.first().map(|r| Ok((r.text("claim_id")?, r.int("amount")?, r.date("date")?))).transpose()
-    }
-
-    /// What a booked payment did, read from its customer's ledger of record.
-    pub fn payment_outcome(rec: &Reconciled, id: &str, claim: &str, date: NaiveDate, amount: i64) -> PaymentResult {
-        let (parts, credit) = rec.payments.get(id).cloned().unwrap_or_default();
-        let allocated = parts.iter().map(|(c, x)| (c.to_string(), *x)).collect();
-        let settled = rec.settled.get(claim).is_some_and(|d| d.is_some());
-        let status = if credit > 0 {
-            "overpaid"
-        } else if settled {
-            "settled"
-        } else {
-            "partly paid"
-        };
-        PaymentResult {
-            id: id.to_string(),
-            claim_id: claim.to_string(),
-            date,
-            amount,
-            status: status.into(),
-            allocated,
-            credit,
-        }
     }
 
     /// The refund already made with exactly these data (the same request again is that one).

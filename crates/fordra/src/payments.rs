@@ -151,7 +151,7 @@ pub fn import(
                 p.date.to_string(),
                 p.payer.clone().unwrap_or_default(),
                 p.claims.iter().map(|c| format!("{} {}", c.claim, c.amount)).collect::<Vec<_>>().join(", "),
-                p.status.clone(),
+                p.status.to_string(),
                 p.how.clone(),
             ]
         })

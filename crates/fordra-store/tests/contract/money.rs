@@ -3,10 +3,11 @@
 
 use super::{cust, d, inv, pay, setup, UseCases};
 use chrono::NaiveDate;
+use fordra_app::booking::{FileItem, Reversal, ReversalTarget};
 use fordra_core::domain::{DebtorKind, JurisdictionCode, PauseKind};
 use fordra_core::law::LawBook;
 use fordra_core::matching::Incoming;
-use fordra_store::{FileItem, Reversal, ReversalTarget, Store, StoreError};
+use fordra_store::{Store, StoreError};
 
 fn total(s: &mut Store, claim: &str) -> i64 {
     s.balances("acme", claim, NaiveDate::MAX).unwrap().total()
@@ -49,7 +50,7 @@ fn import(
     law: &LawBook,
     name: &str,
     items: Vec<FileItem>,
-) -> Result<fordra_store::BankImport, StoreError> {
+) -> Result<fordra_app::booking::BankImport, fordra_app::AppError> {
     s.import_bank_payments("acme", law, "test", name, name, &mut items.into_iter().map(Ok), false)
 }
 
@@ -110,7 +111,7 @@ fn a_payment_import_during_a_run_waits_for_it(url: &str) {
         let t = std::time::Instant::now();
         // 10 000 + 6 days at 12 % (10 000 × 0.12 × 6 / 365 = 19.73): exactly what was due on 03-21.
         let r = s2.book_payments("acme", &law2, &[pay(2, "p1", "a", "2024-03-21", 1_001_973)], "bank.csv").unwrap();
-        (r[0].status.clone(), t.elapsed())
+        (r[0].status, t.elapsed())
     });
     let r = s
         .write_tx("acme", |s| {

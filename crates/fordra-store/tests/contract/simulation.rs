@@ -12,10 +12,11 @@
 
 use super::{cust, d, inv, setup, TestDb, UseCases};
 use chrono::{Duration, NaiveDate};
+use fordra_app::booking::{FileItem, Reversal, ReversalTarget};
 use fordra_core::domain::{DebtorKind, JurisdictionCode, PauseKind};
 use fordra_core::law::LawBook;
 use fordra_core::matching::Incoming;
-use fordra_store::{FileItem, PaymentRow, Reversal, ReversalTarget, Store};
+use fordra_store::{PaymentRow, Store};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
@@ -251,7 +252,7 @@ impl Sim {
                 let file: i64 = r.file_total.iter().map(|t| t.1).sum();
                 assert_eq!(sum, file, "a bank file's statuses add up to the file");
                 for p in &r.payments {
-                    if p.status.contains("matched") || p.status == "overpaid" {
+                    if p.status.as_str().contains("matched") || p.status == "overpaid" {
                         self.booked.push(p.key.clone());
                     }
                 }
