@@ -492,6 +492,48 @@ fn booked_status(outcomes: &[PaymentOutcome]) -> BankStatus {
     }
 }
 
+/// Each booked payment's status, by its result's number, once its customers are reconciled.
+fn booked_statuses(rec: &fordra_store::Reconciled, booked: Vec<Booked>) -> HashMap<usize, BankStatus> {
+    booked
+        .into_iter()
+        .map(|(i, parts)| {
+            let outcomes: Vec<PaymentOutcome> =
+                parts.iter().map(|(id, claim)| outcome(rec, id, claim, NaiveDate::MIN, 0).status).collect();
+            (i, booked_status(&outcomes))
+        })
+        .collect()
+}
+
+type Spool = std::io::BufWriter<tempfile::SpooledTempFile>;
+
+/// Reads the spooled results back in file order, with the booked ones' final status, hands each
+/// to `each`, and totals them per status and currency (reversals move no money of their own).
+fn replay(
+    spool: Spool,
+    status: &HashMap<usize, BankStatus>,
+    each: &mut dyn FnMut(&BankPaymentResult) -> Result<()>,
+) -> Result<Vec<StatusTotal>> {
+    let mut totals: BTreeMap<(BankStatus, String), (usize, i64)> = BTreeMap::new();
+    let mut spool = spool.into_inner().map_err(|e| spool_error(e.into_error()))?;
+    spool.rewind().map_err(spool_error)?;
+    for (i, line) in std::io::BufReader::new(spool).lines().enumerate() {
+        let mut r: BankPaymentResult = serde_json::from_str(&line.map_err(spool_error)?).map_err(spool_error)?;
+        if let Some(w) = status.get(&i) {
+            r.status = *w;
+        }
+        if r.status != BankStatus::Reversal {
+            let t = totals.entry((r.status, r.currency.clone())).or_default();
+            t.0 += 1;
+            t.1 += r.amount;
+        }
+        each(&r)?;
+    }
+    Ok(totals
+        .into_iter()
+        .map(|((status, currency), (count, amount))| StatusTotal { status, currency, count, amount })
+        .collect())
+}
+
 fn spool_error(e: impl std::fmt::Display) -> AppError {
     AppError::Storage(format!("spooling the results: {e}"))
 }
@@ -526,7 +568,7 @@ impl App<'_> {
                 seen: HashSet::new(),
                 touched: Vec::new(),
             };
-            let mut spool = std::io::BufWriter::new(tempfile::spooled_tempfile(8 << 20));
+            let mut spool: Spool = std::io::BufWriter::new(tempfile::spooled_tempfile(8 << 20));
             let mut written = 0usize;
             let mut file_total: BTreeMap<String, i64> = BTreeMap::new();
             let mut count = 0usize;
@@ -567,31 +609,9 @@ impl App<'_> {
                 batch.numbered = batch.booked.len();
             }
             let rec = s.reconcile(&batch.creditor, j, &batch.touched, &format!("bank file {}", file.source))?;
-            let status: HashMap<usize, BankStatus> = std::mem::take(&mut batch.booked)
-                .into_iter()
-                .map(|(i, parts)| {
-                    let outcomes: Vec<PaymentOutcome> =
-                        parts.iter().map(|(id, claim)| outcome(&rec, id, claim, NaiveDate::MIN, 0).status).collect();
-                    (i, booked_status(&outcomes))
-                })
-                .collect();
+            let status = booked_statuses(&rec, std::mem::take(&mut batch.booked));
             drop(rec);
-            let mut totals: BTreeMap<(BankStatus, String), (usize, i64)> = BTreeMap::new();
-            let mut spool = spool.into_inner().map_err(|e| spool_error(e.into_error()))?;
-            spool.rewind().map_err(spool_error)?;
-            for (i, line) in std::io::BufReader::new(spool).lines().enumerate() {
-                let mut r: BankPaymentResult =
-                    serde_json::from_str(&line.map_err(spool_error)?).map_err(spool_error)?;
-                if let Some(w) = status.get(&i) {
-                    r.status = *w;
-                }
-                if r.status != BankStatus::Reversal {
-                    let t = totals.entry((r.status, r.currency.clone())).or_default();
-                    t.0 += 1;
-                    t.1 += r.amount;
-                }
-                each(&r)?;
-            }
+            let totals = replay(spool, &status, each)?;
             s.record_payment_file(&cid, file.checksum, file.source, file.format, count)?;
             if !file.dry_run {
                 s.audit(
@@ -604,10 +624,7 @@ impl App<'_> {
             Ok(BankImport {
                 file_seen_before: batch.file_seen_before,
                 payments: vec![],
-                totals: totals
-                    .into_iter()
-                    .map(|((status, currency), (count, amount))| StatusTotal { status, currency, count, amount })
-                    .collect(),
+                totals,
                 file_total: file_total.into_iter().collect(),
             })
         })

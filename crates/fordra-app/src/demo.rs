@@ -219,16 +219,59 @@ impl App<'_> {
 fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -> Result<DemoOut> {
     fordra_core::limits::days("--days", a.days, 1, fordra_core::limits::MAX_DAYS)?;
     fordra_core::limits::days("--customers", a.customers as i64, 1, 10_000_000)?;
-    let law = app.law;
     let end = a.end;
     let start = end - Duration::days(a.days - 1);
-    let history_start = start - Duration::days(365);
     let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
     app.today = end;
     app.store.set_today(end);
     let mut notes = Vec::new();
     app.store.delete_creditor(DEMO_CREDITOR)?;
-    let creditor = Creditor {
+    let creditor = demo_creditor();
+    app.store.save_creditor(&creditor)?;
+    let (customers, payer) = draw_customers(&mut rng, a.customers, start);
+    app.import_customer_rows(&demo_id(), &customers, "demo-customers.csv")?;
+    let portfolio = draw_invoices(&mut rng, &customers, &payer, start, end);
+    app.import_invoice_rows(&demo_id(), &portfolio.history, "demo-history.csv")?;
+    let truth: Vec<(String, &'static str)> =
+        customers.iter().map(|c| (c.id.clone(), payer.get(&c.id).map_or("", |p| p.name()))).collect();
+    let lab = if a.no_lab { None } else { start_lab(app, start, &mut notes)? };
+    let history_invoices = portfolio.history.len();
+    let mut sim = Simulation { creditor, rng, end, portfolio, payments: 0, actions: 0, segment_changes: 0, nudges: 0 };
+    let mut day = start;
+    while day <= end {
+        progress(day);
+        sim.day(app, day)?;
+        day += Duration::days(1);
+    }
+    let experiment = match lab {
+        Some(_) => Some(experiment_of(app, end)?),
+        None => None,
+    };
+    let (custs, claims) = app.store.report_data(DEMO_CREDITOR, end)?;
+    let custs: Vec<_> = custs.into_iter().map(|(id, s, _)| (id, s)).collect();
+    let seg = report::segments(&custs, &claims, Some(start - Duration::days(30)));
+    Ok(DemoOut {
+        db: String::new(),
+        creditor: DEMO_CREDITOR,
+        from: start,
+        to: end,
+        customers: a.customers,
+        invoices: claims.len(),
+        history_invoices,
+        payments: sim.payments,
+        actions: sim.actions,
+        segment_changes: sim.segment_changes,
+        segments: seg,
+        model: lab,
+        nudges: sim.nudges,
+        experiment,
+        truth,
+        notes,
+    })
+}
+
+fn demo_creditor() -> Creditor {
+    Creditor {
         id: DEMO_CREDITOR.into(),
         name: "Nordljus Energi AB (demo)".into(),
         jurisdiction: JurisdictionCode::SE,
@@ -240,15 +283,16 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
         iban: None,
         reference_scheme: Some(fordra_core::reference::Scheme::SeOcrLen),
         policy: Policy::default_for(JurisdictionCode::SE),
-    };
-    app.store.save_creditor(&creditor)?;
+    }
+}
 
-    // Customers with hidden payer types; the creditor picks a few large business customers as VIP.
+/// Customers with hidden payer types; the creditor picks a few large business customers as VIP.
+fn draw_customers(rng: &mut ChaCha8Rng, n: usize, start: NaiveDate) -> (Vec<CustomerRow>, HashMap<String, Payer>) {
     let mut payer: HashMap<String, Payer> = HashMap::new();
-    let mut customers = Vec::with_capacity(a.customers);
-    for i in 0..a.customers {
+    let mut customers = Vec::with_capacity(n);
+    for i in 0..n {
         let kind = if rng.gen_bool(0.2) { DebtorKind::Business } else { DebtorKind::Consumer };
-        let p = Payer::draw(&mut rng);
+        let p = Payer::draw(rng);
         let id = format!("C{:06}", i + 1);
         let vip = kind == DebtorKind::Business && p != Payer::Defaulter && rng.gen_bool(0.12);
         let has_score = rng.gen_bool(0.7);
@@ -267,7 +311,7 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
             phone: rng.gen_bool(0.7).then(|| format!("+4670{:07}", i)),
             address: Some(format!("Storgatan {}, 411 0{} Göteborg", i % 90 + 1, i % 9)),
             org_no: (kind == DebtorKind::Business).then(|| format!("55{:08}", i)),
-            credit_score: has_score.then(|| normalish(&mut rng, p.score_mean(), 12.0).clamp(1.0, 100.0) as i32),
+            credit_score: has_score.then(|| normalish(rng, p.score_mean(), 12.0).clamp(1.0, 100.0) as i32),
             credit_score_date: has_score.then(|| start - Duration::days(rng.gen_range(0..180))),
             vip,
             segment: None,
@@ -275,15 +319,35 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
         });
         payer.insert(id, p);
     }
-    app.import_customer_rows(&demo_id(), &customers, "demo-customers.csv")?;
+    (customers, payer)
+}
 
-    // A year of monthly invoices before the simulation and during it.
-    let mut history = Vec::new();
-    let mut upcoming: BTreeMap<NaiveDate, Vec<InvoiceRow>> = BTreeMap::new();
-    let mut plans: HashMap<String, Plan> = HashMap::new();
-    let mut behaviour_of_claim: HashMap<String, Payer> = HashMap::new();
+/// The invoices of a demo portfolio: the history before the simulation, those issued during
+/// it, and when each payer means to pay.
+struct Portfolio {
+    history: Vec<InvoiceRow>,
+    upcoming: BTreeMap<NaiveDate, Vec<InvoiceRow>>,
+    plans: HashMap<String, Plan>,
+    behaviour_of_claim: HashMap<String, Payer>,
+}
+
+/// A year of monthly invoices before the simulation and during it.
+fn draw_invoices(
+    rng: &mut ChaCha8Rng,
+    customers: &[CustomerRow],
+    payer: &HashMap<String, Payer>,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Portfolio {
+    let history_start = start - Duration::days(365);
+    let mut out = Portfolio {
+        history: Vec::new(),
+        upcoming: BTreeMap::new(),
+        plans: HashMap::new(),
+        behaviour_of_claim: HashMap::new(),
+    };
     let mut n = 0;
-    for c in &customers {
+    for c in customers {
         let Some(p) = payer.get(&c.id).copied() else { continue };
         let day = rng.gen_range(1..=28);
         let mut issue =
@@ -297,7 +361,7 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
                     DebtorKind::Business => rng.gen_range(2_000_00..60_000_00),
                 };
                 let due = issue + Duration::days(30);
-                let pay = p.base_delay(&mut rng).map(|d| due + Duration::days(d));
+                let pay = p.base_delay(rng).map(|d| due + Duration::days(d));
                 let mut row = InvoiceRow {
                     due_date_agreed: true,
                     demand_date: None,
@@ -312,45 +376,77 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
                     paid_date: None,
                     reference: None,
                 };
-                behaviour_of_claim.insert(id.clone(), p);
+                out.behaviour_of_claim.insert(id.clone(), p);
                 if issue < start {
                     match pay {
                         Some(pd) if pd < start => row.paid_date = Some(pd.max(issue)),
                         Some(pd) => {
-                            plans.insert(id, Plan { date: pd, share: 100 });
+                            out.plans.insert(id, Plan { date: pd, share: 100 });
                         }
                         None => {}
                     }
-                    history.push(row);
+                    out.history.push(row);
                 } else {
                     if let Some(pd) = pay {
-                        plans.insert(id, Plan { date: pd.max(issue), share: 100 });
+                        out.plans.insert(id, Plan { date: pd.max(issue), share: 100 });
                     }
-                    upcoming.entry(issue).or_default().push(row);
+                    out.upcoming.entry(issue).or_default().push(row);
                 }
             }
             issue = issue.checked_add_months(chrono::Months::new(1)).unwrap_or(end + Duration::days(1));
         }
     }
-    app.import_invoice_rows(&demo_id(), &history, "demo-history.csv")?;
-    let truth: Vec<(String, &'static str)> =
-        customers.iter().map(|c| (c.id.clone(), payer.get(&c.id).map_or("", |p| p.name()))).collect();
-    let lab = if a.no_lab { None } else { start_lab(app, start, &mut notes)? };
-    let mut totals = (0usize, 0usize, 0usize);
-    let mut nudges = 0usize;
-    let mut day = start;
-    while day <= end {
-        progress(day);
-        if let Some(rows) = upcoming.remove(&day) {
+    out
+}
+
+/// The simulated days: invoices issued, payments arriving, the run, and debtors reacting.
+struct Simulation {
+    creditor: Creditor,
+    rng: ChaCha8Rng,
+    end: NaiveDate,
+    portfolio: Portfolio,
+    payments: usize,
+    actions: usize,
+    segment_changes: usize,
+    nudges: usize,
+}
+
+impl Simulation {
+    fn day(&mut self, app: &mut App<'_>, day: NaiveDate) -> Result<()> {
+        if let Some(rows) = self.portfolio.upcoming.remove(&day) {
             app.import_invoice_rows(&demo_id(), &rows, "demo-invoices.csv")?;
         }
-        // Payments arriving today.
+        let payments = self.payments_on(app, day)?;
+        self.payments += payments.len();
+        app.book_payment_rows(&demo_id(), &payments, "demo-bank.csv")?;
+        let r = app.decide_day(&demo_id(), crate::run::RunInput { date: day, dry_run: false, allow_future: false })?;
+        self.actions += r.actions.len();
+        self.nudges += r.actions.iter().filter(|a| a.step_no == 0).count();
+        self.segment_changes += r.segment_changes().count();
+        // Debtors react to what they received.
+        for act in r.actions.iter().filter(|x| !x.skipped) {
+            let p = self.portfolio.behaviour_of_claim.get(&act.claim_id).copied().unwrap_or(Payer::Prompt);
+            if let Some((prob, lo, hi, share)) = p.reaction(act.kind) {
+                if self.rng.gen_bool(prob) {
+                    let when = day + Duration::days(self.rng.gen_range(lo..=hi));
+                    let earlier = self.portfolio.plans.get(&act.claim_id).is_none_or(|x| x.date > when);
+                    if earlier && when <= self.end {
+                        self.portfolio.plans.insert(act.claim_id.clone(), Plan { date: when, share });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Payments arriving on `day`: what each payer planned to pay of what is owed then.
+    fn payments_on(&mut self, app: &mut App<'_>, day: NaiveDate) -> Result<Vec<PaymentRow>> {
         let due_today: Vec<(String, i64)> =
-            plans.iter().filter(|(_, p)| p.date == day).map(|(id, p)| (id.clone(), p.share)).collect();
+            self.portfolio.plans.iter().filter(|(_, p)| p.date == day).map(|(id, p)| (id.clone(), p.share)).collect();
         let mut payments = Vec::new();
         for (claim, share) in due_today {
-            plans.remove(&claim);
-            let owed = crate::claims::amount_due(app.store, &creditor, law, &claim, day)?;
+            self.portfolio.plans.remove(&claim);
+            let owed = crate::claims::amount_due(app.store, &self.creditor, app.law, &claim, day)?;
             if owed <= 0 {
                 continue;
             }
@@ -367,62 +463,19 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
             });
         }
         payments.sort_by(|x, y| x.id.cmp(&y.id));
-        totals.0 += payments.len();
-        app.book_payment_rows(&demo_id(), &payments, "demo-bank.csv")?;
-        let r = app.decide_day(&demo_id(), crate::run::RunInput { date: day, dry_run: false, allow_future: false })?;
-        totals.1 += r.actions.len();
-        nudges += r.actions.iter().filter(|a| a.step_no == 0).count();
-        totals.2 += r.segment_changes().count();
-        // Debtors react to what they received.
-        for act in r.actions.iter().filter(|x| !x.skipped) {
-            let p = behaviour_of_claim.get(&act.claim_id).copied().unwrap_or(Payer::Prompt);
-            if let Some((prob, lo, hi, share)) = p.reaction(act.kind) {
-                if rng.gen_bool(prob) {
-                    let when = day + Duration::days(rng.gen_range(lo..=hi));
-                    let earlier = plans.get(&act.claim_id).is_none_or(|x| x.date > when);
-                    if earlier && when <= end {
-                        plans.insert(act.claim_id.clone(), Plan { date: when, share });
-                    }
-                }
-            }
-        }
-        day += Duration::days(1);
+        Ok(payments)
     }
+}
 
-    let experiment = match lab {
-        Some(_) => {
-            let e = app
-                .store
-                .experiments(DEMO_CREDITOR)?
-                .into_iter()
-                .find(|e| e.name == DEMO_EXPERIMENT)
-                .ok_or(AppError::NotFound { entity: "experiment", id: DEMO_EXPERIMENT.into() })?;
-            let claims = app.store.experiment_claims(DEMO_CREDITOR, &e, end)?;
-            Some(fordra_core::strategy::experiment_report(&claims, e.customers, end, 30))
-        }
-        None => None,
-    };
-    let (custs, claims) = app.store.report_data(DEMO_CREDITOR, end)?;
-    let custs: Vec<_> = custs.into_iter().map(|(id, s, _)| (id, s)).collect();
-    let seg = report::segments(&custs, &claims, Some(start - Duration::days(30)));
-    Ok(DemoOut {
-        db: String::new(),
-        creditor: DEMO_CREDITOR,
-        from: start,
-        to: end,
-        customers: a.customers,
-        invoices: claims.len(),
-        history_invoices: history.len(),
-        payments: totals.0,
-        actions: totals.1,
-        segment_changes: totals.2,
-        segments: seg,
-        model: lab,
-        nudges,
-        experiment,
-        truth,
-        notes,
-    })
+fn experiment_of(app: &mut App<'_>, end: NaiveDate) -> Result<ExperimentReport> {
+    let e = app
+        .store
+        .experiments(DEMO_CREDITOR)?
+        .into_iter()
+        .find(|e| e.name == DEMO_EXPERIMENT)
+        .ok_or(AppError::NotFound { entity: "experiment", id: DEMO_EXPERIMENT.into() })?;
+    let claims = app.store.experiment_claims(DEMO_CREDITOR, &e, end)?;
+    Ok(fordra_core::strategy::experiment_report(&claims, e.customers, end, 30))
 }
 
 fn demo_id() -> CreditorId {

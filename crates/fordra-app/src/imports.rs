@@ -125,18 +125,13 @@ impl App<'_> {
             let cr = s.creditor(creditor)?;
             let j = law.jurisdiction(cr.jurisdiction)?;
             let customers = s.customer_kinds(creditor)?;
-            if j.business_only {
-                if let Some(r) = rows.iter().find(|r| customers.get(&r.customer_id) == Some(&DebtorKind::Consumer)) {
-                    return Err(AppError::at(source, r.line, None, format!(
-                        "invoice {} is to consumer {}: the {} tables apply between businesses only; a consumer claim falls under the law of the consumer's country",
-                        r.id, r.customer_id, j.code.upper()
-                    )));
-                }
-            }
+            refuse_consumer_claims(j, rows, &customers, source)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let existing = s.claims_by_ids(creditor, &ids)?;
             let reference_of = |r: &InvoiceRow| {
-                r.reference.clone().or_else(|| cr.reference_scheme.and_then(|sch| reference::make(sch, &r.invoice_number).ok()))
+                r.reference
+                    .clone()
+                    .or_else(|| cr.reference_scheme.and_then(|sch| reference::make(sch, &r.invoice_number).ok()))
             };
             // Stored references are normalised; older ones may not be: ask for both spellings.
             let wanted: Vec<String> = rows
@@ -145,7 +140,11 @@ impl App<'_> {
                 .filter_map(reference_of)
                 .flat_map(|x| {
                     let n = reference::normalize(&x);
-                    if n == x { vec![x] } else { vec![x, n] }
+                    if n == x {
+                        vec![x]
+                    } else {
+                        vec![x, n]
+                    }
                 })
                 .collect();
             let mut references = s.claims_by_references(creditor, &wanted)?;
@@ -159,26 +158,17 @@ impl App<'_> {
                     return Err(at("id", format!("invoice '{}' appears twice (first on line {first})", r.id)));
                 }
                 if !customers.contains_key(&r.customer_id) {
-                    return Err(at("customer_id", format!("unknown customer '{}' (import customers first)", r.customer_id)));
+                    return Err(at(
+                        "customer_id",
+                        format!("unknown customer '{}' (import customers first)", r.customer_id),
+                    ));
                 }
                 if let Some(old) = existing.get(&r.id) {
                     check_same_invoice(old, r, source)?;
                     match (r.paid_date, old.status) {
                         (Some(p), ClaimStatus::Open) => {
                             let open = amount_due(s, &cr, law, &r.id, p)?;
-                            payments.push(NewPayment {
-                                id: format!("settled:{}", r.id),
-                                claim: r.id.clone(),
-                                customer: r.customer_id.clone(),
-                                date: p,
-                                amount: open,
-                                currency: r.currency,
-                                kind: PaymentKind::Settled { interest: true },
-                                bank_key: None,
-                                source: format!("{source} (paid date)"),
-                                reference: None,
-                                payer: None,
-                            });
+                            payments.push(settled(r, p, open, true, &format!("{source} (paid date)")));
                             touched.push(r.customer_id.clone());
                             sum.settled += 1
                         }
@@ -186,51 +176,14 @@ impl App<'_> {
                     }
                     continue;
                 }
-                if r.due_date < r.issue_date {
-                    return Err(at("due_date", format!("{} is before the invoice date {}", r.due_date, r.issue_date)));
-                }
-                if r.paid_date.is_some_and(|p| p < r.issue_date) {
-                    return Err(at("paid_date", "is before the invoice date".into()));
-                }
                 // Stored without spaces, as matching compares them.
                 let reference = reference_of(r).map(|x| reference::normalize(&x));
-                if let Some(key) = &reference {
-                    limits::text("reference", key, limits::MAX_REFERENCE).map_err(|e| at("reference", e.problem))?;
-                    if let Some(other) = references.insert(key.clone(), r.id.clone()) {
-                        return Err(at("reference", format!(
-                            "{key} is already the reference of invoice '{other}'; each invoice needs its own, or a payment could settle the wrong claim"
-                        )));
-                    }
-                }
+                check_new_invoice(r, reference.as_deref(), &mut references, source)?;
                 sum.created += 1;
                 if let Some(p) = r.paid_date {
-                    payments.push(NewPayment {
-                        id: format!("settled:{}", r.id),
-                        claim: r.id.clone(),
-                        customer: r.customer_id.clone(),
-                        date: p,
-                        amount: r.amount,
-                        currency: r.currency,
-                        kind: PaymentKind::Settled { interest: false },
-                        bank_key: None,
-                        source: source.to_string(),
-                        reference: None,
-                        payer: None,
-                    });
+                    payments.push(settled(r, p, r.amount, false, source));
                 }
-                new_claims.push(NewClaim {
-                    id: r.id.clone(),
-                    customer_id: r.customer_id.clone(),
-                    invoice_number: r.invoice_number.clone(),
-                    issue_date: r.issue_date,
-                    due_date: r.due_date,
-                    currency: r.currency,
-                    principal: r.amount,
-                    paid_date: r.paid_date,
-                    reference,
-                    due_date_agreed: r.due_date_agreed,
-                    demand_date: r.demand_date,
-                });
+                new_claims.push(claim_of(r, reference));
                 touched.push(r.customer_id.clone());
             }
             s.insert_claims(creditor, &new_claims)?;
@@ -244,6 +197,86 @@ impl App<'_> {
             )?;
             Ok(sum)
         })
+    }
+}
+
+/// Under tables for business claims only (EU B2B), an invoice to a consumer is refused: a
+/// consumer claim falls under the law of the consumer's country.
+fn refuse_consumer_claims(
+    j: &fordra_core::law::Jurisdiction,
+    rows: &[InvoiceRow],
+    customers: &rustc_hash::FxHashMap<String, DebtorKind>,
+    source: &str,
+) -> Result<()> {
+    if !j.business_only {
+        return Ok(());
+    }
+    match rows.iter().find(|r| customers.get(&r.customer_id) == Some(&DebtorKind::Consumer)) {
+        Some(r) => Err(AppError::at(source, r.line, None, format!(
+            "invoice {} is to consumer {}: the {} tables apply between businesses only; a consumer claim falls under the law of the consumer's country",
+            r.id, r.customer_id, j.code.upper()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A new invoice's dates, and its payment reference: within bounds and no other claim's
+/// (one debtor's payment must never settle another's claim). The reference is then taken.
+fn check_new_invoice(
+    r: &InvoiceRow,
+    reference: Option<&str>,
+    references: &mut rustc_hash::FxHashMap<String, String>,
+    source: &str,
+) -> Result<()> {
+    let at = |col: &str, reason: String| AppError::at(source, r.line, Some(col), reason);
+    if r.due_date < r.issue_date {
+        return Err(at("due_date", format!("{} is before the invoice date {}", r.due_date, r.issue_date)));
+    }
+    if r.paid_date.is_some_and(|p| p < r.issue_date) {
+        return Err(at("paid_date", "is before the invoice date".into()));
+    }
+    if let Some(key) = reference {
+        limits::text("reference", key, limits::MAX_REFERENCE).map_err(|e| at("reference", e.problem))?;
+        if let Some(other) = references.insert(key.to_string(), r.id.clone()) {
+            return Err(at("reference", format!(
+                "{key} is already the reference of invoice '{other}'; each invoice needs its own, or a payment could settle the wrong claim"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The payment an invoice's paid date stands for (with the interest owed to that day when the
+/// claim was open in Fordra).
+fn settled(r: &InvoiceRow, date: chrono::NaiveDate, amount: i64, interest: bool, source: &str) -> NewPayment {
+    NewPayment {
+        id: format!("settled:{}", r.id),
+        claim: r.id.clone(),
+        customer: r.customer_id.clone(),
+        date,
+        amount,
+        currency: r.currency,
+        kind: PaymentKind::Settled { interest },
+        bank_key: None,
+        source: source.to_string(),
+        reference: None,
+        payer: None,
+    }
+}
+
+fn claim_of(r: &InvoiceRow, reference: Option<String>) -> NewClaim {
+    NewClaim {
+        id: r.id.clone(),
+        customer_id: r.customer_id.clone(),
+        invoice_number: r.invoice_number.clone(),
+        issue_date: r.issue_date,
+        due_date: r.due_date,
+        currency: r.currency,
+        principal: r.amount,
+        paid_date: r.paid_date,
+        reference,
+        due_date_agreed: r.due_date_agreed,
+        demand_date: r.demand_date,
     }
 }
 

@@ -404,6 +404,46 @@ impl Policy {
     /// rule it breaks.
     pub fn validate(&self, law: &Jurisdiction, reminder_fee_agreed: bool, as_of: NaiveDate) -> Result<(), Vec<String>> {
         let mut errs = self.bounds();
+        self.check_shape(&mut errs);
+        let challengers: Vec<(String, HandlingModel)> = self
+            .challengers
+            .iter()
+            .map(|c| {
+                (
+                    format!("challenger '{}' for the {} segment", c.name, c.segment),
+                    HandlingModel { segment: c.segment, steps: c.steps.clone() },
+                )
+            })
+            .collect();
+        let named = self
+            .models
+            .iter()
+            .map(|m| (format!("{} model", m.segment), m))
+            .chain(challengers.iter().map(|(n, m)| (n.clone(), m)));
+        let terms = Terms { law, reminder_fee_agreed, as_of };
+        for (label, m) in named {
+            if m.steps.is_empty() {
+                errs.push(format!("{label} has no steps"));
+            }
+            for (i, s) in m.steps.iter().enumerate() {
+                let at = format!("{label}, step {} ({})", i + 1, s.kind);
+                check_step(&mut errs, &at, m, i);
+                for debtor in DebtorKind::ALL {
+                    self.check_step_in_law(&mut errs, &at, m, i, *debtor, &terms);
+                }
+            }
+        }
+        errs.dedup();
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(errs)
+        }
+    }
+
+    /// The policy's parts apart from the steps: one model per segment, the segmentation rule,
+    /// who collects, the nudge, the challengers' names and shares.
+    fn check_shape(&self, errs: &mut Vec<String>) {
         for seg in Segment::ALL {
             match self.models.iter().filter(|m| m.segment == *seg).count() {
                 1 => {}
@@ -435,16 +475,6 @@ impl Policy {
                 errs.push("nudge.channel must be letter, email, sms or edi".into());
             }
         }
-        let challengers: Vec<(String, HandlingModel)> = self
-            .challengers
-            .iter()
-            .map(|c| {
-                (
-                    format!("challenger '{}' for the {} segment", c.name, c.segment),
-                    HandlingModel { segment: c.segment, steps: c.steps.clone() },
-                )
-            })
-            .collect();
         for (k, c) in self.challengers.iter().enumerate() {
             if c.name.trim().is_empty() || c.name.contains(':') {
                 errs.push(format!("challenger {}: a name without ':' is required", k + 1));
@@ -452,128 +482,78 @@ impl Policy {
             if c.share <= rust_decimal::Decimal::ZERO || c.share >= rust_decimal::Decimal::ONE {
                 errs.push(format!("challenger '{}': share must be between 0 and 1", c.name));
             }
-            if self.challengers[..k].iter().any(|o| o.segment == c.segment) {
+            if self.challengers.iter().take(k).any(|o| o.segment == c.segment) {
                 errs.push(format!("challenger '{}': the {} segment already has a challenger", c.name, c.segment));
             }
         }
-        let named = self
-            .models
-            .iter()
-            .map(|m| (format!("{} model", m.segment), m))
-            .chain(challengers.iter().map(|(n, m)| (n.clone(), m)));
-        for (label, m) in named {
-            let name = |i: usize, s: &Step| format!("{label}, step {} ({})", i + 1, s.kind);
-            if m.steps.is_empty() {
-                errs.push(format!("{label} has no steps"));
-            }
-            let mut max_sev = 0;
-            for (i, s) in m.steps.iter().enumerate() {
-                let at = name(i, s);
-                if s.kind.severity() < max_sev {
-                    errs.push(format!("{at}: comes after a harsher step; a claim never goes back"));
-                }
-                max_sev = max_sev.max(s.kind.severity());
-                if i == 0 && s.after == After::Previous {
-                    errs.push(format!("{at}: the first step must count from the due date (after = \"due\")"));
-                }
-                if s.kind == StepKind::PreDue {
-                    if s.after != After::Due || s.days >= 0 {
-                        errs.push(format!("{at}: a pre-due notice counts from the due date with negative days"));
-                    }
-                    if m.steps[..i].iter().any(|p| p.kind != StepKind::PreDue) {
-                        errs.push(format!("{at}: pre-due notices come first"));
-                    }
-                } else if s.after == After::Due && s.days < 1 {
-                    errs.push(format!("{at}: steps after the due date need days >= 1"));
-                } else if s.days < 0 {
-                    errs.push(format!("{at}: days must not be negative"));
-                }
-                if s.payment_days < 1 {
-                    errs.push(format!("{at}: payment_days must be at least 1"));
-                }
-                if s.min_amount < 0 {
-                    errs.push(format!("{at}: min_amount must not be negative"));
-                }
-                if s.kind.fee_kind().is_none() && s.fee != FeeSpec::None {
-                    errs.push(format!("{at}: a {} step carries no fee in law (fees are only for reminders, collection demands and late compensation)", s.kind));
-                }
-                if s.kind == StepKind::PhoneCall && s.channel != Channel::Phone {
-                    errs.push(format!("{at}: a phone call goes by channel phone"));
-                }
-                for debtor in DebtorKind::ALL {
-                    let limits = law.step_limits(s.kind, *debtor);
-                    if s.payment_days < limits.min_payment_days {
-                        errs.push(format!(
-                            "{at}: payment_days {} is below the legal minimum {} for {} debtors ({})",
-                            s.payment_days,
-                            limits.min_payment_days,
-                            debtor,
-                            limits.sources.join("; ")
-                        ));
-                    }
-                    let last_letter = m.steps[..i].iter().rposition(|p| p.kind != StepKind::PhoneCall);
-                    if let (true, Some(p)) = (limits.min_days_since_previous > 0, last_letter) {
-                        let offsets = m.earliest_offsets();
-                        let gap = offsets[i] - offsets[p];
-                        if gap < limits.min_days_since_previous {
-                            errs.push(format!(
-                                "{at}: only {gap} days after the previous step; the law requires {} for {} debtors ({})",
-                                limits.min_days_since_previous,
-                                debtor,
-                                limits.sources.join("; ")
-                            ));
-                        }
-                    }
-                    if let Some(need) = limits.requires_before {
-                        if !m.steps[..i].iter().any(|p| p.kind == need) {
-                            errs.push(format!(
-                                "{at}: the law requires a {need} step before it ({})",
-                                limits.sources.join("; ")
-                            ));
-                        }
-                    }
-                    if let (true, Some(kind)) = (s.fee != FeeSpec::None, s.kind.fee_kind()) {
-                        errs.extend(
-                            self.fee_timing(law, m, i, kind, *debtor, as_of).into_iter().map(|e| format!("{at}: {e}")),
-                        );
-                    }
-                    if let (FeeSpec::Fixed(amount), Some(kind)) = (s.fee, s.kind.fee_kind()) {
-                        match law.fee_rule(kind, *debtor, self.collector, as_of) {
-                            None if kind != crate::domain::FeeKind::LateCompensation => errs.push(format!(
-                                "{at}: {} has no statutory basis for a {} fee for {} debtors",
-                                law.code.upper(),
-                                kind,
-                                debtor
-                            )),
-                            None => {}
-                            Some(rule) => {
-                                if rule.requires_agreement && !reminder_fee_agreed && amount > 0 {
-                                    errs.push(format!(
-                                        "{at}: a {kind} fee requires that it was agreed with the debtor, and the creditor has not agreed reminder fees ({})",
-                                        rule.source
-                                    ));
-                                }
-                                let cap = rule.tiers.iter().map(|t| t.max).chain(rule.max).min().unwrap_or(0);
-                                if amount > cap {
-                                    errs.push(format!(
-                                        "{at}: fee {} is above the legal cap {} for {} debtors ({})",
-                                        format_minor(amount),
-                                        format_minor(cap),
-                                        debtor,
-                                        rule.source
-                                    ));
-                                }
-                            }
-                        }
-                    }
-                }
+    }
+
+    /// Step `i` of `m` against the law for one kind of debtor: payment period, waiting period
+    /// after the previous letter, a step the law requires before it, and its fee (when it may be
+    /// charged, whether agreed, its cap).
+    fn check_step_in_law(
+        &self,
+        errs: &mut Vec<String>,
+        at: &str,
+        m: &HandlingModel,
+        i: usize,
+        debtor: DebtorKind,
+        t: &Terms<'_>,
+    ) {
+        let (law, s) = (t.law, &m.steps[i]);
+        let before = &m.steps[..i];
+        let limits = law.step_limits(s.kind, debtor);
+        let sources = limits.sources.join("; ");
+        if s.payment_days < limits.min_payment_days {
+            errs.push(format!(
+                "{at}: payment_days {} is below the legal minimum {} for {debtor} debtors ({sources})",
+                s.payment_days, limits.min_payment_days
+            ));
+        }
+        let last_letter = before.iter().rposition(|p| p.kind != StepKind::PhoneCall);
+        if let (true, Some(p)) = (limits.min_days_since_previous > 0, last_letter) {
+            let offsets = m.earliest_offsets();
+            let gap = offsets[i] - offsets[p];
+            if gap < limits.min_days_since_previous {
+                errs.push(format!(
+                    "{at}: only {gap} days after the previous step; the law requires {} for {debtor} debtors ({sources})",
+                    limits.min_days_since_previous
+                ));
             }
         }
-        errs.dedup();
-        if errs.is_empty() {
-            Ok(())
-        } else {
-            Err(errs)
+        if let Some(need) = limits.requires_before {
+            if !before.iter().any(|p| p.kind == need) {
+                errs.push(format!("{at}: the law requires a {need} step before it ({sources})"));
+            }
+        }
+        if let (true, Some(kind)) = (s.fee != FeeSpec::None, s.kind.fee_kind()) {
+            errs.extend(self.fee_timing(law, m, i, kind, debtor, t.as_of).into_iter().map(|e| format!("{at}: {e}")));
+        }
+        if let (FeeSpec::Fixed(amount), Some(kind)) = (s.fee, s.kind.fee_kind()) {
+            match law.fee_rule(kind, debtor, self.collector, t.as_of) {
+                None if kind != crate::domain::FeeKind::LateCompensation => errs.push(format!(
+                    "{at}: {} has no statutory basis for a {kind} fee for {debtor} debtors",
+                    law.code.upper()
+                )),
+                None => {}
+                Some(rule) => {
+                    if rule.requires_agreement && !t.reminder_fee_agreed && amount > 0 {
+                        errs.push(format!(
+                            "{at}: a {kind} fee requires that it was agreed with the debtor, and the creditor has not agreed reminder fees ({})",
+                            rule.source
+                        ));
+                    }
+                    let cap = rule.tiers.iter().map(|t| t.max).chain(rule.max).min().unwrap_or(0);
+                    if amount > cap {
+                        errs.push(format!(
+                            "{at}: fee {} is above the legal cap {} for {debtor} debtors ({})",
+                            format_minor(amount),
+                            format_minor(cap),
+                            rule.source
+                        ));
+                    }
+                }
+            }
         }
     }
 
@@ -614,6 +594,50 @@ impl Policy {
             }
         }
         errs
+    }
+}
+
+/// What a policy is checked against.
+struct Terms<'a> {
+    law: &'a Jurisdiction,
+    reminder_fee_agreed: bool,
+    as_of: NaiveDate,
+}
+
+/// Step `i` of `m` on its own: escalation order, counting, pre-due notices first, periods and
+/// amounts, fees only where the law has them, calls by phone.
+fn check_step(errs: &mut Vec<String>, at: &str, m: &HandlingModel, i: usize) {
+    let s = &m.steps[i];
+    let before = &m.steps[..i];
+    if before.iter().any(|p| p.kind.severity() > s.kind.severity()) {
+        errs.push(format!("{at}: comes after a harsher step; a claim never goes back"));
+    }
+    if i == 0 && s.after == After::Previous {
+        errs.push(format!("{at}: the first step must count from the due date (after = \"due\")"));
+    }
+    if s.kind == StepKind::PreDue {
+        if s.after != After::Due || s.days >= 0 {
+            errs.push(format!("{at}: a pre-due notice counts from the due date with negative days"));
+        }
+        if before.iter().any(|p| p.kind != StepKind::PreDue) {
+            errs.push(format!("{at}: pre-due notices come first"));
+        }
+    } else if s.after == After::Due && s.days < 1 {
+        errs.push(format!("{at}: steps after the due date need days >= 1"));
+    } else if s.days < 0 {
+        errs.push(format!("{at}: days must not be negative"));
+    }
+    if s.payment_days < 1 {
+        errs.push(format!("{at}: payment_days must be at least 1"));
+    }
+    if s.min_amount < 0 {
+        errs.push(format!("{at}: min_amount must not be negative"));
+    }
+    if s.kind.fee_kind().is_none() && s.fee != FeeSpec::None {
+        errs.push(format!("{at}: a {} step carries no fee in law (fees are only for reminders, collection demands and late compensation)", s.kind));
+    }
+    if s.kind == StepKind::PhoneCall && s.channel != Channel::Phone {
+        errs.push(format!("{at}: a phone call goes by channel phone"));
     }
 }
 

@@ -378,7 +378,8 @@ struct Due {
     nudge: bool,
 }
 
-/// Decides today's steps for every open claim.
+/// Decides today's steps for every open claim: which claims take a step (a first pass without
+/// allocating), then each step with its fees, interest, deadline and reason.
 pub fn daily_run(
     creditor: &Creditor,
     law: &Jurisdiction,
@@ -386,94 +387,152 @@ pub fn daily_run(
     claims: &[ClaimState],
     as_of: NaiveDate,
 ) -> RunResult {
-    let segments = segment_customers_with(creditor, customers, as_of, false);
-    // The law's limits per step kind and debtor kind, looked up once per run.
-    let limits_table: Vec<[crate::law::StepLimits; 2]> = StepKind::ALL
-        .iter()
-        .map(|k| [law.step_limits(*k, DebtorKind::Consumer), law.step_limits(*k, DebtorKind::Business)])
-        .collect();
+    let day = Day::new(creditor, law, customers, claims, as_of);
     let mut out = RunResult { segments: Vec::new(), ..Default::default() };
-    // Each customer's steps: the segment's model, or its challenger's in an experiment.
-    let plans: Vec<(&[Step], Option<Arm>)> = customers
-        .iter()
-        .zip(&segments)
-        .map(|(c, s)| creditor.policy.steps_for(s.segment, &c.id, &c.arms, as_of))
-        .collect();
-    for (c, (_, arm)) in customers.iter().zip(&plans) {
+    for (c, (_, arm)) in customers.iter().zip(&day.plans) {
         if let Some(a) = arm.as_ref().filter(|a| !c.arms.iter().any(|r| r.experiment == a.experiment)) {
             out.assignments.push((c.id.clone(), a.clone()));
         }
     }
-    let nudge = creditor.policy.nudge.as_ref();
-    let nudge_step = nudge.map(|n| Step {
-        kind: StepKind::PreDue,
-        after: After::Due,
-        days: -n.days_before_due,
-        payment_days: n.days_before_due,
-        fee: FeeSpec::None,
-        channel: n.channel,
-        min_amount: 0,
-    });
-
-    // Pass 1, in memory order and without allocating: which claims take a step today.
     let mut due: Vec<Due> = Vec::new();
     for (ci, claim) in claims.iter().enumerate() {
-        let cust = &customers[claim.customer];
+        match day.today(ci, claim) {
+            Today::Closed => {}
+            Today::Held(h) => {
+                out.open_claims += 1;
+                out.held.push(h);
+            }
+            Today::Waits => out.open_claims += 1,
+            Today::Due(d) => {
+                out.open_claims += 1;
+                due.push(d);
+            }
+        }
+    }
+    out.held.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
+    // By customer (customers come in id order), due date and claim id, so grouped letters and
+    // their fees are deterministic.
+    due.sort_unstable_by(|a, b| {
+        let (x, y) = (&claims[a.claim], &claims[b.claim]);
+        (x.customer, x.due, &x.id).cmp(&(y.customer, y.due, &y.id))
+    });
+    // Grouped reminders: the first claim in a debtor's letter carries the letter's fee.
+    let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
+    for d in due {
+        out.actions.push(day.act(&d, &mut letter_fee_taken));
+    }
+    out.segments = day.segments;
+    out
+}
+
+/// What a claim does today, from the first pass.
+enum Today {
+    /// Nothing open.
+    Closed,
+    /// Open but not handled: below the write-off tolerance, or paused.
+    Held(Held),
+    /// Open, no step due today.
+    Waits,
+    /// A step is due.
+    Due(Due),
+}
+
+/// What a day's run works with, looked up once.
+struct Day<'a> {
+    creditor: &'a Creditor,
+    law: &'a Jurisdiction,
+    customers: &'a [CustomerState],
+    claims: &'a [ClaimState],
+    as_of: NaiveDate,
+    segments: Vec<SegmentDecision>,
+    /// Each customer's steps: the segment's model, or its challenger's in an experiment.
+    plans: Vec<(&'a [Step], Option<Arm>)>,
+    /// The law's limits per step kind and debtor kind.
+    limits: Vec<[crate::law::StepLimits; 2]>,
+    nudge: Option<&'a crate::model::Nudge>,
+    /// The nudge as a step outside the handling model.
+    nudge_step: Option<Step>,
+    /// The same for every step of the day: the half-year's rate is not in the tables yet.
+    pending_rate: Option<String>,
+}
+
+impl<'a> Day<'a> {
+    fn new(
+        creditor: &'a Creditor,
+        law: &'a Jurisdiction,
+        customers: &'a [CustomerState],
+        claims: &'a [ClaimState],
+        as_of: NaiveDate,
+    ) -> Day<'a> {
+        let segments = segment_customers_with(creditor, customers, as_of, false);
+        let plans = customers
+            .iter()
+            .zip(&segments)
+            .map(|(c, s)| creditor.policy.steps_for(s.segment, &c.id, &c.arms, as_of))
+            .collect();
+        let limits = StepKind::ALL
+            .iter()
+            .map(|k| [law.step_limits(*k, DebtorKind::Consumer), law.step_limits(*k, DebtorKind::Business)])
+            .collect();
+        let nudge = creditor.policy.nudge.as_ref();
+        let nudge_step = nudge.map(|n| Step {
+            kind: StepKind::PreDue,
+            after: After::Due,
+            days: -n.days_before_due,
+            payment_days: n.days_before_due,
+            fee: FeeSpec::None,
+            channel: n.channel,
+            min_amount: 0,
+        });
+        let pending_rate = law.interest_row(as_of).ok().filter(|_| creditor.charge_interest).and_then(|r| {
+            r.pending.as_ref().map(|why| format!("; interest only through {}: {why}", r.from - Duration::days(1)))
+        });
+        Day { creditor, law, customers, claims, as_of, segments, plans, limits, nudge, nudge_step, pending_rate }
+    }
+
+    fn limits(&self, step: &Step, debtor: DebtorKind) -> &crate::law::StepLimits {
+        &self.limits[step.kind.index()][debtor as usize]
+    }
+
+    /// The first pass, in memory order and without allocating for claims that wait: whether
+    /// the claim is open, held, or takes a step today (a nudge, or its model's next step once
+    /// its day and the law's waiting periods have come).
+    fn today(&self, ci: usize, claim: &ClaimState) -> Today {
+        let as_of = self.as_of;
+        let cust = &self.customers[claim.customer];
         let open = Balances::of(&claim.moves, as_of).total();
         if open <= 0 {
-            continue;
+            return Today::Closed;
         }
-        out.open_claims += 1;
-        let tolerance = creditor.write_off_for(claim.currency);
+        let tolerance = self.creditor.write_off_for(claim.currency);
         if open < tolerance {
             let reason = format!(
                 "open {} is below the write-off tolerance {}: not dunned",
                 Money::new(open, claim.currency),
                 format_minor(tolerance)
             );
-            out.held.push(Held { claim_id: claim.id.clone(), reason });
-            continue;
+            return Today::Held(Held { claim_id: claim.id.clone(), reason });
         }
         if let Some(p) = claim.pauses.iter().chain(cust.pauses.iter()).find(|p| p.active_on(as_of)) {
-            out.held.push(Held { claim_id: claim.id.clone(), reason: format!("paused: {}", p.describe()) });
-            continue;
+            return Today::Held(Held { claim_id: claim.id.clone(), reason: format!("paused: {}", p.describe()) });
         }
         let last = claim.steps.last();
         if last.is_some_and(|s| s.date >= as_of) {
-            continue;
+            return Today::Waits;
         }
-        let steps = plans[claim.customer].0;
-        // A nudge: before due, nothing sent yet, the model expects lateness, and the handling
-        // model has no pre-due step of its own.
-        if let (Some(n), Some(p), None) = (nudge, &claim.predicted, last) {
-            let window = as_of < claim.due && claim.due - Duration::days(n.days_before_due) <= as_of;
-            if window
-                && !steps.iter().any(|s| s.kind == StepKind::PreDue)
-                && Decimal::from_f64_retain(p.p_late).is_some_and(|x| x >= n.min_p_late)
-            {
-                let trigger = claim.due - Duration::days(n.days_before_due);
-                due.push(Due {
-                    claim: ci,
-                    step: 0,
-                    base: claim.due,
-                    trigger,
-                    earliest: trigger,
-                    law_after_due: false,
-                    law_after_letter: None,
-                    nudge: true,
-                });
-                continue;
-            }
+        let steps = self.plans[claim.customer].0;
+        if let Some(d) = self.nudge_due(ci, claim, steps) {
+            return Today::Due(d);
         }
         let j = next_step_index(steps, &claim.steps, as_of >= claim.due);
-        let Some(step) = steps.get(j) else { continue };
+        let Some(step) = steps.get(j) else { return Today::Waits };
         let base = match (step.after, last) {
             // The debtor may pay on the deadline day itself: counting starts the day after.
             (After::Previous, Some(l)) => l.deadline + Duration::days(1),
             _ => claim.due,
         };
         let trigger = base + Duration::days(step.days);
-        let limits = &limits_table[step.kind.index()][cust.kind as usize];
+        let limits = self.limits(step, cust.kind);
         let mut d = Due {
             claim: ci,
             step: j,
@@ -497,40 +556,170 @@ pub fn daily_run(
             }
         }
         if as_of >= d.earliest {
-            due.push(d);
+            Today::Due(d)
+        } else {
+            Today::Waits
         }
     }
-    out.held.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
 
-    // Pass 2, for the claims that act: by customer (customers come in id order), due date and
-    // claim id, so grouped letters and their fees are deterministic.
-    due.sort_unstable_by(|a, b| {
-        let (x, y) = (&claims[a.claim], &claims[b.claim]);
-        (x.customer, x.due, &x.id).cmp(&(y.customer, y.due, &y.id))
-    });
-    // Grouped reminders: the first claim in a debtor's letter carries the letter's fee.
-    let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
-    // The same for every step of the day: the half-year's rate is not in the tables yet.
-    let pending_rate = law.interest_row(as_of).ok().filter(|_| creditor.charge_interest).and_then(|r| {
-        r.pending.as_ref().map(|why| format!("; interest only through {}: {why}", r.from - Duration::days(1)))
-    });
-    for d in due {
-        let claim = &claims[d.claim];
-        let cust = &customers[claim.customer];
-        let seg = &segments[claim.customer];
-        let (steps, arm) = (plans[claim.customer].0, &plans[claim.customer].1);
+    /// A nudge: before due, nothing sent yet, the model expects lateness, and the handling
+    /// model has no pre-due step of its own.
+    fn nudge_due(&self, ci: usize, claim: &ClaimState, steps: &[Step]) -> Option<Due> {
+        let (n, p) = (self.nudge?, claim.predicted.as_ref()?);
+        if !claim.steps.is_empty() {
+            return None;
+        }
+        let window = self.as_of < claim.due && claim.due - Duration::days(n.days_before_due) <= self.as_of;
+        let wanted = window
+            && !steps.iter().any(|s| s.kind == StepKind::PreDue)
+            && Decimal::from_f64_retain(p.p_late).is_some_and(|x| x >= n.min_p_late);
+        let trigger = claim.due - Duration::days(n.days_before_due);
+        wanted.then_some(Due {
+            claim: ci,
+            step: 0,
+            base: claim.due,
+            trigger,
+            earliest: trigger,
+            law_after_due: false,
+            law_after_letter: None,
+            nudge: true,
+        })
+    }
+
+    /// The second pass: the step a due claim takes, with its fees, interest, deadline and reason.
+    fn act(&self, d: &Due, letter_fee_taken: &mut Option<(usize, NaiveDate)>) -> Action {
+        let (as_of, law, creditor) = (self.as_of, self.law, self.creditor);
+        let claim = &self.claims[d.claim];
+        let cust = &self.customers[claim.customer];
+        let seg = &self.segments[claim.customer];
+        let (steps, arm) = (self.plans[claim.customer].0, &self.plans[claim.customer].1);
         // 1-based position in the model; 0 for a nudge, which stands outside it.
-        let (step_no, step) = match (&nudge_step, d.nudge) {
+        let (step_no, step) = match (&self.nudge_step, d.nudge) {
             (Some(n), true) => (0, n),
             _ => (d.step + 1, &steps[d.step]),
         };
         let balances = Balances::of(&claim.moves, as_of);
-        let limits = &limits_table[step.kind.index()][cust.kind as usize];
+        let limits = self.limits(step, cust.kind);
+        debug_assert!(d.base <= d.trigger || step.days < 0);
+        let mut reason = self.reason(d, step_no, step);
+        let deadline = if d.nudge { claim.due } else { deadline_for(law, limits, as_of, step.payment_days) };
+        let (channel, channel_note) = channel_for(step, cust);
+        if let Some(note) = channel_note {
+            reason.push_str(&format!("; {note}"));
+        }
+        let mut action = Action {
+            claim_id: claim.id.clone(),
+            customer_id: cust.id.clone(),
+            seq: claim.last_seq.max(claim.steps.len() as u32) + 1,
+            step_no,
+            kind: step.kind,
+            segment: seg.segment,
+            date: as_of,
+            deadline,
+            channel,
+            letter: None,
+            fees: vec![],
+            notional_fee: 0,
+            fee_spec: step.fee,
+            min_amount: step.min_amount,
+            interest: 0,
+            open_after: balances.total(),
+            amount_to_pay: balances.total(),
+            skipped: true,
+            reason: String::new(),
+            arm: arm.as_ref().map(Arm::label),
+        };
+        if balances.total() < step.min_amount {
+            reason.push_str(&format!(
+                "; skipped: open amount below the step's minimum {}",
+                format_minor(step.min_amount)
+            ));
+            action.reason = reason;
+            return action;
+        }
+        let letter = (creditor.policy.group_reminders && step.kind == StepKind::Reminder)
+            .then(|| format!("{}/{}/reminder/{}", cust.id, as_of, channel));
+        let mut fee = self.fee(claim, cust, step, channel);
+        if letter.is_some() && step.fee != FeeSpec::None {
+            if *letter_fee_taken == Some((claim.customer, as_of)) {
+                fee.lines.retain(|l| l.kind != FeeKind::Reminder);
+                fee.notes.push("reminder fee charged once, on the first invoice of this debtor's letter".into());
+            } else if fee.lines.iter().any(|l| l.kind == FeeKind::Reminder) {
+                *letter_fee_taken = Some((claim.customer, as_of));
+            }
+        }
+        for n in &fee.notes {
+            reason.push_str(&format!("; {n}"));
+        }
+        let interest_through = |date| {
+            interest_to_post(law, creditor, cust.kind, law.interest_after(claim.due, claim.demand), &claim.moves, date)
+        };
+        let interest = interest_through(as_of).unwrap_or_else(|e| {
+            reason.push_str(&format!("; no interest posted: {e}"));
+            0
+        });
+        if let Some(note) = &self.pending_rate {
+            reason.push_str(note);
+        }
+        let open_after = balances.total() + interest + fee.total();
+        // Interest keeps accruing until the deadline: the letter asks for the amount that settles then.
+        let to_deadline = if d.nudge {
+            0
+        } else {
+            interest_through(deadline).map_or(0, |through_deadline| (through_deadline - interest).max(0))
+        };
+        Action {
+            letter,
+            fees: fee.lines,
+            notional_fee: fee.notional,
+            interest,
+            open_after,
+            amount_to_pay: open_after + to_deadline,
+            skipped: false,
+            reason,
+            ..action
+        }
+    }
+
+    /// The fees the law and the step allow for this claim today.
+    fn fee(&self, claim: &ClaimState, cust: &CustomerState, step: &Step, channel: Channel) -> crate::fees::FeeDecision {
+        let prior = prior_fees(&claim.moves, &claim.steps);
+        let ctx = FeeContext {
+            law: self.law,
+            debtor: cust.kind,
+            reminder_fee_agreed: fee_agreed(self.creditor, cust, claim.issue),
+            collector: self.creditor.policy.collector,
+            written: channel.is_written(),
+            currency: claim.currency,
+            principal: claim.principal,
+            due: claim.due,
+            date: self.as_of,
+            previous_letter: claim
+                .steps
+                .iter()
+                .rev()
+                .find(|s| s.kind.is_letter() && !s.skipped)
+                .map(|s| (s.date, s.deadline)),
+            instalments: None,
+            prior: &prior,
+        };
+        fees_for_step(&ctx, step.kind, step.fee)
+    }
+
+    /// Why the step is taken today, in words: its place in the model (or the model's forecast
+    /// for a nudge), the law's waiting periods that moved it, a catch-up, a pause that ended, and
+    /// what is open.
+    fn reason(&self, d: &Due, step_no: usize, step: &Step) -> String {
+        let as_of = self.as_of;
+        let claim = &self.claims[d.claim];
+        let cust = &self.customers[claim.customer];
+        let seg = &self.segments[claim.customer];
+        let (steps, arm) = (self.plans[claim.customer].0, &self.plans[claim.customer].1);
+        let limits = self.limits(step, cust.kind);
         let base_text = match (step.after, claim.steps.last()) {
             (After::Previous, Some(l)) => format!("day after previous deadline {}", l.deadline),
             _ => format!("due {}", claim.due),
         };
-        debug_assert!(d.base <= d.trigger || step.days < 0);
         let mut why_later = Vec::new();
         if d.law_after_due {
             why_later.push(format!(
@@ -546,9 +735,6 @@ pub fn daily_run(
                 limits.sources.join("; ")
             ));
         }
-        let (trigger, earliest) = (d.trigger, d.earliest);
-        let seq = claim.last_seq.max(claim.steps.len() as u32) + 1;
-        let n = steps.len();
         let model_name = match arm {
             Some(a) if a.challenger => format!("{} challenger '{}'", seg.segment, a.experiment),
             _ => seg.segment.to_string(),
@@ -559,7 +745,7 @@ pub fn daily_run(
                 p.describe(
                     &format!(
                         " (nudge from {} %)",
-                        (nudge.map_or(Decimal::ZERO, |n| n.min_p_late) * Decimal::ONE_HUNDRED).normalize()
+                        (self.nudge.map_or(Decimal::ZERO, |n| n.min_p_late) * Decimal::ONE_HUNDRED).normalize()
                     ),
                     true
                 ),
@@ -568,13 +754,17 @@ pub fn daily_run(
             ),
             _ => format!(
                 "{model_name} step {step_no}/{} ({}): {} {:+} days = {}",
-                n, step.kind, base_text, step.days, trigger
+                steps.len(),
+                step.kind,
+                base_text,
+                step.days,
+                d.trigger
             ),
         };
         if !why_later.is_empty() {
-            reason.push_str(&format!(", earliest {earliest} by {}", why_later.join(", ")));
+            reason.push_str(&format!(", earliest {} by {}", d.earliest, why_later.join(", ")));
         }
-        if as_of > earliest && !d.nudge {
+        if as_of > d.earliest && !d.nudge {
             reason.push_str(&format!("; taken on {as_of} (catch-up: first run since it came due)"));
         }
         let resumed = claim
@@ -584,118 +774,13 @@ pub fn daily_run(
             .filter(|p| !p.active_on(as_of) && p.from <= as_of)
             .max_by_key(|p| p.ended.or(p.until));
         if let Some(p) = resumed {
-            if p.ended.or(p.until).is_some_and(|e| e >= earliest - Duration::days(1)) {
+            if p.ended.or(p.until).is_some_and(|e| e >= d.earliest - Duration::days(1)) {
                 reason.push_str(&format!("; resumed after {}", p.describe()));
             }
         }
-        reason.push_str(&format!("; open {}", Money::new(balances.total(), claim.currency)));
-        let deadline = if d.nudge { claim.due } else { deadline_for(law, limits, as_of, step.payment_days) };
-        let (channel, channel_note) = channel_for(step, cust);
-        if let Some(note) = channel_note {
-            reason.push_str(&format!("; {note}"));
-        }
-        // Everything an action records but its fees, interest and outcome.
-        let action = |letter, fees, notional_fee, interest, open_after, amount_to_pay, skipped, reason| Action {
-            claim_id: claim.id.clone(),
-            customer_id: cust.id.clone(),
-            seq,
-            step_no,
-            kind: step.kind,
-            segment: seg.segment,
-            date: as_of,
-            deadline,
-            channel,
-            letter,
-            fees,
-            notional_fee,
-            fee_spec: step.fee,
-            min_amount: step.min_amount,
-            interest,
-            open_after,
-            amount_to_pay,
-            skipped,
-            reason,
-            arm: arm.as_ref().map(Arm::label),
-        };
-        if balances.total() < step.min_amount {
-            reason.push_str(&format!(
-                "; skipped: open amount below the step's minimum {}",
-                format_minor(step.min_amount)
-            ));
-            out.actions.push(action(None, vec![], 0, 0, balances.total(), balances.total(), true, reason));
-            continue;
-        }
-        let letter = (creditor.policy.group_reminders && step.kind == StepKind::Reminder)
-            .then(|| format!("{}/{}/reminder/{}", cust.id, as_of, channel));
-        let prior = prior_fees(&claim.moves, &claim.steps);
-        let ctx = FeeContext {
-            law,
-            debtor: cust.kind,
-            reminder_fee_agreed: fee_agreed(creditor, cust, claim.issue),
-            collector: creditor.policy.collector,
-            written: channel.is_written(),
-            currency: claim.currency,
-            principal: claim.principal,
-            due: claim.due,
-            date: as_of,
-            previous_letter: claim
-                .steps
-                .iter()
-                .rev()
-                .find(|s| s.kind.is_letter() && !s.skipped)
-                .map(|s| (s.date, s.deadline)),
-            instalments: None,
-            prior: &prior,
-        };
-        let mut fee = fees_for_step(&ctx, step.kind, step.fee);
-        if letter.is_some() && step.fee != FeeSpec::None {
-            if letter_fee_taken == Some((claim.customer, as_of)) {
-                fee.lines.retain(|l| l.kind != FeeKind::Reminder);
-                fee.notes.push("reminder fee charged once, on the first invoice of this debtor's letter".into());
-            } else if fee.lines.iter().any(|l| l.kind == FeeKind::Reminder) {
-                letter_fee_taken = Some((claim.customer, as_of));
-            }
-        }
-        for n in &fee.notes {
-            reason.push_str(&format!("; {n}"));
-        }
-        let interest = match interest_to_post(
-            law,
-            creditor,
-            cust.kind,
-            law.interest_after(claim.due, claim.demand),
-            &claim.moves,
-            as_of,
-        ) {
-            Ok(i) => i,
-            Err(e) => {
-                reason.push_str(&format!("; no interest posted: {e}"));
-                0
-            }
-        };
-        if let Some(note) = &pending_rate {
-            reason.push_str(note);
-        }
-        let open_after = balances.total() + interest + fee.total();
-        // Interest keeps accruing until the deadline: the letter asks for the amount that settles then.
-        let to_deadline = if d.nudge {
-            0
-        } else {
-            interest_to_post(
-                law,
-                creditor,
-                cust.kind,
-                law.interest_after(claim.due, claim.demand),
-                &claim.moves,
-                deadline,
-            )
-            .map_or(0, |through_deadline| (through_deadline - interest).max(0))
-        };
-        let amount_to_pay = open_after + to_deadline;
-        out.actions.push(action(letter, fee.lines, fee.notional, interest, open_after, amount_to_pay, false, reason));
+        reason.push_str(&format!("; open {}", Money::new(Balances::of(&claim.moves, as_of).total(), claim.currency)));
+        reason
     }
-    out.segments = segments;
-    out
 }
 
 #[cfg(test)]

@@ -144,6 +144,14 @@ impl Rec<'_> {
     }
 }
 
+/// An amount within what any bank file may carry.
+fn bounded(r: &Rec<'_>, x: i64, what: &str) -> Result<i64, BgMaxError> {
+    if x > MAX_AMOUNT {
+        return Err(r.err(format!("{what} {} is above the limit {}", ore(x), ore(MAX_AMOUNT))));
+    }
+    Ok(x)
+}
+
 fn payment_from(r: &Rec<'_>, record: u8) -> Result<BgPayment, BgMaxError> {
     Ok(BgPayment {
         line: r.line,
@@ -254,15 +262,12 @@ impl<'a> Reader<'a> {
 
     /// One record; a deposit when it closes one.
     fn record(&mut self, line: usize, raw: &str) -> Result<Option<Deposit>, BgMaxError> {
-        let file = &mut self.file;
-        let open = &mut self.open;
-        let (n20, n21, n22, n15) = &mut self.counts;
         if raw.trim().is_empty() {
             return Ok(None);
         }
         let expanded;
         let content = if raw.contains('\t') {
-            file.warnings.push(format!("line {line}: TAB characters expanded to 8-column tab stops"));
+            self.file.warnings.push(format!("line {line}: TAB characters expanded to 8-column tab stops"));
             expanded = expand_tabs(raw);
             expanded.as_str()
         } else {
@@ -280,178 +285,196 @@ impl<'a> Reader<'a> {
         if !self.seen_start && kind != "01" {
             return Err(r.err("the file must start with a start record (01 BGMAX)"));
         }
-        let need_deposit = |open: &mut Option<Deposit>| -> Result<(), BgMaxError> {
-            if open.is_none() {
-                return Err(r.err("outside a deposit: an opening record (05) must come first"));
-            }
-            Ok(())
-        };
-        let last_payment = |open: &mut Option<Deposit>| -> Result<(), BgMaxError> {
-            if open.as_ref().is_none_or(|d| d.payments.is_empty()) {
-                return Err(r.err("belongs to a payment (20/21), but none came before it in this deposit"));
-            }
-            Ok(())
-        };
-        let bounded = |x: i64, what: &str| -> Result<i64, BgMaxError> {
-            if x > MAX_AMOUNT {
-                return Err(r.err(format!("{what} {} is above the limit {}", ore(x), ore(MAX_AMOUNT))));
-            }
-            Ok(x)
-        };
-        let seen_start = &mut self.seen_start;
-        let seen_end = &mut self.seen_end;
         match kind.as_str() {
-            "01" => {
-                if *seen_start {
-                    return Err(r.err("a second start record"));
-                }
-                if r.field(3, 22) != "BGMAX" {
-                    return Err(r.err(format!("positions 3-22: '{}' is not BGMAX", r.field(3, 22))));
-                }
-                *seen_start = true;
-                file.version = r.field(23, 24);
-                file.created = r.field(25, 44);
-                file.test = r.field(45, 45) == "T";
-            }
-            "05" => {
-                if open.is_some() {
-                    return Err(r.err("a new opening record before the previous deposit record (15)"));
-                }
-                *open = Some(Deposit {
-                    line,
-                    payee_bankgiro: r.field(3, 12).trim_start_matches('0').to_string(),
-                    payee_plusgiro: r.opt(13, 22),
-                    currency: r.field(23, 25),
-                    account: String::new(),
-                    payment_date: NaiveDate::MIN,
-                    serial: String::new(),
-                    amount: 0,
-                    count: 0,
-                    kind: String::new(),
-                    payments: vec![],
-                });
-            }
-            "20" | "21" => {
-                need_deposit(open)?;
-                let p = payment_from(&r, if kind == "20" { 20 } else { 21 })?;
-                bounded(p.amount, "amount")?;
-                if kind == "20" {
-                    *n20 += 1
-                } else {
-                    *n21 += 1
-                }
-                open.as_mut().expect("checked").payments.push(p);
-            }
-            "22" | "23" => {
-                need_deposit(open)?;
-                last_payment(open)?;
-                *n22 += 1;
-                let amount = bounded(r.num(38, 55, "amount")?, "amount")?;
-                let x = ExtraReference {
-                    line,
-                    reference: r.field(13, 37),
-                    amount,
-                    negative: kind == "23",
-                    reference_code: r.digit(56),
-                };
-                open.as_mut().and_then(|d| d.payments.last_mut()).expect("checked").extra_references.push(x);
-            }
-            "25" | "26" | "27" | "28" | "29" => {
-                need_deposit(open)?;
-                last_payment(open)?;
-                let p = open.as_mut().and_then(|d| d.payments.last_mut()).expect("checked");
-                match kind.as_str() {
-                    "25" => p.info.push(r.field(3, 52)),
-                    "26" => {
-                        p.name = Some(
-                            [r.field(3, 37), r.field(38, 72)]
-                                .iter()
-                                .filter(|s| !s.is_empty())
-                                .cloned()
-                                .collect::<Vec<_>>()
-                                .join(" "),
-                        )
-                    }
-                    "27" => {
-                        p.address = r.opt(3, 37);
-                        p.postcode = r.opt(38, 46);
-                    }
-                    "28" => {
-                        p.city = r.opt(3, 37);
-                        p.country = r.opt(38, 72).or_else(|| r.opt(73, 74));
-                    }
-                    _ => p.org_no = r.opt(3, 14),
-                }
-            }
-            "15" => {
-                need_deposit(open)?;
-                *n15 += 1;
-                let mut d = open.take().expect("checked");
-                d.account = r.field(3, 37);
-                let date = r.field(38, 45);
-                d.payment_date = NaiveDate::parse_from_str(&date, "%Y%m%d")
-                    .map_err(|_| r.err(format!("positions 38-45 (payment date): '{date}' is not a date YYYYMMDD")))?;
-                d.serial = r.field(46, 50);
-                // 18 digits always fit an i64; the payments' sum is checked against it below.
-                d.amount = r.num(51, 68, "deposit amount")?;
-                let cur = r.field(69, 71);
-                if !cur.is_empty() && !d.currency.is_empty() && cur != d.currency {
-                    return Err(r.err(format!("currency {cur} differs from the opening record's {}", d.currency)));
-                }
-                d.count = r.num(72, 79, "number of payments")? as u32;
-                d.kind = r.field(80, 80);
-                // Checked: amounts are bounded, but a file of a million maximal ones must be refused,
-                // never wrapped into a sum that happens to reconcile.
-                let sum = d.payments.iter().try_fold(0i64, |acc, p| acc.checked_add(p.signed_amount()));
-                let Some(sum) = sum else {
-                    return Err(r.err(format!(
-                        "deposit {} of {}: its payments add up to more than any deposit can hold",
-                        d.serial, d.payment_date
-                    )));
-                };
-                if sum != d.amount {
-                    return Err(r.err(format!(
-                        "deposit {} of {} does not reconcile: payments minus deductions are {}, the deposit says {} (difference {})",
-                        d.serial,
-                        d.payment_date,
-                        ore(sum),
-                        ore(d.amount),
-                        ore(d.amount - sum)
-                    )));
-                }
-                if d.count as usize != d.payments.len() {
-                    return Err(r.err(format!(
-                        "deposit {} says {} payments, the file has {}",
-                        d.serial,
-                        d.count,
-                        d.payments.len()
-                    )));
-                }
-                return Ok(Some(d));
-            }
-            "70" => {
-                if let Some(d) = &open {
-                    return Err(r.err(format!(
-                        "end record inside the deposit opened on line {} (no deposit record 15)",
-                        d.line
-                    )));
-                }
-                *seen_end = true;
-                let counts = [
-                    (r.num(3, 10, "payment records")?, *n20, "payment records (20)"),
-                    (r.num(11, 18, "deduction records")?, *n21, "deduction records (21)"),
-                    (r.num(19, 26, "extra reference records")?, *n22, "extra reference records (22/23)"),
-                    (r.num(27, 34, "deposit records")?, *n15, "deposit records (15)"),
-                ];
-                for (said, found, what) in counts {
-                    if said != found {
-                        return Err(r.err(format!("the end record counts {said} {what}, the file has {found}")));
-                    }
-                }
-            }
+            "01" => self.start(&r)?,
+            "05" => self.opening(&r)?,
+            "20" | "21" => self.payment(&r)?,
+            "22" | "23" => self.extra_reference(&r)?,
+            "25" | "26" | "27" | "28" | "29" => self.payer_detail(&r)?,
+            "15" => return self.deposit(&r).map(Some),
+            "70" => self.end(&r)?,
             other => return Err(r.err(format!("unknown record type '{other}'"))),
         }
         Ok(None)
+    }
+
+    /// 01: the start record.
+    fn start(&mut self, r: &Rec<'_>) -> Result<(), BgMaxError> {
+        if self.seen_start {
+            return Err(r.err("a second start record"));
+        }
+        if r.field(3, 22) != "BGMAX" {
+            return Err(r.err(format!("positions 3-22: '{}' is not BGMAX", r.field(3, 22))));
+        }
+        self.seen_start = true;
+        self.file.version = r.field(23, 24);
+        self.file.created = r.field(25, 44);
+        self.file.test = r.field(45, 45) == "T";
+        Ok(())
+    }
+
+    /// 05: a deposit opens.
+    fn opening(&mut self, r: &Rec<'_>) -> Result<(), BgMaxError> {
+        if self.open.is_some() {
+            return Err(r.err("a new opening record before the previous deposit record (15)"));
+        }
+        self.open = Some(Deposit {
+            line: r.line,
+            payee_bankgiro: r.field(3, 12).trim_start_matches('0').to_string(),
+            payee_plusgiro: r.opt(13, 22),
+            currency: r.field(23, 25),
+            account: String::new(),
+            payment_date: NaiveDate::MIN,
+            serial: String::new(),
+            amount: 0,
+            count: 0,
+            kind: String::new(),
+            payments: vec![],
+        });
+        Ok(())
+    }
+
+    /// The open deposit, which a payment and its details need.
+    fn open_deposit(&mut self, r: &Rec<'_>) -> Result<&mut Deposit, BgMaxError> {
+        self.open.as_mut().ok_or_else(|| r.err("outside a deposit: an opening record (05) must come first"))
+    }
+
+    /// The deposit's latest payment, which extra references and payer details belong to.
+    fn last_payment(&mut self, r: &Rec<'_>) -> Result<&mut BgPayment, BgMaxError> {
+        self.open_deposit(r)?
+            .payments
+            .last_mut()
+            .ok_or_else(|| r.err("belongs to a payment (20/21), but none came before it in this deposit"))
+    }
+
+    /// 20/21: a payment, or a deduction.
+    fn payment(&mut self, r: &Rec<'_>) -> Result<(), BgMaxError> {
+        self.open_deposit(r)?;
+        let deduction = r.kind == "21";
+        let p = payment_from(r, if deduction { 21 } else { 20 })?;
+        bounded(r, p.amount, "amount")?;
+        if deduction {
+            self.counts.1 += 1
+        } else {
+            self.counts.0 += 1
+        }
+        self.open_deposit(r)?.payments.push(p);
+        Ok(())
+    }
+
+    /// 22/23: one more reference of the latest payment (23: a negative one).
+    fn extra_reference(&mut self, r: &Rec<'_>) -> Result<(), BgMaxError> {
+        self.last_payment(r)?;
+        self.counts.2 += 1;
+        let amount = bounded(r, r.num(38, 55, "amount")?, "amount")?;
+        let x = ExtraReference {
+            line: r.line,
+            reference: r.field(13, 37),
+            amount,
+            negative: r.kind == "23",
+            reference_code: r.digit(56),
+        };
+        self.last_payment(r)?.extra_references.push(x);
+        Ok(())
+    }
+
+    /// 25-29: information, name, address, city and organisation number of the latest payer.
+    fn payer_detail(&mut self, r: &Rec<'_>) -> Result<(), BgMaxError> {
+        let p = self.last_payment(r)?;
+        match r.kind {
+            "25" => p.info.push(r.field(3, 52)),
+            "26" => {
+                p.name = Some(
+                    [r.field(3, 37), r.field(38, 72)]
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
+            }
+            "27" => {
+                p.address = r.opt(3, 37);
+                p.postcode = r.opt(38, 46);
+            }
+            "28" => {
+                p.city = r.opt(3, 37);
+                p.country = r.opt(38, 72).or_else(|| r.opt(73, 74));
+            }
+            _ => p.org_no = r.opt(3, 14),
+        }
+        Ok(())
+    }
+
+    /// 15: the deposit closes; its amount and count must reconcile with its payments.
+    fn deposit(&mut self, r: &Rec<'_>) -> Result<Deposit, BgMaxError> {
+        self.open_deposit(r)?;
+        self.counts.3 += 1;
+        let mut d = self.open.take().ok_or_else(|| r.err("outside a deposit"))?;
+        d.account = r.field(3, 37);
+        let date = r.field(38, 45);
+        d.payment_date = NaiveDate::parse_from_str(&date, "%Y%m%d")
+            .map_err(|_| r.err(format!("positions 38-45 (payment date): '{date}' is not a date YYYYMMDD")))?;
+        d.serial = r.field(46, 50);
+        // 18 digits always fit an i64; the payments' sum is checked against it below.
+        d.amount = r.num(51, 68, "deposit amount")?;
+        let cur = r.field(69, 71);
+        if !cur.is_empty() && !d.currency.is_empty() && cur != d.currency {
+            return Err(r.err(format!("currency {cur} differs from the opening record's {}", d.currency)));
+        }
+        d.count = r.num(72, 79, "number of payments")? as u32;
+        d.kind = r.field(80, 80);
+        // Checked: amounts are bounded, but a file of a million maximal ones must be refused,
+        // never wrapped into a sum that happens to reconcile.
+        let sum = d.payments.iter().try_fold(0i64, |acc, p| acc.checked_add(p.signed_amount()));
+        let Some(sum) = sum else {
+            return Err(r.err(format!(
+                "deposit {} of {}: its payments add up to more than any deposit can hold",
+                d.serial, d.payment_date
+            )));
+        };
+        if sum != d.amount {
+            return Err(r.err(format!(
+                "deposit {} of {} does not reconcile: payments minus deductions are {}, the deposit says {} (difference {})",
+                d.serial,
+                d.payment_date,
+                ore(sum),
+                ore(d.amount),
+                ore(d.amount - sum)
+            )));
+        }
+        if d.count as usize != d.payments.len() {
+            return Err(r.err(format!(
+                "deposit {} says {} payments, the file has {}",
+                d.serial,
+                d.count,
+                d.payments.len()
+            )));
+        }
+        Ok(d)
+    }
+
+    /// 70: the end record; its counts must match the file's.
+    fn end(&mut self, r: &Rec<'_>) -> Result<(), BgMaxError> {
+        if let Some(d) = &self.open {
+            return Err(
+                r.err(format!("end record inside the deposit opened on line {} (no deposit record 15)", d.line))
+            );
+        }
+        self.seen_end = true;
+        let (n20, n21, n22, n15) = self.counts;
+        let counts = [
+            (r.num(3, 10, "payment records")?, n20, "payment records (20)"),
+            (r.num(11, 18, "deduction records")?, n21, "deduction records (21)"),
+            (r.num(19, 26, "extra reference records")?, n22, "extra reference records (22/23)"),
+            (r.num(27, 34, "deposit records")?, n15, "deposit records (15)"),
+        ];
+        for (said, found, what) in counts {
+            if said != found {
+                return Err(r.err(format!("the end record counts {said} {what}, the file has {found}")));
+            }
+        }
+        Ok(())
     }
 }
 

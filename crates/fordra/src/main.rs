@@ -493,63 +493,11 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -> Result<()> {
-    if let Cmd::Creditor(CreditorCmd::Add {
-        id,
-        name,
-        jurisdiction,
-        currency,
-        reminder_fee_agreed,
-        no_interest,
-        contract_rate,
-        bankgiro,
-        iban,
-        collector,
-        agency_name,
-        agency_licence,
-    }) = cmd
-    {
-        let n = fordra_app::creditors::NewCreditor {
-            id: CreditorId(id),
-            name,
-            jurisdiction,
-            currency,
-            reminder_fee_agreed,
-            charge_interest: !no_interest,
-            contract_rate,
-            bankgiro,
-            iban,
-            collector,
-            agency_name,
-            agency_licence,
-        };
-        let c = app.add_creditor(n)?;
-        say(json, &c, |c| {
-            format!(
-                "Creditor {} ({}) {}: {} law, {}, reminder fees agreed: {}, late interest: {}, steps sent by {}",
-                c.creditor,
-                c.name,
-                if c.created { "added" } else { "already exists, unchanged" },
-                c.jurisdiction,
-                c.currency,
-                c.reminder_fee_agreed,
-                c.charge_interest,
-                match &c.agency {
-                    Some(a) => format!("the agency {} (licence {})", a.name, a.licence),
-                    None => "the creditor itself".into(),
-                }
-            )
-        })?;
-        return Ok(());
-    }
-    if let Cmd::Creditor(CreditorCmd::List) = cmd {
-        let ids = app.list_creditors()?;
-        if json {
-            println!("{}", serde_json::to_string(&ids)?);
-        } else {
-            ids.iter().for_each(|i| println!("{i}"));
-        }
-        return Ok(());
-    }
+    let cmd = match cmd {
+        Cmd::Creditor(add @ CreditorCmd::Add { .. }) => return creditor_add(app, add, json),
+        Cmd::Creditor(CreditorCmd::List) => return creditor_list(app, json),
+        other => other,
+    };
     let cid = app.resolve_creditor(creditor.as_deref())?;
     let today = app.today;
     match cmd {
@@ -581,47 +529,9 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
             let r = app.set_policy(&cid, policy, &name)?;
             say(json, &r, |_| format!("Policy of {cid} updated from {name}"))
         }
-        Cmd::Import { what: ImportWhat::History, file, currency, maps, date_format, features, mapping } => {
-            let bytes = read_file(&file)?;
-            let mapping_bytes = mapping.as_deref().map(read_file).transpose()?;
-            let mapping_name = mapping.as_deref().map(source);
-            let h = fordra_app::history::HistoryImport {
-                source: &source(&file),
-                bytes: &bytes,
-                mapping_file: mapping_name.as_deref().zip(mapping_bytes.as_deref()),
-                currency,
-                maps,
-                date_format,
-                features,
-            };
-            let r = app.import_history(&cid, &h)?;
-            say(json, &r, |r| {
-                format!(
-                    "{}: {} history rows: {} new, {} updated, {} credit notes or zero lines skipped",
-                    r.file, r.rows, r.created, r.updated, r.skipped_non_positive
-                )
-            })
-        }
-        Cmd::Import { what: ImportWhat::Customers, file, .. } => {
-            let r = app.import_customers(&cid, &source(&file), &read_file(&file)?)?;
-            say(json, &r, |r| {
-                format!(
-                    "{}: {} customers: {} created, {} updated, {} unchanged",
-                    r.file, r.rows, r.created, r.updated, r.unchanged
-                )
-            })
-        }
-        Cmd::Import { what: ImportWhat::Invoices, file, .. } => {
-            let r = app.import_invoices(&cid, &source(&file), &read_file(&file)?)?;
-            say(json, &r, |r| {
-                format!(
-                    "{}: {} invoices: {} created, {} settled, {} unchanged",
-                    r.file, r.rows, r.created, r.settled, r.unchanged
-                )
-            })
-        }
-        Cmd::Import { what: ImportWhat::Payments, file, .. } => {
-            payments::import(app, &cid, &file, Some(fordra_app::bank::BankFormat::Csv), false, json)
+        Cmd::Import { what, file, currency, maps, date_format, features, mapping } => {
+            let history = HistoryArgs { currency, maps, date_format, features, mapping };
+            import(app, &cid, what, &file, history, json)
         }
         Cmd::Model(m) => model::run(app, &cid, m, json),
         Cmd::Run { action: Some(RunAction::Revert { date, reason }), .. } => {
@@ -639,48 +549,12 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
             show::run(&r, json)
         }
         Cmd::Claim(ClaimCmd::Show { id }) => show::claim(&app.claim_timeline(&cid, &ClaimId(id))?, json),
-        Cmd::Customer(CustomerCmd::Show { id }) => show::customer(&app.customer_view(&cid, &CustomerId(id))?, json),
-        Cmd::Customer(CustomerCmd::Vip { id, off }) => {
-            let r = app.set_vip(&cid, &CustomerId(id), !off)?;
-            say(json, &r, |r| {
-                format!(
-                    "Customer {} {} (takes effect at the next run)",
-                    r.customer,
-                    if off { "is no longer VIP" } else { "chosen as VIP" }
-                )
-            })
-        }
-        Cmd::Customer(CustomerCmd::Refund { id, amount, currency, date, note }) => {
-            let amount: Minor = amount.parse().map_err(|e| anyhow!("--amount: {e}"))?;
-            let input = fordra_app::customers::RefundInput {
-                customer: CustomerId(id),
-                amount,
-                currency,
-                date: date.unwrap_or(today),
-                note,
-            };
-            let r = app.refund(&cid, &input)?;
-            say(json, &r, |r| {
-                format!(
-                    "Refund {}: {} to {} on {}; credit left {}",
-                    r.refund, r.amount, r.customer, r.date, r.credit_left
-                )
-            })
-        }
+        Cmd::Customer(c) => customer(app, &cid, c, json),
         Cmd::Pause(p) => pause(app, &cid, p, json),
         Cmd::Payments(p) => payments::run(app, &cid, p, json),
         Cmd::Strategy(c) => strategy::run(app, &cid, c, json),
-        Cmd::Report { kind: ReportKind::Forecast, date, weeks, .. } => {
-            model::forecast(&app.forecast(&cid, date.unwrap_or(today), weeks)?, &cid, json)
-        }
-        Cmd::Report { kind: ReportKind::Aging, date, .. } => {
-            show::aging(&app.aging(&cid, date.unwrap_or(today))?, json)
-        }
-        Cmd::Report { kind: ReportKind::Dso, date, window, .. } => {
-            show::dso(&app.dso(&cid, date.unwrap_or(today), window)?, json)
-        }
-        Cmd::Report { kind: ReportKind::Segments, date, .. } => {
-            show::segments(&app.segments(&cid, date.unwrap_or(today))?, json)
+        Cmd::Report { kind, date, window, weeks } => {
+            report(app, &cid, kind, date.unwrap_or(today), (window, weeks), json)
         }
         Cmd::Demo(_)
         | Cmd::Bench(_)
@@ -691,6 +565,177 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
         | Cmd::Creditor(_) => {
             bail!("handled before opening the store")
         }
+    }
+}
+
+fn creditor_add(app: &mut App<'_>, cmd: CreditorCmd, json: bool) -> Result<()> {
+    let CreditorCmd::Add {
+        id,
+        name,
+        jurisdiction,
+        currency,
+        reminder_fee_agreed,
+        no_interest,
+        contract_rate,
+        bankgiro,
+        iban,
+        collector,
+        agency_name,
+        agency_licence,
+    } = cmd
+    else {
+        bail!("not creditor add")
+    };
+    let n = fordra_app::creditors::NewCreditor {
+        id: CreditorId(id),
+        name,
+        jurisdiction,
+        currency,
+        reminder_fee_agreed,
+        charge_interest: !no_interest,
+        contract_rate,
+        bankgiro,
+        iban,
+        collector,
+        agency_name,
+        agency_licence,
+    };
+    let c = app.add_creditor(n)?;
+    say(json, &c, |c| {
+        format!(
+            "Creditor {} ({}) {}: {} law, {}, reminder fees agreed: {}, late interest: {}, steps sent by {}",
+            c.creditor,
+            c.name,
+            if c.created { "added" } else { "already exists, unchanged" },
+            c.jurisdiction,
+            c.currency,
+            c.reminder_fee_agreed,
+            c.charge_interest,
+            match &c.agency {
+                Some(a) => format!("the agency {} (licence {})", a.name, a.licence),
+                None => "the creditor itself".into(),
+            }
+        )
+    })
+}
+
+fn creditor_list(app: &mut App<'_>, json: bool) -> Result<()> {
+    let ids = app.list_creditors()?;
+    if json {
+        println!("{}", serde_json::to_string(&ids)?);
+    } else {
+        ids.iter().for_each(|i| println!("{i}"));
+    }
+    Ok(())
+}
+
+/// The options of `import history`.
+struct HistoryArgs {
+    currency: Option<Currency>,
+    maps: Vec<String>,
+    date_format: Option<String>,
+    features: Vec<String>,
+    mapping: Option<PathBuf>,
+}
+
+fn import(
+    app: &mut App<'_>,
+    cid: &CreditorId,
+    what: ImportWhat,
+    file: &Path,
+    h: HistoryArgs,
+    json: bool,
+) -> Result<()> {
+    match what {
+        ImportWhat::History => {
+            let bytes = read_file(file)?;
+            let mapping_bytes = h.mapping.as_deref().map(read_file).transpose()?;
+            let mapping_name = h.mapping.as_deref().map(source);
+            let h = fordra_app::history::HistoryImport {
+                source: &source(file),
+                bytes: &bytes,
+                mapping_file: mapping_name.as_deref().zip(mapping_bytes.as_deref()),
+                currency: h.currency,
+                maps: h.maps,
+                date_format: h.date_format,
+                features: h.features,
+            };
+            let r = app.import_history(cid, &h)?;
+            say(json, &r, |r| {
+                format!(
+                    "{}: {} history rows: {} new, {} updated, {} credit notes or zero lines skipped",
+                    r.file, r.rows, r.created, r.updated, r.skipped_non_positive
+                )
+            })
+        }
+        ImportWhat::Customers => {
+            let r = app.import_customers(cid, &source(file), &read_file(file)?)?;
+            say(json, &r, |r| {
+                format!(
+                    "{}: {} customers: {} created, {} updated, {} unchanged",
+                    r.file, r.rows, r.created, r.updated, r.unchanged
+                )
+            })
+        }
+        ImportWhat::Invoices => {
+            let r = app.import_invoices(cid, &source(file), &read_file(file)?)?;
+            say(json, &r, |r| {
+                format!(
+                    "{}: {} invoices: {} created, {} settled, {} unchanged",
+                    r.file, r.rows, r.created, r.settled, r.unchanged
+                )
+            })
+        }
+        ImportWhat::Payments => payments::import(app, cid, file, Some(fordra_app::bank::BankFormat::Csv), false, json),
+    }
+}
+
+fn customer(app: &mut App<'_>, cid: &CreditorId, cmd: CustomerCmd, json: bool) -> Result<()> {
+    match cmd {
+        CustomerCmd::Show { id } => show::customer(&app.customer_view(cid, &CustomerId(id))?, json),
+        CustomerCmd::Vip { id, off } => {
+            let r = app.set_vip(cid, &CustomerId(id), !off)?;
+            say(json, &r, |r| {
+                format!(
+                    "Customer {} {} (takes effect at the next run)",
+                    r.customer,
+                    if off { "is no longer VIP" } else { "chosen as VIP" }
+                )
+            })
+        }
+        CustomerCmd::Refund { id, amount, currency, date, note } => {
+            let amount: Minor = amount.parse().map_err(|e| anyhow!("--amount: {e}"))?;
+            let input = fordra_app::customers::RefundInput {
+                customer: CustomerId(id),
+                amount,
+                currency,
+                date: date.unwrap_or(app.today),
+                note,
+            };
+            let r = app.refund(cid, &input)?;
+            say(json, &r, |r| {
+                format!(
+                    "Refund {}: {} to {} on {}; credit left {}",
+                    r.refund, r.amount, r.customer, r.date, r.credit_left
+                )
+            })
+        }
+    }
+}
+
+fn report(
+    app: &mut App<'_>,
+    cid: &CreditorId,
+    kind: ReportKind,
+    date: NaiveDate,
+    (window, weeks): (i64, i64),
+    json: bool,
+) -> Result<()> {
+    match kind {
+        ReportKind::Forecast => model::forecast(&app.forecast(cid, date, weeks)?, cid, json),
+        ReportKind::Aging => show::aging(&app.aging(cid, date)?, json),
+        ReportKind::Dso => show::dso(&app.dso(cid, date, window)?, json),
+        ReportKind::Segments => show::segments(&app.segments(cid, date)?, json),
     }
 }
 

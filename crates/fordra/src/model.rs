@@ -4,9 +4,11 @@ use crate::{print_json, read_file, say, source, table};
 use anyhow::Result;
 use chrono::NaiveDate;
 use clap::Subcommand;
-use fordra_app::model::{EvaluationReport, ExplainInput, Explained, Forecast, ModelChoice, TrainInput};
+use fordra_app::model::{
+    EvaluationReport, ExplainInput, Explained, Forecast, ModelChoice, Scores, TrainInput, Trained,
+};
 use fordra_app::{App, CreditorId};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
 pub enum ModelCmd {
@@ -132,58 +134,9 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: ModelCmd, json: bool) -> Re
         ModelCmd::Train { until, out, late_after, very_late_after } => {
             let until = until.unwrap_or(today);
             let t = app.train_model(cid, TrainInput { until, late_after, very_late_after })?;
-            let model = &t.trained;
-            if let Some(path) = &out {
-                std::fs::write(path, serde_json::to_string(model)?)?;
-            }
-            if json {
-                println!("{}", serde_json::json!({"model": t.model, "file": out.map(|p| p.display().to_string())}));
-            } else {
-                println!(
-                    "Model v{} trained on {} invoices issued {}..{} ({:.1} % paid more than {late_after} days late, {:.1} % more than {very_late_after}); the runs use it from now on{}",
-                    model.version,
-                    model.training_invoices,
-                    model.trained_from,
-                    until,
-                    100.0 * model.late_rate,
-                    100.0 * model.very_late_rate,
-                    out.map(|p| format!("; saved to {}", p.display())).unwrap_or_default()
-                );
-                println!(
-                    "In-sample ROC AUC {} (a sanity check; `fordra model evaluate --from DATE` gives honest out-of-time figures)",
-                    model.metrics.auc_in_sample.map(|a| format!("{a:.3}")).unwrap_or_else(|| "-".into())
-                );
-            }
+            print_trained(&t, until, out, (late_after, very_late_after), json)?;
         }
-        ModelCmd::List => {
-            let rows = app.list_models(cid)?;
-            if json {
-                print_json(&rows)?;
-            } else if rows.is_empty() {
-                println!("No model trained for {cid}: run `fordra model train`");
-            } else {
-                let t = rows
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            format!("v{}{}", r.version, if r.active { " (in use)" } else { "" }),
-                            format!("{}..{}", r.summary["trained_from"].as_str().unwrap_or("?"), r.trained_until),
-                            r.trained_on.to_string(),
-                            r.training_invoices.to_string(),
-                            format!("{:.1} %", 100.0 * r.summary["late_rate"].as_f64().unwrap_or(0.0)),
-                            r.summary["metrics"]["auc_in_sample"]
-                                .as_f64()
-                                .map(|a| format!("{a:.3}"))
-                                .unwrap_or_else(|| "-".into()),
-                        ]
-                    })
-                    .collect();
-                println!(
-                    "{}",
-                    table(&["version", "training window", "trained on", "invoices", "late", "AUC in sample"], t)
-                );
-            }
-        }
+        ModelCmd::List => print_models(&app.list_models(cid)?, cid, json)?,
         ModelCmd::Use { version } => {
             let r = app.use_model(cid, version)?;
             say(json, &r, |_| format!("Model v{version} is now the one the runs use"))?;
@@ -209,81 +162,148 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: ModelCmd, json: bool) -> Re
             if json {
                 return print_json(&e);
             }
-            match &e {
-                Explained::Global { version, trained_until, factors, .. } => {
-                    println!("What drives the credit time and late payment (model v{version}, trained until {trained_until}; mean effect per invoice):");
-                    let rows = factors
-                        .iter()
-                        .map(|i| {
-                            vec![
-                                i.feature.clone(),
-                                format!("{:.2}", i.days),
-                                format!("{:.3}", i.late),
-                                format!("{:+.3}", i.logistic_weight),
-                            ]
-                        })
-                        .collect();
-                    println!(
-                        "{}",
-                        table(&["factor", "days of credit time", "log-odds of paying late", "logistic weight"], rows)
-                    );
-                    if let Some(c) = &chart {
-                        println!("Chart written to {}", c.display());
-                    }
-                }
-                Explained::Subject {
-                    subject,
-                    model,
-                    p_late,
-                    p_very_late,
-                    expected_days_late,
-                    factors,
-                    late_after_days,
-                    very_late_after_days,
-                    ..
-                } => {
-                    println!(
-                        "{subject}: {:.0} % likely to be paid more than {late_after_days} days late, {:.0} % more than {very_late_after_days} days; expected {:.0} days late (model v{model})",
-                        100.0 * p_late,
-                        100.0 * p_very_late,
-                        expected_days_late,
-                    );
-                    for f in factors.iter().take(6) {
-                        println!("  {:+.2}  {}", f.late, f.text);
-                    }
-                }
-            }
+            print_explained(&e, chart.as_deref());
         }
         ModelCmd::Score { date, invoices, limit } => {
             let s = app.score(cid, date.unwrap_or(today), invoices)?;
             if json {
                 return print_json(&s);
             }
-            println!(
-                "{} scored on {} by model v{}, riskiest first:",
-                if invoices { "Open invoices" } else { "Customers (their latest invoice as known that day)" },
-                s.as_of,
-                s.model
-            );
-            let key = if invoices { "invoice" } else { "customer" };
-            let t = s
-                .scores
-                .iter()
-                .take(limit)
-                .map(|r| {
-                    let id = if invoices { r.invoice.clone() } else { r.customer.clone() };
-                    vec![
-                        id.unwrap_or_default(),
-                        format!("{:.0} %", 100.0 * r.p_late),
-                        format!("{:.0} %", 100.0 * r.p_very_late),
-                        format!("{:.0}", r.expected_days_late),
-                    ]
-                })
-                .collect();
-            println!("{}", table(&[key, "P(late)", "P(very late)", "expected days late"], t));
+            print_scores(&s, invoices, limit);
         }
     }
     Ok(())
+}
+
+fn print_trained(
+    t: &Trained,
+    until: NaiveDate,
+    out: Option<PathBuf>,
+    (late_after, very_late_after): (i64, i64),
+    json: bool,
+) -> Result<()> {
+    let model = &t.trained;
+    if let Some(path) = &out {
+        std::fs::write(path, serde_json::to_string(model)?)?;
+    }
+    if json {
+        println!("{}", serde_json::json!({"model": t.model, "file": out.map(|p| p.display().to_string())}));
+    } else {
+        println!(
+            "Model v{} trained on {} invoices issued {}..{} ({:.1} % paid more than {late_after} days late, {:.1} % more than {very_late_after}); the runs use it from now on{}",
+            model.version,
+            model.training_invoices,
+            model.trained_from,
+            until,
+            100.0 * model.late_rate,
+            100.0 * model.very_late_rate,
+            out.map(|p| format!("; saved to {}", p.display())).unwrap_or_default()
+        );
+        println!(
+            "In-sample ROC AUC {} (a sanity check; `fordra model evaluate --from DATE` gives honest out-of-time figures)",
+            model.metrics.auc_in_sample.map(|a| format!("{a:.3}")).unwrap_or_else(|| "-".into())
+        );
+    }
+    Ok(())
+}
+
+fn print_models(rows: &[fordra_store::ModelRow], cid: &CreditorId, json: bool) -> Result<()> {
+    if json {
+        print_json(&rows)?;
+    } else if rows.is_empty() {
+        println!("No model trained for {cid}: run `fordra model train`");
+    } else {
+        let t = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    format!("v{}{}", r.version, if r.active { " (in use)" } else { "" }),
+                    format!("{}..{}", r.summary["trained_from"].as_str().unwrap_or("?"), r.trained_until),
+                    r.trained_on.to_string(),
+                    r.training_invoices.to_string(),
+                    format!("{:.1} %", 100.0 * r.summary["late_rate"].as_f64().unwrap_or(0.0)),
+                    r.summary["metrics"]["auc_in_sample"]
+                        .as_f64()
+                        .map(|a| format!("{a:.3}"))
+                        .unwrap_or_else(|| "-".into()),
+                ]
+            })
+            .collect();
+        println!("{}", table(&["version", "training window", "trained on", "invoices", "late", "AUC in sample"], t));
+    }
+    Ok(())
+}
+
+fn print_explained(e: &Explained, chart: Option<&Path>) {
+    match e {
+        Explained::Global { version, trained_until, factors, .. } => {
+            println!("What drives the credit time and late payment (model v{version}, trained until {trained_until}; mean effect per invoice):");
+            let rows = factors
+                .iter()
+                .map(|i| {
+                    vec![
+                        i.feature.clone(),
+                        format!("{:.2}", i.days),
+                        format!("{:.3}", i.late),
+                        format!("{:+.3}", i.logistic_weight),
+                    ]
+                })
+                .collect();
+            println!(
+                "{}",
+                table(&["factor", "days of credit time", "log-odds of paying late", "logistic weight"], rows)
+            );
+            if let Some(c) = chart {
+                println!("Chart written to {}", c.display());
+            }
+        }
+        Explained::Subject {
+            subject,
+            model,
+            p_late,
+            p_very_late,
+            expected_days_late,
+            factors,
+            late_after_days,
+            very_late_after_days,
+            ..
+        } => {
+            println!(
+                "{subject}: {:.0} % likely to be paid more than {late_after_days} days late, {:.0} % more than {very_late_after_days} days; expected {:.0} days late (model v{model})",
+                100.0 * p_late,
+                100.0 * p_very_late,
+                expected_days_late,
+            );
+            for f in factors.iter().take(6) {
+                println!("  {:+.2}  {}", f.late, f.text);
+            }
+        }
+    }
+}
+
+fn print_scores(s: &Scores, invoices: bool, limit: usize) {
+    println!(
+        "{} scored on {} by model v{}, riskiest first:",
+        if invoices { "Open invoices" } else { "Customers (their latest invoice as known that day)" },
+        s.as_of,
+        s.model
+    );
+    let key = if invoices { "invoice" } else { "customer" };
+    let t = s
+        .scores
+        .iter()
+        .take(limit)
+        .map(|r| {
+            let id = if invoices { r.invoice.clone() } else { r.customer.clone() };
+            vec![
+                id.unwrap_or_default(),
+                format!("{:.0} %", 100.0 * r.p_late),
+                format!("{:.0} %", 100.0 * r.p_very_late),
+                format!("{:.0}", r.expected_days_late),
+            ]
+        })
+        .collect();
+    println!("{}", table(&[key, "P(late)", "P(very late)", "expected days late"], t));
 }
 
 /// `fordra report forecast`.

@@ -6,7 +6,7 @@ use crate::{print_json, read_file, say, source, table};
 use anyhow::{anyhow, Result};
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
-use fordra_app::bank::{BankFile, BankFormat, PaymentOut};
+use fordra_app::bank::{BankFile, BankFormat, PaymentOut, PaymentReportLine};
 use fordra_app::{App, ClaimId, CreditorId};
 use fordra_core::reference::Scheme;
 use std::io::Write;
@@ -201,30 +201,7 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: PaymentsCmd, json: bool) ->
             if json {
                 return print_json(&q);
             }
-            println!("{} unmatched payments", q.len());
-            let rows = q
-                .iter()
-                .map(|p| {
-                    vec![
-                        p.key.clone(),
-                        p.date.to_string(),
-                        format!("{} {}", p.amount, p.currency),
-                        p.reference.clone().unwrap_or_default(),
-                        p.payer.clone().unwrap_or_default(),
-                        p.how.clone(),
-                        p.suggestions
-                            .iter()
-                            .map(|s| format!("{} ({}: {})", s.claim, s.score, s.reason))
-                            .collect::<Vec<_>>()
-                            .join("\n"),
-                    ]
-                })
-                .collect();
-            println!(
-                "{}",
-                table(&["payment", "date", "amount", "reference", "payer", "why unmatched", "suggestions"], rows)
-            );
-            println!("Book one with `fordra payments assign PAYMENT CLAIM`.");
+            print_unmatched(&q);
             Ok(())
         }
         PaymentsCmd::Assign { payment, claim } => {
@@ -237,82 +214,115 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: PaymentsCmd, json: bool) ->
         }
         PaymentsCmd::Report { from, to, csv } => {
             let rows = app.payment_report(cid, from, to)?;
-            if json {
-                return print_json(&rows);
-            }
-            if csv {
-                let mut w = csv::Writer::from_writer(std::io::stdout());
-                w.write_record([
-                    "date",
-                    "payment",
-                    "invoice_id",
-                    "invoice_number",
-                    "customer_id",
-                    "currency",
-                    "amount",
-                    "principal",
-                    "interest",
-                    "fees",
-                    "credit",
-                    "reversed",
-                ])?;
-                for r in &rows {
-                    w.write_record([
-                        r.date.to_string(),
-                        cell(&r.payment),
-                        cell(&r.invoice),
-                        cell(&r.invoice_number),
-                        cell(&r.customer),
-                        cell(&r.currency),
-                        r.amount.to_string(),
-                        r.principal.to_string(),
-                        r.interest.to_string(),
-                        r.fees.to_string(),
-                        r.credit.to_string(),
-                        r.reversed.to_string(),
-                    ])?;
+            match (json, csv) {
+                (true, _) => print_json(&rows),
+                (false, true) => print_report_csv(&rows),
+                (false, false) => {
+                    print_report(&rows);
+                    Ok(())
                 }
-                w.flush()?;
-                return Ok(());
             }
-            let t = rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.date.to_string(),
-                        r.payment.clone(),
-                        r.invoice.clone(),
-                        r.customer.clone(),
-                        r.amount.to_string(),
-                        r.principal.to_string(),
-                        r.interest.to_string(),
-                        r.fees.to_string(),
-                        r.credit.to_string(),
-                        r.reversed.to_string(),
-                    ]
-                })
-                .collect();
-            println!(
-                "{}",
-                table(
-                    &[
-                        "date",
-                        "payment",
-                        "invoice",
-                        "customer",
-                        "amount",
-                        "principal",
-                        "interest",
-                        "fees",
-                        "credit",
-                        "reversed"
-                    ],
-                    t
-                )
-            );
-            Ok(())
         }
     }
+}
+
+fn print_unmatched(q: &[PaymentOut]) {
+    println!("{} unmatched payments", q.len());
+    let rows = q
+        .iter()
+        .map(|p| {
+            vec![
+                p.key.clone(),
+                p.date.to_string(),
+                format!("{} {}", p.amount, p.currency),
+                p.reference.clone().unwrap_or_default(),
+                p.payer.clone().unwrap_or_default(),
+                p.how.clone(),
+                p.suggestions
+                    .iter()
+                    .map(|s| format!("{} ({}: {})", s.claim, s.score, s.reason))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ]
+        })
+        .collect();
+    println!("{}", table(&["payment", "date", "amount", "reference", "payer", "why unmatched", "suggestions"], rows));
+    println!("Book one with `fordra payments assign PAYMENT CLAIM`.");
+}
+
+/// The payment report as CSV, for the ERP.
+fn print_report_csv(rows: &[PaymentReportLine]) -> Result<()> {
+    let mut w = csv::Writer::from_writer(std::io::stdout());
+    w.write_record([
+        "date",
+        "payment",
+        "invoice_id",
+        "invoice_number",
+        "customer_id",
+        "currency",
+        "amount",
+        "principal",
+        "interest",
+        "fees",
+        "credit",
+        "reversed",
+    ])?;
+    for r in rows {
+        w.write_record([
+            r.date.to_string(),
+            cell(&r.payment),
+            cell(&r.invoice),
+            cell(&r.invoice_number),
+            cell(&r.customer),
+            cell(&r.currency),
+            r.amount.to_string(),
+            r.principal.to_string(),
+            r.interest.to_string(),
+            r.fees.to_string(),
+            r.credit.to_string(),
+            r.reversed.to_string(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn print_report(rows: &[PaymentReportLine]) {
+    let t = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.date.to_string(),
+                r.payment.clone(),
+                r.invoice.clone(),
+                r.customer.clone(),
+                r.amount.to_string(),
+                r.principal.to_string(),
+                r.interest.to_string(),
+                r.fees.to_string(),
+                r.credit.to_string(),
+                r.reversed.to_string(),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table(
+            &[
+                "date",
+                "payment",
+                "invoice",
+                "customer",
+                "amount",
+                "principal",
+                "interest",
+                "fees",
+                "credit",
+                "reversed"
+            ],
+            t
+        )
+    );
 }
 
 pub fn reference_cmd(cmd: RefCmd, json: bool) -> Result<i32> {

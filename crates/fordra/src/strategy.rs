@@ -4,12 +4,12 @@ use crate::{print_json, read_file, say, source, table};
 use anyhow::Result;
 use chrono::NaiveDate;
 use clap::Subcommand;
-use fordra_app::strategy::{parse_steps, BacktestInput, ChallengerInput};
+use fordra_app::strategy::{parse_steps, Backtest, BacktestInput, ChallengerInput, ExperimentOut};
 use fordra_app::{App, CreditorId};
 use fordra_core::domain::Segment;
 use fordra_core::strategy::{Estimate, Outcomes};
 use rust_decimal::Decimal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
 pub enum StrategyCmd {
@@ -97,38 +97,7 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
             if json {
                 return print_json(&b);
             }
-            println!(
-                "Backtest: {} {segment} claims due {}..{}, each followed {horizon} days after due; responses learned from {} claims",
-                b.claims, b.claims_due_from, b.claims_due_to, b.learned_from
-            );
-            let row = |name: &str, f: &dyn Fn(&Outcomes) -> f64, digits: usize| {
-                vec![
-                    name.to_string(),
-                    format!("{:.d$}", f(&b.observed), d = digits),
-                    format!("{:.d$}", f(&b.current), d = digits),
-                    format!("{:.d$}", f(&b.alternative), d = digits),
-                    format!("{:+.d$}", f(&b.alternative) - f(&b.current), d = digits),
-                ]
-            };
-            let rows = vec![
-                row("days past due until paid", &|o| o.days_to_pay, 1),
-                row(&format!("paid within {horizon} days (%)"), &|o| 100.0 * o.paid_share, 1),
-                row("letters, e-mails, texts per claim", &|o| o.letters_per_claim, 2),
-                row("phone calls per claim", &|o| o.phone_calls_per_claim, 2),
-                row(&format!("fees per claim ({})", b.currency), &|o| o.fees_per_claim, 2),
-                row("reach collection (%)", &|o| 100.0 * o.collection_share, 1),
-            ];
-            println!(
-                "{}",
-                table(
-                    &["", "observed", "current model (replayed)", &format!("{} (replayed)", model.display()), "change"],
-                    rows
-                )
-            );
-            println!("The replay uses each day's chance of payment learned from these claims (before any step by days from due, after each step by days since it); compare the current model's replay with what was observed to judge it.");
-            for n in &b.notes {
-                println!("note: {n}");
-            }
+            print_backtest(&b, segment, horizon, &model);
         }
         StrategyCmd::Challenger { name, segment, share, model, from } => {
             let file = source(&model);
@@ -147,46 +116,7 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
             })?;
         }
         StrategyCmd::List => {
-            let rows = app.list_experiments(cid)?;
-            if json {
-                print_json(&rows)?;
-            } else if rows.is_empty() {
-                println!(
-                    "No experiment yet: `fordra strategy challenger --name … --segment … --share 0.2 --model FILE`"
-                );
-            } else {
-                let t = rows
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            r.name.clone(),
-                            r.segment.to_string(),
-                            r.share.clone(),
-                            r.started.to_string(),
-                            r.ended.map(|d| d.to_string()).unwrap_or_default(),
-                            r.outcome.clone(),
-                            r.customers.0.to_string(),
-                            r.customers.1.to_string(),
-                        ]
-                    })
-                    .collect();
-                println!(
-                    "{}",
-                    table(
-                        &[
-                            "experiment",
-                            "segment",
-                            "share",
-                            "started",
-                            "ended",
-                            "outcome",
-                            "champion customers",
-                            "challenger customers"
-                        ],
-                        t
-                    )
-                );
-            }
+            print_experiments(&app.list_experiments(cid)?, json)?;
         }
         StrategyCmd::Report { name, date, horizon } => {
             let as_of = date.unwrap_or(today);
@@ -194,50 +124,7 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
             if json {
                 return print_json(&out);
             }
-            let (e, r) = (&out.experiment, &out.report);
-            println!(
-                "Experiment '{name}' in the {} segment, {} since {} ({}), as of {as_of}; 95 % confidence intervals in brackets",
-                e.segment, e.outcome, e.started, e.share
-            );
-            let arms = [&r.champion, &r.challenger];
-            let line = |label: &str, f: &dyn Fn(&fordra_core::strategy::ArmFigures) -> String, d: String| {
-                let mut v = vec![label.to_string()];
-                v.extend(arms.iter().map(|a| f(a)));
-                v.push(d);
-                v
-            };
-            let rows = vec![
-                line("customers", &|a| a.customers.to_string(), String::new()),
-                line("claims past due", &|a| a.claims.to_string(), String::new()),
-                line(
-                    &format!("days past due until paid (up to {horizon})"),
-                    &|a| est(&a.days_to_pay, 1, 1.0),
-                    est(&r.days_to_pay_difference, 1, 1.0),
-                ),
-                line(&format!("claims due {horizon}+ days ago"), &|a| a.mature_claims.to_string(), String::new()),
-                line(
-                    "  reached collection (%)",
-                    &|a| est(&a.reached_collection, 1, 100.0),
-                    est(&r.collection_difference, 1, 100.0),
-                ),
-                line(
-                    "  collected / principal (%)",
-                    &|a| est(&a.collected, 1, 100.0),
-                    est(&r.collected_difference, 1, 100.0),
-                ),
-                line(
-                    "letters, e-mails, texts per claim",
-                    &|a| est(&a.letters_per_claim, 2, 1.0),
-                    est(&r.letters_difference, 2, 1.0),
-                ),
-                line(
-                    &format!("fees per claim ({})", out.currency),
-                    &|a| est(&a.fees_per_claim, 2, 1.0),
-                    est(&r.fees_difference, 2, 1.0),
-                ),
-            ];
-            println!("{}", table(&["", "champion", "challenger", "challenger − champion"], rows));
-            println!("Verdict: {}", r.verdict);
+            print_report(&out, &name, as_of, horizon);
         }
         StrategyCmd::Adopt { name, date } => {
             let date = date.unwrap_or(today);
@@ -258,4 +145,123 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
         }
     }
     Ok(())
+}
+
+fn print_backtest(b: &Backtest, segment: Segment, horizon: i64, model: &Path) {
+    println!(
+        "Backtest: {} {segment} claims due {}..{}, each followed {horizon} days after due; responses learned from {} claims",
+        b.claims, b.claims_due_from, b.claims_due_to, b.learned_from
+    );
+    let row = |name: &str, f: &dyn Fn(&Outcomes) -> f64, digits: usize| {
+        vec![
+            name.to_string(),
+            format!("{:.d$}", f(&b.observed), d = digits),
+            format!("{:.d$}", f(&b.current), d = digits),
+            format!("{:.d$}", f(&b.alternative), d = digits),
+            format!("{:+.d$}", f(&b.alternative) - f(&b.current), d = digits),
+        ]
+    };
+    let rows = vec![
+        row("days past due until paid", &|o| o.days_to_pay, 1),
+        row(&format!("paid within {horizon} days (%)"), &|o| 100.0 * o.paid_share, 1),
+        row("letters, e-mails, texts per claim", &|o| o.letters_per_claim, 2),
+        row("phone calls per claim", &|o| o.phone_calls_per_claim, 2),
+        row(&format!("fees per claim ({})", b.currency), &|o| o.fees_per_claim, 2),
+        row("reach collection (%)", &|o| 100.0 * o.collection_share, 1),
+    ];
+    println!(
+        "{}",
+        table(
+            &["", "observed", "current model (replayed)", &format!("{} (replayed)", model.display()), "change"],
+            rows
+        )
+    );
+    println!("The replay uses each day's chance of payment learned from these claims (before any step by days from due, after each step by days since it); compare the current model's replay with what was observed to judge it.");
+    for n in &b.notes {
+        println!("note: {n}");
+    }
+}
+
+fn print_experiments(rows: &[fordra_store::ExperimentRow], json: bool) -> Result<()> {
+    if json {
+        print_json(&rows)?;
+    } else if rows.is_empty() {
+        println!("No experiment yet: `fordra strategy challenger --name … --segment … --share 0.2 --model FILE`");
+    } else {
+        let t = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.name.clone(),
+                    r.segment.to_string(),
+                    r.share.clone(),
+                    r.started.to_string(),
+                    r.ended.map(|d| d.to_string()).unwrap_or_default(),
+                    r.outcome.clone(),
+                    r.customers.0.to_string(),
+                    r.customers.1.to_string(),
+                ]
+            })
+            .collect();
+        println!(
+            "{}",
+            table(
+                &[
+                    "experiment",
+                    "segment",
+                    "share",
+                    "started",
+                    "ended",
+                    "outcome",
+                    "champion customers",
+                    "challenger customers"
+                ],
+                t
+            )
+        );
+    }
+    Ok(())
+}
+
+fn print_report(out: &ExperimentOut, name: &str, as_of: NaiveDate, horizon: i64) {
+    let (e, r) = (&out.experiment, &out.report);
+    println!(
+        "Experiment '{name}' in the {} segment, {} since {} ({}), as of {as_of}; 95 % confidence intervals in brackets",
+        e.segment, e.outcome, e.started, e.share
+    );
+    let arms = [&r.champion, &r.challenger];
+    let line = |label: &str, f: &dyn Fn(&fordra_core::strategy::ArmFigures) -> String, d: String| {
+        let mut v = vec![label.to_string()];
+        v.extend(arms.iter().map(|a| f(a)));
+        v.push(d);
+        v
+    };
+    let rows = vec![
+        line("customers", &|a| a.customers.to_string(), String::new()),
+        line("claims past due", &|a| a.claims.to_string(), String::new()),
+        line(
+            &format!("days past due until paid (up to {horizon})"),
+            &|a| est(&a.days_to_pay, 1, 1.0),
+            est(&r.days_to_pay_difference, 1, 1.0),
+        ),
+        line(&format!("claims due {horizon}+ days ago"), &|a| a.mature_claims.to_string(), String::new()),
+        line(
+            "  reached collection (%)",
+            &|a| est(&a.reached_collection, 1, 100.0),
+            est(&r.collection_difference, 1, 100.0),
+        ),
+        line("  collected / principal (%)", &|a| est(&a.collected, 1, 100.0), est(&r.collected_difference, 1, 100.0)),
+        line(
+            "letters, e-mails, texts per claim",
+            &|a| est(&a.letters_per_claim, 2, 1.0),
+            est(&r.letters_difference, 2, 1.0),
+        ),
+        line(
+            &format!("fees per claim ({})", out.currency),
+            &|a| est(&a.fees_per_claim, 2, 1.0),
+            est(&r.fees_difference, 2, 1.0),
+        ),
+    ];
+    println!("{}", table(&["", "champion", "challenger", "challenger − champion"], rows));
+    println!("Verdict: {}", r.verdict);
 }
