@@ -5,14 +5,23 @@
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
+/// Countries with banking calendars.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Country {
+    /// Sweden.
     SE,
+    /// Finland.
     FI,
+    /// Norway.
     NO,
+    /// Denmark.
     DK,
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "called with fixed holidays that exist in every year and Easter-based dates computed within their month; years are bounded by limits::MAX_DATE"
+)]
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("valid calendar date")
 }
@@ -125,6 +134,7 @@ pub fn holiday_name(country: Country, date: NaiveDate) -> Option<&'static str> {
     holidays(country, date.year()).into_iter().find(|(h, _)| *h == date).map(|(_, n)| n)
 }
 
+/// Not a weekend, a public holiday or a bank holiday of the country.
 pub fn is_banking_day(country: Country, date: NaiveDate) -> bool {
     !matches!(date.weekday(), Weekday::Sat | Weekday::Sun) && holiday_name(country, date).is_none()
 }

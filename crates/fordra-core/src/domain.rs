@@ -8,6 +8,7 @@ macro_rules! str_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[allow(missing_docs, reason = "each variant is the word it is written as; the enum says what they are")]
         pub enum $name { $($variant),+ }
         // As its word, in JSON, TOML and the database alike.
         impl Serialize for $name {
@@ -22,7 +23,9 @@ macro_rules! str_enum {
             }
         }
         impl $name {
+            /// Every value, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The word it is stored and written as.
             pub fn as_str(self) -> &'static str { match self { $($name::$variant => $s),+ } }
         }
         impl PartialEq<&str> for $name {
@@ -142,6 +145,7 @@ impl StepKind {
             _ => None,
         }
     }
+    /// Its position in `ALL` (for tables indexed by step kind).
     pub fn index(self) -> usize {
         self as usize
     }
@@ -162,6 +166,7 @@ impl Channel {
 }
 
 impl JurisdictionCode {
+    /// The code in capitals ("SE").
     pub fn upper(self) -> &'static str {
         match self {
             JurisdictionCode::SE => "SE",
@@ -176,6 +181,7 @@ impl JurisdictionCode {
 macro_rules! id_type {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
+        /// The id as the creditor gives it.
         #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub String);

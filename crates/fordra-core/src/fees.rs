@@ -10,10 +10,14 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// One fee charged, with its legal basis.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeeLine {
+    /// Which fee.
     pub kind: FeeKind,
+    /// Amount in minor units.
     pub amount: i64,
+    /// The legal basis in words, with its source.
     pub basis: String,
 }
 
@@ -25,6 +29,7 @@ pub struct PriorFees {
     /// How many letters could lawfully carry a fee of each kind, charged or not (a B2B fee
     /// covered by the compensation still counts against the law's limit on fee letters).
     pub letters: [u32; 4],
+    /// The B2B late-payment compensation was charged.
     pub compensation_charged: bool,
     /// Sum of the statutory fees the steps would have carried (for B2B compensation offsetting).
     pub notional_total: i64,
@@ -33,6 +38,7 @@ pub struct PriorFees {
 }
 
 impl PriorFees {
+    /// How many fees of a kind the law counts as charged (letters that could carry one included).
     pub fn count_of(&self, k: FeeKind) -> u32 {
         self.count[k as usize].max(self.letters[k as usize])
     }
@@ -54,8 +60,11 @@ impl PriorFees {
     }
 }
 
+/// What the fee rules need to know about a step.
 pub struct FeeContext<'a> {
+    /// The law tables in force.
     pub law: &'a Jurisdiction,
+    /// Consumer or business.
     pub debtor: DebtorKind,
     /// Whether a reminder fee was agreed with this debtor no later than when the debt arose.
     pub reminder_fee_agreed: bool,
@@ -63,15 +72,19 @@ pub struct FeeContext<'a> {
     pub collector: Collector,
     /// Whether the step is a written message (a letter or e-mail; an SMS is not).
     pub written: bool,
+    /// The claim's currency.
     pub currency: Currency,
     /// The claim's original principal (tiers are by principal).
     pub principal: i64,
+    /// The claim's due date.
     pub due: NaiveDate,
+    /// The step's date.
     pub date: NaiveDate,
     /// The claim's previous dunning letter: its date and its deadline.
     pub previous_letter: Option<(NaiveDate, NaiveDate)>,
     /// A payment plan's number of instalments (payment-plan fees only).
     pub instalments: Option<u32>,
+    /// Fees already on the claim.
     pub prior: &'a PriorFees,
 }
 
@@ -79,12 +92,16 @@ pub struct FeeContext<'a> {
 /// fees that were not charged and why.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FeeDecision {
+    /// Fees charged.
     pub lines: Vec<FeeLine>,
+    /// The statutory fee the step would carry (for B2B offsetting).
     pub notional: i64,
+    /// Fees not charged, and why.
     pub notes: Vec<String>,
 }
 
 impl FeeDecision {
+    /// All fees charged.
     pub fn total(&self) -> i64 {
         self.lines.iter().map(|l| l.amount).sum()
     }

@@ -6,10 +6,15 @@ use chrono::NaiveDate;
 /// One invoice of the history (amounts in minor units).
 #[derive(Clone, Debug, PartialEq)]
 pub struct HistInvoice {
+    /// The customer's id.
     pub customer: String,
+    /// The invoice's id.
     pub invoice: String,
+    /// Invoice date.
     pub invoice_date: NaiveDate,
+    /// Due date.
     pub due_date: NaiveDate,
+    /// Amount in minor units.
     pub amount: i64,
     /// When it was settled; never before the invoice date (a prepayment counts as paid on it).
     pub paid_date: Option<NaiveDate>,

@@ -16,19 +16,26 @@ pub struct ContractRate(pub Decimal);
 /// One stretch of days with the same principal and rate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InterestPeriod {
+    /// First day.
     pub from: NaiveDate,
+    /// Last day (inclusive).
     pub through: NaiveDate,
+    /// Days in the period.
     pub days: i64,
+    /// The principal interest runs on, in minor units.
     pub principal_minor: i64,
     /// Percent per year.
     pub rate: Decimal,
     /// Unrounded, in major units.
     pub amount: Decimal,
+    /// The rate's legal basis, with its source.
     pub basis: String,
 }
 
+/// Late interest over a span, period by period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InterestCalc {
+    /// The periods, in order.
     pub periods: Vec<InterestPeriod>,
     /// Unrounded total in major units.
     pub total: Decimal,
@@ -37,6 +44,7 @@ pub struct InterestCalc {
 }
 
 impl InterestCalc {
+    /// The total rounded to minor units (half away from zero).
     pub fn total_minor(&self) -> i64 {
         // Every currency Fordra handles has two decimals.
         crate::money::round_to_minor(self.total, 2)

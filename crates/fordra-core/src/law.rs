@@ -9,18 +9,41 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// The law tables built into the binary (`fordra law export` prints them).
 pub const EMBEDDED_LAW: &str = include_str!("../law/nordic.toml");
 
+/// Why the law tables cannot answer.
 #[derive(Debug, thiserror::Error)]
 pub enum LawError {
+    /// A law file is malformed or fails its checks.
     #[error("law tables {origin}: {message}")]
-    Invalid { origin: String, message: String },
+    Invalid {
+        /// The file ("embedded" or its path).
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// No interest rate covers the date.
     #[error("no late-interest rate for {jurisdiction} on {date} in the law tables")]
-    NoRate { jurisdiction: &'static str, date: NaiveDate },
+    NoRate {
+        /// The jurisdiction.
+        jurisdiction: &'static str,
+        /// The date asked for.
+        date: NaiveDate,
+    },
+    /// The tables hold no such jurisdiction.
     #[error("no law tables for jurisdiction {0}")]
     NoJurisdiction(&'static str),
+    /// The rate of a half-year is not known yet.
     #[error("{jurisdiction}: the late-interest rate from {from} is not in the law tables yet ({why}); set it with --law FILE")]
-    RatePending { jurisdiction: &'static str, from: NaiveDate, why: String },
+    RatePending {
+        /// The jurisdiction.
+        jurisdiction: &'static str,
+        /// The half-year's first day.
+        from: NaiveDate,
+        /// Why it is not known.
+        why: String,
+    },
 }
 
 fn amount_ser<S: Serializer>(m: &i64, s: S) -> Result<S::Ok, S::Error> {
@@ -44,34 +67,50 @@ fn opt_amount<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> 
     Option::<String>::deserialize(d)?.map(|s| parse_minor(&s).map_err(serde::de::Error::custom)).transpose()
 }
 
+/// The law tables: rates, fees, waiting periods, with effective dates and sources.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LawBook {
+    /// The tables' version.
     pub version: String,
+    /// One per jurisdiction.
     #[serde(rename = "jurisdiction")]
     pub jurisdictions: Vec<Jurisdiction>,
 }
 
+/// One jurisdiction's rules.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Jurisdiction {
+    /// Its code.
     #[serde(deserialize_with = "jcode", serialize_with = "jcode_ser")]
     pub code: JurisdictionCode,
+    /// Its name.
     pub name: String,
+    /// Its currency.
     pub currency: Currency,
+    /// Whose banking days count.
     pub country: Country,
+    /// The order payments pay components in.
     pub allocation_order: Vec<Component>,
+    /// The order's source.
     pub allocation_source: String,
+    /// The order is confirmed from the source (not inferred).
     pub allocation_confirmed: bool,
+    /// A contractual rate above the statutory one is allowed for consumers.
     pub contract_rate_above_statutory_for_consumers: bool,
+    /// That rule's source.
     pub contract_rate_source: String,
+    /// Statutory late-interest rates by effective date.
     #[serde(default)]
     pub interest: Vec<InterestRow>,
+    /// Fee rules.
     #[serde(default, rename = "fee")]
     pub fees: Vec<FeeRule>,
     /// Fixed B2B compensation, by effective date (the Norwegian amount changes every half-year).
     #[serde(default, deserialize_with = "one_or_many")]
     pub compensation: Vec<Compensation>,
+    /// Payment periods and waiting periods per step kind.
     #[serde(default, rename = "step_rule")]
     pub step_rules: Vec<StepRule>,
     /// The tables apply to business debtors only (the EU late-payment directive).
@@ -80,17 +119,20 @@ pub struct Jurisdiction {
     /// How a day's interest is counted (default actual/365).
     #[serde(default)]
     pub day_count: DayCount,
+    /// The day count's source.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub day_count_source: String,
     /// A due date on a weekend or holiday moves to the next banking day before interest starts.
     #[serde(default)]
     pub due_date_rolls_forward: bool,
+    /// The due-date rule's source.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub due_date_source: String,
     /// Without a due date agreed in advance, interest starts this many days after a demand that
     /// says interest will be charged.
     #[serde(default)]
     pub interest_start_days_after_demand: i64,
+    /// The interest-start rule's source.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub interest_start_source: String,
     /// Caps on all collection costs of one claim together, by principal.
@@ -104,6 +146,7 @@ pub struct Jurisdiction {
     pub pending: Vec<Pending>,
 }
 
+/// How a day's interest is counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub enum DayCount {
     /// Each day is 1/365 of the yearly rate.
@@ -132,10 +175,15 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Compensation>, D::
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CostCap {
+    /// Whose claims (none: all).
     pub debtor: Option<DebtorKind>,
+    /// In force from.
     pub from: NaiveDate,
+    /// Caps by principal.
     pub tiers: Vec<Tier>,
+    /// Its source.
     pub source: String,
+    /// Confirmed from the source.
     pub confirmed: bool,
 }
 
@@ -143,11 +191,17 @@ pub struct CostCap {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LetterLimit {
+    /// Whose claims (none: all).
     pub debtor: Option<DebtorKind>,
+    /// In force from.
     pub from: NaiveDate,
+    /// The fee kinds counted.
     pub kinds: Vec<FeeKind>,
+    /// At most this many letters with a fee.
     pub max: u32,
+    /// Its source.
     pub source: String,
+    /// Confirmed from the source.
     pub confirmed: bool,
 }
 
@@ -155,7 +209,9 @@ pub struct LetterLimit {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pending {
+    /// The change proposed.
     pub what: String,
+    /// Where it is proposed.
     pub source: String,
 }
 
@@ -167,11 +223,17 @@ fn jcode<'de, D: Deserializer<'de>>(d: D) -> Result<JurisdictionCode, D::Error> 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct InterestRow {
+    /// In force from.
     pub from: NaiveDate,
+    /// The reference rate, percent per year.
     pub reference: Decimal,
+    /// The margin added for consumers (and businesses, unless `business_margin`).
     pub margin: Decimal,
+    /// The margin for business claims, where it differs.
     pub business_margin: Option<Decimal>,
+    /// Its source.
     pub source: String,
+    /// Confirmed from the source.
     pub confirmed: bool,
     /// The rate of this half-year is not known yet (e.g. it follows a policy rate not yet in
     /// the sources): interest stops at the day before, with this reason, until it is set.
@@ -180,6 +242,7 @@ pub struct InterestRow {
 }
 
 impl InterestRow {
+    /// The rate for a kind of debtor, percent per year.
     pub fn rate(&self, debtor: DebtorKind) -> Decimal {
         let margin = match debtor {
             DebtorKind::Business => self.business_margin.unwrap_or(self.margin),
@@ -189,6 +252,7 @@ impl InterestRow {
     }
 }
 
+/// A cap for claims up to a principal.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Tier {
@@ -198,17 +262,22 @@ pub struct Tier {
         serialize_with = "opt_amount_ser",
         skip_serializing_if = "Option::is_none"
     )]
+    /// Claims with principal up to this (none: any larger claim).
     pub up_to: Option<i64>,
+    /// The cap in minor units.
     #[serde(deserialize_with = "amount", serialize_with = "amount_ser")]
     pub max: i64,
 }
 
+/// What the law allows for one fee kind.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeeRule {
+    /// The fee kind.
     pub kind: FeeKind,
     /// None: applies to consumers and businesses alike.
     pub debtor: Option<DebtorKind>,
+    /// In force from.
     pub from: NaiveDate,
     #[serde(
         default,
@@ -216,12 +285,17 @@ pub struct FeeRule {
         serialize_with = "opt_amount_ser",
         skip_serializing_if = "Option::is_none"
     )]
+    /// A fixed cap in minor units.
     pub max: Option<i64>,
+    /// Caps by principal, where there is no fixed cap.
     #[serde(default)]
     pub tiers: Vec<Tier>,
+    /// Only if agreed with the debtor when the debt arose.
     #[serde(default)]
     pub requires_agreement: bool,
+    /// At most this many per claim.
     pub max_count: Option<u32>,
+    /// Not before this many days after due.
     pub min_days_after_due: Option<i64>,
     /// Later fees of the same kind on the same claim are capped at this share (e.g. 0.5).
     pub repeat_factor: Option<Decimal>,
@@ -234,14 +308,18 @@ pub struct FeeRule {
     /// Days since the previous dunning letter of the claim (and, with
     /// `after_previous_deadline`, only once that letter's deadline has passed).
     pub min_days_since_previous: Option<i64>,
+    /// Only once the previous letter's deadline has passed.
     #[serde(default)]
     pub after_previous_deadline: bool,
     /// A payment-plan fee by number of instalments: this rule covers plans with this many.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_instalments: Option<u32>,
+    /// A payment-plan fee: plans with at most this many instalments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_instalments: Option<u32>,
+    /// Its source.
     pub source: String,
+    /// Confirmed from the source.
     pub confirmed: bool,
 }
 
@@ -259,12 +337,16 @@ impl FeeRule {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Compensation {
+    /// In force from.
     pub from: NaiveDate,
+    /// The amount in minor units.
     #[serde(deserialize_with = "amount", serialize_with = "amount_ser")]
     pub amount: i64,
     /// Fees are counted against the compensation: only what exceeds it is charged on top.
     pub replaces_fees: bool,
+    /// Its source.
     pub source: String,
+    /// Confirmed from the source.
     pub confirmed: bool,
 }
 
@@ -272,44 +354,62 @@ pub struct Compensation {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepRule {
+    /// The step kind.
     pub step: StepKind,
+    /// Whose claims (none: all).
     pub debtor: Option<DebtorKind>,
+    /// The shortest payment period.
     #[serde(default)]
     pub min_payment_days: i64,
+    /// Days since the previous letter.
     #[serde(default)]
     pub min_days_since_previous: i64,
+    /// Days after due.
     #[serde(default)]
     pub min_days_after_due: i64,
     /// The payment period must also end at least this many banking days after the presumed day
     /// of receipt, which is `presumed_receipt_banking_days` after sending (SE: 4 banking days).
     #[serde(default)]
     pub min_banking_days_after_receipt: i64,
+    /// Banking days after sending a letter is presumed received.
     #[serde(default)]
     pub presumed_receipt_banking_days: i64,
     /// A step of this kind is lawful only after one of `requires_before` (NO: inkassovarsel).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requires_before: Option<StepKind>,
+    /// Its source.
     pub source: String,
+    /// Confirmed from the source.
     pub confirmed: bool,
 }
 
 /// What the law requires of one step for one kind of debtor (merged over matching rules).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StepLimits {
+    /// The shortest payment period.
     pub min_payment_days: i64,
+    /// Days since the previous letter.
     pub min_days_since_previous: i64,
+    /// Days after due.
     pub min_days_after_due: i64,
+    /// Banking days after the presumed receipt the period must reach.
     pub min_banking_days_after_receipt: i64,
+    /// Banking days after sending a letter is presumed received.
     pub presumed_receipt_banking_days: i64,
+    /// A step that must come before it.
     pub requires_before: Option<StepKind>,
+    /// The rules' sources.
     pub sources: Vec<String>,
 }
 
 impl LawBook {
+    /// The tables built into the binary.
+    #[allow(clippy::expect_used, reason = "the embedded tables are compiled in and parsed by a test (law::tests)")]
     pub fn embedded() -> LawBook {
         LawBook::parse(EMBEDDED_LAW, "embedded").expect("embedded law tables are valid (tested)")
     }
 
+    /// Reads and checks a law file (TOML); `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<LawBook, LawError> {
         let invalid = |message: String| LawError::Invalid { origin: origin.to_string(), message };
         // One line: a TOML error's quoted snippet is folded in.
@@ -362,6 +462,7 @@ impl LawBook {
         Ok(book)
     }
 
+    /// One jurisdiction's rules.
     pub fn jurisdiction(&self, code: JurisdictionCode) -> Result<&Jurisdiction, LawError> {
         self.jurisdictions.iter().find(|j| j.code == code).ok_or(LawError::NoJurisdiction(code.upper()))
     }
@@ -586,6 +687,7 @@ impl Jurisdiction {
         }
     }
 
+    /// What the law requires of a step for a kind of debtor (all matching rules merged).
     pub fn step_limits(&self, step: StepKind, debtor: DebtorKind) -> StepLimits {
         let mut l = StepLimits::default();
         for r in self.step_rules.iter().filter(|r| r.step == step && r.debtor.is_none_or(|d| d == debtor)) {

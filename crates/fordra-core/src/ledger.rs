@@ -7,13 +7,20 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// What a ledger entry records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EntryKind {
+    /// The invoice itself (principal).
     Invoice,
+    /// A fee of a kind.
     Fee(FeeKind),
+    /// Late interest posted.
     Interest,
+    /// A payment allocated to a component.
     Payment,
+    /// A credit note reducing the principal.
     CreditNote,
+    /// A small remainder written off.
     WriteOff,
     /// Money paid beyond the claim: a credit on the customer, outside the claim's balance
     /// (negative when credit arises, positive when it is used or refunded).
@@ -72,23 +79,33 @@ impl FromStr for EntryKind {
 /// One ledger movement as the core sees it. Positive amounts increase what is owed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Movement {
+    /// The day it takes effect.
     pub date: NaiveDate,
+    /// What it records.
     pub kind: EntryKind,
+    /// The balance it moves (none for the customer's credit).
     pub component: Option<Component>,
+    /// Signed amount in minor units.
     pub amount: i64,
 }
 
+/// What is open on a claim, per component, in minor units.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Balances {
+    /// Fees open.
     pub fees: i64,
+    /// Interest open.
     pub interest: i64,
+    /// Principal open.
     pub principal: i64,
 }
 
 impl Balances {
+    /// Everything open.
     pub fn total(&self) -> i64 {
         self.fees + self.interest + self.principal
     }
+    /// One component.
     pub fn get(&self, c: Component) -> i64 {
         match c {
             Component::Fees => self.fees,

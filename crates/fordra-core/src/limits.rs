@@ -9,11 +9,12 @@ use chrono::NaiveDate;
 
 /// The largest amount accepted anywhere: 10 000 000 000.00 in minor units.
 pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
-/// The earliest and latest date accepted from outside.
+/// The earliest date accepted from outside.
 pub const MIN_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
     Some(d) => d,
     None => panic!("2000-01-01 is a date"),
 };
+/// The latest date accepted from outside.
 pub const MAX_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2099, 12, 31) {
     Some(d) => d,
     None => panic!("2099-12-31 is a date"),
@@ -40,7 +41,9 @@ pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {problem}")]
 pub struct OutOfBounds {
+    /// The value's name (a column, an option).
     pub field: String,
+    /// Which limit it breaks.
     pub problem: String,
 }
 

@@ -24,16 +24,21 @@ use rustc_hash::FxHashMap as HashMap;
 pub struct Incoming {
     /// The idempotency key: bank transaction id / BgMax serial / archive id.
     pub key: String,
+    /// Booking date.
     pub date: NaiveDate,
+    /// Amount in minor units.
     pub amount: i64,
+    /// Currency code as the file gives it.
     pub currency: String,
     /// Payment references in the order given (BgMax 20 + 22 records, SCOR references).
     pub references: Vec<String>,
     /// Free text: BgMax information records, camt Ustrd, a reference field holding text.
     pub text: Vec<String>,
+    /// The payer's name.
     pub payer: Option<String>,
     /// A claim named directly (CSV `invoice_id`).
     pub claim: Option<String>,
+    /// Line in the file.
     pub line: usize,
     /// The payee account the file says the money went to (bankgiro, IBAN or domestic account);
     /// None where the format has none (CSV).
@@ -43,33 +48,48 @@ pub struct Incoming {
 /// An open claim as matching sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OpenClaim {
+    /// The claim's id.
     pub id: String,
+    /// Its invoice number.
     pub invoice_number: String,
+    /// Its payment reference.
     pub reference: Option<String>,
     /// Shared by all of a customer's claims (a million claims, a few hundred thousand names).
     pub customer_name: std::sync::Arc<str>,
+    /// Its currency.
     pub currency: crate::money::Currency,
+    /// Its due date.
     pub due: NaiveDate,
     /// What it takes to settle it on the payment date.
     pub open: i64,
 }
 
+/// A claim a queued payment may be for, ranked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suggestion {
+    /// The claim.
     pub claim: String,
+    /// How likely (0-100).
     pub score: u32,
+    /// Why, in words.
     pub reason: String,
 }
 
+/// What matching decides for a payment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Decision {
     /// Book to these claims: (claim, amount). The last claim takes any excess.
     Book {
+        /// (claim, amount) for each claim.
         parts: Vec<(String, i64)>,
+        /// How it was matched, in words.
         how: String,
     },
+    /// No claim found with confidence: queue it with suggestions.
     Unmatched {
+        /// Why not.
         reason: String,
+        /// Claims it may be for, best first.
         suggestions: Vec<Suggestion>,
     },
     /// The decision needs the claims' open balances, which were not given: call
@@ -143,6 +163,7 @@ impl KeyIndex {
     }
 }
 
+/// Matches payments to open claims: by reference, invoice number or claim id, then by amount and payer name.
 pub struct Matcher {
     claims: Vec<OpenClaim>,
     balances_known: bool,
@@ -173,6 +194,7 @@ fn name_score(payer: &str, customer: &str) -> u32 {
 }
 
 impl Matcher {
+    /// A matcher over claims whose `open` amounts are known.
     pub fn new(claims: Vec<OpenClaim>) -> Self {
         let n = claims.len();
         let (mut by_ref, mut by_invoice, mut by_id) =
@@ -207,6 +229,7 @@ impl Matcher {
         Matcher { balances_known: false, ..Matcher::new(claims) }
     }
 
+    /// Whether the open amounts are known.
     pub fn balances_known(&self) -> bool {
         self.balances_known
     }
@@ -227,6 +250,7 @@ impl Matcher {
         }
     }
 
+    /// An open claim by id.
     pub fn claim(&self, id: &str) -> Option<&OpenClaim> {
         self.index_of(id).map(|i| &self.claims[i])
     }
@@ -282,6 +306,7 @@ impl Matcher {
         parts
     }
 
+    /// What to do with a payment (it changes nothing: record bookings with `booked`).
     pub fn decide(&self, p: &Incoming) -> Decision {
         let same_currency = |i: &usize| self.claims[*i].currency.code() == p.currency;
         // 0. A claim named directly.

@@ -22,6 +22,7 @@ pub enum After {
 /// The fee a step carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FeeSpec {
+    /// No fee.
     None,
     /// The statutory maximum, subject to every precondition of the law.
     Statutory,
@@ -74,25 +75,34 @@ fn opt_amount_ser<S: Serializer>(m: &Option<i64>, s: S) -> Result<S::Ok, S::Erro
     }
 }
 
+/// One step of a handling model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
+    /// What the step is.
     pub kind: StepKind,
+    /// Counted from the due date or from the previous step's deadline.
     pub after: After,
+    /// Days after that (negative before due, for pre-due notices).
     pub days: i64,
     /// Days the debtor gets to pay (or, for a phone call, to wait) before the next step.
     pub payment_days: i64,
+    /// The fee it carries: none, the statutory one, or a fixed amount within the law.
     pub fee: FeeSpec,
+    /// How it reaches the debtor.
     pub channel: Channel,
     /// The step is skipped when the claim's open amount is below this.
     #[serde(default = "zero_amount", deserialize_with = "amount_de", serialize_with = "amount_ser")]
     pub min_amount: i64,
 }
 
+/// A segment's handling model: its steps in order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HandlingModel {
+    /// The segment.
     pub segment: Segment,
+    /// The steps, in order.
     #[serde(rename = "step")]
     pub steps: Vec<Step>,
 }
@@ -119,7 +129,9 @@ impl HandlingModel {
 pub struct Nudge {
     /// Sent when P(paid late) of the invoice is at least this.
     pub min_p_late: rust_decimal::Decimal,
+    /// Sent this many days before due.
     pub days_before_due: i64,
+    /// How it is sent (not by phone).
     pub channel: Channel,
 }
 
@@ -129,12 +141,15 @@ pub struct Nudge {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Challenger {
+    /// The experiment's name.
     pub name: String,
+    /// The segment it runs in.
     pub segment: Segment,
     /// Share of the segment's customers in the challenger arm, in (0, 1).
     pub share: rust_decimal::Decimal,
     /// The experiment runs from this date.
     pub from: NaiveDate,
+    /// The challenger's steps.
     #[serde(rename = "step")]
     pub steps: Vec<Step>,
 }
@@ -142,11 +157,14 @@ pub struct Challenger {
 /// Which arm of an experiment a customer is in.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Arm {
+    /// The experiment.
     pub experiment: String,
+    /// In the challenger arm (else the champion's).
     pub challenger: bool,
 }
 
 impl Arm {
+    /// "name:challenger" or "name:champion".
     pub fn label(&self) -> String {
         format!("{}:{}", self.experiment, if self.challenger { "challenger" } else { "champion" })
     }
@@ -175,6 +193,7 @@ pub struct Policy {
     /// scales apply (FI, NO).
     #[serde(default)]
     pub collector: Collector,
+    /// The agency, when `collector` is `agency`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agency: Option<Agency>,
     /// One reminder letter per debtor lists all their overdue invoices (one fee per letter).
@@ -188,11 +207,15 @@ pub struct Policy {
         skip_serializing_if = "Option::is_none"
     )]
     pub write_off_below: Option<i64>,
+    /// How customers are segmented.
     pub segmentation: SegmentRules,
+    /// Pre-due nudges by the payment-behaviour model, if used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nudge: Option<Nudge>,
+    /// One handling model per segment.
     #[serde(rename = "model")]
     pub models: Vec<HandlingModel>,
+    /// Running experiments (at most one per segment).
     #[serde(default, rename = "challenger", skip_serializing_if = "Vec::is_empty")]
     pub challengers: Vec<Challenger>,
 }
@@ -201,7 +224,9 @@ pub struct Policy {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Agency {
+    /// Its name.
     pub name: String,
+    /// Its licence number.
     pub licence: String,
 }
 
@@ -214,6 +239,7 @@ impl Default for Collector {
 }
 
 impl Policy {
+    /// The handling model of a segment.
     pub fn model(&self, segment: Segment) -> &HandlingModel {
         self.models.iter().find(|m| m.segment == segment).unwrap_or(&self.models[0])
     }
@@ -396,6 +422,11 @@ impl Policy {
         }
         errs
     }
+    /// The policy as an editable TOML file.
+    #[allow(
+        clippy::expect_used,
+        reason = "a Policy is plain data that always serialises to TOML (tests round-trip every default policy)"
+    )]
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("policy serialises")
     }

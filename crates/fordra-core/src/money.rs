@@ -6,12 +6,18 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// The currencies Fordra handles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Currency {
+    /// Swedish krona.
     SEK,
+    /// Euro.
     EUR,
+    /// Norwegian krone.
     NOK,
+    /// Danish krone.
     DKK,
+    /// US dollar (for AR exports of foreign subsidiaries).
     USD,
 }
 
@@ -20,6 +26,7 @@ impl Currency {
     pub const fn minor_digits(self) -> u32 {
         2
     }
+    /// The ISO 4217 code.
     pub fn code(self) -> &'static str {
         match self {
             Currency::SEK => "SEK",
@@ -54,14 +61,18 @@ impl FromStr for Currency {
 /// An amount in minor units (öre/cent) of a currency.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
+    /// Minor units (öre, cent, øre).
     pub minor: i64,
+    /// The currency.
     pub currency: Currency,
 }
 
 impl Money {
+    /// An amount of `minor` units.
     pub const fn new(minor: i64, currency: Currency) -> Self {
         Money { minor, currency }
     }
+    /// Nothing, in a currency.
     pub const fn zero(currency: Currency) -> Self {
         Money { minor: 0, currency }
     }
@@ -69,6 +80,7 @@ impl Money {
     pub fn parse(s: &str, currency: Currency) -> Result<Self, String> {
         parse_minor(s).map(|minor| Money { minor, currency })
     }
+    /// In major units, exactly.
     pub fn to_decimal(self) -> Decimal {
         Decimal::new(self.minor, self.currency.minor_digits())
     }
@@ -76,6 +88,7 @@ impl Money {
     pub fn from_decimal_rounded(d: Decimal, currency: Currency) -> Self {
         Money { minor: round_to_minor(d, currency.minor_digits()), currency }
     }
+    /// Nothing.
     pub fn is_zero(self) -> bool {
         self.minor == 0
     }
@@ -93,20 +106,25 @@ impl fmt::Display for Money {
 pub struct Amounts(pub std::collections::BTreeMap<Currency, i64>);
 
 impl Amounts {
+    /// Adds to one currency's total.
     pub fn add(&mut self, c: Currency, minor: i64) {
         *self.0.entry(c).or_default() += minor;
     }
+    /// One currency's total (0 if none).
     pub fn get(&self, c: Currency) -> i64 {
         self.0.get(&c).copied().unwrap_or(0)
     }
+    /// Adds every currency of `other`.
     pub fn merge(&mut self, other: &Amounts) {
         for (c, x) in &other.0 {
             self.add(*c, *x);
         }
     }
+    /// Every total is zero.
     pub fn is_zero(&self) -> bool {
         self.0.values().all(|x| *x == 0)
     }
+    /// The currencies present, in order.
     pub fn currencies(&self) -> impl Iterator<Item = Currency> + '_ {
         self.0.keys().copied()
     }

@@ -9,15 +9,25 @@ use crate::money::{Currency, Money};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+/// What the advisor's calculator is asked.
 pub struct QuoteInput {
+    /// Whose law.
     pub jurisdiction: JurisdictionCode,
+    /// Consumer or business.
     pub debtor: DebtorKind,
+    /// Principal in minor units.
     pub principal: i64,
+    /// Currency.
     pub currency: Currency,
+    /// Due date.
     pub due: NaiveDate,
+    /// The day to compute to.
     pub as_of: NaiveDate,
+    /// The steps taken, whose fees to add.
     pub steps: Vec<FeeKind>,
+    /// A reminder fee was agreed when the debt arose.
     pub reminder_fee_agreed: bool,
+    /// A contractual late-interest rate, percent per year.
     pub contract_rate: Option<Decimal>,
     /// Who sends the steps (the FI and NO scales differ).
     pub collector: Collector,
@@ -27,23 +37,34 @@ pub struct QuoteInput {
     pub instalments: Option<u32>,
 }
 
+/// Interest and lawful fees for a claim.
 pub struct Quote {
+    /// Late interest through `as_of`, in minor units.
     pub interest: i64,
+    /// How it was computed, period by period.
     pub interest_periods: Vec<InterestPeriod>,
+    /// Each fee with its legal basis.
     pub fees: Vec<FeeLine>,
+    /// Fees not charged and why; interest not yet computable.
     pub notes: Vec<String>,
+    /// All fees.
     pub fees_total: i64,
+    /// Principal, interest and fees.
     pub total: i64,
 }
 
+/// Why a quote cannot be given.
 #[derive(Debug, thiserror::Error)]
 pub enum QuoteError {
+    /// The law tables do not cover the question.
     #[error(transparent)]
     Law(#[from] LawError),
+    /// The question breaks a rule (a fee the law does not allow here).
     #[error("{0}")]
     Refused(String),
 }
 
+/// Computes interest and fees as the law allows on `as_of`.
 pub fn quote(law: &LawBook, q: &QuoteInput) -> Result<Quote, QuoteError> {
     let j = law.jurisdiction(q.jurisdiction)?;
     if j.business_only && q.debtor == DebtorKind::Consumer {

@@ -7,6 +7,7 @@ use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
 
+/// Payment reference schemes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Scheme {
     /// Swedish OCR: digits + Luhn check digit.
@@ -27,8 +28,10 @@ pub enum Scheme {
 }
 
 impl Scheme {
+    /// Every scheme.
     pub const ALL: &'static [Scheme] =
         &[Scheme::SeOcr, Scheme::SeOcrLen, Scheme::Fi, Scheme::Rf, Scheme::NoKid10, Scheme::NoKid11, Scheme::DkFik71];
+    /// Its name on the command line ("se-ocr", …).
     pub fn name(self) -> &'static str {
         match self {
             Scheme::SeOcr => "se-ocr",

@@ -11,16 +11,25 @@ use std::collections::HashMap;
 /// One claim as reports see it on a date.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimFacts {
+    /// The claim's id.
     pub id: String,
+    /// Its customer.
     pub customer_id: String,
+    /// Invoice date.
     pub issue_date: NaiveDate,
+    /// Due date.
     pub due_date: NaiveDate,
+    /// Currency.
     pub currency: Currency,
+    /// Principal in minor units.
     pub principal: i64,
     /// Set when fully paid on or before the report date.
     pub settled_date: Option<NaiveDate>,
+    /// Open on the report date.
     pub open: i64,
+    /// Fees charged.
     pub fees: i64,
+    /// Interest posted.
     pub interest: i64,
     /// Steps taken, by step kind name.
     pub steps: HashMap<String, i64>,
@@ -35,13 +44,18 @@ impl ClaimFacts {
     }
 }
 
+/// Open claims by how long overdue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AgingBucket {
+    /// The bucket ("not due", "1-30", …).
     pub bucket: &'static str,
+    /// Claims in it.
     pub claims: usize,
+    /// Their open amount per currency.
     pub open: Amounts,
 }
 
+/// The aging buckets: (name, first day overdue, last day overdue).
 pub const AGING_BUCKETS: &[(&str, i64, i64)] = &[
     ("not due", i64::MIN, 0),
     ("1-30", 1, 30),
@@ -51,6 +65,7 @@ pub const AGING_BUCKETS: &[(&str, i64, i64)] = &[
     ("181+", 181, i64::MAX),
 ];
 
+/// Open claims in aging buckets on `as_of`.
 pub fn aging(claims: &[ClaimFacts], as_of: NaiveDate) -> Vec<AgingBucket> {
     let mut out: Vec<AgingBucket> =
         AGING_BUCKETS.iter().map(|(b, _, _)| AgingBucket { bucket: b, claims: 0, open: Amounts::default() }).collect();
@@ -64,24 +79,38 @@ pub fn aging(claims: &[ClaimFacts], as_of: NaiveDate) -> Vec<AgingBucket> {
     out
 }
 
+/// A segment's figures: customers, claims, steps, payment times, fees and interest.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SegmentFigures {
+    /// The segment (or "all").
     pub segment: String,
+    /// Customers in it today.
     pub customers: usize,
+    /// Their invoices counted.
     pub invoices: usize,
+    /// Of those, open.
     pub open_claims: usize,
+    /// Open per currency.
     pub open_amount: Amounts,
+    /// Reminders sent.
     pub reminders: i64,
+    /// Phone calls made.
     pub phone_calls: i64,
+    /// Claims that reached a collection demand.
     pub collection_cases: usize,
+    /// Claims handed to legal action.
     pub legal_cases: usize,
+    /// Invoices paid.
     pub paid_invoices: usize,
     /// Average days from invoice date to payment, over invoices paid (None when none).
     pub avg_days_to_pay: Option<f64>,
     /// Average days after the due date, over invoices paid.
     pub avg_days_late: Option<f64>,
+    /// Share of paid invoices paid by the due date.
     pub paid_on_time_share: Option<f64>,
+    /// Fees charged per currency.
     pub fees: Amounts,
+    /// Interest posted per currency.
     pub interest: Amounts,
 }
 
@@ -146,6 +175,7 @@ fn round1(x: f64) -> f64 {
 /// DSO in one currency.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CurrencyDso {
+    /// The currency.
     pub currency: Currency,
     /// Open receivables (principal, fees and interest) on the date.
     pub receivables: i64,
@@ -157,12 +187,16 @@ pub struct CurrencyDso {
     pub best_dso: Option<f64>,
 }
 
+/// Days sales outstanding on a date.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Dso {
+    /// The date.
     pub as_of: NaiveDate,
+    /// The sales window in days.
     pub window_days: i64,
     /// Per currency: a ratio of SEK receivables to EUR sales would mean nothing.
     pub currencies: Vec<CurrencyDso>,
+    /// Days to pay per segment.
     pub per_segment: Vec<SegmentFigures>,
 }
 

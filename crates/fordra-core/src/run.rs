@@ -22,19 +22,27 @@ use serde::Serialize;
 /// A creditor (tenant) and everything it has tailored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Creditor {
+    /// Its id (the tenant key).
     pub id: String,
+    /// Its name.
     pub name: String,
+    /// Whose law applies.
     pub jurisdiction: crate::domain::JurisdictionCode,
+    /// Its currency.
     pub currency: Currency,
     /// Reminder fees were agreed with debtors when their debts arose (SE requires it).
     pub reminder_fee_agreed: bool,
+    /// Late interest is charged.
     pub charge_interest: bool,
     /// Contractual late-interest rate (percent per year), where agreed.
     pub contract_rate: Option<Decimal>,
+    /// Its bankgiro number (bank files must pay it).
     pub bankgiro: Option<String>,
+    /// Its IBANs, comma-separated.
     pub iban: Option<String>,
     /// How payment references are made for invoices imported without one.
     pub reference_scheme: Option<crate::reference::Scheme>,
+    /// Its segmentation rules and handling models.
     pub policy: Policy,
 }
 
@@ -62,20 +70,29 @@ impl Creditor {
     }
 }
 
+/// A pause of a claim's (or a customer's) handling.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Pause {
+    /// Its id.
     pub id: i64,
+    /// Dispute, promise, payment plan or hold.
     pub kind: PauseKind,
+    /// From this day.
     pub from: NaiveDate,
+    /// Through this day (a dispute has none: open until ended).
     pub until: Option<NaiveDate>,
+    /// Ended early on this day.
     pub ended: Option<NaiveDate>,
+    /// Why.
     pub reason: String,
 }
 
 impl Pause {
+    /// Whether it pauses handling on `d`.
     pub fn active_on(&self, d: NaiveDate) -> bool {
         self.from <= d && self.until.is_none_or(|u| d <= u) && self.ended.is_none_or(|e| d < e)
     }
+    /// In words: kind, dates and reason.
     pub fn describe(&self) -> String {
         let until = match (self.kind, self.until) {
             (_, Some(u)) => format!(" until {u}"),
@@ -86,17 +103,26 @@ impl Pause {
     }
 }
 
+/// A customer as the run sees it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CustomerState {
+    /// Its id.
     pub id: String,
+    /// Consumer or business.
     pub kind: DebtorKind,
+    /// Chosen as VIP.
     pub vip: bool,
+    /// Credit score, if known.
     pub credit_score: Option<i32>,
+    /// When it was given.
     pub credit_score_date: Option<NaiveDate>,
+    /// An e-mail address is known.
     pub has_email: bool,
+    /// A mobile number is known.
     pub has_phone: bool,
     /// A reminder fee agreed with this debtor (None: the creditor's general terms), and since when.
     pub fee_agreed: Option<bool>,
+    /// When the customer agreed to the fee.
     pub fee_agreed_on: Option<NaiveDate>,
     /// The segment recorded by the previous run, if any.
     pub segment: Option<Segment>,
@@ -104,6 +130,7 @@ pub struct CustomerState {
     pub paid: Vec<(NaiveDate, NaiveDate)>,
     /// Dates on which this customer's claims went to collection.
     pub collection_dates: Vec<NaiveDate>,
+    /// Pauses of all the customer's claims.
     pub pauses: Vec<Pause>,
     /// The payment-behaviour model's view of the customer, where a model is used (boxed: most
     /// runs have none, and a million states stay small).
@@ -112,93 +139,138 @@ pub struct CustomerState {
     pub arms: Vec<Arm>,
 }
 
+/// A step a claim has taken.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DoneStep {
+    /// Its number on the claim.
     pub seq: u32,
+    /// The step.
     pub kind: StepKind,
+    /// When.
     pub date: NaiveDate,
+    /// The deadline it gave.
     pub deadline: NaiveDate,
+    /// The statutory fee it would carry (B2B offsetting).
     pub notional_fee: i64,
+    /// Taken as a formality without contacting the debtor.
     pub skipped: bool,
 }
 
+/// A claim as the run sees it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClaimState {
+    /// Its id.
     pub id: String,
     /// Index into the run's customers.
     pub customer: usize,
+    /// Invoice date.
     pub issue: NaiveDate,
+    /// Due date.
     pub due: NaiveDate,
     /// The due date was not agreed in advance: interest runs from 30 days after this demand.
     pub demand: Option<NaiveDate>,
+    /// Principal in minor units.
     pub principal: i64,
+    /// Currency.
     pub currency: Currency,
+    /// Its ledger.
     pub moves: Vec<Movement>,
+    /// Steps taken, in order (reverted ones left out).
     pub steps: Vec<DoneStep>,
     /// The highest step number ever used on the claim (reverted steps keep theirs).
     pub last_seq: u32,
+    /// Pauses of this claim.
     pub pauses: Vec<Pause>,
     /// The model's view of this invoice, where a pre-due nudge may need it (boxed, as above).
     pub predicted: Option<Box<Predicted>>,
 }
 
+/// A customer's segment on a day, with the reason.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SegmentDecision {
+    /// The customer.
     pub customer_id: String,
+    /// The segment.
     pub segment: Segment,
+    /// The segment before (none at the first run).
     pub previous: Option<Segment>,
+    /// Why, in words.
     pub reason: String,
 }
 
+/// A step taken today, with its fees, interest, deadline and reason.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Action {
+    /// The claim.
     pub claim_id: String,
+    /// Its customer.
     pub customer_id: String,
+    /// The step's number on the claim.
     pub seq: u32,
     /// 1-based position in the handling model (0: a pre-due nudge, outside the model).
     pub step_no: usize,
+    /// The step.
     pub kind: StepKind,
+    /// The customer's segment.
     pub segment: Segment,
+    /// Today.
     pub date: NaiveDate,
+    /// The deadline it gives.
     pub deadline: NaiveDate,
+    /// How it reaches the debtor.
     pub channel: Channel,
     /// Grouped reminders share one letter per debtor and day.
     pub letter: Option<String>,
+    /// Fees charged, each with its legal basis.
     pub fees: Vec<FeeLine>,
+    /// The statutory fee it would carry (B2B offsetting).
     pub notional_fee: i64,
     /// The fee the handling model asked for and the step's minimum open amount (the ledger of
     /// record checks a step's fees against them when facts arrive late).
     pub fee_spec: FeeSpec,
+    /// The step's minimum open amount.
     pub min_amount: i64,
+    /// Late interest posted with it.
     pub interest: i64,
+    /// Open after it.
     pub open_after: i64,
     /// What the debtor pays to settle by the deadline: the open amount after the step plus the
     /// late interest that accrues until the deadline.
     pub amount_to_pay: i64,
     /// Taken as a formality without contacting the debtor (amount below the step's minimum).
     pub skipped: bool,
+    /// Why, in words.
     pub reason: String,
     /// The experiment arm whose model decided the step ("name:champion" / "name:challenger").
     pub arm: Option<String>,
 }
 
 impl Action {
+    /// All fees charged.
     pub fn fee_total(&self) -> i64 {
         self.fees.iter().map(|f| f.amount).sum()
     }
 }
 
+/// A claim not handled today, with the reason.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Held {
+    /// The claim.
     pub claim_id: String,
+    /// Why (paused, below the write-off tolerance).
     pub reason: String,
 }
 
+/// A day's decisions.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RunResult {
+    /// Every customer's segment.
     pub segments: Vec<SegmentDecision>,
+    /// Steps taken.
     pub actions: Vec<Action>,
+    /// Claims held.
     pub held: Vec<Held>,
+    /// Open claims considered.
     pub open_claims: usize,
     /// Customers assigned to an experiment arm for the first time (customer id, arm).
     pub assignments: Vec<(String, Arm)>,
@@ -207,6 +279,7 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// The customers whose segment changed.
     pub fn segment_changes(&self) -> impl Iterator<Item = &SegmentDecision> {
         self.segments.iter().filter(|s| s.previous != Some(s.segment))
     }

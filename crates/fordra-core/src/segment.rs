@@ -50,6 +50,7 @@ impl Default for SegmentRules {
 }
 
 impl SegmentRules {
+    /// Checks the rules' bounds; the message names the setting.
     pub fn validate(&self) -> Result<(), String> {
         if self.lookback_days < 1 {
             return Err("segmentation.lookback_days must be at least 1".into());
@@ -66,9 +67,13 @@ impl SegmentRules {
 /// A customer's payment history within the look-back window.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct History {
+    /// Invoices paid in the window.
     pub paid: u32,
+    /// Of those, paid late.
     pub paid_late: u32,
+    /// Their days late added up.
     pub days_late_sum: i64,
+    /// Collection demands sent in the window.
     pub collection_cases: u32,
 }
 
@@ -89,6 +94,7 @@ impl History {
 pub struct Predicted {
     /// P(paid more than `late_after_days` days late).
     pub p_late: f64,
+    /// "Late" means more than this many days after due.
     pub late_after_days: i64,
     /// Which model said it, e.g. "model v3".
     pub model: String,
@@ -97,6 +103,7 @@ pub struct Predicted {
 }
 
 impl Predicted {
+    /// P(late) in whole percent.
     pub fn percent(&self) -> u32 {
         (self.p_late * 100.0).round() as u32
     }
@@ -115,11 +122,17 @@ impl Predicted {
     }
 }
 
+/// What segmentation knows about a customer.
 pub struct SegmentInput<'a> {
+    /// Chosen as VIP by the creditor.
     pub vip: bool,
+    /// Credit score, if known.
     pub credit_score: Option<i32>,
+    /// When it was given.
     pub credit_score_date: Option<NaiveDate>,
+    /// Payment history in the window.
     pub history: &'a History,
+    /// What the model says, where the policy uses it.
     pub predicted: Option<&'a Predicted>,
 }
 
@@ -131,6 +144,7 @@ pub struct Findings {
     pub late_share: Option<(u32, u32)>,
     /// (average days late, limit) when reached.
     pub avg_days_late: Option<(i64, i64)>,
+    /// Collection cases when they reached the limit.
     pub collection_cases: Option<u32>,
     /// (score, date, limit) when a fresh score is below the limit.
     pub low_score: Option<(i32, Option<NaiveDate>, i32)>,
@@ -139,6 +153,7 @@ pub struct Findings {
 }
 
 impl Findings {
+    /// Whether any Risk rule fired.
     pub fn any(&self) -> bool {
         self.late_share.is_some()
             || self.avg_days_late.is_some()
@@ -148,6 +163,7 @@ impl Findings {
     }
 }
 
+/// Which Risk rules a customer meets on `as_of`.
 pub fn findings(rules: &SegmentRules, c: &SegmentInput<'_>, as_of: NaiveDate) -> Findings {
     let h = c.history;
     let mut f = Findings::default();

@@ -29,18 +29,25 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The creditor's terms that shape the entries.
 #[derive(Clone, Copy, Debug)]
 pub struct Terms<'a> {
+    /// The law tables in force.
     pub law: &'a Jurisdiction,
+    /// Consumer or business.
     pub debtor: DebtorKind,
+    /// Late interest is charged.
     pub charge_interest: bool,
+    /// A contractual late-interest rate, percent per year.
     pub contract_rate: Option<Decimal>,
     /// The write-off tolerance for claims in `currency` (the creditor's); other currencies use
     /// [`default_write_off`].
     pub currency: Currency,
+    /// The write-off tolerance in `currency`.
     pub write_off_below: i64,
+    /// Who sends the steps.
     pub collector: crate::domain::Collector,
 }
 
 impl Terms<'_> {
+    /// The write-off tolerance for claims in a currency.
     pub fn write_off_for(&self, c: Currency) -> i64 {
         if c == self.currency {
             self.write_off_below
@@ -58,17 +65,24 @@ pub fn default_write_off(c: Currency) -> i64 {
     }
 }
 
+/// A claim as the ledger of record needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClaimFact {
+    /// Its id.
     pub id: String,
+    /// Currency.
     pub currency: Currency,
+    /// Invoice date.
     pub issue: NaiveDate,
+    /// Due date.
     pub due: NaiveDate,
     /// The due date was not agreed in advance: interest runs from 30 days after this demand.
     pub demand: Option<NaiveDate>,
+    /// Principal in minor units.
     pub principal: i64,
 }
 
+/// Where a payment comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum PaymentKind {
     /// Money received (bank file, CSV, an advisor's assignment).
@@ -76,26 +90,39 @@ pub enum PaymentKind {
     /// Settled outside Fordra on this date (an invoice file's paid date): whatever is open then
     /// is paid; `interest` says whether late interest through that date is owed (not for history
     /// imported already paid).
-    Settled { interest: bool },
+    Settled {
+        /// Late interest through that date is owed.
+        interest: bool,
+    },
 }
 
+/// A payment as recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaymentFact {
+    /// Its id.
     pub id: String,
+    /// The claim it was booked to.
     pub claim: String,
     /// The booking date; a payment before the invoice date counts from the invoice date.
     pub date: NaiveDate,
+    /// Amount in minor units.
     pub amount: i64,
+    /// Received, or settled outside Fordra.
     pub kind: PaymentKind,
     /// The bank reversed it on this date.
     pub reversed: Option<NaiveDate>,
 }
 
+/// A step as recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StepFact {
+    /// The claim.
     pub claim: String,
+    /// Its number on the claim.
     pub seq: u32,
+    /// When it was taken.
     pub date: NaiveDate,
+    /// The step.
     pub kind: StepKind,
     /// The fees recorded when the step was taken.
     pub fees: Vec<FeeLine>,
@@ -103,32 +130,46 @@ pub struct StepFact {
     pub letter: Option<String>,
     /// The step's minimum open amount when it was taken.
     pub min_amount: i64,
+    /// Taken as a formality.
     pub skipped: bool,
 }
 
+/// A pause as recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PauseFact {
+    /// The claim paused (none: all the customer's).
     pub claim: Option<String>,
+    /// Kind, dates and reason.
     pub pause: Pause,
     /// A payment plan's fee, charged on the pause's first day.
     pub plan_fee: Option<FeeLine>,
 }
 
+/// A refund of the customer's credit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefundFact {
+    /// Its id.
     pub id: String,
+    /// When.
     pub date: NaiveDate,
+    /// Amount in minor units.
     pub amount: i64,
+    /// Currency.
     pub currency: Currency,
 }
 
 /// Everything known about one customer's claims.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CustomerFacts {
+    /// The claims.
     pub claims: Vec<ClaimFact>,
+    /// Payments.
     pub payments: Vec<PaymentFact>,
+    /// Steps taken (not reverted).
     pub steps: Vec<StepFact>,
+    /// Pauses.
     pub pauses: Vec<PauseFact>,
+    /// Refunds.
     pub refunds: Vec<RefundFact>,
 }
 
@@ -137,27 +178,41 @@ pub struct CustomerFacts {
 /// "write-off").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Posting {
+    /// The claim.
     pub claim: String,
+    /// The day it takes effect.
     pub date: NaiveDate,
+    /// What it records.
     pub kind: EntryKind,
+    /// The balance it moves.
     pub component: Option<Component>,
+    /// Signed amount in minor units.
     pub amount: i64,
+    /// The fact behind it.
     pub cause: String,
+    /// In words.
     pub memo: String,
 }
 
 /// Whether a step's fees stand in the ledger of record, and why not.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StepOutcome {
+    /// The claim.
     pub claim: String,
+    /// The step's number.
     pub seq: u32,
+    /// Its fees stand.
     pub stands: bool,
+    /// Why not, when they do not.
     pub note: Option<String>,
 }
 
+/// The ledger of record of one customer, derived from the facts.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Settlement {
+    /// Every entry, in order.
     pub postings: Vec<Posting>,
+    /// Whether each step's fees stand.
     pub steps: Vec<StepOutcome>,
     /// Per claim (in the order given): the day it was last settled, if it is settled.
     pub settled_on: Vec<(String, Option<NaiveDate>)>,
@@ -802,10 +857,15 @@ pub fn settle(terms: Terms<'_>, facts: &CustomerFacts) -> Settlement {
 /// An entry already in the ledger, as the comparison needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Held {
+    /// The claim.
     pub claim: String,
+    /// The day it takes effect.
     pub date: NaiveDate,
+    /// What it records.
     pub kind: EntryKind,
+    /// The balance it moves.
     pub component: Option<Component>,
+    /// Signed amount in minor units.
     pub amount: i64,
     /// Its reference (a correction's counts for the cause it corrects).
     pub reference: String,

@@ -25,8 +25,11 @@ const Z: f64 = 1.959_964;
 /// An estimate with its 95 % confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Estimate {
+    /// The estimate.
     pub value: f64,
+    /// Lower bound of the 95 % interval.
     pub low: f64,
+    /// Upper bound of the 95 % interval.
     pub high: f64,
 }
 
@@ -104,22 +107,30 @@ pub fn rmst(obs: &[(f64, bool)], horizon: f64) -> Option<(f64, f64)> {
 /// One claim of an experiment, as of the report date.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArmClaim {
+    /// In the challenger arm.
     pub challenger: bool,
+    /// Due date.
     pub due: NaiveDate,
+    /// Principal in minor units.
     pub principal: i64,
     /// Fully paid on.
     pub settled: Option<NaiveDate>,
     /// Payments received.
     pub collected: i64,
+    /// A collection demand was sent.
     pub reached_collection: bool,
     /// Letters, e-mails and texts sent (phone calls not counted).
     pub letters: u32,
+    /// Fees charged.
     pub fees: i64,
 }
 
+/// One arm's outcomes with 95 % intervals.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArmFigures {
+    /// "champion" or "challenger".
     pub arm: String,
+    /// Customers in the arm.
     pub customers: usize,
     /// Claims past due on the report date.
     pub claims: usize,
@@ -127,24 +138,36 @@ pub struct ArmFigures {
     pub days_to_pay: Option<Estimate>,
     /// Claims due at least `horizon` days before the report date: their outcome is complete.
     pub mature_claims: usize,
+    /// Share of mature claims that reached collection.
     pub reached_collection: Option<Estimate>,
     /// Collected share of the principal of mature claims.
     pub collected: Option<Estimate>,
+    /// Letters, e-mails and texts per claim.
     pub letters_per_claim: Option<Estimate>,
+    /// Fees per claim, in major units.
     pub fees_per_claim: Option<Estimate>,
 }
 
+/// An experiment's outcomes per arm and their differences.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExperimentReport {
+    /// The report date.
     pub as_of: NaiveDate,
+    /// Days after due over which claims are followed.
     pub horizon_days: i64,
+    /// The segment's model.
     pub champion: ArmFigures,
+    /// The challenger.
     pub challenger: ArmFigures,
     /// Challenger minus champion.
     pub days_to_pay_difference: Option<Estimate>,
+    /// Challenger minus champion: share reaching collection.
     pub collection_difference: Option<Estimate>,
+    /// Challenger minus champion: share of principal collected.
     pub collected_difference: Option<Estimate>,
+    /// Challenger minus champion: letters per claim.
     pub letters_difference: Option<Estimate>,
+    /// Challenger minus champion: fees per claim.
     pub fees_difference: Option<Estimate>,
     /// What the figures say, in words.
     pub verdict: String,
@@ -277,13 +300,21 @@ pub fn experiment_report(
 /// A past claim with the steps it took (skipped steps left out).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PastClaim {
+    /// The customer's segment.
     pub segment: Segment,
+    /// Consumer or business.
     pub debtor: DebtorKind,
+    /// Invoice date.
     pub issue: NaiveDate,
+    /// Due date.
     pub due: NaiveDate,
+    /// Principal in minor units.
     pub principal: i64,
+    /// Currency.
     pub currency: Currency,
+    /// When it was settled, if it was.
     pub paid: Option<NaiveDate>,
+    /// The steps it took, with their dates.
     pub steps: Vec<(StepKind, NaiveDate)>,
 }
 
@@ -404,15 +435,21 @@ impl Response {
 /// Expected outcomes of a set of claims under a handling model.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Outcomes {
+    /// Claims replayed.
     pub claims: usize,
     /// Mean days past due until paid, counting claims unpaid at the horizon as the horizon.
     pub days_to_pay: f64,
     /// Share of claims paid within the horizon.
     pub paid_share: f64,
+    /// Letters, e-mails and texts per claim.
     pub letters_per_claim: f64,
+    /// Phone calls per claim.
     pub phone_calls_per_claim: f64,
+    /// Fees per claim, in major units.
     pub fees_per_claim: f64,
+    /// Fees per claim in minor units.
     pub fees_total: i64,
+    /// Share of claims reaching a collection demand.
     pub collection_share: f64,
 }
 
@@ -445,9 +482,13 @@ impl Outcomes {
 
 /// Policy settings the replay needs besides the steps.
 pub struct ReplayContext<'a> {
+    /// The law tables in force.
     pub law: &'a Jurisdiction,
+    /// Reminder fees are in the creditor's terms.
     pub reminder_fee_agreed: bool,
+    /// Who sends the steps.
     pub collector: crate::domain::Collector,
+    /// Days after due to follow each claim.
     pub horizon: i64,
 }
 

@@ -6,63 +6,98 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+/// Why a BgMax file was refused: the line, the record type and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line} (record {record}): {message}")]
 pub struct BgMaxError {
+    /// Line in the file (1-based).
     pub line: usize,
+    /// Record type ("05", "20", …; "-" for the file as a whole).
     pub record: String,
+    /// What is wrong.
     pub message: String,
 }
 
+/// A BgMax file: the start record's fields and its deposits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BgMaxFile {
+    /// Layout version (start record, positions 23-24).
     pub version: String,
+    /// When Bankgirot wrote the file (positions 25-44).
     pub created: String,
+    /// A test file ("T" in position 45): its payments must not be booked.
     pub test: bool,
+    /// The deposits, in file order.
     pub deposits: Vec<Deposit>,
     /// Things that were repaired and should be known (e.g. TAB characters expanded).
     pub warnings: Vec<String>,
 }
 
+/// One deposit: an opening record (05), its payments and deductions, and its deposit record (15).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Deposit {
+    /// Line of the opening record.
     pub line: usize,
+    /// The payee's bankgiro number (leading zeros removed).
     pub payee_bankgiro: String,
+    /// The payee's plusgiro number, if given.
     pub payee_plusgiro: Option<String>,
+    /// Currency code of the deposit.
     pub currency: String,
+    /// The bank account the deposit was credited to.
     pub account: String,
+    /// The day the money was credited.
     pub payment_date: NaiveDate,
+    /// The deposit's serial number.
     pub serial: String,
     /// In öre.
     pub amount: i64,
+    /// Number of payments and deductions the deposit record states.
     pub count: u32,
+    /// Deposit type (position 80).
     pub kind: String,
+    /// Payments (20) and deductions (21), in file order.
     pub payments: Vec<BgPayment>,
 }
 
+/// A payment (record 20) or deduction (21) with its extra references and payer details.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BgPayment {
+    /// Line of the record.
     pub line: usize,
     /// 20 (payment) or 21 (deduction).
     pub record: u8,
+    /// The payer's bankgiro number, if the payer has one.
     pub payer_bankgiro: String,
+    /// The payment reference (OCR number or free text).
     pub reference: String,
     /// In öre; a deduction (21) is positive here and subtracted from the deposit.
     pub amount: i64,
     /// 0/1 blank, 2 correct OCR, 3 incorrect OCR or free text, 4 correct UB, 5 incorrect UB.
     pub reference_code: u8,
+    /// How the payment was made (1 electronic, 2 LB, 3 paper, 4 electronic via autogiro).
     pub channel: u8,
     /// Bankgirot's serial number: unique per payment, the idempotency key.
     pub serial: String,
+    /// Bankgirot holds an image of the paper document.
     pub image: bool,
+    /// For a deduction (21): its code (0 whole, 1 partial with remainder, 2 final partial).
     pub deduction_code: Option<u8>,
+    /// More references for the same payment (records 22/23).
     pub extra_references: Vec<ExtraReference>,
+    /// Information lines (record 25).
     pub info: Vec<String>,
+    /// The payer's name (record 26).
     pub name: Option<String>,
+    /// The payer's street address (record 27).
     pub address: Option<String>,
+    /// The payer's postcode (record 27).
     pub postcode: Option<String>,
+    /// The payer's city (record 28).
     pub city: Option<String>,
+    /// The payer's country (record 28).
     pub country: Option<String>,
+    /// The payer's organisation number (record 29).
     pub org_no: Option<String>,
 }
 
@@ -77,13 +112,18 @@ impl BgPayment {
     }
 }
 
+/// One more reference of a payment (record 22, or 23 when negative).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExtraReference {
+    /// Line of the record.
     pub line: usize,
+    /// The reference.
     pub reference: String,
+    /// Its amount in öre.
     pub amount: i64,
     /// Record 23: a negative extra reference.
     pub negative: bool,
+    /// As for the payment: the kind of reference.
     pub reference_code: u8,
 }
 
@@ -184,14 +224,14 @@ pub fn parse(bytes: &[u8]) -> Result<BgMaxFile, BgMaxError> {
 /// claiming more is refused rather than summed.
 pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 
+/// The file's lines, numbered.
+type Lines<'a> = std::iter::Enumerate<std::slice::Split<'a, u8, fn(&u8) -> bool>>;
+
 /// Reads a BgMax file record by record and yields each deposit as soon as its deposit record (15)
 /// has reconciled it; the file is never held whole as text, so a 100 MB file costs one deposit
 /// of memory at a time. A caller booking deposits as they come must undo them if a later call
 /// fails (a later deposit that does not reconcile, end-record counts that do not match): the
-/// file stands or falls whole.
-/// The file's lines, numbered.
-type Lines<'a> = std::iter::Enumerate<std::slice::Split<'a, u8, fn(&u8) -> bool>>;
-
+/// file stands or falls whole. [`parse`] reads the whole file at once.
 pub struct Reader<'a> {
     lines: Lines<'a>,
     /// Start-record fields and warnings (its `deposits` stay empty).
@@ -208,6 +248,7 @@ fn is_newline(b: &u8) -> bool {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader over the file's bytes (ISO-8859-1, lines ended by LF or CRLF).
     pub fn new(bytes: &'a [u8]) -> Reader<'a> {
         Reader {
             lines: bytes.split(is_newline as fn(&u8) -> bool).enumerate(),
@@ -235,7 +276,7 @@ impl<'a> Reader<'a> {
             if raw.len() > 160 {
                 return Err(BgMaxError {
                     line,
-                    record: latin1(&raw[..2]),
+                    record: latin1(raw.get(..2).unwrap_or(raw)),
                     message: format!("{} characters; a record has 80", raw.len()),
                 });
             }

@@ -7,53 +7,81 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+/// Why a camt file was refused, with the line where it was found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}{}", .line.map(|l| format!(" (line {l})")).unwrap_or_default())]
 pub struct CamtError {
+    /// Line in the file, when known.
     pub line: Option<usize>,
+    /// What is wrong.
     pub message: String,
 }
 
+/// A camt.053 or camt.054 message: its accounts and their entries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CamtFile {
     /// "camt.053" or "camt.054".
     pub kind: String,
     /// e.g. "001.02".
     pub version: String,
+    /// The message id (GrpHdr/MsgId).
     pub message_id: Option<String>,
+    /// One per statement or notification.
     pub accounts: Vec<CamtAccount>,
 }
 
+/// An account's statement or notification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CamtAccount {
+    /// The account's IBAN.
     pub iban: Option<String>,
+    /// Its other identification (a domestic number), when no IBAN.
     pub other_id: Option<String>,
     /// camt.053 balances: (type code, signed amount in minor units, date).
     pub balances: Vec<(String, i64, Option<NaiveDate>)>,
+    /// The booked (or pending) entries.
     pub entries: Vec<CamtEntry>,
 }
 
+/// One entry (Ntry): an amount credited or debited, with its transactions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CamtEntry {
+    /// Line where the entry starts.
     pub line: usize,
+    /// Amount in minor units.
     pub amount: i64,
+    /// Currency code.
     pub currency: String,
+    /// Money in (CRDT) rather than out.
     pub credit: bool,
+    /// The bank reverses an earlier entry (RvslInd).
     pub reversal: bool,
+    /// BOOK, PDNG or INFO (or the code of a later version).
     pub status: String,
+    /// The booking date.
     pub booking_date: Option<NaiveDate>,
+    /// The value date.
     pub value_date: Option<NaiveDate>,
+    /// The bank's reference of the entry (AcctSvcrRef).
     pub account_servicer_ref: Option<String>,
+    /// Its transactions (TxDtls); one entry may carry several payments.
     pub transactions: Vec<CamtTx>,
 }
 
+/// One transaction of an entry: a payment with its references and payer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CamtTx {
+    /// Line where it starts.
     pub line: usize,
+    /// Its own amount in minor units, when the entry carries several.
     pub amount: Option<i64>,
+    /// The payer's end-to-end id.
     pub end_to_end_id: Option<String>,
+    /// The bank's reference of the transaction.
     pub account_servicer_ref: Option<String>,
+    /// The payer's name.
     pub debtor_name: Option<String>,
+    /// The payer's IBAN.
     pub debtor_iban: Option<String>,
     /// Structured creditor references (RmtInf/Strd/CdtrRefInf/Ref).
     pub references: Vec<String>,
@@ -61,8 +89,10 @@ pub struct CamtTx {
     pub text: Vec<String>,
 }
 
-/// Field limits (ISO 20022: Max35Text references, Max140Text names and remittance lines).
+// Field limits (ISO 20022).
+/// Longest reference (Max35Text).
 pub const MAX_REF: usize = 35;
+/// Longest name or remittance line (Max140Text).
 pub const MAX_TEXT: usize = 140;
 /// Elements nested deeper than this are refused (camt needs about a dozen levels).
 const MAX_DEPTH: usize = 64;
@@ -81,7 +111,11 @@ struct Pending {
 }
 
 fn ends(stack: &[Box<str>], tail: &[&str]) -> bool {
-    stack.len() >= tail.len() && stack[stack.len() - tail.len()..].iter().zip(tail).all(|(a, b)| &**a == *b)
+    stack
+        .len()
+        .checked_sub(tail.len())
+        .and_then(|from| stack.get(from..))
+        .is_some_and(|end| end.iter().zip(tail).all(|(a, b)| &**a == *b))
 }
 
 fn within(stack: &[Box<str>], name: &str) -> Option<usize> {
@@ -122,13 +156,13 @@ pub fn parse(bytes: &[u8]) -> Result<CamtFile, CamtError> {
     let mut amt_line = 0;
     let well_formed = |e: quick_xml::Error, at: u64| {
         let upto = (at as usize).min(bytes.len());
-        let row = 1 + bytes[..upto].iter().filter(|b| **b == b'\n').count();
+        let row = 1 + bytes.get(..upto).unwrap_or(bytes).iter().filter(|b| **b == b'\n').count();
         err(row, format!("not well-formed XML: {e}"))
     };
     loop {
         let ev = reader.read_event().map_err(|e| well_formed(e, reader.error_position()))?;
         let pos = (reader.buffer_position() as usize).min(bytes.len());
-        line += bytes[seen..pos].iter().filter(|b| **b == b'\n').count();
+        line += bytes.get(seen..pos).unwrap_or_default().iter().filter(|b| **b == b'\n').count();
         seen = pos;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -168,7 +202,7 @@ pub fn parse(bytes: &[u8]) -> Result<CamtFile, CamtError> {
                     return Err(err(line, format!("elements nested more than {MAX_DEPTH} deep")));
                 }
                 text.clear();
-                if stack.len() == 3 && name == item && &*stack[1] == container {
+                if stack.len() == 3 && name == item && stack.get(1).is_some_and(|c| &**c == container) {
                     p.account = Some(CamtAccount { iban: None, other_id: None, balances: vec![], entries: vec![] });
                 } else if p.account.is_some() && name == "Ntry" && stack.len() == 4 {
                     p.entry = Some(CamtEntry {
@@ -260,7 +294,7 @@ fn end_element(
     }
     // Inside a transaction.
     if let (Some(tx), Some(t)) = (p.tx.as_mut(), within(stack, "TxDtls")) {
-        let rel = &stack[t + 1..];
+        let rel = stack.get(t + 1..).unwrap_or_default();
         let is = |path: &[&str]| rel.len() == path.len() && rel.iter().zip(path).all(|(a, b)| &**a == *b);
         if rel.is_empty() {
             if let Some(e) = p.entry.as_mut() {
@@ -294,7 +328,7 @@ fn end_element(
     }
     // Inside an entry (outside its transactions).
     if let (Some(e), Some(n)) = (p.entry.as_mut(), within(stack, "Ntry")) {
-        let rel = &stack[n + 1..];
+        let rel = stack.get(n + 1..).unwrap_or_default();
         let is = |path: &[&str]| rel.len() == path.len() && rel.iter().zip(path).all(|(a, b)| &**a == *b);
         if rel.is_empty() {
             if let (Some(a), Some(e)) = (p.account.as_mut(), p.entry.take()) {
@@ -322,7 +356,7 @@ fn end_element(
     }
     // A balance (camt.053).
     if let (Some(b), Some(n)) = (p.bal.as_mut(), within(stack, "Bal")) {
-        let rel = &stack[n + 1..];
+        let rel = stack.get(n + 1..).unwrap_or_default();
         let is = |path: &[&str]| rel.len() == path.len() && rel.iter().zip(path).all(|(a, b)| &**a == *b);
         if rel.is_empty() {
             if let (Some(a), Some((code, amt, date, sign))) = (p.account.as_mut(), p.bal.take()) {

@@ -8,38 +8,56 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+/// Why a KTL file was refused: the line, the record type and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line} (record {record}): {message}")]
 pub struct KtlError {
+    /// Line in the file (1-based).
     pub line: usize,
+    /// Record type ("0", "3", "5", "9").
     pub record: String,
+    /// What is wrong.
     pub message: String,
 }
 
+/// A KTL file: its batches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KtlFile {
+    /// In file order.
     pub batches: Vec<KtlBatch>,
 }
 
+/// One batch: a header (0), payments and corrections (3/5), a summary (9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KtlBatch {
+    /// Line of the header.
     pub line: usize,
+    /// When the bank made the batch.
     pub created: Option<NaiveDate>,
+    /// Its payments and corrections.
     pub payments: Vec<KtlPayment>,
 }
 
+/// A reference payment (3) or a correction (5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KtlPayment {
+    /// Line of the record.
     pub line: usize,
+    /// The creditor's account the money came to (domestic form).
     pub account: String,
+    /// The day the bank booked it.
     pub booking_date: NaiveDate,
+    /// The day the payer paid.
     pub payment_date: NaiveDate,
     /// The bank's archive id: unique per payment, the idempotency key.
     pub archive_id: String,
+    /// The Finnish reference (viitenumero) or RF reference.
     pub reference: String,
+    /// The payer's name (abbreviated by the bank).
     pub payer: String,
     /// In cents; a correction (record 5 or flag 1) reverses a payment and is negative here.
     pub amount: i64,
+    /// A correction of an earlier payment.
     pub correction: bool,
 }
 
@@ -51,6 +69,7 @@ fn yymmdd(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(2000 + y, s[2..4].parse().ok()?, s[4..6].parse().ok()?)
 }
 
+/// Parses a KTL file; every batch must reconcile with its summary record or the file is refused.
 pub fn parse(bytes: &[u8]) -> Result<KtlFile, KtlError> {
     let text = crate::bgmax::latin1(bytes);
     let mut file = KtlFile { batches: vec![] };

@@ -13,9 +13,11 @@ use serde::Serialize;
 /// The same figures for a model or a baseline.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Figures {
+    /// "trees", "logistic regression", "customer history", "always on time".
     pub name: String,
     /// ROC AUC of P(paid late).
     pub auc: Option<f64>,
+    /// Log loss of P(paid late).
     pub logloss: f64,
     /// Mean absolute error of days late (paid invoices).
     pub mae_days: f64,
@@ -23,25 +25,35 @@ pub struct Figures {
     pub auc_very_late: Option<f64>,
 }
 
+/// An out-of-time evaluation: trained before a date, tested on the invoices issued after it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evaluation {
+    /// Training used invoices issued before this day.
     pub trained_until: NaiveDate,
+    /// The last invoice date tested.
     pub test_to: NaiveDate,
+    /// "Late" means paid more than this many days after due.
     pub late_after_days: i64,
+    /// "Very late" means paid more than this many days after due.
     pub very_late_after_days: i64,
+    /// Invoices trained on.
     pub train_invoices: usize,
+    /// Invoices tested on.
     pub test_invoices: usize,
     /// Share of the test invoices paid late.
     pub late_rate: f64,
     /// The gradient-boosted trees (the model Fordra uses).
     pub trees: Figures,
+    /// The logistic regression, for comparison.
     pub logistic: Figures,
     /// The customer's late share so far (smoothed towards the training rate for log loss), and
     /// their mean days late so far.
     pub customer_history: Figures,
     /// Everyone the same: the training late rate, and 0 days late.
     pub always_on_time: Figures,
+    /// Predicted against observed late rates, in bins of P(late).
     pub calibration: Vec<CalibrationBin>,
+    /// What drives the predictions, strongest first.
     pub importance: Vec<Importance>,
 }
 

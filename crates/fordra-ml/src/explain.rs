@@ -5,19 +5,25 @@ use crate::features::Rows;
 use crate::model::{Importance, Model, Score};
 use serde::Serialize;
 
+/// One factor of a prediction and how much it pushes it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Factor {
+    /// The feature's name.
     pub feature: String,
+    /// Its value for this invoice.
     pub value: f64,
     /// Push on the log-odds of paying late (positive raises the risk).
     pub late: f64,
     /// Push on the expected days late.
     pub days: f64,
+    /// The factor in words ("paid 3 of the last 3 invoices late").
     pub text: String,
 }
 
+/// A prediction with the factors behind it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Explanation {
+    /// The prediction.
     pub score: Score,
     /// Strongest first (by push on the risk of paying late).
     pub factors: Vec<Factor>,

@@ -47,6 +47,7 @@ pub struct Past {
 }
 
 impl Past {
+    /// Counts a settled invoice of the customer (paid, how late, how long it took).
     pub fn settle(&mut self, h: &HistInvoice, late_after: i64) {
         let (Some(paid), Some(late)) = (h.paid_date, h.days_late()) else { return };
         let is_late = late > late_after;
@@ -57,6 +58,7 @@ impl Past {
         self.max_days_late = self.max_days_late.max(late);
         self.days_to_settle += (paid - h.invoice_date).num_days();
     }
+    /// Counts an invoice issued to the customer.
     pub fn issue(&mut self, h: &HistInvoice) {
         self.issued += 1;
         self.issued_amount += h.amount;
@@ -148,17 +150,22 @@ pub fn customers(history: &[HistInvoice]) -> Vec<Vec<usize>> {
 /// A dense row-major feature matrix.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rows {
+    /// Features per row.
     pub cols: usize,
+    /// The rows one after another.
     pub data: Vec<f64>,
 }
 
 impl Rows {
+    /// Number of rows.
     pub fn len(&self) -> usize {
         self.data.len().checked_div(self.cols).unwrap_or(0)
     }
+    /// No rows.
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
+    /// Row `i` (panics if out of range; callers index rows they made).
     pub fn row(&self, i: usize) -> &[f64] {
         &self.data[i * self.cols..(i + 1) * self.cols]
     }
@@ -173,6 +180,7 @@ impl Rows {
         }
         out
     }
+    /// The rows at `idx`, in that order.
     pub fn select(&self, idx: &[usize]) -> Rows {
         let mut data = Vec::with_capacity(idx.len() * self.cols);
         idx.iter().for_each(|i| data.extend_from_slice(self.row(*i)));
@@ -255,17 +263,21 @@ pub struct Snapshot {
     /// their rows as known on their invoice dates — as the model was trained, so an older
     /// invoice is not judged by invoices issued after it.
     pub open: Vec<usize>,
+    /// The rows of `open`, in the same order.
     pub open_rows: Rows,
     /// Customer ids, and the row that stands for each: their latest invoice as known on the date
     /// (everything settled before it counts), with the customer's current credit score.
     pub customers: Vec<String>,
+    /// The rows of `customers`, in the same order.
     pub customer_rows: Rows,
 }
 
 /// Which parts of a snapshot to compute (a run that only segments needs no invoice rows).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Parts {
+    /// Rows of the open invoices (pre-due nudges, scores of invoices).
     pub open: bool,
+    /// Rows of the customers (the segmentation rule).
     pub customers: bool,
 }
 

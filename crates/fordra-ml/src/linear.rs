@@ -9,13 +9,17 @@ use crate::features::Rows;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// Standardises features (mean 0, standard deviation 1) as learnt from the training rows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Scaler {
+    /// Each feature's mean.
     pub mean: Vec<f64>,
+    /// Each feature's standard deviation (1 where it does not vary).
     pub sd: Vec<f64>,
 }
 
 impl Scaler {
+    /// Learns the means and deviations of the rows at `idx`.
     pub fn fit(x: &Rows, idx: &[usize]) -> Scaler {
         let d = x.cols;
         let n = idx.len().max(1) as f64;
@@ -60,12 +64,15 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     Some(x)
 }
 
+/// The logistic function: log-odds to a probability.
 pub fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
+/// A logistic regression of paying late on the standardised features (a transparent baseline).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Logistic {
+    /// How features are standardised before the weights apply.
     pub scaler: Scaler,
     /// Intercept first, then one weight per standardised feature.
     pub weights: Vec<f64>,
@@ -137,6 +144,7 @@ impl Logistic {
         Logistic { scaler, weights: w }
     }
 
+    /// P(paid late) for a feature row.
     pub fn predict(&self, r: &[f64]) -> f64 {
         let mut s = Vec::with_capacity(r.len() + 1);
         self.scaler.row(r, &mut s);

@@ -21,6 +21,7 @@ pub fn auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
     (pos > 0.0 && neg > 0.0).then(|| (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg))
 }
 
+/// Mean log loss of probabilities `p` against the outcomes (clamped away from 0 and 1).
 pub fn logloss(p: &[f64], labels: &[bool]) -> f64 {
     let n = p.len().max(1) as f64;
     -p.iter()
@@ -37,12 +38,18 @@ pub fn logloss(p: &[f64], labels: &[bool]) -> f64 {
         / n
 }
 
+/// Invoices whose P(late) fell in one bin, with the late rate predicted and observed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CalibrationBin {
+    /// Lower bound of the bin.
     pub from: f64,
+    /// Upper bound of the bin.
     pub to: f64,
+    /// Invoices in it.
     pub count: usize,
+    /// Their mean P(late).
     pub predicted: f64,
+    /// The share of them paid late.
     pub observed: f64,
 }
 
@@ -71,6 +78,7 @@ pub fn calibration(p: &[f64], labels: &[bool]) -> Vec<CalibrationBin> {
         .collect()
 }
 
+/// Mean absolute error.
 pub fn mae(pred: &[f64], actual: &[f64]) -> f64 {
     pred.iter().zip(actual).map(|(a, b)| (a - b).abs()).sum::<f64>() / pred.len().max(1) as f64
 }

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Days late beyond this count as this (an invoice unpaid that long is a collection case).
+/// Days late are capped here (an invoice 180 days late is as bad as one 400 days late).
 pub const CAP_DAYS: i64 = 180;
 /// The model file format; files of another format are refused with a clear message.
 pub const FORMAT: u32 = 2;
@@ -19,7 +20,9 @@ pub const FORMAT: u32 = 2;
 /// What an invoice's outcome was, as known on a date; None where not known yet.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Outcome {
+    /// Paid more than the late threshold after due.
     pub late: Option<bool>,
+    /// Paid more than the very-late threshold after due.
     pub very_late: Option<bool>,
     /// Days late, capped at `CAP_DAYS`.
     pub days: Option<f64>,
@@ -55,14 +58,18 @@ pub fn outcome(h: &HistInvoice, known_on: NaiveDate, late_after: i64, very_late_
 /// One invoice's prediction.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Score {
+    /// Probability of paying late.
     pub p_late: f64,
+    /// Probability of paying very late.
     pub p_very_late: f64,
+    /// Expected days late.
     pub days_late: f64,
 }
 
 /// How much a factor moves the predictions on average (mean absolute Shapley value).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Importance {
+    /// The feature's name.
     pub feature: String,
     /// Days of credit time.
     pub days: f64,
@@ -72,34 +79,52 @@ pub struct Importance {
     pub logistic_weight: f64,
 }
 
+/// A model's figures on its own training invoices.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainingMetrics {
     /// In-sample figures (on the training invoices themselves): a sanity check, not a promise;
     /// `fordra model evaluate` gives the honest out-of-time figures.
     pub auc_in_sample: Option<f64>,
+    /// Log loss of P(late) in sample.
     pub logloss_in_sample: f64,
+    /// Mean absolute error of days late in sample.
     pub mae_days_in_sample: f64,
 }
 
+/// A trained payment-behaviour model: trees for P(late), P(very late) and days late, a logistic baseline, and what it was trained on.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Model {
+    /// The file format ([`FORMAT`]).
     pub format: u32,
     /// Assigned when stored (1, 2, …); 0 before.
     pub version: u32,
+    /// The first invoice date trained on.
     pub trained_from: NaiveDate,
+    /// Trained on invoices issued before this day, with outcomes as known then.
     pub trained_until: NaiveDate,
+    /// "Late" means paid more than this many days after due.
     pub late_after_days: i64,
+    /// "Very late" means paid more than this many days after due.
     pub very_late_after_days: i64,
+    /// The features' names, in row order.
     pub features: Vec<String>,
+    /// Invoices trained on.
     pub training_invoices: usize,
+    /// Share of them paid late.
     pub late_rate: f64,
+    /// Share of them paid very late.
     pub very_late_rate: f64,
+    /// In-sample figures.
     pub metrics: TrainingMetrics,
+    /// What drives the predictions, strongest first.
     pub importance: Vec<Importance>,
+    /// Trees for the log-odds of paying late.
     pub late: Trees,
     /// None when no training invoice was (or every one was) very late.
     pub very_late: Option<Trees>,
+    /// Trees for the days late.
     pub days_late: Trees,
+    /// The logistic regression, for comparison and explanation.
     pub logistic: Logistic,
     /// Mean further days late of invoices still unpaid d days after due (d = 0..=CAP_DAYS),
     /// for pay dates of invoices that are already later than predicted.
@@ -234,6 +259,7 @@ impl Model {
         v
     }
 
+    /// The prediction for one feature row.
     pub fn score_row(&self, row: &[f64]) -> Score {
         Score {
             p_late: sigmoid(self.late.raw(row)),
@@ -277,6 +303,7 @@ impl Model {
         as_of + Duration::days((self.residual_days[overdue].round() as i64).max(1))
     }
 
+    /// Reads a model file; a file of another format is refused with what to do.
     pub fn from_json(text: &str) -> Result<Model, String> {
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
         match v.get("format").and_then(|f| f.as_u64()) {

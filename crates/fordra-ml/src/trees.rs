@@ -9,6 +9,7 @@ use forust_ml::{GradientBooster, Matrix};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
+/// What the trees predict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Loss {
     /// Binary outcome; predictions are log-odds.
@@ -60,6 +61,7 @@ fn booster(loss: Loss, n: usize, iterations: usize) -> GradientBooster {
         .set_seed(7)
 }
 
+/// A gradient-boosted tree ensemble, with its trees flattened for fast scoring.
 #[derive(Serialize, Deserialize)]
 pub struct Trees {
     booster: GradientBooster,
@@ -186,6 +188,7 @@ impl Trees {
         c.chunks_exact(x.cols + 1).map(<[f64]>::to_vec).collect()
     }
 
+    /// Number of trees.
     pub fn trees(&self) -> usize {
         self.booster.trees.len()
     }

@@ -8,7 +8,9 @@ use crate::StoreError;
 /// ISO text, flags are 0/1 — identical on both databases.
 #[derive(Clone, Debug, Eq)]
 pub enum Val {
+    /// An integer (or NULL).
     I(Option<i64>),
+    /// Text (or NULL).
     T(Option<String>),
 }
 
@@ -82,6 +84,23 @@ pub struct Row {
     table: std::sync::Arc<str>,
     names: std::sync::Arc<[String]>,
     vals: Vec<Val>,
+    /// Where the next column read is expected (see [`position_of`]).
+    next: std::cell::Cell<usize>,
+}
+
+/// The position of `column` among `names`, looked for first where the previous read left off:
+/// readers mostly read in SELECT order, so a lookup is usually one comparison instead of a scan
+/// (the run's load reads millions of cells).
+fn position_of(names: &[String], next: &std::cell::Cell<usize>, column: &str) -> Option<usize> {
+    let hint = next.get();
+    let found = match names.get(hint) {
+        Some(n) if n == column => Some(hint),
+        _ => names.iter().position(|n| n == column),
+    };
+    if let Some(i) = found {
+        next.set(i + 1);
+    }
+    found
 }
 
 impl Row {
@@ -117,7 +136,7 @@ impl RowRef for Row {
         &self.table
     }
     fn position(&self, column: &str) -> Option<usize> {
-        self.names.iter().position(|n| n == column)
+        position_of(&self.names, &self.next, column)
     }
     fn int_at(&self, idx: usize) -> Result<Option<i64>, String> {
         match self.vals.get(idx) {
@@ -237,14 +256,20 @@ pub fn parse_day(s: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
+/// What a streamed query calls for each row.
 pub type RowFn<'a> = dyn FnMut(&dyn RowRef) -> Result<(), StoreError> + 'a;
 
+/// One SQL dialect over one connection: the store's only contact with a database.
 pub trait Backend: Send {
+    /// "sqlite" or "postgres".
     fn name(&self) -> &'static str;
+    /// Runs statements without parameters (migrations).
     fn batch(&mut self, sql: &str) -> Result<(), StoreError>;
+    /// Runs one statement; the rows it changed.
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError>;
     /// The same statement once per row (prepared once).
     fn exec_many(&mut self, sql: &str, rows: &mut dyn Iterator<Item = Vec<Val>>) -> Result<u64, StoreError>;
+    /// The rows of a query, read whole.
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, StoreError>;
     /// Calls `f` for each row, in order, without collecting.
     fn query_each(&mut self, sql: &str, params: &[Val], f: &mut RowFn<'_>) -> Result<(), StoreError>;
@@ -256,8 +281,7 @@ struct SqliteRow<'a, 'b> {
     /// The statement's column names, read once per query (asking SQLite per cell costs a call
     /// and a string scan per column).
     names: &'a [String],
-    /// Where the next column read is expected: readers mostly read in SELECT order, so a
-    /// lookup is usually one comparison instead of a scan (the run's load reads millions).
+    /// Where the next column read is expected (see [`position_of`]).
     next: std::cell::Cell<usize>,
 }
 impl RowRef for SqliteRow<'_, '_> {
@@ -265,15 +289,7 @@ impl RowRef for SqliteRow<'_, '_> {
         self.table
     }
     fn position(&self, column: &str) -> Option<usize> {
-        let hint = self.next.get();
-        let found = match self.names.get(hint) {
-            Some(n) if n == column => Some(hint),
-            _ => self.names.iter().position(|n| n == column),
-        };
-        if let Some(i) = found {
-            self.next.set(i + 1);
-        }
-        found
+        position_of(self.names, &self.next, column)
     }
     fn int_at(&self, idx: usize) -> Result<Option<i64>, String> {
         use rusqlite::types::ValueRef;
@@ -321,6 +337,7 @@ impl RowRef for PgRow<'_> {
     }
 }
 
+/// SQLite (the embedded default).
 pub struct Sqlite(pub rusqlite::Connection);
 
 fn sqlite_val(v: &Val) -> rusqlite::types::Value {
@@ -381,12 +398,13 @@ impl Backend for Sqlite {
                     ValueRef::Blob(_) => return Err(StoreError::Data(format!("unexpected blob in column {i}"))),
                 });
             }
-            out.push(Row { table: table.clone(), names: names.clone(), vals: row });
+            out.push(Row { table: table.clone(), names: names.clone(), vals: row, next: Default::default() });
         }
         Ok(out)
     }
 }
 
+/// PostgreSQL (production).
 pub struct Postgres(pub postgres::Client);
 
 fn pg_params(params: &[Val]) -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
@@ -456,7 +474,7 @@ impl Backend for Postgres {
                     return Err(StoreError::Data(format!("unexpected column type {t} for {}", c.name())));
                 });
             }
-            out.push(Row { table: table.clone(), names: names.clone(), vals: row });
+            out.push(Row { table: table.clone(), names: names.clone(), vals: row, next: Default::default() });
         }
         Ok(out)
     }

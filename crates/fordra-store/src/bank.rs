@@ -23,6 +23,7 @@ pub struct BankPaymentRecord {
     /// Its line in the file.
     pub line: usize,
     /// Booking date.
+    /// Booking date.
     pub date: NaiveDate,
     /// Amount in minor units.
     pub amount: i64,
@@ -75,17 +76,29 @@ const REVERSIBLE: &str = "status IN ('matched', 'assigned', 'unmatched')";
 /// One booking of a bank payment, for the creditor's ERP.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PaymentReportRow {
+    /// Booking date.
     pub date: NaiveDate,
+    /// Payment id.
     pub payment: String,
+    /// The claim it was booked to.
     pub claim: String,
+    /// The claim's invoice number.
     pub invoice_number: String,
+    /// The customer.
     pub customer: String,
+    /// Currency code.
     pub currency: String,
+    /// Received, in minor units.
     pub amount: i64,
+    /// Allocated to principal.
     pub principal: i64,
+    /// Allocated to interest.
     pub interest: i64,
+    /// Allocated to fees.
     pub fees: i64,
+    /// Left as the customer's credit.
     pub credit: i64,
+    /// Reversed later.
     pub reversed: i64,
 }
 

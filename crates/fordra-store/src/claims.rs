@@ -11,14 +11,23 @@ use rustc_hash::FxHashMap as HashMap;
 /// An invoice to import; `paid_date` marks a historical invoice already settled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvoiceRow {
+    /// Line in its file.
     pub line: usize,
+    /// The creditor's invoice id (the claim's id).
     pub id: String,
+    /// The customer who owes it.
     pub customer_id: String,
+    /// The invoice number as printed.
     pub invoice_number: String,
+    /// Invoice date.
     pub issue_date: NaiveDate,
+    /// Due date.
     pub due_date: NaiveDate,
+    /// Currency.
     pub currency: Currency,
+    /// Amount in minor units.
     pub amount: i64,
+    /// Set for an invoice already paid.
     pub paid_date: Option<NaiveDate>,
     /// The payment reference (OCR/viitenumero/KID/RF); made from the invoice number by the
     /// creditor's scheme when absent.
@@ -26,6 +35,7 @@ pub struct InvoiceRow {
     /// The due date was agreed in advance (the usual case); if not, interest starts 30 days
     /// after `demand_date` (default: the issue date), the demand stating that interest is charged.
     pub due_date_agreed: bool,
+    /// When payment was demanded, if the due date was not agreed.
     pub demand_date: Option<NaiveDate>,
 }
 
@@ -56,32 +66,53 @@ pub struct NewClaim {
     pub demand_date: Option<NaiveDate>,
 }
 
+/// A claim as stored.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ClaimRow {
+    /// Its id.
     pub id: String,
+    /// The customer who owes it.
     pub customer_id: String,
+    /// The invoice number.
     pub invoice_number: String,
+    /// Invoice date.
     pub issue_date: NaiveDate,
+    /// Due date.
     pub due_date: NaiveDate,
+    /// Currency.
     pub currency: Currency,
+    /// Principal in minor units.
     pub principal: i64,
+    /// Open or paid.
     pub status: ClaimStatus,
+    /// The day it was settled, if it is.
     pub settled_date: Option<NaiveDate>,
+    /// Its payment reference.
     pub reference: Option<String>,
     /// The due date was not agreed in advance: interest runs from 30 days after this demand.
     pub demand: Option<NaiveDate>,
 }
 
+/// One entry of a claim's ledger, as stored.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct LedgerRow {
+    /// Its number (entries are appended, never changed).
     pub id: i64,
+    /// The claim.
     pub claim_id: String,
+    /// The day it takes effect.
     pub date: NaiveDate,
+    /// What it is (invoice, fee, interest, payment, correction, …).
     pub kind: String,
+    /// The balance it moves (fees, interest, principal); none for the customer's credit.
     pub component: Option<String>,
+    /// Signed amount in minor units.
     pub amount: i64,
+    /// Currency code.
     pub currency: String,
+    /// What caused it ("step:…", "payment:…", "correction:…").
     pub reference: String,
+    /// In words.
     pub memo: String,
 }
 
@@ -184,6 +215,7 @@ impl Store {
         Ok(())
     }
 
+    /// A claim by id.
     pub fn claim(&mut self, creditor: &str, id: &str) -> Result<ClaimRow> {
         let rows = self.db.query(
             &format!("SELECT {CLAIM_COLS} FROM claims WHERE creditor_id = $1 AND id = $2"),
@@ -192,6 +224,7 @@ impl Store {
         claim_row(rows.first().ok_or_else(|| StoreError::NotFound { entity: "claim", id: id.to_string() })?)
     }
 
+    /// A customer's claims, by due date.
     pub fn claims_of_customer(&mut self, creditor: &str, customer: &str) -> Result<Vec<ClaimRow>> {
         self.db
             .query(
@@ -229,6 +262,7 @@ impl Store {
         Ok(Balances::of(&self.moves(creditor, claim)?, as_of))
     }
 
+    /// A claim's ledger, in entry order.
     pub fn ledger(&mut self, creditor: &str, claim: &str) -> Result<Vec<LedgerRow>> {
         self
             .db

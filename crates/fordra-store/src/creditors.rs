@@ -10,12 +10,17 @@ use fordra_core::run::Creditor;
 /// What `creditor update` may change.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CreditorChange {
+    /// A new name.
     pub name: Option<String>,
     /// Some("") removes it.
     pub bankgiro: Option<String>,
+    /// New IBANs, comma-separated (Some("") removes them).
     pub iban: Option<String>,
+    /// Whether reminder fees are in the creditor's terms.
     pub reminder_fee_agreed: Option<bool>,
+    /// A new jurisdiction (only while the creditor has no claims).
     pub jurisdiction: Option<JurisdictionCode>,
+    /// A new currency (only while the creditor has no claims).
     pub currency: Option<Currency>,
 }
 
@@ -135,6 +140,7 @@ impl Store {
         }
     }
 
+    /// The creditor with its policy.
     pub fn creditor(&mut self, id: &str) -> Result<Creditor> {
         let rows = self.db.query(
             "SELECT id, name, jurisdiction, currency, reminder_fee_agreed, charge_interest, contract_rate, bankgiro, iban, policy, reference_scheme FROM creditors WHERE id = $1",
@@ -156,6 +162,7 @@ impl Store {
         })
     }
 
+    /// Every creditor's id, sorted.
     pub fn creditor_ids(&mut self) -> Result<Vec<String>> {
         self.db.query("SELECT id FROM creditors ORDER BY id", &[])?.iter().map(|r| r.text("id")).collect::<Result<_>>()
     }

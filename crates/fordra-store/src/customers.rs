@@ -8,31 +8,51 @@ use rustc_hash::FxHashMap as HashMap;
 /// A customer (debtor) as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomerRow {
+    /// The creditor's customer id.
     pub id: String,
+    /// Name.
     pub name: String,
+    /// Consumer or business.
     pub kind: DebtorKind,
+    /// Language of letters (ISO 639-1).
     pub language: String,
+    /// E-mail address.
     pub email: Option<String>,
+    /// Mobile number.
     pub phone: Option<String>,
+    /// Postal address.
     pub address: Option<String>,
+    /// Organisation or personal number.
     pub org_no: Option<String>,
+    /// Credit score (1-100), if known.
     pub credit_score: Option<i32>,
+    /// When the score was given.
     pub credit_score_date: Option<NaiveDate>,
+    /// Chosen as VIP by the creditor.
     pub vip: bool,
+    /// The segment of the latest run.
     pub segment: Option<Segment>,
+    /// Why, as said when it changed.
     pub segment_reason: Option<String>,
     /// A reminder fee agreed with this debtor (None: the creditor's general terms) and the date
     /// of the agreement (a fee only on claims that arose on or after it).
     pub reminder_fee_agreed: Option<bool>,
+    /// When the customer agreed to the reminder fee.
     pub reminder_fee_agreed_on: Option<NaiveDate>,
 }
 
+/// A customer's change of segment, with the reason.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SegmentChangeRow {
+    /// The customer.
     pub customer_id: String,
+    /// The run that changed it.
     pub date: NaiveDate,
+    /// Before (none at the first run).
     pub from: Option<Segment>,
+    /// After.
     pub to: Segment,
+    /// Why.
     pub reason: String,
 }
 
@@ -128,6 +148,7 @@ impl Store {
         })
     }
 
+    /// A customer by id.
     pub fn customer(&mut self, creditor: &str, id: &str) -> Result<CustomerRow> {
         let rows = self.db.query(
             &format!("SELECT {CUSTOMER_COLS} FROM customers WHERE creditor_id = $1 AND id = $2"),
@@ -136,6 +157,7 @@ impl Store {
         customer_row(rows.first().ok_or_else(|| StoreError::NotFound { entity: "customer", id: id.to_string() })?)
     }
 
+    /// Every customer's id, sorted.
     pub fn customer_ids(&mut self, creditor: &str) -> Result<Vec<String>> {
         self.db
             .query("SELECT id FROM customers WHERE creditor_id = $1", &[creditor.into()])?
@@ -144,6 +166,7 @@ impl Store {
             .collect::<Result<_>>()
     }
 
+    /// Chooses or unchooses a customer as VIP (the next run moves the segment).
     pub fn set_vip(&mut self, creditor: &str, customer: &str, vip: bool) -> Result<()> {
         self.tx(|s| {
             if s.db.exec(
@@ -162,6 +185,7 @@ impl Store {
         })
     }
 
+    /// A customer's segment changes, oldest first.
     pub fn segment_changes(&mut self, creditor: &str, customer: &str) -> Result<Vec<SegmentChangeRow>> {
         self
             .db

@@ -1,7 +1,11 @@
 //! Fordra's storage: one store over SQLite (the embedded default, a file) and PostgreSQL
 //! (production, selected by URL). Every table is keyed by creditor (tenant). The operations here
-//! load state for the pure core, call it, and write its decisions in one transaction each, so a
-//! failed import or run leaves nothing half-done.
+//! read and write; the application layer (`fordra-app`) decides and composes them, one
+//! transaction per use case, so a failed import or run leaves nothing half-done. The store holds
+//! SQL and no rules.
+
+#![warn(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 mod backend;
 mod bank;
@@ -35,29 +39,48 @@ pub use strategy::ExperimentRow;
 // FxHash for the per-claim indexes built on every run (keys are our own ids).
 use rustc_hash::FxHashMap as HashMap;
 
+/// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The SQLite driver failed.
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL driver failed.
     #[error("PostgreSQL: {0}")]
     Postgres(#[from] postgres::Error),
+    /// Stored data this version cannot use, or a value that cannot be stored.
     #[error("stored data: {0}")]
     Data(String),
+    /// A value from outside out of its bounds.
     #[error("{0}")]
     Rule(String),
     /// No such entity (for this creditor).
     #[error("no {entity} '{id}'")]
-    NotFound { entity: &'static str, id: String },
+    NotFound {
+        /// What was looked for.
+        entity: &'static str,
+        /// The id asked for.
+        id: String,
+    },
     /// A stored value is missing or malformed: the database holds what this version cannot read.
     #[error("stored data: table {table}, column {column}: {problem}")]
-    Row { table: String, column: String, problem: String },
+    Row {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// What is wrong with the value.
+        problem: String,
+    },
     /// What was asked conflicts with what is stored (an id taken, a run not the latest).
     #[error("{0}")]
     Conflict(String),
 }
 
+/// The store's result.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// One database (SQLite file or PostgreSQL), migrated, with the operations the use cases compose.
 pub struct Store {
     db: Box<dyn Backend>,
     in_tx: bool,
@@ -82,11 +105,16 @@ fn input(e: limits::OutOfBounds) -> StoreError {
     StoreError::Rule(e.to_string())
 }
 
+/// What an import did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportSummary {
+    /// Rows new to the store.
     pub created: usize,
+    /// Rows that changed something stored.
     pub updated: usize,
+    /// Rows identical to what was stored.
     pub unchanged: usize,
+    /// Invoices settled by a paid date.
     pub settled: usize,
 }
 
@@ -148,6 +176,7 @@ impl Store {
         self.today = d;
     }
 
+    /// "sqlite" or "postgres".
     pub fn backend(&self) -> &'static str {
         self.db.name()
     }
@@ -342,6 +371,7 @@ impl Store {
         Ok(())
     }
 
+    /// Appends to the creditor's audit log (who changed what is the adapter's to add).
     pub fn audit(&mut self, creditor: &str, subject: &str, event: &str, detail: &str) -> Result<()> {
         self.db.exec(
             "INSERT INTO audit (creditor_id, subject, event, detail) VALUES ($1, $2, $3, $4)",
@@ -350,6 +380,7 @@ impl Store {
         Ok(())
     }
 
+    /// The creditor's audit log, oldest first: (subject, event, detail).
     pub fn audit_log(&mut self, creditor: &str) -> Result<Vec<(String, String, String)>> {
         self.db
             .query("SELECT subject, event, detail FROM audit WHERE creditor_id = $1 ORDER BY id", &[creditor.into()])?

@@ -9,10 +9,15 @@ use fordra_ml::model::Model;
 /// A stored model version.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ModelRow {
+    /// Its version number.
     pub version: u32,
+    /// Trained on invoices issued before this day.
     pub trained_until: NaiveDate,
+    /// When it was trained.
     pub trained_on: NaiveDate,
+    /// Invoices trained on.
     pub training_invoices: i64,
+    /// The one the runs use.
     pub active: bool,
     /// The model's training figures (JSON).
     pub summary: serde_json::Value,
@@ -170,6 +175,7 @@ impl Store {
         })
     }
 
+    /// The creditor's stored model versions, oldest first.
     pub fn models(&mut self, creditor: &str) -> Result<Vec<ModelRow>> {
         self
             .db

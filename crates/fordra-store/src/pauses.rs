@@ -6,11 +6,16 @@ use fordra_core::domain::PauseKind;
 use fordra_core::fees::FeeLine;
 use fordra_core::run::Pause;
 
+/// A stored pause with what it pauses.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PauseRow {
+    /// Its id.
     pub id: i64,
+    /// The claim paused (none: every claim of the customer).
     pub claim_id: Option<String>,
+    /// The customer.
     pub customer_id: String,
+    /// Kind, dates and reason.
     pub pause: Pause,
 }
 

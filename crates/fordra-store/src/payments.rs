@@ -32,26 +32,43 @@ pub struct NewPayment {
     pub payer: Option<String>,
 }
 
+/// A payment as a row (a payments CSV, the demo's bank).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaymentRow {
+    /// Line in its file.
     pub line: usize,
+    /// The payment's id (its idempotency key).
     pub id: String,
+    /// The claim it pays.
     pub claim_id: String,
+    /// When it was paid.
     pub date: NaiveDate,
+    /// Amount in minor units.
     pub amount: i64,
+    /// Its currency (the claim's).
     pub currency: Currency,
+    /// The payer's reference.
     pub reference: Option<String>,
+    /// The payer's name.
     pub payer: Option<String>,
 }
 
+/// What a booked payment did.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PaymentResult {
+    /// The payment's id.
     pub id: String,
+    /// The claim it was booked to.
     pub claim_id: String,
+    /// When it was paid.
     pub date: NaiveDate,
+    /// Amount in minor units.
     pub amount: i64,
+    /// Settled, partly paid, overpaid or a duplicate.
     pub status: fordra_core::domain::PaymentOutcome,
+    /// How it was allocated: (component, amount).
     pub allocated: Vec<(String, i64)>,
+    /// What it left as the customer's credit.
     pub credit: i64,
 }
 

@@ -18,22 +18,38 @@ fn fee_spec_name(f: FeeSpec) -> String {
     }
 }
 
+/// A step taken, as stored.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ActionRow {
+    /// The claim.
     pub claim_id: String,
+    /// Its customer.
     pub customer_id: String,
+    /// The claim's step number (never reused, even after a revert).
     pub seq: i64,
+    /// Its place in the handling model (0: a pre-due nudge).
     pub step_no: i64,
+    /// The step.
     pub kind: StepKind,
+    /// The customer's segment then.
     pub segment: Segment,
+    /// When it was taken.
     pub date: NaiveDate,
+    /// The deadline it gave.
     pub deadline: NaiveDate,
+    /// How it reached the debtor.
     pub channel: Channel,
+    /// The grouped letter it went in.
     pub letter: Option<String>,
+    /// Fees charged.
     pub fee: i64,
+    /// Late interest posted.
     pub interest: i64,
+    /// Open after the step.
     pub open_after: i64,
+    /// Taken as a formality without contacting the debtor.
     pub skipped: bool,
+    /// Why, in words.
     pub reason: String,
     /// The experiment arm that decided the step, if any.
     pub arm: Option<String>,
@@ -46,14 +62,19 @@ pub struct ActionRow {
 /// What a run wrote.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct RunRecord {
+    /// The run's date.
     pub date: NaiveDate,
+    /// Steps written.
     pub actions: i64,
+    /// Segment changes written.
     pub segment_changes: i64,
 }
 
 /// What the core needs for a run, as loaded from the store.
 pub struct RunState {
+    /// Every customer with their history in the segmentation window.
     pub customers: Vec<CustomerState>,
+    /// Every claim open on the day (or settled after it) with its ledger, steps and pauses.
     pub claims: Vec<ClaimState>,
     /// Each customer's stored segment reason (same order as `customers`).
     pub stored_reasons: Vec<Option<String>>,
@@ -221,10 +242,10 @@ impl Store {
         }
         for p in self.pauses(c)? {
             match p.claim_id.as_ref().and_then(|id| cidx.get(id)) {
-                Some(i) => claims[*i].pauses.push(p.pause),
+                Some(i) => claims.get_mut(*i).into_iter().for_each(|c| c.pauses.push(p.pause.clone())),
                 None if p.claim_id.is_none() => {
-                    if let Some(i) = idx.get(&p.customer_id) {
-                        customers[*i].pauses.push(p.pause)
+                    if let Some(c) = idx.get(&p.customer_id).and_then(|i| customers.get_mut(*i)) {
+                        c.pauses.push(p.pause)
                     }
                 }
                 None => {}
@@ -244,6 +265,7 @@ impl Store {
             .flatten())
     }
 
+    /// The creditor's runs, by date.
     pub fn runs(&mut self, creditor: &str) -> Result<Vec<RunRecord>> {
         self.db
             .query(
@@ -451,12 +473,15 @@ impl Store {
             .collect::<Result<Vec<_>>>()
     }
 
+    /// A claim's steps, in order.
     pub fn actions_of_claim(&mut self, creditor: &str, claim: &str) -> Result<Vec<ActionRow>> {
         self.action_rows("creditor_id = $1 AND claim_id = $2", &[creditor.into(), claim.into()])
     }
+    /// A customer's steps, in order.
     pub fn actions_of_customer(&mut self, creditor: &str, customer: &str) -> Result<Vec<ActionRow>> {
         self.action_rows("creditor_id = $1 AND customer_id = $2", &[creditor.into(), customer.into()])
     }
+    /// The steps of one day.
     pub fn actions_on(&mut self, creditor: &str, date: NaiveDate) -> Result<Vec<ActionRow>> {
         self.action_rows("creditor_id = $1 AND date = $2", &[creditor.into(), date.into()])
     }

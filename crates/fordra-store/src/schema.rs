@@ -1,6 +1,7 @@
 //! Migrations. One source for both databases; only the auto-increment key and integer type are
 //! spelled differently, so the schemas cannot drift apart.
 
+/// The schema's migrations in order: (version, name, SQL in the common dialect).
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
@@ -289,6 +290,7 @@ ALTER TABLE claims ADD COLUMN demand_date TEXT;
     ),
 ];
 
+/// The common dialect rendered for a backend (types and upserts differ).
 pub fn render(sql: &str, backend: &str) -> String {
     let (serial, int) = match backend {
         "postgres" => ("BIGSERIAL PRIMARY KEY", "BIGINT"),

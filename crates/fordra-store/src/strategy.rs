@@ -11,13 +11,19 @@ use rustc_hash::FxHashMap as HashMap;
 /// An experiment as recorded (it outlives its place in the policy).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ExperimentRow {
+    /// Its name.
     pub name: String,
+    /// The segment it runs in.
     pub segment: Segment,
+    /// The share of the segment's customers given the challenger.
     pub share: String,
+    /// When it started.
     pub started: NaiveDate,
+    /// When it ended, if it has.
     pub ended: Option<NaiveDate>,
     /// "running", "adopted" or "stopped".
     pub outcome: String,
+    /// The challenger's steps.
     pub steps: Vec<Step>,
     /// Customers assigned to (champion, challenger) so far.
     pub customers: (usize, usize),
@@ -62,6 +68,7 @@ impl Store {
         self.audit(creditor, &format!("experiment:{name}"), outcome, &format!("on {date}"))
     }
 
+    /// The creditor's experiments, running and ended, in start order.
     pub fn experiments(&mut self, creditor: &str) -> Result<Vec<ExperimentRow>> {
         let mut counts: HashMap<(String, bool), usize> = HashMap::default();
         for r in self.db.query(
