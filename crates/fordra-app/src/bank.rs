@@ -89,7 +89,7 @@ fn items<'a>(
     format: BankFormat,
     default_currency: &str,
     notes: Rc<RefCell<Vec<String>>>,
-) -> Result<Box<dyn Iterator<Item = std::result::Result<FileItem, String>> + 'a>> {
+) -> Result<Box<dyn Iterator<Item = std::result::Result<FileItem, fordra_core::domain::ParseError>> + 'a>> {
     match format {
         BankFormat::Bgmax => {
             let name = name.to_string();
@@ -106,7 +106,7 @@ fn items<'a>(
                 match reader.next_deposit() {
                     Err(e) => {
                         done = true;
-                        return Some(Err(e.to_string()));
+                        return Some(Err(fordra_core::domain::ParseError(e.to_string())));
                     }
                     Ok(None) => {
                         done = true;

@@ -5,7 +5,7 @@
 //! nothing. The store keeps what is decided here (`fordra_store::bank`).
 
 use crate::payments::outcome;
-use crate::{App, AppError, CreditorId, Result};
+use crate::{App, AppError, ClaimId, CreditorId, Result};
 use chrono::NaiveDate;
 use fordra_core::domain::{BankStatus, PaymentOutcome};
 use fordra_core::limits;
@@ -384,7 +384,8 @@ impl Batch<'_> {
         for (n, (claim, amount)) in parts.iter().enumerate() {
             let id = if parts.len() == 1 { p.key.clone() } else { format!("{}#{}", p.key, n + 1) };
             let c = s.claim(&cid, claim)?;
-            let currency: Currency = p.currency.parse().map_err(|e: String| self.at(p.line, e))?;
+            let currency: Currency =
+                p.currency.parse().map_err(|e: fordra_core::domain::ParseError| self.at(p.line, e.0))?;
             s.insert_payments(&cid, &[booking(p, &id, claim, &c.customer_id, *amount, currency, self.file.source)])?;
             self.touch(&c.customer_id);
             self.matcher.booked(claim, *amount);
@@ -547,7 +548,7 @@ impl App<'_> {
         &mut self,
         creditor: &CreditorId,
         file: ItemsOf<'_>,
-        items: &mut dyn Iterator<Item = std::result::Result<FileItem, String>>,
+        items: &mut dyn Iterator<Item = std::result::Result<FileItem, fordra_core::domain::ParseError>>,
         each: &mut dyn FnMut(&BankPaymentResult) -> Result<()>,
     ) -> Result<BankImport> {
         let (law, today) = (self.law, self.today);
@@ -573,7 +574,7 @@ impl App<'_> {
             let mut file_total: BTreeMap<String, i64> = BTreeMap::new();
             let mut count = 0usize;
             for item in items {
-                let item = item.map_err(|e| AppError::invalid(file.source, e))?;
+                let item = item.map_err(|e| AppError::invalid(file.source, e.0))?;
                 count += 1;
                 match item {
                     FileItem::Payment(p) => {
@@ -635,7 +636,7 @@ impl App<'_> {
         &mut self,
         creditor: &CreditorId,
         file: ItemsOf<'_>,
-        items: &mut dyn Iterator<Item = std::result::Result<FileItem, String>>,
+        items: &mut dyn Iterator<Item = std::result::Result<FileItem, fordra_core::domain::ParseError>>,
     ) -> Result<BankImport> {
         let mut kept = Vec::new();
         let mut r = self.import_bank_items(creditor, file, items, &mut |p| {
@@ -678,9 +679,9 @@ impl App<'_> {
         &mut self,
         creditor: &CreditorId,
         key: &str,
-        claim: &str,
+        claim: &ClaimId,
     ) -> Result<BankPaymentResult> {
-        let law = self.law;
+        let (law, claim) = (self.law, claim.as_str());
         self.store.write_tx(creditor, |s| {
             let cr = s.creditor(creditor)?;
             let j = law.jurisdiction(cr.jurisdiction).map_err(|e| AppError::invalid("", e.to_string()))?;

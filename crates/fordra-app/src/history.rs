@@ -219,8 +219,8 @@ impl App<'_> {
         maps.extend(h.maps.iter().cloned());
         let currency = match (h.currency, &saved.currency) {
             (Some(c), _) => c,
-            (None, Some(code)) => code.parse().map_err(|e: String| {
-                AppError::invalid(format!("{}: currency", h.mapping_file.map_or(h.source, |m| m.0)), e)
+            (None, Some(code)) => code.parse().map_err(|e: fordra_core::domain::ParseError| {
+                AppError::invalid(format!("{}: currency", h.mapping_file.map_or(h.source, |m| m.0)), e.0)
             })?,
             (None, None) => c.currency,
         };

@@ -158,12 +158,12 @@ impl<'a> Line<'a> {
     /// An amount of at least `min` (and at most the limit).
     pub fn amount(&self, col: &str) -> Result<i64> {
         let v = self.req(col)?;
-        let m = parse_minor(v).map_err(|e| self.err(col, e))?;
+        let m = parse_minor(v).map_err(|e| self.err(col, e.0))?;
         limits::amount(col, m, i64::MIN).map_err(|e| self.err(col, e.problem))
     }
     /// An optional value parsed by its type.
-    pub fn parsed<T: std::str::FromStr<Err = String>>(&self, col: &str) -> Result<Option<T>> {
-        self.opt(col).map(|v| v.parse::<T>().map_err(|e| self.err(col, e))).transpose()
+    pub fn parsed<T: std::str::FromStr<Err = fordra_core::domain::ParseError>>(&self, col: &str) -> Result<Option<T>> {
+        self.opt(col).map(|v| v.parse::<T>().map_err(|e| self.err(col, e.0))).transpose()
     }
     /// A yes/no cell (empty: no).
     pub fn flag(&self, col: &str) -> Result<bool> {
@@ -229,9 +229,9 @@ pub fn customers(source: &str, bytes: &[u8], default_language: &str) -> Result<V
 /// A whole number from a cell, with an error in words.
 pub struct ParsedInt(pub i32);
 impl std::str::FromStr for ParsedInt {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        s.parse().map(ParsedInt).map_err(|_| format!("'{s}' is not a whole number"))
+    type Err = fordra_core::domain::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(ParsedInt).map_err(|_| format!("'{s}' is not a whole number").into())
     }
 }
 

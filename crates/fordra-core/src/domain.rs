@@ -4,6 +4,25 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// A value from outside that cannot be read, with the reason in words (the words expected, the
+/// limit an amount breaks). Typed so adapters can tell it from other failures; its text is what
+/// the user sees.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+impl From<String> for ParseError {
+    fn from(s: String) -> Self {
+        ParseError(s)
+    }
+}
+
+impl From<&str> for ParseError {
+    fn from(s: &str) -> Self {
+        ParseError(s.to_string())
+    }
+}
+
 macro_rules! str_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
         $(#[$m])*
@@ -35,11 +54,11 @@ macro_rules! str_enum {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
         }
         impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
+            type Err = ParseError;
+            fn from_str(s: &str) -> Result<Self, ParseError> {
                 let t = s.trim().to_ascii_lowercase();
                 $(if t == $s { return Ok($name::$variant); })+
-                Err(format!("'{}' is not one of: {}", s, [$($s),+].join(", ")))
+                Err(ParseError(format!("'{}' is not one of: {}", s, [$($s),+].join(", "))))
             }
         }
     };
@@ -206,8 +225,8 @@ macro_rules! id_type {
             fn deref(&self) -> &str { &self.0 }
         }
         impl FromStr for $name {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> { Ok($name(s.to_string())) }
+            type Err = std::convert::Infallible;
+            fn from_str(s: &str) -> Result<Self, Self::Err> { Ok($name(s.to_string())) }
         }
     };
 }

@@ -39,10 +39,12 @@ pub struct PriorFees {
 
 impl PriorFees {
     /// How many fees of a kind the law counts as charged (letters that could carry one included).
+    #[allow(clippy::indexing_slicing, reason = "FeeKind has four variants and the arrays four slots")]
     pub fn count_of(&self, k: FeeKind) -> u32 {
         self.count[k as usize].max(self.letters[k as usize])
     }
     /// Records one step's decision: `kind` is the fee kind the step could carry.
+    #[allow(clippy::indexing_slicing, reason = "FeeKind has four variants and the arrays four slots")]
     pub fn record(&mut self, kind: Option<FeeKind>, lines: &[FeeLine], notional: i64) {
         for l in lines {
             if l.amount > 0 {

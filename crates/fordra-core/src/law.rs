@@ -410,6 +410,7 @@ impl LawBook {
     }
 
     /// Reads and checks a law file (TOML); `origin` names it in errors.
+    #[allow(clippy::indexing_slicing, reason = "windows(2) yields pairs")]
     pub fn parse(text: &str, origin: &str) -> Result<LawBook, LawError> {
         let invalid = |message: String| LawError::Invalid { origin: origin.to_string(), message };
         // One line: a TOML error's quoted snippet is folded in.
@@ -477,15 +478,13 @@ pub const MAX_COMPENSATION: i64 = 10_000_00;
 impl Jurisdiction {
     /// Every rate, amount, count and period within bounds no statute comes near, so a typo (an
     /// extra zero, a wrong sign) is refused instead of charged.
+    #[allow(clippy::indexing_slicing, reason = "windows(2) yields pairs")]
     pub fn bounds(&self) -> Vec<String> {
         use crate::limits::{amount, days, MAX_DATE};
         // Statutes reach back further than any claim: from 1900.
-        let date = |field: &str, d: NaiveDate| -> Result<NaiveDate, String> {
+        let date = |field: &str, d: NaiveDate| -> Option<String> {
             let min = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
-            if d < min || d > MAX_DATE {
-                return Err(format!("{field}: {d} is outside {min}..{MAX_DATE}"));
-            }
-            Ok(d)
+            (d < min || d > MAX_DATE).then(|| format!("{field}: {d} is outside {min}..{MAX_DATE}"))
         };
         let pct = |field: String, v: Decimal, lo: i64, hi: i64| -> Option<String> {
             (v < Decimal::from(lo) || v > Decimal::from(hi))
@@ -494,7 +493,7 @@ impl Jurisdiction {
         let mut errs = Vec::new();
         for r in &self.interest {
             let at = format!("interest from {}", r.from);
-            errs.extend(date(&at, r.from).err());
+            errs.extend(date(&at, r.from));
             errs.extend(pct(format!("{at}: reference"), r.reference, -10, 50));
             errs.extend(pct(format!("{at}: margin"), r.margin, 0, 25));
             errs.extend(r.business_margin.and_then(|m| pct(format!("{at}: business_margin"), m, 0, 25)));
@@ -507,7 +506,7 @@ impl Jurisdiction {
         }
         for f in &self.fees {
             let at = format!("fee {} from {}", f.kind, f.from);
-            errs.extend(date(&at, f.from).err());
+            errs.extend(date(&at, f.from));
             for cap in f.max.iter().chain(f.tiers.iter().map(|t| &t.max)) {
                 errs.extend(
                     amount(&format!("{at}: cap"), *cap, 0)
@@ -551,7 +550,7 @@ impl Jurisdiction {
                     .err()
                     .map(|e| e.to_string()),
             );
-            errs.extend(date("compensation from", c.from).err());
+            errs.extend(date("compensation from", c.from));
         }
         for c in &self.cost_caps {
             for t in &c.tiers {
@@ -593,10 +592,9 @@ impl Jurisdiction {
     /// The statutory interest row in force on `date`.
     pub fn interest_row(&self, date: NaiveDate) -> Result<&InterestRow, LawError> {
         let i = self.interest.partition_point(|r| r.from <= date);
-        if i == 0 {
-            return Err(LawError::NoRate { jurisdiction: self.code.upper(), date });
-        }
-        Ok(&self.interest[i - 1])
+        i.checked_sub(1)
+            .and_then(|i| self.interest.get(i))
+            .ok_or(LawError::NoRate { jurisdiction: self.code.upper(), date })
     }
 
     /// The first date after `date` on which the statutory rate row changes.

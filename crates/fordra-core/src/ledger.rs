@@ -58,8 +58,8 @@ impl fmt::Display for EntryKind {
 }
 
 impl FromStr for EntryKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::domain::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(match s {
             "invoice" => EntryKind::Invoice,
             "interest" => EntryKind::Interest,
@@ -70,7 +70,7 @@ impl FromStr for EntryKind {
             "credit_applied" => EntryKind::CreditApplied,
             other => match other.strip_prefix("fee:") {
                 Some(k) => EntryKind::Fee(k.parse()?),
-                None => return Err(format!("unknown ledger entry kind '{other}'")),
+                None => return Err(format!("unknown ledger entry kind '{other}'").into()),
             },
         })
     }

@@ -3,8 +3,7 @@
 //! takes an `as_of` date.
 
 #![warn(missing_docs)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
-// indexing_slicing is not yet denied here (issue #10: still to convert or justify per function).
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod calendar;
 pub mod domain;

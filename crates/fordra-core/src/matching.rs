@@ -195,6 +195,7 @@ fn name_score(payer: &str, customer: &str) -> u32 {
 
 impl Matcher {
     /// A matcher over claims whose `open` amounts are known.
+    #[allow(clippy::indexing_slicing, reason = "indexes come from enumerating `claims`")]
     pub fn new(claims: Vec<OpenClaim>) -> Self {
         let n = claims.len();
         let (mut by_ref, mut by_invoice, mut by_id) =
@@ -211,12 +212,24 @@ impl Matcher {
         Matcher { claims, balances_known: true, by_ref, by_invoice, by_id }
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "indexes come from the key indexes built over `claims`, which never shrinks"
+    )]
     fn ref_of(&self, i: usize) -> String {
         self.claims[i].reference.as_deref().map(|x| norm(x).into_owned()).unwrap_or_default()
     }
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "indexes come from the key indexes built over `claims`, which never shrinks"
+    )]
     fn invoice_of(&self, i: usize) -> String {
         norm(&self.claims[i].invoice_number).into_owned()
     }
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "indexes come from the key indexes built over `claims`, which never shrinks"
+    )]
     fn index_of(&self, id: &str) -> Option<usize> {
         match self.by_id.get(id, |j| self.claims[j].id.clone()) {
             Hit::One(i) => Some(i),
@@ -244,6 +257,7 @@ impl Matcher {
     }
 
     /// Records that `amount` was booked to `claim`, so later payments in the same file see it.
+    #[allow(clippy::indexing_slicing, reason = "the index comes from index_of over `claims`")]
     pub fn booked(&mut self, claim: &str, amount: i64) {
         if let (true, Some(i)) = (self.balances_known, self.index_of(claim)) {
             self.claims[i].open -= amount;
@@ -251,6 +265,7 @@ impl Matcher {
     }
 
     /// An open claim by id.
+    #[allow(clippy::indexing_slicing, reason = "the index comes from index_of over `claims`")]
     pub fn claim(&self, id: &str) -> Option<&OpenClaim> {
         self.index_of(id).map(|i| &self.claims[i])
     }
@@ -278,6 +293,7 @@ impl Matcher {
     }
 
     /// Claims holding `key` as reference or invoice number (an ambiguous key's suggestions).
+    #[allow(clippy::indexing_slicing, reason = "indexes come from the key indexes built over `claims`")]
     fn sharing(&self, key: &str) -> Vec<Suggestion> {
         let mut v: Vec<Suggestion> = (0..self.claims.len())
             .filter(|i| self.ref_of(*i) == key || self.invoice_of(*i) == key)
@@ -292,6 +308,7 @@ impl Matcher {
     }
 
     /// Splits `amount` over claims in order, each up to its open amount; the last takes the rest.
+    #[allow(clippy::indexing_slicing, reason = "indexes come from the key indexes built over `claims`")]
     fn split(&self, found: &[usize], amount: i64) -> Vec<(String, i64)> {
         let mut left = amount;
         let mut parts = Vec::new();
@@ -307,6 +324,7 @@ impl Matcher {
     }
 
     /// What to do with a payment (it changes nothing: record bookings with `booked`).
+    #[allow(clippy::indexing_slicing, reason = "indexes come from the key indexes built over `claims`")]
     pub fn decide(&self, p: &Incoming) -> Decision {
         let same_currency = |i: &usize| self.claims[*i].currency.code() == p.currency;
         // 0. A claim named directly.

@@ -109,6 +109,7 @@ pub struct HandlingModel {
 
 impl HandlingModel {
     /// The earliest day of each step relative to the due date, when every run happens on time.
+    #[allow(clippy::indexing_slicing, reason = "out holds one offset per earlier step, read only at i - 1 for i > 0")]
     pub fn earliest_offsets(&self) -> Vec<i64> {
         let mut out: Vec<i64> = Vec::with_capacity(self.steps.len());
         for (i, s) in self.steps.iter().enumerate() {
@@ -240,6 +241,7 @@ impl Default for Collector {
 
 impl Policy {
     /// The handling model of a segment.
+    #[allow(clippy::indexing_slicing, reason = "a validated policy has a model for every segment")]
     pub fn model(&self, segment: Segment) -> &HandlingModel {
         self.models.iter().find(|m| m.segment == segment).unwrap_or(&self.models[0])
     }
@@ -365,12 +367,12 @@ impl Policy {
 
     /// Parses a policy; a key Fordra does not know, or a period or amount outside its bounds, is
     /// refused (a typo must not pass silently, and no stored policy may break a run).
-    pub fn from_toml(text: &str) -> Result<Policy, String> {
+    pub fn from_toml(text: &str) -> Result<Policy, crate::domain::ParseError> {
         let p: Policy =
             toml::from_str(text).map_err(|e| e.to_string().split_whitespace().collect::<Vec<_>>().join(" "))?;
         match p.bounds() {
             e if e.is_empty() => Ok(p),
-            e => Err(e.join("; ")),
+            e => Err(e.join("; ").into()),
         }
     }
 
@@ -483,7 +485,7 @@ impl Policy {
             }
         }
         if let Err(e) = self.segmentation.validate() {
-            errs.push(e);
+            errs.push(e.to_string());
         }
         match (self.collector, &self.agency) {
             (Collector::Agency, None) => {
@@ -522,6 +524,7 @@ impl Policy {
     /// Step `i` of `m` against the law for one kind of debtor: payment period, waiting period
     /// after the previous letter, a step the law requires before it, and its fee (when it may be
     /// charged, whether agreed, its cap).
+    #[allow(clippy::indexing_slicing, reason = "i enumerates m.steps; earliest_offsets has one entry per step")]
     fn check_step_in_law(
         &self,
         errs: &mut Vec<String>,
@@ -590,6 +593,7 @@ impl Policy {
 
     /// Whether a fee on step `i` of `m` could ever be lawful by the law's conditions on when and
     /// how it is sent (the run checks them again on the actual dates).
+    #[allow(clippy::indexing_slicing, reason = "i enumerates m.steps; earliest_offsets has one entry per step")]
     fn fee_timing(
         &self,
         law: &Jurisdiction,
@@ -637,6 +641,7 @@ struct Terms<'a> {
 
 /// Step `i` of `m` on its own: escalation order, counting, pre-due notices first, periods and
 /// amounts, fees only where the law has them, calls by phone.
+#[allow(clippy::indexing_slicing, reason = "i enumerates m.steps")]
 fn check_step(errs: &mut Vec<String>, at: &str, m: &HandlingModel, i: usize) {
     let s = &m.steps[i];
     let before = &m.steps[..i];
@@ -787,16 +792,20 @@ mod tests {
     #[test]
     fn out_of_bounds_policies_and_unknown_keys_are_refused() {
         let text = Policy::default_for(JurisdictionCode::SE).to_toml();
-        let e = Policy::from_toml(&text.replacen("lookback_days = 365", "lookback_days = 100000000", 1)).unwrap_err();
+        let e = Policy::from_toml(&text.replacen("lookback_days = 365", "lookback_days = 100000000", 1))
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "segmentation.lookback_days: 100000000 is outside 1..3650");
         let e = Policy::from_toml(&text.replacen("after = \"due\"\ndays = 10", "after = \"due\"\ndays = 100000000", 1))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, "vip model, step 1 (reminder): days: 100000000 is outside -60..3650");
-        let e = Policy::from_toml(&text.replacen("group_reminders", "group_reminder", 1)).unwrap_err();
+        let e = Policy::from_toml(&text.replacen("group_reminders", "group_reminder", 1)).unwrap_err().to_string();
         assert!(e.contains("unknown field `group_reminder`"), "{e}");
-        let e = Policy::from_toml(&text.replacen("payment_days = 14", "paymentdays = 14", 1)).unwrap_err();
+        let e = Policy::from_toml(&text.replacen("payment_days = 14", "paymentdays = 14", 1)).unwrap_err().to_string();
         assert!(e.contains("unknown field `paymentdays`"), "{e}");
-        let e = Policy::from_toml(&text.replacen("fee = \"statutory\"", "fee = \"-50.00\"", 1)).unwrap_err();
+        let e =
+            Policy::from_toml(&text.replacen("fee = \"statutory\"", "fee = \"-50.00\"", 1)).unwrap_err().to_string();
         assert!(e.contains("fee: '-50.00' is negative"), "{e}");
         assert!(Policy::from_toml(&text).is_ok());
     }

@@ -1,5 +1,6 @@
 //! Exact money: integer minor units with an ISO currency. Never floats.
 
+pub use crate::domain::ParseError;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
@@ -45,15 +46,15 @@ impl fmt::Display for Currency {
 }
 
 impl FromStr for Currency {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
         match s.trim().to_ascii_uppercase().as_str() {
             "SEK" => Ok(Currency::SEK),
             "EUR" => Ok(Currency::EUR),
             "NOK" => Ok(Currency::NOK),
             "DKK" => Ok(Currency::DKK),
             "USD" => Ok(Currency::USD),
-            other => Err(format!("unknown currency '{other}' (expected SEK, EUR, NOK, DKK or USD)")),
+            other => Err(ParseError(format!("unknown currency '{other}' (expected SEK, EUR, NOK, DKK or USD)"))),
         }
     }
 }
@@ -77,7 +78,7 @@ impl Money {
         Money { minor: 0, currency }
     }
     /// Parses "1234.5", "1234,50", "-3.00"; more than two decimals is an error, never rounded.
-    pub fn parse(s: &str, currency: Currency) -> Result<Self, String> {
+    pub fn parse(s: &str, currency: Currency) -> Result<Self, ParseError> {
         parse_minor(s).map(|minor| Money { minor, currency })
     }
     /// In major units, exactly.
@@ -160,7 +161,7 @@ pub fn round_to_minor(d: Decimal, digits: u32) -> i64 {
 }
 
 /// Parses a decimal string into minor units (two decimals).
-pub fn parse_minor(s: &str) -> Result<i64, String> {
+pub fn parse_minor(s: &str) -> Result<i64, ParseError> {
     let t = s.trim().replace([' ', '\u{a0}'], "");
     if t.is_empty() {
         return Err("empty amount".into());
@@ -178,10 +179,10 @@ pub fn parse_minor(s: &str) -> Result<i64, String> {
         || !int_part.bytes().all(|b| b.is_ascii_digit())
         || !frac_part.bytes().all(|b| b.is_ascii_digit())
     {
-        return Err(format!("'{s}' is not an amount (expected e.g. 1234.50)"));
+        return Err(ParseError(format!("'{s}' is not an amount (expected e.g. 1234.50)")));
     }
     if frac_part.len() > 2 {
-        return Err(format!("'{s}' has more than two decimals"));
+        return Err(ParseError(format!("'{s}' has more than two decimals")));
     }
     let major: i64 = int_part.parse().map_err(|_| format!("'{s}' is too large"))?;
     let mut frac: i64 = if frac_part.is_empty() { 0 } else { frac_part.parse().unwrap_or(0) };
@@ -218,8 +219,8 @@ impl From<i64> for Minor {
 }
 
 impl std::str::FromStr for Minor {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
         parse_minor(s).map(Minor)
     }
 }

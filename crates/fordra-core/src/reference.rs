@@ -3,6 +3,7 @@
 //! KID (MOD10, MOD11). Generation and validation. Hand-written: no maintained crate covers the
 //! Nordic schemes together, and each is a few lines of arithmetic checked by the vectors below.
 
+use crate::domain::ParseError;
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
@@ -52,13 +53,13 @@ impl fmt::Display for Scheme {
 }
 
 impl FromStr for Scheme {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
         Scheme::ALL.iter().copied().find(|x| x.name() == s.trim().to_ascii_lowercase()).ok_or_else(|| {
-            format!(
+            ParseError(format!(
                 "unknown scheme '{s}' (one of: {})",
                 Scheme::ALL.iter().map(|x| x.name()).collect::<Vec<_>>().join(", ")
-            )
+            ))
         })
     }
 }
@@ -97,6 +98,7 @@ pub fn luhn_digit(base: &[u32]) -> u32 {
     (10 - sum % 10) % 10
 }
 
+#[allow(clippy::indexing_slicing, reason = "i % 3 indexes three weights")]
 fn fi_digit(base: &[u32]) -> u32 {
     const W: [u32; 3] = [7, 3, 1];
     let sum: u32 = base.iter().rev().enumerate().map(|(i, d)| d * W[i % 3]).sum();
@@ -131,7 +133,7 @@ fn digits_to_string(d: &[u32]) -> String {
 }
 
 /// Makes a reference in `scheme` from `base` (digits; alphanumerics for RF).
-pub fn make(scheme: Scheme, base: &str) -> Result<String, String> {
+pub fn make(scheme: Scheme, base: &str) -> Result<String, ParseError> {
     let base = normalize(base);
     match scheme {
         Scheme::Rf => {
@@ -151,7 +153,7 @@ pub fn make(scheme: Scheme, base: &str) -> Result<String, String> {
                 _ => (1, 24),
             };
             if d.len() < min || d.len() > max {
-                return Err(format!("{scheme} needs a base of {min}–{max} digits"));
+                return Err(ParseError(format!("{scheme} needs a base of {min}–{max} digits")));
             }
             Ok(match scheme {
                 Scheme::SeOcr | Scheme::NoKid10 => format!("{base}{}", luhn_digit(&d)),
@@ -177,6 +179,10 @@ pub fn make(scheme: Scheme, base: &str) -> Result<String, String> {
 }
 
 /// Whether `reference` is valid in `scheme`.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "lengths are checked before each slice, and references are ASCII after normalize"
+)]
 pub fn is_valid(scheme: Scheme, reference: &str) -> bool {
     let r = normalize(reference);
     if scheme == Scheme::Rf {

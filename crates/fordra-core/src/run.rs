@@ -331,6 +331,7 @@ pub fn segment_customers(creditor: &Creditor, customers: &[CustomerState], as_of
 /// Which step of `model` comes next for a claim that has taken `done`. Steps already covered
 /// (same kind taken as often, or milder than the harshest taken) are passed over, so a claim
 /// keeps its place when its segment changes; pre-due notices pass once the due date has come.
+#[allow(clippy::indexing_slicing, reason = "the arrays have one slot per StepKind, indexed by StepKind::index")]
 pub fn next_step_index(model: &[crate::model::Step], done: &[DoneStep], due_reached: bool) -> usize {
     let max_sev = done.iter().map(|d| d.kind.severity()).max();
     let mut done_count = [0usize; StepKind::ALL.len()];
@@ -351,6 +352,7 @@ pub fn next_step_index(model: &[crate::model::Step], done: &[DoneStep], due_reac
 }
 
 /// The fees already on a claim as the law counts them (from its ledger and its steps).
+#[allow(clippy::indexing_slicing, reason = "FeeKind has four variants and the arrays four slots")]
 pub fn prior_fees(moves: &[Movement], steps: &[DoneStep]) -> PriorFees {
     let mut p = PriorFees::default();
     for m in moves {
@@ -453,6 +455,7 @@ struct Due {
 
 /// Decides today's steps for every open claim: which claims take a step (a first pass without
 /// allocating), then each step with its fees, interest, deadline and reason.
+#[allow(clippy::indexing_slicing, reason = "Due.claim enumerates `claims`")]
 pub fn daily_run(
     creditor: &Creditor,
     law: &Jurisdiction,
@@ -563,6 +566,7 @@ impl<'a> Day<'a> {
         Day { creditor, law, customers, claims, as_of, segments, plans, limits, nudge, nudge_step, pending_rate }
     }
 
+    #[allow(clippy::indexing_slicing, reason = "one row per StepKind (ALL), one column per DebtorKind")]
     fn limits(&self, step: &Step, debtor: DebtorKind) -> &crate::law::StepLimits {
         &self.limits[step.kind.index()][debtor as usize]
     }
@@ -570,6 +574,10 @@ impl<'a> Day<'a> {
     /// The first pass, in memory order and without allocating for claims that wait: whether
     /// the claim is open, held, or takes a step today (a nudge, or its model's next step once
     /// its day and the law's waiting periods have come).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "ClaimState.customer indexes the run's customers (loaded together), plans has one entry per customer"
+    )]
     fn today(&self, ci: usize, claim: &ClaimState) -> Today {
         let as_of = self.as_of;
         let cust = &self.customers[claim.customer];
@@ -660,6 +668,10 @@ impl<'a> Day<'a> {
     }
 
     /// The second pass: the step a due claim takes, with its fees, interest, deadline and reason.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "Due.claim enumerates `claims`, ClaimState.customer indexes `customers`, segments and plans; d.step was found by get in `today`"
+    )]
     fn act(&self, d: &Due, letter_fee_taken: &mut Option<(usize, NaiveDate)>) -> Action {
         let (as_of, law, creditor) = (self.as_of, self.law, self.creditor);
         let claim = &self.claims[d.claim];
@@ -782,6 +794,10 @@ impl<'a> Day<'a> {
     /// Why the step is taken today, in words: its place in the model (or the model's forecast
     /// for a nudge), the law's waiting periods that moved it, a catch-up, a pause that ended, and
     /// what is open.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "Due.claim enumerates `claims`, ClaimState.customer indexes `customers`, segments and plans"
+    )]
     fn reason(&self, d: &Due, step_no: usize, step: &Step) -> String {
         let as_of = self.as_of;
         let claim = &self.claims[d.claim];

@@ -51,13 +51,13 @@ impl Default for SegmentRules {
 
 impl SegmentRules {
     /// Checks the rules' bounds; the message names the setting.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), crate::domain::ParseError> {
         if self.lookback_days < 1 {
             return Err("segmentation.lookback_days must be at least 1".into());
         }
         for (name, v) in [("late_share", self.late_share), ("predicted_late", self.predicted_late)] {
             if v.is_some_and(|s| s <= Decimal::ZERO || s > Decimal::ONE) {
-                return Err(format!("segmentation.{name} must be in (0, 1]"));
+                return Err(format!("segmentation.{name} must be in (0, 1]").into());
             }
         }
         Ok(())

@@ -283,6 +283,10 @@ fn order_text(law: &Jurisdiction) -> String {
     law.allocation_order.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" → ")
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "claim, lot, offset and payment indexes are positions in the books' own vectors, which only grow; FeeKind indexes its four fee counters"
+)]
 impl<'a> Books<'a> {
     #[allow(clippy::too_many_arguments)]
     fn post(
@@ -737,6 +741,10 @@ impl<'a> Books<'a> {
 }
 
 /// The ledger of record for one customer's claims.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "claim, payment and step indexes are positions in the books' own vectors, built from `facts` here"
+)]
 pub fn settle(terms: Terms<'_>, facts: &CustomerFacts) -> Settlement {
     let mut order: Vec<&ClaimFact> = facts.claims.iter().collect();
     order.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));

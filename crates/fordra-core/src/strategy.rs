@@ -59,6 +59,7 @@ pub fn wilson(successes: usize, n: usize) -> Option<Estimate> {
 
 /// Restricted mean time to the event up to `horizon` from (time, event happened) pairs, by
 /// Kaplan–Meier, with its variance (Greenwood). Times are clipped to [0, horizon].
+#[allow(clippy::indexing_slicing, reason = "i < n and j < n are checked in the loops; m < steps.len()")]
 pub fn rmst(obs: &[(f64, bool)], horizon: f64) -> Option<(f64, f64)> {
     if obs.is_empty() {
         return None;
@@ -341,12 +342,17 @@ impl Counts {
         kinds.extend((0..StepKind::ALL.len()).map(|_| vec![(0.0, 0.0); STEP_BANDS.len() + 1]));
         Counts { kinds }
     }
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "kinds has one row for before any step and one per StepKind; band() returns a band below its table's length + 1"
+    )]
     fn slot(&mut self, state: Option<(StepKind, i64)>, rel_due: i64) -> &mut (f64, f64) {
         match state {
             None => &mut self.kinds[0][band(DUE_BANDS, rel_due)],
             Some((k, d)) => &mut self.kinds[1 + k.index()][band(STEP_BANDS, d)],
         }
     }
+    #[allow(clippy::indexing_slicing, reason = "k is a row of kinds chosen by slot's layout")]
     fn exposure(&self, k: usize) -> f64 {
         self.kinds[k].iter().map(|x| x.1).sum()
     }
@@ -363,6 +369,7 @@ pub struct Response {
 
 impl Response {
     /// Learns from past claims, followed day by day up to `horizon` days after due or `as_of`.
+    #[allow(clippy::indexing_slicing, reason = "three segments, three counts; k < c.steps.len() is checked before use")]
     pub fn learn(claims: &[PastClaim], as_of: NaiveDate, horizon: i64) -> Response {
         let mut by_segment = vec![Counts::new(), Counts::new(), Counts::new()];
         let mut all = Counts::new();
@@ -405,6 +412,10 @@ impl Response {
     /// The daily chance of payment in a state: from the segment's own experience in that band;
     /// where it has too little, from its nearest band that has enough (responses differ more
     /// between segments than between neighbouring days); else from all segments together.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "three segments, three counts; band indexes are checked against the band table's length"
+    )]
     fn hazard(&self, segment: Segment, state: Option<(StepKind, i64)>, rel_due: i64) -> f64 {
         let state = state.map(|(k, d)| (self.borrowed.iter().find(|b| b.0 == k).map_or(k, |b| b.1), d));
         let (i, b) = match state {

@@ -59,6 +59,10 @@ pub struct Evaluation {
 
 /// Trains on invoices issued before `from` (outcomes as known on `from`) and tests on those
 /// issued from `from` through `to`, with outcomes as known after `data_end`.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "feature columns are looked up by name in the model's own feature list; rows have one value per feature; the logistic weights have an intercept"
+)]
 pub fn evaluate(
     history: &[HistInvoice],
     from: NaiveDate,
@@ -66,7 +70,7 @@ pub fn evaluate(
     data_end: NaiveDate,
     late_after: i64,
     very_late_after: i64,
-) -> Result<Evaluation, String> {
+) -> Result<Evaluation, crate::MlError> {
     let rows = at_issue(history, late_after);
     let model = Model::train_on(history, &rows, from, late_after, very_late_after)?;
     let known_on = data_end + Duration::days(1);
@@ -104,7 +108,7 @@ pub fn evaluate(
         }
     }
     if late.3.is_empty() {
-        return Err(format!("no invoice issued between {from} and {to} has a known outcome yet"));
+        return Err(crate::MlError::Data(format!("no invoice issued between {from} and {to} has a known outcome yet")));
     }
     let rate = late.3.iter().filter(|l| **l).count() as f64 / late.3.len() as f64;
     let figures = |name: &str, p: &[f64], mae_days: f64, very_late: Option<f64>| Figures {
@@ -168,6 +172,6 @@ mod tests {
     fn no_known_outcome_in_the_test_window_is_a_clear_error() {
         let h = planted();
         let e = evaluate(&h, d("2023-06-01"), d("2023-06-02"), d("2023-06-02"), 10, 30).unwrap_err();
-        assert!(e.contains("no invoice issued between"), "{e}");
+        assert!(e.to_string().contains("no invoice issued between"), "{e}");
     }
 }

@@ -67,6 +67,7 @@ pub fn describe(feature: &str, v: f64) -> String {
 }
 
 /// Why each row scores as it does: Shapley contributions of both models, in words.
+#[allow(clippy::indexing_slicing, reason = "contributions have one row per input row and one value per feature")]
 pub fn rows(model: &Model, x: &Rows) -> Vec<Explanation> {
     let late = model.late.contributions(x);
     let days = model.days_late.contributions(x);

@@ -48,6 +48,7 @@ pub struct Past {
 
 impl Past {
     /// Counts a settled invoice of the customer (paid, how late, how long it took).
+    #[allow(clippy::indexing_slicing, reason = "the ring of three is indexed modulo 3")]
     pub fn settle(&mut self, h: &HistInvoice, late_after: i64) {
         let (Some(paid), Some(late)) = (h.paid_date, h.days_late()) else { return };
         let is_late = late > late_after;
@@ -110,6 +111,7 @@ fn settle_order(a: &HistInvoice, b: &HistInvoice) -> std::cmp::Ordering {
 /// The reference definition: features of `history[target]` as known on `known_on` (not before
 /// its invoice date), from the same customer's invoices `same_customer` (any order). Simple and
 /// slow; the sweeps below must agree with it.
+#[allow(clippy::indexing_slicing, reason = "indexes are positions in `history` (from enumerate or customers())")]
 pub fn features_known_on(
     history: &[HistInvoice],
     same_customer: &[usize],
@@ -129,11 +131,13 @@ pub fn features_known_on(
 }
 
 /// Features of `history[target]` as known on its own invoice date (training).
+#[allow(clippy::indexing_slicing, reason = "target is a position in `history`")]
 pub fn features_for(history: &[HistInvoice], same_customer: &[usize], target: usize, late_after: i64) -> Vec<f64> {
     features_known_on(history, same_customer, target, history[target].invoice_date, late_after)
 }
 
 /// Indexes of each customer's invoices, in history order.
+#[allow(clippy::indexing_slicing, reason = "g is the position of a group just pushed or found")]
 pub fn customers(history: &[HistInvoice]) -> Vec<Vec<usize>> {
     let mut map: FxHashMap<&str, usize> = FxHashMap::default();
     let mut groups: Vec<Vec<usize>> = Vec::new();
@@ -166,10 +170,12 @@ impl Rows {
         self.data.is_empty()
     }
     /// Row `i` (panics if out of range; callers index rows they made).
+    #[allow(clippy::indexing_slicing, reason = "callers index rows they made (i < len); documented on the method")]
     pub fn row(&self, i: usize) -> &[f64] {
         &self.data[i * self.cols..(i + 1) * self.cols]
     }
     /// Column-major copy (what the tree learner reads).
+    #[allow(clippy::indexing_slicing, reason = "every cell is within the column-major copy of the same size")]
     pub fn columns(&self) -> Vec<f64> {
         let n = self.len();
         let mut out = vec![0.0; self.data.len()];
@@ -204,6 +210,10 @@ struct Part {
 /// Appends the rows of the invoices of one customer `g` that `keep` selects, as known on their
 /// own invoice dates, by sweeping issue and settlement dates once (O(k log k) instead of the
 /// reference's O(k²)).
+#[allow(
+    clippy::indexing_slicing,
+    reason = "indexes are positions in `history`; s and k stay below their lists' lengths (k only reaches an invoice issued before one still ahead)"
+)]
 fn sweep(history: &[HistInvoice], g: &[usize], late_after: i64, keep: impl Fn(usize) -> bool, out: &mut Part) {
     let mut by_issue = g.to_vec();
     by_issue.sort_by_key(|i| (history[*i].invoice_date, *i));
@@ -228,6 +238,7 @@ fn sweep(history: &[HistInvoice], g: &[usize], late_after: i64, keep: impl Fn(us
 }
 
 /// Joins parts into rows in history order.
+#[allow(clippy::indexing_slicing, reason = "k indexes a part's own rows, each `cols` wide")]
 fn assemble(parts: Vec<Part>, cols: usize) -> (Vec<usize>, Rows) {
     let mut order: Vec<(usize, usize, usize)> = parts
         .iter()
@@ -293,6 +304,7 @@ pub fn snapshot(
 }
 
 /// As `snapshot`, computing only the parts asked for (the others are left empty).
+#[allow(clippy::indexing_slicing, reason = "indexes are positions in `history` from customers(); rows are `cols` wide")]
 pub fn snapshot_of(
     history: &[HistInvoice],
     as_of: NaiveDate,

@@ -4,8 +4,7 @@
 //! cash-flow forecast. Pure computation: no I/O, no clock.
 
 #![warn(missing_docs)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
-// indexing_slicing is not yet denied here (issue #10: still to convert or justify per function).
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod evaluate;
 pub mod explain;
@@ -14,3 +13,17 @@ pub mod linear;
 pub mod metrics;
 pub mod model;
 pub mod trees;
+
+/// Why a model cannot be trained, evaluated or read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MlError {
+    /// Too little data, or settings that contradict each other.
+    #[error("{0}")]
+    Data(String),
+    /// The tree learner failed.
+    #[error("training the trees: {0}")]
+    Trees(String),
+    /// A model file this version does not read.
+    #[error("{0}")]
+    File(String),
+}

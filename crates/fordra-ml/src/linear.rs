@@ -39,6 +39,7 @@ impl Scaler {
 }
 
 /// Solves `a · x = b` (a symmetric positive definite, small) by Gaussian elimination with pivoting.
+#[allow(clippy::indexing_slicing, reason = "a is n × n and b has n entries; every index is below n")]
 fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     let n = b.len();
     for col in 0..n {
@@ -80,6 +81,7 @@ pub struct Logistic {
 
 impl Logistic {
     /// Fits P(y) on the rows `idx` by Newton's method on the penalised log likelihood.
+    #[allow(clippy::indexing_slicing, reason = "rows are `cols` wide and weights cols + 1 long; idx are row positions")]
     pub fn fit(x: &Rows, idx: &[usize], y: &[bool], l2: f64) -> Logistic {
         let scaler = Scaler::fit(x, idx);
         let d = x.cols + 1;

@@ -3,6 +3,10 @@
 use serde::Serialize;
 
 /// ROC AUC: the probability that a random positive scores above a random negative.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "idx is a permutation of the scores' positions; scores and labels have the same length"
+)]
 pub fn auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
     let mut idx: Vec<usize> = (0..scores.len()).collect();
     idx.sort_by(|a, b| scores[*a].total_cmp(&scores[*b]));

@@ -6,6 +6,7 @@ use crate::features::{at_issue, Rows, NAMES};
 use crate::linear::{sigmoid, Logistic};
 use crate::metrics::{auc, logloss, mae};
 use crate::trees::{Loss, Trees};
+use crate::MlError;
 use chrono::{Duration, NaiveDate};
 use fordra_core::history::HistInvoice;
 use rayon::prelude::*;
@@ -132,6 +133,7 @@ pub struct Model {
 }
 
 /// Indexes of `rows` issued before `until` with a known outcome of one kind, and the targets.
+#[allow(clippy::indexing_slicing, reason = "indexes are positions in `history` and `outcomes`, which are parallel")]
 fn labelled(
     history: &[HistInvoice],
     until: NaiveDate,
@@ -157,21 +159,24 @@ impl Model {
         until: NaiveDate,
         late_after: i64,
         very_late_after: i64,
-    ) -> Result<Model, String> {
+    ) -> Result<Model, MlError> {
         let rows = at_issue(history, late_after);
         Self::train_on(history, &rows, until, late_after, very_late_after)
     }
 
     /// As `train`, with the feature rows already computed (`at_issue` of the same history).
+    #[allow(clippy::indexing_slicing, reason = "indexes are positions in `history` and `outcomes`, which are parallel")]
     pub fn train_on(
         history: &[HistInvoice],
         rows: &Rows,
         until: NaiveDate,
         late_after: i64,
         very_late_after: i64,
-    ) -> Result<Model, String> {
+    ) -> Result<Model, MlError> {
         if very_late_after <= late_after {
-            return Err(format!("very late ({very_late_after} days) must be more than late ({late_after} days)"));
+            return Err(MlError::Data(format!(
+                "very late ({very_late_after} days) must be more than late ({late_after} days)"
+            )));
         }
         let outcomes: Vec<Outcome> =
             history.par_iter().map(|h| outcome(h, until, late_after, very_late_after)).collect();
@@ -179,10 +184,10 @@ impl Model {
         let (li, ly) = labelled(history, until, |o| bit(o.late), &outcomes);
         let positives = ly.iter().filter(|y| **y > 0.5).count();
         if li.len() < 20 || positives == 0 || positives == li.len() {
-            return Err(format!(
+            return Err(MlError::Data(format!(
                 "too little history before {until} to train: {} invoices with a known outcome, {positives} of them late (need at least 20, late and on time)",
                 li.len()
-            ));
+            )));
         }
         let (vi, vy) = labelled(history, until, |o| bit(o.very_late), &outcomes);
         let (di, dy) = labelled(history, until, |o| o.days, &outcomes);
@@ -237,6 +242,10 @@ impl Model {
         Ok(model)
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "contributions have one value per feature (and a bias); the logistic weights have an intercept"
+    )]
     fn importance_on(&self, sample: &Rows) -> Vec<Importance> {
         let mean_abs = |c: Vec<Vec<f64>>| -> Vec<f64> {
             let n = c.len().max(1) as f64;
@@ -269,6 +278,7 @@ impl Model {
     }
 
     /// Scores every row: blocks of rows in parallel, each block through one tree at a time.
+    #[allow(clippy::indexing_slicing, reason = "each block's outputs have one slot per row of the block")]
     pub fn score(&self, rows: &Rows) -> Vec<Score> {
         const BLOCK: usize = 256;
         let cols = rows.cols.max(1);
@@ -294,6 +304,10 @@ impl Model {
 
     /// Expected pay date of an invoice open on `as_of`: its predicted days late, or, when it is
     /// already later than that, the mean further delay of invoices that were as late as it is.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "overdue is clamped to 0..=CAP_DAYS and residual_days has CAP_DAYS + 1 entries"
+    )]
     pub fn pay_date(&self, s: &Score, due: NaiveDate, as_of: NaiveDate) -> NaiveDate {
         let predicted = due + Duration::days(s.days_late.round() as i64);
         if predicted > as_of {
@@ -304,14 +318,16 @@ impl Model {
     }
 
     /// Reads a model file; a file of another format is refused with what to do.
-    pub fn from_json(text: &str) -> Result<Model, String> {
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    pub fn from_json(text: &str) -> Result<Model, MlError> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| MlError::File(format!("not JSON: {e}")))?;
         match v.get("format").and_then(|f| f.as_u64()) {
             Some(f) if f == u64::from(FORMAT) => {
-                serde_json::from_value(v).map_err(|e| format!("not a Fordra model: {e}"))
+                serde_json::from_value(v).map_err(|e| MlError::File(format!("not a Fordra model: {e}")))
             }
-            Some(f) => Err(format!("model format {f}; this Fordra reads format {FORMAT}: train the model again")),
-            None => Err("not a Fordra model file (no format)".into()),
+            Some(f) => Err(MlError::File(format!(
+                "model format {f}; this Fordra reads format {FORMAT}: train the model again"
+            ))),
+            None => Err(MlError::File("not a Fordra model file (no format)".into())),
         }
     }
 }
@@ -429,13 +445,16 @@ pub(crate) mod tests {
         assert_eq!(all.len(), h.len());
         assert_eq!(all[prompt], b);
         assert_eq!(all[late_customer], a);
-        assert!(Model::from_json(&text.replacen("\"format\":2", "\"format\":1", 1)).unwrap_err().contains("format 1"));
+        assert!(Model::from_json(&text.replacen("\"format\":2", "\"format\":1", 1))
+            .unwrap_err()
+            .to_string()
+            .contains("format 1"));
     }
 
     #[test]
     fn too_little_history_is_a_clear_error() {
         let h = planted();
         let e = Model::train(&h[..5], d("2022-03-01"), 10, 30).unwrap_err();
-        assert!(e.contains("too little history"), "{e}");
+        assert!(e.to_string().contains("too little history"), "{e}");
     }
 }

@@ -81,8 +81,9 @@ impl Trees {
     /// Fits on the rows `idx` of `x` (in time order) with targets `y` (0/1 for `Loss::Log`).
     /// The number of trees is chosen first by early stopping on the most recent fifth of the
     /// training window (a small history overfits quickly), then the trees are grown on all of it.
-    pub fn fit(x: &Rows, idx: &[usize], y: &[f64], loss: Loss) -> Result<Trees, String> {
-        let err = |e: forust_ml::errors::ForustError| format!("training the trees: {e}");
+    #[allow(clippy::indexing_slicing, reason = "idx are row positions; rows are `cols` wide")]
+    pub fn fit(x: &Rows, idx: &[usize], y: &[f64], loss: Loss) -> Result<Trees, crate::MlError> {
+        let err = |e: forust_ml::errors::ForustError| crate::MlError::Trees(e.to_string());
         let mut iterations = MAX_ITERATIONS;
         if idx.len() >= 50 {
             let cut = idx.len() * 4 / 5;
@@ -132,6 +133,7 @@ impl Trees {
 
     /// One step down from `n` for `row` (a leaf steps to itself).
     #[inline(always)]
+    #[allow(clippy::indexing_slicing, reason = "a split's feature is below the row width the trees were grown on")]
     fn step(n: &Node, row: &[f64]) -> u32 {
         let v = row[(n.feature & !LEAF) as usize];
         // Selects, not branches: which way a row goes is unpredictable, a select is not.
@@ -143,6 +145,7 @@ impl Trees {
         }
     }
 
+    #[allow(clippy::indexing_slicing, reason = "child indexes point inside the flattened node array built with them")]
     fn leaf(nodes: &[Node], root: usize, row: &[f64]) -> f64 {
         let mut n = &nodes[root];
         while n.feature & LEAF == 0 {
@@ -162,6 +165,7 @@ impl Trees {
     /// each tree stays in the fastest cache while the block goes through it, and level by level,
     /// so every row takes the same number of steps and no branch depends on the data. Same sums
     /// as `raw`.
+    #[allow(clippy::indexing_slicing, reason = "out has one slot per row of the block")]
     pub fn raw_block(&self, rows: &[f64], cols: usize, out: &mut [f64]) {
         let (roots, nodes) = self.flat();
         out.fill(self.booster.base_score);

@@ -139,7 +139,7 @@ pub trait UseCases {
         format: &str,
         source: &str,
         checksum: &str,
-        items: &mut dyn Iterator<Item = Result<FileItem, String>>,
+        items: &mut dyn Iterator<Item = Result<FileItem, fordra_core::domain::ParseError>>,
         dry_run: bool,
     ) -> AppResult<BankImport>;
     fn unmatched_payments(&mut self, c: &str) -> AppResult<Vec<BankPaymentResult>>;
@@ -263,7 +263,7 @@ impl UseCases for Store {
         format: &str,
         source: &str,
         checksum: &str,
-        items: &mut dyn Iterator<Item = Result<FileItem, String>>,
+        items: &mut dyn Iterator<Item = Result<FileItem, fordra_core::domain::ParseError>>,
         dry_run: bool,
     ) -> AppResult<BankImport> {
         let file = fordra_app::booking::ItemsOf { format, source, checksum, dry_run };
@@ -274,7 +274,7 @@ impl UseCases for Store {
         self.app(&law).queued_payments(&cid(c))
     }
     fn assign_payment(&mut self, c: &str, law: &LawBook, key: &str, claim: &str) -> AppResult<BankPaymentResult> {
-        self.app(law).assign_queued_payment(&cid(c), key, claim)
+        self.app(law).assign_queued_payment(&cid(c), key, &fordra_app::ClaimId(claim.into()))
     }
 }
 
@@ -739,7 +739,7 @@ fn incoming(
     }
 }
 
-fn bank_file(items: Vec<FileItem>) -> impl Iterator<Item = Result<FileItem, String>> {
+fn bank_file(items: Vec<FileItem>) -> impl Iterator<Item = Result<FileItem, fordra_core::domain::ParseError>> {
     items.into_iter().map(Ok)
 }
 
