@@ -323,31 +323,45 @@ impl Matcher {
         parts
     }
 
-    /// What to do with a payment (it changes nothing: record bookings with `booked`).
-    #[allow(clippy::indexing_slicing, reason = "indexes come from the key indexes built over `claims`")]
+    /// What to do with a payment (it changes nothing: record bookings with `booked`): a claim
+    /// named directly, else by payment reference, else by invoice numbers in the text, else by
+    /// amount and payer name.
     pub fn decide(&self, p: &Incoming) -> Decision {
-        let same_currency = |i: &usize| self.claims[*i].currency.code() == p.currency;
-        // 0. A claim named directly.
         if let Some(id) = &p.claim {
-            return match self.index_of(id) {
-                Some(i) if same_currency(&i) => Decision::Book {
-                    parts: vec![(id.clone(), p.amount)],
-                    how: format!("invoice {id} named in the file"),
-                },
-                Some(i) => Decision::Unmatched {
-                    reason: format!(
-                        "invoice {id} named in the file is in {}, the payment in {}",
-                        self.claims[i].currency, p.currency
-                    ),
-                    suggestions: vec![],
-                },
-                None => Decision::Unmatched {
-                    reason: format!("invoice {id} named in the file is not an open claim"),
-                    suggestions: vec![],
-                },
-            };
+            return self.by_named_claim(id, p);
         }
-        // 1. By payment reference (also when a reference field holds several, space-separated).
+        let (decision, unknown) = self.by_references(p);
+        if let Some(d) = decision.or_else(|| self.by_text(p)) {
+            return d;
+        }
+        self.by_amount_and_name(p, &unknown)
+    }
+
+    fn same_currency(&self, i: usize, p: &Incoming) -> bool {
+        self.claims.get(i).is_some_and(|c| c.currency.code() == p.currency)
+    }
+
+    /// Step 0: a claim named in the file (CSV `invoice_id`).
+    fn by_named_claim(&self, id: &str, p: &Incoming) -> Decision {
+        match self.index_of(id).and_then(|i| self.claims.get(i)) {
+            Some(c) if c.currency.code() == p.currency => Decision::Book {
+                parts: vec![(id.to_string(), p.amount)],
+                how: format!("invoice {id} named in the file"),
+            },
+            Some(c) => Decision::Unmatched {
+                reason: format!("invoice {id} named in the file is in {}, the payment in {}", c.currency, p.currency),
+                suggestions: vec![],
+            },
+            None => Decision::Unmatched {
+                reason: format!("invoice {id} named in the file is not an open claim"),
+                suggestions: vec![],
+            },
+        }
+    }
+
+    /// Step 1: by payment reference (also when a reference field holds several, space-separated).
+    /// The decision, if the references decide, and the references that match no claim.
+    fn by_references(&self, p: &Incoming) -> (Option<Decision>, Vec<String>) {
         let mut found: Vec<usize> = Vec::new();
         let mut unknown = Vec::new();
         let mut shared = Vec::new();
@@ -369,15 +383,16 @@ impl Matcher {
             }
         }
         if let Some(k) = shared.first() {
-            return Decision::Unmatched {
+            let d = Decision::Unmatched {
                 reason: format!("reference {k} belongs to several open claims: an advisor must choose"),
                 suggestions: self.sharing(k),
             };
+            return (Some(d), unknown);
         }
         dedup_keep_order(&mut found);
-        if let (false, Some(i)) = (found.iter().any(same_currency), found.first()) {
-            let c = &self.claims[*i];
-            return Decision::Unmatched {
+        let other_currency = found.first().filter(|_| !found.iter().any(|i| self.same_currency(*i, p)));
+        if let Some(c) = other_currency.and_then(|i| self.claims.get(*i)) {
+            let d = Decision::Unmatched {
                 reason: format!(
                     "reference matches claim {}, which is in {}; the payment is in {}",
                     c.id, c.currency, p.currency
@@ -388,20 +403,28 @@ impl Matcher {
                     reason: "same reference, other currency".into(),
                 }],
             };
+            return (Some(d), unknown);
         }
-        found.retain(same_currency);
+        found.retain(|i| self.same_currency(*i, p));
         if found.len() > 1 && !self.balances_known {
-            return Decision::NeedBalances;
+            return (Some(Decision::NeedBalances), unknown);
         }
-        if !found.is_empty() {
-            let refs: Vec<&str> = found.iter().map(|i| self.claims[*i].id.as_str()).collect();
-            let mut how = format!("reference matched {}", refs.join(", "));
-            if !unknown.is_empty() {
-                how.push_str(&format!(" (unknown references: {})", unknown.join(", ")));
-            }
-            return Decision::Book { parts: self.split(&found, p.amount), how };
+        if found.is_empty() {
+            return (None, unknown);
         }
-        // 2. Invoice numbers or references in the free text.
+        let mut how = format!("reference matched {}", self.ids(&found).join(", "));
+        if !unknown.is_empty() {
+            how.push_str(&format!(" (unknown references: {})", unknown.join(", ")));
+        }
+        (Some(Decision::Book { parts: self.split(&found, p.amount), how }), unknown)
+    }
+
+    fn ids(&self, idx: &[usize]) -> Vec<&str> {
+        idx.iter().filter_map(|i| self.claims.get(*i)).map(|c| c.id.as_str()).collect()
+    }
+
+    /// Step 2: invoice numbers or references in the free text.
+    fn by_text(&self, p: &Incoming) -> Option<Decision> {
         let mut in_text: Vec<usize> = p
             .text
             .iter()
@@ -410,49 +433,31 @@ impl Matcher {
                 Hit::One(i) => Some(i),
                 _ => None,
             })
-            .filter(same_currency)
+            .filter(|i| self.same_currency(*i, p))
             .collect();
         dedup_keep_order(&mut in_text);
         if (in_text.len() > 1 || in_text.is_empty()) && !self.balances_known {
-            return Decision::NeedBalances;
+            return Some(Decision::NeedBalances);
         }
-        if !in_text.is_empty() {
-            let ids: Vec<&str> = in_text.iter().map(|i| self.claims[*i].id.as_str()).collect();
-            return Decision::Book {
-                parts: self.split(&in_text, p.amount),
-                how: format!("invoice number in the payment text: {}", ids.join(", ")),
-            };
-        }
-        // 3. Amount and payer name.
+        (!in_text.is_empty()).then(|| Decision::Book {
+            parts: self.split(&in_text, p.amount),
+            how: format!("invoice number in the payment text: {}", self.ids(&in_text).join(", ")),
+        })
+    }
+
+    /// Step 3: amount and payer name. Booked when exactly one claim matches both, else queued
+    /// with the best suggestions and the reason in words.
+    fn by_amount_and_name(&self, p: &Incoming, unknown: &[String]) -> Decision {
         let payer = p.payer.as_deref().unwrap_or("");
         let mut scored: Vec<Suggestion> = self
             .claims
             .iter()
             .filter(|c| c.currency.code() == p.currency)
-            .filter_map(|c| {
-                let name = name_score(payer, &c.customer_name);
-                let amount_exact = c.open == p.amount;
-                let amount_near = (c.open - p.amount).abs() * 20 <= c.open.max(1); // within 5 %
-                let mut score = 0;
-                let mut why = Vec::new();
-                if amount_exact {
-                    score += 60;
-                    why.push("same amount".to_string());
-                } else if amount_near {
-                    score += 30;
-                    why.push(format!("amount within 5 % (open {})", crate::money::format_minor(c.open)));
-                }
-                if name > 0 {
-                    score += name * 40 / 100;
-                    why.push(format!("payer name matches {name} % of '{}'", c.customer_name));
-                }
-                (score >= 30).then(|| Suggestion { claim: c.id.clone(), score, reason: why.join("; ") })
-            })
+            .filter_map(|c| suggestion(c, payer, p.amount))
             .collect();
         scored.sort_by(|a, b| b.score.cmp(&a.score).then(a.claim.cmp(&b.claim)));
         let exact = scored.iter().filter(|s| s.score >= 100).count();
-        if exact == 1 {
-            let s = &scored[0];
+        if let (1, Some(s)) = (exact, scored.first()) {
             return Decision::Book {
                 parts: vec![(s.claim.clone(), p.amount)],
                 how: format!("amount and payer name: {}", s.reason),
@@ -473,6 +478,27 @@ impl Matcher {
         };
         Decision::Unmatched { reason, suggestions: scored }
     }
+}
+
+/// How well an open claim fits a payment by amount and payer name (a suggestion from 30 points).
+fn suggestion(c: &OpenClaim, payer: &str, amount: i64) -> Option<Suggestion> {
+    let name = name_score(payer, &c.customer_name);
+    let amount_exact = c.open == amount;
+    let amount_near = (c.open - amount).abs() * 20 <= c.open.max(1); // within 5 %
+    let mut score = 0;
+    let mut why = Vec::new();
+    if amount_exact {
+        score += 60;
+        why.push("same amount".to_string());
+    } else if amount_near {
+        score += 30;
+        why.push(format!("amount within 5 % (open {})", crate::money::format_minor(c.open)));
+    }
+    if name > 0 {
+        score += name * 40 / 100;
+        why.push(format!("payer name matches {name} % of '{}'", c.customer_name));
+    }
+    (score >= 30).then(|| Suggestion { claim: c.id.clone(), score, reason: why.join("; ") })
 }
 
 #[cfg(test)]

@@ -741,63 +741,83 @@ impl<'a> Books<'a> {
 }
 
 /// The ledger of record for one customer's claims.
+pub fn settle(terms: Terms<'_>, facts: &CustomerFacts) -> Settlement {
+    let mut books = Books::new(terms, facts);
+    for (d, day) in books.calendar() {
+        books.day(d, day);
+    }
+    books.finish()
+}
+
 #[allow(
     clippy::indexing_slicing,
-    reason = "claim, payment and step indexes are positions in the books' own vectors, built from `facts` here"
+    reason = "claim, payment, refund, pause and step indexes are positions in the books' own vectors and in `facts`, built from them here"
 )]
-pub fn settle(terms: Terms<'_>, facts: &CustomerFacts) -> Settlement {
-    let mut order: Vec<&ClaimFact> = facts.claims.iter().collect();
-    order.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
-    let mut books = Books {
-        terms,
-        facts,
-        claims: order
-            .into_iter()
-            .map(|fact| Claim {
-                fact,
-                issued: false,
-                bal: Balances::default(),
-                changes: vec![],
-                interest_posted: 0,
-                fee_count: [0; 4],
-                settled_on: None,
-            })
-            .collect(),
-        lots: vec![],
-        offsets: vec![],
-        booked: (0..facts.payments.len()).map(|_| Booked::default()).collect(),
-        write_offs: vec![],
-        out: Settlement::default(),
-    };
-    let mut days: BTreeMap<NaiveDate, Day> = BTreeMap::new();
-    for (c, cl) in books.claims.iter().enumerate() {
-        days.entry(cl.fact.issue).or_default().issues.push(c);
-    }
-    for (k, p) in facts.payments.iter().enumerate() {
-        let Some(d) = books.effective_date(p) else { continue };
-        days.entry(d).or_default().pays.push(k);
-        if let Some(r) = p.reversed {
-            days.entry(r.max(d)).or_default().reverses.push(k);
+impl<'a> Books<'a> {
+    /// Books for a customer's facts, claims in due-date order, nothing posted yet.
+    fn new(terms: Terms<'a>, facts: &'a CustomerFacts) -> Books<'a> {
+        let mut order: Vec<&ClaimFact> = facts.claims.iter().collect();
+        order.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
+        Books {
+            terms,
+            facts,
+            claims: order
+                .into_iter()
+                .map(|fact| Claim {
+                    fact,
+                    issued: false,
+                    bal: Balances::default(),
+                    changes: vec![],
+                    interest_posted: 0,
+                    fee_count: [0; 4],
+                    settled_on: None,
+                })
+                .collect(),
+            lots: vec![],
+            offsets: vec![],
+            booked: (0..facts.payments.len()).map(|_| Booked::default()).collect(),
+            write_offs: vec![],
+            out: Settlement::default(),
         }
     }
-    for (k, r) in facts.refunds.iter().enumerate() {
-        days.entry(r.date).or_default().refunds.push(k);
-    }
-    for (k, p) in facts.pauses.iter().enumerate() {
-        if p.plan_fee.is_some() {
-            days.entry(p.pause.from).or_default().plans.push(k);
+
+    /// Every fact on the day it takes effect.
+    fn calendar(&self) -> BTreeMap<NaiveDate, Day> {
+        let facts = self.facts;
+        let mut days: BTreeMap<NaiveDate, Day> = BTreeMap::new();
+        for (c, cl) in self.claims.iter().enumerate() {
+            days.entry(cl.fact.issue).or_default().issues.push(c);
         }
+        for (k, p) in facts.payments.iter().enumerate() {
+            let Some(d) = self.effective_date(p) else { continue };
+            days.entry(d).or_default().pays.push(k);
+            if let Some(r) = p.reversed {
+                days.entry(r.max(d)).or_default().reverses.push(k);
+            }
+        }
+        for (k, r) in facts.refunds.iter().enumerate() {
+            days.entry(r.date).or_default().refunds.push(k);
+        }
+        for (k, p) in facts.pauses.iter().enumerate() {
+            if p.plan_fee.is_some() {
+                days.entry(p.pause.from).or_default().plans.push(k);
+            }
+        }
+        for (k, s) in facts.steps.iter().enumerate() {
+            days.entry(s.date).or_default().steps.push(k);
+        }
+        days
     }
-    for (k, s) in facts.steps.iter().enumerate() {
-        days.entry(s.date).or_default().steps.push(k);
-    }
-    let claim_rank = |id: &str, b: &Books<'_>| b.index(id).unwrap_or(usize::MAX);
-    for (d, mut day) in days {
+
+    /// One day: invoices issued, payments, reversals and refunds (each in id order), credit
+    /// applied, leftovers written off, plan fees, then the day's steps.
+    fn day(&mut self, d: NaiveDate, mut day: Day) {
+        let facts = self.facts;
         for c in &day.issues {
-            let cl = &mut books.claims[*c];
+            let cl = &mut self.claims[*c];
             cl.issued = true;
             let (principal, due) = (cl.fact.principal, cl.fact.due);
-            books.post(
+            self.post(
                 *c,
                 d,
                 EntryKind::Invoice,
@@ -810,56 +830,66 @@ pub fn settle(terms: Terms<'_>, facts: &CustomerFacts) -> Settlement {
         let mut touched = BTreeSet::new();
         day.pays.sort_by(|a, b| facts.payments[*a].id.cmp(&facts.payments[*b].id));
         for k in day.pays {
-            books.pay(k, d, &mut touched);
+            self.pay(k, d, &mut touched);
         }
         day.reverses.sort_by(|a, b| facts.payments[*a].id.cmp(&facts.payments[*b].id));
         for k in day.reverses {
-            books.reverse(k, d);
+            self.reverse(k, d);
         }
         day.refunds.sort_by(|a, b| facts.refunds[*a].id.cmp(&facts.refunds[*b].id));
         for k in day.refunds {
-            books.refund(k, d);
+            self.refund(k, d);
         }
-        books.apply_credit(d, &mut touched);
-        books.write_off_leftovers(d, &touched);
+        self.apply_credit(d, &mut touched);
+        self.write_off_leftovers(d, &touched);
         day.plans.sort_by_key(|k| facts.pauses[*k].pause.id);
         for k in day.plans {
-            books.plan_fee(k, d);
+            self.plan_fee(k, d);
         }
-        // Steps in the run's order (claims by due date and id, then step number); a letter's
-        // members together, at the place of its first member.
-        day.steps.sort_by_key(|k| (claim_rank(&facts.steps[*k].claim, &books), facts.steps[*k].seq));
-        let mut done = vec![false; day.steps.len()];
-        for i in 0..day.steps.len() {
+        self.steps_of_day(d, day.steps);
+        self.close_day(d);
+    }
+
+    /// Steps in the run's order (claims by due date and id, then step number); a letter's
+    /// members together, at the place of its first member.
+    fn steps_of_day(&mut self, d: NaiveDate, mut steps: Vec<usize>) {
+        let facts = self.facts;
+        steps.sort_by_key(|k| (self.index(&facts.steps[*k].claim).unwrap_or(usize::MAX), facts.steps[*k].seq));
+        let mut done = vec![false; steps.len()];
+        for i in 0..steps.len() {
             if done[i] {
                 continue;
             }
-            let letter = facts.steps[day.steps[i]].letter.as_ref();
-            let members: Vec<usize> = (i..day.steps.len())
+            let letter = facts.steps[steps[i]].letter.as_ref();
+            let members: Vec<usize> = (i..steps.len())
                 .filter(|j| {
-                    !done[*j] && (*j == i || letter.is_some() && facts.steps[day.steps[*j]].letter.as_ref() == letter)
+                    !done[*j] && (*j == i || letter.is_some() && facts.steps[steps[*j]].letter.as_ref() == letter)
                 })
                 .collect();
             for j in &members {
                 done[*j] = true;
             }
-            let ks: Vec<usize> = members.iter().map(|j| day.steps[*j]).collect();
-            books.letter(&ks, d);
+            let ks: Vec<usize> = members.iter().map(|j| steps[*j]).collect();
+            self.letter(&ks, d);
         }
-        books.close_day(d);
     }
-    let mut credit: BTreeMap<Currency, i64> = BTreeMap::new();
-    for l in &books.lots {
-        *credit.entry(l.currency).or_default() += l.remaining;
+
+    /// The settlement: postings, steps' outcomes, credit left per currency, settled days.
+    fn finish(self) -> Settlement {
+        let mut credit: BTreeMap<Currency, i64> = BTreeMap::new();
+        for l in &self.lots {
+            *credit.entry(l.currency).or_default() += l.remaining;
+        }
+        let mut out = self.out;
+        out.credit = credit.into_iter().filter(|(_, v)| *v != 0).collect();
+        out.settled_on = self
+            .facts
+            .claims
+            .iter()
+            .map(|f| (f.id.clone(), self.claims.iter().find(|c| c.fact.id == f.id).and_then(|c| c.settled_on)))
+            .collect();
+        out
     }
-    let mut out = books.out;
-    out.credit = credit.into_iter().filter(|(_, v)| *v != 0).collect();
-    out.settled_on = facts
-        .claims
-        .iter()
-        .map(|f| (f.id.clone(), books.claims.iter().find(|c| c.fact.id == f.id).and_then(|c| c.settled_on)))
-        .collect();
-    out
 }
 
 /// An entry already in the ledger, as the comparison needs it.

@@ -110,6 +110,64 @@ struct Pending {
     bal: Option<(String, i64, Option<NaiveDate>, i64)>,
 }
 
+impl Pending {
+    /// Starts collecting an account, an entry, a transaction or a balance when `name` opens
+    /// one at its place; whether it did.
+    fn open(&mut self, stack: &[Box<str>], name: &str, item: &str, container: &str, line: usize) -> bool {
+        if stack.len() == 3 && name == item && stack.get(1).is_some_and(|c| &**c == container) {
+            self.account = Some(CamtAccount { iban: None, other_id: None, balances: vec![], entries: vec![] });
+        } else if self.account.is_some() && name == "Ntry" && stack.len() == 4 {
+            self.entry = Some(CamtEntry {
+                line,
+                amount: 0,
+                currency: String::new(),
+                credit: false,
+                reversal: false,
+                status: String::new(),
+                booking_date: None,
+                value_date: None,
+                account_servicer_ref: None,
+                transactions: vec![],
+            });
+        } else if self.entry.is_some() && name == "TxDtls" {
+            self.tx = Some(CamtTx { line, ..Default::default() });
+        } else if self.account.is_some() && name == "Bal" && stack.len() == 4 {
+            self.bal = Some((String::new(), 0, None, 1));
+        } else {
+            return false;
+        }
+        true
+    }
+}
+
+/// The message a root element declares by its namespace: the container element, the kind
+/// ("camt.053" or "camt.054") and the version (001.02 to 001.08).
+fn document(e: &quick_xml::events::BytesStart<'_>) -> Result<(&'static str, String, String), CamtError> {
+    let prefix = e.name().prefix().map(|x| String::from_utf8_lossy(x.as_ref()).into_owned());
+    let want = prefix.map_or("xmlns".to_string(), |x| format!("xmlns:{x}"));
+    let ns = e
+        .attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == want.as_bytes())
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        .unwrap_or_default();
+    let Some(msg) = ns.strip_prefix("urn:iso:std:iso:20022:tech:xsd:") else {
+        return Err(err(1, format!("not an ISO 20022 document (namespace '{ns}')")));
+    };
+    let (kind, version) = msg.split_at(msg.len().min(8));
+    let version = version.trim_start_matches('.').to_string();
+    let container = match kind {
+        "camt.054" => "BkToCstmrDbtCdtNtfctn",
+        "camt.053" => "BkToCstmrStmt",
+        other => return Err(err(1, format!("{other} is not a camt.053 or camt.054 message"))),
+    };
+    let v: u32 = version.strip_prefix("001.").and_then(|x| x.parse().ok()).unwrap_or(0);
+    if !(2..=8).contains(&v) {
+        return Err(err(1, format!("{kind} version {version} is not supported (001.02 to 001.08)")));
+    }
+    Ok((container, kind.to_string(), version))
+}
+
 fn ends(stack: &[Box<str>], tail: &[&str]) -> bool {
     stack
         .len()
@@ -171,30 +229,7 @@ pub fn parse(bytes: &[u8]) -> Result<CamtFile, CamtError> {
                     if name != "Document" {
                         return Err(err(line, format!("not an ISO 20022 document (root element '{name}')")));
                     }
-                    let prefix = e.name().prefix().map(|x| String::from_utf8_lossy(x.as_ref()).into_owned());
-                    let want = prefix.map_or("xmlns".to_string(), |x| format!("xmlns:{x}"));
-                    let ns = e
-                        .attributes()
-                        .flatten()
-                        .find(|a| a.key.as_ref() == want.as_bytes())
-                        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
-                        .unwrap_or_default();
-                    let Some(msg) = ns.strip_prefix("urn:iso:std:iso:20022:tech:xsd:") else {
-                        return Err(err(1, format!("not an ISO 20022 document (namespace '{ns}')")));
-                    };
-                    let (kind, version) = msg.split_at(msg.len().min(8));
-                    let version = version.trim_start_matches('.').to_string();
-                    container = match kind {
-                        "camt.054" => "BkToCstmrDbtCdtNtfctn",
-                        "camt.053" => "BkToCstmrStmt",
-                        other => return Err(err(1, format!("{other} is not a camt.053 or camt.054 message"))),
-                    };
-                    let v: u32 = version.strip_prefix("001.").and_then(|x| x.parse().ok()).unwrap_or(0);
-                    if !(2..=8).contains(&v) {
-                        return Err(err(1, format!("{kind} version {version} is not supported (001.02 to 001.08)")));
-                    }
-                    file.kind = kind.to_string();
-                    file.version = version;
+                    (container, file.kind, file.version) = document(e)?;
                 }
                 let item = if container == "BkToCstmrStmt" { "Stmt" } else { "Ntfctn" };
                 stack.push(name.clone().into_boxed_str());
@@ -202,26 +237,7 @@ pub fn parse(bytes: &[u8]) -> Result<CamtFile, CamtError> {
                     return Err(err(line, format!("elements nested more than {MAX_DEPTH} deep")));
                 }
                 text.clear();
-                if stack.len() == 3 && name == item && stack.get(1).is_some_and(|c| &**c == container) {
-                    p.account = Some(CamtAccount { iban: None, other_id: None, balances: vec![], entries: vec![] });
-                } else if p.account.is_some() && name == "Ntry" && stack.len() == 4 {
-                    p.entry = Some(CamtEntry {
-                        line,
-                        amount: 0,
-                        currency: String::new(),
-                        credit: false,
-                        reversal: false,
-                        status: String::new(),
-                        booking_date: None,
-                        value_date: None,
-                        account_servicer_ref: None,
-                        transactions: vec![],
-                    });
-                } else if p.entry.is_some() && name == "TxDtls" {
-                    p.tx = Some(CamtTx { line, ..Default::default() });
-                } else if p.account.is_some() && name == "Bal" && stack.len() == 4 {
-                    p.bal = Some((String::new(), 0, None, 1));
-                } else if name == "Amt" {
+                if !p.open(&stack, &name, item, container, line) && name == "Amt" {
                     ccy = e
                         .attributes()
                         .flatten()
@@ -282,9 +298,6 @@ fn end_element(
     container: &str,
 ) -> Result<(), CamtError> {
     let name = stack.last().map(|x| &**x).unwrap_or("");
-    let amount = |v: &str| {
-        parse_amount(v).ok_or_else(|| err(amt_line, format!("amount '{v}' is not a decimal with at most two decimals")))
-    };
     if stack.len() == 2 && name == container {
         return Ok(());
     }
@@ -292,86 +305,39 @@ fn end_element(
         file.message_id = Some(limited(line, "MsgId", value, MAX_REF)?).filter(|x| !x.is_empty());
         return Ok(());
     }
+    let at = At { value, line, amt_line };
     // Inside a transaction.
     if let (Some(tx), Some(t)) = (p.tx.as_mut(), within(stack, "TxDtls")) {
         let rel = stack.get(t + 1..).unwrap_or_default();
-        let is = |path: &[&str]| rel.len() == path.len() && rel.iter().zip(path).all(|(a, b)| &**a == *b);
         if rel.is_empty() {
             if let Some(e) = p.entry.as_mut() {
                 e.transactions.push(p.tx.take().unwrap_or_default());
             }
-        } else if is(&["Amt"]) || is(&["AmtDtls", "TxAmt", "Amt"]) {
-            if is(&["Amt"]) || tx.amount.is_none() {
-                tx.amount = Some(amount(&value)?);
-            }
-        } else if is(&["Refs", "EndToEndId"]) {
-            tx.end_to_end_id =
-                Some(limited(line, "EndToEndId", value, MAX_REF)?).filter(|x| !x.is_empty() && x != "NOTPROVIDED");
-        } else if is(&["Refs", "AcctSvcrRef"]) {
-            tx.account_servicer_ref = Some(limited(line, "AcctSvcrRef", value, MAX_REF)?).filter(|x| !x.is_empty());
-        } else if is(&["RltdPties", "Dbtr", "Nm"]) || is(&["RltdPties", "Dbtr", "Pty", "Nm"]) {
-            tx.debtor_name = Some(limited(line, "Dbtr/Nm", value, MAX_TEXT)?).filter(|x| !x.is_empty());
-        } else if is(&["RltdPties", "DbtrAcct", "Id", "IBAN"]) {
-            tx.debtor_iban = Some(limited(line, "DbtrAcct/IBAN", value, MAX_REF)?).filter(|x| !x.is_empty());
-        } else if is(&["RmtInf", "Strd", "CdtrRefInf", "Ref"]) {
-            let r = limited(line, "CdtrRefInf/Ref", value, MAX_REF)?;
-            if !r.is_empty() {
-                tx.references.push(r);
-            }
-        } else if is(&["RmtInf", "Ustrd"]) {
-            let t = limited(line, "Ustrd", value, MAX_TEXT)?;
-            if !t.is_empty() {
-                tx.text.push(t);
-            }
+            return Ok(());
         }
-        return Ok(());
+        return tx_field(tx, rel, at);
     }
     // Inside an entry (outside its transactions).
     if let (Some(e), Some(n)) = (p.entry.as_mut(), within(stack, "Ntry")) {
         let rel = stack.get(n + 1..).unwrap_or_default();
-        let is = |path: &[&str]| rel.len() == path.len() && rel.iter().zip(path).all(|(a, b)| &**a == *b);
         if rel.is_empty() {
             if let (Some(a), Some(e)) = (p.account.as_mut(), p.entry.take()) {
                 a.entries.push(e);
             }
-        } else if is(&["Amt"]) {
-            e.amount = amount(&value)?;
-            e.currency = limited(line, "Ccy", ccy.to_string(), 3)?;
-        } else if is(&["CdtDbtInd"]) {
-            e.credit = value == "CRDT";
-        } else if is(&["RvslInd"]) {
-            e.reversal = value == "true" || value == "1";
-        } else if is(&["Sts"]) || is(&["Sts", "Cd"]) {
-            if !value.is_empty() {
-                e.status = limited(line, "Sts", value, MAX_REF)?;
-            }
-        } else if is(&["BookgDt", "Dt"]) || is(&["BookgDt", "DtTm"]) {
-            e.booking_date = Some(date_of(line, "BookgDt", &value)?);
-        } else if is(&["ValDt", "Dt"]) || is(&["ValDt", "DtTm"]) {
-            e.value_date = Some(date_of(line, "ValDt", &value)?);
-        } else if is(&["AcctSvcrRef"]) {
-            e.account_servicer_ref = Some(limited(line, "AcctSvcrRef", value, MAX_REF)?).filter(|x| !x.is_empty());
+            return Ok(());
         }
-        return Ok(());
+        return entry_field(e, rel, at, ccy);
     }
     // A balance (camt.053).
     if let (Some(b), Some(n)) = (p.bal.as_mut(), within(stack, "Bal")) {
         let rel = stack.get(n + 1..).unwrap_or_default();
-        let is = |path: &[&str]| rel.len() == path.len() && rel.iter().zip(path).all(|(a, b)| &**a == *b);
         if rel.is_empty() {
             if let (Some(a), Some((code, amt, date, sign))) = (p.account.as_mut(), p.bal.take()) {
                 a.balances.push((code, sign * amt, date));
             }
-        } else if is(&["Tp", "CdOrPrtry", "Cd"]) {
-            b.0 = limited(line, "Bal/Tp", value, MAX_REF)?;
-        } else if is(&["Amt"]) {
-            b.1 = amount(&value)?;
-        } else if is(&["CdtDbtInd"]) {
-            b.3 = if value == "DBIT" { -1 } else { 1 };
-        } else if is(&["Dt", "Dt"]) || is(&["Dt", "DtTm"]) {
-            b.2 = Some(date_of(line, "Dt", &value)?);
+            return Ok(());
         }
-        return Ok(());
+        return balance_field(b, rel, at);
     }
     // The account of a notification or statement.
     if let Some(a) = p.account.as_mut() {
@@ -380,10 +346,93 @@ fn end_element(
                 file.accounts.push(a);
             }
         } else if stack.len() == 6 && ends(stack, &["Acct", "Id", "IBAN"]) {
-            a.iban = Some(limited(line, "Acct/IBAN", value, MAX_REF)?).filter(|x| !x.is_empty());
+            a.iban = Some(limited(line, "Acct/IBAN", at.value, MAX_REF)?).filter(|x| !x.is_empty());
         } else if stack.len() == 7 && ends(stack, &["Acct", "Id", "Othr", "Id"]) {
-            a.other_id = Some(limited(line, "Acct/Othr/Id", value, MAX_REF)?).filter(|x| !x.is_empty());
+            a.other_id = Some(limited(line, "Acct/Othr/Id", at.value, MAX_REF)?).filter(|x| !x.is_empty());
         }
+    }
+    Ok(())
+}
+
+/// The text of an element that ended, where it ended, and where the latest amount began.
+struct At {
+    value: String,
+    line: usize,
+    amt_line: usize,
+}
+
+impl At {
+    fn amount(&self) -> Result<i64, CamtError> {
+        parse_amount(&self.value).ok_or_else(|| {
+            err(self.amt_line, format!("amount '{}' is not a decimal with at most two decimals", self.value))
+        })
+    }
+    fn text(self, what: &str, max: usize) -> Result<Option<String>, CamtError> {
+        Ok(Some(limited(self.line, what, self.value, max)?).filter(|x| !x.is_empty()))
+    }
+}
+
+/// Whether the path below the enclosing element is exactly `path`.
+fn is(rel: &[Box<str>], path: &[&str]) -> bool {
+    rel.len() == path.len() && rel.iter().zip(path).all(|(a, b)| &**a == *b)
+}
+
+/// A field of a transaction (TxDtls).
+fn tx_field(tx: &mut CamtTx, rel: &[Box<str>], at: At) -> Result<(), CamtError> {
+    if is(rel, &["Amt"]) || is(rel, &["AmtDtls", "TxAmt", "Amt"]) {
+        if is(rel, &["Amt"]) || tx.amount.is_none() {
+            tx.amount = Some(at.amount()?);
+        }
+    } else if is(rel, &["Refs", "EndToEndId"]) {
+        tx.end_to_end_id = at.text("EndToEndId", MAX_REF)?.filter(|x| x != "NOTPROVIDED");
+    } else if is(rel, &["Refs", "AcctSvcrRef"]) {
+        tx.account_servicer_ref = at.text("AcctSvcrRef", MAX_REF)?;
+    } else if is(rel, &["RltdPties", "Dbtr", "Nm"]) || is(rel, &["RltdPties", "Dbtr", "Pty", "Nm"]) {
+        tx.debtor_name = at.text("Dbtr/Nm", MAX_TEXT)?;
+    } else if is(rel, &["RltdPties", "DbtrAcct", "Id", "IBAN"]) {
+        tx.debtor_iban = at.text("DbtrAcct/IBAN", MAX_REF)?;
+    } else if is(rel, &["RmtInf", "Strd", "CdtrRefInf", "Ref"]) {
+        tx.references.extend(at.text("CdtrRefInf/Ref", MAX_REF)?);
+    } else if is(rel, &["RmtInf", "Ustrd"]) {
+        tx.text.extend(at.text("Ustrd", MAX_TEXT)?);
+    }
+    Ok(())
+}
+
+/// A field of an entry (Ntry), outside its transactions.
+fn entry_field(e: &mut CamtEntry, rel: &[Box<str>], at: At, ccy: &str) -> Result<(), CamtError> {
+    let line = at.line;
+    if is(rel, &["Amt"]) {
+        e.amount = at.amount()?;
+        e.currency = limited(line, "Ccy", ccy.to_string(), 3)?;
+    } else if is(rel, &["CdtDbtInd"]) {
+        e.credit = at.value == "CRDT";
+    } else if is(rel, &["RvslInd"]) {
+        e.reversal = at.value == "true" || at.value == "1";
+    } else if is(rel, &["Sts"]) || is(rel, &["Sts", "Cd"]) {
+        if let Some(s) = at.text("Sts", MAX_REF)? {
+            e.status = s;
+        }
+    } else if is(rel, &["BookgDt", "Dt"]) || is(rel, &["BookgDt", "DtTm"]) {
+        e.booking_date = Some(date_of(line, "BookgDt", &at.value)?);
+    } else if is(rel, &["ValDt", "Dt"]) || is(rel, &["ValDt", "DtTm"]) {
+        e.value_date = Some(date_of(line, "ValDt", &at.value)?);
+    } else if is(rel, &["AcctSvcrRef"]) {
+        e.account_servicer_ref = at.text("AcctSvcrRef", MAX_REF)?;
+    }
+    Ok(())
+}
+
+/// A field of a balance (Bal, camt.053): type code, amount, sign, date.
+fn balance_field(b: &mut (String, i64, Option<NaiveDate>, i64), rel: &[Box<str>], at: At) -> Result<(), CamtError> {
+    if is(rel, &["Tp", "CdOrPrtry", "Cd"]) {
+        b.0 = limited(at.line, "Bal/Tp", at.value, MAX_REF)?;
+    } else if is(rel, &["Amt"]) {
+        b.1 = at.amount()?;
+    } else if is(rel, &["CdtDbtInd"]) {
+        b.3 = if at.value == "DBIT" { -1 } else { 1 };
+    } else if is(rel, &["Dt", "Dt"]) || is(rel, &["Dt", "DtTm"]) {
+        b.2 = Some(date_of(at.line, "Dt", &at.value)?);
     }
     Ok(())
 }

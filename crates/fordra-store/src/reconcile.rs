@@ -124,9 +124,26 @@ impl Store {
     fn load_facts(&mut self, creditor: &str, customers: &[String]) -> Result<HashMap<String, Loaded>> {
         let head = [Val::from(creditor)];
         let mut out: HashMap<String, Loaded> = customers.iter().map(|c| (c.clone(), Loaded::default())).collect();
+        self.customer_kinds_of(&head, customers, &mut out)?;
+        self.claim_facts(&head, customers, &mut out)?;
+        self.payment_facts(&head, customers, &mut out)?;
+        self.step_facts(&head, customers, &mut out)?;
+        self.pause_facts(&head, customers, &mut out)?;
+        self.refund_facts(&head, customers, &mut out)?;
+        self.held_entries(&head, customers, &mut out)?;
+        Ok(out)
+    }
+
+    /// The kind of each customer of `customers`, into `out`.
+    fn customer_kinds_of(
+        &mut self,
+        head: &[Val],
+        customers: &[String],
+        out: &mut HashMap<String, Loaded>,
+    ) -> Result<()> {
         self.each_in(
             "SELECT id, kind FROM customers WHERE creditor_id = $1 AND id IN ({ids})",
-            &head,
+            head,
             customers,
             &mut |r| {
                 if let Some(l) = out.get_mut(r.str("id")?) {
@@ -134,117 +151,140 @@ impl Store {
                 }
                 Ok(())
             },
-        )?;
+        )
+    }
+
+    /// The claims of `customers`, into `out`.
+    fn claim_facts(&mut self, head: &[Val], customers: &[String], out: &mut HashMap<String, Loaded>) -> Result<()> {
         self.each_in(
-            "SELECT id, customer_id, currency, issue_date, due_date, principal, status, settled_date, due_date_agreed, demand_date FROM claims WHERE creditor_id = $1 AND customer_id IN ({ids})",
-            &head,
+            "SELECT customer_id, id, currency, issue_date, due_date, principal, status, settled_date, due_date_agreed, demand_date FROM claims WHERE creditor_id = $1 AND customer_id IN ({ids})",
+            head,
             customers,
             &mut |r| {
-                let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
-                let currency: Currency = r.get("currency")?;
-                l.claims.insert(r.text("id")?, (currency, r.text("status")?, r.opt_date("settled_date")?));
-                let issue = r.date("issue_date")?;
-                let demand = crate::claims::demand_of(r.opt_int("due_date_agreed")?, r.opt_date("demand_date")?, issue);
-                l.facts.claims.push(ClaimFact {
-                    id: r.text("id")?,
-                    currency,
-                    issue,
-                    due: r.date("due_date")?,
-                    demand,
-                    principal: r.int("principal")?,
-                });
-                Ok(())
+            let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
+            let currency: Currency = r.get("currency")?;
+            l.claims.insert(r.text("id")?, (currency, r.text("status")?, r.opt_date("settled_date")?));
+            let issue = r.date("issue_date")?;
+            let demand = crate::claims::demand_of(r.opt_int("due_date_agreed")?, r.opt_date("demand_date")?, issue);
+            l.facts.claims.push(ClaimFact {
+                id: r.text("id")?,
+                currency,
+                issue,
+                due: r.date("due_date")?,
+                demand,
+                principal: r.int("principal")?,
+            });
+            Ok(())
             },
-        )?;
+        )
+    }
+
+    /// The payments, with their reversals of `customers`, into `out`.
+    fn payment_facts(&mut self, head: &[Val], customers: &[String], out: &mut HashMap<String, Loaded>) -> Result<()> {
         self.each_in(
-            "SELECT id, claim_id, customer_id, date, amount, kind, reversed_on FROM payments WHERE creditor_id = $1 AND customer_id IN ({ids})",
-            &head,
+            "SELECT customer_id, id, claim_id, date, amount, kind, reversed_on FROM payments WHERE creditor_id = $1 AND customer_id IN ({ids})",
+            head,
             customers,
             &mut |r| {
-                let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
-                l.facts.payments.push(PaymentFact {
-                    id: r.text("id")?,
-                    claim: r.text("claim_id")?,
-                    date: r.date("date")?,
-                    amount: r.int("amount")?,
-                    kind: payment_kind(r)?,
-                    reversed: r.opt_date("reversed_on")?,
-                });
-                Ok(())
+            let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
+            l.facts.payments.push(PaymentFact {
+                id: r.text("id")?,
+                claim: r.text("claim_id")?,
+                date: r.date("date")?,
+                amount: r.int("amount")?,
+                kind: payment_kind(r)?,
+                reversed: r.opt_date("reversed_on")?,
+            });
+            Ok(())
             },
-        )?;
+        )
+    }
+
+    /// The steps not reverted of `customers`, into `out`.
+    fn step_facts(&mut self, head: &[Val], customers: &[String], out: &mut HashMap<String, Loaded>) -> Result<()> {
         self.each_in(
-            "SELECT claim_id, customer_id, seq, date, kind, fees, letter, min_amount, skipped FROM actions WHERE creditor_id = $1 AND reverted IS NULL AND customer_id IN ({ids})",
-            &head,
+            "SELECT customer_id, claim_id, seq, date, kind, fees, letter, min_amount, skipped FROM actions WHERE creditor_id = $1 AND reverted IS NULL AND customer_id IN ({ids})",
+            head,
             customers,
             &mut |r| {
-                let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
-                let seq = r.int("seq")?;
-                l.facts.steps.push(StepFact {
-                    claim: r.text("claim_id")?,
-                    seq: u32::try_from(seq).map_err(|_| r.fail("seq", format!("out of range: {seq}")))?,
-                    date: r.date("date")?,
-                    kind: r.get::<StepKind>("kind")?,
-                    fees: fee_lines(r, "fees")?,
-                    letter: r.opt_text("letter")?,
-                    min_amount: r.int("min_amount")?,
-                    skipped: r.flag("skipped")?,
-                });
-                Ok(())
+            let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
+            let seq = r.int("seq")?;
+            l.facts.steps.push(StepFact {
+                claim: r.text("claim_id")?,
+                seq: u32::try_from(seq).map_err(|_| r.fail("seq", format!("out of range: {seq}")))?,
+                date: r.date("date")?,
+                kind: r.get::<StepKind>("kind")?,
+                fees: fee_lines(r, "fees")?,
+                letter: r.opt_text("letter")?,
+                min_amount: r.int("min_amount")?,
+                skipped: r.flag("skipped")?,
+            });
+            Ok(())
             },
-        )?;
+        )
+    }
+
+    /// The pauses with their plan fees of `customers`, into `out`.
+    fn pause_facts(&mut self, head: &[Val], customers: &[String], out: &mut HashMap<String, Loaded>) -> Result<()> {
         self.each_in(
-            "SELECT id, claim_id, customer_id, kind, from_date, until_date, ended_date, reason, plan_fee FROM pauses WHERE creditor_id = $1 AND customer_id IN ({ids})",
-            &head,
+            "SELECT customer_id, id, claim_id, kind, from_date, until_date, ended_date, reason, plan_fee FROM pauses WHERE creditor_id = $1 AND customer_id IN ({ids})",
+            head,
             customers,
             &mut |r| {
-                let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
-                let pause = Pause {
-                    id: r.int("id")?,
-                    kind: r.get::<PauseKind>("kind")?,
-                    from: r.date("from_date")?,
-                    until: r.opt_date("until_date")?,
-                    ended: r.opt_date("ended_date")?,
-                    reason: r.text("reason")?,
-                };
-                let plan_fee = fee_lines(r, "plan_fee")?.into_iter().next();
-                l.facts.pauses.push(PauseFact { claim: r.opt_text("claim_id")?, pause, plan_fee });
-                Ok(())
+            let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
+            let pause = Pause {
+                id: r.int("id")?,
+                kind: r.get::<PauseKind>("kind")?,
+                from: r.date("from_date")?,
+                until: r.opt_date("until_date")?,
+                ended: r.opt_date("ended_date")?,
+                reason: r.text("reason")?,
+            };
+            let plan_fee = fee_lines(r, "plan_fee")?.into_iter().next();
+            l.facts.pauses.push(PauseFact { claim: r.opt_text("claim_id")?, pause, plan_fee });
+            Ok(())
             },
-        )?;
+        )
+    }
+
+    /// The refunds of `customers`, into `out`.
+    fn refund_facts(&mut self, head: &[Val], customers: &[String], out: &mut HashMap<String, Loaded>) -> Result<()> {
         self.each_in(
-            "SELECT id, customer_id, date, amount, currency FROM refunds WHERE creditor_id = $1 AND customer_id IN ({ids})",
-            &head,
+            "SELECT customer_id, id, date, amount, currency FROM refunds WHERE creditor_id = $1 AND customer_id IN ({ids})",
+            head,
             customers,
             &mut |r| {
-                let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
-                l.facts.refunds.push(RefundFact {
-                    id: r.text("id")?,
-                    date: r.date("date")?,
-                    amount: r.int("amount")?,
-                    currency: r.get("currency")?,
-                });
-                Ok(())
+            let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
+            l.facts.refunds.push(RefundFact {
+                id: r.text("id")?,
+                date: r.date("date")?,
+                amount: r.int("amount")?,
+                currency: r.get("currency")?,
+            });
+            Ok(())
             },
-        )?;
+        )
+    }
+
+    /// The ledger entries as held of `customers`, into `out`.
+    fn held_entries(&mut self, head: &[Val], customers: &[String], out: &mut HashMap<String, Loaded>) -> Result<()> {
         self.each_in(
-            "SELECT claim_id, customer_id, date, kind, component, amount, reference FROM ledger WHERE creditor_id = $1 AND customer_id IN ({ids})",
-            &head,
+            "SELECT customer_id, claim_id, date, kind, component, amount, reference FROM ledger WHERE creditor_id = $1 AND customer_id IN ({ids})",
+            head,
             customers,
             &mut |r| {
-                let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
-                l.held.push(Held {
-                    claim: r.text("claim_id")?,
-                    date: r.date("date")?,
-                    kind: r.get::<EntryKind>("kind")?,
-                    component: r.opt::<Component>("component")?,
-                    amount: r.int("amount")?,
-                    reference: r.text("reference")?,
-                });
-                Ok(())
+            let Some(l) = out.get_mut(r.str("customer_id")?) else { return Ok(()) };
+            l.held.push(Held {
+                claim: r.text("claim_id")?,
+                date: r.date("date")?,
+                kind: r.get::<EntryKind>("kind")?,
+                component: r.opt::<Component>("component")?,
+                amount: r.int("amount")?,
+                reference: r.text("reference")?,
+            });
+            Ok(())
             },
-        )?;
-        Ok(out)
+        )
     }
 
     /// Brings the ledger of these customers to the ledger of record, appending only differences

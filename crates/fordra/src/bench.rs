@@ -79,49 +79,10 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let t0 = Instant::now();
     let (mut store, creditor) = bench_store(&path, None)?;
-    let customers: Vec<CustomerRow> = (0..a.customers)
-        .map(|i| CustomerRow {
-            reminder_fee_agreed: None,
-            reminder_fee_agreed_on: None,
-            id: format!("C{i:07}"),
-            name: format!("Customer {i}"),
-            kind: if i % 5 == 0 { DebtorKind::Business } else { DebtorKind::Consumer },
-            language: "sv".into(),
-            email: (i % 3 != 0).then(|| format!("c{i}@example.se")),
-            phone: None,
-            address: None,
-            org_no: None,
-            credit_score: Some(rng.gen_range(1..=100)),
-            credit_score_date: Some(as_of - Duration::days(30)),
-            vip: i % 50 == 0,
-            segment: None,
-            segment_reason: None,
-        })
-        .collect();
     let today = store.today();
     let mut app = fordra_app::App::new(&mut store, law, today);
     let bench_id = fordra_app::CreditorId("bench".into());
-    app.import_customer_rows(&bench_id, &customers, "bench-customers.csv")?;
-    let invoices: Vec<InvoiceRow> = (0..a.invoices)
-        .map(|i| {
-            let due = as_of + Duration::days(rng.gen_range(-120..30));
-            InvoiceRow {
-                due_date_agreed: true,
-                demand_date: None,
-                line: i + 2,
-                id: format!("I{i:08}"),
-                customer_id: format!("C{:07}", rng.gen_range(0..a.customers)),
-                invoice_number: format!("{i}"),
-                issue_date: due - Duration::days(30),
-                due_date: due,
-                currency: Currency::SEK,
-                amount: rng.gen_range(100_00..20_000_00),
-                paid_date: None,
-                reference: None,
-            }
-        })
-        .collect();
-    app.import_invoice_rows(&bench_id, &invoices, "bench.csv")?;
+    portfolio(&mut app, &bench_id, a, as_of, &mut rng)?;
     let generate = t0.elapsed();
 
     let j = law.jurisdiction(JurisdictionCode::SE)?;
@@ -199,9 +160,97 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// Generates the portfolio: customers (a fifth businesses, every fiftieth a VIP) and invoices
+/// due over the last 120 and next 30 days, imported as files are.
+fn portfolio(
+    app: &mut fordra_app::App<'_>,
+    bench_id: &fordra_app::CreditorId,
+    a: &BenchArgs,
+    as_of: NaiveDate,
+    rng: &mut ChaCha8Rng,
+) -> Result<()> {
+    let customers: Vec<CustomerRow> = (0..a.customers)
+        .map(|i| CustomerRow {
+            reminder_fee_agreed: None,
+            reminder_fee_agreed_on: None,
+            id: format!("C{i:07}"),
+            name: format!("Customer {i}"),
+            kind: if i % 5 == 0 { DebtorKind::Business } else { DebtorKind::Consumer },
+            language: "sv".into(),
+            email: (i % 3 != 0).then(|| format!("c{i}@example.se")),
+            phone: None,
+            address: None,
+            org_no: None,
+            credit_score: Some(rng.gen_range(1..=100)),
+            credit_score_date: Some(as_of - Duration::days(30)),
+            vip: i % 50 == 0,
+            segment: None,
+            segment_reason: None,
+        })
+        .collect();
+    app.import_customer_rows(bench_id, &customers, "bench-customers.csv")?;
+    let invoices: Vec<InvoiceRow> = (0..a.invoices)
+        .map(|i| {
+            let due = as_of + Duration::days(rng.gen_range(-120..30));
+            InvoiceRow {
+                due_date_agreed: true,
+                demand_date: None,
+                line: i + 2,
+                id: format!("I{i:08}"),
+                customer_id: format!("C{:07}", rng.gen_range(0..a.customers)),
+                invoice_number: format!("{i}"),
+                issue_date: due - Duration::days(30),
+                due_date: due,
+                currency: Currency::SEK,
+                amount: rng.gen_range(100_00..20_000_00),
+                paid_date: None,
+                reference: None,
+            }
+        })
+        .collect();
+    app.import_invoice_rows(bench_id, &invoices, "bench.csv")?;
+    Ok(())
+}
+
+/// Matches every payment of the file as the import does (balances read only when a payment
+/// needs them); how many were matched.
+fn match_all(
+    store: &mut Store,
+    matcher: &mut fordra_core::matching::Matcher,
+    parsed: &fordra_formats::bgmax::BgMaxFile,
+) -> Result<usize> {
+    use fordra_core::matching::{Decision, Incoming};
+    let mut matched = 0usize;
+    for d in &parsed.deposits {
+        for p in &d.payments {
+            let inc = Incoming {
+                key: p.serial.clone(),
+                date: d.payment_date,
+                amount: p.amount,
+                currency: d.currency.clone(),
+                references: vec![p.reference.clone()],
+                text: vec![],
+                payer: None,
+                claim: None,
+                line: p.line,
+                account: None,
+            };
+            let mut d = matcher.decide(&inc);
+            if d == Decision::NeedBalances {
+                matcher.set_balances(&store.open_balances("bench")?);
+                d = matcher.decide(&inc);
+            }
+            if matches!(d, Decision::Book { .. }) {
+                matched += 1;
+            }
+        }
+    }
+    Ok(matched)
+}
+
 /// Parse and match a BgMax file of `n` payments against `n` open claims on SQLite.
 fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<()> {
-    use fordra_core::matching::{Incoming, Matcher};
+    use fordra_core::matching::Matcher;
     use fordra_core::reference::{make, Scheme};
     use fordra_formats::bgmax;
     let dir = tempfile::tempdir()?;
@@ -305,31 +354,7 @@ fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<
     // As the import does: balances are read only if a payment needs them.
     let mut matcher = Matcher::without_balances(claims);
     let index = t.elapsed();
-    let mut matched = 0usize;
-    for d in &parsed.deposits {
-        for p in &d.payments {
-            let inc = Incoming {
-                key: p.serial.clone(),
-                date: d.payment_date,
-                amount: p.amount,
-                currency: d.currency.clone(),
-                references: vec![p.reference.clone()],
-                text: vec![],
-                payer: None,
-                claim: None,
-                line: p.line,
-                account: None,
-            };
-            let mut d = matcher.decide(&inc);
-            if d == fordra_core::matching::Decision::NeedBalances {
-                matcher.set_balances(&store.open_balances("bench")?);
-                d = matcher.decide(&inc);
-            }
-            if matches!(d, fordra_core::matching::Decision::Book { .. }) {
-                matched += 1;
-            }
-        }
-    }
+    let matched = match_all(&mut store, &mut matcher, &parsed)?;
     let matching = t.elapsed();
     let total = parse + load + matching;
     if json {

@@ -348,178 +348,191 @@ pub fn law(law: &LawBook, only: Option<JurisdictionCode>, json: bool) -> Result<
     println!("Law tables version {} (* = unconfirmed: check the source)", law.version);
     for j in law.jurisdictions.iter().filter(|j| only.is_none_or(|o| o == j.code)) {
         println!("\n{} — {} ({})", j.code.upper(), j.name, j.currency);
-        let rows = j
-            .interest
-            .iter()
-            .map(|r| {
-                vec![
-                    r.from.to_string(),
-                    match &r.pending {
-                        Some(_) => "pending".to_string(),
-                        None => format!(
-                            "{}{}",
-                            r.rate(fordra_core::domain::DebtorKind::Consumer),
-                            if r.confirmed { "" } else { " *" }
-                        ),
-                    },
-                    r.business_margin
-                        .map(|_| r.rate(fordra_core::domain::DebtorKind::Business).to_string())
-                        .unwrap_or_default(),
-                    r.pending.clone().unwrap_or_else(|| r.source.clone()),
-                ]
-            })
-            .collect();
-        println!("{}", table(&["late interest from", "rate %", "business %", "source"], rows));
-        let mut rules = vec![format!(
-            "day count {}",
-            match j.day_count {
-                fordra_core::law::DayCount::Actual365 => "actual/365",
-                fordra_core::law::DayCount::ActualActual => "actual/actual (1/366 a day in a leap year)",
-            }
-        )];
-        if j.due_date_rolls_forward {
-            rules.push("a due date on a weekend or holiday moves to the next banking day".into());
-        }
-        if j.interest_start_days_after_demand > 0 {
-            rules.push(format!(
-                "no agreed due date: interest from {} days after the demand",
-                j.interest_start_days_after_demand
-            ));
-        }
-        if j.business_only {
-            rules.push("business debtors only".into());
-        }
-        println!(
-            "Interest: {} — {}",
-            rules.join("; "),
-            [&j.day_count_source, &j.due_date_source, &j.interest_start_source]
-                .iter()
-                .filter(|s| !s.is_empty())
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
-        let rows = j
-            .fees
-            .iter()
-            .map(|f| {
-                let cap = match f.max {
-                    Some(x) => m(x),
-                    None => f
-                        .tiers
-                        .iter()
-                        .map(|t| {
-                            format!("{}{}", m(t.max), t.up_to.map(|u| format!(" (≤{})", m(u))).unwrap_or_default())
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                };
-                let mut cond = Vec::new();
-                if f.requires_agreement {
-                    cond.push("only if agreed".to_string());
-                }
-                if let Some(n) = f.min_days_after_due {
-                    cond.push(format!("≥{n} days after due"));
-                }
-                if let Some(n) = f.max_count {
-                    cond.push(format!("at most {n}"));
-                }
-                if let Some(r) = f.repeat_factor {
-                    cond.push(format!("repeat ×{r}"));
-                }
-                if f.written_only {
-                    cond.push("written only".into());
-                }
-                if let Some(n) = f.min_days_since_previous {
-                    cond.push(format!(
-                        "≥{n} days after the previous letter{}",
-                        if f.after_previous_deadline { " and its deadline" } else { "" }
-                    ));
-                }
-                match (f.min_instalments, f.max_instalments) {
-                    (Some(a), None) => cond.push(format!("≥{a} instalments")),
-                    (None, Some(b)) => cond.push(format!("≤{b} instalments")),
-                    (Some(a), Some(b)) => cond.push(format!("{a}–{b} instalments")),
-                    (None, None) => {}
-                }
-                vec![
-                    format!("{}{}", f.kind, if f.confirmed { "" } else { " *" }),
-                    f.debtor.map(|d| d.to_string()).unwrap_or_else(|| "all".into()),
-                    f.collector.map(|c| c.to_string()).unwrap_or_else(|| "both".into()),
-                    f.from.to_string(),
-                    cap,
-                    cond.join(", "),
-                    f.source.clone(),
-                ]
-            })
-            .collect();
-        println!("{}", table(&["fee", "debtor", "sender", "from", "cap", "conditions", "source"], rows));
-        for c in &j.compensation {
-            println!(
-                "B2B compensation {} {} from {}{}: {}",
-                m(c.amount),
-                j.currency,
-                c.from,
-                if c.confirmed { "" } else { " *" },
-                c.source
-            );
-        }
-        for c in &j.cost_caps {
-            let tiers = c
-                .tiers
-                .iter()
-                .map(|t| format!("{}{}", m(t.max), t.up_to.map(|u| format!(" (≤{})", m(u))).unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join(", ");
-            println!(
-                "Total cost cap per claim ({}) from {}{}: {tiers} — {}",
-                c.debtor.map(|d| d.to_string()).unwrap_or_else(|| "all".into()),
-                c.from,
-                if c.confirmed { "" } else { " *" },
-                c.source
-            );
-        }
-        for l in &j.letter_limits {
-            println!(
-                "At most {} fee-bearing letters ({}) per claim ({}) from {}{} — {}",
-                l.max,
-                l.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
-                l.debtor.map(|d| d.to_string()).unwrap_or_else(|| "all".into()),
-                l.from,
-                if l.confirmed { "" } else { " *" },
-                l.source
-            );
-        }
-        for p in &j.pending {
-            println!("Proposed, not in force: {} — {}", p.what, p.source);
-        }
-        for r in &j.step_rules {
-            let mut extra = String::new();
-            if r.min_banking_days_after_receipt > 0 {
-                extra.push_str(&format!(
-                    ", deadline ≥{} banking days after receipt (presumed {} banking days after sending)",
-                    r.min_banking_days_after_receipt, r.presumed_receipt_banking_days
-                ));
-            }
-            if let Some(k) = r.requires_before {
-                extra.push_str(&format!(", only after a {k}"));
-            }
-            println!(
-                "{} ({}): payment ≥{} days, ≥{} days after previous letter{extra}{} — {}",
-                r.step,
-                r.debtor.map(|d| d.to_string()).unwrap_or_else(|| "all".into()),
-                r.min_payment_days,
-                r.min_days_since_previous,
-                if r.confirmed { "" } else { " *" },
-                r.source
-            );
-        }
-        println!(
-            "Payment allocation: {}{} — {}",
-            j.allocation_order.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" → "),
-            if j.allocation_confirmed { "" } else { " *" },
-            j.allocation_source
-        );
+        print_interest(j);
+        print_fees(j);
+        print_other_rules(j);
     }
     Ok(())
+}
+
+/// A jurisdiction's late-interest rates and rules.
+fn print_interest(j: &fordra_core::law::Jurisdiction) {
+    let rows = j
+        .interest
+        .iter()
+        .map(|r| {
+            vec![
+                r.from.to_string(),
+                match &r.pending {
+                    Some(_) => "pending".to_string(),
+                    None => format!(
+                        "{}{}",
+                        r.rate(fordra_core::domain::DebtorKind::Consumer),
+                        if r.confirmed { "" } else { " *" }
+                    ),
+                },
+                r.business_margin
+                    .map(|_| r.rate(fordra_core::domain::DebtorKind::Business).to_string())
+                    .unwrap_or_default(),
+                r.pending.clone().unwrap_or_else(|| r.source.clone()),
+            ]
+        })
+        .collect();
+    println!("{}", table(&["late interest from", "rate %", "business %", "source"], rows));
+    let mut rules = vec![format!(
+        "day count {}",
+        match j.day_count {
+            fordra_core::law::DayCount::Actual365 => "actual/365",
+            fordra_core::law::DayCount::ActualActual => "actual/actual (1/366 a day in a leap year)",
+        }
+    )];
+    if j.due_date_rolls_forward {
+        rules.push("a due date on a weekend or holiday moves to the next banking day".into());
+    }
+    if j.interest_start_days_after_demand > 0 {
+        rules.push(format!(
+            "no agreed due date: interest from {} days after the demand",
+            j.interest_start_days_after_demand
+        ));
+    }
+    if j.business_only {
+        rules.push("business debtors only".into());
+    }
+    println!(
+        "Interest: {} — {}",
+        rules.join("; "),
+        [&j.day_count_source, &j.due_date_source, &j.interest_start_source]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+}
+
+/// A jurisdiction's fees, with caps and conditions.
+fn print_fees(j: &fordra_core::law::Jurisdiction) {
+    let rows = j
+        .fees
+        .iter()
+        .map(|f| {
+            let cap = match f.max {
+                Some(x) => m(x),
+                None => f
+                    .tiers
+                    .iter()
+                    .map(|t| format!("{}{}", m(t.max), t.up_to.map(|u| format!(" (≤{})", m(u))).unwrap_or_default()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            let mut cond = Vec::new();
+            if f.requires_agreement {
+                cond.push("only if agreed".to_string());
+            }
+            if let Some(n) = f.min_days_after_due {
+                cond.push(format!("≥{n} days after due"));
+            }
+            if let Some(n) = f.max_count {
+                cond.push(format!("at most {n}"));
+            }
+            if let Some(r) = f.repeat_factor {
+                cond.push(format!("repeat ×{r}"));
+            }
+            if f.written_only {
+                cond.push("written only".into());
+            }
+            if let Some(n) = f.min_days_since_previous {
+                cond.push(format!(
+                    "≥{n} days after the previous letter{}",
+                    if f.after_previous_deadline { " and its deadline" } else { "" }
+                ));
+            }
+            match (f.min_instalments, f.max_instalments) {
+                (Some(a), None) => cond.push(format!("≥{a} instalments")),
+                (None, Some(b)) => cond.push(format!("≤{b} instalments")),
+                (Some(a), Some(b)) => cond.push(format!("{a}–{b} instalments")),
+                (None, None) => {}
+            }
+            vec![
+                format!("{}{}", f.kind, if f.confirmed { "" } else { " *" }),
+                f.debtor.map(|d| d.to_string()).unwrap_or_else(|| "all".into()),
+                f.collector.map(|c| c.to_string()).unwrap_or_else(|| "both".into()),
+                f.from.to_string(),
+                cap,
+                cond.join(", "),
+                f.source.clone(),
+            ]
+        })
+        .collect();
+    println!("{}", table(&["fee", "debtor", "sender", "from", "cap", "conditions", "source"], rows));
+}
+
+/// Compensation, cost caps, letter limits, proposals, step rules and the allocation order.
+fn print_other_rules(j: &fordra_core::law::Jurisdiction) {
+    for c in &j.compensation {
+        println!(
+            "B2B compensation {} {} from {}{}: {}",
+            m(c.amount),
+            j.currency,
+            c.from,
+            if c.confirmed { "" } else { " *" },
+            c.source
+        );
+    }
+    for c in &j.cost_caps {
+        let tiers = c
+            .tiers
+            .iter()
+            .map(|t| format!("{}{}", m(t.max), t.up_to.map(|u| format!(" (≤{})", m(u))).unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!(
+            "Total cost cap per claim ({}) from {}{}: {tiers} — {}",
+            c.debtor.map(|d| d.to_string()).unwrap_or_else(|| "all".into()),
+            c.from,
+            if c.confirmed { "" } else { " *" },
+            c.source
+        );
+    }
+    for l in &j.letter_limits {
+        println!(
+            "At most {} fee-bearing letters ({}) per claim ({}) from {}{} — {}",
+            l.max,
+            l.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
+            l.debtor.map(|d| d.to_string()).unwrap_or_else(|| "all".into()),
+            l.from,
+            if l.confirmed { "" } else { " *" },
+            l.source
+        );
+    }
+    for p in &j.pending {
+        println!("Proposed, not in force: {} — {}", p.what, p.source);
+    }
+    for r in &j.step_rules {
+        let mut extra = String::new();
+        if r.min_banking_days_after_receipt > 0 {
+            extra.push_str(&format!(
+                ", deadline ≥{} banking days after receipt (presumed {} banking days after sending)",
+                r.min_banking_days_after_receipt, r.presumed_receipt_banking_days
+            ));
+        }
+        if let Some(k) = r.requires_before {
+            extra.push_str(&format!(", only after a {k}"));
+        }
+        println!(
+            "{} ({}): payment ≥{} days, ≥{} days after previous letter{extra}{} — {}",
+            r.step,
+            r.debtor.map(|d| d.to_string()).unwrap_or_else(|| "all".into()),
+            r.min_payment_days,
+            r.min_days_since_previous,
+            if r.confirmed { "" } else { " *" },
+            r.source
+        );
+    }
+    println!(
+        "Payment allocation: {}{} — {}",
+        j.allocation_order.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(" → "),
+        if j.allocation_confirmed { "" } else { " *" },
+        j.allocation_source
+    );
 }
