@@ -21,7 +21,7 @@ mod runs;
 mod schema;
 mod strategy;
 
-pub use backend::{parse_day, Backend, ReadRow, Row, RowRef, Val};
+pub use backend::{parse_day, Backend, CellError, ReadRow, Row, RowRef, Val};
 pub use bank::{BankPaymentRecord, KnownKey, PaymentReportRow, Reversible};
 use chrono::NaiveDate;
 pub use claims::{ClaimRow, InvoiceRow, LedgerRow, NewClaim};
