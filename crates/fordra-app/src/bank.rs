@@ -2,10 +2,10 @@
 //! bytes), matched to claims and booked; the unmatched queue and assignment; the ERP's payment
 //! report.
 
-use crate::booking::{digest, fnv1a, BankPaymentResult, FileItem, ItemsOf, Reversal, ReversalTarget};
+use crate::booking::{digest, BankPaymentResult, FileItem, ItemsOf, Reversal, ReversalTarget};
 use crate::{App, AppError, ClaimId, CreditorId, Minor, Result};
 use chrono::NaiveDate;
-use fordra_core::domain::BankStatus;
+use fordra_core::domain::{fnv1a, BankStatus};
 use fordra_core::matching::{Incoming, Suggestion};
 use fordra_formats::{bgmax, camt, ktl};
 use serde::Serialize;

@@ -7,7 +7,7 @@
 use crate::payments::outcome;
 use crate::{App, AppError, ClaimId, CreditorId, Result};
 use chrono::NaiveDate;
-use fordra_core::domain::{BankStatus, PaymentOutcome};
+use fordra_core::domain::{fnv1a, BankStatus, PaymentOutcome};
 use fordra_core::limits;
 use fordra_core::matching::{Decision, Incoming, Matcher, Suggestion};
 use fordra_core::money::{format_minor, Currency};
@@ -131,13 +131,8 @@ pub struct ItemsOf<'a> {
     pub dry_run: bool,
 }
 
-/// FNV-1a: a short, stable digest (not for security; collisions only weaken a duplicate check).
-/// Hand-written because a hash crate would be a dependency for a non-security purpose.
-pub(crate) fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
-    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
-/// A digest of text parts (each ended by a zero byte, so parts cannot run into each other).
+/// A digest of text parts (FNV-1a, each part ended by a zero byte, so parts cannot run into
+/// each other); collisions only weaken a duplicate check.
 pub(crate) fn digest(parts: &[&str]) -> String {
     format!("{:016x}", fnv1a(parts.iter().flat_map(|p| p.bytes().chain(std::iter::once(0)))))
 }
@@ -741,12 +736,7 @@ impl App<'_> {
             let how = format!("assigned by the advisor to {claim}");
             s.set_bank_payment_status(creditor, key, BankStatus::Assigned, &how, Some(&parts))?;
             s.audit(creditor, &format!("payment:{key}"), "assigned", &how)?;
-            let status = match outcome(&rec, key, claim, r.date, r.amount).status {
-                PaymentOutcome::Settled => BankStatus::Matched,
-                PaymentOutcome::PartlyPaid => BankStatus::PartlyMatched,
-                PaymentOutcome::Overpaid => BankStatus::Overpaid,
-                PaymentOutcome::Duplicate => BankStatus::Duplicate,
-            };
+            let status = booked_status(&[outcome(&rec, key, claim, r.date, r.amount).status]);
             Ok(result(status, parts, how))
         })
     }

@@ -86,19 +86,19 @@ impl Scoring<'_> {
     /// Every customer's P(late), with reasons for those the rule may move to Risk.
     fn customers(&self, state: &mut RunState, snap: &Snapshot, threshold: f64, explain_all: bool) {
         let at: HashMap<String, usize> = state.customers.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
-        let mut found: Vec<(usize, usize)> = Vec::new();
-        let mut need: Vec<usize> = Vec::new();
+        // (snapshot row, customer) of those whose reasons will be shown.
+        let mut explain: Vec<(usize, usize)> = Vec::new();
         for (k, (id, s)) in snap.customers.iter().zip(self.model.score(&snap.customer_rows)).enumerate() {
             let Some(i) = at.get(id).copied() else { continue };
             if let Some(c) = state.customers.get_mut(i) {
                 if explain_all || (s.p_late >= threshold && c.segment != Some(Segment::Risk)) {
-                    need.push(k);
-                    found.push((k, i));
+                    explain.push((k, i));
                 }
                 c.predicted = self.predicted(s.p_late, vec![]);
             }
         }
-        for ((_, i), reasons) in found.iter().zip(self.reasons(&snap.customer_rows, &need)) {
+        let rows: Vec<usize> = explain.iter().map(|(k, _)| *k).collect();
+        for ((_, i), reasons) in explain.iter().zip(self.reasons(&snap.customer_rows, &rows)) {
             if let Some(p) = state.customers.get_mut(*i).and_then(|c| c.predicted.as_mut()) {
                 p.reasons = reasons;
             }

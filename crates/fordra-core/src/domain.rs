@@ -23,6 +23,13 @@ impl From<&str> for ParseError {
     }
 }
 
+/// FNV-1a over bytes: a short hash that is the same on every run, machine and version (std's
+/// hasher may change). Not for security: experiment draws and duplicate checks of bank files.
+/// Hand-written because a hash crate would be a dependency for a non-security purpose.
+pub fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 macro_rules! str_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
         $(#[$m])*

@@ -174,11 +174,7 @@ impl Arm {
 /// A stable pseudo-random number in [0, 1) for a customer in an experiment: the same on every
 /// run, machine and version (FNV-1a, then the splitmix64 finaliser; std's hasher may change).
 pub fn arm_draw(experiment: &str, customer: &str) -> f64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in experiment.bytes().chain(std::iter::once(0)).chain(customer.bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+    let mut h = crate::domain::fnv1a(experiment.bytes().chain(std::iter::once(0)).chain(customer.bytes()));
     h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     h ^= h >> 31;

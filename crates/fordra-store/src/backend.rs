@@ -183,10 +183,6 @@ pub trait ReadRow: RowRef {
     fn fail(&self, column: &str, problem: impl Into<String>) -> StoreError {
         StoreError::Row { table: self.table().to_string(), column: column.to_string(), problem: problem.into() }
     }
-    /// The position of `column`, or an error (a query that does not select what it reads).
-    fn at(&self, column: &str) -> Result<usize, StoreError> {
-        self.position(column).ok_or_else(|| self.fail(column, "not in the query"))
-    }
     /// The error for a cell that could not be read.
     fn cell_error(&self, column: &str, e: CellError) -> StoreError {
         match e {
