@@ -4,6 +4,7 @@
 use crate::{App, AppError, CreditorId, Result};
 use chrono::NaiveDate;
 use fordra_core::domain::{Collector, JurisdictionCode};
+use fordra_core::limits;
 use fordra_core::model::{Agency, Policy};
 use fordra_core::money::Currency;
 use fordra_core::reference::Scheme;
@@ -116,7 +117,66 @@ pub struct CreditorView {
 }
 
 /// What `creditor update` may change.
-pub type CreditorChange = fordra_store::CreditorChange;
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CreditorChange {
+    /// A new name.
+    pub name: Option<String>,
+    /// Some("") removes it.
+    pub bankgiro: Option<String>,
+    /// New IBANs, comma-separated (Some("") removes them).
+    pub iban: Option<String>,
+    /// Whether reminder fees are in the creditor's terms.
+    pub reminder_fee_agreed: Option<bool>,
+    /// A new jurisdiction (only while the creditor has no claims).
+    pub jurisdiction: Option<JurisdictionCode>,
+    /// A new currency (only while the creditor has no claims).
+    pub currency: Option<Currency>,
+}
+
+impl CreditorChange {
+    /// The creditor with the change applied.
+    fn apply(&self, mut c: Creditor) -> Creditor {
+        if let Some(n) = &self.name {
+            c.name = n.clone();
+        }
+        if let Some(b) = &self.bankgiro {
+            c.bankgiro = Some(b.clone()).filter(|x| !x.is_empty());
+        }
+        if let Some(i) = &self.iban {
+            c.iban = Some(i.clone()).filter(|x| !x.is_empty());
+        }
+        if let Some(a) = self.reminder_fee_agreed {
+            c.reminder_fee_agreed = a;
+        }
+        if let Some(j) = self.jurisdiction {
+            c.jurisdiction = j;
+        }
+        if let Some(cur) = self.currency {
+            c.currency = cur;
+        }
+        c
+    }
+}
+
+/// Bounds on what a creditor holds.
+fn check_bounds(c: &Creditor) -> Result<()> {
+    let source = format!("creditor {}", c.id);
+    let bounded = |r: std::result::Result<&str, limits::OutOfBounds>| {
+        r.map(drop).map_err(|e| AppError::invalid(&source, e.to_string()))
+    };
+    bounded(limits::id("creditor id", &c.id))?;
+    bounded(limits::text("creditor name", &c.name, limits::MAX_NAME))?;
+    if let Some(v) = &c.bankgiro {
+        bounded(limits::text("bankgiro", v, limits::MAX_REFERENCE))?;
+    }
+    if let Some(v) = &c.iban {
+        bounded(limits::text("iban", v, limits::MAX_NAME))?;
+    }
+    if c.contract_rate.is_some_and(|r| r < Decimal::ZERO || r > Decimal::from(100)) {
+        return Err(AppError::invalid(source, "contract rate: must be between 0 and 100 percent"));
+    }
+    Ok(())
+}
 
 /// A creditor after an update.
 #[derive(Clone, Debug, Serialize)]
@@ -164,7 +224,18 @@ impl App<'_> {
         c.policy
             .validate(j, c.reminder_fee_agreed, self.today)
             .map_err(|e| AppError::invalid(format!("creditor {}", c.id), e.join("; ")))?;
-        let created = self.store.create_creditor(&c)?;
+        check_bounds(&c)?;
+        let created = self.store.tx(|s| match s.find_creditor(&c.id)? {
+            Some(old) if old == c => Ok(false),
+            Some(old) => Err(AppError::Conflict(format!(
+                "creditor '{}' already exists ({}, {} law, {})",
+                c.id,
+                old.name,
+                old.jurisdiction.upper(),
+                old.currency
+            ))),
+            None => s.save_creditor(&c).map(|()| true).map_err(AppError::from),
+        })?;
         Ok(CreditorAdded {
             creditor: CreditorId(c.id.clone()),
             name: c.name.clone(),
@@ -222,7 +293,23 @@ impl App<'_> {
     /// Changes name, accounts or fee agreement; jurisdiction and currency only while the
     /// creditor has no claims.
     pub fn update_creditor(&mut self, id: &CreditorId, change: &CreditorChange) -> Result<CreditorUpdated> {
-        let c = self.store.update_creditor(id, change)?;
+        let c = self.store.write_tx(id, |s| {
+            let before = s.creditor(id)?;
+            let c = change.apply(before.clone());
+            check_bounds(&c)?;
+            let law_changed = c.jurisdiction != before.jurisdiction || c.currency != before.currency;
+            if law_changed && s.has_claims(id)? {
+                return Err(AppError::Conflict(format!(
+                    "creditor '{id}' has claims under {} law in {}: its jurisdiction and currency cannot change",
+                    before.jurisdiction.upper(),
+                    before.currency
+                )));
+            }
+            if c != before {
+                s.save_creditor(&c)?;
+            }
+            Ok(c)
+        })?;
         Ok(CreditorUpdated {
             creditor: id.clone(),
             name: c.name,

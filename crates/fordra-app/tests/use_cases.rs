@@ -79,7 +79,19 @@ fn creditors_add_show_list_update_resolve() {
     assert!(!app.add_creditor(acme()).unwrap().created);
     let mut other = acme();
     other.jurisdiction = JurisdictionCode::FI;
-    assert!(matches!(app.add_creditor(other), Err(AppError::Conflict(_))));
+    let e = app.add_creditor(other).unwrap_err();
+    assert!(matches!(e, AppError::Conflict(_)));
+    assert_eq!(e.to_string(), "creditor 'acme' already exists (Acme AB, SE law, SEK)");
+    // Bounds: a name past its limit, a contract rate over 100 %.
+    let mut long = acme();
+    long.id = CreditorId("long".into());
+    long.name = "x".repeat(10_000);
+    assert!(matches!(app.add_creditor(long), Err(AppError::Invalid(_))));
+    let mut usury = acme();
+    usury.id = CreditorId("usury".into());
+    usury.contract_rate = Some(rust_decimal::Decimal::from(150));
+    let e = app.add_creditor(usury).unwrap_err().to_string();
+    assert!(e.contains("contract rate: must be between 0 and 100 percent"), "{e}");
     // The jurisdiction's reference scheme and currency.
     let mut fi = acme();
     fi.id = CreditorId("suomi".into());
@@ -97,7 +109,19 @@ fn creditors_add_show_list_update_resolve() {
         .unwrap();
     assert_eq!(u.name, "Acme Sverige AB");
     let bad = CreditorChange { jurisdiction: Some(JurisdictionCode::FI), ..Default::default() };
-    assert!(app.update_creditor(&acme_id(), &bad).is_err(), "claims exist: the jurisdiction stays");
+    let e = app.update_creditor(&acme_id(), &bad).unwrap_err();
+    assert!(matches!(e, AppError::Conflict(_)), "claims exist: the jurisdiction stays");
+    assert_eq!(app.show_creditor(&acme_id()).unwrap().jurisdiction, "SE");
+    // Without claims the law may still change; a bankgiro of "" removes it.
+    let suomi = CreditorId("suomi".into());
+    let change = CreditorChange {
+        jurisdiction: Some(JurisdictionCode::SE),
+        currency: Some(fordra_core::money::Currency::SEK),
+        bankgiro: Some(String::new()),
+        ..Default::default()
+    };
+    let u = app.update_creditor(&suomi, &change).unwrap();
+    assert_eq!((u.jurisdiction, u.currency, u.bankgiro), ("SE", "SEK", None));
 }
 
 #[test]

@@ -1,50 +1,14 @@
 //! Creditors (tenants): their law, currency, accounts and handling policy.
 
-use crate::{input, ReadRow, Result, Store, StoreError, Val};
+use crate::{ReadRow, Result, Store, StoreError, Val};
 use fordra_core::domain::JurisdictionCode;
-use fordra_core::limits;
 use fordra_core::model::Policy;
-use fordra_core::money::Currency;
 use fordra_core::run::Creditor;
 
-/// What `creditor update` may change.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CreditorChange {
-    /// A new name.
-    pub name: Option<String>,
-    /// Some("") removes it.
-    pub bankgiro: Option<String>,
-    /// New IBANs, comma-separated (Some("") removes them).
-    pub iban: Option<String>,
-    /// Whether reminder fees are in the creditor's terms.
-    pub reminder_fee_agreed: Option<bool>,
-    /// A new jurisdiction (only while the creditor has no claims).
-    pub jurisdiction: Option<JurisdictionCode>,
-    /// A new currency (only while the creditor has no claims).
-    pub currency: Option<Currency>,
-}
-
-/// Bounds on what a creditor row holds.
-fn check_creditor(c: &Creditor) -> Result<()> {
-    limits::id("creditor id", &c.id).map_err(input)?;
-    limits::text("creditor name", &c.name, limits::MAX_NAME).map_err(input)?;
-    if let Some(v) = &c.bankgiro {
-        limits::text("bankgiro", v, limits::MAX_REFERENCE).map_err(input)?;
-    }
-    if let Some(v) = &c.iban {
-        limits::text("iban", v, limits::MAX_NAME).map_err(input)?;
-    }
-    if c.contract_rate.is_some_and(|r| r < rust_decimal::Decimal::ZERO || r > rust_decimal::Decimal::from(100)) {
-        return Err(StoreError::Rule("contract rate: must be between 0 and 100 percent".into()));
-    }
-    Ok(())
-}
-
 impl Store {
-    /// Stores a creditor, replacing one with the same id (the demo, policy changes); `creditor
-    /// add` uses [`Store::create_creditor`], which never replaces.
+    /// Stores a creditor, replacing one with the same id (the application layer checks its bounds
+    /// and decides whether it may replace).
     pub fn save_creditor(&mut self, c: &Creditor) -> Result<()> {
-        check_creditor(c)?;
         let params: Vec<Val> = vec![
             (&c.id).into(),
             (&c.name).into(),
@@ -69,70 +33,13 @@ impl Store {
         })
     }
 
-    /// Adds a creditor. The same creditor again changes nothing (false); another creditor with
-    /// the same id is refused: an existing creditor is changed with [`Store::update_creditor`].
-    pub fn create_creditor(&mut self, c: &Creditor) -> Result<bool> {
-        check_creditor(c)?;
-        self.tx(|s| {
-            if let Some(old) = s.find_creditor(&c.id)? {
-                if old == *c {
-                    return Ok(false);
-                }
-                return Err(StoreError::Conflict(format!(
-                    "creditor '{}' already exists ({}, {} law, {}): change it with creditor update",
-                    c.id,
-                    old.name,
-                    old.jurisdiction.upper(),
-                    old.currency
-                )));
-            }
-            s.save_creditor(c)?;
-            Ok(true)
-        })
+    /// Whether the creditor has any claim.
+    pub fn has_claims(&mut self, id: &str) -> Result<bool> {
+        Ok(!self.db.query("SELECT 1 FROM claims WHERE creditor_id = $1 LIMIT 1", &[id.into()])?.is_empty())
     }
 
-    /// Changes a creditor's name, contact and account data and fee agreement. Law and currency
-    /// cannot change under existing claims (their ledgers were computed under them).
-    pub fn update_creditor(&mut self, id: &str, change: &CreditorChange) -> Result<Creditor> {
-        self.write_tx(id, |s| {
-            let mut c = s.creditor(id)?;
-            let before = c.clone();
-            if let Some(n) = &change.name {
-                c.name = n.clone();
-            }
-            if let Some(b) = &change.bankgiro {
-                c.bankgiro = Some(b.clone()).filter(|x| !x.is_empty());
-            }
-            if let Some(i) = &change.iban {
-                c.iban = Some(i.clone()).filter(|x| !x.is_empty());
-            }
-            if let Some(a) = change.reminder_fee_agreed {
-                c.reminder_fee_agreed = a;
-            }
-            if let Some(j) = change.jurisdiction {
-                c.jurisdiction = j;
-            }
-            if let Some(cur) = change.currency {
-                c.currency = cur;
-            }
-            let law_changed = c.jurisdiction != before.jurisdiction || c.currency != before.currency;
-            if law_changed
-                && !s.db.query("SELECT 1 FROM claims WHERE creditor_id = $1 LIMIT 1", &[id.into()])?.is_empty()
-            {
-                return Err(StoreError::Conflict(format!(
-                    "creditor '{id}' has claims under {} law in {}: its jurisdiction and currency cannot change",
-                    before.jurisdiction.upper(),
-                    before.currency
-                )));
-            }
-            if c != before {
-                s.save_creditor(&c)?;
-            }
-            Ok(c)
-        })
-    }
-
-    fn find_creditor(&mut self, id: &str) -> Result<Option<Creditor>> {
+    /// The creditor, if there is one with this id.
+    pub fn find_creditor(&mut self, id: &str) -> Result<Option<Creditor>> {
         match self.creditor(id) {
             Ok(c) => Ok(Some(c)),
             Err(StoreError::NotFound { .. }) => Ok(None),

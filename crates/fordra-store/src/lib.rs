@@ -25,10 +25,8 @@ pub use backend::{parse_day, Backend, CellError, ReadRow, Row, RowRef, Val};
 pub use bank::{BankPaymentRecord, KnownKey, PaymentReportRow, Reversible};
 use chrono::NaiveDate;
 pub use claims::{ClaimRow, InvoiceRow, LedgerRow, NewClaim};
-pub use creditors::CreditorChange;
 pub use customers::{CustomerRow, SegmentChangeRow};
 use fordra_core::ledger::EntryKind;
-use fordra_core::limits;
 pub use ml::ModelRow;
 pub use pauses::PauseRow;
 pub use payments::{NewPayment, PaymentResult, PaymentRow};
@@ -98,11 +96,6 @@ enum TxMode {
     Write,
     /// A read of one consistent snapshot (dry runs and reports that read several tables).
     Read,
-}
-
-/// A value from outside that breaks its bounds.
-fn input(e: limits::OutOfBounds) -> StoreError {
-    StoreError::Rule(e.to_string())
 }
 
 /// What an import did.

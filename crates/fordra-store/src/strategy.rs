@@ -1,7 +1,7 @@
 //! The strategy lab's data: experiments (a challenger handling model against the champion) with
 //! their recorded arms, the claims each arm handled, and past claims to replay in a backtest.
 
-use crate::{bad, ReadRow, Result, Store};
+use crate::{bad, ReadRow, Result, Store, StoreError};
 use chrono::NaiveDate;
 use fordra_core::domain::{DebtorKind, Segment, StepKind};
 use fordra_core::model::{Challenger, Step};
@@ -37,7 +37,7 @@ impl Store {
             &[creditor.into(), c.name.as_str().into()],
         )?;
         if let Some(r) = known.first() {
-            return Err(bad(format!(
+            return Err(StoreError::Conflict(format!(
                 "an experiment named '{}' exists already ({}): choose another name",
                 c.name,
                 r.str("outcome")?
