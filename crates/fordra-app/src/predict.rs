@@ -44,7 +44,7 @@ pub fn attach(
     }
     let Some(model) = store.model(&creditor.id, None)? else {
         state.notes.push(
-            "the policy uses the payment-behaviour model, but none is trained: run `fordra model train` (its rules were left out)"
+            "the policy uses the payment-behaviour model, but none is trained (its rules were left out until one is)"
                 .into(),
         );
         return Ok(());
