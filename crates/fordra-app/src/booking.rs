@@ -257,16 +257,18 @@ impl Batch<'_> {
 
     /// Stores one item as the file gave it with what became of it, and keeps the result.
     fn keep(&mut self, s: &mut Store, p: &Incoming, r: BankPaymentResult, fingerprint: Option<&str>) -> Result<()> {
+        // The result already carries what the file said of the item; the record adds its file,
+        // free text and fingerprint.
         let record = BankPaymentRecord {
-            key: p.key.clone(),
+            key: r.key.clone(),
             format: self.file.format.to_string(),
             source: self.file.source.to_string(),
-            line: p.line,
-            date: p.date,
-            amount: p.amount,
-            currency: p.currency.clone(),
-            reference: references(p),
-            payer: p.payer.clone(),
+            line: r.line,
+            date: r.date,
+            amount: r.amount,
+            currency: r.currency.clone(),
+            reference: r.reference.clone(),
+            payer: r.payer.clone(),
             text: Some(p.text.join(" | ")).filter(|t| !t.is_empty()),
             status: r.status,
             how: r.how.clone(),

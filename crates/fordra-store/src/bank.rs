@@ -23,7 +23,6 @@ pub struct BankPaymentRecord {
     /// Its line in the file.
     pub line: usize,
     /// Booking date.
-    /// Booking date.
     pub date: NaiveDate,
     /// Amount in minor units.
     pub amount: i64,
