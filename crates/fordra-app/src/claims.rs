@@ -42,6 +42,8 @@ pub struct ClaimView {
     pub balances: ClaimBalances,
     /// Every event in date order.
     pub timeline: Vec<TimelineEvent>,
+    /// Every message about the claim, with its status and attempts.
+    pub deliveries: Vec<crate::outbox::DeliveryView>,
     /// The day the accrued interest is computed to.
     #[serde(skip)]
     pub as_of: NaiveDate,
@@ -177,6 +179,7 @@ impl App<'_> {
                 interest_accrued_not_posted: Minor(accrued),
             },
             timeline: ev,
+            deliveries: self.deliveries_of_claim(creditor, id)?,
             as_of: now,
         })
     }

@@ -3,6 +3,7 @@
 //! issued, payments arriving as each payer type reacts to reminders, demands and calls, and the
 //! daily run deciding every step.
 
+use crate::outbox::DeliverReport;
 use crate::{App, AppError, CreditorId, Result};
 use chrono::{Datelike, Duration, NaiveDate};
 use fordra_core::domain::{DebtorKind, JurisdictionCode, StepKind};
@@ -61,6 +62,8 @@ pub struct DemoOut {
     pub segment_changes: usize,
     /// Outcomes of invoices issued since a month before the start, per segment.
     pub segments: Vec<SegmentFigures>,
+    /// What the outbox did with the simulated days' messages (with a courier).
+    pub deliveries: Option<crate::outbox::DeliverReport>,
     /// What the lab's model was trained on.
     pub model: Option<String>,
     /// Invoices nudged before due.
@@ -211,12 +214,23 @@ struct Plan {
 impl App<'_> {
     /// Replaces the demo creditor with a synthetic portfolio and simulates its last days day by
     /// day; `progress` is told each simulated day.
-    pub fn demo(&mut self, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -> Result<DemoOut> {
-        demo(self, a, progress)
+    /// With a courier, each day's messages go out that day (at 10:00, Swedish time).
+    pub fn demo(
+        &mut self,
+        a: &DemoInput,
+        progress: &mut dyn FnMut(NaiveDate),
+        courier: Option<&mut dyn crate::outbox::Courier>,
+    ) -> Result<DemoOut> {
+        demo(self, a, progress, courier)
     }
 }
 
-fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -> Result<DemoOut> {
+fn demo(
+    app: &mut App<'_>,
+    a: &DemoInput,
+    progress: &mut dyn FnMut(NaiveDate),
+    mut courier: Option<&mut dyn crate::outbox::Courier>,
+) -> Result<DemoOut> {
     fordra_core::limits::days("--days", a.days, 1, fordra_core::limits::MAX_DAYS)?;
     fordra_core::limits::days("--customers", a.customers as i64, 1, 10_000_000)?;
     let end = a.end;
@@ -238,9 +252,22 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
     let history_invoices = portfolio.history.len();
     let mut sim = Simulation { creditor, rng, end, portfolio, payments: 0, actions: 0, segment_changes: 0, nudges: 0 };
     let mut day = start;
+    let mut deliveries = DeliverReport::default();
     while day <= end {
         progress(day);
         sim.day(app, day)?;
+        if let Some(c) = courier.as_deref_mut() {
+            let input = crate::outbox::DeliverInput {
+                creditor: Some(demo_id()),
+                // 10:00 in Sweden (CET): texts go out within daytime on banking days.
+                now: day.and_hms_opt(9, 0, 0).unwrap_or_default().and_utc(),
+                lease_seconds: 300,
+                batch: 1000,
+                until_empty: true,
+                max: 0,
+            };
+            deliveries.absorb(app.deliver(c, &input)?);
+        }
         day += Duration::days(1);
     }
     let experiment = match lab {
@@ -261,6 +288,7 @@ fn demo(app: &mut App<'_>, a: &DemoInput, progress: &mut dyn FnMut(NaiveDate)) -
         payments: sim.payments,
         actions: sim.actions,
         segment_changes: sim.segment_changes,
+        deliveries: courier.is_some().then_some(DeliverReport { handled: vec![], ..deliveries }),
         segments: seg,
         model: lab,
         nudges: sim.nudges,
@@ -282,7 +310,15 @@ fn demo_creditor() -> Creditor {
         bankgiro: Some("5050-1055".into()),
         iban: None,
         reference_scheme: Some(fordra_core::reference::Scheme::SeOcrLen),
-        policy: Policy::default_for(JurisdictionCode::SE),
+        policy: Policy {
+            letters: fordra_core::model::Letters {
+                address: Some("Box 1234|411 01 Göteborg".into()),
+                org_no: Some("556677-8899".into()),
+                email: Some("reskontra@nordljus.example".into()),
+                phone: Some("031-123 45 67".into()),
+            },
+            ..Policy::default_for(JurisdictionCode::SE)
+        },
     }
 }
 
@@ -374,7 +410,12 @@ fn draw_invoices(
                     currency: Currency::SEK,
                     amount,
                     paid_date: None,
-                    reference: None,
+                    // A Bankgiro OCR number from the invoice's digits, as the creditor's invoicing prints it.
+                    reference: fordra_core::reference::make(
+                        fordra_core::reference::Scheme::SeOcrLen,
+                        id.trim_start_matches('F'),
+                    )
+                    .ok(),
                 };
                 out.behaviour_of_claim.insert(id.clone(), p);
                 if issue < start {

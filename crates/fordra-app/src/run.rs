@@ -207,6 +207,9 @@ impl App<'_> {
             result.notes = state.notes;
             if !dry_run {
                 s.apply_run(&creditor, j, date, &result, &state.stored_reasons)?;
+                // Every message the day decided, in the same transaction as its step.
+                let from = date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp();
+                s.queue_deliveries(&creditor.id, &fordra_core::outbox::plan(&result.actions), from, None)?;
             }
             Ok(result)
         })
@@ -237,6 +240,7 @@ impl App<'_> {
                 .find(|r| r.date == date)
                 .ok_or_else(|| AppError::NotFound { entity: "run on", id: date.to_string() })?;
             s.revert_run(&creditor, j, &record, reason)?;
+            s.cancel_run_deliveries(&creditor.id, date, &format!("run {date} reverted: {reason}"))?;
             Ok(record)
         })?;
         Ok(RunReverted {

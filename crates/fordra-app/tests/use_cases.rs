@@ -339,8 +339,9 @@ fn history_model_and_strategy_lab_on_the_demo() {
     let end = d("2026-10-30");
     let mut app = App::new(&mut store, &law, end);
     let mut days = 0;
-    let demo =
-        app.demo(&DemoInput { customers: 300, days: 30, seed: 7, end, no_lab: false }, &mut |_| days += 1).unwrap();
+    let demo = app
+        .demo(&DemoInput { customers: 300, days: 30, seed: 7, end, no_lab: false }, &mut |_| days += 1, None)
+        .unwrap();
     assert_eq!(days, 30);
     assert!(demo.model.is_some() && demo.experiment.is_some(), "{:?}", demo.notes);
     let demo_id = CreditorId(DEMO_CREDITOR.into());

@@ -256,3 +256,66 @@ str_enum!(
     /// the creditor's tolerance).
     ClaimStatus { Open = "open", Paid = "paid" }
 );
+
+str_enum!(
+    /// What a message says: one per step kind, and the confirmations an advisor's work sends.
+    MessageKind {
+        PreDue = "pre_due",
+        Reminder = "reminder",
+        CollectionNotice = "collection_notice",
+        PhoneCall = "phone_call",
+        LateCompensation = "late_compensation",
+        Collection = "collection",
+        Legal = "legal",
+        PaymentPlan = "payment_plan",
+        Promise = "promise",
+        Dispute = "dispute",
+    }
+);
+
+impl From<StepKind> for MessageKind {
+    fn from(k: StepKind) -> Self {
+        match k {
+            StepKind::PreDue => MessageKind::PreDue,
+            StepKind::Reminder => MessageKind::Reminder,
+            StepKind::CollectionNotice => MessageKind::CollectionNotice,
+            StepKind::PhoneCall => MessageKind::PhoneCall,
+            StepKind::LateCompensation => MessageKind::LateCompensation,
+            StepKind::Collection => MessageKind::Collection,
+            StepKind::Legal => MessageKind::Legal,
+        }
+    }
+}
+
+str_enum!(
+    /// Where a delivery stands. `sending` is taken by a worker (its lease runs until
+    /// `not_before`); `sent` is accepted by the provider; `delivered` is confirmed (a phone task
+    /// done, a file written); `bounced` is refused by the recipient's side.
+    DeliveryStatus {
+        Queued = "queued",
+        Sending = "sending",
+        Sent = "sent",
+        Delivered = "delivered",
+        Bounced = "bounced",
+        Failed = "failed",
+        Cancelled = "cancelled",
+    }
+);
+
+impl DeliveryStatus {
+    /// Nothing more will happen to it.
+    pub fn is_final(self) -> bool {
+        !matches!(self, DeliveryStatus::Queued | DeliveryStatus::Sending)
+    }
+}
+
+str_enum!(
+    /// What an advisor's call came to.
+    CallOutcome {
+        Reached = "reached",
+        Promise = "promise",
+        Dispute = "dispute",
+        WrongNumber = "wrong_number",
+        NoAnswer = "no_answer",
+    }
+);

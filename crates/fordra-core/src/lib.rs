@@ -16,6 +16,8 @@ pub mod limits;
 pub mod matching;
 pub mod model;
 pub mod money;
+pub mod outbox;
+pub mod paycode;
 pub mod quote;
 pub mod reference;
 pub mod report;

@@ -215,6 +215,35 @@ pub struct Policy {
     /// Running experiments (at most one per segment).
     #[serde(default, rename = "challenger", skip_serializing_if = "Vec::is_empty")]
     pub challengers: Vec<Challenger>,
+    /// The sender's details printed on letters and e-mails.
+    #[serde(default, skip_serializing_if = "Letters::is_empty")]
+    pub letters: Letters,
+}
+
+/// The creditor's details on its letters (`[letters]` in the policy): a collection demand names
+/// the creditor and how to reach it to object.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Letters {
+    /// Postal address, lines separated by "|".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Organisation number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_no: Option<String>,
+    /// Where debtors write (and object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Where debtors call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+impl Letters {
+    /// Nothing set.
+    pub fn is_empty(&self) -> bool {
+        self == &Letters::default()
+    }
 }
 
 /// The licensed collection agency that sends the steps.
@@ -358,6 +387,7 @@ impl Policy {
                 HandlingModel { segment: Segment::Risk, steps: risk },
             ],
             challengers: vec![],
+            letters: Letters::default(),
         }
     }
 

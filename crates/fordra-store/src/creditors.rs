@@ -78,6 +78,9 @@ impl Store {
     pub fn delete_creditor(&mut self, id: &str) -> Result<()> {
         self.tx(|s| {
             for t in [
+                "delivery_attempts",
+                "delivery_items",
+                "deliveries",
                 "refunds",
                 "run_reverts",
                 "ar_history",

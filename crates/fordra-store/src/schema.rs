@@ -288,6 +288,49 @@ ALTER TABLE claims ADD COLUMN due_date_agreed {int} NOT NULL DEFAULT 1;
 ALTER TABLE claims ADD COLUMN demand_date TEXT;
 "#,
     ),
+    (
+        7,
+        "the delivery outbox: one delivery per message, its claims and every attempt",
+        r#"
+CREATE TABLE deliveries (
+    creditor_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    created TEXT NOT NULL,
+    deadline TEXT,
+    status TEXT NOT NULL,
+    attempts {int} NOT NULL,
+    not_before {int} NOT NULL,
+    detail TEXT NOT NULL,
+    provider_ref TEXT,
+    fallback_of TEXT,
+    outcome TEXT,
+    PRIMARY KEY (creditor_id, id)
+);
+CREATE INDEX deliveries_due ON deliveries (status, not_before);
+CREATE INDEX deliveries_customer ON deliveries (creditor_id, customer_id);
+CREATE TABLE delivery_items (
+    creditor_id TEXT NOT NULL,
+    delivery_id TEXT NOT NULL,
+    claim_id TEXT NOT NULL,
+    seq {int},
+    PRIMARY KEY (creditor_id, delivery_id, claim_id)
+);
+CREATE INDEX delivery_items_claim ON delivery_items (creditor_id, claim_id);
+CREATE TABLE delivery_attempts (
+    id {serial},
+    creditor_id TEXT NOT NULL,
+    delivery_id TEXT NOT NULL,
+    attempt {int} NOT NULL,
+    at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX delivery_attempts_delivery ON delivery_attempts (creditor_id, delivery_id);
+"#,
+    ),
 ];
 
 /// The common dialect rendered for a backend (types and upserts differ).

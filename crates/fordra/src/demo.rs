@@ -5,10 +5,14 @@ use anyhow::Result;
 use chrono::{Duration, NaiveDate};
 use clap::Args;
 use fordra_app::demo::{DemoInput, DEMO_CREDITOR, DEMO_EXPERIMENT};
+use fordra_app::outbox::{Courier, Message, Sent};
 use fordra_app::App;
+use fordra_comms::couriers::Couriers;
+use fordra_core::domain::{Channel, MessageKind};
 use fordra_core::law::LawBook;
 use fordra_core::money::Amounts;
 use fordra_store::Store;
+use std::collections::HashMap;
 
 #[derive(Args)]
 pub struct DemoArgs {
@@ -32,6 +36,35 @@ pub struct DemoArgs {
     /// what the model finds against the truth.
     #[arg(long)]
     pub truth: Option<std::path::PathBuf>,
+    /// Where the sample letters, e-mails and texts go.
+    #[arg(long, default_value = "out")]
+    pub out: std::path::PathBuf,
+    /// Messages of each kind, channel and language written there.
+    #[arg(long, default_value_t = 2)]
+    pub sample: usize,
+}
+
+/// The demo's courier: the first few messages of each kind, channel and language are rendered
+/// and written to the output folder for a newcomer to open; the rest are recorded as sent
+/// without being rendered (thousands of identical-looking PDFs help no one).
+struct SampleCourier {
+    inner: Couriers,
+    kept: HashMap<(MessageKind, Channel, String), usize>,
+    sample: usize,
+}
+
+impl Courier for SampleCourier {
+    fn send(&mut self, m: &Message) -> Sent {
+        let n = self.kept.entry((m.kind, m.channel, m.language.clone())).or_insert(0);
+        *n += 1;
+        if *n <= self.sample {
+            return self.inner.send(m);
+        }
+        Sent::Delivered {
+            provider_ref: None,
+            detail: "demo: recorded, not rendered (samples are in the output folder)".into(),
+        }
+    }
 }
 
 pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
@@ -45,11 +78,17 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
             .progress_chars("=> "),
     );
     let input = DemoInput { customers: a.customers, days: a.days, seed: a.seed, end, no_lab: a.no_lab };
+    let config = fordra_comms::couriers::Config { out: Some(a.out.clone()), ..Default::default() };
+    let mut courier = SampleCourier { inner: Couriers::new(config)?, kept: HashMap::new(), sample: a.sample };
     let mut out = app
-        .demo(&input, &mut |day| {
-            bar.set_message(day.to_string());
-            bar.inc(1);
-        })
+        .demo(
+            &input,
+            &mut |day| {
+                bar.set_message(day.to_string());
+                bar.inc(1);
+            },
+            Some(&mut courier),
+        )
         .map_err(crate::cli_error)?;
     bar.finish_and_clear();
     out.db = db.to_string();
@@ -73,6 +112,17 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
         "{} customers, {} invoices ({} in history before {start}); simulated {start} .. {end}: {} payments, {} steps taken, {} segment changes",
         out.customers, out.invoices, out.history_invoices, out.payments, out.actions, out.segment_changes
     );
+    if let Some(d) = &out.deliveries {
+        println!(
+            "Outbox: {} letters and messages delivered or sent, {} cancelled (paid or paused first), {} waiting, {} bounced, {} failed; samples in {}/",
+            d.delivered + d.sent,
+            d.cancelled,
+            d.waiting,
+            d.bounced,
+            d.failed,
+            a.out.display()
+        );
+    }
     println!("Outcomes of invoices issued since {} by the customer's segment today:", start - Duration::days(30));
     show::print_segments(&out.segments, end);
     let (mut fees, mut interest) = (Amounts::default(), Amounts::default());

@@ -6,6 +6,7 @@ mod bench;
 mod bench_ml;
 mod demo;
 mod model;
+mod outbox;
 mod payments;
 mod show;
 mod strategy;
@@ -145,6 +146,31 @@ enum Cmd {
     Strategy(strategy::StrategyCmd),
     /// Benchmark the daily run on a large generated portfolio.
     Bench(bench::BenchArgs),
+    /// Send what the runs decided: letters to the print batch, e-mails, texts (the outbox's
+    /// worker; without --creditor, every creditor's).
+    Deliver(outbox::DeliverArgs),
+    /// The outbox: every message with its status and attempts.
+    Deliveries {
+        /// queued, sending, sent, delivered, bounced, failed or cancelled.
+        #[arg(long)]
+        status: Option<fordra_core::domain::DeliveryStatus>,
+        /// letter, email, sms, phone or edi.
+        #[arg(long)]
+        channel: Option<fordra_core::domain::Channel>,
+    },
+    /// Write a delivery's letter (PDF) as it would be sent now.
+    Letter {
+        /// The delivery (see `fordra deliveries`).
+        key: String,
+        /// The PDF to write.
+        #[arg(long, default_value = "letter.pdf")]
+        out: PathBuf,
+        #[command(flatten)]
+        config: outbox::ConfigArg,
+    },
+    /// Phone tasks for advisors: the worklist, and recording a call's outcome.
+    #[command(subcommand)]
+    Tasks(outbox::TasksCmd),
 }
 
 #[derive(Subcommand)]
@@ -515,6 +541,10 @@ fn run(cli: Cli) -> Result<()> {
 
 fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -> Result<()> {
     let cmd = match cmd {
+        Cmd::Deliver(a) => {
+            let only = creditor.map(|c| app.resolve_creditor(Some(&c))).transpose()?;
+            return outbox::deliver(app, only, &a, json);
+        }
         Cmd::Creditor(add @ CreditorCmd::Add { .. }) => return creditor_add(app, add, json),
         Cmd::Creditor(CreditorCmd::List) => return creditor_list(app, json),
         other => other,
@@ -577,7 +607,11 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
         Cmd::Report { kind, date, window, weeks } => {
             report(app, &cid, kind, date.unwrap_or(today), (window, weeks), json)
         }
+        Cmd::Deliveries { status, channel } => outbox::list(app, &cid, status, channel, json),
+        Cmd::Letter { key, out, config } => outbox::letter(app, &cid, &key, &out, &config, json),
+        Cmd::Tasks(t) => outbox::tasks(app, &cid, t, json),
         Cmd::Demo(_)
+        | Cmd::Deliver(_)
         | Cmd::Bench(_)
         | Cmd::Quote(_)
         | Cmd::Ref(_)

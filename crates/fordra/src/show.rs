@@ -88,6 +88,26 @@ pub fn claim(c: &ClaimView, json: bool) -> Result<()> {
         })
         .collect();
     println!("{}", table(&["date", "event", "amount", "detail"], rows));
+    if !c.deliveries.is_empty() {
+        let rows = c
+            .deliveries
+            .iter()
+            .map(|d| {
+                let d0 = &d.delivery;
+                vec![
+                    d0.created.to_string(),
+                    d0.id.clone(),
+                    d0.kind.to_string(),
+                    d0.channel.to_string(),
+                    d0.status.to_string(),
+                    d0.attempts.to_string(),
+                    d0.detail.clone(),
+                ]
+            })
+            .collect();
+        println!("Messages:");
+        println!("{}", table(&["created", "delivery", "message", "channel", "status", "tries", "detail"], rows));
+    }
     Ok(())
 }
 

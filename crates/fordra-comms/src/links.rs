@@ -1,0 +1,79 @@
+//! Links to the debtor's own page in letters, e-mails and texts: the path names the creditor and
+//! the debtor, the query an expiry time and an HMAC-SHA256 signature over both, so the page can
+//! tell a link Fordra made from a guessed one without storing anything. The page itself is the
+//! web service's.
+
+use crate::CommsError;
+use fordra_app::outbox::Message;
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+
+/// Where the debtor's page lives (`[links]` in the configuration).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkConfig {
+    /// The page's base URL, e.g. "https://pay.example.se".
+    pub base_url: String,
+    /// The signing secret (write `${FORDRA_LINK_SECRET}` to take it from the environment); at
+    /// least 32 characters.
+    pub secret: String,
+    /// Days a link stays valid after the letter's deadline.
+    #[serde(default = "default_days")]
+    pub valid_days: i64,
+}
+
+fn default_days() -> i64 {
+    60
+}
+
+fn signature(secret: &str, creditor: &str, customer: &str, expires: i64) -> Result<String, CommsError> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
+        .map_err(|e| CommsError::Config(format!("links.secret: {e}")))?;
+    mac.update(format!("{creditor}\n{customer}\n{expires}").as_bytes());
+    Ok(mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+impl LinkConfig {
+    /// The debtor's link for a message: valid until `valid_days` after its deadline.
+    pub fn link(&self, m: &Message) -> Result<String, CommsError> {
+        if self.secret.len() < 32 {
+            return Err(CommsError::Config("links.secret: at least 32 characters".into()));
+        }
+        let until = m.deadline.unwrap_or(m.date) + chrono::Duration::days(self.valid_days.clamp(1, 3650));
+        let expires = until.and_time(chrono::NaiveTime::MIN).and_utc().timestamp();
+        let sig = signature(&self.secret, &m.creditor_id, &m.customer_id, expires)?;
+        Ok(format!(
+            "{}/d/{}/{}?exp={expires}&sig={sig}",
+            self.base_url.trim_end_matches('/'),
+            escape(&m.creditor_id),
+            escape(&m.customer_id)
+        ))
+    }
+
+    /// Whether a link's signature is Fordra's and it has not expired at `now` (Unix seconds).
+    pub fn verify(&self, creditor: &str, customer: &str, expires: i64, sig: &str, now: i64) -> bool {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.secret.as_bytes()) else { return false };
+        mac.update(format!("{creditor}\n{customer}\n{expires}").as_bytes());
+        let Some(bytes) = (0..sig.len())
+            .step_by(2)
+            .map(|i| sig.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .collect::<Option<Vec<u8>>>()
+        else {
+            return false;
+        };
+        now <= expires && mac.verify_slice(&bytes).is_ok()
+    }
+}
