@@ -311,7 +311,9 @@ impl Renderer {
             subject,
             text: tidy(&render("letter.txt")?),
             html: render("email.html")?,
-            sms: render("sms.txt")?.trim().to_string(),
+            // A no-break space is not in the GSM 7-bit alphabet: one would make the text UCS-2 (70
+            // characters a part instead of 160).
+            sms: render("sms.txt")?.trim().replace('\u{a0}', " "),
             script: tidy(&render("call.txt")?),
         })
     }

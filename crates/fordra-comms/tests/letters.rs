@@ -1,0 +1,182 @@
+//! Letters as a debtor gets them: rendered to PDF, read back with pdftotext (Debian's
+//! poppler-utils), and the payment codes decoded from the printed page with rxing.
+
+mod common;
+
+use common::{d, message};
+use fordra_comms::couriers::{Config, Couriers};
+use fordra_comms::messages::{Renderer, LANGUAGES};
+use fordra_core::domain::{JurisdictionCode, MessageKind, Segment};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+fn pdf_text(pdf: &[u8], dir: &Path) -> String {
+    let file = dir.join("letter.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils) is installed");
+    assert!(out.status.success());
+    // Lines joined: a long phrase may wrap.
+    String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn last_page_png(pdf: &[u8], dir: &Path) -> String {
+    let file = dir.join("codes.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let pages = pdf_pages(&file);
+    let prefix = dir.join("page");
+    let ok = Command::new("pdftoppm")
+        .args(["-r", "200", "-png", "-f", &pages.to_string(), "-l", &pages.to_string(), "-singlefile"])
+        .arg(&file)
+        .arg(&prefix)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    prefix.with_extension("png").display().to_string()
+}
+
+fn pdf_pages(file: &Path) -> usize {
+    let info = Command::new("pdfinfo").arg(file).output().unwrap();
+    let text = String::from_utf8(info.stdout).unwrap();
+    text.lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap()
+}
+
+fn decode(png: &str, format: rxing::BarcodeFormat) -> String {
+    let mut hints = rxing::DecodeHints::default().with(rxing::DecodeHintValue::TryHarder(true));
+    rxing::helpers::detect_in_file_with_hints(png, Some(format), &mut hints)
+        .unwrap_or_else(|e| panic!("no {format:?} found in {png}: {e}"))
+        .getText()
+        .to_string()
+}
+
+/// A Swedish reminder: amounts, reference, bankgiro and deadline in the text; the UsingQR code
+/// decodes to the same payment.
+#[test]
+fn swedish_reminder_reads_back_with_its_payment_qr() {
+    let dir = tempfile::tempdir().unwrap();
+    let couriers = Couriers::new(Config::default()).unwrap();
+    let m = message(JurisdictionCode::SE, "sv", "SEK", MessageKind::Reminder);
+    let (r, pdf) = couriers.letter(&m).unwrap();
+    assert_eq!(r.subject, "Betalningspåminnelse");
+    let text = pdf_text(&pdf, dir.path());
+    for needle in [
+        "Betalningspåminnelse",
+        "Eva Ek",
+        "411 01 Göteborg",
+        "Belopp att betala: 1 080,56 kr",
+        "Betala senast: 16 november 2026",
+        "OCR/referens: 10016405",
+        "Bankgiro: 5050-1055",
+        "1 072,34 kr",
+        "60,00 kr",
+    ] {
+        assert!(text.contains(needle), "'{needle}' not in: {text}");
+    }
+    let qr = decode(&last_page_png(&pdf, dir.path()), rxing::BarcodeFormat::QR_CODE);
+    let v: serde_json::Value = serde_json::from_str(&qr).unwrap();
+    assert_eq!(v["iref"], "10016405");
+    assert_eq!(v["acc"], "5050-1055");
+    assert_eq!(v["pt"], "BG");
+    assert_eq!(v["ddt"], "20261116");
+    assert_eq!(qr.split("\"due\":").nth(1).unwrap().split(',').next().unwrap(), "1080.56");
+}
+
+/// A Finnish collection demand: what perintälaki 5 § asks for in the text, and the bank
+/// barcode (version 4) decoding to the 54 digits printed under it; the EPC QR code too.
+#[test]
+fn finnish_demand_carries_the_law_and_the_bank_barcode() {
+    let dir = tempfile::tempdir().unwrap();
+    let couriers = Couriers::new(Config::default()).unwrap();
+    let m = message(JurisdictionCode::FI, "fi", "EUR", MessageKind::Collection);
+    let (_, pdf) = couriers.letter(&m).unwrap();
+    let text = pdf_text(&pdf, dir.path());
+    // Creditor, basis, principal, interest and how, each cost, deadline to pay or object, how to object.
+    for needle in [
+        "Perintäkirje",
+        "Velkoja: Acme AB",
+        "Saatavan peruste: lasku 1001",
+        "Pääoma: 1 000,00 €",
+        "Korko 25 % vuodessa pääomalle 1 000,00 € ajalta 16.10.2026–2.11.2026 (18 päivää)",
+        "Muistutusmaksu (2.11.2026): 60,00 €",
+        "vastustus viimeistään 16.11.2026 osoitteeseen inkasso@acme.example",
+        "Perintä keskeytetään perustellun vastustuksen johdosta",
+        "Viitenumero: 11112",
+        "Maksettava summa: 1 080,56 €",
+    ] {
+        assert!(text.contains(needle), "'{needle}' not in: {text}");
+    }
+    let digits =
+        fordra_core::paycode::fi_bank_barcode("FI3715903000000776", "11112", 1080_56, Some(d("2026-11-16"))).unwrap();
+    assert_eq!(digits, "437159030000007760010805600000000000000000011112261116");
+    assert!(text.contains(&digits), "the barcode's digits are printed");
+    let png = last_page_png(&pdf, dir.path());
+    assert_eq!(decode(&png, rxing::BarcodeFormat::CODE_128), digits);
+    assert_eq!(
+        decode(&png, rxing::BarcodeFormat::QR_CODE),
+        "BCD\n002\n1\nSCT\n\nAcme AB\nFI3715903000000776\nEUR1080.56\n\n11112"
+    );
+}
+
+/// A Norwegian betalingsoppfordring names the costs, the deadline, how to object, and the KID.
+#[test]
+fn norwegian_demand_in_bokmal() {
+    let dir = tempfile::tempdir().unwrap();
+    let couriers = Couriers::new(Config::default()).unwrap();
+    let m = message(JurisdictionCode::NO, "nb", "NOK", MessageKind::Collection);
+    let (r, pdf) = couriers.letter(&m).unwrap();
+    assert_eq!(r.subject, "Betalingsoppfordring");
+    let text = pdf_text(&pdf, dir.path());
+    for needle in [
+        "inkassoloven § 10",
+        "Hovedstol: kr 1 000,00",
+        "Purregebyr",
+        "KID: 0001234567",
+        "innsigelse innen 16. november 2026",
+    ] {
+        assert!(text.contains(needle), "'{needle}' not in: {text}");
+    }
+}
+
+/// Every message kind renders in every language, as a letter, an e-mail and a text, and the
+/// language is the debtor's.
+#[test]
+fn every_kind_in_every_language() {
+    let renderer = Renderer::new().unwrap();
+    for (lang, _) in LANGUAGES {
+        for kind in MessageKind::ALL {
+            let m = message(JurisdictionCode::SE, lang, "SEK", *kind);
+            let r = renderer.render(&m, &BTreeMap::new(), Some("https://pay.example/d/acme/C-7")).unwrap();
+            assert_eq!(r.language, *lang);
+            assert!(!r.subject.is_empty() && r.text.contains("Acme AB") && r.html.contains("<html"), "{lang} {kind}");
+            assert!(r.sms.contains("Acme AB"), "{lang} {kind}: {}", r.sms);
+            assert!(!r.text.contains("{ $") && !r.text.contains("{{"), "{lang} {kind}: unresolved placeholder");
+        }
+    }
+}
+
+/// The tone follows the segment: a VIP's reminder is warmer than a risk customer's.
+#[test]
+fn tone_follows_the_segment() {
+    let renderer = Renderer::new().unwrap();
+    let mut m = message(JurisdictionCode::SE, "en", "SEK", MessageKind::Reminder);
+    m.segment = Some(Segment::Vip);
+    let vip = renderer.render(&m, &BTreeMap::new(), None).unwrap().text;
+    m.segment = Some(Segment::Risk);
+    let risk = renderer.render(&m, &BTreeMap::new(), None).unwrap().text;
+    assert!(vip.contains("slipped through") && vip.contains("valued customer"), "{vip}");
+    assert!(!risk.contains("slipped through") && risk.contains("Please pay by 16 November 2026"), "{risk}");
+}
+
+/// A creditor's own wording replaces a phrase.
+#[test]
+fn a_creditors_wording_replaces_the_phrase() {
+    let renderer = Renderer::new().unwrap();
+    let m = message(JurisdictionCode::SE, "sv", "SEK", MessageKind::Reminder);
+    let own = BTreeMap::from([("intro-reminder".to_string(), "Hoppsan! Vi saknar en betalning.".to_string())]);
+    let r = renderer.render(&m, &own, None).unwrap();
+    assert!(
+        r.text.contains("Hoppsan! Vi saknar en betalning.") && !r.text.contains("Kanske har vi missat"),
+        "{}",
+        r.text
+    );
+}
