@@ -34,21 +34,27 @@ pub fn step_key(claim: &str, seq: u32) -> String {
     format!("{claim}/{seq}")
 }
 
-/// One delivery per step that reaches the debtor; the steps of one grouped letter share one.
-/// Steps taken as a formality (skipped) send nothing.
+/// One delivery per step that reaches the debtor; the steps of one grouped letter share one,
+/// and so do one debtor's calls of a day (an advisor calls once about all of them). Steps taken
+/// as a formality (skipped) send nothing.
 pub fn plan(actions: &[Action]) -> Vec<PlannedDelivery> {
     let mut out: Vec<PlannedDelivery> = Vec::new();
-    let mut by_letter: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut by_group: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for a in actions.iter().filter(|a| !a.skipped) {
         let item = (a.claim_id.clone(), Some(a.seq));
-        if let Some(&i) = a.letter.as_deref().and_then(|l| by_letter.get(l)) {
+        let group = match (&a.letter, a.channel) {
+            (Some(l), _) => Some(l.clone()),
+            (None, Channel::Phone) => Some(format!("{}/{}/phone", a.customer_id, a.date)),
+            _ => None,
+        };
+        if let Some(&i) = group.as_ref().and_then(|g| by_group.get(g)) {
             if let Some(d) = out.get_mut(i) {
                 d.items.push(item);
                 continue;
             }
         }
-        if let Some(l) = a.letter.as_deref() {
-            by_letter.insert(l, out.len());
+        if let Some(g) = group {
+            by_group.insert(g, out.len());
         }
         out.push(PlannedDelivery {
             id: step_key(&a.claim_id, a.seq),

@@ -1004,3 +1004,56 @@ fn lab_agrees_across_databases() {
 mod money;
 #[path = "contract/simulation.rs"]
 mod simulation;
+
+/// The outbox on both databases: the run queues its messages, two workers never take the same
+/// delivery, a worker's outcome is recorded only while it holds the delivery, and a lease that
+/// ran out lets another worker take it over.
+fn outbox_leases_and_outcomes(url: &str) {
+    use fordra_core::domain::DeliveryStatus;
+    use fordra_store::Finish;
+    let (mut s, law) = setup(url);
+    let customers = ["normal", "risky", "firm", "late"];
+    let invoices: Vec<_> = customers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| inv(i + 2, &format!("c{i}"), c, "2024-04-01", 100_000, None))
+        .collect();
+    s.import_invoices("acme", &law, &invoices, "i.csv").unwrap();
+    s.run_day("acme", &law, d("2024-04-08"), false).unwrap();
+    let queued = s.deliveries("acme", Some(DeliveryStatus::Queued), None).unwrap();
+    // Unix seconds from the run day's start (deliveries are due from then).
+    let t0 = d("2024-04-08").and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
+    assert!(!queued.is_empty());
+    // A second store on the same database is a second worker.
+    let mut other = Store::open(url).unwrap();
+    assert!(queued.len() >= 3, "{queued:?}");
+    let a = s.take_deliveries(Some("acme"), t0 + 1_000, t0 + 1_300, 2).unwrap();
+    let b = other.take_deliveries(None, t0 + 1_000, t0 + 1_300, 100).unwrap();
+    let mut ids: Vec<_> = a.iter().chain(&b).map(|x| x.id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), a.len() + b.len(), "no delivery taken twice");
+    assert_eq!(ids.len(), queued.len());
+    assert!(other.take_deliveries(None, t0 + 1_200, t0 + 1_500, 100).unwrap().is_empty(), "all held");
+    let first = &a[0];
+    let done = Finish {
+        status: DeliveryStatus::Sent,
+        detail: "ok",
+        provider_ref: Some("m1"),
+        not_before: t0 + 1_000,
+        at: "t",
+    };
+    s.finish_delivery("acme", &first.id, first.attempts + 1, &done).unwrap();
+    // The same outcome again (or from a worker that lost the delivery) is refused.
+    assert!(s.finish_delivery("acme", &first.id, first.attempts + 1, &done).is_err());
+    // After the lease, the rest are taken over, with their earlier status (sending) to tell.
+    let again = other.take_deliveries(None, t0 + 1_301, t0 + 1_600, 100).unwrap();
+    assert_eq!(again.len(), queued.len() - 1);
+    assert!(again.iter().all(|x| x.status == DeliveryStatus::Sending && x.attempts == 1));
+    let stale = &b[0];
+    assert!(s.finish_delivery("acme", &stale.id, stale.attempts + 1, &done).is_err(), "the first holder lost it");
+    let attempts = s.delivery_attempts("acme", &first.id).unwrap();
+    assert_eq!((attempts.len(), attempts[0].status), (1, DeliveryStatus::Sent));
+    assert_eq!(s.delivery("acme", &first.id).unwrap().provider_ref.as_deref(), Some("m1"));
+}
+both!(outbox_leases_and_outcomes);

@@ -1,0 +1,320 @@
+//! The outbox through its use cases: deliveries written with the run, sent once, cancelled when
+//! paid, paused or reverted, retried with backoff, fallen back after a bounce, taken over after
+//! a worker stopped mid-send; phone tasks feeding the engine. A scripted courier stands in for
+//! the channels (they have their own tests against real servers).
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use fordra_app::creditors::NewCreditor;
+use fordra_app::outbox::{CallRecord, Courier, DeliverInput, Message, Sent};
+use fordra_app::run::RunInput;
+use fordra_app::{App, ClaimId, CreditorId};
+use fordra_core::domain::{CallOutcome, Channel, Collector, DeliveryStatus, JurisdictionCode, MessageKind};
+use fordra_core::law::LawBook;
+use fordra_core::money::Currency;
+use fordra_store::PaymentRow;
+use fordra_store::Store;
+use std::collections::VecDeque;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+const CUSTOMERS: &[u8] = b"id,name,kind,language,email,phone,address
+anna,Anna Andersson,consumer,sv,anna@example.se,+46701234567,Storgatan 1|411 01 G\xc3\xb6teborg
+bert,Bert Berg,consumer,fi,,,Kuja 2|00100 Helsinki
+bygg,Bygg AB,business,en,ekonomi@bygg.se,,Byggv\xc3\xa4gen 3|123 45 Stockholm
+";
+
+const INVOICES: &[u8] = b"id,customer_id,invoice_number,issue_date,due_date,amount,currency
+1001,anna,1001,2024-02-14,2024-03-15,10000.00,SEK
+1002,bert,1002,2024-02-14,2024-03-15,2500.00,SEK
+1003,bygg,1003,2024-02-14,2024-03-15,50000.00,SEK
+1004,anna,1004,2024-02-20,2024-03-15,300.00,SEK
+";
+
+/// A courier that records what it was given and answers from a script (then "accepted").
+#[derive(Default)]
+struct Scripted {
+    sent: Vec<Message>,
+    answers: VecDeque<Sent>,
+}
+
+impl Courier for Scripted {
+    fn send(&mut self, m: &Message) -> Sent {
+        self.sent.push(m.clone());
+        self.answers
+            .pop_front()
+            .unwrap_or(Sent::Accepted { provider_ref: Some(format!("id-{}", m.key)), detail: "ok".into() })
+    }
+}
+
+fn acme() -> CreditorId {
+    CreditorId("acme".into())
+}
+
+fn at(day: &str, hour: u32) -> DateTime<Utc> {
+    let day = d(day);
+    Utc.from_utc_datetime(&day.and_hms_opt(hour, 0, 0).unwrap())
+}
+
+fn input(now: DateTime<Utc>) -> DeliverInput {
+    DeliverInput { creditor: Some(acme()), now, lease_seconds: 300, batch: 2, until_empty: true, max: 0 }
+}
+
+/// Acme (SE) with three debtors, run on the day after its invoices fell due + 10.
+fn setup(dir: &tempfile::TempDir) -> Store {
+    let mut store = Store::create(dir.path().join("t.db").to_str().unwrap()).unwrap();
+    let law = LawBook::embedded();
+    let mut app = App::new(&mut store, &law, d("2024-03-25"));
+    app.add_creditor(NewCreditor {
+        id: acme(),
+        name: "Acme AB".into(),
+        jurisdiction: JurisdictionCode::SE,
+        currency: None,
+        reminder_fee_agreed: true,
+        charge_interest: true,
+        contract_rate: None,
+        bankgiro: Some("5050-1055".into()),
+        iban: vec![],
+        collector: Collector::Own,
+        agency_name: None,
+        agency_licence: None,
+    })
+    .unwrap();
+    app.import_customers(&acme(), "customers.csv", CUSTOMERS).unwrap();
+    app.import_invoices(&acme(), "invoices.csv", INVOICES).unwrap();
+    store
+}
+
+#[test]
+fn the_run_queues_one_delivery_per_message_and_the_worker_sends_each_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = setup(&dir);
+    let law = LawBook::embedded();
+    let mut app = App::new(&mut store, &law, d("2024-03-25"));
+    let dry = app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: true, allow_future: false }).unwrap();
+    assert!(!dry.actions.is_empty());
+    assert!(app.deliveries(&acme(), None, None).unwrap().is_empty(), "a dry run queues nothing");
+    let run = app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
+    let queued = app.deliveries(&acme(), Some(DeliveryStatus::Queued), None).unwrap();
+    let sending: Vec<_> = run.actions.iter().filter(|a| !a.skipped).collect();
+    // Anna's two reminders share one grouped letter.
+    assert!(
+        queued.len() < sending.len() && !queued.is_empty(),
+        "{} deliveries for {} steps",
+        queued.len(),
+        sending.len()
+    );
+    let anna = queued.iter().find(|q| q.delivery.customer_id == "anna").unwrap();
+    assert_eq!(anna.claims, vec![ClaimId("1001".into()), ClaimId("1004".into())]);
+
+    let mut courier = Scripted::default();
+    let r = app.deliver(&mut courier, &input(at("2024-03-25", 9))).unwrap();
+    assert_eq!(r.handled.len(), queued.len());
+    assert_eq!(courier.sent.len(), queued.len());
+    // The message is built from the ledger on the send day, in the debtor's language.
+    let m = courier.sent.iter().find(|m| m.customer_id.0 == "anna").unwrap();
+    assert_eq!((m.language.as_str(), m.claims.len(), m.payment.currency), ("sv", 2, "SEK"));
+    let open: i64 = m.claims.iter().map(|c| c.total.0).sum();
+    assert_eq!(m.total.0, open);
+    assert_eq!(m.debtor.address, vec!["Storgatan 1", "411 01 Göteborg"]);
+    let bert = courier.sent.iter().find(|m| m.customer_id.0 == "bert").unwrap();
+    assert_eq!(bert.language, "fi");
+    // Again: nothing is sent twice.
+    let again = app.deliver(&mut courier, &input(at("2024-03-25", 10))).unwrap();
+    assert!(again.handled.is_empty());
+    assert_eq!(courier.sent.len(), queued.len());
+    let view = app.deliveries_of_claim(&acme(), &ClaimId("1001".into())).unwrap();
+    assert_eq!(view[0].delivery.status, DeliveryStatus::Sent);
+    assert_eq!(view[0].attempts.len(), 1);
+    assert_eq!(view[0].delivery.provider_ref.as_deref(), Some(format!("id-{}", view[0].delivery.id).as_str()));
+    let t = app.claim_timeline(&acme(), &ClaimId("1001".into())).unwrap();
+    assert_eq!(t.deliveries.len(), 1, "claim show lists the message");
+}
+
+#[test]
+fn paid_paused_or_reverted_before_sending_is_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = setup(&dir);
+    let law = LawBook::embedded();
+    let mut app = App::new(&mut store, &law, d("2024-03-25"));
+    app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
+    // Bert pays in full before the worker runs.
+    let cr = app.store.creditor("acme").unwrap();
+    let due = fordra_app::claims::amount_due(app.store, &cr, &law, "1002", d("2024-03-25")).unwrap();
+    let pay = PaymentRow {
+        line: 1,
+        id: "P1".into(),
+        claim_id: "1002".into(),
+        date: d("2024-03-25"),
+        amount: due,
+        currency: Currency::SEK,
+        reference: None,
+        payer: None,
+    };
+    app.book_payment_rows(&acme(), &[pay], "bank.csv").unwrap();
+    // Bygg disputes its invoice.
+    app.add_pause(
+        &acme(),
+        &fordra_app::pauses::NewPause {
+            claim: Some(ClaimId("1003".into())),
+            customer: None,
+            kind: fordra_core::domain::PauseKind::Dispute,
+            from: d("2024-03-25"),
+            until: None,
+            reason: "delivery incomplete".into(),
+            plan_fee: false,
+            instalments: None,
+        },
+    )
+    .unwrap();
+    let mut courier = Scripted::default();
+    let r = app.deliver(&mut courier, &input(at("2024-03-25", 9))).unwrap();
+    let by = |c: &str| r.handled.iter().find(|h| h.delivery.starts_with(c)).unwrap();
+    assert_eq!((by("1002").status, by("1002").detail.as_str()), (DeliveryStatus::Cancelled, "paid before it was sent"));
+    assert_eq!(by("1003").status, DeliveryStatus::Cancelled);
+    assert!(by("1003").detail.starts_with("paused"), "{}", by("1003").detail);
+    assert!(courier.sent.iter().all(|m| m.customer_id.0 == "anna"));
+
+    // A run reverted before its messages go out: they are cancelled with it.
+    app.today = d("2024-04-20");
+    app.run_day(&acme(), RunInput { date: d("2024-04-20"), dry_run: false, allow_future: false }).unwrap();
+    let queued = app.deliveries(&acme(), Some(DeliveryStatus::Queued), None).unwrap();
+    assert!(!queued.is_empty());
+    app.revert_run(&acme(), d("2024-04-20"), "wrong date").unwrap();
+    assert!(app.deliveries(&acme(), Some(DeliveryStatus::Queued), None).unwrap().is_empty());
+    let cancelled = app.deliveries(&acme(), Some(DeliveryStatus::Cancelled), None).unwrap();
+    assert!(cancelled.iter().any(|c| c.delivery.detail.starts_with("run 2024-04-20 reverted: wrong date")));
+}
+
+#[test]
+fn retries_back_off_a_bounce_falls_back_and_an_interrupted_send_is_taken_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = setup(&dir);
+    let law = LawBook::embedded();
+    let mut app = App::new(&mut store, &law, d("2024-03-25"));
+    app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
+    let queued = app.deliveries(&acme(), Some(DeliveryStatus::Queued), None).unwrap();
+    let first = queued[0].delivery.id.clone();
+    let now = at("2024-03-25", 9);
+
+    // The provider is down: tried again after a minute, then two, …
+    let mut courier = Scripted::default();
+    courier.answers.push_back(Sent::Retry("connection refused".into()));
+    let mut one = input(now);
+    one.max = 1;
+    let r = app.deliver(&mut courier, &one).unwrap();
+    assert_eq!(r.handled[0].status, DeliveryStatus::Queued);
+    assert!(r.handled[0].detail.contains("tried again in 60 s"), "{}", r.handled[0].detail);
+    let d1 = app.deliveries(&acme(), None, None).unwrap().into_iter().find(|x| x.delivery.id == first).unwrap();
+    assert_eq!((d1.delivery.attempts, d1.delivery.not_before), (1, now.timestamp() + 60));
+
+    // A worker takes a delivery and stops before recording the outcome (killed mid-send).
+    let taken = app.store.take_deliveries(Some("acme"), now.timestamp(), now.timestamp() + 300, 10).unwrap();
+    assert!(!taken.is_empty() && taken.iter().all(|t| t.id != first), "the retry waits its minute");
+    let stuck = taken[0].id.clone();
+    // Another worker before the lease runs out: nothing to take.
+    let mut courier = Scripted::default();
+    let r = app.deliver(&mut courier, &input(at("2024-03-25", 9) + chrono::Duration::seconds(30))).unwrap();
+    assert!(r.handled.is_empty(), "{:?}", r.handled);
+    // After the lease: sent again with the same key, marked in doubt.
+    let later = now + chrono::Duration::seconds(301);
+    let r = app.deliver(&mut courier, &input(later)).unwrap();
+    let h = r.handled.iter().find(|h| h.delivery == stuck).unwrap();
+    assert_eq!(h.status, DeliveryStatus::Sent);
+    assert!(h.detail.contains("sent again after an interrupted try, same key"), "{}", h.detail);
+    let m = courier.sent.iter().find(|m| m.key == stuck).unwrap();
+    assert!(m.in_doubt);
+    assert!(r.handled.iter().any(|h| h.delivery == first && h.status == DeliveryStatus::Sent), "the retry went too");
+
+    // An e-mail that bounces is sent again as a letter.
+    let mut p = app.show_policy(&acme()).unwrap();
+    for s in p.models.iter_mut().flat_map(|m| m.steps.iter_mut()).filter(|s| s.channel == Channel::Letter) {
+        s.channel = Channel::Email;
+    }
+    app.set_policy(&acme(), p, "email.toml").unwrap();
+    app.today = d("2024-04-20");
+    app.run_day(&acme(), RunInput { date: d("2024-04-20"), dry_run: false, allow_future: false }).unwrap();
+    let mut courier = Scripted::default();
+    let emails = app.deliveries(&acme(), Some(DeliveryStatus::Queued), Some(Channel::Email)).unwrap();
+    for _ in &emails {
+        courier.answers.push_back(Sent::Bounced("550 no such user".into()));
+    }
+    assert!(!emails.is_empty());
+    {
+        let mut only_email = input(at("2024-04-20", 9));
+        only_email.max = emails.len();
+        app.deliver(&mut courier, &only_email).unwrap();
+        let r = app.deliver(&mut courier, &input(at("2024-04-20", 9))).unwrap();
+        let fallback = format!("{}/letter", emails[0].delivery.id);
+        assert!(
+            r.handled.iter().any(|h| h.delivery == fallback && h.status == DeliveryStatus::Sent),
+            "{:?}",
+            r.handled
+        );
+        let bounced = app.deliveries(&acme(), Some(DeliveryStatus::Bounced), None).unwrap();
+        assert_eq!(bounced.len(), emails.len());
+    }
+}
+
+#[test]
+fn a_phone_call_becomes_a_promise_or_a_dispute() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = setup(&dir);
+    let law = LawBook::embedded();
+    let mut app = App::new(&mut store, &law, d("2024-03-25"));
+    // Every first reminder becomes a call.
+    let mut p = app.show_policy(&acme()).unwrap();
+    for m in &mut p.models {
+        for s in &mut m.steps {
+            if s.kind == fordra_core::domain::StepKind::Reminder {
+                // A call carries no reminder fee (only a written reminder may).
+                (s.kind, s.channel, s.fee) =
+                    (fordra_core::domain::StepKind::PhoneCall, Channel::Phone, fordra_core::model::FeeSpec::None);
+            }
+        }
+    }
+    app.set_policy(&acme(), p, "calls.toml").unwrap();
+    app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
+    let tasks = app.phone_tasks(&acme()).unwrap();
+    assert!(!tasks.is_empty());
+    // The worker leaves calls to advisors.
+    let mut courier = Scripted::default();
+    app.deliver(&mut courier, &input(at("2024-03-25", 9))).unwrap();
+    assert!(courier.sent.iter().all(|m| m.channel != Channel::Phone));
+    let anna = tasks.iter().find(|t| t.customer.0 == "anna").unwrap();
+    assert_eq!(anna.phone.as_deref(), Some("+46701234567"));
+    let r = app
+        .phone_done(
+            &acme(),
+            &CallRecord {
+                task: anna.task.clone(),
+                outcome: CallOutcome::Promise,
+                promise_date: Some(d("2024-04-05")),
+                note: "pays on payday".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(r.pauses.len(), 2, "both of Anna's claims");
+    let confirmation = r.confirmation.unwrap();
+    let c = app.deliveries(&acme(), None, None).unwrap().into_iter().find(|x| x.delivery.id == confirmation).unwrap();
+    assert_eq!((c.delivery.kind, c.delivery.channel), (MessageKind::Promise, Channel::Email));
+    assert!(app.phone_tasks(&acme()).unwrap().iter().all(|t| t.task != anna.task), "the task is done");
+    // Recorded twice: refused, nothing changes.
+    let again = app.phone_done(
+        &acme(),
+        &CallRecord { task: anna.task.clone(), outcome: CallOutcome::Reached, promise_date: None, note: String::new() },
+    );
+    assert!(again.is_err());
+    // A promise without a date is refused.
+    let bert = tasks.iter().find(|t| t.customer.0 == "bert").unwrap();
+    let e = app.phone_done(
+        &acme(),
+        &CallRecord { task: bert.task.clone(), outcome: CallOutcome::Promise, promise_date: None, note: String::new() },
+    );
+    assert!(e.unwrap_err().to_string().contains("needs its date"));
+    // The claims are paused until the promised date, so the next run holds them.
+    app.today = d("2024-03-28");
+    let run = app.run_day(&acme(), RunInput { date: d("2024-03-28"), dry_run: true, allow_future: false }).unwrap();
+    assert!(run.held.iter().any(|h| h.claim.0 == "1001"), "{:?}", run.held);
+}
