@@ -26,6 +26,10 @@ pub struct DeliverArgs {
     /// stopped mid-send).
     #[arg(long, default_value_t = 300)]
     lease: i64,
+    /// The worker's clock (RFC 3339, e.g. 2026-11-24T09:00:00Z; default: now): quiet hours,
+    /// retries and leases are judged by it.
+    #[arg(long)]
+    now: Option<chrono::DateTime<Utc>>,
     #[command(flatten)]
     config: ConfigArg,
 }
@@ -81,7 +85,7 @@ pub fn deliver(app: &mut App<'_>, creditor: Option<CreditorId>, a: &DeliverArgs,
     let mut couriers = Couriers::new(a.config.load()?)?;
     let input = DeliverInput {
         creditor,
-        now: Utc::now(),
+        now: a.now.unwrap_or_else(Utc::now),
         lease_seconds: a.lease,
         batch: a.batch,
         until_empty: a.until_empty,
