@@ -171,6 +171,9 @@ enum Cmd {
     /// Phone tasks for advisors: the worklist, and recording a call's outcome.
     #[command(subcommand)]
     Tasks(outbox::TasksCmd),
+    /// A day's print (or digital-mailbox) batch for the print service: one merged PDF and a
+    /// manifest (CSV and JSON) beside the letters the worker wrote.
+    Batch(outbox::BatchArgs),
 }
 
 #[derive(Subcommand)]
@@ -503,6 +506,7 @@ fn run(cli: Cli) -> Result<()> {
     let law = load_law(&cli.law)?;
     match cli.cmd {
         Cmd::Demo(a) => demo::demo(&cli.db, &law, &a, cli.json),
+        Cmd::Batch(a) => outbox::batch(&a, cli.json),
         Cmd::Bench(a) => bench::bench(&law, &a, cli.json),
         Cmd::Quote(q) => quote(&law, q, cli.json),
         Cmd::Ref(r) => {
@@ -612,6 +616,7 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
         Cmd::Tasks(t) => outbox::tasks(app, &cid, t, json),
         Cmd::Demo(_)
         | Cmd::Deliver(_)
+        | Cmd::Batch(_)
         | Cmd::Bench(_)
         | Cmd::Quote(_)
         | Cmd::Ref(_)

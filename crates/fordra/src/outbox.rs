@@ -80,6 +80,34 @@ pub enum TasksCmd {
     },
 }
 
+#[derive(Args)]
+pub struct BatchArgs {
+    /// The day (default: today).
+    #[arg(long)]
+    date: Option<NaiveDate>,
+    /// print or mailbox.
+    #[arg(long, default_value = "print")]
+    kind: String,
+    #[command(flatten)]
+    config: ConfigArg,
+}
+
+/// Writes a day's batch manifest and merged PDF.
+pub fn batch(a: &BatchArgs, json: bool) -> Result<()> {
+    if !matches!(a.kind.as_str(), "print" | "mailbox") {
+        anyhow::bail!("--kind: print or mailbox, not '{}'", a.kind);
+    }
+    let day = a.date.unwrap_or_else(crate::today);
+    let folder = a.config.load()?.out_dir().join(day.to_string()).join(&a.kind);
+    let b = fordra_comms::batch::export(&folder)?;
+    say(json, &b, |b| {
+        format!(
+            "{} letters ({} pages) in {}: {}, {}, {}",
+            b.letters, b.pages, b.folder, b.merged, b.manifest_csv, b.manifest_json
+        )
+    })
+}
+
 /// Runs the worker.
 pub fn deliver(app: &mut App<'_>, creditor: Option<CreditorId>, a: &DeliverArgs, json: bool) -> Result<()> {
     let mut couriers = Couriers::new(a.config.load()?)?;

@@ -19,6 +19,7 @@ fn fordra(dir: &Path, args: &[&str]) -> String {
         .env_remove("FORDRA_DATABASE_URL")
         .env_remove("FORDRA_CREDITOR")
         .env_remove("FORDRA_CONFIG")
+        .env("TEST_SMS_TOKEN", "s3cret")
         .output()
         .unwrap();
     assert!(o.status.success(), "fordra {args:?}: {}", String::from_utf8_lossy(&o.stderr));
@@ -134,4 +135,31 @@ fn every_message_arrives_exactly_once_though_the_worker_is_killed_mid_batch() {
     assert_eq!(files.iter().filter(|f| f.ends_with(".pdf")).count(), N, "{files:?}");
     assert_eq!(files.iter().filter(|f| f.ends_with(".json")).count(), N);
     assert!(files.iter().all(|f| !f.ends_with(".part")));
+    // The batch for the print service: one merged PDF and the manifest.
+    let b: Value = serde_json::from_str(&fordra(p, &["--json", "batch", "--date", "2026-11-24"])).unwrap();
+    assert_eq!(b["letters"], N);
+    let manifest = std::fs::read_to_string(print.join("manifest.csv")).unwrap();
+    let mut lines = manifest.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "key,creditor,recipient,address,national_id,reference,amount,currency,deadline,language,file"
+    );
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&first[1..4], ["acme", "Normal 0", "Gatan 0 | 411 01 Göteborg"]);
+    assert_eq!(first[9], "en");
+    assert_eq!(lines.count(), N - 1);
+    let info = Command::new("pdfinfo").arg(print.join("print.pdf")).output().unwrap();
+    let pages: u64 = String::from_utf8(info.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(pages, b["pages"].as_u64().unwrap());
+    assert!(pages >= N as u64);
+    let text = Command::new("pdftotext").arg(print.join("print.pdf")).arg("-").output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert_eq!(text.matches("Payment reminder").count(), N, "every letter in the merged PDF");
 }
