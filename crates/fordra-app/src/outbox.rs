@@ -344,7 +344,11 @@ impl App<'_> {
         };
         let message = match self.message(&creditor, &d, in_doubt, now.date_naive())? {
             Built::Cancel(why) => {
-                finish(self.store, DeliveryStatus::Cancelled, &why, None, 0)?;
+                let law = self.law;
+                self.store.tx(|s| -> Result<()> {
+                    finish(s, DeliveryStatus::Cancelled, &why, None, 0)?;
+                    unsend(s, law, &d, &why)
+                })?;
                 return Ok(handled(DeliveryStatus::Cancelled, why));
             }
             Built::Message(m) => m,
@@ -373,8 +377,12 @@ impl App<'_> {
         let fallback = matches!(status, DeliveryStatus::Bounced | DeliveryStatus::Failed)
             .then(|| rules::fallback(d.channel, message.debtor.email.is_some() && d.channel != Channel::Email))
             .flatten();
+        let law = self.law;
         self.store.tx(|s| -> Result<()> {
             finish(s, status, &detail, provider_ref.as_deref(), wait)?;
+            if matches!(status, DeliveryStatus::Bounced | DeliveryStatus::Failed) && fallback.is_none() {
+                unsend(s, law, &d, &format!("not sent: {detail}"))?;
+            }
             if let Some(channel) = fallback {
                 let items = s.delivery_items(&d.creditor_id, &d.id)?;
                 let planned = PlannedDelivery {
@@ -520,6 +528,22 @@ impl App<'_> {
         let attempts = self.store.delivery_attempts(creditor, &d.id)?;
         Ok(DeliveryView { delivery: d, claims, attempts })
     }
+}
+
+/// A dunning message that never reached the debtor: its steps are undone (their fees and the
+/// interest posted with them reversed by correcting entries), so the debtor owes nothing for a
+/// letter not sent and the handling model takes the step again when the claim needs it.
+fn unsend(s: &mut Store, law: &fordra_core::law::LawBook, d: &DeliveryRow, why: &str) -> Result<()> {
+    if !is_dunning(d.kind) {
+        return Ok(());
+    }
+    let why = format!("message {} not sent: {why}", d.id);
+    if s.unsend_steps(&d.creditor_id, &d.id, &why)? > 0 {
+        let cr = s.creditor(&d.creditor_id)?;
+        let j = law.jurisdiction(cr.jurisdiction)?;
+        s.reconcile(&cr, j, std::slice::from_ref(&d.customer_id), &why)?;
+    }
+    Ok(())
 }
 
 enum Built {
@@ -670,7 +694,11 @@ impl App<'_> {
         for d in open {
             match self.message(creditor, &d, false, today)? {
                 Built::Cancel(why) => {
-                    self.store.close_phone_task(creditor, &d.id, None, DeliveryStatus::Cancelled, &why)?;
+                    let law = self.law;
+                    self.store.tx(|s| -> Result<()> {
+                        s.close_phone_task(creditor, &d.id, None, DeliveryStatus::Cancelled, &why)?;
+                        unsend(s, law, &d, &why)
+                    })?;
                 }
                 Built::Message(m) => tasks.push(PhoneTask {
                     task: d.id.clone(),

@@ -139,13 +139,15 @@ fn paid_paused_or_reverted_before_sending_is_cancelled() {
     let law = LawBook::embedded();
     let mut app = App::new(&mut store, &law, d("2024-03-25"));
     app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
-    // Bert pays in full before the worker runs.
+    let charged = app.claim_timeline(&acme(), &ClaimId("1002".into())).unwrap().balances.fees;
+    assert!(charged.0 > 0, "the run charged a fee with the step: {charged}");
+    // Bygg pays in full before the worker runs.
     let cr = app.store.creditor("acme").unwrap();
-    let due = fordra_app::claims::amount_due(app.store, &cr, &law, "1002", d("2024-03-25")).unwrap();
+    let due = fordra_app::claims::amount_due(app.store, &cr, &law, "1003", d("2024-03-25")).unwrap();
     let pay = PaymentRow {
         line: 1,
         id: "P1".into(),
-        claim_id: "1002".into(),
+        claim_id: "1003".into(),
         date: d("2024-03-25"),
         amount: due,
         currency: Currency::SEK,
@@ -153,11 +155,11 @@ fn paid_paused_or_reverted_before_sending_is_cancelled() {
         payer: None,
     };
     app.book_payment_rows(&acme(), &[pay], "bank.csv").unwrap();
-    // Bygg disputes its invoice.
+    // Bert disputes his invoice.
     app.add_pause(
         &acme(),
         &fordra_app::pauses::NewPause {
-            claim: Some(ClaimId("1003".into())),
+            claim: Some(ClaimId("1002".into())),
             customer: None,
             kind: fordra_core::domain::PauseKind::Dispute,
             from: d("2024-03-25"),
@@ -171,10 +173,18 @@ fn paid_paused_or_reverted_before_sending_is_cancelled() {
     let mut courier = Scripted::default();
     let r = app.deliver(&mut courier, &input(at("2024-03-25", 9))).unwrap();
     let by = |c: &str| r.handled.iter().find(|h| h.delivery.starts_with(c)).unwrap();
-    assert_eq!((by("1002").status, by("1002").detail.as_str()), (DeliveryStatus::Cancelled, "paid before it was sent"));
-    assert_eq!(by("1003").status, DeliveryStatus::Cancelled);
-    assert!(by("1003").detail.starts_with("paused"), "{}", by("1003").detail);
+    assert_eq!((by("1003").status, by("1003").detail.as_str()), (DeliveryStatus::Cancelled, "paid before it was sent"));
+    assert_eq!(by("1002").status, DeliveryStatus::Cancelled);
+    assert!(by("1002").detail.starts_with("paused"), "{}", by("1002").detail);
     assert!(courier.sent.iter().all(|m| m.customer_id.0 == "anna"));
+    // No fee for a letter never sent: the disputed claim's reminder is undone, its fee reversed.
+    let t = app.claim_timeline(&acme(), &ClaimId("1002".into())).unwrap();
+    assert_eq!(t.balances.fees, fordra_app::Minor(0), "{:?}", t.timeline);
+    assert!(
+        t.timeline.iter().any(|e| e.event.contains("(reverted)") && e.detail.contains("not sent: paused")),
+        "{:?}",
+        t.timeline
+    );
 
     // A run reverted before its messages go out: they are cancelled with it.
     app.today = d("2024-04-20");

@@ -38,7 +38,7 @@ pub fn records(folder: &Path) -> Result<Vec<ManifestRow>, CommsError> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
         .map_err(io(folder))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json") && !p.file_name().is_some_and(|n| n == "manifest.json"))
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.file_name().is_none_or(|n| n != "manifest.json"))
         .collect();
     files.sort();
     files

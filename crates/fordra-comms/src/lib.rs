@@ -13,6 +13,7 @@ pub mod email;
 pub mod links;
 pub mod messages;
 pub mod pdf;
+pub mod sample;
 pub mod sms;
 
 /// What went wrong in a channel adapter.

@@ -247,6 +247,19 @@ impl Store {
         Ok(())
     }
 
+    /// Marks the steps of a message that never went out as not taken (`reverted` with `why`),
+    /// inside the caller's transaction: a fee is owed only for a letter sent, and the law's
+    /// waiting periods count only from one. Returns how many steps changed; the caller
+    /// reconciles the customer's ledger.
+    pub fn unsend_steps(&mut self, creditor: &str, delivery: &str, why: &str) -> Result<usize> {
+        let n = self.db.exec(
+            "UPDATE actions SET reverted = $1 WHERE creditor_id = $2 AND reverted IS NULL AND EXISTS (SELECT 1 FROM delivery_items i \
+             WHERE i.creditor_id = actions.creditor_id AND i.delivery_id = $3 AND i.claim_id = actions.claim_id AND i.seq = actions.seq)",
+            &[why.into(), creditor.into(), delivery.into()],
+        )?;
+        Ok(n as usize)
+    }
+
     /// Cancels the deliveries of one day's run not yet sent (the run was reverted).
     pub fn cancel_run_deliveries(&mut self, creditor: &str, date: NaiveDate, reason: &str) -> Result<usize> {
         let n = self.db.exec(

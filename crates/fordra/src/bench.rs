@@ -40,6 +40,10 @@ pub struct BenchArgs {
     /// then score as many open ones.
     #[arg(long)]
     pub ml: Option<usize>,
+    /// Benchmark letters instead: render this many letters to PDF (every language and kind,
+    /// one to three claims, payment codes), on every core.
+    #[arg(long)]
+    pub letters: Option<usize>,
 }
 
 /// A fresh SQLite file with the Swedish benchmark creditor.
@@ -72,6 +76,9 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
     }
     if let Some(n) = a.ml {
         return crate::bench_ml::bench_ml(n, json);
+    }
+    if let Some(n) = a.letters {
+        return bench_letters(n, json);
     }
     let dir = tempfile::tempdir()?;
     let path = a.file.clone().unwrap_or_else(|| dir.path().join("bench.db"));
@@ -376,6 +383,52 @@ fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<
             index.as_secs_f64()
         );
         println!("End to end:                     {:>6.2} s", total.as_secs_f64());
+    }
+    Ok(())
+}
+
+/// Renders `n` sample letters to PDF in memory: phrases and templates, layout, fonts subset
+/// and embedded, QR codes and barcodes; once on one thread (a sample) and on every core.
+fn bench_letters(n: usize, json: bool) -> Result<()> {
+    use rayon::prelude::*;
+    anyhow::ensure!((1..=10_000_000).contains(&n), "--letters: from 1 to 10 000 000");
+    let renderer = fordra_comms::messages::Renderer::new()?;
+    let pdf = fordra_comms::pdf::LetterPdf::new()?;
+    let render = |i: usize| -> Result<usize> {
+        let m = fordra_comms::sample::message(i);
+        let text = renderer.render(&m, &Default::default(), None)?;
+        Ok(pdf.render(&renderer, &m, &text)?.len())
+    };
+    let one = n.min(1000);
+    let t = Instant::now();
+    let mut bytes = 0;
+    for i in 0..one {
+        bytes += render(i)?;
+    }
+    let single = one as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let sizes: Vec<usize> = (0..n).into_par_iter().map(render).collect::<Result<_>>()?;
+    let secs = t.elapsed().as_secs_f64();
+    let total: usize = sizes.iter().sum();
+    let out = json!({
+        "letters": n,
+        "threads": rayon::current_num_threads(),
+        "seconds": secs,
+        "letters_per_second": n as f64 / secs,
+        "letters_per_second_one_thread": single,
+        "average_kb": total as f64 / n as f64 / 1024.0,
+        "sample_bytes": bytes,
+    });
+    if json {
+        println!("{out}");
+    } else {
+        println!(
+            "{n} letters rendered to PDF in {secs:.1} s on {} threads: {:.0} letters/s ({:.0}/s on one thread), {:.1} KB each",
+            rayon::current_num_threads(),
+            n as f64 / secs,
+            single,
+            total as f64 / n as f64 / 1024.0
+        );
     }
     Ok(())
 }
