@@ -165,6 +165,9 @@ pub struct Message {
     pub step_no: i64,
     /// Sent again after a worker stopped mid-send: the provider may have it already.
     pub in_doubt: bool,
+    /// The creditor's own wording for this step in the debtor's language, by phrase key
+    /// (from the handling model's step, or the experiment arm's).
+    pub texts: std::collections::BTreeMap<String, String>,
 }
 
 /// What a channel adapter made of one message.
@@ -433,7 +436,7 @@ impl App<'_> {
             let steps = s.actions_of_customer(creditor_id, &d.customer_id)?;
             let mut covered = Vec::new();
             let mut lines = Vec::new();
-            let (mut arm, mut step_no) = (None, 0);
+            let (mut arm, mut step_no, mut segment) = (None, 0, cust.segment);
             for (claim_id, seq) in s.delivery_items(creditor_id, &d.id)? {
                 let c = s.claim(creditor_id, &claim_id)?;
                 let step = steps.iter().find(|a| a.claim_id == claim_id && Some(a.seq) == seq);
@@ -448,6 +451,7 @@ impl App<'_> {
                 if let Some(a) = step {
                     arm = arm.or(a.arm.clone());
                     step_no = a.step_no;
+                    segment = Some(a.segment);
                 }
                 if c.status == ClaimStatus::Open && !cov.reverted && (!paused || !is_dunning(d.kind)) {
                     lines.push(claim_line(s, &cr, j, cust.kind, &c, date, d.deadline)?);
@@ -499,6 +503,12 @@ impl App<'_> {
                 },
                 claims: lines,
                 total: Minor(total),
+                texts: segment
+                    .map(|seg| {
+                        let n = usize::try_from(step_no).unwrap_or(0);
+                        cr.policy.texts_for(seg, n, arm.as_deref(), &cust.language)
+                    })
+                    .unwrap_or_default(),
                 arm,
                 step_no,
                 in_doubt,

@@ -92,6 +92,11 @@ fn the_run_queues_one_delivery_per_message_and_the_worker_sends_each_once() {
     let mut store = setup(&dir);
     let law = LawBook::embedded();
     let mut app = App::new(&mut store, &law, d("2024-03-25"));
+    // The creditor's own wording for the Normal model's first reminder, in Swedish.
+    let mut p = app.show_policy(&acme()).unwrap();
+    let normal = p.models.iter_mut().find(|m| m.segment == fordra_core::domain::Segment::Normal).unwrap();
+    normal.steps[0].texts.insert("sv".into(), [("intro-reminder".to_string(), "Hej igen!".to_string())].into());
+    app.set_policy(&acme(), p, "texts.toml").unwrap();
     let dry = app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: true, allow_future: false }).unwrap();
     assert!(!dry.actions.is_empty());
     assert!(app.deliveries(&acme(), None, None).unwrap().is_empty(), "a dry run queues nothing");
@@ -118,8 +123,10 @@ fn the_run_queues_one_delivery_per_message_and_the_worker_sends_each_once() {
     let open: i64 = m.claims.iter().map(|c| c.total.0).sum();
     assert_eq!(m.total.0, open);
     assert_eq!(m.debtor.address, vec!["Storgatan 1", "411 01 Göteborg"]);
+    assert_eq!(m.texts.get("intro-reminder").map(String::as_str), Some("Hej igen!"), "the step's own wording");
     let bert = courier.sent.iter().find(|m| m.customer_id.0 == "bert").unwrap();
     assert_eq!(bert.language, "fi");
+    assert!(bert.texts.is_empty(), "no Finnish wording was given");
     // Again: nothing is sent twice.
     let again = app.deliver(&mut courier, &input(at("2024-03-25", 10))).unwrap();
     assert!(again.handled.is_empty());

@@ -10,7 +10,6 @@ use crate::CommsError;
 use fordra_app::outbox::{Courier, Message, Sent};
 use fordra_core::domain::Channel;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// How messages leave Fordra (`fordra.toml`, or flags and environment variables).
@@ -122,7 +121,7 @@ impl Couriers {
     /// The message rendered, with the debtor's page link.
     pub fn render(&self, m: &Message) -> Result<Rendered, CommsError> {
         let link = self.config.links.as_ref().map(|l| l.link(m)).transpose()?;
-        self.renderer.render(m, &BTreeMap::new(), link.as_deref())
+        self.renderer.render(m, &m.texts, link.as_deref())
     }
 
     /// The message as a PDF letter.

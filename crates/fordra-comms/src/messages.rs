@@ -180,9 +180,7 @@ impl Renderer {
         let l = Arc::clone(&locales);
         env.add_function("t", move |state: &State, key: String, kwargs: Kwargs| -> Result<String, Error> {
             let locale = context_locale(state, &l);
-            if let Some(own) = state.lookup("own").and_then(|o| o.get_attr(&key).ok()).filter(|v| !v.is_undefined()) {
-                return Ok(own.to_string());
-            }
+            let own = state.lookup("own").and_then(|o| o.get_attr(&key).ok()).filter(|v| !v.is_undefined());
             let mut args = FluentArgs::new();
             if let Some(vars) = state.lookup("vars") {
                 if let Ok(keys) = vars.try_iter() {
@@ -196,7 +194,10 @@ impl Renderer {
                 let v: Value = kwargs.get(k)?;
                 args.set(k.to_string(), to_fluent(&v));
             }
-            locale.phrase(&key, Some(&args)).map_err(template_error)
+            match own {
+                Some(text) => own_phrase(locale, &key, &text.to_string(), &args).map_err(template_error),
+                None => locale.phrase(&key, Some(&args)).map_err(template_error),
+            }
         });
         let l = Arc::clone(&locales);
         env.add_function("money", move |state: &State, amount: String| -> Result<String, Error> {
@@ -283,9 +284,10 @@ impl Renderer {
             let t = self.env.get_template(name).map_err(|e| CommsError::Template(e.to_string()))?;
             t.render(&ctx).map_err(|e| CommsError::Template(format!("{name}: {e}")))
         };
-        let subject = match own.get(&format!("heading-{}", m.kind)) {
-            Some(s) => s.clone(),
-            None => locale.phrase(&format!("heading-{}", m.kind), Some(&fluent_args(&vars)))?,
+        let heading = format!("heading-{}", m.kind);
+        let subject = match own.get(&heading) {
+            Some(text) => own_phrase(locale, &heading, text, &fluent_args(&vars))?,
+            None => locale.phrase(&heading, Some(&fluent_args(&vars)))?,
         };
         let due_word = locale.phrase("col-due", None)?;
         let mut claim_lines = m
@@ -317,6 +319,65 @@ impl Renderer {
             script: tidy(&render("call.txt")?),
         })
     }
+}
+
+/// A creditor's own wording, read as a Fluent pattern (so `{ $deadline }` and the other
+/// variables work in it as in the built-in phrases).
+fn own_phrase(locale: &Locale, key: &str, text: &str, args: &FluentArgs<'_>) -> Result<String, CommsError> {
+    let bundle = own_bundle(locale.code, key, text)?;
+    let msg = bundle.get_message("own").and_then(|m| m.value());
+    let pattern = msg.ok_or_else(|| CommsError::Template(format!("own wording of '{key}' is empty")))?;
+    let mut errors = vec![];
+    let out = bundle.format_pattern(pattern, Some(args), &mut errors).into_owned();
+    match errors.first() {
+        Some(e) => Err(CommsError::Template(format!("own wording of '{key}': {e}"))),
+        None => Ok(out),
+    }
+}
+
+fn own_bundle(lang: &str, key: &str, text: &str) -> Result<FluentBundle<FluentResource>, CommsError> {
+    let source = format!("own = {}\n", text.trim().replace('\n', "\n    "));
+    let resource = FluentResource::try_new(source)
+        .map_err(|_| CommsError::Template(format!("own wording of '{key}' is not a valid phrase (Fluent syntax)")))?;
+    let id: unic_langid::LanguageIdentifier = lang.parse().unwrap_or_default();
+    let mut bundle = FluentBundle::new_concurrent(vec![id]);
+    bundle.set_use_isolating(false);
+    bundle
+        .add_resource(resource)
+        .map_err(|_| CommsError::Template(format!("own wording of '{key}' could not be loaded")))?;
+    Ok(bundle)
+}
+
+/// Problems with a policy's own wording: a phrase key Fordra does not have, or a text that is not
+/// a valid phrase. Checked when the policy is set, so a typo never reaches a debtor.
+pub fn check_own_texts(policy: &fordra_core::model::Policy) -> Vec<String> {
+    let Some((_, en)) = LANGUAGES.iter().find(|(c, _)| *c == "en") else { return vec![] };
+    let Ok(resource) = FluentResource::try_new(en.to_string()) else { return vec![] };
+    let known: std::collections::BTreeSet<String> = resource
+        .entries()
+        .filter_map(|e| match e {
+            fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_string()),
+            _ => None,
+        })
+        .collect();
+    let models = policy.models.iter().map(|m| (m.segment.to_string(), &m.steps));
+    let arms = policy.challengers.iter().map(|c| (format!("challenger {}", c.name), &c.steps));
+    let mut problems = Vec::new();
+    for (name, steps) in models.chain(arms) {
+        for (i, step) in steps.iter().enumerate() {
+            for (lang, phrases) in &step.texts {
+                for (key, text) in phrases {
+                    let at = format!("{name} model, step {} ({}), texts.{lang}.{key}", i + 1, step.kind);
+                    if !known.contains(key) {
+                        problems.push(format!("{at}: no such phrase (see crates/fordra-comms/locales/en.ftl)"));
+                    } else if let Err(e) = own_bundle(lang, key, text) {
+                        problems.push(format!("{at}: {e}"));
+                    }
+                }
+            }
+        }
+    }
+    problems
 }
 
 fn fluent_args<'a>(vars: &'a BTreeMap<&str, String>) -> FluentArgs<'a> {

@@ -99,5 +99,6 @@ pub fn message(i: usize) -> Message {
         arm: None,
         step_no: 1,
         in_doubt: false,
+        texts: Default::default(),
     }
 }

@@ -172,11 +172,25 @@ fn tone_follows_the_segment() {
 fn a_creditors_wording_replaces_the_phrase() {
     let renderer = Renderer::new().unwrap();
     let m = message(JurisdictionCode::SE, "sv", "SEK", MessageKind::Reminder);
-    let own = BTreeMap::from([("intro-reminder".to_string(), "Hoppsan! Vi saknar en betalning.".to_string())]);
+    let own = BTreeMap::from([
+        ("intro-reminder".to_string(), "Hoppsan! Vi saknar { $amount } – betala senast { $deadline }.".to_string()),
+        ("heading-reminder".to_string(), "Glömt något, { $name }?".to_string()),
+    ]);
     let r = renderer.render(&m, &own, None).unwrap();
+    assert!(r.text.contains("Hoppsan! Vi saknar 1\u{a0}080,56 kr – betala senast 16 november 2026."), "{}", r.text);
+    assert!(!r.text.contains("Kanske har vi missat"));
+    assert_eq!(r.subject, "Glömt något, Eva Ek?");
+    // A policy naming a phrase that does not exist, or wording that is not a phrase, is refused.
+    let mut p = fordra_core::model::Policy::default_for(JurisdictionCode::SE);
+    p.models[0].steps[0].texts = BTreeMap::from([(
+        "sv".to_string(),
+        BTreeMap::from([("intro-remider".to_string(), "x".to_string()), ("closing".to_string(), "{ $".to_string())]),
+    )]);
+    let problems = fordra_comms::messages::check_own_texts(&p);
+    assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(
-        r.text.contains("Hoppsan! Vi saknar en betalning.") && !r.text.contains("Kanske har vi missat"),
-        "{}",
-        r.text
+        problems[0].contains("texts.sv.closing: message: own wording of 'closing' is not a valid phrase"),
+        "{problems:?}"
     );
+    assert!(problems[1].contains("texts.sv.intro-remider: no such phrase"), "{problems:?}");
 }

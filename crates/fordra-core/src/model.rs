@@ -94,7 +94,18 @@ pub struct Step {
     /// The step is skipped when the claim's open amount is below this.
     #[serde(default = "zero_amount", deserialize_with = "amount_de", serialize_with = "amount_ser")]
     pub min_amount: i64,
+    /// The creditor's own wording for this step: language (sv, fi, nb, da, en) → phrase key
+    /// (e.g. `intro-reminder`, `heading-reminder`) → text. A challenger's steps carry their own,
+    /// so wording is tested like any other strategy.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub texts: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
+
+/// Languages a step's own wording may be given in.
+pub const TEXT_LANGUAGES: &[&str] = &["sv", "fi", "nb", "da", "en"];
+
+/// Longest own wording of one phrase, in characters.
+pub const MAX_TEXT_CHARS: usize = 2_000;
 
 /// A segment's handling model: its steps in order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -271,6 +282,29 @@ impl Policy {
         self.models.iter().find(|m| m.segment == segment).unwrap_or(&self.models[0])
     }
 
+    /// The creditor's own wording for a step taken in `segment` as step `step_no` (1-based; 0 is
+    /// a pre-due nudge, which has none) of the model the arm ("name:champion|challenger", or
+    /// none) chose, in `language` (Norwegian "no"/"nn" read bokmål). Empty when there is none.
+    pub fn texts_for(
+        &self,
+        segment: Segment,
+        step_no: usize,
+        arm: Option<&str>,
+        language: &str,
+    ) -> std::collections::BTreeMap<String, String> {
+        let steps = match arm.and_then(|a| a.strip_suffix(":challenger")) {
+            Some(name) => self.challengers.iter().find(|c| c.name == name).map(|c| c.steps.as_slice()),
+            None => self.models.iter().find(|m| m.segment == segment).map(|m| m.steps.as_slice()),
+        };
+        let language = if matches!(language, "no" | "nn") { "nb" } else { language };
+        step_no
+            .checked_sub(1)
+            .and_then(|i| steps?.get(i))
+            .and_then(|s| s.texts.get(language))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The experiment running in a segment on a date, if any.
     pub fn challenger(&self, segment: Segment, as_of: NaiveDate) -> Option<&Challenger> {
         self.challengers.iter().find(|c| c.segment == segment && c.from <= as_of)
@@ -316,6 +350,7 @@ impl Policy {
             fee,
             channel,
             min_amount: 0,
+            texts: Default::default(),
         };
         use After::*;
         use StepKind::*;
@@ -692,6 +727,19 @@ fn check_step(errs: &mut Vec<String>, at: &str, m: &HandlingModel, i: usize) {
     if s.payment_days < 1 {
         errs.push(format!("{at}: payment_days must be at least 1"));
     }
+    for (lang, phrases) in &s.texts {
+        if !TEXT_LANGUAGES.contains(&lang.as_str()) {
+            errs.push(format!("{at}: texts in '{lang}': letters are written in {}", TEXT_LANGUAGES.join(", ")));
+        }
+        for (key, text) in phrases {
+            if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c == '_') {
+                errs.push(format!("{at}: texts.{lang}: '{key}' is not a phrase key (e.g. intro-reminder)"));
+            }
+            if text.chars().count() > MAX_TEXT_CHARS || text.trim().is_empty() {
+                errs.push(format!("{at}: texts.{lang}.{key}: from 1 to {MAX_TEXT_CHARS} characters"));
+            }
+        }
+    }
     if s.min_amount < 0 {
         errs.push(format!("{at}: min_amount must not be negative"));
     }
@@ -705,6 +753,48 @@ fn check_step(errs: &mut Vec<String>, at: &str, m: &HandlingModel, i: usize) {
 
 #[cfg(test)]
 mod tests {
+
+    /// A step's own wording is found for the model (or the challenger) that chose the step, in
+    /// the debtor's language; bad languages and empty texts are refused.
+    #[test]
+    fn own_wording_by_step_arm_and_language() {
+        use std::collections::BTreeMap;
+        let mut p = Policy::default_for(JurisdictionCode::SE);
+        let words = |t: &str| {
+            BTreeMap::from([("nb".to_string(), BTreeMap::from([("intro-reminder".to_string(), t.to_string())]))])
+        };
+        let normal = p.models.iter().position(|m| m.segment == Segment::Normal).unwrap();
+        p.models[normal].steps[0].texts = words("champion");
+        let mut steps = p.models[normal].steps.clone();
+        steps[0].texts = words("challenger");
+        p.challengers.push(Challenger {
+            name: "tone".into(),
+            segment: Segment::Normal,
+            share: rust_decimal::Decimal::new(5, 1),
+            from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            steps,
+        });
+        let get = |arm, lang| p.texts_for(Segment::Normal, 1, arm, lang).get("intro-reminder").cloned();
+        assert_eq!(get(None, "nb").as_deref(), Some("champion"));
+        assert_eq!(get(Some("tone:champion"), "no").as_deref(), Some("champion"));
+        assert_eq!(get(Some("tone:challenger"), "nb").as_deref(), Some("challenger"));
+        assert_eq!(get(None, "sv"), None);
+        assert!(p.texts_for(Segment::Normal, 0, None, "nb").is_empty(), "a pre-due nudge has none");
+        let mut bad = Policy::default_for(JurisdictionCode::SE);
+        bad.models[0].steps[0].texts =
+            BTreeMap::from([("de".to_string(), BTreeMap::from([("intro-reminder".to_string(), " ".to_string())]))]);
+        let law = crate::law::LawBook::embedded();
+        let errs = bad
+            .validate(
+                law.jurisdiction(JurisdictionCode::SE).unwrap(),
+                true,
+                NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            )
+            .unwrap_err();
+        assert!(errs.iter().any(|e| e.contains("texts in 'de'")), "{errs:?}");
+        assert!(errs.iter().any(|e| e.contains("texts.de.intro-reminder: from 1 to 2000 characters")), "{errs:?}");
+    }
+
     use super::*;
     use crate::law::LawBook;
 

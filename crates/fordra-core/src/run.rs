@@ -559,6 +559,7 @@ impl<'a> Day<'a> {
             fee: FeeSpec::None,
             channel: n.channel,
             min_amount: 0,
+            texts: Default::default(),
         });
         let pending_rate = law.interest_row(as_of).ok().filter(|_| creditor.charge_interest).and_then(|r| {
             r.pending.as_ref().map(|why| format!("; interest only through {}: {why}", r.from - Duration::days(1)))

@@ -581,6 +581,11 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
         Cmd::Policy(PolicyCmd::Set { file }) => {
             let name = source(&file);
             let policy = fordra_app::policy::parse_policy(&name, &read_file(&file)?)?;
+            // The creditor's own wording must name phrases that exist and parse.
+            let problems = fordra_comms::messages::check_own_texts(&policy);
+            if !problems.is_empty() {
+                bail!("{name}: refused, the policy's texts have problems:\n  - {}", problems.join("\n  - "));
+            }
             let r = app.set_policy(&cid, policy, &name)?;
             say(json, &r, |_| format!("Policy of {cid} updated from {name}"))
         }

@@ -90,5 +90,6 @@ pub fn message(j: JurisdictionCode, lang: &str, currency: &'static str, kind: Me
         arm: None,
         step_no: 2,
         in_doubt: false,
+        texts: Default::default(),
     }
 }
