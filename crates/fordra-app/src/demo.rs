@@ -335,6 +335,11 @@ fn draw_customers(rng: &mut ChaCha8Rng, n: usize, start: NaiveDate) -> (Vec<Cust
         customers.push(CustomerRow {
             reminder_fee_agreed: None,
             reminder_fee_agreed_on: None,
+            channel: None,
+            email_consent: None,
+            sms_consent: None,
+            // One consumer in ten reads letters in Kivra (no draw: the portfolio stays as it was).
+            mailbox: (kind == DebtorKind::Consumer && i % 10 == 3).then(|| "kivra".to_string()),
             id: id.clone(),
             name: if kind == DebtorKind::Business {
                 format!("Företag {} AB", i + 1)

@@ -4,7 +4,7 @@
 
 use crate::{AppError, Result};
 use chrono::NaiveDate;
-use fordra_core::domain::DebtorKind;
+use fordra_core::domain::{Channel, DebtorKind};
 use fordra_core::limits;
 use fordra_core::money::{parse_minor, Currency};
 use fordra_store::{CustomerRow, InvoiceRow};
@@ -176,6 +176,9 @@ impl<'a> Line<'a> {
     }
 }
 
+/// Digital mailboxes letters can go to: Kivra (SE), OmaPosti (FI), Digipost (NO), e-Boks (DK).
+pub const MAILBOXES: &[&str] = &["kivra", "omaposti", "digipost", "eboks"];
+
 /// The columns a customers file must have.
 pub const CUSTOMER_COLUMNS: &[&str] = &["id", "name", "kind"];
 /// The columns an invoices file must have.
@@ -205,7 +208,25 @@ pub fn customers(source: &str, bytes: &[u8], default_language: &str) -> Result<V
                 None => agreed_on.map(|_| true),
                 Some(_) => Some(l.flag("reminder_fee_agreed")?),
             };
+            let channel = l.parsed::<Channel>("channel")?;
+            if channel.is_some_and(|c| !matches!(c, Channel::Letter | Channel::Email | Channel::Sms)) {
+                return Err(l.err("channel", "a debtor may prefer letter, email or sms"));
+            }
+            let mailbox = l.opt("mailbox").map(|m| m.to_ascii_lowercase());
+            if let Some(m) = mailbox.as_deref().filter(|m| !MAILBOXES.contains(m)) {
+                return Err(l.err("mailbox", format!("'{m}' is not one of {}", MAILBOXES.join(", "))));
+            }
+            let consent = |col: &str| -> Result<Option<bool>> {
+                match l.opt(col) {
+                    None => Ok(None),
+                    Some(_) => l.flag(col).map(Some),
+                }
+            };
             Ok(CustomerRow {
+                channel,
+                email_consent: consent("email_consent")?,
+                sms_consent: consent("sms_consent")?,
+                mailbox,
                 reminder_fee_agreed: agreed,
                 reminder_fee_agreed_on: agreed_on,
                 id: l.id("id")?.to_string(),

@@ -168,6 +168,8 @@ pub struct Message {
     /// The creditor's own wording for this step in the debtor's language, by phrase key
     /// (from the handling model's step, or the experiment arm's).
     pub texts: std::collections::BTreeMap<String, String>,
+    /// The debtor's digital mailbox (kivra, omaposti, digipost, eboks): letters go there.
+    pub mailbox: Option<String>,
 }
 
 /// What a channel adapter made of one message.
@@ -509,6 +511,7 @@ impl App<'_> {
                         cr.policy.texts_for(seg, n, arm.as_deref(), &cust.language)
                     })
                     .unwrap_or_default(),
+                mailbox: cust.mailbox.clone(),
                 arm,
                 step_no,
                 in_doubt,

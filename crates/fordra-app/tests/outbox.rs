@@ -335,3 +335,34 @@ fn a_phone_call_becomes_a_promise_or_a_dispute() {
     let run = app.run_day(&acme(), RunInput { date: d("2024-03-28"), dry_run: true, allow_future: false }).unwrap();
     assert!(run.held.iter().any(|h| h.claim.0 == "1001"), "{:?}", run.held);
 }
+
+/// The debtor's channel: a preference moves reminders to it, a refused consent keeps a channel
+/// unused, a digital mailbox receives the letters (the courier's folder is tested in comms).
+#[test]
+fn the_debtors_preference_consent_and_mailbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = setup(&dir);
+    let law = LawBook::embedded();
+    let mut app = App::new(&mut store, &law, d("2024-03-25"));
+    let rows = b"id,name,kind,language,email,phone,channel,email_consent,sms_consent,mailbox
+anna,Anna Andersson,consumer,sv,anna@example.se,+46701234567,sms,,,
+bert,Bert Berg,consumer,fi,bert@example.fi,,,,,omaposti
+bygg,Bygg AB,business,en,ekonomi@bygg.se,,email,no,,
+";
+    app.import_customers(&acme(), "prefs.csv", rows).unwrap();
+    let run = app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
+    let of = |c: &str| run.actions.iter().find(|a| a.customer.0 == c && !a.skipped).unwrap();
+    assert_eq!(of("anna").channel, Channel::Sms);
+    assert!(of("anna").reason.contains("the debtor prefers sms"), "{}", of("anna").reason);
+    assert_eq!(of("anna").fee, fordra_app::Minor(0), "a text carries no reminder fee");
+    assert_eq!(of("bygg").channel, Channel::Letter, "no consent to e-mail: {}", of("bygg").reason);
+    let mut courier = Scripted::default();
+    app.deliver(&mut courier, &input(at("2024-03-25", 9))).unwrap();
+    let bert = courier.sent.iter().find(|m| m.customer_id.0 == "bert").unwrap();
+    assert_eq!(bert.mailbox.as_deref(), Some("omaposti"));
+    // Bad values are refused with the line and column.
+    let e = app.import_customers(&acme(), "bad.csv", b"id,name,kind,channel\nx,X,consumer,phone\n").unwrap_err();
+    assert!(e.to_string().contains("bad.csv: line 2: column channel: a debtor may prefer letter, email or sms"), "{e}");
+    let e = app.import_customers(&acme(), "bad.csv", b"id,name,kind,mailbox\nx,X,consumer,dropbox\n").unwrap_err();
+    assert!(e.to_string().contains("column mailbox: 'dropbox' is not one of kivra, omaposti, digipost, eboks"), "{e}");
+}

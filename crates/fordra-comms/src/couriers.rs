@@ -139,7 +139,9 @@ impl Couriers {
 
     fn print(&self, m: &Message) -> Result<Sent, CommsError> {
         let (_, pdf) = self.letter(m)?;
-        let dir = self.day_dir(m, "print")?;
+        // A debtor with a digital mailbox gets the letter there; everyone else on paper.
+        let batch = m.mailbox.as_deref().unwrap_or("print");
+        let dir = self.day_dir(m, batch)?;
         let stem = file_stem(&format!("{}/{}", m.creditor_id, m.key));
         let file = format!("{stem}.pdf");
         write_atomic(&dir.join(&file), &pdf)?;
@@ -158,7 +160,7 @@ impl Couriers {
         };
         let json = serde_json::to_vec_pretty(&row).map_err(|e| CommsError::Template(e.to_string()))?;
         write_atomic(&dir.join(format!("{stem}.json")), &json)?;
-        Ok(Sent::Delivered { provider_ref: Some(file), detail: format!("in the print batch {}", dir.display()) })
+        Ok(Sent::Delivered { provider_ref: Some(file), detail: format!("in the {batch} batch {}", dir.display()) })
     }
 
     fn email(&mut self, m: &Message) -> Result<Sent, CommsError> {

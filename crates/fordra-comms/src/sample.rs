@@ -100,5 +100,6 @@ pub fn message(i: usize) -> Message {
         step_no: 1,
         in_doubt: false,
         texts: Default::default(),
+        mailbox: None,
     }
 }

@@ -115,3 +115,20 @@ fn sms_reaches_46elks_and_a_refusal_is_a_bounce() {
         Couriers::new(Config { sms: Some(sms_config(Provider::Generic, &down.url)), ..Config::default() }).unwrap();
     assert!(matches!(couriers.send(&m), Sent::Retry(_)));
 }
+
+/// A debtor with a digital mailbox gets the letter in that provider's batch, not on paper.
+#[test]
+fn a_mailbox_debtors_letter_goes_to_the_mailbox_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut couriers = Couriers::new(Config { out: Some(dir.path().to_path_buf()), ..Config::default() }).unwrap();
+    let mut m = common::message(JurisdictionCode::FI, "fi", "EUR", MessageKind::Reminder);
+    m.mailbox = Some("omaposti".into());
+    match couriers.send(&m) {
+        Sent::Delivered { detail, .. } => assert!(detail.contains("omaposti batch"), "{detail}"),
+        other => panic!("{other:?}"),
+    }
+    let folder = dir.path().join("2026-11-02/omaposti");
+    let b = fordra_comms::batch::export(&folder).unwrap();
+    assert_eq!(b.letters, 1);
+    assert!(!dir.path().join("2026-11-02/print").exists());
+}

@@ -120,6 +120,9 @@ pub struct CustomerState {
     pub has_email: bool,
     /// A mobile number is known.
     pub has_phone: bool,
+    /// The channel the debtor asked to be reminded by, if any (reminders and pre-due notices
+    /// follow it where the debtor can be reached so; demands follow the handling model).
+    pub preferred: Option<Channel>,
     /// A reminder fee agreed with this debtor (None: the creditor's general terms), and since when.
     pub fee_agreed: Option<bool>,
     /// When the customer agreed to the fee.
@@ -429,8 +432,22 @@ pub fn interest_to_post(
 }
 
 fn channel_for(step: &crate::model::Step, c: &CustomerState) -> (Channel, Option<String>) {
+    let reachable = |ch: Channel| match ch {
+        Channel::Email => c.has_email,
+        Channel::Sms => c.has_phone,
+        _ => true,
+    };
+    let softer = matches!(step.kind, StepKind::PreDue | StepKind::Reminder);
+    let ordinary = matches!(step.channel, Channel::Letter | Channel::Email | Channel::Sms);
+    if let Some(p) = c.preferred.filter(|p| softer && ordinary && *p != step.channel && reachable(*p)) {
+        if matches!(p, Channel::Letter | Channel::Email | Channel::Sms) {
+            return (p, Some(format!("the debtor prefers {p}")));
+        }
+    }
     match step.channel {
-        Channel::Email if !c.has_email => (Channel::Letter, Some("no e-mail address: sent as a letter".into())),
+        Channel::Email if !c.has_email => {
+            (Channel::Letter, Some("no e-mail address (or no consent to e-mail): sent as a letter".into()))
+        }
         Channel::Sms if !c.has_phone && c.has_email => {
             (Channel::Email, Some("no mobile number: sent by e-mail".into()))
         }
@@ -903,6 +920,7 @@ mod tests {
             credit_score_date: None,
             has_email: true,
             has_phone: true,
+            preferred: None,
             fee_agreed: None,
             fee_agreed_on: None,
             segment: None,

@@ -2,7 +2,7 @@
 
 use crate::{ImportSummary, ReadRow, Result, Row, Store, StoreError, Val};
 use chrono::NaiveDate;
-use fordra_core::domain::{DebtorKind, Segment};
+use fordra_core::domain::{Channel, DebtorKind, Segment};
 use rustc_hash::FxHashMap as HashMap;
 
 /// A customer (debtor) as stored.
@@ -39,6 +39,14 @@ pub struct CustomerRow {
     pub reminder_fee_agreed: Option<bool>,
     /// When the customer agreed to the reminder fee.
     pub reminder_fee_agreed_on: Option<NaiveDate>,
+    /// The channel the debtor asked to be reminded by.
+    pub channel: Option<Channel>,
+    /// Consent to e-mail (None: not recorded; an address is then enough).
+    pub email_consent: Option<bool>,
+    /// Consent to texts (None: not recorded; a number is then enough).
+    pub sms_consent: Option<bool>,
+    /// The digital mailbox letters go to (kivra, omaposti, digipost, eboks), if the debtor has one.
+    pub mailbox: Option<String>,
 }
 
 /// A customer's change of segment, with the reason.
@@ -56,7 +64,7 @@ pub struct SegmentChangeRow {
     pub reason: String,
 }
 
-const CUSTOMER_COLS: &str = "id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, segment, segment_reason, reminder_fee_agreed, reminder_fee_agreed_on";
+const CUSTOMER_COLS: &str = "id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, segment, segment_reason, reminder_fee_agreed, reminder_fee_agreed_on, channel, email_consent, sms_consent, mailbox";
 
 fn customer_row(r: &Row) -> Result<CustomerRow> {
     let score = r.opt_int("credit_score")?;
@@ -78,6 +86,10 @@ fn customer_row(r: &Row) -> Result<CustomerRow> {
         segment_reason: r.opt_text("segment_reason")?,
         reminder_fee_agreed: r.opt_flag("reminder_fee_agreed")?,
         reminder_fee_agreed_on: r.opt_date("reminder_fee_agreed_on")?,
+        channel: r.opt("channel")?,
+        email_consent: r.opt_flag("email_consent")?,
+        sms_consent: r.opt_flag("sms_consent")?,
+        mailbox: r.opt_text("mailbox")?,
     })
 }
 
@@ -110,6 +122,10 @@ impl Store {
                     c.vip.into(),
                     c.reminder_fee_agreed.map(i64::from).into(),
                     c.reminder_fee_agreed_on.into(),
+                    c.channel.map(|x| x.as_str()).into(),
+                    c.email_consent.map(i64::from).into(),
+                    c.sms_consent.map(i64::from).into(),
+                    c.mailbox.clone().into(),
                 ];
                 // The segment is the run's; a file without the fee-agreement columns keeps what
                 // is stored.
@@ -136,12 +152,13 @@ impl Store {
                 }
             }
             s.db.exec_many(
-                "INSERT INTO customers (creditor_id, id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, reminder_fee_agreed, reminder_fee_agreed_on) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                "INSERT INTO customers (creditor_id, id, name, kind, language, email, phone, address, org_no, credit_score, credit_score_date, vip, reminder_fee_agreed, reminder_fee_agreed_on, channel, email_consent, sms_consent, mailbox) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
                  ON CONFLICT (creditor_id, id) DO UPDATE SET name = excluded.name, kind = excluded.kind, language = excluded.language, email = excluded.email, phone = excluded.phone, \
                  address = excluded.address, org_no = excluded.org_no, credit_score = excluded.credit_score, credit_score_date = excluded.credit_score_date, vip = excluded.vip, \
                  reminder_fee_agreed = COALESCE(excluded.reminder_fee_agreed, customers.reminder_fee_agreed), \
-                 reminder_fee_agreed_on = COALESCE(excluded.reminder_fee_agreed_on, customers.reminder_fee_agreed_on)",
+                 reminder_fee_agreed_on = COALESCE(excluded.reminder_fee_agreed_on, customers.reminder_fee_agreed_on), \
+                 channel = excluded.channel, email_consent = excluded.email_consent, sms_consent = excluded.sms_consent, mailbox = excluded.mailbox",
                 &mut changed.into_iter(),
             )?;
             Ok(sum)

@@ -102,7 +102,7 @@ impl Store {
         let mut params: Vec<Val> = vec![c.into()];
         params.extend(only.map(Val::from));
         for r in self.db.query(
-            &format!("SELECT id, kind, vip, credit_score, credit_score_date, email, phone, segment, segment_reason, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1{one} ORDER BY id"),
+            &format!("SELECT id, kind, vip, credit_score, credit_score_date, email, phone, email_consent, sms_consent, channel, segment, segment_reason, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1{one} ORDER BY id"),
             &params,
         )? {
             idx.insert(r.text("id")?, customers.len());
@@ -116,8 +116,10 @@ impl Store {
                     .map(|x| i32::try_from(x).map_err(|_| r.fail("credit_score", format!("out of range: {x}"))))
                     .transpose()?,
                 credit_score_date: r.opt_date("credit_score_date")?,
-                has_email: r.opt_str("email")?.is_some_and(|e| !e.is_empty()),
-                has_phone: r.opt_str("phone")?.is_some_and(|e| !e.is_empty()),
+                // Reachable: an address, and no refusal of the channel on record.
+                has_email: r.opt_str("email")?.is_some_and(|e| !e.is_empty()) && r.opt_flag("email_consent")? != Some(false),
+                has_phone: r.opt_str("phone")?.is_some_and(|e| !e.is_empty()) && r.opt_flag("sms_consent")? != Some(false),
+                preferred: r.opt("channel")?,
                 segment: r.opt("segment")?,
                 fee_agreed: r.opt_flag("reminder_fee_agreed")?,
                 fee_agreed_on: r.opt_date("reminder_fee_agreed_on")?,

@@ -331,6 +331,16 @@ CREATE TABLE delivery_attempts (
 CREATE INDEX delivery_attempts_delivery ON delivery_attempts (creditor_id, delivery_id);
 "#,
     ),
+    (
+        8,
+        "the debtor's preferred channel, consent to e-mail and texts, digital mailbox",
+        r#"
+ALTER TABLE customers ADD COLUMN channel TEXT;
+ALTER TABLE customers ADD COLUMN email_consent {int};
+ALTER TABLE customers ADD COLUMN sms_consent {int};
+ALTER TABLE customers ADD COLUMN mailbox TEXT;
+"#,
+    ),
 ];
 
 /// The common dialect rendered for a backend (types and upserts differ).

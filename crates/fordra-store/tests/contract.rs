@@ -300,6 +300,10 @@ fn creditor() -> Creditor {
 
 fn cust(id: &str, kind: DebtorKind, vip: bool, score: Option<i32>) -> CustomerRow {
     CustomerRow {
+        channel: None,
+        email_consent: None,
+        sms_consent: None,
+        mailbox: None,
         reminder_fee_agreed: None,
         reminder_fee_agreed_on: None,
         id: id.into(),

@@ -178,6 +178,10 @@ fn portfolio(
 ) -> Result<()> {
     let customers: Vec<CustomerRow> = (0..a.customers)
         .map(|i| CustomerRow {
+            channel: None,
+            email_consent: None,
+            sms_consent: None,
+            mailbox: None,
             reminder_fee_agreed: None,
             reminder_fee_agreed_on: None,
             id: format!("C{i:07}"),
@@ -268,6 +272,10 @@ fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<
     let (mut store, _) = bench_store(&path, Some(fordra_core::reference::Scheme::SeOcr))?;
     let customers: Vec<CustomerRow> = (0..a.customers)
         .map(|i| CustomerRow {
+            channel: None,
+            email_consent: None,
+            sms_consent: None,
+            mailbox: None,
             reminder_fee_agreed: None,
             reminder_fee_agreed_on: None,
             id: format!("C{i:07}"),

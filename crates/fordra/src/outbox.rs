@@ -85,7 +85,7 @@ pub struct BatchArgs {
     /// The day (default: today).
     #[arg(long)]
     date: Option<NaiveDate>,
-    /// print or mailbox.
+    /// print, or a digital mailbox: kivra, omaposti, digipost, eboks.
     #[arg(long, default_value = "print")]
     kind: String,
     #[command(flatten)]
@@ -94,8 +94,8 @@ pub struct BatchArgs {
 
 /// Writes a day's batch manifest and merged PDF.
 pub fn batch(a: &BatchArgs, json: bool) -> Result<()> {
-    if !matches!(a.kind.as_str(), "print" | "mailbox") {
-        anyhow::bail!("--kind: print or mailbox, not '{}'", a.kind);
+    if a.kind != "print" && !fordra_app::input::MAILBOXES.contains(&a.kind.as_str()) {
+        anyhow::bail!("--kind: print, {}, not '{}'", fordra_app::input::MAILBOXES.join(", "), a.kind);
     }
     let day = a.date.unwrap_or_else(crate::today);
     let folder = a.config.load()?.out_dir().join(day.to_string()).join(&a.kind);

@@ -91,5 +91,6 @@ pub fn message(j: JurisdictionCode, lang: &str, currency: &'static str, kind: Me
         step_no: 2,
         in_doubt: false,
         texts: Default::default(),
+        mailbox: None,
     }
 }
