@@ -77,3 +77,36 @@ impl LinkConfig {
         now <= expires && mac.verify_slice(&bytes).is_ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> LinkConfig {
+        LinkConfig { base_url: "https://pay.acme.se/".into(), secret: "k".repeat(32), valid_days: 60 }
+    }
+
+    /// A link names the creditor and debtor, expires 60 days after the deadline, and only its own
+    /// signature verifies.
+    #[test]
+    fn signed_links_verify_and_expire() {
+        let mut m = crate::sample::message(0);
+        m.customer_id = fordra_app::CustomerId("C 7/å".into());
+        let link = config().link(&m).unwrap();
+        // Deadline 2026-11-16 + 60 days = 2027-01-15 00:00 UTC.
+        let exp =
+            chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
+        assert!(link.starts_with(&format!("https://pay.acme.se/d/sample/C%207%2F%C3%A5?exp={exp}&sig=")), "{link}");
+        let sig = link.rsplit("sig=").next().unwrap();
+        assert_eq!(sig.len(), 64);
+        let c = config();
+        assert!(c.verify("sample", "C 7/å", exp, sig, exp - 1));
+        assert!(!c.verify("sample", "C 7/å", exp, sig, exp + 1), "expired");
+        assert!(!c.verify("sample", "C 8", exp, sig, exp - 1), "another debtor");
+        assert!(!c.verify("sample", "C 7/å", exp + 86_400, sig, exp - 1), "a longer expiry");
+        let other = LinkConfig { secret: "x".repeat(32), ..config() };
+        assert!(!other.verify("sample", "C 7/å", exp, sig, exp - 1), "another secret");
+        let short = LinkConfig { secret: "short".into(), ..config() };
+        assert!(short.link(&m).is_err());
+    }
+}

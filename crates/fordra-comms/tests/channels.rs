@@ -16,7 +16,12 @@ use fordra_core::domain::{Channel, JurisdictionCode, MessageKind};
 #[test]
 fn email_arrives_with_the_letter_and_a_refused_address_bounces() {
     let server = SmtpServer::start();
-    let config = Config { smtp: Some(smtp_config(server.port)), ..Config::default() };
+    let links = fordra_comms::links::LinkConfig {
+        base_url: "https://pay.acme.example".into(),
+        secret: "s".repeat(40),
+        valid_days: 30,
+    };
+    let config = Config { smtp: Some(smtp_config(server.port)), links: Some(links), ..Config::default() };
     let mut couriers = Couriers::new(config).unwrap();
     let mut m = common::message(JurisdictionCode::SE, "sv", "SEK", MessageKind::Reminder);
     m.channel = Channel::Email;
@@ -36,6 +41,10 @@ fn email_arrives_with_the_letter_and_a_refused_address_bounces() {
         "{plain}"
     );
     assert!(mail["html"].as_str().unwrap().contains("<td>1001</td>"));
+    // The debtor's page, signed, in both parts.
+    assert!(plain.contains("https://pay.acme.example/d/acme/C-7?exp="), "{plain}");
+    let html = mail["html"].as_str().unwrap().replace("&#x2f;", "/").replace("&amp;", "&");
+    assert!(html.contains("<a href=\"https://pay.acme.example/d/acme/C-7?exp="), "{html}");
     let att = &mail["attachments"][0];
     assert_eq!(att[0], "Betalningspåminnelse.pdf");
     assert_eq!(att[1], "application/pdf");
