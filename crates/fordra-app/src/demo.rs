@@ -316,6 +316,10 @@ fn demo_creditor() -> Creditor {
                 org_no: Some("556677-8899".into()),
                 email: Some("reskontra@nordljus.example".into()),
                 phone: Some("031-123 45 67".into()),
+                logo: Some(base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    include_bytes!("../assets/demo-logo.png"),
+                )),
             },
             ..Policy::default_for(JurisdictionCode::SE)
         },

@@ -170,6 +170,9 @@ pub struct Message {
     pub texts: std::collections::BTreeMap<String, String>,
     /// The debtor's digital mailbox (kivra, omaposti, digipost, eboks): letters go there.
     pub mailbox: Option<String>,
+    /// The creditor's logo (PNG, base64), if it gave one.
+    #[serde(skip)]
+    pub logo: Option<String>,
 }
 
 /// What a channel adapter made of one message.
@@ -512,6 +515,7 @@ impl App<'_> {
                     })
                     .unwrap_or_default(),
                 mailbox: cust.mailbox.clone(),
+                logo: letters.logo.clone(),
                 arm,
                 step_no,
                 in_doubt,

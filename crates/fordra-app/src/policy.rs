@@ -72,4 +72,18 @@ impl App<'_> {
             stopped,
         })
     }
+
+    /// Sets (or, with no bytes, removes) the creditor's logo on letters: a PNG file's bytes.
+    pub fn set_logo(&mut self, creditor: &CreditorId, source: &str, png: Option<&[u8]>) -> Result<PolicySet> {
+        use base64::Engine;
+        let mut policy = self.store.creditor(creditor)?.policy;
+        policy.letters.logo = match png {
+            Some(bytes) if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") => {
+                return Err(AppError::invalid(source, "not a PNG image"));
+            }
+            Some(bytes) => Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
+            None => None,
+        };
+        self.set_policy(creditor, policy, source)
+    }
 }

@@ -125,6 +125,22 @@ fn creditors_add_show_list_update_resolve() {
 }
 
 #[test]
+fn the_letters_logo_is_a_png_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = portfolio(&dir);
+    let law = LawBook::embedded();
+    let mut app = App::new(&mut store, &law, d("2024-03-20"));
+    let e = app.set_logo(&acme_id(), "logo.jpg", Some(b"\xff\xd8\xff\xe0 not a png")).unwrap_err();
+    assert_eq!(e.to_string(), "logo.jpg: not a PNG image");
+    let png = include_bytes!("../assets/demo-logo.png");
+    app.set_logo(&acme_id(), "logo.png", Some(png)).unwrap();
+    let logo = app.show_policy(&acme_id()).unwrap().letters.logo.unwrap();
+    assert!(logo.starts_with("iVBORw0KGgo"), "base64 of the PNG");
+    app.set_logo(&acme_id(), "--remove", None).unwrap();
+    assert_eq!(app.show_policy(&acme_id()).unwrap().letters.logo, None);
+}
+
+#[test]
 fn policy_show_set_default_with_experiments() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = portfolio(&dir);

@@ -161,9 +161,24 @@ impl LetterPdf {
 
     fn head(&self, s: &mut Surface<'_>, r: &Renderer, m: &Message, text: &Rendered) -> Result<(), CommsError> {
         let lang = text.language;
-        // The creditor's name as its mark, and its details on the right.
+        // The creditor's logo (or its name as its mark), and its details on the right.
+        let name_y = match m.logo.as_deref().and_then(logo) {
+            Some(image) => {
+                let (w, h) = image.size();
+                let height = 14.0 * MM;
+                let width = (height * w as f32 / h.max(1) as f32).min(80.0 * MM);
+                if let Some(size) = krilla::geom::Size::from_wh(width, height) {
+                    s.push_transform(&krilla::geom::Transform::from_translate(LEFT, 10.0 * MM));
+                    s.draw_image(image, size);
+                    s.pop();
+                }
+                32.0 * MM
+            }
+            None => 22.0 * MM,
+        };
         s.set_fill(Some(Fill { paint: rgb::Color::new(20, 60, 110).into(), ..Fill::default() }));
-        self.text(s, LEFT, 22.0 * MM, 16.0, true, &m.creditor.name);
+        let name_size = if name_y > 30.0 * MM { 11.0 } else { 16.0 };
+        self.text(s, LEFT, name_y, name_size, true, &m.creditor.name);
         s.set_fill(Some(grey()));
         let mut y = 16.0 * MM;
         let details = m
@@ -389,6 +404,15 @@ impl LetterPdf {
         }
         Ok(())
     }
+}
+
+/// The creditor's logo from its base64 PNG (a logo that does not decode is left out; the policy
+/// checked it when it was set).
+fn logo(b64: &str) -> Option<krilla::image::Image> {
+    use base64::Engine;
+    let clean: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD.decode(clean).ok()?;
+    krilla::image::Image::from_png(bytes.into(), true).ok()
 }
 
 /// A message that asks for money carries a payment section.

@@ -101,5 +101,6 @@ pub fn message(i: usize) -> Message {
         in_doubt: false,
         texts: Default::default(),
         mailbox: None,
+        logo: None,
     }
 }

@@ -194,3 +194,24 @@ fn a_creditors_wording_replaces_the_phrase() {
     );
     assert!(problems[1].contains("texts.sv.intro-remider: no such phrase"), "{problems:?}");
 }
+
+/// The creditor's logo is drawn on the letter (pdfimages lists it); a letter without one has none.
+#[test]
+fn the_creditors_logo_is_on_the_letter() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let couriers = Couriers::new(Config::default()).unwrap();
+    let mut m = message(JurisdictionCode::SE, "sv", "SEK", MessageKind::Reminder);
+    let images = |pdf: &[u8]| {
+        let f = dir.path().join("logo.pdf");
+        std::fs::write(&f, pdf).unwrap();
+        let out = Command::new("pdfimages").arg("-list").arg(&f).output().unwrap();
+        String::from_utf8(out.stdout).unwrap().lines().skip(2).map(String::from).collect::<Vec<_>>()
+    };
+    assert!(images(&couriers.letter(&m).unwrap().1).is_empty());
+    let png = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fordra-app/assets/demo-logo.png")).unwrap();
+    m.logo = Some(base64::engine::general_purpose::STANDARD.encode(png));
+    let listed = images(&couriers.letter(&m).unwrap().1);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(listed[0].contains("240    60"), "the logo at its own size: {listed:?}");
+}

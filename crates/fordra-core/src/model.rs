@@ -248,7 +248,13 @@ pub struct Letters {
     /// Where debtors call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// The creditor's logo for letters: a PNG, base64 (`fordra policy logo FILE.png` sets it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
 }
+
+/// The largest logo, base64 characters (about 220 KB of PNG).
+pub const MAX_LOGO_BASE64: usize = 300_000;
 
 impl Letters {
     /// Nothing set.
@@ -498,6 +504,12 @@ impl Policy {
     /// rule it breaks.
     pub fn validate(&self, law: &Jurisdiction, reminder_fee_agreed: bool, as_of: NaiveDate) -> Result<(), Vec<String>> {
         let mut errs = self.bounds();
+        if let Some(logo) = &self.letters.logo {
+            let b64 = logo.chars().all(|c| c.is_ascii_alphanumeric() || "+/=\n\r".contains(c));
+            if logo.len() > MAX_LOGO_BASE64 || !b64 || !logo.starts_with("iVBORw0KGgo") {
+                errs.push(format!("letters.logo: a PNG in base64, at most {MAX_LOGO_BASE64} characters"));
+            }
+        }
         self.check_shape(&mut errs);
         let challengers: Vec<(String, HandlingModel)> = self
             .challengers

@@ -275,6 +275,13 @@ enum PolicyCmd {
     Show,
     /// Replace the policy from a TOML file; refused if any step breaks the law.
     Set { file: PathBuf },
+    /// Set the logo printed on letters (a PNG file), or remove it with --remove.
+    Logo {
+        #[arg(required_unless_present = "remove")]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        remove: bool,
+    },
     /// Print the default policy for a jurisdiction.
     Default {
         #[arg(long)]
@@ -588,6 +595,17 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
             }
             let r = app.set_policy(&cid, policy, &name)?;
             say(json, &r, |_| format!("Policy of {cid} updated from {name}"))
+        }
+        Cmd::Policy(PolicyCmd::Logo { file, remove: _ }) => {
+            let (name, bytes) = match &file {
+                Some(f) => (source(f), Some(read_file(f)?)),
+                None => ("--remove".to_string(), None),
+            };
+            let r = app.set_logo(&cid, &name, bytes.as_deref())?;
+            say(json, &r, |_| match &file {
+                Some(_) => format!("Logo of {cid} set from {name}"),
+                None => format!("Logo of {cid} removed"),
+            })
         }
         Cmd::Import { what, file, currency, maps, date_format, features, mapping } => {
             let history = HistoryArgs { currency, maps, date_format, features, mapping };

@@ -92,5 +92,6 @@ pub fn message(j: JurisdictionCode, lang: &str, currency: &'static str, kind: Me
         in_doubt: false,
         texts: Default::default(),
         mailbox: None,
+        logo: None,
     }
 }
