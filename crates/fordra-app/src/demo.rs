@@ -320,6 +320,7 @@ fn demo_creditor() -> Creditor {
                     &base64::engine::general_purpose::STANDARD,
                     include_bytes!("../assets/demo-logo.png"),
                 )),
+                letter_if_unopened_days: None,
             },
             ..Policy::default_for(JurisdictionCode::SE)
         },

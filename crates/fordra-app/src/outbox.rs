@@ -173,6 +173,8 @@ pub struct Message {
     /// The creditor's logo (PNG, base64), if it gave one.
     #[serde(skip)]
     pub logo: Option<String>,
+    /// The creditor tracks whether its e-mails are opened (an e-mail carries a tracking image).
+    pub track_opening: bool,
 }
 
 /// What a channel adapter made of one message.
@@ -300,6 +302,7 @@ impl App<'_> {
             return Err(AppError::invalid("", "lease: from 1 to 86400 seconds"));
         }
         let mut report = DeliverReport::default();
+        self.queue_letters_for_unopened(input.creditor.as_ref(), input.now)?;
         loop {
             let now = input.now;
             let room = if input.max == 0 { input.batch } else { input.batch.min(input.max - report.handled.len()) };
@@ -340,7 +343,14 @@ impl App<'_> {
         let creditor = CreditorId(d.creditor_id.clone());
         let in_doubt = d.status == DeliveryStatus::Sending;
         let finish = |s: &mut Store, status: DeliveryStatus, detail: &str, provider_ref: Option<&str>, wait: i64| {
-            let f = Finish { status, detail, provider_ref, not_before: now.timestamp() + wait, at: &at };
+            let f = Finish {
+                status,
+                detail,
+                provider_ref,
+                not_before: now.timestamp() + wait,
+                at: &at,
+                sent_at: now.timestamp(),
+            };
             s.finish_delivery(&d.creditor_id, &d.id, attempt, &f)
         };
         let handled = |status, detail: String| Handled {
@@ -411,6 +421,41 @@ impl App<'_> {
             None => detail,
         };
         Ok(handled(status, detail))
+    }
+
+    /// Where a creditor tracks opening: every e-mail sent at least its number of days ago and
+    /// never opened is sent again as a letter (queued now; cancelled at send time like any
+    /// letter when its claims were paid or paused meanwhile).
+    fn queue_letters_for_unopened(&mut self, only: Option<&CreditorId>, now: DateTime<Utc>) -> Result<usize> {
+        let creditors = match only {
+            Some(c) => vec![c.clone()],
+            None => self.store.creditor_ids()?.into_iter().map(CreditorId).collect(),
+        };
+        let mut queued = 0;
+        for c in creditors {
+            let Some(days) = self.store.creditor(&c)?.policy.letters.letter_if_unopened_days else { continue };
+            let unopened = self.store.unopened_emails(&c, now.timestamp() - days * 86_400)?;
+            for d in unopened {
+                let items = self.store.delivery_items(&c, &d.id)?;
+                let planned = PlannedDelivery {
+                    id: format!("{}/letter", d.id),
+                    customer_id: d.customer_id.clone(),
+                    kind: d.kind,
+                    channel: Channel::Letter,
+                    created: d.created,
+                    deadline: d.deadline,
+                    items: items.into_iter().map(|(c, seq)| (c, seq.and_then(|x| u32::try_from(x).ok()))).collect(),
+                };
+                queued += self.store.queue_deliveries(&c, &[planned], now.timestamp(), Some(&d.id))?;
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Records that the debtor opened an e-mail (from the tracking image's request, which the
+    /// HTTP service verifies); false when the delivery is no sent e-mail.
+    pub fn email_opened(&mut self, creditor: &CreditorId, delivery: &str, at: DateTime<Utc>) -> Result<bool> {
+        Ok(self.store.mark_opened(creditor, delivery, at.timestamp())?)
     }
 
     /// The message a delivery sends, as it would be built now (for a preview), or why it would
@@ -516,6 +561,7 @@ impl App<'_> {
                     .unwrap_or_default(),
                 mailbox: cust.mailbox.clone(),
                 logo: letters.logo.clone(),
+                track_opening: letters.letter_if_unopened_days.is_some(),
                 arm,
                 step_no,
                 in_doubt,

@@ -366,3 +366,40 @@ bygg,Bygg AB,business,en,ekonomi@bygg.se,,email,no,,
     let e = app.import_customers(&acme(), "bad.csv", b"id,name,kind,mailbox\nx,X,consumer,dropbox\n").unwrap_err();
     assert!(e.to_string().contains("column mailbox: 'dropbox' is not one of kivra, omaposti, digipost, eboks"), "{e}");
 }
+
+/// Where the creditor tracks opening, an e-mail not opened within its days is sent again as a
+/// letter; an opened one is not.
+#[test]
+fn an_unopened_email_becomes_a_letter() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = setup(&dir);
+    let law = LawBook::embedded();
+    let mut app = App::new(&mut store, &law, d("2024-03-25"));
+    let mut p = app.show_policy(&acme()).unwrap();
+    for s in p.models.iter_mut().flat_map(|m| m.steps.iter_mut()).filter(|s| s.channel == Channel::Letter) {
+        s.channel = Channel::Email;
+    }
+    p.letters.letter_if_unopened_days = Some(3);
+    app.set_policy(&acme(), p, "track.toml").unwrap();
+    app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
+    let mut courier = Scripted::default();
+    let sent_at = at("2024-03-25", 9);
+    app.deliver(&mut courier, &input(sent_at)).unwrap();
+    let emails: Vec<_> = courier.sent.iter().filter(|m| m.channel == Channel::Email).cloned().collect();
+    assert!(emails.len() >= 2, "{}", emails.len());
+    assert!(emails.iter().all(|m| m.track_opening));
+    // The first is opened the next day; the others are not.
+    assert!(app.email_opened(&acme(), &emails[0].key, sent_at + chrono::Duration::days(1)).unwrap());
+    assert!(!app.email_opened(&acme(), "no-such/1", sent_at).unwrap());
+    let r = app.deliver(&mut courier, &input(sent_at + chrono::Duration::days(2))).unwrap();
+    assert!(r.handled.is_empty(), "two days: nothing yet");
+    let r =
+        app.deliver(&mut courier, &input(sent_at + chrono::Duration::days(3) + chrono::Duration::seconds(1))).unwrap();
+    let letters: Vec<_> =
+        r.handled.iter().filter(|h| h.channel == Channel::Letter).map(|h| h.delivery.clone()).collect();
+    let expected: Vec<_> = emails[1..].iter().map(|m| format!("{}/letter", m.key)).collect();
+    assert_eq!(letters, expected);
+    // Once: the next pass sends no letter again.
+    let r = app.deliver(&mut courier, &input(sent_at + chrono::Duration::days(4))).unwrap();
+    assert!(r.handled.is_empty());
+}

@@ -120,8 +120,11 @@ impl Couriers {
 
     /// The message rendered, with the debtor's page link.
     pub fn render(&self, m: &Message) -> Result<Rendered, CommsError> {
-        let link = self.config.links.as_ref().map(|l| l.link(m)).transpose()?;
-        self.renderer.render(m, &m.texts, link.as_deref())
+        let links = self.config.links.as_ref();
+        let link = links.map(|l| l.link(m)).transpose()?;
+        let pixel =
+            links.filter(|_| m.track_opening && m.channel == Channel::Email).map(|l| l.open_pixel(m)).transpose()?;
+        self.renderer.render_tracked(m, &m.texts, link.as_deref(), pixel.as_deref())
     }
 
     /// The message as a PDF letter.

@@ -63,6 +63,21 @@ impl LinkConfig {
         ))
     }
 
+    /// The tracking image of an e-mail (where the creditor tracks opening): the path names the
+    /// creditor and the delivery, signed so a request for it is Fordra's own.
+    pub fn open_pixel(&self, m: &Message) -> Result<String, CommsError> {
+        if self.secret.len() < 32 {
+            return Err(CommsError::Config("links.secret: at least 32 characters".into()));
+        }
+        let sig = signature(&self.secret, &m.creditor_id, &format!("open:{}", m.key), 0)?;
+        Ok(format!("{}/o/{}/{}?sig={sig}", self.base_url.trim_end_matches('/'), escape(&m.creditor_id), escape(&m.key)))
+    }
+
+    /// Whether a tracking image's signature is Fordra's for this creditor and delivery.
+    pub fn verify_open(&self, creditor: &str, delivery: &str, sig: &str) -> bool {
+        signature(&self.secret, creditor, &format!("open:{delivery}"), 0).is_ok_and(|s| s == sig)
+    }
+
     /// Whether a link's signature is Fordra's and it has not expired at `now` (Unix seconds).
     pub fn verify(&self, creditor: &str, customer: &str, expires: i64, sig: &str, now: i64) -> bool {
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.secret.as_bytes()) else { return false };
@@ -108,5 +123,12 @@ mod tests {
         assert!(!other.verify("sample", "C 7/å", exp, sig, exp - 1), "another secret");
         let short = LinkConfig { secret: "short".into(), ..config() };
         assert!(short.link(&m).is_err());
+        // The tracking image names the delivery; only its own signature verifies.
+        let pixel = c.open_pixel(&m).unwrap();
+        assert!(pixel.starts_with("https://pay.acme.se/o/sample/INV-0-0%2F1?sig="), "{pixel}");
+        let psig = pixel.rsplit("sig=").next().unwrap();
+        assert!(c.verify_open("sample", "INV-0-0/1", psig));
+        assert!(!c.verify_open("sample", "INV-0-0/2", psig));
+        assert!(!c.verify_open("sample", "INV-0-0/1", sig));
     }
 }

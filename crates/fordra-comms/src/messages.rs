@@ -247,6 +247,18 @@ impl Renderer {
         own: &BTreeMap<String, String>,
         link: Option<&str>,
     ) -> Result<Rendered, CommsError> {
+        self.render_tracked(m, own, link, None)
+    }
+
+    /// As [`Renderer::render`], with the e-mail's tracking image (where the creditor tracks
+    /// opening).
+    pub fn render_tracked(
+        &self,
+        m: &Message,
+        own: &BTreeMap<String, String>,
+        link: Option<&str>,
+        pixel: Option<&str>,
+    ) -> Result<Rendered, CommsError> {
         let lang = self.language_of(m);
         let locale = self.locales.get(lang);
         let date = |d: Option<NaiveDate>| d.map(|d| locale.date(d)).transpose().map(Option::unwrap_or_default);
@@ -279,6 +291,7 @@ impl Renderer {
             vars => Value::from(minijinja::value::Serde(&vars)),
             own => Value::from(minijinja::value::Serde(own)),
             link => link,
+            pixel => pixel,
         };
         let render = |name: &str| -> Result<String, CommsError> {
             let t = self.env.get_template(name).map_err(|e| CommsError::Template(e.to_string()))?;

@@ -102,5 +102,6 @@ pub fn message(i: usize) -> Message {
         texts: Default::default(),
         mailbox: None,
         logo: None,
+        track_opening: false,
     }
 }

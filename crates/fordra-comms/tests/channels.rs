@@ -25,6 +25,7 @@ fn email_arrives_with_the_letter_and_a_refused_address_bounces() {
     let mut couriers = Couriers::new(config).unwrap();
     let mut m = common::message(JurisdictionCode::SE, "sv", "SEK", MessageKind::Reminder);
     m.channel = Channel::Email;
+    m.track_opening = true;
     match couriers.send(&m) {
         Sent::Accepted { provider_ref, .. } => assert!(provider_ref.unwrap().contains("@acme.example")),
         other => panic!("{other:?}"),
@@ -45,6 +46,10 @@ fn email_arrives_with_the_letter_and_a_refused_address_bounces() {
     assert!(plain.contains("https://pay.acme.example/d/acme/C-7?exp="), "{plain}");
     let html = mail["html"].as_str().unwrap().replace("&#x2f;", "/").replace("&amp;", "&");
     assert!(html.contains("<a href=\"https://pay.acme.example/d/acme/C-7?exp="), "{html}");
+    assert!(
+        html.contains("<img src=\"https://pay.acme.example/o/acme/INV-1001%2F2?sig="),
+        "opening is tracked: {html}"
+    );
     let att = &mail["attachments"][0];
     assert_eq!(att[0], "Betalningspåminnelse.pdf");
     assert_eq!(att[1], "application/pdf");

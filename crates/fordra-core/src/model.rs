@@ -251,6 +251,10 @@ pub struct Letters {
     /// The creditor's logo for letters: a PNG, base64 (`fordra policy logo FILE.png` sets it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
+    /// Track whether e-mails are opened, and send the message again as a letter when an e-mail
+    /// has not been opened this many days after it was sent (1–30; none: no tracking).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub letter_if_unopened_days: Option<i64>,
 }
 
 /// The largest logo, base64 characters (about 220 KB of PNG).
@@ -509,6 +513,9 @@ impl Policy {
             if logo.len() > MAX_LOGO_BASE64 || !b64 || !logo.starts_with("iVBORw0KGgo") {
                 errs.push(format!("letters.logo: a PNG in base64, at most {MAX_LOGO_BASE64} characters"));
             }
+        }
+        if self.letters.letter_if_unopened_days.is_some_and(|d| !(1..=30).contains(&d)) {
+            errs.push("letters.letter_if_unopened_days: from 1 to 30 days".into());
         }
         self.check_shape(&mut errs);
         let challengers: Vec<(String, HandlingModel)> = self

@@ -37,6 +37,10 @@ pub struct DeliveryRow {
     pub fallback_of: Option<String>,
     /// A phone task's outcome.
     pub outcome: Option<CallOutcome>,
+    /// Unix seconds: when a provider took it.
+    pub sent_at: Option<i64>,
+    /// Unix seconds: when the debtor opened the e-mail (tracked where the creditor enables it).
+    pub opened_at: Option<i64>,
 }
 
 /// One try of a delivery.
@@ -67,9 +71,11 @@ pub struct Finish<'a> {
     pub not_before: i64,
     /// When (RFC 3339, UTC).
     pub at: &'a str,
+    /// When, Unix seconds.
+    pub sent_at: i64,
 }
 
-const COLS: &str = "creditor_id, id, customer_id, kind, channel, created, deadline, status, attempts, not_before, detail, provider_ref, fallback_of, outcome";
+const COLS: &str = "creditor_id, id, customer_id, kind, channel, created, deadline, status, attempts, not_before, detail, provider_ref, fallback_of, outcome, sent_at, opened_at";
 
 fn delivery_row(r: &Row) -> Result<DeliveryRow> {
     Ok(DeliveryRow {
@@ -87,6 +93,8 @@ fn delivery_row(r: &Row) -> Result<DeliveryRow> {
         provider_ref: r.opt_text("provider_ref")?,
         fallback_of: r.opt_text("fallback_of")?,
         outcome: r.opt("outcome")?,
+        sent_at: r.opt_int("sent_at")?,
+        opened_at: r.opt_int("opened_at")?,
     })
 }
 
@@ -188,14 +196,18 @@ impl Store {
     /// worker holding the delivery (the attempt it took) may finish it.
     pub fn finish_delivery(&mut self, creditor: &str, id: &str, attempt: i64, f: &Finish<'_>) -> Result<()> {
         self.tx(|s| {
+            // sent_at: when a provider took it (the try's time, for "not opened in N days").
+            // Parameters numbered in the order they appear (SQLite binds them positionally).
+            let sent = matches!(f.status, DeliveryStatus::Sent | DeliveryStatus::Delivered).then_some(f.sent_at);
             let n = s.db.exec(
-                "UPDATE deliveries SET status = $1, detail = $2, provider_ref = COALESCE($3, provider_ref), not_before = $4 \
-                 WHERE creditor_id = $5 AND id = $6 AND attempts = $7 AND status = 'sending'",
+                "UPDATE deliveries SET status = $1, detail = $2, provider_ref = COALESCE($3, provider_ref), not_before = $4, \
+                 sent_at = COALESCE($5, sent_at) WHERE creditor_id = $6 AND id = $7 AND attempts = $8 AND status = 'sending'",
                 &[
                     f.status.as_str().into(),
                     f.detail.into(),
                     f.provider_ref.into(),
                     f.not_before.into(),
+                    sent.into(),
                     creditor.into(),
                     id.into(),
                     attempt.into(),
@@ -268,6 +280,35 @@ impl Store {
             &[reason.into(), creditor.into(), date.into()],
         )?;
         Ok(n as usize)
+    }
+
+    /// Records that a sent e-mail was opened (the first time counts). False when there is no
+    /// such e-mail.
+    pub fn mark_opened(&mut self, creditor: &str, id: &str, at: i64) -> Result<bool> {
+        let n = self.db.exec(
+            "UPDATE deliveries SET opened_at = COALESCE(opened_at, $1) WHERE creditor_id = $2 AND id = $3 AND channel = 'email' AND status IN ('sent', 'delivered')",
+            &[at.into(), creditor.into(), id.into()],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// E-mails of a creditor sent at or before `sent_before` (Unix seconds), never opened, and
+    /// not yet sent again as a letter.
+    pub fn unopened_emails(&mut self, creditor: &str, sent_before: i64) -> Result<Vec<DeliveryRow>> {
+        let cols = COLS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ");
+        self.db
+            .query(
+                &format!(
+                    "SELECT {cols} FROM deliveries d WHERE d.creditor_id = $1 AND d.channel = 'email' AND d.status = 'sent' \
+                     AND d.opened_at IS NULL AND d.sent_at <= $2 \
+                     AND NOT EXISTS (SELECT 1 FROM deliveries f WHERE f.creditor_id = d.creditor_id AND f.fallback_of = d.id) \
+                     ORDER BY d.sent_at, d.id"
+                ),
+                &[creditor.into(), sent_before.into()],
+            )?
+            .iter()
+            .map(delivery_row)
+            .collect()
     }
 
     /// One delivery.

@@ -341,6 +341,15 @@ ALTER TABLE customers ADD COLUMN sms_consent {int};
 ALTER TABLE customers ADD COLUMN mailbox TEXT;
 "#,
     ),
+    (
+        9,
+        "when a delivery was sent and when its e-mail was opened",
+        r#"
+ALTER TABLE deliveries ADD COLUMN sent_at {int};
+ALTER TABLE deliveries ADD COLUMN opened_at {int};
+CREATE INDEX deliveries_unopened ON deliveries (creditor_id, channel, status, sent_at);
+"#,
+    ),
 ];
 
 /// The common dialect rendered for a backend (types and upserts differ).

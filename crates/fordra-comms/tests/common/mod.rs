@@ -93,5 +93,6 @@ pub fn message(j: JurisdictionCode, lang: &str, currency: &'static str, kind: Me
         texts: Default::default(),
         mailbox: None,
         logo: None,
+        track_opening: false,
     }
 }
