@@ -1046,6 +1046,7 @@ fn outbox_leases_and_outcomes(url: &str) {
         provider_ref: Some("m1"),
         not_before: t0 + 1_000,
         at: "t",
+        sent_at: t0 + 1_000,
     };
     s.finish_delivery("acme", &first.id, first.attempts + 1, &done).unwrap();
     // The same outcome again (or from a worker that lost the delivery) is refused.
@@ -1058,6 +1059,13 @@ fn outbox_leases_and_outcomes(url: &str) {
     assert!(s.finish_delivery("acme", &stale.id, stale.attempts + 1, &done).is_err(), "the first holder lost it");
     let attempts = s.delivery_attempts("acme", &first.id).unwrap();
     assert_eq!((attempts.len(), attempts[0].status), (1, DeliveryStatus::Sent));
-    assert_eq!(s.delivery("acme", &first.id).unwrap().provider_ref.as_deref(), Some("m1"));
+    let sent = s.delivery("acme", &first.id).unwrap();
+    assert_eq!((sent.provider_ref.as_deref(), sent.sent_at, sent.opened_at), (Some("m1"), Some(t0 + 1_000), None));
+    // Opening is recorded for a sent e-mail only (this one is a letter or text: nothing changes).
+    if sent.channel == fordra_core::domain::Channel::Email {
+        assert!(s.mark_opened("acme", &first.id, t0 + 2_000).unwrap());
+    } else {
+        assert!(!s.mark_opened("acme", &first.id, t0 + 2_000).unwrap());
+    }
 }
 both!(outbox_leases_and_outcomes);
