@@ -698,6 +698,34 @@ fn claim_line(
     })
 }
 
+/// Queues the confirmation of what an advisor agreed with (or heard from) the debtor: a promise,
+/// a payment plan, a dispute. By e-mail where the debtor can be reached so, otherwise a letter.
+#[allow(clippy::too_many_arguments, reason = "the facts of one confirmation, each needed")]
+pub(crate) fn queue_confirmation(
+    s: &mut Store,
+    creditor: &str,
+    customer: &str,
+    kind: MessageKind,
+    claims: &[String],
+    until: Option<NaiveDate>,
+    key: &str,
+    today: NaiveDate,
+) -> Result<()> {
+    let cust = s.customer(creditor, customer)?;
+    let email = cust.email.as_deref().is_some_and(|e| !e.is_empty()) && cust.email_consent != Some(false);
+    let planned = PlannedDelivery {
+        id: key.to_string(),
+        customer_id: customer.to_string(),
+        kind,
+        channel: if email { Channel::Email } else { Channel::Letter },
+        created: today,
+        deadline: until,
+        items: claims.iter().map(|c| (c.clone(), None)).collect(),
+    };
+    s.queue_deliveries(creditor, &[planned], 0, None)?;
+    Ok(())
+}
+
 /// A phone task for an advisor: who to call, about what, with the script's facts.
 #[derive(Clone, Debug, Serialize)]
 pub struct PhoneTask {
@@ -825,20 +853,9 @@ impl App<'_> {
                     None,
                 )?);
             }
-            let cust = s.customer(creditor, &d.customer_id)?;
-            let channel =
-                if cust.email.as_deref().is_some_and(|e| !e.is_empty()) { Channel::Email } else { Channel::Letter };
             let key = format!("{}/{}", d.id, message);
-            let planned = PlannedDelivery {
-                id: key.clone(),
-                customer_id: d.customer_id.clone(),
-                kind: message,
-                channel,
-                created: today,
-                deadline: until,
-                items: claims.iter().map(|(c, _)| (c.clone(), None)).collect(),
-            };
-            s.queue_deliveries(creditor, &[planned], 0, None)?;
+            let covered: Vec<String> = claims.iter().map(|(c, _)| c.clone()).collect();
+            queue_confirmation(s, creditor, &d.customer_id, message, &covered, until, &key, today)?;
             s.audit(creditor, &format!("delivery:{}", d.id), "call", &detail)?;
             Ok((pauses, Some(key)))
         })?;

@@ -2,7 +2,7 @@
 
 use crate::{App, AppError, ClaimId, CreditorId, CustomerId, Minor, Result};
 use chrono::NaiveDate;
-use fordra_core::domain::{FeeKind, PauseKind};
+use fordra_core::domain::{FeeKind, MessageKind, PauseKind};
 use fordra_core::fees::{fees_for, FeeContext, FeeLine};
 use fordra_core::law::Jurisdiction;
 use fordra_core::limits;
@@ -66,7 +66,7 @@ impl App<'_> {
             return Err(AppError::invalid("", "--plan-fee goes with --kind payment_plan"));
         }
         check_pause(p)?;
-        let law = self.law;
+        let (law, today) = (self.law, self.today);
         let (id, fee) = self.store.write_tx(creditor, |s| -> Result<(i64, i64)> {
             let cr = s.creditor(creditor)?;
             let (claim, customer) = match (&p.claim, &p.customer) {
@@ -97,6 +97,26 @@ impl App<'_> {
             };
             let id = s.insert_pause(creditor, claim_id, &customer, p.kind, p.from, p.until, &p.reason, fee.as_ref())?;
             s.reconcile(&cr, j, std::slice::from_ref(&customer), &format!("{} {id} from {}", p.kind, p.from))?;
+            // The debtor gets it in writing: a promise, a payment plan, a dispute received.
+            let message = match p.kind {
+                PauseKind::Promise => Some(MessageKind::Promise),
+                PauseKind::PaymentPlan => Some(MessageKind::PaymentPlan),
+                PauseKind::Dispute => Some(MessageKind::Dispute),
+                PauseKind::Hold => None,
+            };
+            if let Some(kind) = message {
+                let covered: Vec<String> = match &claim {
+                    Some(c) => vec![c.id.clone()],
+                    None => s
+                        .claims_of_customer(creditor, &customer)?
+                        .into_iter()
+                        .filter(|c| c.status == fordra_core::domain::ClaimStatus::Open)
+                        .map(|c| c.id)
+                        .collect(),
+                };
+                let key = format!("pause:{id}");
+                crate::outbox::queue_confirmation(s, creditor, &customer, kind, &covered, p.until, &key, today)?;
+            }
             let until = p.until.map(|u| u.to_string()).unwrap_or_else(|| "resolved".into());
             s.audit(
                 creditor,

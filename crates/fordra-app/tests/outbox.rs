@@ -183,7 +183,12 @@ fn paid_paused_or_reverted_before_sending_is_cancelled() {
     assert_eq!((by("1003").status, by("1003").detail.as_str()), (DeliveryStatus::Cancelled, "paid before it was sent"));
     assert_eq!(by("1002").status, DeliveryStatus::Cancelled);
     assert!(by("1002").detail.starts_with("paused"), "{}", by("1002").detail);
-    assert!(courier.sent.iter().all(|m| m.customer_id.0 == "anna"));
+    // Bert gets the dispute acknowledged in writing (a letter: no e-mail address), listing the claim.
+    let ack = courier.sent.iter().find(|m| m.kind == MessageKind::Dispute).expect("a dispute acknowledgement");
+    assert_eq!((ack.customer_id.0.as_str(), ack.channel), ("bert", Channel::Letter));
+    assert_eq!(ack.claims.iter().map(|c| c.claim.0.as_str()).collect::<Vec<_>>(), vec!["1002"]);
+    assert!(r.handled.iter().any(|h| h.delivery.starts_with("pause:") && h.status == DeliveryStatus::Sent));
+    assert!(courier.sent.iter().filter(|m| m.kind != MessageKind::Dispute).all(|m| m.customer_id.0 == "anna"));
     // No fee for a letter never sent: the disputed claim's reminder is undone, its fee reversed.
     let t = app.claim_timeline(&acme(), &ClaimId("1002".into())).unwrap();
     assert_eq!(t.balances.fees, fordra_app::Minor(0), "{:?}", t.timeline);
