@@ -540,8 +540,9 @@ impl App<'_> {
                     name: cust.name.clone(),
                     address: address_lines(cust.address.as_deref()),
                     org_no: cust.org_no.clone(),
-                    email: cust.email.clone().filter(|e| !e.is_empty()),
-                    phone: cust.phone.clone().filter(|p| !p.is_empty()),
+                    // An address the debtor did not consent to be used is not used.
+                    email: cust.email.clone().filter(|e| !e.is_empty() && cust.email_consent != Some(false)),
+                    phone: cust.phone.clone().filter(|p| !p.is_empty() && cust.sms_consent != Some(false)),
                 },
                 payment: PaymentInfo {
                     bankgiro: cr.bankgiro.clone(),
