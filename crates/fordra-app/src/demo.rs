@@ -352,7 +352,15 @@ fn draw_customers(rng: &mut ChaCha8Rng, n: usize, start: NaiveDate) -> (Vec<Cust
                 format!("Kund {}", i + 1)
             },
             kind,
-            language: if rng.gen_bool(0.9) { "sv".into() } else { "en".into() },
+            // Mostly Swedish, some English; a few Finnish, Norwegian and Danish speakers (chosen by
+            // number, not drawn, so the portfolio stays as it was) get their letters in their language.
+            language: match (rng.gen_bool(0.9), i % 50) {
+                (_, 7) => "fi".into(),
+                (_, 17) => "nb".into(),
+                (_, 27) => "da".into(),
+                (true, _) => "sv".into(),
+                (false, _) => "en".into(),
+            },
             email: rng.gen_bool(0.8).then(|| format!("{}@example.se", id.to_lowercase())),
             phone: rng.gen_bool(0.7).then(|| format!("+4670{:07}", i)),
             address: Some(format!("Storgatan {}, 411 0{} Göteborg", i % 90 + 1, i % 9)),

@@ -748,6 +748,8 @@ pub struct PhoneTask {
     pub claims: Vec<ClaimLine>,
     /// Since when it waits.
     pub created: NaiveDate,
+    /// Not now (outside daytime or not a banking day in the debtor's country): call from then.
+    pub call_from: Option<DateTime<Utc>>,
 }
 
 /// An advisor's record of a call.
@@ -778,8 +780,14 @@ pub struct CallRecorded {
 
 impl App<'_> {
     /// Open phone tasks: calls the handling models asked for, not yet made; cancelled first
-    /// when their claims were paid or paused meanwhile.
-    pub fn phone_tasks(&mut self, creditor: &CreditorId) -> Result<Vec<PhoneTask>> {
+    /// when their claims were paid or paused meanwhile. Each says when the debtor may be called
+    /// (`call_from`: a banking day, 08:00–20:00 in the debtor's country) if not at `now`.
+    pub fn phone_tasks(&mut self, creditor: &CreditorId, now: DateTime<Utc>) -> Result<Vec<PhoneTask>> {
+        let country = {
+            let cr = self.store.creditor(creditor)?;
+            self.law.jurisdiction(cr.jurisdiction)?.country
+        };
+        let call_from = rules::next_allowed(country, now, rules::QuietHours::default());
         let open = self.store.deliveries(creditor, Some(DeliveryStatus::Queued), Some(Channel::Phone))?;
         let mut tasks = Vec::new();
         let today = self.today;
@@ -802,6 +810,7 @@ impl App<'_> {
                     currency: m.payment.currency,
                     claims: m.claims,
                     created: d.created,
+                    call_from,
                 }),
             }
         }

@@ -298,7 +298,10 @@ fn a_phone_call_becomes_a_promise_or_a_dispute() {
     }
     app.set_policy(&acme(), p, "calls.toml").unwrap();
     app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
-    let tasks = app.phone_tasks(&acme()).unwrap();
+    let tasks = app.phone_tasks(&acme(), at("2024-03-25", 9)).unwrap();
+    assert!(tasks.iter().all(|t| t.call_from.is_none()), "10:00 on a Monday in Sweden");
+    let night = app.phone_tasks(&acme(), at("2024-03-25", 21)).unwrap();
+    assert_eq!(night[0].call_from, Some(at("2024-03-26", 7)), "22:00: from 08:00 the next banking day");
     assert!(!tasks.is_empty());
     // The worker leaves calls to advisors.
     let mut courier = Scripted::default();
@@ -321,7 +324,10 @@ fn a_phone_call_becomes_a_promise_or_a_dispute() {
     let confirmation = r.confirmation.unwrap();
     let c = app.deliveries(&acme(), None, None).unwrap().into_iter().find(|x| x.delivery.id == confirmation).unwrap();
     assert_eq!((c.delivery.kind, c.delivery.channel), (MessageKind::Promise, Channel::Email));
-    assert!(app.phone_tasks(&acme()).unwrap().iter().all(|t| t.task != anna.task), "the task is done");
+    assert!(
+        app.phone_tasks(&acme(), at("2024-03-25", 9)).unwrap().iter().all(|t| t.task != anna.task),
+        "the task is done"
+    );
     // Recorded twice: refused, nothing changes.
     let again = app.phone_done(
         &acme(),

@@ -36,9 +36,10 @@ pub struct DemoArgs {
     /// what the model finds against the truth.
     #[arg(long)]
     pub truth: Option<std::path::PathBuf>,
-    /// Where the sample letters, e-mails and texts go.
-    #[arg(long, default_value = "out")]
-    pub out: std::path::PathBuf,
+    /// Where the samples go and how e-mails and texts leave (as for `fordra deliver`: with an
+    /// [smtp] or [sms] section in fordra.toml, the demo's samples go to those servers).
+    #[command(flatten)]
+    pub delivery: crate::outbox::ConfigArg,
     /// Messages of each kind, channel and language written there.
     #[arg(long, default_value_t = 2)]
     pub sample: usize,
@@ -78,7 +79,8 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
             .progress_chars("=> "),
     );
     let input = DemoInput { customers: a.customers, days: a.days, seed: a.seed, end, no_lab: a.no_lab };
-    let config = fordra_comms::couriers::Config { out: Some(a.out.clone()), ..Default::default() };
+    let config = a.delivery.load()?;
+    let out_dir = config.out_dir();
     let mut courier = SampleCourier { inner: Couriers::new(config)?, kept: HashMap::new(), sample: a.sample };
     let mut out = app
         .demo(
@@ -120,7 +122,7 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
             d.waiting,
             d.bounced,
             d.failed,
-            a.out.display()
+            out_dir.display()
         );
     }
     println!("Outcomes of invoices issued since {} by the customer's segment today:", start - Duration::days(30));

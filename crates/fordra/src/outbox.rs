@@ -201,7 +201,7 @@ pub fn letter(
 pub fn tasks(app: &mut App<'_>, cid: &CreditorId, cmd: TasksCmd, json: bool) -> Result<()> {
     match cmd {
         TasksCmd::List => {
-            let tasks = app.phone_tasks(cid)?;
+            let tasks = app.phone_tasks(cid, Utc::now())?;
             if json {
                 return print_json(&tasks);
             }
@@ -220,6 +220,9 @@ pub fn tasks(app: &mut App<'_>, cid: &CreditorId, cmd: TasksCmd, json: bool) -> 
                     t.created,
                     script.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
                 );
+            }
+            if let Some(t) = tasks.first().and_then(|t| t.call_from) {
+                println!("Not now: outside daytime or not a banking day in the debtor's country; call from {t}.");
             }
             println!("{} open phone task(s)", tasks.len());
             Ok(())
