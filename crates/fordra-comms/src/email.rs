@@ -10,6 +10,8 @@ use fordra_app::outbox::{Message, Sent};
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use lettre::{SmtpTransport, Transport};
 use serde::Deserialize;
 use std::time::Duration;
@@ -53,6 +55,10 @@ pub struct SmtpConfig {
     /// Seconds to wait for the server.
     #[serde(default = "default_timeout")]
     pub timeout_seconds: u64,
+    /// A CA certificate (PEM file) to trust besides the public ones, for a relay with a
+    /// company-internal certificate.
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 fn default_timeout() -> u64 {
@@ -73,11 +79,30 @@ impl Smtp {
             Security::Tls => SmtpTransport::relay(&c.host).map_err(cfg)?.port(c.port.unwrap_or(465)),
             Security::None => SmtpTransport::builder_dangerous(&c.host).port(c.port.unwrap_or(25)),
         };
+        let builder = match (&c.ca_file, c.security) {
+            (Some(_), Security::None) => {
+                return Err(CommsError::Config("smtp.ca_file goes with security = starttls or tls".into()));
+            }
+            (Some(path), security) => {
+                let pem = std::fs::read(path)
+                    .map_err(|source| CommsError::Io { path: path.display().to_string(), source })?;
+                let ca = Certificate::from_pem(&pem)
+                    .map_err(|e| CommsError::Config(format!("smtp.ca_file {}: {e}", path.display())))?;
+                let params =
+                    TlsParameters::builder(c.host.clone()).add_root_certificate(ca).build_rustls().map_err(cfg)?;
+                builder.tls(if security == Security::Tls { Tls::Wrapper(params) } else { Tls::Required(params) })
+            }
+            (None, _) => builder,
+        };
         let builder = match (&c.user, &c.password) {
             (Some(u), Some(p)) => builder.credentials(Credentials::new(u.clone(), p.clone())),
             (None, None) => builder,
             _ => return Err(CommsError::Config("smtp: give both user and password, or neither".into())),
         };
+        // Greet with the sender's domain (the machine's own name may be no valid domain, and a
+        // server that refuses it would be answered with HELO, which offers no STARTTLS).
+        let from: Mailbox = c.from.parse().map_err(|e| CommsError::Config(format!("smtp.from '{}': {e}", c.from)))?;
+        let builder = builder.hello_name(ClientId::Domain(from.email.domain().to_string()));
         let transport = builder.timeout(Some(Duration::from_secs(c.timeout_seconds.clamp(1, 600)))).build();
         Ok(Smtp { transport })
     }
@@ -89,6 +114,10 @@ impl Smtp {
                 provider_ref: mail.headers().get_raw("Message-ID").map(str::to_string),
                 detail: format!("accepted by the SMTP server: {}", r.code()),
             },
+            // 530/534/535: our credentials, not the recipient: a failure to fix, not a bounce.
+            Err(e) if e.status().is_some_and(|c| c.to_string().starts_with("53")) => {
+                Sent::Failed(format!("SMTP authentication failed: {e}"))
+            }
             Err(e) if e.is_permanent() => Sent::Bounced(format!("refused by the SMTP server: {e}")),
             Err(e) => Sent::Retry(format!("SMTP: {e}")),
         }

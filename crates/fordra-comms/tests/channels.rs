@@ -146,3 +146,34 @@ fn a_mailbox_debtors_letter_goes_to_the_mailbox_batch() {
     assert_eq!(b.letters, 1);
     assert!(!dir.path().join("2026-11-02/print").exists());
 }
+
+/// A submission server with STARTTLS and AUTH, its certificate signed by a CA given in the
+/// configuration: the e-mail arrives; a wrong password is a failure, not a bounce.
+#[test]
+fn email_over_starttls_with_authentication() {
+    let (server, ca) = SmtpServer::start_tls("reskontra", "hemligt");
+    let config = |password: &str| fordra_comms::email::SmtpConfig {
+        host: "localhost".into(),
+        security: fordra_comms::email::Security::Starttls,
+        user: Some("reskontra".into()),
+        password: Some(password.into()),
+        ca_file: Some(ca.clone()),
+        ..smtp_config(server.port)
+    };
+    let mut m = common::message(JurisdictionCode::SE, "sv", "SEK", MessageKind::Reminder);
+    m.channel = Channel::Email;
+    let mut couriers = Couriers::new(Config { smtp: Some(config("hemligt")), ..Config::default() }).unwrap();
+    let sent = couriers.send(&m);
+    assert!(matches!(sent, Sent::Accepted { .. }), "{sent:?}");
+    assert_eq!(server.received().len(), 1);
+    let mut wrong = Couriers::new(Config { smtp: Some(config("fel")), ..Config::default() }).unwrap();
+    match wrong.send(&m) {
+        Sent::Failed(why) => assert!(why.contains("authentication"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // Without the CA the server's certificate is not trusted: nothing is sent.
+    let untrusted = fordra_comms::email::SmtpConfig { ca_file: None, ..config("hemligt") };
+    let mut couriers = Couriers::new(Config { smtp: Some(untrusted), ..Config::default() }).unwrap();
+    assert!(!matches!(couriers.send(&m), Sent::Accepted { .. }));
+    assert_eq!(server.received().len(), 1);
+}

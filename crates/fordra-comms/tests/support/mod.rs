@@ -26,6 +26,78 @@ impl SmtpServer {
 
     /// A server that takes `delay_ms` to accept each message (the message is stored at the end).
     pub fn start_slow(delay_ms: u64) -> SmtpServer {
+        SmtpServer::start_with(delay_ms, &[])
+    }
+
+    /// A submission server that requires STARTTLS with a certificate for "localhost" signed by
+    /// a test CA (made here with openssl; the CA's PEM is returned) and then AUTH as `user` /
+    /// `password`.
+    pub fn start_tls(user: &str, password: &str) -> (SmtpServer, PathBuf) {
+        let d = tempfile::tempdir().unwrap().keep();
+        let openssl = |args: &[&str]| {
+            let ok = Command::new("openssl")
+                .args(args)
+                .current_dir(&d)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .expect("openssl runs");
+            assert!(ok.success(), "openssl {args:?}");
+        };
+        std::fs::write(
+            d.join("leaf.ext"),
+            "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=Fordra test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "leaf.csr",
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "cert.pem",
+        ]);
+        let args = [d.join("cert.pem"), d.join("key.pem")].map(|p| p.display().to_string());
+        let args = [args[0].clone(), args[1].clone(), user.to_string(), password.to_string()];
+        (SmtpServer::start_with(0, &args), d.join("ca.pem"))
+    }
+
+    fn start_with(delay_ms: u64, tls: &[String]) -> SmtpServer {
         let dir = tempfile::tempdir().unwrap();
         let mail = dir.path().join("mail");
         std::fs::create_dir(&mail).unwrap();
@@ -36,6 +108,7 @@ impl SmtpServer {
             .arg(&port_file)
             .arg(&mail)
             .arg(delay_ms.to_string())
+            .args(tls)
             .spawn()
             .expect("python3 runs");
         let start = Instant::now();
@@ -91,6 +164,7 @@ pub fn smtp_config(port: u16) -> SmtpConfig {
         from: "Acme AB <reskontra@acme.example>".into(),
         message_id_domain: None,
         timeout_seconds: 10,
+        ca_file: None,
     }
 }
 
