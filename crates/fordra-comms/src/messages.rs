@@ -207,6 +207,12 @@ impl Renderer {
             context_locale(state, &l).money(minor, &currency).map_err(template_error)
         });
         let l = Arc::clone(&locales);
+        env.add_function("decimal", move |state: &State, number: String| -> Result<String, Error> {
+            // A rate such as "12.5" as the language writes it ("12,5").
+            let sep = context_locale(state, &l).phrase("fmt-decimal", None).map_err(template_error)?;
+            Ok(number.replace('.', &sep))
+        });
+        let l = Arc::clone(&locales);
         env.add_function("date", move |state: &State, day: String| -> Result<String, Error> {
             let d = NaiveDate::parse_from_str(&day, "%Y-%m-%d")
                 .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("date '{day}': {e}")))?;

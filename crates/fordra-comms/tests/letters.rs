@@ -117,6 +117,20 @@ fn finnish_demand_carries_the_law_and_the_bank_barcode() {
     );
 }
 
+/// An interest rate is written as the language writes decimals.
+#[test]
+fn rates_in_the_languages_decimals() {
+    let renderer = Renderer::new().unwrap();
+    for (lang, expected) in
+        [("sv", "Ränta 12,5 % per år"), ("en", "Interest 12.5 % per year"), ("fi", "Korko 12,5 % vuodessa")]
+    {
+        let mut m = message(JurisdictionCode::SE, lang, "SEK", MessageKind::Collection);
+        m.claims[0].interest_periods[0].rate = "12.5".into();
+        let text = renderer.render(&m, &BTreeMap::new(), None).unwrap().text;
+        assert!(text.contains(expected), "{lang}: {text}");
+    }
+}
+
 /// A Norwegian betalingsoppfordring names the costs, the deadline, how to object, and the KID.
 #[test]
 fn norwegian_demand_in_bokmal() {
