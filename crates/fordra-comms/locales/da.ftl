@@ -52,7 +52,10 @@ intro-reminder = { $segment ->
 }
 intro-collection_notice = Fakturaerne nedenfor er forfaldne. Betales de ikke senest den { $deadline }, overgives kravet til inkasso, og der tillægges omkostninger.
 intro-phone_call = Ring til { $name } om de forfaldne fakturaer nedenfor.
-intro-late_compensation = Fakturaerne nedenfor er betalt for sent eller stadig ubetalte. Efter renteloven (direktiv 2011/7/EU) kræver vi den faste kompensation for inddrivelsesomkostninger nedenfor.
+intro-late_compensation = Fakturaerne nedenfor er betalt for sent eller stadig ubetalte. { $jurisdiction ->
+    [dk] Efter renteloven § 9 b (direktiv 2011/7/EU)
+   *[other] Efter direktiv 2011/7/EU om bekæmpelse af forsinket betaling
+} kræver vi den faste kompensation for inddrivelsesomkostninger nedenfor.
 intro-collection = Dette er en inkassomeddelelse. Kravet nedenfor er ubetalt trods tidligere påmindelser. Betal hele beløbet senest den { $deadline }, eller gør indsigelse inden samme dato, hvis du mener, at kravet er forkert.
 intro-legal = Kravet nedenfor er stadig ubetalt trods vores inkassomeddelelse. Det overgives nu til retslig inddrivelse. Du kan stadig undgå det ved at betale hele beløbet straks eller kontakte os.
 intro-payment_plan = Vi bekræfter den afdragsordning, vi har aftalt. Behandlingen af fakturaerne nedenfor er sat i bero, så længe ordningen overholdes.

@@ -52,7 +52,10 @@ intro-reminder = { $segment ->
 }
 intro-collection_notice = Alla olevat laskut ovat erääntyneet. Jos niitä ei makseta viimeistään { $deadline }, saatava siirretään perintään ja perintäkuluja lisätään.
 intro-phone_call = Soita asiakkaalle { $name } alla olevista erääntyneistä laskuista.
-intro-late_compensation = Alla olevat laskut on maksettu myöhässä tai ne ovat yhä maksamatta. Korkolain 10 e §:n (direktiivi 2011/7/EU) nojalla vaadimme alla näkyvän kiinteän korvauksen perintäkuluista.
+intro-late_compensation = Alla olevat laskut on maksettu myöhässä tai ne ovat yhä maksamatta. { $jurisdiction ->
+    [fi] Perintälain 10 e §:n (direktiivi 2011/7/EU) nojalla
+   *[other] Maksuviivästysdirektiivin 2011/7/EU nojalla
+} vaadimme alla näkyvän kiinteän korvauksen perintäkuluista.
 intro-collection = Tämä on perintäkirje. Alla oleva saatava on maksamatta aiemmista muistutuksista huolimatta. Maksa koko summa viimeistään { $deadline } tai esitä vastustuksesi samaan päivään mennessä, jos katsot vaatimuksen virheelliseksi.
 intro-legal = Alla oleva saatava on yhä maksamatta perintäkirjeestämme huolimatta. Se siirretään nyt oikeudelliseen perintään. Voit vielä välttää tämän maksamalla koko summan heti tai ottamalla meihin yhteyttä.
 intro-payment_plan = Vahvistamme sopimamme maksusuunnitelman. Alla olevien laskujen käsittely on keskeytetty niin kauan kuin suunnitelmaa noudatetaan.

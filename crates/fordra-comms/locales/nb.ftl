@@ -50,10 +50,19 @@ intro-reminder = { $segment ->
     [risk] Vi har ikke mottatt betaling for fakturaene nedenfor. Betal innen { $deadline }.
    *[other] Kanskje har vi oversett betalingen din, men ifølge vårt regnskap er fakturaene nedenfor fortsatt ubetalt. Betal innen { $deadline }.
 }
-intro-collection_notice = Fakturaene nedenfor er forfalt. Blir de ikke betalt innen { $deadline }, vil kravet bli sendt til inkasso, og du må betale inkassosalær og andre kostnader (inkassoloven § 9).
+intro-collection_notice = Fakturaene nedenfor er forfalt. Blir de ikke betalt innen { $deadline }, vil kravet bli sendt til inkasso, og du må betale inkassosalær og andre kostnader{ $jurisdiction ->
+    [no] { " " }(inkassoloven § 9).
+   *[other] .
+}
 intro-phone_call = Ring { $name } om de forfalte fakturaene nedenfor.
-intro-late_compensation = Fakturaene nedenfor er betalt for sent eller fortsatt ubetalt. Etter forsinkelsesrenteloven (direktiv 2011/7/EU) krever vi den faste kompensasjonen for inndrivingskostnader nedenfor.
-intro-collection = Dette er en betalingsoppfordring (inkassoloven § 10). Kravet nedenfor er ubetalt til tross for inkassovarsel. Betal hele beløpet innen { $deadline }, eller kom med innsigelse innen samme dato hvis du mener kravet er feil.
+intro-late_compensation = Fakturaene nedenfor er betalt for sent eller fortsatt ubetalt. { $jurisdiction ->
+    [no] Etter forsinkelsesrenteloven (direktiv 2011/7/EU)
+   *[other] Etter direktiv 2011/7/EU om forsinket betaling
+} krever vi den faste kompensasjonen for inndrivingskostnader nedenfor.
+intro-collection = { $jurisdiction ->
+    [no] Dette er en betalingsoppfordring (inkassoloven § 10).
+   *[other] Dette er en betalingsoppfordring.
+} Kravet nedenfor er ubetalt til tross for inkassovarsel. Betal hele beløpet innen { $deadline }, eller kom med innsigelse innen samme dato hvis du mener kravet er feil.
 intro-legal = Kravet nedenfor er fortsatt ubetalt til tross for betalingsoppfordringen. Det overføres nå til rettslig inndriving. Du kan fortsatt unngå dette ved å betale hele beløpet straks eller kontakte oss.
 intro-payment_plan = Vi bekrefter nedbetalingsplanen vi har avtalt. Behandlingen av fakturaene nedenfor stanses så lenge planen følges.
 intro-promise = Vi bekrefter løftet ditt om å betale beløpet nedenfor innen { $deadline }. Vi gjør ingen nye skritt før da.

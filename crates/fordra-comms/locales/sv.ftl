@@ -52,7 +52,10 @@ intro-reminder = { $segment ->
 }
 intro-collection_notice = Fakturorna nedan är förfallna. Betalas de inte senast { $deadline } lämnas fordran till inkasso och inkassokostnader tillkommer.
 intro-phone_call = Ring { $name } om de förfallna fakturorna nedan.
-intro-late_compensation = Fakturorna nedan har betalats för sent eller är fortfarande obetalda. Enligt räntelagen (6 § förseningsersättning, direktiv 2011/7/EU) kräver vi den fasta ersättningen för indrivningskostnader nedan.
+intro-late_compensation = Fakturorna nedan har betalats för sent eller är fortfarande obetalda. { $jurisdiction ->
+    [se] Enligt lagen (1981:739) om ersättning för inkassokostnader m.m. 4 a § (direktiv 2011/7/EU)
+   *[other] Enligt direktiv 2011/7/EU om bekämpande av sena betalningar
+} kräver vi den fasta ersättningen för indrivningskostnader nedan.
 intro-collection = Detta är ett inkassokrav. Fordran nedan är obetald trots tidigare påminnelser. Betala hela beloppet senast { $deadline }, eller gör en invändning senast samma dag om du anser att kravet är felaktigt.
 intro-legal = Fordran nedan är fortfarande obetald trots vårt inkassokrav. Den lämnas nu vidare för rättsliga åtgärder. Du kan fortfarande undvika det genom att betala hela beloppet direkt eller kontakta oss.
 intro-payment_plan = Här bekräftar vi avbetalningsplanen vi kommit överens om. Hanteringen av fakturorna nedan pausas så länge planen följs.

@@ -117,6 +117,21 @@ fn finnish_demand_carries_the_law_and_the_bank_barcode() {
     );
 }
 
+/// A law is cited only for the creditor's own jurisdiction: a Swedish creditor's demand to a
+/// Norwegian-speaking debtor does not cite the Norwegian collection act.
+#[test]
+fn laws_are_cited_by_jurisdiction_not_language() {
+    let renderer = Renderer::new().unwrap();
+    let text = |j, lang, kind| renderer.render(&message(j, lang, "SEK", kind), &BTreeMap::new(), None).unwrap().text;
+    assert!(text(JurisdictionCode::NO, "nb", MessageKind::Collection).contains("inkassoloven § 10"));
+    assert!(!text(JurisdictionCode::SE, "nb", MessageKind::Collection).contains("inkassoloven"));
+    assert!(text(JurisdictionCode::SE, "nb", MessageKind::Collection).contains("Kronofogden"));
+    assert!(text(JurisdictionCode::FI, "fi", MessageKind::LateCompensation).contains("Perintälain 10 e §"));
+    assert!(!text(JurisdictionCode::SE, "fi", MessageKind::LateCompensation).contains("Perintälain"));
+    assert!(text(JurisdictionCode::SE, "sv", MessageKind::LateCompensation).contains("(1981:739)"));
+    assert!(!text(JurisdictionCode::FI, "sv", MessageKind::LateCompensation).contains("(1981:739)"));
+}
+
 /// An interest rate is written as the language writes decimals.
 #[test]
 fn rates_in_the_languages_decimals() {
