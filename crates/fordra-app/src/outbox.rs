@@ -402,17 +402,7 @@ impl App<'_> {
                 unsend(s, law, &d, &format!("not sent: {detail}"))?;
             }
             if let Some(channel) = fallback {
-                let items = s.delivery_items(&d.creditor_id, &d.id)?;
-                let planned = PlannedDelivery {
-                    id: format!("{}/{}", d.id, channel),
-                    customer_id: d.customer_id.clone(),
-                    kind: d.kind,
-                    channel,
-                    created: d.created,
-                    deadline: d.deadline,
-                    items: items.into_iter().map(|(c, seq)| (c, seq.and_then(|x| u32::try_from(x).ok()))).collect(),
-                };
-                s.queue_deliveries(&d.creditor_id, &[planned], now.timestamp(), Some(&d.id))?;
+                send_again_as(s, &d, channel, now)?;
             }
             Ok(())
         })?;
@@ -436,17 +426,7 @@ impl App<'_> {
             let Some(days) = self.store.creditor(&c)?.policy.letters.letter_if_unopened_days else { continue };
             let unopened = self.store.unopened_emails(&c, now.timestamp() - days * 86_400)?;
             for d in unopened {
-                let items = self.store.delivery_items(&c, &d.id)?;
-                let planned = PlannedDelivery {
-                    id: format!("{}/letter", d.id),
-                    customer_id: d.customer_id.clone(),
-                    kind: d.kind,
-                    channel: Channel::Letter,
-                    created: d.created,
-                    deadline: d.deadline,
-                    items: items.into_iter().map(|(c, seq)| (c, seq.and_then(|x| u32::try_from(x).ok()))).collect(),
-                };
-                queued += self.store.queue_deliveries(&c, &[planned], now.timestamp(), Some(&d.id))?;
+                queued += send_again_as(self.store, &d, Channel::Letter, now)?;
             }
         }
         Ok(queued)
@@ -475,14 +455,14 @@ impl App<'_> {
         let date = day.max(d.created);
         // A dunning letter that could not go out before its own deadline would give the debtor
         // no time at all: it is cancelled, never sent with a deadline in the past.
-        if let Some(deadline) = d.deadline.filter(|dl| *dl < date && is_dunning(d.kind)) {
+        if let Some(deadline) = d.deadline.filter(|dl| *dl < date && !d.kind.is_confirmation()) {
             return Ok(Built::Cancel(format!("not sent by its deadline {deadline} (the worker did not run in time)")));
         }
         self.store.read_tx(|s| -> Result<Built> {
             let cr = s.creditor(creditor_id)?;
             let j = law.jurisdiction(cr.jurisdiction)?;
             let cust = s.customer(creditor_id, &d.customer_id)?;
-            let pauses = s.pauses(creditor_id)?;
+            let pauses = s.pauses_of_customer(creditor_id, &d.customer_id)?;
             let steps = s.actions_of_customer(creditor_id, &d.customer_id)?;
             let mut covered = Vec::new();
             let mut lines = Vec::new();
@@ -503,7 +483,7 @@ impl App<'_> {
                     step_no = a.step_no;
                     segment = Some(a.segment);
                 }
-                if c.status == ClaimStatus::Open && !cov.reverted && (!paused || !is_dunning(d.kind)) {
+                if c.status == ClaimStatus::Open && !cov.reverted && (!paused || d.kind.is_confirmation()) {
                     lines.push(claim_line(s, &cr, j, cust.kind, &c, date, d.deadline)?);
                 }
             }
@@ -594,11 +574,27 @@ impl App<'_> {
     }
 }
 
+/// Queues a delivery again on another channel (a bounce's fallback, an unopened e-mail's
+/// letter), keyed `KEY/channel`, covering the same claims and steps.
+fn send_again_as(s: &mut Store, d: &DeliveryRow, channel: Channel, now: DateTime<Utc>) -> Result<usize> {
+    let items = s.delivery_items(&d.creditor_id, &d.id)?;
+    let planned = PlannedDelivery {
+        id: format!("{}/{}", d.id, channel),
+        customer_id: d.customer_id.clone(),
+        kind: d.kind,
+        channel,
+        created: d.created,
+        deadline: d.deadline,
+        items: items.into_iter().map(|(c, seq)| (c, seq.and_then(|x| u32::try_from(x).ok()))).collect(),
+    };
+    Ok(s.queue_deliveries(&d.creditor_id, &[planned], now.timestamp(), Some(&d.id))?)
+}
+
 /// A dunning message that never reached the debtor: its steps are undone (their fees and the
 /// interest posted with them reversed by correcting entries), so the debtor owes nothing for a
 /// letter not sent and the handling model takes the step again when the claim needs it.
 fn unsend(s: &mut Store, law: &fordra_core::law::LawBook, d: &DeliveryRow, why: &str) -> Result<()> {
-    if !is_dunning(d.kind) {
+    if d.kind.is_confirmation() {
         return Ok(());
     }
     let why = format!("message {} not sent: {why}", d.id);
@@ -613,10 +609,6 @@ fn unsend(s: &mut Store, law: &fordra_core::law::LawBook, d: &DeliveryRow, why: 
 enum Built {
     Message(Box<Message>),
     Cancel(String),
-}
-
-fn is_dunning(kind: MessageKind) -> bool {
-    !matches!(kind, MessageKind::PaymentPlan | MessageKind::Promise | MessageKind::Dispute)
 }
 
 /// An address as stored: lines separated by newlines or "|".

@@ -98,8 +98,9 @@ impl Locale {
         let digits = minor.unsigned_abs() / 100;
         let cents = minor.unsigned_abs() % 100;
         let mut grouped = String::new();
-        for (i, ch) in digits.to_string().chars().enumerate() {
-            let left = digits.to_string().len() - i;
+        let digits = digits.to_string();
+        for (i, ch) in digits.chars().enumerate() {
+            let left = digits.len() - i;
             if i > 0 && left.is_multiple_of(3) {
                 grouped.push_str(&group);
             }

@@ -273,6 +273,14 @@ str_enum!(
     }
 );
 
+impl MessageKind {
+    /// A confirmation of what the debtor agreed or said (a payment plan, a promise, a dispute),
+    /// as opposed to a dunning message: it goes out whatever the claims' state.
+    pub fn is_confirmation(self) -> bool {
+        matches!(self, MessageKind::PaymentPlan | MessageKind::Promise | MessageKind::Dispute)
+    }
+}
+
 impl From<StepKind> for MessageKind {
     fn from(k: StepKind) -> Self {
         match k {

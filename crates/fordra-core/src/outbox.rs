@@ -94,7 +94,7 @@ pub struct CoveredClaim {
 /// still needs it. Confirmations (a payment plan, a promise, a dispute) are sent whatever the
 /// claims' state: they confirm what the debtor was told.
 pub fn cancel_reason(kind: MessageKind, claims: &[CoveredClaim]) -> Option<String> {
-    if matches!(kind, MessageKind::PaymentPlan | MessageKind::Promise | MessageKind::Dispute) {
+    if kind.is_confirmation() {
         return None;
     }
     let live = |c: &&CoveredClaim| c.status == ClaimStatus::Open && !c.paused && !c.reverted;

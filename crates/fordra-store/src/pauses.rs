@@ -93,10 +93,19 @@ impl Store {
 
     /// Every pause of the creditor, open and ended, in the order added.
     pub fn pauses(&mut self, creditor: &str) -> Result<Vec<PauseRow>> {
+        self.pause_rows("creditor_id = $1", &[creditor.into()])
+    }
+
+    /// One customer's pauses (of the customer or of its claims), in the order added.
+    pub fn pauses_of_customer(&mut self, creditor: &str, customer: &str) -> Result<Vec<PauseRow>> {
+        self.pause_rows("creditor_id = $1 AND customer_id = $2", &[creditor.into(), customer.into()])
+    }
+
+    fn pause_rows(&mut self, sql_where: &str, params: &[crate::Val]) -> Result<Vec<PauseRow>> {
         self.db
             .query(
-                "SELECT id, claim_id, customer_id, kind, from_date, until_date, ended_date, reason FROM pauses WHERE creditor_id = $1 ORDER BY id",
-                &[creditor.into()],
+                &format!("SELECT id, claim_id, customer_id, kind, from_date, until_date, ended_date, reason FROM pauses WHERE {sql_where} ORDER BY id"),
+                params,
             )?
             .iter()
             .map(|r| {
