@@ -1,7 +1,7 @@
 //! A claim's timeline: invoice, every step with its reason, fees, interest, payments, pauses;
 //! balances, and interest accrued but not yet posted.
 
-use crate::{App, ClaimId, CreditorId, CustomerId, Minor, Result};
+use crate::{App, AppError, ClaimId, CreditorId, CustomerId, Minor, Result};
 use chrono::NaiveDate;
 use fordra_core::domain::{ClaimStatus, DebtorKind, Segment};
 use serde::Serialize;
@@ -64,6 +64,55 @@ pub struct ClaimBalances {
     pub interest_accrued_not_posted: Minor,
 }
 
+/// Which claims to list.
+#[derive(Clone, Debug)]
+pub struct ClaimQuery {
+    /// Only open or only paid claims.
+    pub status: Option<ClaimStatus>,
+    /// Only this customer's.
+    pub customer: Option<CustomerId>,
+    /// The cursor: ids after this one ("" for the first page).
+    pub after: String,
+    /// Page size.
+    pub limit: usize,
+}
+
+/// A page of claims.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimPage {
+    /// The claims, by id.
+    pub claims: Vec<ClaimLine>,
+    /// The cursor of the next page; none on the last.
+    pub next: Option<String>,
+}
+
+/// A claim in a list.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimLine {
+    /// Its id.
+    pub claim: ClaimId,
+    /// Who owes it.
+    pub customer: CustomerId,
+    /// The invoice number.
+    pub invoice_number: String,
+    /// Invoice date.
+    pub issue_date: NaiveDate,
+    /// Due date.
+    pub due_date: NaiveDate,
+    /// Currency.
+    pub currency: &'static str,
+    /// The invoiced amount.
+    pub principal: Minor,
+    /// What is open now (principal, fees and posted interest).
+    pub balance: Minor,
+    /// Open or paid.
+    pub status: ClaimStatus,
+    /// When it was settled.
+    pub settled_date: Option<NaiveDate>,
+    /// Its payment reference.
+    pub reference: Option<String>,
+}
+
 /// One event of a timeline.
 #[derive(Clone, Debug, Serialize)]
 pub struct TimelineEvent {
@@ -81,8 +130,50 @@ pub struct TimelineEvent {
 }
 
 impl App<'_> {
+    /// A page of claims in id order, after the cursor `after` (the last id of the page before),
+    /// filtered by status and customer; at most `limit` (1–1000).
+    pub fn list_claims(&mut self, creditor: &CreditorId, q: &ClaimQuery) -> Result<ClaimPage> {
+        if !(1..=1000).contains(&q.limit) {
+            return Err(AppError::invalid("limit", format!("{} is outside 1–1000", q.limit)));
+        }
+        self.store.creditor(creditor)?;
+        let mut rows = self.store.claims_page(
+            creditor,
+            q.status,
+            q.customer.as_ref().map(|c| c.0.as_str()),
+            &q.after,
+            q.limit + 1,
+        )?;
+        let more = rows.len() > q.limit;
+        rows.truncate(q.limit);
+        let next = if more { rows.last().map(|(c, _)| c.id.clone()) } else { None };
+        let claims = rows
+            .into_iter()
+            .map(|(c, balance)| ClaimLine {
+                claim: ClaimId(c.id),
+                customer: CustomerId(c.customer_id),
+                invoice_number: c.invoice_number,
+                issue_date: c.issue_date,
+                due_date: c.due_date,
+                currency: c.currency.code(),
+                principal: Minor(c.principal),
+                balance: Minor(balance),
+                status: c.status,
+                settled_date: c.settled_date,
+                reference: c.reference,
+            })
+            .collect();
+        Ok(ClaimPage { claims, next })
+    }
+
     /// The claim's timeline and balances as of today.
     pub fn claim_timeline(&mut self, creditor: &CreditorId, id: &ClaimId) -> Result<ClaimView> {
+        self.claim_as_of(creditor, id, self.today)
+    }
+
+    /// The claim as it stood at the end of `as_of`: balances from the entries dated by then,
+    /// interest accrued to that day, and the events up to it.
+    pub fn claim_as_of(&mut self, creditor: &CreditorId, id: &ClaimId, as_of: NaiveDate) -> Result<ClaimView> {
         let cr = self.store.creditor(creditor)?;
         let c = self.store.claim(creditor, id)?;
         let cust = self.store.customer(creditor, &c.customer_id)?;
@@ -96,8 +187,8 @@ impl App<'_> {
                 p.claim_id.as_deref() == Some(id.as_str()) || (p.claim_id.is_none() && p.customer_id == c.customer_id)
             })
             .collect();
-        let now = self.today;
-        let bal = self.store.balances(creditor, id, NaiveDate::MAX)?;
+        let now = as_of;
+        let bal = self.store.balances(creditor, id, if as_of >= self.today { NaiveDate::MAX } else { as_of })?;
         // Interest accrued to today but not yet posted: what settles it now, less its balance.
         let accrued = if c.status == ClaimStatus::Open {
             amount_due(self.store, &cr, self.law, id, now)? - self.store.balances(creditor, id, now)?.total()
@@ -149,6 +240,7 @@ impl App<'_> {
                 });
             }
         }
+        ev.retain(|e| as_of >= self.today || e.date <= as_of);
         ev.sort_by_key(|e| (e.date, e.order));
         let last_step = actions
             .iter()

@@ -53,8 +53,27 @@ pub fn base_name(source: &str) -> String {
 impl App<'_> {
     /// Customers from a CSV file's bytes: created, updated or unchanged by id.
     pub fn import_customers(&mut self, creditor: &CreditorId, source: &str, bytes: &[u8]) -> Result<CustomersImported> {
+        self.customers_from(creditor, source, &input::Sheet::parse(source, bytes, input::CUSTOMER_COLUMNS)?)
+    }
+
+    /// Customers from JSON objects with the CSV file's columns as fields (the API's upsert).
+    pub fn import_customers_json(
+        &mut self,
+        creditor: &CreditorId,
+        source: &str,
+        items: &[serde_json::Value],
+    ) -> Result<CustomersImported> {
+        self.customers_from(creditor, source, &input::Sheet::from_json(source, items, input::CUSTOMER_COLUMNS)?)
+    }
+
+    fn customers_from(
+        &mut self,
+        creditor: &CreditorId,
+        source: &str,
+        sheet: &input::Sheet,
+    ) -> Result<CustomersImported> {
         let c = self.store.creditor(creditor)?;
-        let rows = input::customers(source, bytes, default_language(c.jurisdiction))?;
+        let rows = input::customers_of(sheet, default_language(c.jurisdiction))?;
         let s = self.import_customer_rows(creditor, &rows, source)?;
         Ok(CustomersImported {
             file: source.to_string(),
@@ -68,8 +87,23 @@ impl App<'_> {
     /// Invoices from a CSV file's bytes: new claims (with their references), historical ones as
     /// paid; an invoice known already with the same content is unchanged.
     pub fn import_invoices(&mut self, creditor: &CreditorId, source: &str, bytes: &[u8]) -> Result<InvoicesImported> {
+        self.invoices_from(creditor, source, &input::Sheet::parse(source, bytes, input::INVOICE_COLUMNS)?)
+    }
+
+    /// Invoices from JSON objects with the CSV file's columns as fields (the API's single and
+    /// bulk upsert): the same rules, one transaction.
+    pub fn import_invoices_json(
+        &mut self,
+        creditor: &CreditorId,
+        source: &str,
+        items: &[serde_json::Value],
+    ) -> Result<InvoicesImported> {
+        self.invoices_from(creditor, source, &input::Sheet::from_json(source, items, input::INVOICE_COLUMNS)?)
+    }
+
+    fn invoices_from(&mut self, creditor: &CreditorId, source: &str, sheet: &input::Sheet) -> Result<InvoicesImported> {
         let c = self.store.creditor(creditor)?;
-        let rows = input::invoices(source, bytes, c.currency)?;
+        let rows = input::invoices_of(sheet, c.currency)?;
         let s = self.import_invoice_rows(creditor, &rows, &base_name(source))?;
         Ok(InvoicesImported {
             file: source.to_string(),

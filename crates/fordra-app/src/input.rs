@@ -100,6 +100,53 @@ impl Sheet {
         Ok(Sheet { name, headers, rows })
     }
 
+    /// A sheet from JSON objects (an API request's items): each field a column, item `n`
+    /// (counted from one) its "line"; strings, numbers and booleans are read as their text, null as empty. The
+    /// same rules as a CSV file apply to every value.
+    pub fn from_json(name: &str, items: &[serde_json::Value], required: &[&str]) -> Result<Sheet> {
+        let mut headers: HashMap<String, usize> = HashMap::new();
+        let mut cells: Vec<Vec<(usize, String)>> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let serde_json::Value::Object(fields) = item else {
+                return Err(AppError::at(name, i + 1, None, "is not a JSON object"));
+            };
+            let mut row = Vec::with_capacity(fields.len());
+            for (k, v) in fields {
+                let text = match v {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(s) => s.trim().to_string(),
+                    serde_json::Value::Number(n) => n.to_string(),
+                    serde_json::Value::Bool(b) => b.to_string(),
+                    _ => return Err(AppError::at(name, i + 1, Some(k), "must be a string, number, boolean or null")),
+                };
+                let next = headers.len();
+                let col = *headers.entry(k.to_ascii_lowercase()).or_insert(next);
+                row.push((col, text));
+            }
+            cells.push(row);
+        }
+        for r in required {
+            if let Some(i) = cells.iter().position(|row| !row.iter().any(|(c, _)| headers.get(*r) == Some(c))) {
+                return Err(AppError::at(name, i + 1, Some(r), "is missing"));
+            }
+        }
+        let width = headers.len();
+        let rows = cells
+            .into_iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let mut rec = vec![String::new(); width];
+                for (c, v) in row {
+                    if let Some(slot) = rec.get_mut(c) {
+                        *slot = v;
+                    }
+                }
+                (i + 1, csv::StringRecord::from(rec))
+            })
+            .collect();
+        Ok(Sheet { name: name.to_string(), headers, rows })
+    }
+
     /// Refuses an id that appears on two rows of the file (a typo must not quietly update the
     /// first row with the second).
     pub fn unique(&self, col: &str) -> Result<()> {
@@ -186,7 +233,11 @@ pub const INVOICE_COLUMNS: &[&str] = &["id", "customer_id", "issue_date", "due_d
 
 /// Customers from CSV bytes named `source`.
 pub fn customers(source: &str, bytes: &[u8], default_language: &str) -> Result<Vec<CustomerRow>> {
-    let sheet = Sheet::parse(source, bytes, CUSTOMER_COLUMNS)?;
+    customers_of(&Sheet::parse(source, bytes, CUSTOMER_COLUMNS)?, default_language)
+}
+
+/// Customers from a sheet (a CSV file or JSON items).
+pub fn customers_of(sheet: &Sheet, default_language: &str) -> Result<Vec<CustomerRow>> {
     sheet.unique("id")?;
     sheet
         .lines()
@@ -258,7 +309,11 @@ impl std::str::FromStr for ParsedInt {
 
 /// Invoices from CSV bytes named `source`.
 pub fn invoices(source: &str, bytes: &[u8], default_currency: Currency) -> Result<Vec<InvoiceRow>> {
-    let sheet = Sheet::parse(source, bytes, INVOICE_COLUMNS)?;
+    invoices_of(&Sheet::parse(source, bytes, INVOICE_COLUMNS)?, default_currency)
+}
+
+/// Invoices from a sheet (a CSV file or JSON items).
+pub fn invoices_of(sheet: &Sheet, default_currency: Currency) -> Result<Vec<InvoiceRow>> {
     sheet.unique("id")?;
     sheet
         .lines()

@@ -17,6 +17,7 @@ pub mod error;
 pub mod history;
 pub mod imports;
 pub mod input;
+pub mod keys;
 pub mod law;
 pub mod model;
 pub mod outbox;

@@ -34,15 +34,33 @@ pub fn parse_policy(source: &str, bytes: &[u8]) -> Result<Policy> {
     Policy::from_toml(&text).map_err(|e| AppError::invalid(source, e.to_string()))
 }
 
+/// Checks a policy's own wording against the message catalogue: each problem in words.
+pub type WordingCheck = dyn Fn(&Policy) -> Vec<String>;
+
 impl App<'_> {
     /// The creditor's policy.
     pub fn show_policy(&mut self, creditor: &CreditorId) -> Result<Policy> {
         Ok(self.store.creditor(creditor)?.policy)
     }
 
-    /// Replaces the creditor's policy after checking it against the law; a challenger new in
-    /// it starts an experiment, one removed from it ends its experiment ("stopped").
-    pub fn set_policy(&mut self, creditor: &CreditorId, policy: Policy, source: &str) -> Result<PolicySet> {
+    /// Replaces the creditor's policy after checking it against the law and its own wording
+    /// with `wording` (the message catalogue's check, which lives with the messages: every
+    /// adapter passes it, so no adapter can store wording the letters cannot print); a challenger
+    /// new in it starts an experiment, one removed from it ends its experiment ("stopped").
+    pub fn set_policy(
+        &mut self,
+        creditor: &CreditorId,
+        policy: Policy,
+        source: &str,
+        wording: &WordingCheck,
+    ) -> Result<PolicySet> {
+        let problems = wording(&policy);
+        if !problems.is_empty() {
+            return Err(AppError::invalid(
+                source,
+                format!("refused, the policy's texts have problems:\n  - {}", problems.join("\n  - ")),
+            ));
+        }
         let mut c = self.store.creditor(creditor)?;
         let j = self.law.jurisdiction(c.jurisdiction)?;
         policy.validate(j, c.reminder_fee_agreed, self.today).map_err(|rules| {
@@ -84,6 +102,7 @@ impl App<'_> {
             Some(bytes) => Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
             None => None,
         };
-        self.set_policy(creditor, policy, source)
+        // Only the logo changes: the wording was checked when it was set.
+        self.set_policy(creditor, policy, source, &|_| Vec::new())
     }
 }

@@ -215,6 +215,12 @@ impl App<'_> {
         })
     }
 
+    /// The creditor's runs, oldest first.
+    pub fn list_runs(&mut self, creditor: &CreditorId) -> Result<Vec<fordra_store::RunRecord>> {
+        self.store.creditor(creditor)?;
+        Ok(self.store.runs(creditor)?)
+    }
+
     /// Undoes the latest run (only the latest): its steps stay recorded as reverted, their fees
     /// and interest are reversed by correcting entries, its segment changes are put back.
     pub fn revert_run(&mut self, creditor: &CreditorId, date: NaiveDate, reason: &str) -> Result<RunReverted> {

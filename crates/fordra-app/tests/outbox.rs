@@ -96,7 +96,7 @@ fn the_run_queues_one_delivery_per_message_and_the_worker_sends_each_once() {
     let mut p = app.show_policy(&acme()).unwrap();
     let normal = p.models.iter_mut().find(|m| m.segment == fordra_core::domain::Segment::Normal).unwrap();
     normal.steps[0].texts.insert("sv".into(), [("intro-reminder".to_string(), "Hej igen!".to_string())].into());
-    app.set_policy(&acme(), p, "texts.toml").unwrap();
+    app.set_policy(&acme(), p, "texts.toml", &|_| Vec::new()).unwrap();
     let dry = app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: true, allow_future: false }).unwrap();
     assert!(!dry.actions.is_empty());
     assert!(app.deliveries(&acme(), None, None).unwrap().is_empty(), "a dry run queues nothing");
@@ -254,7 +254,7 @@ fn retries_back_off_a_bounce_falls_back_and_an_interrupted_send_is_taken_over() 
     for s in p.models.iter_mut().flat_map(|m| m.steps.iter_mut()).filter(|s| s.channel == Channel::Letter) {
         s.channel = Channel::Email;
     }
-    app.set_policy(&acme(), p, "email.toml").unwrap();
+    app.set_policy(&acme(), p, "email.toml", &|_| Vec::new()).unwrap();
     app.today = d("2024-04-20");
     app.run_day(&acme(), RunInput { date: d("2024-04-20"), dry_run: false, allow_future: false }).unwrap();
     let mut courier = Scripted::default();
@@ -296,7 +296,7 @@ fn a_phone_call_becomes_a_promise_or_a_dispute() {
             }
         }
     }
-    app.set_policy(&acme(), p, "calls.toml").unwrap();
+    app.set_policy(&acme(), p, "calls.toml", &|_| Vec::new()).unwrap();
     app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
     let tasks = app.phone_tasks(&acme(), at("2024-03-25", 9)).unwrap();
     assert!(tasks.iter().all(|t| t.call_from.is_none()), "10:00 on a Monday in Sweden");
@@ -391,7 +391,7 @@ fn an_unopened_email_becomes_a_letter() {
         s.channel = Channel::Email;
     }
     p.letters.letter_if_unopened_days = Some(3);
-    app.set_policy(&acme(), p, "track.toml").unwrap();
+    app.set_policy(&acme(), p, "track.toml", &|_| Vec::new()).unwrap();
     app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
     let mut courier = Scripted::default();
     let sent_at = at("2024-03-25", 9);

@@ -161,9 +161,15 @@ fn policy_show_set_default_with_experiments() {
     });
     let text = with.to_toml();
     let parsed = fordra_app::policy::parse_policy("with.toml", text.as_bytes()).unwrap();
-    assert_eq!(app.set_policy(&acme_id(), parsed, "with.toml").unwrap().started, vec!["later".to_string()]);
+    assert_eq!(
+        app.set_policy(&acme_id(), parsed, "with.toml", &|_| Vec::new()).unwrap().started,
+        vec!["later".to_string()]
+    );
     assert_eq!(app.list_experiments(&acme_id()).unwrap()[0].outcome, "running");
-    assert_eq!(app.set_policy(&acme_id(), p, "without.toml").unwrap().stopped, vec!["later".to_string()]);
+    assert_eq!(
+        app.set_policy(&acme_id(), p, "without.toml", &|_| Vec::new()).unwrap().stopped,
+        vec!["later".to_string()]
+    );
     assert_eq!(app.list_experiments(&acme_id()).unwrap()[0].outcome, "stopped");
     // Bad input names its source.
     let e = fordra_app::policy::parse_policy("bad.toml", b"nonsense = [").unwrap_err();

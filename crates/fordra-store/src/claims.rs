@@ -224,6 +224,39 @@ impl Store {
         claim_row(rows.first().ok_or_else(|| StoreError::NotFound { entity: "claim", id: id.to_string() })?)
     }
 
+    /// A page of claims by id after `after` (a cursor), with their open balance: the API's list.
+    /// `status` and `customer` filter when given.
+    pub fn claims_page(
+        &mut self,
+        creditor: &str,
+        status: Option<ClaimStatus>,
+        customer: Option<&str>,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<(ClaimRow, i64)>> {
+        let status = status.map(|s| s.as_str()).unwrap_or("");
+        let customer = customer.unwrap_or("");
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.db.query(
+            &format!(
+                "SELECT {CLAIM_COLS}, (SELECT CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) FROM ledger l \
+                 WHERE l.creditor_id = claims.creditor_id AND l.claim_id = claims.id AND l.component IS NOT NULL) AS balance \
+                 FROM claims WHERE creditor_id = $1 AND id > $2 AND ($3 = '' OR status = $4) AND ($5 = '' OR customer_id = $6) \
+                 ORDER BY id LIMIT $7"
+            ),
+            &[
+                creditor.into(),
+                after.into(),
+                status.into(),
+                status.into(),
+                customer.into(),
+                customer.into(),
+                limit.into(),
+            ],
+        )?;
+        rows.iter().map(|r| Ok((claim_row(r)?, r.int("balance")?))).collect()
+    }
+
     /// A customer's claims, by due date.
     pub fn claims_of_customer(&mut self, creditor: &str, customer: &str) -> Result<Vec<ClaimRow>> {
         self.db

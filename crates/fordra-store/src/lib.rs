@@ -20,6 +20,7 @@ mod reconcile;
 mod reports;
 mod runs;
 mod schema;
+mod service;
 mod strategy;
 
 pub use backend::{parse_day, Backend, CellError, ReadRow, Row, RowRef, Val};
@@ -35,6 +36,7 @@ pub use payments::{NewPayment, PaymentResult, PaymentRow};
 pub use reconcile::Reconciled;
 pub use reports::{ReportClaim, SegmentedCustomer};
 pub use runs::{channel_label, ActionRow, RunRecord, RunState};
+pub use service::{ApiKeyRow, Idempotent};
 pub use strategy::ExperimentRow;
 // FxHash for the per-claim indexes built on every run (keys are our own ids).
 use rustc_hash::FxHashMap as HashMap;
@@ -382,5 +384,17 @@ impl Store {
             .iter()
             .map(|r| Ok((r.text("subject")?, r.text("event")?, r.text("detail")?)))
             .collect::<Result<_>>()
+    }
+}
+
+impl Store {
+    /// The newest migration applied and the newest this version knows: equal when the schema is
+    /// current (the service's readiness check).
+    pub fn schema_version(&mut self) -> Result<(i64, i64)> {
+        let rows =
+            self.db.query("SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) AS v FROM schema_migrations", &[])?;
+        let applied = rows.first().map(|r| r.int("v")).transpose()?.unwrap_or(0);
+        let known = schema::MIGRATIONS.iter().map(|(v, _, _)| *v).max().unwrap_or(0);
+        Ok((applied, known))
     }
 }

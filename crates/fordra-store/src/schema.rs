@@ -350,6 +350,30 @@ ALTER TABLE deliveries ADD COLUMN opened_at {int};
 CREATE INDEX deliveries_unopened ON deliveries (creditor_id, channel, status, sent_at);
 "#,
     ),
+    (
+        10,
+        "API keys (hashed) and idempotency keys of the HTTP service",
+        r#"
+CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    creditor_id TEXT,
+    scope TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL,
+    created_at {int} NOT NULL,
+    revoked_at {int}
+);
+CREATE TABLE idempotency_keys (
+    key_id TEXT NOT NULL,
+    idem_key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status {int},
+    body TEXT,
+    created_at {int} NOT NULL,
+    PRIMARY KEY (key_id, idem_key)
+);
+"#,
+    ),
 ];
 
 /// The common dialect rendered for a backend (types and upserts differ).

@@ -8,6 +8,7 @@ mod demo;
 mod model;
 mod outbox;
 mod payments;
+mod serve;
 mod show;
 mod strategy;
 
@@ -39,11 +40,14 @@ fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
 }
 
+/// The embedded default database.
+const DEFAULT_DB: &str = "fordra.db";
+
 #[derive(Parser)]
 #[command(name = "fordra", version, about = "Differentiated dunning and debt collection for Nordic creditors")]
 struct Cli {
     /// Database: a SQLite file path, or a postgres:// URL.
-    #[arg(long, global = true, env = "FORDRA_DATABASE_URL", default_value = "fordra.db")]
+    #[arg(long, global = true, env = "FORDRA_DATABASE_URL", default_value = DEFAULT_DB)]
     db: String,
     /// The creditor (tenant) to work on; needed only when the database holds several.
     #[arg(long, global = true, env = "FORDRA_CREDITOR")]
@@ -171,6 +175,11 @@ enum Cmd {
     /// Phone tasks for advisors: the worklist, and recording a call's outcome.
     #[command(subcommand)]
     Tasks(outbox::TasksCmd),
+    /// The HTTP service: the REST API for the creditor's systems (see /docs when it runs).
+    Serve(serve::ServeArgs),
+    /// API keys of the HTTP service: add (printed once), list, revoke.
+    #[command(subcommand)]
+    Key(serve::KeyCmd),
     /// A day's print (or digital-mailbox) batch for the print service: one merged PDF and a
     /// manifest (CSV and JSON) beside the letters the worker wrote.
     Batch(outbox::BatchArgs),
@@ -513,6 +522,7 @@ fn run(cli: Cli) -> Result<()> {
     let law = load_law(&cli.law)?;
     match cli.cmd {
         Cmd::Demo(a) => demo::demo(&cli.db, &law, &a, cli.json),
+        Cmd::Serve(a) => serve::serve(&cli.db, cli.db != DEFAULT_DB, law, &a),
         Cmd::Batch(a) => outbox::batch(&a, cli.json),
         Cmd::Bench(a) => bench::bench(&law, &a, cli.json),
         Cmd::Quote(q) => quote(&law, q, cli.json),
@@ -557,6 +567,7 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
             return outbox::deliver(app, only, &a, json);
         }
         Cmd::Creditor(add @ CreditorCmd::Add { .. }) => return creditor_add(app, add, json),
+        Cmd::Key(k) => return serve::key(app, creditor, k, json),
         Cmd::Creditor(CreditorCmd::List) => return creditor_list(app, json),
         other => other,
     };
@@ -588,12 +599,7 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
         Cmd::Policy(PolicyCmd::Set { file }) => {
             let name = source(&file);
             let policy = fordra_app::policy::parse_policy(&name, &read_file(&file)?)?;
-            // The creditor's own wording must name phrases that exist and parse.
-            let problems = fordra_comms::messages::check_own_texts(&policy);
-            if !problems.is_empty() {
-                bail!("{name}: refused, the policy's texts have problems:\n  - {}", problems.join("\n  - "));
-            }
-            let r = app.set_policy(&cid, policy, &name)?;
+            let r = app.set_policy(&cid, policy, &name, &fordra_comms::messages::check_own_texts)?;
             say(json, &r, |_| format!("Policy of {cid} updated from {name}"))
         }
         Cmd::Policy(PolicyCmd::Logo { file, remove: _ }) => {
@@ -645,6 +651,8 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
         | Cmd::Ref(_)
         | Cmd::Law(_)
         | Cmd::Policy(PolicyCmd::Default { .. })
+        | Cmd::Serve(_)
+        | Cmd::Key(_)
         | Cmd::Creditor(_) => {
             bail!("handled before opening the store")
         }

@@ -1,0 +1,202 @@
+//! Fordra's HTTP service (`fordra serve`): the REST API under `/v1/` on the application layer
+//! (every endpoint calls the same use case as the CLI), API keys per creditor with scopes,
+//! idempotency keys, an OpenAPI 3.1 document with an offline reference page, health, readiness
+//! and Prometheus metrics, JSON logs with request ids, and graceful shutdown.
+
+#![warn(missing_docs)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod metrics;
+pub mod routes;
+pub mod state;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use error::ApiError;
+use state::{with_app, Shared};
+use std::time::Instant;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi, SecurityRequirement};
+use utoipa::OpenApi as _;
+
+/// The document's header; the paths come from the routes.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Fordra",
+        description = "Differentiated dunning and debt collection for Nordic creditors. Every request under /v1/ carries `Authorization: Bearer <key>` (made with `fordra key add`). A key works for one creditor (or, an operator's, for all); another creditor's data answers 404. POSTs that create something take an `Idempotency-Key` header. Amounts are decimal strings, dates ISO 8601. Errors: `{\"error\": {\"code\", \"message\", …}}`."
+    ),
+    tags(
+        (name = "creditors"), (name = "customers"), (name = "invoices"), (name = "files"), (name = "claims"),
+        (name = "payments"), (name = "runs"), (name = "pauses"), (name = "deliveries"), (name = "reports"),
+        (name = "policy"), (name = "models"), (name = "experiments"), (name = "keys"), (name = "operations")
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document of every route.
+pub fn openapi() -> OpenApi {
+    build(None).1
+}
+
+/// The router with its state (tests serve it on a port of their own).
+pub fn app(svc: Shared) -> Router {
+    build(Some(svc)).0
+}
+
+fn build(svc: Option<Shared>) -> (Router<()>, OpenApi) {
+    let (v1, mut doc) =
+        utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(routes::v1()).split_for_parts();
+    let (ops, ops_doc) = utoipa_axum::router::OpenApiRouter::<Shared>::new()
+        .routes(utoipa_axum::routes!(health))
+        .routes(utoipa_axum::routes!(ready))
+        .split_for_parts();
+    doc.merge(ops_doc);
+    secure(&mut doc);
+    let Some(svc) = svc else { return (Router::new(), doc) };
+    let doc_json = doc.clone();
+    let protected = v1
+        .route_layer(middleware::from_fn_with_state(svc.clone(), idempotency::idempotent))
+        .route_layer(middleware::from_fn_with_state(svc.clone(), auth::authenticate));
+    let router = Router::new()
+        .merge(protected)
+        .merge(ops)
+        .route("/metrics", get(metrics_text))
+        .route("/openapi.json", get(move || async move { axum::Json(doc_json) }))
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/docs/openapi.json", doc.clone()))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(fordra_core::limits::MAX_FILE_BYTES as usize))
+        .layer(middleware::from_fn_with_state(svc.clone(), observe))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(svc);
+    (router, doc)
+}
+
+/// Bearer authentication on every `/v1/` operation; health and readiness are open.
+fn secure(doc: &mut OpenApi) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("fdk_…").build()),
+    );
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        for op in operations(item) {
+            op.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+        }
+    }
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+}
+
+/// Counts and times every request by its route, and logs it as one JSON line with its id.
+async fn observe(State(svc): State<Shared>, req: Request, next: Next) -> Response {
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let start = Instant::now();
+    let response = next.run(req).await;
+    let secs = start.elapsed().as_secs_f64();
+    let status = response.status().as_u16();
+    svc.metrics.latency.with_label_values(&[route.as_str(), method.as_str()]).observe(secs);
+    svc.metrics.requests.with_label_values(&[route.as_str(), method.as_str(), &status.to_string()]).inc();
+    tracing::info!(request_id = %id, method = %method, route = %route, status, ms = secs * 1000.0, "request");
+    response
+}
+
+/// The service runs.
+#[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, description = "alive")))]
+async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// The database answers and its schema is current.
+#[utoipa::path(get, path = "/ready", tag = "operations",
+    responses((status = 200, description = "ready"), (status = 503, body = error::ErrorBody)))]
+async fn ready(State(svc): State<Shared>) -> Response {
+    match with_app(&svc, |app| Ok(app.store.schema_version()?)).await {
+        Ok((applied, known)) if applied == known => {
+            axum::Json(serde_json::json!({ "status": "ready", "schema": applied })).into_response()
+        }
+        Ok((applied, known)) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage",
+            format!("the schema is at migration {applied}, this version needs {known}"),
+        )
+        .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn metrics_text(State(svc): State<Shared>) -> Response {
+    let mut r = svc.metrics.render().into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    r
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint (see /openapi.json)")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not take that method")
+}
+
+/// Starts the service and serves until SIGINT or SIGTERM; then stops taking requests, lets the
+/// ones in flight finish (each use case's transaction commits or rolls back whole) and returns.
+pub async fn serve(config: config::ServeConfig, law: fordra_core::law::LawBook) -> Result<(), String> {
+    let pool = state::Pool::open(&config.db, config.connections).map_err(|e| format!("database {}: {e}", config.db))?;
+    let svc =
+        std::sync::Arc::new(state::Service::new(pool, law, config.today, config.rate_per_second, config.rate_burst));
+    let listener = tokio::net::TcpListener::bind(&config.addr).await.map_err(|e| format!("{}: {e}", config.addr))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(addr = %addr, db = %config.db, "serving");
+    axum::serve(listener, app(svc)).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
+/// Sets up logging: one JSON object per line (or plain text), level from `RUST_LOG` (default
+/// info).
+pub fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json { builder.json().flatten_event(true).try_init() } else { builder.try_init() };
+}

@@ -1,0 +1,1021 @@
+//! The `/v1/` endpoints. Each parses, checks the caller's tenancy and scope, calls one use case
+//! of the application layer and returns its result as JSON; no rule lives here.
+
+use crate::auth::{operator, tenant};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{Json, Path, Query};
+use crate::state::{with_app, Shared};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Extension;
+use chrono::{NaiveDate, Utc};
+use fordra_app::bank::{BankFile, BankFormat};
+use fordra_app::claims::ClaimQuery;
+use fordra_app::keys::{Caller, NewKey, Scope};
+use fordra_app::outbox::CallRecord;
+use fordra_app::pauses::NewPause;
+use fordra_app::run::RunInput;
+use fordra_app::{ClaimId, CreditorId, CustomerId};
+use fordra_core::domain::{CallOutcome, Channel, ClaimStatus, DeliveryStatus, JurisdictionCode, PauseKind};
+use fordra_core::money::Currency;
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+type Out = ApiResult<axum::Json<Value>>;
+type Created = ApiResult<(StatusCode, axum::Json<Value>)>;
+
+fn json<T: serde::Serialize>(v: T) -> Out {
+    serde_json::to_value(v).map(axum::Json).map_err(|e| ApiError::internal(format!("could not write the answer: {e}")))
+}
+
+fn created<T: serde::Serialize>(v: T) -> Created {
+    json(v).map(|j| (StatusCode::CREATED, j))
+}
+
+/// The most items one bulk request may carry.
+pub const MAX_BULK: usize = 100_000;
+
+/// Every `/v1/` route, with its OpenAPI description.
+pub fn v1() -> OpenApiRouter<Shared> {
+    OpenApiRouter::new()
+        .routes(routes!(list_creditors, add_creditor))
+        .routes(routes!(show_creditor))
+        .routes(routes!(upsert_customers))
+        .routes(routes!(show_customer))
+        .routes(routes!(set_vip))
+        .routes(routes!(upsert_invoices))
+        .routes(routes!(put_invoice))
+        .routes(routes!(import_file))
+        .routes(routes!(list_claims))
+        .routes(routes!(show_claim))
+        .routes(routes!(upload_bank_file))
+        .routes(routes!(payment_report))
+        .routes(routes!(unmatched_payments))
+        .routes(routes!(assign_payment))
+        .routes(routes!(list_runs, run_day))
+        .routes(routes!(revert_run))
+        .routes(routes!(list_pauses, add_pause))
+        .routes(routes!(end_pause))
+        .routes(routes!(list_deliveries))
+        .routes(routes!(delivery_message))
+        .routes(routes!(phone_tasks))
+        .routes(routes!(phone_done))
+        .routes(routes!(report))
+        .routes(routes!(show_policy, set_policy))
+        .routes(routes!(list_models, train_model))
+        .routes(routes!(use_model))
+        .routes(routes!(list_experiments))
+        .routes(routes!(experiment_report))
+        .routes(routes!(end_experiment))
+        .routes(routes!(list_keys, add_key))
+        .routes(routes!(revoke_key))
+}
+
+fn today_or(svc: &Shared, d: Option<NaiveDate>) -> NaiveDate {
+    d.unwrap_or_else(|| svc.today())
+}
+
+// ---------------------------------------------------------------- creditors
+
+/// Creditors this key may see: its own, or every one for an operator's key.
+#[utoipa::path(get, path = "/v1/creditors", tag = "creditors",
+    responses((status = 200, description = "creditor ids", body = Vec<String>), (status = 401, body = ErrorBody)))]
+async fn list_creditors(State(svc): State<Shared>, Extension(caller): Extension<Caller>) -> Out {
+    let all = with_app(&svc, |app| app.list_creditors()).await?;
+    json(all.into_iter().filter(|c| caller.sees(c)).collect::<Vec<_>>())
+}
+
+/// A new creditor (tenant).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CreditorIn {
+    /// Its id.
+    id: String,
+    /// Its name on letters.
+    name: String,
+    /// Whose law: se, fi, no, dk or eu (B2B).
+    #[schema(value_type = String, example = "se")]
+    jurisdiction: JurisdictionCode,
+    /// Currency (default: the jurisdiction's).
+    #[schema(value_type = Option<String>, example = "SEK")]
+    currency: Option<Currency>,
+    /// A reminder fee was agreed with its debtors.
+    #[serde(default)]
+    reminder_fee_agreed: bool,
+    /// Charge late interest (default yes).
+    #[serde(default = "yes")]
+    charge_interest: bool,
+    /// Bankgiro number.
+    bankgiro: Option<String>,
+    /// IBANs.
+    #[serde(default)]
+    iban: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Adds a creditor (an operator's admin key).
+#[utoipa::path(post, path = "/v1/creditors", tag = "creditors", request_body = CreditorIn,
+    responses((status = 201, description = "added (or already there, unchanged)"), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_creditor(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Json(c): Json<CreditorIn>,
+) -> Created {
+    operator(&caller, Scope::Admin)?;
+    let n = fordra_app::creditors::NewCreditor {
+        id: CreditorId(c.id),
+        name: c.name,
+        jurisdiction: c.jurisdiction,
+        currency: c.currency,
+        reminder_fee_agreed: c.reminder_fee_agreed,
+        charge_interest: c.charge_interest,
+        contract_rate: None,
+        bankgiro: c.bankgiro,
+        iban: c.iban,
+        collector: Default::default(),
+        agency_name: None,
+        agency_licence: None,
+    };
+    created(with_app(&svc, move |app| app.add_creditor(n)).await?)
+}
+
+/// A creditor with its runs.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}", tag = "creditors",
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "the creditor"), (status = 404, body = ErrorBody)))]
+async fn show_creditor(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    json(with_app(&svc, move |app| app.show_creditor(&c)).await?)
+}
+
+// ---------------------------------------------------------------- customers and invoices
+
+/// Customers to create or update, with the fields of the customers file.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CustomersIn {
+    /// Each customer: id, name, kind (consumer|business) and optionally language, email, phone,
+    /// address, org_no, credit_score, credit_score_date, vip, reminder_fee_agreed,
+    /// reminder_fee_agreed_on, channel, email_consent, sms_consent, mailbox.
+    #[schema(value_type = Vec<Object>)]
+    customers: Vec<Value>,
+}
+
+/// Creates or updates customers (up to 100,000 a request, in one transaction).
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/customers", tag = "customers", request_body = CustomersIn,
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "created, updated, unchanged"), (status = 422, body = ErrorBody)))]
+async fn upsert_customers(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+    Json(body): Json<CustomersIn>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Write)?;
+    bulk_bound("customers", body.customers.len())?;
+    json(with_app(&svc, move |app| app.import_customers_json(&c, "customers", &body.customers)).await?)
+}
+
+fn bulk_bound(what: &str, n: usize) -> ApiResult<()> {
+    if n > MAX_BULK {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("{n} {what} in one request, above the limit of {MAX_BULK}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A customer with its claims, segment and the reason for it.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/customers/{customer}", tag = "customers",
+    params(("creditor" = String, Path), ("customer" = String, Path)),
+    responses((status = 200, description = "the customer"), (status = 404, body = ErrorBody)))]
+async fn show_customer(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, customer)): Path<(String, String)>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    json(with_app(&svc, move |app| app.customer_view(&c, &CustomerId(customer))).await?)
+}
+
+/// VIP or not.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct VipIn {
+    /// Chosen as VIP by the creditor.
+    vip: bool,
+}
+
+/// Chooses (or unchooses) a customer as VIP.
+#[utoipa::path(put, path = "/v1/creditors/{creditor}/customers/{customer}/vip", tag = "customers", request_body = VipIn,
+    params(("creditor" = String, Path), ("customer" = String, Path)),
+    responses((status = 200, description = "the customer's segment now"), (status = 404, body = ErrorBody)))]
+async fn set_vip(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, customer)): Path<(String, String)>,
+    Json(v): Json<VipIn>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Write)?;
+    json(with_app(&svc, move |app| app.set_vip(&c, &CustomerId(customer), v.vip)).await?)
+}
+
+/// Invoices to create (or settle, with a paid date), with the fields of the invoices file.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct InvoicesIn {
+    /// Each invoice: id, customer_id, issue_date, due_date, amount (a decimal string) and
+    /// optionally invoice_number, currency, reference, paid_date, due_date_agreed, demand_date.
+    #[schema(value_type = Vec<Object>)]
+    invoices: Vec<Value>,
+}
+
+/// Creates invoices in bulk (up to 100,000 a request, in one transaction); the same invoice again
+/// changes nothing, with a paid date it is settled.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/invoices", tag = "invoices", request_body = InvoicesIn,
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "created, settled, unchanged"), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn upsert_invoices(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+    Json(body): Json<InvoicesIn>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Write)?;
+    bulk_bound("invoices", body.invoices.len())?;
+    json(with_app(&svc, move |app| app.import_invoices_json(&c, "invoices", &body.invoices)).await?)
+}
+
+/// Creates (or settles) one invoice; its id is the path's.
+#[utoipa::path(put, path = "/v1/creditors/{creditor}/invoices/{invoice}", tag = "invoices",
+    request_body(content = Object, description = "the invoice's fields (id optional, must match the path)"),
+    params(("creditor" = String, Path), ("invoice" = String, Path)),
+    responses((status = 200, description = "created, settled or unchanged"), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn put_invoice(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, invoice)): Path<(String, String)>,
+    Json(mut body): Json<Value>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Write)?;
+    let Value::Object(fields) = &mut body else { return Err(ApiError::bad_request("the body must be a JSON object")) };
+    match fields.get("id") {
+        Some(Value::String(id)) if *id != invoice => {
+            return Err(ApiError::bad_request(format!("the body's id '{id}' is not the path's '{invoice}'")))
+        }
+        _ => {
+            fields.insert("id".into(), Value::String(invoice));
+        }
+    }
+    json(with_app(&svc, move |app| app.import_invoices_json(&c, "invoice", &[body])).await?)
+}
+
+/// Which file.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum FileKind {
+    /// customers.csv
+    Customers,
+    /// invoices.csv
+    Invoices,
+}
+
+/// The file's name, for errors and the audit log.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct FileName {
+    /// The file's name (default: the kind with .csv).
+    name: Option<String>,
+}
+
+/// Imports a customers or invoices CSV file (the same format as `fordra import`).
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/files/{kind}", tag = "files",
+    request_body(content = String, content_type = "text/csv"),
+    params(("creditor" = String, Path), ("kind" = FileKind, Path), FileName),
+    responses((status = 200, description = "rows imported"), (status = 422, body = ErrorBody)))]
+async fn import_file(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, kind)): Path<(String, FileKind)>,
+    Query(q): Query<FileName>,
+    body: Bytes,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Write)?;
+    match kind {
+        FileKind::Customers => {
+            let name = q.name.unwrap_or_else(|| "customers.csv".into());
+            json(with_app(&svc, move |app| app.import_customers(&c, &name, &body)).await?)
+        }
+        FileKind::Invoices => {
+            let name = q.name.unwrap_or_else(|| "invoices.csv".into());
+            json(with_app(&svc, move |app| app.import_invoices(&c, &name, &body)).await?)
+        }
+    }
+}
+
+// ---------------------------------------------------------------- claims
+
+/// Which claims.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ClaimsQuery {
+    /// open or paid.
+    #[param(value_type = Option<String>)]
+    status: Option<ClaimStatus>,
+    /// Only this customer's.
+    customer: Option<String>,
+    /// The `next` of the page before.
+    cursor: Option<String>,
+    /// Page size, 1–1000 (default 100).
+    limit: Option<usize>,
+}
+
+/// Claims, a page at a time by id, with their open balance.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/claims", tag = "claims",
+    params(("creditor" = String, Path), ClaimsQuery),
+    responses((status = 200, description = "claims and the next page's cursor"), (status = 422, body = ErrorBody)))]
+async fn list_claims(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+    Query(q): Query<ClaimsQuery>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    let query = ClaimQuery {
+        status: q.status,
+        customer: q.customer.map(CustomerId),
+        after: q.cursor.unwrap_or_default(),
+        limit: q.limit.unwrap_or(100),
+    };
+    json(with_app(&svc, move |app| app.list_claims(&c, &query)).await?)
+}
+
+/// As of which day.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct AsOf {
+    /// The day (default: today).
+    as_of: Option<NaiveDate>,
+}
+
+/// A claim: its timeline (invoice, steps with reasons, fees, interest, payments, pauses,
+/// messages) and balance as of a day.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/claims/{claim}", tag = "claims",
+    params(("creditor" = String, Path), ("claim" = String, Path), AsOf),
+    responses((status = 200, description = "the claim"), (status = 404, body = ErrorBody)))]
+async fn show_claim(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, claim)): Path<(String, String)>,
+    Query(q): Query<AsOf>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    let as_of = today_or(&svc, q.as_of);
+    json(with_app(&svc, move |app| app.claim_as_of(&c, &ClaimId(claim), as_of)).await?)
+}
+
+// ---------------------------------------------------------------- payments
+
+/// The bank file.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct BankFileQuery {
+    /// The file's name (a file with a name seen before is recognised).
+    name: String,
+    /// bgmax, camt054, camt053, ktl or csv (default: recognised from the content).
+    #[param(value_type = Option<String>)]
+    format: Option<BankFormat>,
+    /// Match and show, book nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// Imports a bank file (BgMax, camt.053/054, KTL): payments matched to claims and booked; the
+/// same file again books nothing.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/bank-files", tag = "payments",
+    request_body(content = String, content_type = "application/octet-stream"),
+    params(("creditor" = String, Path), BankFileQuery),
+    responses((status = 200, description = "the import and each payment's outcome"), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn upload_bank_file(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+    Query(q): Query<BankFileQuery>,
+    body: Bytes,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Write)?;
+    let format = q.format;
+    let metrics = svc.clone();
+    let (imported, payments) = with_app(&svc, move |app| {
+        let mut payments = Vec::new();
+        let file = BankFile { source: &q.name, bytes: &body, format, dry_run: q.dry_run };
+        let imported = app.import_bank_file(&c, file, &mut |p| {
+            payments.push(p);
+            Ok(())
+        })?;
+        Ok((imported, payments))
+    })
+    .await?;
+    for p in &payments {
+        if p.matched_claim.is_some() {
+            metrics.metrics.payments_matched.inc();
+        } else {
+            metrics.metrics.payments_unmatched.inc();
+        }
+    }
+    json(serde_json::json!({ "import": imported, "payments": payments }))
+}
+
+/// A period.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct Period {
+    /// First day.
+    from: NaiveDate,
+    /// Last day.
+    to: NaiveDate,
+}
+
+/// Payments received in a period and how each was booked.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/payments", tag = "payments",
+    params(("creditor" = String, Path), Period),
+    responses((status = 200, description = "payments"), (status = 404, body = ErrorBody)))]
+async fn payment_report(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+    Query(p): Query<Period>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    json(with_app(&svc, move |app| app.payment_report(&c, p.from, p.to)).await?)
+}
+
+/// Payments no claim could be found for, with suggestions.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/payments/unmatched", tag = "payments",
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "unmatched payments"), (status = 404, body = ErrorBody)))]
+async fn unmatched_payments(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    json(with_app(&svc, move |app| app.unmatched_payments(&c)).await?)
+}
+
+/// The claim a payment belongs to.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct AssignIn {
+    /// The claim's id.
+    claim: String,
+}
+
+/// Books an unmatched payment on a claim.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/payments/{payment}/assign", tag = "payments",
+    request_body = AssignIn, params(("creditor" = String, Path), ("payment" = String, Path)),
+    responses((status = 200, description = "the payment booked"), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+async fn assign_payment(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, payment)): Path<(String, String)>,
+    Json(a): Json<AssignIn>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Write)?;
+    json(with_app(&svc, move |app| app.assign_payment(&c, &payment, &ClaimId(a.claim))).await?)
+}
+
+// ---------------------------------------------------------------- runs
+
+/// The creditor's daily runs.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/runs", tag = "runs",
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "runs, oldest first"), (status = 404, body = ErrorBody)))]
+async fn list_runs(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    json(with_app(&svc, move |app| app.list_runs(&c)).await?)
+}
+
+/// A run to make.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RunIn {
+    /// The day (default: today).
+    date: Option<NaiveDate>,
+    /// Decide and show, write nothing.
+    #[serde(default)]
+    dry_run: bool,
+    /// Allow a date more than a week after today.
+    #[serde(default)]
+    allow_future: bool,
+}
+
+/// Runs the day: decides and records every open claim's next step (and the days missed before
+/// it); a dry run writes nothing.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/runs", tag = "runs", request_body = RunIn,
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "the run's steps and segment changes"), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn run_day(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+    Json(r): Json<RunIn>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Write)?;
+    let input = RunInput { date: today_or(&svc, r.date), dry_run: r.dry_run, allow_future: r.allow_future };
+    let report = with_app(&svc, move |app| app.run_day(&c, input)).await?;
+    if !report.dry_run {
+        svc.metrics.runs.inc();
+        svc.metrics.actions.inc_by(report.actions_created as u64);
+    }
+    json(report)
+}
+
+/// Why a run is undone.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RevertIn {
+    /// The reason, kept with the correcting entries.
+    reason: String,
+}
+
+/// Reverts the latest run: its steps marked reverted, its fees and interest reversed by
+/// correcting entries, its unsent messages cancelled.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/runs/{date}/revert", tag = "runs", request_body = RevertIn,
+    params(("creditor" = String, Path), ("date" = NaiveDate, Path)),
+    responses((status = 200, description = "what was reverted"), (status = 409, body = ErrorBody)))]
+async fn revert_run(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, date)): Path<(String, NaiveDate)>,
+    Json(r): Json<RevertIn>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Admin)?;
+    json(with_app(&svc, move |app| app.revert_run(&c, date, &r.reason)).await?)
+}
+
+// ---------------------------------------------------------------- pauses
+
+/// Disputes, promises, payment plans and holds.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/pauses", tag = "pauses",
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "pauses"), (status = 404, body = ErrorBody)))]
+async fn list_pauses(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    json(with_app(&svc, move |app| app.list_pauses(&c)).await?)
+}
+
+/// A pause: a dispute, a promise to pay, a payment plan or a hold.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PauseIn {
+    /// One claim ...
+    claim: Option<String>,
+    /// ... or every claim of a customer.
+    customer: Option<String>,
+    /// dispute, promise, plan or hold.
+    #[schema(value_type = String, example = "dispute")]
+    kind: PauseKind,
+    /// Start (default: today).
+    from: Option<NaiveDate>,
+    /// End; a dispute may stay open until decided.
+    until: Option<NaiveDate>,
+    /// Why.
+    reason: String,
+    /// Charge the statutory payment-plan fee (plans only).
+    #[serde(default)]
+    plan_fee: bool,
+    /// A payment plan's number of instalments.
+    instalments: Option<u32>,
+}
+
+/// Pauses a claim's (or customer's) steps; a promise, plan or dispute is confirmed to the debtor.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/pauses", tag = "pauses", request_body = PauseIn,
+    params(("creditor" = String, Path)),
+    responses((status = 201, description = "the pause"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_pause(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+    Json(p): Json<PauseIn>,
+) -> Created {
+    let c = tenant(&caller, &creditor, Scope::Write)?;
+    let pause = NewPause {
+        claim: p.claim.map(ClaimId),
+        customer: p.customer.map(CustomerId),
+        kind: p.kind,
+        from: today_or(&svc, p.from),
+        until: p.until,
+        reason: p.reason,
+        plan_fee: p.plan_fee,
+        instalments: p.instalments,
+    };
+    created(with_app(&svc, move |app| app.add_pause(&c, &pause)).await?)
+}
+
+/// How a pause ends.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct EndIn {
+    /// The day (default: today).
+    date: Option<NaiveDate>,
+    /// A note (a dispute's decision).
+    #[serde(default)]
+    note: String,
+}
+
+/// Ends a pause.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/pauses/{pause}/end", tag = "pauses", request_body = EndIn,
+    params(("creditor" = String, Path), ("pause" = i64, Path)),
+    responses((status = 200, description = "ended"), (status = 404, body = ErrorBody)))]
+async fn end_pause(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, pause)): Path<(String, i64)>,
+    Json(e): Json<EndIn>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Write)?;
+    let date = today_or(&svc, e.date);
+    json(with_app(&svc, move |app| app.end_pause(&c, pause, date, &e.note)).await?)
+}
+
+// ---------------------------------------------------------------- deliveries and phone tasks
+
+/// Which deliveries.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DeliveriesQuery {
+    /// queued, sending, sent, delivered, bounced, failed or cancelled.
+    #[param(value_type = Option<String>)]
+    status: Option<DeliveryStatus>,
+    /// letter, email, sms, call, …
+    #[param(value_type = Option<String>)]
+    channel: Option<Channel>,
+}
+
+/// Letters, e-mails, texts and calls with their status and attempts.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/deliveries", tag = "deliveries",
+    params(("creditor" = String, Path), DeliveriesQuery),
+    responses((status = 200, description = "deliveries"), (status = 404, body = ErrorBody)))]
+async fn list_deliveries(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+    Query(q): Query<DeliveriesQuery>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    json(with_app(&svc, move |app| app.deliveries(&c, q.status, q.channel)).await?)
+}
+
+/// A delivery's message as the debtor gets it (subject, text, amounts).
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/deliveries/{delivery}/message", tag = "deliveries",
+    params(("creditor" = String, Path), ("delivery" = String, Path)),
+    responses((status = 200, description = "the message"), (status = 404, body = ErrorBody)))]
+async fn delivery_message(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, delivery)): Path<(String, String)>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    json(with_app(&svc, move |app| app.preview(&c, &delivery)).await?)
+}
+
+/// The calls to make, with scripts, from when each may be made.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/tasks", tag = "deliveries",
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "phone tasks"), (status = 404, body = ErrorBody)))]
+async fn phone_tasks(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    json(with_app(&svc, move |app| app.phone_tasks(&c, Utc::now())).await?)
+}
+
+/// A call's outcome.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CallIn {
+    /// reached, no_answer, promise, dispute, wrong_number, …
+    #[schema(value_type = String)]
+    outcome: CallOutcome,
+    /// A promise's date.
+    promise_date: Option<NaiveDate>,
+    /// What was said.
+    #[serde(default)]
+    note: String,
+}
+
+/// Records a call: a promise pauses the claims until its date, a dispute until decided.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/tasks/{task}/done", tag = "deliveries", request_body = CallIn,
+    params(("creditor" = String, Path), ("task" = String, Path)),
+    responses((status = 200, description = "recorded"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn phone_done(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, task)): Path<(String, String)>,
+    Json(call): Json<CallIn>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Write)?;
+    let record = CallRecord { task, outcome: call.outcome, promise_date: call.promise_date, note: call.note };
+    json(with_app(&svc, move |app| app.phone_done(&c, &record)).await?)
+}
+
+// ---------------------------------------------------------------- reports
+
+/// Which report.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum ReportKind {
+    /// Outstanding by age.
+    Aging,
+    /// Customers by segment.
+    Segments,
+    /// Days sales outstanding and days to pay.
+    Dso,
+    /// Cash expected week by week.
+    Forecast,
+}
+
+/// A report's day and window.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ReportQuery {
+    /// The day (default: today).
+    as_of: Option<NaiveDate>,
+    /// DSO: the window in days (default 90).
+    window: Option<i64>,
+    /// Forecast: weeks ahead (default 13).
+    weeks: Option<i64>,
+}
+
+/// Aging, segments, DSO or the cash forecast.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/reports/{kind}", tag = "reports",
+    params(("creditor" = String, Path), ("kind" = ReportKind, Path), ReportQuery),
+    responses((status = 200, description = "the report"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn report(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, kind)): Path<(String, ReportKind)>,
+    Query(q): Query<ReportQuery>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    let as_of = today_or(&svc, q.as_of);
+    with_app(&svc, move |app| {
+        Ok(match kind {
+            ReportKind::Aging => serde_json::to_value(app.aging(&c, as_of)?),
+            ReportKind::Segments => serde_json::to_value(app.segments(&c, as_of)?),
+            ReportKind::Dso => serde_json::to_value(app.dso(&c, as_of, q.window.unwrap_or(90))?),
+            ReportKind::Forecast => serde_json::to_value(app.forecast(&c, as_of, q.weeks.unwrap_or(13))?),
+        })
+    })
+    .await?
+    .map(axum::Json)
+    .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+// ---------------------------------------------------------------- policy, models, experiments
+
+/// The creditor's policy: handling models per segment, segmentation rules, letters, challengers.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/policy", tag = "policy",
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "the policy"), (status = 404, body = ErrorBody)))]
+async fn show_policy(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    json(with_app(&svc, move |app| app.show_policy(&c)).await?)
+}
+
+/// Replaces the policy with a TOML document (the format of `fordra policy set`), checked against
+/// the law and the message catalogue.
+#[utoipa::path(put, path = "/v1/creditors/{creditor}/policy", tag = "policy",
+    request_body(content = String, content_type = "application/toml"),
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "updated"), (status = 422, body = ErrorBody)))]
+async fn set_policy(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+    body: Bytes,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Admin)?;
+    json(
+        with_app(&svc, move |app| {
+            let policy = fordra_app::policy::parse_policy("policy", &body)?;
+            app.set_policy(&c, policy, "policy", &fordra_comms::messages::check_own_texts)
+        })
+        .await?,
+    )
+}
+
+/// The payment-behaviour model's versions.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/models", tag = "models",
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "model versions"), (status = 404, body = ErrorBody)))]
+async fn list_models(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    json(with_app(&svc, move |app| app.list_models(&c)).await?)
+}
+
+/// Training on the creditor's history.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct TrainIn {
+    /// Train on invoices due before this day (default: today).
+    until: Option<NaiveDate>,
+    /// Late means paid more than this many days after due (default 10).
+    late_after: Option<i64>,
+    /// Very late (default 30).
+    very_late_after: Option<i64>,
+}
+
+/// Trains a new model version on the creditor's history.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/models", tag = "models", request_body = TrainIn,
+    params(("creditor" = String, Path)),
+    responses((status = 201, description = "the new version and its evaluation"), (status = 422, body = ErrorBody)))]
+async fn train_model(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+    Json(t): Json<TrainIn>,
+) -> Created {
+    let c = tenant(&caller, &creditor, Scope::Admin)?;
+    let input = fordra_app::model::TrainInput {
+        until: today_or(&svc, t.until),
+        late_after: t.late_after.unwrap_or(10),
+        very_late_after: t.very_late_after.unwrap_or(30),
+    };
+    created(with_app(&svc, move |app| app.train_model(&c, input)).await?)
+}
+
+/// Puts a model version in use by the runs.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/models/{version}/use", tag = "models",
+    params(("creditor" = String, Path), ("version" = u32, Path)),
+    responses((status = 200, description = "in use"), (status = 404, body = ErrorBody)))]
+async fn use_model(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, version)): Path<(String, u32)>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Admin)?;
+    json(with_app(&svc, move |app| app.use_model(&c, version)).await?)
+}
+
+/// The strategy lab's experiments.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/experiments", tag = "experiments",
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "experiments"), (status = 404, body = ErrorBody)))]
+async fn list_experiments(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    json(with_app(&svc, move |app| app.list_experiments(&c)).await?)
+}
+
+/// An experiment's day and horizon.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ExperimentQuery {
+    /// The day (default: today).
+    as_of: Option<NaiveDate>,
+    /// Days after the first step within which payment counts (default 30).
+    horizon: Option<i64>,
+}
+
+/// An experiment's arms compared, with intervals and a verdict.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/experiments/{name}", tag = "experiments",
+    params(("creditor" = String, Path), ("name" = String, Path), ExperimentQuery),
+    responses((status = 200, description = "the report"), (status = 404, body = ErrorBody)))]
+async fn experiment_report(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, name)): Path<(String, String)>,
+    Query(q): Query<ExperimentQuery>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Read)?;
+    let as_of = today_or(&svc, q.as_of);
+    json(with_app(&svc, move |app| app.experiment_report(&c, &name, as_of, q.horizon.unwrap_or(30))).await?)
+}
+
+/// How an experiment ends.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum Ending {
+    /// The challenger becomes the segment's model.
+    Adopt,
+    /// The challenger is dropped.
+    Stop,
+}
+
+/// Ends an experiment: adopt the challenger or stop it.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/experiments/{name}/{ending}", tag = "experiments",
+    params(("creditor" = String, Path), ("name" = String, Path), ("ending" = Ending, Path)),
+    responses((status = 200, description = "ended"), (status = 404, body = ErrorBody)))]
+async fn end_experiment(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, name, ending)): Path<(String, String, Ending)>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Admin)?;
+    let today = svc.today();
+    json(
+        with_app(&svc, move |app| match ending {
+            Ending::Adopt => app.adopt_challenger(&c, &name, today),
+            Ending::Stop => app.stop_challenger(&c, &name, today),
+        })
+        .await?,
+    )
+}
+
+// ---------------------------------------------------------------- keys
+
+/// The creditor's API keys (never the keys themselves).
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/keys", tag = "keys",
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "keys"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_keys(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Admin)?;
+    json(with_app(&svc, move |app| app.list_keys(Some(&c))).await?)
+}
+
+/// A key to make.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct KeyIn {
+    /// read, write or admin.
+    #[schema(value_type = String, example = "write")]
+    scope: Scope,
+    /// A name to recognise it by.
+    #[serde(default)]
+    label: String,
+}
+
+/// Makes a key for the creditor; the answer is the only time the key is shown.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/keys", tag = "keys", request_body = KeyIn,
+    params(("creditor" = String, Path)),
+    responses((status = 201, description = "the key"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn add_key(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path(creditor): Path<String>,
+    Json(k): Json<KeyIn>,
+) -> Created {
+    let c = tenant(&caller, &creditor, Scope::Admin)?;
+    let new = NewKey { creditor: Some(c), scope: k.scope, label: k.label, now: Utc::now().timestamp() };
+    created(with_app(&svc, move |app| app.add_key(&new)).await?)
+}
+
+/// Revokes one of the creditor's keys.
+#[utoipa::path(delete, path = "/v1/creditors/{creditor}/keys/{key}", tag = "keys",
+    params(("creditor" = String, Path), ("key" = String, Path)),
+    responses((status = 200, description = "revoked"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn revoke_key(
+    State(svc): State<Shared>,
+    Extension(caller): Extension<Caller>,
+    Path((creditor, key)): Path<(String, String)>,
+) -> Out {
+    let c = tenant(&caller, &creditor, Scope::Admin)?;
+    let now = Utc::now().timestamp();
+    json(with_app(&svc, move |app| app.revoke_key(Some(&c), &key, now)).await?)
+}
