@@ -1,0 +1,231 @@
+//! The API through real HTTP, on SQLite and PostgreSQL: the whole path of an invoice, errors,
+//! idempotency keys, rate limits and keys.
+
+mod common;
+
+use common::{d, start, start_with};
+use fordra_formats::bgmax;
+use serde_json::{json, Value};
+
+fn customers() -> Value {
+    json!({"customers": [
+        {"id": "c1", "name": "Anna Andersson", "kind": "consumer", "email": "anna@example.se", "language": "sv"},
+        {"id": "c2", "name": "Bertil AB", "kind": "business", "org_no": "556000-0001"}
+    ]})
+}
+
+fn invoices() -> Value {
+    json!({"invoices": [
+        {"id": "i1", "invoice_number": "1001", "customer_id": "c1", "issue_date": "2026-01-01", "due_date": "2026-01-31", "amount": "1000.00"},
+        {"id": "i2", "invoice_number": "1002", "customer_id": "c2", "issue_date": "2026-01-05", "due_date": "2026-02-04", "amount": 2500}
+    ]})
+}
+
+fn bgmax_paying(reference: &str, amount: i64, date: &str) -> Vec<u8> {
+    bgmax::write(&bgmax::BgMaxFile {
+        version: "01".into(),
+        created: "20260220120000000000".into(),
+        test: false,
+        deposits: vec![bgmax::Deposit {
+            line: 0,
+            payee_bankgiro: "50501055".into(),
+            payee_plusgiro: None,
+            currency: "SEK".into(),
+            account: "12345678".into(),
+            payment_date: d(date),
+            serial: "00001".into(),
+            amount,
+            count: 1,
+            kind: String::new(),
+            payments: vec![bgmax::BgPayment {
+                record: 20,
+                payer_bankgiro: "9912346".into(),
+                reference: reference.into(),
+                amount,
+                reference_code: 2,
+                channel: 1,
+                serial: "000000000001".into(),
+                ..Default::default()
+            }],
+        }],
+        warnings: vec![],
+    })
+}
+
+/// Upload customers and invoices, run a day, pay by BgMax, see the claim settle.
+fn the_whole_path_of_an_invoice(url: &str) {
+    let s = start(url);
+    let k = &s.keys.write;
+    let r = s.post("/v1/creditors/acme/customers", k, &customers());
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["created"], 2);
+    let r = s.post("/v1/creditors/acme/invoices", k, &invoices());
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["created"], 2);
+    // The same request again creates nothing.
+    assert_eq!(s.post("/v1/creditors/acme/invoices", k, &invoices()).body["unchanged"], 2);
+
+    let run = s.post("/v1/creditors/acme/runs", k, &json!({"date": "2026-02-10"}));
+    assert_eq!(run.status, 200, "{}", run.body);
+    let steps = run.body["actions"].as_array().unwrap();
+    assert!(steps.iter().any(|a| a["claim"] == "i1"), "{}", run.body);
+    assert_eq!(s.get("/v1/creditors/acme/runs", &s.keys.read).body.as_array().unwrap().len(), 1);
+
+    let list = s.get("/v1/creditors/acme/claims?status=open", &s.keys.read);
+    assert_eq!(list.status, 200);
+    let i1 = list.body["claims"].as_array().unwrap().iter().find(|c| c["claim"] == "i1").unwrap().clone();
+    let reference = i1["reference"].as_str().unwrap().to_string();
+    // What settles it on the 20th: the balance then and the interest accrued to that day.
+    let c = s.get("/v1/creditors/acme/claims/i1?as_of=2026-02-20", &s.keys.read);
+    assert_eq!(c.status, 200, "{}", c.body);
+    assert_ne!(c.body["last_step"], "none");
+    let due = minor(&c.body["balances"]["total"]) + minor(&c.body["balances"]["interest_accrued_not_posted"]);
+    assert!(due > 1000_00, "a reminder fee and interest: {due}");
+
+    let file = bgmax_paying(&reference, due, "2026-02-20");
+    let up = s.raw(
+        "POST",
+        "/v1/creditors/acme/bank-files?name=bg-0220.txt",
+        Some(k),
+        Some((file.clone(), "application/octet-stream")),
+        &[],
+    );
+    assert_eq!(up.status, 200, "{}", up.body);
+    assert_eq!(up.body["payments"][0]["matched_claim"], "i1", "{}", up.body);
+    let c = s.get("/v1/creditors/acme/claims/i1", &s.keys.read);
+    assert_eq!(c.body["status"], "paid", "{}", c.body);
+    assert_eq!(c.body["balances"]["total"], "0.00");
+    // The same file again books nothing.
+    let again = s.raw("POST", "/v1/creditors/acme/bank-files?name=bg-0220.txt", Some(k), Some((file, "text/plain")), &[]);
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(s.get("/v1/creditors/acme/claims/i1", &s.keys.read).body["balances"]["total"], "0.00");
+    let paid = s.get("/v1/creditors/acme/payments?from=2026-02-01&to=2026-02-28", &s.keys.read);
+    assert_eq!(paid.body.as_array().unwrap().len(), 1, "{}", paid.body);
+}
+both!(the_whole_path_of_an_invoice);
+
+fn minor(v: &Value) -> i64 {
+    let s = v.as_str().unwrap();
+    let (a, b) = s.split_once('.').unwrap();
+    a.parse::<i64>().unwrap() * 100 + b.parse::<i64>().unwrap()
+}
+
+/// Bad input: one JSON error naming the item and field, and nothing stored.
+fn errors_name_the_item_and_field_and_store_nothing(url: &str) {
+    let s = start(url);
+    let k = &s.keys.write;
+    s.post("/v1/creditors/acme/customers", k, &customers());
+    let mut bad = invoices();
+    bad["invoices"][1]["amount"] = json!("-5");
+    let r = s.post("/v1/creditors/acme/invoices", k, &bad);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.body["error"]["code"], "invalid_input");
+    assert_eq!(r.body["error"]["line"], 2);
+    assert_eq!(r.body["error"]["field"], "amount");
+    assert_eq!(s.get("/v1/creditors/acme/claims", &s.keys.read).body["claims"], json!([]));
+    // An unknown customer, a body that is not JSON, an unknown field, an unknown route.
+    let r = s.post("/v1/creditors/acme/invoices", k, &json!({"invoices": [{"id": "x", "customer_id": "nobody", "issue_date": "2026-01-01", "due_date": "2026-01-31", "amount": "5.00"}]}));
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = s.raw("POST", "/v1/creditors/acme/invoices", Some(k), Some((b"{not json".to_vec(), "application/json")), &[]);
+    assert_eq!((r.status, r.body["error"]["code"].as_str()), (400, Some("bad_request")), "{}", r.body);
+    let r = s.post("/v1/creditors/acme/runs", k, &json!({"day": "2026-02-10"}));
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = s.get("/v1/nothing", k);
+    assert_eq!((r.status, r.body["error"]["code"].as_str()), (404, Some("not_found")));
+    let r = s.get("/v1/creditors/acme/claims/nope", k);
+    assert_eq!((r.status, r.body["error"]["code"].as_str()), (404, Some("not_found")));
+    // A CSV file with the same rules as `fordra import`.
+    let csv = b"id,customer_id,issue_date,due_date,amount\ni9,c1,2026-01-01,2026-01-31,12.50\ni10,c1,2026-01-01,notadate,1\n";
+    let r = s.raw("POST", "/v1/creditors/acme/files/invoices?name=inv.csv", Some(k), Some((csv.to_vec(), "text/csv")), &[]);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!((r.body["error"]["source"].as_str(), r.body["error"]["line"].as_u64()), (Some("inv.csv"), Some(3)));
+}
+both!(errors_name_the_item_and_field_and_store_nothing);
+
+/// A retried POST returns the first answer and creates nothing; the key reused for another body
+/// is refused.
+fn idempotency_keys(url: &str) {
+    let s = start(url);
+    let k = &s.keys.write;
+    s.post("/v1/creditors/acme/customers", k, &customers());
+    let body = json!({"claim": "i1", "kind": "dispute", "reason": "never ordered"});
+    s.post("/v1/creditors/acme/invoices", k, &invoices());
+    let h = [("idempotency-key", "pause-1")];
+    let first = s.call("POST", "/v1/creditors/acme/pauses", Some(k), Some(&body), &h);
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert!(!first.replayed);
+    let second = s.call("POST", "/v1/creditors/acme/pauses", Some(k), Some(&body), &h);
+    assert_eq!((second.status, &second.body), (201, &first.body));
+    assert!(second.replayed);
+    let pauses = s.get("/v1/creditors/acme/pauses", k);
+    assert_eq!(pauses.body.as_array().unwrap().len(), 1, "{}", pauses.body);
+    let other = json!({"claim": "i2", "kind": "hold", "reason": "checking", "until": "2026-04-01"});
+    let reused = s.call("POST", "/v1/creditors/acme/pauses", Some(k), Some(&other), &h);
+    assert_eq!((reused.status, reused.body["error"]["code"].as_str()), (422, Some("idempotency_key_reused")));
+    // Keys are the caller's own: another key may use the same string.
+    let mine = s.call("POST", "/v1/creditors/acme/pauses", Some(&s.keys.admin), Some(&other), &h);
+    assert_eq!(mine.status, 201, "{}", mine.body);
+    // A refusal is kept too: the retry gets the same refusal, not a second attempt.
+    let bad = json!({"claim": "nope", "kind": "hold", "reason": "x"});
+    let h2 = [("idempotency-key", "pause-2")];
+    let r1 = s.call("POST", "/v1/creditors/acme/pauses", Some(k), Some(&bad), &h2);
+    let r2 = s.call("POST", "/v1/creditors/acme/pauses", Some(k), Some(&bad), &h2);
+    assert!(r1.status >= 400 && r1.status < 500, "{}", r1.body);
+    assert_eq!((r2.status, &r2.body, r2.replayed), (r1.status, &r1.body, true));
+}
+both!(idempotency_keys);
+
+#[test]
+fn a_key_over_its_rate_is_refused_with_retry_after() {
+    let db = common::TestDb::sqlite();
+    let s = start_with(&db.url, 1, 3);
+    let statuses: Vec<u16> = (0..6).map(|_| s.get("/v1/creditors/acme", &s.keys.read).status).collect();
+    assert!(statuses.iter().take(3).all(|c| *c == 200), "{statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // Another key has its own allowance.
+    assert_eq!(s.get("/v1/creditors/acme", &s.keys.write).status, 200);
+}
+
+#[test]
+fn keys_made_and_revoked_through_the_api() {
+    let db = common::TestDb::sqlite();
+    let s = start(&db.url);
+    let made = s.post("/v1/creditors/acme/keys", &s.keys.admin, &json!({"scope": "read", "label": "BI"}));
+    assert_eq!(made.status, 201, "{}", made.body);
+    let key = made.body["key"].as_str().unwrap().to_string();
+    assert_eq!(s.get("/v1/creditors/acme/claims", &key).status, 200);
+    let list = s.get("/v1/creditors/acme/keys", &s.keys.admin);
+    assert!(list.body.as_array().unwrap().iter().all(|k| k.get("hash").is_none() && k.get("key").is_none()));
+    // Another creditor cannot revoke it; its own admin can.
+    let id = made.body["id"].as_str().unwrap();
+    assert_eq!(s.call("DELETE", &format!("/v1/creditors/other/keys/{id}"), Some(&s.keys.foreign), None, &[]).status, 404);
+    let r = s.call("DELETE", &format!("/v1/creditors/acme/keys/{id}"), Some(&s.keys.admin), None, &[]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(s.get("/v1/creditors/acme/claims", &key).status, 401);
+    // Only an operator adds creditors, and sees every creditor.
+    let new = json!({"id": "third", "name": "Third Oy", "jurisdiction": "fi"});
+    assert_eq!(s.post("/v1/creditors", &s.keys.admin, &new).status, 403);
+    assert_eq!(s.post("/v1/creditors", &s.keys.operator, &new).status, 201);
+    assert_eq!(s.get("/v1/creditors", &s.keys.operator).body, json!(["acme", "other", "third"]));
+    assert_eq!(s.get("/v1/creditors", &s.keys.read).body, json!(["acme"]));
+}
+
+#[test]
+fn operations_endpoints_answer() {
+    let db = common::TestDb::sqlite();
+    let s = start(&db.url);
+    let h = s.call("GET", "/health", None, None, &[]);
+    assert_eq!((h.status, h.body["status"].as_str()), (200, Some("ok")));
+    let r = s.call("GET", "/ready", None, None, &[]);
+    assert_eq!((r.status, r.body["status"].as_str()), (200, Some("ready")), "{}", r.body);
+    s.get("/v1/creditors/acme/claims", &s.keys.read);
+    let m = s.call("GET", "/metrics", None, None, &[]);
+    let text = m.body.as_str().unwrap();
+    assert!(text.contains("fordra_http_requests_total{method=\"GET\",route=\"/v1/creditors/{creditor}/claims\",status=\"200\"} 1"), "{text}");
+    assert!(text.contains("fordra_http_request_duration_seconds_bucket"));
+    let doc = s.call("GET", "/openapi.json", None, None, &[]);
+    assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"));
+    let page = s.call("GET", "/docs/", None, None, &[]);
+    assert_eq!(page.status, 200);
+    assert!(page.body.as_str().unwrap().contains("swagger-ui"), "the reference page is served by Fordra itself");
+}
