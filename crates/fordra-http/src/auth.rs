@@ -64,3 +64,55 @@ pub fn operator(caller: &Caller, need: Scope) -> ApiResult<()> {
     }
     Ok(())
 }
+
+/// The path's creditor for a caller with at least the scope `N` (0 read, 1 write, 2 admin),
+/// checked before anything else of the request is read: another creditor's key gets 404 and a
+/// smaller scope 403 whatever the body holds.
+pub struct Tenant<const N: u8>(pub CreditorId);
+
+/// A creditor the caller may read.
+pub type Reader = Tenant<0>;
+/// A creditor the caller may write to.
+pub type Writer = Tenant<1>;
+/// A creditor the caller administers.
+pub type Administrator = Tenant<2>;
+
+fn scope_of(n: u8) -> Scope {
+    match n {
+        0 => Scope::Read,
+        1 => Scope::Write,
+        _ => Scope::Admin,
+    }
+}
+
+fn caller_of(parts: &axum::http::request::Parts) -> ApiResult<Caller> {
+    parts.extensions.get::<Caller>().cloned().ok_or_else(ApiError::unauthenticated)
+}
+
+impl<S: Send + Sync, const N: u8> axum::extract::FromRequestParts<S> for Tenant<N> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, ApiError> {
+        let caller = caller_of(parts)?;
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::bad_request(e.body_text()))?;
+        let creditor = params
+            .iter()
+            .find(|(k, _)| *k == "creditor")
+            .map(|(_, v)| v.to_string())
+            .ok_or_else(|| ApiError::internal("a creditor's route without {creditor}"))?;
+        tenant(&caller, &creditor, scope_of(N)).map(Tenant)
+    }
+}
+
+/// Agency-level work: an operator's key with at least the scope `N` (as [`Tenant`]), checked
+/// before the body is read.
+pub struct Operator<const N: u8>;
+
+impl<S: Send + Sync, const N: u8> axum::extract::FromRequestParts<S> for Operator<N> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ApiError> {
+        operator(&caller_of(parts)?, scope_of(N))?;
+        Ok(Operator)
+    }
+}

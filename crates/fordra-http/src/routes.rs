@@ -1,7 +1,7 @@
 //! The `/v1/` endpoints. Each parses, checks the caller's tenancy and scope, calls one use case
 //! of the application layer and returns its result as JSON; no rule lives here.
 
-use crate::auth::{operator, tenant};
+use crate::auth::{Administrator, Operator, Reader, Tenant, Writer};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path, Query};
 use crate::state::{with_app, Shared};
@@ -124,12 +124,7 @@ fn yes() -> bool {
 #[utoipa::path(post, path = "/v1/creditors", tag = "creditors", request_body = CreditorIn,
     responses((status = 201, description = "added (or already there, unchanged)"), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn add_creditor(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Json(c): Json<CreditorIn>,
-) -> Created {
-    operator(&caller, Scope::Admin)?;
+async fn add_creditor(State(svc): State<Shared>, _: Operator<2>, Json(c): Json<CreditorIn>) -> Created {
     let n = fordra_app::creditors::NewCreditor {
         id: CreditorId(c.id),
         name: c.name,
@@ -151,12 +146,7 @@ async fn add_creditor(
 #[utoipa::path(get, path = "/v1/creditors/{creditor}", tag = "creditors",
     params(("creditor" = String, Path)),
     responses((status = 200, description = "the creditor"), (status = 404, body = ErrorBody)))]
-async fn show_creditor(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
+async fn show_creditor(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.show_creditor(&c)).await?)
 }
 
@@ -177,13 +167,7 @@ struct CustomersIn {
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/customers", tag = "customers", request_body = CustomersIn,
     params(("creditor" = String, Path)),
     responses((status = 200, description = "created, updated, unchanged"), (status = 422, body = ErrorBody)))]
-async fn upsert_customers(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-    Json(body): Json<CustomersIn>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Write)?;
+async fn upsert_customers(State(svc): State<Shared>, Tenant(c): Writer, Json(body): Json<CustomersIn>) -> Out {
     bulk_bound("customers", body.customers.len())?;
     json(with_app(&svc, move |app| app.import_customers_json(&c, "customers", &body.customers)).await?)
 }
@@ -205,10 +189,9 @@ fn bulk_bound(what: &str, n: usize) -> ApiResult<()> {
     responses((status = 200, description = "the customer"), (status = 404, body = ErrorBody)))]
 async fn show_customer(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, customer)): Path<(String, String)>,
+    Tenant(c): Reader,
+    Path((_creditor, customer)): Path<(String, String)>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
     json(with_app(&svc, move |app| app.customer_view(&c, &CustomerId(customer))).await?)
 }
 
@@ -226,11 +209,10 @@ struct VipIn {
     responses((status = 200, description = "the customer's segment now"), (status = 404, body = ErrorBody)))]
 async fn set_vip(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, customer)): Path<(String, String)>,
+    Tenant(c): Writer,
+    Path((_creditor, customer)): Path<(String, String)>,
     Json(v): Json<VipIn>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Write)?;
     json(with_app(&svc, move |app| app.set_vip(&c, &CustomerId(customer), v.vip)).await?)
 }
 
@@ -250,13 +232,7 @@ struct InvoicesIn {
     params(("creditor" = String, Path)),
     responses((status = 200, description = "created, settled, unchanged"), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-async fn upsert_invoices(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-    Json(body): Json<InvoicesIn>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Write)?;
+async fn upsert_invoices(State(svc): State<Shared>, Tenant(c): Writer, Json(body): Json<InvoicesIn>) -> Out {
     bulk_bound("invoices", body.invoices.len())?;
     json(with_app(&svc, move |app| app.import_invoices_json(&c, "invoices", &body.invoices)).await?)
 }
@@ -269,11 +245,10 @@ async fn upsert_invoices(
         (status = 422, body = ErrorBody)))]
 async fn put_invoice(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, invoice)): Path<(String, String)>,
+    Tenant(c): Writer,
+    Path((_creditor, invoice)): Path<(String, String)>,
     Json(mut body): Json<Value>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Write)?;
     let Value::Object(fields) = &mut body else { return Err(ApiError::bad_request("the body must be a JSON object")) };
     match fields.get("id") {
         Some(Value::String(id)) if *id != invoice => {
@@ -311,12 +286,11 @@ struct FileName {
     responses((status = 200, description = "rows imported"), (status = 422, body = ErrorBody)))]
 async fn import_file(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, kind)): Path<(String, FileKind)>,
+    Tenant(c): Writer,
+    Path((_creditor, kind)): Path<(String, FileKind)>,
     Query(q): Query<FileName>,
     body: Bytes,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Write)?;
     match kind {
         FileKind::Customers => {
             let name = q.name.unwrap_or_else(|| "customers.csv".into());
@@ -350,13 +324,7 @@ struct ClaimsQuery {
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/claims", tag = "claims",
     params(("creditor" = String, Path), ClaimsQuery),
     responses((status = 200, description = "claims and the next page's cursor"), (status = 422, body = ErrorBody)))]
-async fn list_claims(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-    Query(q): Query<ClaimsQuery>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
+async fn list_claims(State(svc): State<Shared>, Tenant(c): Reader, Query(q): Query<ClaimsQuery>) -> Out {
     let query = ClaimQuery {
         status: q.status,
         customer: q.customer.map(CustomerId),
@@ -381,11 +349,10 @@ struct AsOf {
     responses((status = 200, description = "the claim"), (status = 404, body = ErrorBody)))]
 async fn show_claim(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, claim)): Path<(String, String)>,
+    Tenant(c): Reader,
+    Path((_creditor, claim)): Path<(String, String)>,
     Query(q): Query<AsOf>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
     let as_of = today_or(&svc, q.as_of);
     json(with_app(&svc, move |app| app.claim_as_of(&c, &ClaimId(claim), as_of)).await?)
 }
@@ -415,12 +382,10 @@ struct BankFileQuery {
         (status = 422, body = ErrorBody)))]
 async fn upload_bank_file(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
+    Tenant(c): Writer,
     Query(q): Query<BankFileQuery>,
     body: Bytes,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Write)?;
     let format = q.format;
     let metrics = svc.clone();
     let (imported, payments) = with_app(&svc, move |app| {
@@ -457,13 +422,7 @@ struct Period {
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/payments", tag = "payments",
     params(("creditor" = String, Path), Period),
     responses((status = 200, description = "payments"), (status = 404, body = ErrorBody)))]
-async fn payment_report(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-    Query(p): Query<Period>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
+async fn payment_report(State(svc): State<Shared>, Tenant(c): Reader, Query(p): Query<Period>) -> Out {
     json(with_app(&svc, move |app| app.payment_report(&c, p.from, p.to)).await?)
 }
 
@@ -471,12 +430,7 @@ async fn payment_report(
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/payments/unmatched", tag = "payments",
     params(("creditor" = String, Path)),
     responses((status = 200, description = "unmatched payments"), (status = 404, body = ErrorBody)))]
-async fn unmatched_payments(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
+async fn unmatched_payments(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.unmatched_payments(&c)).await?)
 }
 
@@ -495,11 +449,10 @@ struct AssignIn {
         (status = 409, body = ErrorBody)))]
 async fn assign_payment(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, payment)): Path<(String, String)>,
+    Tenant(c): Writer,
+    Path((_creditor, payment)): Path<(String, String)>,
     Json(a): Json<AssignIn>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Write)?;
     json(with_app(&svc, move |app| app.assign_payment(&c, &payment, &ClaimId(a.claim))).await?)
 }
 
@@ -509,12 +462,7 @@ async fn assign_payment(
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/runs", tag = "runs",
     params(("creditor" = String, Path)),
     responses((status = 200, description = "runs, oldest first"), (status = 404, body = ErrorBody)))]
-async fn list_runs(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
+async fn list_runs(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.list_runs(&c)).await?)
 }
 
@@ -538,13 +486,7 @@ struct RunIn {
     params(("creditor" = String, Path)),
     responses((status = 200, description = "the run's steps and segment changes"), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-async fn run_day(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-    Json(r): Json<RunIn>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Write)?;
+async fn run_day(State(svc): State<Shared>, Tenant(c): Writer, Json(r): Json<RunIn>) -> Out {
     let input = RunInput { date: today_or(&svc, r.date), dry_run: r.dry_run, allow_future: r.allow_future };
     let report = with_app(&svc, move |app| app.run_day(&c, input)).await?;
     if !report.dry_run {
@@ -569,11 +511,10 @@ struct RevertIn {
     responses((status = 200, description = "what was reverted"), (status = 409, body = ErrorBody)))]
 async fn revert_run(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, date)): Path<(String, NaiveDate)>,
+    Tenant(c): Administrator,
+    Path((_creditor, date)): Path<(String, NaiveDate)>,
     Json(r): Json<RevertIn>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Admin)?;
     json(with_app(&svc, move |app| app.revert_run(&c, date, &r.reason)).await?)
 }
 
@@ -583,12 +524,7 @@ async fn revert_run(
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/pauses", tag = "pauses",
     params(("creditor" = String, Path)),
     responses((status = 200, description = "pauses"), (status = 404, body = ErrorBody)))]
-async fn list_pauses(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
+async fn list_pauses(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.list_pauses(&c)).await?)
 }
 
@@ -620,13 +556,7 @@ struct PauseIn {
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/pauses", tag = "pauses", request_body = PauseIn,
     params(("creditor" = String, Path)),
     responses((status = 201, description = "the pause"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn add_pause(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-    Json(p): Json<PauseIn>,
-) -> Created {
-    let c = tenant(&caller, &creditor, Scope::Write)?;
+async fn add_pause(State(svc): State<Shared>, Tenant(c): Writer, Json(p): Json<PauseIn>) -> Created {
     let pause = NewPause {
         claim: p.claim.map(ClaimId),
         customer: p.customer.map(CustomerId),
@@ -657,11 +587,10 @@ struct EndIn {
     responses((status = 200, description = "ended"), (status = 404, body = ErrorBody)))]
 async fn end_pause(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, pause)): Path<(String, i64)>,
+    Tenant(c): Writer,
+    Path((_creditor, pause)): Path<(String, i64)>,
     Json(e): Json<EndIn>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Write)?;
     let date = today_or(&svc, e.date);
     json(with_app(&svc, move |app| app.end_pause(&c, pause, date, &e.note)).await?)
 }
@@ -684,13 +613,7 @@ struct DeliveriesQuery {
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/deliveries", tag = "deliveries",
     params(("creditor" = String, Path), DeliveriesQuery),
     responses((status = 200, description = "deliveries"), (status = 404, body = ErrorBody)))]
-async fn list_deliveries(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-    Query(q): Query<DeliveriesQuery>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
+async fn list_deliveries(State(svc): State<Shared>, Tenant(c): Reader, Query(q): Query<DeliveriesQuery>) -> Out {
     json(with_app(&svc, move |app| app.deliveries(&c, q.status, q.channel)).await?)
 }
 
@@ -700,10 +623,9 @@ async fn list_deliveries(
     responses((status = 200, description = "the message"), (status = 404, body = ErrorBody)))]
 async fn delivery_message(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, delivery)): Path<(String, String)>,
+    Tenant(c): Reader,
+    Path((_creditor, delivery)): Path<(String, String)>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
     json(with_app(&svc, move |app| app.preview(&c, &delivery)).await?)
 }
 
@@ -711,12 +633,7 @@ async fn delivery_message(
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/tasks", tag = "deliveries",
     params(("creditor" = String, Path)),
     responses((status = 200, description = "phone tasks"), (status = 404, body = ErrorBody)))]
-async fn phone_tasks(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
+async fn phone_tasks(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.phone_tasks(&c, Utc::now())).await?)
 }
 
@@ -740,11 +657,10 @@ struct CallIn {
     responses((status = 200, description = "recorded"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn phone_done(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, task)): Path<(String, String)>,
+    Tenant(c): Writer,
+    Path((_creditor, task)): Path<(String, String)>,
     Json(call): Json<CallIn>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Write)?;
     let record = CallRecord { task, outcome: call.outcome, promise_date: call.promise_date, note: call.note };
     json(with_app(&svc, move |app| app.phone_done(&c, &record)).await?)
 }
@@ -783,11 +699,10 @@ struct ReportQuery {
     responses((status = 200, description = "the report"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn report(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, kind)): Path<(String, ReportKind)>,
+    Tenant(c): Reader,
+    Path((_creditor, kind)): Path<(String, ReportKind)>,
     Query(q): Query<ReportQuery>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
     let as_of = today_or(&svc, q.as_of);
     with_app(&svc, move |app| {
         Ok(match kind {
@@ -808,12 +723,7 @@ async fn report(
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/policy", tag = "policy",
     params(("creditor" = String, Path)),
     responses((status = 200, description = "the policy"), (status = 404, body = ErrorBody)))]
-async fn show_policy(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
+async fn show_policy(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.show_policy(&c)).await?)
 }
 
@@ -823,13 +733,7 @@ async fn show_policy(
     request_body(content = String, content_type = "application/toml"),
     params(("creditor" = String, Path)),
     responses((status = 200, description = "updated"), (status = 422, body = ErrorBody)))]
-async fn set_policy(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-    body: Bytes,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Admin)?;
+async fn set_policy(State(svc): State<Shared>, Tenant(c): Administrator, body: Bytes) -> Out {
     json(
         with_app(&svc, move |app| {
             let policy = fordra_app::policy::parse_policy("policy", &body)?;
@@ -843,12 +747,7 @@ async fn set_policy(
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/models", tag = "models",
     params(("creditor" = String, Path)),
     responses((status = 200, description = "model versions"), (status = 404, body = ErrorBody)))]
-async fn list_models(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
+async fn list_models(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.list_models(&c)).await?)
 }
 
@@ -868,13 +767,7 @@ struct TrainIn {
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/models", tag = "models", request_body = TrainIn,
     params(("creditor" = String, Path)),
     responses((status = 201, description = "the new version and its evaluation"), (status = 422, body = ErrorBody)))]
-async fn train_model(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-    Json(t): Json<TrainIn>,
-) -> Created {
-    let c = tenant(&caller, &creditor, Scope::Admin)?;
+async fn train_model(State(svc): State<Shared>, Tenant(c): Administrator, Json(t): Json<TrainIn>) -> Created {
     let input = fordra_app::model::TrainInput {
         until: today_or(&svc, t.until),
         late_after: t.late_after.unwrap_or(10),
@@ -889,10 +782,9 @@ async fn train_model(
     responses((status = 200, description = "in use"), (status = 404, body = ErrorBody)))]
 async fn use_model(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, version)): Path<(String, u32)>,
+    Tenant(c): Administrator,
+    Path((_creditor, version)): Path<(String, u32)>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Admin)?;
     json(with_app(&svc, move |app| app.use_model(&c, version)).await?)
 }
 
@@ -900,12 +792,7 @@ async fn use_model(
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/experiments", tag = "experiments",
     params(("creditor" = String, Path)),
     responses((status = 200, description = "experiments"), (status = 404, body = ErrorBody)))]
-async fn list_experiments(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
+async fn list_experiments(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.list_experiments(&c)).await?)
 }
 
@@ -925,11 +812,10 @@ struct ExperimentQuery {
     responses((status = 200, description = "the report"), (status = 404, body = ErrorBody)))]
 async fn experiment_report(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, name)): Path<(String, String)>,
+    Tenant(c): Reader,
+    Path((_creditor, name)): Path<(String, String)>,
     Query(q): Query<ExperimentQuery>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Read)?;
     let as_of = today_or(&svc, q.as_of);
     json(with_app(&svc, move |app| app.experiment_report(&c, &name, as_of, q.horizon.unwrap_or(30))).await?)
 }
@@ -950,10 +836,9 @@ enum Ending {
     responses((status = 200, description = "ended"), (status = 404, body = ErrorBody)))]
 async fn end_experiment(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, name, ending)): Path<(String, String, Ending)>,
+    Tenant(c): Administrator,
+    Path((_creditor, name, ending)): Path<(String, String, Ending)>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Admin)?;
     let today = svc.today();
     json(
         with_app(&svc, move |app| match ending {
@@ -970,12 +855,7 @@ async fn end_experiment(
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/keys", tag = "keys",
     params(("creditor" = String, Path)),
     responses((status = 200, description = "keys"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list_keys(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Admin)?;
+async fn list_keys(State(svc): State<Shared>, Tenant(c): Administrator) -> Out {
     json(with_app(&svc, move |app| app.list_keys(Some(&c))).await?)
 }
 
@@ -995,13 +875,7 @@ struct KeyIn {
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/keys", tag = "keys", request_body = KeyIn,
     params(("creditor" = String, Path)),
     responses((status = 201, description = "the key"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn add_key(
-    State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path(creditor): Path<String>,
-    Json(k): Json<KeyIn>,
-) -> Created {
-    let c = tenant(&caller, &creditor, Scope::Admin)?;
+async fn add_key(State(svc): State<Shared>, Tenant(c): Administrator, Json(k): Json<KeyIn>) -> Created {
     let new = NewKey { creditor: Some(c), scope: k.scope, label: k.label, now: Utc::now().timestamp() };
     created(with_app(&svc, move |app| app.add_key(&new)).await?)
 }
@@ -1012,10 +886,9 @@ async fn add_key(
     responses((status = 200, description = "revoked"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn revoke_key(
     State(svc): State<Shared>,
-    Extension(caller): Extension<Caller>,
-    Path((creditor, key)): Path<(String, String)>,
+    Tenant(c): Administrator,
+    Path((_creditor, key)): Path<(String, String)>,
 ) -> Out {
-    let c = tenant(&caller, &creditor, Scope::Admin)?;
     let now = Utc::now().timestamp();
     json(with_app(&svc, move |app| app.revoke_key(Some(&c), &key, now)).await?)
 }

@@ -40,6 +40,17 @@ impl Pool {
     }
 }
 
+impl Drop for Pool {
+    /// Closes the connections on a thread of their own: the PostgreSQL client blocks on its own
+    /// runtime when it closes, which must not happen on one of the service's async threads.
+    fn drop(&mut self) {
+        let stores = self.idle.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default();
+        if !stores.is_empty() {
+            let _ = std::thread::spawn(move || drop(stores)).join();
+        }
+    }
+}
+
 /// The service's state, shared by every request.
 pub struct Service {
     /// The database.
@@ -95,6 +106,7 @@ where
         if !matches!(result, Err(AppError::Storage(_))) {
             svc.pool.give(store);
         }
+        drop(svc);
         result.map_err(ApiError::from)
     })
     .await

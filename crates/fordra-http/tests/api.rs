@@ -1,6 +1,7 @@
 //! The API through real HTTP, on SQLite and PostgreSQL: the whole path of an invoice, errors,
 //! idempotency keys, rate limits and keys.
 
+#[macro_use]
 mod common;
 
 use common::{d, start, start_with};
@@ -96,7 +97,8 @@ fn the_whole_path_of_an_invoice(url: &str) {
     assert_eq!(c.body["status"], "paid", "{}", c.body);
     assert_eq!(c.body["balances"]["total"], "0.00");
     // The same file again books nothing.
-    let again = s.raw("POST", "/v1/creditors/acme/bank-files?name=bg-0220.txt", Some(k), Some((file, "text/plain")), &[]);
+    let again =
+        s.raw("POST", "/v1/creditors/acme/bank-files?name=bg-0220.txt", Some(k), Some((file, "text/plain")), &[]);
     assert_eq!(again.status, 200, "{}", again.body);
     assert_eq!(s.get("/v1/creditors/acme/claims/i1", &s.keys.read).body["balances"]["total"], "0.00");
     let paid = s.get("/v1/creditors/acme/payments?from=2026-02-01&to=2026-02-28", &s.keys.read);
@@ -126,7 +128,8 @@ fn errors_name_the_item_and_field_and_store_nothing(url: &str) {
     // An unknown customer, a body that is not JSON, an unknown field, an unknown route.
     let r = s.post("/v1/creditors/acme/invoices", k, &json!({"invoices": [{"id": "x", "customer_id": "nobody", "issue_date": "2026-01-01", "due_date": "2026-01-31", "amount": "5.00"}]}));
     assert_eq!(r.status, 422, "{}", r.body);
-    let r = s.raw("POST", "/v1/creditors/acme/invoices", Some(k), Some((b"{not json".to_vec(), "application/json")), &[]);
+    let r =
+        s.raw("POST", "/v1/creditors/acme/invoices", Some(k), Some((b"{not json".to_vec(), "application/json")), &[]);
     assert_eq!((r.status, r.body["error"]["code"].as_str()), (400, Some("bad_request")), "{}", r.body);
     let r = s.post("/v1/creditors/acme/runs", k, &json!({"day": "2026-02-10"}));
     assert_eq!(r.status, 400, "{}", r.body);
@@ -135,8 +138,10 @@ fn errors_name_the_item_and_field_and_store_nothing(url: &str) {
     let r = s.get("/v1/creditors/acme/claims/nope", k);
     assert_eq!((r.status, r.body["error"]["code"].as_str()), (404, Some("not_found")));
     // A CSV file with the same rules as `fordra import`.
-    let csv = b"id,customer_id,issue_date,due_date,amount\ni9,c1,2026-01-01,2026-01-31,12.50\ni10,c1,2026-01-01,notadate,1\n";
-    let r = s.raw("POST", "/v1/creditors/acme/files/invoices?name=inv.csv", Some(k), Some((csv.to_vec(), "text/csv")), &[]);
+    let csv =
+        b"id,customer_id,issue_date,due_date,amount\ni9,c1,2026-01-01,2026-01-31,12.50\ni10,c1,2026-01-01,notadate,1\n";
+    let r =
+        s.raw("POST", "/v1/creditors/acme/files/invoices?name=inv.csv", Some(k), Some((csv.to_vec(), "text/csv")), &[]);
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!((r.body["error"]["source"].as_str(), r.body["error"]["line"].as_u64()), (Some("inv.csv"), Some(3)));
 }
@@ -198,7 +203,10 @@ fn keys_made_and_revoked_through_the_api() {
     assert!(list.body.as_array().unwrap().iter().all(|k| k.get("hash").is_none() && k.get("key").is_none()));
     // Another creditor cannot revoke it; its own admin can.
     let id = made.body["id"].as_str().unwrap();
-    assert_eq!(s.call("DELETE", &format!("/v1/creditors/other/keys/{id}"), Some(&s.keys.foreign), None, &[]).status, 404);
+    assert_eq!(
+        s.call("DELETE", &format!("/v1/creditors/other/keys/{id}"), Some(&s.keys.foreign), None, &[]).status,
+        404
+    );
     let r = s.call("DELETE", &format!("/v1/creditors/acme/keys/{id}"), Some(&s.keys.admin), None, &[]);
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(s.get("/v1/creditors/acme/claims", &key).status, 401);
@@ -221,7 +229,12 @@ fn operations_endpoints_answer() {
     s.get("/v1/creditors/acme/claims", &s.keys.read);
     let m = s.call("GET", "/metrics", None, None, &[]);
     let text = m.body.as_str().unwrap();
-    assert!(text.contains("fordra_http_requests_total{method=\"GET\",route=\"/v1/creditors/{creditor}/claims\",status=\"200\"} 1"), "{text}");
+    assert!(
+        text.contains(
+            "fordra_http_requests_total{method=\"GET\",route=\"/v1/creditors/{creditor}/claims\",status=\"200\"} 1"
+        ),
+        "{text}"
+    );
     assert!(text.contains("fordra_http_request_duration_seconds_bucket"));
     let doc = s.call("GET", "/openapi.json", None, None, &[]);
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"));

@@ -58,7 +58,7 @@ impl Drop for TestDb {
 }
 
 /// Runs a test on SQLite and on PostgreSQL.
-#[macro_export]
+
 macro_rules! both {
     ($name:ident) => {
         mod $name {
@@ -174,7 +174,14 @@ fn agent() -> ureq::Agent {
 
 impl Server {
     /// A request with a key (or none), optional JSON body and extra headers.
-    pub fn call(&self, method: &str, path: &str, key: Option<&str>, body: Option<&Value>, headers: &[(&str, &str)]) -> Answer {
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         self.raw(method, path, key, body.map(|b| (b.to_string().into_bytes(), "application/json")), headers)
     }
 
