@@ -58,7 +58,6 @@ impl Drop for TestDb {
 }
 
 /// Runs a test on SQLite and on PostgreSQL.
-
 macro_rules! both {
     ($name:ident) => {
         mod $name {
