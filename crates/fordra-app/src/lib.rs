@@ -29,6 +29,7 @@ pub mod quote;
 pub mod reports;
 pub mod run;
 pub mod strategy;
+pub mod webhooks;
 
 pub use error::{AppError, Invalid, Result};
 pub use fordra_core::domain::{ClaimId, CreditorId, CustomerId};

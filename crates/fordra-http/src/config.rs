@@ -24,6 +24,11 @@ pub struct ServeConfig {
     pub today: Option<chrono::NaiveDate>,
     /// JSON log lines (default) or plain text.
     pub log_json: bool,
+    /// Run the background workers (webhooks, scheduled runs, deliveries); off for a read-only
+    /// replica of the API.
+    pub workers: bool,
+    /// How often the webhook worker looks for events to send, in milliseconds.
+    pub webhook_interval_ms: u64,
 }
 
 impl Default for ServeConfig {
@@ -37,6 +42,8 @@ impl Default for ServeConfig {
             rate_burst: 200,
             today: None,
             log_json: true,
+            workers: true,
+            webhook_interval_ms: 1000,
         }
     }
 }
@@ -86,6 +93,9 @@ impl ServeConfig {
     pub fn check(&self) -> Result<(), String> {
         if !(1..=MAX_CONNECTIONS).contains(&self.connections) {
             return Err(format!("connections: {} is outside 1–{MAX_CONNECTIONS}", self.connections));
+        }
+        if !(50..=3_600_000).contains(&self.webhook_interval_ms) {
+            return Err(format!("webhook_interval_ms: {} is outside 50–3600000", self.webhook_interval_ms));
         }
         if self.rate_per_second == 0 || self.rate_burst == 0 {
             return Err("rate_per_second and rate_burst must be at least 1".into());

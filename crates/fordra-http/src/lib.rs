@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod routes;
 pub mod state;
+pub mod workers;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -39,7 +40,8 @@ use utoipa::OpenApi as _;
     tags(
         (name = "creditors"), (name = "customers"), (name = "invoices"), (name = "files"), (name = "claims"),
         (name = "payments"), (name = "runs"), (name = "pauses"), (name = "deliveries"), (name = "reports"),
-        (name = "policy"), (name = "models"), (name = "experiments"), (name = "keys"), (name = "operations")
+        (name = "policy"), (name = "models"), (name = "experiments"), (name = "keys"), (name = "webhooks"),
+        (name = "operations")
     )
 )]
 struct ApiDoc;
@@ -168,7 +170,18 @@ pub async fn serve(config: config::ServeConfig, law: fordra_core::law::LawBook) 
     let listener = tokio::net::TcpListener::bind(&config.addr).await.map_err(|e| format!("{}: {e}", config.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(addr = %addr, db = %config.db, "serving");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut background = Vec::new();
+    if config.workers {
+        let every = std::time::Duration::from_millis(config.webhook_interval_ms);
+        background.push(tokio::spawn(workers::webhooks(svc.clone(), every, stopped.clone())));
+    }
     axum::serve(listener, app(svc)).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())?;
+    // The requests have finished; let the workers finish their pass.
+    let _ = stop.send(true);
+    for task in background {
+        let _ = task.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

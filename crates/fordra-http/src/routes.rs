@@ -73,6 +73,10 @@ pub fn v1() -> OpenApiRouter<Shared> {
         .routes(routes!(end_experiment))
         .routes(routes!(list_keys, add_key))
         .routes(routes!(revoke_key))
+        .routes(routes!(list_webhooks, add_webhook))
+        .routes(routes!(delete_webhook))
+        .routes(routes!(webhook_log))
+        .routes(routes!(replay_webhook))
 }
 
 fn today_or(svc: &Shared, d: Option<NaiveDate>) -> NaiveDate {
@@ -891,4 +895,98 @@ async fn revoke_key(
 ) -> Out {
     let now = Utc::now().timestamp();
     json(with_app(&svc, move |app| app.revoke_key(Some(&c), &key, now)).await?)
+}
+
+// ---------------------------------------------------------------- webhooks
+
+/// A subscription to make.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct WebhookIn {
+    /// Where events are POSTed (http or https).
+    url: String,
+    /// Event kinds wanted (default: all): invoice.settled, invoice.reopened, payment.received,
+    /// payment.unmatched, segment.changed, step.taken, delivery.failed, dispute.opened,
+    /// promise.broken, case.handed_over, run.finished.
+    #[serde(default)]
+    events: Vec<String>,
+}
+
+/// The creditor's webhook subscriptions.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/webhooks", tag = "webhooks",
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "subscriptions"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_webhooks(State(svc): State<Shared>, Tenant(c): Administrator) -> Out {
+    json(with_app(&svc, move |app| app.list_webhooks(&c)).await?)
+}
+
+/// Subscribes to events; the answer holds the signing secret, shown only now. Each event is
+/// POSTed as JSON with `Fordra-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/webhooks", tag = "webhooks", request_body = WebhookIn,
+    params(("creditor" = String, Path)),
+    responses((status = 201, description = "the subscription and its secret"), (status = 422, body = ErrorBody)))]
+async fn add_webhook(State(svc): State<Shared>, Tenant(c): Administrator, Json(w): Json<WebhookIn>) -> Created {
+    let new = fordra_app::webhooks::NewWebhook { url: w.url, kinds: w.events, now: Utc::now().timestamp() };
+    created(with_app(&svc, move |app| app.add_webhook(&c, &new)).await?)
+}
+
+/// Ends a subscription (its log is kept).
+#[utoipa::path(delete, path = "/v1/creditors/{creditor}/webhooks/{webhook}", tag = "webhooks",
+    params(("creditor" = String, Path), ("webhook" = String, Path)),
+    responses((status = 200, description = "deleted"), (status = 404, body = ErrorBody)))]
+async fn delete_webhook(
+    State(svc): State<Shared>,
+    Tenant(c): Administrator,
+    Path((_creditor, webhook)): Path<(String, String)>,
+) -> Out {
+    let now = Utc::now().timestamp();
+    with_app(&svc, move |app| app.delete_webhook(&c, &webhook, now)).await?;
+    json(serde_json::json!({"deleted": true}))
+}
+
+/// A page of the delivery log.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct LogQuery {
+    /// The `next` of the page before (an event id).
+    cursor: Option<i64>,
+    /// Page size, 1–1000 (default 100).
+    limit: Option<usize>,
+}
+
+/// A subscription's delivery log: each event's status, attempts, last answer.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/webhooks/{webhook}/deliveries", tag = "webhooks",
+    params(("creditor" = String, Path), ("webhook" = String, Path), LogQuery),
+    responses((status = 200, description = "deliveries and the next page's cursor"), (status = 404, body = ErrorBody)))]
+async fn webhook_log(
+    State(svc): State<Shared>,
+    Tenant(c): Administrator,
+    Path((_creditor, webhook)): Path<(String, String)>,
+    Query(q): Query<LogQuery>,
+) -> Out {
+    json(with_app(&svc, move |app| app.webhook_log(&c, &webhook, q.cursor.unwrap_or(0), q.limit.unwrap_or(100))).await?)
+}
+
+/// Which events to send again.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ReplayIn {
+    /// The first event id.
+    from: i64,
+    /// The last event id (default: the first).
+    to: Option<i64>,
+}
+
+/// Sends events again (delivered or given up), in order, from now.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/webhooks/{webhook}/replay", tag = "webhooks", request_body = ReplayIn,
+    params(("creditor" = String, Path), ("webhook" = String, Path)),
+    responses((status = 200, description = "how many"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn replay_webhook(
+    State(svc): State<Shared>,
+    Tenant(c): Administrator,
+    Path((_creditor, webhook)): Path<(String, String)>,
+    Json(r): Json<ReplayIn>,
+) -> Out {
+    let now = Utc::now().timestamp();
+    json(with_app(&svc, move |app| app.replay_webhook(&c, &webhook, r.from, r.to.unwrap_or(r.from), now)).await?)
 }

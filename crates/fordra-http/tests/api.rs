@@ -4,8 +4,7 @@
 #[macro_use]
 mod common;
 
-use common::{d, start, start_with};
-use fordra_formats::bgmax;
+use common::{start, start_with, Receiver};
 use serde_json::{json, Value};
 
 fn customers() -> Value {
@@ -22,40 +21,14 @@ fn invoices() -> Value {
     ]})
 }
 
-fn bgmax_paying(reference: &str, amount: i64, date: &str) -> Vec<u8> {
-    bgmax::write(&bgmax::BgMaxFile {
-        version: "01".into(),
-        created: "20260220120000000000".into(),
-        test: false,
-        deposits: vec![bgmax::Deposit {
-            line: 0,
-            payee_bankgiro: "50501055".into(),
-            payee_plusgiro: None,
-            currency: "SEK".into(),
-            account: "12345678".into(),
-            payment_date: d(date),
-            serial: "00001".into(),
-            amount,
-            count: 1,
-            kind: String::new(),
-            payments: vec![bgmax::BgPayment {
-                record: 20,
-                payer_bankgiro: "9912346".into(),
-                reference: reference.into(),
-                amount,
-                reference_code: 2,
-                channel: 1,
-                serial: "000000000001".into(),
-                ..Default::default()
-            }],
-        }],
-        warnings: vec![],
-    })
-}
-
-/// Upload customers and invoices, run a day, pay by BgMax, see the claim settle.
+/// Upload customers and invoices, run a day, pay by BgMax, see the claim settle and the
+/// webhook arrive.
 fn the_whole_path_of_an_invoice(url: &str) {
     let s = start(url);
+    let erp = Receiver::start();
+    let sub =
+        s.post("/v1/creditors/acme/webhooks", &s.keys.admin, &json!({"url": erp.url, "events": ["invoice.settled"]}));
+    assert_eq!(sub.status, 201, "{}", sub.body);
     let k = &s.keys.write;
     let r = s.post("/v1/creditors/acme/customers", k, &customers());
     assert_eq!(r.status, 200, "{}", r.body);
@@ -83,7 +56,7 @@ fn the_whole_path_of_an_invoice(url: &str) {
     let due = minor(&c.body["balances"]["total"]) + minor(&c.body["balances"]["interest_accrued_not_posted"]);
     assert!(due > 1000_00, "a reminder fee and interest: {due}");
 
-    let file = bgmax_paying(&reference, due, "2026-02-20");
+    let file = common::bgmax_paying(&reference, due, "2026-02-20");
     let up = s.raw(
         "POST",
         "/v1/creditors/acme/bank-files?name=bg-0220.txt",
@@ -96,6 +69,10 @@ fn the_whole_path_of_an_invoice(url: &str) {
     let c = s.get("/v1/creditors/acme/claims/i1", &s.keys.read);
     assert_eq!(c.body["status"], "paid", "{}", c.body);
     assert_eq!(c.body["balances"]["total"], "0.00");
+    // The creditor's ERP hears of it.
+    let got = erp.wait_for("invoice.settled", |g| !g.is_empty());
+    assert_eq!(got[0].json()["data"]["claim"], "i1");
+    assert!(common::signature_ok(&got[0], sub.body["secret"].as_str().unwrap()));
     // The same file again books nothing.
     let again =
         s.raw("POST", "/v1/creditors/acme/bank-files?name=bg-0220.txt", Some(k), Some((file, "text/plain")), &[]);

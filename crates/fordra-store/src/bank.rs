@@ -205,7 +205,44 @@ impl Store {
                 p.fingerprint.clone().into(),
             ],
         )?;
-        Ok(())
+        self.emit_payment(creditor, &p.key, p.status, p.amount, &p.currency, p.date, p.reference.as_deref(), &p.claims)
+    }
+
+    /// The event of a bank payment's outcome: received (booked on claims) or unmatched.
+    #[allow(clippy::too_many_arguments)]
+    fn emit_payment(
+        &mut self,
+        creditor: &str,
+        key: &str,
+        status: BankStatus,
+        amount: i64,
+        currency: &str,
+        date: NaiveDate,
+        reference: Option<&str>,
+        claims: &[(String, i64)],
+    ) -> Result<()> {
+        let kind = match status {
+            BankStatus::Matched | BankStatus::PartlyMatched | BankStatus::Overpaid | BankStatus::Assigned => {
+                "payment.received"
+            }
+            BankStatus::Unmatched => "payment.unmatched",
+            _ => return Ok(()),
+        };
+        let money = |m: i64| fordra_core::money::format_minor(m);
+        let booked: Vec<serde_json::Value> =
+            claims.iter().map(|(c, a)| serde_json::json!({"claim": c, "amount": money(*a)})).collect();
+        self.emit(
+            creditor,
+            vec![crate::NewEvent {
+                claim: claims.first().map(|(c, _)| c.clone()),
+                kind,
+                dedup: Some(format!("{kind}:{key}")),
+                payload: serde_json::json!({
+                    "payment": key, "status": status.as_str(), "amount": money(amount), "currency": currency,
+                    "date": date, "reference": reference, "claims": booked
+                }),
+            }],
+        )
     }
 
     /// A stored bank payment by its key.
@@ -230,10 +267,27 @@ impl Store {
         claims: Option<&[(String, i64)]>,
     ) -> Result<()> {
         match claims {
-            Some(claims) => self.db.exec(
-                "UPDATE bank_payments SET status = $1, how = $2, claims = $3 WHERE creditor_id = $4 AND key = $5",
-                &[status.as_str().into(), how.into(), json(&claims)?.into(), creditor.into(), key.into()],
-            )?,
+            Some(claims) => {
+                let n = self.db.exec(
+                    "UPDATE bank_payments SET status = $1, how = $2, claims = $3 WHERE creditor_id = $4 AND key = $5",
+                    &[status.as_str().into(), how.into(), json(&claims)?.into(), creditor.into(), key.into()],
+                )?;
+                if status == BankStatus::Assigned {
+                    if let Some(p) = self.bank_payment(creditor, key)? {
+                        self.emit_payment(
+                            creditor,
+                            key,
+                            status,
+                            p.amount,
+                            &p.currency,
+                            p.date,
+                            p.reference.as_deref(),
+                            claims,
+                        )?;
+                    }
+                }
+                n
+            }
             None => self.db.exec(
                 "UPDATE bank_payments SET status = $1, how = $2 WHERE creditor_id = $3 AND key = $4",
                 &[status.as_str().into(), how.into(), creditor.into(), key.into()],

@@ -218,7 +218,22 @@ impl Store {
                     "delivery {id} is no longer held by this worker (attempt {attempt}); its outcome is not recorded"
                 )));
             }
-            s.record_attempt(creditor, id, attempt, f.at, f.status, f.detail)
+            s.record_attempt(creditor, id, attempt, f.at, f.status, f.detail)?;
+            if matches!(f.status, DeliveryStatus::Failed | DeliveryStatus::Bounced) {
+                let claims: Vec<String> = s.delivery_items(creditor, id)?.into_iter().map(|(c, _)| c).collect();
+                s.emit(
+                    creditor,
+                    vec![crate::NewEvent {
+                        claim: claims.first().cloned(),
+                        kind: "delivery.failed",
+                        dedup: Some(format!("delivery:{id}:{attempt}")),
+                        payload: serde_json::json!({
+                            "delivery": id, "claims": claims, "status": f.status.as_str(), "detail": f.detail, "attempt": attempt
+                        }),
+                    }],
+                )?;
+            }
+            Ok(())
         })
     }
 

@@ -22,6 +22,7 @@ mod runs;
 mod schema;
 mod service;
 mod strategy;
+mod webhooks;
 
 pub use backend::{parse_day, Backend, CellError, ReadRow, Row, RowRef, Val};
 pub use bank::{BankPaymentRecord, KnownKey, PaymentReportRow, Reversible};
@@ -38,6 +39,7 @@ pub use reports::{ReportClaim, SegmentedCustomer};
 pub use runs::{channel_label, ActionRow, RunRecord, RunState};
 pub use service::{ApiKeyRow, Idempotent};
 pub use strategy::ExperimentRow;
+pub use webhooks::{DueWebhook, NewEvent, WebhookDeliveryRow, WebhookOutcome, WebhookRow};
 // FxHash for the per-claim indexes built on every run (keys are our own ids).
 use rustc_hash::FxHashMap as HashMap;
 

@@ -74,7 +74,21 @@ impl Store {
                 plan_fee.map(|l| crate::reconcile::fee_lines_json(std::slice::from_ref(l))).into(),
             ],
         )?;
-        rows.first().ok_or_else(|| StoreError::Data("the new pause has no id".into()))?.int("id")
+        let id = rows.first().ok_or_else(|| StoreError::Data("the new pause has no id".into()))?.int("id")?;
+        if kind == PauseKind::Dispute {
+            self.emit(
+                creditor,
+                vec![crate::NewEvent {
+                    claim: claim.map(str::to_string),
+                    kind: "dispute.opened",
+                    dedup: Some(format!("dispute:{id}")),
+                    payload: serde_json::json!({
+                        "pause": id, "claim": claim, "customer": customer, "from": from, "reason": reason
+                    }),
+                }],
+            )?;
+        }
+        Ok(id)
     }
 
     /// Ends an open pause on `date`.

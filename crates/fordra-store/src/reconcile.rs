@@ -304,6 +304,7 @@ impl Store {
             let loaded = self.load_facts(&creditor.id, chunk)?;
             let mut rows: Vec<Vec<Val>> = Vec::new();
             let mut status: Vec<Vec<Val>> = Vec::new();
+            let mut events = Vec::new();
             for id in chunk {
                 let Some(l) = loaded.get(id) else { continue };
                 let Some(debtor) = l.debtor else { continue };
@@ -329,6 +330,7 @@ impl Store {
                     if let Some((_, was, was_date)) = l.claims.get(claim) {
                         if was != now || was_date != settled {
                             status.push(vec![now.into(), (*settled).into(), creditor.id.as_str().into(), claim.into()]);
+                            events.push(settled_event(claim, id, *settled));
                         }
                     }
                 }
@@ -342,6 +344,7 @@ impl Store {
                 "UPDATE claims SET status = $1, settled_date = $2 WHERE creditor_id = $3 AND id = $4",
                 &mut status.into_iter(),
             )?;
+            self.emit(&creditor.id, events)?;
         }
         Ok(out)
     }
@@ -436,5 +439,23 @@ impl Store {
             },
         )?;
         Ok(problems)
+    }
+}
+
+/// A claim settled (or, when a payment is reversed, open again).
+fn settled_event(claim: &str, customer: &str, settled: Option<NaiveDate>) -> crate::NewEvent {
+    match settled {
+        Some(date) => crate::NewEvent {
+            claim: Some(claim.to_string()),
+            kind: "invoice.settled",
+            dedup: Some(format!("settled:{claim}:{date}")),
+            payload: serde_json::json!({"claim": claim, "customer": customer, "settled_date": date}),
+        },
+        None => crate::NewEvent {
+            claim: Some(claim.to_string()),
+            kind: "invoice.reopened",
+            dedup: None,
+            payload: serde_json::json!({"claim": claim, "customer": customer}),
+        },
     }
 }

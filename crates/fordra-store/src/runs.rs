@@ -379,7 +379,43 @@ impl Store {
             "INSERT INTO runs (creditor_id, date, actions, segment_changes) VALUES ($1, $2, $3, $4) ON CONFLICT (creditor_id, date) DO UPDATE SET actions = runs.actions + excluded.actions, segment_changes = runs.segment_changes + excluded.segment_changes",
             &[c.into(), as_of.into(), (n_actions as i64).into(), (n_changes as i64).into()],
         )?;
+        if self.wants_events(c)? {
+            let mut events = run_events(r, as_of);
+            events.extend(self.broken_promises(c, as_of)?);
+            events.push(crate::NewEvent {
+                claim: None,
+                kind: "run.finished",
+                dedup: None,
+                payload: serde_json::json!({"date": as_of, "actions": n_actions, "segment_changes": n_changes}),
+            });
+            self.emit(c, events)?;
+        }
         Ok(())
+    }
+
+    /// Promises whose day has passed with the claim still open: each reported once.
+    fn broken_promises(&mut self, creditor: &str, as_of: NaiveDate) -> Result<Vec<crate::NewEvent>> {
+        self.db
+            .query(
+                "SELECT p.id, p.claim_id, p.customer_id, p.until_date FROM pauses p WHERE p.creditor_id = $1 AND p.kind = 'promise' \
+                 AND p.ended_date IS NULL AND p.until_date < $2 AND EXISTS (SELECT 1 FROM claims c WHERE c.creditor_id = p.creditor_id \
+                 AND c.customer_id = p.customer_id AND c.status = 'open' AND (p.claim_id IS NULL OR c.id = p.claim_id))",
+                &[creditor.into(), as_of.into()],
+            )?
+            .iter()
+            .map(|r| {
+                let id = r.int("id")?;
+                let claim = r.opt_text("claim_id")?;
+                Ok(crate::NewEvent {
+                    claim: claim.clone(),
+                    kind: "promise.broken",
+                    dedup: Some(format!("promise:{id}")),
+                    payload: serde_json::json!({
+                        "pause": id, "claim": claim, "customer": r.text("customer_id")?, "promised_by": r.opt_date("until_date")?
+                    }),
+                })
+            })
+            .collect()
     }
 
     /// Undoes the run `record` inside the caller's transaction: its steps are marked reverted
@@ -499,4 +535,44 @@ pub fn channel_label(c: Channel) -> &'static str {
         Channel::Phone => "phone call task",
         Channel::Edi => "EDI",
     }
+}
+
+/// The events of a run's decisions: each step taken, each hand-over to collection or legal
+/// action, each segment change.
+fn run_events(r: &RunResult, as_of: NaiveDate) -> Vec<crate::NewEvent> {
+    let money = fordra_core::money::format_minor;
+    let mut out = Vec::new();
+    for a in r.actions.iter().filter(|a| !a.skipped) {
+        let payload = serde_json::json!({
+            "claim": a.claim_id, "customer": a.customer_id, "step_no": a.step_no, "step": a.kind.as_str(),
+            "channel": a.channel.as_str(), "date": a.date, "deadline": a.deadline, "fee": money(a.fee_total()),
+            "amount_to_pay": money(a.amount_to_pay), "segment": a.segment.as_str(), "reason": a.reason
+        });
+        out.push(crate::NewEvent {
+            claim: Some(a.claim_id.clone()),
+            kind: "step.taken",
+            dedup: Some(format!("step:{}/{}", a.claim_id, a.seq)),
+            payload: payload.clone(),
+        });
+        if matches!(a.kind, StepKind::Collection | StepKind::Legal) {
+            out.push(crate::NewEvent {
+                claim: Some(a.claim_id.clone()),
+                kind: "case.handed_over",
+                dedup: Some(format!("handover:{}/{}", a.claim_id, a.seq)),
+                payload,
+            });
+        }
+    }
+    for d in r.segment_changes() {
+        out.push(crate::NewEvent {
+            claim: None,
+            kind: "segment.changed",
+            dedup: None,
+            payload: serde_json::json!({
+                "customer": d.customer_id, "from": d.previous.map(|p| p.as_str()), "to": d.segment.as_str(),
+                "reason": d.reason, "date": as_of
+            }),
+        });
+    }
+    out
 }

@@ -374,6 +374,59 @@ CREATE TABLE idempotency_keys (
 );
 "#,
     ),
+    (
+        11,
+        "events for webhooks, subscriptions, and their delivery log",
+        r#"
+CREATE TABLE events (
+    id {serial},
+    creditor_id TEXT NOT NULL,
+    claim_id TEXT,
+    kind TEXT NOT NULL,
+    dedup TEXT,
+    payload TEXT NOT NULL,
+    created_at {int} NOT NULL
+);
+CREATE INDEX events_creditor ON events (creditor_id, id);
+CREATE UNIQUE INDEX events_dedup ON events (creditor_id, dedup);
+CREATE TABLE webhooks (
+    creditor_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    kinds TEXT NOT NULL,
+    created_at {int} NOT NULL,
+    last_event {int} NOT NULL,
+    deleted_at {int},
+    PRIMARY KEY (creditor_id, id)
+);
+CREATE TABLE webhook_deliveries (
+    creditor_id TEXT NOT NULL,
+    webhook_id TEXT NOT NULL,
+    event_id {int} NOT NULL,
+    claim_id TEXT,
+    status TEXT NOT NULL,
+    attempts {int} NOT NULL,
+    next_at {int} NOT NULL,
+    last_code {int},
+    last_error TEXT,
+    delivered_at {int},
+    PRIMARY KEY (creditor_id, webhook_id, event_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_at);
+CREATE TABLE webhook_attempts (
+    id {serial},
+    creditor_id TEXT NOT NULL,
+    webhook_id TEXT NOT NULL,
+    event_id {int} NOT NULL,
+    at {int} NOT NULL,
+    code {int},
+    error TEXT,
+    ms {int} NOT NULL
+);
+CREATE INDEX webhook_attempts_event ON webhook_attempts (creditor_id, webhook_id, event_id);
+"#,
+    ),
 ];
 
 /// The common dialect rendered for a backend (types and upserts differ).

@@ -148,12 +148,16 @@ pub fn start_with(url: &str, per_second: u32, burst: u32) -> Server {
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             port_tx.send(listener.local_addr().unwrap().port()).unwrap();
+            // The webhook worker as `fordra serve` runs it, looking often.
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            tokio::spawn(fordra_http::workers::webhooks(svc.clone(), std::time::Duration::from_millis(100), stopped));
             axum::serve(listener, fordra_http::app(svc))
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
                 })
                 .await
                 .unwrap();
+            drop(stop);
         });
     });
     let port = port_rx.recv().unwrap();
@@ -218,4 +222,132 @@ impl Server {
     pub fn post(&self, path: &str, key: &str, body: &Value) -> Answer {
         self.call("POST", path, Some(key), Some(body), &[])
     }
+}
+
+/// What a webhook receiver got: headers (lower-case names) and body.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(h, _)| h == name).map(|(_, v)| v.as_str())
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap()
+    }
+}
+
+/// A creditor's ERP receiving webhooks on a real port; it answers 500 to the first `fail`
+/// requests.
+pub struct Receiver {
+    pub url: String,
+    pub got: Arc<std::sync::Mutex<Vec<Received>>>,
+    pub fail: Arc<AtomicUsize>,
+}
+
+impl Receiver {
+    pub fn start() -> Receiver {
+        use axum::http::{HeaderMap, StatusCode};
+        let got: Arc<std::sync::Mutex<Vec<Received>>> = Arc::default();
+        let fail = Arc::new(AtomicUsize::new(0));
+        let (g, f) = (got.clone(), fail.clone());
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async move {
+                let handler = move |headers: HeaderMap, body: String| {
+                    let (g, f) = (g.clone(), f.clone());
+                    async move {
+                        if f.load(Ordering::SeqCst) > 0 {
+                            f.fetch_sub(1, Ordering::SeqCst);
+                            return StatusCode::INTERNAL_SERVER_ERROR;
+                        }
+                        let headers = headers
+                            .iter()
+                            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+                            .collect();
+                        g.lock().unwrap().push(Received { headers, body });
+                        StatusCode::NO_CONTENT
+                    }
+                };
+                let app = axum::Router::new().route("/hook", axum::routing::post(handler));
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                port_tx.send(listener.local_addr().unwrap().port()).unwrap();
+                axum::serve(listener, app).await.unwrap();
+            });
+        });
+        let port = port_rx.recv().unwrap();
+        Receiver { url: format!("http://127.0.0.1:{port}/hook"), got, fail }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 20 s) until `pred` holds for what was received.
+    pub fn wait_for(&self, what: &str, pred: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+        for _ in 0..200 {
+            let got = self.received();
+            if pred(&got) {
+                return got;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("{what}: not received; got {:?}", self.received().iter().map(|r| r.body.clone()).collect::<Vec<_>>());
+    }
+}
+
+/// Checks a webhook's signature as a receiver would: HMAC-SHA256 over "<t>.<body>".
+pub fn signature_ok(r: &Received, secret: &str) -> bool {
+    use hmac::{Hmac, Mac};
+    let Some(sig) = r.header("fordra-signature") else { return false };
+    let mut t = None;
+    let mut v1 = None;
+    for part in sig.split(',') {
+        match part.split_once('=') {
+            Some(("t", x)) => t = Some(x.to_string()),
+            Some(("v1", x)) => v1 = Some(x.to_string()),
+            _ => {}
+        }
+    }
+    let (Some(t), Some(v1)) = (t, v1) else { return false };
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{}", r.body).as_bytes());
+    let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    expected == v1
+}
+
+/// A BgMax file with one payment.
+pub fn bgmax_paying(reference: &str, amount: i64, date: &str) -> Vec<u8> {
+    fordra_formats::bgmax::write(&fordra_formats::bgmax::BgMaxFile {
+        version: "01".into(),
+        created: "20260220120000000000".into(),
+        test: false,
+        deposits: vec![fordra_formats::bgmax::Deposit {
+            line: 0,
+            payee_bankgiro: "50501055".into(),
+            payee_plusgiro: None,
+            currency: "SEK".into(),
+            account: "12345678".into(),
+            payment_date: d(date),
+            serial: "00001".into(),
+            amount,
+            count: 1,
+            kind: String::new(),
+            payments: vec![fordra_formats::bgmax::BgPayment {
+                record: 20,
+                payer_bankgiro: "9912346".into(),
+                reference: reference.into(),
+                amount,
+                reference_code: 2,
+                channel: 1,
+                serial: "000000000001".into(),
+                ..Default::default()
+            }],
+        }],
+        warnings: vec![],
+    })
 }

@@ -1,0 +1,60 @@
+//! The service's background work: sending webhooks (and, from the scheduler, the daily runs and
+//! the delivery worker). Each pass is one use case in a blocking task; a pass in progress is
+//! finished before shutdown.
+
+use crate::state::{with_app, Shared};
+use fordra_app::webhooks::WebhookSender;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Webhooks over HTTP(S) with ureq: 10 s to answer, redirects not followed (a receiver that
+/// moved must be re-subscribed, not silently followed).
+pub struct HttpSender {
+    agent: ureq::Agent,
+}
+
+impl Default for HttpSender {
+    fn default() -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .user_agent("Fordra-Webhooks/1")
+            .build()
+            .into();
+        HttpSender { agent }
+    }
+}
+
+impl WebhookSender for HttpSender {
+    fn post(&mut self, url: &str, headers: &[(&str, String)], body: &str) -> Result<u16, String> {
+        let mut req = self.agent.post(url);
+        for (h, v) in headers {
+            req = req.header(*h, v.as_str());
+        }
+        req.send(body).map(|r| r.status().as_u16()).map_err(|e| e.to_string())
+    }
+}
+
+/// Sends due webhooks every `every` until `stop` turns true.
+pub async fn webhooks(svc: Shared, every: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        let now = chrono::Utc::now().timestamp();
+        let report = with_app(&svc, move |app| app.dispatch_webhooks(&mut HttpSender::default(), now, 500)).await;
+        match report {
+            Ok(r) => {
+                svc.metrics.webhook_attempts.with_label_values(&["delivered"]).inc_by(r.delivered as u64);
+                svc.metrics.webhook_attempts.with_label_values(&["retried"]).inc_by(r.retried as u64);
+                svc.metrics.webhook_attempts.with_label_values(&["failed"]).inc_by(r.failed as u64);
+                if r.delivered + r.retried + r.failed > 0 {
+                    tracing::info!(delivered = r.delivered, retried = r.retried, failed = r.failed, "webhooks");
+                }
+            }
+            Err(e) => tracing::error!(error = %e.detail.message, "webhook pass failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
