@@ -257,3 +257,65 @@ impl App<'_> {
         })
     }
 }
+
+/// A day the scheduler ran (or could not run) for a creditor.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScheduledRun {
+    /// The creditor.
+    pub creditor: CreditorId,
+    /// The day.
+    pub date: NaiveDate,
+    /// Steps taken.
+    pub actions_created: usize,
+    /// Why the day could not run (the creditor's later days wait for it).
+    pub error: Option<String>,
+}
+
+/// How long the scheduler holds a creditor's lock: longer than the largest day's run.
+pub const SCHEDULE_LEASE_SECONDS: i64 = 15 * 60;
+
+impl App<'_> {
+    /// The scheduler's pass at `now`: for each creditor whose day is due by its schedule (the
+    /// local run time in its country; missed days caught up in order), takes the creditor's lock
+    /// in the database as `holder`, reads the last run again under it, and runs each due day.
+    /// Another process holding the lock is left to do it.
+    pub fn scheduled_runs(&mut self, holder: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<ScheduledRun>> {
+        let mut out = Vec::new();
+        for id in self.store.creditor_ids()? {
+            let c = self.store.creditor(&id)?;
+            let country = self.law.jurisdiction(c.jurisdiction)?.country;
+            let schedule = c.policy.schedule;
+            if fordra_core::schedule::due_days(&schedule, country, now, self.store.last_run(&id)?).is_empty() {
+                continue;
+            }
+            let t = now.timestamp();
+            if !self.store.try_schedule_lock(&id, holder, t, t + SCHEDULE_LEASE_SECONDS)? {
+                continue;
+            }
+            let creditor = CreditorId(id.clone());
+            let days = fordra_core::schedule::due_days(&schedule, country, now, self.store.last_run(&id)?);
+            for date in days {
+                let input = RunInput { date, dry_run: false, allow_future: false };
+                match self.run_day(&creditor, input) {
+                    Ok(r) => out.push(ScheduledRun {
+                        creditor: creditor.clone(),
+                        date,
+                        actions_created: r.actions_created,
+                        error: None,
+                    }),
+                    Err(e) => {
+                        out.push(ScheduledRun {
+                            creditor: creditor.clone(),
+                            date,
+                            actions_created: 0,
+                            error: Some(e.to_string()),
+                        });
+                        break;
+                    }
+                }
+            }
+            self.store.release_schedule_lock(&id, holder)?;
+        }
+        Ok(out)
+    }
+}

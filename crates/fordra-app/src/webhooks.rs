@@ -235,8 +235,9 @@ mod tests {
     #[test]
     fn backoff_doubles_from_30_seconds_to_at_most_6_hours() {
         assert_eq!((backoff(1), backoff(2), backoff(3)), (30, 60, 120));
-        assert_eq!(backoff(10), 6 * 3600);
-        assert_eq!(backoff(11), 6 * 3600);
+        // 30 · 2⁹ = 15,360 s; 30 · 2¹⁰ = 30,720 s is above the 6-hour cap of 21,600 s.
+        assert_eq!(backoff(10), 15_360);
+        assert_eq!((backoff(11), backoff(12)), (6 * 3600, 6 * 3600));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod quote;
 pub mod reference;
 pub mod report;
 pub mod run;
+pub mod schedule;
 pub mod segment;
 pub mod settle;
 pub mod strategy;

@@ -229,6 +229,9 @@ pub struct Policy {
     /// The sender's details printed on letters and e-mails.
     #[serde(default, skip_serializing_if = "Letters::is_empty")]
     pub letters: Letters,
+    /// When the service runs the day (`[schedule]`: enabled, run_at local time).
+    #[serde(default, skip_serializing_if = "crate::schedule::Schedule::is_default")]
+    pub schedule: crate::schedule::Schedule,
 }
 
 /// The creditor's details on its letters (`[letters]` in the policy): a collection demand names
@@ -433,6 +436,7 @@ impl Policy {
             ],
             challengers: vec![],
             letters: Letters::default(),
+            schedule: Default::default(),
         }
     }
 

@@ -29,6 +29,13 @@ pub struct ServeConfig {
     pub workers: bool,
     /// How often the webhook worker looks for events to send, in milliseconds.
     pub webhook_interval_ms: u64,
+    /// How often the scheduler looks for creditors whose day is due, in seconds.
+    pub schedule_interval_seconds: u64,
+    /// How often the delivery worker sends what is due, in seconds.
+    pub deliver_interval_seconds: u64,
+    /// The delivery configuration (out, [smtp], [sms], [links]; as `fordra deliver --config`);
+    /// default ./fordra.toml when it exists, else letters to ./out only.
+    pub delivery_config: Option<String>,
 }
 
 impl Default for ServeConfig {
@@ -44,6 +51,9 @@ impl Default for ServeConfig {
             log_json: true,
             workers: true,
             webhook_interval_ms: 1000,
+            schedule_interval_seconds: 30,
+            deliver_interval_seconds: 10,
+            delivery_config: None,
         }
     }
 }
@@ -82,6 +92,12 @@ impl ServeConfig {
         if let Some(v) = env("FORDRA_TODAY") {
             c.today = Some(v.parse().map_err(|_| format!("FORDRA_TODAY: '{v}' is not a date (YYYY-MM-DD)"))?);
         }
+        if let Some(v) = env("FORDRA_CONFIG") {
+            c.delivery_config = Some(v);
+        }
+        if let Some(v) = env("FORDRA_WORKERS") {
+            c.workers = !matches!(v.as_str(), "0" | "false" | "no" | "off");
+        }
         if let Some(v) = env("FORDRA_LOG") {
             c.log_json = v != "text";
         }
@@ -96,6 +112,14 @@ impl ServeConfig {
         }
         if !(50..=3_600_000).contains(&self.webhook_interval_ms) {
             return Err(format!("webhook_interval_ms: {} is outside 50–3600000", self.webhook_interval_ms));
+        }
+        for (name, v) in [
+            ("schedule_interval_seconds", self.schedule_interval_seconds),
+            ("deliver_interval_seconds", self.deliver_interval_seconds),
+        ] {
+            if !(1..=86_400).contains(&v) {
+                return Err(format!("{name}: {v} is outside 1–86400"));
+            }
         }
         if self.rate_per_second == 0 || self.rate_burst == 0 {
             return Err("rate_per_second and rate_burst must be at least 1".into());

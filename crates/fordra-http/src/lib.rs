@@ -164,7 +164,12 @@ async fn method_not_allowed() -> ApiError {
 /// Starts the service and serves until SIGINT or SIGTERM; then stops taking requests, lets the
 /// ones in flight finish (each use case's transaction commits or rolls back whole) and returns.
 pub async fn serve(config: config::ServeConfig, law: fordra_core::law::LawBook) -> Result<(), String> {
-    let pool = state::Pool::open(&config.db, config.connections).map_err(|e| format!("database {}: {e}", config.db))?;
+    // Connecting blocks (the PostgreSQL client runs its own runtime): off the async threads.
+    let (db, connections) = (config.db.clone(), config.connections);
+    let pool = tokio::task::spawn_blocking(move || state::Pool::open(&db, connections))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("database {}: {e}", config.db))?;
     let svc =
         std::sync::Arc::new(state::Service::new(pool, law, config.today, config.rate_per_second, config.rate_burst));
     let listener = tokio::net::TcpListener::bind(&config.addr).await.map_err(|e| format!("{}: {e}", config.addr))?;
@@ -173,8 +178,14 @@ pub async fn serve(config: config::ServeConfig, law: fordra_core::law::LawBook) 
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut background = Vec::new();
     if config.workers {
+        let couriers = delivery_config(config.delivery_config.as_deref())?;
         let every = std::time::Duration::from_millis(config.webhook_interval_ms);
         background.push(tokio::spawn(workers::webhooks(svc.clone(), every, stopped.clone())));
+        let holder = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4());
+        let every = std::time::Duration::from_secs(config.schedule_interval_seconds);
+        background.push(tokio::spawn(workers::scheduler(svc.clone(), every, holder, stopped.clone())));
+        let every = std::time::Duration::from_secs(config.deliver_interval_seconds);
+        background.push(tokio::spawn(workers::deliveries(svc.clone(), every, couriers, stopped.clone())));
     }
     axum::serve(listener, app(svc)).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())?;
     // The requests have finished; let the workers finish their pass.
@@ -184,6 +195,16 @@ pub async fn serve(config: config::ServeConfig, law: fordra_core::law::LawBook) 
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The couriers' configuration: the file named, else ./fordra.toml when it exists, else the
+/// defaults (letters to ./out).
+fn delivery_config(path: Option<&str>) -> Result<fordra_comms::couriers::Config, String> {
+    let path =
+        path.map(str::to_string).or_else(|| std::path::Path::new("fordra.toml").exists().then(|| "fordra.toml".into()));
+    let Some(path) = path else { return Ok(Default::default()) };
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    fordra_comms::couriers::Config::parse(&text, &path).map_err(|e| e.to_string())
 }
 
 async fn shutdown() {

@@ -58,3 +58,80 @@ pub async fn webhooks(svc: Shared, every: Duration, mut stop: watch::Receiver<bo
         }
     }
 }
+
+/// Runs each creditor's day when its schedule says, every `every`, as `holder` (this process).
+pub async fn scheduler(svc: Shared, every: Duration, holder: String, mut stop: watch::Receiver<bool>) {
+    loop {
+        let h = holder.clone();
+        let ran = with_app(&svc, move |app| app.scheduled_runs(&h, chrono::Utc::now())).await;
+        match ran {
+            Ok(runs) => {
+                for r in runs {
+                    match &r.error {
+                        None => {
+                            svc.metrics.runs.inc();
+                            svc.metrics.actions.inc_by(r.actions_created as u64);
+                            tracing::info!(creditor = %r.creditor, date = %r.date, actions = r.actions_created, "scheduled run");
+                        }
+                        Some(e) => {
+                            tracing::error!(creditor = %r.creditor, date = %r.date, error = %e, "scheduled run failed")
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e.detail.message, "scheduler pass failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Sends what the runs decided (letters, e-mails, texts) continuously: every `every`, until
+/// nothing is due.
+pub async fn deliveries(
+    svc: Shared,
+    every: Duration,
+    config: fordra_comms::couriers::Config,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let c = config.clone();
+        let pass = with_app(&svc, move |app| {
+            let mut couriers = fordra_comms::couriers::Couriers::new(c)
+                .map_err(|e| fordra_app::AppError::invalid("delivery configuration", e.to_string()))?;
+            let input = fordra_app::outbox::DeliverInput {
+                creditor: None,
+                now: chrono::Utc::now(),
+                lease_seconds: 300,
+                batch: 100,
+                until_empty: true,
+                max: 10_000,
+            };
+            app.deliver(&mut couriers, &input)
+        })
+        .await;
+        match pass {
+            Ok(r) => {
+                for (outcome, n) in [
+                    ("sent", r.sent),
+                    ("delivered", r.delivered),
+                    ("cancelled", r.cancelled),
+                    ("bounced", r.bounced),
+                    ("failed", r.failed),
+                ] {
+                    svc.metrics.deliveries.with_label_values(&[outcome]).inc_by(n as u64);
+                }
+                if !r.handled.is_empty() {
+                    tracing::info!(handled = r.handled.len(), sent = r.sent, failed = r.failed, "deliveries");
+                }
+            }
+            Err(e) => tracing::error!(error = %e.detail.message, "delivery pass failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

@@ -427,6 +427,17 @@ CREATE TABLE webhook_attempts (
 CREATE INDEX webhook_attempts_event ON webhook_attempts (creditor_id, webhook_id, event_id);
 "#,
     ),
+    (
+        12,
+        "the scheduler's lock per creditor",
+        r#"
+CREATE TABLE schedule_locks (
+    creditor_id TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until {int} NOT NULL
+);
+"#,
+    ),
 ];
 
 /// The common dialect rendered for a backend (types and upserts differ).

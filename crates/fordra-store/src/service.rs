@@ -153,3 +153,27 @@ impl Store {
         self.db.exec("DELETE FROM idempotency_keys WHERE created_at < $1", &[before.into()])
     }
 }
+
+impl Store {
+    /// Takes the creditor's scheduler lock for `holder` until `until` (Unix seconds), when it is
+    /// free, expired or already this holder's; whether it was taken. Two service processes on
+    /// one database never run the same creditor's day at once.
+    pub fn try_schedule_lock(&mut self, creditor: &str, holder: &str, now: i64, until: i64) -> Result<bool> {
+        let n = self.db.exec(
+            "INSERT INTO schedule_locks (creditor_id, holder, until) VALUES ($1, $2, $3) \
+             ON CONFLICT (creditor_id) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+             WHERE schedule_locks.until < $4 OR schedule_locks.holder = $5",
+            &[creditor.into(), holder.into(), until.into(), now.into(), holder.into()],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Lets the lock go (if this holder has it).
+    pub fn release_schedule_lock(&mut self, creditor: &str, holder: &str) -> Result<()> {
+        self.db.exec(
+            "UPDATE schedule_locks SET until = 0 WHERE creditor_id = $1 AND holder = $2",
+            &[creditor.into(), holder.into()],
+        )?;
+        Ok(())
+    }
+}
