@@ -7,14 +7,19 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
-/// A JSON body.
+/// A JSON object body.
 pub struct Json<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
+        // Every request body of the API is a JSON object (serde would also read a struct from
+        // an array, which the document does not allow).
+        match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) if !v.is_object() => Err(ApiError::bad_request("the body must be a JSON object")),
+            Ok(axum::Json(v)) => {
+                serde_json::from_value(v).map(Json).map_err(|e| ApiError::bad_request(format!("the JSON body: {e}")))
+            }
             Err(JsonRejection::BytesRejection(_)) => {
                 Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large"))
             }

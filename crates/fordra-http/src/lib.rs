@@ -37,6 +37,7 @@ use utoipa::OpenApi as _;
         title = "Fordra",
         description = "Differentiated dunning and debt collection for Nordic creditors. Every request under /v1/ carries `Authorization: Bearer <key>` (made with `fordra key add`). A key works for one creditor (or, an operator's, for all); another creditor's data answers 404. POSTs that create something take an `Idempotency-Key` header. Amounts are decimal strings, dates ISO 8601. Errors: `{\"error\": {\"code\", \"message\", …}}`."
     ),
+    components(schemas(routes::FileKind, routes::ReportKind, routes::Ending, routes::StatusParam, error::ErrorBody)),
     tags(
         (name = "creditors"), (name = "customers"), (name = "invoices"), (name = "files"), (name = "claims"),
         (name = "payments"), (name = "runs"), (name = "pauses"), (name = "deliveries"), (name = "reports"),
@@ -88,6 +89,18 @@ fn build(svc: Option<Shared>) -> (Router<()>, OpenApi) {
 
 /// Bearer authentication on every `/v1/` operation; health and readiness are open.
 fn secure(doc: &mut OpenApi) {
+    use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
+    let error = |what: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody"))).build(),
+                )
+                .build(),
+        )
+    };
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
@@ -97,14 +110,38 @@ fn secure(doc: &mut OpenApi) {
         if !path.starts_with("/v1/") {
             continue;
         }
-        for op in operations(item) {
+        for (method, op) in operations(item) {
             op.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+            // What any operation may answer besides its own results: the service's refusals.
+            let mut common = vec![
+                ("400", "malformed request: not JSON, an unknown field, a bad parameter"),
+                ("401", "no key, or an unknown or revoked one"),
+                ("403", "the key's scope is too small"),
+                ("404", "not found (another creditor's data is not found either)"),
+                ("422", "invalid input, or a request the law or the creditor's rules refuse"),
+                ("429", "over the key's rate limit"),
+                ("503", "the database failed; nothing changed"),
+            ];
+            if method != "get" {
+                common.extend([
+                    ("409", "a conflict with what is stored, or the same Idempotency-Key still in progress"),
+                    ("413", "the body is too large"),
+                    ("415", "a JSON body without Content-Type: application/json"),
+                ]);
+            }
+            for (code, what) in common {
+                op.responses.responses.entry(code.to_string()).or_insert_with(|| error(what));
+            }
         }
     }
 }
 
-fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
-    [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch].into_iter().flatten()
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = (&'static str, &mut utoipa::openapi::path::Operation)> {
+    [("get", &mut item.get), ("put", &mut item.put), ("post", &mut item.post), ("delete", &mut item.delete)]
+        .into_iter()
+        .filter_map(|(m, op)| op.as_mut().map(|op| (m, op)))
 }
 
 /// Counts and times every request by its route, and logs it as one JSON line with its id.

@@ -79,6 +79,59 @@ pub fn v1() -> OpenApiRouter<Shared> {
         .routes(routes!(replay_webhook))
 }
 
+/// A string schema listing a domain enum's words (the type itself stays the core's).
+fn words(values: impl IntoIterator<Item = &'static str>) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values.into_iter().collect::<Vec<_>>()))
+        .build()
+}
+
+fn delivery_statuses() -> utoipa::openapi::Object {
+    words(DeliveryStatus::ALL.iter().map(|s| s.as_str()))
+}
+
+fn channels() -> utoipa::openapi::Object {
+    words(Channel::ALL.iter().map(|s| s.as_str()))
+}
+
+fn pause_kinds() -> utoipa::openapi::Object {
+    words(PauseKind::ALL.iter().map(|s| s.as_str()))
+}
+
+fn call_outcomes() -> utoipa::openapi::Object {
+    words(CallOutcome::ALL.iter().map(|s| s.as_str()))
+}
+
+fn jurisdictions() -> utoipa::openapi::Object {
+    words(JurisdictionCode::ALL.iter().map(|s| s.as_str()))
+}
+
+fn scopes() -> utoipa::openapi::Object {
+    words(["read", "write", "admin"])
+}
+
+fn bank_formats() -> utoipa::openapi::Object {
+    words(["bgmax", "camt054", "camt053", "ktl", "csv"])
+}
+
+/// A whole number as JSON Schema means it: `3` and `3.0` alike (an "integer" in the document
+/// accepts both), within the target type.
+fn whole<'de, D: serde::Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<Option<T>, D::Error> {
+    let v = Option::<serde_json::Number>::deserialize(d)?;
+    let Some(n) = v else { return Ok(None) };
+    let i = match (n.as_i64(), n.as_f64()) {
+        (Some(i), _) => i,
+        (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => f as i64,
+        _ => return Err(serde::de::Error::custom(format!("{n} is not a whole number in range"))),
+    };
+    T::try_from(i).map(Some).map_err(|_| serde::de::Error::custom(format!("{i} is out of range")))
+}
+
+fn whole_required<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    whole::<D, i64>(d)?.ok_or_else(|| serde::de::Error::custom("a whole number is required"))
+}
+
 fn today_or(svc: &Shared, d: Option<NaiveDate>) -> NaiveDate {
     d.unwrap_or_else(|| svc.today())
 }
@@ -102,7 +155,7 @@ struct CreditorIn {
     /// Its name on letters.
     name: String,
     /// Whose law: se, fi, no, dk or eu (B2B).
-    #[schema(value_type = String, example = "se")]
+    #[schema(schema_with = jurisdictions)]
     jurisdiction: JurisdictionCode,
     /// Currency (default: the jurisdiction's).
     #[schema(value_type = Option<String>, example = "SEK")]
@@ -268,7 +321,7 @@ async fn put_invoice(
 /// Which file.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-enum FileKind {
+pub(crate) enum FileKind {
     /// customers.csv
     Customers,
     /// invoices.csv
@@ -314,14 +367,25 @@ async fn import_file(
 #[into_params(parameter_in = Query)]
 struct ClaimsQuery {
     /// open or paid.
-    #[param(value_type = Option<String>)]
-    status: Option<ClaimStatus>,
+    #[param(inline)]
+    status: Option<StatusParam>,
     /// Only this customer's.
     customer: Option<String>,
     /// The `next` of the page before.
     cursor: Option<String>,
     /// Page size, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
+}
+
+/// A claim's status.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum StatusParam {
+    /// Not yet paid.
+    Open,
+    /// Settled.
+    Paid,
 }
 
 /// Claims, a page at a time by id, with their open balance.
@@ -330,7 +394,10 @@ struct ClaimsQuery {
     responses((status = 200, description = "claims and the next page's cursor"), (status = 422, body = ErrorBody)))]
 async fn list_claims(State(svc): State<Shared>, Tenant(c): Reader, Query(q): Query<ClaimsQuery>) -> Out {
     let query = ClaimQuery {
-        status: q.status,
+        status: q.status.map(|s| match s {
+            StatusParam::Open => ClaimStatus::Open,
+            StatusParam::Paid => ClaimStatus::Paid,
+        }),
         customer: q.customer.map(CustomerId),
         after: q.cursor.unwrap_or_default(),
         limit: q.limit.unwrap_or(100),
@@ -370,7 +437,7 @@ struct BankFileQuery {
     /// The file's name (a file with a name seen before is recognised).
     name: String,
     /// bgmax, camt054, camt053, ktl or csv (default: recognised from the content).
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = bank_formats)]
     format: Option<BankFormat>,
     /// Match and show, book nothing.
     #[serde(default)]
@@ -541,7 +608,7 @@ struct PauseIn {
     /// ... or every claim of a customer.
     customer: Option<String>,
     /// dispute, promise, plan or hold.
-    #[schema(value_type = String, example = "dispute")]
+    #[schema(schema_with = pause_kinds)]
     kind: PauseKind,
     /// Start (default: today).
     from: Option<NaiveDate>,
@@ -553,6 +620,8 @@ struct PauseIn {
     #[serde(default)]
     plan_fee: bool,
     /// A payment plan's number of instalments.
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 1, maximum = 120)]
     instalments: Option<u32>,
 }
 
@@ -606,10 +675,10 @@ async fn end_pause(
 #[into_params(parameter_in = Query)]
 struct DeliveriesQuery {
     /// queued, sending, sent, delivered, bounced, failed or cancelled.
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = delivery_statuses)]
     status: Option<DeliveryStatus>,
     /// letter, email, sms, call, …
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = channels)]
     channel: Option<Channel>,
 }
 
@@ -646,7 +715,7 @@ async fn phone_tasks(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
 #[serde(deny_unknown_fields)]
 struct CallIn {
     /// reached, no_answer, promise, dispute, wrong_number, …
-    #[schema(value_type = String)]
+    #[schema(schema_with = call_outcomes)]
     outcome: CallOutcome,
     /// A promise's date.
     promise_date: Option<NaiveDate>,
@@ -674,7 +743,7 @@ async fn phone_done(
 /// Which report.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-enum ReportKind {
+pub(crate) enum ReportKind {
     /// Outstanding by age.
     Aging,
     /// Customers by segment.
@@ -734,7 +803,7 @@ async fn show_policy(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
 /// Replaces the policy with a TOML document (the format of `fordra policy set`), checked against
 /// the law and the message catalogue.
 #[utoipa::path(put, path = "/v1/creditors/{creditor}/policy", tag = "policy",
-    request_body(content = String, content_type = "application/toml"),
+    request_body(content = String, content_type = "text/plain", description = "the policy as TOML"),
     params(("creditor" = String, Path)),
     responses((status = 200, description = "updated"), (status = 422, body = ErrorBody)))]
 async fn set_policy(State(svc): State<Shared>, Tenant(c): Administrator, body: Bytes) -> Out {
@@ -762,8 +831,12 @@ struct TrainIn {
     /// Train on invoices due before this day (default: today).
     until: Option<NaiveDate>,
     /// Late means paid more than this many days after due (default 10).
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 0, maximum = 365)]
     late_after: Option<i64>,
     /// Very late (default 30).
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 0, maximum = 3650)]
     very_late_after: Option<i64>,
 }
 
@@ -827,7 +900,7 @@ async fn experiment_report(
 /// How an experiment ends.
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-enum Ending {
+pub(crate) enum Ending {
     /// The challenger becomes the segment's model.
     Adopt,
     /// The challenger is dropped.
@@ -868,7 +941,7 @@ async fn list_keys(State(svc): State<Shared>, Tenant(c): Administrator) -> Out {
 #[serde(deny_unknown_fields)]
 struct KeyIn {
     /// read, write or admin.
-    #[schema(value_type = String, example = "write")]
+    #[schema(schema_with = scopes)]
     scope: Scope,
     /// A name to recognise it by.
     #[serde(default)]
@@ -949,8 +1022,10 @@ async fn delete_webhook(
 #[into_params(parameter_in = Query)]
 struct LogQuery {
     /// The `next` of the page before (an event id).
+    #[param(minimum = 0)]
     cursor: Option<i64>,
     /// Page size, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
@@ -972,8 +1047,12 @@ async fn webhook_log(
 #[serde(deny_unknown_fields)]
 struct ReplayIn {
     /// The first event id.
+    #[serde(deserialize_with = "whole_required")]
+    #[schema(minimum = 0)]
     from: i64,
     /// The last event id (default: the first).
+    #[serde(default, deserialize_with = "whole")]
+    #[schema(minimum = 0)]
     to: Option<i64>,
 }
 
