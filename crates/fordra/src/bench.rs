@@ -44,6 +44,18 @@ pub struct BenchArgs {
     /// one to three claims, payment codes), on every core.
     #[arg(long)]
     pub letters: Option<usize>,
+    /// Benchmark the HTTP service instead: claim reads and bulk invoice upserts under load.
+    #[arg(long)]
+    pub http: bool,
+    /// HTTP benchmark: client threads.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// HTTP benchmark: seconds per phase.
+    #[arg(long, default_value_t = 10.0)]
+    pub seconds: f64,
+    /// HTTP benchmark: also on PostgreSQL (a scratch database made on this server and dropped).
+    #[arg(long)]
+    pub pg: Option<String>,
 }
 
 /// A fresh SQLite file with the Swedish benchmark creditor.
@@ -71,6 +83,15 @@ pub(crate) fn bench_store(
 }
 
 pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
+    if a.http {
+        return crate::bench_http::bench_http(
+            law,
+            a.concurrency.clamp(1, 256),
+            a.seconds.clamp(0.5, 600.0),
+            a.pg.as_deref(),
+            json,
+        );
+    }
     if let Some(n) = a.payments {
         return bench_payments(law, a, n, json);
     }

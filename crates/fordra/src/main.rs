@@ -3,6 +3,7 @@
 //! SQL and decisions live below it (see ARCHITECTURE.md).
 
 mod bench;
+mod bench_http;
 mod bench_ml;
 mod demo;
 mod model;
