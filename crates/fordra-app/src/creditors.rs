@@ -63,6 +63,27 @@ pub struct NewCreditor {
     pub agency_licence: Option<String>,
 }
 
+impl NewCreditor {
+    /// A creditor collecting its own claims under `jurisdiction`'s law in its currency, charging
+    /// late interest, with no reminder fee agreed and no accounts yet.
+    pub fn new(id: &str, name: &str, jurisdiction: JurisdictionCode) -> NewCreditor {
+        NewCreditor {
+            id: CreditorId(id.to_string()),
+            name: name.to_string(),
+            jurisdiction,
+            currency: None,
+            reminder_fee_agreed: false,
+            charge_interest: true,
+            contract_rate: None,
+            bankgiro: None,
+            iban: Vec::new(),
+            collector: Collector::Own,
+            agency_name: None,
+            agency_licence: None,
+        }
+    }
+}
+
 /// A creditor added (or found unchanged).
 #[derive(Clone, Debug, Serialize)]
 pub struct CreditorAdded {

@@ -188,7 +188,15 @@ impl App<'_> {
     /// (at most `batch`), recording each attempt.
     pub fn dispatch_webhooks(&mut self, sender: &mut dyn WebhookSender, now: i64, batch: i64) -> Result<WebhookReport> {
         let mut report = WebhookReport { queued: self.store.fan_out(now, 10_000)?, ..Default::default() };
+        // A receiver that failed once in this pass is not tried again in it (a host that does not
+        // answer would hold the worker 10 s per event): its deliveries are given back for the
+        // next pass, without counting an attempt.
+        let mut down: Vec<String> = Vec::new();
         for d in self.store.take_webhook_deliveries(now, 120, batch)? {
+            if down.contains(&d.webhook_id) {
+                self.store.release_webhook_delivery(&d, now)?;
+                continue;
+            }
             let body = envelope(&d);
             let headers = [
                 (SIGNATURE_HEADER, format!("t={now},v1={}", signature(&d.secret, now, &body))),
@@ -208,9 +216,11 @@ impl App<'_> {
                 report.delivered += 1;
                 WebhookOutcome::Delivered
             } else if attempt >= MAX_ATTEMPTS {
+                down.push(d.webhook_id.clone());
                 report.failed += 1;
                 WebhookOutcome::Failed
             } else {
+                down.push(d.webhook_id.clone());
                 report.retried += 1;
                 WebhookOutcome::Retry(now + backoff(attempt))
             };

@@ -265,6 +265,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Gives a taken delivery back, due at `at`, without counting an attempt.
+    pub fn release_webhook_delivery(&mut self, d: &DueWebhook, at: i64) -> Result<()> {
+        self.db.exec(
+            "UPDATE webhook_deliveries SET next_at = $1 WHERE creditor_id = $2 AND webhook_id = $3 AND event_id = $4 AND status = 'pending'",
+            &[at.into(), d.creditor.as_str().into(), d.webhook_id.as_str().into(), d.event_id.into()],
+        )?;
+        Ok(())
+    }
+
     /// Records an attempt and its outcome.
     #[allow(clippy::too_many_arguments)]
     pub fn record_webhook_attempt(

@@ -43,18 +43,9 @@ fn setup(url: &str, law: &LawBook) -> Result<(String, String, tokio::sync::onesh
     let mut app = App::new(&mut store, law, today);
     let id = CreditorId("bench".into());
     app.add_creditor(NewCreditor {
-        id: id.clone(),
-        name: "Bench AB".into(),
-        jurisdiction: JurisdictionCode::SE,
-        currency: None,
         reminder_fee_agreed: true,
-        charge_interest: true,
-        contract_rate: None,
         bankgiro: Some("5050-1055".into()),
-        iban: vec![],
-        collector: Default::default(),
-        agency_name: None,
-        agency_licence: None,
+        ..NewCreditor::new("bench", "Bench AB", JurisdictionCode::SE)
     })?;
     let customers: Vec<_> = (0..CUSTOMERS)
         .map(|i| json!({"id": format!("K{i}"), "name": format!("Kund {i}"), "kind": "consumer"}))

@@ -99,18 +99,9 @@ pub const TODAY: &str = "2026-03-02";
 
 fn creditor(id: &str, j: JurisdictionCode) -> NewCreditor {
     NewCreditor {
-        id: CreditorId(id.into()),
-        name: format!("{id} AB"),
-        jurisdiction: j,
-        currency: None,
         reminder_fee_agreed: true,
-        charge_interest: true,
-        contract_rate: None,
         bankgiro: Some("5050-1055".into()),
-        iban: vec![],
-        collector: Default::default(),
-        agency_name: None,
-        agency_licence: None,
+        ..NewCreditor::new(id, &format!("{id} AB"), j)
     }
 }
 
