@@ -81,12 +81,16 @@ fn setup(url: &str, law: &LawBook) -> Result<(String, String, tokio::sync::onesh
     Ok((format!("http://127.0.0.1:{port}/v1/creditors/bench"), key, stop))
 }
 
+/// One request of a load phase on a thread's connection: (thread, request number) → (answered
+/// well, items it carried).
+type Request = Arc<dyn Fn(&ureq::Agent, usize, usize) -> (bool, usize) + Send + Sync>;
+
 /// Runs `request` on `threads` threads for `seconds`; each call returns (ok, items).
 fn load(
     name: &'static str,
     threads: usize,
     seconds: f64,
-    request: Arc<dyn Fn(&ureq::Agent, usize, usize) -> (bool, usize) + Send + Sync>,
+    request: Request,
 ) -> Phase {
     let start = Instant::now();
     let until = start + Duration::from_secs_f64(seconds);
