@@ -66,11 +66,16 @@ impl LinkConfig {
     /// The tracking image of an e-mail (where the creditor tracks opening): the path names the
     /// creditor and the delivery, signed so a request for it is Fordra's own.
     pub fn open_pixel(&self, m: &Message) -> Result<String, CommsError> {
+        self.open_url(&m.creditor_id, &m.key)
+    }
+
+    /// The tracking image's address for a creditor's delivery.
+    pub fn open_url(&self, creditor: &str, delivery: &str) -> Result<String, CommsError> {
         if self.secret.len() < 32 {
             return Err(CommsError::Config("links.secret: at least 32 characters".into()));
         }
-        let sig = signature(&self.secret, &m.creditor_id, &format!("open:{}", m.key), 0)?;
-        Ok(format!("{}/o/{}/{}?sig={sig}", self.base_url.trim_end_matches('/'), escape(&m.creditor_id), escape(&m.key)))
+        let sig = signature(&self.secret, creditor, &format!("open:{delivery}"), 0)?;
+        Ok(format!("{}/o/{}/{}?sig={sig}", self.base_url.trim_end_matches('/'), escape(creditor), escape(delivery)))
     }
 
     /// Whether a tracking image's signature is Fordra's for this creditor and delivery.

@@ -37,12 +37,12 @@ use utoipa::OpenApi as _;
         title = "Fordra",
         description = "Differentiated dunning and debt collection for Nordic creditors. Every request under /v1/ carries `Authorization: Bearer <key>` (made with `fordra key add`). A key works for one creditor (or, an operator's, for all); another creditor's data answers 404. POSTs that create something take an `Idempotency-Key` header. Amounts are decimal strings, dates ISO 8601. Errors: `{\"error\": {\"code\", \"message\", …}}`."
     ),
-    components(schemas(routes::FileKind, routes::ReportKind, routes::Ending, routes::StatusParam, error::ErrorBody)),
+    components(schemas(routes::FileKind, routes::ReportKind, routes::Ending, routes::StatusParam, routes::SegmentParam, error::ErrorBody)),
     tags(
         (name = "creditors"), (name = "customers"), (name = "invoices"), (name = "files"), (name = "claims"),
         (name = "payments"), (name = "runs"), (name = "pauses"), (name = "deliveries"), (name = "reports"),
         (name = "policy"), (name = "models"), (name = "experiments"), (name = "keys"), (name = "webhooks"),
-        (name = "operations")
+        (name = "law"), (name = "operations")
     )
 )]
 struct ApiDoc;
@@ -63,6 +63,7 @@ fn build(svc: Option<Shared>) -> (Router<()>, OpenApi) {
     let (ops, ops_doc) = utoipa_axum::router::OpenApiRouter::<Shared>::new()
         .routes(utoipa_axum::routes!(health))
         .routes(utoipa_axum::routes!(ready))
+        .routes(utoipa_axum::routes!(opened))
         .split_for_parts();
     doc.merge(ops_doc);
     secure(&mut doc);
@@ -111,7 +112,11 @@ fn secure(doc: &mut OpenApi) {
             continue;
         }
         for (method, op) in operations(item) {
-            op.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+            // Each operation names the scope it needs (`security(("bearer" = ["write"]))` on the
+            // handler, checked by the tenancy matrix against what the handler enforces).
+            if op.security.is_none() {
+                op.security = Some(vec![SecurityRequirement::new("bearer", ["admin"])]);
+            }
             // What any operation may answer besides its own results: the service's refusals.
             let mut common = vec![
                 ("400", "malformed request: not JSON, an unknown field, a bad parameter"),
@@ -139,9 +144,15 @@ fn secure(doc: &mut OpenApi) {
 fn operations(
     item: &mut utoipa::openapi::PathItem,
 ) -> impl Iterator<Item = (&'static str, &mut utoipa::openapi::path::Operation)> {
-    [("get", &mut item.get), ("put", &mut item.put), ("post", &mut item.post), ("delete", &mut item.delete)]
-        .into_iter()
-        .filter_map(|(m, op)| op.as_mut().map(|op| (m, op)))
+    [
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("delete", &mut item.delete),
+        ("patch", &mut item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.as_mut().map(|op| (m, op)))
 }
 
 /// Counts and times every request by its route, and logs it as one JSON line with its id.
@@ -184,6 +195,45 @@ async fn ready(State(svc): State<Shared>) -> Response {
     }
 }
 
+/// The tracking image's signature.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct OpenSig {
+    /// The signature from the e-mail.
+    sig: Option<String>,
+}
+
+/// The smallest transparent GIF (1×1).
+const PIXEL: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+
+/// The tracking image of an e-mail (where the creditor tracks opening, `letter_if_unopened_days`):
+/// a signed request records the e-mail as opened. Always the same image, whatever the signature,
+/// so the answer tells nothing.
+#[utoipa::path(get, path = "/o/{creditor}/{delivery}", tag = "operations",
+    params(("creditor" = String, Path), ("delivery" = String, Path), OpenSig),
+    responses((status = 200, description = "a 1×1 image", content_type = "image/gif", body = Vec<u8>)))]
+async fn opened(
+    State(svc): State<Shared>,
+    axum::extract::Path((creditor, delivery)): axum::extract::Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<OpenSig>,
+) -> Response {
+    let genuine = match (&svc.delivery.links, &q.sig) {
+        (Some(links), Some(sig)) => links.verify_open(&creditor, &delivery, sig),
+        _ => false,
+    };
+    if genuine {
+        let now = chrono::Utc::now();
+        let c = fordra_app::CreditorId(creditor);
+        if let Err(e) = with_app(&svc, move |app| app.email_opened(&c, &delivery, now)).await {
+            tracing::error!(error = %e.detail.message, "could not record an opened e-mail");
+        }
+    }
+    let mut r = PIXEL.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/gif"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
 async fn metrics_text(State(svc): State<Shared>) -> Response {
     let mut r = svc.metrics.render().into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
@@ -207,15 +257,16 @@ pub async fn serve(config: config::ServeConfig, law: fordra_core::law::LawBook) 
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("database {}: {e}", config.db))?;
-    let svc =
-        std::sync::Arc::new(state::Service::new(pool, law, config.today, config.rate_per_second, config.rate_burst));
+    let mut service = state::Service::new(pool, law, config.today, config.rate_per_second, config.rate_burst);
+    service.delivery = delivery_config(config.delivery_config.as_deref())?;
+    let svc = std::sync::Arc::new(service);
     let listener = tokio::net::TcpListener::bind(&config.addr).await.map_err(|e| format!("{}: {e}", config.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(addr = %addr, db = %config.db, "serving");
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut background = Vec::new();
     if config.workers {
-        let couriers = delivery_config(config.delivery_config.as_deref())?;
+        let couriers = svc.delivery.clone();
         let every = std::time::Duration::from_millis(config.webhook_interval_ms);
         background.push(tokio::spawn(workers::webhooks(svc.clone(), every, stopped.clone())));
         let holder = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4());

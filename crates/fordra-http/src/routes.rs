@@ -8,6 +8,7 @@ use crate::state::{with_app, Shared};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Extension;
 use chrono::{NaiveDate, Utc};
 use fordra_app::bank::{BankFile, BankFormat};
@@ -43,7 +44,7 @@ pub const MAX_BULK: usize = 100_000;
 pub fn v1() -> OpenApiRouter<Shared> {
     OpenApiRouter::new()
         .routes(routes!(list_creditors, add_creditor))
-        .routes(routes!(show_creditor))
+        .routes(routes!(show_creditor, update_creditor))
         .routes(routes!(upsert_customers))
         .routes(routes!(show_customer))
         .routes(routes!(set_vip))
@@ -77,6 +78,15 @@ pub fn v1() -> OpenApiRouter<Shared> {
         .routes(routes!(delete_webhook))
         .routes(routes!(webhook_log))
         .routes(routes!(replay_webhook))
+        .routes(routes!(refund))
+        .routes(routes!(law))
+        .routes(routes!(quote))
+        .routes(routes!(explain_model))
+        .routes(routes!(model_scores))
+        .routes(routes!(evaluate_model))
+        .routes(routes!(backtest))
+        .routes(routes!(import_history))
+        .routes(routes!(letter_pdf))
 }
 
 /// A string schema listing a domain enum's words (the type itself stays the core's).
@@ -105,6 +115,16 @@ fn call_outcomes() -> utoipa::openapi::Object {
 
 fn jurisdictions() -> utoipa::openapi::Object {
     words(JurisdictionCode::ALL.iter().map(|s| s.as_str()))
+}
+
+fn debtor_kinds() -> utoipa::openapi::Object {
+    words(fordra_core::domain::DebtorKind::ALL.iter().map(|s| s.as_str()))
+}
+
+fn fee_kinds() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(words(fordra_core::domain::FeeKind::ALL.iter().map(|s| s.as_str())))
+        .build()
 }
 
 fn scopes() -> utoipa::openapi::Object {
@@ -140,7 +160,8 @@ fn today_or(svc: &Shared, d: Option<NaiveDate>) -> NaiveDate {
 
 /// Creditors this key may see: its own, or every one for an operator's key.
 #[utoipa::path(get, path = "/v1/creditors", tag = "creditors",
-    responses((status = 200, description = "creditor ids", body = Vec<String>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "creditor ids", body = Vec<String>), (status = 401, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn list_creditors(State(svc): State<Shared>, Extension(caller): Extension<Caller>) -> Out {
     let all = with_app(&svc, |app| app.list_creditors()).await?;
     json(all.into_iter().filter(|c| caller.sees(c)).collect::<Vec<_>>())
@@ -180,7 +201,8 @@ fn yes() -> bool {
 /// Adds a creditor (an operator's admin key).
 #[utoipa::path(post, path = "/v1/creditors", tag = "creditors", request_body = CreditorIn,
     responses((status = 201, description = "added (or already there, unchanged)"), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn add_creditor(State(svc): State<Shared>, _: Operator<2>, Json(c): Json<CreditorIn>) -> Created {
     let n = fordra_app::creditors::NewCreditor {
         id: CreditorId(c.id),
@@ -202,7 +224,8 @@ async fn add_creditor(State(svc): State<Shared>, _: Operator<2>, Json(c): Json<C
 /// A creditor with its runs.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}", tag = "creditors",
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "the creditor"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "the creditor"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn show_creditor(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.show_creditor(&c)).await?)
 }
@@ -223,7 +246,8 @@ struct CustomersIn {
 /// Creates or updates customers (up to 100,000 a request, in one transaction).
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/customers", tag = "customers", request_body = CustomersIn,
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "created, updated, unchanged"), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "created, updated, unchanged"), (status = 422, body = ErrorBody)),
+    security(("bearer" = ["write"])))]
 async fn upsert_customers(State(svc): State<Shared>, Tenant(c): Writer, Json(body): Json<CustomersIn>) -> Out {
     bulk_bound("customers", body.customers.len())?;
     json(with_app(&svc, move |app| app.import_customers_json(&c, "customers", &body.customers)).await?)
@@ -243,7 +267,8 @@ fn bulk_bound(what: &str, n: usize) -> ApiResult<()> {
 /// A customer with its claims, segment and the reason for it.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/customers/{customer}", tag = "customers",
     params(("creditor" = String, Path), ("customer" = String, Path)),
-    responses((status = 200, description = "the customer"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "the customer"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn show_customer(
     State(svc): State<Shared>,
     Tenant(c): Reader,
@@ -263,7 +288,8 @@ struct VipIn {
 /// Chooses (or unchooses) a customer as VIP.
 #[utoipa::path(put, path = "/v1/creditors/{creditor}/customers/{customer}/vip", tag = "customers", request_body = VipIn,
     params(("creditor" = String, Path), ("customer" = String, Path)),
-    responses((status = 200, description = "the customer's segment now"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "the customer's segment now"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["write"])))]
 async fn set_vip(
     State(svc): State<Shared>,
     Tenant(c): Writer,
@@ -288,7 +314,8 @@ struct InvoicesIn {
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/invoices", tag = "invoices", request_body = InvoicesIn,
     params(("creditor" = String, Path)),
     responses((status = 200, description = "created, settled, unchanged"), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = ["write"])))]
 async fn upsert_invoices(State(svc): State<Shared>, Tenant(c): Writer, Json(body): Json<InvoicesIn>) -> Out {
     bulk_bound("invoices", body.invoices.len())?;
     json(with_app(&svc, move |app| app.import_invoices_json(&c, "invoices", &body.invoices)).await?)
@@ -299,7 +326,8 @@ async fn upsert_invoices(State(svc): State<Shared>, Tenant(c): Writer, Json(body
     request_body(content = Object, description = "the invoice's fields (id optional, must match the path)"),
     params(("creditor" = String, Path), ("invoice" = String, Path)),
     responses((status = 200, description = "created, settled or unchanged"), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = ["write"])))]
 async fn put_invoice(
     State(svc): State<Shared>,
     Tenant(c): Writer,
@@ -340,7 +368,8 @@ struct FileName {
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/files/{kind}", tag = "files",
     request_body(content = String, content_type = "text/csv"),
     params(("creditor" = String, Path), ("kind" = FileKind, Path), FileName),
-    responses((status = 200, description = "rows imported"), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "rows imported"), (status = 422, body = ErrorBody)),
+    security(("bearer" = ["write"])))]
 async fn import_file(
     State(svc): State<Shared>,
     Tenant(c): Writer,
@@ -378,6 +407,18 @@ struct ClaimsQuery {
     limit: Option<usize>,
 }
 
+/// A segment.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SegmentParam {
+    /// Chosen by the creditor.
+    Vip,
+    /// Neither.
+    Normal,
+    /// May not pay.
+    Risk,
+}
+
 /// A claim's status.
 #[derive(Deserialize, ToSchema, Clone, Copy)]
 #[serde(rename_all = "lowercase")]
@@ -391,7 +432,8 @@ pub(crate) enum StatusParam {
 /// Claims, a page at a time by id, with their open balance.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/claims", tag = "claims",
     params(("creditor" = String, Path), ClaimsQuery),
-    responses((status = 200, description = "claims and the next page's cursor"), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "claims and the next page's cursor"), (status = 422, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn list_claims(State(svc): State<Shared>, Tenant(c): Reader, Query(q): Query<ClaimsQuery>) -> Out {
     let query = ClaimQuery {
         status: q.status.map(|s| match s {
@@ -417,7 +459,8 @@ struct AsOf {
 /// messages) and balance as of a day.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/claims/{claim}", tag = "claims",
     params(("creditor" = String, Path), ("claim" = String, Path), AsOf),
-    responses((status = 200, description = "the claim"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "the claim"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn show_claim(
     State(svc): State<Shared>,
     Tenant(c): Reader,
@@ -450,7 +493,8 @@ struct BankFileQuery {
     request_body(content = String, content_type = "application/octet-stream"),
     params(("creditor" = String, Path), BankFileQuery),
     responses((status = 200, description = "the import and each payment's outcome"), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = ["write"])))]
 async fn upload_bank_file(
     State(svc): State<Shared>,
     Tenant(c): Writer,
@@ -492,7 +536,8 @@ struct Period {
 /// Payments received in a period and how each was booked.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/payments", tag = "payments",
     params(("creditor" = String, Path), Period),
-    responses((status = 200, description = "payments"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "payments"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn payment_report(State(svc): State<Shared>, Tenant(c): Reader, Query(p): Query<Period>) -> Out {
     json(with_app(&svc, move |app| app.payment_report(&c, p.from, p.to)).await?)
 }
@@ -500,7 +545,8 @@ async fn payment_report(State(svc): State<Shared>, Tenant(c): Reader, Query(p): 
 /// Payments no claim could be found for, with suggestions.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/payments/unmatched", tag = "payments",
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "unmatched payments"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "unmatched payments"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn unmatched_payments(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.unmatched_payments(&c)).await?)
 }
@@ -517,7 +563,8 @@ struct AssignIn {
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/payments/{payment}/assign", tag = "payments",
     request_body = AssignIn, params(("creditor" = String, Path), ("payment" = String, Path)),
     responses((status = 200, description = "the payment booked"), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+        (status = 409, body = ErrorBody)),
+    security(("bearer" = ["write"])))]
 async fn assign_payment(
     State(svc): State<Shared>,
     Tenant(c): Writer,
@@ -532,7 +579,8 @@ async fn assign_payment(
 /// The creditor's daily runs.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/runs", tag = "runs",
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "runs, oldest first"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "runs, oldest first"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn list_runs(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.list_runs(&c)).await?)
 }
@@ -556,7 +604,8 @@ struct RunIn {
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/runs", tag = "runs", request_body = RunIn,
     params(("creditor" = String, Path)),
     responses((status = 200, description = "the run's steps and segment changes"), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = ["write"])))]
 async fn run_day(State(svc): State<Shared>, Tenant(c): Writer, Json(r): Json<RunIn>) -> Out {
     let input = RunInput { date: today_or(&svc, r.date), dry_run: r.dry_run, allow_future: r.allow_future };
     let report = with_app(&svc, move |app| app.run_day(&c, input)).await?;
@@ -579,7 +628,8 @@ struct RevertIn {
 /// correcting entries, its unsent messages cancelled.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/runs/{date}/revert", tag = "runs", request_body = RevertIn,
     params(("creditor" = String, Path), ("date" = NaiveDate, Path)),
-    responses((status = 200, description = "what was reverted"), (status = 409, body = ErrorBody)))]
+    responses((status = 200, description = "what was reverted"), (status = 409, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn revert_run(
     State(svc): State<Shared>,
     Tenant(c): Administrator,
@@ -594,7 +644,8 @@ async fn revert_run(
 /// Disputes, promises, payment plans and holds.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/pauses", tag = "pauses",
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "pauses"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "pauses"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn list_pauses(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.list_pauses(&c)).await?)
 }
@@ -628,7 +679,8 @@ struct PauseIn {
 /// Pauses a claim's (or customer's) steps; a promise, plan or dispute is confirmed to the debtor.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/pauses", tag = "pauses", request_body = PauseIn,
     params(("creditor" = String, Path)),
-    responses((status = 201, description = "the pause"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "the pause"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = ["write"])))]
 async fn add_pause(State(svc): State<Shared>, Tenant(c): Writer, Json(p): Json<PauseIn>) -> Created {
     let pause = NewPause {
         claim: p.claim.map(ClaimId),
@@ -657,7 +709,8 @@ struct EndIn {
 /// Ends a pause.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/pauses/{pause}/end", tag = "pauses", request_body = EndIn,
     params(("creditor" = String, Path), ("pause" = i64, Path)),
-    responses((status = 200, description = "ended"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "ended"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["write"])))]
 async fn end_pause(
     State(svc): State<Shared>,
     Tenant(c): Writer,
@@ -685,7 +738,8 @@ struct DeliveriesQuery {
 /// Letters, e-mails, texts and calls with their status and attempts.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/deliveries", tag = "deliveries",
     params(("creditor" = String, Path), DeliveriesQuery),
-    responses((status = 200, description = "deliveries"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "deliveries"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn list_deliveries(State(svc): State<Shared>, Tenant(c): Reader, Query(q): Query<DeliveriesQuery>) -> Out {
     json(with_app(&svc, move |app| app.deliveries(&c, q.status, q.channel)).await?)
 }
@@ -693,7 +747,8 @@ async fn list_deliveries(State(svc): State<Shared>, Tenant(c): Reader, Query(q):
 /// A delivery's message as the debtor gets it (subject, text, amounts).
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/deliveries/{delivery}/message", tag = "deliveries",
     params(("creditor" = String, Path), ("delivery" = String, Path)),
-    responses((status = 200, description = "the message"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "the message"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn delivery_message(
     State(svc): State<Shared>,
     Tenant(c): Reader,
@@ -705,7 +760,8 @@ async fn delivery_message(
 /// The calls to make, with scripts, from when each may be made.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/tasks", tag = "deliveries",
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "phone tasks"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "phone tasks"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn phone_tasks(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.phone_tasks(&c, Utc::now())).await?)
 }
@@ -727,7 +783,8 @@ struct CallIn {
 /// Records a call: a promise pauses the claims until its date, a dispute until decided.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/tasks/{task}/done", tag = "deliveries", request_body = CallIn,
     params(("creditor" = String, Path), ("task" = String, Path)),
-    responses((status = 200, description = "recorded"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "recorded"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = ["write"])))]
 async fn phone_done(
     State(svc): State<Shared>,
     Tenant(c): Writer,
@@ -769,7 +826,8 @@ struct ReportQuery {
 /// Aging, segments, DSO or the cash forecast.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/reports/{kind}", tag = "reports",
     params(("creditor" = String, Path), ("kind" = ReportKind, Path), ReportQuery),
-    responses((status = 200, description = "the report"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "the report"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn report(
     State(svc): State<Shared>,
     Tenant(c): Reader,
@@ -795,7 +853,8 @@ async fn report(
 /// The creditor's policy: handling models per segment, segmentation rules, letters, challengers.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/policy", tag = "policy",
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "the policy"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "the policy"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn show_policy(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.show_policy(&c)).await?)
 }
@@ -805,7 +864,8 @@ async fn show_policy(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
 #[utoipa::path(put, path = "/v1/creditors/{creditor}/policy", tag = "policy",
     request_body(content = String, content_type = "text/plain", description = "the policy as TOML"),
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "updated"), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "updated"), (status = 422, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn set_policy(State(svc): State<Shared>, Tenant(c): Administrator, body: Bytes) -> Out {
     json(
         with_app(&svc, move |app| {
@@ -819,7 +879,8 @@ async fn set_policy(State(svc): State<Shared>, Tenant(c): Administrator, body: B
 /// The payment-behaviour model's versions.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/models", tag = "models",
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "model versions"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "model versions"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn list_models(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.list_models(&c)).await?)
 }
@@ -843,7 +904,8 @@ struct TrainIn {
 /// Trains a new model version on the creditor's history.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/models", tag = "models", request_body = TrainIn,
     params(("creditor" = String, Path)),
-    responses((status = 201, description = "the new version and its evaluation"), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "the new version and its evaluation"), (status = 422, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn train_model(State(svc): State<Shared>, Tenant(c): Administrator, Json(t): Json<TrainIn>) -> Created {
     let input = fordra_app::model::TrainInput {
         until: today_or(&svc, t.until),
@@ -856,7 +918,8 @@ async fn train_model(State(svc): State<Shared>, Tenant(c): Administrator, Json(t
 /// Puts a model version in use by the runs.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/models/{version}/use", tag = "models",
     params(("creditor" = String, Path), ("version" = u32, Path)),
-    responses((status = 200, description = "in use"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "in use"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn use_model(
     State(svc): State<Shared>,
     Tenant(c): Administrator,
@@ -868,7 +931,8 @@ async fn use_model(
 /// The strategy lab's experiments.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/experiments", tag = "experiments",
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "experiments"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "experiments"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn list_experiments(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.list_experiments(&c)).await?)
 }
@@ -886,7 +950,8 @@ struct ExperimentQuery {
 /// An experiment's arms compared, with intervals and a verdict.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/experiments/{name}", tag = "experiments",
     params(("creditor" = String, Path), ("name" = String, Path), ExperimentQuery),
-    responses((status = 200, description = "the report"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "the report"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
 async fn experiment_report(
     State(svc): State<Shared>,
     Tenant(c): Reader,
@@ -910,7 +975,8 @@ pub(crate) enum Ending {
 /// Ends an experiment: adopt the challenger or stop it.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/experiments/{name}/{ending}", tag = "experiments",
     params(("creditor" = String, Path), ("name" = String, Path), ("ending" = Ending, Path)),
-    responses((status = 200, description = "ended"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "ended"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn end_experiment(
     State(svc): State<Shared>,
     Tenant(c): Administrator,
@@ -931,7 +997,8 @@ async fn end_experiment(
 /// The creditor's API keys (never the keys themselves).
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/keys", tag = "keys",
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "keys"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "keys"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn list_keys(State(svc): State<Shared>, Tenant(c): Administrator) -> Out {
     json(with_app(&svc, move |app| app.list_keys(Some(&c))).await?)
 }
@@ -951,7 +1018,8 @@ struct KeyIn {
 /// Makes a key for the creditor; the answer is the only time the key is shown.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/keys", tag = "keys", request_body = KeyIn,
     params(("creditor" = String, Path)),
-    responses((status = 201, description = "the key"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 201, description = "the key"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn add_key(State(svc): State<Shared>, Tenant(c): Administrator, Json(k): Json<KeyIn>) -> Created {
     let new = NewKey { creditor: Some(c), scope: k.scope, label: k.label, now: Utc::now().timestamp() };
     created(with_app(&svc, move |app| app.add_key(&new)).await?)
@@ -960,7 +1028,8 @@ async fn add_key(State(svc): State<Shared>, Tenant(c): Administrator, Json(k): J
 /// Revokes one of the creditor's keys.
 #[utoipa::path(delete, path = "/v1/creditors/{creditor}/keys/{key}", tag = "keys",
     params(("creditor" = String, Path), ("key" = String, Path)),
-    responses((status = 200, description = "revoked"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "revoked"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn revoke_key(
     State(svc): State<Shared>,
     Tenant(c): Administrator,
@@ -988,7 +1057,8 @@ struct WebhookIn {
 /// The creditor's webhook subscriptions.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/webhooks", tag = "webhooks",
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "subscriptions"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "subscriptions"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn list_webhooks(State(svc): State<Shared>, Tenant(c): Administrator) -> Out {
     json(with_app(&svc, move |app| app.list_webhooks(&c)).await?)
 }
@@ -997,7 +1067,8 @@ async fn list_webhooks(State(svc): State<Shared>, Tenant(c): Administrator) -> O
 /// POSTed as JSON with `Fordra-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/webhooks", tag = "webhooks", request_body = WebhookIn,
     params(("creditor" = String, Path)),
-    responses((status = 201, description = "the subscription and its secret"), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "the subscription and its secret"), (status = 422, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn add_webhook(State(svc): State<Shared>, Tenant(c): Administrator, Json(w): Json<WebhookIn>) -> Created {
     let new = fordra_app::webhooks::NewWebhook { url: w.url, kinds: w.events, now: Utc::now().timestamp() };
     created(with_app(&svc, move |app| app.add_webhook(&c, &new)).await?)
@@ -1006,7 +1077,8 @@ async fn add_webhook(State(svc): State<Shared>, Tenant(c): Administrator, Json(w
 /// Ends a subscription (its log is kept).
 #[utoipa::path(delete, path = "/v1/creditors/{creditor}/webhooks/{webhook}", tag = "webhooks",
     params(("creditor" = String, Path), ("webhook" = String, Path)),
-    responses((status = 200, description = "deleted"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "deleted"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn delete_webhook(
     State(svc): State<Shared>,
     Tenant(c): Administrator,
@@ -1032,7 +1104,8 @@ struct LogQuery {
 /// A subscription's delivery log: each event's status, attempts, last answer.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/webhooks/{webhook}/deliveries", tag = "webhooks",
     params(("creditor" = String, Path), ("webhook" = String, Path), LogQuery),
-    responses((status = 200, description = "deliveries and the next page's cursor"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "deliveries and the next page's cursor"), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn webhook_log(
     State(svc): State<Shared>,
     Tenant(c): Administrator,
@@ -1059,7 +1132,8 @@ struct ReplayIn {
 /// Sends events again (delivered or given up), in order, from now.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/webhooks/{webhook}/replay", tag = "webhooks", request_body = ReplayIn,
     params(("creditor" = String, Path), ("webhook" = String, Path)),
-    responses((status = 200, description = "how many"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "how many"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = ["admin"])))]
 async fn replay_webhook(
     State(svc): State<Shared>,
     Tenant(c): Administrator,
@@ -1068,4 +1142,332 @@ async fn replay_webhook(
 ) -> Out {
     let now = Utc::now().timestamp();
     json(with_app(&svc, move |app| app.replay_webhook(&c, &webhook, r.from, r.to.unwrap_or(r.from), now)).await?)
+}
+
+// ---------------------------------------------------------------- more of the CLI's work
+
+/// What to change of a creditor.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct CreditorChangeIn {
+    /// Its name.
+    name: Option<String>,
+    /// Bankgiro ("" removes it).
+    bankgiro: Option<String>,
+    /// IBANs, comma-separated ("" removes them).
+    iban: Option<String>,
+    /// Reminder fees agreed in its terms.
+    reminder_fee_agreed: Option<bool>,
+}
+
+/// Changes a creditor's name, accounts or fee agreement.
+#[utoipa::path(patch, path = "/v1/creditors/{creditor}", tag = "creditors", request_body = CreditorChangeIn,
+    params(("creditor" = String, Path)),
+    responses((status = 200, description = "updated")),
+    security(("bearer" = ["admin"])))]
+async fn update_creditor(State(svc): State<Shared>, Tenant(c): Administrator, Json(x): Json<CreditorChangeIn>) -> Out {
+    let change = fordra_app::creditors::CreditorChange {
+        name: x.name,
+        bankgiro: x.bankgiro,
+        iban: x.iban,
+        reminder_fee_agreed: x.reminder_fee_agreed,
+        jurisdiction: None,
+        currency: None,
+    };
+    json(with_app(&svc, move |app| app.update_creditor(&c, &change)).await?)
+}
+
+/// A refund of a customer's credit.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct RefundIn {
+    /// The amount, a decimal string.
+    #[schema(value_type = String, example = "12.50", pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
+    amount: fordra_app::Minor,
+    /// The day (default: today).
+    date: Option<NaiveDate>,
+    /// A note.
+    #[serde(default)]
+    note: String,
+}
+
+/// Pays back (part of) a customer's credit from overpayments; the same refund twice is one.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/customers/{customer}/refunds", tag = "customers",
+    request_body = RefundIn, params(("creditor" = String, Path), ("customer" = String, Path)),
+    responses((status = 201, description = "the refund")),
+    security(("bearer" = ["write"])))]
+async fn refund(
+    State(svc): State<Shared>,
+    Tenant(c): Writer,
+    Path((_creditor, customer)): Path<(String, String)>,
+    Json(r): Json<RefundIn>,
+) -> Created {
+    let input = fordra_app::customers::RefundInput {
+        customer: CustomerId(customer),
+        amount: r.amount,
+        currency: None,
+        date: today_or(&svc, r.date),
+        note: r.note,
+    };
+    created(with_app(&svc, move |app| app.refund(&c, &input)).await?)
+}
+
+/// The law tables in force, with their sources.
+#[utoipa::path(get, path = "/v1/law", tag = "law", responses((status = 200, description = "the law tables")),
+    security(("bearer" = ["read"])))]
+async fn law(State(svc): State<Shared>, Extension(_caller): Extension<Caller>) -> Out {
+    json(&svc.law)
+}
+
+/// A quote: interest and lawful fees for a claim.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct QuoteIn {
+    /// se, fi, no, dk or eu.
+    #[schema(schema_with = jurisdictions)]
+    jurisdiction: JurisdictionCode,
+    /// consumer or business.
+    #[schema(schema_with = debtor_kinds)]
+    debtor: fordra_core::domain::DebtorKind,
+    /// The principal, a decimal string.
+    #[schema(value_type = String, example = "10000.00", pattern = r"^[0-9]{1,13}(\.[0-9]{1,2})?$")]
+    principal: fordra_app::Minor,
+    /// The due date.
+    due: NaiveDate,
+    /// The day (default: today).
+    as_of: Option<NaiveDate>,
+    /// Steps taken: reminder, collection, late_compensation, payment_plan, …
+    #[serde(default)]
+    #[schema(schema_with = fee_kinds)]
+    steps: Vec<fordra_core::domain::FeeKind>,
+    /// A reminder fee was agreed.
+    #[serde(default)]
+    reminder_fee_agreed: bool,
+}
+
+/// The advisor's calculator: interest per period and each fee with its legal basis.
+#[utoipa::path(post, path = "/v1/quote", tag = "law", request_body = QuoteIn,
+    responses((status = 200, description = "the quote")),
+    security(("bearer" = ["read"])))]
+async fn quote(State(svc): State<Shared>, Extension(_caller): Extension<Caller>, Json(q): Json<QuoteIn>) -> Out {
+    let request = fordra_app::quote::QuoteRequest {
+        jurisdiction: q.jurisdiction,
+        debtor: q.debtor,
+        principal: q.principal,
+        currency: None,
+        due: q.due,
+        as_of: today_or(&svc, q.as_of),
+        steps: q.steps,
+        reminder_fee_agreed: q.reminder_fee_agreed,
+        contract_rate: None,
+        collector: Default::default(),
+        demand_date: None,
+        instalments: None,
+    };
+    json(fordra_app::quote::quote(&svc.law, &request)?)
+}
+
+/// Which explanation.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ExplainQuery {
+    /// Why this invoice scores as it does.
+    invoice: Option<String>,
+    /// Why this customer scores as it does.
+    customer: Option<String>,
+    /// The day (default: today).
+    date: Option<NaiveDate>,
+}
+
+/// What drives the credit time (the model's strongest factors), or why one invoice or customer
+/// scores as it does.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/models/explain", tag = "models",
+    params(("creditor" = String, Path), ExplainQuery),
+    responses((status = 200, description = "the explanation")),
+    security(("bearer" = ["read"])))]
+async fn explain_model(State(svc): State<Shared>, Tenant(c): Reader, Query(q): Query<ExplainQuery>) -> Out {
+    json(
+        with_app(&svc, move |app| {
+            let x = fordra_app::model::ExplainInput {
+                model: fordra_app::model::ModelChoice::Active,
+                invoice: q.invoice,
+                customer: q.customer,
+                date: q.date,
+                chart: false,
+            };
+            app.explain_model(&c, &x)
+        })
+        .await?,
+    )
+}
+
+/// Which scores.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ScoreQuery {
+    /// The day (default: today).
+    as_of: Option<NaiveDate>,
+    /// Score open invoices instead of customers.
+    #[serde(default)]
+    invoices: bool,
+}
+
+/// Every customer (or open invoice) scored by the model, riskiest first.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/models/scores", tag = "models",
+    params(("creditor" = String, Path), ScoreQuery),
+    responses((status = 200, description = "scores")),
+    security(("bearer" = ["read"])))]
+async fn model_scores(State(svc): State<Shared>, Tenant(c): Reader, Query(q): Query<ScoreQuery>) -> Out {
+    let as_of = today_or(&svc, q.as_of);
+    json(with_app(&svc, move |app| app.score(&c, as_of, q.invoices)).await?)
+}
+
+/// An evaluation window.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct EvaluateQuery {
+    /// Test on invoices issued from this day.
+    from: NaiveDate,
+    /// ... to this day (default: all after).
+    to: Option<NaiveDate>,
+    /// Late: paid more than this many days after due (default 10).
+    #[param(minimum = 0, maximum = 365)]
+    late_after: Option<i64>,
+    /// Very late (default 30).
+    #[param(minimum = 0, maximum = 3650)]
+    very_late_after: Option<i64>,
+}
+
+/// The model trained before `from` and tested after it, against the simple rules.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/models/evaluation", tag = "models",
+    params(("creditor" = String, Path), EvaluateQuery),
+    responses((status = 200, description = "the evaluation")),
+    security(("bearer" = ["read"])))]
+async fn evaluate_model(State(svc): State<Shared>, Tenant(c): Reader, Query(q): Query<EvaluateQuery>) -> Out {
+    json(
+        with_app(&svc, move |app| {
+            app.evaluate_model(&c, q.from, q.to, q.late_after.unwrap_or(10), q.very_late_after.unwrap_or(30))
+        })
+        .await?,
+    )
+}
+
+/// A backtest's window.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct BacktestQuery {
+    /// Claims due from this day.
+    from: Option<NaiveDate>,
+    /// ... to this day.
+    to: Option<NaiveDate>,
+    /// Days after the first step within which payment counts (default 30).
+    #[param(minimum = 1, maximum = 365)]
+    horizon: Option<i64>,
+}
+
+/// Replays a segment's past claims under other steps (a TOML list of `[[step]]`, the format of
+/// `fordra strategy backtest`), before adopting them.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/backtests/{segment}", tag = "experiments",
+    request_body(content = String, content_type = "text/plain", description = "the steps as TOML"),
+    params(("creditor" = String, Path), ("segment" = SegmentParam, Path), BacktestQuery),
+    responses((status = 200, description = "the backtest")),
+    security(("bearer" = ["read"])))]
+async fn backtest(
+    State(svc): State<Shared>,
+    Tenant(c): Reader,
+    Path((_creditor, segment)): Path<(String, SegmentParam)>,
+    Query(q): Query<BacktestQuery>,
+    body: Bytes,
+) -> Out {
+    let date = svc.today();
+    json(
+        with_app(&svc, move |app| {
+            let steps = fordra_app::strategy::parse_steps("steps", &body)?;
+            let b = fordra_app::strategy::BacktestInput {
+                segment: match segment {
+                    SegmentParam::Vip => fordra_core::domain::Segment::Vip,
+                    SegmentParam::Normal => fordra_core::domain::Segment::Normal,
+                    SegmentParam::Risk => fordra_core::domain::Segment::Risk,
+                },
+                steps,
+                from: q.from,
+                to: q.to,
+                horizon: q.horizon.unwrap_or(30),
+                date,
+            };
+            app.backtest(&c, &b)
+        })
+        .await?,
+    )
+}
+
+/// The export's mapping.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct HistoryQuery {
+    /// The file's name.
+    name: Option<String>,
+    /// The export's currency.
+    currency: Option<String>,
+    /// The date format (e.g. %d.%m.%Y; default %Y-%m-%d).
+    date_format: Option<String>,
+    /// KEY=COLUMN mappings, comma-separated (customer=Kund,amount=Belopp).
+    map: Option<String>,
+}
+
+/// Imports an accounts-receivable export (CSV) for the payment-behaviour model.
+#[utoipa::path(post, path = "/v1/creditors/{creditor}/files/history", tag = "files",
+    request_body(content = String, content_type = "text/csv"),
+    params(("creditor" = String, Path), HistoryQuery),
+    responses((status = 200, description = "rows imported")),
+    security(("bearer" = ["write"])))]
+async fn import_history(
+    State(svc): State<Shared>,
+    Tenant(c): Writer,
+    Query(q): Query<HistoryQuery>,
+    body: Bytes,
+) -> Out {
+    json(
+        with_app(&svc, move |app| {
+            let currency = q
+                .currency
+                .as_deref()
+                .map(|s| s.parse::<Currency>().map_err(|e| fordra_app::AppError::invalid("currency", e.to_string())))
+                .transpose()?;
+            let name = q.name.unwrap_or_else(|| "history.csv".into());
+            let h = fordra_app::history::HistoryImport {
+                source: &name,
+                bytes: &body,
+                mapping_file: None,
+                currency,
+                maps: q.map.map(|m| m.split(',').map(str::to_string).collect()).unwrap_or_default(),
+                date_format: q.date_format,
+                features: Vec::new(),
+            };
+            app.import_history(&c, &h)
+        })
+        .await?,
+    )
+}
+
+/// A delivery's letter as a PDF, as it would be printed now.
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/deliveries/{delivery}/letter", tag = "deliveries",
+    params(("creditor" = String, Path), ("delivery" = String, Path)),
+    responses((status = 200, description = "the letter", content_type = "application/pdf", body = Vec<u8>)),
+    security(("bearer" = ["read"])))]
+async fn letter_pdf(
+    State(svc): State<Shared>,
+    Tenant(c): Reader,
+    Path((_creditor, delivery)): Path<(String, String)>,
+) -> ApiResult<axum::response::Response> {
+    let config = svc.delivery.clone();
+    let pdf = with_app(&svc, move |app| {
+        let m = app.preview(&c, &delivery)?;
+        let couriers = fordra_comms::couriers::Couriers::new(config)
+            .map_err(|e| fordra_app::AppError::invalid("delivery configuration", e.to_string()))?;
+        let (_, pdf) = couriers.letter(&m).map_err(|e| fordra_app::AppError::invalid("letter", e.to_string()))?;
+        Ok(pdf)
+    })
+    .await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
 }

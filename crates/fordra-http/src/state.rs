@@ -63,6 +63,8 @@ pub struct Service {
     pub limiter: DefaultKeyedRateLimiter<String>,
     /// The service's counters.
     pub metrics: crate::metrics::Metrics,
+    /// How messages leave (letters for previews, the links' secret for the tracking image).
+    pub delivery: fordra_comms::couriers::Config,
 }
 
 /// The state as handlers see it.
@@ -79,6 +81,7 @@ impl Service {
             fixed_today,
             limiter: DefaultKeyedRateLimiter::keyed(quota),
             metrics: crate::metrics::Metrics::default(),
+            delivery: Default::default(),
         }
     }
 

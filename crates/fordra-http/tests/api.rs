@@ -219,3 +219,89 @@ fn operations_endpoints_answer() {
     assert_eq!(page.status, 200);
     assert!(page.body.as_str().unwrap().contains("swagger-ui"), "the reference page is served by Fordra itself");
 }
+
+/// The CLI's other work through the API: a creditor changed, a quote, the law, a letter's PDF,
+/// an e-mail's tracking image, a refund refused without credit.
+fn the_rest_of_the_clis_work(url: &str) {
+    let s = start(url);
+    let (w, a) = (&s.keys.write, &s.keys.admin);
+    let r = s.call("PATCH", "/v1/creditors/acme", Some(a), Some(&json!({"name": "Acme Nordic AB"})), &[]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(s.get("/v1/creditors/acme", &s.keys.read).body["name"], "Acme Nordic AB");
+    assert_eq!(s.call("PATCH", "/v1/creditors/acme", Some(w), Some(&json!({"name": "x"})), &[]).status, 403);
+    let q = s.post(
+        "/v1/quote",
+        &s.keys.read,
+        &json!({"jurisdiction": "se", "debtor": "business", "principal": "10000.00", "due": "2025-01-31", "as_of": "2025-03-02", "steps": ["late_compensation"]}),
+    );
+    assert_eq!(q.status, 200, "{}", q.body);
+    assert!(q.body.to_string().contains("450.00"), "the Swedish 450 SEK compensation: {}", q.body);
+    assert!(s.get("/v1/law", &s.keys.read).body.to_string().contains("räntelag"));
+
+    // Alva prefers e-mail: her reminder is one; the tracking image records its opening.
+    s.post("/v1/creditors/acme/customers", w, &json!({"customers": [
+        {"id": "c1", "name": "Alva", "kind": "consumer", "email": "alva@example.se", "email_consent": true, "channel": "email"},
+        {"id": "c2", "name": "Bo", "kind": "consumer", "address": "Gatan 1|111 22 Stockholm"}]}));
+    s.post("/v1/creditors/acme/invoices", w, &json!({"invoices": [
+        {"id": "i1", "invoice_number": "1001", "customer_id": "c1", "issue_date": "2026-01-01", "due_date": "2026-01-20", "amount": "100.00"},
+        {"id": "i2", "invoice_number": "1002", "customer_id": "c2", "issue_date": "2026-01-01", "due_date": "2026-01-20", "amount": "200.00"}]}));
+    assert_eq!(s.post("/v1/creditors/acme/runs", w, &json!({"date": "2026-03-01"})).status, 200);
+    let deliveries = s.get("/v1/creditors/acme/deliveries", &s.keys.read).body;
+    let letter = deliveries.as_array().unwrap().iter().find(|d| d["channel"] == "letter").unwrap();
+    let id = letter["id"].as_str().unwrap().replace('/', "%2F");
+    let pdf = s.raw("GET", &format!("/v1/creditors/acme/deliveries/{id}/letter"), Some(&s.keys.read), None, &[]);
+    assert_eq!(pdf.status, 200, "{}", pdf.body);
+    assert!(pdf.body.as_str().is_some_and(|b| b.starts_with("%PDF")), "a PDF");
+
+    let email = deliveries.as_array().unwrap().iter().find(|d| d["channel"] == "email").expect("an e-mail");
+    let key = email["id"].as_str().unwrap().to_string();
+    // Send it (the e-mail is written to the out folder: no SMTP server configured).
+    let law = fordra_core::law::LawBook::embedded();
+    let mut store = fordra_store::Store::open(url).unwrap();
+    let mut app = fordra_app::App::new(&mut store, &law, common::d(common::TODAY));
+    let config = fordra_comms::couriers::Config::parse(
+        &format!(
+            "out = {:?}\n",
+            std::env::temp_dir().join(format!("fordra-t-{}", std::process::id())).display().to_string()
+        ),
+        "t",
+    )
+    .unwrap();
+    let mut couriers = fordra_comms::couriers::Couriers::new(config).unwrap();
+    let input = fordra_app::outbox::DeliverInput {
+        creditor: None,
+        now: "2026-03-02T10:00:00Z".parse().unwrap(),
+        lease_seconds: 60,
+        batch: 10,
+        until_empty: true,
+        max: 100,
+    };
+    app.deliver(&mut couriers, &input).unwrap();
+    drop(store);
+    let links: fordra_comms::links::LinkConfig =
+        toml::from_str(&format!("base_url = \"https://pay.example.se\"\nsecret = \"{}\"\n", common::LINK_SECRET))
+            .unwrap();
+    let pixel = links.open_url("acme", &key).unwrap();
+    let path = pixel.strip_prefix("https://pay.example.se").unwrap();
+    let forged = s.raw("GET", &format!("/o/acme/{}?sig=00", key.replace('/', "%2F")), None, None, &[]);
+    assert_eq!(forged.status, 200);
+    let opened_at = |s: &common::Server| {
+        s.get("/v1/creditors/acme/deliveries", &s.keys.read)
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == key.as_str())
+            .unwrap()["opened_at"]
+            .clone()
+    };
+    assert!(opened_at(&s).is_null(), "a forged signature records nothing");
+    let real = s.raw("GET", path, None, None, &[]);
+    assert_eq!(real.status, 200);
+    assert!(!opened_at(&s).is_null(), "opened: {}", s.get("/v1/creditors/acme/deliveries", &s.keys.read).body);
+
+    // A refund needs credit to pay back.
+    let r = s.post("/v1/creditors/acme/customers/c1/refunds", w, &json!({"amount": "10.00"}));
+    assert_eq!(r.status, 422, "{}", r.body);
+}
+both!(the_rest_of_the_clis_work);

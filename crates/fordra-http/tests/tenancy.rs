@@ -1,7 +1,8 @@
 //! The tenancy matrix, generated from the served OpenAPI document so that a new endpoint cannot
 //! escape it: every operation under /v1/ without a key → 401; every operation on a creditor's
-//! path with another creditor's key → 404 (never the data); every write with a read-only key →
-//! 403. Whatever the body: the checks come before it is read.
+//! path with another creditor's key → 404 (never the data); every operation documented as needing
+//! write or admin with a read-only key → 403, and admin with a write key → 403 (so the scopes the
+//! document states are the ones enforced). Whatever the body: the checks come before it is read.
 
 #[macro_use]
 mod common;
@@ -25,7 +26,9 @@ fn sample(schema: &Value, doc: &Value) -> String {
     }
 }
 
-fn operations(doc: &Value) -> Vec<(String, String, bool)> {
+/// Each operation under /v1/: method, a concrete path, whether it is a creditor's, and the scope
+/// it documents.
+fn operations(doc: &Value) -> Vec<(String, String, bool, String)> {
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         if !path.starts_with("/v1/") {
@@ -41,7 +44,8 @@ fn operations(doc: &Value) -> Vec<(String, String, bool)> {
                 }
             }
             assert!(!concrete.contains('{'), "{method} {path}: a path parameter is not documented");
-            out.push((method.to_uppercase(), concrete, path.contains("{creditor}")));
+            let scope = op["security"][0]["bearer"][0].as_str().unwrap_or_else(|| panic!("{method} {path}: no scope"));
+            out.push((method.to_uppercase(), concrete, path.contains("{creditor}"), scope.to_string()));
         }
     }
     out
@@ -68,7 +72,7 @@ fn the_matrix(url: &str) {
     assert!(ops.len() >= 35, "{} operations documented", ops.len());
     let bodies = [json!({}), json!({"claim": "i1", "kind": "hold", "reason": "x", "scope": "read", "vip": true})];
     let mut checked = 0;
-    for (method, path, tenant_path) in &ops {
+    for (method, path, tenant_path, scope) in &ops {
         for body in &bodies {
             let none = s.call(method, path, None, Some(body), &[]);
             assert_eq!(none.status, 401, "{method} {path} without a key: {}", none.body);
@@ -79,10 +83,19 @@ fn the_matrix(url: &str) {
                 assert_eq!(foreign.body["error"]["code"], "not_found");
                 assert!(!foreign.body.to_string().contains("acme AB"), "{method} {path} leaks the creditor");
             }
-            if method != "GET" {
+            if scope != "read" {
                 let read = s.call(method, path, Some(&s.keys.read), Some(body), &[]);
-                assert_eq!(read.status, 403, "{method} {path} with a read-only key: {}", read.body);
+                assert_eq!(read.status, 403, "{method} {path} ({scope}) with a read-only key: {}", read.body);
                 assert_eq!(read.body["error"]["code"], "forbidden");
+            } else {
+                assert!(
+                    method == "GET" || ["/v1/quote", "/backtests/"].iter().any(|p| path.contains(p)),
+                    "{method} {path} documented as a read"
+                );
+            }
+            if scope == "admin" {
+                let write = s.call(method, path, Some(&s.keys.write), Some(body), &[]);
+                assert_eq!(write.status, 403, "{method} {path} (admin) with a write key: {}", write.body);
             }
             checked += 1;
         }

@@ -86,12 +86,7 @@ fn setup(url: &str, law: &LawBook) -> Result<(String, String, tokio::sync::onesh
 type Request = Arc<dyn Fn(&ureq::Agent, usize, usize) -> (bool, usize) + Send + Sync>;
 
 /// Runs `request` on `threads` threads for `seconds`; each call returns (ok, items).
-fn load(
-    name: &'static str,
-    threads: usize,
-    seconds: f64,
-    request: Request,
-) -> Phase {
+fn load(name: &'static str, threads: usize, seconds: f64, request: Request) -> Phase {
     let start = Instant::now();
     let until = start + Duration::from_secs_f64(seconds);
     let handles: Vec<_> = (0..threads)

@@ -96,6 +96,8 @@ pub struct Server {
 }
 
 pub const TODAY: &str = "2026-03-02";
+/// The links' signing secret of the test service.
+pub const LINK_SECRET: &str = "0123456789abcdef0123456789abcdef-test";
 
 fn creditor(id: &str, j: JurisdictionCode) -> NewCreditor {
     NewCreditor {
@@ -131,7 +133,21 @@ pub fn start_with(url: &str, per_second: u32, burst: u32) -> Server {
     };
     drop(store);
     let pool = fordra_http::state::Pool::open(url, 4).unwrap();
-    let svc = Arc::new(fordra_http::state::Service::new(pool, law, Some(d(TODAY)), per_second, burst));
+    let mut service = fordra_http::state::Service::new(pool, law, Some(d(TODAY)), per_second, burst);
+    let out = std::env::temp_dir().join(format!(
+        "fordra-http-test-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    ));
+    service.delivery = fordra_comms::couriers::Config::parse(
+        &format!(
+            "out = {:?}\n[links]\nbase_url = \"https://pay.example.se\"\nsecret = \"{LINK_SECRET}\"\n",
+            out.display().to_string()
+        ),
+        "test",
+    )
+    .unwrap();
+    let svc = Arc::new(service);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (port_tx, port_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -201,7 +217,7 @@ impl Server {
         let mut resp = agent().run(req).unwrap();
         let status = resp.status().as_u16();
         let replayed = resp.headers().get("idempotent-replayed").is_some();
-        let text = resp.body_mut().read_to_string().unwrap_or_default();
+        let text = String::from_utf8_lossy(&resp.body_mut().read_to_vec().unwrap_or_default()).into_owned();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Answer { status, body, replayed }
     }
