@@ -121,6 +121,15 @@ pub struct PaymentInfo {
     pub deadline: Option<NaiveDate>,
 }
 
+/// A page of deliveries.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeliveryPage {
+    /// The deliveries, by id.
+    pub deliveries: Vec<DeliveryView>,
+    /// The cursor of the next page; none on the last.
+    pub next: Option<String>,
+}
+
 /// Everything a message says, built from the store on the send day. Channel adapters render it
 /// (letters, e-mails, texts, call scripts); they add no facts.
 #[derive(Clone, Debug, Serialize)]
@@ -559,6 +568,30 @@ impl App<'_> {
     ) -> Result<Vec<DeliveryView>> {
         let rows = self.store.deliveries(creditor, status, channel)?;
         rows.into_iter().map(|d| self.view(creditor, d)).collect()
+    }
+
+    /// A page of deliveries in id order after the cursor `after`, at most `limit` (1–1000).
+    pub fn delivery_page(
+        &mut self,
+        creditor: &CreditorId,
+        status: Option<DeliveryStatus>,
+        channel: Option<Channel>,
+        after: &str,
+        limit: usize,
+    ) -> Result<DeliveryPage> {
+        if !(1..=1000).contains(&limit) {
+            return Err(AppError::invalid("limit", format!("{limit} is outside 1–1000")));
+        }
+        self.store.creditor(creditor)?;
+        let mut rows = self.store.deliveries_page(creditor, status, channel, after, limit + 1)?;
+        let next = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|d| d.id.clone())
+        } else {
+            None
+        };
+        let deliveries = rows.into_iter().map(|d| self.view(creditor, d)).collect::<Result<_>>()?;
+        Ok(DeliveryPage { deliveries, next })
     }
 
     /// The deliveries covering one claim, oldest first.

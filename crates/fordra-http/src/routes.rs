@@ -733,15 +733,21 @@ struct DeliveriesQuery {
     /// letter, email, sms, call, …
     #[param(schema_with = channels)]
     channel: Option<Channel>,
+    /// The `next` of the page before.
+    cursor: Option<String>,
+    /// Page size, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
 }
 
-/// Letters, e-mails, texts and calls with their status and attempts.
+/// Letters, e-mails, texts and calls with their status and attempts, a page at a time by id.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/deliveries", tag = "deliveries",
     params(("creditor" = String, Path), DeliveriesQuery),
     responses((status = 200, description = "deliveries"), (status = 404, body = ErrorBody)),
     security(("bearer" = ["read"])))]
 async fn list_deliveries(State(svc): State<Shared>, Tenant(c): Reader, Query(q): Query<DeliveriesQuery>) -> Out {
-    json(with_app(&svc, move |app| app.deliveries(&c, q.status, q.channel)).await?)
+    let (after, limit) = (q.cursor.unwrap_or_default(), q.limit.unwrap_or(100));
+    json(with_app(&svc, move |app| app.delivery_page(&c, q.status, q.channel, &after, limit)).await?)
 }
 
 /// A delivery's message as the debtor gets it (subject, text, amounts).

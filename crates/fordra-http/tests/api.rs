@@ -246,7 +246,12 @@ fn the_rest_of_the_clis_work(url: &str) {
         {"id": "i1", "invoice_number": "1001", "customer_id": "c1", "issue_date": "2026-01-01", "due_date": "2026-01-20", "amount": "100.00"},
         {"id": "i2", "invoice_number": "1002", "customer_id": "c2", "issue_date": "2026-01-01", "due_date": "2026-01-20", "amount": "200.00"}]}));
     assert_eq!(s.post("/v1/creditors/acme/runs", w, &json!({"date": "2026-03-01"})).status, 200);
-    let deliveries = s.get("/v1/creditors/acme/deliveries", &s.keys.read).body;
+    let deliveries = s.get("/v1/creditors/acme/deliveries", &s.keys.read).body["deliveries"].clone();
+    // Pages by cursor.
+    let first = s.get("/v1/creditors/acme/deliveries?limit=1", &s.keys.read).body;
+    let next = first["next"].as_str().unwrap().replace('/', "%2F");
+    let second = s.get(&format!("/v1/creditors/acme/deliveries?limit=1&cursor={next}"), &s.keys.read).body;
+    assert_eq!((second["deliveries"].as_array().unwrap().len(), &second["next"]), (1, &Value::Null), "{second}");
     let letter = deliveries.as_array().unwrap().iter().find(|d| d["channel"] == "letter").unwrap();
     let id = letter["id"].as_str().unwrap().replace('/', "%2F");
     let pdf = s.raw("GET", &format!("/v1/creditors/acme/deliveries/{id}/letter"), Some(&s.keys.read), None, &[]);
@@ -286,8 +291,7 @@ fn the_rest_of_the_clis_work(url: &str) {
     let forged = s.raw("GET", &format!("/o/acme/{}?sig=00", key.replace('/', "%2F")), None, None, &[]);
     assert_eq!(forged.status, 200);
     let opened_at = |s: &common::Server| {
-        s.get("/v1/creditors/acme/deliveries", &s.keys.read)
-            .body
+        s.get("/v1/creditors/acme/deliveries", &s.keys.read).body["deliveries"]
             .as_array()
             .unwrap()
             .iter()

@@ -359,6 +359,37 @@ impl Store {
         self.db.query(&sql, &params)?.iter().map(delivery_row).collect()
     }
 
+    /// A page of deliveries by id after `after` (the API's list), filtered like `deliveries`.
+    pub fn deliveries_page(
+        &mut self,
+        creditor: &str,
+        status: Option<DeliveryStatus>,
+        channel: Option<Channel>,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<DeliveryRow>> {
+        let (status, channel) = (status.map(|s| s.as_str()).unwrap_or(""), channel.map(|c| c.as_str()).unwrap_or(""));
+        self.db
+            .query(
+                &format!(
+                    "SELECT {COLS} FROM deliveries WHERE creditor_id = $1 AND id > $2 AND ($3 = '' OR status = $4) \
+                     AND ($5 = '' OR channel = $6) ORDER BY id LIMIT $7"
+                ),
+                &[
+                    creditor.into(),
+                    after.into(),
+                    status.into(),
+                    status.into(),
+                    channel.into(),
+                    channel.into(),
+                    i64::try_from(limit).unwrap_or(i64::MAX).into(),
+                ],
+            )?
+            .iter()
+            .map(delivery_row)
+            .collect()
+    }
+
     /// The deliveries covering a claim, oldest first.
     pub fn deliveries_of_claim(&mut self, creditor: &str, claim: &str) -> Result<Vec<DeliveryRow>> {
         let cols = COLS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ");
