@@ -13,6 +13,8 @@ pub struct ClaimView {
     pub claim: ClaimId,
     /// Its customer.
     pub customer: CustomerId,
+    /// Its payment reference (OCR, RF, KID …), when it has one.
+    pub reference: Option<String>,
     /// The customer's name.
     pub customer_name: String,
     /// The customer's kind.
@@ -251,6 +253,7 @@ impl App<'_> {
         Ok(ClaimView {
             claim: id.clone(),
             customer: CustomerId(cust.id),
+            reference: c.reference.clone(),
             customer_name: cust.name,
             customer_kind: cust.kind,
             segment: cust.segment,

@@ -3,7 +3,7 @@
 //! `fordra_app::law`.
 
 use crate::{print_json, read_file, say, source, table};
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 use fordra_app::bank::{BankFile, BankFormat, PaymentOut, PaymentReportLine};
@@ -27,6 +27,18 @@ pub enum PaymentsCmd {
     Unmatched,
     /// Book an unmatched payment to a claim.
     Assign { payment: String, claim: String },
+    /// Write a BgMax file that pays a claim in full on a day, as the bank would send it (to try
+    /// an integration: `fordra payments import` or `POST …/bank-files`).
+    TestFile {
+        /// The claim to pay.
+        claim: String,
+        /// The payment day (default: today).
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// What was received and allocated per invoice in a period (for the ERP).
     Report {
         #[arg(long)]
@@ -196,6 +208,7 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: PaymentsCmd, json: bool) ->
         PaymentsCmd::Import { file, format, dry_run } => {
             import(app, cid, &file, format.map(BankFormat::from), dry_run, json)
         }
+        PaymentsCmd::TestFile { claim, date, out } => test_file(app, cid, &claim, date, &out, json),
         PaymentsCmd::Unmatched => {
             let q = app.unmatched_payments(cid)?;
             if json {
@@ -347,4 +360,72 @@ pub fn reference_cmd(cmd: RefCmd, json: bool) -> Result<i32> {
             Ok(if r.valid { 0 } else { 1 })
         }
     }
+}
+
+/// A BgMax file with one payment: the claim's amount due on `date` (balance and interest accrued
+/// to the day) with its reference, to the creditor's bankgiro.
+fn test_file(
+    app: &mut App<'_>,
+    cid: &CreditorId,
+    claim: &str,
+    date: Option<NaiveDate>,
+    out: &Path,
+    json: bool,
+) -> Result<()> {
+    use fordra_formats::bgmax;
+    let date = date.unwrap_or(app.today);
+    let view = app.claim_as_of(cid, &ClaimId(claim.to_string()), date)?;
+    let amount = view.balances.total.0 + view.balances.interest_accrued_not_posted.0;
+    let reference = view.reference.clone().ok_or_else(|| anyhow!("claim {claim} has no payment reference"))?;
+    let bankgiro = app.show_creditor(cid)?.bankgiro.unwrap_or_default().replace('-', "");
+    let file = bgmax::BgMaxFile {
+        version: "01".into(),
+        created: format!("{}000000000000", date.format("%Y%m%d")),
+        test: false,
+        deposits: vec![bgmax::Deposit {
+            line: 0,
+            payee_bankgiro: bankgiro,
+            payee_plusgiro: None,
+            currency: view.currency.to_string(),
+            account: String::new(),
+            payment_date: date,
+            serial: "00001".into(),
+            amount,
+            count: 1,
+            kind: String::new(),
+            payments: vec![bgmax::BgPayment {
+                record: 20,
+                payer_bankgiro: "9912346".into(),
+                reference: reference.clone(),
+                amount,
+                reference_code: 2,
+                channel: 1,
+                serial: format!("{:012}", date.format("%Y%m%d").to_string().parse::<u64>().unwrap_or(0)),
+                ..Default::default()
+            }],
+        }],
+        warnings: vec![],
+    };
+    std::fs::write(out, bgmax::write(&file)).with_context(|| format!("writing {}", out.display()))?;
+    #[derive(serde::Serialize)]
+    struct Written {
+        file: String,
+        claim: String,
+        reference: String,
+        amount: fordra_core::money::Minor,
+        date: NaiveDate,
+    }
+    let w = Written {
+        file: out.display().to_string(),
+        claim: claim.to_string(),
+        reference,
+        amount: fordra_core::money::Minor(amount),
+        date,
+    };
+    say(json, &w, |w| {
+        format!(
+            "Wrote {}: {} paid on {} with reference {} for claim {}",
+            w.file, w.amount, w.date, w.reference, w.claim
+        )
+    })
 }
