@@ -127,6 +127,10 @@ fn fee_kinds() -> utoipa::openapi::schema::Array {
         .build()
 }
 
+fn collectors() -> utoipa::openapi::Object {
+    words(fordra_core::domain::Collector::ALL.iter().map(|s| s.as_str()))
+}
+
 fn scopes() -> utoipa::openapi::Object {
     words(["read", "write", "admin"])
 }
@@ -192,6 +196,14 @@ struct CreditorIn {
     /// IBANs.
     #[serde(default)]
     iban: Vec<String>,
+    /// Who sends the steps: own (the creditor) or agency (a licensed collection agency).
+    #[serde(default)]
+    #[schema(schema_with = collectors)]
+    collector: fordra_core::domain::Collector,
+    /// The agency's name (collector agency).
+    agency_name: Option<String>,
+    /// The agency's licence number.
+    agency_licence: Option<String>,
 }
 
 fn yes() -> bool {
@@ -214,9 +226,9 @@ async fn add_creditor(State(svc): State<Shared>, _: Operator<2>, Json(c): Json<C
         contract_rate: None,
         bankgiro: c.bankgiro,
         iban: c.iban,
-        collector: Default::default(),
-        agency_name: None,
-        agency_licence: None,
+        collector: c.collector,
+        agency_name: c.agency_name,
+        agency_licence: c.agency_licence,
     };
     created(with_app(&svc, move |app| app.add_creditor(n)).await?)
 }

@@ -191,7 +191,11 @@ fn keys_made_and_revoked_through_the_api() {
     let new = json!({"id": "third", "name": "Third Oy", "jurisdiction": "fi"});
     assert_eq!(s.post("/v1/creditors", &s.keys.admin, &new).status, 403);
     assert_eq!(s.post("/v1/creditors", &s.keys.operator, &new).status, 201);
-    assert_eq!(s.get("/v1/creditors", &s.keys.operator).body, json!(["acme", "other", "third"]));
+    let agency = json!({"id": "perintä", "name": "Perintä Oy", "jurisdiction": "fi", "collector": "agency",
+        "agency_name": "Perintä Oy", "agency_licence": "ESAVI/123/2020"});
+    let made = s.post("/v1/creditors", &s.keys.operator, &agency);
+    assert_eq!((made.status, made.body["collector"].as_str()), (201, Some("agency")), "{}", made.body);
+    assert_eq!(s.get("/v1/creditors", &s.keys.operator).body, json!(["acme", "other", "perintä", "third"]));
     assert_eq!(s.get("/v1/creditors", &s.keys.read).body, json!(["acme"]));
 }
 
