@@ -183,7 +183,7 @@ impl App<'_> {
         let actions = self.store.actions_of_claim(creditor, id)?;
         let pauses: Vec<_> = self
             .store
-            .pauses(creditor)?
+            .pauses_of_customer(creditor, &c.customer_id)?
             .into_iter()
             .filter(|p| {
                 p.claim_id.as_deref() == Some(id.as_str()) || (p.claim_id.is_none() && p.customer_id == c.customer_id)
