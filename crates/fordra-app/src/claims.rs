@@ -80,7 +80,7 @@ pub struct ClaimQuery {
 }
 
 /// A page of claims.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ClaimPage {
     /// The claims, by id.
     pub claims: Vec<ClaimLine>,
@@ -89,11 +89,13 @@ pub struct ClaimPage {
 }
 
 /// A claim in a list.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ClaimLine {
     /// Its id.
+    #[schema(value_type = String)]
     pub claim: ClaimId,
     /// Who owes it.
+    #[schema(value_type = String)]
     pub customer: CustomerId,
     /// The invoice number.
     pub invoice_number: String,
@@ -104,10 +106,13 @@ pub struct ClaimLine {
     /// Currency.
     pub currency: &'static str,
     /// The invoiced amount.
+    #[schema(value_type = String, example = "1250.00")]
     pub principal: Minor,
     /// What is open now (principal, fees and posted interest).
+    #[schema(value_type = String, example = "1310.00")]
     pub balance: Minor,
     /// Open or paid.
+    #[schema(value_type = String, example = "open")]
     pub status: ClaimStatus,
     /// When it was settled.
     pub settled_date: Option<NaiveDate>,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// What a customers import did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CustomersImported {
     /// The source as given.
     pub file: String,
@@ -27,7 +27,7 @@ pub struct CustomersImported {
 }
 
 /// What an invoices import did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct InvoicesImported {
     /// The source as given.
     pub file: String,

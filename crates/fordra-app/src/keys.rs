@@ -65,15 +65,17 @@ pub struct NewKey {
 }
 
 /// A key just made: the only time the key itself is shown.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct KeyMade {
     /// The key, to put in `Authorization: Bearer …`.
     pub key: String,
     /// Its public id (for `key revoke`).
     pub id: String,
     /// Its creditor (none: operator).
+    #[schema(value_type = Option<String>)]
     pub creditor: Option<CreditorId>,
     /// Its scope.
+    #[schema(value_type = String, example = "write")]
     pub scope: Scope,
     /// Its label.
     pub label: String,
@@ -102,7 +104,7 @@ impl Caller {
 }
 
 /// A revoked key.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct KeyRevoked {
     /// Its id.
     pub id: String,

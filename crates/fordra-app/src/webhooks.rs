@@ -64,7 +64,7 @@ pub struct NewWebhook {
 }
 
 /// A subscription made: its secret is shown only now.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct WebhookMade {
     /// Its id.
     pub id: String,
@@ -86,7 +86,7 @@ pub struct WebhookLog {
 }
 
 /// Deliveries set to go again.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Replayed {
     /// How many.
     pub replayed: u64,

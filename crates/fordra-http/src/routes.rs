@@ -258,7 +258,7 @@ struct CustomersIn {
 /// Creates or updates customers (up to 100,000 a request, in one transaction).
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/customers", tag = "customers", request_body = CustomersIn,
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "created, updated, unchanged"), (status = 422, body = ErrorBody)),
+    responses((status = 200, description = "created, updated, unchanged", body = fordra_app::imports::CustomersImported), (status = 422, body = ErrorBody)),
     security(("bearer" = ["write"])))]
 async fn upsert_customers(State(svc): State<Shared>, Tenant(c): Writer, Json(body): Json<CustomersIn>) -> Out {
     bulk_bound("customers", body.customers.len())?;
@@ -325,7 +325,7 @@ struct InvoicesIn {
 /// changes nothing, with a paid date it is settled.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/invoices", tag = "invoices", request_body = InvoicesIn,
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "created, settled, unchanged"), (status = 409, body = ErrorBody),
+    responses((status = 200, description = "created, settled, unchanged", body = fordra_app::imports::InvoicesImported), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("bearer" = ["write"])))]
 async fn upsert_invoices(State(svc): State<Shared>, Tenant(c): Writer, Json(body): Json<InvoicesIn>) -> Out {
@@ -337,7 +337,7 @@ async fn upsert_invoices(State(svc): State<Shared>, Tenant(c): Writer, Json(body
 #[utoipa::path(put, path = "/v1/creditors/{creditor}/invoices/{invoice}", tag = "invoices",
     request_body(content = Object, description = "the invoice's fields (id optional, must match the path)"),
     params(("creditor" = String, Path), ("invoice" = String, Path)),
-    responses((status = 200, description = "created, settled or unchanged"), (status = 409, body = ErrorBody),
+    responses((status = 200, description = "created, settled or unchanged", body = fordra_app::imports::InvoicesImported), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("bearer" = ["write"])))]
 async fn put_invoice(
@@ -444,7 +444,7 @@ pub(crate) enum StatusParam {
 /// Claims, a page at a time by id, with their open balance.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/claims", tag = "claims",
     params(("creditor" = String, Path), ClaimsQuery),
-    responses((status = 200, description = "claims and the next page's cursor"), (status = 422, body = ErrorBody)),
+    responses((status = 200, description = "claims and the next page's cursor", body = fordra_app::claims::ClaimPage), (status = 422, body = ErrorBody)),
     security(("bearer" = ["read"])))]
 async fn list_claims(State(svc): State<Shared>, Tenant(c): Reader, Query(q): Query<ClaimsQuery>) -> Out {
     let query = ClaimQuery {
@@ -1036,7 +1036,7 @@ struct KeyIn {
 /// Makes a key for the creditor; the answer is the only time the key is shown.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/keys", tag = "keys", request_body = KeyIn,
     params(("creditor" = String, Path)),
-    responses((status = 201, description = "the key"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 201, description = "the key", body = fordra_app::keys::KeyMade), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = ["admin"])))]
 async fn add_key(State(svc): State<Shared>, Tenant(c): Administrator, Json(k): Json<KeyIn>) -> Created {
     let new = NewKey { creditor: Some(c), scope: k.scope, label: k.label, now: Utc::now().timestamp() };
@@ -1046,7 +1046,7 @@ async fn add_key(State(svc): State<Shared>, Tenant(c): Administrator, Json(k): J
 /// Revokes one of the creditor's keys.
 #[utoipa::path(delete, path = "/v1/creditors/{creditor}/keys/{key}", tag = "keys",
     params(("creditor" = String, Path), ("key" = String, Path)),
-    responses((status = 200, description = "revoked"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, description = "revoked", body = fordra_app::keys::KeyRevoked), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = ["admin"])))]
 async fn revoke_key(
     State(svc): State<Shared>,
@@ -1085,7 +1085,7 @@ async fn list_webhooks(State(svc): State<Shared>, Tenant(c): Administrator) -> O
 /// POSTed as JSON with `Fordra-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/webhooks", tag = "webhooks", request_body = WebhookIn,
     params(("creditor" = String, Path)),
-    responses((status = 201, description = "the subscription and its secret"), (status = 422, body = ErrorBody)),
+    responses((status = 201, description = "the subscription and its secret", body = fordra_app::webhooks::WebhookMade), (status = 422, body = ErrorBody)),
     security(("bearer" = ["admin"])))]
 async fn add_webhook(State(svc): State<Shared>, Tenant(c): Administrator, Json(w): Json<WebhookIn>) -> Created {
     let new = fordra_app::webhooks::NewWebhook { url: w.url, kinds: w.events, now: Utc::now().timestamp() };
@@ -1150,7 +1150,7 @@ struct ReplayIn {
 /// Sends events again (delivered or given up), in order, from now.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/webhooks/{webhook}/replay", tag = "webhooks", request_body = ReplayIn,
     params(("creditor" = String, Path), ("webhook" = String, Path)),
-    responses((status = 200, description = "how many"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, description = "how many", body = fordra_app::webhooks::Replayed), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = ["admin"])))]
 async fn replay_webhook(
     State(svc): State<Shared>,
