@@ -7,11 +7,13 @@ use fordra_core::domain::{ClaimStatus, DebtorKind, Segment};
 use serde::Serialize;
 
 /// A claim as the advisor sees it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ClaimView {
     /// The claim.
+    #[schema(value_type = String)]
     pub claim: ClaimId,
     /// Its customer.
+    #[schema(value_type = String)]
     pub customer: CustomerId,
     /// Its payment reference (OCR, RF, KID …), when it has one.
     pub reference: Option<String>,
@@ -19,8 +21,10 @@ pub struct ClaimView {
     pub customer_name: String,
     /// The customer's kind.
     #[serde(skip)]
+    #[schema(value_type = String)]
     pub customer_kind: DebtorKind,
     /// The customer's segment (none before the first run).
+    #[schema(value_type = Option<String>)]
     pub segment: Option<Segment>,
     /// Invoice number.
     pub invoice_number: String,
@@ -31,8 +35,10 @@ pub struct ClaimView {
     /// Currency code.
     pub currency: &'static str,
     /// Principal as invoiced.
+    #[schema(value_type = String)]
     pub principal: Minor,
     /// Open or paid.
+    #[schema(value_type = String)]
     pub status: ClaimStatus,
     /// When it was settled.
     pub settled_date: Option<NaiveDate>,
@@ -45,6 +51,7 @@ pub struct ClaimView {
     /// Every event in date order.
     pub timeline: Vec<TimelineEvent>,
     /// Every message about the claim, with its status and attempts.
+    #[schema(value_type = Vec<Object>)]
     pub deliveries: Vec<crate::outbox::DeliveryView>,
     /// The day the accrued interest is computed to.
     #[serde(skip)]
@@ -52,17 +59,22 @@ pub struct ClaimView {
 }
 
 /// A claim's open balances.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ClaimBalances {
     /// Principal.
+    #[schema(value_type = String)]
     pub principal: Minor,
     /// Fees.
+    #[schema(value_type = String)]
     pub fees: Minor,
     /// Interest posted.
+    #[schema(value_type = String)]
     pub interest: Minor,
     /// All of it.
+    #[schema(value_type = String)]
     pub total: Minor,
     /// Interest accrued to today, posted at the next step or payment.
+    #[schema(value_type = String)]
     pub interest_accrued_not_posted: Minor,
 }
 
@@ -121,13 +133,14 @@ pub struct ClaimLine {
 }
 
 /// One event of a timeline.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct TimelineEvent {
     /// When.
     pub date: NaiveDate,
     /// What.
     pub event: String,
     /// The amount it moved, if any.
+    #[schema(value_type = Option<String>)]
     pub amount: Option<Minor>,
     /// Details.
     pub detail: String,

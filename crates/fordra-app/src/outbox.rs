@@ -122,9 +122,10 @@ pub struct PaymentInfo {
 }
 
 /// A page of deliveries.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DeliveryPage {
     /// The deliveries, by id.
+    #[schema(value_type = Vec<Object>)]
     pub deliveries: Vec<DeliveryView>,
     /// The cursor of the next page; none on the last.
     pub next: Option<String>,

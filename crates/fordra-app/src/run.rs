@@ -19,11 +19,12 @@ pub struct RunInput {
 }
 
 /// A day's run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RunReport {
     /// The day.
     pub date: NaiveDate,
     /// The creditor.
+    #[schema(value_type = String)]
     pub creditor: CreditorId,
     /// Nothing was written.
     pub dry_run: bool,
@@ -42,27 +43,35 @@ pub struct RunReport {
 }
 
 /// One step of a run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RunAction {
     /// The claim.
+    #[schema(value_type = String)]
     pub claim: ClaimId,
     /// Its customer.
+    #[schema(value_type = String)]
     pub customer: CustomerId,
     /// The customer's segment.
+    #[schema(value_type = String)]
     pub segment: Segment,
     /// The step.
+    #[schema(value_type = String)]
     pub step: StepKind,
     /// Its place in the handling model (0: a pre-due nudge).
     pub step_no: usize,
     /// How it reaches the debtor.
+    #[schema(value_type = String)]
     pub channel: Channel,
     /// Fees charged in total.
+    #[schema(value_type = String)]
     pub fee: Minor,
     /// Each fee with its legal basis.
     pub fees: Vec<FeeOut>,
     /// Late interest posted.
+    #[schema(value_type = String)]
     pub interest: Minor,
     /// What the debtor pays to settle by the deadline.
+    #[schema(value_type = String)]
     pub amount_to_pay: Minor,
     /// The deadline.
     pub deadline: NaiveDate,
@@ -77,11 +86,13 @@ pub struct RunAction {
 }
 
 /// A fee with its legal basis.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct FeeOut {
     /// Which fee.
+    #[schema(value_type = String)]
     pub kind: FeeKind,
     /// Amount.
+    #[schema(value_type = String)]
     pub amount: Minor,
     /// Legal basis in words with the source.
     pub basis: String,
@@ -94,22 +105,26 @@ impl From<&fordra_core::fees::FeeLine> for FeeOut {
 }
 
 /// A customer's segment change.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct SegmentChange {
     /// The customer.
+    #[schema(value_type = String)]
     pub customer: CustomerId,
     /// Before (none at the first run).
+    #[schema(value_type = Option<String>)]
     pub from: Option<Segment>,
     /// After.
+    #[schema(value_type = String)]
     pub to: Segment,
     /// Why.
     pub reason: String,
 }
 
 /// A claim not handled because it is paused.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct HeldClaim {
     /// The claim.
+    #[schema(value_type = String)]
     pub claim: ClaimId,
     /// The pause.
     pub reason: String,

@@ -471,7 +471,7 @@ struct AsOf {
 /// messages) and balance as of a day.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/claims/{claim}", tag = "claims",
     params(("creditor" = String, Path), ("claim" = String, Path), AsOf),
-    responses((status = 200, description = "the claim"), (status = 404, body = ErrorBody)),
+    responses((status = 200, description = "the claim", body = fordra_app::claims::ClaimView), (status = 404, body = ErrorBody)),
     security(("bearer" = ["read"])))]
 async fn show_claim(
     State(svc): State<Shared>,
@@ -615,7 +615,7 @@ struct RunIn {
 /// it); a dry run writes nothing.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/runs", tag = "runs", request_body = RunIn,
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "the run's steps and segment changes"), (status = 409, body = ErrorBody),
+    responses((status = 200, description = "the run's steps and segment changes", body = fordra_app::run::RunReport), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("bearer" = ["write"])))]
 async fn run_day(State(svc): State<Shared>, Tenant(c): Writer, Json(r): Json<RunIn>) -> Out {
@@ -755,7 +755,7 @@ struct DeliveriesQuery {
 /// Letters, e-mails, texts and calls with their status and attempts, a page at a time by id.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/deliveries", tag = "deliveries",
     params(("creditor" = String, Path), DeliveriesQuery),
-    responses((status = 200, description = "deliveries"), (status = 404, body = ErrorBody)),
+    responses((status = 200, description = "deliveries and the next page's cursor", body = fordra_app::outbox::DeliveryPage), (status = 404, body = ErrorBody)),
     security(("bearer" = ["read"])))]
 async fn list_deliveries(State(svc): State<Shared>, Tenant(c): Reader, Query(q): Query<DeliveriesQuery>) -> Out {
     let (after, limit) = (q.cursor.unwrap_or_default(), q.limit.unwrap_or(100));
