@@ -89,6 +89,8 @@ pub struct Keys {
 
 /// A running service.
 pub struct Server {
+    /// The served OpenAPI document, read at the first answer to check.
+    doc: std::sync::OnceLock<Value>,
     pub base: String,
     pub keys: Keys,
     pub url: String,
@@ -168,7 +170,13 @@ pub fn start_with(url: &str, per_second: u32, burst: u32) -> Server {
         });
     });
     let port = port_rx.recv().unwrap();
-    Server { base: format!("http://127.0.0.1:{port}"), keys, url: url.to_string(), _stop: tx }
+    Server {
+        doc: std::sync::OnceLock::new(),
+        base: format!("http://127.0.0.1:{port}"),
+        keys,
+        url: url.to_string(),
+        _stop: tx,
+    }
 }
 
 /// An answer: status, headers we look at, JSON body (or the text as a JSON string).
@@ -219,7 +227,43 @@ impl Server {
         let replayed = resp.headers().get("idempotent-replayed").is_some();
         let text = String::from_utf8_lossy(&resp.body_mut().read_to_vec().unwrap_or_default()).into_owned();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if (200..300).contains(&status) && (body.is_object() || body.is_array()) {
+            self.conforms(method, path, status, &body);
+        }
         Answer { status, body, replayed }
+    }
+
+    /// Every successful JSON answer of every test is checked against the schema the OpenAPI
+    /// document gives for it (where it gives one): the document and the service agree.
+    fn conforms(&self, method: &str, path: &str, status: u16, body: &Value) {
+        let doc = self.doc.get_or_init(|| {
+            let mut r = agent().get(format!("{}/openapi.json", self.base)).call().unwrap();
+            serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap()
+        });
+        let path = path.split('?').next().unwrap_or(path);
+        let segments: Vec<&str> = path.split('/').collect();
+        let template = doc["paths"].as_object().unwrap().keys().filter_map(|t| {
+            let ts: Vec<&str> = t.split('/').collect();
+            let fits =
+                ts.len() == segments.len() && ts.iter().zip(&segments).all(|(a, b)| a.starts_with('{') || a == b);
+            fits.then(|| (ts.iter().filter(|a| !a.starts_with('{')).count(), t.clone()))
+        });
+        let Some((_, template)) = template.max() else { return };
+        let Some(schema) = doc["paths"][&template][method.to_lowercase()]["responses"][status.to_string()]["content"]
+            ["application/json"]["schema"]
+            .as_object()
+            .cloned()
+        else {
+            return;
+        };
+        let mut full = Value::Object(schema);
+        full["components"] = doc["components"].clone();
+        let validator = jsonschema::validator_for(&full).unwrap();
+        let errors: Vec<String> = validator.iter_errors(body).map(|e| format!("{e} at {}", e.instance_path)).collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {path} → {status} does not match its documented schema: {errors:?}\n{body}"
+        );
     }
 
     pub fn get(&self, path: &str, key: &str) -> Answer {
