@@ -363,7 +363,7 @@ pub struct BankFile<'a> {
 }
 
 /// One payment of a file (or of the unmatched queue) and what became of it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PaymentOut {
     /// The bank key (one booking per key).
     pub key: String,
@@ -372,6 +372,7 @@ pub struct PaymentOut {
     /// The payment reference(s).
     pub reference: Option<String>,
     /// Amount.
+    #[schema(value_type = String)]
     pub amount: Minor,
     /// Currency code.
     pub currency: String,
@@ -380,23 +381,28 @@ pub struct PaymentOut {
     /// Payer's name.
     pub payer: Option<String>,
     /// The first claim it went to.
+    #[schema(value_type = Option<String>)]
     pub matched_claim: Option<ClaimId>,
     /// Each claim and the amount booked to it.
     pub claims: Vec<ClaimAmount>,
     /// matched, partly matched, overpaid, unmatched, duplicate, reversal, refused, assigned.
+    #[schema(value_type = String)]
     pub status: BankStatus,
     /// How it was matched, or why not.
     pub how: String,
     /// Ranked suggestions for an unmatched payment.
+    #[schema(value_type = Vec<Object>)]
     pub suggestions: Vec<Suggestion>,
 }
 
 /// An amount booked to a claim.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ClaimAmount {
     /// The claim.
+    #[schema(value_type = String)]
     pub claim: ClaimId,
     /// Amount.
+    #[schema(value_type = String)]
     pub amount: Minor,
 }
 

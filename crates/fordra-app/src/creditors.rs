@@ -85,9 +85,10 @@ impl NewCreditor {
 }
 
 /// A creditor added (or found unchanged).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CreditorAdded {
     /// The id.
+    #[schema(value_type = String)]
     pub creditor: CreditorId,
     /// Name.
     #[serde(skip)]
@@ -97,8 +98,10 @@ pub struct CreditorAdded {
     /// Currency code.
     pub currency: &'static str,
     /// Who sends the steps.
+    #[schema(value_type = String)]
     pub collector: Collector,
     /// The agency, if one collects.
+    #[schema(value_type = Option<Object>)]
     pub agency: Option<Agency>,
     /// False when the same creditor existed already.
     pub created: bool,
@@ -111,9 +114,10 @@ pub struct CreditorAdded {
 }
 
 /// A creditor as shown.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CreditorView {
     /// Id.
+    #[schema(value_type = String)]
     pub id: CreditorId,
     /// Name.
     pub name: String,
@@ -200,9 +204,10 @@ fn check_bounds(c: &Creditor) -> Result<()> {
 }
 
 /// A creditor after an update.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CreditorUpdated {
     /// Id.
+    #[schema(value_type = String)]
     pub creditor: CreditorId,
     /// Name.
     pub name: String,

@@ -106,9 +106,10 @@ pub struct CustomerAction {
 }
 
 /// A VIP choice.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct VipSet {
     /// The customer.
+    #[schema(value_type = String)]
     pub customer: CustomerId,
     /// Chosen (true) or unchosen.
     pub vip: bool,
@@ -130,17 +131,20 @@ pub struct RefundInput {
 }
 
 /// A refund made (or found made).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Refunded {
     /// Its id.
     pub refund: String,
     /// The customer.
+    #[schema(value_type = String)]
     pub customer: CustomerId,
     /// Amount.
+    #[schema(value_type = String)]
     pub amount: Minor,
     /// When.
     pub date: NaiveDate,
     /// Credit left after it.
+    #[schema(value_type = String)]
     pub credit_left: Minor,
 }
 

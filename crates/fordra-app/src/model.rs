@@ -47,7 +47,7 @@ pub struct Trained {
 }
 
 /// The model chosen for the runs.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ModelActivated {
     /// Its version.
     pub active: u32,

@@ -792,11 +792,12 @@ pub struct CallRecord {
 }
 
 /// What recording a call did.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct CallRecorded {
     /// The task.
     pub task: String,
     /// The outcome.
+    #[schema(value_type = String)]
     pub outcome: CallOutcome,
     /// The pause it started (a promise or a dispute), by id.
     pub pauses: Vec<i64>,

@@ -33,22 +33,24 @@ pub struct NewPause {
 }
 
 /// A pause added (or found already there).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PauseAdded {
     /// Its id.
     pub pause: i64,
     /// Kind.
+    #[schema(value_type = String)]
     pub kind: PauseKind,
     /// Start.
     pub from: NaiveDate,
     /// End.
     pub until: Option<NaiveDate>,
     /// The plan fee charged.
+    #[schema(value_type = String)]
     pub fee: Minor,
 }
 
 /// A pause ended.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PauseEnded {
     /// Its id.
     pub pause: i64,

@@ -7,9 +7,10 @@ use fordra_core::model::Policy;
 use serde::Serialize;
 
 /// A policy set.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PolicySet {
     /// The creditor.
+    #[schema(value_type = String)]
     pub creditor: CreditorId,
     /// Always "updated".
     pub policy: &'static str,

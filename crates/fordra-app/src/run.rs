@@ -131,7 +131,7 @@ pub struct HeldClaim {
 }
 
 /// A run undone.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RunReverted {
     /// The run's date.
     pub reverted: NaiveDate,

@@ -110,7 +110,7 @@ pub struct ExperimentOut {
 }
 
 /// An experiment ended.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ExperimentEnded {
     /// Name.
     pub experiment: String,
@@ -122,6 +122,7 @@ pub struct ExperimentEnded {
     pub stopped: Option<NaiveDate>,
     /// The segment (when adopted).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub segment: Option<Segment>,
 }
 

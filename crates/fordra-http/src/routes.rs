@@ -212,7 +212,7 @@ fn yes() -> bool {
 
 /// Adds a creditor (an operator's admin key).
 #[utoipa::path(post, path = "/v1/creditors", tag = "creditors", request_body = CreditorIn,
-    responses((status = 201, description = "added (or already there, unchanged)"), (status = 403, body = ErrorBody),
+    responses((status = 201, description = "added (or already there, unchanged)", body = fordra_app::creditors::CreditorAdded), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = ["admin"])))]
 async fn add_creditor(State(svc): State<Shared>, _: Operator<2>, Json(c): Json<CreditorIn>) -> Created {
@@ -236,7 +236,7 @@ async fn add_creditor(State(svc): State<Shared>, _: Operator<2>, Json(c): Json<C
 /// A creditor with its runs.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}", tag = "creditors",
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "the creditor"), (status = 404, body = ErrorBody)),
+    responses((status = 200, description = "the creditor", body = fordra_app::creditors::CreditorView), (status = 404, body = ErrorBody)),
     security(("bearer" = ["read"])))]
 async fn show_creditor(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.show_creditor(&c)).await?)
@@ -300,7 +300,7 @@ struct VipIn {
 /// Chooses (or unchooses) a customer as VIP.
 #[utoipa::path(put, path = "/v1/creditors/{creditor}/customers/{customer}/vip", tag = "customers", request_body = VipIn,
     params(("creditor" = String, Path), ("customer" = String, Path)),
-    responses((status = 200, description = "the customer's segment now"), (status = 404, body = ErrorBody)),
+    responses((status = 200, description = "the customer's segment now", body = fordra_app::customers::VipSet), (status = 404, body = ErrorBody)),
     security(("bearer" = ["write"])))]
 async fn set_vip(
     State(svc): State<Shared>,
@@ -557,7 +557,7 @@ async fn payment_report(State(svc): State<Shared>, Tenant(c): Reader, Query(p): 
 /// Payments no claim could be found for, with suggestions.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/payments/unmatched", tag = "payments",
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "unmatched payments"), (status = 404, body = ErrorBody)),
+    responses((status = 200, description = "unmatched payments", body = Vec<fordra_app::bank::PaymentOut>), (status = 404, body = ErrorBody)),
     security(("bearer" = ["read"])))]
 async fn unmatched_payments(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.unmatched_payments(&c)).await?)
@@ -574,7 +574,7 @@ struct AssignIn {
 /// Books an unmatched payment on a claim.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/payments/{payment}/assign", tag = "payments",
     request_body = AssignIn, params(("creditor" = String, Path), ("payment" = String, Path)),
-    responses((status = 200, description = "the payment booked"), (status = 404, body = ErrorBody),
+    responses((status = 200, description = "the payment booked", body = fordra_app::bank::PaymentOut), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)),
     security(("bearer" = ["write"])))]
 async fn assign_payment(
@@ -640,7 +640,7 @@ struct RevertIn {
 /// correcting entries, its unsent messages cancelled.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/runs/{date}/revert", tag = "runs", request_body = RevertIn,
     params(("creditor" = String, Path), ("date" = NaiveDate, Path)),
-    responses((status = 200, description = "what was reverted"), (status = 409, body = ErrorBody)),
+    responses((status = 200, description = "what was reverted", body = fordra_app::run::RunReverted), (status = 409, body = ErrorBody)),
     security(("bearer" = ["admin"])))]
 async fn revert_run(
     State(svc): State<Shared>,
@@ -691,7 +691,7 @@ struct PauseIn {
 /// Pauses a claim's (or customer's) steps; a promise, plan or dispute is confirmed to the debtor.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/pauses", tag = "pauses", request_body = PauseIn,
     params(("creditor" = String, Path)),
-    responses((status = 201, description = "the pause"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, description = "the pause", body = fordra_app::pauses::PauseAdded), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = ["write"])))]
 async fn add_pause(State(svc): State<Shared>, Tenant(c): Writer, Json(p): Json<PauseIn>) -> Created {
     let pause = NewPause {
@@ -721,7 +721,7 @@ struct EndIn {
 /// Ends a pause.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/pauses/{pause}/end", tag = "pauses", request_body = EndIn,
     params(("creditor" = String, Path), ("pause" = i64, Path)),
-    responses((status = 200, description = "ended"), (status = 404, body = ErrorBody)),
+    responses((status = 200, description = "ended", body = fordra_app::pauses::PauseEnded), (status = 404, body = ErrorBody)),
     security(("bearer" = ["write"])))]
 async fn end_pause(
     State(svc): State<Shared>,
@@ -801,7 +801,7 @@ struct CallIn {
 /// Records a call: a promise pauses the claims until its date, a dispute until decided.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/tasks/{task}/done", tag = "deliveries", request_body = CallIn,
     params(("creditor" = String, Path), ("task" = String, Path)),
-    responses((status = 200, description = "recorded"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, description = "recorded", body = fordra_app::outbox::CallRecorded), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = ["write"])))]
 async fn phone_done(
     State(svc): State<Shared>,
@@ -882,7 +882,7 @@ async fn show_policy(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
 #[utoipa::path(put, path = "/v1/creditors/{creditor}/policy", tag = "policy",
     request_body(content = String, content_type = "text/plain", description = "the policy as TOML"),
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "updated"), (status = 422, body = ErrorBody)),
+    responses((status = 200, description = "updated", body = fordra_app::policy::PolicySet), (status = 422, body = ErrorBody)),
     security(("bearer" = ["admin"])))]
 async fn set_policy(State(svc): State<Shared>, Tenant(c): Administrator, body: Bytes) -> Out {
     json(
@@ -936,7 +936,7 @@ async fn train_model(State(svc): State<Shared>, Tenant(c): Administrator, Json(t
 /// Puts a model version in use by the runs.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/models/{version}/use", tag = "models",
     params(("creditor" = String, Path), ("version" = u32, Path)),
-    responses((status = 200, description = "in use"), (status = 404, body = ErrorBody)),
+    responses((status = 200, description = "in use", body = fordra_app::model::ModelActivated), (status = 404, body = ErrorBody)),
     security(("bearer" = ["admin"])))]
 async fn use_model(
     State(svc): State<Shared>,
@@ -993,7 +993,7 @@ pub(crate) enum Ending {
 /// Ends an experiment: adopt the challenger or stop it.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/experiments/{name}/{ending}", tag = "experiments",
     params(("creditor" = String, Path), ("name" = String, Path), ("ending" = Ending, Path)),
-    responses((status = 200, description = "ended"), (status = 404, body = ErrorBody)),
+    responses((status = 200, description = "ended", body = fordra_app::strategy::ExperimentEnded), (status = 404, body = ErrorBody)),
     security(("bearer" = ["admin"])))]
 async fn end_experiment(
     State(svc): State<Shared>,
@@ -1181,7 +1181,7 @@ struct CreditorChangeIn {
 /// Changes a creditor's name, accounts or fee agreement.
 #[utoipa::path(patch, path = "/v1/creditors/{creditor}", tag = "creditors", request_body = CreditorChangeIn,
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "updated")),
+    responses((status = 200, description = "updated", body = fordra_app::creditors::CreditorUpdated)),
     security(("bearer" = ["admin"])))]
 async fn update_creditor(State(svc): State<Shared>, Tenant(c): Administrator, Json(x): Json<CreditorChangeIn>) -> Out {
     let change = fordra_app::creditors::CreditorChange {
@@ -1212,7 +1212,7 @@ struct RefundIn {
 /// Pays back (part of) a customer's credit from overpayments; the same refund twice is one.
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/customers/{customer}/refunds", tag = "customers",
     request_body = RefundIn, params(("creditor" = String, Path), ("customer" = String, Path)),
-    responses((status = 201, description = "the refund")),
+    responses((status = 201, description = "the refund", body = fordra_app::customers::Refunded)),
     security(("bearer" = ["write"])))]
 async fn refund(
     State(svc): State<Shared>,
