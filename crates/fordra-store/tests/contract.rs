@@ -10,45 +10,10 @@ use fordra_core::model::Policy;
 use fordra_core::money::Currency;
 use fordra_core::run::{Creditor, RunResult, SegmentDecision};
 use fordra_store::{CustomerRow, InvoiceRow, PaymentRow, Store};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-struct TestDb {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    drop_pg: Option<(String, String)>,
-}
-
-impl TestDb {
-    fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().unwrap();
-        let url = dir.path().join("t.db").display().to_string();
-        TestDb { url, _dir: Some(dir), drop_pg: None }
-    }
-    fn postgres() -> Option<TestDb> {
-        let Ok(base) = std::env::var("FORDRA_TEST_POSTGRES_URL") else {
-            eprintln!("skipping the PostgreSQL run of this test: set FORDRA_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test");
-            return None;
-        };
-        let name = format!("fordra_t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
-        let mut admin = postgres::Client::connect(&base, postgres::NoTls).expect("connect to FORDRA_TEST_POSTGRES_URL");
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
-        Some(TestDb { url: format!("{prefix}/{name}"), _dir: None, drop_pg: Some((base, name)) })
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some((base, name)) = &self.drop_pg {
-            if let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls) {
-                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        }
-    }
-}
+#[path = "support/testdb.rs"]
+mod testdb;
+use testdb::TestDb;
 
 macro_rules! both {
     ($name:ident) => {

@@ -20,42 +20,9 @@ pub fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-/// A database for one test.
-pub struct TestDb {
-    pub url: String,
-    _dir: Option<tempfile::TempDir>,
-    drop_pg: Option<(String, String)>,
-}
-
-impl TestDb {
-    pub fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().unwrap();
-        let url = dir.path().join("t.db").display().to_string();
-        TestDb { url, _dir: Some(dir), drop_pg: None }
-    }
-    pub fn postgres() -> Option<TestDb> {
-        let Ok(base) = std::env::var("FORDRA_TEST_POSTGRES_URL") else {
-            eprintln!("skipping the PostgreSQL run of this test: set FORDRA_TEST_POSTGRES_URL");
-            return None;
-        };
-        let name = format!("fordra_h_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
-        let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        let (prefix, _) = base.rsplit_once('/').unwrap();
-        Some(TestDb { url: format!("{prefix}/{name}"), _dir: None, drop_pg: Some((base, name)) })
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some((base, name)) = &self.drop_pg {
-            if let Ok(mut c) = postgres::Client::connect(base, postgres::NoTls) {
-                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
-        }
-    }
-}
+#[path = "../../../fordra-store/tests/support/testdb.rs"]
+mod testdb;
+pub use testdb::TestDb;
 
 /// Runs a test on SQLite and on PostgreSQL.
 macro_rules! both {
