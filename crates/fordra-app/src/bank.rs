@@ -430,19 +430,22 @@ impl From<&BankPaymentResult> for PaymentOut {
 }
 
 /// What a bank file import did (the payments themselves go to the caller one by one).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct BankImported {
     /// The source.
     pub file: String,
     /// The format read.
+    #[schema(value_type = String)]
     pub format: BankFormat,
     /// Nothing was booked.
     pub dry_run: bool,
     /// The same file was imported before: nothing booked.
     pub file_seen_before: bool,
     /// Booked or queued, per currency (duplicates, reversals and refused items not counted).
+    #[schema(value_type = BTreeMap<String, String>)]
     pub totals: BTreeMap<String, Minor>,
     /// What the file holds per currency; the statuses add up to it.
+    #[schema(value_type = BTreeMap<String, String>)]
     pub file_total: BTreeMap<String, Minor>,
     /// Count and amount per status and currency.
     pub by_status: Vec<StatusCount>,
@@ -466,15 +469,17 @@ pub struct BankImported {
 }
 
 /// Count and amount of one status in one currency.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct StatusCount {
     /// Status.
+    #[schema(value_type = String)]
     pub status: BankStatus,
     /// Currency code.
     pub currency: String,
     /// Payments.
     pub count: usize,
     /// Amount.
+    #[schema(value_type = String)]
     pub amount: Minor,
 }
 

@@ -38,20 +38,22 @@ pub struct Party {
 }
 
 /// A fee on a claim, as charged.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = MessageFeeLine)]
 pub struct FeeLine {
     /// Which fee (`reminder`, `collection`, …).
     pub kind: String,
     /// When charged.
     pub date: NaiveDate,
     /// Amount.
+    #[schema(value_type = String)]
     pub amount: Minor,
     /// Its legal basis, in words.
     pub basis: String,
 }
 
 /// A stretch of late interest: how it was computed.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct InterestLine {
     /// First day.
     pub from: NaiveDate,
@@ -60,6 +62,7 @@ pub struct InterestLine {
     /// Days.
     pub days: i64,
     /// The principal it runs on.
+    #[schema(value_type = String)]
     pub principal: Minor,
     /// Percent per year, as a decimal string.
     pub rate: String,
@@ -68,9 +71,11 @@ pub struct InterestLine {
 }
 
 /// One claim a message covers, with every amount as the ledger stands on the send day.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = MessageClaimLine)]
 pub struct ClaimLine {
     /// The claim.
+    #[schema(value_type = String)]
     pub claim: ClaimId,
     /// Invoice number (the basis of the claim).
     pub invoice_number: String,
@@ -81,26 +86,35 @@ pub struct ClaimLine {
     /// Its payment reference.
     pub reference: Option<String>,
     /// The invoice's amount.
+    #[schema(value_type = String)]
     pub invoiced: Minor,
     /// Paid and credited so far (all components).
+    #[schema(value_type = String)]
     pub paid: Minor,
     /// Principal open.
+    #[schema(value_type = String)]
     pub principal: Minor,
     /// Late interest posted and still open.
+    #[schema(value_type = String)]
     pub interest: Minor,
     /// Late interest accrued through the send day, not yet posted.
+    #[schema(value_type = String)]
     pub interest_accrued: Minor,
     /// Late interest in all: posted and open, plus accrued.
+    #[schema(value_type = String)]
     pub interest_total: Minor,
     /// How the interest was computed.
     pub interest_periods: Vec<InterestLine>,
     /// Fees open.
+    #[schema(value_type = String)]
     pub fees: Minor,
     /// Each fee charged.
     pub fee_lines: Vec<FeeLine>,
     /// Everything open on the send day (principal + interest + accrued + fees).
+    #[schema(value_type = String)]
     pub total: Minor,
     /// What settles it by the deadline (interest runs on until then).
+    #[schema(value_type = String)]
     pub to_pay: Minor,
 }
 
@@ -754,11 +768,12 @@ pub(crate) fn queue_confirmation(
 }
 
 /// A phone task for an advisor: who to call, about what, with the script's facts.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PhoneTask {
     /// The task (its delivery key).
     pub task: String,
     /// The debtor.
+    #[schema(value_type = String)]
     pub customer: CustomerId,
     /// Name.
     pub name: String,
@@ -767,6 +782,7 @@ pub struct PhoneTask {
     /// The debtor's language.
     pub language: String,
     /// Open in total today.
+    #[schema(value_type = String)]
     pub total: Minor,
     /// Currency code.
     pub currency: &'static str,

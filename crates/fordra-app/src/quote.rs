@@ -38,15 +38,17 @@ pub struct QuoteRequest {
 }
 
 /// A quote.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct QuoteOut {
     /// Jurisdiction code.
     pub jurisdiction: &'static str,
     /// Debtor kind.
+    #[schema(value_type = String)]
     pub debtor: DebtorKind,
     /// Currency code.
     pub currency: &'static str,
     /// Principal.
+    #[schema(value_type = String)]
     pub principal: Minor,
     /// Due date.
     pub due: NaiveDate,
@@ -55,6 +57,7 @@ pub struct QuoteOut {
     /// Days late on `as_of`.
     pub days_late: i64,
     /// Late interest.
+    #[schema(value_type = String)]
     pub interest: Minor,
     /// How the interest was computed, per period.
     pub interest_periods: Vec<PeriodOut>,
@@ -63,13 +66,15 @@ pub struct QuoteOut {
     /// What the quote should say beside the figures.
     pub notes: Vec<String>,
     /// Fees in total.
+    #[schema(value_type = String)]
     pub fees_total: Minor,
     /// Principal, interest and fees.
+    #[schema(value_type = String)]
     pub total: Minor,
 }
 
 /// One interest period.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct PeriodOut {
     /// First day.
     pub from: NaiveDate,
@@ -80,6 +85,7 @@ pub struct PeriodOut {
     /// Rate, percent per year.
     pub rate: String,
     /// The principal interest runs on.
+    #[schema(value_type = String)]
     pub principal: Minor,
     /// The rate's source.
     pub basis: String,

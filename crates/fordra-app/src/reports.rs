@@ -7,25 +7,27 @@ use fordra_core::report::{self, AgingBucket, SegmentFigures};
 use serde::Serialize;
 
 /// Open claims by days past due.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Aging {
     /// As of.
     pub as_of: NaiveDate,
     /// Buckets, not due first.
+    #[schema(value_type = Vec<Object>)]
     pub buckets: Vec<AgingBucket>,
 }
 
 /// Figures per segment.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Segments {
     /// As of.
     pub as_of: NaiveDate,
     /// Per segment.
+    #[schema(value_type = Vec<Object>)]
     pub segments: Vec<SegmentFigures>,
 }
 
 /// Days sales outstanding.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DsoReport {
     /// As of.
     pub as_of: NaiveDate,
@@ -34,17 +36,20 @@ pub struct DsoReport {
     /// Per currency.
     pub currencies: Vec<DsoCurrency>,
     /// Invoices paid in the window, per segment.
+    #[schema(value_type = Vec<Object>)]
     pub segments: Vec<SegmentFigures>,
 }
 
 /// DSO in one currency.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct DsoCurrency {
     /// Currency code.
     pub currency: &'static str,
     /// Open receivables.
+    #[schema(value_type = String)]
     pub receivables: Minor,
     /// Invoiced in the window.
+    #[schema(value_type = String)]
     pub sales: Minor,
     /// Receivables / sales × window days.
     pub dso: Option<f64>,

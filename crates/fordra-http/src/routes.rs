@@ -504,7 +504,7 @@ struct BankFileQuery {
 #[utoipa::path(post, path = "/v1/creditors/{creditor}/bank-files", tag = "payments",
     request_body(content = String, content_type = "application/octet-stream"),
     params(("creditor" = String, Path), BankFileQuery),
-    responses((status = 200, description = "the import and each payment's outcome"), (status = 409, body = ErrorBody),
+    responses((status = 200, description = "the import and each payment's outcome", body = BankFileOut), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("bearer" = ["write"])))]
 async fn upload_bank_file(
@@ -532,7 +532,16 @@ async fn upload_bank_file(
             metrics.metrics.payments_unmatched.inc();
         }
     }
-    json(serde_json::json!({ "import": imported, "payments": payments }))
+    json(BankFileOut { import: imported, payments })
+}
+
+/// A bank file's import and what became of each payment in it.
+#[derive(serde::Serialize, ToSchema)]
+struct BankFileOut {
+    /// The file's totals and counts.
+    import: fordra_app::bank::BankImported,
+    /// Each payment: matched, booked, queued, refused …
+    payments: Vec<fordra_app::bank::PaymentOut>,
 }
 
 /// A period.
@@ -778,7 +787,7 @@ async fn delivery_message(
 /// The calls to make, with scripts, from when each may be made.
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/tasks", tag = "deliveries",
     params(("creditor" = String, Path)),
-    responses((status = 200, description = "phone tasks"), (status = 404, body = ErrorBody)),
+    responses((status = 200, description = "phone tasks", body = Vec<fordra_app::outbox::PhoneTask>), (status = 404, body = ErrorBody)),
     security(("bearer" = ["read"])))]
 async fn phone_tasks(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
     json(with_app(&svc, move |app| app.phone_tasks(&c, Utc::now())).await?)
@@ -1265,7 +1274,7 @@ struct QuoteIn {
 
 /// The advisor's calculator: interest per period and each fee with its legal basis.
 #[utoipa::path(post, path = "/v1/quote", tag = "law", request_body = QuoteIn,
-    responses((status = 200, description = "the quote")),
+    responses((status = 200, description = "the quote", body = fordra_app::quote::QuoteOut)),
     security(("bearer" = ["read"])))]
 async fn quote(State(svc): State<Shared>, Extension(_caller): Extension<Caller>, Json(q): Json<QuoteIn>) -> Out {
     let request = fordra_app::quote::QuoteRequest {
