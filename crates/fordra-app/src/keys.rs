@@ -116,11 +116,19 @@ const PREFIX: &str = "fdk_";
 const LABEL_MAX: usize = 200;
 
 fn hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(key.as_bytes()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lower-case hexadecimal (key hashes, signatures, random ids and secrets).
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `n` random bytes from the operating system, as hexadecimal: ids and secrets.
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
 }
 
 impl App<'_> {
@@ -132,12 +140,8 @@ impl App<'_> {
         if k.label.chars().count() > LABEL_MAX || k.label.chars().any(char::is_control) {
             return Err(AppError::invalid("label", format!("at most {LABEL_MAX} characters, no control characters")));
         }
-        let mut id = [0u8; 6];
-        let mut secret = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut id);
-        rand::rngs::OsRng.fill_bytes(&mut secret);
-        let id = hex(&id);
-        let key = format!("{PREFIX}{id}_{}", hex(&secret));
+        let id = random_hex(6);
+        let key = format!("{PREFIX}{id}_{}", random_hex(32));
         let row = ApiKeyRow {
             id: id.clone(),
             creditor_id: k.creditor.as_ref().map(|c| c.0.clone()),

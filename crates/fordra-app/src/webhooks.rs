@@ -3,10 +3,10 @@
 //! claim, with a delivery log and replay. Events are recorded by the store in the transaction of
 //! the change; this worker sends them.
 
+use crate::keys::{hex, random_hex};
 use crate::{App, AppError, CreditorId, Result};
 use fordra_store::{DueWebhook, WebhookDeliveryRow, WebhookOutcome, WebhookRow};
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use serde::Serialize;
 use sha2::Sha256;
 
@@ -43,7 +43,7 @@ pub fn backoff(n: i64) -> i64 {
 pub fn signature(secret: &str, t: i64, body: &str) -> String {
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return String::new() };
     mac.update(format!("{t}.{body}").as_bytes());
-    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&mac.finalize().into_bytes())
 }
 
 /// Sends one webhook request: the HTTP status, or why there was none.
@@ -105,10 +105,6 @@ pub struct WebhookReport {
     pub failed: usize,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl App<'_> {
     /// Subscribes the creditor's system to events.
     pub fn add_webhook(&mut self, creditor: &CreditorId, w: &NewWebhook) -> Result<WebhookMade> {
@@ -130,12 +126,8 @@ impl App<'_> {
         if self.store.webhooks(creditor)?.len() >= MAX_WEBHOOKS {
             return Err(AppError::Conflict(format!("a creditor may have at most {MAX_WEBHOOKS} webhooks")));
         }
-        let mut id = [0u8; 6];
-        let mut secret = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut id);
-        rand::rngs::OsRng.fill_bytes(&mut secret);
-        let row = WebhookRow { id: format!("wh_{}", hex(&id)), url: url.to_string(), kinds, created_at: w.now };
-        let secret = format!("whsec_{}", hex(&secret));
+        let row = WebhookRow { id: format!("wh_{}", random_hex(6)), url: url.to_string(), kinds, created_at: w.now };
+        let secret = format!("whsec_{}", random_hex(32));
         self.store.write_tx(creditor, |s| s.insert_webhook(creditor, &row, &secret).map_err(AppError::from))?;
         Ok(WebhookMade { id: row.id, url: row.url, kinds: row.kinds, secret })
     }

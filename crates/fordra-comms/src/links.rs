@@ -31,7 +31,7 @@ fn signature(secret: &str, creditor: &str, customer: &str, expires: i64) -> Resu
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
         .map_err(|e| CommsError::Config(format!("links.secret: {e}")))?;
     mac.update(format!("{creditor}\n{customer}\n{expires}").as_bytes());
-    Ok(mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(fordra_app::keys::hex(&mac.finalize().into_bytes()))
 }
 
 fn escape(s: &str) -> String {

@@ -26,7 +26,7 @@ fn request_hash(method: &Method, uri: &str, body: &[u8]) -> String {
     h.update(uri.as_bytes());
     h.update([0]);
     h.update(body);
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    fordra_app::keys::hex(&h.finalize())
 }
 
 fn now() -> i64 {
