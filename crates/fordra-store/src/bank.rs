@@ -205,44 +205,7 @@ impl Store {
                 p.fingerprint.clone().into(),
             ],
         )?;
-        self.emit_payment(creditor, &p.key, p.status, p.amount, &p.currency, p.date, p.reference.as_deref(), &p.claims)
-    }
-
-    /// The event of a bank payment's outcome: received (booked on claims) or unmatched.
-    #[allow(clippy::too_many_arguments)]
-    fn emit_payment(
-        &mut self,
-        creditor: &str,
-        key: &str,
-        status: BankStatus,
-        amount: i64,
-        currency: &str,
-        date: NaiveDate,
-        reference: Option<&str>,
-        claims: &[(String, i64)],
-    ) -> Result<()> {
-        let kind = match status {
-            BankStatus::Matched | BankStatus::PartlyMatched | BankStatus::Overpaid | BankStatus::Assigned => {
-                "payment.received"
-            }
-            BankStatus::Unmatched => "payment.unmatched",
-            _ => return Ok(()),
-        };
-        let money = |m: i64| fordra_core::money::format_minor(m);
-        let booked: Vec<serde_json::Value> =
-            claims.iter().map(|(c, a)| serde_json::json!({"claim": c, "amount": money(*a)})).collect();
-        self.emit(
-            creditor,
-            vec![crate::NewEvent {
-                claim: claims.first().map(|(c, _)| c.clone()),
-                kind,
-                dedup: Some(format!("{kind}:{key}")),
-                payload: serde_json::json!({
-                    "payment": key, "status": status.as_str(), "amount": money(amount), "currency": currency,
-                    "date": date, "reference": reference, "claims": booked
-                }),
-            }],
-        )
+        self.emit(creditor, |_| Ok(payment_event(p, p.status, &p.claims).into_iter().collect()))
     }
 
     /// A stored bank payment by its key.
@@ -273,18 +236,12 @@ impl Store {
                     &[status.as_str().into(), how.into(), json(&claims)?.into(), creditor.into(), key.into()],
                 )?;
                 if status == BankStatus::Assigned {
-                    if let Some(p) = self.bank_payment(creditor, key)? {
-                        self.emit_payment(
-                            creditor,
-                            key,
-                            status,
-                            p.amount,
-                            &p.currency,
-                            p.date,
-                            p.reference.as_deref(),
-                            claims,
-                        )?;
-                    }
+                    self.emit(creditor, |s| {
+                        Ok(s.bank_payment(creditor, key)?
+                            .and_then(|p| payment_event(&p, status, claims))
+                            .into_iter()
+                            .collect())
+                    })?;
                 }
                 n
             }
@@ -489,4 +446,28 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// The event of a bank payment's outcome: received (booked on claims) or unmatched; none for a
+/// duplicate, a reversal or a refused item.
+fn payment_event(p: &BankPaymentRecord, status: BankStatus, claims: &[(String, i64)]) -> Option<crate::NewEvent> {
+    let kind = match status {
+        BankStatus::Matched | BankStatus::PartlyMatched | BankStatus::Overpaid | BankStatus::Assigned => {
+            "payment.received"
+        }
+        BankStatus::Unmatched => "payment.unmatched",
+        _ => return None,
+    };
+    let money = fordra_core::money::format_minor;
+    let booked: Vec<serde_json::Value> =
+        claims.iter().map(|(c, a)| serde_json::json!({"claim": c, "amount": money(*a)})).collect();
+    Some(crate::NewEvent {
+        claim: claims.first().map(|(c, _)| c.clone()),
+        kind,
+        dedup: Some(format!("{kind}:{}", p.key)),
+        payload: serde_json::json!({
+            "payment": p.key, "status": status.as_str(), "amount": money(p.amount), "currency": p.currency,
+            "date": p.date, "reference": p.reference, "claims": booked
+        }),
+    })
 }

@@ -220,18 +220,17 @@ impl Store {
             }
             s.record_attempt(creditor, id, attempt, f.at, f.status, f.detail)?;
             if matches!(f.status, DeliveryStatus::Failed | DeliveryStatus::Bounced) {
-                let claims: Vec<String> = s.delivery_items(creditor, id)?.into_iter().map(|(c, _)| c).collect();
-                s.emit(
-                    creditor,
-                    vec![crate::NewEvent {
+                s.emit(creditor, |s| {
+                    let claims: Vec<String> = s.delivery_items(creditor, id)?.into_iter().map(|(c, _)| c).collect();
+                    Ok(vec![crate::NewEvent {
                         claim: claims.first().cloned(),
                         kind: "delivery.failed",
                         dedup: Some(format!("delivery:{id}:{attempt}")),
                         payload: serde_json::json!({
                             "delivery": id, "claims": claims, "status": f.status.as_str(), "detail": f.detail, "attempt": attempt
                         }),
-                    }],
-                )?;
+                    }])
+                })?;
             }
             Ok(())
         })

@@ -88,6 +88,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     db: Box<dyn Backend>,
     in_tx: bool,
+    /// Within a transaction: whether this creditor has a webhook subscription (asked once per
+    /// transaction, not once per event: an import of a bank file records an event per payment).
+    wants_events: Option<(String, bool)>,
     /// Today, for the bounds that depend on it (no payment or run far in the future); the
     /// clock's date unless a test or simulation sets it.
     today: NaiveDate,
@@ -148,7 +151,7 @@ impl Store {
             conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 60000; PRAGMA cache_size = -200000; PRAGMA mmap_size = 4294967296;")?;
             Box::new(backend::Sqlite(conn))
         };
-        let mut s = Store { db, in_tx: false, today: chrono::Local::now().date_naive() };
+        let mut s = Store { db, in_tx: false, wants_events: None, today: chrono::Local::now().date_naive() };
         if !create && !s.has_schema()? {
             return Err(StoreError::NotFound { entity: "Fordra database at", id: url.to_string() });
         }
@@ -339,11 +342,13 @@ impl Store {
         };
         self.db.batch(begin)?;
         self.in_tx = true;
+        self.wants_events = None;
         let r = match creditor {
             Some(c) => self.lock_creditor(c).map_err(E::from).and_then(|_| f(self)),
             None => f(self),
         };
         self.in_tx = false;
+        self.wants_events = None;
         match r {
             Ok(v) if !rollback => {
                 self.db.batch("COMMIT")?;

@@ -76,17 +76,16 @@ impl Store {
         )?;
         let id = rows.first().ok_or_else(|| StoreError::Data("the new pause has no id".into()))?.int("id")?;
         if kind == PauseKind::Dispute {
-            self.emit(
-                creditor,
-                vec![crate::NewEvent {
+            self.emit(creditor, |_| {
+                Ok(vec![crate::NewEvent {
                     claim: claim.map(str::to_string),
                     kind: "dispute.opened",
                     dedup: Some(format!("dispute:{id}")),
                     payload: serde_json::json!({
                         "pause": id, "claim": claim, "customer": customer, "from": from, "reason": reason
                     }),
-                }],
-            )?;
+                }])
+            })?;
         }
         Ok(id)
     }

@@ -344,7 +344,9 @@ impl Store {
                 "UPDATE claims SET status = $1, settled_date = $2 WHERE creditor_id = $3 AND id = $4",
                 &mut status.into_iter(),
             )?;
-            self.emit(&creditor.id, events)?;
+            if !events.is_empty() {
+                self.emit(&creditor.id, |_| Ok(events))?;
+            }
         }
         Ok(out)
     }

@@ -379,18 +379,17 @@ impl Store {
             "INSERT INTO runs (creditor_id, date, actions, segment_changes) VALUES ($1, $2, $3, $4) ON CONFLICT (creditor_id, date) DO UPDATE SET actions = runs.actions + excluded.actions, segment_changes = runs.segment_changes + excluded.segment_changes",
             &[c.into(), as_of.into(), (n_actions as i64).into(), (n_changes as i64).into()],
         )?;
-        if self.wants_events(c)? {
+        self.emit(c, |s| {
             let mut events = run_events(r, as_of);
-            events.extend(self.broken_promises(c, as_of)?);
+            events.extend(s.broken_promises(c, as_of)?);
             events.push(crate::NewEvent {
                 claim: None,
                 kind: "run.finished",
                 dedup: None,
                 payload: serde_json::json!({"date": as_of, "actions": n_actions, "segment_changes": n_changes}),
             });
-            self.emit(c, events)?;
-        }
-        Ok(())
+            Ok(events)
+        })
     }
 
     /// Promises whose day has passed with the claim still open: each reported once.

@@ -90,17 +90,32 @@ pub enum WebhookOutcome {
 }
 
 impl Store {
-    /// Whether the creditor has a subscription (events are recorded only then).
+    /// Whether the creditor has a subscription (events are recorded only then); asked once per
+    /// transaction.
     pub fn wants_events(&mut self, creditor: &str) -> Result<bool> {
-        Ok(!self
+        if let Some((c, wants)) = &self.wants_events {
+            if c == creditor {
+                return Ok(*wants);
+            }
+        }
+        let wants = !self
             .db
             .query("SELECT 1 FROM webhooks WHERE creditor_id = $1 AND deleted_at IS NULL LIMIT 1", &[creditor.into()])?
-            .is_empty())
+            .is_empty();
+        if self.in_tx {
+            self.wants_events = Some((creditor.to_string(), wants));
+        }
+        Ok(wants)
     }
 
-    /// Records events (inside the caller's transaction), when the creditor has a subscription.
-    pub fn emit(&mut self, creditor: &str, events: Vec<NewEvent>) -> Result<()> {
-        if events.is_empty() || !self.wants_events(creditor)? {
+    /// Records the events `make` builds (inside the caller's transaction) when the creditor has a
+    /// subscription; without one nothing is built or read for them.
+    pub fn emit(&mut self, creditor: &str, make: impl FnOnce(&mut Store) -> Result<Vec<NewEvent>>) -> Result<()> {
+        if !self.wants_events(creditor)? {
+            return Ok(());
+        }
+        let events = make(self)?;
+        if events.is_empty() {
             return Ok(());
         }
         let now = chrono::Utc::now().timestamp();
@@ -124,6 +139,7 @@ impl Store {
 
     /// Adds a subscription; it receives the events recorded from now on.
     pub fn insert_webhook(&mut self, creditor: &str, w: &WebhookRow, secret: &str) -> Result<()> {
+        self.wants_events = None;
         let last = self.db.query(
             "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) AS last FROM events WHERE creditor_id = $1",
             &[creditor.into()],
@@ -165,6 +181,7 @@ impl Store {
 
     /// Removes a subscription (its log is kept); not found when it is not the creditor's.
     pub fn delete_webhook(&mut self, creditor: &str, id: &str, at: i64) -> Result<()> {
+        self.wants_events = None;
         let n = self.db.exec(
             "UPDATE webhooks SET deleted_at = $1 WHERE creditor_id = $2 AND id = $3 AND deleted_at IS NULL",
             &[at.into(), creditor.into(), id.into()],
