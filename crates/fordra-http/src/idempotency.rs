@@ -58,11 +58,8 @@ pub async fn idempotent(State(svc): State<Shared>, req: Request, next: Next) -> 
     let uri = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("").to_string();
     let hash = request_hash(&parts.method, &uri, &bytes);
     let (key_id, k, h) = (caller.key_id.clone(), key.clone(), hash.clone());
-    let state = with_app(&svc, move |app| {
-        app.store.idempotency_expire(now() - KEEP_SECONDS)?;
-        Ok(app.store.idempotency_begin(&key_id, &k, &h, now())?)
-    })
-    .await;
+    let state =
+        with_app(&svc, move |app| Ok(app.store.idempotency_begin(&key_id, &k, &h, now(), now() - KEEP_SECONDS)?)).await;
     match state {
         Err(e) => return e.into_response(),
         Ok(Idempotent::Done { request_hash, status, body }) if request_hash == hash => {

@@ -274,6 +274,8 @@ pub async fn serve(config: config::ServeConfig, law: fordra_core::law::LawBook) 
         background.push(tokio::spawn(workers::scheduler(svc.clone(), every, holder, stopped.clone())));
         let every = std::time::Duration::from_secs(config.deliver_interval_seconds);
         background.push(tokio::spawn(workers::deliveries(svc.clone(), every, couriers, stopped.clone())));
+        let hourly = std::time::Duration::from_secs(3600);
+        background.push(tokio::spawn(workers::housekeeping(svc.clone(), hourly, stopped.clone())));
     }
     axum::serve(listener, app(svc)).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())?;
     // The requests have finished; let the workers finish their pass.

@@ -135,3 +135,17 @@ pub async fn deliveries(
         }
     }
 }
+
+/// Forgets expired idempotency records every `every` (each request only looks at its own key).
+pub async fn housekeeping(svc: Shared, every: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        let before = chrono::Utc::now().timestamp() - crate::idempotency::KEEP_SECONDS;
+        if let Err(e) = with_app(&svc, move |app| Ok(app.store.idempotency_expire(before)?)).await {
+            tracing::error!(error = %e.detail.message, "housekeeping failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

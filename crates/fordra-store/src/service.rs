@@ -99,15 +99,21 @@ impl Store {
         )? == 1)
     }
 
-    /// Claims an idempotency key for a request, or tells what it already holds. Two requests
-    /// racing for one key: the insert of one wins, the other sees it in progress.
+    /// Claims an idempotency key for a request, or tells what it already holds; a record made
+    /// before `kept_from` has expired and is replaced. Two requests racing for one key: the
+    /// insert of one wins, the other sees it in progress.
     pub fn idempotency_begin(
         &mut self,
         key_id: &str,
         idem_key: &str,
         request_hash: &str,
         now: i64,
+        kept_from: i64,
     ) -> Result<Idempotent> {
+        self.db.exec(
+            "DELETE FROM idempotency_keys WHERE key_id = $1 AND idem_key = $2 AND created_at < $3",
+            &[key_id.into(), idem_key.into(), kept_from.into()],
+        )?;
         let inserted = self.db.exec(
             "INSERT INTO idempotency_keys (key_id, idem_key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (key_id, idem_key) DO NOTHING",
@@ -148,7 +154,8 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets responses older than `before` (Unix seconds); how many.
+    /// Forgets responses older than `before` (Unix seconds); how many (the service's housekeeping,
+    /// not each request).
     pub fn idempotency_expire(&mut self, before: i64) -> Result<u64> {
         self.db.exec("DELETE FROM idempotency_keys WHERE created_at < $1", &[before.into()])
     }

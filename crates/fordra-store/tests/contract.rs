@@ -1034,3 +1034,24 @@ fn outbox_leases_and_outcomes(url: &str) {
     }
 }
 both!(outbox_leases_and_outcomes);
+
+/// Idempotency records: the first answer is kept and told again; a record past its keeping time
+/// is replaced by the next request with its key; the sweep forgets old ones.
+fn idempotency_records(url: &str) {
+    use fordra_store::Idempotent;
+    let mut s = Store::create(url).unwrap();
+    assert_eq!(s.idempotency_begin("k1", "a", "h1", 100, 0).unwrap(), Idempotent::New);
+    assert_eq!(
+        s.idempotency_begin("k1", "a", "h1", 101, 0).unwrap(),
+        Idempotent::InProgress { request_hash: "h1".into() }
+    );
+    s.idempotency_finish("k1", "a", 201, "{}").unwrap();
+    let done = Idempotent::Done { request_hash: "h1".into(), status: 201, body: "{}".into() };
+    assert_eq!(s.idempotency_begin("k1", "a", "h2", 102, 0).unwrap(), done);
+    // Another API key has its own records.
+    assert_eq!(s.idempotency_begin("k2", "a", "h2", 102, 0).unwrap(), Idempotent::New);
+    // Kept from 101 on: the record of 100 has expired, the key is new again.
+    assert_eq!(s.idempotency_begin("k1", "a", "h3", 200, 101).unwrap(), Idempotent::New);
+    assert_eq!(s.idempotency_expire(150).unwrap(), 1, "k2's record of 102 is swept, k1's of 200 kept");
+}
+both!(idempotency_records);
