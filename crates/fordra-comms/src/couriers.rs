@@ -38,6 +38,17 @@ impl Config {
         toml::from_str(&expanded).map_err(|e| CommsError::Config(format!("{origin}: {}", e.message())))
     }
 
+    /// The configuration in `path`, else `./fordra.toml` when it exists, else the defaults
+    /// (everything written to `./out`): what `fordra deliver` and `fordra serve` read.
+    pub fn load(path: Option<&Path>) -> Result<Config, CommsError> {
+        let default = Path::new("fordra.toml");
+        let Some(path) = path.or_else(|| default.exists().then_some(default)) else { return Ok(Config::default()) };
+        let origin = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| CommsError::Io { path: origin.clone(), source })?;
+        let text = fordra_app::input::config_text(&origin, &bytes).map_err(|e| CommsError::Config(e.to_string()))?;
+        Config::parse(&text, &origin)
+    }
+
     /// The output folder.
     pub fn out_dir(&self) -> PathBuf {
         self.out.clone().unwrap_or_else(|| PathBuf::from("out"))

@@ -258,7 +258,9 @@ pub async fn serve(config: config::ServeConfig, law: fordra_core::law::LawBook) 
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("database {}: {e}", config.db))?;
     let mut service = state::Service::new(pool, law, config.today, config.rate_per_second, config.rate_burst);
-    service.delivery = delivery_config(config.delivery_config.as_deref())?;
+    service.delivery =
+        fordra_comms::couriers::Config::load(config.delivery_config.as_deref().map(std::path::Path::new))
+            .map_err(|e| e.to_string())?;
     let svc = std::sync::Arc::new(service);
     let listener = tokio::net::TcpListener::bind(&config.addr).await.map_err(|e| format!("{}: {e}", config.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -285,16 +287,6 @@ pub async fn serve(config: config::ServeConfig, law: fordra_core::law::LawBook) 
     }
     tracing::info!("stopped");
     Ok(())
-}
-
-/// The couriers' configuration: the file named, else ./fordra.toml when it exists, else the
-/// defaults (letters to ./out).
-fn delivery_config(path: Option<&str>) -> Result<fordra_comms::couriers::Config, String> {
-    let path =
-        path.map(str::to_string).or_else(|| std::path::Path::new("fordra.toml").exists().then(|| "fordra.toml".into()));
-    let Some(path) = path else { return Ok(Default::default()) };
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-    fordra_comms::couriers::Config::parse(&text, &path).map_err(|e| e.to_string())
 }
 
 async fn shutdown() {

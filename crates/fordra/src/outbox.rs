@@ -1,7 +1,7 @@
 //! `fordra deliver`, `fordra deliveries`, `fordra letter` and `fordra tasks`: the outbox's
 //! commands. Each reads the configuration, calls one use case and renders.
 
-use crate::{print_json, read_file, say, source, table};
+use crate::{print_json, say, table};
 use anyhow::{Context, Result};
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
@@ -46,15 +46,7 @@ pub struct ConfigArg {
 
 impl ConfigArg {
     pub fn load(&self) -> Result<Config> {
-        let path =
-            self.config.clone().or_else(|| Path::new("fordra.toml").exists().then(|| PathBuf::from("fordra.toml")));
-        let mut c = match path {
-            Some(p) => {
-                let text = String::from_utf8(read_file(&p)?).with_context(|| format!("{}: not UTF-8", source(&p)))?;
-                Config::parse(&text, &source(&p))?
-            }
-            None => Config::default(),
-        };
+        let mut c = Config::load(self.config.as_deref())?;
         if let Some(o) = &self.out {
             c.out = Some(o.clone());
         }
