@@ -44,7 +44,7 @@ impl Config {
         let default = Path::new("fordra.toml");
         let Some(path) = path.or_else(|| default.exists().then_some(default)) else { return Ok(Config::default()) };
         let origin = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| CommsError::Io { path: origin.clone(), source })?;
+        let bytes = std::fs::read(path).map_err(|e| CommsError::Config(format!("{origin}: {e}")))?;
         let text = fordra_app::input::config_text(&origin, &bytes).map_err(|e| CommsError::Config(e.to_string()))?;
         Config::parse(&text, &origin)
     }
