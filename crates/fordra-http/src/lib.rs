@@ -316,3 +316,43 @@ pub fn init_logging(json: bool) {
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = if json { builder.json().flatten_event(true).try_init() } else { builder.try_init() };
 }
+
+/// A running service in a thread of its own, on a free loopback port (benchmarks and tests);
+/// dropping it stops the service.
+pub struct Background {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Serves `svc` on a free loopback port in a thread of its own, with the webhook worker looking
+/// every `webhooks` when given.
+pub fn spawn(svc: Shared, webhooks: Option<std::time::Duration>) -> Result<Background, String> {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => return drop(port_tx.send(Err(e.to_string()))),
+        };
+        rt.block_on(async move {
+            let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+                Ok(l) => l,
+                Err(e) => return drop(port_tx.send(Err(e.to_string()))),
+            };
+            let _ = port_tx.send(listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string()));
+            let (workers_stop, workers_stopped) = tokio::sync::watch::channel(false);
+            if let Some(every) = webhooks {
+                tokio::spawn(workers::webhooks(svc.clone(), every, workers_stopped));
+            }
+            let _ = axum::serve(listener, app(svc))
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+            drop(workers_stop);
+        });
+    });
+    let port = port_rx.recv().map_err(|e| e.to_string())??;
+    Ok(Background { port, _stop: stop })
+}

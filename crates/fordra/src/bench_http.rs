@@ -37,7 +37,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// A creditor with customers and invoices, an admin key, and the service on a free port.
-fn setup(url: &str, law: &LawBook) -> Result<(String, String, tokio::sync::oneshot::Sender<()>)> {
+fn setup(url: &str, law: &LawBook) -> Result<(String, String, fordra_http::Background)> {
     let mut store = Store::create(url)?;
     let today = fordra_app::today();
     let mut app = App::new(&mut store, law, today);
@@ -63,22 +63,8 @@ fn setup(url: &str, law: &LawBook) -> Result<(String, String, tokio::sync::onesh
     drop(store);
     let pool = fordra_http::state::Pool::open(url, 16)?;
     let svc = Arc::new(fordra_http::state::Service::new(pool, law.clone(), None, 1_000_000, 1_000_000));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let (port_tx, port_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_multi_thread().enable_all().build() else { return };
-        rt.block_on(async move {
-            let Ok(listener) = tokio::net::TcpListener::bind("127.0.0.1:0").await else { return };
-            let _ = port_tx.send(listener.local_addr().map(|a| a.port()).unwrap_or(0));
-            let _ = axum::serve(listener, fordra_http::app(svc))
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-    });
-    let port = port_rx.recv()?;
-    Ok((format!("http://127.0.0.1:{port}/v1/creditors/bench"), key, stop))
+    let service = fordra_http::spawn(svc, None).map_err(|e| anyhow!(e))?;
+    Ok((format!("http://127.0.0.1:{}/v1/creditors/bench", service.port), key, service))
 }
 
 /// One request of a load phase on a thread's connection: (thread, request number) → (answered
@@ -165,7 +151,7 @@ fn phases(url: &str, law: &LawBook, threads: usize, seconds: f64) -> Result<Vec<
             (ok, if ok { BULK } else { 0 })
         }),
     );
-    let _ = stop.send(());
+    drop(stop);
     Ok(vec![read, upsert])
 }
 

@@ -61,7 +61,7 @@ pub struct Server {
     pub base: String,
     pub keys: Keys,
     pub url: String,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _service: fordra_http::Background,
 }
 
 pub const TODAY: &str = "2026-03-02";
@@ -117,32 +117,14 @@ pub fn start_with(url: &str, per_second: u32, burst: u32) -> Server {
     )
     .unwrap();
     let svc = Arc::new(service);
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let (port_tx, port_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            port_tx.send(listener.local_addr().unwrap().port()).unwrap();
-            // The webhook worker as `fordra serve` runs it, looking often.
-            let (stop, stopped) = tokio::sync::watch::channel(false);
-            tokio::spawn(fordra_http::workers::webhooks(svc.clone(), std::time::Duration::from_millis(100), stopped));
-            axum::serve(listener, fordra_http::app(svc))
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
-            drop(stop);
-        });
-    });
-    let port = port_rx.recv().unwrap();
+    // The webhook worker as `fordra serve` runs it, looking often.
+    let service = fordra_http::spawn(svc, Some(std::time::Duration::from_millis(100))).unwrap();
     Server {
         doc: std::sync::OnceLock::new(),
-        base: format!("http://127.0.0.1:{port}"),
+        base: format!("http://127.0.0.1:{}", service.port),
         keys,
         url: url.to_string(),
-        _stop: tx,
+        _service: service,
     }
 }
 
