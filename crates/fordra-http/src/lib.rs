@@ -47,17 +47,9 @@ use utoipa::OpenApi as _;
 )]
 struct ApiDoc;
 
-/// The OpenAPI document of every route.
-pub fn openapi() -> OpenApi {
-    build(None).1
-}
-
-/// The router with its state (tests serve it on a port of their own).
+/// The router with its state and the OpenAPI document of its routes (served at
+/// `/openapi.json`).
 pub fn app(svc: Shared) -> Router {
-    build(Some(svc)).0
-}
-
-fn build(svc: Option<Shared>) -> (Router<()>, OpenApi) {
     let (v1, mut doc) =
         utoipa_axum::router::OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(routes::v1()).split_for_parts();
     let (ops, ops_doc) = utoipa_axum::router::OpenApiRouter::<Shared>::new()
@@ -67,25 +59,23 @@ fn build(svc: Option<Shared>) -> (Router<()>, OpenApi) {
         .split_for_parts();
     doc.merge(ops_doc);
     secure(&mut doc);
-    let Some(svc) = svc else { return (Router::new(), doc) };
     let doc_json = doc.clone();
     let protected = v1
         .route_layer(middleware::from_fn_with_state(svc.clone(), idempotency::idempotent))
         .route_layer(middleware::from_fn_with_state(svc.clone(), auth::authenticate));
-    let router = Router::new()
+    Router::new()
         .merge(protected)
         .merge(ops)
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(move || async move { axum::Json(doc_json) }))
-        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/docs/openapi.json", doc.clone()))
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/docs/openapi.json", doc))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(fordra_core::limits::MAX_FILE_BYTES as usize))
         .layer(middleware::from_fn_with_state(svc.clone(), observe))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(svc);
-    (router, doc)
+        .with_state(svc)
 }
 
 /// Bearer authentication on every `/v1/` operation; health and readiness are open.
