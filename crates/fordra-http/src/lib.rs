@@ -258,7 +258,13 @@ pub async fn serve(config: config::ServeConfig, law: fordra_core::law::LawBook) 
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut background = Vec::new();
     if config.workers {
-        let couriers = svc.delivery.clone();
+        // Made once (phrases, templates, fonts, SMTP pool); a wrong configuration stops the start.
+        let delivery = svc.delivery.clone();
+        let couriers = tokio::task::spawn_blocking(move || fordra_comms::couriers::Couriers::new(delivery))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("delivery configuration: {e}"))?;
+        let couriers = std::sync::Arc::new(std::sync::Mutex::new(couriers));
         let every = std::time::Duration::from_millis(config.webhook_interval_ms);
         background.push(tokio::spawn(workers::webhooks(svc.clone(), every, stopped.clone())));
         let holder = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4());

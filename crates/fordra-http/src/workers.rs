@@ -89,18 +89,19 @@ pub async fn scheduler(svc: Shared, every: Duration, holder: String, mut stop: w
 }
 
 /// Sends what the runs decided (letters, e-mails, texts) continuously: every `every`, until
-/// nothing is due.
+/// nothing is due. The couriers (phrases, templates, fonts, the SMTP connection pool) are made
+/// once, at start, and kept.
 pub async fn deliveries(
     svc: Shared,
     every: Duration,
-    config: fordra_comms::couriers::Config,
+    couriers: std::sync::Arc<std::sync::Mutex<fordra_comms::couriers::Couriers>>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
-        let c = config.clone();
+        let couriers = couriers.clone();
         let pass = with_app(&svc, move |app| {
-            let mut couriers = fordra_comms::couriers::Couriers::new(c)
-                .map_err(|e| fordra_app::AppError::invalid("delivery configuration", e.to_string()))?;
+            let mut couriers =
+                couriers.lock().map_err(|_| fordra_app::AppError::Storage("the couriers' lock is poisoned".into()))?;
             let input = fordra_app::outbox::DeliverInput {
                 creditor: None,
                 now: chrono::Utc::now(),
@@ -109,7 +110,7 @@ pub async fn deliveries(
                 until_empty: true,
                 max: 10_000,
             };
-            app.deliver(&mut couriers, &input)
+            app.deliver(&mut *couriers, &input)
         })
         .await;
         match pass {
