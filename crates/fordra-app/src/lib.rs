@@ -12,6 +12,8 @@ pub mod booking;
 pub mod claims;
 pub mod creditors;
 pub mod customers;
+pub mod dashboard;
+pub mod debtor;
 pub mod demo;
 pub mod error;
 pub mod history;
@@ -29,6 +31,8 @@ pub mod quote;
 pub mod reports;
 pub mod run;
 pub mod strategy;
+pub mod users;
+pub mod worklist;
 pub mod webhooks;
 
 pub use error::{AppError, Invalid, Result};
@@ -55,6 +59,12 @@ impl<'a> App<'a> {
     pub fn new(store: &'a mut Store, law: &'a LawBook, today: NaiveDate) -> App<'a> {
         store.set_today(today);
         App { store, law, today }
+    }
+
+    /// Names who the following changes are made for in the audit log ("user:…", "key:…",
+    /// "debtor:…"); the command line's is "cli".
+    pub fn acting_as(&mut self, actor: &str) {
+        self.store.set_actor(actor);
     }
 }
 

@@ -660,12 +660,12 @@ enum Built {
 }
 
 /// An address as stored: lines separated by newlines or "|".
-fn address_lines(a: Option<&str>) -> Vec<String> {
+pub(crate) fn address_lines(a: Option<&str>) -> Vec<String> {
     a.unwrap_or("").split(['\n', '|']).map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
 }
 
 #[allow(clippy::too_many_arguments, reason = "the facts of one claim line, each needed")]
-fn claim_line(
+pub(crate) fn claim_line(
     s: &mut Store,
     cr: &fordra_core::run::Creditor,
     j: &fordra_core::law::Jurisdiction,

@@ -431,10 +431,21 @@ pub struct Codes {
 
 /// The codes for a message's payment: only for one claim (one reference) and a known account.
 pub fn codes(m: &Message) -> Codes {
-    let p = &m.payment;
-    let (Some(reference), [claim]) = (p.reference.as_deref(), m.claims.as_slice()) else { return Codes::default() };
+    payment_codes(m.jurisdiction, &m.creditor, &m.payment, &m.claims, m.date)
+}
+
+/// The codes for paying `claims` (exactly one, with its reference) to `creditor` as `p` says,
+/// on `date` when there is no deadline: the letter's and the debtor page's.
+pub fn payment_codes(
+    jurisdiction: JurisdictionCode,
+    creditor: &fordra_app::outbox::Party,
+    p: &fordra_app::outbox::PaymentInfo,
+    claims: &[fordra_app::outbox::ClaimLine],
+    date: chrono::NaiveDate,
+) -> Codes {
+    let (Some(reference), [claim]) = (p.reference.as_deref(), claims) else { return Codes::default() };
     let mut out = Codes::default();
-    match (m.jurisdiction, p.currency) {
+    match (jurisdiction, p.currency) {
         (JurisdictionCode::FI, "EUR") => {
             if let Some(iban) = &p.iban {
                 out.barcode = paycode::fi_bank_barcode(iban, reference, p.amount.0, p.deadline).ok();
@@ -447,12 +458,12 @@ pub fn codes(m: &Message) -> Codes {
                 _ => return out,
             };
             out.qr = Some(paycode::using_qr(&paycode::UsingQr {
-                name: &m.creditor.name,
-                country: m.jurisdiction.upper(),
-                org_no: m.creditor.org_no.as_deref(),
+                name: &creditor.name,
+                country: jurisdiction.upper(),
+                org_no: creditor.org_no.as_deref(),
                 reference,
                 issued: claim.issue_date,
-                due: p.deadline.unwrap_or(m.date),
+                due: p.deadline.unwrap_or(date),
                 minor: p.amount.0,
                 currency: p.currency,
                 account_type,
@@ -465,7 +476,7 @@ pub fn codes(m: &Message) -> Codes {
     if p.currency == "EUR" {
         if let Some(iban) = &p.iban {
             out.qr = paycode::epc_qr(&paycode::SepaTransfer {
-                name: &m.creditor.name,
+                name: &creditor.name,
                 iban,
                 bic: None,
                 cents: p.amount.0,

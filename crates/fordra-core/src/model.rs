@@ -232,6 +232,45 @@ pub struct Policy {
     /// When the service runs the day (`[schedule]`: enabled, run_at local time).
     #[serde(default, skip_serializing_if = "crate::schedule::Schedule::is_default")]
     pub schedule: crate::schedule::Schedule,
+    /// What a debtor may arrange alone on the debtor's page (`[self_service]`).
+    #[serde(default, skip_serializing_if = "SelfService::is_default")]
+    pub self_service: SelfService,
+}
+
+/// What a debtor may arrange alone on the debtor's page; anything beyond goes to an advisor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelfService {
+    /// A payment plan of at most this many monthly instalments (0: no plans on the page).
+    #[serde(default = "six_months")]
+    pub plan_max_months: u32,
+    /// A promise to pay at most this many days ahead (0: no promises on the page).
+    #[serde(default = "fourteen_days")]
+    pub promise_max_days: u32,
+    /// Charge the statutory payment-plan fee where the law allows one.
+    #[serde(default)]
+    pub plan_fee: bool,
+}
+
+fn six_months() -> u32 {
+    6
+}
+
+fn fourteen_days() -> u32 {
+    14
+}
+
+impl Default for SelfService {
+    fn default() -> Self {
+        SelfService { plan_max_months: six_months(), promise_max_days: fourteen_days(), plan_fee: false }
+    }
+}
+
+impl SelfService {
+    /// Whether it is the default (left out when the policy is written).
+    pub fn is_default(&self) -> bool {
+        *self == SelfService::default()
+    }
 }
 
 /// The creditor's details on its letters (`[letters]` in the policy): a collection demand names
@@ -437,6 +476,7 @@ impl Policy {
             challengers: vec![],
             letters: Letters::default(),
             schedule: Default::default(),
+            self_service: Default::default(),
         }
     }
 
@@ -517,6 +557,12 @@ impl Policy {
             if logo.len() > MAX_LOGO_BASE64 || !b64 || !logo.starts_with("iVBORw0KGgo") {
                 errs.push(format!("letters.logo: a PNG in base64, at most {MAX_LOGO_BASE64} characters"));
             }
+        }
+        if self.self_service.plan_max_months > 36 {
+            errs.push("self_service.plan_max_months: at most 36 monthly instalments".into());
+        }
+        if self.self_service.promise_max_days > 60 {
+            errs.push("self_service.promise_max_days: at most 60 days".into());
         }
         if self.letters.letter_if_unopened_days.is_some_and(|d| !(1..=30).contains(&d)) {
             errs.push("letters.letter_if_unopened_days: from 1 to 30 days".into());

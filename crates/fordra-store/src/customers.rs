@@ -183,6 +183,27 @@ impl Store {
             .collect::<Result<_>>()
     }
 
+    /// Sets the channel a debtor asked to be reached by and the language of its messages.
+    pub fn set_contact(
+        &mut self,
+        creditor: &str,
+        customer: &str,
+        channel: Option<fordra_core::domain::Channel>,
+        language: &str,
+    ) -> Result<()> {
+        self.tx(|s| {
+            if s.db.exec(
+                "UPDATE customers SET channel = $1, language = $2 WHERE creditor_id = $3 AND id = $4",
+                &[channel.map(|c| c.as_str()).into(), language.into(), creditor.into(), customer.into()],
+            )? == 0
+            {
+                return Err(StoreError::NotFound { entity: "customer", id: customer.to_string() });
+            }
+            let how = channel.map_or("as the creditor chooses", |c| c.as_str());
+            s.audit(creditor, &format!("customer:{customer}"), "contact", &format!("channel {how}, language {language}"))
+        })
+    }
+
     /// Chooses or unchooses a customer as VIP (the next run moves the segment).
     pub fn set_vip(&mut self, creditor: &str, customer: &str, vip: bool) -> Result<()> {
         self.tx(|s| {
@@ -221,5 +242,24 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()
+    }
+
+    /// How many customers moved between segments from `from` through `to`: (from, to, count).
+    pub fn segment_moves(
+        &mut self,
+        creditor: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(Option<Segment>, Segment, i64)>> {
+        self.db
+            .query(
+                "SELECT from_segment, to_segment, COUNT(*) AS n FROM segment_changes WHERE creditor_id = $1 \
+                 AND reverted IS NULL AND date >= $2 AND date <= $3 GROUP BY from_segment, to_segment \
+                 ORDER BY from_segment, to_segment",
+                &[creditor.into(), from.into(), to.into()],
+            )?
+            .iter()
+            .map(|r| Ok((r.opt("from_segment")?, r.get("to_segment")?, r.int("n")?)))
+            .collect()
     }
 }

@@ -22,6 +22,7 @@ mod runs;
 mod schema;
 mod service;
 mod strategy;
+mod web;
 mod webhooks;
 
 pub use backend::{parse_day, Backend, CellError, ReadRow, Row, RowRef, Val};
@@ -39,6 +40,7 @@ pub use reports::{ReportClaim, SegmentedCustomer};
 pub use runs::{channel_label, ActionRow, RunRecord, RunState};
 pub use service::{ApiKeyRow, Idempotent};
 pub use strategy::ExperimentRow;
+pub use web::{NoteRow, SessionRow, UserRow};
 pub use webhooks::{DueWebhook, NewEvent, WebhookDeliveryRow, WebhookOutcome, WebhookRow};
 // FxHash for the per-claim indexes built on every run (keys are our own ids).
 use rustc_hash::FxHashMap as HashMap;
@@ -94,6 +96,9 @@ pub struct Store {
     /// Today, for the bounds that depend on it (no payment or run far in the future); the
     /// clock's date unless a test or simulation sets it.
     today: NaiveDate,
+    /// Who the changes are made for (a web user, an API key, the command line), written into
+    /// each audit record.
+    actor: String,
 }
 
 /// How a transaction starts.
@@ -151,7 +156,13 @@ impl Store {
             conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 60000; PRAGMA cache_size = -200000; PRAGMA mmap_size = 4294967296;")?;
             Box::new(backend::Sqlite(conn))
         };
-        let mut s = Store { db, in_tx: false, wants_events: None, today: chrono::Local::now().date_naive() };
+        let mut s = Store {
+            db,
+            in_tx: false,
+            wants_events: None,
+            today: chrono::Local::now().date_naive(),
+            actor: "cli".into(),
+        };
         if !create && !s.has_schema()? {
             return Err(StoreError::NotFound { entity: "Fordra database at", id: url.to_string() });
         }
@@ -176,6 +187,17 @@ impl Store {
     /// Sets today (tests, simulations and the demo, which replay days).
     pub fn set_today(&mut self, d: NaiveDate) {
         self.today = d;
+    }
+
+    /// Names who the following changes are made for ("user:ana@acme.se", "key:k_…",
+    /// "debtor:C-1"); the command line's default is "cli".
+    pub fn set_actor(&mut self, actor: &str) {
+        self.actor = actor.to_string();
+    }
+
+    /// Who the changes are made for.
+    pub fn actor(&self) -> &str {
+        &self.actor
     }
 
     /// "sqlite" or "postgres".
@@ -375,13 +397,48 @@ impl Store {
         Ok(())
     }
 
-    /// Appends to the creditor's audit log (who changed what is the adapter's to add).
+    /// Appends to the creditor's audit log, with who (the store's actor) and when.
     pub fn audit(&mut self, creditor: &str, subject: &str, event: &str, detail: &str) -> Result<()> {
+        let at = chrono::Utc::now().timestamp();
         self.db.exec(
-            "INSERT INTO audit (creditor_id, subject, event, detail) VALUES ($1, $2, $3, $4)",
-            &[creditor.into(), subject.into(), event.into(), detail.into()],
+            "INSERT INTO audit (creditor_id, subject, event, detail, actor, at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[creditor.into(), subject.into(), event.into(), detail.into(), self.actor.clone().into(), at.into()],
         )?;
         Ok(())
+    }
+
+    /// The creditor's newest audit records (newest first), optionally only those whose actor
+    /// starts with `actor_prefix` or whose subject is `subject`.
+    pub fn audit_recent(
+        &mut self,
+        creditor: &str,
+        actor_prefix: &str,
+        subject_prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>> {
+        self.db
+            .query(
+                "SELECT id, subject, event, detail, actor, at FROM audit WHERE creditor_id = $1 \
+                 AND actor LIKE $2 AND subject LIKE $3 ORDER BY id DESC LIMIT $4",
+                &[
+                    creditor.into(),
+                    format!("{}%", like_escape(actor_prefix)).into(),
+                    format!("{}%", like_escape(subject_prefix)).into(),
+                    limit.into(),
+                ],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(AuditRow {
+                    id: r.int("id")?,
+                    subject: r.text("subject")?,
+                    event: r.text("event")?,
+                    detail: r.text("detail")?,
+                    actor: r.text("actor")?,
+                    at: r.int("at")?,
+                })
+            })
+            .collect::<Result<_>>()
     }
 
     /// The creditor's audit log, oldest first: (subject, event, detail).
@@ -392,6 +449,29 @@ impl Store {
             .map(|r| Ok((r.text("subject")?, r.text("event")?, r.text("detail")?)))
             .collect::<Result<_>>()
     }
+}
+
+/// One audit record.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AuditRow {
+    /// Its id.
+    pub id: i64,
+    /// What changed ("claim:INV-1", "customer:C-1").
+    pub subject: String,
+    /// The change.
+    pub event: String,
+    /// In words.
+    pub detail: String,
+    /// Who ("user:…", "key:…", "debtor:…", "cli").
+    pub actor: String,
+    /// When (Unix seconds; 0 before migration 13).
+    pub at: i64,
+}
+
+/// `s` with LIKE's wildcards taken literally (the queries say ESCAPE-free patterns: `_` and `%`
+/// cannot occur in the prefixes Fordra builds, but a customer id could hold them).
+fn like_escape(s: &str) -> String {
+    s.chars().filter(|c| *c != '%' && *c != '_').collect()
 }
 
 impl Store {

@@ -438,6 +438,42 @@ CREATE TABLE schedule_locks (
 );
 "#,
     ),
+    (
+        13,
+        "web users, their sessions, advisors' notes; who made each change and when",
+        r#"
+ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN at {int} NOT NULL DEFAULT 0;
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    creditor_id TEXT,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    language TEXT NOT NULL,
+    created {int} NOT NULL,
+    disabled {int}
+);
+CREATE TABLE web_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    created {int} NOT NULL,
+    expires {int} NOT NULL
+);
+CREATE INDEX web_sessions_user ON web_sessions (user_id);
+CREATE TABLE notes (
+    id {serial},
+    creditor_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    claim_id TEXT,
+    author TEXT NOT NULL,
+    at {int} NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX notes_customer ON notes (creditor_id, customer_id);
+"#,
+    ),
 ];
 
 /// The common dialect rendered for a backend (types and upserts differ).
