@@ -125,9 +125,11 @@ impl App<'_> {
                 .map(|days| {
                     // A week counts when it starts within the days (weeks are whole).
                     let weeks = usize::try_from((days + 6) / 7).unwrap_or(0);
-                    let (e, d) = f.weeks.iter().take(weeks).fold((0, 0), |(e, d), w| {
-                        (e + w.expected.0, d + w.if_paid_on_due_date.0)
-                    });
+                    let (e, d) = f
+                        .weeks
+                        .iter()
+                        .take(weeks)
+                        .fold((0, 0), |(e, d), w| (e + w.expected.0, d + w.if_paid_on_due_date.0));
                     CashExpected { days: *days, expected: Minor(e), if_paid_on_due_date: Minor(d) }
                 })
                 .collect(),

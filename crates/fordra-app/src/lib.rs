@@ -32,8 +32,8 @@ pub mod reports;
 pub mod run;
 pub mod strategy;
 pub mod users;
-pub mod worklist;
 pub mod webhooks;
+pub mod worklist;
 
 pub use error::{AppError, Invalid, Result};
 pub use fordra_core::domain::{ClaimId, CreditorId, CustomerId};

@@ -234,7 +234,8 @@ impl App<'_> {
         let token = random_hex(32);
         let csrf = random_hex(32);
         let expires = now + SESSION_SECONDS;
-        self.store.tx(|s| s.insert_session(&token_hash(&token), &user.id, &csrf, now, expires).map_err(AppError::from))?;
+        self.store
+            .tx(|s| s.insert_session(&token_hash(&token), &user.id, &csrf, now, expires).map_err(AppError::from))?;
         Ok(Some(LoggedIn { token, session: Session { user: view(user)?, csrf, expires } }))
     }
 
@@ -254,7 +255,8 @@ impl App<'_> {
 
 /// An Argon2id hash of a random password nobody knows, checked against when the user does not
 /// exist.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Fz7WcF0Qn2Hk7b6j8m1Jc8b2zB7cQm3b0o0xQqkVn0";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2Fz7WcF0Qn2Hk7b6j8m1Jc8b2zB7cQm3b0o0xQqkVn0";
 
 #[cfg(test)]
 mod tests {

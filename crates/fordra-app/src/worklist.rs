@@ -131,16 +131,16 @@ impl App<'_> {
         let (disputes, broken_promises) = self.pauses_to_look_at(creditor, today)?;
         let escalations = self.escalations(creditor, today + Duration::days(ESCALATION_DAYS))?;
         let since = (today - Duration::days(DEBTOR_DAYS)).and_time(chrono::NaiveTime::MIN).and_utc().timestamp();
-        let from_debtors = self
-            .store
-            .audit_recent(&creditor.0, "debtor:", "", 200)?
-            .into_iter()
-            .filter(|a| a.at >= since)
-            .collect();
+        let from_debtors =
+            self.store.audit_recent(&creditor.0, "debtor:", "", 200)?.into_iter().filter(|a| a.at >= since).collect();
         Ok(Worklist { today, phone_tasks, unmatched, disputes, broken_promises, escalations, from_debtors })
     }
 
-    fn pauses_to_look_at(&mut self, creditor: &CreditorId, today: NaiveDate) -> Result<(Vec<OpenPause>, Vec<OpenPause>)> {
+    fn pauses_to_look_at(
+        &mut self,
+        creditor: &CreditorId,
+        today: NaiveDate,
+    ) -> Result<(Vec<OpenPause>, Vec<OpenPause>)> {
         let (mut disputes, mut broken) = (Vec::new(), Vec::new());
         for p in self.store.pauses(&creditor.0)? {
             if p.pause.ended.is_some() {

@@ -49,17 +49,22 @@ fn escape(s: &str) -> String {
 impl LinkConfig {
     /// The debtor's link for a message: valid until `valid_days` after its deadline.
     pub fn link(&self, m: &Message) -> Result<String, CommsError> {
+        self.link_for(&m.creditor_id, &m.customer_id, m.deadline.unwrap_or(m.date))
+    }
+
+    /// The debtor's link, valid until `valid_days` after `from` (a deadline, or today).
+    pub fn link_for(&self, creditor: &str, customer: &str, from: chrono::NaiveDate) -> Result<String, CommsError> {
         if self.secret.len() < 32 {
             return Err(CommsError::Config("links.secret: at least 32 characters".into()));
         }
-        let until = m.deadline.unwrap_or(m.date) + chrono::Duration::days(self.valid_days.clamp(1, 3650));
+        let until = from + chrono::Duration::days(self.valid_days.clamp(1, 3650));
         let expires = until.and_time(chrono::NaiveTime::MIN).and_utc().timestamp();
-        let sig = signature(&self.secret, &m.creditor_id, &m.customer_id, expires)?;
+        let sig = signature(&self.secret, creditor, customer, expires)?;
         Ok(format!(
             "{}/d/{}/{}?exp={expires}&sig={sig}",
             self.base_url.trim_end_matches('/'),
-            escape(&m.creditor_id),
-            escape(&m.customer_id)
+            escape(creditor),
+            escape(customer)
         ))
     }
 

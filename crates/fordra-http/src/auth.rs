@@ -37,8 +37,9 @@ pub async fn authenticate(State(svc): State<Shared>, mut req: Request, next: Nex
         }
         return r;
     }
+    let actor = format!("key:{}", caller.key_id);
     req.extensions_mut().insert(caller);
-    next.run(req).await
+    crate::state::ACTOR.scope(actor, next.run(req)).await
 }
 
 /// The creditor of a path, for this caller with at least `need`: another creditor's data does

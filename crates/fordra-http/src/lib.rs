@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod routes;
 pub mod state;
+pub mod web;
 pub mod workers;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -66,6 +67,7 @@ pub fn app(svc: Shared) -> Router {
     Router::new()
         .merge(protected)
         .merge(ops)
+        .merge(web::router(svc.clone()))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(move || async move { axum::Json(doc_json) }))
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/docs/openapi.json", doc))

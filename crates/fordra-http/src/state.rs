@@ -65,10 +65,19 @@ pub struct Service {
     pub metrics: crate::metrics::Metrics,
     /// How messages leave (letters for previews, the links' secret for the tracking image).
     pub delivery: fordra_comms::couriers::Config,
+    /// Mark the pages' cookies Secure (sent over HTTPS only; browsers also send them to
+    /// http://localhost). Off only for plain HTTP on another host, behind nothing.
+    pub secure_cookies: bool,
 }
 
 /// The state as handlers see it.
 pub type Shared = Arc<Service>;
+
+tokio::task_local! {
+    /// Who the current request acts for ("key:…", "user:…", "debtor:…"), set by the
+    /// authentication of the API and of the pages for the request's task.
+    pub static ACTOR: String;
+}
 
 impl Service {
     /// A service over `pool`.
@@ -82,6 +91,7 @@ impl Service {
             limiter: DefaultKeyedRateLimiter::keyed(quota),
             metrics: crate::metrics::Metrics::default(),
             delivery: Default::default(),
+            secure_cookies: true,
         }
     }
 
@@ -100,10 +110,13 @@ where
 {
     let _permit = svc.pool.permits.acquire().await.map_err(|_| ApiError::internal("the service is shutting down"))?;
     let svc = svc.clone();
+    // Who the request is made for: the audit log names them with each change.
+    let actor = ACTOR.try_with(Clone::clone).unwrap_or_else(|_| "service".to_string());
     tokio::task::spawn_blocking(move || -> ApiResult<T> {
         let mut store = svc.pool.take()?;
         let result = {
             let mut app = App::new(&mut store, &svc.law, svc.today());
+            app.acting_as(&actor);
             f(&mut app)
         };
         if !matches!(result, Err(AppError::Storage(_))) {

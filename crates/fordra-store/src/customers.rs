@@ -200,7 +200,12 @@ impl Store {
                 return Err(StoreError::NotFound { entity: "customer", id: customer.to_string() });
             }
             let how = channel.map_or("as the creditor chooses", |c| c.as_str());
-            s.audit(creditor, &format!("customer:{customer}"), "contact", &format!("channel {how}, language {language}"))
+            s.audit(
+                creditor,
+                &format!("customer:{customer}"),
+                "contact",
+                &format!("channel {how}, language {language}"),
+            )
         })
     }
 

@@ -88,16 +88,19 @@ impl Store {
 
     /// A user and its password hash.
     pub fn user_with_hash(&mut self, id: &str) -> Result<Option<(UserRow, String)>> {
-        let rows = self.db.query(&format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.id = $1"), &[id.into()])?;
+        let rows = self
+            .db
+            .query(&format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.id = $1"), &[id.into()])?;
         rows.first().map(|r| Ok((user_row(r)?, r.text("password_hash")?))).transpose()
     }
 
     /// The users of a creditor (none: every user), by id.
     pub fn users(&mut self, creditor: Option<&str>) -> Result<Vec<UserRow>> {
         let rows = match creditor {
-            Some(c) => self
-                .db
-                .query(&format!("SELECT {USER_COLS} FROM users u WHERE u.creditor_id = $1 ORDER BY u.id"), &[c.into()])?,
+            Some(c) => self.db.query(
+                &format!("SELECT {USER_COLS} FROM users u WHERE u.creditor_id = $1 ORDER BY u.id"),
+                &[c.into()],
+            )?,
             None => self.db.query(&format!("SELECT {USER_COLS} FROM users u ORDER BY u.id"), &[])?,
         };
         rows.iter().map(user_row).collect()
@@ -135,7 +138,10 @@ impl Store {
 
     /// Ends a session; and every session that expired before `now`.
     pub fn end_session(&mut self, token_hash: &str, now: i64) -> Result<()> {
-        self.db.exec("DELETE FROM web_sessions WHERE token_hash = $1 OR expires <= $2", &[token_hash.into(), now.into()])?;
+        self.db.exec(
+            "DELETE FROM web_sessions WHERE token_hash = $1 OR expires <= $2",
+            &[token_hash.into(), now.into()],
+        )?;
         Ok(())
     }
 
@@ -154,7 +160,10 @@ impl Store {
              RETURNING id",
             &[creditor.into(), customer.into(), claim.into(), author.into(), at.into(), text.into()],
         )?;
-        rows.first().map(|r| r.int("id")).transpose()?.ok_or_else(|| crate::StoreError::Data("no note id returned".into()))
+        rows.first()
+            .map(|r| r.int("id"))
+            .transpose()?
+            .ok_or_else(|| crate::StoreError::Data("no note id returned".into()))
     }
 
     /// A customer's notes, newest first.

@@ -43,6 +43,14 @@ pub struct DemoArgs {
     /// Messages of each kind, channel and language written there.
     #[arg(long, default_value_t = 2)]
     pub sample: usize,
+    /// Then serve the web pages and the API on the demo: users are made and their passwords
+    /// printed; without a delivery configuration, ./fordra.toml is written with a [links]
+    /// section so every letter carries the debtor's link.
+    #[arg(long)]
+    pub serve: bool,
+    /// Where `--serve` listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
 }
 
 /// The demo's courier: the first few messages of each kind, channel and language are rendered
@@ -79,7 +87,11 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
             .progress_chars("=> "),
     );
     let input = DemoInput { customers: a.customers, days: a.days, seed: a.seed, end, no_lab: a.no_lab };
+    if a.serve {
+        ensure_links(a)?;
+    }
     let config = a.delivery.load()?;
+    let links = config.links.clone();
     let out_dir = config.out_dir();
     let mut courier = SampleCourier { inner: Couriers::new(config)?, kept: HashMap::new(), sample: a.sample };
     let mut out = app
@@ -144,5 +156,92 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
     println!(
         "Next: `fordra report aging`, `fordra report dso`, `fordra customer show C000001`, `fordra run --dry-run`."
     );
+    if a.serve {
+        drop(app);
+        drop(store);
+        return serve_demo(db, law, a, links);
+    }
     Ok(())
+}
+
+/// The demo's delivery configuration must name the debtor's page: a missing ./fordra.toml is
+/// written with a fresh secret; an existing configuration without `[links]` is refused.
+fn ensure_links(a: &DemoArgs) -> Result<()> {
+    let default = std::path::Path::new("fordra.toml");
+    let path = a.delivery.path().unwrap_or(default);
+    if path.exists() {
+        if a.delivery.load()?.links.is_none() {
+            anyhow::bail!(
+                "{}: add a [links] section (base_url = \"http://{}\", secret = 32+ characters) so letters carry the debtor's link",
+                path.display(),
+                a.addr
+            );
+        }
+        return Ok(());
+    }
+    let secret = fordra_app::keys::random_hex(32);
+    let text = format!(
+        "# Written by `fordra demo --serve`: letters go to ./out, each with a link to the debtor's page.\n\
+         out = \"out\"\n\n[links]\nbase_url = \"http://{}\"\nsecret = \"{secret}\"\n",
+        a.addr
+    );
+    std::fs::write(path, text)?;
+    eprintln!("note: wrote {} ([links] for the debtor's page)", path.display());
+    Ok(())
+}
+
+/// Makes the demo's users, prints how to sign in and a debtor's link, then serves.
+fn serve_demo(db: &str, law: &LawBook, a: &DemoArgs, links: Option<fordra_comms::links::LinkConfig>) -> Result<()> {
+    use fordra_app::users::{NewUser, Role};
+    let mut store = Store::open(db)?;
+    let end = a.end.unwrap_or_else(today);
+    let mut app = App::new(&mut store, law, end);
+    let creditor = fordra_app::CreditorId(DEMO_CREDITOR.to_string());
+    let now = chrono::Utc::now().timestamp();
+    println!();
+    println!("Web pages: http://{}/login", a.addr);
+    for (id, name, role, language) in [
+        ("admin@nordljus.test", "Alva Admin", Role::Admin, "en"),
+        ("advisor@nordljus.test", "Sam Rådgivare", Role::Advisor, "sv"),
+        ("viewer@nordljus.test", "Vic Viewer", Role::Read, "en"),
+    ] {
+        let password = fordra_app::keys::random_hex(8);
+        let u = NewUser {
+            id: id.into(),
+            creditor: Some(creditor.clone()),
+            name: name.into(),
+            role,
+            password: password.clone(),
+            language: language.into(),
+            now,
+        };
+        app.add_user(&u).map_err(crate::cli_error)?;
+        println!("  {:<8} {id}  password {password}  ({language})", role.as_str());
+    }
+    let q = fordra_app::claims::ClaimQuery {
+        status: Some(fordra_core::domain::ClaimStatus::Open),
+        customer: None,
+        after: String::new(),
+        limit: 1,
+    };
+    if let (Some(l), Some(c)) = (&links, app.list_claims(&creditor, &q).map_err(crate::cli_error)?.claims.first()) {
+        println!(
+            "A debtor's page (each letter in out/ carries its own link): {}",
+            l.link_for(DEMO_CREDITOR, &c.customer, end)?
+        );
+    }
+    drop(app);
+    drop(store);
+    let mut config = fordra_http::config::ServeConfig {
+        addr: a.addr.clone(),
+        db: db.to_string(),
+        today: a.end,
+        log_json: false,
+        ..Default::default()
+    };
+    config.delivery_config =
+        Some(a.delivery.path().unwrap_or(std::path::Path::new("fordra.toml")).display().to_string());
+    fordra_http::init_logging(config.log_json);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(fordra_http::serve(config, law.clone())).map_err(|e| anyhow::anyhow!(e))
 }

@@ -181,6 +181,9 @@ enum Cmd {
     /// API keys of the HTTP service: add (printed once), list, revoke.
     #[command(subcommand)]
     Key(serve::KeyCmd),
+    /// Users of the web pages: add (or change), list, disable.
+    #[command(subcommand)]
+    User(serve::UserCmd),
     /// A day's print (or digital-mailbox) batch for the print service: one merged PDF and a
     /// manifest (CSV and JSON) beside the letters the worker wrote.
     Batch(outbox::BatchArgs),
@@ -569,6 +572,7 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
         }
         Cmd::Creditor(add @ CreditorCmd::Add { .. }) => return creditor_add(app, add, json),
         Cmd::Key(k) => return serve::key(app, creditor, k, json),
+        Cmd::User(u) => return serve::user(app, creditor, u, json),
         Cmd::Creditor(CreditorCmd::List) => return creditor_list(app, json),
         other => other,
     };
@@ -654,6 +658,7 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
         | Cmd::Policy(PolicyCmd::Default { .. })
         | Cmd::Serve(_)
         | Cmd::Key(_)
+        | Cmd::User(_)
         | Cmd::Creditor(_) => {
             bail!("handled before opening the store")
         }

@@ -45,6 +45,11 @@ pub struct ConfigArg {
 }
 
 impl ConfigArg {
+    /// The configuration file named, if any.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.config.as_deref()
+    }
+
     pub fn load(&self) -> Result<Config> {
         let mut c = Config::load(self.config.as_deref())?;
         if let Some(o) = &self.out {

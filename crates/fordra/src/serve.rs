@@ -123,3 +123,97 @@ pub fn key(app: &mut App<'_>, creditor: Option<String>, cmd: KeyCmd, json: bool)
         }
     }
 }
+
+/// `fordra user`.
+#[derive(Subcommand)]
+pub enum UserCmd {
+    /// Add a user of the web pages for the creditor (--creditor), or with --operator one for
+    /// every creditor; the same id again changes name, role, language and password. The
+    /// password is read from FORDRA_PASSWORD, else from the first line of standard input.
+    Add {
+        /// The login name (an e-mail address).
+        id: String,
+        /// read, advisor or admin.
+        #[arg(long)]
+        role: fordra_app::users::Role,
+        /// The name shown.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// The pages' language: sv or en.
+        #[arg(long, default_value = "sv")]
+        language: String,
+        /// An operator: every creditor.
+        #[arg(long)]
+        operator: bool,
+    },
+    /// The users of the creditor, or with --all every user.
+    List {
+        /// Every creditor's users and the operators.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Disable a user: its sessions end, it cannot sign in.
+    Disable {
+        /// The login name.
+        id: String,
+    },
+}
+
+/// Runs a user command.
+pub fn user(app: &mut App<'_>, creditor: Option<String>, cmd: UserCmd, json: bool) -> Result<()> {
+    let now = chrono::Utc::now().timestamp();
+    match cmd {
+        UserCmd::Add { id, role, name, language, operator } => {
+            let creditor = match (operator, creditor) {
+                (true, Some(_)) => bail!("--operator makes a user of every creditor: leave out --creditor"),
+                (true, None) => None,
+                (false, c) => Some(app.resolve_creditor(c.as_deref())?),
+            };
+            let password = match std::env::var("FORDRA_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let u = fordra_app::users::NewUser { id, creditor, name, role, password, language, now };
+            let made = app.add_user(&u)?;
+            say(json, &made, |u| {
+                format!(
+                    "User {} ({}) with role {} for {}",
+                    u.id,
+                    u.name,
+                    u.role,
+                    u.creditor.as_deref().unwrap_or("every creditor (operator)")
+                )
+            })
+        }
+        UserCmd::List { all } => {
+            let owner = if all { None } else { Some(app.resolve_creditor(creditor.as_deref())?) };
+            let users = app.list_users(owner.as_ref())?;
+            if json {
+                return crate::print_json(&users);
+            }
+            let mut t = comfy_table::Table::new();
+            t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+            t.set_header(["id", "name", "creditor", "role", "language", "disabled"]);
+            for u in users {
+                t.add_row([
+                    u.id,
+                    u.name,
+                    u.creditor.unwrap_or_else(|| "(operator)".into()),
+                    u.role.to_string(),
+                    u.language,
+                    if u.disabled.is_some() { "yes".into() } else { String::new() },
+                ]);
+            }
+            println!("{t}");
+            Ok(())
+        }
+        UserCmd::Disable { id } => {
+            app.disable_user(&id, now)?;
+            say(json, &serde_json::json!({"disabled": id}), |_| format!("User {id} disabled; its sessions ended"))
+        }
+    }
+}
