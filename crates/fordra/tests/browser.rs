@@ -119,10 +119,8 @@ impl Demo {
                 _ => String::from_utf8_lossy(&std::fs::read(&f).unwrap()).replace("=\r\n", "").replace("=3D", "="),
             };
             let Some(i) = text.find(&format!("{}/d/", self.base)) else { continue };
-            let link: String = text[i..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || ":/.?=&%-_".contains(*c))
-                .collect();
+            let link: String =
+                text[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || ":/.?=&%-_".contains(*c)).collect();
             if link.contains("sig=") && !links.contains(&link) {
                 links.push(link);
             }
@@ -200,11 +198,19 @@ async fn the_pages_in_a_real_browser() {
         return;
     }
     let axe = axe_source();
-    assert!(axe.is_some() || std::env::var("FORDRA_REQUIRE_BROWSER").is_err(), "axe-core is required (npm ci in tests/browser)");
+    assert!(
+        axe.is_some() || std::env::var("FORDRA_REQUIRE_BROWSER").is_err(),
+        "axe-core is required (npm ci in tests/browser)"
+    );
     let demo = tokio::task::spawn_blocking(start_demo).await.unwrap();
     let port = free_port();
     let _driver = Killed(
-        Command::new(CHROMEDRIVER).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap(),
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
     );
     tokio::time::sleep(Duration::from_millis(700)).await;
     let c = browser(port).await;
@@ -252,11 +258,8 @@ async fn the_pages_in_a_real_browser() {
 
     // The engine holds the claim on the next run (a dry run a week ahead: nothing written).
     let day = (chrono::Local::now().date_naive() + chrono::Duration::days(7)).to_string();
-    let o = fordra()
-        .current_dir(demo.dir.path())
-        .args(["--json", "run", "--dry-run", "--date", &day])
-        .output()
-        .unwrap();
+    let o =
+        fordra().current_dir(demo.dir.path()).args(["--json", "run", "--dry-run", "--date", &day]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let run: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(!run["actions"].as_array().unwrap().iter().any(|a| a["claim"] == claim.as_str()), "no step for {claim}");

@@ -16,7 +16,7 @@
     var chart = new Chart(canvas, {
       type: type,
       data: { labels: labels, datasets: datasets },
-      options: { animation: false, responsive: true, maintainAspectRatio: true,
+      options: { animation: false, responsive: true, maintainAspectRatio: false,
         indexAxis: kind === "hbar" ? "y" : "x",
         plugins: { legend: { display: datasets.length > 1 || kind === "doughnut" } } }
     });
