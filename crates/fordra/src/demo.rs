@@ -157,7 +157,6 @@ pub fn demo(db: &str, law: &LawBook, a: &DemoArgs, json: bool) -> Result<()> {
         "Next: `fordra report aging`, `fordra report dso`, `fordra customer show C000001`, `fordra run --dry-run`."
     );
     if a.serve {
-        drop(app);
         drop(store);
         return serve_demo(db, law, a, links);
     }
@@ -230,7 +229,6 @@ fn serve_demo(db: &str, law: &LawBook, a: &DemoArgs, links: Option<fordra_comms:
             l.link_for(DEMO_CREDITOR, &c.customer, end)?
         );
     }
-    drop(app);
     drop(store);
     let mut config = fordra_http::config::ServeConfig {
         addr: a.addr.clone(),

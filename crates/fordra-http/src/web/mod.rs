@@ -3,6 +3,9 @@
 //! the signed link in each letter). Server-rendered; htmx and Chart.js are served from the
 //! binary. Each page and action calls one use case of the application layer.
 
+// A refusal is the page that says so: handlers and their checks return `Result<_, Response>`.
+#![allow(clippy::result_large_err, reason = "a refusal is a whole response, built once per request")]
+
 mod debtor;
 pub mod render;
 mod session;

@@ -142,7 +142,7 @@ async fn dashboard_csv(
     let name = table.trim_end_matches(".csv").to_string();
     let r = app_as(&web, s.actor(), move |app| {
         let d = app.dashboard(&cr, today)?;
-        super::render::dashboard_csv(&d, &name).ok_or_else(|| AppError::NotFound { entity: "table", id: name })
+        super::render::dashboard_csv(&d, &name).ok_or(AppError::NotFound { entity: "table", id: name })
     })
     .await;
     match r {
@@ -180,7 +180,7 @@ async fn claims(
             "" => None,
             v => Some(v.parse().map_err(|_| AppError::invalid("status", format!("'{v}' is not a claim status")))?),
         };
-        let customer = (!cu.is_empty()).then(|| CustomerId(cu));
+        let customer = (!cu.is_empty()).then_some(CustomerId(cu));
         json_of(&app.list_claims(&cr, &ClaimQuery { status, customer, after, limit: 50 })?)
     })
     .await
@@ -353,7 +353,7 @@ async fn add_pause(
             from: opt_date(&form, "from")?.unwrap_or(today),
             until: opt_date(&form, "until")?,
             reason: field(&form, "reason").to_string(),
-            plan_fee: form.get("plan_fee").is_some(),
+            plan_fee: form.contains_key("plan_fee"),
             instalments,
         };
         let added = app.add_pause(&cr, &p)?;
@@ -617,47 +617,58 @@ async fn model_save(
     let (cr, today, form) = (s.creditor.clone(), web.svc.today(), f.clone());
     let r = app_as(&web, s.actor(), move |app| {
         let segment = segment_of(&seg)?;
-        let parsed = fordra_app::strategy::parse_steps("the form", steps_toml(&form).as_bytes());
-        let mut out = json!({"segment": segment, "problems": null, "backtest": null, "ok": null});
-        let steps = match parsed {
-            Ok(steps) => steps,
+        let mut out = Edited { segment, problems: None, backtest: None, ok: None, steps: Vec::new() };
+        match fordra_app::strategy::parse_steps("the form", steps_toml(&form).as_bytes()) {
+            Ok(steps) => out.steps = steps,
             Err(e) => {
-                out["problems"] = json!(e.to_string());
-                return Ok((out, Vec::new()));
+                out.problems = Some(e.to_string());
+                return Ok(out);
             }
-        };
+        }
         if field(&form, "action") == "backtest" {
-            let b = BacktestInput { segment, steps: steps.clone(), from: None, to: None, horizon: 60, date: today };
+            let b = BacktestInput { segment, steps: out.steps.clone(), from: None, to: None, horizon: 60, date: today };
             match app.backtest(&cr, &b) {
-                Ok(b) => out["backtest"] = json_of(&b)?,
-                Err(e) => out["problems"] = json!(e.to_string()),
+                Ok(b) => out.backtest = Some(json_of(&b)?),
+                Err(e) => out.problems = Some(e.to_string()),
             }
         } else {
             let mut policy = app.show_policy(&cr)?;
             match policy.models.iter_mut().find(|m| m.segment == segment) {
-                Some(m) => m.steps = steps.clone(),
-                None => policy.models.push(fordra_core::model::HandlingModel { segment, steps: steps.clone() }),
+                Some(m) => m.steps = out.steps.clone(),
+                None => policy.models.push(fordra_core::model::HandlingModel { segment, steps: out.steps.clone() }),
             }
             match app.set_policy(&cr, policy, "the model editor", &fordra_comms::messages::check_own_texts) {
-                Ok(_) => out["ok"] = json!(format!("the {segment} model is saved")),
-                Err(e) => out["problems"] = json!(e.to_string()),
+                Ok(_) => out.ok = Some(format!("the {segment} model is saved")),
+                Err(e) => out.problems = Some(e.to_string()),
             }
         }
-        Ok((out, steps))
+        Ok(out)
     })
     .await;
-    let r = r.and_then(|(mut out, steps)| {
+    let r = r.and_then(|out| {
         // The rows as typed, so a refused form keeps what was written.
-        out["steps"] = if steps.is_empty() { super::render::rows_of(&f) } else { json_of(&steps)? };
-        Ok(with(base(&s, "model"), out))
+        let steps = if out.steps.is_empty() { super::render::rows_of(&f) } else { json_of(&out.steps)? };
+        let refused = out.problems.is_some();
+        let v = json!({"segment": out.segment, "problems": out.problems, "backtest": out.backtest, "ok": out.ok,
+            "steps": steps});
+        Ok((refused, with(base(&s, "model"), v)))
     });
     match r {
-        Ok(ctx) => {
-            let status = if ctx["problems"].is_null() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+        Ok((refused, ctx)) => {
+            let status = if refused { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
             web.page(status, "model.html", &ctx)
         }
         Err(e) => web.error_page(s.lang(), &e),
     }
+}
+
+/// What the model editor made of a form.
+struct Edited {
+    segment: Segment,
+    problems: Option<String>,
+    backtest: Option<Value>,
+    ok: Option<String>,
+    steps: Vec<fordra_core::model::Step>,
 }
 
 impl From<serde_json::Error> for ApiError {
