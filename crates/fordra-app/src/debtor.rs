@@ -3,7 +3,7 @@
 //! date, a payment plan, the channel and language of the messages. Each action is recorded as
 //! done by the debtor, and lands in the advisor's worklist.
 
-use crate::outbox::{address_lines, claim_line, ClaimLine, Party, PaymentInfo};
+use crate::outbox::{address_lines, claim_line, creditor_party, ClaimLine, Party, PaymentInfo};
 use crate::pauses::{NewPause, PauseAdded};
 use crate::{App, AppError, ClaimId, CreditorId, CustomerId, Result};
 use chrono::{Duration, Months, NaiveDate};
@@ -106,16 +106,9 @@ impl App<'_> {
                 };
                 claims.push(DebtorClaim { line, payment, paused, disputed });
             }
-            let letters = &cr.policy.letters;
             Ok(DebtorPage {
                 creditor_id: creditor.clone(),
-                creditor: Party {
-                    name: cr.name.clone(),
-                    address: address_lines(letters.address.as_deref()),
-                    org_no: letters.org_no.clone(),
-                    email: letters.email.clone(),
-                    phone: letters.phone.clone(),
-                },
+                creditor: creditor_party(&cr),
                 jurisdiction: cr.jurisdiction,
                 customer_id: customer.clone(),
                 debtor: Party {

@@ -532,13 +532,7 @@ impl App<'_> {
                 jurisdiction: cr.jurisdiction,
                 date,
                 deadline: d.deadline,
-                creditor: Party {
-                    name: cr.name.clone(),
-                    address: address_lines(letters.address.as_deref()),
-                    org_no: letters.org_no.clone(),
-                    email: letters.email.clone(),
-                    phone: letters.phone.clone(),
-                },
+                creditor: creditor_party(&cr),
                 agency,
                 debtor: Party {
                     name: cust.name.clone(),
@@ -660,6 +654,18 @@ enum Built {
 }
 
 /// An address as stored: lines separated by newlines or "|".
+/// The creditor as its letters name it.
+pub(crate) fn creditor_party(cr: &fordra_core::run::Creditor) -> Party {
+    let letters = &cr.policy.letters;
+    Party {
+        name: cr.name.clone(),
+        address: address_lines(letters.address.as_deref()),
+        org_no: letters.org_no.clone(),
+        email: letters.email.clone(),
+        phone: letters.phone.clone(),
+    }
+}
+
 pub(crate) fn address_lines(a: Option<&str>) -> Vec<String> {
     a.unwrap_or("").split(['\n', '|']).map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
 }

@@ -282,6 +282,23 @@ async fn the_pages_in_a_real_browser() {
     c.refresh().await.unwrap();
     assert!(text(&c).await.contains("Payments nobody could match (0)"));
 
+    // The handling-model editor: a backtest of the model as shown, then a step that breaks the
+    // law is refused with the rule named.
+    c.goto(&format!("{base}/app/demo/model/normal")).await.unwrap();
+    accessible(&c, &axe, "model editor").await;
+    c.find(Locator::Css("button[value=backtest]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "#bt-h").await;
+    let page = text(&c).await;
+    assert!(page.contains("Current model") && page.contains("This model"), "{page}");
+    shoot(&c, "model").await;
+    let days = c.find(Locator::Id("payment_days0")).await.unwrap();
+    days.clear().await.unwrap();
+    days.send_keys("0").await.unwrap();
+    c.find(Locator::Css("button[value=save]")).await.unwrap().click().await.unwrap();
+    wait_for(&c, "div.error").await;
+    let page = text(&c).await;
+    assert!(page.contains("The model was not accepted") && page.contains("payment_days must be at least 1"), "{page}");
+
     // The debtor's page from a demo letter's link: the amounts, and a payment plan asked for.
     let d = browser(port).await;
     d.set_window_size(390, 844).await.unwrap();

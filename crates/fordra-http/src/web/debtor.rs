@@ -160,13 +160,10 @@ async fn request(
     Query(q): Query<Fields>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let link = match verify(&web, c, customer, &q) {
+    let link = match verify(&web, c, customer, &q).and_then(|l| check_form(&web, &l, &f).map(|_| l)) {
         Ok(l) => l,
         Err(r) => return r,
     };
-    if let Err(r) = check_form(&web, &link, &f) {
-        return r;
-    }
     let (cr, cu, form) = (link.creditor.clone(), link.customer.clone(), f.clone());
     let r = app_as(&web, link.actor(), move |app| {
         let claim = ClaimId(field(&form, "claim").to_string());
@@ -198,13 +195,10 @@ async fn contact(
     Query(q): Query<Fields>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let link = match verify(&web, c, customer, &q) {
+    let link = match verify(&web, c, customer, &q).and_then(|l| check_form(&web, &l, &f).map(|_| l)) {
         Ok(l) => l,
         Err(r) => return r,
     };
-    if let Err(r) = check_form(&web, &link, &f) {
-        return r;
-    }
     let (cr, cu, form) = (link.creditor.clone(), link.customer.clone(), f.clone());
     let r = app_as(&web, link.actor(), move |app| {
         let channel = match field(&form, "channel") {

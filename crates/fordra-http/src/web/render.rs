@@ -327,3 +327,37 @@ pub fn chart_data(d: &fordra_app::dashboard::Dashboard) -> serde_json::Value {
         "on_time": d.cash.iter().map(|c| major(c.if_paid_on_due_date.0)).collect::<Vec<_>>(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(ftl: &str) -> Vec<String> {
+        ftl.lines()
+            .filter(|l| !l.starts_with([' ', '#']) && l.contains(" = ") || l.ends_with(" ="))
+            .filter_map(|l| l.split(" =").next())
+            .filter(|k| !k.is_empty() && !k.starts_with(' '))
+            .map(String::from)
+            .collect()
+    }
+
+    /// Every template and language loads; the staff pages' two languages have the same
+    /// phrases; the debtor's page has every one of its phrases in all five.
+    #[test]
+    fn templates_and_phrases_are_complete() {
+        Pages::new().unwrap();
+        let of = |code: &str| keys(PAGE_LANGUAGES.iter().find(|(c, _)| *c == code).unwrap().1);
+        let (en, sv) = (of("en"), of("sv"));
+        let missing: Vec<_> = en.iter().filter(|k| !sv.contains(k)).collect();
+        assert!(missing.is_empty(), "not in sv.ftl: {missing:?}");
+        let missing: Vec<_> = sv.iter().filter(|k| !en.contains(k)).collect();
+        assert!(missing.is_empty(), "not in en.ftl: {missing:?}");
+        let debtor = ["debtor-", "done-", "link-", "channel-"];
+        for code in ["fi", "nb", "da"] {
+            let have = of(code);
+            let missing: Vec<_> =
+                en.iter().filter(|k| debtor.iter().any(|p| k.starts_with(p)) && !have.contains(k)).collect();
+            assert!(missing.is_empty(), "not in {code}.ftl: {missing:?}");
+        }
+    }
+}

@@ -42,6 +42,20 @@ pub fn routes() -> Router<WebState> {
         .route("/app/{c}/run", post(run_today))
 }
 
+/// A form's sender: signed in with `need` on this creditor, with the session's CSRF token.
+async fn form_staff(
+    web: &Web,
+    headers: &HeaderMap,
+    uri: &Uri,
+    c: &str,
+    need: Role,
+    f: &Fields,
+) -> Result<Staff, Response> {
+    let s = staff(web, headers, c, need, uri.path()).await?;
+    check_csrf(web, &s, headers, f)?;
+    Ok(s)
+}
+
 /// The context every staff page has: language, user, creditor, the page's name in the menu.
 fn base(s: &Staff, nav: &str) -> Value {
     json!({"lang": s.lang(), "session": s.session, "c": s.creditor.0, "nav": nav, "csrf": s.session.csrf})
@@ -330,13 +344,10 @@ async fn add_pause(
     Path(c): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match staff(&web, &headers, &c, Role::Advisor, uri.path()).await {
+    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&web, &s, &headers, &f) {
-        return r;
-    }
     let (cr, today, form) = (s.creditor.clone(), web.svc.today(), f.clone());
     let r = app_as(&web, s.actor(), move |app| {
         let kind: PauseKind = field(&form, "kind").parse().map_err(|_| AppError::invalid("kind", "choose a kind"))?;
@@ -370,13 +381,10 @@ async fn decide(
     Path((c, id)): Path<(String, i64)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match staff(&web, &headers, &c, Role::Advisor, uri.path()).await {
+    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&web, &s, &headers, &f) {
-        return r;
-    }
     let (cr, form) = (s.creditor.clone(), f.clone());
     let r = app_as(&web, s.actor(), move |app| {
         let decision = match field(&form, "decision") {
@@ -398,13 +406,10 @@ async fn end_pause(
     Path((c, id)): Path<(String, i64)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match staff(&web, &headers, &c, Role::Advisor, uri.path()).await {
+    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&web, &s, &headers, &f) {
-        return r;
-    }
     let (cr, today, note) = (s.creditor.clone(), web.svc.today(), field(&f, "note").to_string());
     let r = app_as(&web, s.actor(), move |app| {
         app.end_pause(&cr, id, today, &note)?;
@@ -421,13 +426,10 @@ async fn vip(
     Path((c, id)): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match staff(&web, &headers, &c, Role::Advisor, uri.path()).await {
+    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&web, &s, &headers, &f) {
-        return r;
-    }
     let (cr, on) = (s.creditor.clone(), field(&f, "vip") == "true");
     let r = app_as(&web, s.actor(), move |app| {
         app.set_vip(&cr, &CustomerId(id.clone()), on)?;
@@ -444,13 +446,10 @@ async fn note(
     Path((c, id)): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match staff(&web, &headers, &c, Role::Advisor, uri.path()).await {
+    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&web, &s, &headers, &f) {
-        return r;
-    }
     let (cr, form) = (s.creditor.clone(), f.clone());
     let r = app_as(&web, s.actor(), move |app| {
         let n = NewNote {
@@ -473,13 +472,10 @@ async fn assign(
     Path((c, key)): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match staff(&web, &headers, &c, Role::Advisor, uri.path()).await {
+    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&web, &s, &headers, &f) {
-        return r;
-    }
     let (cr, claim) = (s.creditor.clone(), ClaimId(field(&f, "claim").to_string()));
     let r = app_as(&web, s.actor(), move |app| {
         let p = app.assign_payment(&cr, &key, &claim)?;
@@ -496,13 +492,10 @@ async fn call_done(
     Path((c, task)): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match staff(&web, &headers, &c, Role::Advisor, uri.path()).await {
+    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&web, &s, &headers, &f) {
-        return r;
-    }
     let (cr, form) = (s.creditor.clone(), f.clone());
     let r = app_as(&web, s.actor(), move |app| {
         let outcome = field(&form, "outcome")
@@ -529,13 +522,10 @@ async fn run_today(
     Path(c): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match staff(&web, &headers, &c, Role::Admin, uri.path()).await {
+    let s = match form_staff(&web, &headers, &uri, &c, Role::Admin, &f).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&web, &s, &headers, &f) {
-        return r;
-    }
     let (cr, today) = (s.creditor.clone(), web.svc.today());
     let r = app_as(&web, s.actor(), move |app| {
         let input = fordra_app::run::RunInput { date: today, dry_run: false, allow_future: false };
@@ -607,13 +597,10 @@ async fn model_save(
     Form(f): Form<Fields>,
 ) -> Response {
     let need = if field(&f, "action") == "backtest" { Role::Advisor } else { Role::Admin };
-    let s = match staff(&web, &headers, &c, need, uri.path()).await {
+    let s = match form_staff(&web, &headers, &uri, &c, need, &f).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(r) = check_csrf(&web, &s, &headers, &f) {
-        return r;
-    }
     let (cr, today, form) = (s.creditor.clone(), web.svc.today(), f.clone());
     let r = app_as(&web, s.actor(), move |app| {
         let segment = segment_of(&seg)?;
@@ -626,7 +613,11 @@ async fn model_save(
             }
         }
         if field(&form, "action") == "backtest" {
-            let b = BacktestInput { segment, steps: out.steps.clone(), from: None, to: None, horizon: 60, date: today };
+            let horizon = match field(&form, "horizon") {
+                "" => 30,
+                v => v.parse().map_err(|_| AppError::invalid("horizon", format!("'{v}' is not a number of days")))?,
+            };
+            let b = BacktestInput { segment, steps: out.steps.clone(), from: None, to: None, horizon, date: today };
             match app.backtest(&cr, &b) {
                 Ok(b) => out.backtest = Some(json_of(&b)?),
                 Err(e) => out.problems = Some(e.to_string()),
@@ -650,7 +641,7 @@ async fn model_save(
         let steps = if out.steps.is_empty() { super::render::rows_of(&f) } else { json_of(&out.steps)? };
         let refused = out.problems.is_some();
         let v = json!({"segment": out.segment, "problems": out.problems, "backtest": out.backtest, "ok": out.ok,
-            "steps": steps});
+            "steps": steps, "horizon": field(&f, "horizon")});
         Ok((refused, with(base(&s, "model"), v)))
     });
     match r {

@@ -158,6 +158,7 @@ when = When
 ## Model editor
 model-title = Handling model: { $segment }
 model-intro = Each row is a step. Rows without a kind are left out. Saving checks every rule of the policy and the law and names each one broken.
+backtest-horizon = Days each claim is followed
 model-backtest = Backtest this model
 model-save = Save and use
 model-problems = The model was not accepted

@@ -158,6 +158,7 @@ when = När
 ## Modellredigerare
 model-title = Hanteringsmodell: { $segment }
 model-intro = Varje rad är ett steg. Rader utan typ tas bort. När du sparar prövas varje regel i policyn och lagen, och varje brott nämns.
+backtest-horizon = Dagar varje fordran följs
 model-backtest = Testa modellen bakåt
 model-save = Spara och använd
 model-problems = Modellen godtogs inte
