@@ -164,6 +164,9 @@ impl App<'_> {
             }
             DebtorRequest::Promise { claim, by } => {
                 own(self, claim)?;
+                if rules.promise_max_days == 0 {
+                    return Err(AppError::invalid("by", "promises are made with the creditor, not on this page"));
+                }
                 let last = today + Duration::days(i64::from(rules.promise_max_days));
                 if *by < today || *by > last {
                     return Err(AppError::invalid("by", format!("a day from {today} to {last}")));

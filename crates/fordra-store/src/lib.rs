@@ -419,7 +419,7 @@ impl Store {
         self.db
             .query(
                 "SELECT id, subject, event, detail, actor, at FROM audit WHERE creditor_id = $1 \
-                 AND actor LIKE $2 AND subject LIKE $3 ORDER BY id DESC LIMIT $4",
+                 AND actor LIKE $2 ESCAPE '!' AND subject LIKE $3 ESCAPE '!' ORDER BY id DESC LIMIT $4",
                 &[
                     creditor.into(),
                     format!("{}%", like_escape(actor_prefix)).into(),
@@ -468,10 +468,16 @@ pub struct AuditRow {
     pub at: i64,
 }
 
-/// `s` with LIKE's wildcards taken literally (the queries say ESCAPE-free patterns: `_` and `%`
-/// cannot occur in the prefixes Fordra builds, but a customer id could hold them).
+/// `s` with LIKE's wildcards taken literally (`!` is the queries' escape character): a claim
+/// or customer id may hold `_` or `%`.
 fn like_escape(s: &str) -> String {
-    s.chars().filter(|c| *c != '%' && *c != '_').collect()
+    s.chars().fold(String::with_capacity(s.len()), |mut out, c| {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+        out
+    })
 }
 
 impl Store {

@@ -1055,3 +1055,39 @@ fn idempotency_records(url: &str) {
     assert_eq!(s.idempotency_expire(150).unwrap(), 1, "k2's record of 102 is swept, k1's of 200 kept");
 }
 both!(idempotency_records);
+
+/// The audit log names who made each change; prefixes match literally (an id with `_` or `%`
+/// is no wildcard). Users and sessions: a session ends with its user's disabling.
+fn audit_actors_users_and_sessions(url: &str) {
+    let mut s = Store::create(url).unwrap();
+    s.set_actor("user:ana@acme.test");
+    s.audit("acme", "claim:A_1", "pause:hold", "x").unwrap();
+    s.audit("acme", "claim:AB1", "pause:hold", "y").unwrap();
+    s.set_actor("debtor:C%1");
+    s.audit("acme", "claim:A_1", "pause:dispute", "z").unwrap();
+    let by_ana = s.audit_recent("acme", "user:", "claim:A_1", 10).unwrap();
+    assert_eq!(by_ana.len(), 1, "{by_ana:?}");
+    assert_eq!((by_ana[0].actor.as_str(), by_ana[0].detail.as_str()), ("user:ana@acme.test", "x"));
+    assert!(by_ana[0].at > 0);
+    let debtors = s.audit_recent("acme", "debtor:C%", "", 10).unwrap();
+    assert_eq!(debtors.len(), 1);
+    assert!(s.audit_recent("acme", "debtor:C_", "", 10).unwrap().is_empty(), "`_` is no wildcard");
+    let u = fordra_store::UserRow {
+        id: "ana@acme.test".into(),
+        creditor_id: Some("acme".into()),
+        name: "Ana".into(),
+        role: "advisor".into(),
+        language: "sv".into(),
+        created: 1,
+        disabled: None,
+    };
+    s.upsert_user(&u, "$argon2id$hash").unwrap();
+    s.insert_session("h1", "ana@acme.test", "csrf1", 100, 200).unwrap();
+    let found = s.session("h1", 150).unwrap().unwrap();
+    assert_eq!((found.user, found.csrf.as_str()), (u.clone(), "csrf1"));
+    assert!(s.session("h1", 200).unwrap().is_none(), "expired");
+    assert!(s.disable_user("ana@acme.test", 160).unwrap());
+    assert!(s.session("h1", 150).unwrap().is_none(), "ended with its user");
+    assert_eq!(s.user_with_hash("ana@acme.test").unwrap().unwrap().0.disabled, Some(160));
+}
+both!(audit_actors_users_and_sessions);
