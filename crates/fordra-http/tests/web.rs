@@ -102,10 +102,11 @@ fn setup(s: &Server) {
         ("advisor@acme.test", "acme", Role::Advisor),
         ("admin@acme.test", "acme", Role::Admin),
         ("admin@other.test", "other", Role::Admin),
+        ("operator@agency.test", "", Role::Advisor),
     ] {
         let u = NewUser {
             id: id.into(),
-            creditor: Some(CreditorId(c.into())),
+            creditor: (!c.is_empty()).then(|| CreditorId(c.into())),
             name: id.into(),
             role,
             password: PASSWORD.into(),
@@ -238,6 +239,17 @@ fn roles_and_tenancy(url: &str) {
         assert_eq!(other.post(f, &[("csrf", &csrf)]).status, 404, "{f}");
     }
     assert_eq!(other.get("/app/other/claims/i1").status, 200, "its own");
+    // An operator (no creditor) chooses among every creditor and works each.
+    let mut op = Browser::new(s);
+    op.sign_in("operator@agency.test", PASSWORD);
+    let home = op.get("/app");
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("href=\"/app/acme\"") && home.body.contains("href=\"/app/other\""), "{}", home.body);
+    let csrf = home.field("csrf");
+    for c in ["acme", "other"] {
+        assert_eq!(op.get(&format!("/app/{c}/claims/i1")).status, 200, "{c}");
+    }
+    assert_eq!(op.post("/logout", &[("csrf", &csrf)]).location, "/login");
     // A read-only user sees every page and may change nothing; an advisor may not edit models
     // or run the day.
     for (user, role) in [("read@acme.test", Role::Read), ("advisor@acme.test", Role::Advisor)] {

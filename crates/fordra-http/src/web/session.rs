@@ -147,7 +147,8 @@ pub async fn home(State(web): State<WebState>, headers: HeaderMap) -> Response {
     let lang = session.user.language.clone();
     match with_app(&web.svc, |app| app.list_creditors()).await {
         Ok(list) => {
-            let ctx = serde_json::json!({"lang": lang, "session": session, "creditors": list, "nav": "", "c": ""});
+            let ctx = serde_json::json!({"lang": lang, "csrf": session.csrf, "session": session, "creditors": list,
+                "nav": "", "c": ""});
             web.page(StatusCode::OK, "creditors.html", &ctx)
         }
         Err(e) => web.error_page(&lang, &e),
