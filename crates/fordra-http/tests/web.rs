@@ -188,6 +188,7 @@ fn sign_in_and_csrf(url: &str) {
     let p = b.post("/app/acme/pauses", &ok);
     assert_eq!(p.status, 303, "{}", p.body);
     assert!(p.location.starts_with("/app/acme?ok=hold"), "{}", p.location);
+    assert!(b.get(&p.location).body.contains("<p role=\"status\" class=\"ok\">hold "), "the outcome is shown");
     let mut store = Store::open(&s.url).unwrap();
     let audit = store.audit_recent("acme", "user:admin@acme.test", "claim:i1", 10).unwrap();
     assert!(audit.iter().any(|a| a.event == "pause:hold"), "{audit:?}");

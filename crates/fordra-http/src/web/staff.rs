@@ -123,7 +123,13 @@ fn done(web: &Web, s: &Staff, headers: &HeaderMap, f: &Fields, r: Result<String,
     }
 }
 
-async fn dashboard(State(web): State<WebState>, headers: HeaderMap, uri: Uri, Path(c): Path<String>) -> Response {
+async fn dashboard(
+    State(web): State<WebState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(c): Path<String>,
+    Query(q): Query<Fields>,
+) -> Response {
     let s = match staff(&web, &headers, &c, Role::Read, uri.path()).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -136,7 +142,7 @@ async fn dashboard(State(web): State<WebState>, headers: HeaderMap, uri: Uri, Pa
     })
     .await
     .map(|(d, ch, currency, name)| {
-        with(base(&s, "dashboard"), json!({"d": d, "ch": ch, "currency": currency, "name": name}))
+        with(base(&s, "dashboard"), json!({"d": d, "ch": ch, "currency": currency, "name": name, "ok": q.get("ok")}))
     });
     show(&web, &s, r, "dashboard.html")
 }
