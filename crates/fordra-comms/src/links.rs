@@ -23,6 +23,17 @@ pub struct LinkConfig {
     pub valid_days: i64,
 }
 
+/// What a debtor's link is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkCheck {
+    /// Fordra's, and not expired.
+    Valid,
+    /// Fordra's, but past its expiry.
+    Expired,
+    /// Not Fordra's (another debtor, another expiry, another secret, not a signature).
+    Forged,
+}
+
 fn default_days() -> i64 {
     60
 }
@@ -90,16 +101,26 @@ impl LinkConfig {
 
     /// Whether a link's signature is Fordra's and it has not expired at `now` (Unix seconds).
     pub fn verify(&self, creditor: &str, customer: &str, expires: i64, sig: &str, now: i64) -> bool {
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.secret.as_bytes()) else { return false };
+        self.check(creditor, customer, expires, sig, now) == LinkCheck::Valid
+    }
+
+    /// What a link is at `now` (Unix seconds): Fordra's and valid, Fordra's but expired (the
+    /// debtor is told to use a newer letter's link), or not Fordra's.
+    pub fn check(&self, creditor: &str, customer: &str, expires: i64, sig: &str, now: i64) -> LinkCheck {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.secret.as_bytes()) else { return LinkCheck::Forged };
         mac.update(format!("{creditor}\n{customer}\n{expires}").as_bytes());
         let Some(bytes) = (0..sig.len())
             .step_by(2)
             .map(|i| sig.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
             .collect::<Option<Vec<u8>>>()
         else {
-            return false;
+            return LinkCheck::Forged;
         };
-        now <= expires && mac.verify_slice(&bytes).is_ok()
+        match (mac.verify_slice(&bytes).is_ok(), now <= expires) {
+            (false, _) => LinkCheck::Forged,
+            (true, false) => LinkCheck::Expired,
+            (true, true) => LinkCheck::Valid,
+        }
     }
 }
 
@@ -131,6 +152,9 @@ mod tests {
         assert!(!c.verify("sample", "C 7/å", exp + 86_400, sig, exp - 1), "a longer expiry");
         let other = LinkConfig { secret: "x".repeat(32), ..config() };
         assert!(!other.verify("sample", "C 7/å", exp, sig, exp - 1), "another secret");
+        assert_eq!(c.check("sample", "C 7/å", exp, sig, exp + 1), LinkCheck::Expired);
+        assert_eq!(c.check("sample", "C 8", exp, sig, exp + 1), LinkCheck::Forged, "forged, expired or not");
+        assert_eq!(c.check("sample", "C 7/å", exp, "zz", exp - 1), LinkCheck::Forged);
         let short = LinkConfig { secret: "short".into(), ..config() };
         assert!(short.link(&m).is_err());
         // The tracking image names the delivery; only its own signature verifies.
