@@ -75,6 +75,8 @@ pub struct Factor {
 pub struct Dashboard {
     /// As of.
     pub as_of: NaiveDate,
+    /// The creditor's name.
+    pub name: String,
     /// The creditor's currency.
     pub currency: &'static str,
     /// Open claims by days past due.
@@ -95,18 +97,126 @@ pub struct Dashboard {
     pub notes: Vec<String>,
 }
 
+/// The dashboard's tables: each chart's numbers (and a CSV download of its own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    /// Open claims by days past due.
+    Aging,
+    /// DSO and days to pay per segment over the months.
+    Trend,
+    /// Figures per segment.
+    Segments,
+    /// Moves between segments.
+    Moves,
+    /// Cash expected.
+    Cash,
+    /// Running experiments.
+    Experiments,
+    /// The model's strongest factors.
+    Factors,
+}
+
+impl Table {
+    /// Every table, in the page's order.
+    pub const ALL: &'static [Table] =
+        &[Table::Aging, Table::Trend, Table::Segments, Table::Moves, Table::Cash, Table::Experiments, Table::Factors];
+
+    /// Its name in addresses ("aging", …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Aging => "aging",
+            Table::Trend => "trend",
+            Table::Segments => "segments",
+            Table::Moves => "moves",
+            Table::Cash => "cash",
+            Table::Experiments => "experiments",
+            Table::Factors => "factors",
+        }
+    }
+
+    /// The table with this name.
+    pub fn named(name: &str) -> Option<Table> {
+        Table::ALL.iter().copied().find(|t| t.name() == name)
+    }
+}
+
 impl App<'_> {
-    /// The creditor's dashboard on `as_of`.
+    /// The creditor's dashboard on `as_of`: every table.
     pub fn dashboard(&mut self, creditor: &CreditorId, as_of: NaiveDate) -> Result<Dashboard> {
-        let currency = self.store.creditor(creditor)?.currency.code();
-        let aging = self.aging(creditor, as_of)?.buckets;
-        let segments = self.segments(creditor, as_of)?.segments;
-        let moves = self
-            .store
-            .segment_moves(&creditor.0, as_of - Duration::days(POINT_DAYS - 1), as_of)?
-            .into_iter()
-            .map(|(from, to, customers)| SegmentMove { from, to, customers })
-            .collect();
+        self.dashboard_of(creditor, as_of, Table::ALL)
+    }
+
+    /// The dashboard with only `tables` filled (one CSV download computes one table).
+    pub fn dashboard_of(&mut self, creditor: &CreditorId, as_of: NaiveDate, tables: &[Table]) -> Result<Dashboard> {
+        let cr = self.store.creditor(creditor)?;
+        let mut d = Dashboard {
+            as_of,
+            name: cr.name,
+            currency: cr.currency.code(),
+            aging: Vec::new(),
+            segments: Vec::new(),
+            moves: Vec::new(),
+            trend: Vec::new(),
+            cash: Vec::new(),
+            experiments: Vec::new(),
+            factors: Vec::new(),
+            notes: Vec::new(),
+        };
+        for t in tables {
+            match t {
+                Table::Aging => d.aging = self.aging(creditor, as_of)?.buckets,
+                Table::Segments => d.segments = self.segments(creditor, as_of)?.segments,
+                Table::Moves => {
+                    d.moves = self
+                        .store
+                        .segment_moves(&creditor.0, as_of - Duration::days(POINT_DAYS - 1), as_of)?
+                        .into_iter()
+                        .map(|(from, to, customers)| SegmentMove { from, to, customers })
+                        .collect();
+                }
+                Table::Trend => d.trend = self.trend(creditor, as_of, d.currency)?,
+                Table::Cash => match self.forecast(creditor, as_of, 13) {
+                    Ok(f) => d.cash = cash_within(&f),
+                    Err(e) => d.notes.push(format!("cash forecast: {e}")),
+                },
+                Table::Factors => {
+                    let x = ExplainInput {
+                        model: ModelChoice::Active,
+                        invoice: None,
+                        customer: None,
+                        date: None,
+                        chart: false,
+                    };
+                    match self.explain_model(creditor, &x) {
+                        Ok(Explained::Global { factors, .. }) => {
+                            d.factors = factors
+                                .into_iter()
+                                .take(8)
+                                .map(|f| Factor { feature: f.feature, days: f.days })
+                                .collect();
+                        }
+                        Ok(_) => {}
+                        Err(e) => d.notes.push(format!("model: {e}")),
+                    }
+                }
+                Table::Experiments => {
+                    for e in self.list_experiments(creditor)?.into_iter().filter(|e| e.ended.is_none()) {
+                        let out = self.experiment_report(creditor, &e.name, as_of, 30)?;
+                        d.experiments.push(RunningExperiment {
+                            name: e.name,
+                            segment: e.segment,
+                            started: e.started,
+                            report: out.report,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(d)
+    }
+
+    /// DSO and days to pay per segment over each of the last months.
+    fn trend(&mut self, creditor: &CreditorId, as_of: NaiveDate, currency: &str) -> Result<Vec<TrendPoint>> {
         let mut trend = Vec::new();
         for k in (0..TREND_MONTHS).rev() {
             let date = as_of - Duration::days(k * POINT_DAYS);
@@ -118,49 +228,20 @@ impl App<'_> {
                 .collect();
             trend.push(TrendPoint { date, dso, days_to_pay });
         }
-        let mut notes = Vec::new();
-        let cash = match self.forecast(creditor, as_of, 13) {
-            Ok(f) => [30, 60, 90]
-                .iter()
-                .map(|days| {
-                    // A week counts when it starts within the days (weeks are whole).
-                    let weeks = usize::try_from((days + 6) / 7).unwrap_or(0);
-                    let (e, d) = f
-                        .weeks
-                        .iter()
-                        .take(weeks)
-                        .fold((0, 0), |(e, d), w| (e + w.expected.0, d + w.if_paid_on_due_date.0));
-                    CashExpected { days: *days, expected: Minor(e), if_paid_on_due_date: Minor(d) }
-                })
-                .collect(),
-            Err(e) => {
-                notes.push(format!("cash forecast: {e}"));
-                Vec::new()
-            }
-        };
-        let factors = match self.explain_model(
-            creditor,
-            &ExplainInput { model: ModelChoice::Active, invoice: None, customer: None, date: None, chart: false },
-        ) {
-            Ok(Explained::Global { factors, .. }) => {
-                factors.into_iter().take(8).map(|f| Factor { feature: f.feature, days: f.days }).collect()
-            }
-            Ok(_) => Vec::new(),
-            Err(e) => {
-                notes.push(format!("model: {e}"));
-                Vec::new()
-            }
-        };
-        let mut experiments = Vec::new();
-        for e in self.list_experiments(creditor)?.into_iter().filter(|e| e.ended.is_none()) {
-            let out = self.experiment_report(creditor, &e.name, as_of, 30)?;
-            experiments.push(RunningExperiment {
-                name: e.name,
-                segment: e.segment,
-                started: e.started,
-                report: out.report,
-            });
-        }
-        Ok(Dashboard { as_of, currency, aging, segments, moves, trend, cash, experiments, factors, notes })
+        Ok(trend)
     }
+}
+
+/// Cash expected within 30, 60 and 90 days: the forecast's weeks that start within the days
+/// (weeks are whole).
+fn cash_within(f: &crate::model::Forecast) -> Vec<CashExpected> {
+    [30, 60, 90]
+        .iter()
+        .map(|days| {
+            let weeks = usize::try_from((days + 6) / 7).unwrap_or(0);
+            let (e, d) =
+                f.weeks.iter().take(weeks).fold((0, 0), |(e, d), w| (e + w.expected.0, d + w.if_paid_on_due_date.0));
+            CashExpected { days: *days, expected: Minor(e), if_paid_on_due_date: Minor(d) }
+        })
+        .collect()
 }

@@ -239,7 +239,5 @@ fn serve_demo(db: &str, law: &LawBook, a: &DemoArgs, links: Option<fordra_comms:
     };
     config.delivery_config =
         Some(a.delivery.path().unwrap_or(std::path::Path::new("fordra.toml")).display().to_string());
-    fordra_http::init_logging(config.log_json);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(fordra_http::serve(config, law.clone())).map_err(|e| anyhow::anyhow!(e))
+    crate::serve::run_service(config, law.clone())
 }

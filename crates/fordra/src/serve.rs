@@ -29,6 +29,11 @@ pub fn serve(db: &str, db_given: bool, law: LawBook, a: &ServeArgs) -> Result<()
     if let Some(addr) = &a.addr {
         config.addr = addr.clone();
     }
+    run_service(config, law)
+}
+
+/// Serves with `config` until SIGINT or SIGTERM (`fordra serve`, `fordra demo --serve`).
+pub fn run_service(config: fordra_http::config::ServeConfig, law: LawBook) -> Result<()> {
     fordra_http::init_logging(config.log_json);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(fordra_http::serve(config, law)).map_err(|e| anyhow!(e))

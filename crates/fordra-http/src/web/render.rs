@@ -153,6 +153,8 @@ impl Pages {
     }
 }
 
+use fordra_app::dashboard::Table;
+
 /// The most steps the model editor's form has rows for.
 pub const MAX_STEP_ROWS: usize = 12;
 
@@ -185,19 +187,19 @@ fn est(e: &Option<fordra_core::strategy::Estimate>) -> [String; 3] {
 /// One of the dashboard's tables as CSV (amounts in major units of the creditor's currency,
 /// with a point as decimal separator): aging, trend, segments, moves, cash, experiments,
 /// factors.
-pub fn dashboard_csv(d: &fordra_app::dashboard::Dashboard, table: &str) -> Option<String> {
+pub fn dashboard_csv(d: &fordra_app::dashboard::Dashboard, table: Table) -> Option<String> {
     let cur: fordra_core::money::Currency = d.currency.parse().ok()?;
     let amount = |a: &fordra_core::money::Amounts| fordra_core::money::format_minor(a.get(cur));
     let minor = |m: fordra_app::Minor| fordra_core::money::format_minor(m.0);
     let mut rows: Vec<Vec<String>> = Vec::new();
     match table {
-        "aging" => {
+        Table::Aging => {
             rows.push(vec!["bucket".into(), "claims".into(), format!("open_{}", d.currency)]);
             for b in &d.aging {
                 rows.push(vec![b.bucket.into(), b.claims.to_string(), amount(&b.open)]);
             }
         }
-        "trend" => {
+        Table::Trend => {
             rows.push(
                 ["date", "dso", "days_to_pay_risk", "days_to_pay_normal", "days_to_pay_vip"].map(String::from).into(),
             );
@@ -207,7 +209,7 @@ pub fn dashboard_csv(d: &fordra_app::dashboard::Dashboard, table: &str) -> Optio
                 rows.push(r);
             }
         }
-        "segments" => {
+        Table::Segments => {
             rows.push(
                 [
                     "segment",
@@ -244,7 +246,7 @@ pub fn dashboard_csv(d: &fordra_app::dashboard::Dashboard, table: &str) -> Optio
                 ]);
             }
         }
-        "moves" => {
+        Table::Moves => {
             rows.push(["from", "to", "customers"].map(String::from).into());
             for m in &d.moves {
                 rows.push(vec![
@@ -254,13 +256,13 @@ pub fn dashboard_csv(d: &fordra_app::dashboard::Dashboard, table: &str) -> Optio
                 ]);
             }
         }
-        "cash" => {
+        Table::Cash => {
             rows.push(["within_days", "expected", "if_paid_on_due_date"].map(String::from).into());
             for c in &d.cash {
                 rows.push(vec![c.days.to_string(), minor(c.expected), minor(c.if_paid_on_due_date)]);
             }
         }
-        "experiments" => {
+        Table::Experiments => {
             rows.push(
                 [
                     "experiment",
@@ -293,13 +295,12 @@ pub fn dashboard_csv(d: &fordra_app::dashboard::Dashboard, table: &str) -> Optio
                 }
             }
         }
-        "factors" => {
+        Table::Factors => {
             rows.push(["factor", "days"].map(String::from).into());
             for f in &d.factors {
                 rows.push(vec![f.feature.clone(), format!("{:.3}", f.days)]);
             }
         }
-        _ => return None,
     }
     let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
