@@ -143,6 +143,11 @@ impl App<'_> {
     pub fn list_pauses(&mut self, creditor: &CreditorId) -> Result<PauseList> {
         Ok(self.store.pauses(creditor)?)
     }
+
+    /// One customer's pauses (of the customer or of its claims), in the order added.
+    pub fn customer_pauses(&mut self, creditor: &CreditorId, customer: &CustomerId) -> Result<PauseList> {
+        Ok(self.store.pauses_of_customer(creditor, customer)?)
+    }
 }
 
 /// A pause's own rules: a plan or promise has an end, the end is not before the start, and the

@@ -60,6 +60,8 @@ pub struct Escalation {
 pub struct Worklist {
     /// The day.
     pub today: NaiveDate,
+    /// The creditor's currency (of the escalations' amounts).
+    pub currency: &'static str,
     /// Calls to make.
     pub phone_tasks: Vec<PhoneTask>,
     /// Payments nobody could match, with suggestions.
@@ -126,6 +128,7 @@ impl App<'_> {
     /// The advisor's worklist on `now`.
     pub fn worklist(&mut self, creditor: &CreditorId, now: DateTime<Utc>) -> Result<Worklist> {
         let today = self.today;
+        let currency = self.store.creditor(creditor)?.currency.code();
         let phone_tasks = self.phone_tasks(creditor, now)?;
         let unmatched = self.unmatched_payments(creditor)?;
         let (disputes, broken_promises) = self.pauses_to_look_at(creditor, today)?;
@@ -133,7 +136,7 @@ impl App<'_> {
         let since = (today - Duration::days(DEBTOR_DAYS)).and_time(chrono::NaiveTime::MIN).and_utc().timestamp();
         let from_debtors =
             self.store.audit_recent(&creditor.0, "debtor:", "", 200)?.into_iter().filter(|a| a.at >= since).collect();
-        Ok(Worklist { today, phone_tasks, unmatched, disputes, broken_promises, escalations, from_debtors })
+        Ok(Worklist { today, currency, phone_tasks, unmatched, disputes, broken_promises, escalations, from_debtors })
     }
 
     fn pauses_to_look_at(

@@ -1488,13 +1488,20 @@ async fn letter_pdf(
     Path((_creditor, delivery)): Path<(String, String)>,
 ) -> ApiResult<axum::response::Response> {
     let config = svc.delivery.clone();
-    let pdf = with_app(&svc, move |app| {
-        let m = app.preview(&c, &delivery)?;
-        let couriers = fordra_comms::couriers::Couriers::new(config)
-            .map_err(|e| fordra_app::AppError::invalid("delivery configuration", e.to_string()))?;
-        let (_, pdf) = couriers.letter(&m).map_err(|e| fordra_app::AppError::invalid("letter", e.to_string()))?;
-        Ok(pdf)
-    })
-    .await?;
+    let pdf = with_app(&svc, move |app| letter_of(app, config, &c, &delivery)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
+}
+
+/// A delivery's letter as a PDF, as it would be printed now (the API's and the pages').
+pub(crate) fn letter_of(
+    app: &mut fordra_app::App<'_>,
+    config: fordra_comms::couriers::Config,
+    creditor: &CreditorId,
+    delivery: &str,
+) -> Result<Vec<u8>, fordra_app::AppError> {
+    let m = app.preview(creditor, delivery)?;
+    let couriers = fordra_comms::couriers::Couriers::new(config)
+        .map_err(|e| fordra_app::AppError::invalid("delivery configuration", e.to_string()))?;
+    let (_, pdf) = couriers.letter(&m).map_err(|e| fordra_app::AppError::invalid("letter", e.to_string()))?;
+    Ok(pdf)
 }

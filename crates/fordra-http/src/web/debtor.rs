@@ -3,7 +3,7 @@
 //! opens only its own debtor's page and claims, and only until it expires.
 
 use super::render::PAGE_LANGUAGES;
-use super::session::{app_as, same, url_escape, Fields};
+use super::session::{app_as, field, same, url_escape, Fields};
 use super::{Web, WebState};
 use crate::error::ApiError;
 use axum::extract::{Form, Path, Query, State};
@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use fordra_app::debtor::{DebtorRequest, DEBTOR_CHANNELS};
-use fordra_app::{AppError, ClaimId, CreditorId, CustomerId};
+use fordra_app::{App, AppError, ClaimId, CreditorId, CustomerId};
+use fordra_comms::links::LinkCheck;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -63,12 +64,10 @@ fn verify(web: &Web, c: String, customer: String, q: &Fields) -> Result<Link, Re
     let Some(links) = &web.svc.delivery.links else { return Err(refuse(StatusCode::NOT_FOUND, "link-off")) };
     let exp = q.get("exp").and_then(|e| e.parse::<i64>().ok()).unwrap_or(0);
     let sig = q.get("sig").cloned().unwrap_or_default();
-    let now = chrono::Utc::now().timestamp();
-    if !links.verify(&c, &customer, exp, &sig, i64::MIN) {
-        return Err(refuse(StatusCode::FORBIDDEN, "link-wrong"));
-    }
-    if now > exp {
-        return Err(refuse(StatusCode::GONE, "link-expired"));
+    match links.check(&c, &customer, exp, &sig, chrono::Utc::now().timestamp()) {
+        LinkCheck::Forged => return Err(refuse(StatusCode::FORBIDDEN, "link-wrong")),
+        LinkCheck::Expired => return Err(refuse(StatusCode::GONE, "link-expired")),
+        LinkCheck::Valid => {}
     }
     Ok(Link { creditor: CreditorId(c), customer: CustomerId(customer), exp, sig, lang })
 }
@@ -128,10 +127,6 @@ async fn page(
     web.page(StatusCode::OK, "debtor.html", &ctx)
 }
 
-fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
-    f.get(name).map_or("", |v| v.trim())
-}
-
 /// After a form: back to the page with what was done, or the refusal as a page.
 fn after(web: &Web, link: &Link, f: &Fields, r: Result<&'static str, ApiError>) -> Response {
     let lang = pick_lang(Some(field(f, "lang"))).or_else(|| link.lang.clone()).unwrap_or_else(|| "en".into());
@@ -144,13 +139,27 @@ fn after(web: &Web, link: &Link, f: &Fields, r: Result<&'static str, ApiError>) 
     }
 }
 
-fn check_form(web: &Web, link: &Link, f: &Fields) -> Result<(), Response> {
-    if same(field(f, "csrf"), &form_token(web, link)) {
-        return Ok(());
+/// A form on the debtor's page: the link and the form's token checked, then `op` as one use
+/// case in the debtor's name; back to the page with the phrase key of what was done.
+async fn debtor_act<F>(web: &Web, c: String, customer: String, q: &Fields, f: Fields, op: F) -> Response
+where
+    F: FnOnce(&mut App<'_>, &CreditorId, &CustomerId, &Fields) -> Result<&'static str, AppError> + Send + 'static,
+{
+    let link = match verify(web, c, customer, q) {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    if !same(field(&f, "csrf"), &form_token(web, &link)) {
+        let e = ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "the form's security token is missing or wrong: reload the page",
+        );
+        return web.error_page(link.lang.as_deref().unwrap_or("en"), &e);
     }
-    let e =
-        ApiError::new(StatusCode::FORBIDDEN, "csrf", "the form's security token is missing or wrong: reload the page");
-    Err(web.error_page(link.lang.as_deref().unwrap_or("en"), &e))
+    let (cr, cu, form) = (link.creditor.clone(), link.customer.clone(), f.clone());
+    let r = app_as(web, link.actor(), move |app| op(app, &cr, &cu, &form)).await;
+    after(web, &link, &f, r)
 }
 
 /// A dispute, a promise to pay or a payment plan, asked for by the debtor.
@@ -160,32 +169,26 @@ async fn request(
     Query(q): Query<Fields>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let link = match verify(&web, c, customer, &q).and_then(|l| check_form(&web, &l, &f).map(|_| l)) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let (cr, cu, form) = (link.creditor.clone(), link.customer.clone(), f.clone());
-    let r = app_as(&web, link.actor(), move |app| {
-        let claim = ClaimId(field(&form, "claim").to_string());
-        let (req, key) = match field(&form, "kind") {
-            "dispute" => (DebtorRequest::Dispute { claim, reason: field(&form, "reason").to_string() }, "done-dispute"),
+    debtor_act(&web, c, customer, &q, f, |app, cr, cu, form| {
+        let claim = ClaimId(field(form, "claim").to_string());
+        let (req, key) = match field(form, "kind") {
+            "dispute" => (DebtorRequest::Dispute { claim, reason: field(form, "reason").to_string() }, "done-dispute"),
             "promise" => {
-                let by = chrono::NaiveDate::parse_from_str(field(&form, "by"), "%Y-%m-%d")
+                let by = chrono::NaiveDate::parse_from_str(field(form, "by"), "%Y-%m-%d")
                     .map_err(|_| AppError::invalid("by", "choose a date"))?;
                 (DebtorRequest::Promise { claim, by }, "done-promise")
             }
             "plan" => {
                 let months =
-                    field(&form, "months").parse().map_err(|_| AppError::invalid("months", "choose the months"))?;
+                    field(form, "months").parse().map_err(|_| AppError::invalid("months", "choose the months"))?;
                 (DebtorRequest::Plan { claim, months }, "done-plan")
             }
             k => return Err(AppError::invalid("kind", format!("'{k}' is not dispute, promise or plan"))),
         };
-        app.debtor_request(&cr, &cu, &req)?;
+        app.debtor_request(cr, cu, &req)?;
         Ok(key)
     })
-    .await;
-    after(&web, &link, &f, r)
+    .await
 }
 
 /// The channel and language the debtor wants.
@@ -195,19 +198,13 @@ async fn contact(
     Query(q): Query<Fields>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let link = match verify(&web, c, customer, &q).and_then(|l| check_form(&web, &l, &f).map(|_| l)) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let (cr, cu, form) = (link.creditor.clone(), link.customer.clone(), f.clone());
-    let r = app_as(&web, link.actor(), move |app| {
-        let channel = match field(&form, "channel") {
+    debtor_act(&web, c, customer, &q, f, |app, cr, cu, form| {
+        let channel = match field(form, "channel") {
             "" => None,
             v => Some(v.parse().map_err(|_| AppError::invalid("channel", format!("'{v}' is not a channel")))?),
         };
-        app.debtor_contact(&cr, &cu, channel, field(&form, "language"))?;
+        app.debtor_contact(cr, cu, channel, field(form, "language"))?;
         Ok("done-contact")
     })
-    .await;
-    after(&web, &link, &f, r)
+    .await
 }

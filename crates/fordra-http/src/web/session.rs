@@ -23,6 +23,11 @@ const LOGIN_COOKIE: &str = "fordra_login";
 /// A form's fields.
 pub type Fields = HashMap<String, String>;
 
+/// A form field, trimmed; empty when missing.
+pub fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
+    f.get(name).map_or("", |v| v.trim())
+}
+
 /// A signed-in staff member on a page of a creditor they may see.
 pub struct Staff {
     /// The session.

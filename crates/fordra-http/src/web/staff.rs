@@ -2,7 +2,7 @@
 //! the handling-model editor. Each page is one use case read; each form one use case called
 //! as the signed-in user, its refusal shown with the application layer's own words.
 
-use super::session::{app_as, check_csrf, staff, url_escape, Fields, Staff};
+use super::session::{app_as, check_csrf, field, staff, url_escape, Fields, Staff};
 use super::{Web, WebState};
 use crate::error::ApiError;
 use axum::extract::{Form, Path, Query, State};
@@ -12,12 +12,13 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::NaiveDate;
 use fordra_app::claims::ClaimQuery;
+use fordra_app::dashboard::Table;
 use fordra_app::model::{ExplainInput, ModelChoice};
 use fordra_app::pauses::NewPause;
 use fordra_app::strategy::BacktestInput;
 use fordra_app::users::Role;
 use fordra_app::worklist::{DisputeDecision, NewNote};
-use fordra_app::{AppError, ClaimId, CustomerId};
+use fordra_app::{App, AppError, ClaimId, CreditorId, CustomerId};
 use fordra_core::domain::{PauseKind, Segment};
 use serde_json::{json, Value};
 
@@ -80,10 +81,6 @@ fn json_of<T: serde::Serialize>(v: &T) -> Result<Value, AppError> {
     serde_json::to_value(v).map_err(|e| AppError::Storage(format!("a page's data: {e}")))
 }
 
-fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
-    f.get(name).map_or("", |v| v.trim())
-}
-
 fn opt_date(f: &Fields, name: &str) -> Result<Option<NaiveDate>, AppError> {
     match field(f, name) {
         "" => Ok(None),
@@ -137,8 +134,7 @@ async fn dashboard(
     let (cr, today) = (s.creditor.clone(), web.svc.today());
     let r = app_as(&web, s.actor(), move |app| {
         let d = app.dashboard(&cr, today)?;
-        let name = app.show_creditor(&cr)?.name;
-        Ok((json_of(&d)?, super::render::chart_data(&d), d.currency, name))
+        Ok((json_of(&d)?, super::render::chart_data(&d), d.currency, d.name))
     })
     .await
     .map(|(d, ch, currency, name)| {
@@ -161,8 +157,10 @@ async fn dashboard_csv(
     let (cr, today) = (s.creditor.clone(), web.svc.today());
     let name = table.trim_end_matches(".csv").to_string();
     let r = app_as(&web, s.actor(), move |app| {
-        let d = app.dashboard(&cr, today)?;
-        super::render::dashboard_csv(&d, &name).ok_or(AppError::NotFound { entity: "table", id: name })
+        let missing = || AppError::NotFound { entity: "table", id: name.clone() };
+        let t = Table::named(&name).ok_or_else(missing)?;
+        let d = app.dashboard_of(&cr, today, &[t])?;
+        super::render::dashboard_csv(&d, t).ok_or_else(missing)
     })
     .await;
     match r {
@@ -243,13 +241,9 @@ async fn claim(
         };
         let reasons = app.explain_model(&cr, &x).map(|e| json_of(&e)).unwrap_or(Ok(Value::Null))?;
         let pauses: Vec<_> = app
-            .list_pauses(&cr)?
+            .customer_pauses(&cr, &view.customer)?
             .into_iter()
-            .filter(|p| {
-                p.pause.ended.is_none()
-                    && p.customer_id == view.customer.0
-                    && p.claim_id.as_deref().is_none_or(|x| x == claim_id.0)
-            })
+            .filter(|p| p.pause.ended.is_none() && p.claim_id.as_deref().is_none_or(|x| x == claim_id.0))
             .collect();
         Ok(json!({"claim": json_of(&view)?, "customer": json_of(&customer)?, "notes": notes, "reasons": reasons,
             "pauses": json_of(&pauses)?, "currency": view.currency}))
@@ -305,14 +299,7 @@ async fn letter(
         Err(r) => return r,
     };
     let (cr, config) = (s.creditor.clone(), web.svc.delivery.clone());
-    let r = app_as(&web, s.actor(), move |app| {
-        let m = app.preview(&cr, &d)?;
-        let couriers = fordra_comms::couriers::Couriers::new(config)
-            .map_err(|e| AppError::invalid("delivery configuration", e.to_string()))?;
-        let (_, pdf) = couriers.letter(&m).map_err(|e| AppError::invalid("letter", e.to_string()))?;
-        Ok(pdf)
-    })
-    .await;
+    let r = app_as(&web, s.actor(), move |app| crate::routes::letter_of(app, config, &cr, &d)).await;
     match r {
         Ok(pdf) => ([(header::CONTENT_TYPE, "application/pdf")], pdf).into_response(),
         Err(e) => web.error_page(s.lang(), &e),
@@ -334,12 +321,26 @@ async fn work(
     let now = chrono::Utc::now();
     let r = app_as(&web, s.actor(), move |app| {
         let w = app.worklist(&cr, now)?;
-        let currency = app.show_creditor(&cr)?.currency;
-        Ok(json!({"w": json_of(&w)?, "currency": currency}))
+        Ok(json!({"w": json_of(&w)?, "currency": w.currency}))
     })
     .await
     .map(|v| with(with(base(&s, "work"), v), json!({"ok": q.get("ok")})));
     show(&web, &s, r, "work.html")
+}
+
+/// A form of a signed-in user with at least `need` on this creditor: its CSRF token checked,
+/// then `op` as one use case under the user's name; its outcome shown on the form's page.
+async fn act<F>(web: &Web, headers: &HeaderMap, uri: &Uri, c: &str, need: Role, f: Fields, op: F) -> Response
+where
+    F: FnOnce(&mut App<'_>, &CreditorId, &Fields) -> Result<String, AppError> + Send + 'static,
+{
+    let s = match form_staff(web, headers, uri, c, need, &f).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (cr, form) = (s.creditor.clone(), f.clone());
+    let r = app_as(web, s.actor(), move |app| op(app, &cr, &form)).await;
+    done(web, &s, headers, &f, r)
 }
 
 /// Registers a dispute, promise, payment plan or hold on a claim or a customer.
@@ -350,34 +351,28 @@ async fn add_pause(
     Path(c): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (cr, today, form) = (s.creditor.clone(), web.svc.today(), f.clone());
-    let r = app_as(&web, s.actor(), move |app| {
-        let kind: PauseKind = field(&form, "kind").parse().map_err(|_| AppError::invalid("kind", "choose a kind"))?;
-        let instalments = match field(&form, "instalments") {
+    act(&web, &headers, &uri, &c, Role::Advisor, f, |app, cr, form| {
+        let kind: PauseKind = field(form, "kind").parse().map_err(|_| AppError::invalid("kind", "choose a kind"))?;
+        let instalments = match field(form, "instalments") {
             "" => None,
             v => {
                 Some(v.parse::<u32>().map_err(|_| AppError::invalid("instalments", format!("'{v}' is not a number")))?)
             }
         };
         let p = NewPause {
-            claim: Some(field(&form, "claim")).filter(|v| !v.is_empty()).map(|v| ClaimId(v.into())),
-            customer: Some(field(&form, "customer")).filter(|v| !v.is_empty()).map(|v| CustomerId(v.into())),
+            claim: Some(field(form, "claim")).filter(|v| !v.is_empty()).map(|v| ClaimId(v.into())),
+            customer: Some(field(form, "customer")).filter(|v| !v.is_empty()).map(|v| CustomerId(v.into())),
             kind,
-            from: opt_date(&form, "from")?.unwrap_or(today),
-            until: opt_date(&form, "until")?,
-            reason: field(&form, "reason").to_string(),
+            from: opt_date(form, "from")?.unwrap_or(app.today),
+            until: opt_date(form, "until")?,
+            reason: field(form, "reason").to_string(),
             plan_fee: form.contains_key("plan_fee"),
             instalments,
         };
-        let added = app.add_pause(&cr, &p)?;
+        let added = app.add_pause(cr, &p)?;
         Ok(format!("{} {} registered (fee {})", added.kind, added.pause, added.fee))
     })
-    .await;
-    done(&web, &s, &headers, &f, r)
+    .await
 }
 
 async fn decide(
@@ -387,22 +382,16 @@ async fn decide(
     Path((c, id)): Path<(String, i64)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (cr, form) = (s.creditor.clone(), f.clone());
-    let r = app_as(&web, s.actor(), move |app| {
-        let decision = match field(&form, "decision") {
+    act(&web, &headers, &uri, &c, Role::Advisor, f, move |app, cr, form| {
+        let decision = match field(form, "decision") {
             "rejected" => DisputeDecision::Rejected,
             "upheld" => DisputeDecision::Upheld,
             v => return Err(AppError::invalid("decision", format!("'{v}' is not rejected or upheld"))),
         };
-        let d = app.decide_dispute(&cr, id, decision, field(&form, "note"))?;
+        let d = app.decide_dispute(cr, id, decision, field(form, "note"))?;
         Ok(format!("dispute {} decided: {:?}", d.pause, d.decision).to_lowercase())
     })
-    .await;
-    done(&web, &s, &headers, &f, r)
+    .await
 }
 
 async fn end_pause(
@@ -412,17 +401,12 @@ async fn end_pause(
     Path((c, id)): Path<(String, i64)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (cr, today, note) = (s.creditor.clone(), web.svc.today(), field(&f, "note").to_string());
-    let r = app_as(&web, s.actor(), move |app| {
-        app.end_pause(&cr, id, today, &note)?;
+    act(&web, &headers, &uri, &c, Role::Advisor, f, move |app, cr, form| {
+        let today = app.today;
+        app.end_pause(cr, id, today, field(form, "note"))?;
         Ok(format!("pause {id} ended"))
     })
-    .await;
-    done(&web, &s, &headers, &f, r)
+    .await
 }
 
 async fn vip(
@@ -432,17 +416,12 @@ async fn vip(
     Path((c, id)): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (cr, on) = (s.creditor.clone(), field(&f, "vip") == "true");
-    let r = app_as(&web, s.actor(), move |app| {
-        app.set_vip(&cr, &CustomerId(id.clone()), on)?;
+    act(&web, &headers, &uri, &c, Role::Advisor, f, move |app, cr, form| {
+        let on = field(form, "vip") == "true";
+        app.set_vip(cr, &CustomerId(id.clone()), on)?;
         Ok(if on { format!("{id} is VIP") } else { format!("{id} is no longer VIP") })
     })
-    .await;
-    done(&web, &s, &headers, &f, r)
+    .await
 }
 
 async fn note(
@@ -452,23 +431,17 @@ async fn note(
     Path((c, id)): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (cr, form) = (s.creditor.clone(), f.clone());
-    let r = app_as(&web, s.actor(), move |app| {
+    act(&web, &headers, &uri, &c, Role::Advisor, f, move |app, cr, form| {
         let n = NewNote {
             customer: CustomerId(id),
-            claim: Some(field(&form, "claim")).filter(|v| !v.is_empty()).map(|v| ClaimId(v.into())),
-            text: field(&form, "text").to_string(),
+            claim: Some(field(form, "claim")).filter(|v| !v.is_empty()).map(|v| ClaimId(v.into())),
+            text: field(form, "text").to_string(),
             now: chrono::Utc::now(),
         };
-        app.add_note(&cr, &n)?;
+        app.add_note(cr, &n)?;
         Ok("note saved".to_string())
     })
-    .await;
-    done(&web, &s, &headers, &f, r)
+    .await
 }
 
 async fn assign(
@@ -478,17 +451,12 @@ async fn assign(
     Path((c, key)): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (cr, claim) = (s.creditor.clone(), ClaimId(field(&f, "claim").to_string()));
-    let r = app_as(&web, s.actor(), move |app| {
-        let p = app.assign_payment(&cr, &key, &claim)?;
+    act(&web, &headers, &uri, &c, Role::Advisor, f, move |app, cr, form| {
+        let claim = ClaimId(field(form, "claim").to_string());
+        let p = app.assign_payment(cr, &key, &claim)?;
         Ok(format!("payment {} of {} {} booked to {}", p.key, p.amount, p.currency, claim))
     })
-    .await;
-    done(&web, &s, &headers, &f, r)
+    .await
 }
 
 async fn call_done(
@@ -498,26 +466,20 @@ async fn call_done(
     Path((c, task)): Path<(String, String)>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match form_staff(&web, &headers, &uri, &c, Role::Advisor, &f).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (cr, form) = (s.creditor.clone(), f.clone());
-    let r = app_as(&web, s.actor(), move |app| {
-        let outcome = field(&form, "outcome")
+    act(&web, &headers, &uri, &c, Role::Advisor, f, move |app, cr, form| {
+        let outcome = field(form, "outcome")
             .parse()
-            .map_err(|_| AppError::invalid("outcome", format!("'{}' is not an outcome", field(&form, "outcome"))))?;
+            .map_err(|_| AppError::invalid("outcome", format!("'{}' is not an outcome", field(form, "outcome"))))?;
         let call = fordra_app::outbox::CallRecord {
             task,
             outcome,
-            promise_date: opt_date(&form, "promise_date")?,
-            note: field(&form, "note").to_string(),
+            promise_date: opt_date(form, "promise_date")?,
+            note: field(form, "note").to_string(),
         };
-        let r = app.phone_done(&cr, &call)?;
+        let r = app.phone_done(cr, &call)?;
         Ok(format!("call {} recorded", r.task))
     })
-    .await;
-    done(&web, &s, &headers, &f, r)
+    .await
 }
 
 /// Runs today's handling (an admin's button; the scheduler does it daily under `serve`).
@@ -528,18 +490,12 @@ async fn run_today(
     Path(c): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let s = match form_staff(&web, &headers, &uri, &c, Role::Admin, &f).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let (cr, today) = (s.creditor.clone(), web.svc.today());
-    let r = app_as(&web, s.actor(), move |app| {
-        let input = fordra_app::run::RunInput { date: today, dry_run: false, allow_future: false };
-        let r = app.run_day(&cr, input)?;
+    act(&web, &headers, &uri, &c, Role::Admin, f, |app, cr, _| {
+        let input = fordra_app::run::RunInput { date: app.today, dry_run: false, allow_future: false };
+        let r = app.run_day(cr, input)?;
         Ok(format!("run of {}: {} steps, {} open claims", r.date, r.actions.len(), r.open_claims))
     })
-    .await;
-    done(&web, &s, &headers, &f, r)
+    .await
 }
 
 fn segment_of(s: &str) -> Result<Segment, AppError> {
