@@ -92,6 +92,24 @@ impl App<'_> {
         })
     }
 
+    /// Replaces one segment's handling model (the model editor's save), checked like any
+    /// policy by [`App::set_policy`].
+    pub fn set_segment_model(
+        &mut self,
+        creditor: &CreditorId,
+        segment: fordra_core::domain::Segment,
+        steps: Vec<fordra_core::model::Step>,
+        source: &str,
+        wording: &WordingCheck,
+    ) -> Result<PolicySet> {
+        let mut policy = self.show_policy(creditor)?;
+        match policy.models.iter_mut().find(|m| m.segment == segment) {
+            Some(m) => m.steps = steps,
+            None => policy.models.push(fordra_core::model::HandlingModel { segment, steps }),
+        }
+        self.set_policy(creditor, policy, source, wording)
+    }
+
     /// Sets (or, with no bytes, removes) the creditor's logo on letters: a PNG file's bytes.
     pub fn set_logo(&mut self, creditor: &CreditorId, source: &str, png: Option<&[u8]>) -> Result<PolicySet> {
         use base64::Engine;

@@ -167,10 +167,22 @@ fn policy_show_set_default_with_experiments() {
     );
     assert_eq!(app.list_experiments(&acme_id()).unwrap()[0].outcome, "running");
     assert_eq!(
-        app.set_policy(&acme_id(), p, "without.toml", &|_| Vec::new()).unwrap().stopped,
+        app.set_policy(&acme_id(), p.clone(), "without.toml", &|_| Vec::new()).unwrap().stopped,
         vec!["later".to_string()]
     );
     assert_eq!(app.list_experiments(&acme_id()).unwrap()[0].outcome, "stopped");
+    // One segment's model replaced (the model editor): a broken rule is named, nothing saved;
+    // valid steps are saved and the other segments keep theirs.
+    let mut steps = p.model(Segment::Vip).steps.clone();
+    steps[0].payment_days = 0;
+    let e = app.set_segment_model(&acme_id(), Segment::Vip, steps.clone(), "the editor", &|_| Vec::new()).unwrap_err();
+    assert!(e.to_string().contains("payment_days must be at least 1"), "{e}");
+    assert_eq!(app.show_policy(&acme_id()).unwrap().model(Segment::Vip).steps, p.model(Segment::Vip).steps);
+    steps[0].payment_days = 20;
+    app.set_segment_model(&acme_id(), Segment::Vip, steps.clone(), "the editor", &|_| Vec::new()).unwrap();
+    let now = app.show_policy(&acme_id()).unwrap();
+    assert_eq!(now.model(Segment::Vip).steps, steps);
+    assert_eq!(now.model(Segment::Risk).steps, p.model(Segment::Risk).steps);
     // Bad input names its source.
     let e = fordra_app::policy::parse_policy("bad.toml", b"nonsense = [").unwrap_err();
     assert!(matches!(&e, AppError::Invalid(i) if i.source == "bad.toml"), "{e}");

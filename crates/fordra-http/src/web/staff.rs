@@ -585,12 +585,8 @@ async fn model_save(
                 Err(e) => out.problems = Some(e.to_string()),
             }
         } else {
-            let mut policy = app.show_policy(&cr)?;
-            match policy.models.iter_mut().find(|m| m.segment == segment) {
-                Some(m) => m.steps = out.steps.clone(),
-                None => policy.models.push(fordra_core::model::HandlingModel { segment, steps: out.steps.clone() }),
-            }
-            match app.set_policy(&cr, policy, "the model editor", &fordra_comms::messages::check_own_texts) {
+            let wording = &fordra_comms::messages::check_own_texts;
+            match app.set_segment_model(&cr, segment, out.steps.clone(), "the model editor", wording) {
                 Ok(_) => out.ok = Some(format!("the {segment} model is saved")),
                 Err(e) => out.problems = Some(e.to_string()),
             }
