@@ -200,6 +200,11 @@ impl App<'_> {
     /// meanwhile. Runs move forward: a date before the latest recorded run is refused (except
     /// dry runs), as is a date more than a week after today unless `allow_future`.
     pub fn decide_day(&mut self, creditor: &CreditorId, input: RunInput) -> Result<RunResult> {
+        self.decide_day_timed(creditor, input).map(|(r, _)| r)
+    }
+
+    /// [`App::decide_day`] with the time each phase took (for `fordra bench` and the logs).
+    pub fn decide_day_timed(&mut self, creditor: &CreditorId, input: RunInput) -> Result<(RunResult, RunPhases)> {
         let RunInput { date, dry_run, allow_future } = input;
         limits::date("run date", date)?;
         if !allow_future && !dry_run {
@@ -208,7 +213,9 @@ impl App<'_> {
             })?;
         }
         let law = self.law;
-        self.store.tx_or_rollback(creditor, dry_run, |s| {
+        let mut phases = RunPhases::default();
+        let started = std::time::Instant::now();
+        let result = self.store.tx_or_rollback(creditor, dry_run, |s| {
             let creditor = s.creditor(creditor)?;
             let j = law.jurisdiction(creditor.jurisdiction).map_err(|e| AppError::invalid("", e.to_string()))?;
             if let Some(last) = s.last_run(&creditor.id)?.filter(|last| !dry_run && *last > date) {
@@ -216,10 +223,16 @@ impl App<'_> {
                     "a run for {last} is already recorded; runs move forward (a dry run may look at an earlier date)"
                 )));
             }
+            let t = std::time::Instant::now();
             let mut state = s.load_run_state(&creditor, date)?;
+            phases.load = t.elapsed();
+            let t = std::time::Instant::now();
             predict::attach(s, &creditor, &mut state, date, false)?;
+            phases.predict = t.elapsed();
+            let t = std::time::Instant::now();
             let mut result = daily_run(&creditor, j, &state.customers, &state.claims, date);
             result.notes = state.notes;
+            phases.decide = t.elapsed();
             if !dry_run {
                 s.apply_run(&creditor, j, date, &result, &state.stored_reasons)?;
                 // Every message the day decided, in the same transaction as its step.
@@ -227,7 +240,11 @@ impl App<'_> {
                 s.queue_deliveries(&creditor.id, &fordra_core::outbox::plan(&result.actions), from, None)?;
             }
             Ok(result)
-        })
+        })?;
+        phases.total = started.elapsed();
+        // The rest: the writes, the commit and the few small reads around them.
+        phases.write = phases.total.saturating_sub(phases.load + phases.predict + phases.decide);
+        Ok((result, phases))
     }
 
     /// The creditor's runs, oldest first.
@@ -271,6 +288,21 @@ impl App<'_> {
             reason: reason.to_string(),
         })
     }
+}
+
+/// Where a run's time went.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunPhases {
+    /// Reading the day's customers and claims.
+    pub load: std::time::Duration,
+    /// The payment-behaviour model's predictions (where a model is in use).
+    pub predict: std::time::Duration,
+    /// The decisions (the pure core).
+    pub decide: std::time::Duration,
+    /// Writing the steps, the ledger, the deliveries and the events, and committing.
+    pub write: std::time::Duration,
+    /// All of it, the transaction included.
+    pub total: std::time::Duration,
 }
 
 /// A day the scheduler ran (or could not run) for a creditor.

@@ -16,6 +16,7 @@ use crate::model::{After, Arm, FeeSpec, Policy, Step};
 use crate::money::{format_minor, Currency, Money};
 use crate::segment::{describe, findings, segment_of, History, Predicted, SegmentInput};
 use chrono::{Duration, NaiveDate};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -300,7 +301,8 @@ pub fn segment_customers_with(
     let rules = &creditor.policy.segmentation;
     let window_start = as_of - Duration::days(rules.lookback_days);
     customers
-        .iter()
+        .par_iter()
+        .with_min_len(PAR_CHUNK)
         .map(|c| {
             let mut h = History::default();
             for (due, paid) in &c.paid {
@@ -487,36 +489,62 @@ pub fn daily_run(
             out.assignments.push((c.id.clone(), a.clone()));
         }
     }
+    // The first pass over chunks of claims on every core; the chunks' results are joined in
+    // order, so the outcome is the sequential one.
+    let firsts: Vec<(usize, Vec<Held>, Vec<Due>)> = claims
+        .par_chunks(PAR_CHUNK)
+        .enumerate()
+        .map(|(k, chunk)| {
+            let (mut open, mut held, mut due) = (0, Vec::new(), Vec::new());
+            for (j, claim) in chunk.iter().enumerate() {
+                match day.today(k * PAR_CHUNK + j, claim) {
+                    Today::Closed => {}
+                    Today::Held(h) => {
+                        open += 1;
+                        held.push(h);
+                    }
+                    Today::Waits => open += 1,
+                    Today::Due(d) => {
+                        open += 1;
+                        due.push(d);
+                    }
+                }
+            }
+            (open, held, due)
+        })
+        .collect();
     let mut due: Vec<Due> = Vec::new();
-    for (ci, claim) in claims.iter().enumerate() {
-        match day.today(ci, claim) {
-            Today::Closed => {}
-            Today::Held(h) => {
-                out.open_claims += 1;
-                out.held.push(h);
-            }
-            Today::Waits => out.open_claims += 1,
-            Today::Due(d) => {
-                out.open_claims += 1;
-                due.push(d);
-            }
-        }
+    for (open, held, d) in firsts {
+        out.open_claims += open;
+        out.held.extend(held);
+        due.extend(d);
     }
     out.held.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
     // By customer (customers come in id order), due date and claim id, so grouped letters and
     // their fees are deterministic.
-    due.sort_unstable_by(|a, b| {
+    due.par_sort_unstable_by(|a, b| {
         let (x, y) = (&claims[a.claim], &claims[b.claim]);
         (x.customer, x.due, &x.id).cmp(&(y.customer, y.due, &y.id))
     });
-    // Grouped reminders: the first claim in a debtor's letter carries the letter's fee.
-    let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
-    for d in due {
-        out.actions.push(day.act(&d, &mut letter_fee_taken));
-    }
+    // Grouped reminders: the first claim in a debtor's letter carries the letter's fee. A
+    // customer's claims are decided together, customers in parallel, the steps joined in order.
+    let by_customer: Vec<&[Due]> = due.chunk_by(|a, b| claims[a.claim].customer == claims[b.claim].customer).collect();
+    let acted: Vec<Vec<Action>> = by_customer
+        .par_iter()
+        .with_min_len(PAR_CHUNK / 16)
+        .map(|group| {
+            let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
+            group.iter().map(|d| day.act(d, &mut letter_fee_taken)).collect()
+        })
+        .collect();
+    out.actions = acted.into_iter().flatten().collect();
     out.segments = day.segments;
     out
 }
+
+/// Claims (or customers) per piece of parallel work: large enough that scheduling is noise,
+/// small enough that two cores share a day evenly.
+const PAR_CHUNK: usize = 16_384;
 
 /// What a claim does today, from the first pass.
 enum Today {
@@ -559,7 +587,7 @@ impl<'a> Day<'a> {
     ) -> Day<'a> {
         let segments = segment_customers_with(creditor, customers, as_of, false);
         let plans = customers
-            .iter()
+            .par_iter()
             .zip(&segments)
             .map(|(c, s)| creditor.policy.steps_for(s.segment, &c.id, &c.arms, as_of))
             .collect();

@@ -165,23 +165,73 @@ impl Store {
 
     /// Loads what the core needs for a run on `as_of`: customers with history, open claims with
     /// their ledger movements, steps and pauses (the application adds the model's predictions).
+    ///
+    /// Only the claims the day needs are read (open ones, and those settled after `as_of` for a
+    /// look back), and of them only the columns the core uses, each table in one pass driven by
+    /// the claims in key order through covering indexes (migration 14): on SQLite
+    /// `SEARCH c USING COVERING INDEX claims_open (creditor_id=? AND status=?)`, then
+    /// `SEARCH l USING COVERING INDEX ledger_claim (creditor_id=? AND claim_id=?)` and
+    /// `SEARCH a USING COVERING INDEX actions_claim (creditor_id=? AND claim_id=?)`, so no table
+    /// row is visited and the rows arrive grouped by claim in the claims' order.
     pub fn load_run_state(&mut self, creditor: &Creditor, as_of: NaiveDate) -> Result<RunState> {
-        let c = creditor.id.as_str();
         let (mut customers, reasons, idx) = self.load_customers(creditor, None, as_of)?;
-        let mut cidx: HashMap<String, usize> = HashMap::default();
-        let mut claims: Vec<ClaimState> = Vec::new();
+        let mut claims = RunClaims::default();
+        for set in CLAIM_SETS {
+            self.load_claim_set(creditor.id.as_str(), as_of, set, &idx, &mut claims)?;
+        }
+        let RunClaims { mut claims, .. } = claims;
+        for cl in claims.iter_mut().filter(|c| c.steps.len() > 1) {
+            cl.steps.sort_by_key(|s| s.seq);
+        }
+        let (mut of_claims, mut of_customers) = (Vec::new(), Vec::new());
+        for p in self.pauses(creditor.id.as_str())? {
+            match p.claim_id {
+                Some(_) => of_claims.push(p),
+                None => of_customers.push(p),
+            }
+        }
+        let by_id: HashMap<&str, usize> = match of_claims.is_empty() {
+            true => HashMap::default(),
+            false => claims.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect(),
+        };
+        let at: Vec<Option<usize>> =
+            of_claims.iter().map(|p| p.claim_id.as_deref().and_then(|id| by_id.get(id)).copied()).collect();
+        drop(by_id);
+        for (p, i) in of_claims.into_iter().zip(at) {
+            if let Some(c) = i.and_then(|i| claims.get_mut(i)) {
+                c.pauses.push(p.pause);
+            }
+        }
+        for p in of_customers {
+            if let Some(c) = idx.get(&p.customer_id).and_then(|i| customers.get_mut(*i)) {
+                c.pauses.push(p.pause)
+            }
+        }
+        Ok(RunState { customers, claims, stored_reasons: reasons, notes: vec![] })
+    }
+
+    /// One set of the day's claims (see [`CLAIM_SETS`]) with their ledger and steps, into `out`.
+    fn load_claim_set(
+        &mut self,
+        c: &str,
+        as_of: NaiveDate,
+        set: &str,
+        customers: &HashMap<String, usize>,
+        out: &mut RunClaims,
+    ) -> Result<()> {
+        // Each set's filter names $2 (the day) or not; SQLite binds parameters by position.
+        let params: Vec<Val> = if set.contains("$2") { vec![c.into(), as_of.into()] } else { vec![c.into()] };
+        let first = out.claims.len();
         // Each SELECT lists its columns in the order the closure reads them: a column is then
         // found with one comparison (millions of cells per load).
         self.db.query_each(
-            "SELECT customer_id, id, issue_date, due_date_agreed, demand_date, due_date, principal, currency FROM claims WHERE creditor_id = $1 AND (status = 'open' OR settled_date > $2)",
-            &[c.into(), as_of.into()],
+            &format!("SELECT c.customer_id, c.id, c.issue_date, c.due_date_agreed, c.demand_date, c.due_date, c.principal, c.currency FROM claims c WHERE c.creditor_id = $1 AND {set} ORDER BY c.id"),
+            &params,
             &mut |r| {
-                let Some(ci) = idx.get(r.str("customer_id")?) else { return Ok(()) };
-                let id = r.text("id")?;
-                cidx.insert(id.clone(), claims.len());
+                let Some(ci) = customers.get(r.str("customer_id")?) else { return Ok(()) };
                 let issue = r.date("issue_date")?;
-                claims.push(ClaimState {
-                    id,
+                out.claims.push(ClaimState {
+                    id: r.text("id")?,
                     customer: *ci,
                     issue,
                     demand: demand_of(r.opt_int("due_date_agreed")?, r.opt_date("demand_date")?, issue),
@@ -197,33 +247,35 @@ impl Store {
                 Ok(())
             },
         )?;
-        // CROSS JOIN makes SQLite drive the join from the open claims, so the covering ledger and
-        // action indexes are read per claim in key order (PostgreSQL plans it as the inner join it
-        // is). Dates are filtered here, not in SQL, so no date index can tempt the planner into a
-        // scan per claim.
+        out.begin(first);
+        // CROSS JOIN makes SQLite drive the join from the claims (PostgreSQL plans it as the inner
+        // join it is). Dates are filtered here, not in SQL, so no date index can tempt the
+        // planner into a scan per claim.
         self.db.query_each(
-            "SELECT l.date, l.claim_id, l.kind, l.component, l.amount FROM claims c CROSS JOIN ledger l WHERE c.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND l.creditor_id = c.creditor_id AND l.claim_id = c.id",
-            &[c.into(), as_of.into()],
+            &format!("SELECT l.date, l.claim_id, l.kind, l.component, l.amount FROM claims c CROSS JOIN ledger l WHERE c.creditor_id = $1 AND {set} AND l.creditor_id = c.creditor_id AND l.claim_id = c.id"),
+            &params,
             &mut |r| {
                 let date = r.date("date")?;
-                let claim = cidx.get(r.str("claim_id")?).and_then(|i| claims.get_mut(*i));
-                if let (Some(claim), true) = (claim, date <= as_of) {
-                    let kind = match r.str("kind")? {
-                        "invoice" => EntryKind::Invoice,
-                        _ => r.get("kind")?,
-                    };
-                    let component = r.opt("component")?;
-                    claim.moves.push(Movement { date, kind, component, amount: r.int("amount")? });
+                if date > as_of {
+                    return Ok(());
                 }
+                let Some(claim) = out.find(r.str("claim_id")?) else { return Ok(()) };
+                let kind = match r.str("kind")? {
+                    "invoice" => EntryKind::Invoice,
+                    _ => r.get("kind")?,
+                };
+                let component = r.opt("component")?;
+                claim.moves.push(Movement { date, kind, component, amount: r.int("amount")? });
                 Ok(())
             },
         )?;
+        out.begin(first);
         self.db.query_each(
-            "SELECT a.date, a.claim_id, a.seq, a.reverted, a.kind, a.deadline, a.notional_fee, a.skipped FROM claims c CROSS JOIN actions a WHERE c.creditor_id = $1 AND (c.status = 'open' OR c.settled_date > $2) AND a.creditor_id = c.creditor_id AND a.claim_id = c.id",
-            &[c.into(), as_of.into()],
+            &format!("SELECT a.date, a.claim_id, a.seq, a.reverted, a.kind, a.deadline, a.notional_fee, a.skipped FROM claims c CROSS JOIN actions a WHERE c.creditor_id = $1 AND {set} AND a.creditor_id = c.creditor_id AND a.claim_id = c.id"),
+            &params,
             &mut |r| {
                 let date = r.date("date")?;
-                let Some(claim) = cidx.get(r.str("claim_id")?).and_then(|i| claims.get_mut(*i)) else { return Ok(()) };
+                let Some(claim) = out.find(r.str("claim_id")?) else { return Ok(()) };
                 let seq = r.int("seq")?;
                 let seq = u32::try_from(seq).map_err(|_| r.fail("seq", format!("out of range: {seq}")))?;
                 // A reverted step keeps its number, so the next step gets a new one.
@@ -240,22 +292,7 @@ impl Store {
                 }
                 Ok(())
             },
-        )?;
-        for cl in claims.iter_mut().filter(|c| c.steps.len() > 1) {
-            cl.steps.sort_by_key(|s| s.seq);
-        }
-        for p in self.pauses(c)? {
-            match p.claim_id.as_ref().and_then(|id| cidx.get(id)) {
-                Some(i) => claims.get_mut(*i).into_iter().for_each(|c| c.pauses.push(p.pause.clone())),
-                None if p.claim_id.is_none() => {
-                    if let Some(c) = idx.get(&p.customer_id).and_then(|i| customers.get_mut(*i)) {
-                        c.pauses.push(p.pause)
-                    }
-                }
-                None => {}
-            }
-        }
-        Ok(RunState { customers, claims, stored_reasons: reasons, notes: vec![] })
+        )
     }
 
     /// The latest run date of a creditor.
@@ -574,4 +611,48 @@ fn run_events(r: &RunResult, as_of: NaiveDate) -> Vec<crate::NewEvent> {
         });
     }
     out
+}
+
+/// The sets of claims a run reads, as filters on `claims c`: the open ones, then those settled
+/// after the day (a dry run looking back sees them open). Each is read in id order.
+const CLAIM_SETS: [&str; 2] = ["c.status = 'open'", "c.status <> 'open' AND c.settled_date > $2"];
+
+/// The run's claims as they are loaded, with a cursor: the ledger and the steps arrive grouped
+/// by claim in the claims' own order (SQLite walks the index), so a row's claim is the one at
+/// the cursor or the next; otherwise (a claim without rows, or PostgreSQL's own join order) it
+/// is found by binary search among the set's claims, kept sorted by id.
+#[derive(Default)]
+struct RunClaims {
+    claims: Vec<ClaimState>,
+    /// Where the set being read starts.
+    first: usize,
+    cursor: usize,
+}
+
+impl RunClaims {
+    /// Starts reading rows of the set that begins at `first` (sorted by id as Rust compares
+    /// strings: byte by byte, whatever the database's collation).
+    fn begin(&mut self, first: usize) {
+        if let Some(set) = self.claims.get_mut(first..) {
+            if !set.is_sorted_by(|a, b| a.id <= b.id) {
+                set.sort_by(|a, b| a.id.cmp(&b.id));
+            }
+        }
+        self.first = first;
+        self.cursor = first;
+    }
+
+    /// The claim `id` of the current set.
+    fn find(&mut self, id: &str) -> Option<&mut ClaimState> {
+        let at = |c: &[ClaimState], i: usize| c.get(i).is_some_and(|c| c.id == id);
+        let i = if at(&self.claims, self.cursor) {
+            self.cursor
+        } else if at(&self.claims, self.cursor + 1) {
+            self.cursor + 1
+        } else {
+            self.first + self.claims.get(self.first..)?.binary_search_by(|c| c.id.as_str().cmp(id)).ok()?
+        };
+        self.cursor = i;
+        self.claims.get_mut(i)
+    }
 }

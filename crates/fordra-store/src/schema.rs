@@ -474,6 +474,18 @@ CREATE TABLE notes (
 CREATE INDEX notes_customer ON notes (creditor_id, customer_id);
 "#,
     ),
+    (
+        14,
+        "indexes the daily run reads in key order without touching the tables",
+        r#"
+DROP INDEX claims_status;
+CREATE INDEX claims_open ON claims (creditor_id, status, id, customer_id, issue_date, due_date_agreed, demand_date, due_date, principal, currency);
+DROP INDEX claims_settled;
+CREATE INDEX claims_settled ON claims (creditor_id, settled_date, status, customer_id, due_date);
+DROP INDEX actions_claim;
+CREATE INDEX actions_claim ON actions (creditor_id, claim_id, seq, kind, date, deadline, notional_fee, skipped, reverted);
+"#,
+    ),
 ];
 
 /// The common dialect rendered for a backend (types and upserts differ).

@@ -1,5 +1,5 @@
-//! `fordra bench`: the daily run over a large generated portfolio on SQLite, end to end
-//! (load, decide, persist), and the decision core alone. Not a test: figures to compare.
+//! `fordra bench`: the daily run (see `bench_run`), payments, the model, letters and the HTTP
+//! service at scale. Not a test: figures to compare.
 
 use anyhow::Result;
 use chrono::{Duration, NaiveDate};
@@ -8,7 +8,7 @@ use fordra_core::domain::{DebtorKind, JurisdictionCode};
 use fordra_core::law::LawBook;
 use fordra_core::model::Policy;
 use fordra_core::money::Currency;
-use fordra_core::run::{daily_run, Creditor};
+use fordra_core::run::Creditor;
 use fordra_store::{CustomerRow, InvoiceRow, Store};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -25,6 +25,9 @@ pub struct BenchArgs {
     /// SQLite file to build (default: a temporary file, removed afterwards).
     #[arg(long)]
     pub file: Option<PathBuf>,
+    /// Invoices of paid history imported and trained on for the days with the model in use.
+    #[arg(long, default_value_t = 200_000)]
+    pub history: usize,
     /// Times to repeat the core-only measurement (the best is reported).
     #[arg(long, default_value_t = 3)]
     pub repeats: usize,
@@ -58,13 +61,16 @@ pub struct BenchArgs {
     pub pg: Option<String>,
 }
 
-/// A fresh SQLite file with the Swedish benchmark creditor.
+/// A fresh database (a SQLite file, or an empty PostgreSQL database) with the Swedish benchmark
+/// creditor.
 pub(crate) fn bench_store(
-    path: &std::path::Path,
+    url: &str,
     reference_scheme: Option<fordra_core::reference::Scheme>,
 ) -> Result<(Store, Creditor)> {
-    let _ = std::fs::remove_file(path);
-    let mut store = Store::create(&path.display().to_string())?;
+    if !url.starts_with("postgres") {
+        let _ = std::fs::remove_file(url);
+    }
+    let mut store = Store::create(url)?;
     let creditor = Creditor {
         id: "bench".into(),
         name: "Bench AB".into(),
@@ -82,7 +88,8 @@ pub(crate) fn bench_store(
     Ok((store, creditor))
 }
 
-pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
+/// `pg`: the PostgreSQL server to measure on instead of SQLite (`--db postgres://…`).
+pub fn bench(law: &LawBook, a: &BenchArgs, pg: Option<&str>, json: bool) -> Result<()> {
     if a.http {
         return crate::bench_http::bench_http(
             law,
@@ -101,96 +108,12 @@ pub fn bench(law: &LawBook, a: &BenchArgs, json: bool) -> Result<()> {
     if let Some(n) = a.letters {
         return bench_letters(n, json);
     }
-    let dir = tempfile::tempdir()?;
-    let path = a.file.clone().unwrap_or_else(|| dir.path().join("bench.db"));
-    let as_of = NaiveDate::from_ymd_opt(2026, 6, 15).expect("date");
-    let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let t0 = Instant::now();
-    let (mut store, creditor) = bench_store(&path, None)?;
-    let today = store.today();
-    let mut app = fordra_app::App::new(&mut store, law, today);
-    let bench_id = fordra_app::CreditorId("bench".into());
-    portfolio(&mut app, &bench_id, a, as_of, &mut rng)?;
-    let generate = t0.elapsed();
-
-    let j = law.jurisdiction(JurisdictionCode::SE)?;
-    // Day 1: the first run ever over this portfolio — every overdue invoice takes a step at once.
-    let t = Instant::now();
-    let run = |day| fordra_app::run::RunInput { date: day, dry_run: false, allow_future: false };
-    let first = app.decide_day(&bench_id, run(as_of))?;
-    let first_run = t.elapsed();
-    // Day 2: an ordinary day on a portfolio that is being worked.
-    let day2 = as_of + Duration::days(1);
-    let t = Instant::now();
-    let mut state = app.store.load_run_state(&creditor, day2)?;
-    fordra_app::predict::attach(app.store, &creditor, &mut state, day2, false)?;
-    let fordra_store::RunState { customers: cust, claims, .. } = state;
-    let load = t.elapsed();
-    let mut core = std::time::Duration::MAX;
-    let mut decided = 0;
-    for _ in 0..a.repeats.max(1) {
-        let t = Instant::now();
-        let r = daily_run(&creditor, j, &cust, &claims, day2);
-        core = core.min(t.elapsed());
-        decided = r.actions.len();
-    }
-    let t = Instant::now();
-    let segs = fordra_core::run::segment_customers_with(&creditor, &cust, day2, false);
-    let segmentation = t.elapsed();
-    drop(segs);
-    let open = claims.len();
-    drop((cust, claims));
-    let t = Instant::now();
-    let r = app.decide_day(&bench_id, run(day2))?;
-    let end_to_end = t.elapsed();
-    let t = Instant::now();
-    let again = app.decide_day(&bench_id, run(day2))?;
-    let rerun = t.elapsed();
-    let rate = open as f64 / core.as_secs_f64();
-    if json {
-        println!(
-            "{}",
-            json!({"customers": a.customers, "invoices": a.invoices, "generate_s": generate.as_secs_f64(), "first_run_s": first_run.as_secs_f64(), "first_run_actions": first.actions.len(), "load_s": load.as_secs_f64(), "core_s": core.as_secs_f64(), "core_invoices_per_s": rate, "end_to_end_s": end_to_end.as_secs_f64(), "actions": r.actions.len(), "rerun_s": rerun.as_secs_f64(), "rerun_actions": again.actions.len()})
-        );
-    } else {
-        println!(
-            "Portfolio: {} customers, {} open invoices on SQLite ({}), generated in {:.1} s",
-            a.customers,
-            a.invoices,
-            path.display(),
-            generate.as_secs_f64()
-        );
-        println!(
-            "First run ever (catch-up), end to end: {:>7.2} s  ({} actions: every overdue invoice's first step)",
-            first_run.as_secs_f64(),
-            first.actions.len()
-        );
-        println!(
-            "Next day, end to end:                  {:>7.2} s  (load, decide, persist; {} actions)",
-            end_to_end.as_secs_f64(),
-            r.actions.len()
-        );
-        println!("  of which loading the state:          {:>7.2} s", load.as_secs_f64());
-        println!(
-            "  decision core alone:                 {:>7.3} s  ({:.2} million invoices/s over {} open invoices, {} actions)",
-            core.as_secs_f64(),
-            rate / 1e6,
-            open,
-            decided
-        );
-        println!("    of which segmenting customers:     {:>7.3} s", segmentation.as_secs_f64());
-        println!(
-            "Same day again:                        {:>7.2} s  ({} new actions: idempotent)",
-            rerun.as_secs_f64(),
-            again.actions.len()
-        );
-    }
-    Ok(())
+    crate::bench_run::bench_run(law, a, pg, json)
 }
 
 /// Generates the portfolio: customers (a fifth businesses, every fiftieth a VIP) and invoices
 /// due over the last 120 and next 30 days, imported as files are.
-fn portfolio(
+pub(crate) fn portfolio(
     app: &mut fordra_app::App<'_>,
     bench_id: &fordra_app::CreditorId,
     a: &BenchArgs,
@@ -290,7 +213,7 @@ fn bench_payments(law: &LawBook, a: &BenchArgs, n: usize, json: bool) -> Result<
     let as_of = NaiveDate::from_ymd_opt(2026, 6, 15).expect("date");
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let t0 = Instant::now();
-    let (mut store, _) = bench_store(&path, Some(fordra_core::reference::Scheme::SeOcr))?;
+    let (mut store, _) = bench_store(&path.display().to_string(), Some(fordra_core::reference::Scheme::SeOcr))?;
     let customers: Vec<CustomerRow> = (0..a.customers)
         .map(|i| CustomerRow {
             channel: None,

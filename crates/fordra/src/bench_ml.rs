@@ -14,7 +14,7 @@ use serde_json::json;
 use std::time::Instant;
 
 /// Ten invoices per customer, a month apart; `open` makes them unpaid (the portfolio to score).
-fn generate(customers: usize, months: std::ops::Range<i64>, open: bool, seed: u64) -> Vec<HistInvoice> {
+pub(crate) fn generate(customers: usize, months: std::ops::Range<i64>, open: bool, seed: u64) -> Vec<HistInvoice> {
     let start = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut out = Vec::with_capacity(customers * (months.end - months.start) as usize);
@@ -62,7 +62,7 @@ pub fn bench_ml(n: usize, json: bool) -> Result<()> {
 
     // Through the store, as `fordra model train` reads it.
     let dir = tempfile::tempdir()?;
-    let (mut store, _) = crate::bench::bench_store(&dir.path().join("ml.db"), None)?;
+    let (mut store, _) = crate::bench::bench_store(&dir.path().join("ml.db").display().to_string(), None)?;
     let t = Instant::now();
     let rows: Vec<_> = history.iter().map(|h| (h.clone(), "SEK".to_string(), None)).collect();
     store.import_history("bench", &rows, "bench.csv")?;

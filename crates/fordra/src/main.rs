@@ -5,6 +5,7 @@
 mod bench;
 mod bench_http;
 mod bench_ml;
+mod bench_run;
 mod demo;
 mod model;
 mod outbox;
@@ -528,7 +529,10 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Demo(a) => demo::demo(&cli.db, &law, &a, cli.json),
         Cmd::Serve(a) => serve::serve(&cli.db, cli.db != DEFAULT_DB, law, &a),
         Cmd::Batch(a) => outbox::batch(&a, cli.json),
-        Cmd::Bench(a) => bench::bench(&law, &a, cli.json),
+        Cmd::Bench(a) => {
+            let pg = cli.db.starts_with("postgres").then_some(cli.db.as_str());
+            bench::bench(&law, &a, pg, cli.json)
+        }
         Cmd::Quote(q) => quote(&law, q, cli.json),
         Cmd::Ref(r) => {
             let code = payments::reference_cmd(r, cli.json)?;
