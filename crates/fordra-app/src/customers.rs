@@ -158,7 +158,7 @@ impl App<'_> {
         as_of: NaiveDate,
     ) -> Result<fordra_core::run::SegmentDecision> {
         let (customers, _, _) = self.store.load_customers(creditor, Some(customer), as_of)?;
-        let mut state = fordra_store::RunState { customers, claims: vec![], stored_reasons: vec![], notes: vec![] };
+        let mut state = fordra_store::RunState { customers, claims: vec![], has_reason: vec![], notes: vec![] };
         crate::predict::attach(self.store, creditor, &mut state, as_of, true)?;
         fordra_core::run::segment_customers(creditor, &state.customers, as_of)
             .pop()

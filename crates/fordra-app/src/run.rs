@@ -234,7 +234,7 @@ impl App<'_> {
             result.notes = state.notes;
             phases.decide = t.elapsed();
             if !dry_run {
-                s.apply_run(&creditor, j, date, &result, &state.stored_reasons)?;
+                s.apply_run(&creditor, j, date, &result, &state.has_reason)?;
                 // Every message the day decided, in the same transaction as its step.
                 let from = date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp();
                 s.queue_deliveries(&creditor.id, &fordra_core::outbox::plan(&result.actions), from, None)?;
@@ -329,40 +329,146 @@ impl App<'_> {
     pub fn scheduled_runs(&mut self, holder: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<ScheduledRun>> {
         let mut out = Vec::new();
         for id in self.store.creditor_ids()? {
-            let c = self.store.creditor(&id)?;
-            let country = self.law.jurisdiction(c.jurisdiction)?.country;
-            let schedule = c.policy.schedule;
-            if fordra_core::schedule::due_days(&schedule, country, now, self.store.last_run(&id)?).is_empty() {
-                continue;
-            }
-            let t = now.timestamp();
-            if !self.store.try_schedule_lock(&id, holder, t, t + SCHEDULE_LEASE_SECONDS)? {
-                continue;
-            }
-            let creditor = CreditorId(id.clone());
-            let days = fordra_core::schedule::due_days(&schedule, country, now, self.store.last_run(&id)?);
-            for date in days {
-                let input = RunInput { date, dry_run: false, allow_future: false };
-                match self.run_day(&creditor, input) {
-                    Ok(r) => out.push(ScheduledRun {
-                        creditor: creditor.clone(),
-                        date,
-                        actions_created: r.actions_created,
-                        error: None,
-                    }),
-                    Err(e) => {
-                        out.push(ScheduledRun {
-                            creditor: creditor.clone(),
-                            date,
-                            actions_created: 0,
-                            error: Some(e.to_string()),
-                        });
-                        break;
-                    }
-                }
-            }
-            self.store.release_schedule_lock(&id, holder)?;
+            out.extend(self.scheduled_creditor(holder, &CreditorId(id), now)?);
         }
         Ok(out)
+    }
+
+    /// One creditor's part of the scheduler's pass (see [`App::scheduled_runs`]).
+    pub fn scheduled_creditor(
+        &mut self,
+        holder: &str,
+        creditor: &CreditorId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<ScheduledRun>> {
+        let c = self.store.creditor(creditor)?;
+        let country = self.law.jurisdiction(c.jurisdiction)?.country;
+        let schedule = c.policy.schedule;
+        if fordra_core::schedule::due_days(&schedule, country, now, self.store.last_run(creditor)?).is_empty() {
+            return Ok(vec![]);
+        }
+        let t = now.timestamp();
+        if !self.store.try_schedule_lock(creditor, holder, t, t + SCHEDULE_LEASE_SECONDS)? {
+            return Ok(vec![]);
+        }
+        let mut out = Vec::new();
+        let days = fordra_core::schedule::due_days(&schedule, country, now, self.store.last_run(creditor)?);
+        for date in days {
+            let input = RunInput { date, dry_run: false, allow_future: false };
+            let ran = self.run_day(creditor, input);
+            let failed = ran.is_err();
+            out.push(ScheduledRun::of(creditor, date, ran));
+            if failed {
+                break;
+            }
+        }
+        self.store.release_schedule_lock(creditor, holder)?;
+        Ok(out)
+    }
+
+    /// Runs `input` for one creditor under its lock in the database (as `holder`), as
+    /// `fordra run --all-creditors` does: a creditor whose lock another process holds is left to
+    /// it and reported so.
+    pub fn run_creditor_locked(
+        &mut self,
+        holder: &str,
+        creditor: &CreditorId,
+        input: RunInput,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<ScheduledRun> {
+        let t = now.timestamp();
+        if !input.dry_run && !self.store.try_schedule_lock(creditor, holder, t, t + SCHEDULE_LEASE_SECONDS)? {
+            return Ok(ScheduledRun {
+                creditor: creditor.clone(),
+                date: input.date,
+                actions_created: 0,
+                error: Some("another process is running this creditor (its lock is held); left to it".into()),
+            });
+        }
+        let ran = ScheduledRun::of(creditor, input.date, self.run_day(creditor, input));
+        if !input.dry_run {
+            self.store.release_schedule_lock(creditor, holder)?;
+        }
+        Ok(ran)
+    }
+}
+
+impl ScheduledRun {
+    fn of(creditor: &CreditorId, date: NaiveDate, ran: Result<RunReport>) -> ScheduledRun {
+        let (actions_created, error) = match ran {
+            Ok(r) => (r.actions_created, None),
+            Err(e) => (0, Some(e.to_string())),
+        };
+        ScheduledRun { creditor: creditor.clone(), date, actions_created, error }
+    }
+}
+
+/// What a worker does with one creditor: (the app on its connection, the lock holder, the
+/// creditor) to results.
+pub type CreditorWork<'w, T> = dyn Fn(&mut App<'_>, &str, &CreditorId) -> Result<Vec<T>> + Sync + 'w;
+
+/// What runs many creditors at once: a connection per worker, the law, today.
+pub struct Workers<'a> {
+    /// Opens a connection to the database (one per worker).
+    pub connect: &'a (dyn Fn() -> Result<fordra_store::Store> + Sync),
+    /// The law.
+    pub law: &'a fordra_core::law::LawBook,
+    /// Today.
+    pub today: NaiveDate,
+    /// How many creditors run at once (each on its own connection and thread).
+    pub workers: usize,
+    /// Who takes the creditors' locks (this process); each worker adds its number.
+    pub holder: &'a str,
+}
+
+impl Workers<'_> {
+    /// Calls `each` for every creditor, `workers` at a time, each worker on its own
+    /// connection; the results in creditor order. The run within one creditor uses every core
+    /// as well (the decisions are parallel), so a few workers are enough to keep the database
+    /// busy. A worker that cannot connect stops the whole with its error.
+    pub fn each_creditor<T: Send>(&self, each: &CreditorWork<'_, T>) -> Result<Vec<T>> {
+        let ids = (self.connect)()?.creditor_ids()?;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results = std::sync::Mutex::new(Vec::new());
+        let workers = self.workers.clamp(1, 64).min(ids.len().max(1));
+        std::thread::scope(|scope| -> Result<()> {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    let (ids, next, results) = (&ids, &next, &results);
+                    scope.spawn(move || -> Result<()> {
+                        let mut store = (self.connect)()?;
+                        let mut app = App::new(&mut store, self.law, self.today);
+                        let holder = format!("{}/{w}", self.holder);
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(id) = ids.get(i) else { return Ok(()) };
+                            let out = each(&mut app, &holder, &CreditorId(id.clone()))?;
+                            results
+                                .lock()
+                                .map_err(|_| AppError::Storage("a run worker stopped unexpectedly".into()))?
+                                .push((i, out));
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().map_err(|_| AppError::Storage("a run worker stopped unexpectedly".into()))??;
+            }
+            Ok(())
+        })?;
+        let mut results =
+            results.into_inner().map_err(|_| AppError::Storage("a run worker stopped unexpectedly".into()))?;
+        results.sort_by_key(|(i, _)| *i);
+        Ok(results.into_iter().flat_map(|(_, r)| r).collect())
+    }
+
+    /// The scheduler's pass at `now` over every creditor, `workers` at a time.
+    pub fn scheduled_runs(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<ScheduledRun>> {
+        self.each_creditor(&|app, holder, id| app.scheduled_creditor(holder, id, now))
+    }
+
+    /// `input` for every creditor, `workers` at a time, each under its lock.
+    pub fn run_all(&self, input: RunInput, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<ScheduledRun>> {
+        self.each_creditor(&|app, holder, id| Ok(vec![app.run_creditor_locked(holder, id, input, now)?]))
     }
 }

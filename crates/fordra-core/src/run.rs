@@ -474,7 +474,6 @@ struct Due {
 
 /// Decides today's steps for every open claim: which claims take a step (a first pass without
 /// allocating), then each step with its fees, interest, deadline and reason.
-#[allow(clippy::indexing_slicing, reason = "Due.claim enumerates `claims`")]
 pub fn daily_run(
     creditor: &Creditor,
     law: &Jurisdiction,
@@ -482,6 +481,20 @@ pub fn daily_run(
     claims: &[ClaimState],
     as_of: NaiveDate,
 ) -> RunResult {
+    decide(creditor, law, customers, claims, as_of, PAR_CHUNK)
+}
+
+/// [`daily_run`] with claims (and customers' groups of steps) handed out in pieces of `chunk`.
+#[allow(clippy::indexing_slicing, reason = "Due.claim enumerates `claims`")]
+fn decide(
+    creditor: &Creditor,
+    law: &Jurisdiction,
+    customers: &[CustomerState],
+    claims: &[ClaimState],
+    as_of: NaiveDate,
+    chunk: usize,
+) -> RunResult {
+    let chunk = chunk.max(1);
     let day = Day::new(creditor, law, customers, claims, as_of);
     let mut out = RunResult { segments: Vec::new(), ..Default::default() };
     for (c, (_, arm)) in customers.iter().zip(&day.plans) {
@@ -492,12 +505,12 @@ pub fn daily_run(
     // The first pass over chunks of claims on every core; the chunks' results are joined in
     // order, so the outcome is the sequential one.
     let firsts: Vec<(usize, Vec<Held>, Vec<Due>)> = claims
-        .par_chunks(PAR_CHUNK)
+        .par_chunks(chunk)
         .enumerate()
-        .map(|(k, chunk)| {
+        .map(|(k, piece)| {
             let (mut open, mut held, mut due) = (0, Vec::new(), Vec::new());
-            for (j, claim) in chunk.iter().enumerate() {
-                match day.today(k * PAR_CHUNK + j, claim) {
+            for (j, claim) in piece.iter().enumerate() {
+                match day.today(k * chunk + j, claim) {
                     Today::Closed => {}
                     Today::Held(h) => {
                         open += 1;
@@ -531,7 +544,7 @@ pub fn daily_run(
     let by_customer: Vec<&[Due]> = due.chunk_by(|a, b| claims[a.claim].customer == claims[b.claim].customer).collect();
     let acted: Vec<Vec<Action>> = by_customer
         .par_iter()
-        .with_min_len(PAR_CHUNK / 16)
+        .with_min_len((chunk / 16).max(1))
         .map(|group| {
             let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
             group.iter().map(|d| day.act(d, &mut letter_fee_taken)).collect()
@@ -1575,6 +1588,52 @@ mod tests {
         match kind {
             FeeKind::LateCompensation => law.compensation(date).map(|c| c.amount).unwrap_or(0),
             _ => law.fee_rule(kind, debtor, Collector::Own, date).map(|r| r.cap(principal)).unwrap_or(0),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// The day decided in parallel, over small pieces on four threads, is the day decided on
+        /// one thread in one piece: random portfolios (several claims per customer, so grouped
+        /// letters cross the pieces' borders), worked for a few days with payments first.
+        #[test]
+        fn parallel_decisions_are_the_sequential_ones(
+            jur in 0usize..3,
+            kinds in proptest::collection::vec((any::<bool>(), any::<bool>(), proptest::option::of(1i32..100)), 2..40),
+            claims in proptest::collection::vec((0usize..40, 0i64..90, 1i64..5_000_000), 1..160),
+            days in proptest::collection::vec((1i64..12, proptest::option::of(1i64..3_000_000)), 1..8),
+            chunk in 1usize..9,
+        ) {
+            let j = [JurisdictionCode::SE, JurisdictionCode::FI, JurisdictionCode::NO][jur];
+            let mut w = World::new(j);
+            for (i, (business, vip, score)) in kinds.iter().enumerate() {
+                let mut c = customer(&format!("c{i:02}"), if *business { DebtorKind::Business } else { DebtorKind::Consumer });
+                c.vip = *vip;
+                c.credit_score = *score;
+                c.credit_score_date = score.map(|_| d("2024-01-01"));
+                w.customers.push(c);
+            }
+            let start = d("2024-01-10");
+            for (i, (cust, offset, principal)) in claims.iter().enumerate() {
+                w.add_claim(&format!("i{i:03}"), cust % kinds.len(), &(start + Duration::days(*offset)).to_string(), *principal);
+            }
+            let mut day = start + Duration::days(30);
+            for (step, pay) in days {
+                day += Duration::days(step);
+                if let Some(amount) = pay {
+                    let target = (amount as usize) % w.claims.len();
+                    w.pay(target, &day.to_string(), amount);
+                }
+                w.run(&day.to_string());
+            }
+            day += Duration::days(9);
+            let law = w.law.jurisdiction(j).unwrap();
+            let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+            let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+            let sequential = one.install(|| decide(&w.creditor, law, &w.customers, &w.claims, day, usize::MAX));
+            let parallel = four.install(|| decide(&w.creditor, law, &w.customers, &w.claims, day, chunk));
+            prop_assert_eq!(&parallel, &sequential);
+            prop_assert_eq!(daily_run(&w.creditor, law, &w.customers, &w.claims, day), sequential);
         }
     }
 

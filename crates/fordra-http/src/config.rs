@@ -31,6 +31,9 @@ pub struct ServeConfig {
     pub webhook_interval_ms: u64,
     /// How often the scheduler looks for creditors whose day is due, in seconds.
     pub schedule_interval_seconds: u64,
+    /// How many creditors' days the scheduler runs at once, each on its own connection (on
+    /// PostgreSQL; SQLite writes one at a time).
+    pub schedule_workers: usize,
     /// How often the delivery worker sends what is due, in seconds.
     pub deliver_interval_seconds: u64,
     /// The delivery configuration (out, [smtp], [sms], [links]; as `fordra deliver --config`);
@@ -52,6 +55,7 @@ impl Default for ServeConfig {
             workers: true,
             webhook_interval_ms: 1000,
             schedule_interval_seconds: 30,
+            schedule_workers: 1,
             deliver_interval_seconds: 10,
             delivery_config: None,
         }
@@ -95,6 +99,9 @@ impl ServeConfig {
         if let Some(v) = env("FORDRA_CONFIG") {
             c.delivery_config = Some(v);
         }
+        if let Some(v) = env("FORDRA_SCHEDULE_WORKERS") {
+            c.schedule_workers = v.parse().map_err(|_| format!("FORDRA_SCHEDULE_WORKERS: '{v}' is not a number"))?;
+        }
         if let Some(v) = env("FORDRA_WORKERS") {
             c.workers = !matches!(v.as_str(), "0" | "false" | "no" | "off");
         }
@@ -120,6 +127,9 @@ impl ServeConfig {
             if !(1..=86_400).contains(&v) {
                 return Err(format!("{name}: {v} is outside 1–86400"));
             }
+        }
+        if !(1..=64).contains(&self.schedule_workers) {
+            return Err(format!("schedule_workers: {} is outside 1–64", self.schedule_workers));
         }
         if self.rate_per_second == 0 || self.rate_burst == 0 {
             return Err("rate_per_second and rate_burst must be at least 1".into());

@@ -271,7 +271,8 @@ pub async fn serve(config: config::ServeConfig, law: fordra_core::law::LawBook) 
         background.push(tokio::spawn(workers::webhooks(svc.clone(), every, stopped.clone())));
         let holder = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4());
         let every = std::time::Duration::from_secs(config.schedule_interval_seconds);
-        background.push(tokio::spawn(workers::scheduler(svc.clone(), every, holder, stopped.clone())));
+        let scheduler = workers::scheduler(svc.clone(), every, holder, config.schedule_workers, stopped.clone());
+        background.push(tokio::spawn(scheduler));
         let every = std::time::Duration::from_secs(config.deliver_interval_seconds);
         background.push(tokio::spawn(workers::deliveries(svc.clone(), every, couriers, stopped.clone())));
         let hourly = std::time::Duration::from_secs(3600);

@@ -25,6 +25,11 @@ impl Pool {
         Ok(Pool { url: url.to_string(), idle: Mutex::new(vec![first]), permits: Semaphore::new(max.max(1)) })
     }
 
+    /// A connection of its own, outside the pool (the scheduler's workers).
+    pub fn connect(&self) -> Result<Store, AppError> {
+        Ok(Store::open(&self.url)?)
+    }
+
     fn take(&self) -> Result<Store, AppError> {
         let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
         match idle {

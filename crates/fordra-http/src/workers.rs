@@ -59,11 +59,24 @@ pub async fn webhooks(svc: Shared, every: Duration, mut stop: watch::Receiver<bo
     }
 }
 
-/// Runs each creditor's day when its schedule says, every `every`, as `holder` (this process).
-pub async fn scheduler(svc: Shared, every: Duration, holder: String, mut stop: watch::Receiver<bool>) {
+/// Runs each creditor's day when its schedule says, every `every`, as `holder` (this process),
+/// `workers` creditors at a time (each on a connection of its own).
+pub async fn scheduler(svc: Shared, every: Duration, holder: String, workers: usize, mut stop: watch::Receiver<bool>) {
     loop {
         let h = holder.clone();
-        let ran = with_app(&svc, move |app| app.scheduled_runs(&h, chrono::Utc::now())).await;
+        let ran = if workers <= 1 {
+            with_app(&svc, move |app| app.scheduled_runs(&h, chrono::Utc::now())).await
+        } else {
+            let s = svc.clone();
+            tokio::task::spawn_blocking(move || {
+                let connect = || s.pool.connect();
+                let pool =
+                    fordra_app::run::Workers { connect: &connect, law: &s.law, today: s.today(), workers, holder: &h };
+                pool.scheduled_runs(chrono::Utc::now()).map_err(crate::error::ApiError::from)
+            })
+            .await
+            .unwrap_or_else(|e| Err(crate::error::ApiError::internal(format!("the scheduler's task failed: {e}"))))
+        };
         match ran {
             Ok(runs) => {
                 for r in runs {

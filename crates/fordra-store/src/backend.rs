@@ -291,11 +291,46 @@ pub trait Backend: Send {
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError>;
     /// The same statement once per row (prepared once).
     fn exec_many(&mut self, sql: &str, rows: &mut dyn Iterator<Item = Vec<Val>>) -> Result<u64, StoreError>;
+    /// Inserts `rows` (values in the order of `columns`) into `table` in bulk, skipping rows
+    /// that conflict on `conflict` (a unique key, e.g. `(creditor_id, claim_id, seq)`) when
+    /// given; the rows inserted. Rows go in in their order (serial ids follow it).
+    fn insert_rows(&mut self, insert: &Insert<'_>, rows: Vec<Vec<Val>>) -> Result<u64, StoreError>;
     /// The rows of a query, read whole.
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, StoreError>;
     /// Calls `f` for each row, in order, without collecting.
     fn query_each(&mut self, sql: &str, params: &[Val], f: &mut RowFn<'_>) -> Result<(), StoreError>;
 }
+
+/// A bulk insert: the table, its columns, and the unique key whose conflicting rows are skipped.
+#[derive(Clone, Copy, Debug)]
+pub struct Insert<'a> {
+    /// The table.
+    pub table: &'a str,
+    /// The columns given, in the order of each row's values.
+    pub columns: &'a [&'a str],
+    /// `Some("(creditor_id, id)")`: rows that would repeat this key are skipped.
+    pub conflict: Option<&'a str>,
+}
+
+impl Insert<'_> {
+    /// `INSERT INTO table (columns) VALUES` and `rows` groups of `placeholder`s, then the
+    /// conflict clause.
+    fn sql(&self, rows: usize, placeholder: &dyn Fn(usize) -> String) -> String {
+        let n = self.columns.len();
+        let groups: Vec<String> = (0..rows)
+            .map(|r| format!("({})", (0..n).map(|c| placeholder(r * n + c + 1)).collect::<Vec<_>>().join(", ")))
+            .collect();
+        let conflict = self.conflict.map(|k| format!(" ON CONFLICT {k} DO NOTHING")).unwrap_or_default();
+        format!("INSERT INTO {} ({}) VALUES {}{conflict}", self.table, self.columns.join(", "), groups.join(", "))
+    }
+}
+
+/// Rows per multi-row INSERT on SQLite: one statement step per this many rows instead of per
+/// row, within SQLite's limit of 32 766 parameters a statement.
+const SQLITE_ROWS_AT_ONCE: usize = 256;
+
+/// Rows from which PostgreSQL gets them by COPY … FROM STDIN BINARY instead of one INSERT each.
+const PG_COPY_FROM: usize = 64;
 
 struct SqliteRow<'a, 'b> {
     row: &'a rusqlite::Row<'b>,
@@ -405,6 +440,15 @@ impl Backend for Sqlite {
         }
         Ok(n)
     }
+    fn insert_rows(&mut self, insert: &Insert<'_>, rows: Vec<Vec<Val>>) -> Result<u64, StoreError> {
+        let per = SQLITE_ROWS_AT_ONCE.min(32_766 / insert.columns.len().max(1)).max(1);
+        let mut n = 0;
+        for chunk in rows.chunks(per) {
+            let mut st = self.0.prepare_cached(&insert.sql(chunk.len(), &|_| "?".to_string()))?;
+            n += st.execute(rusqlite::params_from_iter(chunk.iter().flatten().map(sqlite_val)))? as u64;
+        }
+        Ok(n)
+    }
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, StoreError> {
         use rusqlite::types::ValueRef;
         let mut st = self.0.prepare_cached(sql)?;
@@ -433,7 +477,44 @@ impl Backend for Sqlite {
 }
 
 /// PostgreSQL (production).
-pub struct Postgres(pub postgres::Client);
+pub struct Postgres {
+    /// The connection.
+    pub client: postgres::Client,
+}
+
+impl Postgres {
+    /// A backend over a connection.
+    pub fn new(client: postgres::Client) -> Postgres {
+        Postgres { client }
+    }
+
+    /// COPY … FROM STDIN BINARY of `rows` into `target`'s `columns`, typed as `table`'s.
+    fn copy_in(&mut self, target: &str, table: &str, columns: &[&str], rows: &[Vec<Val>]) -> Result<u64, StoreError> {
+        use postgres::types::{ToSql, Type};
+        let cols = columns.join(", ");
+        let probe = self.client.prepare(&format!("SELECT {cols} FROM {table} LIMIT 0"))?;
+        let types: Vec<Type> = probe.columns().iter().map(|c| c.type_().clone()).collect();
+        let sink = self.client.copy_in(&format!("COPY {target} ({cols}) FROM STDIN BINARY"))?;
+        let mut w = postgres::binary_copy::BinaryCopyInWriter::new(sink, &types);
+        for row in rows {
+            let cells: Vec<Box<dyn ToSql + Sync>> = row
+                .iter()
+                .zip(&types)
+                .map(|(v, t)| -> Box<dyn ToSql + Sync> {
+                    match v {
+                        Val::I(i) if *t == Type::INT4 => Box::new(i.and_then(|i| i32::try_from(i).ok())),
+                        Val::I(None) if *t == Type::TEXT => Box::new(None::<String>),
+                        Val::I(i) => Box::new(*i),
+                        Val::T(t) => Box::new(t.clone()),
+                    }
+                })
+                .collect();
+            let refs: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|b| b.as_ref()).collect();
+            w.write(&refs)?;
+        }
+        Ok(w.finish()?)
+    }
+}
 
 fn pg_params(params: &[Val]) -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
     params
@@ -454,7 +535,7 @@ impl Backend for Postgres {
     fn query_each(&mut self, sql: &str, params: &[Val], f: &mut RowFn<'_>) -> Result<(), StoreError> {
         use postgres::fallible_iterator::FallibleIterator;
         let p = pg_params(params);
-        let mut it = self.0.query_raw(sql, p.iter().map(|b| b.as_ref() as &dyn postgres::types::ToSql))?;
+        let mut it = self.client.query_raw(sql, p.iter().map(|b| b.as_ref() as &dyn postgres::types::ToSql))?;
         let table = table_of(sql);
         while let Some(r) = it.next()? {
             f(&PgRow { row: &r, table })?;
@@ -462,20 +543,49 @@ impl Backend for Postgres {
         Ok(())
     }
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
-        Ok(self.0.batch_execute(sql)?)
+        Ok(self.client.batch_execute(sql)?)
     }
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError> {
         let p = pg_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = p.iter().map(|b| b.as_ref()).collect();
-        Ok(self.0.execute(sql, &refs)?)
+        Ok(self.client.execute(sql, &refs)?)
+    }
+    fn insert_rows(&mut self, insert: &Insert<'_>, rows: Vec<Vec<Val>>) -> Result<u64, StoreError> {
+        if rows.len() < PG_COPY_FROM {
+            let sql = insert.sql(1, &|i| format!("${i}"));
+            return self.exec_many(&sql, &mut rows.into_iter());
+        }
+        let Some(conflict) = insert.conflict else {
+            return self.copy_in(insert.table, insert.table, insert.columns, &rows);
+        };
+        // COPY cannot skip conflicting rows: they are staged in a temporary table of this
+        // connection and inserted from there (in the order copied: a fresh heap is read back in
+        // the order it was written). Made if missing each time: a rolled-back transaction
+        // takes the table it made with it.
+        let stage = format!("fordra_stage_{}", insert.table);
+        let cols = insert.columns.join(", ");
+        self.client.batch_execute(&format!(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS SELECT {cols} FROM {} WITH NO DATA; TRUNCATE {stage}",
+            insert.table
+        ))?;
+        self.copy_in(&stage, insert.table, insert.columns, &rows)?;
+        let n = self.client.execute(
+            &format!(
+                "INSERT INTO {} ({cols}) SELECT {cols} FROM {stage} ON CONFLICT {conflict} DO NOTHING",
+                insert.table
+            ),
+            &[],
+        )?;
+        self.client.batch_execute(&format!("TRUNCATE {stage}"))?;
+        Ok(n)
     }
     fn exec_many(&mut self, sql: &str, rows: &mut dyn Iterator<Item = Vec<Val>>) -> Result<u64, StoreError> {
-        let st = self.0.prepare(sql)?;
+        let st = self.client.prepare(sql)?;
         let mut n = 0;
         for r in rows {
             let p = pg_params(&r);
             let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = p.iter().map(|b| b.as_ref()).collect();
-            n += self.0.execute(&st, &refs)?;
+            n += self.client.execute(&st, &refs)?;
         }
         Ok(n)
     }
@@ -483,7 +593,7 @@ impl Backend for Postgres {
         use postgres::types::Type;
         let p = pg_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = p.iter().map(|b| b.as_ref()).collect();
-        let rows = self.0.query(sql, &refs)?;
+        let rows = self.client.query(sql, &refs)?;
         let table: std::sync::Arc<str> = table_of(sql).into();
         let names: std::sync::Arc<[String]> =
             rows.first().map(|r| r.columns().iter().map(|c| c.name().to_string()).collect()).unwrap_or_default();

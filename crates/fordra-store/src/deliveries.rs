@@ -1,7 +1,7 @@
 //! The delivery outbox: deliveries queued with the steps that decided them, taken by workers
 //! under a lease, finished with each attempt recorded, cancelled with their run.
 
-use crate::{ReadRow, Result, Row, Store, StoreError, Val};
+use crate::{Insert, ReadRow, Result, Row, Store, StoreError, Val};
 use chrono::NaiveDate;
 use fordra_core::domain::{CallOutcome, Channel, DeliveryStatus, MessageKind};
 use fordra_core::outbox::PlannedDelivery;
@@ -108,7 +108,7 @@ impl Store {
         not_before: i64,
         fallback_of: Option<&str>,
     ) -> Result<usize> {
-        let mut rows = planned.iter().map(|d| -> Vec<Val> {
+        let rows = planned.iter().map(|d| -> Vec<Val> {
             vec![
                 creditor.into(),
                 (&d.id).into(),
@@ -118,23 +118,45 @@ impl Store {
                 d.created.into(),
                 d.deadline.into(),
                 DeliveryStatus::Queued.as_str().into(),
+                0i64.into(),
                 not_before.into(),
+                "queued".into(),
                 fallback_of.into(),
             ]
         });
-        let n = self.db.exec_many(
-            "INSERT INTO deliveries (creditor_id, id, customer_id, kind, channel, created, deadline, status, attempts, not_before, detail, fallback_of) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, 'queued', $10) ON CONFLICT (creditor_id, id) DO NOTHING",
-            &mut rows,
+        let n = self.db.insert_rows(
+            &Insert {
+                table: "deliveries",
+                columns: &[
+                    "creditor_id",
+                    "id",
+                    "customer_id",
+                    "kind",
+                    "channel",
+                    "created",
+                    "deadline",
+                    "status",
+                    "attempts",
+                    "not_before",
+                    "detail",
+                    "fallback_of",
+                ],
+                conflict: Some("(creditor_id, id)"),
+            },
+            rows.collect(),
         )?;
-        let mut items = planned.iter().flat_map(|d| {
+        let items = planned.iter().flat_map(|d| {
             d.items.iter().map(move |(claim, seq)| -> Vec<Val> {
                 vec![creditor.into(), (&d.id).into(), claim.into(), seq.map(i64::from).into()]
             })
         });
-        self.db.exec_many(
-            "INSERT INTO delivery_items (creditor_id, delivery_id, claim_id, seq) VALUES ($1, $2, $3, $4) ON CONFLICT (creditor_id, delivery_id, claim_id) DO NOTHING",
-            &mut items,
+        self.db.insert_rows(
+            &Insert {
+                table: "delivery_items",
+                columns: &["creditor_id", "delivery_id", "claim_id", "seq"],
+                conflict: Some("(creditor_id, delivery_id, claim_id)"),
+            },
+            items.collect(),
         )?;
         Ok(n as usize)
     }

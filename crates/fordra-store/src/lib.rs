@@ -25,7 +25,7 @@ mod strategy;
 mod web;
 mod webhooks;
 
-pub use backend::{parse_day, Backend, CellError, ReadRow, Row, RowRef, Val};
+pub use backend::{parse_day, Backend, CellError, Insert, ReadRow, Row, RowRef, Val};
 pub use bank::{BankPaymentRecord, KnownKey, PaymentReportRow, Reversible};
 use chrono::NaiveDate;
 pub use claims::{ClaimRow, InvoiceRow, LedgerRow, NewClaim};
@@ -145,7 +145,7 @@ impl Store {
 
     fn connect(url: &str, create: bool) -> Result<Store> {
         let db: Box<dyn Backend> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Box::new(backend::Postgres(postgres::Client::connect(url, postgres::NoTls)?))
+            Box::new(backend::Postgres::new(postgres::Client::connect(url, postgres::NoTls)?))
         } else {
             let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
             if !create && !std::path::Path::new(path).exists() {

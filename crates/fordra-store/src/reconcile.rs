@@ -4,7 +4,7 @@
 //! from what the ledger holds is appended as new entries. Nothing is ever updated or deleted in
 //! the ledger, and the same facts always give the same ledger, whatever order they came in.
 
-use crate::{ReadRow, Result, RowRef, Store, StoreError, Val};
+use crate::{Insert, ReadRow, Result, RowRef, Store, StoreError, Val};
 use chrono::NaiveDate;
 use fordra_core::domain::{Component, DebtorKind, PauseKind, StepKind};
 use fordra_core::fees::FeeLine;
@@ -336,9 +336,24 @@ impl Store {
                 }
                 out.absorb(&s, appended.len());
             }
-            self.db.exec_many(
-                "INSERT INTO ledger (creditor_id, claim_id, customer_id, date, kind, component, amount, currency, reference, memo) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                &mut rows.into_iter(),
+            self.db.insert_rows(
+                &Insert {
+                    table: "ledger",
+                    columns: &[
+                        "creditor_id",
+                        "claim_id",
+                        "customer_id",
+                        "date",
+                        "kind",
+                        "component",
+                        "amount",
+                        "currency",
+                        "reference",
+                        "memo",
+                    ],
+                    conflict: None,
+                },
+                rows,
             )?;
             self.db.exec_many(
                 "UPDATE claims SET status = $1, settled_date = $2 WHERE creditor_id = $3 AND id = $4",

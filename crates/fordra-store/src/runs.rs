@@ -2,7 +2,7 @@
 //! steps (actions) read back.
 
 use crate::claims::demand_of;
-use crate::{ReadRow, Result, Store, StoreError, Val};
+use crate::{Insert, ReadRow, Result, Store, StoreError, Val};
 use chrono::NaiveDate;
 use fordra_core::domain::{Channel, Segment, StepKind};
 use fordra_core::ledger::{EntryKind, Movement};
@@ -76,22 +76,22 @@ pub struct RunState {
     pub customers: Vec<CustomerState>,
     /// Every claim open on the day (or settled after it) with its ledger, steps and pauses.
     pub claims: Vec<ClaimState>,
-    /// Each customer's stored segment reason (same order as `customers`).
-    pub stored_reasons: Vec<Option<String>>,
+    /// Whether each customer has a segment reason stored (same order as `customers`).
+    pub has_reason: Vec<bool>,
     /// What the run should know that is not a decision (e.g. a rule left out).
     pub notes: Vec<String>,
 }
 
 impl Store {
     /// Customers with their payment history in the segmentation window (one, or all in id order),
-    /// their stored segment reasons and their index by id.
+    /// whether each has a segment reason stored, and their index by id.
     #[allow(clippy::type_complexity)]
     pub fn load_customers(
         &mut self,
         creditor: &Creditor,
         only: Option<&str>,
         as_of: NaiveDate,
-    ) -> Result<(Vec<CustomerState>, Vec<Option<String>>, HashMap<String, usize>)> {
+    ) -> Result<(Vec<CustomerState>, Vec<bool>, HashMap<String, usize>)> {
         let c = creditor.id.as_str();
         let window = as_of - chrono::Duration::days(creditor.policy.segmentation.lookback_days);
         let mut idx: HashMap<String, usize> = HashMap::default();
@@ -101,35 +101,46 @@ impl Store {
         let one = if only.is_some() { " AND id = $2" } else { "" };
         let mut params: Vec<Val> = vec![c.into()];
         params.extend(only.map(Val::from));
-        for r in self.db.query(
-            &format!("SELECT id, kind, vip, credit_score, credit_score_date, email, phone, email_consent, sms_consent, channel, segment, segment_reason, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1{one} ORDER BY id"),
+        self.db.query_each(
+            &format!("SELECT id, kind, vip, credit_score, credit_score_date, email, email_consent, phone, sms_consent, channel, segment, CASE WHEN segment_reason IS NULL THEN 0 ELSE 1 END AS has_reason, reminder_fee_agreed, reminder_fee_agreed_on FROM customers WHERE creditor_id = $1{one} ORDER BY id"),
             &params,
-        )? {
-            idx.insert(r.text("id")?, customers.len());
-            reasons.push(r.opt_text("segment_reason")?);
-            let score = r.opt_int("credit_score")?;
-            customers.push(CustomerState {
-                id: r.text("id")?,
-                kind: r.get("kind")?,
-                vip: r.flag("vip")?,
-                credit_score: score
+            &mut |r| {
+                let id = r.text("id")?;
+                idx.insert(id.clone(), customers.len());
+                let kind = r.get("kind")?;
+                let vip = r.flag("vip")?;
+                let score = r.opt_int("credit_score")?;
+                let credit_score = score
                     .map(|x| i32::try_from(x).map_err(|_| r.fail("credit_score", format!("out of range: {x}"))))
-                    .transpose()?,
-                credit_score_date: r.opt_date("credit_score_date")?,
+                    .transpose()?;
+                let credit_score_date = r.opt_date("credit_score_date")?;
                 // Reachable: an address, and no refusal of the channel on record.
-                has_email: r.opt_str("email")?.is_some_and(|e| !e.is_empty()) && r.opt_flag("email_consent")? != Some(false),
-                has_phone: r.opt_str("phone")?.is_some_and(|e| !e.is_empty()) && r.opt_flag("sms_consent")? != Some(false),
-                preferred: r.opt("channel")?,
-                segment: r.opt("segment")?,
-                fee_agreed: r.opt_flag("reminder_fee_agreed")?,
-                fee_agreed_on: r.opt_date("reminder_fee_agreed_on")?,
-                paid: vec![],
-                collection_dates: vec![],
-                pauses: vec![],
-                predicted: None,
-                arms: vec![],
-            });
-        }
+                let has_email = r.opt_str("email")?.is_some_and(|e| !e.is_empty()) && r.opt_flag("email_consent")? != Some(false);
+                let has_phone = r.opt_str("phone")?.is_some_and(|e| !e.is_empty()) && r.opt_flag("sms_consent")? != Some(false);
+                let preferred = r.opt("channel")?;
+                let segment = r.opt("segment")?;
+                reasons.push(r.flag("has_reason")?);
+                customers.push(CustomerState {
+                    id,
+                    kind,
+                    vip,
+                    credit_score,
+                    credit_score_date,
+                    has_email,
+                    has_phone,
+                    preferred,
+                    segment,
+                    fee_agreed: r.opt_flag("reminder_fee_agreed")?,
+                    fee_agreed_on: r.opt_date("reminder_fee_agreed_on")?,
+                    paid: vec![],
+                    collection_dates: vec![],
+                    pauses: vec![],
+                    predicted: None,
+                    arms: vec![],
+                });
+                Ok(())
+            },
+        )?;
         let one = if only.is_some() { " AND customer_id = $4" } else { "" };
         let mut params: Vec<Val> = vec![c.into(), window.into(), as_of.into()];
         params.extend(only.map(Val::from));
@@ -167,70 +178,71 @@ impl Store {
     /// their ledger movements, steps and pauses (the application adds the model's predictions).
     ///
     /// Only the claims the day needs are read (open ones, and those settled after `as_of` for a
-    /// look back), and of them only the columns the core uses, each table in one pass driven by
-    /// the claims in key order through covering indexes (migration 14): on SQLite
-    /// `SEARCH c USING COVERING INDEX claims_open (creditor_id=? AND status=?)`, then
-    /// `SEARCH l USING COVERING INDEX ledger_claim (creditor_id=? AND claim_id=?)` and
-    /// `SEARCH a USING COVERING INDEX actions_claim (creditor_id=? AND claim_id=?)`, so no table
-    /// row is visited and the rows arrive grouped by claim in the claims' order.
+    /// look back), and only the columns the core uses, through covering indexes (migration 14):
+    /// no table row is visited. Their ledger entries and steps are read in one pass per table,
+    /// whichever way reads less: where most of the creditor's claims are open (a young
+    /// portfolio), the creditor's range of each index in key order
+    /// (`SEARCH l USING COVERING INDEX ledger_claim (creditor_id=?)`), merged with the claims
+    /// sorted the same way; where a long history lies behind them, a join from the day's claims
+    /// (`SEARCH c USING COVERING INDEX claims_open (creditor_id=? AND status=?)`, then
+    /// `SEARCH l USING COVERING INDEX ledger_claim (creditor_id=? AND claim_id=?)`), so the
+    /// history is never read. PostgreSQL always gets the join and plans it itself.
     pub fn load_run_state(&mut self, creditor: &Creditor, as_of: NaiveDate) -> Result<RunState> {
+        let c = creditor.id.as_str();
         let (mut customers, reasons, idx) = self.load_customers(creditor, None, as_of)?;
         let mut claims = RunClaims::default();
         for set in CLAIM_SETS {
-            self.load_claim_set(creditor.id.as_str(), as_of, set, &idx, &mut claims)?;
+            self.claim_rows(c, as_of, set, &idx, &mut claims.claims)?;
         }
-        let RunClaims { mut claims, .. } = claims;
-        for cl in claims.iter_mut().filter(|c| c.steps.len() > 1) {
+        claims.sort();
+        let scan = self.db.name() == "sqlite" && {
+            let all = self.db.query("SELECT COUNT(*) AS n FROM claims WHERE creditor_id = $1", &[c.into()])?;
+            all.first().map(|r| r.int("n")).transpose()?.unwrap_or(0) <= 2 * claims.claims.len() as i64
+        };
+        for (from, params) in sources(c, as_of, scan, "ledger l", "l") {
+            self.ledger_rows(&from, &params, as_of, &mut claims)?;
+        }
+        for (from, params) in sources(c, as_of, scan, "actions a", "a") {
+            self.step_rows(&from, &params, as_of, &mut claims)?;
+        }
+        for cl in claims.claims.iter_mut().filter(|c| c.steps.len() > 1) {
             cl.steps.sort_by_key(|s| s.seq);
         }
-        let (mut of_claims, mut of_customers) = (Vec::new(), Vec::new());
-        for p in self.pauses(creditor.id.as_str())? {
-            match p.claim_id {
-                Some(_) => of_claims.push(p),
-                None => of_customers.push(p),
+        for p in self.pauses(c)? {
+            match &p.claim_id {
+                Some(id) => {
+                    if let Some(claim) = claims.find(id) {
+                        claim.pauses.push(p.pause);
+                    }
+                }
+                None => {
+                    if let Some(c) = idx.get(&p.customer_id).and_then(|i| customers.get_mut(*i)) {
+                        c.pauses.push(p.pause)
+                    }
+                }
             }
         }
-        let by_id: HashMap<&str, usize> = match of_claims.is_empty() {
-            true => HashMap::default(),
-            false => claims.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect(),
-        };
-        let at: Vec<Option<usize>> =
-            of_claims.iter().map(|p| p.claim_id.as_deref().and_then(|id| by_id.get(id)).copied()).collect();
-        drop(by_id);
-        for (p, i) in of_claims.into_iter().zip(at) {
-            if let Some(c) = i.and_then(|i| claims.get_mut(i)) {
-                c.pauses.push(p.pause);
-            }
-        }
-        for p in of_customers {
-            if let Some(c) = idx.get(&p.customer_id).and_then(|i| customers.get_mut(*i)) {
-                c.pauses.push(p.pause)
-            }
-        }
-        Ok(RunState { customers, claims, stored_reasons: reasons, notes: vec![] })
+        Ok(RunState { customers, claims: claims.claims, has_reason: reasons, notes: vec![] })
     }
 
-    /// One set of the day's claims (see [`CLAIM_SETS`]) with their ledger and steps, into `out`.
-    fn load_claim_set(
+    /// The claims of one set (see [`CLAIM_SETS`]), into `out`.
+    fn claim_rows(
         &mut self,
         c: &str,
         as_of: NaiveDate,
         set: &str,
         customers: &HashMap<String, usize>,
-        out: &mut RunClaims,
+        out: &mut Vec<ClaimState>,
     ) -> Result<()> {
-        // Each set's filter names $2 (the day) or not; SQLite binds parameters by position.
-        let params: Vec<Val> = if set.contains("$2") { vec![c.into(), as_of.into()] } else { vec![c.into()] };
-        let first = out.claims.len();
         // Each SELECT lists its columns in the order the closure reads them: a column is then
         // found with one comparison (millions of cells per load).
         self.db.query_each(
             &format!("SELECT c.customer_id, c.id, c.issue_date, c.due_date_agreed, c.demand_date, c.due_date, c.principal, c.currency FROM claims c WHERE c.creditor_id = $1 AND {set} ORDER BY c.id"),
-            &params,
+            &set_params(c, as_of, set),
             &mut |r| {
                 let Some(ci) = customers.get(r.str("customer_id")?) else { return Ok(()) };
                 let issue = r.date("issue_date")?;
-                out.claims.push(ClaimState {
+                out.push(ClaimState {
                     id: r.text("id")?,
                     customer: *ci,
                     issue,
@@ -246,14 +258,16 @@ impl Store {
                 });
                 Ok(())
             },
-        )?;
-        out.begin(first);
-        // CROSS JOIN makes SQLite drive the join from the claims (PostgreSQL plans it as the inner
-        // join it is). Dates are filtered here, not in SQL, so no date index can tempt the
-        // planner into a scan per claim.
+        )
+    }
+
+    /// Ledger movements up to `as_of` of the claims in `out`, from `from` (see [`sources`]).
+    fn ledger_rows(&mut self, from: &str, params: &[Val], as_of: NaiveDate, out: &mut RunClaims) -> Result<()> {
+        // Dates are filtered here, not in SQL, so no date index can tempt the planner into a
+        // scan per claim.
         self.db.query_each(
-            &format!("SELECT l.date, l.claim_id, l.kind, l.component, l.amount FROM claims c CROSS JOIN ledger l WHERE c.creditor_id = $1 AND {set} AND l.creditor_id = c.creditor_id AND l.claim_id = c.id"),
-            &params,
+            &format!("SELECT l.date, l.claim_id, l.kind, l.component, l.amount FROM {from}"),
+            params,
             &mut |r| {
                 let date = r.date("date")?;
                 if date > as_of {
@@ -268,11 +282,15 @@ impl Store {
                 claim.moves.push(Movement { date, kind, component, amount: r.int("amount")? });
                 Ok(())
             },
-        )?;
-        out.begin(first);
+        )
+    }
+
+    /// Steps up to `as_of` (not reverted) of the claims in `out`, and each claim's highest step
+    /// number, from `from` (see [`sources`]).
+    fn step_rows(&mut self, from: &str, params: &[Val], as_of: NaiveDate, out: &mut RunClaims) -> Result<()> {
         self.db.query_each(
-            &format!("SELECT a.date, a.claim_id, a.seq, a.reverted, a.kind, a.deadline, a.notional_fee, a.skipped FROM claims c CROSS JOIN actions a WHERE c.creditor_id = $1 AND {set} AND a.creditor_id = c.creditor_id AND a.claim_id = c.id"),
-            &params,
+            &format!("SELECT a.date, a.claim_id, a.seq, a.reverted, a.kind, a.deadline, a.notional_fee, a.skipped FROM {from}"),
+            params,
             &mut |r| {
                 let date = r.date("date")?;
                 let Some(claim) = out.find(r.str("claim_id")?) else { return Ok(()) };
@@ -333,12 +351,12 @@ impl Store {
         law: &fordra_core::law::Jurisdiction,
         as_of: NaiveDate,
         r: &RunResult,
-        old_reasons: &[Option<String>],
+        has_reason: &[bool],
     ) -> Result<()> {
         let c = creditor.id.as_str();
         // The reason is stored when the segment changes: it says why the customer is where it is.
         let mut updates =
-            r.segments.iter().zip(old_reasons).filter(|(d, old)| d.previous != Some(d.segment) || old.is_none()).map(
+            r.segments.iter().zip(has_reason).filter(|(d, had)| d.previous != Some(d.segment) || !**had).map(
                 |(d, _)| -> Vec<Val> {
                     vec![d.segment.as_str().into(), (&d.reason).into(), c.into(), (&d.customer_id).into()]
                 },
@@ -347,7 +365,7 @@ impl Store {
             "UPDATE customers SET segment = $1, segment_reason = $2 WHERE creditor_id = $3 AND id = $4",
             &mut updates,
         )?;
-        let mut changes = r.segment_changes().map(|d| -> Vec<Val> {
+        let changes = r.segment_changes().map(|d| -> Vec<Val> {
             vec![
                 c.into(),
                 (&d.customer_id).into(),
@@ -357,11 +375,15 @@ impl Store {
                 (&d.reason).into(),
             ]
         });
-        let n_changes = self.db.exec_many(
-            "INSERT INTO segment_changes (creditor_id, customer_id, date, from_segment, to_segment, reason) VALUES ($1, $2, $3, $4, $5, $6)",
-            &mut changes,
+        let n_changes = self.db.insert_rows(
+            &Insert {
+                table: "segment_changes",
+                columns: &["creditor_id", "customer_id", "date", "from_segment", "to_segment", "reason"],
+                conflict: None,
+            },
+            changes.collect(),
         )?;
-        let mut actions = r.actions.iter().map(|a| -> Vec<Val> {
+        let actions = r.actions.iter().map(|a| -> Vec<Val> {
             vec![
                 c.into(),
                 (&a.claim_id).into(),
@@ -387,12 +409,38 @@ impl Store {
                 a.amount_to_pay.into(),
             ]
         });
-        let n_actions = self.db.exec_many(
-            "INSERT INTO actions (creditor_id, claim_id, seq, customer_id, step_no, kind, segment, date, deadline, channel, letter, fee, notional_fee, interest, open_after, skipped, reason, arm, fees, fee_spec, min_amount, amount_to_pay) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (creditor_id, claim_id, seq) DO NOTHING",
-            &mut actions,
+        let n_actions = self.db.insert_rows(
+            &Insert {
+                table: "actions",
+                columns: &[
+                    "creditor_id",
+                    "claim_id",
+                    "seq",
+                    "customer_id",
+                    "step_no",
+                    "kind",
+                    "segment",
+                    "date",
+                    "deadline",
+                    "channel",
+                    "letter",
+                    "fee",
+                    "notional_fee",
+                    "interest",
+                    "open_after",
+                    "skipped",
+                    "reason",
+                    "arm",
+                    "fees",
+                    "fee_spec",
+                    "min_amount",
+                    "amount_to_pay",
+                ],
+                conflict: Some("(creditor_id, claim_id, seq)"),
+            },
+            actions.collect(),
         )?;
-        let mut arms = r.assignments.iter().map(|(customer, a)| -> Vec<Val> {
+        let arms = r.assignments.iter().map(|(customer, a)| -> Vec<Val> {
             vec![
                 c.into(),
                 (&a.experiment).into(),
@@ -401,9 +449,13 @@ impl Store {
                 as_of.into(),
             ]
         });
-        self.db.exec_many(
-            "INSERT INTO experiment_arms (creditor_id, experiment, customer_id, arm, assigned_on) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (creditor_id, experiment, customer_id) DO NOTHING",
-            &mut arms,
+        self.db.insert_rows(
+            &Insert {
+                table: "experiment_arms",
+                columns: &["creditor_id", "experiment", "customer_id", "arm", "assigned_on"],
+                conflict: Some("(creditor_id, experiment, customer_id)"),
+            },
+            arms.collect(),
         )?;
         if n_actions as usize != r.actions.len() {
             return Err(StoreError::Conflict(
@@ -617,32 +669,52 @@ fn run_events(r: &RunResult, as_of: NaiveDate) -> Vec<crate::NewEvent> {
 /// after the day (a dry run looking back sees them open). Each is read in id order.
 const CLAIM_SETS: [&str; 2] = ["c.status = 'open'", "c.status <> 'open' AND c.settled_date > $2"];
 
-/// The run's claims as they are loaded, with a cursor: the ledger and the steps arrive grouped
-/// by claim in the claims' own order (SQLite walks the index), so a row's claim is the one at
-/// the cursor or the next; otherwise (a claim without rows, or PostgreSQL's own join order) it
-/// is found by binary search among the set's claims, kept sorted by id.
+/// A set's parameters: its filter names $2 (the day) or not; SQLite binds them by position.
+fn set_params(c: &str, as_of: NaiveDate, set: &str) -> Vec<Val> {
+    match set.contains("$2") {
+        true => vec![c.into(), as_of.into()],
+        false => vec![c.into()],
+    }
+}
+
+/// Where the run's rows of `table` (with `alias`) come from, as FROM clauses with their
+/// parameters: the creditor's whole range in claim order (`scan`), or a join from each set of
+/// the day's claims (CROSS JOIN makes SQLite drive it from the claims; PostgreSQL plans it as
+/// the inner join it is).
+fn sources(c: &str, as_of: NaiveDate, scan: bool, table: &str, alias: &str) -> Vec<(String, Vec<Val>)> {
+    if scan {
+        return vec![(format!("{table} WHERE {alias}.creditor_id = $1 ORDER BY {alias}.claim_id"), vec![c.into()])];
+    }
+    CLAIM_SETS
+        .iter()
+        .map(|set| {
+            let from = format!("claims c CROSS JOIN {table} WHERE c.creditor_id = $1 AND {set} AND {alias}.creditor_id = c.creditor_id AND {alias}.claim_id = c.id");
+            (from, set_params(c, as_of, set))
+        })
+        .collect()
+}
+
+/// The run's claims, sorted by id as Rust compares strings (byte by byte, whatever the
+/// database's collation), with a cursor: ledger and step rows mostly arrive grouped by claim
+/// in that order (SQLite walks its indexes), so a row's claim is the one at the cursor or the
+/// next; otherwise (a claim without rows, a claim not in the run, PostgreSQL's own join order)
+/// it is found by binary search.
 #[derive(Default)]
 struct RunClaims {
     claims: Vec<ClaimState>,
-    /// Where the set being read starts.
-    first: usize,
     cursor: usize,
 }
 
 impl RunClaims {
-    /// Starts reading rows of the set that begins at `first` (sorted by id as Rust compares
-    /// strings: byte by byte, whatever the database's collation).
-    fn begin(&mut self, first: usize) {
-        if let Some(set) = self.claims.get_mut(first..) {
-            if !set.is_sorted_by(|a, b| a.id <= b.id) {
-                set.sort_by(|a, b| a.id.cmp(&b.id));
-            }
+    /// Sorts the claims by id (the sets come sorted: this merges them) and resets the cursor.
+    fn sort(&mut self) {
+        if !self.claims.is_sorted_by(|a, b| a.id <= b.id) {
+            self.claims.sort_by(|a, b| a.id.cmp(&b.id));
         }
-        self.first = first;
-        self.cursor = first;
+        self.cursor = 0;
     }
 
-    /// The claim `id` of the current set.
+    /// The claim `id`, if it is one of the run's.
     fn find(&mut self, id: &str) -> Option<&mut ClaimState> {
         let at = |c: &[ClaimState], i: usize| c.get(i).is_some_and(|c| c.id == id);
         let i = if at(&self.claims, self.cursor) {
@@ -650,7 +722,7 @@ impl RunClaims {
         } else if at(&self.claims, self.cursor + 1) {
             self.cursor + 1
         } else {
-            self.first + self.claims.get(self.first..)?.binary_search_by(|c| c.id.as_str().cmp(id)).ok()?
+            self.claims.binary_search_by(|c| c.id.as_str().cmp(id)).ok()?
         };
         self.cursor = i;
         self.claims.get_mut(i)

@@ -484,6 +484,7 @@ DROP INDEX claims_settled;
 CREATE INDEX claims_settled ON claims (creditor_id, settled_date, status, customer_id, due_date);
 DROP INDEX actions_claim;
 CREATE INDEX actions_claim ON actions (creditor_id, claim_id, seq, kind, date, deadline, notional_fee, skipped, reverted);
+CREATE INDEX actions_collection ON actions (creditor_id, date, customer_id) WHERE kind = 'collection' AND skipped = 0 AND reverted IS NULL;
 "#,
     ),
 ];

@@ -4,7 +4,7 @@
 //! Each subscription takes the events after its cursor into its own delivery queue; a claim's
 //! events go out in order (a later one waits while an earlier one is pending).
 
-use crate::{ReadRow, Result, Store, StoreError, Val};
+use crate::{Insert, ReadRow, Result, Store, StoreError, Val};
 
 /// An event to record.
 #[derive(Clone, Debug)]
@@ -119,7 +119,7 @@ impl Store {
             return Ok(());
         }
         let now = chrono::Utc::now().timestamp();
-        let mut rows = events.into_iter().map(|e| -> Vec<Val> {
+        let rows = events.into_iter().map(|e| -> Vec<Val> {
             vec![
                 creditor.into(),
                 e.claim.into(),
@@ -129,10 +129,13 @@ impl Store {
                 now.into(),
             ]
         });
-        self.db.exec_many(
-            "INSERT INTO events (creditor_id, claim_id, kind, dedup, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (creditor_id, dedup) DO NOTHING",
-            &mut rows,
+        self.db.insert_rows(
+            &Insert {
+                table: "events",
+                columns: &["creditor_id", "claim_id", "kind", "dedup", "payload", "created_at"],
+                conflict: Some("(creditor_id, dedup)"),
+            },
+            rows.collect(),
         )?;
         Ok(())
     }

@@ -641,7 +641,7 @@ fn migration_brings_databases_forward(url: &str) {
         url,
         &format!(
             "ALTER TABLE customers DROP COLUMN reminder_fee_agreed; ALTER TABLE customers DROP COLUMN reminder_fee_agreed_on; \
-             ALTER TABLE claims DROP COLUMN due_date_agreed; ALTER TABLE claims DROP COLUMN demand_date; \
+             DROP INDEX claims_open; ALTER TABLE claims DROP COLUMN due_date_agreed; ALTER TABLE claims DROP COLUMN demand_date; \
              DELETE FROM schema_migrations WHERE version = 6; UPDATE creditors SET policy = '{old_policy}'"
         ),
     );

@@ -131,12 +131,7 @@ pub fn bench_run(law: &LawBook, a: &BenchArgs, pg: Option<&str>, json_out: bool)
         );
         return Ok(());
     }
-    println!(
-        "{db}: {} customers, {} open invoices (generated in {:.1} s)",
-        a.customers,
-        a.invoices,
-        secs(generate)
-    );
+    println!("{db}: {} customers, {} open invoices (generated in {:.1} s)", a.customers, a.invoices, secs(generate));
     println!(
         "{:<34} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}",
         "day", "total s", "load", "predict", "decide", "write", "actions"
@@ -161,7 +156,10 @@ pub fn bench_run(law: &LawBook, a: &BenchArgs, pg: Option<&str>, json_out: bool)
         secs(par),
         open as f64 / secs(par) / 1e6
     );
-    println!("(model: trained on {trained} invoices of an imported history in {:.1} s, not part of the days)", secs(train));
+    println!(
+        "(model: trained on {trained} invoices of an imported history in {:.1} s, not part of the days)",
+        secs(train)
+    );
     Ok(())
 }
 

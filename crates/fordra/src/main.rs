@@ -113,6 +113,14 @@ enum Cmd {
         /// Allow a run dated more than 7 days after today.
         #[arg(long)]
         allow_future: bool,
+        /// Run the day for every creditor in the database, each under its lock (a creditor
+        /// another process is running is left to it).
+        #[arg(long)]
+        all_creditors: bool,
+        /// With --all-creditors: how many creditors run at once, each on its own connection
+        /// (PostgreSQL runs them side by side; SQLite writes one at a time).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        workers: u16,
     },
     /// Interest and lawful fees for a claim (no database needed).
     Quote(QuoteArgs),
@@ -550,6 +558,10 @@ fn run(cli: Cli) -> Result<()> {
             print!("{}", fordra_app::policy::default_policy(jurisdiction).to_toml());
             Ok(())
         }
+        Cmd::Run { action: None, date, dry_run, allow_future, all_creditors: true, workers } => {
+            let input = fordra_app::run::RunInput { date: date.unwrap_or_else(today), dry_run, allow_future };
+            run_all_creditors(&cli.db, &law, input, workers.into(), cli.json)
+        }
         cmd => {
             // Only `creditor add` creates a database (and `demo`, above): a mistyped --db path
             // must be an error, not a new empty database.
@@ -566,6 +578,27 @@ fn run(cli: Cli) -> Result<()> {
             })
         }
     }
+}
+
+/// `fordra run --all-creditors`: the day of every creditor, `workers` at a time.
+fn run_all_creditors(
+    db: &str,
+    law: &fordra_core::law::LawBook,
+    input: fordra_app::run::RunInput,
+    workers: usize,
+    json: bool,
+) -> Result<()> {
+    let connect = || Store::open(db).map_err(AppError::from);
+    let holder = format!("cli-{}", std::process::id());
+    let pool = fordra_app::run::Workers { connect: &connect, law, today: today(), workers, holder: &holder };
+    let started = std::time::Instant::now();
+    let runs = pool.run_all(input, chrono::Utc::now()).map_err(cli_error)?;
+    show::all_runs(&runs, workers, started.elapsed(), json)?;
+    let failed = runs.iter().filter(|r| r.error.is_some()).count();
+    if failed > 0 {
+        return Err(anyhow!("{failed} of {} creditors did not run (see above)", runs.len()));
+    }
+    Ok(())
 }
 
 fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -> Result<()> {
@@ -636,7 +669,7 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
                 )
             })
         }
-        Cmd::Run { action: None, date, dry_run, allow_future } => {
+        Cmd::Run { action: None, date, dry_run, allow_future, .. } => {
             let r =
                 app.run_day(&cid, fordra_app::run::RunInput { date: date.unwrap_or(today), dry_run, allow_future })?;
             show::run(&r, json)

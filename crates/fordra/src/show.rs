@@ -183,6 +183,32 @@ pub fn customer(c: &CustomerView, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// The day of many creditors (`fordra run --all-creditors`).
+pub fn all_runs(
+    runs: &[fordra_app::run::ScheduledRun],
+    workers: usize,
+    took: std::time::Duration,
+    json: bool,
+) -> Result<()> {
+    if json {
+        return print_json(&serde_json::json!({"workers": workers, "seconds": took.as_secs_f64(), "runs": runs}));
+    }
+    for r in runs {
+        match &r.error {
+            None => println!("{} {}: {} actions", r.creditor, r.date, r.actions_created),
+            Some(e) => println!("{} {}: not run: {e}", r.creditor, r.date),
+        }
+    }
+    let actions: usize = runs.iter().map(|r| r.actions_created).sum();
+    println!(
+        "{} creditors, {actions} actions, {workers} worker{} in {:.2} s",
+        runs.len(),
+        if workers == 1 { "" } else { "s" },
+        took.as_secs_f64()
+    );
+    Ok(())
+}
+
 pub fn run(r: &RunReport, json: bool) -> Result<()> {
     if json {
         return print_json(r);
