@@ -1091,3 +1091,54 @@ fn audit_actors_users_and_sessions(url: &str) {
     assert_eq!(s.user_with_hash("ana@acme.test").unwrap().unwrap().0.disabled, Some(160));
 }
 both!(audit_actors_users_and_sessions);
+
+/// Issue #14: a day large enough to be written in bulk (multi-row INSERT on SQLite, COPY on
+/// PostgreSQL, staged where repeated rows are skipped) writes every step, ledger entry and
+/// delivery once, the same on both databases; a second write of the same decisions is refused
+/// as a concurrent run and writes nothing.
+fn large_day_is_written_in_bulk(url: &str) -> (usize, i64, usize) {
+    let (mut s, law) = setup(url);
+    let customers = ["normal", "risky", "firm", "vip", "late"];
+    let rows: Vec<InvoiceRow> = (0..150)
+        .map(|i| {
+            let due = d("2024-04-01") + chrono::Duration::days(i as i64 % 20);
+            inv(i + 2, &format!("b{i:03}"), customers[i % 5], &due.to_string(), 50_000 + i as i64 * 100, None)
+        })
+        .collect();
+    s.import_invoices("acme", &law, &rows, "big.csv").unwrap();
+    let day = d("2024-05-02");
+    let r = s.run_day("acme", &law, day, false).unwrap();
+    assert!(r.actions.len() >= 100, "a day of bulk size: {} steps", r.actions.len());
+    let stored = s.actions_on("acme", day).unwrap();
+    assert_eq!(stored.len(), r.actions.len(), "every step written once");
+    let fees: i64 = r.actions.iter().map(|a| a.fee_total() + a.interest).sum();
+    let mut posted = 0;
+    for a in &r.actions {
+        posted +=
+            s.ledger("acme", &a.claim_id).unwrap().iter().filter(|e| e.date == day).map(|e| e.amount).sum::<i64>();
+    }
+    assert_eq!(posted, fees, "the day's fees and interest posted once");
+    // The same decisions written again (as a second process would): refused, nothing written.
+    let creditor = s.creditor("acme").unwrap();
+    let j = law.jurisdiction(creditor.jurisdiction).unwrap();
+    let again = r.clone();
+    let e = s
+        .write_tx("acme", |st| -> Result<(), fordra_store::StoreError> {
+            st.apply_run(&creditor, j, day, &again, &vec![true; again.segments.len()])
+        })
+        .unwrap_err();
+    assert!(e.to_string().contains("another run wrote the same steps"), "{e}");
+    assert_eq!(s.actions_on("acme", day).unwrap().len(), r.actions.len(), "nothing more written");
+    let deliveries = s.deliveries("acme", None, None).unwrap().len();
+    assert!(deliveries > 0);
+    (r.actions.len(), posted, deliveries)
+}
+
+#[test]
+fn large_day_is_written_in_bulk_alike() {
+    let sqlite = TestDb::sqlite();
+    let a = large_day_is_written_in_bulk(&sqlite.url);
+    if let Some(pg) = TestDb::postgres() {
+        assert_eq!(large_day_is_written_in_bulk(&pg.url), a, "SQLite and PostgreSQL wrote the same");
+    }
+}

@@ -16,7 +16,7 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::time::Instant;
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct BenchArgs {
     #[arg(long, default_value_t = 300_000)]
     pub customers: usize,
@@ -47,6 +47,13 @@ pub struct BenchArgs {
     /// one to three claims, payment codes), on every core.
     #[arg(long)]
     pub letters: Option<usize>,
+    /// Benchmark many creditors instead: this many creditors (each with `--per-creditor` open
+    /// invoices), their ordinary day run by `fordra run --all-creditors` at 1, 2 and 4 workers.
+    #[arg(long)]
+    pub creditors: Option<usize>,
+    /// Many creditors: open invoices per creditor.
+    #[arg(long, default_value_t = 10_000)]
+    pub per_creditor: usize,
     /// Benchmark the HTTP service instead: claim reads and bulk invoice upserts under load.
     #[arg(long)]
     pub http: bool,
@@ -71,9 +78,16 @@ pub(crate) fn bench_store(
         let _ = std::fs::remove_file(url);
     }
     let mut store = Store::create(url)?;
-    let creditor = Creditor {
-        id: "bench".into(),
-        name: "Bench AB".into(),
+    let creditor = bench_creditor("bench", reference_scheme);
+    store.save_creditor(&creditor)?;
+    Ok((store, creditor))
+}
+
+/// A Swedish creditor as the benchmarks use it.
+pub(crate) fn bench_creditor(id: &str, reference_scheme: Option<fordra_core::reference::Scheme>) -> Creditor {
+    Creditor {
+        id: id.into(),
+        name: format!("Bench {id} AB"),
         jurisdiction: JurisdictionCode::SE,
         currency: Currency::SEK,
         reminder_fee_agreed: true,
@@ -83,9 +97,7 @@ pub(crate) fn bench_store(
         iban: None,
         reference_scheme,
         policy: Policy::default_for(JurisdictionCode::SE),
-    };
-    store.save_creditor(&creditor)?;
-    Ok((store, creditor))
+    }
 }
 
 /// `pg`: the PostgreSQL server to measure on instead of SQLite (`--db postgres://…`).
@@ -98,6 +110,9 @@ pub fn bench(law: &LawBook, a: &BenchArgs, pg: Option<&str>, json: bool) -> Resu
             a.pg.as_deref(),
             json,
         );
+    }
+    if let Some(n) = a.creditors {
+        return crate::bench_run::bench_creditors(law, a, n, pg, json);
     }
     if let Some(n) = a.payments {
         return bench_payments(law, a, n, json);

@@ -181,3 +181,61 @@ fn model_in_use(app: &mut App<'_>, id: &CreditorId, n: usize) -> Result<usize> {
     app.set_policy(id, policy, "bench", &|_| vec![])?;
     Ok(t.trained.training_invoices)
 }
+
+/// `fordra bench --creditors N`: N creditors of `--per-creditor` open invoices each (a tenth of
+/// as many customers), their first day caught up with 4 workers, then an ordinary day each with
+/// 1, 2 and 4 workers, as `fordra run --all-creditors --workers W` runs them.
+pub fn bench_creditors(law: &LawBook, a: &BenchArgs, n: usize, pg: Option<&str>, json_out: bool) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let scratch = pg.map(|base| ScratchDb::create(base, "creditors")).transpose()?;
+    let (url, db) = match &scratch {
+        Some(s) => (s.url.clone(), "PostgreSQL"),
+        None => (dir.path().join("creditors.db").display().to_string(), "SQLite"),
+    };
+    let as_of = NaiveDate::from_ymd_opt(2026, 6, 15).expect("date");
+    let t0 = Instant::now();
+    let mut store = fordra_store::Store::create(&url)?;
+    let per = BenchArgs { customers: (a.per_creditor / 10).max(1), invoices: a.per_creditor, ..a.clone() };
+    for k in 0..n {
+        let creditor = crate::bench::bench_creditor(&format!("c{k:03}"), None);
+        store.save_creditor(&creditor)?;
+        let mut app = App::new(&mut store, law, as_of);
+        let mut rng = ChaCha8Rng::seed_from_u64(k as u64);
+        crate::bench::portfolio(&mut app, &CreditorId(creditor.id.clone()), &per, as_of, &mut rng)?;
+    }
+    drop(store);
+    let generate = t0.elapsed();
+    let connect = || fordra_store::Store::open(&url).map_err(fordra_app::AppError::from);
+    let holder = format!("bench-{}", std::process::id());
+    let mut rows = Vec::new();
+    for (i, workers) in [4, 1, 2, 4].into_iter().enumerate() {
+        let pool = fordra_app::run::Workers { connect: &connect, law, today: as_of, workers, holder: &holder };
+        let date = as_of + Duration::days(i as i64);
+        let t = Instant::now();
+        let runs = pool.run_all(RunInput { date, dry_run: false, allow_future: true }, chrono::Utc::now())?;
+        let took = t.elapsed();
+        if let Some(e) = runs.iter().find_map(|r| r.error.as_ref()) {
+            return Err(anyhow!("a creditor's day failed: {e}"));
+        }
+        let actions: usize = runs.iter().map(|r| r.actions_created).sum();
+        let name = if i == 0 { "first catch-up day" } else { "ordinary day" };
+        rows.push((name, workers, took, actions));
+    }
+    if json_out {
+        let out: Vec<_> = rows
+            .iter()
+            .map(|(name, w, t, actions)| json!({"day": name, "workers": w, "seconds": secs(*t), "actions": actions}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"db": db, "creditors": n, "per_creditor": a.per_creditor,
+                "generate_s": secs(generate), "days": out}))?
+        );
+        return Ok(());
+    }
+    println!("{db}: {n} creditors × {} open invoices (generated in {:.1} s)", a.per_creditor, secs(generate));
+    for (name, w, t, actions) in rows {
+        println!("{name:<20} {w} worker{:<2} {:>8.2} s {actions:>9} actions", if w == 1 { "" } else { "s" }, secs(t));
+    }
+    Ok(())
+}
