@@ -153,7 +153,7 @@ impl Store {
             }
             let conn = rusqlite::Connection::open(path)?;
             // A writer waits up to a minute for another (a run on a million claims takes seconds).
-            conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 60000; PRAGMA cache_size = -200000; PRAGMA mmap_size = 4294967296;")?;
+            conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 60000; PRAGMA cache_size = -200000; PRAGMA mmap_size = 4294967296;")?;
             Box::new(backend::Sqlite(conn))
         };
         let mut s = Store {
