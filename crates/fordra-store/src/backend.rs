@@ -497,18 +497,18 @@ impl Postgres {
         let sink = self.client.copy_in(&format!("COPY {target} ({cols}) FROM STDIN BINARY"))?;
         let mut w = postgres::binary_copy::BinaryCopyInWriter::new(sink, &types);
         for row in rows {
-            let cells: Vec<Box<dyn ToSql + Sync>> = row
-                .iter()
-                .zip(&types)
-                .map(|(v, t)| -> Box<dyn ToSql + Sync> {
-                    match v {
-                        Val::I(i) if *t == Type::INT4 => Box::new(i.and_then(|i| i32::try_from(i).ok())),
-                        Val::I(None) if *t == Type::TEXT => Box::new(None::<String>),
-                        Val::I(i) => Box::new(*i),
-                        Val::T(t) => Box::new(t.clone()),
-                    }
-                })
-                .collect();
+            let mut cells: Vec<Box<dyn ToSql + Sync>> = Vec::with_capacity(row.len());
+            for ((v, t), column) in row.iter().zip(&types).zip(columns) {
+                cells.push(match v {
+                    Val::I(Some(i)) if *t == Type::INT4 => Box::new(i32::try_from(*i).map_err(|_| {
+                        StoreError::Data(format!("{table}.{column}: {i} does not fit the column's integer"))
+                    })?),
+                    Val::I(None) if *t == Type::INT4 => Box::new(None::<i32>),
+                    Val::I(None) if *t == Type::TEXT => Box::new(None::<String>),
+                    Val::I(i) => Box::new(*i),
+                    Val::T(t) => Box::new(t.clone()),
+                });
+            }
             let refs: Vec<&(dyn ToSql + Sync)> = cells.iter().map(|b| b.as_ref()).collect();
             w.write(&refs)?;
         }
