@@ -6,14 +6,14 @@
 use crate::Result;
 use chrono::{Duration, NaiveDate};
 use fordra_core::domain::Segment;
-use fordra_core::history::{merge, HistInvoice};
+use fordra_core::history::{merge, merge_padded, HistInvoice};
 use fordra_core::run::Creditor;
 use fordra_core::segment::Predicted;
 use fordra_ml::explain;
 use fordra_ml::features::{snapshot_of, Parts, Rows, Snapshot};
 use fordra_ml::model::Model;
-use fordra_store::{RunState, Store};
-use std::collections::HashMap;
+use fordra_store::{KeptScore, RunState, Store};
+use std::collections::{HashMap, HashSet};
 
 /// How many of the strongest reasons a segment change or a nudge names.
 const REASONS: usize = 3;
@@ -25,9 +25,40 @@ pub fn history(store: &mut Store, creditor: &str) -> Result<Vec<HistInvoice>> {
     Ok(merge(imported, handled))
 }
 
+/// The payment history of some customers only (each customer's features read only their own
+/// invoices, so theirs are the same as in the whole history).
+pub fn history_of(store: &mut Store, creditor: &str, customers: &[String]) -> Result<Vec<HistInvoice>> {
+    let width = store.history_extra_width(creditor)?;
+    let imported = store.imported_history_of(creditor, Some(customers))?;
+    let handled = store.handled_claims_of(creditor, Some(customers))?;
+    Ok(merge_padded(imported, handled, width))
+}
+
+/// Whose history a run reads: every customer's, or a part small enough that reading it by
+/// customer is cheaper than reading it all.
+fn history_for(
+    store: &mut Store,
+    creditor: &str,
+    need: &HashSet<String>,
+    customers: usize,
+) -> Result<Vec<HistInvoice>> {
+    if need.len() <= 1000 || need.len() * 3 <= customers {
+        let mut ids: Vec<String> = need.iter().cloned().collect();
+        ids.sort();
+        history_of(store, creditor, &ids)
+    } else {
+        history(store, creditor)
+    }
+}
+
 /// Fills in what the model says where the policy uses it. Reasons in words are computed only
 /// where they will be shown (a customer that may become Risk, an invoice to nudge), or for
 /// every customer when `explain_all`.
+///
+/// Customers' scores are kept from run to run (`Store::kept_scores`): only customers whose
+/// history changed, and those with an invoice in the nudge window, have their history read and
+/// their features computed again; the others' kept score is what computing it afresh would give.
+/// `explain_all` (a customer's page) neither reads nor keeps them.
 pub fn attach(
     store: &mut Store,
     creditor: &Creditor,
@@ -49,14 +80,60 @@ pub fn attach(
         );
         return Ok(());
     };
-    let history = history(store, &creditor.id)?;
+    let keep = !explain_all && threshold.is_some();
+    let mut kept = HashMap::new();
+    if keep {
+        match store.kept_scores_day(&creditor.id)? {
+            Some((v, day)) if v == model.version && day <= as_of => {
+                kept = store.kept_scores(&creditor.id, day, as_of)?
+            }
+            Some(_) => store.forget_kept_scores(&creditor.id)?,
+            None => {}
+        }
+    }
+    // The customers whose history is read: those without a kept score (or whose kept score will
+    // be shown without its reasons), and those with an invoice in the nudge window.
+    let mut need: HashSet<String> = HashSet::new();
+    for c in state.customers.iter().filter(|_| threshold.is_some()) {
+        match kept.get(&c.id) {
+            None => {
+                need.insert(c.id.clone());
+            }
+            Some(k) => {
+                let shown =
+                    threshold.is_some_and(|t| k.p_late.is_some_and(|p| p >= t) && c.segment != Some(Segment::Risk));
+                if shown && k.reasons.is_none() {
+                    need.insert(c.id.clone());
+                }
+            }
+        }
+    }
+    if let Some((days, _)) = nudge {
+        need.extend(store.customers_due_between(
+            &creditor.id,
+            as_of + Duration::days(1),
+            as_of + Duration::days(days),
+        )?);
+    }
+    let history = history_for(store, &creditor.id, &need, state.customers.len())?;
     let scores: HashMap<&str, f64> =
         state.customers.iter().filter_map(|c| c.credit_score.map(|s| (c.id.as_str(), f64::from(s)))).collect();
     let want = Parts { open: nudge.is_some(), customers: threshold.is_some() };
     let snap = snapshot_of(&history, as_of, model.late_after_days, &|c| scores.get(c).copied(), want);
     let scoring = Scoring { model: &model, label: format!("model v{}", model.version) };
     if let Some(threshold) = threshold {
-        scoring.customers(state, &snap, threshold, explain_all);
+        let fresh = scoring.customers(state, &snap, threshold, explain_all, &kept);
+        if keep {
+            // Every customer of the run whose history was read: their score now, or that they
+            // have none yet.
+            let scored: Vec<(String, KeptScore)> = state
+                .customers
+                .iter()
+                .filter(|c| need.contains(&c.id))
+                .map(|c| (c.id.clone(), fresh.get(&c.id).cloned().unwrap_or(KeptScore { p_late: None, reasons: None })))
+                .collect();
+            store.keep_scores(&creditor.id, model.version, as_of, &scored)?;
+        }
     }
     if let Some((days, min)) = nudge {
         scoring.invoices(state, &snap, &history, as_of, (days, min));
@@ -83,26 +160,54 @@ impl Scoring<'_> {
         explain::rows(self.model, &rows.select(idx)).iter().map(|e| e.reasons(REASONS)).collect()
     }
 
-    /// Every customer's P(late), with reasons for those the rule may move to Risk.
-    fn customers(&self, state: &mut RunState, snap: &Snapshot, threshold: f64, explain_all: bool) {
-        let at: HashMap<String, usize> = state.customers.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
-        // (snapshot row, customer) of those whose reasons will be shown.
+    /// Every customer's P(late), with reasons for those the rule may move to Risk: computed for
+    /// the customers in the snapshot, kept for the others. Returns the scores computed now.
+    fn customers(
+        &self,
+        state: &mut RunState,
+        snap: &Snapshot,
+        threshold: f64,
+        explain_all: bool,
+        kept: &HashMap<String, KeptScore>,
+    ) -> HashMap<String, KeptScore> {
+        let at: HashMap<&str, usize> = snap.customers.iter().enumerate().map(|(k, id)| (id.as_str(), k)).collect();
+        let p_late = self.model.score(&snap.customer_rows);
+        // (snapshot row, customer) of those whose reasons will be shown and are not kept.
         let mut explain: Vec<(usize, usize)> = Vec::new();
-        for (k, (id, s)) in snap.customers.iter().zip(self.model.score(&snap.customer_rows)).enumerate() {
-            let Some(i) = at.get(id).copied() else { continue };
-            if let Some(c) = state.customers.get_mut(i) {
-                if explain_all || (s.p_late >= threshold && c.segment != Some(Segment::Risk)) {
-                    explain.push((k, i));
+        let mut fresh: HashMap<String, KeptScore> = HashMap::new();
+        for (i, c) in state.customers.iter_mut().enumerate() {
+            let (p, reasons) = match at.get(c.id.as_str()) {
+                Some(k) => {
+                    let p = p_late.get(*k).map(|s| s.p_late);
+                    fresh.insert(c.id.clone(), KeptScore { p_late: p, reasons: None });
+                    (p, None)
                 }
-                c.predicted = self.predicted(s.p_late, vec![]);
+                None => match kept.get(&c.id) {
+                    Some(k) => (k.p_late, k.reasons.clone()),
+                    None => (None, None),
+                },
+            };
+            let Some(p) = p else { continue };
+            let shown = explain_all || (p >= threshold && c.segment != Some(Segment::Risk));
+            if shown && reasons.is_none() {
+                if let Some(k) = at.get(c.id.as_str()) {
+                    explain.push((*k, i));
+                }
             }
+            c.predicted = self.predicted(p, if shown { reasons.unwrap_or_default() } else { vec![] });
         }
         let rows: Vec<usize> = explain.iter().map(|(k, _)| *k).collect();
         for ((_, i), reasons) in explain.iter().zip(self.reasons(&snap.customer_rows, &rows)) {
-            if let Some(p) = state.customers.get_mut(*i).and_then(|c| c.predicted.as_mut()) {
-                p.reasons = reasons;
+            if let Some(c) = state.customers.get_mut(*i) {
+                if let Some(f) = fresh.get_mut(&c.id) {
+                    f.reasons = Some(reasons.clone());
+                }
+                if let Some(p) = c.predicted.as_mut() {
+                    p.reasons = reasons;
+                }
             }
         }
+        fresh
     }
 
     /// The P(late) of each open invoice in its nudge window (`days` before due), with reasons

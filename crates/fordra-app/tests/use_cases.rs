@@ -441,3 +441,118 @@ fn history_model_and_strategy_lab_on_the_demo() {
     assert_eq!(app.adopt_challenger(&demo_id, "risk-like", end).unwrap().segment, Some(Segment::Normal));
     assert!(matches!(app.adopt_challenger(&demo_id, "risk-like", end), Err(AppError::NotFound { .. })));
 }
+
+/// Every customer's and every invoice's predicted risk with its reasons, as a run on `date` would
+/// see them (computed in a transaction rolled back, so nothing is kept by looking).
+fn predictions(store: &mut Store, date: NaiveDate) -> String {
+    store
+        .tx_or_rollback(DEMO_CREDITOR, true, |s| -> Result<String, AppError> {
+            let cr = s.creditor(DEMO_CREDITOR)?;
+            let mut state = s.load_run_state(&cr, date)?;
+            fordra_app::predict::attach(s, &cr, &mut state, date, false)?;
+            let customers: Vec<String> =
+                state.customers.iter().map(|c| format!("{} {:?}", c.id, c.predicted)).collect();
+            let claims: Vec<String> = state.claims.iter().map(|c| format!("{} {:?}", c.id, c.predicted)).collect();
+            Ok(format!("{customers:#?}\n{claims:#?}"))
+        })
+        .unwrap()
+}
+
+/// The model's scores kept from run to run are the scores computed afresh. Two copies of the
+/// demo live the same days and changes — new invoices, invoices reported paid weeks back,
+/// credit scores changed, days passing over invoice and due dates — one keeping its scores, the
+/// other forgetting them before each day: every prediction, reason and decision is the same.
+#[test]
+fn kept_model_scores_are_the_scores_computed_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let law = LawBook::embedded();
+    let start = d("2026-10-30");
+    let paths = [dir.path().join("kept.db"), dir.path().join("afresh.db")];
+    {
+        let mut store = Store::create(paths[0].to_str().unwrap()).unwrap();
+        let mut app = App::new(&mut store, &law, start);
+        app.demo(&DemoInput { customers: 300, days: 30, seed: 11, end: start, no_lab: false }, &mut |_| {}, None)
+            .unwrap();
+    }
+    std::fs::copy(&paths[0], &paths[1]).unwrap();
+    let mut stores = paths.map(|p| Store::open(p.to_str().unwrap()).unwrap());
+    let demo = CreditorId(DEMO_CREDITOR.into());
+    let (mut changed_scores, mut reported_paid) = (0, 0);
+    for k in 1..=6 {
+        let date = start + chrono::Duration::days(k);
+        let mut seen = Vec::new();
+        for (n, store) in stores.iter_mut().enumerate() {
+            let customers = store.customer_ids(DEMO_CREDITOR).unwrap();
+            match k {
+                // New invoices, some due within the nudge window.
+                1 => {
+                    let mut csv =
+                        String::from("id,customer_id,invoice_number,issue_date,due_date,amount,currency,paid_date\n");
+                    for (i, c) in customers.iter().step_by(15).enumerate() {
+                        let due = date + chrono::Duration::days(3 + (i as i64 % 10));
+                        csv.push_str(&format!("N{i},{c},N{i},{date},{due},{}.00,SEK,\n", 500 + 37 * i));
+                    }
+                    App::new(store, &law, date).import_invoices(&demo, "new.csv", csv.as_bytes()).unwrap();
+                }
+                // Invoices reported paid three weeks back, before the day the scores were kept.
+                2 | 5 => {
+                    let mut csv =
+                        String::from("id,customer_id,invoice_number,issue_date,due_date,amount,currency,paid_date\n");
+                    let mut n_paid = 0;
+                    for c in customers.iter().skip(k as usize).step_by(9) {
+                        let open = store.claims_of_customer(DEMO_CREDITOR, c).unwrap();
+                        let Some(claim) = open.iter().find(|x| {
+                            x.status == ClaimStatus::Open && x.issue_date < date - chrono::Duration::days(21)
+                        }) else {
+                            continue;
+                        };
+                        let paid = date - chrono::Duration::days(20);
+                        csv.push_str(&format!(
+                            "{},{},{},{},{},{},{},{paid}\n",
+                            claim.id,
+                            claim.customer_id,
+                            claim.invoice_number,
+                            claim.issue_date,
+                            claim.due_date,
+                            fordra_core::money::format_minor(claim.principal),
+                            claim.currency.code()
+                        ));
+                        n_paid += 1;
+                    }
+                    let r = App::new(store, &law, date).import_invoices(&demo, "paid.csv", csv.as_bytes()).unwrap();
+                    assert_eq!(r.settled, n_paid);
+                    reported_paid += usize::from(n == 0) * n_paid;
+                }
+                // Credit scores changed.
+                3 => {
+                    let rows: Vec<fordra_store::CustomerRow> = customers
+                        .iter()
+                        .step_by(7)
+                        .map(|c| {
+                            let mut row = store.customer(DEMO_CREDITOR, c).unwrap();
+                            row.credit_score = Some(row.credit_score.map_or(5, |s| (s + 50) % 100));
+                            row.credit_score_date = Some(date);
+                            row
+                        })
+                        .collect();
+                    changed_scores = rows.len();
+                    App::new(store, &law, date).import_customer_rows(&demo, &rows, "scores.csv").unwrap();
+                }
+                _ => {}
+            }
+            if n == 1 {
+                store.forget_kept_scores(DEMO_CREDITOR).unwrap();
+            }
+            let predicted = predictions(store, date);
+            let run =
+                App::new(store, &law, date).decide_day(&demo, RunInput { date, dry_run: false, allow_future: false });
+            seen.push((predicted, serde_json::to_string(&run.unwrap()).unwrap()));
+        }
+        assert!(seen[0].0 == seen[1].0, "day {k}: the kept predictions differ from those computed afresh");
+        assert!(seen[0].1 == seen[1].1, "day {k}: the decisions differ");
+    }
+    assert!(changed_scores > 10 && reported_paid > 10, "{changed_scores} scores changed, {reported_paid} paid");
+    // The kept scores are there to be used.
+    let (version, day) = stores[0].kept_scores_day(DEMO_CREDITOR).unwrap().unwrap();
+    assert_eq!((version, day), (1, start + chrono::Duration::days(6)));
+}

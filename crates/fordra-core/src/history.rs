@@ -53,6 +53,12 @@ pub struct HandledClaim {
 /// invoice date.
 pub fn merge(imported: Vec<HistInvoice>, handled: Vec<HandledClaim>) -> Vec<HistInvoice> {
     let width = imported.first().map_or(0, |h| h.extra.len());
+    merge_padded(imported, handled, width)
+}
+
+/// As `merge`, for a part of the history: claims get `width` extra columns (zero), as many as
+/// the whole export has, though this part may hold none of its rows.
+pub fn merge_padded(imported: Vec<HistInvoice>, handled: Vec<HandledClaim>, width: usize) -> Vec<HistInvoice> {
     let mut at: std::collections::HashMap<String, usize> =
         imported.iter().enumerate().map(|(i, h)| (h.invoice.clone(), i)).collect();
     let mut out = imported;

@@ -54,6 +54,15 @@ impl Store {
             &[id.into()],
         )?;
         let r = rows.first().ok_or_else(|| StoreError::NotFound { entity: "creditor", id: id.to_string() })?;
+        let text = r.str("policy")?;
+        let policy = match &self.policy_memo {
+            Some((t, p)) if t == text => p.clone(),
+            _ => {
+                let p = Policy::from_toml(text).map_err(|e| r.fail("policy", e.to_string()))?;
+                self.policy_memo = Some((text.to_string(), p.clone()));
+                p
+            }
+        };
         Ok(Creditor {
             id: r.text("id")?,
             name: r.text("name")?,
@@ -64,7 +73,7 @@ impl Store {
             contract_rate: r.opt("contract_rate")?,
             bankgiro: r.opt_text("bankgiro")?,
             iban: r.opt_text("iban")?,
-            policy: Policy::from_toml(r.str("policy")?).map_err(|e| r.fail("policy", e.to_string()))?,
+            policy,
             reference_scheme: r.opt("reference_scheme")?,
         })
     }
@@ -84,6 +93,9 @@ impl Store {
                 "refunds",
                 "run_reverts",
                 "ar_history",
+                "model_scores",
+                "model_scored",
+                "model_stale",
                 "models",
                 "experiment_arms",
                 "experiments",

@@ -106,6 +106,8 @@ impl Store {
                 .collect::<Result<_>>()?;
             let mut sum = ImportSummary::default();
             let mut changed = Vec::new();
+            // Customers whose credit score changed: the model's kept scores of them no longer hold.
+            let mut rescored: Vec<&str> = Vec::new();
             for c in rows {
                 let vals: Vec<Val> = vec![
                     creditor.into(),
@@ -141,8 +143,11 @@ impl Store {
                 };
                 match existing.get(&c.id) {
                     Some(old) if same(old) => sum.unchanged += 1,
-                    Some(_) => {
+                    Some(old) => {
                         sum.updated += 1;
+                        if (old.credit_score, old.credit_score_date) != (c.credit_score, c.credit_score_date) {
+                            rescored.push(c.id.as_str());
+                        }
                         changed.push(vals)
                     }
                     None => {
@@ -161,6 +166,7 @@ impl Store {
                  channel = excluded.channel, email_consent = excluded.email_consent, sms_consent = excluded.sms_consent, mailbox = excluded.mailbox",
                 &mut changed.into_iter(),
             )?;
+            s.history_changed(creditor, rescored)?;
             Ok(sum)
         })
     }

@@ -20,6 +20,7 @@ mod reconcile;
 mod reports;
 mod runs;
 mod schema;
+mod scores;
 mod service;
 mod strategy;
 mod web;
@@ -38,6 +39,7 @@ pub use payments::{NewPayment, PaymentResult, PaymentRow};
 pub use reconcile::Reconciled;
 pub use reports::{ReportClaim, SegmentedCustomer};
 pub use runs::{channel_label, ActionRow, RunRecord, RunState};
+pub use scores::KeptScore;
 pub use service::{ApiKeyRow, Idempotent};
 pub use strategy::ExperimentRow;
 pub use web::{NoteRow, SessionRow, UserRow};
@@ -99,6 +101,9 @@ pub struct Store {
     /// Who the changes are made for (a web user, an API key, the command line), written into
     /// each audit record.
     actor: String,
+    /// The last creditor policy parsed, with its text: the delivery worker reads the creditor
+    /// once per message, and parsing the TOML each time cost more than the message.
+    policy_memo: Option<(String, fordra_core::model::Policy)>,
 }
 
 /// How a transaction starts.
@@ -160,6 +165,7 @@ impl Store {
             db,
             in_tx: false,
             wants_events: None,
+            policy_memo: None,
             today: chrono::Local::now().date_naive(),
             actor: "cli".into(),
         };

@@ -1,7 +1,7 @@
 //! The payment-behaviour model's storage: the accounts-receivable history (imported exports and
 //! the claims Fordra handled), versioned model files, and the predictions a run needs.
 
-use crate::{bad, ReadRow, Result, Store, StoreError, Val};
+use crate::{bad, ReadRow, Result, RowRef, Store, StoreError, Val};
 use chrono::NaiveDate;
 use fordra_core::history::{HandledClaim, HistInvoice};
 use fordra_ml::model::Model;
@@ -58,6 +58,8 @@ impl Store {
                  paid_date = excluded.paid_date, disputed = excluded.disputed, channel = excluded.channel, country = excluded.country, credit_score = excluded.credit_score, extra = excluded.extra",
                 &mut vals,
             )?;
+            // Every customer's features may read these rows: the kept scores are computed afresh.
+            s.forget_kept_scores(creditor)?;
             s.audit(creditor, &format!("import:{source}"), "history", &format!("{} rows, {} updated", rows.len(), updated))?;
             Ok((rows.len() - updated, updated))
         })
@@ -66,66 +68,82 @@ impl Store {
     /// The imported AR-export rows of a creditor, as stored (the application merges them with
     /// the handled claims: `fordra_core::history::merge`).
     pub fn imported_history(&mut self, creditor: &str) -> Result<Vec<HistInvoice>> {
-        self.db
-            .query(
-                "SELECT customer, invoice, invoice_date, due_date, amount, paid_date, disputed, channel, credit_score, extra FROM ar_history WHERE creditor_id = $1",
-                &[creditor.into()],
-            )?
-            .iter()
-            .map(|r| {
-                Ok(HistInvoice {
-                    customer: r.text("customer")?,
-                    invoice: r.text("invoice")?,
-                    invoice_date: r.date("invoice_date")?,
-                    due_date: r.date("due_date")?,
-                    amount: r.int("amount")?,
-                    paid_date: r.opt_date("paid_date")?,
-                    disputed: r.flag("disputed")?,
-                    channel: r.opt_text("channel")?,
-                    credit_score: r.opt("credit_score")?,
-                    extra: r.json("extra")?,
-                })
-            })
-            .collect()
+        self.imported_history_of(creditor, None)
+    }
+
+    /// As `imported_history`, only the rows of `customers` when given.
+    pub fn imported_history_of(&mut self, creditor: &str, customers: Option<&[String]>) -> Result<Vec<HistInvoice>> {
+        let sql = "SELECT customer, invoice, invoice_date, due_date, amount, paid_date, disputed, channel, credit_score, extra FROM ar_history WHERE creditor_id = $1";
+        let mut out = Vec::new();
+        let mut push = |r: &dyn RowRef| -> Result<()> {
+            out.push(HistInvoice {
+                customer: r.text("customer")?,
+                invoice: r.text("invoice")?,
+                invoice_date: r.date("invoice_date")?,
+                due_date: r.date("due_date")?,
+                amount: r.int("amount")?,
+                paid_date: r.opt_date("paid_date")?,
+                disputed: r.flag("disputed")?,
+                channel: r.opt_text("channel")?,
+                credit_score: r.opt("credit_score")?,
+                extra: r.json("extra")?,
+            });
+            Ok(())
+        };
+        match customers {
+            None => self.db.query_each(sql, &[creditor.into()], &mut push)?,
+            Some(ids) => {
+                self.each_in(&format!("{sql} AND customer IN ({{ids}})"), &[creditor.into()], ids, &mut push)?
+            }
+        }
+        Ok(out)
     }
 
     /// Every claim of a creditor as history: settled date as paid date, disputed if it ever had
     /// a dispute pause, with the customer's current credit score and the date it was given.
     pub fn handled_claims(&mut self, creditor: &str) -> Result<Vec<HandledClaim>> {
-        let disputed: std::collections::HashSet<String> = self
-            .db
-            .query(
-                "SELECT claim_id FROM pauses WHERE creditor_id = $1 AND kind = 'dispute' AND claim_id IS NOT NULL",
-                &[creditor.into()],
-            )?
-            .iter()
-            .map(|r| r.text("claim_id"))
-            .collect::<Result<_>>()?;
-        self.db
-            .query(
-                "SELECT c.customer_id, c.id, c.issue_date, c.due_date, c.principal, c.settled_date, u.credit_score, u.credit_score_date \
-                 FROM claims c JOIN customers u ON u.creditor_id = c.creditor_id AND u.id = c.customer_id WHERE c.creditor_id = $1",
-                &[creditor.into()],
-            )?
-            .iter()
-            .map(|r| {
-                Ok(HandledClaim {
-                    invoice: HistInvoice {
-                        customer: r.text("customer_id")?,
-                        invoice: r.text("id")?,
-                        invoice_date: r.date("issue_date")?,
-                        due_date: r.date("due_date")?,
-                        amount: r.int("principal")?,
-                        paid_date: r.opt_date("settled_date")?,
-                        disputed: disputed.contains(r.str("id")?),
-                        channel: None,
-                        credit_score: r.opt_int("credit_score")?.map(|s| s as f64),
-                        extra: vec![],
-                    },
-                    credit_score_date: r.opt_date("credit_score_date")?,
-                })
-            })
-            .collect()
+        self.handled_claims_of(creditor, None)
+    }
+
+    /// As `handled_claims`, only the claims of `customers` when given.
+    pub fn handled_claims_of(&mut self, creditor: &str, customers: Option<&[String]>) -> Result<Vec<HandledClaim>> {
+        let head = [Val::from(creditor)];
+        let mut disputed = std::collections::HashSet::new();
+        let mut dispute = |r: &dyn RowRef| -> Result<()> {
+            disputed.insert(r.text("claim_id")?);
+            Ok(())
+        };
+        let sql = "SELECT claim_id FROM pauses WHERE creditor_id = $1 AND kind = 'dispute' AND claim_id IS NOT NULL";
+        match customers {
+            None => self.db.query_each(sql, &head, &mut dispute)?,
+            Some(ids) => self.each_in(&format!("{sql} AND customer_id IN ({{ids}})"), &head, ids, &mut dispute)?,
+        }
+        let sql = "SELECT c.customer_id, c.id, c.issue_date, c.due_date, c.principal, c.settled_date, u.credit_score, u.credit_score_date \
+                   FROM claims c JOIN customers u ON u.creditor_id = c.creditor_id AND u.id = c.customer_id WHERE c.creditor_id = $1";
+        let mut out = Vec::new();
+        let mut push = |r: &dyn RowRef| -> Result<()> {
+            out.push(HandledClaim {
+                invoice: HistInvoice {
+                    customer: r.text("customer_id")?,
+                    invoice: r.text("id")?,
+                    invoice_date: r.date("issue_date")?,
+                    due_date: r.date("due_date")?,
+                    amount: r.int("principal")?,
+                    paid_date: r.opt_date("settled_date")?,
+                    disputed: disputed.contains(r.str("id")?),
+                    channel: None,
+                    credit_score: r.opt_int("credit_score")?.map(|s| s as f64),
+                    extra: vec![],
+                },
+                credit_score_date: r.opt_date("credit_score_date")?,
+            });
+            Ok(())
+        };
+        match customers {
+            None => self.db.query_each(sql, &head, &mut push)?,
+            Some(ids) => self.each_in(&format!("{sql} AND c.customer_id IN ({{ids}})"), &head, ids, &mut push)?,
+        }
+        Ok(out)
     }
 
     /// Every customer's current credit score.

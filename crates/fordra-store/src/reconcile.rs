@@ -98,7 +98,7 @@ struct Loaded {
     claims: HashMap<String, (Currency, String, Option<NaiveDate>)>,
 }
 
-fn placeholders(from: usize, n: usize) -> String {
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
@@ -305,6 +305,8 @@ impl Store {
             let mut rows: Vec<Vec<Val>> = Vec::new();
             let mut status: Vec<Vec<Val>> = Vec::new();
             let mut events = Vec::new();
+            // Customers whose claims' paid dates moved (the model's kept scores of them no longer hold).
+            let mut resettled: Vec<String> = Vec::new();
             for id in chunk {
                 let Some(l) = loaded.get(id) else { continue };
                 let Some(debtor) = l.debtor else { continue };
@@ -328,6 +330,9 @@ impl Store {
                 for (claim, settled) in &s.settled_on {
                     let now = if settled.is_some() { "paid" } else { "open" };
                     if let Some((_, was, was_date)) = l.claims.get(claim) {
+                        if was_date != settled {
+                            resettled.push(id.clone());
+                        }
                         if was != now || was_date != settled {
                             status.push(vec![now.into(), (*settled).into(), creditor.id.as_str().into(), claim.into()]);
                             events.push(settled_event(claim, id, *settled));
@@ -362,6 +367,7 @@ impl Store {
             if !events.is_empty() {
                 self.emit(&creditor.id, |_| Ok(events))?;
             }
+            self.history_changed(&creditor.id, resettled.iter().map(String::as_str))?;
         }
         Ok(out)
     }

@@ -487,6 +487,45 @@ CREATE INDEX actions_claim ON actions (creditor_id, claim_id, seq, kind, date, d
 CREATE INDEX actions_collection ON actions (creditor_id, date, customer_id) WHERE kind = 'collection' AND skipped = 0 AND reverted IS NULL;
 "#,
     ),
+    (
+        15,
+        "a customer's and a day's steps read in their order",
+        r#"
+DROP INDEX actions_customer;
+CREATE INDEX actions_customer ON actions (creditor_id, customer_id, date, claim_id, seq);
+DROP INDEX actions_date;
+CREATE INDEX actions_date ON actions (creditor_id, date, customer_id, claim_id, seq);
+"#,
+    ),
+    (
+        16,
+        "the payment-behaviour model's scores kept between runs",
+        r#"
+CREATE TABLE model_scores (
+    creditor_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    p_late TEXT,
+    reasons TEXT,
+    PRIMARY KEY (creditor_id, customer_id)
+);
+CREATE TABLE model_scored (
+    creditor_id TEXT PRIMARY KEY,
+    model_version {int} NOT NULL,
+    as_of TEXT NOT NULL
+);
+CREATE TABLE model_stale (
+    creditor_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    PRIMARY KEY (creditor_id, customer_id)
+);
+CREATE INDEX claims_issued ON claims (creditor_id, issue_date, customer_id);
+CREATE INDEX claims_due ON claims (creditor_id, due_date, customer_id);
+CREATE INDEX ar_history_customer ON ar_history (creditor_id, customer);
+CREATE INDEX ar_history_issued ON ar_history (creditor_id, invoice_date, customer);
+CREATE INDEX ar_history_paid ON ar_history (creditor_id, paid_date, customer);
+CREATE INDEX ar_history_due ON ar_history (creditor_id, due_date, customer);
+"#,
+    ),
 ];
 
 /// The common dialect rendered for a backend (types and upserts differ).

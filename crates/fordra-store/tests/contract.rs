@@ -1142,3 +1142,62 @@ fn large_day_is_written_in_bulk_alike() {
         assert_eq!(large_day_is_written_in_bulk(&pg.url), a, "SQLite and PostgreSQL wrote the same");
     }
 }
+
+/// The model's kept scores stand until the customer's history changes: a new invoice, an
+/// invoice settled (even with a paid date long before the day the scores were kept), a changed
+/// credit score, or an invoice or payment dated since; a history import forgets them all.
+fn kept_scores_are_forgotten_when_history_changes(url: &str) {
+    let (mut s, law) = setup(url);
+    let kept = |p: f64| fordra_store::KeptScore { p_late: Some(p), reasons: Some(vec!["late before".into()]) };
+    let everyone = ["normal", "risky", "firm", "vip", "late"];
+    s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, None)], "i.csv").unwrap();
+    s.import_invoices("acme", &law, &[inv(2, "b", "risky", "2024-04-01", 100_000, None)], "j.csv").unwrap();
+    // Nothing is marked while no scores are kept.
+    assert_eq!(s.kept_scores_day("acme").unwrap(), None);
+    let keep_all = |s: &mut Store, day: &str| {
+        let all: Vec<_> = everyone.iter().map(|c| (c.to_string(), kept(0.25))).collect();
+        s.keep_scores("acme", 3, d(day), &all).unwrap();
+    };
+    keep_all(&mut s, "2024-05-01");
+    assert_eq!(s.kept_scores_day("acme").unwrap(), Some((3, d("2024-05-01"))));
+    let left = |s: &mut Store, from: &str, to: &str| {
+        let mut k: Vec<String> = s.kept_scores("acme", d(from), d(to)).unwrap().into_keys().collect();
+        k.sort();
+        k
+    };
+    let kept_now = s.kept_scores("acme", d("2024-05-01"), d("2024-05-02")).unwrap();
+    assert_eq!(kept_now.get("vip"), Some(&kept(0.25)), "a score and its reasons read back exactly");
+    // A new invoice (issued 2024-04-05, before the kept day), a claim reported paid on a day
+    // before the kept day, a changed credit score: those customers' scores are forgotten.
+    s.import_invoices("acme", &law, &[inv(2, "c", "firm", "2024-05-05", 100_000, None)], "k.csv").unwrap();
+    s.import_invoices("acme", &law, &[inv(2, "a", "normal", "2024-04-01", 100_000, Some("2024-04-20"))], "l.csv")
+        .unwrap();
+    s.upsert_customers("acme", &[cust("risky", DebtorKind::Consumer, false, Some(55))]).unwrap();
+    s.upsert_customers("acme", &[cust("vip", DebtorKind::Business, true, None)]).unwrap(); // unchanged
+    assert_eq!(left(&mut s, "2024-05-01", "2024-05-02"), ["late", "vip"]);
+    // Marks are taken once: kept again, the same customers stand.
+    keep_all(&mut s, "2024-05-02");
+    assert_eq!(left(&mut s, "2024-05-02", "2024-05-02").len(), 5);
+    // Days passing over an invoice's date: `a` and `b` issued 2024-03-02, `c` 2024-04-05.
+    keep_all(&mut s, "2024-03-01");
+    assert_eq!(left(&mut s, "2024-03-01", "2024-03-10"), ["firm", "late", "vip"]);
+    keep_all(&mut s, "2024-04-19");
+    assert_eq!(left(&mut s, "2024-04-19", "2024-04-25"), ["firm", "late", "risky", "vip"], "paid on 2024-04-20");
+    // A history import forgets every kept score.
+    let h = fordra_core::history::HistInvoice {
+        customer: "late".into(),
+        invoice: "x1".into(),
+        invoice_date: d("2023-01-01"),
+        due_date: d("2023-01-31"),
+        amount: 1000,
+        paid_date: None,
+        disputed: false,
+        channel: None,
+        credit_score: None,
+        extra: vec![],
+    };
+    s.import_history("acme", &[(h, "SEK".into(), None)], "ar.csv").unwrap();
+    assert_eq!(s.kept_scores_day("acme").unwrap(), None);
+    assert!(s.kept_scores("acme", d("2024-04-19"), d("2024-04-19")).unwrap().is_empty());
+}
+both!(kept_scores_are_forgotten_when_history_changes);
