@@ -80,12 +80,15 @@ pub fn attach(
         );
         return Ok(());
     };
-    let keep = !explain_all && threshold.is_some();
-    let mut kept = HashMap::new();
+    let keep = !explain_all;
+    let (mut kept, mut kept_reasons) = (HashMap::new(), HashMap::new());
     if keep {
         match store.kept_scores_day(&creditor.id)? {
             Some((v, day)) if v == model.version && day <= as_of => {
-                kept = store.kept_scores(&creditor.id, day, as_of)?
+                kept = store.kept_scores(&creditor.id, day, as_of)?;
+                if nudge.is_some() {
+                    kept_reasons = store.kept_invoice_reasons(&creditor.id)?;
+                }
             }
             Some(_) => store.forget_kept_scores(&creditor.id)?,
             None => {}
@@ -121,22 +124,25 @@ pub fn attach(
     let want = Parts { open: nudge.is_some(), customers: threshold.is_some() };
     let snap = snapshot_of(&history, as_of, model.late_after_days, &|c| scores.get(c).copied(), want);
     let scoring = Scoring { model: &model, label: format!("model v{}", model.version) };
+    let mut scored = Vec::new();
     if let Some(threshold) = threshold {
         let fresh = scoring.customers(state, &snap, threshold, explain_all, &kept);
-        if keep {
-            // Every customer of the run whose history was read: their score now, or that they
-            // have none yet.
-            let scored: Vec<(String, KeptScore)> = state
-                .customers
-                .iter()
-                .filter(|c| need.contains(&c.id))
-                .map(|c| (c.id.clone(), fresh.get(&c.id).cloned().unwrap_or(KeptScore { p_late: None, reasons: None })))
-                .collect();
-            store.keep_scores(&creditor.id, model.version, as_of, &scored)?;
-        }
+        // Every customer of the run whose history was read: their score now, or that they have
+        // none yet.
+        scored = state
+            .customers
+            .iter()
+            .filter(|c| need.contains(&c.id))
+            .map(|c| (c.id.clone(), fresh.get(&c.id).cloned().unwrap_or(KeptScore { p_late: None, reasons: None })))
+            .collect();
     }
+    let mut reasons = Vec::new();
     if let Some((days, min)) = nudge {
-        scoring.invoices(state, &snap, &history, as_of, (days, min));
+        reasons = scoring.invoices(state, &snap, &history, as_of, (days, min), &kept_reasons);
+    }
+    if keep {
+        store.keep_scores(&creditor.id, model.version, as_of, &scored)?;
+        store.keep_invoice_reasons(&creditor.id, &reasons)?;
     }
     Ok(())
 }
@@ -211,7 +217,8 @@ impl Scoring<'_> {
     }
 
     /// The P(late) of each open invoice in its nudge window (`days` before due), with reasons
-    /// for those at or above `min`.
+    /// for those at or above `min` (`kept` ones by claim, the others computed and returned as
+    /// (customer, claim, reasons)).
     fn invoices(
         &self,
         state: &mut RunState,
@@ -219,7 +226,8 @@ impl Scoring<'_> {
         history: &[HistInvoice],
         as_of: NaiveDate,
         (days, min): (i64, f64),
-    ) {
+        kept: &HashMap<String, Vec<String>>,
+    ) -> Vec<(String, String, Vec<String>)> {
         let claims: HashMap<&str, usize> = state.claims.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
         // (row in the snapshot, claim index) of every invoice in its window.
         let window: Vec<(usize, usize)> = snap
@@ -234,9 +242,23 @@ impl Scoring<'_> {
             .collect();
         let rows = snap.open_rows.select(&window.iter().map(|(k, _)| *k).collect::<Vec<_>>());
         let scored = self.model.score(&rows);
-        let hot: Vec<usize> = scored.iter().enumerate().filter(|(_, s)| s.p_late >= min).map(|(k, _)| k).collect();
+        let claim_of = |k: usize| window.get(k).and_then(|(_, i)| state.claims.get(*i));
+        // Reasons of the invoices at or above `min`: kept ones as they are (an invoice's row
+        // is as known on its invoice date), the others computed and returned to be kept.
         let mut reasons = vec![Vec::new(); window.len()];
-        for (k, r) in hot.iter().zip(self.reasons(&rows, &hot)) {
+        let mut explain: Vec<usize> = Vec::new();
+        for (k, _) in scored.iter().enumerate().filter(|(_, s)| s.p_late >= min) {
+            match (claim_of(k).and_then(|c| kept.get(&c.id)), reasons.get_mut(k)) {
+                (Some(r), Some(slot)) => *slot = r.clone(),
+                _ => explain.push(k),
+            }
+        }
+        let mut fresh = Vec::new();
+        for (k, r) in explain.iter().zip(self.reasons(&rows, &explain)) {
+            if let Some(c) = claim_of(*k) {
+                let customer = state.customers.get(c.customer).map(|u| u.id.clone()).unwrap_or_default();
+                fresh.push((customer, c.id.clone(), r.clone()));
+            }
             if let Some(slot) = reasons.get_mut(*k) {
                 *slot = r;
             }
@@ -246,5 +268,6 @@ impl Scoring<'_> {
                 claim.predicted = self.predicted(s.p_late, r);
             }
         }
+        fresh
     }
 }

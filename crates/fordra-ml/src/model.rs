@@ -319,10 +319,16 @@ impl Model {
 
     /// Reads a model file; a file of another format is refused with what to do.
     pub fn from_json(text: &str) -> Result<Model, MlError> {
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| MlError::File(format!("not JSON: {e}")))?;
-        match v.get("format").and_then(|f| f.as_u64()) {
+        // The format alone first (skimming the text, no tree built as JSON values: a run reads
+        // the model each day).
+        #[derive(serde::Deserialize)]
+        struct Format {
+            format: Option<serde_json::Value>,
+        }
+        let v: Format = serde_json::from_str(text).map_err(|e| MlError::File(format!("not JSON: {e}")))?;
+        match v.format.as_ref().and_then(|f| f.as_u64()) {
             Some(f) if f == u64::from(FORMAT) => {
-                serde_json::from_value(v).map_err(|e| MlError::File(format!("not a Fordra model: {e}")))
+                serde_json::from_str(text).map_err(|e| MlError::File(format!("not a Fordra model: {e}")))
             }
             Some(f) => Err(MlError::File(format!(
                 "model format {f}; this Fordra reads format {FORMAT}: train the model again"

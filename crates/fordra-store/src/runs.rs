@@ -571,10 +571,13 @@ impl Store {
         }
     }
 
+    /// Steps in the order of the day they were taken, then customer, claim and sequence —
+    /// sorted here, not by `ORDER BY`, which tempted SQLite to walk the creditor's steps by date
+    /// instead of looking up the few of one customer.
     fn action_rows(&mut self, sql_where: &str, params: &[Val]) -> Result<Vec<ActionRow>> {
-        self
+        let mut rows = self
             .db
-            .query(&format!("SELECT claim_id, customer_id, seq, step_no, kind, segment, date, deadline, channel, letter, fee, interest, open_after, skipped, reason, arm, amount_to_pay, reverted FROM actions WHERE {sql_where} ORDER BY date, customer_id, claim_id, seq"), params)?
+            .query(&format!("SELECT claim_id, customer_id, seq, step_no, kind, segment, date, deadline, channel, letter, fee, interest, open_after, skipped, reason, arm, amount_to_pay, reverted FROM actions WHERE {sql_where}"), params)?
             .iter()
             .map(|r| -> Result<ActionRow> {
                 Ok(ActionRow {
@@ -598,7 +601,11 @@ impl Store {
                 reverted: r.opt_text("reverted")?,
             })
             })
-            .collect::<Result<Vec<_>>>()
+            .collect::<Result<Vec<_>>>()?;
+        rows.sort_by(|a, b| {
+            (a.date, &a.customer_id, &a.claim_id, a.seq).cmp(&(b.date, &b.customer_id, &b.claim_id, b.seq))
+        });
+        Ok(rows)
     }
 
     /// A claim's steps, in order.

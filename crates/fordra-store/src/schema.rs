@@ -489,24 +489,15 @@ CREATE INDEX actions_collection ON actions (creditor_id, date, customer_id) WHER
     ),
     (
         15,
-        "a customer's and a day's steps read in their order",
-        r#"
-DROP INDEX actions_customer;
-CREATE INDEX actions_customer ON actions (creditor_id, customer_id, date, claim_id, seq);
-DROP INDEX actions_date;
-CREATE INDEX actions_date ON actions (creditor_id, date, customer_id, claim_id, seq);
-"#,
-    ),
-    (
-        16,
         "the payment-behaviour model's scores kept between runs",
         r#"
 CREATE TABLE model_scores (
     creditor_id TEXT NOT NULL,
     customer_id TEXT NOT NULL,
+    claim_id TEXT NOT NULL,
     p_late TEXT,
     reasons TEXT,
-    PRIMARY KEY (creditor_id, customer_id)
+    PRIMARY KEY (creditor_id, customer_id, claim_id)
 );
 CREATE TABLE model_scored (
     creditor_id TEXT PRIMARY KEY,

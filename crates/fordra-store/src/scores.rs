@@ -13,7 +13,8 @@ use crate::{ReadRow, Result, Store, Val};
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
 
-/// One customer's kept score.
+/// One customer's kept score. (Invoices in their nudge window keep their reasons too, under
+/// their claim; a customer's own row has none.)
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeptScore {
     /// P(late); `None` when the customer had no invoice to stand for them.
@@ -109,7 +110,7 @@ impl Store {
         )?;
         let mut kept = HashMap::new();
         self.db.query_each(
-            "SELECT customer_id, p_late, reasons FROM model_scores WHERE creditor_id = $1",
+            "SELECT customer_id, p_late, reasons FROM model_scores WHERE creditor_id = $1 AND claim_id = ''",
             &[creditor.into()],
             &mut |r| {
                 let reasons: Option<String> = r.opt_text("reasons")?;
@@ -136,19 +137,23 @@ impl Store {
         scores: &[(String, KeptScore)],
     ) -> Result<()> {
         let ids: Vec<String> = scores.iter().map(|(c, _)| c.clone()).collect();
-        self.delete_in("DELETE FROM model_scores WHERE creditor_id = $1 AND customer_id IN ({ids})", creditor, &ids)?;
+        self.delete_in(
+            "DELETE FROM model_scores WHERE creditor_id = $1 AND claim_id = '' AND customer_id IN ({ids})",
+            creditor,
+            &ids,
+        )?;
         let rows: Vec<Vec<Val>> = scores
             .iter()
             .map(|(c, s)| {
                 // Rust prints the shortest text that reads back as the same f64.
                 let reasons = s.reasons.as_ref().map(|r| serde_json::Value::from(r.clone()).to_string());
-                vec![creditor.into(), c.into(), s.p_late.map(|p| p.to_string()).into(), reasons.into()]
+                vec![creditor.into(), c.into(), "".into(), s.p_late.map(|p| p.to_string()).into(), reasons.into()]
             })
             .collect();
         self.db.insert_rows(
             &crate::Insert {
                 table: "model_scores",
-                columns: &["creditor_id", "customer_id", "p_late", "reasons"],
+                columns: &["creditor_id", "customer_id", "claim_id", "p_late", "reasons"],
                 conflict: None,
             },
             rows,
@@ -157,6 +162,42 @@ impl Store {
             "INSERT INTO model_scored (creditor_id, model_version, as_of) VALUES ($1, $2, $3) \
              ON CONFLICT (creditor_id) DO UPDATE SET model_version = excluded.model_version, as_of = excluded.as_of",
             &[creditor.into(), i64::from(model_version).into(), as_of.into()],
+        )?;
+        Ok(())
+    }
+
+    /// The kept reasons of invoices in their nudge window, by claim (their row is as known on
+    /// the invoice date: it stands until their customer's history changes).
+    pub fn kept_invoice_reasons(&mut self, creditor: &str) -> Result<HashMap<String, Vec<String>>> {
+        let mut out = HashMap::new();
+        self.db.query_each(
+            "SELECT claim_id, reasons FROM model_scores WHERE creditor_id = $1 AND claim_id <> '' AND reasons IS NOT NULL",
+            &[creditor.into()],
+            &mut |r| {
+                let reasons = serde_json::from_str(r.str("reasons")?).map_err(|e| r.fail("reasons", e.to_string()))?;
+                out.insert(r.text("claim_id")?, reasons);
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+
+    /// Keeps invoices' reasons: (customer, claim, reasons).
+    pub fn keep_invoice_reasons(&mut self, creditor: &str, reasons: &[(String, String, Vec<String>)]) -> Result<()> {
+        let rows: Vec<Vec<Val>> = reasons
+            .iter()
+            .map(|(customer, claim, r)| {
+                let text = serde_json::Value::from(r.clone()).to_string();
+                vec![creditor.into(), customer.into(), claim.into(), Val::T(None), text.into()]
+            })
+            .collect();
+        self.db.insert_rows(
+            &crate::Insert {
+                table: "model_scores",
+                columns: &["creditor_id", "customer_id", "claim_id", "p_late", "reasons"],
+                conflict: Some("(creditor_id, customer_id, claim_id)"),
+            },
+            rows,
         )?;
         Ok(())
     }
