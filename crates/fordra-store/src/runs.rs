@@ -144,19 +144,26 @@ impl Store {
         let one = if only.is_some() { " AND customer_id = $4" } else { "" };
         let mut params: Vec<Val> = vec![c.into(), window.into(), as_of.into()];
         params.extend(only.map(Val::from));
-        for r in self.db.query(&format!("SELECT customer_id, due_date, settled_date FROM claims WHERE creditor_id = $1 AND status = 'paid' AND settled_date > $2 AND settled_date <= $3{one}"), &params)? {
-            if let Some(c) = idx.get(r.str("customer_id")?).and_then(|i| customers.get_mut(*i)) {
-                c.paid.push((r.date("due_date")?, r.date("settled_date")?));
-            }
-        }
-        for r in self.db.query(
+        self.db.query_each(
+            &format!("SELECT customer_id, due_date, settled_date FROM claims WHERE creditor_id = $1 AND status = 'paid' AND settled_date > $2 AND settled_date <= $3{one}"),
+            &params,
+            &mut |r| {
+                if let Some(c) = idx.get(r.str("customer_id")?).and_then(|i| customers.get_mut(*i)) {
+                    c.paid.push((r.date("due_date")?, r.date("settled_date")?));
+                }
+                Ok(())
+            },
+        )?;
+        self.db.query_each(
             &format!("SELECT customer_id, date FROM actions WHERE creditor_id = $1 AND kind = 'collection' AND skipped = 0 AND reverted IS NULL AND date > $2 AND date < $3{one}"),
             &params,
-        )? {
-            if let Some(c) = idx.get(r.str("customer_id")?).and_then(|i| customers.get_mut(*i)) {
-                c.collection_dates.push(r.date("date")?);
-            }
-        }
+            &mut |r| {
+                if let Some(c) = idx.get(r.str("customer_id")?).and_then(|i| customers.get_mut(*i)) {
+                    c.collection_dates.push(r.date("date")?);
+                }
+                Ok(())
+            },
+        )?;
         let one = if only.is_some() { " AND customer_id = $2" } else { "" };
         let mut params: Vec<Val> = vec![c.into()];
         params.extend(only.map(Val::from));
