@@ -54,7 +54,9 @@ fn secs(d: Elapsed) -> f64 {
 
 /// Runs `date` as the scheduler would and records its phases.
 fn day(app: &mut App<'_>, c: &CreditorId, name: &'static str, date: NaiveDate) -> Result<Day> {
-    let (r, phases) = app.decide_day_timed(c, RunInput { date, dry_run: false, allow_future: true })?;
+    let (r, phases) = crate::progress::working(name, false, || {
+        app.decide_day_timed(c, RunInput { date, dry_run: false, allow_future: true })
+    })?;
     Ok(Day { name, phases, actions: r.actions.len() })
 }
 
@@ -72,7 +74,9 @@ pub fn bench_run(law: &LawBook, a: &BenchArgs, pg: Option<&str>, json_out: bool)
     let today = store.today();
     let mut app = App::new(&mut store, law, today);
     let id = CreditorId("bench".into());
-    crate::bench::portfolio(&mut app, &id, a, as_of, &mut rng)?;
+    crate::progress::working("generating the portfolio", json_out, || {
+        crate::bench::portfolio(&mut app, &id, a, as_of, &mut rng)
+    })?;
     let generate = t0.elapsed();
 
     let mut days = vec![day(&mut app, &id, "first catch-up day", as_of)?];

@@ -10,6 +10,7 @@ mod demo;
 mod model;
 mod outbox;
 mod payments;
+mod progress;
 mod serve;
 mod show;
 mod strategy;
@@ -592,7 +593,10 @@ fn run_all_creditors(
     let holder = format!("cli-{}", std::process::id());
     let pool = fordra_app::run::Workers { connect: &connect, law, today: today(), workers, holder: &holder };
     let started = std::time::Instant::now();
-    let runs = pool.run_all(input, chrono::Utc::now()).map_err(cli_error)?;
+    let runs = progress::working(&format!("running every creditor's day, {workers} at a time"), json, || {
+        pool.run_all(input, chrono::Utc::now())
+    })
+    .map_err(cli_error)?;
     show::all_runs(&runs, workers, started.elapsed(), json)?;
     let failed = runs.iter().filter(|r| r.error.is_some()).count();
     if failed > 0 {
@@ -670,8 +674,8 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
             })
         }
         Cmd::Run { action: None, date, dry_run, allow_future, .. } => {
-            let r =
-                app.run_day(&cid, fordra_app::run::RunInput { date: date.unwrap_or(today), dry_run, allow_future })?;
+            let input = fordra_app::run::RunInput { date: date.unwrap_or(today), dry_run, allow_future };
+            let r = progress::working(&format!("running {}", input.date), json, || app.run_day(&cid, input))?;
             show::run(&r, json)
         }
         Cmd::Claim(ClaimCmd::Show { id }) => show::claim(&app.claim_timeline(&cid, &ClaimId(id))?, json),
@@ -794,7 +798,7 @@ fn import(
                 date_format: h.date_format,
                 features: h.features,
             };
-            let r = app.import_history(cid, &h)?;
+            let r = progress::working(&format!("importing {}", h.source), json, || app.import_history(cid, &h))?;
             say(json, &r, |r| {
                 format!(
                     "{}: {} history rows: {} new, {} updated, {} credit notes or zero lines skipped",
@@ -803,7 +807,10 @@ fn import(
             })
         }
         ImportWhat::Customers => {
-            let r = app.import_customers(cid, &source(file), &read_file(file)?)?;
+            let bytes = read_file(file)?;
+            let r = progress::working(&format!("importing {}", source(file)), json, || {
+                app.import_customers(cid, &source(file), &bytes)
+            })?;
             say(json, &r, |r| {
                 format!(
                     "{}: {} customers: {} created, {} updated, {} unchanged",
@@ -812,7 +819,10 @@ fn import(
             })
         }
         ImportWhat::Invoices => {
-            let r = app.import_invoices(cid, &source(file), &read_file(file)?)?;
+            let bytes = read_file(file)?;
+            let r = progress::working(&format!("importing {}", source(file)), json, || {
+                app.import_invoices(cid, &source(file), &bytes)
+            })?;
             say(json, &r, |r| {
                 format!(
                     "{}: {} invoices: {} created, {} settled, {} unchanged",

@@ -133,7 +133,9 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: ModelCmd, json: bool) -> Re
     match cmd {
         ModelCmd::Train { until, out, late_after, very_late_after } => {
             let until = until.unwrap_or(today);
-            let t = app.train_model(cid, TrainInput { until, late_after, very_late_after })?;
+            let t = crate::progress::working("training", json, || {
+                app.train_model(cid, TrainInput { until, late_after, very_late_after })
+            })?;
             print_trained(&t, until, out, (late_after, very_late_after), json)?;
         }
         ModelCmd::List => print_models(&app.list_models(cid)?, cid, json)?,

@@ -114,7 +114,9 @@ pub fn import(
         n += 1;
         Ok(())
     };
-    let r = app.import_bank_file(cid, BankFile { source: &name, bytes: &bytes, format, dry_run }, &mut each)?;
+    let r = crate::progress::working(&format!("importing {name}"), json, || {
+        app.import_bank_file(cid, BankFile { source: &name, bytes: &bytes, format, dry_run }, &mut each)
+    })?;
     if json {
         // The summary's fields after the payments, as one object.
         let summary = serde_json::to_value(&r)?;
