@@ -82,25 +82,15 @@ impl Store {
     ) -> Result<HashMap<String, KeptScore>> {
         let head = [Val::from(creditor), from.into(), to.into()];
         let mut changed: HashSet<String> = HashSet::new();
-        self.db.query_each(
-            "SELECT customer_id AS c FROM model_stale WHERE creditor_id = $1",
-            &[creditor.into()],
-            &mut |r| {
-                changed.insert(r.text("c")?);
-                Ok(())
-            },
-        )?;
-        for sql in [
+        let marked = "SELECT customer_id AS c FROM model_stale WHERE creditor_id = $1";
+        self.customers_of(&[marked], &[creditor.into()], &mut changed)?;
+        let dated = [
             "SELECT customer_id AS c FROM claims WHERE creditor_id = $1 AND issue_date BETWEEN $2 AND $3",
             "SELECT customer_id AS c FROM claims WHERE creditor_id = $1 AND settled_date BETWEEN $2 AND $3",
             "SELECT customer AS c FROM ar_history WHERE creditor_id = $1 AND invoice_date BETWEEN $2 AND $3",
             "SELECT customer AS c FROM ar_history WHERE creditor_id = $1 AND paid_date BETWEEN $2 AND $3",
-        ] {
-            self.db.query_each(sql, &head, &mut |r| {
-                changed.insert(r.text("c")?);
-                Ok(())
-            })?;
-        }
+        ];
+        self.customers_of(&dated, &head, &mut changed)?;
         self.db.exec("DELETE FROM model_stale WHERE creditor_id = $1", &[creditor.into()])?;
         let changed: Vec<String> = changed.into_iter().collect();
         self.delete_in(
@@ -206,15 +196,11 @@ impl Store {
     pub fn customers_due_between(&mut self, creditor: &str, from: NaiveDate, to: NaiveDate) -> Result<HashSet<String>> {
         let head = [Val::from(creditor), from.into(), to.into()];
         let mut out = HashSet::new();
-        for sql in [
+        let due = [
             "SELECT customer_id AS c FROM claims WHERE creditor_id = $1 AND due_date BETWEEN $2 AND $3",
             "SELECT customer AS c FROM ar_history WHERE creditor_id = $1 AND due_date BETWEEN $2 AND $3",
-        ] {
-            self.db.query_each(sql, &head, &mut |r| {
-                out.insert(r.text("c")?);
-                Ok(())
-            })?;
-        }
+        ];
+        self.customers_of(&due, &head, &mut out)?;
         Ok(out)
     }
 
@@ -222,6 +208,17 @@ impl Store {
     pub fn history_extra_width(&mut self, creditor: &str) -> Result<usize> {
         let rows = self.db.query("SELECT extra FROM ar_history WHERE creditor_id = $1 LIMIT 1", &[creditor.into()])?;
         Ok(rows.first().map(|r| r.json::<Vec<f64>>("extra")).transpose()?.map_or(0, |e| e.len()))
+    }
+
+    /// The customer ids (column `c`) the queries give, into `out`.
+    fn customers_of(&mut self, queries: &[&str], params: &[Val], out: &mut HashSet<String>) -> Result<()> {
+        for sql in queries {
+            self.db.query_each(sql, params, &mut |r| {
+                out.insert(r.text("c")?);
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 
     /// Runs a `DELETE … IN ({ids})` for chunks of `ids`.
