@@ -161,8 +161,34 @@ async fn accessible(c: &Client, axe: &Option<String>, page: &str) {
     assert!(violations.is_empty(), "{page}: accessibility violations:\n{}", violations.join("\n"));
 }
 
+/// The page's text. A page still being replaced (a form just submitted) may hand out a body that
+/// goes stale before its text is read: asked again, up to ten seconds.
 async fn text(c: &Client) -> String {
-    c.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let read = match c.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await,
+            Err(e) => Err(e),
+        };
+        match read {
+            Ok(t) => return t,
+            Err(e) if Instant::now() > deadline => panic!("the page's text could not be read: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+/// Waits until the page says `needle` (the answer to a form just submitted), up to 20 seconds.
+async fn wait_for_text(c: &Client, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let page = text(c).await;
+        if page.contains(needle) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "'{needle}' did not appear:\n{page}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 async fn sign_in(c: &Client, base: &str, id: &str, password: &str) {
@@ -230,7 +256,7 @@ async fn the_pages_in_a_real_browser() {
     let advisor = "advisor@nordljus.test";
     let c2 = browser(port).await;
     sign_in(&c2, &base, advisor, "not-the-password").await;
-    assert!(text(&c2).await.contains("The user name or password is wrong"));
+    wait_for_text(&c2, "The user name or password is wrong").await;
     sign_in(&c2, &base, advisor, &demo.password(advisor)).await;
     wait_for(&c2, "canvas[data-drawn='true']").await;
     assert!(text(&c2).await.contains("Utestående per dagar efter förfallodag"), "the advisor reads Swedish");
