@@ -7,7 +7,7 @@ use crate::Result;
 use chrono::{Duration, NaiveDate};
 use fordra_core::domain::Segment;
 use fordra_core::history::{merge, merge_padded, HistInvoice};
-use fordra_core::run::Creditor;
+use fordra_core::run::{Creditor, CustomerState};
 use fordra_core::segment::Predicted;
 use fordra_ml::explain;
 use fordra_ml::features::{snapshot_of, Parts, Rows, Snapshot};
@@ -97,19 +97,12 @@ pub fn attach(
     // The customers whose history is read: those without a kept score (or whose kept score will
     // be shown without its reasons), and those with an invoice in the nudge window.
     let mut need: HashSet<String> = HashSet::new();
-    for c in state.customers.iter().filter(|_| threshold.is_some()) {
-        match kept.get(&c.id) {
-            None => {
-                need.insert(c.id.clone());
-            }
-            Some(k) => {
-                let shown =
-                    threshold.is_some_and(|t| k.p_late.is_some_and(|p| p >= t) && c.segment != Some(Segment::Risk));
-                if shown && k.reasons.is_none() {
-                    need.insert(c.id.clone());
-                }
-            }
-        }
+    if let Some(t) = threshold {
+        let unread = |c: &CustomerState| match kept.get(&c.id) {
+            None => true,
+            Some(k) => k.reasons.is_none() && k.p_late.is_some_and(|p| p >= t) && c.segment != Some(Segment::Risk),
+        };
+        need.extend(state.customers.iter().filter(|c| unread(c)).map(|c| c.id.clone()));
     }
     if let Some((days, _)) = nudge {
         need.extend(store.customers_due_between(

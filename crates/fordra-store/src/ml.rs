@@ -90,12 +90,7 @@ impl Store {
             });
             Ok(())
         };
-        match customers {
-            None => self.db.query_each(sql, &[creditor.into()], &mut push)?,
-            Some(ids) => {
-                self.each_in(&format!("{sql} AND customer IN ({{ids}})"), &[creditor.into()], ids, &mut push)?
-            }
-        }
+        self.each_of(sql, &[creditor.into()], "customer", customers, &mut push)?;
         Ok(out)
     }
 
@@ -114,10 +109,7 @@ impl Store {
             Ok(())
         };
         let sql = "SELECT claim_id FROM pauses WHERE creditor_id = $1 AND kind = 'dispute' AND claim_id IS NOT NULL";
-        match customers {
-            None => self.db.query_each(sql, &head, &mut dispute)?,
-            Some(ids) => self.each_in(&format!("{sql} AND customer_id IN ({{ids}})"), &head, ids, &mut dispute)?,
-        }
+        self.each_of(sql, &head, "customer_id", customers, &mut dispute)?;
         let sql = "SELECT c.customer_id, c.id, c.issue_date, c.due_date, c.principal, c.settled_date, u.credit_score, u.credit_score_date \
                    FROM claims c JOIN customers u ON u.creditor_id = c.creditor_id AND u.id = c.customer_id WHERE c.creditor_id = $1";
         let mut out = Vec::new();
@@ -139,10 +131,7 @@ impl Store {
             });
             Ok(())
         };
-        match customers {
-            None => self.db.query_each(sql, &head, &mut push)?,
-            Some(ids) => self.each_in(&format!("{sql} AND c.customer_id IN ({{ids}})"), &head, ids, &mut push)?,
-        }
+        self.each_of(sql, &head, "c.customer_id", customers, &mut push)?;
         Ok(out)
     }
 

@@ -98,8 +98,19 @@ struct Loaded {
     claims: HashMap<String, (Currency, String, Option<NaiveDate>)>,
 }
 
-pub(crate) fn placeholders(from: usize, n: usize) -> String {
+fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// `sql` (with `{ids}` where the id list goes) and its parameters for each chunk of `ids`,
+/// after the `head` parameters.
+fn id_lists<'a>(sql: &'a str, head: &'a [Val], ids: &'a [String]) -> impl Iterator<Item = (String, Vec<Val>)> + 'a {
+    ids.chunks(CHUNK).map(move |chunk| {
+        let q = sql.replace("{ids}", &placeholders(head.len() + 1, chunk.len()));
+        let mut params = head.to_vec();
+        params.extend(chunk.iter().map(Val::from));
+        (q, params)
+    })
 }
 
 impl Store {
@@ -112,13 +123,34 @@ impl Store {
         ids: &[String],
         f: &mut dyn FnMut(&dyn RowRef) -> Result<()>,
     ) -> Result<()> {
-        for chunk in ids.chunks(CHUNK) {
-            let q = sql.replace("{ids}", &placeholders(head.len() + 1, chunk.len()));
-            let mut params = head.to_vec();
-            params.extend(chunk.iter().map(Val::from));
+        for (q, params) in id_lists(sql, head, ids) {
             self.db.query_each(&q, &params, f)?;
         }
         Ok(())
+    }
+
+    /// Executes `sql` (a change, with `{ids}` where the id list goes) for chunks of `ids`.
+    pub(crate) fn exec_in(&mut self, sql: &str, head: &[Val], ids: &[String]) -> Result<()> {
+        for (q, params) in id_lists(sql, head, ids) {
+            self.db.exec(&q, &params)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `sql` over the whole creditor (`ids` none) or, with ` AND {column} IN (…)` added,
+    /// over chunks of `ids`, calling `f` per row.
+    pub(crate) fn each_of(
+        &mut self,
+        sql: &str,
+        head: &[Val],
+        column: &str,
+        ids: Option<&[String]>,
+        f: &mut dyn FnMut(&dyn RowRef) -> Result<()>,
+    ) -> Result<()> {
+        match ids {
+            None => Ok(self.db.query_each(sql, head, f)?),
+            Some(ids) => self.each_in(&format!("{sql} AND {column} IN ({{ids}})"), head, ids, f),
+        }
     }
 
     fn load_facts(&mut self, creditor: &str, customers: &[String]) -> Result<HashMap<String, Loaded>> {

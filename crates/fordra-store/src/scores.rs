@@ -5,8 +5,8 @@
 //! A customer's row of features changes only when one of their invoices is issued, paid or
 //! changed, or when their credit score changes; never by the passing of days alone, except that
 //! an invoice or payment dated between two runs enters the second. So a kept score stands until
-//! the customer is marked here by a write (`history_changed`: new claims, a claim settled or
-//! reopened, a customer's data updated), or has an invoice or payment dated since the kept day.
+//! the customer is marked here by a write (`history_changed`: new claims, a claim's paid date
+//! set or moved, a changed credit score), or has an invoice or payment dated since the kept day.
 //! A new history import, another model or a run on an earlier day forgets them all.
 
 use crate::{ReadRow, Result, Store, Val};
@@ -93,9 +93,9 @@ impl Store {
         self.customers_of(&dated, &head, &mut changed)?;
         self.db.exec("DELETE FROM model_stale WHERE creditor_id = $1", &[creditor.into()])?;
         let changed: Vec<String> = changed.into_iter().collect();
-        self.delete_in(
+        self.exec_in(
             "DELETE FROM model_scores WHERE creditor_id = $1 AND customer_id IN ({ids})",
-            creditor,
+            &[creditor.into()],
             &changed,
         )?;
         let mut kept = HashMap::new();
@@ -127,9 +127,9 @@ impl Store {
         scores: &[(String, KeptScore)],
     ) -> Result<()> {
         let ids: Vec<String> = scores.iter().map(|(c, _)| c.clone()).collect();
-        self.delete_in(
+        self.exec_in(
             "DELETE FROM model_scores WHERE creditor_id = $1 AND claim_id = '' AND customer_id IN ({ids})",
-            creditor,
+            &[creditor.into()],
             &ids,
         )?;
         let rows: Vec<Vec<Val>> = scores
@@ -217,17 +217,6 @@ impl Store {
                 out.insert(r.text("c")?);
                 Ok(())
             })?;
-        }
-        Ok(())
-    }
-
-    /// Runs a `DELETE … IN ({ids})` for chunks of `ids`.
-    fn delete_in(&mut self, sql: &str, creditor: &str, ids: &[String]) -> Result<()> {
-        for chunk in ids.chunks(400) {
-            let list = crate::reconcile::placeholders(2, chunk.len());
-            let mut params = vec![Val::from(creditor)];
-            params.extend(chunk.iter().map(Val::from));
-            self.db.exec(&sql.replace("{ids}", &list), &params)?;
         }
         Ok(())
     }

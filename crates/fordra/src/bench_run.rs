@@ -52,9 +52,9 @@ fn secs(d: Elapsed) -> f64 {
     d.as_secs_f64()
 }
 
-/// Runs `date` as the scheduler would and records its phases.
-fn day(app: &mut App<'_>, c: &CreditorId, name: &'static str, date: NaiveDate) -> Result<Day> {
-    let (r, phases) = crate::progress::working(name, false, || {
+/// Runs `date` as the scheduler would and records its phases (a spinner unless `quiet`).
+fn day(app: &mut App<'_>, c: &CreditorId, name: &'static str, date: NaiveDate, quiet: bool) -> Result<Day> {
+    let (r, phases) = crate::progress::working(name, quiet, || {
         app.decide_day_timed(c, RunInput { date, dry_run: false, allow_future: true })
     })?;
     Ok(Day { name, phases, actions: r.actions.len() })
@@ -79,9 +79,9 @@ pub fn bench_run(law: &LawBook, a: &BenchArgs, pg: Option<&str>, json_out: bool)
     })?;
     let generate = t0.elapsed();
 
-    let mut days = vec![day(&mut app, &id, "first catch-up day", as_of)?];
-    days.push(day(&mut app, &id, "ordinary day", as_of + Duration::days(1))?);
-    days.push(day(&mut app, &id, "same day again", as_of + Duration::days(1))?);
+    let mut days = vec![day(&mut app, &id, "first catch-up day", as_of, json_out)?];
+    days.push(day(&mut app, &id, "ordinary day", as_of + Duration::days(1), json_out)?);
+    days.push(day(&mut app, &id, "same day again", as_of + Duration::days(1), json_out)?);
 
     // The decision core alone on the ordinary day's state: one core, then all of them (the
     // results must be the same).
@@ -112,8 +112,8 @@ pub fn bench_run(law: &LawBook, a: &BenchArgs, pg: Option<&str>, json_out: bool)
     let t = Instant::now();
     let trained = model_in_use(&mut app, &id, a.history)?;
     let train = t.elapsed();
-    days.push(day(&mut app, &id, "ordinary day, model in use", date)?);
-    days.push(day(&mut app, &id, "ordinary day after, model in use", date + Duration::days(1))?);
+    days.push(day(&mut app, &id, "ordinary day, model in use", date, json_out)?);
+    days.push(day(&mut app, &id, "ordinary day after, model in use", date + Duration::days(1), json_out)?);
     let cores = rayon::current_num_threads();
     if json_out {
         let out: Vec<_> = days
