@@ -30,6 +30,7 @@ pub mod predict;
 pub mod quote;
 pub mod reports;
 pub mod run;
+pub mod storage;
 pub mod strategy;
 pub mod users;
 pub mod webhooks;

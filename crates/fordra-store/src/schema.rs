@@ -517,13 +517,36 @@ CREATE INDEX ar_history_paid ON ar_history (creditor_id, paid_date, customer);
 CREATE INDEX ar_history_due ON ar_history (creditor_id, due_date, customer);
 "#,
     ),
+    (
+        16,
+        "the creditor first in every key, ready for distribution by creditor (Citus) and hash partitioning",
+        r#"
+-- PostgreSQL: a table keyed by a serial id alone is keyed by (creditor_id, id), so a distributed
+-- or partitioned table can enforce it on one shard. The id stays unique from its sequence.
+-- SQLite keeps the id as its rowid (AUTOINCREMENT must be the whole key there).
+{postgres}ALTER TABLE audit DROP CONSTRAINT audit_pkey, ADD PRIMARY KEY (creditor_id, id);
+{postgres}ALTER TABLE delivery_attempts DROP CONSTRAINT delivery_attempts_pkey, ADD PRIMARY KEY (creditor_id, id);
+{postgres}ALTER TABLE events DROP CONSTRAINT events_pkey, ADD PRIMARY KEY (creditor_id, id);
+{postgres}ALTER TABLE ledger DROP CONSTRAINT ledger_pkey, ADD PRIMARY KEY (creditor_id, id);
+{postgres}ALTER TABLE notes DROP CONSTRAINT notes_pkey, ADD PRIMARY KEY (creditor_id, id);
+{postgres}ALTER TABLE pauses DROP CONSTRAINT pauses_pkey, ADD PRIMARY KEY (creditor_id, id);
+{postgres}ALTER TABLE run_reverts DROP CONSTRAINT run_reverts_pkey, ADD PRIMARY KEY (creditor_id, id);
+{postgres}ALTER TABLE segment_changes DROP CONSTRAINT segment_changes_pkey, ADD PRIMARY KEY (creditor_id, id);
+{postgres}ALTER TABLE webhook_attempts DROP CONSTRAINT webhook_attempts_pkey, ADD PRIMARY KEY (creditor_id, id);
+"#,
+    ),
 ];
 
-/// The common dialect rendered for a backend (types and upserts differ).
+/// The common dialect rendered for a backend (types differ; a line starting `{postgres}` is
+/// PostgreSQL's alone).
 pub fn render(sql: &str, backend: &str) -> String {
     let (serial, int) = match backend {
         "postgres" => ("BIGSERIAL PRIMARY KEY", "BIGINT"),
         _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"),
     };
-    sql.replace("{serial}", serial).replace("{int}", int)
+    let lines = sql.lines().filter_map(|l| match l.strip_prefix("{postgres}") {
+        Some(pg) => (backend == "postgres").then_some(pg),
+        None => Some(l),
+    });
+    lines.collect::<Vec<_>>().join("\n").replace("{serial}", serial).replace("{int}", int)
 }

@@ -1,5 +1,5 @@
-//! The storage contract: every test runs against SQLite and PostgreSQL, each on a fresh
-//! database. PostgreSQL tests need FORDRA_TEST_POSTGRES_URL (e.g.
+//! The storage contract: every test runs against SQLite, PostgreSQL and PostgreSQL with its
+//! large tables partitioned by the hash of the creditor, each on a fresh database. PostgreSQL tests need FORDRA_TEST_POSTGRES_URL (e.g.
 //! postgres://postgres@127.0.0.1:5432/test); without it they are skipped with a message.
 
 use chrono::NaiveDate;
@@ -26,6 +26,12 @@ macro_rules! both {
             #[test]
             fn postgres() {
                 if let Some(db) = crate::TestDb::postgres() {
+                    super::$name(&db.url);
+                }
+            }
+            #[test]
+            fn postgres_partitioned() {
+                if let Some(db) = crate::TestDb::postgres_partitioned() {
                     super::$name(&db.url);
                 }
             }
@@ -395,6 +401,11 @@ fn scenario(url: &str) -> String {
         );
         day += chrono::Duration::days(1);
     }
+    fingerprint(&mut s)
+}
+
+/// Everything the scenario stored, in a canonical text.
+fn fingerprint(s: &mut Store) -> String {
     let mut fp = String::new();
     for c in ["normal", "risky", "firm", "vip", "late"] {
         let row = s.customer("acme", c).unwrap();
@@ -503,18 +514,52 @@ fn full_scenario(url: &str) {
 }
 both!(full_scenario);
 
+/// The same text, line by line, naming where the first difference is.
+fn assert_same(a: &str, b: &str, what: &str) {
+    for (x, y) in a.lines().zip(b.lines()) {
+        assert_eq!(x, y, "first difference between {what}");
+    }
+    assert_eq!(a.lines().count(), b.lines().count(), "{what}");
+}
+
 #[test]
 fn sqlite_and_postgres_agree() {
     let Some(pg) = TestDb::postgres() else { return };
     let lite = TestDb::sqlite();
     let a = scenario(&lite.url);
-    let b = scenario(&pg.url);
-    if a != b {
-        for (x, y) in a.lines().zip(b.lines()) {
-            assert_eq!(x, y, "first difference between SQLite and PostgreSQL");
-        }
-        assert_eq!(a.lines().count(), b.lines().count());
-    }
+    assert_same(&a, &scenario(&pg.url), "SQLite and PostgreSQL");
+    let Some(parts) = TestDb::postgres_partitioned() else { return };
+    assert_same(&a, &scenario(&parts.url), "SQLite and PostgreSQL partitioned by creditor");
+}
+
+/// Partitioning a database that holds a month of work keeps every row, key, sequence and
+/// index: the same fingerprint after, the serial ids go on from where they were, and the same
+/// call again changes nothing.
+#[test]
+fn partitioning_keeps_everything() {
+    let Some(pg) = TestDb::postgres() else { return };
+    let before = scenario(&pg.url);
+    let mut s = Store::open(&pg.url).unwrap();
+    let claims = ["h1", "h2", "h3", "n1", "r1", "f1", "v1", "l1", "l2"];
+    let max_id =
+        |s: &mut Store| claims.iter().flat_map(|c| s.ledger("acme", c).unwrap()).map(|e| e.id).max().unwrap_or(0);
+    let last = max_id(&mut s);
+    let done = s.partition_by_creditor(3).unwrap();
+    assert_eq!(done.split.len(), fordra_store::PARTITIONED_TABLES.len(), "{done:?}");
+    assert_eq!(s.partitioned_tables().unwrap().len(), fordra_store::PARTITIONED_TABLES.len());
+    assert_same(&before, &fingerprint(&mut s), "before and after partitioning");
+    let again = s.partition_by_creditor(3).unwrap();
+    assert!(again.split.is_empty() && again.already.len() == fordra_store::PARTITIONED_TABLES.len(), "{again:?}");
+    // New rows take ids after the old ones (the sequences moved with their tables).
+    let law = LawBook::embedded();
+    s.set_today(d("2024-07-31"));
+    s.book_payments("acme", &law, &[pay(2, "p-after", "f1", "2024-07-31", 1_000)], "after.csv").unwrap();
+    assert!(max_id(&mut s) > last, "a new ledger entry after partitioning has a later id");
+    let lite = TestDb::sqlite();
+    let (mut l, _) = setup(&lite.url);
+    let e = l.partition_by_creditor(4).unwrap_err().to_string();
+    assert!(e.contains("PostgreSQL"), "{e}");
+    assert!(l.partitioned_tables().unwrap().is_empty());
 }
 
 fn failed_import_stores_nothing(url: &str) {

@@ -197,6 +197,21 @@ enum Cmd {
     /// A day's print (or digital-mailbox) batch for the print service: one merged PDF and a
     /// manifest (CSV and JSON) beside the letters the worker wrote.
     Batch(outbox::BatchArgs),
+    /// The database's layout (PostgreSQL): split the large tables by creditor.
+    #[command(subcommand)]
+    Db(DbCmd),
+}
+
+#[derive(Subcommand)]
+enum DbCmd {
+    /// Split the large tables (claims, ledger, steps, payments, messages, events, history) into
+    /// partitions by the hash of the creditor, in one transaction; tables split already are left
+    /// as they are. PostgreSQL only. Takes the tables' locks while it copies their rows.
+    Partition {
+        /// How many partitions each table gets (2 to 256).
+        #[arg(long, default_value_t = 8)]
+        partitions: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -615,6 +630,21 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
         Cmd::Key(k) => return serve::key(app, creditor, k, json),
         Cmd::User(u) => return serve::user(app, creditor, u, json),
         Cmd::Creditor(CreditorCmd::List) => return creditor_list(app, json),
+        Cmd::Db(DbCmd::Partition { partitions }) => {
+            let r = app.partition_by_creditor(partitions)?;
+            return say(json, &r, |r| {
+                let mut text = match r.split.len() {
+                    0 => "Nothing to split: every large table is partitioned by creditor already".to_string(),
+                    n => {
+                        format!("Split {n} tables into {} partitions by creditor: {}", r.partitions, r.split.join(", "))
+                    }
+                };
+                if !r.split.is_empty() && !r.already.is_empty() {
+                    text.push_str(&format!(" ({} were split already)", r.already.len()));
+                }
+                text
+            });
+        }
         other => other,
     };
     let cid = app.resolve_creditor(creditor.as_deref())?;
@@ -700,6 +730,7 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
         | Cmd::Serve(_)
         | Cmd::Key(_)
         | Cmd::User(_)
+        | Cmd::Db(_)
         | Cmd::Creditor(_) => {
             bail!("handled before opening the store")
         }

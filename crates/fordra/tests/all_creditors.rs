@@ -52,10 +52,21 @@ fn steps(db: &str, day: NaiveDate) -> Vec<Vec<fordra_store::ActionRow>> {
     (0..CREDITORS).map(|c| store.actions_on(&format!("cr{c}"), day).unwrap()).collect()
 }
 
-fn check(db_one: &str, db_many: &str, dir: &Path) {
+/// `partitioned`: the racing database's large tables split by creditor first (`fordra db
+/// partition`), as an operator would before the creditors grow.
+fn check(db_one: &str, db_many: &str, dir: &Path, partitioned: bool) {
     let day = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap();
     portfolio(dir, db_one, day);
     portfolio(dir, db_many, day);
+    if partitioned {
+        let split = ok(dir, db_many, &["db", "partition", "--partitions", "4"]);
+        assert!(
+            split.starts_with("Split 15 tables into 4 partitions by creditor: customers, claims, ledger"),
+            "{split}"
+        );
+        let again = ok(dir, db_many, &["db", "partition", "--partitions", "4"]);
+        assert!(again.contains("Nothing to split"), "{again}");
+    }
     // One creditor after the other, then two commands of three workers each racing.
     let one: serde_json::Value =
         serde_json::from_str(&ok(dir, db_one, &["--json", "run", "--all-creditors", "--date", &day.to_string()]))
@@ -105,25 +116,38 @@ fn check(db_one: &str, db_many: &str, dir: &Path) {
 fn all_creditors_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let (one, many) = (dir.path().join("one.db"), dir.path().join("many.db"));
-    check(&one.display().to_string(), &many.display().to_string(), dir.path());
+    check(&one.display().to_string(), &many.display().to_string(), dir.path(), false);
+    let o = fordra(dir.path(), &many.display().to_string(), &["db", "partition"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("for PostgreSQL") && err.lines().count() == 1, "{err}");
 }
 
 #[test]
 fn all_creditors_on_postgres() {
+    on_postgres(false);
+}
+
+#[test]
+fn all_creditors_on_postgres_partitioned_by_creditor() {
+    on_postgres(true);
+}
+
+fn on_postgres(partitioned: bool) {
     let Ok(base) = std::env::var("FORDRA_TEST_POSTGRES_URL") else {
         eprintln!("skipping: set FORDRA_TEST_POSTGRES_URL");
         return;
     };
     let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
     let prefix = base.rsplit_once('/').unwrap().0.to_string();
-    let names: Vec<String> = ["one", "many"].iter().map(|n| format!("fordra_all_{n}_{}", std::process::id())).collect();
+    let names: Vec<String> =
+        ["one", "many"].iter().map(|n| format!("fordra_all_{n}_{}_{partitioned}", std::process::id())).collect();
     for n in &names {
         admin.batch_execute(&format!("DROP DATABASE IF EXISTS {n}")).unwrap();
         admin.batch_execute(&format!("CREATE DATABASE {n}")).unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
     let result = std::panic::catch_unwind(|| {
-        check(&format!("{prefix}/{}", names[0]), &format!("{prefix}/{}", names[1]), dir.path())
+        check(&format!("{prefix}/{}", names[0]), &format!("{prefix}/{}", names[1]), dir.path(), partitioned)
     });
     for n in &names {
         let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {n} WITH (FORCE)"));

@@ -33,6 +33,16 @@ impl TestDb {
         let (prefix, _) = base.rsplit_once('/').expect("URL with a database name");
         Some(TestDb { url: format!("{prefix}/{name}"), _dir: None, drop_pg: Some((base, name)) })
     }
+    /// A PostgreSQL database whose large tables are partitioned by the hash of the creditor
+    /// (as `fordra db partition` leaves it).
+    pub fn postgres_partitioned() -> Option<TestDb> {
+        let db = Self::postgres()?;
+        let mut store =
+            fordra_store::Store::create(&db.url).expect("create the schema on the PostgreSQL test database");
+        let done = store.partition_by_creditor(4).expect("partition by creditor");
+        assert_eq!(done.split.len(), fordra_store::PARTITIONED_TABLES.len());
+        Some(db)
+    }
 }
 
 impl Drop for TestDb {
