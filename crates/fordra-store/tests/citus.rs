@@ -237,3 +237,40 @@ fn every_key_starts_with_the_creditor_when_partitioned() {
         c.query_one("SELECT count(*) FROM pg_inherits WHERE inhparent = to_regclass('ledger')", &[]).unwrap().get(0);
     assert_eq!(parts, 4, "the ledger is split into the four partitions asked for");
 }
+
+/// The README's statements for Citus name every table of the schema, each once: reference
+/// tables as such, the rest distributed by creditor.
+#[test]
+fn the_readme_distributes_every_table() {
+    let Some(db) = TestDb::postgres() else { return };
+    let _store = fordra_store::Store::create(&db.url).unwrap();
+    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let mut tables: Vec<String> = c
+        .query(
+            "SELECT relname::text FROM pg_class WHERE relnamespace = current_schema()::regnamespace \
+             AND relkind IN ('r', 'p') AND NOT relispartition AND relname <> 'schema_migrations' ORDER BY relname",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    tables.sort();
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+    let start = readme.find("SELECT create_reference_table").expect("the README's Citus statements");
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    let quoted = Regex::new(r"'([a-z_]+)'").unwrap();
+    let mut named: Vec<String> = quoted.captures_iter(block).map(|m| m[1].to_string()).collect();
+    named.retain(|t| t != "creditor_id");
+    let reference: Vec<&String> = named.iter().filter(|t| REFERENCE_TABLES.contains(&t.as_str())).collect();
+    assert_eq!(
+        reference.len(),
+        REFERENCE_TABLES.len() - 1,
+        "every reference table but schema_migrations: {reference:?}"
+    );
+    named.sort();
+    let before = named.len();
+    named.dedup();
+    assert_eq!(before - named.len(), 1, "customers is named twice (distributed, then colocated with), the rest once");
+    assert_eq!(named, tables, "the README's Citus statements and the schema's tables");
+}
