@@ -212,6 +212,7 @@ impl Store {
             "INSERT INTO claims (creditor_id, id, customer_id, invoice_number, issue_date, due_date, currency, principal, status, settled_date, reference, due_date_agreed, demand_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             &mut rows,
         )?;
+        self.db.refresh_statistics("claims", claims.len())?;
         self.history_changed(creditor, claims.iter().map(|c| c.customer_id.as_str()))?;
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! Migrations. One source for both databases; only the auto-increment key and integer type are
-//! spelled differently, so the schemas cannot drift apart.
+//! spelled differently, and lines marked `{postgres}` (the keys of migration 16, which SQLite's
+//! rowid keys cannot take) run on PostgreSQL alone, so the schemas cannot drift apart.
 
 /// The schema's migrations in order: (version, name, SQL in the common dialect).
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[

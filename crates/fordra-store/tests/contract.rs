@@ -1246,3 +1246,52 @@ fn kept_scores_are_forgotten_when_history_changes(url: &str) {
     assert!(s.kept_scores("acme", d("2024-04-19"), d("2024-04-19")).unwrap().is_empty());
 }
 both!(kept_scores_are_forgotten_when_history_changes);
+
+/// Bulk imports leave PostgreSQL's planner with statistics of the rows they wrote, not of
+/// the empty tables they found (without them the day's ledger is read by a nested loop per
+/// claim): one large import analyzes as it copies; smaller ones, each below that, are analyzed
+/// when the next run loads.
+#[test]
+fn bulk_imports_leave_statistics_for_the_planner() {
+    let Some(pg) = TestDb::postgres() else { return };
+    let counted = |table: &str| -> f64 {
+        let mut c = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+        c.query_one("SELECT reltuples::float8 FROM pg_class WHERE oid = to_regclass($1)", &[&table]).unwrap().get(0)
+    };
+    let customers = ["normal", "risky", "firm", "vip", "late"];
+    let rows = |from: usize, n: usize| -> Vec<InvoiceRow> {
+        (from..from + n)
+            .map(|i| inv(i + 2, &format!("b{i}"), customers[i % 5], "2024-06-01", 10_000 + i as i64, None))
+            .collect()
+    };
+    // One import of 12 000: analyzed as it copies.
+    let (mut s, law) = setup(&pg.url);
+    s.import_invoices("acme", &law, &rows(0, 12_000), "big.csv").unwrap();
+    assert!(counted("claims") >= 12_000.0, "claims after one large import: {}", counted("claims"));
+    // Then 3 × 5 000 more: none large enough alone; the run's load finds the claims table
+    // changed more than it was counted and analyzes it.
+    for k in 0..3 {
+        s.import_invoices("acme", &law, &rows(12_000 + k * 5_000, 5_000), &format!("part{k}.csv")).unwrap();
+    }
+    drop(s);
+    let mut c = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+    let changed = |c: &mut postgres::Client| -> i64 {
+        c.query_one("SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = 'claims'", &[]).unwrap().get(0)
+    };
+    // The server counts a connection's changes when it goes idle or ends: wait for that.
+    for _ in 0..100 {
+        if changed(&mut c) >= 15_000 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    if changed(&mut c) < 15_000 {
+        eprintln!("skipping the run's half: the claims were analyzed (by autovacuum) before the run");
+        return;
+    }
+    assert!(counted("claims") < 27_000.0);
+    let mut s = Store::open(&pg.url).unwrap();
+    s.set_today(d("2024-06-30"));
+    s.run_day("acme", &law, d("2024-06-30"), false).unwrap();
+    assert!(counted("claims") >= 27_000.0, "claims after the run: the planner counts {}", counted("claims"));
+}
