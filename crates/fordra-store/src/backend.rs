@@ -296,6 +296,12 @@ pub trait Backend: Send {
     fn refresh_statistics(&mut self, _table: &str, _added: usize) -> Result<(), StoreError> {
         Ok(())
     }
+    /// Refreshes the planner's statistics of each of `tables` (or of its partitions) where
+    /// more rows changed since they were taken than the table then held (PostgreSQL; nothing
+    /// on SQLite).
+    fn refresh_stale_statistics(&mut self, _tables: &[&str]) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Inserts `rows` (values in the order of `columns`) into `table` in bulk, skipping rows
     /// that conflict on `conflict` (a unique key, e.g. `(creditor_id, claim_id, seq)`) when
     /// given; the rows inserted. Rows go in in their order (serial ids follow it).
@@ -336,7 +342,7 @@ const SQLITE_ROWS_AT_ONCE: usize = 256;
 
 /// Rows from which PostgreSQL gets them by COPY … FROM STDIN BINARY instead of one INSERT each.
 const PG_COPY_FROM: usize = 64;
-/// Rows copied at once from which PostgreSQL's statistics of the table are checked.
+/// Rows written or changed from which PostgreSQL's statistics of a table are checked.
 const PG_ANALYZE_FROM: usize = 10_000;
 
 struct SqliteRow<'a, 'b> {
@@ -603,6 +609,24 @@ impl Backend for Postgres {
             self.client.query_one("SELECT reltuples::float8 FROM pg_class WHERE oid = to_regclass($1)", &[&table])?;
         let counted: f64 = row.get(0);
         if counted < added as f64 {
+            self.client.batch_execute(&format!("ANALYZE (SKIP_LOCKED) {table}"))?;
+        }
+        Ok(())
+    }
+    /// After a first bulk import, before autovacuum has come by: without statistics the
+    /// planner takes a table of a million claims for a few rows and reads the day by nested
+    /// loops (seen: 5.6 s instead of 1.0 for 200 000 claims' ledger). Skipped where another
+    /// transaction is analyzing it.
+    fn refresh_stale_statistics(&mut self, tables: &[&str]) -> Result<(), StoreError> {
+        let names: Vec<&str> = tables.to_vec();
+        let partitions: Vec<String> = tables.iter().map(|t| format!("{t}\\_h%")).collect();
+        let stale = self.client.query(
+            "SELECT relname::text FROM pg_stat_user_tables WHERE (relname::text = ANY($1) OR relname::text LIKE ANY($2)) \
+             AND n_mod_since_analyze >= $3 AND n_mod_since_analyze > COALESCE(n_live_tup - n_mod_since_analyze, 0)",
+            &[&names, &partitions, &(PG_ANALYZE_FROM as i64)],
+        )?;
+        for r in stale {
+            let table: String = r.get(0);
             self.client.batch_execute(&format!("ANALYZE (SKIP_LOCKED) {table}"))?;
         }
         Ok(())

@@ -196,7 +196,7 @@ impl Store {
     /// history is never read. PostgreSQL always gets the join and plans it itself.
     pub fn load_run_state(&mut self, creditor: &Creditor, as_of: NaiveDate) -> Result<RunState> {
         let c = creditor.id.as_str();
-        self.fresh_statistics(&["customers", "claims", "ledger", "actions", "payments"])?;
+        self.db.refresh_stale_statistics(&["customers", "claims", "ledger", "actions", "payments"])?;
         let (mut customers, reasons, idx) = self.load_customers(creditor, None, as_of)?;
         let mut claims = RunClaims::default();
         for set in CLAIM_SETS {
@@ -577,32 +577,6 @@ impl Store {
             s.audit(creditor_id, &format!("run:{date}"), "reverted", reason)?;
             Ok(())
         }
-    }
-
-    /// PostgreSQL: analyzes each of `tables` (or its partitions) of which more rows changed
-    /// since its statistics were taken than it then held, from 10 000 on — after a first bulk
-    /// import, before autovacuum has come by. Without statistics the planner takes a table of
-    /// a million claims for a few rows and reads the day by nested loops (seen: 5.6 s instead of
-    /// 1.0 for 200 000 claims' ledger). Skipped where another transaction is analyzing it.
-    pub(crate) fn fresh_statistics(&mut self, tables: &[&str]) -> Result<()> {
-        if self.db.name() != "postgres" {
-            return Ok(());
-        }
-        let mut stale = Vec::new();
-        for t in tables {
-            let rows = self.db.query(
-                "SELECT relname::text AS name FROM pg_stat_user_tables WHERE (relname = $1 OR relname LIKE $2) \
-                 AND n_mod_since_analyze >= 10000 AND n_mod_since_analyze > COALESCE(n_live_tup - n_mod_since_analyze, 0)",
-                &[(*t).into(), format!("{t}\\_h%").into()],
-            )?;
-            for r in rows {
-                stale.push(r.text("name")?);
-            }
-        }
-        for t in stale {
-            self.db.batch(&format!("ANALYZE (SKIP_LOCKED) {t}"))?;
-        }
-        Ok(())
     }
 
     /// Steps in the order of the day they were taken, then customer, claim and sequence —

@@ -156,22 +156,20 @@ fn the_lint_catches_a_statement_without_the_creditor() {
     assert_eq!(found[0].1, "SELECT a FROM claims WHERE creditor_id = $1");
 }
 
+/// The schema's tables (a partitioned table once, not its partitions), by name.
+fn schema_tables(c: &mut postgres::Client) -> Vec<String> {
+    let sql = "SELECT relname::text FROM pg_class WHERE relnamespace = current_schema()::regnamespace \
+               AND relkind IN ('r', 'p') AND NOT relispartition ORDER BY relname";
+    c.query(sql, &[]).unwrap().iter().map(|r| r.get(0)).collect()
+}
+
 /// Every table but the reference tables: `creditor_id` not null, first in the primary key,
 /// in every unique constraint and index, and first in every foreign key (or the key points
 /// at a reference table).
 fn schema_problems(url: &str) -> Vec<String> {
     let _store = fordra_store::Store::create(url).unwrap();
     let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
-    let tables: Vec<String> = c
-        .query(
-            "SELECT relname::text FROM pg_class WHERE relnamespace = current_schema()::regnamespace \
-             AND relkind IN ('r', 'p') AND NOT relispartition ORDER BY relname",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let tables = schema_tables(&mut c);
     assert!(tables.len() >= 30, "{tables:?}");
     let mut problems = Vec::new();
     for t in tables.iter().filter(|t| !REFERENCE_TABLES.contains(&t.as_str())) {
@@ -245,16 +243,8 @@ fn the_readme_distributes_every_table() {
     let Some(db) = TestDb::postgres() else { return };
     let _store = fordra_store::Store::create(&db.url).unwrap();
     let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
-    let mut tables: Vec<String> = c
-        .query(
-            "SELECT relname::text FROM pg_class WHERE relnamespace = current_schema()::regnamespace \
-             AND relkind IN ('r', 'p') AND NOT relispartition AND relname <> 'schema_migrations' ORDER BY relname",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let mut tables = schema_tables(&mut c);
+    tables.retain(|t| t != "schema_migrations");
     tables.sort();
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
     let start = readme.find("SELECT create_reference_table").expect("the README's Citus statements");
