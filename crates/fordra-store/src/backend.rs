@@ -416,11 +416,16 @@ impl RowRef for PgRow<'_> {
 /// SQLite (the embedded default).
 pub struct Sqlite(pub rusqlite::Connection);
 
-fn sqlite_val(v: &Val) -> rusqlite::types::Value {
-    match v {
-        Val::I(Some(i)) => rusqlite::types::Value::Integer(*i),
-        Val::T(Some(t)) => rusqlite::types::Value::Text(t.clone()),
-        _ => rusqlite::types::Value::Null,
+/// Values bind to SQLite borrowed: text is not copied per parameter (a bulk insert binds
+/// millions of them).
+impl rusqlite::ToSql for Val {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Val::I(Some(i)) => ValueRef::Integer(*i),
+            Val::T(Some(t)) => ValueRef::Text(t.as_bytes()),
+            _ => ValueRef::Null,
+        }))
     }
 }
 
@@ -432,7 +437,7 @@ impl Backend for Sqlite {
         let mut st = self.0.prepare_cached(sql)?;
         let names: Vec<String> = st.column_names().into_iter().map(str::to_string).collect();
         let table = table_of(sql);
-        let mut rows = st.query(rusqlite::params_from_iter(params.iter().map(sqlite_val)))?;
+        let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
         while let Some(r) = rows.next()? {
             f(&SqliteRow { row: r, table, names: &names, next: std::cell::Cell::new(0) })?;
         }
@@ -443,13 +448,13 @@ impl Backend for Sqlite {
     }
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError> {
         let mut st = self.0.prepare_cached(sql)?;
-        Ok(st.execute(rusqlite::params_from_iter(params.iter().map(sqlite_val)))? as u64)
+        Ok(st.execute(rusqlite::params_from_iter(params.iter()))? as u64)
     }
     fn exec_many(&mut self, sql: &str, rows: &mut dyn Iterator<Item = Vec<Val>>) -> Result<u64, StoreError> {
         let mut st = self.0.prepare_cached(sql)?;
         let mut n = 0;
         for r in rows {
-            n += st.execute(rusqlite::params_from_iter(r.iter().map(sqlite_val)))? as u64;
+            n += st.execute(rusqlite::params_from_iter(r.iter()))? as u64;
         }
         Ok(n)
     }
@@ -458,7 +463,7 @@ impl Backend for Sqlite {
         let mut n = 0;
         for chunk in rows.chunks(per) {
             let mut st = self.0.prepare_cached(&insert.sql(chunk.len(), &|_| "?".to_string()))?;
-            n += st.execute(rusqlite::params_from_iter(chunk.iter().flatten().map(sqlite_val)))? as u64;
+            n += st.execute(rusqlite::params_from_iter(chunk.iter().flatten()))? as u64;
         }
         Ok(n)
     }
@@ -468,7 +473,7 @@ impl Backend for Sqlite {
         let cols = st.column_count();
         let table: std::sync::Arc<str> = table_of(sql).into();
         let names: std::sync::Arc<[String]> = st.column_names().into_iter().map(str::to_string).collect();
-        let mut rows = st.query(rusqlite::params_from_iter(params.iter().map(sqlite_val)))?;
+        let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let mut row = Vec::with_capacity(cols);
