@@ -246,13 +246,7 @@ struct Batch<'a> {
     /// Customers whose ledgers are reconciled at the end of the file, each once.
     seen: HashSet<String>,
     touched: Vec<String>,
-    /// Items and bookings not yet written (written in bulk: see [`Batch::flush`]).
-    records: Vec<BankPaymentRecord>,
-    bookings: Vec<NewPayment>,
 }
-
-/// Items of a file held before they are written in one multi-row insert.
-const WRITE_AT: usize = 2000;
 
 impl Batch<'_> {
     fn touch(&mut self, customer: &str) {
@@ -282,21 +276,8 @@ impl Batch<'_> {
             suggestions: r.suggestions.clone(),
             fingerprint: fingerprint.filter(|f| !f.is_empty()).map(str::to_string),
         };
-        self.records.push(record);
+        s.insert_bank_payment(&self.creditor.id, &record)?;
         self.out.push(r);
-        if self.records.len() >= WRITE_AT {
-            self.flush(s)?;
-        }
-        Ok(())
-    }
-
-    /// Writes the items and bookings held. Until then nothing reads them: a key repeated in the
-    /// file is known from `in_file`, the ledger changes only when the customers are reconciled
-    /// (after a flush), and a reversal flushes before it looks for what it undoes.
-    fn flush(&mut self, s: &mut Store) -> Result<()> {
-        let cid = &self.creditor.id;
-        s.insert_payments(cid, &std::mem::take(&mut self.bookings))?;
-        s.insert_bank_payments(cid, &std::mem::take(&mut self.records))?;
         Ok(())
     }
 
@@ -399,15 +380,11 @@ impl Batch<'_> {
         let mut ids = Vec::new();
         for (n, (claim, amount)) in parts.iter().enumerate() {
             let id = if parts.len() == 1 { p.key.clone() } else { format!("{}#{}", p.key, n + 1) };
-            // An open claim's customer is known from matching; a paid one's is read.
-            let customer = match self.matcher.claim(claim) {
-                Some(c) => c.customer_id.to_string(),
-                None => s.claim(&cid, claim)?.customer_id,
-            };
+            let c = s.claim(&cid, claim)?;
             let currency: Currency =
                 p.currency.parse().map_err(|e: fordra_core::domain::ParseError| self.at(p.line, e.0))?;
-            self.bookings.push(booking(p, &id, claim, &customer, *amount, currency, self.file.source));
-            self.touch(&customer);
+            s.insert_payments(&cid, &[booking(p, &id, claim, &c.customer_id, *amount, currency, self.file.source)])?;
+            self.touch(&c.customer_id);
             self.matcher.booked(claim, *amount);
             ids.push((id, claim.clone()));
         }
@@ -428,7 +405,6 @@ impl Batch<'_> {
     }
 
     fn reversal(&mut self, s: &mut Store, r: &Reversal) -> Result<()> {
-        self.flush(s)?;
         let cid = self.creditor.id.clone();
         if self.file_seen_before || s.known_bank_key(&cid, &r.key)?.is_some() {
             let how = "reversal already imported".into();
@@ -589,8 +565,6 @@ impl App<'_> {
                 numbered: 0,
                 seen: HashSet::new(),
                 touched: Vec::new(),
-                records: Vec::new(),
-                bookings: Vec::new(),
             };
             let mut spool: Spool = std::io::BufWriter::new(tempfile::spooled_tempfile(8 << 20));
             let mut written = 0usize;
@@ -632,7 +606,6 @@ impl App<'_> {
                 batch.booked.iter_mut().skip(batch.numbered).for_each(|b| b.0 += base);
                 batch.numbered = batch.booked.len();
             }
-            batch.flush(s)?;
             let rec = s.reconcile(&batch.creditor, j, &batch.touched, &format!("bank file {}", file.source))?;
             let status = booked_statuses(&rec, std::mem::take(&mut batch.booked));
             drop(rec);

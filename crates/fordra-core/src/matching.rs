@@ -54,8 +54,6 @@ pub struct OpenClaim {
     pub invoice_number: String,
     /// Its payment reference.
     pub reference: Option<String>,
-    /// Its customer (shared by all of the customer's claims, as is the name).
-    pub customer_id: std::sync::Arc<str>,
     /// Shared by all of a customer's claims (a million claims, a few hundred thousand names).
     pub customer_name: std::sync::Arc<str>,
     /// Its currency.
@@ -512,7 +510,6 @@ mod tests {
             id: id.into(),
             invoice_number: id.into(),
             reference: reference.map(str::to_string),
-            customer_id: format!("customer of {id}").into(),
             customer_name: name.into(),
             currency: crate::money::Currency::SEK,
             due: "2024-04-01".parse().unwrap(),

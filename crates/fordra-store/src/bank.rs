@@ -2,7 +2,7 @@
 //! and what matching and reversals read. Which status an item gets is decided in the
 //! application layer (`fordra-app`, booking.rs); a payment's bank key is its idempotency key.
 
-use crate::{Insert, ReadRow, Result, Store, StoreError, Val};
+use crate::{ReadRow, Result, Store, StoreError};
 use chrono::NaiveDate;
 use fordra_core::domain::BankStatus;
 use fordra_core::ledger::EntryKind;
@@ -142,29 +142,21 @@ impl Store {
     /// Every open claim with what matching needs; balances are not read (`open` is 0).
     pub fn open_claims_for_matching(&mut self, creditor: &str) -> Result<Vec<OpenClaim>> {
         let mut out: Vec<OpenClaim> = Vec::new();
-        // Each customer's id and name once, shared by its claims.
-        type Shared = (std::sync::Arc<str>, std::sync::Arc<str>);
-        let mut customers: HashMap<String, Shared> = HashMap::default();
-        self.db.query_each("SELECT id, name FROM customers WHERE creditor_id = $1", &[creditor.into()], &mut |r| {
-            let id = r.text("id")?;
-            customers.insert(id.clone(), (id.into(), r.str("name")?.into()));
-            Ok(())
-        })?;
-        let none: std::sync::Arc<str> = "".into();
+        let names: HashMap<String, std::sync::Arc<str>> = self
+            .db
+            .query("SELECT id, name FROM customers WHERE creditor_id = $1", &[creditor.into()])?
+            .iter()
+            .map(|r| Ok((r.text("id")?, r.str("name")?.into())))
+            .collect::<Result<_>>()?;
         self.db.query_each(
             "SELECT id, invoice_number, reference, customer_id, currency, due_date FROM claims WHERE creditor_id = $1 AND status = 'open'",
             &[creditor.into()],
             &mut |r| {
-                let (customer_id, customer_name) = match customers.get(r.str("customer_id")?) {
-                    Some((id, name)) => (id.clone(), name.clone()),
-                    None => (r.str("customer_id")?.into(), none.clone()),
-                };
                 out.push(OpenClaim {
                     id: r.text("id")?,
                     invoice_number: r.text("invoice_number")?,
                     reference: r.opt_text("reference")?,
-                    customer_id,
-                    customer_name,
+                    customer_name: names.get(r.str("customer_id")?).cloned().unwrap_or_else(|| "".into()),
                     currency: r.get("currency")?,
                     due: r.date("due_date")?,
                     open: 0,
@@ -190,35 +182,30 @@ impl Store {
         Ok(open)
     }
 
-    /// Records items of a bank file, in bulk (a file of a million payments).
-    pub fn insert_bank_payments(&mut self, creditor: &str, records: &[BankPaymentRecord]) -> Result<()> {
-        let rows = records
-            .iter()
-            .map(|p| -> Result<Vec<Val>> {
-                Ok(vec![
-                    creditor.into(),
-                    (&p.key).into(),
-                    (&p.format).into(),
-                    (&p.source).into(),
-                    (p.line as i64).into(),
-                    p.date.into(),
-                    p.amount.into(),
-                    (&p.currency).into(),
-                    p.reference.clone().into(),
-                    p.payer.clone().into(),
-                    p.text.clone().into(),
-                    p.status.as_str().into(),
-                    (&p.how).into(),
-                    json(&p.claims)?.into(),
-                    json(&p.suggestions)?.into(),
-                    p.fingerprint.clone().into(),
-                ])
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut columns = vec!["creditor_id"];
-        columns.extend(RECORD_COLUMNS.split(", "));
-        self.db.insert_rows(&Insert { table: "bank_payments", columns: &columns, conflict: None }, rows)?;
-        self.emit(creditor, |_| Ok(records.iter().filter_map(|p| payment_event(p, p.status, &p.claims)).collect()))
+    /// Records one item of a bank file.
+    pub fn insert_bank_payment(&mut self, creditor: &str, p: &BankPaymentRecord) -> Result<()> {
+        self.db.exec(
+            &format!("INSERT INTO bank_payments (creditor_id, {RECORD_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"),
+            &[
+                creditor.into(),
+                (&p.key).into(),
+                (&p.format).into(),
+                (&p.source).into(),
+                (p.line as i64).into(),
+                p.date.into(),
+                p.amount.into(),
+                (&p.currency).into(),
+                p.reference.clone().into(),
+                p.payer.clone().into(),
+                p.text.clone().into(),
+                p.status.as_str().into(),
+                (&p.how).into(),
+                json(&p.claims)?.into(),
+                json(&p.suggestions)?.into(),
+                p.fingerprint.clone().into(),
+            ],
+        )?;
+        self.emit(creditor, |_| Ok(payment_event(p, p.status, &p.claims).into_iter().collect()))
     }
 
     /// A stored bank payment by its key.

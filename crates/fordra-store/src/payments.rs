@@ -1,6 +1,6 @@
 //! Payments from payment files and refunds of customer credit.
 
-use crate::{Insert, ReadRow, Result, Store, Val};
+use crate::{ReadRow, Result, Store, Val};
 use chrono::NaiveDate;
 use fordra_core::money::Currency;
 use fordra_core::settle::PaymentKind;
@@ -75,7 +75,7 @@ pub struct PaymentResult {
 impl Store {
     /// Stores payment facts (the ledger of record books them at the next reconciliation).
     pub fn insert_payments(&mut self, creditor: &str, payments: &[NewPayment]) -> Result<()> {
-        let rows = payments.iter().map(|p| -> Vec<Val> {
+        let mut rows = payments.iter().map(|p| -> Vec<Val> {
             vec![
                 creditor.into(),
                 p.id.as_str().into(),
@@ -91,21 +91,10 @@ impl Store {
                 p.bank_key.clone().into(),
             ]
         });
-        let columns = [
-            "creditor_id",
-            "id",
-            "claim_id",
-            "customer_id",
-            "date",
-            "amount",
-            "currency",
-            "reference",
-            "payer",
-            "source",
-            "kind",
-            "bank_key",
-        ];
-        self.db.insert_rows(&Insert { table: "payments", columns: &columns, conflict: None }, rows.collect())?;
+        self.db.exec_many(
+            "INSERT INTO payments (creditor_id, id, claim_id, customer_id, date, amount, currency, reference, payer, source, kind, bank_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &mut rows,
+        )?;
         Ok(())
     }
 

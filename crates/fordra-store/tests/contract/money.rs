@@ -241,50 +241,6 @@ fn a_reversal_reverses_only_its_own_payment(url: &str) {
 }
 both!(a_reversal_reverses_only_its_own_payment);
 
-/// A file's items and bookings are written in bulk, thousands at a time (issue #14): what is
-/// held unwritten must still count. A file of 2 100 payments (more than one bulk write) repeats
-/// one of its last payments and then reverses another of them, both still held when read: the
-/// repeat is a duplicate of its line, the reversal finds what it undoes, and the balances are
-/// those of 2 099 payments.
-fn a_file_larger_than_one_bulk_write_sees_its_own_items(url: &str) {
-    let (mut s, law) = setup(url);
-    let mut rows = vec![
-        inv(2, "a", "normal", "2024-04-01", 2_000_000, None),
-        inv(3, "b", "normal", "2024-04-01", 2_000_000, None),
-    ];
-    for (r, x) in rows.iter_mut().zip(["10013", "10021"]) {
-        r.reference = Some(x.into());
-    }
-    s.import_invoices("acme", &law, &rows, "i.csv").unwrap();
-    let payment = |i: usize| {
-        let mut p = bank(&format!("k{i}"), "2024-03-20", 1_000, &[if i.is_multiple_of(2) { "10013" } else { "10021" }]);
-        p.line = i + 1;
-        FileItem::Payment(p)
-    };
-    let mut items: Vec<FileItem> = (0..2100).map(payment).collect();
-    items.push(payment(2050));
-    let rev =
-        Reversal { key: "R1".into(), line: 2200, date: d("2024-03-25"), target: ReversalTarget::Key("k2090".into()) };
-    items.push(FileItem::Reversal(rev));
-    let r = import(&mut s, &law, "big", items).unwrap();
-    let status = |i: usize| r.payments[i].status.as_str().to_string();
-    assert_eq!((0..2100).filter(|i| status(*i) == "partly matched").count(), 2100, "every payment booked");
-    assert_eq!(status(2100), "duplicate");
-    assert_eq!(r.payments[2100].how, "the same as line 2051 of this file");
-    assert_eq!(status(2101), "reversal");
-    assert_eq!(r.payments[2101].claims, vec![("a".to_string(), 1_000)]);
-    // 1 050 payments of 10.00 to each claim, one of a's reversed.
-    assert_eq!(total(&mut s, "a"), 2_000_000 - 1_049 * 1_000);
-    assert_eq!(total(&mut s, "b"), 2_000_000 - 1_050 * 1_000);
-    // The same file again changes nothing.
-    let mut again: Vec<FileItem> = (0..2100).map(payment).collect();
-    again.push(payment(2050));
-    let r = import(&mut s, &law, "big", again).unwrap();
-    assert!(r.payments.iter().all(|p| p.status.as_str() == "duplicate"));
-    assert_eq!(total(&mut s, "a"), 2_000_000 - 1_049 * 1_000);
-}
-both!(a_file_larger_than_one_bulk_write_sees_its_own_items);
-
 /// Case 7: a EUR payment for a SEK invoice was booked as SEK. Named directly or by reference,
 /// it is queued with the reason; booked directly it is refused.
 fn a_payment_in_another_currency_is_never_booked(url: &str) {
