@@ -487,13 +487,17 @@ impl App<'_> {
             let j = law.jurisdiction(cr.jurisdiction)?;
             let cust = s.customer(creditor_id, &d.customer_id)?;
             let pauses = s.pauses_of_customer(creditor_id, &d.customer_id)?;
-            let steps = s.actions_of_customer(creditor_id, &d.customer_id)?;
             let mut covered = Vec::new();
             let mut lines = Vec::new();
             let (mut arm, mut step_no, mut segment) = (None, 0, cust.segment);
             for (claim_id, seq) in s.delivery_items(creditor_id, &d.id)? {
                 let c = s.claim(creditor_id, &claim_id)?;
-                let step = steps.iter().find(|a| a.claim_id == claim_id && Some(a.seq) == seq);
+                // The step that queued this item (an item without one, e.g. a confirmation, has none).
+                let step = match seq {
+                    Some(seq) => s.action_at(creditor_id, &claim_id, seq)?,
+                    None => None,
+                };
+                let step = step.as_ref();
                 let paused = pauses.iter().any(|p| {
                     (p.claim_id.as_deref() == Some(claim_id.as_str())
                         || (p.claim_id.is_none() && p.customer_id == c.customer_id))

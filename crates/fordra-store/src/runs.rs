@@ -620,6 +620,14 @@ impl Store {
     pub fn actions_of_claim(&mut self, creditor: &str, claim: &str) -> Result<Vec<ActionRow>> {
         self.action_rows("creditor_id = $1 AND claim_id = $2", &[creditor.into(), claim.into()])
     }
+    /// One step of a claim, by its number.
+    pub fn action_at(&mut self, creditor: &str, claim: &str, seq: i64) -> Result<Option<ActionRow>> {
+        let rows = self.action_rows(
+            "creditor_id = $1 AND claim_id = $2 AND seq = $3",
+            &[creditor.into(), claim.into(), seq.into()],
+        )?;
+        Ok(rows.into_iter().next())
+    }
     /// A customer's steps, in order.
     pub fn actions_of_customer(&mut self, creditor: &str, customer: &str) -> Result<Vec<ActionRow>> {
         self.action_rows("creditor_id = $1 AND customer_id = $2", &[creditor.into(), customer.into()])
