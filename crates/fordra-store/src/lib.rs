@@ -162,7 +162,7 @@ impl Store {
             // A writer waits up to a minute for another (a run on a million claims takes seconds).
             // The WAL is checkpointed every 64 MB rather than SQLite's 4 MB: a day's writes touch
             // the same pages again and again, and each checkpoint copies and syncs them (a
-            // fifteenth of the demo's time went to checkpoints after each commit).
+            // profile put 13 % of the demo's time in checkpoints after commits).
             conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 60000; PRAGMA cache_size = -200000; PRAGMA mmap_size = 4294967296; PRAGMA wal_autocheckpoint = 16384;")?;
             Box::new(backend::Sqlite(conn))
         };
@@ -509,7 +509,7 @@ mod tests {
     use super::*;
 
     /// A SQLite file keeps its write-ahead log up to 64 MB before copying it back: the demo's
-    /// thousands of small commits spent an eighth of their time in checkpoints at SQLite's 4 MB.
+    /// thousands of small commits spent 13 % of their time in checkpoints at SQLite's 4 MB.
     #[test]
     fn sqlite_checkpoints_every_64_mb_in_wal_mode() {
         let dir = tempfile::tempdir().unwrap();
