@@ -4,7 +4,7 @@
 use crate::{App, AppError, CreditorId, Minor, Result};
 use chrono::{Duration, NaiveDate};
 use fordra_core::history::HistInvoice;
-use fordra_ml::evaluate::{evaluate, Figures};
+use fordra_ml::evaluate::{evaluate, Figures, Subset};
 use fordra_ml::explain::{self, Factor};
 use fordra_ml::features::{at_issue, snapshot, Rows, Snapshot};
 use fordra_ml::metrics::CalibrationBin;
@@ -66,8 +66,16 @@ pub struct EvaluationReport {
     pub very_late_after_days: i64,
     /// Training invoices.
     pub train_invoices: usize,
-    /// Test invoices.
+    /// Invoices issued before the cut-off whose outcome was not known on it (not trained on).
+    pub censored_train: usize,
+    /// Disputed invoices issued before the cut-off (not trained on).
+    pub disputed_train: usize,
+    /// Test invoices: every invoice issued in the window whose outcome is known, disputed or not.
     pub test_invoices: usize,
+    /// Of them, disputed.
+    pub disputed_test: usize,
+    /// Invoices issued in the window whose outcome is not known yet (not tested on).
+    pub unknown_test: usize,
     /// Share of the test invoices paid late.
     pub late_rate: f64,
     /// The trees' ROC AUC.
@@ -90,6 +98,10 @@ pub struct EvaluationReport {
     pub baselines: Vec<FiguresOut>,
     /// Calibration of the trees' P(late).
     pub calibration: Vec<CalibrationBin>,
+    /// The trees against the customer's history on named parts of the test invoices.
+    pub subsets: Vec<Subset>,
+    /// What makes the figures uncertain.
+    pub warnings: Vec<String>,
     /// Strongest factors.
     pub importance: Vec<Importance>,
 }
@@ -354,14 +366,23 @@ impl App<'_> {
     ) -> Result<EvaluationReport> {
         let history = self.history_of(creditor)?;
         let end = data_end(&history).unwrap_or(from);
-        let e = evaluate(&history, from, to.unwrap_or(end), end, late_after, very_late_after).map_err(ml_error)?;
+        let (customers, _) = self.store.report_data(creditor, end)?;
+        let segments: HashMap<String, String> =
+            customers.into_iter().filter_map(|(id, s, _)| Some((id, s?.as_str().to_string()))).collect();
+        let segment_of = |c: &str| segments.get(c).cloned();
+        let e = evaluate(&history, from, to.unwrap_or(end), end, late_after, very_late_after, &segment_of)
+            .map_err(ml_error)?;
         Ok(EvaluationReport {
             trained_until: e.trained_until,
             test_to: e.test_to,
             late_after_days: e.late_after_days,
             very_late_after_days: e.very_late_after_days,
             train_invoices: e.train_invoices,
+            censored_train: e.censored_train,
+            disputed_train: e.disputed_train,
             test_invoices: e.test_invoices,
+            disputed_test: e.disputed_test,
+            unknown_test: e.unknown_test,
             late_rate: e.late_rate,
             auc: e.trees.auc,
             logloss: e.trees.logloss,
@@ -373,6 +394,8 @@ impl App<'_> {
             models: vec![(&e.trees).into(), (&e.logistic).into()],
             baselines: vec![(&e.customer_history).into(), (&e.always_on_time).into()],
             calibration: e.calibration,
+            subsets: e.subsets,
+            warnings: e.warnings,
             importance: e.importance,
         })
     }
@@ -432,12 +455,15 @@ impl App<'_> {
             (snap.customers.clone(), &snap.customer_rows)
         };
         let scores = model.score(rows);
-        // (id, score, the invoice when scoring invoices), riskiest first, ties by id.
+        // (id, score, the invoice when scoring invoices), riskiest first, ties by id. The
+        // features see payments made before the day; an invoice paid on the day itself is not
+        // open on it, so it is not listed.
         let mut scored: Vec<(&String, &fordra_ml::model::Score, Option<&HistInvoice>)> = ids
             .iter()
             .zip(&scores)
             .enumerate()
             .map(|(k, (id, s))| (id, s, if invoices { snap.open.get(k).and_then(|t| history.get(*t)) } else { None }))
+            .filter(|(_, _, h)| h.is_none_or(|h| h.paid_date.is_none_or(|p| p > as_of)))
             .collect();
         scored.sort_by(|a, b| b.1.p_late.total_cmp(&a.1.p_late).then(a.0.cmp(b.0)));
         let out = scored

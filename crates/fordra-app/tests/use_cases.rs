@@ -16,6 +16,7 @@ use fordra_app::{App, AppError, ClaimId, CreditorId, CustomerId, Minor};
 use fordra_core::domain::{ClaimStatus, Collector, DebtorKind, FeeKind, JurisdictionCode, PauseKind, Segment};
 use fordra_core::law::LawBook;
 use fordra_store::Store;
+use std::collections::HashMap;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -414,6 +415,17 @@ fn history_model_and_strategy_lab_on_the_demo() {
     assert!(matches!(app.explain_model(&demo_id, &one).unwrap(), Explained::Subject { .. }));
     let s = app.score(&demo_id, end, true).unwrap();
     assert!(s.scores.windows(2).all(|w| w[0].p_late >= w[1].p_late), "riskiest first");
+    // Only invoices open at the end of the day, each with a pay date after it.
+    let (_, claims) = app.store.report_data(&demo_id, end).unwrap();
+    let settled: HashMap<&str, Option<NaiveDate>> = claims.iter().map(|c| (c.id.as_str(), c.settled_date)).collect();
+    let claims_listed = s.scores.iter().filter(|r| settled.contains_key(r.invoice.as_deref().unwrap())).count();
+    assert!(claims_listed > 100, "{claims_listed}");
+    for r in &s.scores {
+        let id = r.invoice.as_deref().unwrap();
+        // A claim of Fordra's not settled by the day (or an imported invoice, open in the export).
+        assert!(settled.get(id).is_none_or(|s| s.is_none()), "{id} is not open on {end}");
+        assert!(r.pay_date.unwrap() > end && r.due_date.is_some(), "{r:?}");
+    }
     let f = app.forecast(&demo_id, end, 8).unwrap();
     assert_eq!(f.weeks.len(), 9);
     assert_eq!(f.weeks.iter().map(|w| w.expected.0).sum::<i64>(), f.open_amount.0);

@@ -1,14 +1,21 @@
 //! Honest out-of-time evaluation: train on invoices issued before a date with the outcomes known
-//! on that date, test on invoices issued from it, and compare with two baselines — the
-//! customer's historical late share alone, and "always on time".
+//! on that date, test on every invoice issued from it (disputed or not: nobody knows at issue
+//! which will be), and compare with two baselines — the customer's historical late share alone,
+//! and "always on time" — overall and on named parts of the test invoices.
 
 use crate::features::{at_issue, index_of};
 use crate::linear::sigmoid;
 use crate::metrics::{auc, calibration, logloss, mae, CalibrationBin};
-use crate::model::{outcome, Importance, Model};
+use crate::model::{observed, Importance, Model};
 use chrono::{Duration, NaiveDate};
 use fordra_core::history::HistInvoice;
 use serde::Serialize;
+
+/// Fewer training invoices than this draw a warning: the figures are then uncertain and the
+/// trees may not beat the customer's own history.
+pub const FEW_TRAINING_INVOICES: usize = 300;
+/// Fewer test invoices than this draw a warning.
+pub const FEW_TEST_INVOICES: usize = 100;
 
 /// The same figures for a model or a baseline.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -25,6 +32,25 @@ pub struct Figures {
     pub auc_very_late: Option<f64>,
 }
 
+/// The trees and the customer-history rule on one named part of the test invoices.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Subset {
+    /// "not disputed", "disputed", "segment Risk", "amount under 1 200", …
+    pub name: String,
+    /// Test invoices in it with a known outcome.
+    pub invoices: usize,
+    /// Share of them paid late.
+    pub late_rate: f64,
+    /// The trees' ROC AUC (none when all or none were late).
+    pub auc: Option<f64>,
+    /// The trees' log loss.
+    pub logloss: f64,
+    /// The customer-history rule's ROC AUC.
+    pub history_auc: Option<f64>,
+    /// Its log loss.
+    pub history_logloss: f64,
+}
+
 /// An out-of-time evaluation: trained before a date, tested on the invoices issued after it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evaluation {
@@ -38,8 +64,16 @@ pub struct Evaluation {
     pub very_late_after_days: i64,
     /// Invoices trained on.
     pub train_invoices: usize,
-    /// Invoices tested on.
+    /// Invoices issued before the cut-off whose outcome was not known on it (not trained on).
+    pub censored_train: usize,
+    /// Disputed invoices issued before the cut-off (not trained on).
+    pub disputed_train: usize,
+    /// Invoices tested on: every one issued in the window whose outcome is known.
     pub test_invoices: usize,
+    /// Of them, disputed.
+    pub disputed_test: usize,
+    /// Invoices issued in the window whose outcome is not known yet (not tested on).
+    pub unknown_test: usize,
     /// Share of the test invoices paid late.
     pub late_rate: f64,
     /// The gradient-boosted trees (the model Fordra uses).
@@ -53,14 +87,91 @@ pub struct Evaluation {
     pub always_on_time: Figures,
     /// Predicted against observed late rates, in bins of P(late).
     pub calibration: Vec<CalibrationBin>,
+    /// The trees against the history rule on named parts of the test invoices.
+    pub subsets: Vec<Subset>,
+    /// What makes the figures less certain (too little data).
+    pub warnings: Vec<String>,
     /// What drives the predictions, strongest first.
     pub importance: Vec<Importance>,
 }
 
-/// Trains on invoices issued before `from` (outcomes as known on `from`) and tests on those
-/// issued from `from` through `to`, with outcomes as known after `data_end`.
+/// One test invoice: what was predicted and what happened.
+struct Tested<'a> {
+    trees: f64,
+    logistic: f64,
+    /// The customer's late share, smoothed towards the training rate (a probability).
+    history: f64,
+    /// Their raw late share (its ranking).
+    share: f64,
+    late: bool,
+    invoice: &'a HistInvoice,
+}
+
+/// The figures of the trees and the history rule on the invoices `keep` selects.
+fn subset(name: String, tested: &[Tested<'_>], keep: impl Fn(&Tested<'_>) -> bool) -> Option<Subset> {
+    let part: Vec<&Tested<'_>> = tested.iter().filter(|t| keep(t)).collect();
+    if part.is_empty() {
+        return None;
+    }
+    let labels: Vec<bool> = part.iter().map(|t| t.late).collect();
+    let of = |f: fn(&Tested<'_>) -> f64| part.iter().map(|t| f(t)).collect::<Vec<f64>>();
+    Some(Subset {
+        name,
+        invoices: part.len(),
+        late_rate: labels.iter().filter(|l| **l).count() as f64 / part.len() as f64,
+        auc: auc(&of(|t| t.trees), &labels),
+        logloss: logloss(&of(|t| t.trees), &labels),
+        history_auc: auc(&of(|t| t.share), &labels),
+        history_logloss: logloss(&of(|t| t.history), &labels),
+    })
+}
+
+/// Amounts in minor units as whole major units ("1 200").
+fn major(minor: i64) -> String {
+    let digits = (minor / 100).to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) && c != '-' {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The named parts: disputed or not, each customer segment, and thirds by amount.
+fn subsets(tested: &[Tested<'_>], segment_of: &dyn Fn(&str) -> Option<String>) -> Vec<Subset> {
+    let mut out = Vec::new();
+    out.extend(subset("not disputed".into(), tested, |t| !t.invoice.disputed));
+    out.extend(subset("disputed".into(), tested, |t| t.invoice.disputed));
+    let segment = |t: &Tested<'_>| segment_of(&t.invoice.customer).unwrap_or_else(|| "none (history only)".into());
+    let mut segments: Vec<String> = tested.iter().map(segment).collect();
+    segments.sort();
+    segments.dedup();
+    for s in segments {
+        out.extend(subset(format!("segment {s}"), tested, |t| segment(t) == s));
+    }
+    let mut amounts: Vec<i64> = tested.iter().map(|t| t.invoice.amount).collect();
+    amounts.sort_unstable();
+    let cut = |k: usize| amounts.get(amounts.len() * k / 3).copied();
+    if let (Some(a), Some(b)) = (cut(1), cut(2)) {
+        if a < b {
+            out.extend(subset(format!("amount under {}", major(a)), tested, |t| t.invoice.amount < a));
+            out.extend(subset(format!("amount {} to under {}", major(a), major(b)), tested, |t| {
+                (a..b).contains(&t.invoice.amount)
+            }));
+            out.extend(subset(format!("amount {} or more", major(b)), tested, |t| t.invoice.amount >= b));
+        }
+    }
+    out
+}
+
+/// Trains on invoices issued before `from` (outcomes as known on `from`) and tests on every
+/// invoice issued from `from` through `to`, with outcomes as known after `data_end`.
+/// `segment_of` names a customer's segment for the parts reported.
 #[allow(
     clippy::indexing_slicing,
+    clippy::too_many_arguments,
     reason = "feature columns are looked up by name in the model's own feature list; rows have one value per feature; the logistic weights have an intercept"
 )]
 pub fn evaluate(
@@ -70,29 +181,33 @@ pub fn evaluate(
     data_end: NaiveDate,
     late_after: i64,
     very_late_after: i64,
+    segment_of: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Evaluation, crate::MlError> {
     let rows = at_issue(history, late_after);
     let model = Model::train_on(history, &rows, from, late_after, very_late_after)?;
     let known_on = data_end + Duration::days(1);
     let (share, mean_late) = (index_of("prior_late_share").unwrap_or(1), index_of("prior_mean_days_late").unwrap_or(2));
     let settled = index_of("prior_invoices").unwrap_or(0);
-    // Per test invoice: (score, logistic, baseline share, outcome).
-    let mut late = (vec![], vec![], vec![], vec![], vec![]);
+    let mut tested = Vec::new();
+    let mut unknown = 0;
     let mut very = (vec![], vec![], vec![], vec![]);
     let mut days = (vec![], vec![], vec![], vec![]);
     for (i, h) in history.iter().enumerate().filter(|(_, h)| h.invoice_date >= from && h.invoice_date <= to) {
-        let o = outcome(h, known_on, late_after, very_late_after);
+        let o = observed(h, known_on, late_after, very_late_after);
         let r = rows.row(i);
         let s = model.score_row(r);
-        // The customer's history as a probability: late share with two pseudo-invoices at the
-        // training rate, so a customer without history gets the training rate.
-        let base = (r[share] * r[settled] + 2.0 * model.late_rate) / (r[settled] + 2.0);
-        if let Some(l) = o.late {
-            late.0.push(s.p_late);
-            late.1.push(model.logistic.predict(r));
-            late.2.push(base);
-            late.3.push(l);
-            late.4.push(r[share]);
+        match o.late {
+            // The customer's history as a probability: late share with two pseudo-invoices at the
+            // training rate, so a customer without history gets the training rate.
+            Some(late) => tested.push(Tested {
+                trees: s.p_late,
+                logistic: model.logistic.predict(r),
+                history: (r[share] * r[settled] + 2.0 * model.late_rate) / (r[settled] + 2.0),
+                share: r[share],
+                late,
+                invoice: h,
+            }),
+            None => unknown += 1,
         }
         if let Some(v) = o.very_late {
             very.0.push(s.p_very_late);
@@ -107,34 +222,53 @@ pub fn evaluate(
             days.3.push(d);
         }
     }
-    if late.3.is_empty() {
+    if tested.is_empty() {
         return Err(crate::MlError::Data(format!("no invoice issued between {from} and {to} has a known outcome yet")));
     }
-    let rate = late.3.iter().filter(|l| **l).count() as f64 / late.3.len() as f64;
+    let labels: Vec<bool> = tested.iter().map(|t| t.late).collect();
+    let column = |f: fn(&Tested<'_>) -> f64| tested.iter().map(f).collect::<Vec<f64>>();
+    let (p_trees, p_logistic, p_history) = (column(|t| t.trees), column(|t| t.logistic), column(|t| t.history));
+    let rate = labels.iter().filter(|l| **l).count() as f64 / labels.len() as f64;
     let figures = |name: &str, p: &[f64], mae_days: f64, very_late: Option<f64>| Figures {
         name: name.into(),
-        auc: auc(p, &late.3),
-        logloss: logloss(p, &late.3),
+        auc: auc(p, &labels),
+        logloss: logloss(p, &labels),
         mae_days,
         auc_very_late: very_late,
     };
-    let constant = vec![model.late_rate; late.3.len()];
+    let constant = vec![model.late_rate; labels.len()];
+    let mut warnings = Vec::new();
+    if model.training_invoices < FEW_TRAINING_INVOICES {
+        warnings.push(format!(
+            "trained on only {} invoices with a known outcome (a few hundred are needed): the figures are uncertain and the model may do no better than the customer's history",
+            model.training_invoices
+        ));
+    }
+    if tested.len() < FEW_TEST_INVOICES {
+        warnings.push(format!("tested on only {} invoices: the figures are uncertain", tested.len()));
+    }
     Ok(Evaluation {
         trained_until: from,
         test_to: to,
         late_after_days: late_after,
         very_late_after_days: very_late_after,
         train_invoices: model.training_invoices,
-        test_invoices: late.3.len(),
+        censored_train: model.censored,
+        disputed_train: model.disputed_left_out,
+        test_invoices: tested.len(),
+        disputed_test: tested.iter().filter(|t| t.invoice.disputed).count(),
+        unknown_test: unknown,
         late_rate: rate,
-        trees: figures("gradient-boosted trees", &late.0, mae(&days.0, &days.3), auc(&very.0, &very.3)),
-        logistic: figures("logistic regression", &late.1, f64::NAN, None),
+        trees: figures("gradient-boosted trees", &p_trees, mae(&days.0, &days.3), auc(&very.0, &very.3)),
+        logistic: figures("logistic regression", &p_logistic, f64::NAN, None),
         customer_history: Figures {
-            auc: auc(&late.4, &late.3),
-            ..figures("customer's history alone", &late.2, mae(&days.1, &days.3), auc(&very.2, &very.3))
+            auc: auc(&column(|t| t.share), &labels),
+            ..figures("customer's history alone", &p_history, mae(&days.1, &days.3), auc(&very.2, &very.3))
         },
         always_on_time: figures("always on time", &constant, mae(&days.2, &days.3), auc(&very.1, &very.3)),
-        calibration: calibration(&late.0, &late.3),
+        calibration: calibration(&p_trees, &labels),
+        subsets: subsets(&tested, segment_of),
+        warnings,
         importance: model.importance,
     })
 }
@@ -151,7 +285,7 @@ mod tests {
     #[test]
     fn finds_the_planted_payers_and_beats_the_baselines() {
         let h = planted();
-        let e = evaluate(&h, d("2023-06-01"), d("2023-12-31"), d("2024-06-01"), 10, 30).unwrap();
+        let e = evaluate(&h, d("2023-06-01"), d("2023-12-31"), d("2024-06-01"), 10, 30, &|_| None).unwrap();
         let auc = e.trees.auc.unwrap();
         // A late-type customer pays late 80 % of the time and an on-time type 10 %: knowing the
         // type perfectly gives an AUC of 0.85, and the customer's own history nearly reaches it.
@@ -169,9 +303,71 @@ mod tests {
     }
 
     #[test]
+    fn every_invoice_is_tested_disputed_or_not_and_unknown_outcomes_are_counted() {
+        let mut h = planted();
+        let (from, end) = (d("2023-06-01"), d("2023-12-31"));
+        // Every seventh invoice disputed, before the cut-off and after it; the invoices due in
+        // the ten days before the cut-off still unpaid on it (their outcome is not known then),
+        // and those due in the last ten days unpaid at the end of the data.
+        for (k, x) in h.iter_mut().enumerate() {
+            x.disputed = k % 7 == 0;
+            let unknown_at = |cut: NaiveDate| x.due_date < cut && x.due_date >= cut - Duration::days(10);
+            if unknown_at(from) || (x.invoice_date <= end && unknown_at(end + Duration::days(1))) {
+                x.paid_date = None;
+            }
+        }
+        let in_window = |x: &HistInvoice| x.invoice_date >= from && x.invoice_date <= end;
+        // Known on a day: paid before it, or unpaid more than ten days after due the day before.
+        let known_on = |x: &HistInvoice, day: NaiveDate| {
+            x.paid_date.is_some_and(|p| p < day) || (day - x.due_date).num_days() - 1 > 10
+        };
+        let unknown =
+            |x: &HistInvoice| !known_on(x, if x.invoice_date < from { from } else { end + Duration::days(1) });
+        let segment = |c: &str| Some(if c.ends_with('1') { "VIP" } else { "Normal" }.to_string());
+        let e = evaluate(&h, from, end, end, 10, 30, &segment).unwrap();
+        let tested: Vec<&HistInvoice> = h.iter().filter(|x| in_window(x) && !unknown(x)).collect();
+        assert_eq!(e.test_invoices, tested.len(), "{e:?}");
+        assert_eq!(e.disputed_test, tested.iter().filter(|x| x.disputed).count());
+        assert!(e.disputed_test > 100);
+        assert_eq!(e.unknown_test, h.iter().filter(|x| in_window(x) && unknown(x)).count());
+        assert!(e.unknown_test > 0);
+        let before = |x: &HistInvoice| x.invoice_date < from;
+        assert_eq!(e.disputed_train, h.iter().filter(|x| before(x) && x.disputed).count());
+        assert_eq!(e.censored_train, h.iter().filter(|x| before(x) && !x.disputed && unknown(x)).count());
+        assert!(e.censored_train > 0);
+        assert_eq!(e.train_invoices, h.iter().filter(|x| before(x) && !x.disputed && !unknown(x)).count());
+        // The parts: disputed or not, each segment, thirds by amount; each adds up to the whole.
+        let part = |n: &str| e.subsets.iter().find(|s| s.name == n).unwrap_or_else(|| panic!("{n} in {e:?}"));
+        assert_eq!(part("not disputed").invoices + part("disputed").invoices, e.test_invoices);
+        assert_eq!(part("segment VIP").invoices + part("segment Normal").invoices, e.test_invoices);
+        let thirds: Vec<&Subset> = e.subsets.iter().filter(|s| s.name.starts_with("amount")).collect();
+        assert_eq!(thirds.len(), 3, "{thirds:?}");
+        assert_eq!(thirds.iter().map(|s| s.invoices).sum::<usize>(), e.test_invoices);
+        assert!(thirds.iter().all(|s| s.invoices * 4 > e.test_invoices), "{thirds:?}");
+        assert!(part("not disputed").auc.unwrap() > 0.8, "{e:?}");
+        assert!(e.warnings.is_empty(), "{:?}", e.warnings);
+    }
+
+    #[test]
+    fn little_training_data_is_warned_about() {
+        let h: Vec<HistInvoice> = planted().into_iter().filter(|x| x.customer.len() == 2).collect();
+        let e = evaluate(&h, d("2023-06-01"), d("2023-12-31"), d("2024-06-01"), 10, 30, &|_| None).unwrap();
+        assert!(e.train_invoices < FEW_TRAINING_INVOICES, "{}", e.train_invoices);
+        assert!(e.warnings.iter().any(|w| w.contains("a few hundred")), "{:?}", e.warnings);
+        assert!(e.warnings.iter().any(|w| w.contains(&format!("tested on only {}", e.test_invoices))));
+    }
+
+    #[test]
+    fn amounts_read_as_whole_units() {
+        assert_eq!(major(123_456_789), "1 234 567");
+        assert_eq!(major(99), "0");
+        assert_eq!(major(100_000), "1 000");
+    }
+
+    #[test]
     fn no_known_outcome_in_the_test_window_is_a_clear_error() {
         let h = planted();
-        let e = evaluate(&h, d("2023-06-01"), d("2023-06-02"), d("2023-06-02"), 10, 30).unwrap_err();
+        let e = evaluate(&h, d("2023-06-01"), d("2023-06-02"), d("2023-06-02"), 10, 30, &|_| None).unwrap_err();
         assert!(e.to_string().contains("no invoice issued between"), "{e}");
     }
 }

@@ -31,10 +31,18 @@ pub struct Outcome {
 
 /// The outcome of `h` as known on `known_on` (payments before that day are known): paid, or
 /// unpaid for long enough that the answer is already clear.
+/// Disputed invoices have none: their lateness is the dispute's, not the payer's (they are not
+/// trained on; [`observed`] gives what happened to them, for testing).
 pub fn outcome(h: &HistInvoice, known_on: NaiveDate, late_after: i64, very_late_after: i64) -> Outcome {
     if h.disputed {
         return Outcome::default();
     }
+    observed(h, known_on, late_after, very_late_after)
+}
+
+/// What happened to `h` as known on `known_on`, disputed or not: a test of the model must take
+/// every invoice as it comes, since nobody knows at issue which will be disputed.
+pub fn observed(h: &HistInvoice, known_on: NaiveDate, late_after: i64, very_late_after: i64) -> Outcome {
     match h.paid_date.filter(|p| *p < known_on) {
         Some(_) => {
             let d = h.days_late().unwrap_or(0);
@@ -111,6 +119,13 @@ pub struct Model {
     pub features: Vec<String>,
     /// Invoices trained on.
     pub training_invoices: usize,
+    /// Invoices issued before `trained_until` whose outcome was not known then (still unpaid,
+    /// not yet late enough to say): not training labels.
+    #[serde(default)]
+    pub censored: usize,
+    /// Disputed invoices issued before `trained_until`, left out of training.
+    #[serde(default)]
+    pub disputed_left_out: usize,
     /// Share of them paid late.
     pub late_rate: f64,
     /// Share of them paid very late.
@@ -218,6 +233,12 @@ impl Model {
             very_late_after_days: very_late_after,
             features,
             training_invoices: li.len(),
+            censored: history
+                .iter()
+                .zip(&outcomes)
+                .filter(|(h, o)| h.invoice_date < until && !h.disputed && o.late.is_none())
+                .count(),
+            disputed_left_out: history.iter().filter(|h| h.invoice_date < until && h.disputed).count(),
             late_rate: positives as f64 / li.len() as f64,
             very_late_rate,
             metrics: TrainingMetrics { auc_in_sample: None, logloss_in_sample: 0.0, mae_days_in_sample: 0.0 },

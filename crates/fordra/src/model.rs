@@ -90,6 +90,13 @@ fn print_evaluation(e: &EvaluationReport, json: bool) -> Result<()> {
         100.0 * e.late_rate,
         e.late_after_days
     );
+    println!(
+        "Tested: every invoice of the window, {} of them disputed; {} more have no known outcome yet. Not trained on: {} disputed, {} without a known outcome on {}.",
+        e.disputed_test, e.unknown_test, e.disputed_train, e.censored_train, e.trained_until
+    );
+    for w in &e.warnings {
+        println!("Warning: {w}");
+    }
     let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
     let g = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into());
     let rows = e
@@ -104,6 +111,26 @@ fn print_evaluation(e: &EvaluationReport, json: bool) -> Result<()> {
             &["", "ROC AUC (late)", "log loss", &format!("AUC (> {} days)", e.very_late_after_days), "MAE days late"],
             rows
         )
+    );
+    println!("On parts of the test invoices (the trees against the customer's history alone):");
+    let parts = e
+        .subsets
+        .iter()
+        .map(|p| {
+            vec![
+                p.name.clone(),
+                p.invoices.to_string(),
+                format!("{:.1} %", 100.0 * p.late_rate),
+                f(p.auc),
+                f(p.history_auc),
+                format!("{:.3}", p.logloss),
+                format!("{:.3}", p.history_logloss),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table(&["part", "invoices", "late", "AUC trees", "AUC history", "log loss trees", "log loss history"], parts)
     );
     println!("Calibration of the trees' P(late):");
     println!(
@@ -290,22 +317,36 @@ fn print_scores(s: &Scores, invoices: bool, limit: usize) {
         s.as_of,
         s.model
     );
-    let key = if invoices { "invoice" } else { "customer" };
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let t = s
         .scores
         .iter()
         .take(limit)
         .map(|r| {
-            let id = if invoices { r.invoice.clone() } else { r.customer.clone() };
-            vec![
-                id.unwrap_or_default(),
+            let mut row = match (invoices, &r.invoice) {
+                (true, Some(i)) => vec![i.clone(), r.customer.clone().unwrap_or_default()],
+                _ => vec![r.customer.clone().unwrap_or_default()],
+            };
+            row.extend([
                 format!("{:.0} %", 100.0 * r.p_late),
                 format!("{:.0} %", 100.0 * r.p_very_late),
                 format!("{:.0}", r.expected_days_late),
-            ]
+            ]);
+            if invoices {
+                row.extend([date(r.due_date), date(r.pay_date)]);
+            }
+            row
         })
         .collect();
-    println!("{}", table(&[key, "P(late)", "P(very late)", "expected days late"], t));
+    let head: &[&str] = if invoices {
+        &["invoice", "customer", "P(late)", "P(very late)", "expected days late", "due", "predicted pay date"]
+    } else {
+        &["customer", "P(late)", "P(very late)", "expected days late"]
+    };
+    println!("{}", table(head, t));
+    if s.scores.len() > limit {
+        println!("({} more; --limit or --json for all)", s.scores.len() - limit);
+    }
 }
 
 /// `fordra report forecast`.

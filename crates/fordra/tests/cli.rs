@@ -688,8 +688,20 @@ fn history_import_and_out_of_time_evaluation() {
     assert!(auc > 0.85, "{e}");
     assert!(e["logloss"].as_f64().unwrap() < e["baseline_logloss"].as_f64().unwrap(), "{e}");
     assert!(e["mae_days"].as_f64().is_some() && e["baseline_auc"].as_f64().is_some());
+    // Every invoice of the window is tested, the disputed ones too, and reported apart as well.
+    let disputed = e["disputed_test"].as_u64().unwrap();
+    assert!(disputed > 0 && e["disputed_train"].as_u64().unwrap() > 0, "{e}");
+    let part = |name: &str| e["subsets"].as_array().unwrap().iter().find(|s| s["name"] == name).cloned();
+    assert_eq!(part("disputed").unwrap()["invoices"].as_u64(), Some(disputed));
+    assert_eq!(
+        part("not disputed").unwrap()["invoices"].as_u64().unwrap() + disputed,
+        e["test_invoices"].as_u64().unwrap()
+    );
+    assert!(part("segment none (history only)").is_some(), "{e}");
     let e = ok(p, &["model", "evaluate", "--from", "2023-01-01"]).stdout;
     assert!(e.contains("gradient-boosted trees") && e.contains("always on time") && e.contains("Calibration"), "{e}");
+    assert!(e.contains("On parts of the test invoices") && e.contains("│ not disputed"), "{e}");
+    assert!(e.contains(&format!("{disputed} of them disputed")), "{e}");
     let t = ok(p, &["model", "train", "--until", "2023-06-01", "--out", "model.json", "--json"]).json();
     assert_eq!(t["model"]["version"], 1);
     assert!(t["model"]["training_invoices"].as_u64().unwrap() > 1000);
@@ -784,6 +796,8 @@ fn demo_lab_finds_the_hidden_payers() {
         "{by_type:?}"
     );
     assert!(mean("prompt") < 0.1 && mean("defaulter") > 0.8, "{by_type:?}");
+    let open = ok(p, &["model", "score", "--invoices", "--date", "2026-01-31", "--limit", "5"]).stdout;
+    assert!(open.contains("predicted pay date") && open.contains("more; --limit or --json for all"), "{open}");
     let why = ok(
         p,
         &["model", "explain", "--customer", s["scores"][0]["customer"].as_str().unwrap(), "--date", "2026-01-31"],
