@@ -4,6 +4,7 @@
 use crate::{App, AppError, CreditorId, Minor, Result};
 use chrono::{Duration, NaiveDate};
 use fordra_core::history::HistInvoice;
+use fordra_ml::choose::Validated;
 use fordra_ml::evaluate::{evaluate, Figures, Subset};
 use fordra_ml::explain::{self, Factor};
 use fordra_ml::features::{at_issue, snapshot, Rows, Snapshot};
@@ -78,11 +79,18 @@ pub struct EvaluationReport {
     pub unknown_test: usize,
     /// Share of the test invoices paid late.
     pub late_rate: f64,
-    /// The trees' ROC AUC.
+    /// What the runs would use for P(late), chosen on the training window's most recent
+    /// invoices.
+    pub chosen: String,
+    /// Why.
+    pub why: String,
+    /// Every candidate's figures on that validation window.
+    pub validated: Vec<Validated>,
+    /// The chosen model's ROC AUC.
     pub auc: Option<f64>,
-    /// The trees' log loss.
+    /// Its log loss.
     pub logloss: f64,
-    /// The trees' mean absolute error in days late.
+    /// The trees' mean absolute error in days late (the days late are always the trees').
     pub mae_days: f64,
     /// The trees' AUC for very late.
     pub auc_very_late: Option<f64>,
@@ -92,13 +100,13 @@ pub struct EvaluationReport {
     pub baseline_logloss: f64,
     /// Its MAE.
     pub baseline_mae_days: f64,
-    /// Trees and logistic regression.
+    /// The chosen model, the trees and the logistic regression.
     pub models: Vec<FiguresOut>,
     /// Customer history and "always on time".
     pub baselines: Vec<FiguresOut>,
-    /// Calibration of the trees' P(late).
+    /// Calibration of the chosen model's P(late).
     pub calibration: Vec<CalibrationBin>,
-    /// The trees against the customer's history on named parts of the test invoices.
+    /// The chosen model against the customer's history on named parts of the test invoices.
     pub subsets: Vec<Subset>,
     /// What makes the figures uncertain.
     pub warnings: Vec<String>,
@@ -293,6 +301,8 @@ fn summary(model: &Model) -> serde_json::Value {
         "training_invoices": model.training_invoices, "late_after_days": model.late_after_days,
         "very_late_after_days": model.very_late_after_days, "late_rate": model.late_rate,
         "very_late_rate": model.very_late_rate, "trees": model.late.trees(), "metrics": model.metrics,
+        "chosen": model.choice.candidate, "chosen_label": model.choice.candidate.label(), "why": model.choice.why,
+        "validated": model.choice.validated, "censored": model.censored, "disputed_left_out": model.disputed_left_out,
     })
 }
 
@@ -384,14 +394,17 @@ impl App<'_> {
             disputed_test: e.disputed_test,
             unknown_test: e.unknown_test,
             late_rate: e.late_rate,
-            auc: e.trees.auc,
-            logloss: e.trees.logloss,
-            mae_days: e.trees.mae_days,
-            auc_very_late: e.trees.auc_very_late,
+            chosen: e.choice.candidate.label().to_string(),
+            why: e.choice.why.clone(),
+            validated: e.choice.validated.clone(),
+            auc: e.chosen.auc,
+            logloss: e.chosen.logloss,
+            mae_days: e.chosen.mae_days,
+            auc_very_late: e.chosen.auc_very_late,
             baseline_auc: e.customer_history.auc,
             baseline_logloss: e.customer_history.logloss,
             baseline_mae_days: e.customer_history.mae_days,
-            models: vec![(&e.trees).into(), (&e.logistic).into()],
+            models: vec![(&e.chosen).into(), (&e.trees).into(), (&e.logistic).into()],
             baselines: vec![(&e.customer_history).into(), (&e.always_on_time).into()],
             calibration: e.calibration,
             subsets: e.subsets,

@@ -2,6 +2,7 @@
 //! trees for P(paid late), P(paid very late) and the expected days late, a logistic regression
 //! for P(paid late) to compare with, and what is needed to turn a prediction into a pay date.
 
+use crate::choose::{choose, history_p, logit, Choice, ValidationSet};
 use crate::features::{at_issue, Rows, NAMES};
 use crate::linear::{sigmoid, Logistic};
 use crate::metrics::{auc, logloss, mae};
@@ -42,25 +43,28 @@ pub fn outcome(h: &HistInvoice, known_on: NaiveDate, late_after: i64, very_late_
 
 /// What happened to `h` as known on `known_on`, disputed or not: a test of the model must take
 /// every invoice as it comes, since nobody knows at issue which will be disputed.
+///
+/// Whether an invoice was late is a label only once every invoice like it has an answer: its
+/// due date plus the threshold has passed. Before that, the invoices paid early have one and
+/// those that will be late do not yet, so counting the early ones would make recent invoices
+/// look better than they are (censoring); they have no label until then.
 pub fn observed(h: &HistInvoice, known_on: NaiveDate, late_after: i64, very_late_after: i64) -> Outcome {
+    // Days overdue the day before `known_on`.
+    let overdue = (known_on - h.due_date).num_days() - 1;
     match h.paid_date.filter(|p| *p < known_on) {
         Some(_) => {
             let d = h.days_late().unwrap_or(0);
             Outcome {
-                late: Some(d > late_after),
-                very_late: Some(d > very_late_after),
+                late: (overdue > late_after).then_some(d > late_after),
+                very_late: (overdue > very_late_after).then_some(d > very_late_after),
                 days: Some(d.min(CAP_DAYS) as f64),
             }
         }
-        None => {
-            // Still unpaid the day before `known_on`.
-            let overdue = (known_on - h.due_date).num_days() - 1;
-            Outcome {
-                late: (overdue > late_after).then_some(true),
-                very_late: (overdue > very_late_after).then_some(true),
-                days: (overdue >= CAP_DAYS).then_some(CAP_DAYS as f64),
-            }
-        }
+        None => Outcome {
+            late: (overdue > late_after).then_some(true),
+            very_late: (overdue > very_late_after).then_some(true),
+            days: (overdue >= CAP_DAYS).then_some(CAP_DAYS as f64),
+        },
     }
 }
 
@@ -134,7 +138,13 @@ pub struct Model {
     pub metrics: TrainingMetrics,
     /// What drives the predictions, strongest first.
     pub importance: Vec<Importance>,
-    /// Trees for the log-odds of paying late.
+    /// Which P(late) the runs use (trees, logistic regression, the customer's history or a
+    /// blend), chosen and calibrated on the most recent training invoices. Files from before
+    /// the choice use the trees as they are.
+    #[serde(default)]
+    pub choice: Choice,
+    /// Trees for the log-odds of paying late (trained before the validation window when there
+    /// is one).
     pub late: Trees,
     /// None when no training invoice was (or every one was) very late.
     pub very_late: Option<Trees>,
@@ -165,6 +175,63 @@ fn labelled(
     // In time order: the trees validate on the most recent part.
     v.sort_by_key(|(i, _)| (history[*i].invoice_date, *i));
     v.into_iter().unzip()
+}
+
+/// Labelled invoices below which no validation window is cut (the customer's history rule is
+/// then used as it is): a fifth of fewer would not tell candidates apart.
+pub const MIN_TO_VALIDATE: usize = 200;
+
+/// The trees and the logistic regression for P(late), and the choice among them, the
+/// customer's history and a blend. With enough invoices, the most recent fifth of `li` (in time
+/// order, outcomes known on `until`) is the validation window from day `v`: the candidates are
+/// trained on invoices issued before `v` with the outcomes known on `v`, and compared and
+/// calibrated on the window.
+#[allow(clippy::indexing_slicing, reason = "indexes are positions in `history`; li and ly are parallel")]
+fn choose_late(
+    history: &[HistInvoice],
+    rows: &Rows,
+    (late_after, very_late_after): (i64, i64),
+    li: &[usize],
+    ly: &[f64],
+) -> Result<(Trees, Logistic, Choice), MlError> {
+    let rate_of = |y: &[f64]| y.iter().sum::<f64>() / y.len().max(1) as f64;
+    let all = |why: String| -> Result<(Trees, Logistic, Choice), MlError> {
+        let lb: Vec<bool> = ly.iter().map(|y| *y > 0.5).collect();
+        Ok((Trees::fit(rows, li, ly, Loss::Log)?, Logistic::fit(rows, li, &lb, 1.0), Choice::history(why, rate_of(ly))))
+    };
+    if li.len() < MIN_TO_VALIDATE {
+        return all(format!(
+            "customer's history alone: {} invoices with a known outcome are too few to validate other candidates on (at least {MIN_TO_VALIDATE})",
+            li.len()
+        ));
+    }
+    let v = history[li[li.len() * 4 / 5]].invoice_date;
+    let at_v: Vec<Outcome> = history.par_iter().map(|h| outcome(h, v, late_after, very_late_after)).collect();
+    let (fi, fy) = labelled(history, v, |o| o.late.map(|x| f64::from(u8::from(x))), &at_v);
+    let window: Vec<(usize, bool)> =
+        li.iter().zip(ly).filter(|(i, _)| history[**i].invoice_date >= v).map(|(i, y)| (*i, *y > 0.5)).collect();
+    let both = |n: usize, late: usize| late >= 10 && n - late >= 10;
+    let fit_late = fy.iter().filter(|y| **y > 0.5).count();
+    let window_late = window.iter().filter(|(_, l)| *l).count();
+    if !both(fi.len(), fit_late) || !both(window.len(), window_late) {
+        return all(format!(
+            "customer's history alone: too few late and on-time invoices before and after {v} to validate other candidates on"
+        ));
+    }
+    let fb: Vec<bool> = fy.iter().map(|y| *y > 0.5).collect();
+    let (trees, logistic) = (Trees::fit(rows, &fi, &fy, Loss::Log)?, Logistic::fit(rows, &fi, &fb, 1.0));
+    let rate = rate_of(&fy);
+    let set = ValidationSet {
+        z: window
+            .par_iter()
+            .map(|(i, _)| {
+                let r = rows.row(*i);
+                [trees.raw(r), logit(logistic.predict(r)), logit(history_p(r, rate))]
+            })
+            .collect(),
+        late: window.iter().map(|(_, l)| *l).collect(),
+    };
+    Ok((trees, logistic, choose(&set, rate, v)))
 }
 
 impl Model {
@@ -207,7 +274,7 @@ impl Model {
         let (vi, vy) = labelled(history, until, |o| bit(o.very_late), &outcomes);
         let (di, dy) = labelled(history, until, |o| o.days, &outcomes);
         let very_late_rate = vy.iter().sum::<f64>() / vy.len().max(1) as f64;
-        let late = Trees::fit(rows, &li, &ly, Loss::Log)?;
+        let (late, logistic, choice) = choose_late(history, rows, (late_after, very_late_after), &li, &ly)?;
         let very_late = if very_late_rate > 0.0 && very_late_rate < 1.0 {
             Some(Trees::fit(rows, &vi, &vy, Loss::Log)?)
         } else {
@@ -215,7 +282,6 @@ impl Model {
         };
         let days_late = Trees::fit(rows, &di, &dy, Loss::Squared)?;
         let lb: Vec<bool> = ly.iter().map(|y| *y > 0.5).collect();
-        let logistic = Logistic::fit(rows, &li, &lb, 1.0);
 
         let mut residual_days = vec![0.0; CAP_DAYS as usize + 1];
         for (d, r) in residual_days.iter_mut().enumerate() {
@@ -243,13 +309,14 @@ impl Model {
             very_late_rate,
             metrics: TrainingMetrics { auc_in_sample: None, logloss_in_sample: 0.0, mae_days_in_sample: 0.0 },
             importance: vec![],
+            choice,
             late,
             very_late,
             days_late,
             logistic,
             residual_days,
         };
-        let p: Vec<f64> = li.par_iter().map(|i| sigmoid(model.late.raw(rows.row(*i)))).collect();
+        let p: Vec<f64> = li.par_iter().map(|i| model.p_late(rows.row(*i))).collect();
         let pd: Vec<f64> = di.par_iter().map(|i| model.days_late.raw(rows.row(*i))).collect();
         model.metrics = TrainingMetrics {
             auc_in_sample: auc(&p, &lb),
@@ -289,10 +356,28 @@ impl Model {
         v
     }
 
+    /// The log-odds of paying late by [trees, logistic regression, customer's history] for one
+    /// feature row; 0 where the choice does not use it.
+    #[allow(clippy::indexing_slicing, reason = "the weights have an intercept and three inputs")]
+    fn late_inputs(&self, row: &[f64], trees: Option<f64>) -> [f64; 3] {
+        let w = &self.choice.weights;
+        let used = |k: usize| w[k + 1] != 0.0;
+        [
+            if used(0) { trees.unwrap_or_else(|| self.late.raw(row)) } else { 0.0 },
+            if used(1) { logit(self.logistic.predict(row)) } else { 0.0 },
+            if used(2) { logit(history_p(row, self.choice.history_rate)) } else { 0.0 },
+        ]
+    }
+
+    /// P(late) for one feature row, by the chosen candidate.
+    pub fn p_late(&self, row: &[f64]) -> f64 {
+        self.choice.p(self.late_inputs(row, None))
+    }
+
     /// The prediction for one feature row.
     pub fn score_row(&self, row: &[f64]) -> Score {
         Score {
-            p_late: sigmoid(self.late.raw(row)),
+            p_late: self.p_late(row),
             p_very_late: self.very_late.as_ref().map_or(self.very_late_rate, |t| sigmoid(t.raw(row))),
             days_late: self.days_late.raw(row).clamp(-60.0, CAP_DAYS as f64),
         }
@@ -314,8 +399,9 @@ impl Model {
                     very.iter_mut().for_each(|v| *v = sigmoid(*v));
                 }
                 self.days_late.raw_block(block, cols, &mut days);
+                let rows: Vec<&[f64]> = block.chunks(cols).collect();
                 (0..n).map(move |i| Score {
-                    p_late: sigmoid(late[i]),
+                    p_late: self.choice.p(self.late_inputs(rows[i], Some(late[i]))),
                     p_very_late: very[i],
                     days_late: days[i].clamp(-60.0, CAP_DAYS as f64),
                 })
@@ -417,8 +503,9 @@ pub(crate) mod tests {
     pub fn assert_planted_factors_first(importance: &[Importance]) {
         let planted =
             |f: &str| f == "credit_score" || f == "open_at_issue" || f == "late_trend" || f.starts_with("prior_");
-        let top: Vec<&str> = importance.iter().take(3).map(|i| i.feature.as_str()).collect();
-        assert!(top.iter().all(|t| planted(t)), "{top:?}");
+        // The credit score carries the whole type here, so the factors after it are all small
+        // and their order is noise: the first must be planted, and every other a third of it.
+        assert!(planted(&importance[0].feature), "{importance:?}");
         for i in importance.iter().filter(|i| !planted(&i.feature)) {
             assert!(
                 i.days < importance[0].days / 3.0
@@ -476,6 +563,37 @@ pub(crate) mod tests {
             .unwrap_err()
             .to_string()
             .contains("format 1"));
+    }
+
+    /// More lateness before never lowers the trees' risk or days late; a better credit score
+    /// never raises them — whatever the rest of the row.
+    #[test]
+    fn the_trees_keep_the_known_directions() {
+        let h = planted();
+        let m = Model::train(&h, d("2023-06-01"), 10, 30).unwrap();
+        let rows = at_issue(&h, 10);
+        let at = |name: &str| crate::features::index_of(name).unwrap();
+        for i in (0..h.len()).step_by(97) {
+            let mut r = rows.row(i).to_vec();
+            for (feature, values, rising) in [
+                ("prior_late_share", (0..=10).map(|k| k as f64 / 10.0).collect::<Vec<_>>(), true),
+                ("prior_mean_days_late", (0..=12).map(|k| k as f64 * 5.0 - 10.0).collect(), true),
+                ("credit_score", (0..=10).map(|k| k as f64 * 10.0).collect(), false),
+            ] {
+                let keep = r[at(feature)];
+                let mut last: Option<(f64, f64)> = None;
+                for v in values {
+                    r[at(feature)] = v;
+                    let now = (m.late.raw(&r), m.days_late.raw(&r));
+                    if let Some(l) = last {
+                        let ok = |a: f64, b: f64| if rising { b >= a - 1e-9 } else { b <= a + 1e-9 };
+                        assert!(ok(l.0, now.0) && ok(l.1, now.1), "{feature} = {v}: {l:?} then {now:?} row {r:?}");
+                    }
+                    last = Some(now);
+                }
+                r[at(feature)] = keep;
+            }
+        }
     }
 
     #[test]

@@ -42,6 +42,57 @@ const LEAF: u32 = 1 << 31;
 /// Each tree's (root, depth), and all nodes.
 type Flat = (Vec<(usize, usize)>, Vec<Node>);
 
+/// Directions known in advance, which the trees may not contradict however little data they
+/// have: more and longer lateness before never lowers the risk or the days late, a better
+/// credit score never raises them.
+fn monotone() -> forust_ml::constraints::ConstraintMap {
+    use forust_ml::constraints::Constraint;
+    [
+        ("prior_late_share", Constraint::Positive),
+        ("prior_mean_days_late", Constraint::Positive),
+        ("prior_max_days_late", Constraint::Positive),
+        ("credit_score", Constraint::Negative),
+    ]
+    .into_iter()
+    .filter_map(|(name, c)| crate::features::index_of(name).map(|i| (i, c)))
+    .collect()
+}
+
+/// Makes every tree monotone in the constrained features. forust-ml keeps a constrained split's
+/// children in order, and bounds the weights below it only where a later split is on a
+/// constrained feature too, so a split on another feature can still cross the bound. This
+/// applies the bounds XGBoost applies while growing, afterwards: below a split on a feature
+/// that must raise the prediction, every weight on the left is at most the middle of the two
+/// children's and every weight on the right at least that (the reverse for one that must lower
+/// it). Two rows differing only in that feature part at such a split, so the one with the
+/// higher value never ends on a lower leaf.
+#[allow(clippy::indexing_slicing, reason = "children are positions in the same tree's nodes, as forust builds them")]
+fn clamp_monotone(b: &mut GradientBooster, constraints: &forust_ml::constraints::ConstraintMap) {
+    use forust_ml::constraints::Constraint;
+    for t in &mut b.trees {
+        let mut stack = vec![(0usize, f32::NEG_INFINITY, f32::INFINITY)];
+        while let Some((i, lo, hi)) = stack.pop() {
+            let n = &mut t.nodes[i];
+            n.weight_value = n.weight_value.clamp(lo, hi);
+            if n.is_leaf {
+                continue;
+            }
+            let (l, r, missing, feature) = (n.left_child, n.right_child, n.missing_node, n.split_feature);
+            let mid = (t.nodes[l].weight_value.clamp(lo, hi) + t.nodes[r].weight_value.clamp(lo, hi)) / 2.0;
+            let (left, right) = match constraints.get(&feature) {
+                Some(Constraint::Positive) => ((lo, mid), (mid, hi)),
+                Some(Constraint::Negative) => ((mid, hi), (lo, mid)),
+                _ => ((lo, hi), (lo, hi)),
+            };
+            stack.push((l, left.0, left.1));
+            stack.push((r, right.0, right.1));
+            if missing != l && missing != r {
+                stack.push((missing, lo, hi));
+            }
+        }
+    }
+}
+
 fn booster(loss: Loss, n: usize, iterations: usize) -> GradientBooster {
     // Leaves must hold enough invoices that they describe behaviour, not noise: a minimum
     // hessian mass (about 0.2 per invoice under log loss, 1 under squared loss) that grows
@@ -52,6 +103,7 @@ fn booster(loss: Loss, n: usize, iterations: usize) -> GradientBooster {
         Loss::Squared => (ObjectiveType::SquaredLoss, (n / 500.0).max(20.0)),
     };
     GradientBooster::default()
+        .set_monotone_constraints(Some(monotone()))
         .set_objective_type(objective)
         .set_iterations(iterations)
         .set_learning_rate(LEARNING_RATE)
@@ -106,6 +158,10 @@ impl Trees {
         let m = Matrix::new(&cols, sub.len(), sub.cols);
         let mut b = booster(loss, idx.len(), iterations);
         b.fit_unweighted(&m, y, None).map_err(err)?;
+        clamp_monotone(&mut b, &monotone());
+        // Used only while growing; a hash map, whose order would make the stored file differ
+        // from one training to the next.
+        b.monotone_constraints = None;
         Ok(Trees { booster: b, flat: OnceLock::new() })
     }
 

@@ -97,6 +97,7 @@ fn print_evaluation(e: &EvaluationReport, json: bool) -> Result<()> {
     for w in &e.warnings {
         println!("Warning: {w}");
     }
+    println!("P(late) for the runs: {}.", e.why);
     let f = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into());
     let g = |x: Option<f64>| x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into());
     let rows = e
@@ -112,7 +113,7 @@ fn print_evaluation(e: &EvaluationReport, json: bool) -> Result<()> {
             rows
         )
     );
-    println!("On parts of the test invoices (the trees against the customer's history alone):");
+    println!("On parts of the test invoices (the chosen model against the customer's history alone):");
     let parts = e
         .subsets
         .iter()
@@ -130,9 +131,9 @@ fn print_evaluation(e: &EvaluationReport, json: bool) -> Result<()> {
         .collect();
     println!(
         "{}",
-        table(&["part", "invoices", "late", "AUC trees", "AUC history", "log loss trees", "log loss history"], parts)
+        table(&["part", "invoices", "late", "AUC chosen", "AUC history", "log loss chosen", "log loss history"], parts)
     );
-    println!("Calibration of the trees' P(late):");
+    println!("Calibration of the chosen model's P(late):");
     println!(
         "{}",
         table(
@@ -228,6 +229,19 @@ fn print_trained(
             100.0 * model.very_late_rate,
             out.map(|p| format!("; saved to {}", p.display())).unwrap_or_default()
         );
+        println!("P(late) by the {}.", model.choice.why);
+        if model.censored > 0 || model.disputed_left_out > 0 {
+            println!(
+                "Not trained on: {} invoices whose outcome was not known yet, {} disputed.",
+                model.censored, model.disputed_left_out
+            );
+        }
+        if model.training_invoices < fordra_ml::evaluate::FEW_TRAINING_INVOICES {
+            println!(
+                "Warning: only {} invoices with a known outcome; a few hundred are needed for figures to be certain.",
+                model.training_invoices
+            );
+        }
         println!(
             "In-sample ROC AUC {} (a sanity check; `fordra model evaluate --from DATE` gives honest out-of-time figures)",
             model.metrics.auc_in_sample.map(|a| format!("{a:.3}")).unwrap_or_else(|| "-".into())
