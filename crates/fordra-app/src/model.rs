@@ -3,6 +3,7 @@
 
 use crate::{App, AppError, CreditorId, Minor, Result};
 use chrono::{Duration, NaiveDate};
+use fordra_core::domain::StepKind;
 use fordra_core::history::HistInvoice;
 use fordra_ml::choose::Validated;
 use fordra_ml::evaluate::{evaluate, Figures, Subset};
@@ -10,6 +11,7 @@ use fordra_ml::explain::{self, Factor};
 use fordra_ml::features::{at_issue, snapshot, Rows, Snapshot};
 use fordra_ml::metrics::CalibrationBin;
 use fordra_ml::model::{Importance, Model};
+use fordra_ml::survival::{self, Backtest, Hazards, Stage};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
@@ -242,16 +244,11 @@ pub struct ScoreRow {
 pub struct Forecast {
     /// As of.
     pub as_of: NaiveDate,
-    /// Model version.
-    pub model: u32,
-    /// Very late means more than this many days.
-    #[serde(skip)]
-    pub very_late_after_days: i64,
     /// Open invoices forecast.
     pub open_invoices: usize,
     /// Their open amount.
     pub open_amount: Minor,
-    /// Per week, the last one "after" the horizon.
+    /// Per week, the last one "after the horizon, or never".
     pub weeks: Vec<ForecastWeek>,
     /// Per invoice.
     pub invoices: Vec<ForecastInvoice>,
@@ -262,14 +259,12 @@ pub struct Forecast {
 pub struct ForecastWeek {
     /// The week's days.
     pub week: String,
-    /// Invoices expected in it.
-    pub invoices: usize,
-    /// Amount expected by the model.
+    /// Invoices expected to be paid in it (the sum of their chances).
+    pub invoices: f64,
+    /// Amount expected (each invoice's open amount times its chance, split exactly).
     pub expected: Minor,
-    /// Amount if everyone paid on the due date.
+    /// Amount if everyone paid on the due date (overdue ones in the first week).
     pub if_paid_on_due_date: Minor,
-    /// Open amount × P(very late) of the invoices expected in it.
-    pub at_risk: Minor,
 }
 
 /// One invoice of the forecast.
@@ -277,18 +272,54 @@ pub struct ForecastWeek {
 pub struct ForecastInvoice {
     /// Invoice.
     pub invoice: String,
-    /// Customer.
-    pub customer: String,
+    /// Its customer's segment ("none" for a customer known only from an export).
+    pub group: String,
+    /// The furthest step taken.
+    pub stage: Stage,
     /// Due.
     pub due_date: NaiveDate,
     /// Open.
     pub open: Minor,
-    /// Predicted pay date.
-    pub pay_date: NaiveDate,
-    /// P(late).
-    pub p_late: f64,
-    /// P(very late).
-    pub p_very_late: f64,
+    /// Chance of being paid within the forecast's weeks.
+    pub within_horizon: f64,
+    /// The end of the first week by which it is more likely paid than not (none within the horizon).
+    pub likely_paid_by: Option<NaiveDate>,
+}
+
+/// `amount` split by `shares` (summing to 1) into whole minor units that add up to it exactly:
+/// each part rounded down, the remainder to the largest fractions.
+fn split(amount: i64, shares: &[f64]) -> Vec<i64> {
+    let raw: Vec<f64> = shares.iter().map(|s| amount as f64 * s.max(0.0)).collect();
+    let mut parts: Vec<i64> = raw.iter().map(|r| r.floor() as i64).collect();
+    let mut left = amount - parts.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..raw.len()).collect();
+    order.sort_by(|a, b| {
+        let frac = |i: &usize| raw.get(*i).map_or(0.0, |r| r - r.floor());
+        frac(b).total_cmp(&frac(a)).then(a.cmp(b))
+    });
+    for i in order.iter().cycle().take(order.len() * 2) {
+        if left == 0 {
+            break;
+        }
+        if let Some(p) = parts.get_mut(*i) {
+            let step = left.signum();
+            *p += step;
+            left -= step;
+        }
+    }
+    parts
+}
+
+/// The survival model's stage of a step kind (a notice before due is no stage).
+fn stage_of(kind: StepKind) -> Option<Stage> {
+    match kind {
+        StepKind::PreDue => None,
+        StepKind::Reminder | StepKind::CollectionNotice | StepKind::PhoneCall | StepKind::LateCompensation => {
+            Some(Stage::Reminder)
+        }
+        StepKind::Collection => Some(Stage::Collection),
+        StepKind::Legal => Some(Stage::Legal),
+    }
 }
 
 fn data_end(h: &[HistInvoice]) -> Option<NaiveDate> {
@@ -494,61 +525,95 @@ impl App<'_> {
         Ok(Scores { as_of, model: model.version, invoices, scores: out })
     }
 
-    /// When the open receivables will come in, by week, from each open invoice's predicted pay
-    /// date.
+    /// The creditor's claims and imported invoices as the survival model sees them: the
+    /// customer's segment, the stages reached by `until`, paid dates.
+    fn survival_book(&mut self, creditor: &CreditorId, until: NaiveDate) -> Result<Vec<(String, survival::Claim)>> {
+        let history = self.history_of(creditor)?;
+        let (customers, _) = self.store.report_data(creditor, until)?;
+        let segments: HashMap<String, String> =
+            customers.into_iter().filter_map(|(id, s, _)| Some((id, s?.as_str().to_string()))).collect();
+        let mut stages: HashMap<String, Vec<(NaiveDate, Stage)>> = HashMap::new();
+        for (claim, date, kind) in self.store.steps_taken(creditor, until)? {
+            if let Some(stage) = stage_of(kind) {
+                stages.entry(claim).or_default().push((date, stage));
+            }
+        }
+        Ok(history
+            .into_iter()
+            .map(|h| {
+                let claim = survival::Claim {
+                    group: segments.get(&h.customer).cloned().unwrap_or_else(|| "none".into()),
+                    issued: h.invoice_date,
+                    due: h.due_date,
+                    paid: h.paid_date,
+                    stages: stages.remove(&h.invoice).unwrap_or_default(),
+                    amount: h.amount,
+                };
+                (h.invoice, claim)
+            })
+            .collect())
+    }
+
+    /// When the open receivables will come in, by week: for each open invoice, its chance of
+    /// being paid in each coming week from the survival model of the creditor's own claims (by
+    /// segment, stage reached and weeks since due), and what is left later or never.
     pub fn forecast(&mut self, creditor: &CreditorId, as_of: NaiveDate, weeks: i64) -> Result<Forecast> {
         fordra_core::limits::days("--weeks", weeks, 1, 104)?;
-        let model = self.load_model(creditor, ModelChoice::Active)?;
-        let history = self.history_of(creditor)?;
-        let snap = self.snapshot_on(creditor, &history, &model, as_of)?;
-        let predicted = model.score(&snap.open_rows);
+        let (invoices, book): (Vec<String>, Vec<survival::Claim>) =
+            self.survival_book(creditor, as_of)?.into_iter().unzip();
         let (_, claims) = self.store.report_data(creditor, as_of)?;
         let open: HashMap<&str, i64> =
             claims.iter().filter(|c| c.settled_date.is_none() && c.open > 0).map(|c| (c.id.as_str(), c.open)).collect();
+        // What was known at the end of the day: payments on it count.
+        let next = as_of + Duration::days(1);
+        let hazards = Hazards::fit(&book, next);
+        let n = weeks as usize;
         let horizon = as_of + Duration::days(7 * weeks);
-        // Per week: (invoices, amount by the model, amount if everyone paid on the due date, at risk).
-        let mut buckets = vec![(0usize, 0i64, 0i64, 0i64); weeks as usize + 1];
-        let week = |d: NaiveDate| (((d - as_of).num_days() - 1).max(0) / 7).min(weeks) as usize;
+        // Per week (the last: later or never): expected invoices, amount, amount if paid on due.
+        let mut buckets = vec![(0.0f64, 0i64, 0i64); n + 1];
         let mut lines = Vec::new();
-        for (t, s) in snap.open.iter().zip(&predicted) {
-            let Some(h) = history.get(*t) else { continue };
+        for (c, invoice) in book.iter().zip(&invoices).filter(|(c, _)| c.open_on(next)) {
             // Receivables in Fordra's ledger, or the export's amount for an invoice only in the history.
-            let amount =
-                open.get(h.invoice.as_str()).copied().unwrap_or(if h.paid_date.is_none() { h.amount } else { 0 });
+            let amount = open.get(invoice.as_str()).copied().unwrap_or(if c.paid.is_none() { c.amount } else { 0 });
             if amount <= 0 {
                 continue;
             }
-            let pay = model.pay_date(s, h.due_date, as_of);
-            if let Some(b) = buckets.get_mut(week(pay)) {
-                b.0 += 1;
-                b.1 += amount;
-                b.3 += (amount as f64 * s.p_very_late).round() as i64;
+            let stage = c.stage_on(as_of);
+            let (p, rest) = hazards.weekly(&c.group, stage, c.due, next, n);
+            let shares: Vec<f64> = p.iter().copied().chain([rest]).collect();
+            for ((b, share), part) in buckets.iter_mut().zip(&shares).zip(split(amount, &shares)) {
+                b.0 += share;
+                b.1 += part;
             }
-            if let Some(b) = buckets.get_mut(week(h.due_date.max(as_of + Duration::days(1)))) {
+            let on_due = (((c.due - next).num_days().max(0)) / 7).min(weeks) as usize;
+            if let Some(b) = buckets.get_mut(on_due) {
                 b.2 += amount;
             }
+            let mut so_far = 0.0;
+            let likely_by = p.iter().position(|x| {
+                so_far += x;
+                so_far >= 0.5
+            });
             lines.push(ForecastInvoice {
-                invoice: h.invoice.clone(),
-                customer: h.customer.clone(),
-                due_date: h.due_date,
+                invoice: invoice.clone(),
+                group: c.group.clone(),
+                stage,
+                due_date: c.due,
                 open: Minor(amount),
-                pay_date: pay,
-                p_late: s.p_late,
-                p_very_late: s.p_very_late,
+                within_horizon: 1.0 - rest,
+                likely_paid_by: likely_by.map(|k| as_of + Duration::days(7 * k as i64 + 7)),
             });
         }
         let total: i64 = buckets.iter().map(|b| b.1).sum();
         let label = |i: usize| {
-            if i as i64 == weeks {
-                format!("after {horizon}")
+            if i == n {
+                format!("after {horizon}, or never")
             } else {
                 format!("{}..{}", as_of + Duration::days(7 * i as i64 + 1), as_of + Duration::days(7 * i as i64 + 7))
             }
         };
         Ok(Forecast {
             as_of,
-            model: model.version,
-            very_late_after_days: model.very_late_after_days,
             open_invoices: lines.len(),
             open_amount: Minor(total),
             weeks: buckets
@@ -556,14 +621,32 @@ impl App<'_> {
                 .enumerate()
                 .map(|(i, b)| ForecastWeek {
                     week: label(i),
-                    invoices: b.0,
+                    invoices: (b.0 * 10.0).round() / 10.0,
                     expected: Minor(b.1),
                     if_paid_on_due_date: Minor(b.2),
-                    at_risk: Minor(b.3),
                 })
                 .collect(),
             invoices: lines,
         })
+    }
+
+    /// The forecast replayed for `back` past weeks (made on each of the last `back` days a week
+    /// apart that have `horizon` whole weeks after them before `as_of`), each with only what was
+    /// known when it was made, against the receipts that followed.
+    pub fn forecast_backtest(
+        &mut self,
+        creditor: &CreditorId,
+        as_of: NaiveDate,
+        back: i64,
+        horizon: i64,
+    ) -> Result<Backtest> {
+        fordra_core::limits::days("--back", back, 1, 104)?;
+        fordra_core::limits::days("--weeks", horizon, 1, 26)?;
+        let book: Vec<survival::Claim> = self.survival_book(creditor, as_of)?.into_iter().map(|(_, c)| c).collect();
+        // Each forecast made at the start of a day, its weeks wholly before `as_of` + 1.
+        let last = as_of + Duration::days(1) - Duration::days(7 * horizon);
+        let made: Vec<NaiveDate> = (0..back).rev().map(|k| last - Duration::days(7 * k)).collect();
+        Ok(survival::backtest(&book, &made, horizon as usize, as_of + Duration::days(1)))
     }
 
     /// What is known on `as_of` about every open invoice and customer, with the customers'
@@ -613,5 +696,21 @@ impl App<'_> {
             .position(|x| x == c)
             .ok_or_else(|| AppError::NotFound { entity: "customer in the history", id: c.to_string() })?;
         Ok((format!("Customer {c} (their latest invoice, as known on {as_of})"), snap.customer_rows.select(&[k])))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn a_split_adds_up_to_the_amount_exactly() {
+        assert_eq!(split(100, &[0.333, 0.333, 0.334]), vec![33, 33, 34]);
+        assert_eq!(split(10, &[0.25, 0.25, 0.5]), vec![3, 2, 5]);
+        for amount in [1, 7, 99_999, 1_234_567] {
+            let shares = [0.1, 0.2, 0.05, 0.3, 0.35];
+            assert_eq!(split(amount, &shares).iter().sum::<i64>(), amount);
+        }
+        assert_eq!(split(5, &[0.0, 1.0]), vec![0, 5]);
     }
 }

@@ -208,9 +208,12 @@ fn paired(a: &[f64], b: &[f64]) -> (f64, f64) {
     (mean, (var / n).sqrt())
 }
 
+/// The smallest share of the log loss a candidate must save to replace the one chosen so far.
+pub const MIN_GAIN: f64 = 0.02;
+
 /// Chooses among the candidates on `v`, from the simplest: each replaces the one chosen so far
 /// when its cross-fitted log loss is lower by more than two standard errors of the paired
-/// difference; the one chosen is calibrated on all of `v`. `rate` is the history rule's, `from`
+/// difference and by more than [`MIN_GAIN`] of it; the one chosen is calibrated on all of `v`. `rate` is the history rule's, `from`
 /// the window's first day.
 pub fn choose(v: &ValidationSet, rate: f64, from: NaiveDate) -> Choice {
     let losses: Vec<(Candidate, Vec<f64>)> = Candidate::ALL.iter().map(|c| (*c, cross_fitted(*c, v))).collect();
@@ -224,22 +227,24 @@ pub fn choose(v: &ValidationSet, rate: f64, from: NaiveDate) -> Choice {
             Validated { candidate: *c, auc: auc(&p, &v.late), logloss: l.iter().sum::<f64>() / l.len().max(1) as f64 }
         })
         .collect::<Vec<_>>();
+    let mean = |l: &Vec<f64>| l.iter().sum::<f64>() / l.len().max(1) as f64;
     let Some((first, base)) = losses.first() else { return Choice::history("no candidates".into(), rate) };
     /// The one it replaced, by how much, and the uncertainty of that.
     type Beat = Option<(Candidate, f64, f64)>;
     let mut chosen: (Candidate, &Vec<f64>, Beat) = (*first, base, None);
     for (c, l) in losses.iter().skip(1) {
         let (gain, se) = paired(chosen.1, l);
-        if gain > 2.0 * se {
+        // More than chance, and more than a trifle: a calibration of the trees moves their
+        // losses together, so a tiny gain can be "significant" and still not hold a month later.
+        if gain > 2.0 * se && gain > MIN_GAIN * mean(chosen.1) {
             chosen = (*c, l, Some((chosen.0, gain, se)));
         }
     }
-    let mean = |l: &Vec<f64>| l.iter().sum::<f64>() / l.len().max(1) as f64;
     let (candidate, why) = match chosen {
         (c, l, Some((beaten, gain, se))) => (
             c,
             format!(
-                "{}: on the {n} most recent training invoices its log loss was {:.3} against {:.3} for the {}{}, lower by more than twice the uncertainty ({se:.3})",
+                "{}: on the {n} most recent training invoices its log loss was {:.3} against {:.3} for the {}{}, lower by more than twice the uncertainty ({se:.4}) and more than 2 %",
                 c.label(),
                 mean(l),
                 mean(l) + gain,

@@ -13,6 +13,7 @@ pub mod features;
 pub mod linear;
 pub mod metrics;
 pub mod model;
+pub mod survival;
 pub mod trees;
 
 /// Why a model cannot be trained, evaluated or read.

@@ -3,6 +3,7 @@
 
 use crate::{bad, ReadRow, Result, RowRef, Store, StoreError, Val};
 use chrono::NaiveDate;
+use fordra_core::domain::StepKind;
 use fordra_core::history::{HandledClaim, HistInvoice};
 use fordra_ml::model::Model;
 
@@ -132,6 +133,21 @@ impl Store {
             Ok(())
         };
         self.each_of(sql, &head, "c.customer_id", customers, &mut push)?;
+        Ok(out)
+    }
+
+    /// Every step taken (not skipped, not reverted) up to `until`: (claim, date, kind), for the
+    /// stages of the survival forecast.
+    pub fn steps_taken(&mut self, creditor: &str, until: NaiveDate) -> Result<Vec<(String, NaiveDate, StepKind)>> {
+        let mut out = Vec::new();
+        self.db.query_each(
+            "SELECT claim_id, date, kind FROM actions WHERE creditor_id = $1 AND skipped = 0 AND reverted IS NULL AND date <= $2",
+            &[creditor.into(), until.into()],
+            &mut |r| {
+                out.push((r.text("claim_id")?, r.date("date")?, r.get::<StepKind>("kind")?));
+                Ok(())
+            },
+        )?;
         Ok(out)
     }
 

@@ -143,9 +143,16 @@ enum Cmd {
         /// DSO window in days.
         #[arg(long, default_value_t = 90)]
         window: i64,
-        /// Forecast horizon in weeks.
+        /// Forecast horizon in weeks (with --backtest: weeks ahead of each past forecast).
         #[arg(long, default_value_t = 12)]
         weeks: i64,
+        /// Forecast: replay it for past weeks, with only what was known then, against the
+        /// receipts that followed.
+        #[arg(long)]
+        backtest: bool,
+        /// Forecast backtest: how many past forecasts, a week apart.
+        #[arg(long, default_value_t = 12)]
+        back: i64,
     },
     /// The law tables in force and their sources.
     #[command(subcommand)]
@@ -239,7 +246,8 @@ enum ReportKind {
     Aging,
     Segments,
     Dso,
-    /// Cash-flow forecast from the payment-behaviour model's predicted pay dates.
+    /// Cash-flow forecast: each open invoice's chance of being paid in each coming week, from a
+    /// survival model of the creditor's own claims (`--backtest` replays past weeks).
     Forecast,
 }
 
@@ -713,7 +721,10 @@ fn with_app(app: &mut App<'_>, creditor: Option<String>, json: bool, cmd: Cmd) -
         Cmd::Pause(p) => pause(app, &cid, p, json),
         Cmd::Payments(p) => payments::run(app, &cid, p, json),
         Cmd::Strategy(c) => strategy::run(app, &cid, c, json),
-        Cmd::Report { kind, date, window, weeks } => {
+        Cmd::Report { kind: ReportKind::Forecast, date, weeks, backtest: true, back, .. } => {
+            model::backtest(&app.forecast_backtest(&cid, date.unwrap_or(today), back, weeks)?, &cid, json)
+        }
+        Cmd::Report { kind, date, window, weeks, .. } => {
             report(app, &cid, kind, date.unwrap_or(today), (window, weeks), json)
         }
         Cmd::Deliveries { status, channel } => outbox::list(app, &cid, status, channel, json),

@@ -369,8 +369,8 @@ pub fn forecast(f: &Forecast, cid: &CreditorId, json: bool) -> Result<()> {
         return print_json(f);
     }
     println!(
-        "Cash-flow forecast on {} for {cid}: {} open invoices, {} open, by predicted pay date (model v{})",
-        f.as_of, f.open_invoices, f.open_amount, f.model
+        "Cash-flow forecast on {} for {cid}: {} open invoices, {} open, by each one's chance of being paid each week",
+        f.as_of, f.open_invoices, f.open_amount
     );
     let rows = f
         .weeks
@@ -378,17 +378,45 @@ pub fn forecast(f: &Forecast, cid: &CreditorId, json: bool) -> Result<()> {
         .map(|w| {
             vec![
                 w.week.clone(),
-                w.invoices.to_string(),
+                format!("{:.1}", w.invoices),
                 w.expected.to_string(),
                 w.if_paid_on_due_date.to_string(),
-                w.at_risk.to_string(),
             ]
         })
         .collect();
-    println!("{}", table(&["week", "invoices", "expected in", "if paid on due date", "at risk (very late)"], rows));
+    println!("{}", table(&["week", "invoices (expected)", "expected in", "if paid on due date"], rows));
     println!(
-        "At risk: open amount × P(paid more than {} days late), counted in the week it is expected.",
-        f.very_late_after_days
+        "From the creditor's own claims: the chance of payment in each week since due, by segment and by the furthest step taken (reminder, collection, legal); claims long in collection or legal spread thin, most of them in the last row. `--backtest` shows how such forecasts did."
+    );
+    Ok(())
+}
+
+/// `fordra report forecast --backtest`.
+pub fn backtest(b: &fordra_ml::survival::Backtest, cid: &CreditorId, json: bool) -> Result<()> {
+    if json {
+        return print_json(b);
+    }
+    let money = |v: i64| fordra_app::Minor(v).to_string();
+    println!("Forecast backtest for {cid}: each past forecast with only what was known when it was made, against what came in");
+    let rows = b
+        .weeks
+        .iter()
+        .map(|w| {
+            vec![
+                w.made_on.to_string(),
+                w.ahead.to_string(),
+                money(w.predicted),
+                money(w.if_paid_on_due_date),
+                money(w.actual),
+            ]
+        })
+        .collect();
+    println!("{}", table(&["made on", "week ahead", "forecast", "if paid on due date", "received"], rows));
+    println!(
+        "Mean absolute error a week: forecast {}, \"paid on the due date\" {} (received {} a week on average).",
+        money(b.mae.round() as i64),
+        money(b.mae_if_paid_on_due_date.round() as i64),
+        money(b.mean_actual.round() as i64)
     );
     Ok(())
 }
