@@ -846,8 +846,12 @@ struct ReportQuery {
     as_of: Option<NaiveDate>,
     /// DSO: the window in days (default 90).
     window: Option<i64>,
-    /// Forecast: weeks ahead (default 13).
+    /// Forecast: weeks ahead (default 13; with `backtest`, of each past forecast, default 4).
     weeks: Option<i64>,
+    /// Forecast: replay it for past weeks with only what was known then, against the receipts.
+    backtest: Option<bool>,
+    /// Forecast backtest: how many past forecasts, a week apart (default 12).
+    back: Option<i64>,
 }
 
 /// Aging, segments, DSO or the cash forecast.
@@ -867,6 +871,12 @@ async fn report(
             ReportKind::Aging => serde_json::to_value(app.aging(&c, as_of)?),
             ReportKind::Segments => serde_json::to_value(app.segments(&c, as_of)?),
             ReportKind::Dso => serde_json::to_value(app.dso(&c, as_of, q.window.unwrap_or(90))?),
+            ReportKind::Forecast if q.backtest == Some(true) => serde_json::to_value(app.forecast_backtest(
+                &c,
+                as_of,
+                q.back.unwrap_or(12),
+                q.weeks.unwrap_or(4),
+            )?),
             ReportKind::Forecast => serde_json::to_value(app.forecast(&c, as_of, q.weeks.unwrap_or(13))?),
         })
     })

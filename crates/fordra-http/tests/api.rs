@@ -80,6 +80,12 @@ fn the_whole_path_of_an_invoice(url: &str) {
     assert_eq!(s.get("/v1/creditors/acme/claims/i1", &s.keys.read).body["balances"]["total"], "0.00");
     let paid = s.get("/v1/creditors/acme/payments?from=2026-02-01&to=2026-02-28", &s.keys.read);
     assert_eq!(paid.body.as_array().unwrap().len(), 1, "{}", paid.body);
+    // The cash forecast and its backtest, as the CLI gives them.
+    let f = s.get("/v1/creditors/acme/reports/forecast?as_of=2026-02-20&weeks=4", &s.keys.read);
+    assert_eq!(f.body["weeks"].as_array().map(Vec::len), Some(5), "{}", f.body);
+    let b = s.get("/v1/creditors/acme/reports/forecast?as_of=2026-02-20&backtest=true&back=2&weeks=1", &s.keys.read);
+    assert_eq!(b.body["weeks"].as_array().map(Vec::len), Some(2), "{}", b.body);
+    assert!(b.body["mae"].is_number(), "{}", b.body);
 }
 both!(the_whole_path_of_an_invoice);
 
