@@ -871,12 +871,9 @@ async fn report(
             ReportKind::Aging => serde_json::to_value(app.aging(&c, as_of)?),
             ReportKind::Segments => serde_json::to_value(app.segments(&c, as_of)?),
             ReportKind::Dso => serde_json::to_value(app.dso(&c, as_of, q.window.unwrap_or(90))?),
-            ReportKind::Forecast if q.backtest == Some(true) => serde_json::to_value(app.forecast_backtest(
-                &c,
-                as_of,
-                q.back.unwrap_or(12),
-                q.weeks.unwrap_or(4),
-            )?),
+            ReportKind::Forecast if q.backtest == Some(true) => {
+                serde_json::to_value(app.forecast_backtest(&c, as_of, q.back.unwrap_or(12), q.weeks.unwrap_or(4))?)
+            }
             ReportKind::Forecast => serde_json::to_value(app.forecast(&c, as_of, q.weeks.unwrap_or(13))?),
         })
     })
