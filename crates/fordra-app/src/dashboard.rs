@@ -201,7 +201,7 @@ impl App<'_> {
                 }
                 Table::Experiments => {
                     for e in self.list_experiments(creditor)?.into_iter().filter(|e| e.ended.is_none()) {
-                        let out = self.experiment_report(creditor, &e.name, as_of, 30)?;
+                        let out = self.experiment_report(creditor, &e.name, as_of, 30, &Default::default())?;
                         d.experiments.push(RunningExperiment {
                             name: e.name,
                             segment: e.segment,

@@ -534,7 +534,8 @@ fn experiment_of(app: &mut App<'_>, end: NaiveDate) -> Result<ExperimentReport> 
         .find(|e| e.name == DEMO_EXPERIMENT)
         .ok_or(AppError::NotFound { entity: "experiment", id: DEMO_EXPERIMENT.into() })?;
     let claims = app.store.experiment_claims(DEMO_CREDITOR, &e, end)?;
-    Ok(fordra_core::strategy::experiment_report(&claims, e.customers, end, 30))
+    let costs = fordra_core::strategy::Costs::default_for(app.store.creditor(&demo_id())?.currency);
+    Ok(fordra_core::strategy::experiment_report(&claims, e.customers, end, 30, costs))
 }
 
 fn demo_id() -> CreditorId {

@@ -5,7 +5,9 @@ use crate::{App, AppError, CreditorId, Result};
 use chrono::{Duration, NaiveDate};
 use fordra_core::domain::Segment;
 use fordra_core::model::{Challenger, Step};
-use fordra_core::strategy::{experiment_report, observed, replay, ExperimentReport, Outcomes, ReplayContext, Response};
+use fordra_core::strategy::{
+    experiment_report, observed, replay, Costs, ExperimentReport, Outcomes, ReplayContext, Response,
+};
 use fordra_store::ExperimentRow;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -107,6 +109,43 @@ pub struct ExperimentOut {
     /// The creditor's currency (for fees).
     #[serde(skip)]
     pub currency: &'static str,
+}
+
+/// The creditor's own costs for an experiment's net value, where they differ from the
+/// defaults of its currency ([`Costs::default_for`]).
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+pub struct CostInput {
+    /// A letter, in major units.
+    pub letter: Option<f64>,
+    /// An e-mail.
+    pub email: Option<f64>,
+    /// A text message.
+    pub text: Option<f64>,
+    /// A phone call.
+    pub call: Option<f64>,
+    /// Cost of capital, per cent a year.
+    pub capital_rate: Option<f64>,
+}
+
+impl CostInput {
+    /// The defaults of `currency` with these overrides, each within its bounds.
+    pub fn costs(&self, currency: fordra_core::money::Currency) -> Result<Costs> {
+        let d = Costs::default_for(currency);
+        let bounded = |name: &str, v: Option<f64>, default: f64, max: f64| -> Result<f64> {
+            match v {
+                None => Ok(default),
+                Some(x) if x.is_finite() && (0.0..=max).contains(&x) => Ok(x),
+                Some(x) => Err(AppError::invalid(name, format!("{x} is outside 0..={max}"))),
+            }
+        };
+        Ok(Costs {
+            letter: bounded("--letter-cost", self.letter, d.letter, 1000.0)?,
+            email: bounded("--email-cost", self.email, d.email, 1000.0)?,
+            text: bounded("--text-cost", self.text, d.text, 1000.0)?,
+            call: bounded("--call-cost", self.call, d.call, 1000.0)?,
+            capital_rate: bounded("--capital-rate", self.capital_rate.map(|p| p / 100.0), d.capital_rate, 1.0)?,
+        })
+    }
 }
 
 /// An experiment ended.
@@ -238,8 +277,10 @@ impl App<'_> {
         name: &str,
         as_of: NaiveDate,
         horizon: i64,
+        costs: &CostInput,
     ) -> Result<ExperimentOut> {
         let c = self.store.creditor(creditor)?;
+        let costs = costs.costs(c.currency)?;
         let e = self
             .store
             .experiments(creditor)?
@@ -247,7 +288,7 @@ impl App<'_> {
             .find(|e| e.name == name)
             .ok_or_else(|| AppError::NotFound { entity: "experiment", id: name.to_string() })?;
         let claims = self.store.experiment_claims(creditor, &e, as_of)?;
-        let report = experiment_report(&claims, e.customers, as_of, horizon);
+        let report = experiment_report(&claims, e.customers, as_of, horizon, costs);
         Ok(ExperimentOut { experiment: e, report, currency: c.currency.code() })
     }
 

@@ -430,7 +430,7 @@ fn history_model_and_strategy_lab_on_the_demo() {
     assert_eq!(f.weeks.len(), 9);
     assert_eq!(f.weeks.iter().map(|w| w.expected.0).sum::<i64>(), f.open_amount.0);
     // The strategy lab.
-    let r = app.experiment_report(&demo_id, DEMO_EXPERIMENT, end, 30).unwrap();
+    let r = app.experiment_report(&demo_id, DEMO_EXPERIMENT, end, 30, &Default::default()).unwrap();
     assert!(r.report.champion.customers > 0);
     let text = app.segment_steps(&demo_id, Segment::Risk).unwrap();
     let steps = fordra_app::strategy::parse_steps("risk.toml", text.as_bytes()).unwrap();

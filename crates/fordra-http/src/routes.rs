@@ -979,6 +979,16 @@ struct ExperimentQuery {
     as_of: Option<NaiveDate>,
     /// Days after the first step within which payment counts (default 30).
     horizon: Option<i64>,
+    /// The creditor's cost of a letter, for the net value (default: its currency's).
+    letter_cost: Option<f64>,
+    /// Of an e-mail.
+    email_cost: Option<f64>,
+    /// Of a text.
+    text_cost: Option<f64>,
+    /// Of a phone call.
+    call_cost: Option<f64>,
+    /// Cost of capital, per cent a year (default 8).
+    capital_rate: Option<f64>,
 }
 
 /// An experiment's arms compared, with intervals and a verdict.
@@ -993,7 +1003,14 @@ async fn experiment_report(
     Query(q): Query<ExperimentQuery>,
 ) -> Out {
     let as_of = today_or(&svc, q.as_of);
-    json(with_app(&svc, move |app| app.experiment_report(&c, &name, as_of, q.horizon.unwrap_or(30))).await?)
+    let costs = fordra_app::strategy::CostInput {
+        letter: q.letter_cost,
+        email: q.email_cost,
+        text: q.text_cost,
+        call: q.call_cost,
+        capital_rate: q.capital_rate,
+    };
+    json(with_app(&svc, move |app| app.experiment_report(&c, &name, as_of, q.horizon.unwrap_or(30), &costs)).await?)
 }
 
 /// How an experiment ends.

@@ -3,7 +3,7 @@
 
 use crate::{bad, ReadRow, Result, Store, StoreError};
 use chrono::NaiveDate;
-use fordra_core::domain::{DebtorKind, Segment, StepKind};
+use fordra_core::domain::{Channel, DebtorKind, Segment, StepKind};
 use fordra_core::model::{Challenger, Step};
 use fordra_core::strategy::{ArmClaim, PastClaim};
 use rustc_hash::FxHashMap as HashMap;
@@ -135,16 +135,24 @@ impl Store {
                 collected: 0,
                 reached_collection: false,
                 letters: 0,
+                emails: 0,
+                texts: 0,
+                calls: 0,
                 fees: 0,
             });
         }
         for r in self
             .db
-            .query("SELECT claim_id, kind FROM actions WHERE creditor_id = $1 AND date <= $2 AND skipped = 0 AND reverted IS NULL", &[c.into(), as_of.into()])?
+            .query("SELECT claim_id, kind, channel FROM actions WHERE creditor_id = $1 AND date <= $2 AND skipped = 0 AND reverted IS NULL", &[c.into(), as_of.into()])?
         {
             let Some(claim) = at.get(r.str("claim_id")?).and_then(|i| claims.get_mut(*i)) else { continue };
             let kind: StepKind = r.get("kind")?;
-            claim.letters += u32::from(kind != StepKind::PhoneCall);
+            let channel: Channel = r.get("channel")?;
+            let call = kind == StepKind::PhoneCall || channel == Channel::Phone;
+            claim.letters += u32::from(!call);
+            claim.emails += u32::from(!call && channel == Channel::Email);
+            claim.texts += u32::from(!call && channel == Channel::Sms);
+            claim.calls += u32::from(call);
             claim.reached_collection |= kind == StepKind::Collection;
         }
         for r in self.db.query(

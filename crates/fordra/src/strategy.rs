@@ -64,6 +64,21 @@ pub enum StrategyCmd {
         /// Days after due a claim is followed (days to pay are counted up to it).
         #[arg(long, default_value_t = 60)]
         horizon: i64,
+        /// What a letter costs the creditor, in its currency (default: 1.50 EUR, 16.50 SEK/NOK, 11.25 DKK).
+        #[arg(long)]
+        letter_cost: Option<f64>,
+        /// What an e-mail costs (default: 0.02 EUR or the like).
+        #[arg(long)]
+        email_cost: Option<f64>,
+        /// What a text costs (default: 0.08 EUR or the like).
+        #[arg(long)]
+        text_cost: Option<f64>,
+        /// What a phone call costs (default: 5.00 EUR or the like).
+        #[arg(long)]
+        call_cost: Option<f64>,
+        /// The creditor's cost of capital, per cent a year (default 8).
+        #[arg(long)]
+        capital_rate: Option<f64>,
     },
     /// Make the challenger the segment's handling model, ending the experiment.
     Adopt {
@@ -118,9 +133,16 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
         StrategyCmd::List => {
             print_experiments(&app.list_experiments(cid)?, json)?;
         }
-        StrategyCmd::Report { name, date, horizon } => {
+        StrategyCmd::Report { name, date, horizon, letter_cost, email_cost, text_cost, call_cost, capital_rate } => {
             let as_of = date.unwrap_or(today);
-            let out = app.experiment_report(cid, &name, as_of, horizon)?;
+            let costs = fordra_app::strategy::CostInput {
+                letter: letter_cost,
+                email: email_cost,
+                text: text_cost,
+                call: call_cost,
+                capital_rate,
+            };
+            let out = app.experiment_report(cid, &name, as_of, horizon, &costs)?;
             if json {
                 return print_json(&out);
             }
@@ -262,6 +284,21 @@ fn print_report(out: &ExperimentOut, name: &str, as_of: NaiveDate, horizon: i64)
             est(&r.fees_difference, 2, 1.0),
         ),
     ];
+    let mut rows = rows;
+    rows.push(line(
+        &format!("  net value per claim ({})", out.currency),
+        &|a| est(&a.net_value_per_claim, 2, 1.0),
+        est(&r.net_value_difference, 2, 1.0),
+    ));
     println!("{}", table(&["", "champion", "challenger", "challenger − champion"], rows));
+    let k = &r.costs;
+    println!(
+        "Net value: principal collected, less {:.1} % a year for the days until paid, a letter {:.2}, an e-mail {:.2}, a text {:.2}, a call {:.2} and the fees charged to the debtor.",
+        100.0 * k.capital_rate,
+        k.letter,
+        k.email,
+        k.text,
+        k.call
+    );
     println!("Verdict: {}", r.verdict);
 }
