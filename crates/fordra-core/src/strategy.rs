@@ -167,10 +167,12 @@ impl Costs {
         }
     }
 
-    /// A mature claim's net value in major units: the principal collected, discounted for the
-    /// days from due until it was paid (the horizon where it was not, or only in part), less
+    /// A mature claim's net value in major units, against its principal paid on the due date at
+    /// no cost (so 0 is the best a claim can do, and claims of different sizes do not add their
+    /// sizes' noise to the comparison): the principal not collected, the cost of capital for the
+    /// days from due until the rest was paid (the horizon where it was not, or only in part),
     /// what its contacts cost and the fees the debtor was charged (so a strategy never looks
-    /// better by charging the debtor more).
+    /// better by charging the debtor more), all taken off.
     fn net_value(&self, c: &ArmClaim, horizon: i64) -> f64 {
         let days = c.settled.map_or(horizon, |s| (s - c.due).num_days().clamp(0, horizon));
         let collected = c.collected.clamp(0, c.principal) as f64 / 100.0;
@@ -179,7 +181,8 @@ impl Costs {
             + f64::from(c.emails) * self.email
             + f64::from(c.texts) * self.text
             + f64::from(c.calls) * self.call;
-        collected * (1.0 - self.capital_rate * days as f64 / 365.0) - contacts - c.fees as f64 / 100.0
+        let principal = c.principal.max(0) as f64 / 100.0;
+        collected * (1.0 - self.capital_rate * days as f64 / 365.0) - principal - contacts - c.fees as f64 / 100.0
     }
 }
 
@@ -204,7 +207,8 @@ pub struct ArmFigures {
     pub letters_per_claim: Option<Estimate>,
     /// Fees per claim, in major units.
     pub fees_per_claim: Option<Estimate>,
-    /// Net value per mature claim, in major units (see [`Costs`]).
+    /// Net value per mature claim, in major units, against the principal paid on the due date
+    /// at no cost (see [`Costs`]).
     pub net_value_per_claim: Option<Estimate>,
 }
 
@@ -816,6 +820,10 @@ mod tests {
             b.texts += 1;
         });
         assert!((net(&text) - 4.3036).abs() < 1e-3, "{}", net(&text));
+        // The champion's claim against 1 000.00 paid on the due date at no cost: 30 days of
+        // capital (1000 × 0.08 × 30 / 365 = 6.5753), a letter 1.50 and a 60.00 fee: -68.0753.
+        let champion = text.champion.net_value_per_claim.unwrap().value;
+        assert!((champion + 68.0753).abs() < 1e-3, "{champion}");
         assert!(text.verdict.contains("sooner") && text.verdict.ends_with("adopt it"), "{}", text.verdict);
         let call = arms(&|b| b.calls += 1);
         assert!((net(&call) + 0.6164).abs() < 1e-3, "{}", net(&call));

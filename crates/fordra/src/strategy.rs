@@ -293,7 +293,7 @@ fn print_report(out: &ExperimentOut, name: &str, as_of: NaiveDate, horizon: i64)
     println!("{}", table(&["", "champion", "challenger", "challenger − champion"], rows));
     let k = &r.costs;
     println!(
-        "Net value: principal collected, less {:.1} % a year for the days until paid, a letter {:.2}, an e-mail {:.2}, a text {:.2}, a call {:.2} and the fees charged to the debtor.",
+        "Net value per claim, against its principal paid on the due date at no cost: less the principal not collected, {:.1} % a year for the days until paid, a letter {:.2}, an e-mail {:.2}, a text {:.2}, a call {:.2} and the fees charged to the debtor.",
         100.0 * k.capital_rate,
         k.letter,
         k.email,
