@@ -421,7 +421,6 @@ mod tests {
                 if name == "amount" {
                     assert!(c.auc.unwrap() > hist.auc.unwrap() + 0.1, "{say}");
                 }
-                eprintln!("{say}");
             }
         }
     }
