@@ -116,7 +116,9 @@ pub fn attach(
         state.customers.iter().filter_map(|c| c.credit_score.map(|s| (c.id.as_str(), f64::from(s)))).collect();
     let want = Parts { open: nudge.is_some(), customers: threshold.is_some() };
     let snap = snapshot_of(&history, as_of, model.late_after_days, &|c| scores.get(c).copied(), want);
-    let scoring = Scoring { model: &model, label: format!("model v{}", model.version) };
+    // The label names the candidate the model chose for P(late), so a reason says which.
+    let label = format!("model v{} ({})", model.version, model.choice.candidate.short());
+    let scoring = Scoring { model: &model, label };
     let mut scored = Vec::new();
     if let Some(threshold) = threshold {
         let fresh = scoring.customers(state, &snap, threshold, explain_all, &kept);

@@ -56,6 +56,18 @@ impl Candidate {
         }
     }
 
+    /// Its name in a reason: "trees", "history", …
+    pub fn short(self) -> &'static str {
+        match self {
+            Candidate::History => "history",
+            Candidate::HistoryCalibrated => "calibrated history",
+            Candidate::Trees => "calibrated trees",
+            Candidate::TreesAsIs => "trees",
+            Candidate::Logistic => "calibrated logistic regression",
+            Candidate::Blend => "trees and history",
+        }
+    }
+
     /// Which of the log-odds [trees, logistic, history] it uses.
     fn inputs(self) -> &'static [usize] {
         match self {

@@ -970,7 +970,7 @@ fn lab_in_the_store(url: &str) {
     let c03 = fp.lines().find(|l| l.starts_with("c03:")).unwrap();
     assert!(
         c03.contains("Some(Risk) Risk: 11 of the last 11 invoices paid more than 10 days late")
-            && c03.contains("; model v2: ")
+            && c03.contains("; model v2 (")
             && c03.contains("likely to pay more than 10 days late (threshold 60 %), mainly: "),
         "{c03}"
     );
@@ -982,10 +982,10 @@ fn lab_in_the_store(url: &str) {
             .contains("Some(Vip) VIP: chosen by the creditor (Risk rules would apply: "),
         "{fp}"
     );
-    assert!(fp.contains("c00-open #1 step 0 pre_due email None | pre-due nudge: model v2: "), "{fp}");
+    assert!(fp.contains("c00-open #1 step 0 pre_due email None | pre-due nudge: model v2 ("), "{fp}");
     // The on-time customers stay Normal, no nudge, in two recorded arms handled differently.
     let c01 = fp.lines().find(|l| l.starts_with("c01:")).unwrap();
-    assert!(c01.contains("Some(Normal) Normal: no risk rule matched") && c01.contains("model v2: "), "{c01}");
+    assert!(c01.contains("Some(Normal) Normal: no risk rule matched") && c01.contains("model v2 ("), "{c01}");
     assert!(!fp.contains("c01-open #1 step 0"), "{fp}");
     assert!(fp.contains("Some(\"early:challenger\")") && fp.contains("Some(\"early:champion\")"), "{fp}");
     let text = fp.lines().find(|l| l.contains("early:challenger")).unwrap();

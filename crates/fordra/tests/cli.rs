@@ -813,7 +813,7 @@ fn demo_lab_finds_the_hidden_payers() {
     let c = ok(p, &["customer", "show", s["scores"][0]["customer"].as_str().unwrap(), "--json"]).json();
     let reason = c["explanation"]["reason"].as_str().unwrap();
     assert!(
-        reason.contains("model v2: ")
+        reason.contains("model v2 (")
             && reason.contains("% likely to pay more than 10 days late (threshold 70 %), mainly: "),
         "{reason}"
     );
