@@ -1,13 +1,14 @@
-//! Which P(late) the runs use: the trees, the logistic regression, the customer's own history,
-//! or a blend of them, chosen on a validation window of the most recent training invoices and
-//! calibrated there. The customer's history is the default. The candidates are tried from the
-//! simplest to the most elaborate, and one replaces the one chosen so far only when it beats it
-//! on the validation window by more than chance (two standard errors of the paired difference
-//! in log loss): the model is never knowingly worse than the simple rule, and a calibration or
+//! Which P(late) the runs use: the trees, the customer's own history, or a blend of them,
+//! chosen on a validation window of the most recent training invoices and calibrated there.
+//! The customer's history is the default. The candidates are tried from the simplest to the
+//! most elaborate, and one replaces the one chosen so far only when it beats it on the
+//! validation window by more than chance (two standard errors of the paired difference in log
+//! loss) and by more than a trifle ([`MIN_GAIN`]): the model is never knowingly worse than the simple rule, and a calibration or
 //! a blend is not taken for a gain that is noise.
 //!
-//! Every candidate is a logistic function of up to three log-odds — the trees', the logistic
-//! regression's and the history rule's: Platt scaling for one, a stacked blend for all three.
+//! Every candidate is a logistic function of the trees' and the history rule's log-odds: Platt
+//! scaling for one, a stacked blend for both. The weights keep a slot for the logistic
+//! regression's log-odds (always 0, it is no candidate) so that stored choices keep their shape.
 //! Platt scaling is increasing, so it never changes a candidate's ranking (its ROC AUC); it
 //! only makes its probabilities match the rates observed.
 
@@ -29,9 +30,6 @@ pub enum Candidate {
     Trees,
     /// The gradient-boosted trees as they are (trained on log loss, so often calibrated already).
     TreesAsIs,
-    /// The logistic regression, calibrated (not among [`Candidate::ALL`]; kept for reading
-    /// choices made with it).
-    Logistic,
     /// A logistic blend of the trees and the history rule.
     Blend,
 }
@@ -51,7 +49,6 @@ impl Candidate {
             Candidate::HistoryCalibrated => "customer's history, calibrated",
             Candidate::Trees => "gradient-boosted trees, calibrated",
             Candidate::TreesAsIs => "gradient-boosted trees",
-            Candidate::Logistic => "logistic regression, calibrated",
             Candidate::Blend => "blend of the trees and the customer's history",
         }
     }
@@ -63,7 +60,6 @@ impl Candidate {
             Candidate::HistoryCalibrated => "calibrated history",
             Candidate::Trees => "calibrated trees",
             Candidate::TreesAsIs => "trees",
-            Candidate::Logistic => "calibrated logistic regression",
             Candidate::Blend => "trees and history",
         }
     }
@@ -73,7 +69,6 @@ impl Candidate {
         match self {
             Candidate::History | Candidate::HistoryCalibrated => &[2],
             Candidate::Trees | Candidate::TreesAsIs => &[0],
-            Candidate::Logistic => &[1],
             Candidate::Blend => &[0, 2],
         }
     }
@@ -331,11 +326,11 @@ mod tests {
 
     #[test]
     fn calibration_keeps_the_ranking() {
-        let v = world(1, 2000);
-        let w = fit(Candidate::Logistic, &v, &(0..2000).collect::<Vec<_>>());
-        assert!(w[2] > 0.0);
-        let c = Choice::bare(Candidate::Logistic, w);
-        let raw: Vec<f64> = v.z.iter().map(|z| z[1]).collect();
+        let v = world(0, 2000);
+        let w = fit(Candidate::Trees, &v, &(0..2000).collect::<Vec<_>>());
+        assert!(w[1] > 0.0);
+        let c = Choice::bare(Candidate::Trees, w);
+        let raw: Vec<f64> = v.z.iter().map(|z| z[0]).collect();
         let cal: Vec<f64> = v.z.iter().map(|z| c.p(*z)).collect();
         assert_eq!(auc(&raw, &v.late), auc(&cal, &v.late));
     }

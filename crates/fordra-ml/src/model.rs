@@ -138,9 +138,9 @@ pub struct Model {
     pub metrics: TrainingMetrics,
     /// What drives the predictions, strongest first.
     pub importance: Vec<Importance>,
-    /// Which P(late) the runs use (trees, logistic regression, the customer's history or a
-    /// blend), chosen and calibrated on the most recent training invoices. Files from before
-    /// the choice use the trees as they are.
+    /// Which P(late) the runs use (the trees, the customer's history or a blend), chosen and
+    /// calibrated on the most recent training invoices. Files from before the choice use the
+    /// trees as they are.
     #[serde(default)]
     pub choice: Choice,
     /// Trees for the log-odds of paying late (trained before the validation window when there
