@@ -407,9 +407,7 @@ impl App<'_> {
     ) -> Result<EvaluationReport> {
         let history = self.history_of(creditor)?;
         let end = data_end(&history).unwrap_or(from);
-        let (customers, _) = self.store.report_data(creditor, end)?;
-        let segments: HashMap<String, String> =
-            customers.into_iter().filter_map(|(id, s, _)| Some((id, s?.as_str().to_string()))).collect();
+        let segments = self.store.customer_segments(creditor)?;
         let segment_of = |c: &str| segments.get(c).cloned();
         let e = evaluate(&history, from, to.unwrap_or(end), end, late_after, very_late_after, &segment_of)
             .map_err(ml_error)?;
@@ -529,9 +527,7 @@ impl App<'_> {
     /// customer's segment, the stages reached by `until`, paid dates.
     fn survival_book(&mut self, creditor: &CreditorId, until: NaiveDate) -> Result<Vec<(String, survival::Claim)>> {
         let history = self.history_of(creditor)?;
-        let (customers, _) = self.store.report_data(creditor, until)?;
-        let segments: HashMap<String, String> =
-            customers.into_iter().filter_map(|(id, s, _)| Some((id, s?.as_str().to_string()))).collect();
+        let segments = self.store.customer_segments(creditor)?;
         let mut stages: HashMap<String, Vec<(NaiveDate, Stage)>> = HashMap::new();
         for (claim, date, kind) in self.store.steps_taken(creditor, until)? {
             if let Some(stage) = stage_of(kind) {
@@ -585,8 +581,7 @@ impl App<'_> {
                 b.0 += share;
                 b.1 += part;
             }
-            let on_due = (((c.due - next).num_days().max(0)) / 7).min(weeks) as usize;
-            if let Some(b) = buckets.get_mut(on_due) {
+            if let Some(b) = buckets.get_mut(c.due_week(next).min(n)) {
                 b.2 += amount;
             }
             let mut so_far = 0.0;

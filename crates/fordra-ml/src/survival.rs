@@ -54,6 +54,11 @@ impl Claim {
     pub fn stage_on(&self, day: NaiveDate) -> Stage {
         self.stages.iter().filter(|(d, _)| *d <= day).map(|(_, s)| *s).max().unwrap_or(Stage::None)
     }
+    /// The week from `from` (0: the first) it would be paid in if paid on its due date; an
+    /// overdue claim in the first.
+    pub fn due_week(&self, from: NaiveDate) -> usize {
+        ((self.due - from).num_days().max(0) / 7) as usize
+    }
     /// Open at the start of `day` (issued by then, not paid before).
     pub fn open_on(&self, day: NaiveDate) -> bool {
         self.issued <= day && self.paid.is_none_or(|p| p >= day)
@@ -68,8 +73,10 @@ fn week(due: NaiveDate, day: NaiveDate) -> i64 {
 /// Weekly hazards of payment by group, stage and week since due.
 #[derive(Clone, Debug, Default)]
 pub struct Hazards {
-    /// (group, stage, week) → (paid, at risk).
-    by_group: HashMap<(String, Stage, i64), (f64, f64)>,
+    /// Each group's number (counted once per claim, not once per claim-week).
+    groups: HashMap<String, usize>,
+    /// (group number, stage, week) → (paid, at risk).
+    by_group: HashMap<(usize, Stage, i64), (f64, f64)>,
     /// (stage, week) → (paid, at risk), all groups.
     pooled: HashMap<(Stage, i64), (f64, f64)>,
 }
@@ -81,6 +88,8 @@ impl Hazards {
     pub fn fit(claims: &[Claim], as_of: NaiveDate) -> Hazards {
         let mut h = Hazards::default();
         for c in claims {
+            let next = h.groups.len();
+            let group = *h.groups.entry(c.group.clone()).or_insert(next);
             let mut start = c.issued;
             while start < as_of && c.paid.is_none_or(|p| p >= start) {
                 let end = start + Duration::days(7);
@@ -88,10 +97,8 @@ impl Hazards {
                 // A week cut short by `as_of` counts for its share.
                 let exposure = ((as_of.min(end) - start).num_days() as f64 / 7.0).min(1.0);
                 let (stage, w) = (c.stage_on(start), week(c.due, start));
-                for cell in [
-                    h.by_group.entry((c.group.clone(), stage, w)).or_default(),
-                    h.pooled.entry((stage, w)).or_default(),
-                ] {
+                for cell in [h.by_group.entry((group, stage, w)).or_default(), h.pooled.entry((stage, w)).or_default()]
+                {
                     cell.0 += f64::from(u8::from(paid));
                     cell.1 += if paid { 1.0 } else { exposure };
                 }
@@ -116,7 +123,8 @@ impl Hazards {
         } else {
             0.0
         };
-        let (e, n) = self.by_group.get(&(group.to_string(), stage, w)).copied().unwrap_or_default();
+        let (e, n) =
+            self.groups.get(group).and_then(|g| self.by_group.get(&(*g, stage, w))).copied().unwrap_or_default();
         ((e + SHRINK * pooled) / (n + SHRINK)).clamp(0.0, 1.0)
     }
 
@@ -177,7 +185,7 @@ pub fn backtest(claims: &[Claim], made: &[NaiveDate], horizon: usize, today: Nai
             .collect();
         for c in claims.iter().filter(|c| c.open_on(t)) {
             let (p, _) = hazards.weekly(&c.group, c.stage_on(t), c.due, t, ahead);
-            let on_due = ((c.due - t).num_days().max(0) / 7) as usize;
+            let on_due = c.due_week(t);
             let paid_in = c.paid.map(|d| ((d - t).num_days() / 7) as usize);
             for (k, row) in rows.iter_mut().enumerate() {
                 row.predicted += (c.amount as f64 * p.get(k).copied().unwrap_or(0.0)).round() as i64;

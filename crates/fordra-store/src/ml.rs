@@ -151,6 +151,18 @@ impl Store {
         Ok(out)
     }
 
+    /// Every customer's current segment, where it has one.
+    pub fn customer_segments(&mut self, creditor: &str) -> Result<std::collections::HashMap<String, String>> {
+        self.db
+            .query(
+                "SELECT id, segment FROM customers WHERE creditor_id = $1 AND segment IS NOT NULL",
+                &[creditor.into()],
+            )?
+            .iter()
+            .map(|r| Ok((r.text("id")?, r.text("segment")?)))
+            .collect::<Result<_>>()
+    }
+
     /// Every customer's current credit score.
     pub fn customer_scores(&mut self, creditor: &str) -> Result<std::collections::HashMap<String, f64>> {
         self.db
