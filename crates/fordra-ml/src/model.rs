@@ -357,15 +357,14 @@ impl Model {
     }
 
     /// The log-odds of paying late by [trees, logistic regression, customer's history] for one
-    /// feature row; 0 where the choice does not use it.
-    #[allow(clippy::indexing_slicing, reason = "the weights have an intercept and three inputs")]
+    /// feature row; 0 where the choice does not use it (the logistic regression is no candidate:
+    /// its slot is always 0).
     fn late_inputs(&self, row: &[f64], trees: Option<f64>) -> [f64; 3] {
-        let w = &self.choice.weights;
-        let used = |k: usize| w[k + 1] != 0.0;
+        let [_, w_trees, _, w_history] = self.choice.weights;
         [
-            if used(0) { trees.unwrap_or_else(|| self.late.raw(row)) } else { 0.0 },
-            if used(1) { logit(self.logistic.predict(row)) } else { 0.0 },
-            if used(2) { logit(history_p(row, self.choice.history_rate)) } else { 0.0 },
+            if w_trees != 0.0 { trees.unwrap_or_else(|| self.late.raw(row)) } else { 0.0 },
+            0.0,
+            if w_history != 0.0 { logit(history_p(row, self.choice.history_rate)) } else { 0.0 },
         ]
     }
 
