@@ -112,7 +112,7 @@ struct Tested<'a> {
     invoice: &'a HistInvoice,
 }
 
-/// The figures of the trees and the history rule on the invoices `keep` selects.
+/// The figures of the chosen model and the history rule on the invoices `keep` selects.
 fn subset(name: String, tested: &[Tested<'_>], keep: impl Fn(&Tested<'_>) -> bool) -> Option<Subset> {
     let part: Vec<&Tested<'_>> = tested.iter().filter(|t| keep(t)).collect();
     if part.is_empty() {

@@ -283,13 +283,12 @@ fn print_report(out: &ExperimentOut, name: &str, as_of: NaiveDate, horizon: i64)
             &|a| est(&a.fees_per_claim, 2, 1.0),
             est(&r.fees_difference, 2, 1.0),
         ),
+        line(
+            &format!("  net value per claim ({})", out.currency),
+            &|a| est(&a.net_value_per_claim, 2, 1.0),
+            est(&r.net_value_difference, 2, 1.0),
+        ),
     ];
-    let mut rows = rows;
-    rows.push(line(
-        &format!("  net value per claim ({})", out.currency),
-        &|a| est(&a.net_value_per_claim, 2, 1.0),
-        est(&r.net_value_difference, 2, 1.0),
-    ));
     println!("{}", table(&["", "champion", "challenger", "challenger − champion"], rows));
     let k = &r.costs;
     println!(
