@@ -10,6 +10,7 @@
 pub mod bank;
 pub mod booking;
 pub mod claims;
+pub mod contact;
 pub mod creditors;
 pub mod customers;
 pub mod dashboard;

@@ -632,6 +632,7 @@ fn send_again_as(s: &mut Store, d: &DeliveryRow, channel: Channel, now: DateTime
         created: d.created,
         deadline: d.deadline,
         items: items.into_iter().map(|(c, seq)| (c, seq.and_then(|x| u32::try_from(x).ok()))).collect(),
+        send_hour: None,
     };
     Ok(s.queue_deliveries(&d.creditor_id, &[planned], now.timestamp(), Some(&d.id))?)
 }
@@ -772,6 +773,7 @@ pub(crate) fn queue_confirmation(
         created: today,
         deadline: until,
         items: claims.iter().map(|c| (c.clone(), None)).collect(),
+        send_hour: None,
     };
     s.queue_deliveries(creditor, &[planned], 0, None)?;
     Ok(())

@@ -4,7 +4,7 @@ use crate::{predict, App, AppError, ClaimId, CreditorId, CustomerId, Minor, Resu
 use chrono::NaiveDate;
 use fordra_core::domain::{Channel, FeeKind, Segment, StepKind};
 use fordra_core::limits;
-use fordra_core::run::{daily_run, RunResult};
+use fordra_core::run::{daily_run_learning, RunResult};
 use serde::Serialize;
 
 /// What to run.
@@ -230,14 +230,22 @@ impl App<'_> {
             predict::attach(s, &creditor, &mut state, date, false)?;
             phases.predict = t.elapsed();
             let t = std::time::Instant::now();
-            let mut result = daily_run(&creditor, j, &state.customers, &state.claims, date);
+            let learned = crate::contact::learned(s, &creditor, date)?;
+            let mut result = daily_run_learning(&creditor, j, &state.customers, &state.claims, date, &learned);
             result.notes = state.notes;
             phases.decide = t.elapsed();
             if !dry_run {
                 s.apply_run(&creditor, j, date, &result, &state.has_reason)?;
-                // Every message the day decided, in the same transaction as its step.
+                // Every message the day decided, in the same transaction as its step; one the
+                // contact policy gave a send hour waits for it.
                 let from = date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp();
-                s.queue_deliveries(&creditor.id, &fordra_core::outbox::plan(&result.actions), from, None)?;
+                let mut by_time: std::collections::BTreeMap<i64, Vec<_>> = Default::default();
+                for d in fordra_core::outbox::plan(&result.actions) {
+                    by_time.entry(d.not_before(j.country, from)).or_default().push(d);
+                }
+                for (at, planned) in by_time {
+                    s.queue_deliveries(&creditor.id, &planned, at, None)?;
+                }
             }
             Ok(result)
         })?;

@@ -130,7 +130,11 @@ pub struct CostInput {
 impl CostInput {
     /// The defaults of `currency` with these overrides, each within its bounds.
     pub fn costs(&self, currency: fordra_core::money::Currency) -> Result<Costs> {
-        let d = Costs::default_for(currency);
+        self.over(Costs::default_for(currency))
+    }
+
+    /// `d` with these overrides, each within its bounds.
+    pub fn over(&self, d: Costs) -> Result<Costs> {
         let bounded = |name: &str, v: Option<f64>, default: f64, max: f64| -> Result<f64> {
             match v {
                 None => Ok(default),

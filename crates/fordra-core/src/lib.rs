@@ -6,6 +6,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod calendar;
+pub mod contact;
 pub mod domain;
 pub mod fees;
 pub mod history;

@@ -235,6 +235,10 @@ pub struct Policy {
     /// What a debtor may arrange alone on the debtor's page (`[self_service]`).
     #[serde(default, skip_serializing_if = "SelfService::is_default")]
     pub self_service: SelfService,
+    /// The contact policy: reminders' channel and send hour chosen from what worked (none: the
+    /// handling model's channel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<crate::contact::ContactPolicy>,
 }
 
 /// What a debtor may arrange alone on the debtor's page; anything beyond goes to an advisor.
@@ -477,6 +481,7 @@ impl Policy {
             letters: Letters::default(),
             schedule: Default::default(),
             self_service: Default::default(),
+            contact: None,
         }
     }
 
@@ -637,6 +642,9 @@ impl Policy {
             if n.channel == Channel::Phone {
                 errs.push("nudge.channel must be letter, email, sms or edi".into());
             }
+        }
+        if let Some(c) = &self.contact {
+            c.check(errs);
         }
         for (k, c) in self.challengers.iter().enumerate() {
             if c.name.trim().is_empty() || c.name.contains(':') {

@@ -27,6 +27,25 @@ pub struct PlannedDelivery {
     pub deadline: Option<NaiveDate>,
     /// The claims it covers with their step numbers.
     pub items: Vec<(String, Option<u32>)>,
+    /// The local hour the contact policy chose to send it at (none: at once).
+    pub send_hour: Option<u32>,
+}
+
+impl PlannedDelivery {
+    /// Unix seconds it may go from: its send hour on the day it was decided, local time in
+    /// `country`, or `otherwise`.
+    pub fn not_before(&self, country: Country, otherwise: i64) -> i64 {
+        self.send_hour.map_or(otherwise, |h| at_local_hour(country, self.created, h).timestamp().max(otherwise))
+    }
+}
+
+/// The UTC instant of `hour`:00 local time in `country` on `day`.
+pub fn at_local_hour(country: Country, day: NaiveDate, hour: u32) -> DateTime<Utc> {
+    let naive = day.and_hms_opt(hour.min(23), 0, 0).unwrap_or(day.and_time(NaiveTime::MIN));
+    // The offset at that wall-clock time read as UTC is the offset of the moment itself except
+    // within the hour of a switch, when no reminder hour (8–19) falls.
+    let offset = local_time(country, naive.and_utc()) - naive;
+    DateTime::from_naive_utc_and_offset(naive - offset, Utc)
 }
 
 /// The key of a step: its claim and its number on the claim (never reused, even after a revert).
@@ -64,6 +83,7 @@ pub fn plan(actions: &[Action]) -> Vec<PlannedDelivery> {
             created: a.date,
             deadline: Some(a.deadline),
             items: vec![item],
+            send_hour: a.send_hour,
         });
     }
     out
@@ -218,6 +238,7 @@ mod tests {
             skipped,
             reason: String::new(),
             arm: None,
+            send_hour: None,
         }
     }
 
@@ -245,6 +266,20 @@ mod tests {
         assert_eq!(cancel_reason(MessageKind::Reminder, &[paid]).unwrap(), "paid before it was sent");
         assert!(cancel_reason(MessageKind::Collection, &[paused, paid]).unwrap().starts_with("paused"));
         assert_eq!(cancel_reason(MessageKind::Promise, &[paused]), None);
+    }
+
+    /// 18:00 in Stockholm is 17:00 UTC in winter, 16:00 in summer; 9:00 in Helsinki 07:00 UTC in winter.
+    #[test]
+    fn a_send_hour_is_local_time() {
+        let t = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        assert_eq!(at_local_hour(Country::SE, day(11, 24), 18), t(2026, 11, 24, 17));
+        assert_eq!(at_local_hour(Country::SE, day(7, 1), 18), t(2026, 7, 1, 16));
+        assert_eq!(at_local_hour(Country::FI, day(11, 24), 9), t(2026, 11, 24, 7));
+        let mut p = plan(&[action("A", 1, None, false)]);
+        assert_eq!(p[0].not_before(Country::SE, 5), 5);
+        p[0].send_hour = Some(18);
+        assert_eq!(p[0].not_before(Country::SE, 5), t(2026, 11, 2, 17).timestamp());
     }
 
     #[test]

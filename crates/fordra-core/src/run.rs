@@ -245,8 +245,12 @@ pub struct Action {
     pub skipped: bool,
     /// Why, in words.
     pub reason: String,
-    /// The experiment arm whose model decided the step ("name:champion" / "name:challenger").
+    /// The experiment arm whose model decided the step ("name:champion" / "name:challenger"),
+    /// and the contact policy's ("contact:policy:sms@18" / "contact:champion:letter"), space-separated.
     pub arm: Option<String>,
+    /// The local hour the contact policy chose to send it at (none: as soon as the outbox may).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send_hour: Option<u32>,
 }
 
 impl Action {
@@ -481,7 +485,19 @@ pub fn daily_run(
     claims: &[ClaimState],
     as_of: NaiveDate,
 ) -> RunResult {
-    decide(creditor, law, customers, claims, as_of, PAR_CHUNK)
+    decide(creditor, law, customers, claims, as_of, PAR_CHUNK, &crate::contact::Learned::default())
+}
+
+/// [`daily_run`] with what earlier reminders taught the contact policy.
+pub fn daily_run_learning(
+    creditor: &Creditor,
+    law: &Jurisdiction,
+    customers: &[CustomerState],
+    claims: &[ClaimState],
+    as_of: NaiveDate,
+    learned: &crate::contact::Learned,
+) -> RunResult {
+    decide(creditor, law, customers, claims, as_of, PAR_CHUNK, learned)
 }
 
 /// [`daily_run`] with claims (and customers' groups of steps) handed out in pieces of `chunk`.
@@ -493,9 +509,10 @@ fn decide(
     claims: &[ClaimState],
     as_of: NaiveDate,
     chunk: usize,
+    learned: &crate::contact::Learned,
 ) -> RunResult {
     let chunk = chunk.max(1);
-    let day = Day::new(creditor, law, customers, claims, as_of);
+    let day = Day::new(creditor, law, customers, claims, as_of, learned);
     let mut out = RunResult { segments: Vec::new(), ..Default::default() };
     for (c, (_, arm)) in customers.iter().zip(&day.plans) {
         if let Some(a) = arm.as_ref().filter(|a| !c.arms.iter().any(|r| r.experiment == a.experiment)) {
@@ -547,7 +564,8 @@ fn decide(
         .with_min_len((chunk / 16).max(1))
         .map(|group| {
             let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
-            group.iter().map(|d| day.act(d, &mut letter_fee_taken)).collect()
+            let contact = day.contact_for(group);
+            group.iter().map(|d| day.act(d, &mut letter_fee_taken, contact.as_ref())).collect()
         })
         .collect();
     out.actions = acted.into_iter().flatten().collect();
@@ -588,6 +606,16 @@ struct Day<'a> {
     nudge_step: Option<Step>,
     /// The same for every step of the day: the half-year's rate is not in the tables yet.
     pending_rate: Option<String>,
+    /// The contact policy in force today, its costs and what earlier reminders taught.
+    contact: Option<(&'a crate::contact::ContactPolicy, crate::strategy::Costs, &'a crate::contact::Learned)>,
+}
+
+/// What the contact policy decided for a debtor's reminders of the day.
+enum Contact {
+    /// Kept on the handling model's channel: the share the policy is measured against.
+    Champion,
+    /// The policy's choice.
+    Chosen(crate::contact::Choice),
 }
 
 impl<'a> Day<'a> {
@@ -597,6 +625,7 @@ impl<'a> Day<'a> {
         customers: &'a [CustomerState],
         claims: &'a [ClaimState],
         as_of: NaiveDate,
+        learned: &'a crate::contact::Learned,
     ) -> Day<'a> {
         let segments = segment_customers_with(creditor, customers, as_of, false);
         let plans = customers
@@ -622,7 +651,75 @@ impl<'a> Day<'a> {
         let pending_rate = law.interest_row(as_of).ok().filter(|_| creditor.charge_interest).and_then(|r| {
             r.pending.as_ref().map(|why| format!("; interest only through {}: {why}", r.from - Duration::days(1)))
         });
-        Day { creditor, law, customers, claims, as_of, segments, plans, limits, nudge, nudge_step, pending_rate }
+        let contact = creditor
+            .policy
+            .contact
+            .as_ref()
+            .filter(|c| c.from <= as_of)
+            .map(|c| (c, c.costs(crate::strategy::Costs::default_for(creditor.currency)), learned));
+        Day {
+            creditor,
+            law,
+            customers,
+            claims,
+            as_of,
+            segments,
+            plans,
+            limits,
+            nudge,
+            nudge_step,
+            pending_rate,
+            contact,
+        }
+    }
+
+    /// Whether the contact policy chooses a due step's channel: a reminder of the handling model
+    /// by letter, e-mail or text, for a debtor outside an experiment's challenger arm who has not
+    /// asked for a channel of their own.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "Due.claim enumerates `claims`, ClaimState.customer indexes `customers` and plans"
+    )]
+    fn contact_applies(&self, d: &Due) -> bool {
+        let claim = &self.claims[d.claim];
+        let (steps, arm) = &self.plans[claim.customer];
+        let step = steps.get(d.step);
+        self.contact.is_some()
+            && !d.nudge
+            && !arm.as_ref().is_some_and(|a| a.challenger)
+            && self.customers[claim.customer].preferred.is_none()
+            && step.is_some_and(|s| {
+                s.kind == StepKind::Reminder && matches!(s.channel, Channel::Letter | Channel::Email | Channel::Sms)
+            })
+    }
+
+    /// The contact policy's decision for one debtor's due steps of the day (one choice for all,
+    /// so a grouped letter stays one message).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "Due.claim enumerates `claims`, ClaimState.customer indexes `customers`, segments and plans"
+    )]
+    fn contact_for(&self, group: &[Due]) -> Option<Contact> {
+        let (policy, costs, learned) = self.contact?;
+        let applies: Vec<&Due> = group.iter().filter(|d| self.contact_applies(d)).collect();
+        let first = applies.first()?;
+        let customer = self.claims[first.claim].customer;
+        let cust = &self.customers[customer];
+        let step_channel = self.plans[customer].0.get(first.step)?.channel;
+        let open: i64 = applies.iter().map(|d| Balances::of(&self.claims[d.claim].moves, self.as_of).total()).sum();
+        let debtor = crate::contact::Debtor {
+            id: &cust.id,
+            segment: self.segments[customer].segment,
+            kind: cust.kind,
+            score: cust.credit_score,
+            has_email: cust.has_email,
+            has_phone: cust.has_phone,
+            open: open as f64 / 100.0,
+        };
+        Some(match crate::contact::choose(policy, self.law.code, &costs, learned, &debtor, step_channel, self.as_of) {
+            Some(c) => Contact::Chosen(c),
+            None => Contact::Champion,
+        })
     }
 
     #[allow(clippy::indexing_slicing, reason = "one row per StepKind (ALL), one column per DebtorKind")]
@@ -731,7 +828,7 @@ impl<'a> Day<'a> {
         clippy::indexing_slicing,
         reason = "Due.claim enumerates `claims`, ClaimState.customer indexes `customers`, segments and plans; d.step was found by get in `today`"
     )]
-    fn act(&self, d: &Due, letter_fee_taken: &mut Option<(usize, NaiveDate)>) -> Action {
+    fn act(&self, d: &Due, letter_fee_taken: &mut Option<(usize, NaiveDate)>, contact: Option<&Contact>) -> Action {
         let (as_of, law, creditor) = (self.as_of, self.law, self.creditor);
         let claim = &self.claims[d.claim];
         let cust = &self.customers[claim.customer];
@@ -747,9 +844,27 @@ impl<'a> Day<'a> {
         debug_assert!(d.base <= d.trigger || step.days < 0);
         let mut reason = self.reason(d, step_no, step);
         let deadline = if d.nudge { claim.due } else { deadline_for(law, limits, as_of, step.payment_days) };
-        let (channel, channel_note) = channel_for(step, cust);
+        let (mut channel, channel_note) = channel_for(step, cust);
         if let Some(note) = channel_note {
             reason.push_str(&format!("; {note}"));
+        }
+        let mut arm = arm.as_ref().map(Arm::label);
+        let mut send_hour = None;
+        match contact.filter(|_| self.contact_applies(d)) {
+            Some(Contact::Chosen(c)) => {
+                channel = c.option.channel;
+                send_hour = c.option.hour;
+                reason.push_str(&format!("; {}", c.why));
+                arm = Some(arm.map_or(c.label.clone(), |a| format!("{a} {}", c.label)));
+            }
+            Some(Contact::Champion) => {
+                reason.push_str(
+                    "; contact policy: kept on the handling model's channel (the share the policy is measured against)",
+                );
+                let label = crate::contact::champion_label(channel);
+                arm = Some(arm.map_or(label.clone(), |a| format!("{a} {label}")));
+            }
+            None => {}
         }
         let mut action = Action {
             claim_id: claim.id.clone(),
@@ -771,7 +886,8 @@ impl<'a> Day<'a> {
             amount_to_pay: balances.total(),
             skipped: true,
             reason: String::new(),
-            arm: arm.as_ref().map(Arm::label),
+            arm,
+            send_hour,
         };
         if balances.total() < step.min_amount {
             reason.push_str(&format!(
@@ -1630,8 +1746,8 @@ mod tests {
             let law = w.law.jurisdiction(j).unwrap();
             let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
             let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
-            let sequential = one.install(|| decide(&w.creditor, law, &w.customers, &w.claims, day, usize::MAX));
-            let parallel = four.install(|| decide(&w.creditor, law, &w.customers, &w.claims, day, chunk));
+            let sequential = one.install(|| decide(&w.creditor, law, &w.customers, &w.claims, day, usize::MAX, &Default::default()));
+            let parallel = four.install(|| decide(&w.creditor, law, &w.customers, &w.claims, day, chunk, &Default::default()));
             prop_assert_eq!(&parallel, &sequential);
             prop_assert_eq!(daily_run(&w.creditor, law, &w.customers, &w.claims, day), sequential);
         }

@@ -34,7 +34,7 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    fn normal(value: f64, var: f64) -> Estimate {
+    pub(crate) fn normal(value: f64, var: f64) -> Estimate {
         let h = Z * var.max(0.0).sqrt();
         Estimate { value, low: value - h, high: value + h }
     }
@@ -242,7 +242,7 @@ pub struct ExperimentReport {
     pub verdict: String,
 }
 
-fn mean(xs: &[f64]) -> Option<(f64, f64)> {
+pub(crate) fn mean(xs: &[f64]) -> Option<(f64, f64)> {
     if xs.is_empty() {
         return None;
     }
@@ -252,7 +252,7 @@ fn mean(xs: &[f64]) -> Option<(f64, f64)> {
     Some((m, var))
 }
 
-fn diff(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> Option<Estimate> {
+pub(crate) fn diff(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> Option<Estimate> {
     let ((a, va), (b, vb)) = (a?, b?);
     Some(Estimate::normal(a - b, va + vb))
 }

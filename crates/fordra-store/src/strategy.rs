@@ -3,6 +3,7 @@
 
 use crate::{bad, ReadRow, Result, Store, StoreError};
 use chrono::NaiveDate;
+use fordra_core::contact::{self, Sent};
 use fordra_core::domain::{Channel, DebtorKind, Segment, StepKind};
 use fordra_core::model::{Challenger, Step};
 use fordra_core::strategy::{ArmClaim, PastClaim};
@@ -168,6 +169,103 @@ impl Store {
             }
         }
         Ok(claims)
+    }
+
+    /// Reminders the contact policy decided (its choices and the champion share's) from `from`
+    /// through `sent_through`, each followed `horizon` days: paid in full within `window` days,
+    /// what was collected and which contacts followed, as known on `as_of`.
+    pub fn contact_sends(
+        &mut self,
+        creditor: &str,
+        from: NaiveDate,
+        sent_through: NaiveDate,
+        as_of: NaiveDate,
+        (window, horizon): (i64, i64),
+    ) -> Result<Vec<Sent>> {
+        let c = creditor;
+        let mut out: Vec<Sent> = Vec::new();
+        let mut of_claim: HashMap<String, Vec<usize>> = HashMap::default();
+        let mut customers: HashMap<String, (DebtorKind, contact::ScoreBand)> = HashMap::default();
+        for r in self.db.query(
+            "SELECT claim_id, customer_id, segment, date, arm, open_after FROM actions WHERE creditor_id = $1 AND date >= $2 AND date <= $3 AND skipped = 0 AND reverted IS NULL AND arm LIKE '%contact:%' ORDER BY date, claim_id, seq",
+            &[c.into(), from.into(), sent_through.min(as_of).into()],
+        )? {
+            let Some((champion, option)) = contact::parse_label(r.str("arm")?) else { continue };
+            let (customer, claim) = (r.text("customer_id")?, r.text("claim_id")?);
+            customers.insert(customer.clone(), (DebtorKind::Consumer, contact::ScoreBand::Unknown));
+            of_claim.entry(claim.clone()).or_default().push(out.len());
+            out.push(Sent {
+                claim,
+                customer,
+                segment: r.get("segment")?,
+                kind: DebtorKind::Consumer,
+                band: contact::ScoreBand::Unknown,
+                champion,
+                option,
+                date: r.date("date")?,
+                open: r.int("open_after")?,
+                paid_in_window: false,
+                collected: 0,
+                letters: 0,
+                emails: 0,
+                texts: 0,
+                calls: 0,
+            });
+        }
+        if out.is_empty() {
+            return Ok(out);
+        }
+        for r in self.db.query("SELECT id, kind, credit_score FROM customers WHERE creditor_id = $1", &[c.into()])? {
+            if let Some(k) = customers.get_mut(r.str("id")?) {
+                let score = r.opt_int("credit_score")?.and_then(|s| i32::try_from(s).ok());
+                *k = (r.get("kind")?, contact::ScoreBand::of(score));
+            }
+        }
+        for s in &mut out {
+            (s.kind, s.band) =
+                customers.get(&s.customer).copied().unwrap_or((DebtorKind::Consumer, contact::ScoreBand::Unknown));
+        }
+        let within = |s: &Sent, d: NaiveDate, days: i64| d >= s.date && d <= s.date + chrono::Duration::days(days);
+        for r in self.db.query(
+            "SELECT id, settled_date FROM claims WHERE creditor_id = $1 AND settled_date >= $2",
+            &[c.into(), from.into()],
+        )? {
+            let (Some(at), Some(settled)) = (of_claim.get(r.str("id")?), r.opt_date("settled_date")?) else { continue };
+            for i in at {
+                if let Some(s) = out.get_mut(*i) {
+                    s.paid_in_window = settled <= as_of && within(s, settled, window);
+                }
+            }
+        }
+        for r in self.db.query(
+            "SELECT claim_id, date, amount FROM ledger WHERE creditor_id = $1 AND date >= $2 AND date <= $3 AND kind IN ('payment', 'credit_applied')",
+            &[c.into(), from.into(), as_of.into()],
+        )? {
+            let Some(at) = of_claim.get(r.str("claim_id")?) else { continue };
+            let (date, amount) = (r.date("date")?, r.int("amount")?);
+            for i in at {
+                match out.get_mut(*i) {
+                    Some(s) if within(s, date, horizon) => s.collected -= amount,
+                    _ => {}
+                }
+            }
+        }
+        for r in self.db.query(
+            "SELECT claim_id, date, kind, channel FROM actions WHERE creditor_id = $1 AND date >= $2 AND date <= $3 AND skipped = 0 AND reverted IS NULL",
+            &[c.into(), from.into(), as_of.into()],
+        )? {
+            let Some(at) = of_claim.get(r.str("claim_id")?) else { continue };
+            let (date, kind, channel): (NaiveDate, StepKind, Channel) = (r.date("date")?, r.get("kind")?, r.get("channel")?);
+            let call = kind == StepKind::PhoneCall || channel == Channel::Phone;
+            for i in at {
+                let Some(s) = out.get_mut(*i).filter(|s| within(s, date, horizon)) else { continue };
+                s.letters += 1;
+                s.emails += u32::from(!call && channel == Channel::Email);
+                s.texts += u32::from(!call && channel == Channel::Sms);
+                s.calls += u32::from(call);
+            }
+        }
+        Ok(out)
     }
 
     /// Claims issued from `from` through `to` with the steps they took and the fees charged,

@@ -80,6 +80,31 @@ pub enum StrategyCmd {
         #[arg(long)]
         capital_rate: Option<f64>,
     },
+    /// The contact policy (`[contact]` in the policy) against the handling model's own channel:
+    /// paid within its window, collected, contacts and net value per reminder, with intervals,
+    /// and how often it chose each option.
+    Contact {
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Days each reminder is followed.
+        #[arg(long, default_value_t = 30)]
+        horizon: i64,
+        /// What a letter costs (default: the policy's, else 1.50 EUR or the like).
+        #[arg(long)]
+        letter_cost: Option<f64>,
+        /// What an e-mail costs.
+        #[arg(long)]
+        email_cost: Option<f64>,
+        /// What a text costs.
+        #[arg(long)]
+        text_cost: Option<f64>,
+        /// What a phone call costs.
+        #[arg(long)]
+        call_cost: Option<f64>,
+        /// The cost of capital, per cent a year.
+        #[arg(long)]
+        capital_rate: Option<f64>,
+    },
     /// Make the challenger the segment's handling model, ending the experiment.
     Adopt {
         name: String,
@@ -147,6 +172,21 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
                 return print_json(&out);
             }
             print_report(&out, &name, as_of, horizon);
+        }
+        StrategyCmd::Contact { date, horizon, letter_cost, email_cost, text_cost, call_cost, capital_rate } => {
+            let costs = fordra_app::strategy::CostInput {
+                letter: letter_cost,
+                email: email_cost,
+                text: text_cost,
+                call: call_cost,
+                capital_rate,
+            };
+            let input = fordra_app::contact::ContactReportInput { date: date.unwrap_or(today), horizon, costs };
+            let out = app.contact_report(cid, &input)?;
+            if json {
+                return print_json(&out);
+            }
+            print_contact(&out, input.date);
         }
         StrategyCmd::Adopt { name, date } => {
             let date = date.unwrap_or(today);
@@ -298,6 +338,72 @@ fn print_report(out: &ExperimentOut, name: &str, as_of: NaiveDate, horizon: i64)
         k.email,
         k.text,
         k.call
+    );
+    println!("Verdict: {}", r.verdict);
+}
+
+fn print_contact(out: &fordra_app::contact::ContactReportOut, as_of: NaiveDate) {
+    let r = &out.report;
+    let span = match (r.from, r.through) {
+        (Some(f), Some(t)) => format!("reminders decided {f}..{t}"),
+        _ => "no reminder followed long enough yet".to_string(),
+    };
+    println!(
+        "Contact policy since {} ({}; {} % of debtors kept on the handling model's channel), as of {as_of}: {span}, each followed {} days; 95 % confidence intervals in brackets",
+        out.policy.from,
+        out.options.join(", "),
+        (out.policy.champion_share * Decimal::ONE_HUNDRED).normalize(),
+        r.horizon_days
+    );
+    let arms = &r.arms;
+    let line = |label: &str, f: &dyn Fn(&fordra_core::contact::ContactArm) -> String, d: String| {
+        let mut v = vec![label.to_string()];
+        v.extend(arms.iter().map(f));
+        v.push(d);
+        v
+    };
+    let rows = vec![
+        line("reminders", &|a| a.reminders.to_string(), String::new()),
+        line(
+            &format!("paid within {} days (%)", r.window_days),
+            &|a| est(&a.paid_in_window, 1, 100.0),
+            est(&r.paid_uplift, 1, 100.0),
+        ),
+        line("collected / open (%)", &|a| est(&a.collected_share, 1, 100.0), est(&r.collected_uplift, 1, 100.0)),
+        line("contacts per reminder", &|a| est(&a.contacts, 2, 1.0), est(&r.contacts_change, 2, 1.0)),
+        line(&format!("contact cost ({})", out.currency), &|a| est(&a.contact_cost, 2, 1.0), String::new()),
+        line(
+            &format!("net value per reminder ({})", out.currency),
+            &|a| est(&a.net_value, 2, 1.0),
+            est(&r.net_value_change, 2, 1.0),
+        ),
+    ];
+    println!("{}", table(&["", "policy", "champion", "policy − champion"], rows));
+    let rows: Vec<Vec<String>> = r
+        .options
+        .iter()
+        .map(|o| {
+            vec![
+                o.option.label(),
+                o.reminders.to_string(),
+                format!("{:.0}", 100.0 * o.share_first_third),
+                format!("{:.0}", 100.0 * o.share_last_third),
+                est(&o.paid_in_window, 1, 100.0),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table(
+            &[
+                "option",
+                "reminders",
+                "% of first third",
+                "% of last third",
+                &format!("paid within {} days (%)", r.window_days)
+            ],
+            rows
+        )
     );
     println!("Verdict: {}", r.verdict);
 }

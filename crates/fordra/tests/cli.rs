@@ -860,6 +860,21 @@ fn demo_lab_finds_the_hidden_payers() {
     );
     assert!(ok(p, &["strategy", "report", "early-text", "--date", "2026-01-31"]).stdout.contains("Verdict: "));
 
+    // The contact policy: the champion share kept on the handling models' channel, the rest
+    // chosen by channel and hour, each step saying why; the report compares the two.
+    let c = ok(p, &["strategy", "contact", "--date", "2026-01-31", "--horizon", "14", "--json"]).json();
+    assert_eq!(c["options"].as_array().unwrap().len(), 5, "{c}");
+    let (pol, champ) = (&c["report"]["arms"][0], &c["report"]["arms"][1]);
+    let (np, nc) = (pol["reminders"].as_u64().unwrap(), champ["reminders"].as_u64().unwrap());
+    assert!(np > 2 * nc && nc > 10, "{c}");
+    let up = &c["report"]["paid_uplift"];
+    assert!(up["low"].as_f64().unwrap() < up["value"].as_f64().unwrap(), "{c}");
+    let used: Vec<&str> =
+        c["report"]["options"].as_array().unwrap().iter().map(|o| o["option"].as_str().unwrap()).collect();
+    assert!(used.contains(&"sms@18") && used.contains(&"letter"), "{used:?}");
+    let text = ok(p, &["strategy", "contact", "--date", "2026-01-31"]).stdout;
+    assert!(text.contains("% of last third") && text.contains("Verdict: "), "{text}");
+
     // A backtest of the Normal model with its reminder five days earlier.
     let normal = ok(p, &["strategy", "model", "--segment", "normal"]).stdout;
     write(p, "earlier.toml", &normal.replacen("days = 7", "days = 2", 1));
