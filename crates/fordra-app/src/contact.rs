@@ -26,7 +26,7 @@ pub(crate) fn learned(s: &mut Store, creditor: &Creditor, date: NaiveDate) -> Re
     }
     // Only reminders whose window has passed: a recent one that was paid is known, one that was
     // not is not yet a failure, and counting only the first would flatter the recent choices.
-    for s in s.contact_sends(&creditor.id, from, through, date, (p.window_days, 0))? {
+    for s in s.contact_sends(&creditor.id, from, through, date, p.window_days)? {
         out.add(&s.customer, (s.segment, s.kind, s.band), s.option, s.paid_in_window);
     }
     Ok(out)
@@ -69,16 +69,11 @@ impl App<'_> {
             )
         })?;
         let costs = input.costs.over(policy.costs(Costs::default_for(c.currency)))?;
-        let mut sends = self.store.contact_sends(
-            creditor,
-            policy.from,
-            input.date,
-            input.date,
-            (policy.window_days, input.horizon),
-        )?;
+        let mut sends = self.store.contact_sends(creditor, policy.from, input.date, input.date, policy.window_days)?;
         // Each claim's first reminder: later ones would count one claim's outcome twice.
         let mut seen = std::collections::HashSet::new();
         sends.retain(|s| seen.insert(s.claim.clone()));
+        self.store.follow_contact_sends(creditor, &mut sends, input.date, input.horizon)?;
         let report = contact_report(&sends, &costs, policy.window_days, input.horizon, input.date);
         let options = policy.options().iter().map(|o| o.label()).collect();
         Ok(ContactReportOut { policy, options, currency: c.currency.code(), report })

@@ -550,26 +550,48 @@ pub struct ContactReport {
     pub verdict: String,
 }
 
-fn arm_figures(name: &'static str, sent: &[&Sent], costs: &Costs, horizon: i64) -> ContactArm {
-    let f = |g: &dyn Fn(&Sent) -> f64| mean(&sent.iter().map(|s| g(s)).collect::<Vec<_>>());
-    let contacts = |s: &Sent| f64::from(s.letters);
-    let cost = |s: &Sent| {
-        let letters = s.letters.saturating_sub(s.emails + s.texts + s.calls);
-        f64::from(letters) * costs.letter
-            + f64::from(s.emails) * costs.email
-            + f64::from(s.texts) * costs.text
-            + f64::from(s.calls) * costs.call
-    };
+/// An arm's means with their variances, computed once for its figures and the differences.
+struct Means {
+    paid: Option<(f64, f64)>,
+    share: Option<(f64, f64)>,
+    contacts: Option<(f64, f64)>,
+    cost: Option<(f64, f64)>,
+    net: Option<(f64, f64)>,
+}
+
+impl Means {
+    fn of(sent: &[&Sent], costs: &Costs, horizon: i64) -> Means {
+        let f = |g: &dyn Fn(&Sent) -> f64| mean(&sent.iter().map(|s| g(s)).collect::<Vec<_>>());
+        Means {
+            paid: f(&|s| f64::from(u8::from(s.paid_in_window))),
+            share: f(&share),
+            contacts: f(&|s| f64::from(s.letters)),
+            cost: f(&|s| contacts_cost(costs, s)),
+            net: f(&|s| net(s, costs, horizon) - contacts_cost(costs, s)),
+        }
+    }
+}
+
+fn arm_figures(name: &'static str, sent: &[&Sent], m: &Means) -> ContactArm {
     let e = |m: Option<(f64, f64)>| m.map(|(v, var)| Estimate::normal(v, var));
     ContactArm {
         arm: name,
         reminders: sent.len(),
         paid_in_window: wilson(sent.iter().filter(|s| s.paid_in_window).count(), sent.len()),
-        collected_share: e(f(&|s| share(s))),
-        contacts: e(f(&contacts)),
-        contact_cost: e(f(&cost)),
-        net_value: e(f(&|s| net(s, costs, horizon) - cost(s))),
+        collected_share: e(m.share),
+        contacts: e(m.contacts),
+        contact_cost: e(m.cost),
+        net_value: e(m.net),
     }
+}
+
+/// What a reminder's contacts within the horizon cost: each by its channel, calls apart.
+fn contacts_cost(costs: &Costs, s: &Sent) -> f64 {
+    let letters = s.letters.saturating_sub(s.emails + s.texts + s.calls);
+    f64::from(letters) * contact_cost(costs, Channel::Letter)
+        + f64::from(s.emails) * contact_cost(costs, Channel::Email)
+        + f64::from(s.texts) * contact_cost(costs, Channel::Sms)
+        + f64::from(s.calls) * contact_cost(costs, Channel::Phone)
 }
 
 fn share(s: &Sent) -> f64 {
@@ -591,22 +613,12 @@ fn net(s: &Sent, costs: &Costs, horizon: i64) -> f64 {
 pub fn contact_report(sent: &[Sent], costs: &Costs, window_days: i64, horizon: i64, as_of: NaiveDate) -> ContactReport {
     let mature: Vec<&Sent> = sent.iter().filter(|s| s.date + chrono::Duration::days(horizon) <= as_of).collect();
     let (champ, pol): (Vec<&Sent>, Vec<&Sent>) = mature.iter().partition(|s| s.champion);
-    let arms = vec![arm_figures("policy", &pol, costs, horizon), arm_figures("champion", &champ, costs, horizon)];
-    let raw = |xs: &[&Sent], g: &dyn Fn(&Sent) -> f64| mean(&xs.iter().map(|s| g(s)).collect::<Vec<_>>());
-    let paid = |s: &Sent| f64::from(u8::from(s.paid_in_window));
-    let contacts = |s: &Sent| f64::from(s.letters);
-    let netv = |s: &Sent| {
-        let letters = s.letters.saturating_sub(s.emails + s.texts + s.calls);
-        net(s, costs, horizon)
-            - (f64::from(letters) * costs.letter
-                + f64::from(s.emails) * costs.email
-                + f64::from(s.texts) * costs.text
-                + f64::from(s.calls) * costs.call)
-    };
-    let paid_uplift = diff(raw(&pol, &paid), raw(&champ, &paid));
-    let collected_uplift = diff(raw(&pol, &share), raw(&champ, &share));
-    let contacts_change = diff(raw(&pol, &contacts), raw(&champ, &contacts));
-    let net_value_change = diff(raw(&pol, &netv), raw(&champ, &netv));
+    let (mp, mc) = (Means::of(&pol, costs, horizon), Means::of(&champ, costs, horizon));
+    let arms = vec![arm_figures("policy", &pol, &mp), arm_figures("champion", &champ, &mc)];
+    let paid_uplift = diff(mp.paid, mc.paid);
+    let collected_uplift = diff(mp.share, mc.share);
+    let contacts_change = diff(mp.contacts, mc.contacts);
+    let net_value_change = diff(mp.net, mc.net);
     let (from, through) = (mature.iter().map(|s| s.date).min(), mature.iter().map(|s| s.date).max());
     let options = option_figures(&pol);
     let verdict = verdict(paid_uplift, collected_uplift, contacts_change, net_value_change);

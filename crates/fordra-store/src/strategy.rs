@@ -172,15 +172,15 @@ impl Store {
     }
 
     /// Reminders the contact policy decided (its choices and the champion share's) from `from`
-    /// through `sent_through`, each followed `horizon` days: paid in full within `window` days,
-    /// what was collected and which contacts followed, as known on `as_of`.
+    /// through `sent_through`, each with whether it was paid in full within `window` days, as
+    /// known on `as_of` (what the runs learn from; [`Store::follow_contact_sends`] adds the rest).
     pub fn contact_sends(
         &mut self,
         creditor: &str,
         from: NaiveDate,
         sent_through: NaiveDate,
         as_of: NaiveDate,
-        (window, horizon): (i64, i64),
+        window: i64,
     ) -> Result<Vec<Sent>> {
         let c = creditor;
         let mut out: Vec<Sent> = Vec::new();
@@ -237,6 +237,26 @@ impl Store {
                 }
             }
         }
+        Ok(out)
+    }
+
+    /// What was collected on each reminder's claim and which contacts followed it within
+    /// `horizon` days of it, up to `as_of`.
+    pub fn follow_contact_sends(
+        &mut self,
+        creditor: &str,
+        sends: &mut [Sent],
+        as_of: NaiveDate,
+        horizon: i64,
+    ) -> Result<()> {
+        let c = creditor;
+        let Some(from) = sends.iter().map(|s| s.date).min() else { return Ok(()) };
+        let mut of_claim: HashMap<String, Vec<usize>> = HashMap::default();
+        for (i, s) in sends.iter().enumerate() {
+            of_claim.entry(s.claim.clone()).or_default().push(i);
+        }
+        let out = sends;
+        let within = |s: &Sent, d: NaiveDate, days: i64| d >= s.date && d <= s.date + chrono::Duration::days(days);
         for r in self.db.query(
             "SELECT claim_id, date, amount FROM ledger WHERE creditor_id = $1 AND date >= $2 AND date <= $3 AND kind IN ('payment', 'credit_applied')",
             &[c.into(), from.into(), as_of.into()],
@@ -265,7 +285,7 @@ impl Store {
                 s.calls += u32::from(call);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Claims issued from `from` through `to` with the steps they took and the fees charged,

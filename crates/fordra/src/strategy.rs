@@ -3,7 +3,7 @@
 use crate::{print_json, read_file, say, source, table};
 use anyhow::Result;
 use chrono::NaiveDate;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use fordra_app::strategy::{parse_steps, Backtest, BacktestInput, ChallengerInput, ExperimentOut};
 use fordra_app::{App, CreditorId};
 use fordra_core::domain::Segment;
@@ -64,21 +64,8 @@ pub enum StrategyCmd {
         /// Days after due a claim is followed (days to pay are counted up to it).
         #[arg(long, default_value_t = 60)]
         horizon: i64,
-        /// What a letter costs the creditor, in its currency (default: 1.50 EUR, 16.50 SEK/NOK, 11.25 DKK).
-        #[arg(long)]
-        letter_cost: Option<f64>,
-        /// What an e-mail costs (default: 0.02 EUR or the like).
-        #[arg(long)]
-        email_cost: Option<f64>,
-        /// What a text costs (default: 0.08 EUR or the like).
-        #[arg(long)]
-        text_cost: Option<f64>,
-        /// What a phone call costs (default: 5.00 EUR or the like).
-        #[arg(long)]
-        call_cost: Option<f64>,
-        /// The creditor's cost of capital, per cent a year (default 8).
-        #[arg(long)]
-        capital_rate: Option<f64>,
+        #[command(flatten)]
+        costs: CostArgs,
     },
     /// The contact policy (`[contact]` in the policy) against the handling model's own channel:
     /// paid within its window, collected, contacts and net value per reminder, with intervals,
@@ -89,21 +76,9 @@ pub enum StrategyCmd {
         /// Days each reminder is followed.
         #[arg(long, default_value_t = 30)]
         horizon: i64,
-        /// What a letter costs (default: the policy's, else 1.50 EUR or the like).
-        #[arg(long)]
-        letter_cost: Option<f64>,
-        /// What an e-mail costs.
-        #[arg(long)]
-        email_cost: Option<f64>,
-        /// What a text costs.
-        #[arg(long)]
-        text_cost: Option<f64>,
-        /// What a phone call costs.
-        #[arg(long)]
-        call_cost: Option<f64>,
-        /// The cost of capital, per cent a year.
-        #[arg(long)]
-        capital_rate: Option<f64>,
+        /// Costs (default: the contact policy's own, else those of the creditor's currency).
+        #[command(flatten)]
+        costs: CostArgs,
     },
     /// Make the challenger the segment's handling model, ending the experiment.
     Adopt {
@@ -117,6 +92,38 @@ pub enum StrategyCmd {
         #[arg(long)]
         date: Option<NaiveDate>,
     },
+}
+
+/// What contacts and capital cost the creditor, where they differ from the defaults.
+#[derive(Args)]
+pub struct CostArgs {
+    /// What a letter costs the creditor, in its currency (default: 1.50 EUR, 16.50 SEK/NOK, 11.25 DKK).
+    #[arg(long)]
+    letter_cost: Option<f64>,
+    /// What an e-mail costs (default: 0.02 EUR or the like).
+    #[arg(long)]
+    email_cost: Option<f64>,
+    /// What a text costs (default: 0.08 EUR or the like).
+    #[arg(long)]
+    text_cost: Option<f64>,
+    /// What a phone call costs (default: 5.00 EUR or the like).
+    #[arg(long)]
+    call_cost: Option<f64>,
+    /// The creditor's cost of capital, per cent a year (default 8).
+    #[arg(long)]
+    capital_rate: Option<f64>,
+}
+
+impl From<CostArgs> for fordra_app::strategy::CostInput {
+    fn from(c: CostArgs) -> Self {
+        fordra_app::strategy::CostInput {
+            letter: c.letter_cost,
+            email: c.email_cost,
+            text: c.text_cost,
+            call: c.call_cost,
+            capital_rate: c.capital_rate,
+        }
+    }
 }
 
 fn est(e: &Option<Estimate>, digits: usize, scale: f64) -> String {
@@ -158,30 +165,18 @@ pub fn run(app: &mut App<'_>, cid: &CreditorId, cmd: StrategyCmd, json: bool) ->
         StrategyCmd::List => {
             print_experiments(&app.list_experiments(cid)?, json)?;
         }
-        StrategyCmd::Report { name, date, horizon, letter_cost, email_cost, text_cost, call_cost, capital_rate } => {
+        StrategyCmd::Report { name, date, horizon, costs } => {
             let as_of = date.unwrap_or(today);
-            let costs = fordra_app::strategy::CostInput {
-                letter: letter_cost,
-                email: email_cost,
-                text: text_cost,
-                call: call_cost,
-                capital_rate,
-            };
+            let costs = costs.into();
             let out = app.experiment_report(cid, &name, as_of, horizon, &costs)?;
             if json {
                 return print_json(&out);
             }
             print_report(&out, &name, as_of, horizon);
         }
-        StrategyCmd::Contact { date, horizon, letter_cost, email_cost, text_cost, call_cost, capital_rate } => {
-            let costs = fordra_app::strategy::CostInput {
-                letter: letter_cost,
-                email: email_cost,
-                text: text_cost,
-                call: call_cost,
-                capital_rate,
-            };
-            let input = fordra_app::contact::ContactReportInput { date: date.unwrap_or(today), horizon, costs };
+        StrategyCmd::Contact { date, horizon, costs } => {
+            let input =
+                fordra_app::contact::ContactReportInput { date: date.unwrap_or(today), horizon, costs: costs.into() };
             let out = app.contact_report(cid, &input)?;
             if json {
                 return print_json(&out);
