@@ -136,6 +136,9 @@ impl Payer {
         }
     }
     /// How the payer reacts to a step: (probability, min days, max days, share paid in percent).
+    /// At least a day: the day's payments are booked before its run, so a payment planned for
+    /// the day of the step would never arrive. A letter takes about two days in the post (Swedish
+    /// letters have had two-day delivery since 2018), so its debtor acts from the third.
     /// Reminders work differently by channel and send hour: forgetful and slow payers act on a
     /// text (with its payment link) far sooner than on a letter; consumers read e-mails and texts in the evening,
     /// businesses in the morning (a message without a send hour goes out at 10:00).
@@ -152,13 +155,13 @@ impl Payer {
         Some(match (self, step, channel) {
             (_, PhoneCall, _) if self != Payer::Defaulter => (0.85, 1, 5, 100),
             (Payer::Forgetful, PreDue, _) => (0.85, 1, 6, 100),
-            (Payer::Prompt, Reminder, Channel::Letter) => (0.95, 2, 5, 100),
-            (Payer::Prompt, Reminder, _) => (0.95 * (0.6 + 0.4 * read), 0, 3, 100),
-            (Payer::Forgetful, Reminder, Channel::Sms) => (0.95 * read, 0, 2, 100),
+            (Payer::Prompt, Reminder, Channel::Letter) => (0.95, 3, 6, 100),
+            (Payer::Prompt, Reminder, _) => (0.95 * (0.6 + 0.4 * read), 1, 3, 100),
+            (Payer::Forgetful, Reminder, Channel::Sms) => (0.95 * read, 1, 2, 100),
             (Payer::Forgetful, Reminder, Channel::Email) => (0.85 * read, 1, 3, 100),
-            (Payer::Forgetful, Reminder, _) => (0.6, 2, 6, 100),
-            (Payer::Slow, Reminder, Channel::Sms) => (0.75 * read, 1, 4, 100),
-            (Payer::Slow, Reminder, Channel::Letter) => (0.4, 2, 6, 100),
+            (Payer::Forgetful, Reminder, _) => (0.6, 3, 8, 100),
+            (Payer::Slow, Reminder, Channel::Sms) => (0.8 * read, 1, 3, 100),
+            (Payer::Slow, Reminder, Channel::Letter) => (0.35, 3, 8, 100),
             (Payer::Slow, Reminder, _) => (0.2 * read, 1, 5, 100),
             (Payer::Slow | Payer::Forgetful, Collection, _) => (0.85, 3, 10, 100),
             (Payer::Distressed, Collection, _) => (0.5, 5, 14, 50),

@@ -7,7 +7,7 @@
 
 use crate::domain::{Channel, DebtorKind, JurisdictionCode, Segment};
 use crate::model::arm_draw;
-use crate::strategy::{diff, mean, wilson, Costs, Estimate};
+use crate::strategy::{mean, wilson, Costs, Estimate};
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -276,6 +276,8 @@ pub struct Learned {
     pub groups: HashMap<Group, BTreeMap<ContactOption, Tally>>,
     /// Per debtor.
     pub customers: HashMap<String, BTreeMap<ContactOption, Tally>>,
+    /// Per debtor kind (consumers, businesses): what each option does across all groups.
+    pub kinds: HashMap<DebtorKind, BTreeMap<ContactOption, Tally>>,
 }
 
 impl Learned {
@@ -284,12 +286,39 @@ impl Learned {
         for t in [
             self.groups.entry(group).or_default().entry(option).or_default(),
             self.customers.entry(customer.to_string()).or_default().entry(option).or_default(),
+            self.kinds.entry(group.1).or_default().entry(option).or_default(),
         ] {
             t.sent += 1;
             t.paid += u32::from(paid);
         }
     }
+
+    /// What a group's reminders by `option` are expected to do before the group's own evidence
+    /// on it: the group's rate over all options times how much better or worse the option does
+    /// than the average for all debtors of the kind. A small group learns from the whole
+    /// portfolio that, say, consumers answer evening texts, while its own base rate (Risk debtors
+    /// with a low score rarely pay at all) stays its own. None while either is unknown.
+    fn prior(&self, group: Group, option: ContactOption) -> Option<f64> {
+        let rate = |ts: &BTreeMap<ContactOption, Tally>| {
+            let (sent, paid) =
+                ts.values().fold((0u64, 0u64), |a, t| (a.0 + u64::from(t.sent), a.1 + u64::from(t.paid)));
+            (sent > 0).then(|| (paid as f64 + 0.5) / (sent as f64 + 1.0))
+        };
+        let kind = self.kinds.get(&group.1)?;
+        let t = kind.get(&option).filter(|t| t.sent > 0)?;
+        let lift = ((f64::from(t.paid) + 0.5) / (f64::from(t.sent) + 1.0)) / rate(kind)?;
+        Some((rate(self.groups.get(&group)?)? * lift).clamp(0.01, 0.99))
+    }
 }
+
+/// How many reminders' worth the prior from the debtor kind counts for in a group: enough to
+/// order the options in a group that has hardly tried them, little enough that a group's own
+/// few dozen reminders outweigh it.
+const PRIOR_REMINDERS: f64 = 20.0;
+
+/// How many of a debtor's own reminders the group's chance counts for: people differ, so a few
+/// reminders of their own (say two e-mails unpaid) should move the choice for them.
+const OWN_PRIOR: f64 = 8.0;
 
 /// What the policy decided for a debtor's reminders of the day.
 #[derive(Clone, Debug, PartialEq)]
@@ -357,14 +386,21 @@ pub fn choose(
     let mut best: Option<(f64, ContactOption, f64, Tally, Tally)> = None;
     for o in options {
         let (g, c) = (group.get(&o).copied().unwrap_or_default(), own.get(&o).copied().unwrap_or_default());
-        // The group's evidence counts as at most `group_weight` reminders, the debtor's own in full.
+        // The group's evidence counts as at most `group_weight` reminders, so old results fade.
         let scale = f64::from(policy.group_weight) / f64::from(g.sent.max(policy.group_weight));
-        let a = 1.0 + f64::from(g.paid) * scale + f64::from(c.paid);
-        let b = 1.0 + f64::from(g.sent - g.paid) * scale + f64::from(c.sent - c.paid);
-        let p = rng.beta(a, b);
+        let (pa, pb) = learned
+            .prior((d.segment, d.kind, band), o)
+            .map_or((1.0, 1.0), |m| (1.0 + PRIOR_REMINDERS * m, 1.0 + PRIOR_REMINDERS * (1.0 - m)));
+        let a = pa + f64::from(g.paid) * scale;
+        let b = pb + f64::from(g.sent - g.paid) * scale;
+        // The group's chance is drawn (its uncertainty is what makes the policy explore); the
+        // debtor's own reminders then move it, as if the group's were `OWN_PRIOR` of theirs:
+        // two e-mails a debtor left unpaid count against e-mail for them, not for the group.
+        let p = (OWN_PRIOR * rng.beta(a, b) + f64::from(c.paid)) / (OWN_PRIOR + f64::from(c.sent));
         let value = p * worth - contact_cost(costs, o.channel);
         if best.as_ref().is_none_or(|x| value > x.0) {
-            best = Some((value, o, a / (a + b), g, c));
+            let mean_p = (OWN_PRIOR * a / (a + b) + f64::from(c.paid)) / (OWN_PRIOR + f64::from(c.sent));
+            best = Some((value, o, mean_p, g, c));
         }
     }
     let (value, option, mean_p, g, c) = best?;
@@ -536,6 +572,9 @@ pub struct ContactReport {
     pub window_days: i64,
     /// The policy's arm, then the champion's.
     pub arms: Vec<ContactArm>,
+    /// Reminders in the debtor groups both arms have reached (at least two each): the
+    /// differences below compare within those groups.
+    pub compared: usize,
     /// Policy minus champion: paid within the window (share).
     pub paid_uplift: Option<Estimate>,
     /// Policy minus champion: share collected.
@@ -552,7 +591,6 @@ pub struct ContactReport {
 
 /// An arm's means with their variances, computed once for its figures and the differences.
 struct Means {
-    paid: Option<(f64, f64)>,
     share: Option<(f64, f64)>,
     contacts: Option<(f64, f64)>,
     cost: Option<(f64, f64)>,
@@ -563,7 +601,6 @@ impl Means {
     fn of(sent: &[&Sent], costs: &Costs, horizon: i64) -> Means {
         let f = |g: &dyn Fn(&Sent) -> f64| mean(&sent.iter().map(|s| g(s)).collect::<Vec<_>>());
         Means {
-            paid: f(&|s| f64::from(u8::from(s.paid_in_window))),
             share: f(&share),
             contacts: f(&|s| f64::from(s.letters)),
             cost: f(&|s| contacts_cost(costs, s)),
@@ -615,10 +652,11 @@ pub fn contact_report(sent: &[Sent], costs: &Costs, window_days: i64, horizon: i
     let (champ, pol): (Vec<&Sent>, Vec<&Sent>) = mature.iter().partition(|s| s.champion);
     let (mp, mc) = (Means::of(&pol, costs, horizon), Means::of(&champ, costs, horizon));
     let arms = vec![arm_figures("policy", &pol, &mp), arm_figures("champion", &champ, &mc)];
-    let paid_uplift = diff(mp.paid, mc.paid);
-    let collected_uplift = diff(mp.share, mc.share);
-    let contacts_change = diff(mp.contacts, mc.contacts);
-    let net_value_change = diff(mp.net, mc.net);
+    let strata = Strata::of(&mature);
+    let paid_uplift = strata.difference(&|s| f64::from(u8::from(s.paid_in_window)));
+    let collected_uplift = strata.difference(&share);
+    let contacts_change = strata.difference(&|s| f64::from(s.letters));
+    let net_value_change = strata.difference(&|s| net(s, costs, horizon) - contacts_cost(costs, s));
     let (from, through) = (mature.iter().map(|s| s.date).min(), mature.iter().map(|s| s.date).max());
     let options = option_figures(&pol);
     let verdict = verdict(paid_uplift, collected_uplift, contacts_change, net_value_change);
@@ -628,12 +666,59 @@ pub fn contact_report(sent: &[Sent], costs: &Costs, window_days: i64, horizon: i
         horizon_days: horizon,
         window_days,
         arms,
+        compared: strata.compared,
         paid_uplift,
         collected_uplift,
         contacts_change,
         net_value_change,
         options,
         verdict,
+    }
+}
+
+/// The matured reminders by debtor group (segment, kind, score band), each group's policy and
+/// champion reminders apart.
+struct Strata<'a> {
+    groups: Vec<(Vec<&'a Sent>, Vec<&'a Sent>)>,
+    compared: usize,
+}
+
+impl<'a> Strata<'a> {
+    /// Groups with at least two reminders in each arm (a variance needs two).
+    fn of(mature: &[&'a Sent]) -> Strata<'a> {
+        let mut by: BTreeMap<Group, (Vec<&Sent>, Vec<&Sent>)> = BTreeMap::new();
+        for s in mature {
+            let g = by.entry((s.segment, s.kind, s.band)).or_default();
+            if s.champion {
+                g.1.push(s)
+            } else {
+                g.0.push(s)
+            }
+        }
+        let groups: Vec<_> = by.into_values().filter(|(p, c)| p.len() >= 2 && c.len() >= 2).collect();
+        let compared = groups.iter().map(|(p, c)| p.len() + c.len()).sum();
+        Strata { groups, compared }
+    }
+
+    /// Policy minus champion for one figure, post-stratified: each group's difference of means,
+    /// weighted by the group's share of the compared reminders. The champion share is a random
+    /// draw within every group, so each group's difference is a fair comparison; weighting them
+    /// takes out the noise of how many Risk or business debtors happened to fall in each arm,
+    /// which otherwise swamps a channel's effect.
+    fn difference(&self, f: &dyn Fn(&Sent) -> f64) -> Option<Estimate> {
+        if self.compared == 0 {
+            return None;
+        }
+        let total = self.compared as f64;
+        let (mut value, mut var) = (0.0, 0.0);
+        for (p, c) in &self.groups {
+            let w = (p.len() + c.len()) as f64 / total;
+            let values = |xs: &[&Sent]| xs.iter().map(|s| f(s)).collect::<Vec<f64>>();
+            let ((mp, vp), (mc, vc)) = (mean(&values(p))?, mean(&values(c))?);
+            value += w * (mp - mc);
+            var += w * w * (vp + vc);
+        }
+        Some(Estimate::normal(value, var))
     }
 }
 
@@ -826,6 +911,62 @@ mod tests {
         assert_eq!(p7.map(|c| c.option.label()), Some("letter".into()), "C7 is no champion");
     }
 
+    /// A group that has hardly tried texts learns from the other groups of its kind that evening
+    /// texts do better than morning ones, at its own low base rate; without that prior the two
+    /// would be drawn from the same Beta(1, 1) and chosen equally often.
+    #[test]
+    fn a_small_group_borrows_the_options_order_from_its_kind() {
+        let p = policy();
+        let costs = Costs::default_for(crate::money::Currency::EUR);
+        let day = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+        let mut learned = Learned::default();
+        let big = (Segment::Normal, DebtorKind::Consumer, ScoreBand::High);
+        for (o, rate) in [("letter", 0.6), ("email@9", 0.5), ("email@18", 0.6), ("sms@9", 0.45), ("sms@18", 0.9)] {
+            for i in 0..300 {
+                learned.add("other", big, ContactOption::parse(o).unwrap(), (i as f64) < rate * 300.0);
+            }
+        }
+        let small = (Segment::Risk, DebtorKind::Consumer, ScoreBand::Low);
+        for i in 0..20 {
+            learned.add("someone", small, ContactOption::parse("letter").unwrap(), i < 2);
+        }
+        // Group rate (2 + 0.5) / (20 + 1); the kind's rates put the evening text at about 1.5
+        // times the average and the morning one at about 0.75.
+        let prior = |o: &str| learned.prior(small, ContactOption::parse(o).unwrap()).unwrap();
+        assert!(prior("sms@18") > 1.8 * prior("sms@9") && prior("sms@18") < 0.25, "{}", prior("sms@18"));
+        let mut n: BTreeMap<String, usize> = BTreeMap::new();
+        for i in 0..2000 {
+            let id = format!("C{i}");
+            let d = Debtor { segment: Segment::Risk, score: Some(30), ..debtor(&id) };
+            if let Some(c) = choose(&p, JurisdictionCode::SE, &costs, &learned, &d, Channel::Letter, day) {
+                *n.entry(c.option.label()).or_default() += 1;
+            }
+        }
+        assert!(n["sms@18"] > 2 * n["sms@9"], "{n:?}");
+        // A debtor's own two unpaid e-mails turn the choice away from e-mail for them alone.
+        let mut learned = Learned::default();
+        for (o, rate) in [("letter", 0.55), ("email@18", 0.6)] {
+            for i in 0..300 {
+                learned.add("other", big, ContactOption::parse(o).unwrap(), (i as f64) < rate * 300.0);
+            }
+        }
+        let p = ContactPolicy { channels: vec![Channel::Letter, Channel::Email], hours: vec![18], ..policy() };
+        let pick = |l: &Learned, id: &str| {
+            let d = Debtor { score: Some(70), ..debtor(id) };
+            choose(&p, JurisdictionCode::SE, &costs, l, &d, Channel::Letter, day).map(|c| c.option.label())
+        };
+        let ids: Vec<String> = (0..400).map(|i| format!("D{i}")).filter(|id| !p.champion(id)).take(50).collect();
+        let emails = ids.iter().filter(|id| pick(&learned, id).as_deref() == Some("email@18")).count();
+        assert!(emails > 40, "{emails} of 50 chose the group's best");
+        for id in &ids {
+            for _ in 0..2 {
+                learned.add(id, big, ContactOption::parse("email@18").unwrap(), false);
+            }
+        }
+        let letters = ids.iter().filter(|id| pick(&learned, id).as_deref() == Some("letter")).count();
+        assert!(letters > 40, "{letters} of 50 switched to a letter");
+    }
+
     /// Two arms of 100 reminders: the policy's paid 80 of them in the window with one contact,
     /// the champion's 50, with 1.5 contacts on average; paid means collected in full.
     #[test]
@@ -861,5 +1002,51 @@ mod tests {
         // Not yet mature a day earlier.
         let r = contact_report(&sent, &costs, 14, 30, day + chrono::Duration::days(29));
         assert!(r.arms[0].reminders == 0 && r.verdict.starts_with("not enough"), "{}", r.verdict);
+    }
+
+    /// Within each group the policy does exactly as well as the champion, but the policy's arm
+    /// happens to hold more of the Risk debtors who rarely pay: the raw arms differ, the
+    /// comparison of like debtors does not. Risk, 20 % paid: policy 60 (12 paid), champion 10 (2);
+    /// Normal, 80 % paid: policy 40 (32), champion 40 (32). Raw: 44/100 − 34/50 = −0.24.
+    /// Stratified: weights 70/150 and 80/150, differences 0 and 0, so 0. A VIP group with
+    /// reminders in one arm only is left out of the comparison.
+    #[test]
+    fn the_report_compares_like_debtors() {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let mk = |segment: Segment, champion: bool, paid: bool| Sent {
+            claim: "I".into(),
+            customer: "C".into(),
+            segment,
+            kind: DebtorKind::Consumer,
+            band: ScoreBand::Unknown,
+            champion,
+            option: ContactOption::parse("letter").unwrap(),
+            date: day,
+            open: 100_000,
+            paid_in_window: paid,
+            collected: if paid { 100_000 } else { 0 },
+            letters: 1,
+            emails: 0,
+            texts: 0,
+            calls: 0,
+        };
+        let mut sent: Vec<Sent> = (0..60).map(|i| mk(Segment::Risk, false, i < 12)).collect();
+        sent.extend((0..10).map(|i| mk(Segment::Risk, true, i < 2)));
+        sent.extend((0..40).map(|i| mk(Segment::Normal, false, i < 32)));
+        sent.extend((0..40).map(|i| mk(Segment::Normal, true, i < 32)));
+        sent.extend((0..5).map(|_| mk(Segment::Vip, false, true)));
+        let costs = Costs::default_for(crate::money::Currency::EUR);
+        let r = contact_report(&sent, &costs, 14, 30, day + chrono::Duration::days(30));
+        assert_eq!((r.arms[0].reminders, r.arms[1].reminders, r.compared), (105, 50, 150));
+        let raw = r.arms[0].paid_in_window.unwrap().value - r.arms[1].paid_in_window.unwrap().value;
+        assert!((raw - (49.0 / 105.0 - 34.0 / 50.0)).abs() < 1e-9, "{raw}");
+        let up = r.paid_uplift.unwrap();
+        assert!(up.value.abs() < 1e-9 && up.low < 0.0 && up.high > 0.0, "{up:?}");
+        // Its variance: Risk weight 70/150, p(1−p)/(n−1) per arm: 0.16/59 and 0.16/9; Normal
+        // weight 80/150: 0.16/39 twice. 1.96 × √(Σ w² (v_p + v_c)).
+        let var = (70.0f64 / 150.0).powi(2) * (0.16 / 59.0 + 0.16 / 9.0) + (80.0f64 / 150.0).powi(2) * (0.32 / 39.0);
+        assert!((up.high - 1.959_964 * var.sqrt()).abs() < 1e-6, "{up:?} {var}");
+        let collected = r.collected_uplift.unwrap();
+        assert!(collected.value.abs() < 1e-9, "{collected:?}");
     }
 }

@@ -71,6 +71,7 @@ pub fn v1() -> OpenApiRouter<Shared> {
         .routes(routes!(use_model))
         .routes(routes!(list_experiments))
         .routes(routes!(experiment_report))
+        .routes(routes!(contact_report))
         .routes(routes!(end_experiment))
         .routes(routes!(list_keys, add_key))
         .routes(routes!(revoke_key))
@@ -977,7 +978,8 @@ async fn list_experiments(State(svc): State<Shared>, Tenant(c): Reader) -> Out {
 struct ExperimentQuery {
     /// The day (default: today).
     as_of: Option<NaiveDate>,
-    /// Days after the first step within which payment counts (default 30).
+    /// Days a claim is followed after its first step under the experiment, or a reminder under
+    /// the contact policy (default 30).
     horizon: Option<i64>,
     /// The creditor's cost of a letter, for the net value (default: its currency's).
     letter_cost: Option<f64>,
@@ -1003,14 +1005,36 @@ async fn experiment_report(
     Query(q): Query<ExperimentQuery>,
 ) -> Out {
     let as_of = today_or(&svc, q.as_of);
-    let costs = fordra_app::strategy::CostInput {
-        letter: q.letter_cost,
-        email: q.email_cost,
-        text: q.text_cost,
-        call: q.call_cost,
-        capital_rate: q.capital_rate,
-    };
+    let costs = q.costs();
     json(with_app(&svc, move |app| app.experiment_report(&c, &name, as_of, q.horizon.unwrap_or(30), &costs)).await?)
+}
+
+impl ExperimentQuery {
+    fn costs(&self) -> fordra_app::strategy::CostInput {
+        fordra_app::strategy::CostInput {
+            letter: self.letter_cost,
+            email: self.email_cost,
+            text: self.text_cost,
+            call: self.call_cost,
+            capital_rate: self.capital_rate,
+        }
+    }
+}
+
+/// The contact policy against the champion share kept on the handling models' own channel:
+/// each claim's first reminder under it whose horizon has passed, per arm and per option, the
+/// differences of like debtors with 95 % intervals, and a verdict (`fordra strategy contact`).
+#[utoipa::path(get, path = "/v1/creditors/{creditor}/contact-policy", tag = "experiments",
+    params(("creditor" = String, Path), ExperimentQuery),
+    responses((status = 200, description = "the report"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = ["read"])))]
+async fn contact_report(State(svc): State<Shared>, Tenant(c): Reader, Query(q): Query<ExperimentQuery>) -> Out {
+    let input = fordra_app::contact::ContactReportInput {
+        date: today_or(&svc, q.as_of),
+        horizon: q.horizon.unwrap_or(30),
+        costs: q.costs(),
+    };
+    json(with_app(&svc, move |app| app.contact_report(&c, &input)).await?)
 }
 
 /// How an experiment ends.

@@ -317,5 +317,28 @@ fn the_rest_of_the_clis_work(url: &str) {
     // A refund needs credit to pay back.
     let r = s.post("/v1/creditors/acme/customers/c1/refunds", w, &json!({"amount": "10.00"}));
     assert_eq!(r.status, 422, "{}", r.body);
+
+    // The contact policy's report: refused, saying how, until the policy has one.
+    let r = s.get("/v1/creditors/acme/contact-policy", &s.keys.read);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.to_string().contains("no contact policy: add [contact]"), "{}", r.body);
+    let mut store = fordra_store::Store::open(url).unwrap();
+    let mut acme = store.creditor("acme").unwrap();
+    acme.policy.contact = Some(fordra_core::contact::ContactPolicy::new(common::d("2026-03-01")));
+    store.save_creditor(&acme).unwrap();
+    drop(store);
+    s.post("/v1/creditors/acme/invoices", w, &json!({"invoices": [
+        {"id": "i3", "invoice_number": "1003", "customer_id": "c2", "issue_date": "2026-02-01", "due_date": "2026-02-20", "amount": "300.00"}]}));
+    assert_eq!(s.post("/v1/creditors/acme/runs", w, &json!({"date": "2026-03-02"})).status, 200);
+    let r = s.get("/v1/creditors/acme/contact-policy?as_of=2026-04-15&horizon=14&letter_cost=12", &s.keys.read);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["options"].as_array().unwrap().len(), 5, "{}", r.body);
+    let arms = r.body["report"]["arms"].as_array().unwrap();
+    assert_eq!((arms[0]["arm"].as_str(), arms[1]["arm"].as_str()), (Some("policy"), Some("champion")));
+    assert_eq!(arms.iter().map(|a| a["reminders"].as_u64().unwrap()).sum::<u64>(), 1, "Bo's reminder: {}", r.body);
+    assert_eq!(r.body["report"]["horizon_days"], 14);
+    assert!(r.body["report"]["verdict"].as_str().unwrap().starts_with("not enough matured reminders"), "{}", r.body);
+    let r = s.get("/v1/creditors/acme/contact-policy?horizon=0", &s.keys.read);
+    assert_eq!(r.status, 422, "{}", r.body);
 }
 both!(the_rest_of_the_clis_work);

@@ -374,6 +374,11 @@ fn print_contact(out: &fordra_app::contact::ContactReportOut, as_of: NaiveDate) 
         ),
     ];
     println!("{}", table(&["", "policy", "champion", "policy − champion"], rows));
+    let all: usize = arms.iter().map(|a| a.reminders).sum();
+    println!(
+        "Differences compare like debtors: within each group of segment, consumer or business and credit-score band, weighted by its reminders ({} of {all} are in groups both sides reached).",
+        r.compared
+    );
     let rows: Vec<Vec<String>> = r
         .options
         .iter()
