@@ -28,6 +28,9 @@ pub(crate) fn learned(s: &mut Store, creditor: &Creditor, date: NaiveDate) -> Re
     // not is not yet a failure, and counting only the first would flatter the recent choices.
     for s in s.contact_sends(&creditor.id, from, through, date, p.window_days)? {
         out.add(&s.customer, (s.segment, s.kind, s.band), s.option, s.paid_in_window);
+        if let Some(w) = &s.wording {
+            out.add_wording(&s.customer, (s.segment, s.kind, s.band), w, s.paid_in_window);
+        }
     }
     Ok(out)
 }

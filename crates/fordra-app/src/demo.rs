@@ -142,7 +142,27 @@ impl Payer {
     /// Reminders work differently by channel and send hour: forgetful and slow payers act on a
     /// text (with its payment link) far sooner than on a letter; consumers read e-mails and texts in the evening,
     /// businesses in the morning (a message without a send hour goes out at 10:00).
+    /// A firm wording (the deadline and what follows it) moves slow payers, who put off what
+    /// has no date: they act on a firm reminder a quarter more often. Forgetful payers, who
+    /// meant to pay anyway, take it amiss and act on it a fifth less often.
     fn reaction(
+        self,
+        step: StepKind,
+        channel: Channel,
+        hour: Option<u32>,
+        business: bool,
+        firm: bool,
+    ) -> Option<(f64, i64, i64, i64)> {
+        let r = self.reaction_to(step, channel, hour, business)?;
+        let factor = match (firm, self, step) {
+            (true, Payer::Slow, StepKind::Reminder) => 1.25,
+            (true, Payer::Forgetful, StepKind::Reminder) => 0.8,
+            _ => 1.0,
+        };
+        Some(((r.0 * factor).min(0.95), r.1, r.2, r.3))
+    }
+
+    fn reaction_to(
         self,
         step: StepKind,
         channel: Channel,
@@ -216,6 +236,7 @@ fn start_lab(app: &mut App<'_>, start: NaiveDate, notes: &mut Vec<String>) -> Re
     // handling models, as it would where a creditor switches the policy on.
     p.contact = Some(fordra_core::contact::ContactPolicy {
         window_days: 7,
+        wordings: [("firm".to_string(), firm_wording())].into(),
         ..fordra_core::contact::ContactPolicy::new(start + Duration::days(1))
     });
     store.save_creditor(&creditor)?;
@@ -226,6 +247,25 @@ fn start_lab(app: &mut App<'_>, start: NaiveDate, notes: &mut Vec<String>) -> Re
         model.training_invoices,
         model.metrics.auc_in_sample.unwrap_or(0.0)
     )))
+}
+
+/// The demo's second wording of a reminder: the deadline and what follows it, said plainly.
+fn firm_wording() -> fordra_core::model::Texts {
+    let texts = [
+        ("sv", "Fakturorna nedan är obetalda. Betala senast { $deadline }, annars lämnas fordran till inkasso och inkassokostnader tillkommer.", "{ $creditor }: { $amount } är obetalt (OCR { $reference }). Betala senast { $deadline }, annars går fordran till inkasso."),
+        ("en", "The invoices below are unpaid. Pay by { $deadline }, or the claim goes to debt collection and collection costs are added.", "{ $creditor }: { $amount } is unpaid (ref { $reference }). Pay by { $deadline } or the claim goes to debt collection."),
+        ("fi", "Alla olevat laskut ovat maksamatta. Maksa viimeistään { $deadline }, muuten saatava siirtyy perintään ja perintäkuluja lisätään.", "{ $creditor }: { $amount } on maksamatta (viite { $reference }). Maksa viimeistään { $deadline }, muuten saatava siirtyy perintään."),
+        ("nb", "Fakturaene nedenfor er ubetalt. Betal innen { $deadline }, ellers sendes kravet til inkasso og inkassokostnader kommer i tillegg.", "{ $creditor }: { $amount } er ubetalt (KID { $reference }). Betal innen { $deadline }, ellers går kravet til inkasso."),
+        ("da", "Fakturaerne nedenfor er ubetalte. Betal senest { $deadline }, ellers sendes kravet til inkasso, og der pålægges inkassoomkostninger.", "{ $creditor }: { $amount } er ubetalt (ref. { $reference }). Betal senest { $deadline }, ellers går kravet til inkasso."),
+    ];
+    texts
+        .into_iter()
+        .map(|(lang, intro, sms)| {
+            let phrases =
+                [("intro-reminder".to_string(), intro.to_string()), ("sms-reminder".to_string(), sms.to_string())];
+            (lang.to_string(), phrases.into())
+        })
+        .collect()
 }
 
 fn normalish(rng: &mut ChaCha8Rng, mean: f64, sd: f64) -> f64 {
@@ -520,7 +560,8 @@ impl Simulation {
         for act in r.actions.iter().filter(|x| !x.skipped) {
             let p = self.portfolio.behaviour_of_claim.get(&act.claim_id).copied().unwrap_or(Payer::Prompt);
             let business = self.business.contains(&act.customer_id);
-            if let Some((prob, lo, hi, share)) = p.reaction(act.kind, act.channel, act.send_hour, business) {
+            let firm = act.arm.as_deref().and_then(fordra_core::contact::parse_wording) == Some("firm");
+            if let Some((prob, lo, hi, share)) = p.reaction(act.kind, act.channel, act.send_hour, business, firm) {
                 if self.rng.gen_bool(prob) {
                     let when = day + Duration::days(self.rng.gen_range(lo..=hi));
                     let earlier = self.portfolio.plans.get(&act.claim_id).is_none_or(|x| x.date > when);

@@ -414,3 +414,50 @@ fn an_unopened_email_becomes_a_letter() {
     let r = app.deliver(&mut courier, &input(sent_at + chrono::Duration::days(4))).unwrap();
     assert!(r.handled.is_empty());
 }
+
+/// The contact policy's wording reaches the message: where it chose the firm wording for a
+/// debtor's reminder, the message carries the firm phrase in the debtor's language; where it kept
+/// the standard one (or the champion share's channel), the handling model's own.
+#[test]
+fn the_contact_policys_wording_reaches_the_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = setup(&dir);
+    let law = LawBook::embedded();
+    let mut app = App::new(&mut store, &law, d("2024-03-25"));
+    let mut p = app.show_policy(&acme()).unwrap();
+    let firm = |t: &str| [("intro-reminder".to_string(), t.to_string())].into();
+    p.contact = Some(fordra_core::contact::ContactPolicy {
+        champion_share: rust_decimal::Decimal::new(5, 2),
+        wordings: [(
+            "firm".to_string(),
+            [
+                ("sv".to_string(), firm("Betala nu.")),
+                ("fi".to_string(), firm("Maksa nyt.")),
+                ("en".to_string(), firm("Pay now.")),
+            ]
+            .into(),
+        )]
+        .into(),
+        ..fordra_core::contact::ContactPolicy::new(d("2024-03-01"))
+    });
+    app.set_policy(&acme(), p, "contact.toml", &|_| Vec::new()).unwrap();
+    let run = app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
+    let mut courier = Scripted::default();
+    app.deliver(&mut courier, &input(at("2024-03-25", 19))).unwrap();
+    assert_eq!(courier.sent.len(), 3, "one message per debtor");
+    let mut firm_seen = 0;
+    for m in &courier.sent {
+        let act = run.actions.iter().find(|a| a.customer.0 == m.customer_id.0 && !a.skipped).unwrap();
+        let arm = act.arm.clone().unwrap_or_default();
+        let wording = fordra_core::contact::parse_wording(&arm);
+        assert!(arm.contains("contact:"), "{arm}");
+        let expected = [("sv", "Betala nu."), ("fi", "Maksa nyt."), ("en", "Pay now.")]
+            .into_iter()
+            .find(|(l, _)| *l == m.language)
+            .map(|(_, t)| t)
+            .filter(|_| wording == Some("firm"));
+        assert_eq!(m.texts.get("intro-reminder").map(String::as_str), expected, "{arm} ({})", m.language);
+        firm_seen += usize::from(expected.is_some());
+    }
+    assert!(firm_seen > 0, "the draws for these three debtors on this day include the firm wording");
+}

@@ -383,19 +383,26 @@ pub fn check_own_texts(policy: &fordra_core::model::Policy) -> Vec<String> {
     let models = policy.models.iter().map(|m| (m.segment.to_string(), &m.steps));
     let arms = policy.challengers.iter().map(|c| (format!("challenger {}", c.name), &c.steps));
     let mut problems = Vec::new();
-    for (name, steps) in models.chain(arms) {
-        for (i, step) in steps.iter().enumerate() {
-            for (lang, phrases) in &step.texts {
-                for (key, text) in phrases {
-                    let at = format!("{name} model, step {} ({}), texts.{lang}.{key}", i + 1, step.kind);
-                    if !known.contains(key) {
-                        problems.push(format!("{at}: no such phrase (see crates/fordra-comms/locales/en.ftl)"));
-                    } else if let Err(e) = own_bundle(lang, key, text) {
-                        problems.push(format!("{at}: {e}"));
-                    }
+    let mut check = |at: &str, texts: &fordra_core::model::Texts| {
+        for (lang, phrases) in texts {
+            for (key, text) in phrases {
+                let at = format!("{at}.{lang}.{key}");
+                if !known.contains(key) {
+                    problems.push(format!("{at}: no such phrase (see crates/fordra-comms/locales/en.ftl)"));
+                } else if let Err(e) = own_bundle(lang, key, text) {
+                    problems.push(format!("{at}: {e}"));
                 }
             }
         }
+    };
+    for (name, steps) in models.chain(arms) {
+        for (i, step) in steps.iter().enumerate() {
+            check(&format!("{name} model, step {} ({}), texts", i + 1, step.kind), &step.texts);
+        }
+    }
+    // The contact policy's wordings replace reminders' phrases the same way.
+    for (name, texts) in policy.contact.iter().flat_map(|c| &c.wordings) {
+        check(&format!("contact.wordings.{name}"), texts);
     }
     problems
 }

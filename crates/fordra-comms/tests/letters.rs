@@ -222,6 +222,18 @@ fn a_creditors_wording_replaces_the_phrase() {
         "{problems:?}"
     );
     assert!(problems[1].contains("texts.sv.intro-remider: no such phrase"), "{problems:?}");
+    // The contact policy's wordings are checked the same way.
+    let mut c = fordra_core::contact::ContactPolicy::new(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+    c.wordings = BTreeMap::from([(
+        "firm".to_string(),
+        BTreeMap::from([("sv".to_string(), BTreeMap::from([("sms-remindr".to_string(), "x".to_string())]))]),
+    )]);
+    p.contact = Some(c);
+    let problems = fordra_comms::messages::check_own_texts(&p);
+    assert!(
+        problems.iter().any(|p| p.contains("contact.wordings.firm.sv.sms-remindr: no such phrase")),
+        "{problems:?}"
+    );
 }
 
 /// The creditor's logo is drawn on the letter (pdfimages lists it); a letter without one has none.

@@ -18,6 +18,18 @@ use std::collections::{BTreeMap, HashMap};
 /// `contact:champion:letter`).
 pub const LABEL: &str = "contact:";
 
+/// The prefix of the wording the policy chose, after its option in the arm label
+/// (`contact:policy:sms@18 wording:firm`).
+pub const WORDING: &str = "wording:";
+
+/// The name of the handling model's own wording.
+pub const STANDARD: &str = "standard";
+
+/// The wording an arm label names, if the policy chose one.
+pub fn parse_wording(arm: &str) -> Option<&str> {
+    arm.split(' ').find_map(|p| p.strip_prefix(WORDING))
+}
+
 /// `[contact]` in the policy: the options the engine may choose from for reminders, and how it
 /// weighs them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -62,6 +74,11 @@ pub struct ContactPolicy {
     /// The cost of capital a year (default 0.08).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capital_rate: Option<Decimal>,
+    /// Other wordings of the reminder the policy may choose besides the standard one: by name,
+    /// the creditor's own phrases by language and phrase key (`[contact.wordings.firm.sv]`,
+    /// `sms-reminder = "…"`), over the step's own.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub wordings: BTreeMap<String, crate::model::Texts>,
 }
 
 fn all_channels() -> Vec<Channel> {
@@ -145,7 +162,13 @@ impl ContactPolicy {
             email_cost: None,
             text_cost: None,
             capital_rate: None,
+            wordings: BTreeMap::new(),
         }
+    }
+
+    /// The wordings it chooses among: the standard one, then its own by name.
+    pub fn wording_names(&self) -> Vec<&str> {
+        std::iter::once(STANDARD).chain(self.wordings.keys().map(String::as_str)).collect()
     }
 
     /// The options, in a stable order: a letter, then each e-mail and text hour.
@@ -202,6 +225,21 @@ impl ContactPolicy {
         }
         if self.capital_rate.is_some_and(|r| r < Decimal::ZERO || r > Decimal::ONE) {
             errs.push("contact.capital_rate: from 0 to 1 (0.08 = 8 % a year)".into());
+        }
+        if self.wordings.len() > 4 {
+            errs.push("contact.wordings: at most 4 besides the standard one".into());
+        }
+        for (name, texts) in &self.wordings {
+            let ok = (1..=20).contains(&name.len()) && name.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+            if !ok || name == STANDARD {
+                errs.push(format!(
+                    "contact.wordings: '{name}' is not a wording name (1–20 of a–z and -, not '{STANDARD}')"
+                ));
+            }
+            if texts.values().all(BTreeMap::is_empty) {
+                errs.push(format!("contact.wordings.{name}: no phrases"));
+            }
+            crate::model::check_texts(errs, "contact", &format!("wordings.{name}"), texts);
         }
     }
 
@@ -278,6 +316,10 @@ pub struct Learned {
     pub customers: HashMap<String, BTreeMap<ContactOption, Tally>>,
     /// Per debtor kind (consumers, businesses): what each option does across all groups.
     pub kinds: HashMap<DebtorKind, BTreeMap<ContactOption, Tally>>,
+    /// Per group, each wording's tally.
+    pub wording_groups: HashMap<Group, BTreeMap<String, Tally>>,
+    /// Per debtor, each wording's tally.
+    pub wording_customers: HashMap<String, BTreeMap<String, Tally>>,
 }
 
 impl Learned {
@@ -287,6 +329,17 @@ impl Learned {
             self.groups.entry(group).or_default().entry(option).or_default(),
             self.customers.entry(customer.to_string()).or_default().entry(option).or_default(),
             self.kinds.entry(group.1).or_default().entry(option).or_default(),
+        ] {
+            t.sent += 1;
+            t.paid += u32::from(paid);
+        }
+    }
+
+    /// Counts one matured reminder's wording.
+    pub fn add_wording(&mut self, customer: &str, group: Group, wording: &str, paid: bool) {
+        for t in [
+            self.wording_groups.entry(group).or_default().entry(wording.to_string()).or_default(),
+            self.wording_customers.entry(customer.to_string()).or_default().entry(wording.to_string()).or_default(),
         ] {
             t.sent += 1;
             t.paid += u32::from(paid);
@@ -325,7 +378,9 @@ const OWN_PRIOR: f64 = 8.0;
 pub struct Choice {
     /// The option.
     pub option: ContactOption,
-    /// The arm label stored with the step (`contact:policy:sms@18`).
+    /// The wording, where the policy has others than the standard one.
+    pub wording: Option<String>,
+    /// The arm label stored with the step (`contact:policy:sms@18`, and ` wording:firm`).
     pub label: String,
     /// Why, in words.
     pub why: String,
@@ -386,20 +441,12 @@ pub fn choose(
     let mut best: Option<(f64, ContactOption, f64, Tally, Tally)> = None;
     for o in options {
         let (g, c) = (group.get(&o).copied().unwrap_or_default(), own.get(&o).copied().unwrap_or_default());
-        // The group's evidence counts as at most `group_weight` reminders, so old results fade.
-        let scale = f64::from(policy.group_weight) / f64::from(g.sent.max(policy.group_weight));
-        let (pa, pb) = learned
+        let prior = learned
             .prior((d.segment, d.kind, band), o)
             .map_or((1.0, 1.0), |m| (1.0 + PRIOR_REMINDERS * m, 1.0 + PRIOR_REMINDERS * (1.0 - m)));
-        let a = pa + f64::from(g.paid) * scale;
-        let b = pb + f64::from(g.sent - g.paid) * scale;
-        // The group's chance is drawn (its uncertainty is what makes the policy explore); the
-        // debtor's own reminders then move it, as if the group's were `OWN_PRIOR` of theirs:
-        // two e-mails a debtor left unpaid count against e-mail for them, not for the group.
-        let p = (OWN_PRIOR * rng.beta(a, b) + f64::from(c.paid)) / (OWN_PRIOR + f64::from(c.sent));
+        let (p, mean_p) = draw(&mut rng, prior, g, c, policy.group_weight);
         let value = p * worth - contact_cost(costs, o.channel);
         if best.as_ref().is_none_or(|x| value > x.0) {
-            let mean_p = (OWN_PRIOR * a / (a + b) + f64::from(c.paid)) / (OWN_PRIOR + f64::from(c.sent));
             best = Some((value, o, mean_p, g, c));
         }
     }
@@ -416,7 +463,58 @@ pub fn choose(
         policy.window_days,
         value
     );
-    Some(Choice { option, label: format!("{LABEL}policy:{}", option.label()), why })
+    let wording = choose_wording(policy, learned, d, &mut rng);
+    let mut label = format!("{LABEL}policy:{}", option.label());
+    let mut why = why;
+    if let Some((w, mean_p, g)) = &wording {
+        label.push_str(&format!(" {WORDING}{w}"));
+        why.push_str(&format!(
+            "; wording {w} ({:.0} % of {} like reminders in it paid within {} days)",
+            mean_p * 100.0,
+            g.sent,
+            policy.window_days
+        ));
+    }
+    Some(Choice { option, wording: wording.map(|w| w.0), label, why })
+}
+
+/// A chance drawn for one option or wording, and its mean for the reason. The group's chance is
+/// drawn from its Beta (`prior` plus its evidence, counted as at most `group_weight` reminders so
+/// old results fade; its uncertainty is what makes the policy explore); the debtor's own
+/// reminders then move it, as if the group's were `OWN_PRIOR` of theirs: two e-mails a debtor
+/// left unpaid count against e-mail for them, not for the group.
+fn draw(rng: &mut Rng, prior: (f64, f64), g: Tally, c: Tally, group_weight: u32) -> (f64, f64) {
+    let scale = f64::from(group_weight) / f64::from(g.sent.max(group_weight));
+    let a = prior.0 + f64::from(g.paid) * scale;
+    let b = prior.1 + f64::from(g.sent - g.paid) * scale;
+    let own = |p: f64| (OWN_PRIOR * p + f64::from(c.paid)) / (OWN_PRIOR + f64::from(c.sent));
+    (own(rng.beta(a, b)), own(a / (a + b)))
+}
+
+/// The wording for the debtor's reminders, by a draw per wording like the options' (the
+/// wordings cost the same, so the best chance wins); None when the policy has only the standard
+/// one. Its chance, known share and group tally come with it for the reason.
+fn choose_wording(
+    policy: &ContactPolicy,
+    learned: &Learned,
+    d: &Debtor<'_>,
+    rng: &mut Rng,
+) -> Option<(String, f64, Tally)> {
+    if policy.wordings.is_empty() {
+        return None;
+    }
+    let empty = BTreeMap::new();
+    let group = learned.wording_groups.get(&(d.segment, d.kind, ScoreBand::of(d.score))).unwrap_or(&empty);
+    let own = learned.wording_customers.get(d.id).unwrap_or(&empty);
+    let mut best: Option<(f64, &str, f64, Tally)> = None;
+    for w in policy.wording_names() {
+        let (g, c) = (group.get(w).copied().unwrap_or_default(), own.get(w).copied().unwrap_or_default());
+        let (p, mean_p) = draw(rng, (1.0, 1.0), g, c, policy.group_weight);
+        if best.as_ref().is_none_or(|x| p > x.0) {
+            best = Some((p, w, mean_p, g));
+        }
+    }
+    best.map(|(_, w, mean_p, g)| (w.to_string(), mean_p, g))
 }
 
 /// What one contact costs the creditor.
@@ -512,6 +610,8 @@ pub struct Sent {
     pub open: i64,
     /// Paid in full within the window.
     pub paid_in_window: bool,
+    /// The wording the policy chose, if it has others than the standard one.
+    pub wording: Option<String>,
     /// Collected within the horizon after it, minor units.
     pub collected: i64,
     /// Contacts within the horizon, this one included: letters, e-mails, texts, calls.
@@ -547,8 +647,8 @@ pub struct ContactArm {
 /// How often the policy chose an option, and how it went.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OptionFigures {
-    /// The option.
-    pub option: ContactOption,
+    /// The option's label (`sms@18`), or the wording's name.
+    pub option: String,
     /// Reminders the policy sent by it.
     pub reminders: usize,
     /// Its share of the policy's reminders in the first third of the period …
@@ -585,6 +685,8 @@ pub struct ContactReport {
     pub net_value_change: Option<Estimate>,
     /// Each option the policy used.
     pub options: Vec<OptionFigures>,
+    /// Each wording it used (none when it has only the standard one).
+    pub wordings: Vec<OptionFigures>,
     /// What it says, in words.
     pub verdict: String,
 }
@@ -658,7 +760,10 @@ pub fn contact_report(sent: &[Sent], costs: &Costs, window_days: i64, horizon: i
     let contacts_change = strata.difference(&|s| f64::from(s.letters));
     let net_value_change = strata.difference(&|s| net(s, costs, horizon) - contacts_cost(costs, s));
     let (from, through) = (mature.iter().map(|s| s.date).min(), mature.iter().map(|s| s.date).max());
-    let options = option_figures(&pol);
+    let mut options = figures_by(&pol, &|s| Some(s.option.label()));
+    // In the options' order (a letter, then e-mails and texts by hour), not by label.
+    options.sort_by_key(|o| ContactOption::parse(&o.option));
+    let wordings = figures_by(&pol, &|s| s.wording.clone());
     let verdict = verdict(paid_uplift, collected_uplift, contacts_change, net_value_change);
     ContactReport {
         from,
@@ -672,6 +777,7 @@ pub fn contact_report(sent: &[Sent], costs: &Costs, window_days: i64, horizon: i
         contacts_change,
         net_value_change,
         options,
+        wordings,
         verdict,
     }
 }
@@ -722,28 +828,32 @@ impl<'a> Strata<'a> {
     }
 }
 
-fn option_figures(pol: &[&Sent]) -> Vec<OptionFigures> {
-    let mut by_date: Vec<&Sent> = pol.to_vec();
+/// The policy's reminders by what `key` says they went by (an option, a wording; None: left
+/// out), each with its share of the first and last third of the period and how it worked.
+fn figures_by(pol: &[&Sent], key: &dyn Fn(&Sent) -> Option<String>) -> Vec<OptionFigures> {
+    let mut by_date: Vec<&Sent> = pol.iter().copied().filter(|s| key(s).is_some()).collect();
     by_date.sort_by_key(|s| s.date);
     let third = by_date.len() / 3;
     let (first, last) = (by_date.get(..third).unwrap_or(&[]), by_date.get(by_date.len() - third..).unwrap_or(&[]));
-    let mut by: BTreeMap<ContactOption, Vec<&Sent>> = BTreeMap::new();
-    for s in pol {
-        by.entry(s.option).or_default().push(s);
+    let mut by: BTreeMap<String, Vec<&Sent>> = BTreeMap::new();
+    for s in &by_date {
+        if let Some(k) = key(s) {
+            by.entry(k).or_default().push(s);
+        }
     }
-    let share = |xs: &[&Sent], o: ContactOption| {
+    let share = |xs: &[&Sent], o: &str| {
         if xs.is_empty() {
             0.0
         } else {
-            xs.iter().filter(|s| s.option == o).count() as f64 / xs.len() as f64
+            xs.iter().filter(|s| key(s).as_deref() == Some(o)).count() as f64 / xs.len() as f64
         }
     };
     by.into_iter()
         .map(|(option, xs)| OptionFigures {
+            share_first_third: share(first, &option),
+            share_last_third: share(last, &option),
             option,
             reminders: xs.len(),
-            share_first_third: share(first, option),
-            share_last_third: share(last, option),
             paid_in_window: wilson(xs.iter().filter(|s| s.paid_in_window).count(), xs.len()),
         })
         .collect()
@@ -967,6 +1077,68 @@ mod tests {
         assert!(letters > 40, "{letters} of 50 switched to a letter");
     }
 
+    /// With wordings besides the standard one the policy draws one per debtor and day, learnt
+    /// per group like the options: Risk debtors answered the firm wording, Normal ones the
+    /// standard; the label carries it, and the reason says so. Without wordings, none.
+    #[test]
+    fn the_wording_is_learnt_per_group() {
+        let costs = Costs::default_for(crate::money::Currency::EUR);
+        let day = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+        let plain = policy();
+        let c = choose(&plain, JurisdictionCode::SE, &costs, &Learned::default(), &debtor("C7"), Channel::Letter, day);
+        assert!(c.as_ref().is_some_and(|c| c.wording.is_none() && !c.label.contains(WORDING)), "{c:?}");
+        let mut p = policy();
+        let firm =
+            BTreeMap::from([("sv".to_string(), BTreeMap::from([("sms-reminder".to_string(), "Betala.".to_string())]))]);
+        p.wordings = BTreeMap::from([("firm".to_string(), firm)]);
+        assert_eq!(p.wording_names(), ["standard", "firm"]);
+        let mut learned = Learned::default();
+        let (risk, normal) = (
+            (Segment::Risk, DebtorKind::Consumer, ScoreBand::Unknown),
+            (Segment::Normal, DebtorKind::Consumer, ScoreBand::Unknown),
+        );
+        for i in 0..300 {
+            learned.add_wording("other", risk, "firm", i < 180);
+            learned.add_wording("other", risk, STANDARD, i < 90);
+            learned.add_wording("other", normal, "firm", i < 150);
+            learned.add_wording("other", normal, STANDARD, i < 240);
+        }
+        let count = |segment: Segment| {
+            let mut n: BTreeMap<String, usize> = BTreeMap::new();
+            for i in 0..500 {
+                let id = format!("C{i}");
+                let d = Debtor { segment, ..debtor(&id) };
+                if let Some(c) = choose(&p, JurisdictionCode::SE, &costs, &learned, &d, Channel::Letter, day) {
+                    assert_eq!(c.label.ends_with(" wording:firm"), c.wording.as_deref() == Some("firm"), "{}", c.label);
+                    assert_eq!(parse_wording(&c.label), c.wording.as_deref());
+                    assert!(c.why.contains(&format!("wording {}", c.wording.clone().unwrap())), "{}", c.why);
+                    *n.entry(c.wording.unwrap()).or_default() += 1;
+                }
+            }
+            n
+        };
+        let (r, n) = (count(Segment::Risk), count(Segment::Normal));
+        assert!(r["firm"] > 20 * r.get(STANDARD).copied().unwrap_or(0).max(1), "{r:?}");
+        assert!(n[STANDARD] > 20 * n.get("firm").copied().unwrap_or(0).max(1), "{n:?}");
+        // Names and phrases are checked.
+        let mut bad = policy();
+        bad.wordings = BTreeMap::from([
+            (STANDARD.to_string(), BTreeMap::new()),
+            (
+                "Firm".to_string(),
+                BTreeMap::from([("de".to_string(), BTreeMap::from([("x".to_string(), " ".to_string())]))]),
+            ),
+        ]);
+        let mut errs = vec![];
+        bad.check(&mut errs);
+        assert_eq!(errs.len(), 5, "{errs:?}");
+        assert!(errs[0].contains("'Firm' is not a wording name"), "{errs:?}");
+        assert!(errs[1].contains("wordings.Firm in 'de'"), "{errs:?}");
+        assert!(errs[2].contains("wordings.Firm.de.x: from 1 to"), "{errs:?}");
+        assert!(errs[3].contains("'standard' is not a wording name"), "{errs:?}");
+        assert!(errs[4].contains("wordings.standard: no phrases"), "{errs:?}");
+    }
+
     /// Two arms of 100 reminders: the policy's paid 80 of them in the window with one contact,
     /// the champion's 50, with 1.5 contacts on average; paid means collected in full.
     #[test]
@@ -983,6 +1155,7 @@ mod tests {
             date: day,
             open: 100_000,
             paid_in_window: paid,
+            wording: None,
             collected: if paid { 100_000 } else { 0 },
             letters,
             emails: 0,
@@ -1024,6 +1197,7 @@ mod tests {
             date: day,
             open: 100_000,
             paid_in_window: paid,
+            wording: None,
             collected: if paid { 100_000 } else { 0 },
             letters: 1,
             emails: 0,

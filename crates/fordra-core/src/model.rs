@@ -98,7 +98,7 @@ pub struct Step {
     /// (e.g. `intro-reminder`, `heading-reminder`) → text. A challenger's steps carry their own,
     /// so wording is tested like any other strategy.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub texts: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    pub texts: Texts,
 }
 
 /// Languages a step's own wording may be given in.
@@ -353,12 +353,18 @@ impl Policy {
             None => self.models.iter().find(|m| m.segment == segment).map(|m| m.steps.as_slice()),
         };
         let language = if matches!(language, "no" | "nn") { "nb" } else { language };
-        step_no
+        let mut texts: std::collections::BTreeMap<String, String> = step_no
             .checked_sub(1)
             .and_then(|i| steps?.get(i))
             .and_then(|s| s.texts.get(language))
             .cloned()
-            .unwrap_or_default()
+            .unwrap_or_default();
+        // The contact policy's wording, where it chose one for this step, over the step's own.
+        let wording = arm
+            .and_then(crate::contact::parse_wording)
+            .and_then(|w| self.contact.as_ref().and_then(|c| c.wordings.get(w)).and_then(|w| w.get(language)));
+        texts.extend(wording.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())));
+        texts
     }
 
     /// The experiment running in a segment on a date, if any.
@@ -777,6 +783,27 @@ struct Terms<'a> {
     as_of: NaiveDate,
 }
 
+/// A creditor's own phrases (language → phrase key → text): the languages letters are written
+/// in, phrase keys, and lengths; `what` names them in the errors (`texts`, `wordings.firm`).
+pub(crate) fn check_texts(errs: &mut Vec<String>, at: &str, what: &str, texts: &Texts) {
+    for (lang, phrases) in texts {
+        if !TEXT_LANGUAGES.contains(&lang.as_str()) {
+            errs.push(format!("{at}: {what} in '{lang}': letters are written in {}", TEXT_LANGUAGES.join(", ")));
+        }
+        for (key, text) in phrases {
+            if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c == '_') {
+                errs.push(format!("{at}: {what}.{lang}: '{key}' is not a phrase key (e.g. intro-reminder)"));
+            }
+            if text.chars().count() > MAX_TEXT_CHARS || text.trim().is_empty() {
+                errs.push(format!("{at}: {what}.{lang}.{key}: from 1 to {MAX_TEXT_CHARS} characters"));
+            }
+        }
+    }
+}
+
+/// Phrases by language, then by phrase key.
+pub type Texts = std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
+
 /// Step `i` of `m` on its own: escalation order, counting, pre-due notices first, periods and
 /// amounts, fees only where the law has them, calls by phone.
 #[allow(clippy::indexing_slicing, reason = "i enumerates m.steps")]
@@ -804,19 +831,7 @@ fn check_step(errs: &mut Vec<String>, at: &str, m: &HandlingModel, i: usize) {
     if s.payment_days < 1 {
         errs.push(format!("{at}: payment_days must be at least 1"));
     }
-    for (lang, phrases) in &s.texts {
-        if !TEXT_LANGUAGES.contains(&lang.as_str()) {
-            errs.push(format!("{at}: texts in '{lang}': letters are written in {}", TEXT_LANGUAGES.join(", ")));
-        }
-        for (key, text) in phrases {
-            if key.is_empty() || !key.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c == '_') {
-                errs.push(format!("{at}: texts.{lang}: '{key}' is not a phrase key (e.g. intro-reminder)"));
-            }
-            if text.chars().count() > MAX_TEXT_CHARS || text.trim().is_empty() {
-                errs.push(format!("{at}: texts.{lang}.{key}: from 1 to {MAX_TEXT_CHARS} characters"));
-            }
-        }
-    }
+    check_texts(errs, at, "texts", &s.texts);
     if s.min_amount < 0 {
         errs.push(format!("{at}: min_amount must not be negative"));
     }
@@ -857,6 +872,15 @@ mod tests {
         assert_eq!(get(Some("tone:challenger"), "nb").as_deref(), Some("challenger"));
         assert_eq!(get(None, "sv"), None);
         assert!(p.texts_for(Segment::Normal, 0, None, "nb").is_empty(), "a pre-due nudge has none");
+        // The contact policy's wording, where it chose one, over the step's own; in a language
+        // the wording lacks, the step's own.
+        let mut c = crate::contact::ContactPolicy::new(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+        c.wordings = BTreeMap::from([("firm".to_string(), words("firm"))]);
+        p.contact = Some(c);
+        let get = |arm, lang| p.texts_for(Segment::Normal, 1, arm, lang).get("intro-reminder").cloned();
+        assert_eq!(get(Some("tone:champion contact:policy:sms@18 wording:firm"), "nb").as_deref(), Some("firm"));
+        assert_eq!(get(Some("contact:policy:sms@18 wording:standard"), "nb").as_deref(), Some("champion"));
+        assert_eq!(get(Some("contact:policy:sms@18 wording:firm"), "sv"), None);
         let mut bad = Policy::default_for(JurisdictionCode::SE);
         bad.models[0].steps[0].texts =
             BTreeMap::from([("de".to_string(), BTreeMap::from([("intro-reminder".to_string(), " ".to_string())]))]);

@@ -190,7 +190,9 @@ impl Store {
             "SELECT claim_id, customer_id, segment, date, arm, open_after FROM actions WHERE creditor_id = $1 AND date >= $2 AND date <= $3 AND skipped = 0 AND reverted IS NULL AND arm LIKE '%contact:%' ORDER BY date, claim_id, seq",
             &[c.into(), from.into(), sent_through.min(as_of).into()],
         )? {
-            let Some((champion, option)) = contact::parse_label(r.str("arm")?) else { continue };
+            let arm = r.str("arm")?;
+            let Some((champion, option)) = contact::parse_label(arm) else { continue };
+            let wording = contact::parse_wording(arm).map(str::to_string);
             let (customer, claim) = (r.text("customer_id")?, r.text("claim_id")?);
             customers.insert(customer.clone(), (DebtorKind::Consumer, contact::ScoreBand::Unknown));
             of_claim.entry(claim.clone()).or_default().push(out.len());
@@ -205,6 +207,7 @@ impl Store {
                 date: r.date("date")?,
                 open: r.int("open_after")?,
                 paid_in_window: false,
+                wording,
                 collected: 0,
                 letters: 0,
                 emails: 0,

@@ -379,31 +379,25 @@ fn print_contact(out: &fordra_app::contact::ContactReportOut, as_of: NaiveDate) 
         "Differences compare like debtors: within each group of segment, consumer or business and credit-score band, weighted by its reminders ({} of {all} are in groups both sides reached).",
         r.compared
     );
-    let rows: Vec<Vec<String>> = r
-        .options
-        .iter()
-        .map(|o| {
-            vec![
-                o.option.label(),
-                o.reminders.to_string(),
-                format!("{:.0}", 100.0 * o.share_first_third),
-                format!("{:.0}", 100.0 * o.share_last_third),
-                est(&o.paid_in_window, 1, 100.0),
-            ]
-        })
-        .collect();
-    println!(
-        "{}",
-        table(
-            &[
-                "option",
-                "reminders",
-                "% of first third",
-                "% of last third",
-                &format!("paid within {} days (%)", r.window_days)
-            ],
-            rows
-        )
-    );
+    let figures = |label: &str, xs: &[fordra_core::contact::OptionFigures]| {
+        let rows: Vec<Vec<String>> = xs
+            .iter()
+            .map(|o| {
+                vec![
+                    o.option.clone(),
+                    o.reminders.to_string(),
+                    format!("{:.0}", 100.0 * o.share_first_third),
+                    format!("{:.0}", 100.0 * o.share_last_third),
+                    est(&o.paid_in_window, 1, 100.0),
+                ]
+            })
+            .collect();
+        let paid = format!("paid within {} days (%)", r.window_days);
+        table(&[label, "reminders", "% of first third", "% of last third", &paid], rows)
+    };
+    println!("{}", figures("option", &r.options));
+    if !r.wordings.is_empty() {
+        println!("{}", figures("wording", &r.wordings));
+    }
     println!("Verdict: {}", r.verdict);
 }

@@ -238,7 +238,13 @@ async fn the_pages_in_a_real_browser() {
             .spawn()
             .unwrap(),
     );
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Wait until chromedriver listens (a fixed pause was too short on a busy machine).
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let c = browser(port).await;
     let base = demo.base.clone();
 

@@ -748,11 +748,12 @@ fn history_import_and_out_of_time_evaluation() {
 
 /// The acceptance for the contact policy, on the demo as a user runs it (3 000 customers,
 /// seed 42, eight months simulated: four give intervals too wide to call a gain of a few points
-/// in the share collected): the demo's hidden payer types react to channel and hour (slow payers
-/// act on an evening text far more than on a letter that takes two days in the post), and the
+/// in the share collected on every seed): the demo's hidden payer types react to channel, hour and
+/// wording (slow payers act on an evening text far more than on a letter that takes two days in
+/// the post, and on a firm wording more than on the standard one; forgetful payers less), and the
 /// policy, learning only from which reminders were paid, collects more within two weeks of a
 /// reminder with fewer contacts than the fifth of debtors kept on the handling models' own
-/// channel, each with a 95 % interval on the right side of zero.
+/// channel and wording, each with a 95 % interval on the right side of zero.
 #[test]
 fn demo_contact_policy_collects_more_with_fewer_contacts() {
     let dir = tempfile::tempdir().unwrap();
@@ -768,6 +769,9 @@ fn demo_contact_policy_collects_more_with_fewer_contacts() {
     // It found the evening text: its share grew from the first third of the choices to the last.
     let sms18 = r["options"].as_array().unwrap().iter().find(|o| o["option"] == "sms@18").unwrap();
     assert!(sms18["share_last_third"].as_f64().unwrap() > sms18["share_first_third"].as_f64().unwrap() + 0.1, "{r}");
+    // And the firm wording, which moves the slow payers.
+    let firm = r["wordings"].as_array().unwrap().iter().find(|o| o["option"] == "firm").unwrap();
+    assert!(firm["share_last_third"].as_f64().unwrap() > firm["share_first_third"].as_f64().unwrap(), "{r}");
 }
 
 /// The demo's customers have hidden payer types the engine never sees. A model trained on the
@@ -896,6 +900,9 @@ fn demo_lab_finds_the_hidden_payers() {
     let used: Vec<&str> =
         c["report"]["options"].as_array().unwrap().iter().map(|o| o["option"].as_str().unwrap()).collect();
     assert!(used.contains(&"sms@18") && used.contains(&"letter"), "{used:?}");
+    let wordings: Vec<&str> =
+        c["report"]["wordings"].as_array().unwrap().iter().map(|o| o["option"].as_str().unwrap()).collect();
+    assert_eq!(wordings, ["firm", "standard"], "{c}");
     let text = ok(p, &["strategy", "contact", "--date", "2026-01-31"]).stdout;
     assert!(text.contains("% of last third") && text.contains("Verdict: "), "{text}");
 
