@@ -7,7 +7,7 @@
 
 use crate::domain::{Channel, DebtorKind, JurisdictionCode, Segment};
 use crate::model::arm_draw;
-use crate::strategy::{mean, wilson, Costs, Estimate};
+use crate::strategy::{wilson, Costs, Estimate};
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -701,7 +701,7 @@ struct Means {
 
 impl Means {
     fn of(sent: &[&Sent], costs: &Costs, horizon: i64) -> Means {
-        let f = |g: &dyn Fn(&Sent) -> f64| mean(&sent.iter().map(|s| g(s)).collect::<Vec<_>>());
+        let f = |g: &dyn Fn(&Sent) -> f64| clustered_mean(sent, g);
         Means {
             share: f(&share),
             contacts: f(&|s| f64::from(s.letters)),
@@ -790,7 +790,7 @@ struct Strata<'a> {
 }
 
 impl<'a> Strata<'a> {
-    /// Groups with at least two reminders in each arm (a variance needs two).
+    /// Groups with reminders to at least two debtors in each arm (a variance needs two).
     fn of(mature: &[&'a Sent]) -> Strata<'a> {
         let mut by: BTreeMap<Group, (Vec<&Sent>, Vec<&Sent>)> = BTreeMap::new();
         for s in mature {
@@ -801,7 +801,9 @@ impl<'a> Strata<'a> {
                 g.0.push(s)
             }
         }
-        let groups: Vec<_> = by.into_values().filter(|(p, c)| p.len() >= 2 && c.len() >= 2).collect();
+        let debtors =
+            |xs: &[&Sent]| xs.iter().map(|s| s.customer.as_str()).collect::<std::collections::BTreeSet<_>>().len();
+        let groups: Vec<_> = by.into_values().filter(|(p, c)| debtors(p) >= 2 && debtors(c) >= 2).collect();
         let compared = groups.iter().map(|(p, c)| p.len() + c.len()).sum();
         Strata { groups, compared }
     }
@@ -810,7 +812,8 @@ impl<'a> Strata<'a> {
     /// weighted by the group's share of the compared reminders. The champion share is a random
     /// draw within every group, so each group's difference is a fair comparison; weighting them
     /// takes out the noise of how many Risk or business debtors happened to fall in each arm,
-    /// which otherwise swamps a channel's effect.
+    /// which otherwise swamps a channel's effect. The variance counts debtors, not reminders
+    /// (see [`clustered_mean`]).
     fn difference(&self, f: &dyn Fn(&Sent) -> f64) -> Option<Estimate> {
         if self.compared == 0 {
             return None;
@@ -819,13 +822,33 @@ impl<'a> Strata<'a> {
         let (mut value, mut var) = (0.0, 0.0);
         for (p, c) in &self.groups {
             let w = (p.len() + c.len()) as f64 / total;
-            let values = |xs: &[&Sent]| xs.iter().map(|s| f(s)).collect::<Vec<f64>>();
-            let ((mp, vp), (mc, vc)) = (mean(&values(p))?, mean(&values(c))?);
+            let ((mp, vp), (mc, vc)) = (clustered_mean(p, f)?, clustered_mean(c, f)?);
             value += w * (mp - mc);
             var += w * w * (vp + vc);
         }
         Some(Estimate::normal(value, var))
     }
+}
+
+/// The mean of a figure over reminders, with its variance counted by debtor: the champion share
+/// is drawn per debtor, and one debtor's reminders go alike (a slow payer's six reminders are one
+/// slow payer, not six), so treating them as independent would make the intervals too narrow.
+/// Cluster-robust (sandwich) variance: the sum over debtors of their reminders' summed
+/// deviations squared, over n², times C / (C − 1) for C debtors. With one reminder per debtor it
+/// is the usual s² / n. None without reminders to two debtors.
+fn clustered_mean(xs: &[&Sent], f: &dyn Fn(&Sent) -> f64) -> Option<(f64, f64)> {
+    let n = xs.len() as f64;
+    let m = xs.iter().map(|s| f(s)).sum::<f64>() / n;
+    let mut by: HashMap<&str, f64> = HashMap::new();
+    for s in xs {
+        *by.entry(s.customer.as_str()).or_default() += f(s) - m;
+    }
+    let k = by.len() as f64;
+    if by.len() < 2 {
+        return None;
+    }
+    let var = by.values().map(|r| r * r).sum::<f64>() / (n * n) * k / (k - 1.0);
+    Some((m, var))
 }
 
 /// The policy's reminders by what `key` says they went by (an option, a wording; None: left
@@ -1144,9 +1167,9 @@ mod tests {
     #[test]
     fn the_report_measures_the_uplift_against_the_champion_share() {
         let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
-        let mk = |champion: bool, paid: bool, letters: u32| Sent {
+        let mk = |i: usize, champion: bool, paid: bool, letters: u32| Sent {
             claim: "I".into(),
-            customer: "C".into(),
+            customer: format!("{champion}{i}"),
             segment: Segment::Normal,
             kind: DebtorKind::Consumer,
             band: ScoreBand::Unknown,
@@ -1162,8 +1185,8 @@ mod tests {
             texts: u32::from(!champion),
             calls: 0,
         };
-        let mut sent: Vec<Sent> = (0..100).map(|i| mk(false, i < 80, 1)).collect();
-        sent.extend((0..100).map(|i| mk(true, i < 50, 1 + u32::from(i % 2 == 0))));
+        let mut sent: Vec<Sent> = (0..100).map(|i| mk(i, false, i < 80, 1)).collect();
+        sent.extend((0..100).map(|i| mk(i, true, i < 50, 1 + u32::from(i % 2 == 0))));
         let costs = Costs::default_for(crate::money::Currency::EUR);
         let r = contact_report(&sent, &costs, 14, 30, day + chrono::Duration::days(30));
         assert_eq!((r.arms[0].reminders, r.arms[1].reminders), (100, 100));
@@ -1186,9 +1209,9 @@ mod tests {
     #[test]
     fn the_report_compares_like_debtors() {
         let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
-        let mk = |segment: Segment, champion: bool, paid: bool| Sent {
+        let mk = |i: usize, segment: Segment, champion: bool, paid: bool| Sent {
             claim: "I".into(),
-            customer: "C".into(),
+            customer: format!("{segment}{champion}{i}"),
             segment,
             kind: DebtorKind::Consumer,
             band: ScoreBand::Unknown,
@@ -1204,11 +1227,11 @@ mod tests {
             texts: 0,
             calls: 0,
         };
-        let mut sent: Vec<Sent> = (0..60).map(|i| mk(Segment::Risk, false, i < 12)).collect();
-        sent.extend((0..10).map(|i| mk(Segment::Risk, true, i < 2)));
-        sent.extend((0..40).map(|i| mk(Segment::Normal, false, i < 32)));
-        sent.extend((0..40).map(|i| mk(Segment::Normal, true, i < 32)));
-        sent.extend((0..5).map(|_| mk(Segment::Vip, false, true)));
+        let mut sent: Vec<Sent> = (0..60).map(|i| mk(i, Segment::Risk, false, i < 12)).collect();
+        sent.extend((0..10).map(|i| mk(i, Segment::Risk, true, i < 2)));
+        sent.extend((0..40).map(|i| mk(i, Segment::Normal, false, i < 32)));
+        sent.extend((0..40).map(|i| mk(i, Segment::Normal, true, i < 32)));
+        sent.extend((0..5).map(|i| mk(i, Segment::Vip, false, true)));
         let costs = Costs::default_for(crate::money::Currency::EUR);
         let r = contact_report(&sent, &costs, 14, 30, day + chrono::Duration::days(30));
         assert_eq!((r.arms[0].reminders, r.arms[1].reminders, r.compared), (105, 50, 150));
@@ -1222,5 +1245,19 @@ mod tests {
         assert!((up.high - 1.959_964 * var.sqrt()).abs() < 1e-6, "{up:?} {var}");
         let collected = r.collected_uplift.unwrap();
         assert!(collected.value.abs() < 1e-9, "{collected:?}");
+        // Debtors, not reminders, are what the champion share draws: 50 paid and 50 unpaid
+        // reminders from 100 debtors have the variance 0.25 / 99 of the mean; the same from ten
+        // debtors sending ten alike each (five paid all, five none) have deviations summed per
+        // debtor of ±5, so (10 × 25) / 100² × 10 / 9 = 0.02778, eleven times as much.
+        let alike: Vec<Sent> = (0..100)
+            .map(|i| Sent { customer: format!("D{}", i / 10), ..mk(i, Segment::Normal, false, i < 50) })
+            .collect();
+        let refs: Vec<&Sent> = alike.iter().collect();
+        let paid = |s: &Sent| f64::from(u8::from(s.paid_in_window));
+        let (m, var) = clustered_mean(&refs, &paid).unwrap();
+        assert!((m - 0.5).abs() < 1e-12 && (var - 250.0 / 10_000.0 * 10.0 / 9.0).abs() < 1e-12, "{var}");
+        let alone: Vec<Sent> = (0..100).map(|i| mk(i, Segment::Normal, false, i < 50)).collect();
+        let (_, var) = clustered_mean(&alone.iter().collect::<Vec<_>>(), &paid).unwrap();
+        assert!((var - 0.25 / 99.0).abs() < 1e-12, "{var}");
     }
 }
