@@ -270,6 +270,14 @@ pub struct Tally {
     pub paid: u32,
 }
 
+impl Tally {
+    /// Counts one reminder.
+    fn count(&mut self, paid: bool) {
+        self.sent += 1;
+        self.paid += u32::from(paid);
+    }
+}
+
 /// A group of debtors whose reminders are learnt from together: segment, kind and credit-score band.
 pub type Group = (Segment, DebtorKind, ScoreBand);
 
@@ -330,8 +338,7 @@ impl Learned {
             self.customers.entry(customer.to_string()).or_default().entry(option).or_default(),
             self.kinds.entry(group.1).or_default().entry(option).or_default(),
         ] {
-            t.sent += 1;
-            t.paid += u32::from(paid);
+            t.count(paid);
         }
     }
 
@@ -341,8 +348,7 @@ impl Learned {
             self.wording_groups.entry(group).or_default().entry(wording.to_string()).or_default(),
             self.wording_customers.entry(customer.to_string()).or_default().entry(wording.to_string()).or_default(),
         ] {
-            t.sent += 1;
-            t.paid += u32::from(paid);
+            t.count(paid);
         }
     }
 
@@ -452,7 +458,7 @@ pub fn choose(
     }
     let (value, option, mean_p, g, c) = best?;
     let own = if c.sent > 0 { format!(", {} of {} for this debtor", c.paid, c.sent) } else { String::new() };
-    let why = format!(
+    let mut why = format!(
         "contact policy: {} ({:.0} % of {} like reminders to {} {} debtors with {} paid within {} days{own}; a draw from what is known, net {:.2} after its cost)",
         option.label(),
         mean_p * 100.0,
@@ -465,7 +471,6 @@ pub fn choose(
     );
     let wording = choose_wording(policy, learned, d, &mut rng);
     let mut label = format!("{LABEL}policy:{}", option.label());
-    let mut why = why;
     if let Some((w, mean_p, g)) = &wording {
         label.push_str(&format!(" {WORDING}{w}"));
         why.push_str(&format!(
@@ -726,11 +731,7 @@ fn arm_figures(name: &'static str, sent: &[&Sent], m: &Means) -> ContactArm {
 
 /// What a reminder's contacts within the horizon cost: each by its channel, calls apart.
 fn contacts_cost(costs: &Costs, s: &Sent) -> f64 {
-    let letters = s.letters.saturating_sub(s.emails + s.texts + s.calls);
-    f64::from(letters) * contact_cost(costs, Channel::Letter)
-        + f64::from(s.emails) * contact_cost(costs, Channel::Email)
-        + f64::from(s.texts) * contact_cost(costs, Channel::Sms)
-        + f64::from(s.calls) * contact_cost(costs, Channel::Phone)
+    costs.contacts(s.letters.saturating_sub(s.emails + s.texts + s.calls), s.emails, s.texts, s.calls)
 }
 
 fn share(s: &Sent) -> f64 {

@@ -850,21 +850,27 @@ impl<'a> Day<'a> {
         }
         let mut arm = arm.as_ref().map(Arm::label);
         let mut send_hour = None;
-        match contact.filter(|_| self.contact_applies(d)) {
+        let contact_label = match contact.filter(|_| self.contact_applies(d)) {
             Some(Contact::Chosen(c)) => {
                 channel = c.option.channel;
                 send_hour = c.option.hour;
                 reason.push_str(&format!("; {}", c.why));
-                arm = Some(arm.map_or(c.label.clone(), |a| format!("{a} {}", c.label)));
+                Some(c.label.clone())
             }
             Some(Contact::Champion) => {
                 reason.push_str(
                     "; contact policy: kept on the handling model's channel (the share the policy is measured against)",
                 );
-                let label = crate::contact::champion_label(channel);
-                arm = Some(arm.map_or(label.clone(), |a| format!("{a} {label}")));
+                Some(crate::contact::champion_label(channel))
             }
-            None => {}
+            None => None,
+        };
+        // The contact policy's label after the experiment's, space-separated.
+        if let Some(label) = contact_label {
+            arm = Some(match arm {
+                Some(a) => format!("{a} {label}"),
+                None => label,
+            });
         }
         let mut action = Action {
             claim_id: claim.id.clone(),

@@ -167,6 +167,14 @@ impl Costs {
         }
     }
 
+    /// What so many paper letters, e-mails, texts and calls cost.
+    pub fn contacts(&self, letters: u32, emails: u32, texts: u32, calls: u32) -> f64 {
+        f64::from(letters) * self.letter
+            + f64::from(emails) * self.email
+            + f64::from(texts) * self.text
+            + f64::from(calls) * self.call
+    }
+
     /// A mature claim's net value in major units, against its principal paid on the due date at
     /// no cost (so 0 is the best a claim can do, and claims of different sizes do not add their
     /// sizes' noise to the comparison): the principal not collected, the cost of capital for the
@@ -176,11 +184,7 @@ impl Costs {
     fn net_value(&self, c: &ArmClaim, horizon: i64) -> f64 {
         let days = c.settled.map_or(horizon, |s| (s - c.due).num_days().clamp(0, horizon));
         let collected = c.collected.clamp(0, c.principal) as f64 / 100.0;
-        let letters = c.letters.saturating_sub(c.emails + c.texts);
-        let contacts = f64::from(letters) * self.letter
-            + f64::from(c.emails) * self.email
-            + f64::from(c.texts) * self.text
-            + f64::from(c.calls) * self.call;
+        let contacts = self.contacts(c.letters.saturating_sub(c.emails + c.texts), c.emails, c.texts, c.calls);
         let principal = c.principal.max(0) as f64 / 100.0;
         collected * (1.0 - self.capital_rate * days as f64 / 365.0) - principal - contacts - c.fees as f64 / 100.0
     }
