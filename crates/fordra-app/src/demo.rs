@@ -617,3 +617,34 @@ fn experiment_of(app: &mut App<'_>, end: NaiveDate) -> Result<ExperimentReport> 
 fn demo_id() -> CreditorId {
     CreditorId(DEMO_CREDITOR.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A debtor's reaction comes a day after the step at the soonest (the day's payments are
+    /// booked before its run: a payment planned for the step's own day was lost, and it replaced
+    /// the debtor's own plan), a letter's from the third (two days in the post); chances stay
+    /// within 0..=1 for every payer, step, channel, hour, kind of debtor and wording.
+    #[test]
+    fn reactions_come_after_the_step_and_letters_after_the_post() {
+        let payers = [Payer::Prompt, Payer::Forgetful, Payer::Slow, Payer::Distressed, Payer::Defaulter];
+        for p in payers {
+            for step in StepKind::ALL {
+                for channel in Channel::ALL {
+                    for (hour, business, firm) in [(None, false, false), (Some(9), true, true), (Some(18), false, true)]
+                    {
+                        let Some((prob, lo, hi, share)) = p.reaction(*step, *channel, hour, business, firm) else {
+                            continue;
+                        };
+                        assert!((0.0..=1.0).contains(&prob) && lo <= hi && (1..=100).contains(&share), "{p:?} {step}");
+                        assert!(lo >= 1, "{p:?} {step} by {channel}: from day {lo}");
+                        if *channel == Channel::Letter && *step == StepKind::Reminder {
+                            assert!(lo >= 3, "{p:?}: a reminder letter acted on from day {lo}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
