@@ -31,6 +31,9 @@ pub(crate) fn learned(s: &mut Store, creditor: &Creditor, date: NaiveDate) -> Re
         if let Some(w) = &s.wording {
             out.add_wording(&s.customer, (s.segment, s.kind, s.band), w, s.paid_in_window);
         }
+        if let Some(d) = &s.day {
+            out.add_day(&s.customer, (s.segment, s.kind, s.band), d, s.paid_in_window);
+        }
     }
     Ok(out)
 }

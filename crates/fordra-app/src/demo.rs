@@ -6,6 +6,7 @@
 use crate::outbox::DeliverReport;
 use crate::{App, AppError, CreditorId, Result};
 use chrono::{Datelike, Duration, NaiveDate};
+use fordra_core::calendar::Country;
 use fordra_core::domain::{Channel, DebtorKind, JurisdictionCode, StepKind};
 use fordra_core::model::Policy;
 use fordra_core::money::Currency;
@@ -145,6 +146,8 @@ impl Payer {
     /// A firm wording (the deadline and what follows it) moves slow payers, who put off what
     /// has no date: they act on a firm reminder a quarter more often. Forgetful payers, who
     /// meant to pay anyway, take it amiss and act on it a fifth less often.
+    /// Slow consumers are short of money before payday: they act on a reminder that reaches them
+    /// within four days after payday (`flush`) a third more often, on one before it a fifth less.
     fn reaction(
         self,
         step: StepKind,
@@ -152,14 +155,20 @@ impl Payer {
         hour: Option<u32>,
         business: bool,
         firm: bool,
+        flush: bool,
     ) -> Option<(f64, i64, i64, i64)> {
         let r = self.reaction_to(step, channel, hour, business)?;
-        let factor = match (firm, self, step) {
+        let wording = match (firm, self, step) {
             (true, Payer::Slow, StepKind::Reminder) => 1.25,
             (true, Payer::Forgetful, StepKind::Reminder) => 0.8,
             _ => 1.0,
         };
-        Some(((r.0 * factor).min(0.95), r.1, r.2, r.3))
+        let money = match (flush, self, step, business) {
+            (true, Payer::Slow, StepKind::Reminder, false) => 1.3,
+            (false, Payer::Slow, StepKind::Reminder, false) => 0.65,
+            _ => 1.0,
+        };
+        Some(((r.0 * wording * money).min(0.95), r.1, r.2, r.3))
     }
 
     fn reaction_to(
@@ -236,6 +245,7 @@ fn start_lab(app: &mut App<'_>, start: NaiveDate, notes: &mut Vec<String>) -> Re
     // handling models, as it would where a creditor switches the policy on.
     p.contact = Some(fordra_core::contact::ContactPolicy {
         window_days: 7,
+        payday: Some(DEMO_PAYDAY),
         wordings: [("firm".to_string(), firm_wording())].into(),
         ..fordra_core::contact::ContactPolicy::new(start + Duration::days(1))
     });
@@ -248,6 +258,9 @@ fn start_lab(app: &mut App<'_>, start: NaiveDate, notes: &mut Vec<String>) -> Re
         model.metrics.auc_in_sample.unwrap_or(0.0)
     )))
 }
+
+/// The day of the month the demo's consumers are paid (Swedish salaries: the 25th).
+const DEMO_PAYDAY: u32 = 25;
 
 /// The demo's second wording of a reminder: the deadline and what follows it, said plainly.
 fn firm_wording() -> fordra_core::model::Texts {
@@ -561,7 +574,12 @@ impl Simulation {
             let p = self.portfolio.behaviour_of_claim.get(&act.claim_id).copied().unwrap_or(Payer::Prompt);
             let business = self.business.contains(&act.customer_id);
             let firm = act.arm.as_deref().and_then(fordra_core::contact::parse_wording) == Some("firm");
-            if let Some((prob, lo, hi, share)) = p.reaction(act.kind, act.channel, act.send_hour, business, firm) {
+            // A letter reaches the debtor two days after it is sent.
+            let arrives = day + Duration::days(if act.channel == Channel::Letter { 2 } else { 0 });
+            let flush = fordra_core::contact::next_payday(Country::SE, DEMO_PAYDAY, arrives - Duration::days(4))
+                .is_some_and(|pay| pay <= arrives);
+            if let Some((prob, lo, hi, share)) = p.reaction(act.kind, act.channel, act.send_hour, business, firm, flush)
+            {
                 if self.rng.gen_bool(prob) {
                     let when = day + Duration::days(self.rng.gen_range(lo..=hi));
                     let earlier = self.portfolio.plans.get(&act.claim_id).is_none_or(|x| x.date > when);
@@ -632,9 +650,11 @@ mod tests {
         for p in payers {
             for step in StepKind::ALL {
                 for channel in Channel::ALL {
-                    for (hour, business, firm) in [(None, false, false), (Some(9), true, true), (Some(18), false, true)]
+                    for (hour, business, firm, flush) in
+                        [(None, false, false, false), (Some(9), true, true, true), (Some(18), false, true, true)]
                     {
-                        let Some((prob, lo, hi, share)) = p.reaction(*step, *channel, hour, business, firm) else {
+                        let Some((prob, lo, hi, share)) = p.reaction(*step, *channel, hour, business, firm, flush)
+                        else {
                             continue;
                         };
                         assert!((0.0..=1.0).contains(&prob) && lo <= hi && (1..=100).contains(&share), "{p:?} {step}");

@@ -461,3 +461,56 @@ fn the_contact_policys_wording_reaches_the_message() {
     }
     assert!(firm_seen > 0, "the draws for these three debtors on this day include the firm wording");
 }
+
+/// With a payday three days after the reminders fall due (the 25th, a Monday in March 2024), the contact policy holds some debtors'
+/// reminders for it: on the step's day they wait, said in the run's held list with the payday,
+/// and no message goes; on payday they go, labelled with the three days they were held. The
+/// others go at once, labelled so. A run on the day between changes nothing.
+#[test]
+fn a_reminder_held_for_payday_goes_on_payday() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = setup(&dir);
+    let law = LawBook::embedded();
+    let mut app = App::new(&mut store, &law, d("2024-03-25"));
+    let mut p = app.show_policy(&acme()).unwrap();
+    p.contact = Some(fordra_core::contact::ContactPolicy {
+        champion_share: rust_decimal::Decimal::new(5, 2),
+        payday: Some(25),
+        ..fordra_core::contact::ContactPolicy::new(d("2024-03-01"))
+    });
+    app.set_policy(&acme(), p, "contact.toml", &|_| Vec::new()).unwrap();
+    let run = |app: &mut App<'_>, day: &str| {
+        app.run_day(&acme(), RunInput { date: d(day), dry_run: false, allow_future: false }).unwrap()
+    };
+    let first = run(&mut app, "2024-03-22");
+    let held: Vec<String> = first.held.iter().map(|h| h.claim.0.clone()).collect();
+    assert!(!held.is_empty(), "the draws for these debtors on this day include a hold: {first:?}");
+    for h in &first.held {
+        assert!(h.reason.contains("held until payday 2024-03-25"), "{}", h.reason);
+        assert!(!first.actions.iter().any(|a| a.claim.0 == h.claim.0));
+    }
+    let now: Vec<_> = first.actions.iter().filter(|a| !a.skipped).collect();
+    assert!(!now.is_empty(), "and one sent at once");
+    for a in &now {
+        let arm = a.arm.clone().unwrap_or_default();
+        assert_eq!(fordra_core::contact::parse_day(&arm), Some(("now", 0)), "{arm}");
+    }
+    let mut courier = Scripted::default();
+    app.deliver(&mut courier, &input(at("2024-03-22", 19))).unwrap();
+    let sent_first = courier.sent.len();
+    assert!(courier.sent.iter().all(|m| !held.iter().any(|c| m.key.starts_with(&format!("{c}/")))));
+    let between = run(&mut app, "2024-03-23");
+    assert_eq!(between.held.iter().map(|h| h.claim.0.clone()).collect::<Vec<_>>(), held);
+    assert!(between.actions.is_empty(), "{:?}", between.actions);
+    let payday = run(&mut app, "2024-03-25");
+    assert!(payday.held.is_empty(), "{:?}", payday.held);
+    let went: Vec<String> = payday.actions.iter().map(|a| a.claim.0.clone()).collect();
+    assert_eq!(went, held);
+    for a in &payday.actions {
+        let arm = a.arm.clone().unwrap_or_default();
+        assert_eq!(fordra_core::contact::parse_day(&arm), Some(("payday", 3)), "{arm}");
+        assert!(a.reason.contains("send day payday (payday 2024-03-25"), "{}", a.reason);
+    }
+    app.deliver(&mut courier, &input(at("2024-03-25", 19))).unwrap();
+    assert!(courier.sent.len() > sent_first, "the held reminders went on payday");
+}

@@ -25,6 +25,28 @@ pub const WORDING: &str = "wording:";
 /// The name of the handling model's own wording.
 pub const STANDARD: &str = "standard";
 
+/// The prefix of the send day the policy chose, with the days the reminder was held
+/// (`day:payday:3`, `day:now:0`), after its option in the arm label.
+pub const DAY: &str = "day:";
+
+/// Send on the day the handling model's step is due.
+pub const NOW: &str = "now";
+
+/// Hold the reminder until the debtors' payday.
+pub const PAYDAY: &str = "payday";
+
+/// The send-day choices.
+const DAYS: [&str; 2] = [NOW, PAYDAY];
+
+/// The send day an arm label names, with the days the reminder was held for it.
+pub fn parse_day(arm: &str) -> Option<(&str, i64)> {
+    let (day, held) = arm.split(' ').find_map(|p| p.strip_prefix(DAY))?.split_once(':')?;
+    Some((DAYS.into_iter().find(|d| *d == day)?, held.parse().ok().filter(|h| (0..=MAX_HOLD_DAYS).contains(h))?))
+}
+
+/// The longest a reminder may be held for payday: a fortnight.
+pub const MAX_HOLD_DAYS: i64 = 14;
+
 /// The wording an arm label names, if the policy chose one.
 pub fn parse_wording(arm: &str) -> Option<&str> {
     arm.split(' ').find_map(|p| p.strip_prefix(WORDING))
@@ -79,6 +101,17 @@ pub struct ContactPolicy {
     /// `sms-reminder = "…"`), over the step's own.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub wordings: BTreeMap<String, crate::model::Texts>,
+    /// The day of the month most debtors are paid their salary (Sweden: the 25th), moved back to
+    /// the banking day before when it falls on a weekend or holiday, as salaries are. With it the
+    /// policy may also hold a reminder until payday when that is at most `hold_days` away, and
+    /// learns per group and debtor whether that works better than sending at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payday: Option<u32>,
+    /// The most days a reminder may be held for payday. Holding only delays a step (never
+    /// earlier than the law allows), and its outcome is counted from the day it could have gone,
+    /// so a hold must win back the days it loses.
+    #[serde(default = "four")]
+    pub hold_days: i64,
 }
 
 fn all_channels() -> Vec<Channel> {
@@ -101,6 +134,9 @@ fn loss() -> Decimal {
 }
 fn two_hundred() -> u32 {
     200
+}
+fn four() -> i64 {
+    4
 }
 
 /// One thing the policy may choose: a channel, and for e-mails and texts a local send hour.
@@ -163,6 +199,8 @@ impl ContactPolicy {
             text_cost: None,
             capital_rate: None,
             wordings: BTreeMap::new(),
+            payday: None,
+            hold_days: four(),
         }
     }
 
@@ -225,6 +263,12 @@ impl ContactPolicy {
         }
         if self.capital_rate.is_some_and(|r| r < Decimal::ZERO || r > Decimal::ONE) {
             errs.push("contact.capital_rate: from 0 to 1 (0.08 = 8 % a year)".into());
+        }
+        if self.payday.is_some_and(|d| !(1..=31).contains(&d)) {
+            errs.push("contact.payday: a day of the month from 1 to 31".into());
+        }
+        if !(1..=MAX_HOLD_DAYS).contains(&self.hold_days) {
+            errs.push(format!("contact.hold_days: from 1 to {MAX_HOLD_DAYS}"));
         }
         if self.wordings.len() > 4 {
             errs.push("contact.wordings: at most 4 besides the standard one".into());
@@ -324,10 +368,10 @@ pub struct Learned {
     pub customers: HashMap<String, BTreeMap<ContactOption, Tally>>,
     /// Per debtor kind (consumers, businesses): what each option does across all groups.
     pub kinds: HashMap<DebtorKind, BTreeMap<ContactOption, Tally>>,
-    /// Per group, each wording's tally.
-    pub wording_groups: HashMap<Group, BTreeMap<String, Tally>>,
-    /// Per debtor, each wording's tally.
-    pub wording_customers: HashMap<String, BTreeMap<String, Tally>>,
+    /// Per group, each wording's tally, and each send day's (under `day:`).
+    pub choice_groups: HashMap<Group, BTreeMap<String, Tally>>,
+    /// Per debtor, the same.
+    pub choice_customers: HashMap<String, BTreeMap<String, Tally>>,
 }
 
 impl Learned {
@@ -344,12 +388,17 @@ impl Learned {
 
     /// Counts one matured reminder's wording.
     pub fn add_wording(&mut self, customer: &str, group: Group, wording: &str, paid: bool) {
-        for t in [
-            self.wording_groups.entry(group).or_default().entry(wording.to_string()).or_default(),
-            self.wording_customers.entry(customer.to_string()).or_default().entry(wording.to_string()).or_default(),
-        ] {
-            t.count(paid);
-        }
+        self.add_choice(customer, group, wording.to_string(), paid);
+    }
+
+    /// Counts one matured reminder's send day (`now`, `payday`).
+    pub fn add_day(&mut self, customer: &str, group: Group, day: &str, paid: bool) {
+        self.add_choice(customer, group, format!("{DAY}{day}"), paid);
+    }
+
+    fn add_choice(&mut self, customer: &str, group: Group, key: String, paid: bool) {
+        self.choice_customers.entry(customer.to_string()).or_default().entry(key.clone()).or_default().count(paid);
+        self.choice_groups.entry(group).or_default().entry(key).or_default().count(paid);
     }
 
     /// What a group's reminders by `option` are expected to do before the group's own evidence
@@ -469,7 +518,9 @@ pub fn choose(
         policy.window_days,
         value
     );
-    let wording = choose_wording(policy, learned, d, &mut rng);
+    let wording = (!policy.wordings.is_empty())
+        .then(|| choose_named(learned, d, &policy.wording_names(), "", policy.group_weight, &mut rng))
+        .flatten();
     let mut label = format!("{LABEL}policy:{}", option.label());
     if let Some((w, mean_p, g)) = &wording {
         label.push_str(&format!(" {WORDING}{w}"));
@@ -496,30 +547,109 @@ fn draw(rng: &mut Rng, prior: (f64, f64), g: Tally, c: Tally, group_weight: u32)
     (own(rng.beta(a, b)), own(a / (a + b)))
 }
 
-/// The wording for the debtor's reminders, by a draw per wording like the options' (the
-/// wordings cost the same, so the best chance wins); None when the policy has only the standard
-/// one. Its chance, known share and group tally come with it for the reason.
-fn choose_wording(
-    policy: &ContactPolicy,
+/// A wording or send day for the debtor's reminders, by a draw per choice like the options'
+/// (they cost the same, so the best chance wins), from the tallies under `prefix`. Its chance,
+/// known share and group tally come with it for the reason. Each choice's Beta starts from its
+/// rate across the debtor's segment and kind (all score bands), worth `PRIOR_REMINDERS`: these
+/// choices are rarer than the options (a send day is a choice only days before payday), and a
+/// band learns sooner from its neighbours than from nothing.
+fn choose_named(
     learned: &Learned,
     d: &Debtor<'_>,
+    names: &[&str],
+    prefix: &str,
+    group_weight: u32,
     rng: &mut Rng,
 ) -> Option<(String, f64, Tally)> {
-    if policy.wordings.is_empty() {
-        return None;
-    }
     let empty = BTreeMap::new();
-    let group = learned.wording_groups.get(&(d.segment, d.kind, ScoreBand::of(d.score))).unwrap_or(&empty);
-    let own = learned.wording_customers.get(d.id).unwrap_or(&empty);
+    let group = learned.choice_groups.get(&(d.segment, d.kind, ScoreBand::of(d.score))).unwrap_or(&empty);
+    let own = learned.choice_customers.get(d.id).unwrap_or(&empty);
     let mut best: Option<(f64, &str, f64, Tally)> = None;
-    for w in policy.wording_names() {
-        let (g, c) = (group.get(w).copied().unwrap_or_default(), own.get(w).copied().unwrap_or_default());
-        let (p, mean_p) = draw(rng, (1.0, 1.0), g, c, policy.group_weight);
+    for w in names {
+        let key = format!("{prefix}{w}");
+        let (g, c) = (group.get(&key).copied().unwrap_or_default(), own.get(&key).copied().unwrap_or_default());
+        let wider = [ScoreBand::Unknown, ScoreBand::Low, ScoreBand::Middle, ScoreBand::High]
+            .iter()
+            .filter_map(|b| learned.choice_groups.get(&(d.segment, d.kind, *b))?.get(&key))
+            .fold(Tally::default(), |a, t| Tally { sent: a.sent + t.sent, paid: a.paid + t.paid });
+        let prior = if wider.sent == 0 {
+            (1.0, 1.0)
+        } else {
+            let m = (f64::from(wider.paid) + 0.5) / (f64::from(wider.sent) + 1.0);
+            (1.0 + PRIOR_REMINDERS * m, 1.0 + PRIOR_REMINDERS * (1.0 - m))
+        };
+        let (p, mean_p) = draw(rng, prior, g, c, group_weight);
         if best.as_ref().is_none_or(|x| p > x.0) {
             best = Some((p, w, mean_p, g));
         }
     }
     best.map(|(_, w, mean_p, g)| (w.to_string(), mean_p, g))
+}
+
+/// The debtors' payday on or after `from`: the policy's day of the month (the month's last day
+/// where it is shorter), moved back to the banking day before when it is not one.
+pub fn next_payday(country: crate::calendar::Country, day_of_month: u32, from: NaiveDate) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    let mut month = from.with_day(1)?;
+    for _ in 0..3 {
+        let next_month = month.checked_add_months(chrono::Months::new(1))?;
+        let last = next_month.pred_opt()?.day();
+        let mut pay = month.with_day(day_of_month.clamp(1, last))?;
+        while !crate::calendar::is_banking_day(country, pay) && pay > month {
+            pay = pay.pred_opt()?;
+        }
+        if pay >= from {
+            return Some(pay);
+        }
+        month = next_month;
+    }
+    None
+}
+
+/// What the policy decided about a debtor's reminders' day.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SendDay {
+    /// Send today. The label part (`day:payday:3`) and the reason where the policy chose.
+    Today(Option<(String, String)>),
+    /// Hold until payday, and why.
+    Hold(NaiveDate, String),
+}
+
+/// Whether a policy debtor's reminders, first due on `earliest`, go today or wait for payday:
+/// a choice only when payday is from one to `hold_days` days after `earliest`. The draw is seeded
+/// by the debtor and `earliest`, so the days after it repeat the choice (unless what is known
+/// moved in between); a reminder chosen for now on a later day goes then. Outcomes are counted
+/// from `earliest`, so the learnt chances weigh the days a hold loses.
+pub fn send_day(
+    policy: &ContactPolicy,
+    country: crate::calendar::Country,
+    learned: &Learned,
+    d: &Debtor<'_>,
+    earliest: NaiveDate,
+    today: NaiveDate,
+) -> SendDay {
+    let Some(pay) = policy.payday.and_then(|p| next_payday(country, p, earliest)) else { return SendDay::Today(None) };
+    let hold = (pay - earliest).num_days();
+    // Payday passed while the step waited (no run on those days): no longer a choice.
+    if !(1..=policy.hold_days).contains(&hold) || today > pay {
+        return SendDay::Today(None);
+    }
+    let mut rng = Rng::new(crate::domain::fnv1a(d.id.bytes().chain(format!("day {earliest}").bytes())));
+    let Some((day, mean_p, g)) = choose_named(learned, d, &DAYS, DAY, policy.group_weight, &mut rng) else {
+        return SendDay::Today(None);
+    };
+    let why = format!(
+        "send day {day} (payday {pay}; {:.0} % of {} like reminders {} paid within {} days of their step's day)",
+        mean_p * 100.0,
+        g.sent,
+        if day == PAYDAY { "held for it" } else { "sent at once" },
+        policy.window_days
+    );
+    if day == PAYDAY && today < pay {
+        return SendDay::Hold(pay, format!("contact policy: held until payday {pay}: {why}"));
+    }
+    let held = (today - earliest).num_days().clamp(0, MAX_HOLD_DAYS);
+    SendDay::Today(Some((format!("{DAY}{day}:{held}"), why)))
 }
 
 /// What one contact costs the creditor.
@@ -617,6 +747,10 @@ pub struct Sent {
     pub paid_in_window: bool,
     /// The wording the policy chose, if it has others than the standard one.
     pub wording: Option<String>,
+    /// The send day the policy chose (`now`, `payday`), where it had the choice.
+    pub day: Option<String>,
+    /// Days the reminder was held after its step was due: its outcome counts from then.
+    pub held: i64,
     /// Collected within the horizon after it, minor units.
     pub collected: i64,
     /// Contacts within the horizon, this one included: letters, e-mails, texts, calls.
@@ -627,6 +761,18 @@ pub struct Sent {
     pub texts: u32,
     /// Of them calls.
     pub calls: u32,
+}
+
+impl Sent {
+    /// The day the reminder could have gone (its step's day): a held reminder's window and
+    /// horizon count from here, so a hold is not credited with the days it lost.
+    pub fn start(&self) -> NaiveDate {
+        self.date - chrono::Duration::days(self.held)
+    }
+    /// Whether `day` falls within `days` of the reminder's start.
+    pub fn within(&self, day: NaiveDate, days: i64) -> bool {
+        day >= self.start() && day <= self.start() + chrono::Duration::days(days)
+    }
 }
 
 /// One arm of the contact policy's comparison.
@@ -652,7 +798,10 @@ pub struct ContactArm {
 /// How often the policy chose an option, and how it went.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OptionFigures {
-    /// The option's label (`sms@18`), or the wording's name.
+    /// The debtors they went to (`risk consumer`), where the table is by segment and kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debtors: Option<String>,
+    /// The option's label (`sms@18`), the wording's name or the send day.
     pub option: String,
     /// Reminders the policy sent by it.
     pub reminders: usize,
@@ -690,8 +839,12 @@ pub struct ContactReport {
     pub net_value_change: Option<Estimate>,
     /// Each option the policy used.
     pub options: Vec<OptionFigures>,
-    /// Each wording it used (none when it has only the standard one).
+    /// Each wording it used (none when it has only the standard one), by segment and kind:
+    /// what moves one group may put off another.
     pub wordings: Vec<OptionFigures>,
+    /// Each send day it chose (none without a payday): sent at once or held for payday, by
+    /// segment and kind.
+    pub days: Vec<OptionFigures>,
     /// What it says, in words.
     pub verdict: String,
 }
@@ -751,7 +904,7 @@ fn net(s: &Sent, costs: &Costs, horizon: i64) -> f64 {
 /// The report: each claim's first reminder under the policy (policy or champion share), those
 /// whose horizon has passed by `as_of`.
 pub fn contact_report(sent: &[Sent], costs: &Costs, window_days: i64, horizon: i64, as_of: NaiveDate) -> ContactReport {
-    let mature: Vec<&Sent> = sent.iter().filter(|s| s.date + chrono::Duration::days(horizon) <= as_of).collect();
+    let mature: Vec<&Sent> = sent.iter().filter(|s| s.start() + chrono::Duration::days(horizon) <= as_of).collect();
     let (champ, pol): (Vec<&Sent>, Vec<&Sent>) = mature.iter().partition(|s| s.champion);
     let (mp, mc) = (Means::of(&pol, costs, horizon), Means::of(&champ, costs, horizon));
     let arms = vec![arm_figures("policy", &pol, &mp), arm_figures("champion", &champ, &mc)];
@@ -764,7 +917,8 @@ pub fn contact_report(sent: &[Sent], costs: &Costs, window_days: i64, horizon: i
     let mut options = figures_by(&pol, &|s| Some(s.option.label()));
     // In the options' order (a letter, then e-mails and texts by hour), not by label.
     options.sort_by_key(|o| ContactOption::parse(&o.option));
-    let wordings = figures_by(&pol, &|s| s.wording.clone());
+    let wordings = figures_by_debtors(&pol, &|s| s.wording.clone());
+    let days = figures_by_debtors(&pol, &|s| s.day.clone());
     let verdict = verdict(paid_uplift, collected_uplift, contacts_change, net_value_change);
     ContactReport {
         from,
@@ -779,6 +933,7 @@ pub fn contact_report(sent: &[Sent], costs: &Costs, window_days: i64, horizon: i
         net_value_change,
         options,
         wordings,
+        days,
         verdict,
     }
 }
@@ -874,11 +1029,27 @@ fn figures_by(pol: &[&Sent], key: &dyn Fn(&Sent) -> Option<String>) -> Vec<Optio
     };
     by.into_iter()
         .map(|(option, xs)| OptionFigures {
+            debtors: None,
             share_first_third: share(first, &option),
             share_last_third: share(last, &option),
             option,
             reminders: xs.len(),
             paid_in_window: wilson(xs.iter().filter(|s| s.paid_in_window).count(), xs.len()),
+        })
+        .collect()
+}
+
+/// [`figures_by`] for each segment and kind of debtor apart, each with its own thirds.
+fn figures_by_debtors(pol: &[&Sent], key: &dyn Fn(&Sent) -> Option<String>) -> Vec<OptionFigures> {
+    let mut by: BTreeMap<(Segment, DebtorKind), Vec<&Sent>> = BTreeMap::new();
+    for s in pol.iter().filter(|s| key(s).is_some()) {
+        by.entry((s.segment, s.kind)).or_default().push(s);
+    }
+    by.into_iter()
+        .flat_map(|((segment, kind), xs)| {
+            figures_by(&xs, key)
+                .into_iter()
+                .map(move |f| OptionFigures { debtors: Some(format!("{segment} {kind}")), ..f })
         })
         .collect()
 }
@@ -1163,6 +1334,121 @@ mod tests {
         assert!(errs[4].contains("wordings.standard: no phrases"), "{errs:?}");
     }
 
+    /// The payday of the policy's day of the month, moved back to a banking day: 25 January 2026
+    /// is a Sunday (1 January 2026 is a Thursday, and 24 days on is a Sunday), so Friday the
+    /// 23rd; 24–25 December 2026 are Christmas Eve and Day in Sweden, so Wednesday the 23rd;
+    /// the 31st in February 2026 is the 28th, a Saturday, so Friday the 27th.
+    #[test]
+    fn payday_is_the_banking_day_on_or_before_the_day_of_the_month() {
+        let d = |m: u32, day: u32| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let se = crate::calendar::Country::SE;
+        assert_eq!(next_payday(se, 25, d(1, 20)), Some(d(1, 23)));
+        assert_eq!(next_payday(se, 25, d(1, 23)), Some(d(1, 23)));
+        assert_eq!(next_payday(se, 25, d(1, 24)), Some(d(2, 25)));
+        assert_eq!(next_payday(se, 25, d(12, 1)), Some(d(12, 23)));
+        assert_eq!(next_payday(se, 31, d(2, 1)), Some(d(2, 27)));
+    }
+
+    /// With a payday the policy may hold a reminder for it when payday is one to `hold_days`
+    /// days off, learnt per group like the wordings: Risk debtors paid more often on reminders
+    /// held for payday, Normal ones on reminders sent at once. A held reminder waits (and says
+    /// why); on payday it goes, labelled with the days it was held; outcomes count from the day
+    /// it could have gone.
+    #[test]
+    fn the_send_day_is_learnt_per_group_and_counted_from_the_step() {
+        let se = crate::calendar::Country::SE;
+        let d = |m: u32, day: u32| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let (risk, normal) = (
+            (Segment::Risk, DebtorKind::Consumer, ScoreBand::Unknown),
+            (Segment::Normal, DebtorKind::Consumer, ScoreBand::Unknown),
+        );
+        let mut learned = Learned::default();
+        for i in 0..300 {
+            learned.add_day("other", risk, PAYDAY, i < 180);
+            learned.add_day("other", risk, NOW, i < 90);
+            learned.add_day("other", normal, PAYDAY, i < 150);
+            learned.add_day("other", normal, NOW, i < 240);
+        }
+        // Without a payday, or with payday too far off, there is no choice of day.
+        assert_eq!(send_day(&policy(), se, &learned, &debtor("C1"), d(1, 20), d(1, 20)), SendDay::Today(None));
+        let p = ContactPolicy { payday: Some(25), hold_days: 4, ..policy() };
+        assert_eq!(send_day(&p, se, &learned, &debtor("C1"), d(1, 18), d(1, 18)), SendDay::Today(None));
+        assert_eq!(send_day(&p, se, &learned, &debtor("C1"), d(1, 23), d(1, 23)), SendDay::Today(None));
+        let count = |segment: Segment, today: NaiveDate| {
+            let mut n: BTreeMap<String, usize> = BTreeMap::new();
+            for i in 0..500 {
+                let id = format!("C{i}");
+                let key = match send_day(&p, se, &learned, &Debtor { segment, ..debtor(&id) }, d(1, 20), today) {
+                    SendDay::Hold(until, why) => {
+                        assert_eq!(until, d(1, 23));
+                        assert!(
+                            why.starts_with("contact policy: held until payday 2026-01-23: send day payday"),
+                            "{why}"
+                        );
+                        "hold".to_string()
+                    }
+                    SendDay::Today(Some((label, why))) => {
+                        let (day, held) = parse_day(&label).unwrap();
+                        assert_eq!(held, (today - d(1, 20)).num_days(), "{label}");
+                        assert!(why.contains(&format!("send day {day} (payday 2026-01-23")), "{why}");
+                        label
+                    }
+                    SendDay::Today(None) => panic!("a choice was due"),
+                };
+                *n.entry(key).or_default() += 1;
+            }
+            n
+        };
+        let (r, n) = (count(Segment::Risk, d(1, 20)), count(Segment::Normal, d(1, 20)));
+        assert!(r["hold"] > 20 * r.get("day:now:0").copied().unwrap_or(0).max(1), "{r:?}");
+        assert!(n["day:now:0"] > 20 * n.get("hold").copied().unwrap_or(0).max(1), "{n:?}");
+        // The same draw on the following days: held ones wait, and go on payday.
+        let r2 = count(Segment::Risk, d(1, 22));
+        assert_eq!(r2.get("hold"), r.get("hold"), "{r2:?}");
+        let r3 = count(Segment::Risk, d(1, 23));
+        assert_eq!(r3.get("day:payday:3"), r.get("hold"), "{r3:?}");
+        assert_eq!(parse_day("contact:policy:sms@18 day:payday:3"), Some((PAYDAY, 3)));
+        assert_eq!(parse_day("contact:policy:sms@18 day:later:3"), None);
+        assert_eq!(parse_day("contact:policy:sms@18 day:now:99"), None);
+        // A reminder held three days, paid eight days after its step's day: outside a seven-day
+        // window, though only five days after it went.
+        let held = Sent {
+            claim: "I".into(),
+            customer: "C".into(),
+            segment: Segment::Risk,
+            kind: DebtorKind::Consumer,
+            band: ScoreBand::Unknown,
+            champion: false,
+            option: ContactOption::parse("sms@18").unwrap(),
+            date: d(1, 23),
+            open: 100_000,
+            paid_in_window: false,
+            wording: None,
+            day: Some(PAYDAY.into()),
+            held: 3,
+            collected: 0,
+            letters: 1,
+            emails: 0,
+            texts: 1,
+            calls: 0,
+        };
+        assert_eq!(held.start(), d(1, 20));
+        assert!(!held.within(d(1, 28), 7) && held.within(d(1, 27), 7) && !held.within(d(1, 19), 7));
+        let r = contact_report(&[held], &Costs::default_for(crate::money::Currency::EUR), 7, 14, d(2, 3));
+        assert_eq!(r.days.len(), 1, "matured 14 days after 20 January");
+        assert_eq!((r.days[0].option.as_str(), r.days[0].reminders), (PAYDAY, 1));
+        assert_eq!(r.days[0].debtors.as_deref(), Some("risk consumer"));
+        let mut bad = ContactPolicy { payday: Some(0), hold_days: 15, ..policy() };
+        let mut errs = vec![];
+        bad.check(&mut errs);
+        assert_eq!(errs, ["contact.payday: a day of the month from 1 to 31", "contact.hold_days: from 1 to 14"]);
+        bad.payday = Some(31);
+        bad.hold_days = 14;
+        errs.clear();
+        bad.check(&mut errs);
+        assert!(errs.is_empty(), "{errs:?}");
+    }
+
     /// Two arms of 100 reminders: the policy's paid 80 of them in the window with one contact,
     /// the champion's 50, with 1.5 contacts on average; paid means collected in full.
     #[test]
@@ -1180,6 +1466,8 @@ mod tests {
             open: 100_000,
             paid_in_window: paid,
             wording: None,
+            day: None,
+            held: 0,
             collected: if paid { 100_000 } else { 0 },
             letters,
             emails: 0,
@@ -1222,6 +1510,8 @@ mod tests {
             open: 100_000,
             paid_in_window: paid,
             wording: None,
+            day: None,
+            held: 0,
             collected: if paid { 100_000 } else { 0 },
             letters: 1,
             emails: 0,

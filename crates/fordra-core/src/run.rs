@@ -549,7 +549,6 @@ fn decide(
         out.held.extend(held);
         due.extend(d);
     }
-    out.held.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
     // By customer (customers come in id order), due date and claim id, so grouped letters and
     // their fees are deterministic.
     due.par_sort_unstable_by(|a, b| {
@@ -559,16 +558,30 @@ fn decide(
     // Grouped reminders: the first claim in a debtor's letter carries the letter's fee. A
     // customer's claims are decided together, customers in parallel, the steps joined in order.
     let by_customer: Vec<&[Due]> = due.chunk_by(|a, b| claims[a.claim].customer == claims[b.claim].customer).collect();
-    let acted: Vec<Vec<Action>> = by_customer
+    let acted: Vec<(Vec<Action>, Vec<Held>)> = by_customer
         .par_iter()
         .with_min_len((chunk / 16).max(1))
         .map(|group| {
             let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
             let contact = day.contact_for(group);
-            group.iter().map(|d| day.act(d, &mut letter_fee_taken, contact.as_ref())).collect()
+            let mut held = Vec::new();
+            let mut acts = Vec::new();
+            for d in group.iter() {
+                match &contact {
+                    Some(Contact::Hold(why)) if day.contact_applies(d) => {
+                        held.push(Held { claim_id: claims[d.claim].id.clone(), reason: why.clone() })
+                    }
+                    _ => acts.push(day.act(d, &mut letter_fee_taken, contact.as_ref())),
+                }
+            }
+            (acts, held)
         })
         .collect();
-    out.actions = acted.into_iter().flatten().collect();
+    for (acts, held) in acted {
+        out.actions.extend(acts);
+        out.held.extend(held);
+    }
+    out.held.sort_by(|a, b| a.claim_id.cmp(&b.claim_id));
     out.segments = day.segments;
     out
 }
@@ -616,6 +629,8 @@ enum Contact {
     Champion,
     /// The policy's choice.
     Chosen(crate::contact::Choice),
+    /// Held for payday, and why: the reminders wait (they are due again tomorrow).
+    Hold(String),
 }
 
 impl<'a> Day<'a> {
@@ -706,6 +721,9 @@ impl<'a> Day<'a> {
         let customer = self.claims[first.claim].customer;
         let cust = &self.customers[customer];
         let step_channel = self.plans[customer].0.get(first.step)?.channel;
+        if policy.champion(&cust.id) {
+            return Some(Contact::Champion);
+        }
         let open: i64 = applies.iter().map(|d| Balances::of(&self.claims[d.claim].moves, self.as_of).total()).sum();
         let debtor = crate::contact::Debtor {
             id: &cust.id,
@@ -716,8 +734,19 @@ impl<'a> Day<'a> {
             has_phone: cust.has_phone,
             open: open as f64 / 100.0,
         };
+        let earliest = applies.iter().map(|d| d.earliest).min().unwrap_or(self.as_of);
+        let day = match crate::contact::send_day(policy, self.law.country, learned, &debtor, earliest, self.as_of) {
+            crate::contact::SendDay::Hold(_, why) => return Some(Contact::Hold(why)),
+            crate::contact::SendDay::Today(day) => day,
+        };
         Some(match crate::contact::choose(policy, self.law.code, &costs, learned, &debtor, step_channel, self.as_of) {
-            Some(c) => Contact::Chosen(c),
+            Some(mut c) => {
+                if let Some((label, why)) = day {
+                    c.label.push_str(&format!(" {label}"));
+                    c.why.push_str(&format!("; {why}"));
+                }
+                Contact::Chosen(c)
+            }
             None => Contact::Champion,
         })
     }
@@ -863,7 +892,7 @@ impl<'a> Day<'a> {
                 );
                 Some(crate::contact::champion_label(channel))
             }
-            None => None,
+            Some(Contact::Hold(_)) | None => None,
         };
         // The contact policy's label after the experiment's, space-separated.
         if let Some(label) = contact_label {

@@ -193,6 +193,7 @@ impl Store {
             let arm = r.str("arm")?;
             let Some((champion, option)) = contact::parse_label(arm) else { continue };
             let wording = contact::parse_wording(arm).map(str::to_string);
+            let (day, held) = contact::parse_day(arm).map_or((None, 0), |(d, h)| (Some(d.to_string()), h));
             let (customer, claim) = (r.text("customer_id")?, r.text("claim_id")?);
             customers.insert(customer.clone(), (DebtorKind::Consumer, contact::ScoreBand::Unknown));
             of_claim.entry(claim.clone()).or_default().push(out.len());
@@ -208,6 +209,8 @@ impl Store {
                 open: r.int("open_after")?,
                 paid_in_window: false,
                 wording,
+                day,
+                held,
                 collected: 0,
                 letters: 0,
                 emails: 0,
@@ -228,7 +231,6 @@ impl Store {
             (s.kind, s.band) =
                 customers.get(&s.customer).copied().unwrap_or((DebtorKind::Consumer, contact::ScoreBand::Unknown));
         }
-        let within = |s: &Sent, d: NaiveDate, days: i64| d >= s.date && d <= s.date + chrono::Duration::days(days);
         for r in self.db.query(
             "SELECT id, settled_date FROM claims WHERE creditor_id = $1 AND settled_date >= $2",
             &[c.into(), from.into()],
@@ -236,7 +238,7 @@ impl Store {
             let (Some(at), Some(settled)) = (of_claim.get(r.str("id")?), r.opt_date("settled_date")?) else { continue };
             for i in at {
                 if let Some(s) = out.get_mut(*i) {
-                    s.paid_in_window = settled <= as_of && within(s, settled, window);
+                    s.paid_in_window = settled <= as_of && s.within(settled, window);
                 }
             }
         }
@@ -253,13 +255,12 @@ impl Store {
         horizon: i64,
     ) -> Result<()> {
         let c = creditor;
-        let Some(from) = sends.iter().map(|s| s.date).min() else { return Ok(()) };
+        let Some(from) = sends.iter().map(Sent::start).min() else { return Ok(()) };
         let mut of_claim: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, s) in sends.iter().enumerate() {
             of_claim.entry(s.claim.clone()).or_default().push(i);
         }
         let out = sends;
-        let within = |s: &Sent, d: NaiveDate, days: i64| d >= s.date && d <= s.date + chrono::Duration::days(days);
         for r in self.db.query(
             "SELECT claim_id, date, amount FROM ledger WHERE creditor_id = $1 AND date >= $2 AND date <= $3 AND kind IN ('payment', 'credit_applied')",
             &[c.into(), from.into(), as_of.into()],
@@ -268,7 +269,7 @@ impl Store {
             let (date, amount) = (r.date("date")?, r.int("amount")?);
             for i in at {
                 match out.get_mut(*i) {
-                    Some(s) if within(s, date, horizon) => s.collected -= amount,
+                    Some(s) if s.within(date, horizon) => s.collected -= amount,
                     _ => {}
                 }
             }
@@ -281,7 +282,7 @@ impl Store {
             let (date, kind, channel): (NaiveDate, StepKind, Channel) = (r.date("date")?, r.get("kind")?, r.get("channel")?);
             let call = kind == StepKind::PhoneCall || channel == Channel::Phone;
             for i in at {
-                let Some(s) = out.get_mut(*i).filter(|s| within(s, date, horizon)) else { continue };
+                let Some(s) = out.get_mut(*i).filter(|s| s.within(date, horizon)) else { continue };
                 s.letters += 1;
                 s.emails += u32::from(!call && channel == Channel::Email);
                 s.texts += u32::from(!call && channel == Channel::Sms);

@@ -379,25 +379,39 @@ fn print_contact(out: &fordra_app::contact::ContactReportOut, as_of: NaiveDate) 
         "Differences compare like debtors: within each group of segment, consumer or business and credit-score band, weighted by its reminders ({} of {all} are in groups both sides reached).",
         r.compared
     );
+    // The wordings' and send days' tables are by segment and kind, their shares within each.
     let figures = |label: &str, xs: &[fordra_core::contact::OptionFigures]| {
+        let by_debtors = xs.iter().any(|o| o.debtors.is_some());
         let rows: Vec<Vec<String>> = xs
             .iter()
             .map(|o| {
-                vec![
+                let mut row = vec![
                     o.option.clone(),
                     o.reminders.to_string(),
                     format!("{:.0}", 100.0 * o.share_first_third),
                     format!("{:.0}", 100.0 * o.share_last_third),
                     est(&o.paid_in_window, 1, 100.0),
-                ]
+                ];
+                if by_debtors {
+                    row.insert(0, o.debtors.clone().unwrap_or_default());
+                }
+                row
             })
             .collect();
         let paid = format!("paid within {} days (%)", r.window_days);
-        table(&[label, "reminders", "% of first third", "% of last third", &paid], rows)
+        let mut head = vec![label, "reminders", "% of first third", "% of last third", &paid];
+        if by_debtors {
+            head.insert(0, "debtors");
+        }
+        table(&head, rows)
     };
     println!("{}", figures("option", &r.options));
     if !r.wordings.is_empty() {
         println!("{}", figures("wording", &r.wordings));
+    }
+    if !r.days.is_empty() {
+        // Counted from the day each reminder could have gone, so a hold pays for its days.
+        println!("{}", figures("send day", &r.days));
     }
     println!("Verdict: {}", r.verdict);
 }
