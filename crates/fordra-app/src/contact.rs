@@ -26,13 +26,16 @@ pub(crate) fn learned(s: &mut Store, creditor: &Creditor, date: NaiveDate) -> Re
     }
     // Only reminders whose window has passed: a recent one that was paid is known, one that was
     // not is not yet a failure, and counting only the first would flatter the recent choices.
+    // A message that bounced counts against its option (the channel does not reach the debtor),
+    // not against its wording or day, which the debtor never saw.
     for s in s.contact_sends(&creditor.id, from, through, date, p.window_days)? {
-        out.add(&s.customer, (s.segment, s.kind, s.band), s.option, s.paid_in_window);
+        let group = (s.segment, s.kind, s.band);
+        out.add(&s.customer, group, s.option, s.worked());
         if let Some(w) = &s.wording {
-            out.add_wording(&s.customer, (s.segment, s.kind, s.band), w, s.paid_in_window);
+            out.add_wording(&s.customer, group, w, s.paid_in_window);
         }
         if let Some(d) = &s.day {
-            out.add_day(&s.customer, (s.segment, s.kind, s.band), d, s.paid_in_window);
+            out.add_day(&s.customer, group, s.option.channel, d, s.paid_in_window);
         }
     }
     Ok(out)

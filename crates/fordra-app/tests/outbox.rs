@@ -441,10 +441,19 @@ fn the_contact_policys_wording_reaches_the_message() {
         ..fordra_core::contact::ContactPolicy::new(d("2024-03-01"))
     });
     app.set_policy(&acme(), p, "contact.toml", &|_| Vec::new()).unwrap();
+    // Twelve more debtors, so that the draws include both wordings whatever the seeds.
+    let mut customers = String::from("id,name,kind,language,email,phone,address\n");
+    let mut invoices = String::from("id,customer_id,invoice_number,issue_date,due_date,amount,currency\n");
+    for i in 0..12 {
+        customers.push_str(&format!("c{i},Kund {i},consumer,sv,c{i}@example.se,,Gatan {i}|411 01 Göteborg\n"));
+        invoices.push_str(&format!("2{i:03},c{i},2{i:03},2024-02-14,2024-03-15,1000.00,SEK\n"));
+    }
+    app.import_customers(&acme(), "more.csv", customers.as_bytes()).unwrap();
+    app.import_invoices(&acme(), "more-invoices.csv", invoices.as_bytes()).unwrap();
     let run = app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
     let mut courier = Scripted::default();
     app.deliver(&mut courier, &input(at("2024-03-25", 19))).unwrap();
-    assert_eq!(courier.sent.len(), 3, "one message per debtor");
+    assert_eq!(courier.sent.len(), 15, "one message per debtor");
     let mut firm_seen = 0;
     for m in &courier.sent {
         let act = run.actions.iter().find(|a| a.customer.0 == m.customer_id.0 && !a.skipped).unwrap();
@@ -459,7 +468,7 @@ fn the_contact_policys_wording_reaches_the_message() {
         assert_eq!(m.texts.get("intro-reminder").map(String::as_str), expected, "{arm} ({})", m.language);
         firm_seen += usize::from(expected.is_some());
     }
-    assert!(firm_seen > 0, "the draws for these three debtors on this day include the firm wording");
+    assert!((1..15).contains(&firm_seen), "the draws include both wordings: {firm_seen} firm of 15");
 }
 
 /// With a payday three days after the reminders fall due (the 25th, a Monday in March 2024), the contact policy holds some debtors'
@@ -513,4 +522,89 @@ fn a_reminder_held_for_payday_goes_on_payday() {
     }
     app.deliver(&mut courier, &input(at("2024-03-25", 19))).unwrap();
     assert!(courier.sent.len() > sent_first, "the held reminders went on payday");
+}
+
+/// A courier whose e-mails to one debtor bounce.
+struct BouncesFor(&'static str, Scripted);
+
+impl Courier for BouncesFor {
+    fn send(&mut self, m: &Message) -> Sent {
+        if m.customer_id.0 == self.0 && m.channel == Channel::Email {
+            return Sent::Bounced("550 no such user".into());
+        }
+        self.1.send(m)
+    }
+}
+
+/// A reminder whose e-mail bounced counts against e-mail for that debtor even where its
+/// fallback letter was paid: Anna's grouped e-mail about 1001 and 1004 bounces, she pays 1001 the
+/// next day (within the two-day window), and the policy's reason for her next reminder counts
+/// 0 of 2 for her by e-mail (1 of 2 if the bounce were ignored). The report counts the bounces
+/// per option.
+#[test]
+fn a_bounced_reminder_counts_against_its_channel_for_the_debtor() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = setup(&dir);
+    let law = LawBook::embedded();
+    let mut app = App::new(&mut store, &law, d("2024-04-10"));
+    let mut p = app.show_policy(&acme()).unwrap();
+    let normal = p.models.iter_mut().find(|m| m.segment == fordra_core::domain::Segment::Normal).unwrap();
+    let again = fordra_core::model::Step {
+        after: fordra_core::model::After::Previous,
+        days: 1,
+        fee: fordra_core::model::FeeSpec::None,
+        ..normal.steps[0].clone()
+    };
+    normal.steps.insert(1, again);
+    p.contact = Some(fordra_core::contact::ContactPolicy {
+        champion_share: rust_decimal::Decimal::new(5, 2),
+        // One option, so the reason for Anna's next reminder shows her tally by it.
+        channels: vec![Channel::Email],
+        hours: vec![18],
+        window_days: 2,
+        ..fordra_core::contact::ContactPolicy::new(d("2024-03-01"))
+    });
+    app.set_policy(&acme(), p, "contact.toml", &|_| Vec::new()).unwrap();
+    let first = app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
+    let anna: Vec<_> = first.actions.iter().filter(|a| a.customer.0 == "anna").collect();
+    assert!(anna.iter().all(|a| a.arm.as_deref() == Some("contact:policy:email@18")), "{anna:?}");
+    let mut courier = BouncesFor("anna", Scripted::default());
+    app.deliver(&mut courier, &input(at("2024-03-25", 19))).unwrap();
+    app.deliver(&mut courier, &input(at("2024-03-25", 20))).unwrap();
+    assert!(courier.1.sent.iter().any(|m| m.customer_id.0 == "anna" && m.channel == Channel::Letter), "fell back");
+    let owed = anna.iter().find(|a| a.claim.0 == "1001").unwrap().amount_to_pay.0;
+    let pay = PaymentRow {
+        line: 1,
+        id: "P1".into(),
+        claim_id: "1001".into(),
+        date: d("2024-03-26"),
+        amount: owed,
+        currency: Currency::SEK,
+        reference: None,
+        payer: None,
+    };
+    app.book_payment_rows(&acme(), &[pay], "bank.csv").unwrap();
+    // The second reminder on 1004: the first one's deadline, plus a day.
+    let mut reasons = Vec::new();
+    let mut day = d("2024-03-26");
+    while day <= d("2024-04-10") && reasons.is_empty() {
+        let r = app.run_day(&acme(), RunInput { date: day, dry_run: false, allow_future: false }).unwrap();
+        reasons.extend(r.actions.iter().filter(|a| a.claim.0 == "1004").map(|a| (a.arm.clone(), a.reason.clone())));
+        day = day.succ_opt().unwrap();
+    }
+    let (arm, reason) = reasons.first().expect("a second reminder on 1004");
+    assert_eq!(arm.as_deref(), Some("contact:policy:email@18"), "{reason}");
+    assert!(reason.contains("0 of 2 for this debtor"), "{reason}");
+    // Bert, with no e-mail, has no option: his reminders go by the handling model's letter,
+    // outside the comparison (the champion share stays a random draw).
+    let bert = first.actions.iter().find(|a| a.customer.0 == "bert").unwrap();
+    assert_eq!((bert.channel, bert.arm.as_deref()), (Channel::Letter, None), "{}", bert.reason);
+    let report = app
+        .contact_report(
+            &acme(),
+            &fordra_app::contact::ContactReportInput { date: d("2024-04-10"), horizon: 7, costs: Default::default() },
+        )
+        .unwrap();
+    let email = report.report.options.iter().find(|o| o.option == "email@18").unwrap();
+    assert_eq!(email.bounced, 2, "{:?}", report.report.options);
 }

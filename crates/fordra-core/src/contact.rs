@@ -391,9 +391,11 @@ impl Learned {
         self.add_choice(customer, group, wording.to_string(), paid);
     }
 
-    /// Counts one matured reminder's send day (`now`, `payday`).
-    pub fn add_day(&mut self, customer: &str, group: Group, day: &str, paid: bool) {
-        self.add_choice(customer, group, format!("{DAY}{day}"), paid);
+    /// Counts one matured reminder's send day (`now`, `payday`) with the channel it went by: a
+    /// hold costs a letter, which is acted on days after it arrives, more of its window than a
+    /// text.
+    pub fn add_day(&mut self, customer: &str, group: Group, channel: Channel, day: &str, paid: bool) {
+        self.add_choice(customer, group, format!("{DAY}{channel}:{day}"), paid);
     }
 
     fn add_choice(&mut self, customer: &str, group: Group, key: String, paid: bool) {
@@ -615,8 +617,9 @@ pub enum SendDay {
     Hold(NaiveDate, String),
 }
 
-/// Whether a policy debtor's reminders, first due on `earliest`, go today or wait for payday:
-/// a choice only when payday is from one to `hold_days` days after `earliest`. The draw is seeded
+/// Whether a policy debtor's reminders by `channel`, first due on `earliest`, go today or wait
+/// for payday: a choice only when payday is from one to `hold_days` days after `earliest`,
+/// learnt per channel. The draw is seeded
 /// by the debtor and `earliest`, so the days after it repeat the choice (unless what is known
 /// moved in between); a reminder chosen for now on a later day goes then. Outcomes are counted
 /// from `earliest`, so the learnt chances weigh the days a hold loses.
@@ -625,6 +628,7 @@ pub fn send_day(
     country: crate::calendar::Country,
     learned: &Learned,
     d: &Debtor<'_>,
+    channel: Channel,
     earliest: NaiveDate,
     today: NaiveDate,
 ) -> SendDay {
@@ -635,11 +639,12 @@ pub fn send_day(
         return SendDay::Today(None);
     }
     let mut rng = Rng::new(crate::domain::fnv1a(d.id.bytes().chain(format!("day {earliest}").bytes())));
-    let Some((day, mean_p, g)) = choose_named(learned, d, &DAYS, DAY, policy.group_weight, &mut rng) else {
+    let prefix = format!("{DAY}{channel}:");
+    let Some((day, mean_p, g)) = choose_named(learned, d, &DAYS, &prefix, policy.group_weight, &mut rng) else {
         return SendDay::Today(None);
     };
     let why = format!(
-        "send day {day} (payday {pay}; {:.0} % of {} like reminders {} paid within {} days of their step's day)",
+        "send day {day} (payday {pay}; {:.0} % of {} like reminders by {channel} {} paid within {} days of their step's day)",
         mean_p * 100.0,
         g.sent,
         if day == PAYDAY { "held for it" } else { "sent at once" },
@@ -751,6 +756,9 @@ pub struct Sent {
     pub day: Option<String>,
     /// Days the reminder was held after its step was due: its outcome counts from then.
     pub held: i64,
+    /// Its message never reached the debtor by the channel chosen (bounced, or failed for good;
+    /// a fallback letter may have gone instead).
+    pub bounced: bool,
     /// Collected within the horizon after it, minor units.
     pub collected: i64,
     /// Contacts within the horizon, this one included: letters, e-mails, texts, calls.
@@ -764,6 +772,12 @@ pub struct Sent {
 }
 
 impl Sent {
+    /// Whether it counts as having worked for what the policy learns: paid within the window
+    /// and reached the debtor by its own channel. A bounced e-mail whose fallback letter was paid
+    /// says nothing for e-mail to this debtor but that it does not reach them.
+    pub fn worked(&self) -> bool {
+        self.paid_in_window && !self.bounced
+    }
     /// The day the reminder could have gone (its step's day): a held reminder's window and
     /// horizon count from here, so a hold is not credited with the days it lost.
     pub fn start(&self) -> NaiveDate {
@@ -811,6 +825,8 @@ pub struct OptionFigures {
     pub share_last_third: f64,
     /// Paid in full within the window.
     pub paid_in_window: Option<Estimate>,
+    /// Of them, how many never reached the debtor by it (bounced or failed).
+    pub bounced: usize,
 }
 
 /// The contact policy against the handling model's own channel.
@@ -918,7 +934,7 @@ pub fn contact_report(sent: &[Sent], costs: &Costs, window_days: i64, horizon: i
     // In the options' order (a letter, then e-mails and texts by hour), not by label.
     options.sort_by_key(|o| ContactOption::parse(&o.option));
     let wordings = figures_by_debtors(&pol, &|s| s.wording.clone());
-    let days = figures_by_debtors(&pol, &|s| s.day.clone());
+    let days = figures_by_debtors(&pol, &|s| s.day.as_ref().map(|d| format!("{d} by {}", s.option.channel)));
     let verdict = verdict(paid_uplift, collected_uplift, contacts_change, net_value_change);
     ContactReport {
         from,
@@ -1035,6 +1051,7 @@ fn figures_by(pol: &[&Sent], key: &dyn Fn(&Sent) -> Option<String>) -> Vec<Optio
             option,
             reminders: xs.len(),
             paid_in_window: wilson(xs.iter().filter(|s| s.paid_in_window).count(), xs.len()),
+            bounced: xs.iter().filter(|s| s.bounced).count(),
         })
         .collect()
 }
@@ -1364,21 +1381,28 @@ mod tests {
         );
         let mut learned = Learned::default();
         for i in 0..300 {
-            learned.add_day("other", risk, PAYDAY, i < 180);
-            learned.add_day("other", risk, NOW, i < 90);
-            learned.add_day("other", normal, PAYDAY, i < 150);
-            learned.add_day("other", normal, NOW, i < 240);
+            learned.add_day("other", risk, Channel::Sms, PAYDAY, i < 180);
+            learned.add_day("other", risk, Channel::Sms, NOW, i < 90);
+            learned.add_day("other", normal, Channel::Sms, PAYDAY, i < 150);
+            learned.add_day("other", normal, Channel::Sms, NOW, i < 240);
+            // By letter, which is read days later, a hold lost Risk debtors more than it won.
+            learned.add_day("other", risk, Channel::Letter, PAYDAY, i < 30);
+            learned.add_day("other", risk, Channel::Letter, NOW, i < 90);
         }
         // Without a payday, or with payday too far off, there is no choice of day.
-        assert_eq!(send_day(&policy(), se, &learned, &debtor("C1"), d(1, 20), d(1, 20)), SendDay::Today(None));
+        assert_eq!(
+            send_day(&policy(), se, &learned, &debtor("C1"), Channel::Sms, d(1, 20), d(1, 20)),
+            SendDay::Today(None)
+        );
         let p = ContactPolicy { payday: Some(25), hold_days: 4, ..policy() };
-        assert_eq!(send_day(&p, se, &learned, &debtor("C1"), d(1, 18), d(1, 18)), SendDay::Today(None));
-        assert_eq!(send_day(&p, se, &learned, &debtor("C1"), d(1, 23), d(1, 23)), SendDay::Today(None));
-        let count = |segment: Segment, today: NaiveDate| {
+        assert_eq!(send_day(&p, se, &learned, &debtor("C1"), Channel::Sms, d(1, 18), d(1, 18)), SendDay::Today(None));
+        assert_eq!(send_day(&p, se, &learned, &debtor("C1"), Channel::Sms, d(1, 23), d(1, 23)), SendDay::Today(None));
+        let count_by = |segment: Segment, channel: Channel, today: NaiveDate| {
             let mut n: BTreeMap<String, usize> = BTreeMap::new();
             for i in 0..500 {
                 let id = format!("C{i}");
-                let key = match send_day(&p, se, &learned, &Debtor { segment, ..debtor(&id) }, d(1, 20), today) {
+                let key = match send_day(&p, se, &learned, &Debtor { segment, ..debtor(&id) }, channel, d(1, 20), today)
+                {
                     SendDay::Hold(until, why) => {
                         assert_eq!(until, d(1, 23));
                         assert!(
@@ -1391,6 +1415,7 @@ mod tests {
                         let (day, held) = parse_day(&label).unwrap();
                         assert_eq!(held, (today - d(1, 20)).num_days(), "{label}");
                         assert!(why.contains(&format!("send day {day} (payday 2026-01-23")), "{why}");
+                        assert!(why.contains(" like reminders by "), "{why}");
                         label
                     }
                     SendDay::Today(None) => panic!("a choice was due"),
@@ -1399,7 +1424,10 @@ mod tests {
             }
             n
         };
+        let count = |segment: Segment, today: NaiveDate| count_by(segment, Channel::Sms, today);
         let (r, n) = (count(Segment::Risk, d(1, 20)), count(Segment::Normal, d(1, 20)));
+        let by_letter = count_by(Segment::Risk, Channel::Letter, d(1, 20));
+        assert!(by_letter["day:now:0"] > 20 * by_letter.get("hold").copied().unwrap_or(0).max(1), "{by_letter:?}");
         assert!(r["hold"] > 20 * r.get("day:now:0").copied().unwrap_or(0).max(1), "{r:?}");
         assert!(n["day:now:0"] > 20 * n.get("hold").copied().unwrap_or(0).max(1), "{n:?}");
         // The same draw on the following days: held ones wait, and go on payday.
@@ -1426,6 +1454,7 @@ mod tests {
             wording: None,
             day: Some(PAYDAY.into()),
             held: 3,
+            bounced: false,
             collected: 0,
             letters: 1,
             emails: 0,
@@ -1436,7 +1465,7 @@ mod tests {
         assert!(!held.within(d(1, 28), 7) && held.within(d(1, 27), 7) && !held.within(d(1, 19), 7));
         let r = contact_report(&[held], &Costs::default_for(crate::money::Currency::EUR), 7, 14, d(2, 3));
         assert_eq!(r.days.len(), 1, "matured 14 days after 20 January");
-        assert_eq!((r.days[0].option.as_str(), r.days[0].reminders), (PAYDAY, 1));
+        assert_eq!((r.days[0].option.as_str(), r.days[0].reminders), ("payday by sms", 1));
         assert_eq!(r.days[0].debtors.as_deref(), Some("risk consumer"));
         let mut bad = ContactPolicy { payday: Some(0), hold_days: 15, ..policy() };
         let mut errs = vec![];
@@ -1468,6 +1497,7 @@ mod tests {
             wording: None,
             day: None,
             held: 0,
+            bounced: false,
             collected: if paid { 100_000 } else { 0 },
             letters,
             emails: 0,
@@ -1512,6 +1542,7 @@ mod tests {
             wording: None,
             day: None,
             held: 0,
+            bounced: false,
             collected: if paid { 100_000 } else { 0 },
             letters: 1,
             emails: 0,

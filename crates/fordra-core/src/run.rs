@@ -734,20 +734,34 @@ impl<'a> Day<'a> {
             has_phone: cust.has_phone,
             open: open as f64 / 100.0,
         };
+        // Seeded by the step's first day, so a reminder held for payday is drawn the same option
+        // on payday as on the day it was held for it.
         let earliest = applies.iter().map(|d| d.earliest).min().unwrap_or(self.as_of);
-        let day = match crate::contact::send_day(policy, self.law.country, learned, &debtor, earliest, self.as_of) {
-            crate::contact::SendDay::Hold(_, why) => return Some(Contact::Hold(why)),
-            crate::contact::SendDay::Today(day) => day,
-        };
-        Some(match crate::contact::choose(policy, self.law.code, &costs, learned, &debtor, step_channel, self.as_of) {
+        Some(match crate::contact::choose(policy, self.law.code, &costs, learned, &debtor, step_channel, earliest) {
             Some(mut c) => {
-                if let Some((label, why)) = day {
-                    c.label.push_str(&format!(" {label}"));
-                    c.why.push_str(&format!("; {why}"));
+                let sd = crate::contact::send_day(
+                    policy,
+                    self.law.country,
+                    learned,
+                    &debtor,
+                    c.option.channel,
+                    earliest,
+                    self.as_of,
+                );
+                match sd {
+                    crate::contact::SendDay::Hold(_, why) => return Some(Contact::Hold(why)),
+                    crate::contact::SendDay::Today(Some((label, why))) => {
+                        c.label.push_str(&format!(" {label}"));
+                        c.why.push_str(&format!("; {why}"));
+                    }
+                    crate::contact::SendDay::Today(None) => {}
                 }
                 Contact::Chosen(c)
             }
-            None => Contact::Champion,
+            // No option reaches the debtor (say, no e-mail and letters not among the options):
+            // the handling model's channel, outside the comparison, whose champion share must
+            // stay a random draw.
+            None => return None,
         })
     }
 

@@ -185,9 +185,10 @@ impl Store {
         let c = creditor;
         let mut out: Vec<Sent> = Vec::new();
         let mut of_claim: HashMap<String, Vec<usize>> = HashMap::default();
+        let mut of_step: HashMap<(String, i64), usize> = HashMap::default();
         let mut customers: HashMap<String, (DebtorKind, contact::ScoreBand)> = HashMap::default();
         for r in self.db.query(
-            "SELECT claim_id, customer_id, segment, date, arm, open_after FROM actions WHERE creditor_id = $1 AND date >= $2 AND date <= $3 AND skipped = 0 AND reverted IS NULL AND arm LIKE '%contact:%' ORDER BY date, claim_id, seq",
+            "SELECT claim_id, seq, customer_id, segment, date, arm, open_after FROM actions WHERE creditor_id = $1 AND date >= $2 AND date <= $3 AND skipped = 0 AND reverted IS NULL AND arm LIKE '%contact:%' ORDER BY date, claim_id, seq",
             &[c.into(), from.into(), sent_through.min(as_of).into()],
         )? {
             let arm = r.str("arm")?;
@@ -197,6 +198,7 @@ impl Store {
             let (customer, claim) = (r.text("customer_id")?, r.text("claim_id")?);
             customers.insert(customer.clone(), (DebtorKind::Consumer, contact::ScoreBand::Unknown));
             of_claim.entry(claim.clone()).or_default().push(out.len());
+            of_step.insert((claim.clone(), r.int("seq")?), out.len());
             out.push(Sent {
                 claim,
                 customer,
@@ -211,6 +213,7 @@ impl Store {
                 wording,
                 day,
                 held,
+                bounced: false,
                 collected: 0,
                 letters: 0,
                 emails: 0,
@@ -230,6 +233,17 @@ impl Store {
         for s in &mut out {
             (s.kind, s.band) =
                 customers.get(&s.customer).copied().unwrap_or((DebtorKind::Consumer, contact::ScoreBand::Unknown));
+        }
+        // The reminders' own messages (not a fallback letter) that bounced or failed for good.
+        for r in self.db.query(
+            "SELECT i.claim_id, i.seq FROM deliveries d JOIN delivery_items i ON i.creditor_id = d.creditor_id AND i.delivery_id = d.id \
+             WHERE d.creditor_id = $1 AND d.status IN ('bounced', 'failed') AND d.fallback_of IS NULL AND d.created >= $2",
+            &[c.into(), from.into()],
+        )? {
+            let Some(seq) = r.opt_int("seq")? else { continue };
+            if let Some(s) = of_step.get(&(r.text("claim_id")?, seq)).and_then(|i| out.get_mut(*i)) {
+                s.bounced = true;
+            }
         }
         for r in self.db.query(
             "SELECT id, settled_date FROM claims WHERE creditor_id = $1 AND settled_date >= $2",

@@ -382,6 +382,7 @@ fn print_contact(out: &fordra_app::contact::ContactReportOut, as_of: NaiveDate) 
     // The wordings' and send days' tables are by segment and kind, their shares within each.
     let figures = |label: &str, xs: &[fordra_core::contact::OptionFigures]| {
         let by_debtors = xs.iter().any(|o| o.debtors.is_some());
+        let bounced = xs.iter().any(|o| o.bounced > 0);
         let rows: Vec<Vec<String>> = xs
             .iter()
             .map(|o| {
@@ -395,6 +396,9 @@ fn print_contact(out: &fordra_app::contact::ContactReportOut, as_of: NaiveDate) 
                 if by_debtors {
                     row.insert(0, o.debtors.clone().unwrap_or_default());
                 }
+                if bounced {
+                    row.push(o.bounced.to_string());
+                }
                 row
             })
             .collect();
@@ -402,6 +406,10 @@ fn print_contact(out: &fordra_app::contact::ContactReportOut, as_of: NaiveDate) 
         let mut head = vec![label, "reminders", "% of first third", "% of last third", &paid];
         if by_debtors {
             head.insert(0, "debtors");
+        }
+        if bounced {
+            // Counted as not worked for what the policy learns, whatever the fallback brought.
+            head.push("bounced");
         }
         table(&head, rows)
     };
