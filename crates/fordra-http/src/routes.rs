@@ -1022,8 +1022,9 @@ impl ExperimentQuery {
 }
 
 /// The contact policy against the champion share kept on the handling models' own channel:
-/// each claim's first reminder under it whose horizon has passed, per arm and per option, the
-/// differences of like debtors with 95 % intervals, and a verdict (`fordra strategy contact`).
+/// each claim's first reminder under it whose horizon has passed, per arm and per option (and per
+/// wording and send day by segment and kind), the differences of like debtors with 95 %
+/// intervals, and a verdict (`fordra strategy contact`).
 #[utoipa::path(get, path = "/v1/creditors/{creditor}/contact-policy", tag = "experiments",
     params(("creditor" = String, Path), ExperimentQuery),
     responses((status = 200, description = "the report"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
