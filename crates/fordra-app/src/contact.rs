@@ -26,8 +26,9 @@ pub(crate) fn learned(s: &mut Store, creditor: &Creditor, date: NaiveDate) -> Re
     }
     // Only reminders whose window has passed: a recent one that was paid is known, one that was
     // not is not yet a failure, and counting only the first would flatter the recent choices.
-    // A message that bounced counts against its option (the channel does not reach the debtor),
-    // not against its wording or day, which the debtor never saw.
+    // A message that did not reach the debtor (bounced, failed, or unopened and sent again as a
+    // letter) counts against its option (the channel does not reach them), not against its
+    // wording or day, which they never saw.
     for s in s.contact_sends(&creditor.id, from, through, date, p.window_days)? {
         let group = (s.segment, s.kind, s.band);
         out.add(&s.customer, group, s.option, s.worked());

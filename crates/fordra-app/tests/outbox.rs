@@ -606,5 +606,45 @@ fn a_bounced_reminder_counts_against_its_channel_for_the_debtor() {
         )
         .unwrap();
     let email = report.report.options.iter().find(|o| o.option == "email@18").unwrap();
-    assert_eq!(email.bounced, 2, "{:?}", report.report.options);
+    assert_eq!(email.unreached, 2, "{:?}", report.report.options);
+}
+
+/// Where the creditor sends unopened e-mails again as letters, a contact-policy e-mail left
+/// unopened did not reach the debtor: the report counts it so, like a bounce; an opened one
+/// did.
+#[test]
+fn an_unopened_email_sent_again_as_a_letter_did_not_reach_the_debtor() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = setup(&dir);
+    let law = LawBook::embedded();
+    let mut app = App::new(&mut store, &law, d("2024-04-20"));
+    let mut p = app.show_policy(&acme()).unwrap();
+    p.letters.letter_if_unopened_days = Some(3);
+    p.contact = Some(fordra_core::contact::ContactPolicy {
+        champion_share: rust_decimal::Decimal::new(5, 2),
+        channels: vec![Channel::Email],
+        hours: vec![9],
+        ..fordra_core::contact::ContactPolicy::new(d("2024-03-01"))
+    });
+    app.set_policy(&acme(), p, "contact.toml", &|_| Vec::new()).unwrap();
+    app.run_day(&acme(), RunInput { date: d("2024-03-25"), dry_run: false, allow_future: false }).unwrap();
+    let mut courier = Scripted::default();
+    let sent_at = at("2024-03-25", 9);
+    app.deliver(&mut courier, &input(sent_at)).unwrap();
+    let emails: Vec<_> = courier.sent.iter().filter(|m| m.channel == Channel::Email).cloned().collect();
+    assert_eq!(emails.len(), 2, "Anna's and Bygg's: {:?}", courier.sent);
+    // Bygg opens theirs; Anna does not, and gets a letter after three days.
+    let bygg = emails.iter().find(|m| m.customer_id.0 == "bygg").unwrap();
+    assert!(app.email_opened(&acme(), &bygg.key, sent_at + chrono::Duration::hours(2)).unwrap());
+    app.deliver(&mut courier, &input(sent_at + chrono::Duration::days(3) + chrono::Duration::seconds(1))).unwrap();
+    assert!(courier.sent.iter().any(|m| m.customer_id.0 == "anna" && m.channel == Channel::Letter));
+    let report = app
+        .contact_report(
+            &acme(),
+            &fordra_app::contact::ContactReportInput { date: d("2024-04-20"), horizon: 14, costs: Default::default() },
+        )
+        .unwrap();
+    let email = report.report.options.iter().find(|o| o.option == "email@9").unwrap();
+    // Anna's two claims (one letter about both) did not reach her; Bygg's one did.
+    assert_eq!((email.reminders, email.unreached), (3, 2), "{:?}", report.report.options);
 }

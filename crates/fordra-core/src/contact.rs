@@ -756,9 +756,10 @@ pub struct Sent {
     pub day: Option<String>,
     /// Days the reminder was held after its step was due: its outcome counts from then.
     pub held: i64,
-    /// Its message never reached the debtor by the channel chosen (bounced, or failed for good;
-    /// a fallback letter may have gone instead).
-    pub bounced: bool,
+    /// Its message did not reach the debtor by the channel chosen: it bounced or failed for
+    /// good, or (where the creditor sends unopened e-mails again as letters) was never opened,
+    /// and a fallback went instead.
+    pub unreached: bool,
     /// Collected within the horizon after it, minor units.
     pub collected: i64,
     /// Contacts within the horizon, this one included: letters, e-mails, texts, calls.
@@ -773,10 +774,11 @@ pub struct Sent {
 
 impl Sent {
     /// Whether it counts as having worked for what the policy learns: paid within the window
-    /// and reached the debtor by its own channel. A bounced e-mail whose fallback letter was paid
+    /// and reached the debtor by its own channel. A bounced or unopened e-mail whose fallback
+    /// letter was paid
     /// says nothing for e-mail to this debtor but that it does not reach them.
     pub fn worked(&self) -> bool {
-        self.paid_in_window && !self.bounced
+        self.paid_in_window && !self.unreached
     }
     /// The day the reminder could have gone (its step's day): a held reminder's window and
     /// horizon count from here, so a hold is not credited with the days it lost.
@@ -825,8 +827,9 @@ pub struct OptionFigures {
     pub share_last_third: f64,
     /// Paid in full within the window.
     pub paid_in_window: Option<Estimate>,
-    /// Of them, how many never reached the debtor by it (bounced or failed).
-    pub bounced: usize,
+    /// Of them, how many did not reach the debtor by it (bounced, failed, or unopened and sent
+    /// again as a letter).
+    pub unreached: usize,
 }
 
 /// The contact policy against the handling model's own channel.
@@ -1051,7 +1054,7 @@ fn figures_by(pol: &[&Sent], key: &dyn Fn(&Sent) -> Option<String>) -> Vec<Optio
             option,
             reminders: xs.len(),
             paid_in_window: wilson(xs.iter().filter(|s| s.paid_in_window).count(), xs.len()),
-            bounced: xs.iter().filter(|s| s.bounced).count(),
+            unreached: xs.iter().filter(|s| s.unreached).count(),
         })
         .collect()
 }
@@ -1454,7 +1457,7 @@ mod tests {
             wording: None,
             day: Some(PAYDAY.into()),
             held: 3,
-            bounced: false,
+            unreached: false,
             collected: 0,
             letters: 1,
             emails: 0,
@@ -1497,7 +1500,7 @@ mod tests {
             wording: None,
             day: None,
             held: 0,
-            bounced: false,
+            unreached: false,
             collected: if paid { 100_000 } else { 0 },
             letters,
             emails: 0,
@@ -1542,7 +1545,7 @@ mod tests {
             wording: None,
             day: None,
             held: 0,
-            bounced: false,
+            unreached: false,
             collected: if paid { 100_000 } else { 0 },
             letters: 1,
             emails: 0,

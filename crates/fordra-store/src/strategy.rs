@@ -213,7 +213,7 @@ impl Store {
                 wording,
                 day,
                 held,
-                bounced: false,
+                unreached: false,
                 collected: 0,
                 letters: 0,
                 emails: 0,
@@ -224,7 +224,12 @@ impl Store {
         if out.is_empty() {
             return Ok(out);
         }
-        for r in self.db.query("SELECT id, kind, credit_score FROM customers WHERE creditor_id = $1", &[c.into()])? {
+        // Only the debtors reminded in the period, not the creditor's whole register.
+        for r in self.db.query(
+            "SELECT DISTINCT c.id, c.kind, c.credit_score FROM customers c JOIN actions a ON a.creditor_id = c.creditor_id AND a.customer_id = c.id \
+             WHERE c.creditor_id = $1 AND a.date >= $2 AND a.date <= $3 AND a.skipped = 0 AND a.reverted IS NULL AND a.arm LIKE '%contact:%'",
+            &[c.into(), from.into(), sent_through.min(as_of).into()],
+        )? {
             if let Some(k) = customers.get_mut(r.str("id")?) {
                 let score = r.opt_int("credit_score")?.and_then(|s| i32::try_from(s).ok());
                 *k = (r.get("kind")?, contact::ScoreBand::of(score));
@@ -234,15 +239,17 @@ impl Store {
             (s.kind, s.band) =
                 customers.get(&s.customer).copied().unwrap_or((DebtorKind::Consumer, contact::ScoreBand::Unknown));
         }
-        // The reminders' own messages (not a fallback letter) that bounced or failed for good.
+        // The reminders whose own message did not reach the debtor: it bounced or failed for good,
+        // or something went in its place (a fallback carries the same claims and steps: after a
+        // bounce, a failure, or an e-mail left unopened where the creditor sends those again).
         for r in self.db.query(
             "SELECT i.claim_id, i.seq FROM deliveries d JOIN delivery_items i ON i.creditor_id = d.creditor_id AND i.delivery_id = d.id \
-             WHERE d.creditor_id = $1 AND d.status IN ('bounced', 'failed') AND d.fallback_of IS NULL AND d.created >= $2",
+             WHERE d.creditor_id = $1 AND d.created >= $2 AND (d.status IN ('bounced', 'failed') OR d.fallback_of IS NOT NULL)",
             &[c.into(), from.into()],
         )? {
             let Some(seq) = r.opt_int("seq")? else { continue };
             if let Some(s) = of_step.get(&(r.text("claim_id")?, seq)).and_then(|i| out.get_mut(*i)) {
-                s.bounced = true;
+                s.unreached = true;
             }
         }
         for r in self.db.query(

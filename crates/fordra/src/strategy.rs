@@ -382,7 +382,7 @@ fn print_contact(out: &fordra_app::contact::ContactReportOut, as_of: NaiveDate) 
     // The wordings' and send days' tables are by segment and kind, their shares within each.
     let figures = |label: &str, xs: &[fordra_core::contact::OptionFigures]| {
         let by_debtors = xs.iter().any(|o| o.debtors.is_some());
-        let bounced = xs.iter().any(|o| o.bounced > 0);
+        let unreached = xs.iter().any(|o| o.unreached > 0);
         let rows: Vec<Vec<String>> = xs
             .iter()
             .map(|o| {
@@ -396,8 +396,8 @@ fn print_contact(out: &fordra_app::contact::ContactReportOut, as_of: NaiveDate) 
                 if by_debtors {
                     row.insert(0, o.debtors.clone().unwrap_or_default());
                 }
-                if bounced {
-                    row.push(o.bounced.to_string());
+                if unreached {
+                    row.push(o.unreached.to_string());
                 }
                 row
             })
@@ -407,9 +407,10 @@ fn print_contact(out: &fordra_app::contact::ContactReportOut, as_of: NaiveDate) 
         if by_debtors {
             head.insert(0, "debtors");
         }
-        if bounced {
-            // Counted as not worked for what the policy learns, whatever the fallback brought.
-            head.push("bounced");
+        if unreached {
+            // Bounced, failed, or unopened and sent again as a letter: counted as not worked for
+            // what the policy learns, whatever the fallback brought.
+            head.push("not reached");
         }
         table(&head, rows)
     };
