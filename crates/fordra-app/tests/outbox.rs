@@ -524,6 +524,12 @@ fn a_reminder_held_for_payday_goes_on_payday() {
     assert!(courier.sent.len() > sent_first, "the held reminders went on payday");
 }
 
+/// Acme's contact-policy report as known on `date`, each reminder followed `horizon` days.
+fn contact_report(app: &mut App<'_>, date: &str, horizon: i64) -> fordra_app::contact::ContactReportOut {
+    let input = fordra_app::contact::ContactReportInput { date: d(date), horizon, costs: Default::default() };
+    app.contact_report(&acme(), &input).unwrap()
+}
+
 /// A courier whose e-mails to one debtor bounce.
 struct BouncesFor(&'static str, Scripted);
 
@@ -599,12 +605,7 @@ fn a_bounced_reminder_counts_against_its_channel_for_the_debtor() {
     // outside the comparison (the champion share stays a random draw).
     let bert = first.actions.iter().find(|a| a.customer.0 == "bert").unwrap();
     assert_eq!((bert.channel, bert.arm.as_deref()), (Channel::Letter, None), "{}", bert.reason);
-    let report = app
-        .contact_report(
-            &acme(),
-            &fordra_app::contact::ContactReportInput { date: d("2024-04-10"), horizon: 7, costs: Default::default() },
-        )
-        .unwrap();
+    let report = contact_report(&mut app, "2024-04-10", 7);
     let email = report.report.options.iter().find(|o| o.option == "email@18").unwrap();
     assert_eq!(email.unreached, 2, "{:?}", report.report.options);
 }
@@ -638,12 +639,7 @@ fn an_unopened_email_sent_again_as_a_letter_did_not_reach_the_debtor() {
     assert!(app.email_opened(&acme(), &bygg.key, sent_at + chrono::Duration::hours(2)).unwrap());
     app.deliver(&mut courier, &input(sent_at + chrono::Duration::days(3) + chrono::Duration::seconds(1))).unwrap();
     assert!(courier.sent.iter().any(|m| m.customer_id.0 == "anna" && m.channel == Channel::Letter));
-    let report = app
-        .contact_report(
-            &acme(),
-            &fordra_app::contact::ContactReportInput { date: d("2024-04-20"), horizon: 14, costs: Default::default() },
-        )
-        .unwrap();
+    let report = contact_report(&mut app, "2024-04-20", 14);
     let email = report.report.options.iter().find(|o| o.option == "email@9").unwrap();
     // Anna's two claims (one letter about both) did not reach her; Bygg's one did.
     assert_eq!((email.reminders, email.unreached), (3, 2), "{:?}", report.report.options);

@@ -280,14 +280,18 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// Draws in [0, 1) from a seed (a linear congruential generator: enough for test books).
+    fn uniform(mut seed: u64) -> impl FnMut() -> f64 {
+        move || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as f64 / (1u64 << 31) as f64
+        }
+    }
+
     /// Prompt payers pay 0–6 days after due; claims taken to legal 8 weeks after due are paid
     /// in one case of five, spread over the next half year.
     fn book() -> Vec<Claim> {
-        let mut seed = 3u64;
-        let mut rnd = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (seed >> 33) as f64 / (1u64 << 31) as f64
-        };
+        let mut rnd = uniform(3);
         let mut out = Vec::new();
         for i in 0..2000 {
             let issued = d("2024-01-01") + Duration::days(i / 4);
@@ -326,11 +330,7 @@ mod tests {
     /// that stayed in reminders (none here) would have said it hardly pays.
     #[test]
     fn a_claim_in_reminders_is_expected_as_its_collection_demand_is_answered() {
-        let mut seed = 7u64;
-        let mut rnd = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (seed >> 33) as f64 / (1u64 << 31) as f64
-        };
+        let mut rnd = uniform(7);
         let mut claims = Vec::new();
         for i in 0..3000 {
             let issued = d("2024-01-01") + Duration::days(i / 10);
