@@ -339,6 +339,8 @@ pub enum ScoreBand {
 }
 
 impl ScoreBand {
+    /// Every band.
+    pub const ALL: [ScoreBand; 4] = [ScoreBand::Unknown, ScoreBand::Low, ScoreBand::Middle, ScoreBand::High];
     /// The band of a score.
     pub fn of(score: Option<i32>) -> ScoreBand {
         match score {
@@ -570,7 +572,7 @@ fn choose_named(
     for w in names {
         let key = format!("{prefix}{w}");
         let (g, c) = (group.get(&key).copied().unwrap_or_default(), own.get(&key).copied().unwrap_or_default());
-        let wider = [ScoreBand::Unknown, ScoreBand::Low, ScoreBand::Middle, ScoreBand::High]
+        let wider = ScoreBand::ALL
             .iter()
             .filter_map(|b| learned.choice_groups.get(&(d.segment, d.kind, *b))?.get(&key))
             .fold(Tally::default(), |a, t| Tally { sent: a.sent + t.sent, paid: a.paid + t.paid });
@@ -619,10 +621,10 @@ pub enum SendDay {
 
 /// Whether a policy debtor's reminders by `channel`, first due on `earliest`, go today or wait
 /// for payday: a choice only when payday is from one to `hold_days` days after `earliest`,
-/// learnt per channel. The draw is seeded
-/// by the debtor and `earliest`, so the days after it repeat the choice (unless what is known
-/// moved in between); a reminder chosen for now on a later day goes then. Outcomes are counted
-/// from `earliest`, so the learnt chances weigh the days a hold loses.
+/// learnt per channel. The draw is seeded by the debtor and `earliest`, so the days after it
+/// repeat the choice (unless what is known moved in between); a reminder chosen for now on a
+/// later day goes then. Outcomes are counted from `earliest`, so the learnt chances weigh the
+/// days a hold loses.
 pub fn send_day(
     policy: &ContactPolicy,
     country: crate::calendar::Country,
@@ -775,8 +777,7 @@ pub struct Sent {
 impl Sent {
     /// Whether it counts as having worked for what the policy learns: paid within the window
     /// and reached the debtor by its own channel. A bounced or unopened e-mail whose fallback
-    /// letter was paid
-    /// says nothing for e-mail to this debtor but that it does not reach them.
+    /// letter was paid says nothing for e-mail to this debtor but that it does not reach them.
     pub fn worked(&self) -> bool {
         self.paid_in_window && !self.unreached
     }

@@ -563,15 +563,17 @@ fn decide(
         .with_min_len((chunk / 16).max(1))
         .map(|group| {
             let mut letter_fee_taken: Option<(usize, NaiveDate)> = None;
-            let contact = day.contact_for(group);
+            // Which of the debtor's steps the contact policy decides, worked out once.
+            let applies: Vec<bool> = group.iter().map(|d| day.contact_applies(d)).collect();
+            let contact = day.contact_for(group, &applies);
             let mut held = Vec::new();
             let mut acts = Vec::new();
-            for d in group.iter() {
-                match &contact {
-                    Some(Contact::Hold(why)) if day.contact_applies(d) => {
+            for (d, applies) in group.iter().zip(applies) {
+                match contact.as_ref().filter(|_| applies) {
+                    Some(Contact::Hold(why)) => {
                         held.push(Held { claim_id: claims[d.claim].id.clone(), reason: why.clone() })
                     }
-                    _ => acts.push(day.act(d, &mut letter_fee_taken, contact.as_ref())),
+                    c => acts.push(day.act(d, &mut letter_fee_taken, c)),
                 }
             }
             (acts, held)
@@ -708,15 +710,15 @@ impl<'a> Day<'a> {
             })
     }
 
-    /// The contact policy's decision for one debtor's due steps of the day (one choice for all,
-    /// so a grouped letter stays one message).
+    /// The contact policy's decision for one debtor's due steps of the day, those `applies`
+    /// marks (one choice for all, so a grouped letter stays one message).
     #[allow(
         clippy::indexing_slicing,
         reason = "Due.claim enumerates `claims`, ClaimState.customer indexes `customers`, segments and plans"
     )]
-    fn contact_for(&self, group: &[Due]) -> Option<Contact> {
+    fn contact_for(&self, group: &[Due], applies: &[bool]) -> Option<Contact> {
         let (policy, costs, learned) = self.contact?;
-        let applies: Vec<&Due> = group.iter().filter(|d| self.contact_applies(d)).collect();
+        let applies: Vec<&Due> = group.iter().zip(applies).filter(|(_, a)| **a).map(|(d, _)| d).collect();
         let first = applies.first()?;
         let customer = self.claims[first.claim].customer;
         let cust = &self.customers[customer];
@@ -866,7 +868,8 @@ impl<'a> Day<'a> {
         })
     }
 
-    /// The second pass: the step a due claim takes, with its fees, interest, deadline and reason.
+    /// The second pass: the step a due claim takes, with its fees, interest, deadline and reason;
+    /// `contact` is the contact policy's decision where it decides this step.
     #[allow(
         clippy::indexing_slicing,
         reason = "Due.claim enumerates `claims`, ClaimState.customer indexes `customers`, segments and plans; d.step was found by get in `today`"
@@ -893,7 +896,7 @@ impl<'a> Day<'a> {
         }
         let mut arm = arm.as_ref().map(Arm::label);
         let mut send_hour = None;
-        let contact_label = match contact.filter(|_| self.contact_applies(d)) {
+        let contact_label = match contact {
             Some(Contact::Chosen(c)) => {
                 channel = c.option.channel;
                 send_hour = c.option.hour;

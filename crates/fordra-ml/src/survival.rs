@@ -195,9 +195,11 @@ impl Hazards {
                     paid += p;
                     let rest = open - p;
                     let moves = self.moves(group, s, w);
-                    let moved: f64 = moves.iter().sum::<f64>().min(1.0);
+                    // Shares of the rest; scaled down should they add up to more than all of it.
+                    let total: f64 = moves.iter().sum();
+                    let moved = total.min(1.0);
                     for (n, m) in next.iter_mut().zip(moves) {
-                        *n += rest * m / moves.iter().sum::<f64>().max(1.0);
+                        *n += rest * m / total.max(1.0);
                     }
                     if let Some(n) = next.get_mut(s as usize) {
                         *n += rest * (1.0 - moved);
